@@ -1,0 +1,38 @@
+"""A multi-tenant directory of spa and medical massage practitioners."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: config, database, sign-in, pages, API and commands."""
+    from directory import cli, config, web
+    from directory.accounts import login_manager
+    from directory.db import db
+    from directory.extensions import csrf, migrate
+    from directory.practitioners import bp as practitioners_bp
+    from directory.public import bp as public_bp
+
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("DIRECTORY_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config.load(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    web.init_app(app)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(practitioners_bp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,68 @@
+"""The `flask --app directory ...` commands (DESIGN.md, "Command line")."""
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from directory import vocabulary
+from directory.db import db, writing
+from directory.practitioners import transfer
+
+vocabulary_cli = AppGroup("vocabulary", help="The conditions and modalities vocabulary.")
+practitioners_cli = AppGroup("practitioners", help="Import and export practitioners.")
+
+
+@vocabulary_cli.command("sync")
+def vocabulary_sync() -> None:
+    """Load the packaged vocabulary into the database (safe to repeat)."""
+    with writing():
+        added, updated = vocabulary.sync()
+        db.session.commit()
+    click.echo(f"Vocabulary: {added} added, {updated} updated.")
+
+
+@practitioners_cli.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def practitioners_import(file) -> None:
+    """Import practitioners from JSON Lines (FILE, or - for stdin). All lines or none."""
+    lines = file.readlines()
+    try:
+        with writing():
+            result = transfer.import_lines(lines, source=file.name)
+            db.session.commit()
+    except transfer.ImportFailed as failed:
+        db.session.rollback()
+        for error in failed.errors:
+            click.echo(str(error), err=True)
+        click.echo(
+            f"{len(failed.errors)} error(s) in {file.name}; nothing was imported.", err=True
+        )
+        sys.exit(1)
+    click.echo(
+        f"Imported {result.created + result.updated} practitioner(s) from {file.name}: "
+        f"{result.created} created, {result.updated} updated, "
+        f"{result.tenants_created} practice(s) created."
+    )
+
+
+@practitioners_cli.command("export")
+@click.argument("file", type=click.File("w", encoding="utf-8", atomic=True))
+def practitioners_export(file) -> None:
+    """Export every practitioner as JSON Lines to FILE (or - for stdout)."""
+    count = 0
+    for line in transfer.export_lines():
+        file.write(line)
+        count += 1
+    if file is not sys.stdout:
+        click.echo(f"Exported {count} practitioner(s) to {file.name}.", err=True)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    from directory.demo import demo_cli
+
+    app.cli.add_command(vocabulary_cli)
+    app.cli.add_command(practitioners_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,731 @@
+"""Turn what people type into a location box into coordinates, using the offline `zipcodes` data.
+
+Everything here is plain Python so it can be used (and tested) without the Flask app.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+import zipcodes
+
+__all__ = [
+    "STATE_NAMES",
+    "Place",
+    "PlaceError",
+    "distance_miles",
+    "normalize_state",
+    "preload",
+    "resolve",
+    "zip_location",
+]
+
+STATE_NAMES: dict[str, str] = {
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "DC": "District of Columbia",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
+    "PR": "Puerto Rico",
+    "GU": "Guam",
+    "VI": "U.S. Virgin Islands",
+    "AS": "American Samoa",
+    "MP": "Northern Mariana Islands",
+}
+
+# Other spellings people use for states: AP-style abbreviations and a few common variants.
+# Keys are compact keys (lowercase letters and digits only, no spaces) like normalize_state builds.
+_STATE_ALIASES: dict[str, str] = {
+    "ala": "AL",
+    "alas": "AK",
+    "ariz": "AZ",
+    "ark": "AR",
+    "cal": "CA",
+    "calif": "CA",
+    "colo": "CO",
+    "conn": "CT",
+    "del": "DE",
+    "fla": "FL",
+    "ida": "ID",
+    "ill": "IL",
+    "ills": "IL",
+    "ind": "IN",
+    "kan": "KS",
+    "kans": "KS",
+    "mass": "MA",
+    "mich": "MI",
+    "minn": "MN",
+    "miss": "MS",
+    "mont": "MT",
+    "neb": "NE",
+    "nebr": "NE",
+    "nev": "NV",
+    "okla": "OK",
+    "ore": "OR",
+    "oreg": "OR",
+    "penn": "PA",
+    "penna": "PA",
+    "tenn": "TN",
+    "tex": "TX",
+    "wash": "WA",
+    "wva": "WV",
+    "wis": "WI",
+    "wisc": "WI",
+    "wyo": "WY",
+    "virginislands": "VI",
+    "usvirginislands": "VI",
+    "usvi": "VI",
+    "cnmi": "MP",
+    "marianaislands": "MP",
+}
+
+GENERIC_MESSAGE = "Enter a city and state, a ZIP code or a state."
+MAX_INPUT_LENGTH = 100
+MAX_SUGGESTIONS = 5
+EARTH_RADIUS_MILES = 3958.8
+
+_ZIP_RE = re.compile(r"(\d{5})(?:-?\d{4})?")
+# A ZIP or ZIP+4 inside longer text ("Hoboken, NJ 07030"), not part of a longer number.
+_ZIP_IN_TEXT_RE = re.compile(r"(?<![\d-])(\d{5})(?:-?\d{4})?(?![\d-])")
+# Something that was probably meant as a ZIP code but has the wrong number of digits.
+_ZIPLIKE_RE = re.compile(r"[\s-]*\d[\d\s-]*")
+# City-name abbreviations, from people ("St. Louis", "Mt Vernon") and from USPS, whose alias
+# names are often abbreviated ("N Las Vegas", "Palm Bch"). Both the data and the input go
+# through this so either spelling matches.
+_CITY_WORDS = {
+    "st": "saint",
+    "ste": "sainte",
+    "ft": "fort",
+    "mt": "mount",
+    "mtn": "mountain",
+    "n": "north",
+    "s": "south",
+    "e": "east",
+    "w": "west",
+    "bch": "beach",
+    "ctr": "center",
+    "crk": "creek",
+    "fls": "falls",
+    "gdns": "gardens",
+    "hbr": "harbor",
+    "hgts": "heights",
+    "hts": "heights",
+    "hls": "hills",
+    "jct": "junction",
+    "lk": "lake",
+    "pt": "point",
+    "spgs": "springs",
+    "twp": "township",
+    "vlg": "village",
+    "vly": "valley",
+}
+# Trailing country names people add ("Hoboken, NJ, USA").
+_COUNTRY_SUFFIXES = (
+    ("united", "states", "of", "america"),
+    ("united", "states"),
+    ("usa",),
+    ("us",),
+    ("u", "s", "a"),
+    ("u", "s"),
+)
+# Longest state names in words: "District of Columbia", "U.S. Virgin Islands" (u s virgin islands).
+_MAX_STATE_WORDS = 4
+
+# NYC boroughs: USPS names the post offices differently (Manhattan is "New York", Queens is split
+# into Astoria, Flushing, Jamaica, ...), so zipcodes alone would not understand them.
+_BOROUGH_COUNTIES = {"queens": "Queens County"}
+_BOROUGH_ALIASES = {
+    "manhattan": "new york",
+    "nyc": "new york",
+    "ny": "new york",  # "NY, NY"; a bare "NY" is still the state, which is checked first
+    "new york city": "new york",
+    "the bronx": "bronx",
+}
+# Bare names that mean the NYC borough even though small towns elsewhere share them.
+_PREFER_NY = frozenset({"manhattan", "brooklyn", "queens", "bronx", "the bronx", "nyc"})
+
+
+class PlaceError(ValueError):
+    """A location that could not be resolved, with a human message and "did you mean" labels."""
+
+    def __init__(self, message: str, suggestions: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.suggestions = list(suggestions or [])[:MAX_SUGGESTIONS]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved location: a ZIP code, a city or a whole state."""
+
+    kind: Literal["zip", "city", "state"]
+    label: str
+    city: str | None
+    state: str
+    zip: str | None
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class _City:
+    name: str
+    state: str
+    lat: float
+    lon: float
+    zip: str
+    zip_count: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.state}"
+
+    def place(self) -> Place:
+        return Place("city", self.label, self.name, self.state, self.zip, self.lat, self.lon)
+
+
+@dataclass(frozen=True)
+class _Zip:
+    code: str
+    city: str
+    state: str
+    lat: float
+    lon: float
+
+
+class _Acc:
+    """Accumulates the ZIPs of one city (or state) while the index is built."""
+
+    # Running sums rather than lists: ~50k of these are built, so this is the hot loop.
+    __slots__ = ("count", "lat", "lon", "name", "std_count", "std_lat", "std_lon", "std_zip", "zip")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.count = self.std_count = 0
+        self.std_lat = self.std_lon = self.lat = self.lon = 0.0
+        self.std_zip = self.zip = "99999"
+
+    def add(self, code: str, lat: float, lon: float, standard: bool) -> None:
+        self.count += 1
+        self.lat += lat
+        self.lon += lon
+        self.zip = min(self.zip, code)
+        if standard:
+            self.std_count += 1
+            self.std_lat += lat
+            self.std_lon += lon
+            self.std_zip = min(self.std_zip, code)
+
+    def build(self, state: str) -> _City:
+        # Centre on STANDARD (street delivery) ZIPs; PO boxes and single-company ZIPs sit at
+        # post offices and office parks, so they are only a fallback.
+        if self.std_count:
+            n, lat, lon, code = self.std_count, self.std_lat, self.std_lon, self.std_zip
+        else:
+            n, lat, lon, code = self.count, self.lat, self.lon, self.zip
+        return _City(self.name, state, lat / n, lon / n, code, self.count)
+
+
+@dataclass(frozen=True)
+class _Index:
+    zips: dict[str, _Zip]
+    # (state, city key) -> city; city keys are space-separated words, see _city_key.
+    cities: dict[tuple[str, str], _City]
+    # (state, compact key) -> city key, so "McLean" finds "Mc Lean" and "LaPorte" "La Porte".
+    compact: dict[tuple[str, str], str]
+    # city key -> cities with that name as a USPS primary name, biggest first.
+    by_name: dict[str, list[_City]]
+    # city key -> cities that only know that name as an alias, biggest first.
+    alias_by_name: dict[str, list[_City]]
+    state_keys: dict[str, list[str]]
+    # first letter -> all city keys starting with it, to keep difflib's candidate list small.
+    keys_by_letter: dict[str, list[str]]
+    states: dict[str, tuple[float, float]]
+
+
+def _words(text: str) -> list[str]:
+    """Lowercase ASCII words of `text`, with accents stripped and punctuation treated as space."""
+    if text.isascii():
+        plain = text.lower()  # fast path: nearly all input and all of the zipcodes data
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    # Apostrophes join rather than split so "O'Fallon" matches "OFallon" and "O Fallon" via compact.
+    plain = plain.replace("'", "").replace("\u2019", "")
+    return re.findall(r"[a-z0-9]+", plain)
+
+
+def _city_key(words: list[str] | str) -> str:
+    if isinstance(words, str):
+        words = _words(words)
+    return " ".join(_CITY_WORDS.get(w, w) for w in words)
+
+
+def _state_lookup() -> dict[str, str]:
+    table = {code.lower(): code for code in STATE_NAMES}
+    for code, name in STATE_NAMES.items():
+        table["".join(_words(name))] = code
+    table.update(_STATE_ALIASES)
+    return table
+
+
+_STATE_LOOKUP = _state_lookup()
+# Full names as word strings for fuzzy matching a misspelt state ("new jersy").
+_STATE_NAME_KEYS = {" ".join(_words(name)): code for code, name in STATE_NAMES.items()}
+
+
+def normalize_state(text: str) -> str | None:
+    """Return the two-letter code for a state code or name ("N.J.", "new jersey"), else None."""
+    if not isinstance(text, str) or len(text) > MAX_INPUT_LENGTH:
+        return None
+    return _state_from_words(_words(text))
+
+
+def _state_from_words(words: list[str]) -> str | None:
+    if not words:
+        return None
+    return _STATE_LOOKUP.get("".join(words))
+
+
+@functools.cache
+def _index() -> _Index:
+    # Built on first use, never at import: zipcodes.list_all() parses a big JSON file (~1 s).
+    zips: dict[str, _Zip] = {}
+    primary: dict[tuple[str, str], _Acc] = {}
+    aliases: dict[tuple[str, str], _Acc] = {}
+    boroughs: dict[str, _Acc] = {}
+    state_acc: dict[str, _Acc] = {}
+    key_memo: dict[str, str] = {}  # ~55k names but far fewer distinct ones
+
+    def acc_for(table: dict, key: object, name: str) -> _Acc:
+        acc = table.get(key)
+        if acc is None:
+            acc = table[key] = _Acc(name)
+        return acc
+
+    for row in zipcodes.list_all():
+        state = row["state"]
+        kind = row["zip_code_type"]
+        # Military APO/FPO codes have no meaningful location; FM/MH/PW are outside STATE_NAMES.
+        if kind == "MILITARY" or state not in STATE_NAMES:
+            continue
+        try:
+            lat, lon = float(row["lat"]), float(row["long"])
+        except (TypeError, ValueError):
+            continue
+        code = row["zip_code"]
+        # Retired ZIPs still appear in old addresses, so they resolve on their own...
+        zips[code] = _Zip(code, row["city"], state, lat, lon)
+        # ...but do not pull city or state centres around.
+        if not row["active"]:
+            continue
+        std = kind == "STANDARD"
+
+        name = row["city"]
+        key = key_memo.get(name) or key_memo.setdefault(name, _city_key(name))
+        acc_for(primary, (state, key), name).add(code, lat, lon, std)
+        # UNIQUE ZIPs list company names ("At&t") as acceptable cities; only real post offices
+        # carry useful neighbourhood aliases.
+        if kind in ("STANDARD", "PO BOX"):
+            for alias in row["acceptable_cities"]:
+                akey = key_memo.get(alias) or key_memo.setdefault(alias, _city_key(alias))
+                acc_for(aliases, (state, akey), alias).add(code, lat, lon, std)
+        if state == "NY":
+            for borough, county in _BOROUGH_COUNTIES.items():
+                if row["county"] == county:
+                    acc_for(boroughs, borough, borough.title()).add(code, lat, lon, std)
+        acc_for(state_acc, state, state).add(code, lat, lon, std)
+
+    cities: dict[tuple[str, str], _City] = {}
+    by_name: dict[str, list[_City]] = defaultdict(list)
+    alias_by_name: dict[str, list[_City]] = defaultdict(list)
+    for (state, key), acc in primary.items():
+        city = acc.build(state)
+        cities[(state, key)] = city
+        by_name[key].append(city)
+    primary_compact = {(state, key.replace(" ", "")) for state, key in cities}
+    for (state, key), acc in aliases.items():
+        if (state, key.replace(" ", "")) in primary_compact:
+            # A USPS primary name beats an alias spelt the same or spaced differently
+            # ("Mclean" is an alias of ZIPs whose post office is "Mc Lean").
+            continue
+        city = acc.build(state)
+        cities[(state, key)] = city
+        alias_by_name[key].append(city)
+    for borough, acc in boroughs.items():
+        city = acc.build("NY")
+        cities[("NY", borough)] = city
+        by_name[borough].append(city)
+    for alias, target in _BOROUGH_ALIASES.items():
+        city = cities[("NY", target)]
+        cities[("NY", alias)] = city
+        by_name[alias].append(city)
+
+    for lists in (by_name, alias_by_name):
+        for found in lists.values():
+            found.sort(key=lambda c: (-c.zip_count, c.label))
+
+    compact: dict[tuple[str, str], str] = {}
+    state_keys: dict[str, list[str]] = defaultdict(list)
+    keys_by_letter: dict[str, set[str]] = defaultdict(set)
+    for state, key in cities:
+        compact.setdefault((state, key.replace(" ", "")), key)
+        state_keys[state].append(key)
+        if key:
+            keys_by_letter[key[0]].add(key)
+
+    states = {}
+    for state, acc in state_acc.items():
+        centre = acc.build(state)
+        states[state] = (centre.lat, centre.lon)
+
+    return _Index(
+        zips=zips,
+        cities=cities,
+        compact=compact,
+        by_name=dict(by_name),
+        alias_by_name=dict(alias_by_name),
+        state_keys={s: sorted(keys) for s, keys in state_keys.items()},
+        keys_by_letter={k: sorted(v) for k, v in keys_by_letter.items()},
+        states=states,
+    )
+
+
+def _zip_place(record: _Zip) -> Place:
+    label = f"{record.city}, {record.state} {record.code}"
+    return Place("zip", label, record.city, record.state, record.code, record.lat, record.lon)
+
+
+def _state_place(code: str) -> Place:
+    lat, lon = _index().states[code]
+    return Place("state", STATE_NAMES[code], None, code, None, lat, lon)
+
+
+def _lookup_zip(zip_code: str) -> _Zip:
+    if not isinstance(zip_code, str):
+        raise PlaceError("Enter a 5-digit ZIP code.")
+    text = zip_code.strip()
+    match = _ZIP_RE.fullmatch(text)
+    if match is None:
+        raise PlaceError(f"{_quoted(text)} is not a ZIP code: ZIP codes have 5 digits.")
+    record = _index().zips.get(match.group(1))
+    if record is None:
+        raise PlaceError(f"ZIP code {match.group(1)} was not found.")
+    return record
+
+
+def zip_location(zip_code: str, state: str | None = None) -> tuple[float, float, str, str]:
+    """Return (lat, lon, city, state) for a ZIP code, optionally checking it is in `state`."""
+    record = _lookup_zip(zip_code)
+    if state is not None:
+        wanted = normalize_state(state)
+        if wanted is None:
+            raise PlaceError(f"{_quoted(state)} is not a US state.")
+        if wanted != record.state:
+            raise PlaceError(f"ZIP {record.code} is in {record.state}, not {wanted}.")
+    return record.lat, record.lon, record.city, record.state
+
+
+def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in statute miles."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    # min() guards against rounding pushing h a hair above 1 for antipodal points.
+    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """Shorten user text for echoing it back in a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _quoted(text: str) -> str:
+    """User text in curly quotes, shortened, with control characters dropped, for messages."""
+    clean = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    return f"\u201c{_shown(clean.strip())}\u201d"
+
+
+def _is_bad_input(text: object) -> bool:
+    if not isinstance(text, str):
+        return True
+    stripped = text.strip()
+    if not stripped or len(stripped) > MAX_INPUT_LENGTH:
+        return True
+    # Control, format, surrogate and unassigned characters never belong in a place name.
+    return any(unicodedata.category(ch)[0] == "C" for ch in stripped)
+
+
+def _strip_country(words: list[str]) -> list[str]:
+    for suffix in _COUNTRY_SUFFIXES:
+        n = len(suffix)
+        if len(words) > n and tuple(words[-n:]) == suffix:
+            return words[:-n]
+    return words
+
+
+def _find_city(state: str, words: list[str]) -> _City | None:
+    idx = _index()
+    key = _city_key(words)
+    city = idx.cities.get((state, key))
+    if city is None:
+        full = idx.compact.get((state, key.replace(" ", "")))
+        city = idx.cities.get((state, full)) if full is not None else None
+    return city
+
+
+def _bare_candidates(words: list[str]) -> list[_City]:
+    idx = _index()
+    key = _city_key(words)
+    found = idx.by_name.get(key) or idx.alias_by_name.get(key) or []
+    if not found:
+        # Same name with different spacing ("McLean" / "Mc Lean"), in any state.
+        compact = key.replace(" ", "")
+        seen: set[_City] = set()
+        for state in STATE_NAMES:
+            full = idx.compact.get((state, compact))
+            if full is not None:
+                seen.add(idx.cities[(state, full)])
+        found = sorted(seen, key=lambda c: (-c.zip_count, c.label))
+    return found
+
+
+def _close_keys(key: str, candidates: list[str], n: int = MAX_SUGGESTIONS) -> list[str]:
+    if not key:
+        return []
+    return difflib.get_close_matches(key, candidates, n=n, cutoff=0.75)
+
+
+def _in_state_suggestions(state: str, words: list[str]) -> list[str]:
+    idx = _index()
+    key = _city_key(words)
+    labels = []
+    for match in _close_keys(key, idx.state_keys.get(state, [])):
+        labels.append(idx.cities[(state, match)].label)
+    return labels
+
+
+def _anywhere_suggestions(words: list[str]) -> list[str]:
+    idx = _index()
+    key = _city_key(words)
+    if not key:
+        return []
+    labels: list[str] = []
+    for match in _close_keys(key, idx.keys_by_letter.get(key[0], [])):
+        for city in idx.by_name.get(match) or idx.alias_by_name.get(match) or []:
+            labels.append(city.label)
+    return labels
+
+
+def _fuzzy_state(words: list[str]) -> str | None:
+    """Return the code of a state whose full name looks like a misspelling of `words`."""
+    key = " ".join(words)
+    if len(key) < 4:
+        return None  # two-letter typos ("NK") match too many codes to guess
+    match = difflib.get_close_matches(key, list(_STATE_NAME_KEYS), n=1, cutoff=0.8)
+    return _STATE_NAME_KEYS[match[0]] if match else None
+
+
+def _dedupe(labels: list[str]) -> list[str]:
+    return list(dict.fromkeys(labels))[:MAX_SUGGESTIONS]
+
+
+def _split_parts(text: str) -> list[list[str]]:
+    """Split on commas into word lists, dropping empty parts and a trailing country."""
+    parts = [_words(part) for part in text.split(",")]
+    parts = [p for p in parts if p]
+    if len(parts) > 1 and tuple(parts[-1]) in _COUNTRY_SUFFIXES:
+        parts.pop()
+    elif parts:
+        parts[-1] = _strip_country(parts[-1])
+    return parts
+
+
+def _state_splits(parts: list[list[str]]) -> list[tuple[list[str], str]]:
+    """All readings of the input as (city words, state code), most specific first."""
+    splits: list[tuple[list[str], str]] = []
+    if len(parts) >= 2:
+        state = _state_from_words(parts[-1])
+        if state is not None:
+            # "123 Main St, Hoboken, NJ": the city is the part right before the state.
+            for part in reversed(parts[:-1]):
+                splits.append((part, state))
+    words = [w for part in parts for w in part]
+    for n in range(min(_MAX_STATE_WORDS, len(words) - 1), 0, -1):
+        state = _state_from_words(words[-n:])
+        if state is not None:
+            splits.append((words[:-n], state))
+    return splits
+
+
+def _resolve_zip(zip_code: str, parts: list[list[str]]) -> Place:
+    record = _lookup_zip(zip_code)
+    # The ZIP decides the place; the rest only has to agree about the state.
+    claimed = None
+    if parts and len(parts) >= 2:
+        claimed = _state_from_words(parts[-1])
+    if claimed is None and parts:
+        words = [w for part in parts for w in part]
+        for n in range(min(_MAX_STATE_WORDS, len(words)), 0, -1):
+            claimed = _state_from_words(words[-n:])
+            if claimed is not None:
+                break
+    if claimed is not None and claimed != record.state:
+        place = _zip_place(record)
+        raise PlaceError(f"ZIP {record.code} is in {record.state}, not {claimed}.", [place.label])
+    return _zip_place(record)
+
+
+def resolve(text: str) -> Place:
+    """Resolve free text (city and state, ZIP code, or state) to a Place, or raise PlaceError."""
+    if _is_bad_input(text):
+        raise PlaceError(GENERIC_MESSAGE)
+    stripped = text.strip()
+
+    zips = {m.group(1) for m in _ZIP_IN_TEXT_RE.finditer(stripped)}
+    if len(zips) > 1:
+        raise PlaceError("Enter just one ZIP code.")
+    if zips:
+        zip_code = zips.pop()
+        rest = _ZIP_IN_TEXT_RE.sub(" ", stripped)
+        return _resolve_zip(zip_code, _split_parts(rest))
+    if _ZIPLIKE_RE.fullmatch(stripped):
+        digits = re.sub(r"\D", "", stripped)
+        suggestions = []
+        # Spreadsheets drop leading zeros ("7030" for 07030); offer the padded ZIP.
+        if 3 <= len(digits) < 5 and digits.zfill(5) in _index().zips:
+            suggestions.append(_zip_place(_index().zips[digits.zfill(5)]).label)
+        raise PlaceError(
+            f"{_quoted(stripped)} is not a ZIP code: ZIP codes have 5 digits.", suggestions
+        )
+
+    parts = _split_parts(stripped)
+    words = [w for part in parts for w in part]
+    if not words:
+        raise PlaceError(GENERIC_MESSAGE)
+
+    state = _state_from_words(words)
+    if state is not None:
+        return _state_place(state)
+
+    splits = _state_splits(parts)
+    for city_words, state in splits:
+        city = _find_city(state, city_words)
+        if city is not None:
+            return city.place()
+
+    candidates = _bare_candidates(words)
+    key = _city_key(words)
+    if key in _PREFER_NY:
+        candidates = [c for c in candidates if c.state == "NY"] or candidates
+    if len(candidates) == 1:
+        return candidates[0].place()
+    if candidates:
+        name = candidates[0].name
+        raise PlaceError(
+            f"There is a {name} in several states: which one?", [c.label for c in candidates]
+        )
+    raise _not_found(stripped, parts, words, splits)
+
+
+def _not_found(
+    text: str, parts: list[list[str]], words: list[str], splits: list[tuple[list[str], str]]
+) -> PlaceError:
+    """Build the error for input that matched nothing, with the best guesses we can make."""
+    if splits:
+        # A state was recognised but the city is not in it.
+        city_words, state = splits[0]
+        # Same-name cities elsewhere, nearest to the state typed first: someone who typed
+        # "Hoboken, NY" more likely means Hoboken, NJ than Hoboken, GA.
+        lat, lon = _index().states[state]
+        others = [c for c in _bare_candidates(city_words) if c.state != state]
+        others.sort(key=lambda c: distance_miles(lat, lon, c.lat, c.lon))
+        elsewhere = [c.label for c in others]
+        suggestions = _dedupe(elsewhere + _in_state_suggestions(state, city_words))
+        shown = _shown(" ".join(city_words).title())
+        return PlaceError(f"We couldn't find {shown} in {STATE_NAMES[state]}.", suggestions)
+
+    suggestions: list[str] = []
+    whole_state = _fuzzy_state(words)
+    if whole_state is not None:
+        suggestions.append(STATE_NAMES[whole_state])
+    # A misspelt state name after the city: "Hoboken, New Jersy" or "hoboken new jersy".
+    fuzzy_splits = []
+    if len(parts) >= 2:
+        fuzzy_splits.append((parts[-2], parts[-1]))
+    for n in range(min(_MAX_STATE_WORDS, len(words) - 1), 0, -1):
+        fuzzy_splits.append((words[:-n], words[-n:]))
+    for city_words, state_words in fuzzy_splits:
+        state = _fuzzy_state(state_words)
+        if state is None:
+            continue
+        city = _find_city(state, city_words)
+        if city is not None:
+            suggestions.append(city.label)
+        else:
+            suggestions.extend(_in_state_suggestions(state, city_words))
+    if not suggestions:
+        suggestions = _anywhere_suggestions(words)
+    return PlaceError(f"We couldn't find {_quoted(text)}.", _dedupe(suggestions))
+
+
+def preload() -> None:
+    """Build the lookup tables now (about a second) instead of on the first request."""
+    _index()

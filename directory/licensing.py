@@ -1,0 +1,107 @@
+"""State licensing rules and the two questions the directory's honesty rests on: may this office
+be listed, and does this result earn the verified badge."""
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from importlib import resources
+
+#: Used where a state's number format is unknown: letters, digits and a few separators.
+PERMISSIVE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9./]{2,29}$")
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+@dataclass(frozen=True)
+class StateRule:
+    code: str
+    name: str
+    regulated: bool
+    credential: str
+    board: str | None
+    lookup_url: str | None
+    number_pattern: str | None
+    number_example: str | None
+    renewal: str | None
+    notes: str | None
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(self.number_pattern) if self.number_pattern else PERMISSIVE_PATTERN
+
+
+@cache
+def states() -> dict[str, StateRule]:
+    """Every jurisdiction's rules (50 states, DC, PR) by two-letter code."""
+    raw = json.loads(resources.files("directory").joinpath("data/states.json").read_text())
+    return {
+        code: StateRule(
+            code=code,
+            **{k: v.get(k) for k in StateRule.__dataclass_fields__ if k != "code"},
+        )
+        for code, v in raw.items()
+    }
+
+
+def rule(state: str) -> StateRule | None:
+    """The rules of one jurisdiction, or None for an unknown code."""
+    return states().get((state or "").upper())
+
+
+def today() -> date:
+    """The date licenses are judged against (UTC)."""
+    return datetime.now(UTC).date()
+
+
+def normalize_number(number: str) -> str:
+    """The form a license number is stored and checked in: upper case, no spaces or hyphens."""
+    return _SEPARATORS.sub("", number or "").upper()
+
+
+def check_number(state: str, number: str) -> str | None:
+    """Why a license number cannot be right for the state, or None when it fits its pattern."""
+    state_rule = rule(state)
+    if state_rule is None:
+        return f"{state!r} is not a US state code."
+    normalized = normalize_number(number)
+    if not normalized:
+        return "Enter the license number."
+    if state_rule.pattern.fullmatch(normalized):
+        return None
+    if state_rule.number_example:
+        return (
+            f"{normalized} does not look like a {state_rule.name} license number "
+            f"(for example {state_rule.number_example})."
+        )
+    return f"{normalized} does not look like a license number (letters and digits, 3 to 30)."
+
+
+def status(license, on: date | None = None) -> str:
+    """pending, verified, rejected or expired; expired is derived from expires_on, not stored."""
+    if license.status == "rejected":
+        return "rejected"
+    if license.expires_on < (on or today()):
+        return "expired"
+    return license.status
+
+
+def is_current(license, on: date | None = None) -> bool:
+    """Neither rejected nor expired: the license lets an office in its state be listed."""
+    return status(license, on) in ("pending", "verified")
+
+
+def may_list_office(office, licenses: Iterable, on: date | None = None) -> bool:
+    """DESIGN rule 2: an office is listed only where the practitioner holds a current license."""
+    return any(lic.state == office.state and is_current(lic, on) for lic in licenses)
+
+
+def earns_badge(office, licenses: Iterable, on: date | None = None) -> bool:
+    """DESIGN rule 3: verified means a verified, unexpired license in the shown office's state."""
+    return any(lic.state == office.state and status(lic, on) == "verified" for lic in licenses)
+
+
+def listed_offices(practitioner, on: date | None = None) -> list:
+    """The practitioner's offices that may appear in search and on the public profile."""
+    return [o for o in practitioner.offices if may_list_office(o, practitioner.licenses, on)]

@@ -1,0 +1,21 @@
+"""Every model in one import, for Alembic and for callers that need several."""
+
+from directory.accounts.models import User
+from directory.audit import AuditEvent
+from directory.practices.models import Membership, Tenant
+from directory.practitioners.models import License, Office, Practitioner
+from directory.search.outbox import SearchOutbox
+from directory.vocabulary import Condition, Modality
+
+__all__ = [
+    "AuditEvent",
+    "Condition",
+    "License",
+    "Membership",
+    "Modality",
+    "Office",
+    "Practitioner",
+    "SearchOutbox",
+    "Tenant",
+    "User",
+]

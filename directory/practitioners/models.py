@@ -1,0 +1,160 @@
+"""Practitioner profiles and what hangs off them: licenses, offices, conditions, modalities."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from directory.db import UTCDateTime, db, now_utc, one_of
+
+SETTINGS = ("spa", "medical", "both")
+LICENSE_STATUSES = ("pending", "verified", "rejected")
+
+practitioner_condition = Table(
+    "practitioner_condition",
+    db.metadata,
+    Column(
+        "practitioner_id", ForeignKey("practitioner.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("condition_id", ForeignKey("condition.id", ondelete="CASCADE"), primary_key=True),
+)
+
+practitioner_modality = Table(
+    "practitioner_modality",
+    db.metadata,
+    Column(
+        "practitioner_id", ForeignKey("practitioner.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("modality_id", ForeignKey("modality.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Practitioner(db.Model):
+    __tablename__ = "practitioner"
+    __table_args__ = (one_of("setting", SETTINGS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    #: The therapist's own account, when they have one (staff may be listed without).
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    credentials: Mapped[str] = mapped_column(String(80), default="")
+    headline: Mapped[str] = mapped_column(String(160), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    setting: Mapped[str] = mapped_column(String(8))
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspended_reason: Mapped[str | None] = mapped_column(String(500))
+    accepting_new_clients: Mapped[bool] = mapped_column(Boolean, default=True)
+    in_home: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Languages spoken besides the default, as display names ("Spanish").
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Session price range in whole US dollars.
+    price_min: Mapped[int | None] = mapped_column(Integer)
+    price_max: Mapped[int | None] = mapped_column(Integer)
+    #: Session lengths offered, in minutes.
+    session_lengths: Mapped[list[int]] = mapped_column(JSON, default=list)
+    insurance_notes: Mapped[str] = mapped_column(String(500), default="")
+    accepts_physician_referrals: Mapped[bool] = mapped_column(Boolean, default=False)
+    hsa_fsa: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    #: Optimistic lock: a save based on an older version is refused instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    tenant: Mapped["Tenant"] = relationship(back_populates="practitioners")  # noqa: F821
+    user: Mapped["User | None"] = relationship()  # noqa: F821
+    licenses: Mapped[list["License"]] = relationship(
+        back_populates="practitioner",
+        cascade="all, delete-orphan",
+        order_by="License.state",
+        foreign_keys="License.practitioner_id",
+    )
+    offices: Mapped[list["Office"]] = relationship(
+        back_populates="practitioner", cascade="all, delete-orphan", order_by="Office.id"
+    )
+    conditions: Mapped[list["Condition"]] = relationship(  # noqa: F821
+        secondary=practitioner_condition, order_by="Condition.name"
+    )
+    modalities: Mapped[list["Modality"]] = relationship(  # noqa: F821
+        secondary=practitioner_modality, order_by="Modality.name"
+    )
+
+    @property
+    def is_publicly_visible(self) -> bool:
+        """Published, not suspended, and its practice is active (DESIGN rule 1)."""
+        return self.published and not self.suspended and self.tenant.is_active
+
+    def __repr__(self) -> str:
+        return f"<Practitioner {self.slug}>"
+
+
+class License(db.Model):
+    __tablename__ = "license"
+    __table_args__ = (
+        UniqueConstraint("practitioner_id", "state", name="uq_license_practitioner_state"),
+        one_of("status", LICENSE_STATUSES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(
+        ForeignKey("practitioner.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(2))
+    number: Mapped[str] = mapped_column(String(40))
+    #: Expired is derived from this date, never stored.
+    expires_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    practitioner: Mapped[Practitioner] = relationship(
+        back_populates="licenses", foreign_keys=[practitioner_id]
+    )
+
+    def __repr__(self) -> str:
+        return f"<License {self.state} {self.number} {self.status}>"
+
+
+class Office(db.Model):
+    __tablename__ = "office"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(
+        ForeignKey("practitioner.id", ondelete="CASCADE"), index=True
+    )
+    street: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(2))
+    zip: Mapped[str] = mapped_column(String(5))
+    #: Resolved offline from the ZIP, never typed in.
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+    practitioner: Mapped[Practitioner] = relationship(back_populates="offices")
+
+    def __repr__(self) -> str:
+        return f"<Office {self.city}, {self.state} {self.zip}>"

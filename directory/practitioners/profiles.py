@@ -1,0 +1,98 @@
+"""Reading profiles the public may see: one query for visibility, one shape for display."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import abort
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from directory import licensing
+from directory.db import db
+from directory.practices.models import Tenant
+from directory.practitioners.models import License, Office, Practitioner
+
+
+def visible() -> Select:
+    """Practitioners the public may see: published, not suspended, practice active (rule 1)."""
+    return (
+        select(Practitioner)
+        .join(Practitioner.tenant)
+        .where(
+            Practitioner.published.is_(True),
+            Practitioner.suspended.is_(False),
+            Tenant.status == "active",
+        )
+        .options(
+            selectinload(Practitioner.tenant),
+            selectinload(Practitioner.licenses),
+            selectinload(Practitioner.offices),
+            selectinload(Practitioner.conditions),
+            selectinload(Practitioner.modalities),
+        )
+    )
+
+
+def get_visible_or_404(slug: str) -> Practitioner:
+    """The publicly visible practitioner with this slug, else 404."""
+    if len(slug) > 80:
+        abort(404)
+    practitioner = db.session.scalar(visible().where(Practitioner.slug == slug))
+    if practitioner is None:
+        abort(404)
+    return practitioner
+
+
+@dataclass(frozen=True)
+class LicenseView:
+    state: str
+    state_name: str
+    number: str
+    status: str  # pending | verified | rejected | expired
+    expires_on: date
+    board: str | None
+    lookup_url: str | None
+
+
+@dataclass(frozen=True)
+class OfficeView:
+    office: Office
+    verified: bool
+
+
+def license_views(practitioner: Practitioner, on: date | None = None) -> list[LicenseView]:
+    """Each license with its derived status and where the public can check it."""
+    views = []
+    for lic in practitioner.licenses:
+        state_rule = licensing.rule(lic.state)
+        views.append(
+            LicenseView(
+                state=lic.state,
+                state_name=state_rule.name if state_rule else lic.state,
+                number=lic.number,
+                status=licensing.status(lic, on),
+                expires_on=lic.expires_on,
+                board=state_rule.board if state_rule else None,
+                lookup_url=state_rule.lookup_url if state_rule else None,
+            )
+        )
+    return views
+
+
+def office_views(practitioner: Practitioner, on: date | None = None) -> list[OfficeView]:
+    """The offices that may be listed (rule 2), each with whether it earns the badge (rule 3)."""
+    return [
+        OfficeView(office=o, verified=licensing.earns_badge(o, practitioner.licenses, on))
+        for o in licensing.listed_offices(practitioner, on)
+    ]
+
+
+def recently_updated(limit: int = 6) -> list[Practitioner]:
+    """A few visible profiles with a listed office, newest edits first, for the home page."""
+    rows = db.session.scalars(
+        visible()
+        .where(Practitioner.offices.any(), Practitioner.licenses.any(License.status == "verified"))
+        .order_by(Practitioner.updated_at.desc(), Practitioner.id.desc())
+        .limit(limit * 3)
+    ).all()
+    return [p for p in rows if licensing.listed_offices(p)][:limit]

@@ -1,0 +1,530 @@
+"""Import and export of practitioners as JSON Lines, one practitioner a line (DESIGN.md).
+
+An import validates every line before it writes anything: one bad line and nothing is imported.
+"""
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from directory import audit, geo, licensing, vocabulary
+from directory.db import db, now_utc
+from directory.practices.models import TENANT_KINDS, Tenant
+from directory.practitioners.models import (
+    LICENSE_STATUSES,
+    SETTINGS,
+    License,
+    Office,
+    Practitioner,
+)
+from directory.validation import check_email, check_phone, check_slug, check_url, clean_text
+from directory.vocabulary import Condition, Modality
+
+MAX_OFFICES = 20
+MAX_LIST = 60
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.message}"
+
+
+class ImportFailed(Exception):
+    """The file had invalid lines; nothing was imported."""
+
+    def __init__(self, errors: list[LineError]):
+        super().__init__(f"{len(errors)} error(s)")
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    tenants_created: int = 0
+    verified_licenses: int = 0
+
+
+@dataclass
+class _Record:
+    line: int
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def _text(max_length: int, *, multiline: bool = False, check=None) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        value = clean_text(value, max_length, multiline=multiline)
+        return check(value) if check and value else value
+
+    return parse
+
+
+def _required(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def wrapped(value: Any) -> Any:
+        value = parse(value)
+        if value in ("", None):
+            raise ValueError("is required")
+        return value
+
+    return wrapped
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _integer(low: int, high: int) -> Callable[[Any], int | None]:
+    def parse(value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if value not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return value
+
+    return parse
+
+
+def _list_of(parse_item: Callable[[Any], Any]) -> Callable[[Any], list]:
+    def parse(value: Any) -> list:
+        if not isinstance(value, list) or len(value) > MAX_LIST:
+            raise ValueError(f"must be a list (at most {MAX_LIST} items)")
+        return [parse_item(item) for item in value]
+
+    return parse
+
+
+def _session_length(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 10 <= value <= 480:
+        raise ValueError("must be minutes from 10 to 480")
+    return value
+
+
+#: Profile fields: import key -> (model attribute, parser). Order is the export order.
+PROFILE_FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "name": ("name", _required(_text(120))),
+    "credentials": ("credentials", _text(80)),
+    "email": ("contact_email", _text(254, check=check_email)),
+    "phone": ("phone", _text(40, check=check_phone)),
+    "website": ("website", _text(300, check=check_url)),
+    "setting": ("setting", _choice(SETTINGS)),
+    "headline": ("headline", _text(160)),
+    "bio": ("bio", _text(4000, multiline=True)),
+    "published": ("published", _boolean),
+    "accepting_new_clients": ("accepting_new_clients", _boolean),
+    "in_home": ("in_home", _boolean),
+    "languages": ("languages", _list_of(_required(_text(40)))),
+    "price_min": ("price_min", _integer(0, 10_000)),
+    "price_max": ("price_max", _integer(0, 10_000)),
+    "session_lengths": ("session_lengths", _list_of(_session_length)),
+    "insurance_notes": ("insurance_notes", _text(500, multiline=True)),
+    "accepts_physician_referrals": ("accepts_physician_referrals", _boolean),
+    "hsa_fsa": ("hsa_fsa", _boolean),
+}
+TENANT_FIELDS = ("tenant", "tenant_name", "tenant_kind")
+LIST_FIELDS = ("modalities", "conditions", "licenses", "offices")
+KNOWN_FIELDS = ("slug", *TENANT_FIELDS, *PROFILE_FIELDS, *LIST_FIELDS)
+REQUIRED_FIELDS = ("slug", "tenant", "name", "setting")
+
+
+class _Errors:
+    def __init__(self, line: int, sink: list[LineError]):
+        self.line, self.sink = line, sink
+
+    def add(self, name: str, message: str) -> None:
+        self.sink.append(LineError(self.line, name, message))
+
+
+def _parse_vocabulary(raw: Any, kind: str, name: str, errors: _Errors) -> list[str] | None:
+    if not isinstance(raw, list) or len(raw) > MAX_LIST:
+        errors.add(name, f"must be a list of names (at most {MAX_LIST})")
+        return None
+    slugs: list[str] = []
+    for i, value in enumerate(raw):
+        term = vocabulary.lookup(value, kind) if isinstance(value, str) else None
+        if term is None:
+            errors.add(f"{name}[{i}]", f"unknown {kind} {value!r}")
+        elif term.slug not in slugs:
+            slugs.append(term.slug)
+    return slugs
+
+
+def _parse_licenses(raw: Any, errors: _Errors) -> list[dict] | None:
+    if not isinstance(raw, list) or len(raw) > len(licensing.states()):
+        errors.add("licenses", "must be a list of licenses")
+        return None
+    parsed, seen = [], set()
+    for i, item in enumerate(raw):
+        where = f"licenses[{i}]"
+        if not isinstance(item, dict):
+            errors.add(where, "must be an object with state, number and expires")
+            continue
+        for key in sorted(set(item) - {"state", "number", "expires", "status"}):
+            errors.add(f"{where}.{key}", "unknown field")
+        state = item.get("state")
+        state_rule = licensing.rule(state) if isinstance(state, str) else None
+        if state_rule is None:
+            errors.add(f"{where}.state", f"{state!r} is not a US state code (e.g. NJ)")
+        elif state_rule.code in seen:
+            errors.add(f"{where}.state", f"a second {state_rule.code} license")
+        number = item.get("number")
+        if state_rule is not None:
+            seen.add(state_rule.code)
+            problem = (
+                "must be text"
+                if not isinstance(number, str)
+                else licensing.check_number(state_rule.code, number)
+            )
+            if problem:
+                errors.add(f"{where}.number", problem)
+        try:
+            expires = date.fromisoformat(item.get("expires"))
+        except (TypeError, ValueError):
+            errors.add(f"{where}.expires", "must be a date like 2028-11-30")
+            expires = None
+        status = item.get("status", "pending")
+        if status not in LICENSE_STATUSES:
+            errors.add(f"{where}.status", f"must be one of {', '.join(LICENSE_STATUSES)}")
+        if state_rule and isinstance(number, str) and expires:
+            parsed.append(
+                {
+                    "state": state_rule.code,
+                    "number": licensing.normalize_number(number),
+                    "expires_on": expires,
+                    "status": status,
+                }
+            )
+    return parsed
+
+
+def _parse_offices(raw: Any, errors: _Errors) -> list[dict] | None:
+    if not isinstance(raw, list) or len(raw) > MAX_OFFICES:
+        errors.add("offices", f"must be a list of at most {MAX_OFFICES} offices")
+        return None
+    parsed = []
+    for i, item in enumerate(raw):
+        where = f"offices[{i}]"
+        if not isinstance(item, dict):
+            errors.add(where, "must be an object with street, city, state and zip")
+            continue
+        for key in sorted(set(item) - {"street", "city", "state", "zip"}):
+            errors.add(f"{where}.{key}", "unknown field")
+        values, ok = {}, True
+        for key, limit in (("street", 200), ("city", 100), ("state", 2), ("zip", 10)):
+            try:
+                values[key] = _required(_text(limit))(item.get(key, ""))
+            except ValueError as exc:
+                errors.add(f"{where}.{key}", str(exc))
+                ok = False
+        if not ok:
+            continue
+        state = values["state"].upper()
+        if licensing.rule(state) is None:
+            errors.add(f"{where}.state", f"{values['state']!r} is not a US state code")
+            continue
+        try:
+            lat, lon, _city, _state = geo.zip_location(values["zip"], state)
+        except geo.PlaceError as exc:
+            errors.add(f"{where}.zip", exc.message)
+            continue
+        parsed.append({**values, "state": state, "zip": values["zip"][:5], "lat": lat, "lon": lon})
+    return parsed
+
+
+def _parse_line(number: int, text: str, errors: list[LineError]) -> _Record | None:
+    errs = _Errors(number, errors)
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        errs.add("(line)", f"not valid JSON ({exc.msg} at column {exc.colno})")
+        return None
+    if not isinstance(raw, dict):
+        errs.add("(line)", "must be a JSON object")
+        return None
+    before = len(errors)
+    for key in raw:
+        if key not in KNOWN_FIELDS:
+            errs.add(key, "unknown field")
+    for key in REQUIRED_FIELDS:
+        if key not in raw:
+            errs.add(key, "is required")
+    record = _Record(number)
+    values = record.values
+    for key in ("slug", "tenant"):
+        if key in raw:
+            try:
+                values[key] = check_slug(raw[key])
+            except ValueError as exc:
+                errs.add(key, str(exc))
+    if "tenant_name" in raw:
+        try:
+            values["tenant_name"] = _required(_text(120))(raw["tenant_name"])
+        except ValueError as exc:
+            errs.add("tenant_name", str(exc))
+    if "tenant_kind" in raw:
+        try:
+            values["tenant_kind"] = _choice(TENANT_KINDS)(raw["tenant_kind"])
+        except ValueError as exc:
+            errs.add("tenant_kind", str(exc))
+    for key, (_attr, parse) in PROFILE_FIELDS.items():
+        if key in raw:
+            try:
+                values[key] = parse(raw[key])
+            except ValueError as exc:
+                errs.add(key, str(exc))
+    if (values.get("price_min") or 0) > (values.get("price_max") or 10_000):
+        errs.add("price_max", "must not be below price_min")
+    if "modalities" in raw:
+        values["modalities"] = _parse_vocabulary(raw["modalities"], "modality", "modalities", errs)
+    if "conditions" in raw:
+        values["conditions"] = _parse_vocabulary(
+            raw["conditions"], "condition", "conditions", errs
+        )
+    if "licenses" in raw:
+        values["licenses"] = _parse_licenses(raw["licenses"], errs)
+    if "offices" in raw:
+        values["offices"] = _parse_offices(raw["offices"], errs)
+    return record if len(errors) == before else None
+
+
+def _check_against_database(records: list[_Record], errors: list[LineError]) -> None:
+    slugs = {r.values["slug"]: r for r in records}
+    existing = dict(
+        db.session.execute(
+            select(Practitioner.slug, Tenant.slug)
+            .join(Practitioner.tenant)
+            .where(Practitioner.slug.in_(slugs))
+        ).all()
+    )
+    known_tenants = set(
+        db.session.scalars(
+            select(Tenant.slug).where(Tenant.slug.in_({r.values["tenant"] for r in records}))
+        )
+    )
+    tenant_names: dict[str, tuple[str, int]] = {}
+    for record in records:
+        v, line = record.values, record.line
+        owner = existing.get(v["slug"])
+        if owner is not None and owner != v["tenant"]:
+            errors.append(
+                LineError(line, "slug", f"{v['slug']!r} belongs to practice {owner!r}, not here")
+            )
+        if "tenant_name" in v:
+            first = tenant_names.setdefault(v["tenant"], (v["tenant_name"], line))
+            if first[0] != v["tenant_name"]:
+                errors.append(
+                    LineError(
+                        line,
+                        "tenant_name",
+                        f"{v['tenant_name']!r} differs from line {first[1]} ({first[0]!r})",
+                    )
+                )
+        elif v["tenant"] not in known_tenants and v["tenant"] not in tenant_names:
+            errors.append(LineError(line, "tenant_name", "is required for a new practice"))
+
+
+def validate(lines: Iterable[str]) -> list[_Record]:
+    """Parse and check every line; raise ImportFailed listing every problem found."""
+    errors: list[LineError] = []
+    records: list[_Record] = []
+    first_line: dict[str, int] = {}
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        record = _parse_line(number, text, errors)
+        if record is None:
+            continue
+        slug = record.values["slug"]
+        if slug in first_line:
+            errors.append(
+                LineError(number, "slug", f"{slug!r} already appears on line {first_line[slug]}")
+            )
+            continue
+        first_line[slug] = number
+        records.append(record)
+    if records:
+        _check_against_database(records, errors)
+    if errors:
+        raise ImportFailed(sorted(errors, key=lambda e: e.line))
+    return records
+
+
+def _tenant_for(values: dict, cache: dict[str, Tenant], result: ImportResult) -> Tenant:
+    slug = values["tenant"]
+    tenant = cache.get(slug) or db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        tenant = Tenant(slug=slug, name=values["tenant_name"])
+        tenant.kind = values.get("tenant_kind", "practice")
+        db.session.add(tenant)
+        result.tenants_created += 1
+    else:
+        if "tenant_name" in values:
+            tenant.name = values["tenant_name"]
+        if "tenant_kind" in values:
+            tenant.kind = values["tenant_kind"]
+    cache[slug] = tenant
+    return tenant
+
+
+def _apply_licenses(practitioner: Practitioner, licenses: list[dict], source: str) -> int:
+    current = {lic.state: lic for lic in practitioner.licenses}
+    verified = 0
+    keep = []
+    for values in licenses:
+        lic = current.get(values["state"])
+        unchanged = lic is not None and all(getattr(lic, k) == v for k, v in values.items())
+        if lic is None:
+            lic = License(**values)
+            practitioner.licenses.append(lic)
+        elif not unchanged:
+            for key, value in values.items():
+                setattr(lic, key, value)
+        if not unchanged and values["status"] != "pending":
+            lic.reviewer_id, lic.reviewed_at = None, now_utc()
+            if values["status"] == "verified":
+                verified += 1
+                audit.record(
+                    "license.verify",
+                    actor_label="cli:import",
+                    tenant=practitioner.tenant,
+                    subject=practitioner,
+                    details={"state": lic.state, "number": lic.number, "source": source},
+                )
+        keep.append(lic)
+    practitioner.licenses[:] = keep
+    return verified
+
+
+def _apply_offices(practitioner: Practitioner, offices: list[dict]) -> None:
+    current = {(o.street, o.city, o.state, o.zip): o for o in practitioner.offices}
+    practitioner.offices[:] = [
+        current.get((v["street"], v["city"], v["state"], v["zip"])) or Office(**v) for v in offices
+    ]
+
+
+def _vocabulary_rows(model) -> dict[str, Any]:
+    return {row.slug: row for row in db.session.scalars(select(model))}
+
+
+def apply(records: list[_Record], source: str = "") -> ImportResult:
+    """Write validated records: upsert each practitioner by slug, practices created as needed."""
+    result = ImportResult()
+    vocabulary.sync()
+    conditions, modalities = _vocabulary_rows(Condition), _vocabulary_rows(Modality)
+    existing = {
+        p.slug: p
+        for p in db.session.scalars(
+            select(Practitioner)
+            .where(Practitioner.slug.in_([r.values["slug"] for r in records]))
+            .options(selectinload(Practitioner.licenses), selectinload(Practitioner.offices))
+        )
+    }
+    tenants: dict[str, Tenant] = {}
+    for record in records:
+        v = record.values
+        practitioner = existing.get(v["slug"])
+        if practitioner is None:
+            practitioner = Practitioner(
+                slug=v["slug"], tenant=_tenant_for(v, tenants, result), setting=v["setting"]
+            )
+            db.session.add(practitioner)
+            result.created += 1
+        else:
+            _tenant_for(v, tenants, result)
+            result.updated += 1
+        for key, (attr, _parse) in PROFILE_FIELDS.items():
+            if key in v:
+                setattr(practitioner, attr, v[key])
+        if "conditions" in v:
+            practitioner.conditions = [conditions[s] for s in v["conditions"]]
+        if "modalities" in v:
+            practitioner.modalities = [modalities[s] for s in v["modalities"]]
+        if "licenses" in v:
+            result.verified_licenses += _apply_licenses(practitioner, v["licenses"], source)
+        if "offices" in v:
+            _apply_offices(practitioner, v["offices"])
+    audit.record(
+        "practitioners.import",
+        actor_label="cli:import",
+        details={
+            "source": source,
+            "created": result.created,
+            "updated": result.updated,
+            "tenants_created": result.tenants_created,
+            "verified_licenses": result.verified_licenses,
+        },
+    )
+    db.session.flush()
+    return result
+
+
+def import_lines(lines: Iterable[str], source: str = "") -> ImportResult:
+    """Validate every line, then import them all (the caller commits); ImportFailed if any is bad."""
+    return apply(validate(lines), source)
+
+
+def export_record(practitioner: Practitioner) -> dict[str, Any]:
+    """One practitioner in the import format."""
+    tenant = practitioner.tenant
+    record: dict[str, Any] = {
+        "slug": practitioner.slug,
+        "tenant": tenant.slug,
+        "tenant_name": tenant.name,
+        "tenant_kind": tenant.kind,
+    }
+    for key, (attr, _parse) in PROFILE_FIELDS.items():
+        record[key] = getattr(practitioner, attr)
+    record["modalities"] = [m.name for m in practitioner.modalities]
+    record["conditions"] = [c.name for c in practitioner.conditions]
+    record["licenses"] = [
+        {
+            "state": lic.state,
+            "number": lic.number,
+            "expires": lic.expires_on.isoformat(),
+            "status": lic.status,
+        }
+        for lic in sorted(practitioner.licenses, key=lambda lic: lic.state)
+    ]
+    record["offices"] = [
+        {"street": o.street, "city": o.city, "state": o.state, "zip": o.zip}
+        for o in practitioner.offices
+    ]
+    return record
+
+
+def export_lines(batch_size: int = 500) -> Iterator[str]:
+    """Every practitioner as one JSON line, by slug."""
+    query = (
+        select(Practitioner)
+        .order_by(Practitioner.slug)
+        .options(
+            selectinload(Practitioner.tenant),
+            selectinload(Practitioner.licenses),
+            selectinload(Practitioner.offices),
+            selectinload(Practitioner.conditions),
+            selectinload(Practitioner.modalities),
+        )
+        .execution_options(yield_per=batch_size)
+    )
+    for practitioner in db.session.scalars(query):
+        yield json.dumps(export_record(practitioner), ensure_ascii=False) + "\n"

@@ -1,0 +1,69 @@
+"""The search outbox: a row per practitioner whose searchable state changed, written in the same
+transaction as the change, so a crash between commit and indexing loses nothing."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, event, func, insert, literal, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from directory.db import UTCDateTime, db, now_utc
+
+
+class SearchOutbox(db.Model):
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    #: No foreign key: a deleted practitioner still needs its row to leave the index.
+    practitioner_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+def pending_count() -> int:
+    """How many outbox rows wait to be indexed."""
+    return db.session.scalar(select(func.count()).select_from(SearchOutbox)) or 0
+
+
+def _affected(session: Session) -> tuple[set[int], set[int]]:
+    from directory.practices.models import Tenant
+    from directory.practitioners.models import License, Office, Practitioner
+
+    practitioner_ids: set[int] = set()
+    tenant_ids: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        if isinstance(obj, Practitioner):
+            practitioner_ids.add(obj.id)
+        elif isinstance(obj, License | Office):
+            pid = obj.practitioner_id or (obj.practitioner.id if obj.practitioner else None)
+            if pid is not None:
+                practitioner_ids.add(pid)
+        elif isinstance(obj, Tenant) and obj in session.dirty:
+            tenant_ids.add(obj.id)
+    return practitioner_ids, tenant_ids
+
+
+@event.listens_for(Session, "after_flush")
+def _write_outbox(session: Session, flush_context) -> None:
+    # after_flush: ids of new rows exist and the new/dirty/deleted sets still describe the flush.
+    from directory.practitioners.models import Practitioner
+
+    practitioner_ids, tenant_ids = _affected(session)
+    practitioner_ids.discard(None)
+    conn = session.connection()
+    if practitioner_ids:
+        conn.execute(
+            insert(SearchOutbox),
+            [{"practitioner_id": pid, "created_at": now_utc()} for pid in sorted(practitioner_ids)],
+        )
+    if tenant_ids:
+        conn.execute(
+            insert(SearchOutbox).from_select(
+                ["practitioner_id", "created_at"],
+                select(Practitioner.id, literal(now_utc(), UTCDateTime())).where(
+                    Practitioner.tenant_id.in_(tenant_ids)
+                ),
+            )
+        )

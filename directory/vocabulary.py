@@ -1,0 +1,157 @@
+"""The curated vocabulary of conditions and modalities: the data file, its lookups, its tables."""
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import JSON, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from directory.db import db, one_of
+
+SETTINGS = ("medical", "spa", "either")
+
+
+class Condition(db.Model):
+    __tablename__ = "condition"
+    __table_args__ = (one_of("setting", SETTINGS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: The setting this condition usually calls for.
+    setting: Mapped[str] = mapped_column(String(8))
+    synonyms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    advice: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<Condition {self.slug}>"
+
+
+class Modality(db.Model):
+    __tablename__ = "modality"
+    __table_args__ = (one_of("setting", SETTINGS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: Where this modality is usually offered.
+    setting: Mapped[str] = mapped_column(String(8))
+    synonyms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<Modality {self.slug}>"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One vocabulary entry as the data file describes it."""
+
+    kind: str  # "condition" | "modality"
+    slug: str
+    name: str
+    setting: str
+    synonyms: tuple[str, ...]
+    lay_terms: tuple[str, ...]
+    misspellings: tuple[str, ...]
+    modalities: tuple[str, ...] = ()
+    text: str = ""  # advice for a condition, description for a modality
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """Every way of naming this entry, the display name first."""
+        return (self.name, self.slug.replace("-", " "), *self.synonyms, *self.lay_terms,
+                *self.misspellings)  # fmt: skip
+
+
+_APOSTROPHES = re.compile(r"['\u2018\u2019`]")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def normalize(text: str) -> str:
+    """Lowercase ASCII words separated by single spaces ("Golfer's-Elbow!" -> "golfers elbow")."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = _APOSTROPHES.sub("", text.lower())
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def _term(kind: str, raw: dict[str, Any]) -> Term:
+    return Term(
+        kind=kind,
+        slug=raw["slug"],
+        name=raw["name"],
+        setting=raw["setting"],
+        synonyms=tuple(raw.get("synonyms", ())),
+        lay_terms=tuple(raw.get("lay_terms", ())),
+        misspellings=tuple(raw.get("misspellings", ())),
+        modalities=tuple(raw.get("modalities", ())),
+        text=raw.get("advice") or raw.get("description") or "",
+    )
+
+
+@cache
+def terms() -> dict[str, Term]:
+    """Every vocabulary entry by slug, read once from the packaged data file."""
+    raw = json.loads(resources.files("directory").joinpath("data/vocabulary.json").read_text())
+    entries = [_term("condition", c) for c in raw["conditions"]]
+    entries += [_term("modality", m) for m in raw["modalities"]]
+    return {t.slug: t for t in entries}
+
+
+@cache
+def _phrase_index() -> dict[str, Term]:
+    index: dict[str, Term] = {}
+    for term in terms().values():
+        for phrase in term.phrases:
+            key = normalize(phrase)
+            if key and index.setdefault(key, term) is not term:
+                raise ValueError(f"vocabulary phrase {phrase!r} names two entries")
+    return index
+
+
+def lookup(text: str, kind: str | None = None) -> Term | None:
+    """The entry a name, slug, synonym or known misspelling refers to, ignoring case and
+    punctuation ("Slipped-Disc" -> herniated disc); None when unknown."""
+    term = _phrase_index().get(normalize(text))
+    if term is None or (kind is not None and term.kind != kind):
+        return None
+    return term
+
+
+def conditions() -> list[Term]:
+    """The condition entries, by display name."""
+    return sorted((t for t in terms().values() if t.kind == "condition"), key=lambda t: t.name)
+
+
+def modalities() -> list[Term]:
+    """The modality entries, by display name."""
+    return sorted((t for t in terms().values() if t.kind == "modality"), key=lambda t: t.name)
+
+
+def sync() -> tuple[int, int]:
+    """Upsert the data file into the condition and modality tables; returns (added, updated)."""
+    added = updated = 0
+    for model, entries in ((Condition, conditions()), (Modality, modalities())):
+        existing = {row.slug: row for row in db.session.scalars(select(model))}
+        for term in entries:
+            values = {
+                "name": term.name,
+                "setting": term.setting,
+                "synonyms": list(term.synonyms),
+                ("advice" if model is Condition else "description"): term.text,
+            }
+            row = existing.get(term.slug)
+            if row is None:
+                db.session.add(model(slug=term.slug, **values))
+                added += 1
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                for key, value in values.items():
+                    setattr(row, key, value)
+                updated += 1
+    db.session.flush()
+    return added, updated

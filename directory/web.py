@@ -1,0 +1,90 @@
+"""What every response gets: security headers, error pages (JSON under /api/), a last resort."""
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from directory.db import db
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
+ERROR_TITLES = {
+    400: "That request did not make sense",
+    403: "You may not do that",
+    404: "Page not found",
+    405: "Not allowed here",
+    413: "That was too large",
+    429: "Too many requests",
+    500: "Something went wrong on our side",
+}
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _render_error(error: HTTPException):
+    code = error.code or 500
+    if _wants_json():
+        body = {"error": {"code": _error_code(code), "message": error.description or ""}}
+        return jsonify(body), code
+    return (
+        render_template(
+            "error.html", code=code, title=ERROR_TITLES.get(code, error.name), error=error
+        ),
+        code,
+    )
+
+
+def _error_code(status: int) -> str:
+    return {
+        400: "invalid_parameter",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        429: "rate_limited",
+    }.get(status, "server_error")
+
+
+def _last_resort(error: Exception):
+    # Whatever the view left half-done must not leak into the next request on this connection.
+    try:
+        db.session.rollback()
+    except Exception:  # the database itself may be what failed
+        log.exception("rollback failed")
+    if isinstance(error, HTTPException):
+        return _render_error(error)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _render_error(InternalServerError())
+
+
+SETTING_LABELS = {"spa": "Spa", "medical": "Medical", "both": "Spa & medical"}
+
+
+def init_app(app: Flask) -> None:
+    """Register the headers, error handlers and template filters."""
+    app.add_template_filter(lambda s: SETTING_LABELS.get(s, s), "setting_label")
+    app.after_request(_security_headers)
+    for code in ERROR_CODES:
+        app.register_error_handler(code, _render_error)
+    app.register_error_handler(HTTPException, _render_error)
+    app.register_error_handler(Exception, _last_resort)

@@ -1,0 +1,110 @@
+import os
+
+import pytest
+from sqlalchemy import text
+
+from directory import create_app, vocabulary
+from directory.db import db
+
+#: Set by CI to run the suite against PostgreSQL; SQLite in a temporary folder otherwise.
+DATABASE_URL = os.environ.get("DATABASE_URL")
+_pg_schema_ready = False
+
+
+def reset_postgres_schema() -> None:
+    """Drop everything in the shared test database (the next `app` recreates the tables)."""
+    global _pg_schema_ready
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    _pg_schema_ready = False
+
+
+def _prepare_database() -> None:
+    global _pg_schema_ready
+    if not DATABASE_URL:
+        db.create_all()
+        return
+    if not _pg_schema_ready:
+        reset_postgres_schema()
+        db.create_all()
+        _pg_schema_ready = True
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def make_app(tmp_path, **overrides):
+    """An app on a temporary instance folder (and, on SQLite, a database of its own)."""
+    os.environ["DIRECTORY_INSTANCE_PATH"] = str(tmp_path / "instance")
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "WTF_CSRF_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        **overrides,
+    }
+    try:
+        return create_app(config)
+    finally:
+        del os.environ["DIRECTORY_INSTANCE_PATH"]
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    with app.app_context():
+        _prepare_database()
+        vocabulary.sync()
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_practitioner(app):
+    """A factory: make_practitioner(slug, licenses=[...], offices=[...], **fields) -> Practitioner.
+
+    Licenses are (state, status, expires_on) tuples; offices are ZIP codes (state from the ZIP).
+    """
+    from datetime import date, timedelta
+
+    from directory import geo
+    from directory.practices.models import Tenant
+    from directory.practitioners.models import License, Office, Practitioner
+
+    def make(slug="alexa-marie", *, tenant=None, licenses=(), offices=(), **fields):
+        if tenant is None:
+            tenant = db.session.query(Tenant).filter_by(slug="crafted-hand").one_or_none()
+            tenant = tenant or Tenant(slug="crafted-hand", name="The Crafted Hand")
+        fields.setdefault("name", slug.replace("-", " ").title())
+        fields.setdefault("setting", "medical")
+        fields.setdefault("published", True)
+        practitioner = Practitioner(slug=slug, tenant=tenant, **fields)
+        for state, status, expires in licenses:
+            expires = expires or date.today() + timedelta(days=365)
+            number = {"NJ": "18KT01515000", "NY": "028941", "FL": "MA20209"}.get(state, "LMT12345")
+            practitioner.licenses.append(
+                License(state=state, number=number, status=status, expires_on=expires)
+            )
+        for zip_code in offices:
+            lat, lon, city, state = geo.zip_location(zip_code)
+            practitioner.offices.append(
+                Office(street="1 Main St", city=city, state=state, zip=zip_code, lat=lat, lon=lon)
+            )
+        db.session.add(practitioner)
+        db.session.commit()
+        return practitioner
+
+    return make

@@ -1,0 +1,195 @@
+"""The app factory, configuration, SQLite settings, error pages, headers and migrations."""
+
+import multiprocessing
+import os
+import stat
+import warnings
+
+import pytest
+from sqlalchemy import inspect, text
+
+from directory import create_app
+from directory.db import db, writing
+from tests.conftest import DATABASE_URL, make_app, reset_postgres_schema
+
+sqlite_only = pytest.mark.skipif(bool(DATABASE_URL), reason="SQLite connection settings")
+
+
+def test_secret_key_generated_once_into_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DIRECTORY_INSTANCE_PATH", str(tmp_path / "inst"))
+    first = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    second = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    key_file = tmp_path / "inst" / "secret_key"
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
+    assert len(first.config["SECRET_KEY"]) >= 32
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_config_order_defaults_then_instance_file_then_environment(tmp_path, monkeypatch):
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    (instance / "config.py").write_text(
+        "PER_PAGE = 7\nSECRET_KEY = 'from-file'\nSQLALCHEMY_DATABASE_URI = 'sqlite:///file.db'\n"
+    )
+    monkeypatch.setenv("DIRECTORY_INSTANCE_PATH", str(instance))
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example/x")
+    app = create_app()
+    assert app.config["PER_PAGE"] == 7
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example/x"
+    assert app.instance_path == str(instance)
+
+
+def test_default_database_is_sqlite_in_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("DIRECTORY_INSTANCE_PATH", str(tmp_path))
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/directory.sqlite3"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@sqlite_only
+def test_sqlite_pragmas_on_every_connection(app):
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def _increment(url: str, instance: str, times: int) -> int:
+    os.environ["DIRECTORY_INSTANCE_PATH"] = instance
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    failures = 0
+    with app.app_context():
+        for _ in range(times):
+            try:
+                with writing():
+                    value = db.session.execute(text("SELECT n FROM counter")).scalar()
+                    db.session.execute(text("UPDATE counter SET n = :n"), {"n": value + 1})
+                    db.session.commit()
+            except Exception:
+                db.session.rollback()
+                failures += 1
+    return failures
+
+
+@sqlite_only
+def test_write_transactions_take_the_lock_first_so_concurrent_writers_never_fail(tmp_path):
+    # Read-then-write from several processes: deferred transactions fail with SQLITE_BUSY here,
+    # BEGIN IMMEDIATE makes them wait their turn instead; no update may be lost.
+    url = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+        db.session.execute(text("INSERT INTO counter VALUES (0)"))
+        db.session.commit()
+    workers, times = 4, 40
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(workers) as pool:
+        failures = pool.starmap(_increment, [(url, str(tmp_path), times)] * workers)
+    with app.app_context():
+        assert db.session.execute(text("SELECT n FROM counter")).scalar() == workers * times
+    assert sum(failures) == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/no-such-page", 404), ("/p/" + "x" * 100, 404), ("/p/nobody", 404)],
+)
+def test_error_pages_are_ours_and_carry_security_headers(client, path, status):
+    response = client.get(path)
+    assert response.status_code == status
+    assert b"Page not found" in response.data
+    assert b"Back to the search" in response.data
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+
+
+def test_405_page(client):
+    response = client.post("/guide")
+    assert response.status_code == 405
+    assert b"Not allowed here" in response.data
+
+
+def test_413_page_for_oversized_body(app, client):
+    from flask import request
+
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    app.add_url_rule("/upload", "upload", lambda: str(len(request.form)), methods=["POST"])
+    response = client.post("/upload", data={"x": "y" * 500})
+    assert response.status_code == 413
+    assert b"too large" in response.data
+
+
+@pytest.mark.parametrize("code", [400, 403, 429])
+def test_other_error_pages(app, client, code):
+    from flask import abort
+
+    app.add_url_rule(f"/boom-{code}", f"boom{code}", lambda: abort(code))
+    response = client.get(f"/boom-{code}")
+    assert response.status_code == code
+    assert "Content-Security-Policy" in response.headers
+    assert b"Back to the search" in response.data
+
+
+def test_500_page_rolls_back_and_keeps_headers(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def broken():
+        db.session.execute(text("SELECT 1"))
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/broken", "broken", broken)
+    response = client.get("/broken")
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.data
+    assert b"boom" not in response.data
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_api_errors_are_json(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
+
+
+def test_hsts_only_over_https(client):
+    assert "Strict-Transport-Security" not in client.get("/guide").headers
+    secure = client.get("/guide", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_migrations_create_the_schema_from_an_empty_database(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    url = DATABASE_URL or f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        if DATABASE_URL:
+            reset_postgres_schema()
+        try:
+            result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+            assert result.exit_code == 0, result.output
+            assert set(db.metadata.tables) <= set(inspect(db.engine).get_table_names())
+            with warnings.catch_warnings(), db.engine.connect() as conn:
+                # SQLite cannot reflect expression indexes; that one is checked below instead.
+                warnings.filterwarnings("ignore", "Skipped unsupported reflection")
+                warnings.filterwarnings("ignore", "autogenerate skipping")
+                diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+                index_sql = conn.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE name = 'uq_user_email_lower'"
+                    if not DATABASE_URL
+                    else "SELECT indexdef FROM pg_indexes WHERE indexname = 'uq_user_email_lower'"
+                ).scalar()
+            assert [d for d in diff if "uq_user_email_lower" not in repr(d)] == []
+            assert "UNIQUE" in index_sql.upper() and "lower(email)" in index_sql.lower()
+        finally:
+            if DATABASE_URL:
+                reset_postgres_schema()
+            db.engine.dispose()

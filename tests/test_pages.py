@@ -1,0 +1,122 @@
+"""The home page, the guide and the public profile."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from directory.db import db
+from directory.vocabulary import Condition, Modality
+
+
+def test_home_has_the_search_form_and_an_empty_state(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'action="/search"' in page and 'name="q"' in page and 'name="near"' in page
+    assert "No profiles yet" in page
+    assert "<script" not in page  # works without JavaScript, loads nothing third-party
+
+
+def test_home_lists_recently_updated_visible_profiles(client, make_practitioner):
+    make_practitioner("alexa-marie", licenses=[("NJ", "verified", None)], offices=["07030"])
+    make_practitioner("hidden-one", published=False, licenses=[("NJ", "verified", None)],
+                      offices=["07030"])  # fmt: skip
+    page = client.get("/").get_data(as_text=True)
+    assert "/p/alexa-marie" in page
+    assert "hidden-one" not in page
+
+
+def test_guide_explains_spa_and_medical(client):
+    page = client.get("/guide").get_data(as_text=True)
+    assert "Spa or medical massage" in page
+    assert "Sciatica" in page and "Swedish massage" in page
+
+
+def _full_profile(make_practitioner):
+    p = make_practitioner(
+        "alexa-marie",
+        name="Alexa Marie",
+        credentials="LMT",
+        headline="Medical massage for sciatica",
+        bio="First paragraph.\nSecond paragraph.",
+        phone="(201) 555-0143",
+        website="https://alexa.example.com",
+        price_min=90,
+        price_max=140,
+        session_lengths=[60, 90],
+        languages=["Spanish"],
+        licenses=[
+            ("NJ", "verified", None),
+            ("NY", "pending", None),
+            ("FL", "verified", date.today() - timedelta(days=1)),
+        ],
+        offices=["07030", "10001", "33101"],
+    )
+    p.conditions = [db.session.scalar(select(Condition).where(Condition.slug == "sciatica"))]
+    p.modalities = [
+        db.session.scalar(select(Modality).where(Modality.slug == "myofascial-release"))
+    ]
+    db.session.commit()
+    return p
+
+
+def test_profile_shows_everything_public(client, make_practitioner):
+    _full_profile(make_practitioner)
+    page = client.get("/p/alexa-marie").get_data(as_text=True)
+    for text in (
+        "Alexa Marie",
+        "LMT",
+        "Medical massage for sciatica",
+        "Second paragraph.",
+        "Sciatica",
+        "Myofascial release",
+        "(201) 555-0143",
+        "https://alexa.example.com",
+        "$90–$140",
+        "60 min, 90 min",
+        "Spanish",
+        "The Crafted Hand",
+        "New Jersey Board of Massage and Bodywork Therapy",
+        "https://newjersey.mylicense.com/verification/",
+    ):
+        assert text in page, text
+
+
+def test_profile_licenses_and_offices_are_honest(client, make_practitioner):
+    _full_profile(make_practitioner)
+    page = client.get("/p/alexa-marie").get_data(as_text=True)
+    # NJ verified: its office has the badge. NY pending: listed, no badge. FL expired: not listed.
+    assert "Verified NJ license" in page
+    assert "NY license not yet verified" in page
+    assert "Verified NY license" not in page
+    assert "33101" not in page
+    assert "Expired</span> on" in page
+    assert "Not yet verified" in page
+
+
+def test_profile_without_a_listable_office_says_why(client, make_practitioner):
+    make_practitioner("bo-chen", licenses=[("NY", "rejected", None)], offices=["10001"])
+    page = client.get("/p/bo-chen").get_data(as_text=True)
+    assert "No office is listed" in page
+    assert "Could not be verified" in page
+    assert "badge-verified" not in page.split("<footer")[0]
+
+
+def test_profile_is_404_unless_publicly_visible(client, make_practitioner):
+    p = make_practitioner("alexa-marie")
+    assert client.get("/p/alexa-marie").status_code == 200
+    p.published = False
+    db.session.commit()
+    assert client.get("/p/alexa-marie").status_code == 404
+    p.published, p.suspended = True, True
+    db.session.commit()
+    assert client.get("/p/alexa-marie").status_code == 404
+    p.suspended = False
+    p.tenant.status = "suspended"
+    db.session.commit()
+    assert client.get("/p/alexa-marie").status_code == 404
+
+
+def test_profile_escapes_user_text(client, make_practitioner):
+    make_practitioner("alexa-marie", name="<script>alert(1)</script>")
+    page = client.get("/p/alexa-marie").get_data(as_text=True)
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;" in page

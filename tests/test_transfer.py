@@ -1,0 +1,265 @@
+"""Import and export of practitioners (JSON Lines), through the CLI as an operator runs them."""
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from directory.audit import AuditEvent
+from directory.db import db
+from directory.practices.models import Tenant
+from directory.practitioners.models import License, Practitioner
+
+ALEXA = {
+    "slug": "alexa-marie",
+    "tenant": "the-crafted-hand",
+    "tenant_name": "The Crafted Hand",
+    "name": "Alexa Marie",
+    "credentials": "LMT",
+    "email": "alexa@example.com",
+    "setting": "medical",
+    "headline": "Medical massage in Hoboken",
+    "bio": "Ten years of clinical work.\nSciatica and frozen shoulders.",
+    "published": True,
+    "modalities": ["myofascial release", "PNF stretching"],
+    "conditions": ["sciatica", "slipped disc"],
+    "licenses": [{"state": "NJ", "number": "18KT01515000", "expires": "2028-11-30",
+                  "status": "verified"}],  # fmt: skip
+    "offices": [{"street": "51 Newark St", "city": "Hoboken", "state": "NJ", "zip": "07030"}],
+}
+BO = {
+    "slug": "bo-chen",
+    "tenant": "willow-day-spa",
+    "tenant_name": "Willow Day Spa",
+    "tenant_kind": "spa",
+    "name": "Bo Chen",
+    "setting": "spa",
+    "published": True,
+    "modalities": ["Swedish", "hot stone"],
+    "conditions": ["stress"],
+    "licenses": [{"state": "NY", "number": "028941", "expires": "2027-06-30"}],
+    "offices": [{"street": "200 W 34th St", "city": "New York", "state": "NY", "zip": "10001"}],
+}
+
+
+def write_lines(tmp_path, *records, name="in.jsonl") -> str:
+    path = tmp_path / name
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records),
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_import_creates_tenants_practitioners_and_links(runner, tmp_path):
+    result = runner.invoke(args=["practitioners", "import", write_lines(tmp_path, ALEXA, BO)])
+    assert result.exit_code == 0, result.output
+    assert "2 created" in result.output and "2 practice(s) created" in result.output
+    alexa = db.session.scalar(select(Practitioner).where(Practitioner.slug == "alexa-marie"))
+    assert alexa.tenant.name == "The Crafted Hand" and alexa.tenant.kind == "practice"
+    assert [c.slug for c in alexa.conditions] == ["herniated-disc", "sciatica"]
+    assert {m.slug for m in alexa.modalities} >= {"myofascial-release"}
+    assert alexa.licenses[0].status == "verified"
+    office = alexa.offices[0]
+    assert (office.city, office.state, office.zip) == ("Hoboken", "NJ", "07030")
+    assert abs(office.lat - 40.7445) < 0.01 and abs(office.lon + 74.0329) < 0.01
+    bo = db.session.scalar(select(Practitioner).where(Practitioner.slug == "bo-chen"))
+    assert bo.tenant.kind == "spa" and bo.licenses[0].status == "pending"
+
+
+def test_import_is_recorded_in_the_audit_log_with_verified_licenses_as_admin_actions(
+    runner, tmp_path
+):
+    runner.invoke(args=["practitioners", "import", write_lines(tmp_path, ALEXA, BO)])
+    actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions == ["license.verify", "practitioners.import"]
+    verify = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "license.verify"))
+    assert verify.subject_id == "alexa-marie" and verify.details["state"] == "NJ"
+    assert verify.actor_label == "cli:import"
+
+
+def test_one_bad_line_imports_nothing_and_names_the_line(runner, tmp_path):
+    bad = {**BO, "slug": "carla-diaz", "licenses": [{"state": "NJ", "number": "12345",
+                                                     "expires": "2028-01-01"}]}  # fmt: skip
+    path = write_lines(tmp_path, ALEXA, BO, bad)
+    result = runner.invoke(args=["practitioners", "import", path])
+    assert result.exit_code == 1
+    assert "line 3: licenses[0].number:" in result.output
+    assert "nothing was imported" in result.output
+    assert count(Practitioner) == count(Tenant) == count(AuditEvent) == 0
+
+
+BAD_LINES = [
+    ("{not json", "(line)", "not valid JSON"),
+    ("[1, 2]", "(line)", "must be a JSON object"),
+    ({**ALEXA, "slug": "Alexa Marie"}, "slug", "lowercase"),
+    ({k: v for k, v in ALEXA.items() if k != "name"}, "name", "is required"),
+    ({**ALEXA, "setting": "sauna"}, "setting", "must be one of"),
+    ({**ALEXA, "conditions": ["sciatica", "werewolf bite"]}, "conditions[1]", "werewolf bite"),
+    ({**ALEXA, "modalities": ["reiki-ish"]}, "modalities[0]", "unknown modality"),
+    ({**ALEXA, "conditions": ["swedish massage"]}, "conditions[0]", "unknown condition"),
+    ({**ALEXA, "licences": []}, "licences", "unknown field"),
+    ({**ALEXA, "licenses": [{"state": "XX", "number": "1", "expires": "2028-01-01"}]},
+     "licenses[0].state", "not a US state"),  # fmt: skip
+    ({**ALEXA, "licenses": [{"state": "NJ", "number": "18KT01515000", "expires": "soon"}]},
+     "licenses[0].expires", "date"),  # fmt: skip
+    ({**ALEXA, "licenses": [{"state": "NJ", "number": "18KT01515000", "expires": "2028-01-01",
+                             "status": "approved"}]}, "licenses[0].status", "must be one of"),  # fmt: skip
+    ({**ALEXA, "offices": [{"street": "1 Main", "city": "Hoboken", "state": "NY", "zip": "07030"}]},
+     "offices[0].zip", "NJ"),  # fmt: skip
+    ({**ALEXA, "offices": [{"street": "1 Main", "city": "X", "state": "NJ", "zip": "00000"}]},
+     "offices[0].zip", "00000"),  # fmt: skip
+    ({**ALEXA, "offices": [{"city": "Hoboken", "state": "NJ", "zip": "07030"}]},
+     "offices[0].street", "is required"),  # fmt: skip
+    ({**ALEXA, "name": "Alexa\x00Marie"}, "name", "control characters"),
+    ({**ALEXA, "headline": "x" * 161}, "headline", "longer than 160"),
+    ({**ALEXA, "website": "javascript:alert(1)"}, "website", "http"),
+    ({**ALEXA, "email": "not-an-email"}, "email", "email address"),
+    ({**ALEXA, "published": "yes"}, "published", "true or false"),
+    ({**ALEXA, "price_min": 200, "price_max": 100}, "price_max", "price_min"),
+    ({**ALEXA, "session_lengths": [60, 5]}, "session_lengths", "minutes"),
+    ({**ALEXA, "tenant_name": None, "tenant": "new-place"}, "tenant_name", "must be text"),
+    ({k: v for k, v in ALEXA.items() if k != "tenant_name"}, "tenant_name", "new practice"),
+]
+
+
+@pytest.mark.parametrize(("line", "field", "message"), BAD_LINES)
+def test_each_invalid_field_is_reported_with_line_and_field(runner, tmp_path, line, field, message):
+    path = write_lines(tmp_path, BO, line)
+    result = runner.invoke(args=["practitioners", "import", path])
+    assert result.exit_code == 1
+    assert f"line 2: {field}:" in result.output, result.output
+    assert message in result.output
+    assert count(Practitioner) == 0
+
+
+def test_every_error_is_reported_not_just_the_first(runner, tmp_path):
+    path = write_lines(
+        tmp_path, {**ALEXA, "setting": "x"}, BO, {**BO, "slug": "x", "conditions": ["nope"]}
+    )
+    result = runner.invoke(args=["practitioners", "import", path])
+    assert "line 1: setting:" in result.output
+    assert "line 3: conditions[0]:" in result.output
+    assert "2 error(s)" in result.output
+
+
+def test_duplicate_slug_in_one_file(runner, tmp_path):
+    result = runner.invoke(args=["practitioners", "import", write_lines(tmp_path, ALEXA, ALEXA)])
+    assert result.exit_code == 1
+    assert "line 2: slug: 'alexa-marie' already appears on line 1" in result.output
+
+
+def test_conflicting_tenant_names_in_one_file(runner, tmp_path):
+    other = {**BO, "tenant": "the-crafted-hand", "tenant_name": "Crafted Hands LLC"}
+    result = runner.invoke(args=["practitioners", "import", write_lines(tmp_path, ALEXA, other)])
+    assert result.exit_code == 1
+    assert "line 2: tenant_name:" in result.output
+
+
+def test_upsert_by_slug_updates_replaces_lists_and_keeps_absent_fields(runner, tmp_path):
+    runner.invoke(args=["practitioners", "import", write_lines(tmp_path, ALEXA)])
+    update = {
+        "slug": "alexa-marie",
+        "tenant": "the-crafted-hand",
+        "name": "Alexa M. Marie",
+        "setting": "both",
+        "conditions": ["frozen shoulder"],
+    }
+    result = runner.invoke(args=["practitioners", "import", write_lines(tmp_path, update)])
+    assert result.exit_code == 0, result.output
+    assert "1 updated" in result.output
+    alexa = db.session.scalar(select(Practitioner))
+    assert alexa.name == "Alexa M. Marie" and alexa.setting == "both"
+    assert [c.slug for c in alexa.conditions] == ["frozen-shoulder"]
+    assert alexa.headline == "Medical massage in Hoboken"  # not in the line: kept
+    assert len(alexa.licenses) == 1 and len(alexa.offices) == 1
+    assert count(Practitioner) == 1
+
+
+def test_a_slug_of_another_practice_is_refused(runner, tmp_path):
+    runner.invoke(args=["practitioners", "import", write_lines(tmp_path, ALEXA)])
+    moved = {**ALEXA, "tenant": "willow-day-spa", "tenant_name": "Willow Day Spa"}
+    result = runner.invoke(args=["practitioners", "import", write_lines(tmp_path, moved)])
+    assert result.exit_code == 1
+    assert "belongs to practice 'the-crafted-hand'" in result.output
+
+
+def test_import_reads_stdin(runner):
+    result = runner.invoke(args=["practitioners", "import", "-"], input=json.dumps(ALEXA) + "\n")
+    assert result.exit_code == 0, result.output
+    assert count(Practitioner) == 1
+
+
+def test_blank_lines_are_skipped_and_line_numbers_stay_physical(runner, tmp_path):
+    path = write_lines(tmp_path, ALEXA, "", {**BO, "setting": "x"})
+    result = runner.invoke(args=["practitioners", "import", path])
+    assert "line 3: setting:" in result.output
+
+
+def test_export_import_export_is_identical(runner, tmp_path, app):
+    full = {
+        **ALEXA,
+        "languages": ["Spanish", "Portuguese"],
+        "price_min": 90,
+        "price_max": 140,
+        "session_lengths": [60, 90],
+        "insurance_notes": "Auto (PIP) and workers' comp.",
+        "accepts_physician_referrals": True,
+        "hsa_fsa": True,
+        "in_home": True,
+        "accepting_new_clients": False,
+        "phone": "(201) 555-0143",
+        "website": "https://alexa.example.com",
+        "licenses": [
+            {"state": "NY", "number": "028941", "expires": "2027-01-31", "status": "rejected"},
+            *ALEXA["licenses"],
+        ],
+    }
+    runner.invoke(args=["practitioners", "import", write_lines(tmp_path, full, BO)])
+    first = tmp_path / "first.jsonl"
+    assert runner.invoke(args=["practitioners", "export", str(first)]).exit_code == 0
+
+    # Into an empty database (a new app on a fresh instance and database), then out again.
+    from tests.conftest import DATABASE_URL, _prepare_database, make_app
+
+    if DATABASE_URL:
+        _prepare_database()
+        other = app
+    else:
+        other = make_app(tmp_path / "b")
+    with other.app_context():
+        _prepare_database()
+        other_runner = other.test_cli_runner()
+        result = other_runner.invoke(args=["practitioners", "import", str(first)])
+        assert result.exit_code == 0, result.output
+        second = tmp_path / "second.jsonl"
+        assert other_runner.invoke(args=["practitioners", "export", str(second)]).exit_code == 0
+    assert first.read_text() == second.read_text()
+    lines = first.read_text().splitlines()
+    assert [json.loads(line)["slug"] for line in lines] == ["alexa-marie", "bo-chen"]
+    exported = json.loads(lines[0])
+    assert exported["licenses"][0]["state"] == "NJ" and exported["languages"] == [
+        "Spanish",
+        "Portuguese",
+    ]
+
+
+def test_export_to_stdout(runner, tmp_path):
+    runner.invoke(args=["practitioners", "import", write_lines(tmp_path, ALEXA)])
+    result = runner.invoke(args=["practitioners", "export", "-"])
+    assert json.loads(result.output.splitlines()[0])["slug"] == "alexa-marie"
+
+
+def test_reimporting_the_same_license_keeps_its_review(runner, tmp_path):
+    path = write_lines(tmp_path, ALEXA)
+    runner.invoke(args=["practitioners", "import", path])
+    reviewed_at = db.session.scalar(select(License.reviewed_at))
+    runner.invoke(args=["practitioners", "import", path])
+    db.session.expire_all()
+    assert db.session.scalar(select(License.reviewed_at)) == reviewed_at
+    verifies = select(func.count()).where(AuditEvent.action == "license.verify")
+    assert db.session.scalar(verifies) == 1

@@ -1,0 +1,119 @@
+"""The vocabulary data file, its lookups and its tables."""
+
+import pytest
+from sqlalchemy import func, select
+
+from directory import vocabulary
+from directory.db import db
+from directory.vocabulary import Condition, Modality
+
+
+def test_data_file_is_big_enough_and_consistent():
+    conditions, modalities = vocabulary.conditions(), vocabulary.modalities()
+    assert len(conditions) >= 50
+    assert len(modalities) >= 30
+    slugs = {t.slug for t in modalities}
+    for term in conditions:
+        assert term.setting in ("medical", "spa", "either")
+        assert set(term.modalities) <= slugs, term.slug
+    for term in modalities:
+        assert term.setting in ("medical", "spa", "either")
+    vocabulary._phrase_index()  # raises if one phrase names two entries
+
+
+@pytest.mark.parametrize(
+    ("text", "slug_part"),
+    [
+        ("Slipped-Disc", "herniated"),
+        ("slipped disc", "herniated"),
+        ("adhesive capsulitis", "frozen-shoulder"),
+        ("Lateral Epicondylitis", "tennis-elbow"),
+        ("sciatica", "sciatica"),
+        ("SCIATICA!", "sciatica"),
+        ("sciatia", "sciatica"),  # a known misspelling
+        ("plantar fasciitis", "plantar-fasciitis"),
+        ("carpal tunnel", "carpal-tunnel"),
+        ("TMJ", "tmj"),
+        ("fibromyalgia", "fibromyalgia"),
+        ("whiplash", "whiplash"),
+        ("piriformis syndrome", "piriformis"),
+        ("thoracic outlet syndrome", "thoracic-outlet"),
+        ("rotator cuff injury", "rotator-cuff"),
+        ("shin splints", "shin-splints"),
+        ("IT band syndrome", "it-band"),
+        ("lymphedema", "lymphedema"),
+        ("restless legs", "restless-legs"),
+        ("golfer's elbow", "golfers-elbow"),
+    ],
+)
+def test_condition_lookup_ignores_case_hyphens_and_punctuation(text, slug_part):
+    term = vocabulary.lookup(text, "condition")
+    assert term is not None, text
+    assert slug_part in term.slug
+
+
+@pytest.mark.parametrize(
+    ("text", "slug_part"),
+    [
+        ("Swedish", "swedish"),
+        ("hot stone", "hot-stone"),
+        ("aromatherapy", "aromatherapy"),
+        ("couples massage", "couples"),
+        ("prenatal massage", "prenatal"),
+        ("sports massage", "sports"),
+        ("Thai massage", "thai"),
+        ("shiatsu", "shiatsu"),
+        ("reflexology", "reflexology"),
+        ("craniosacral therapy", "craniosacral"),
+        ("cupping", "cupping"),
+        ("MLD", "lymphatic"),
+        ("lymph drainage", "lymphatic"),
+        ("orthopedic massage", "medical"),
+        ("Active Release", "active-release"),
+        ("IASTM", "iastm"),
+        ("myofascial release", "myofascial"),
+        ("PNF stretching", "pnf"),
+        ("neuromuscular therapy", "neuromuscular"),
+        ("trigger point therapy", "trigger-point"),
+        ("deep tissue", "deep-tissue"),
+        ("deep tisue", "deep-tissue"),
+    ],
+)
+def test_modality_lookup(text, slug_part):
+    term = vocabulary.lookup(text, "modality")
+    assert term is not None, text
+    assert slug_part in term.slug
+
+
+def test_lookup_respects_kind_and_unknowns():
+    assert vocabulary.lookup("sciatica", "modality") is None
+    assert vocabulary.lookup("basket weaving") is None
+    assert vocabulary.lookup("") is None
+    assert vocabulary.lookup("\x00\x01") is None
+
+
+def test_settings_follow_the_domain():
+    assert vocabulary.lookup("sciatica").setting == "medical"
+    assert vocabulary.lookup("herniated disc").setting == "medical"
+    assert vocabulary.lookup("swedish massage").setting == "spa"
+    assert vocabulary.lookup("hot stone").setting == "spa"
+    assert vocabulary.lookup("lymph drainage").setting == "medical"
+
+
+def test_normalize():
+    assert vocabulary.normalize("  Golfer’s-Elbow!! ") == "golfers elbow"
+    assert vocabulary.normalize("Café  Crème") == "cafe creme"
+
+
+def test_sync_loads_the_tables_and_is_idempotent(app):
+    counts = (
+        db.session.scalar(select(func.count()).select_from(Condition)),
+        db.session.scalar(select(func.count()).select_from(Modality)),
+    )
+    assert counts == (len(vocabulary.conditions()), len(vocabulary.modalities()))
+    assert vocabulary.sync() == (0, 0)
+    row = db.session.scalar(select(Condition).where(Condition.slug == "sciatica"))
+    row.name = "Old name"
+    db.session.flush()
+    assert vocabulary.sync() == (0, 1)
+    assert row.name == "Sciatica"
