@@ -36,9 +36,7 @@ def practitioners_import(file) -> None:
         db.session.rollback()
         for error in failed.errors:
             click.echo(str(error), err=True)
-        click.echo(
-            f"{len(failed.errors)} error(s) in {file.name}; nothing was imported.", err=True
-        )
+        click.echo(f"{len(failed.errors)} error(s) in {file.name}; nothing was imported.", err=True)
         sys.exit(1)
     click.echo(
         f"Imported {result.created + result.updated} practitioner(s) from {file.name}: "

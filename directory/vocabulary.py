@@ -65,8 +65,13 @@ class Term:
     @property
     def phrases(self) -> tuple[str, ...]:
         """Every way of naming this entry, the display name first."""
-        return (self.name, self.slug.replace("-", " "), *self.synonyms, *self.lay_terms,
-                *self.misspellings)  # fmt: skip
+        return (
+            self.name,
+            self.slug.replace("-", " "),
+            *self.synonyms,
+            *self.lay_terms,
+            *self.misspellings,
+        )
 
 
 _APOSTROPHES = re.compile(r"['\u2018\u2019`]")

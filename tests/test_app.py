@@ -188,7 +188,8 @@ def test_migrations_create_the_schema_from_an_empty_database(tmp_path):
                     else "SELECT indexdef FROM pg_indexes WHERE indexname = 'uq_user_email_lower'"
                 ).scalar()
             assert [d for d in diff if "uq_user_email_lower" not in repr(d)] == []
-            assert "UNIQUE" in index_sql.upper() and "lower(email)" in index_sql.lower()
+            assert "UNIQUE" in index_sql.upper()
+            assert "lower(email)" in index_sql.lower().replace("(email)::text", "email")
         finally:
             if DATABASE_URL:
                 reset_postgres_schema()

@@ -17,8 +17,9 @@ def test_home_has_the_search_form_and_an_empty_state(client):
 
 def test_home_lists_recently_updated_visible_profiles(client, make_practitioner):
     make_practitioner("alexa-marie", licenses=[("NJ", "verified", None)], offices=["07030"])
-    make_practitioner("hidden-one", published=False, licenses=[("NJ", "verified", None)],
-                      offices=["07030"])  # fmt: skip
+    make_practitioner(
+        "hidden-one", published=False, licenses=[("NJ", "verified", None)], offices=["07030"]
+    )
     page = client.get("/").get_data(as_text=True)
     assert "/p/alexa-marie" in page
     assert "hidden-one" not in page
@@ -70,7 +71,7 @@ def test_profile_shows_everything_public(client, make_practitioner):
         "Myofascial release",
         "(201) 555-0143",
         "https://alexa.example.com",
-        "$90–$140",
+        "$90\u2013$140",
         "60 min, 90 min",
         "Spanish",
         "The Crafted Hand",

@@ -23,8 +23,9 @@ ALEXA = {
     "published": True,
     "modalities": ["myofascial release", "PNF stretching"],
     "conditions": ["sciatica", "slipped disc"],
-    "licenses": [{"state": "NJ", "number": "18KT01515000", "expires": "2028-11-30",
-                  "status": "verified"}],  # fmt: skip
+    "licenses": [
+        {"state": "NJ", "number": "18KT01515000", "expires": "2028-11-30", "status": "verified"}
+    ],
     "offices": [{"street": "51 Newark St", "city": "Hoboken", "state": "NJ", "zip": "07030"}],
 }
 BO = {
@@ -83,8 +84,11 @@ def test_import_is_recorded_in_the_audit_log_with_verified_licenses_as_admin_act
 
 
 def test_one_bad_line_imports_nothing_and_names_the_line(runner, tmp_path):
-    bad = {**BO, "slug": "carla-diaz", "licenses": [{"state": "NJ", "number": "12345",
-                                                     "expires": "2028-01-01"}]}  # fmt: skip
+    bad = {
+        **BO,
+        "slug": "carla-diaz",
+        "licenses": [{"state": "NJ", "number": "12345", "expires": "2028-01-01"}],
+    }
     path = write_lines(tmp_path, ALEXA, BO, bad)
     result = runner.invoke(args=["practitioners", "import", path])
     assert result.exit_code == 1
@@ -103,18 +107,49 @@ BAD_LINES = [
     ({**ALEXA, "modalities": ["reiki-ish"]}, "modalities[0]", "unknown modality"),
     ({**ALEXA, "conditions": ["swedish massage"]}, "conditions[0]", "unknown condition"),
     ({**ALEXA, "licences": []}, "licences", "unknown field"),
-    ({**ALEXA, "licenses": [{"state": "XX", "number": "1", "expires": "2028-01-01"}]},
-     "licenses[0].state", "not a US state"),  # fmt: skip
-    ({**ALEXA, "licenses": [{"state": "NJ", "number": "18KT01515000", "expires": "soon"}]},
-     "licenses[0].expires", "date"),  # fmt: skip
-    ({**ALEXA, "licenses": [{"state": "NJ", "number": "18KT01515000", "expires": "2028-01-01",
-                             "status": "approved"}]}, "licenses[0].status", "must be one of"),  # fmt: skip
-    ({**ALEXA, "offices": [{"street": "1 Main", "city": "Hoboken", "state": "NY", "zip": "07030"}]},
-     "offices[0].zip", "NJ"),  # fmt: skip
-    ({**ALEXA, "offices": [{"street": "1 Main", "city": "X", "state": "NJ", "zip": "00000"}]},
-     "offices[0].zip", "00000"),  # fmt: skip
-    ({**ALEXA, "offices": [{"city": "Hoboken", "state": "NJ", "zip": "07030"}]},
-     "offices[0].street", "is required"),  # fmt: skip
+    (
+        {**ALEXA, "licenses": [{"state": "XX", "number": "1", "expires": "2028-01-01"}]},
+        "licenses[0].state",
+        "not a US state",
+    ),
+    (
+        {**ALEXA, "licenses": [{"state": "NJ", "number": "18KT01515000", "expires": "soon"}]},
+        "licenses[0].expires",
+        "date",
+    ),
+    (
+        {
+            **ALEXA,
+            "licenses": [
+                {
+                    "state": "NJ",
+                    "number": "18KT01515000",
+                    "expires": "2028-01-01",
+                    "status": "approved",
+                }
+            ],
+        },
+        "licenses[0].status",
+        "must be one of",
+    ),
+    (
+        {
+            **ALEXA,
+            "offices": [{"street": "1 Main", "city": "Hoboken", "state": "NY", "zip": "07030"}],
+        },
+        "offices[0].zip",
+        "NJ",
+    ),
+    (
+        {**ALEXA, "offices": [{"street": "1 Main", "city": "X", "state": "NJ", "zip": "00000"}]},
+        "offices[0].zip",
+        "00000",
+    ),
+    (
+        {**ALEXA, "offices": [{"city": "Hoboken", "state": "NJ", "zip": "07030"}]},
+        "offices[0].street",
+        "is required",
+    ),
     ({**ALEXA, "name": "Alexa\x00Marie"}, "name", "control characters"),
     ({**ALEXA, "headline": "x" * 161}, "headline", "longer than 160"),
     ({**ALEXA, "website": "javascript:alert(1)"}, "website", "http"),
@@ -227,7 +262,7 @@ def test_export_import_export_is_identical(runner, tmp_path, app):
     from tests.conftest import DATABASE_URL, _prepare_database, make_app
 
     if DATABASE_URL:
-        _prepare_database()
+        db.session.remove()  # end this test's transaction before emptying the shared database
         other = app
     else:
         other = make_app(tmp_path / "b")

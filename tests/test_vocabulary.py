@@ -101,7 +101,7 @@ def test_settings_follow_the_domain():
 
 
 def test_normalize():
-    assert vocabulary.normalize("  Golfer’s-Elbow!! ") == "golfers elbow"
+    assert vocabulary.normalize("  Golfer\u2019s-Elbow!! ") == "golfers elbow"
     assert vocabulary.normalize("Café  Crème") == "cafe creme"
 
 

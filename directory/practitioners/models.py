@@ -25,18 +25,14 @@ LICENSE_STATUSES = ("pending", "verified", "rejected")
 practitioner_condition = Table(
     "practitioner_condition",
     db.metadata,
-    Column(
-        "practitioner_id", ForeignKey("practitioner.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("practitioner_id", ForeignKey("practitioner.id", ondelete="CASCADE"), primary_key=True),
     Column("condition_id", ForeignKey("condition.id", ondelete="CASCADE"), primary_key=True),
 )
 
 practitioner_modality = Table(
     "practitioner_modality",
     db.metadata,
-    Column(
-        "practitioner_id", ForeignKey("practitioner.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("practitioner_id", ForeignKey("practitioner.id", ondelete="CASCADE"), primary_key=True),
     Column("modality_id", ForeignKey("modality.id", ondelete="CASCADE"), primary_key=True),
 )
 

@@ -297,9 +297,7 @@ def _parse_line(number: int, text: str, errors: list[LineError]) -> _Record | No
     if "modalities" in raw:
         values["modalities"] = _parse_vocabulary(raw["modalities"], "modality", "modalities", errs)
     if "conditions" in raw:
-        values["conditions"] = _parse_vocabulary(
-            raw["conditions"], "condition", "conditions", errs
-        )
+        values["conditions"] = _parse_vocabulary(raw["conditions"], "condition", "conditions", errs)
     if "licenses" in raw:
         values["licenses"] = _parse_licenses(raw["licenses"], errs)
     if "offices" in raw:
@@ -479,7 +477,7 @@ def apply(records: list[_Record], source: str = "") -> ImportResult:
 
 
 def import_lines(lines: Iterable[str], source: str = "") -> ImportResult:
-    """Validate every line, then import them all (the caller commits); ImportFailed if any is bad."""
+    """Validate every line, then import them all (caller commits); ImportFailed if any is bad."""
     return apply(validate(lines), source)
 
 

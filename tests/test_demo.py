@@ -1,0 +1,268 @@
+import json
+import re
+from collections import Counter
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from directory import geo, licensing, vocabulary
+from directory.audit import AuditEvent
+from directory.db import db
+from directory.demo import generate, license_status
+from directory.practices.models import Tenant
+from directory.practitioners import transfer
+from directory.practitioners.models import (
+    License,
+    Office,
+    Practitioner,
+    practitioner_condition,
+    practitioner_modality,
+)
+from directory.search.outbox import SearchOutbox
+
+TODAY = date(2026, 1, 15)
+HOBOKEN = geo.zip_location("07030")[:2]
+
+
+@pytest.fixture(scope="module")
+def records():
+    return list(generate(300, 42, TODAY))
+
+
+def _settings(kind: str) -> dict[str, str]:
+    return {t.slug: t.setting for t in vocabulary.terms().values() if t.kind == kind}
+
+
+def _count(table) -> int:
+    return db.session.scalar(select(func.count()).select_from(table))
+
+
+def test_same_seed_same_records():
+    assert list(generate(120, 7, TODAY)) == list(generate(120, 7, TODAY))
+
+
+def test_different_seed_different_records():
+    first = [r["slug"] for r in generate(120, 7, TODAY)]
+    assert first != [r["slug"] for r in generate(120, 8, TODAY)]
+
+
+def test_expiry_dates_follow_the_reference_date():
+    later = date(2027, 3, 1)
+    shifted = list(generate(40, 7, later))
+    for before, after in zip(generate(40, 7, TODAY), shifted, strict=True):
+        for a, b in zip(before["licenses"], after["licenses"], strict=True):
+            delta = date.fromisoformat(b["expires"]) - date.fromisoformat(a["expires"])
+            assert delta == later - TODAY
+
+
+def test_existing_tenant_slugs_are_not_reused():
+    first = next(iter(generate(1, 3, TODAY)))
+    again = next(iter(generate(1, 3, TODAY, taken_tenant_slugs={first["tenant"]})))
+    assert again["tenant"] == first["tenant"] + "-2"
+    assert again["tenant_name"] == first["tenant_name"]
+
+
+def test_count_slugs_and_tenants(records):
+    assert len(records) == 300
+    assert len({r["slug"] for r in records}) == 300
+    by_tenant = {}
+    for r in records:
+        by_tenant.setdefault(r["tenant"], []).append(r)
+    sizes = {"practice": (1, 1), "clinic": (3, 12), "spa": (4, 15), "network": (15, 60)}
+    for members in by_tenant.values():
+        kinds = {(m["tenant_name"], m["tenant_kind"]) for m in members}
+        assert len(kinds) == 1
+        low, high = sizes[members[0]["tenant_kind"]]
+        assert low <= len(members) <= high
+    assert {r["tenant_kind"] for r in records} == set(sizes)
+    networks = [m for m in by_tenant.values() if m[0]["tenant_kind"] == "network"]
+    assert all(len({o["state"] for r in m for o in r["offices"]}) >= 2 for m in networks)
+
+
+def test_settings_mix(records):
+    shares = Counter(r["setting"] for r in records)
+    assert 0.33 <= shares["medical"] / 300 <= 0.47
+    assert 0.28 <= shares["spa"] / 300 <= 0.42
+    assert 0.18 <= shares["both"] / 300 <= 0.32
+    for kind, main in (("spa", "spa"), ("clinic", "medical")):
+        staff = Counter(r["setting"] for r in records if r["tenant_kind"] == kind)
+        assert staff.most_common(1)[0][0] == main
+
+
+def test_spa_therapists_offer_no_medical_only_work(records):
+    modality_settings, condition_settings = _settings("modality"), _settings("condition")
+    spa = [r for r in records if r["setting"] == "spa"]
+    assert spa
+    for r in spa:
+        assert 2 <= len(r["modalities"]) <= 5
+        assert 1 <= len(r["conditions"]) <= 4
+        assert {modality_settings[m] for m in r["modalities"]} <= {"spa", "either"}
+        assert {condition_settings[c] for c in r["conditions"]} <= {"spa", "either"}
+        assert not {"lymphedema", "post-surgical-swelling"} & set(r["conditions"])
+
+
+def test_medical_therapists_treat_medical_conditions(records):
+    modality_settings, condition_settings = _settings("modality"), _settings("condition")
+    medical = [r for r in records if r["setting"] == "medical"]
+    for r in medical:
+        assert 3 <= len(r["modalities"]) <= 7
+        assert 3 <= len(r["conditions"]) <= 8
+        assert {modality_settings[m] for m in r["modalities"]} <= {"medical", "either"}
+        assert {condition_settings[c] for c in r["conditions"]} <= {"medical", "either"}
+    lymphatic = [r for r in medical if "CLT" in r["credentials"]]
+    assert lymphatic
+    for r in lymphatic:
+        assert "manual-lymphatic-drainage" in r["modalities"]
+        assert {"lymphedema", "post-surgical-swelling"} <= set(r["conditions"])
+    # Lymphatic work is left to the certified therapists.
+    others = [r for r in records if "CLT" not in r["credentials"]]
+    assert not any("lymphedema" in r["conditions"] for r in others)
+
+
+def test_headline_and_bio_mention_their_work_and_city(records):
+    phrases = {t.slug: t.name.lower() for t in vocabulary.terms().values()}
+    for r in records:
+        bio = r["bio"].lower()
+        assert r["offices"][0]["city"].lower() in bio
+        assert any(phrases[s] in bio for s in r["modalities"] + r["conditions"])
+        assert 2 <= r["bio"].count(". ") + 1 <= 4
+        assert 0 < len(r["headline"]) <= 160
+
+
+def test_license_numbers_fit_their_state(records):
+    numbers = [lic for r in records for lic in r["licenses"]]
+    assert {"NJ", "NY"} <= {lic["state"] for lic in numbers}
+    for lic in numbers:
+        assert licensing.check_number(lic["state"], lic["number"]) is None, lic
+    nj = [lic["number"] for lic in numbers if lic["state"] == "NJ"]
+    assert all(re.fullmatch(r"18KT\d{8}", n) for n in nj)
+
+
+def test_offices_are_real_zips_in_their_state(records):
+    for r in records:
+        assert 1 <= len(r["offices"]) <= 2
+        for office in r["offices"]:
+            _lat, _lon, city, state = geo.zip_location(office["zip"], office["state"])
+            assert (city, state) == (office["city"], office["state"])
+            assert re.fullmatch(r"\d+ [A-Z][a-z]+ (St|Ave|Blvd|Way)", office["street"])
+
+
+def test_a_cluster_around_hoboken(records):
+    offices = [o for r in records for o in r["offices"]]
+    near = [
+        o for o in offices if geo.distance_miles(*HOBOKEN, *geo.zip_location(o["zip"])[:2]) <= 10
+    ]
+    assert len(near) >= 0.25 * len(offices)
+    assert len({o["state"] for o in offices}) >= 10
+
+
+def test_license_status_mix(records):
+    statuses = Counter(license_status(lic, TODAY) for r in records for lic in r["licenses"])
+    total = sum(statuses.values())
+    assert 0.65 <= statuses["verified"] / total <= 0.85
+    assert 0.06 <= statuses["pending"] / total <= 0.20
+    assert 0.01 <= statuses["rejected"] / total <= 0.10
+    assert 0.03 <= statuses["expired"] / total <= 0.14
+    for r in records:
+        for lic in r["licenses"]:
+            expires = date.fromisoformat(lic["expires"])
+            if license_status(lic, TODAY) != "expired" and lic["status"] != "rejected":
+                assert 28 <= (expires - TODAY).days <= 3 * 366
+
+
+def test_licenses_cover_office_states_with_a_few_exceptions(records):
+    unlicensed = [
+        r
+        for r in records
+        if {o["state"] for o in r["offices"]} != {lic["state"] for lic in r["licenses"]}
+    ]
+    assert 1 <= len(unlicensed) <= 0.08 * len(records)
+    assert 0.01 <= sum(not r["published"] for r in records) / len(records) <= 0.10
+    assert sum(r["suspended"] for r in records) <= 0.03 * len(records)
+
+
+def test_contact_details_are_fictional(records):
+    for r in records:
+        assert r["email"].rsplit("@", 1)[1] in {"example.com", "example.org", "example.net"}
+        assert re.fullmatch(r"\(\d{3}\) 555-01\d\d", r["phone"])
+        assert r["website"] == "" or re.fullmatch(r"https://[a-z0-9-]+\.example\.com", r["website"])
+        assert 70 <= r["price_min"] <= r["price_max"] <= 220
+        assert r["session_lengths"] and set(r["session_lengths"]) <= {30, 60, 75, 90, 120}
+
+
+def test_records_are_valid_import_lines(app, records):
+    lines = [
+        json.dumps({k: v for k, v in r.items() if k in transfer.KNOWN_FIELDS}) for r in records
+    ]
+    assert len(transfer.validate(lines)) == len(records)
+
+
+def test_load_command(app, runner):
+    result = runner.invoke(args=["demo", "load", "--count", "50"])
+    assert result.exit_code == 0, result.output
+    assert "Loading demo practitioners" in result.output
+    assert "50 practitioners" in result.output
+
+    expected = list(generate(50, 42, licensing.today()))
+    slugs = set(db.session.scalars(select(Practitioner.slug)))
+    assert slugs == {r["slug"] for r in expected}
+    assert _count(Tenant) == len({r["tenant"] for r in expected})
+    assert _count(License) == sum(len(r["licenses"]) for r in expected)
+    assert _count(Office) == sum(len(r["offices"]) for r in expected)
+    assert _count(practitioner_condition) == sum(len(r["conditions"]) for r in expected)
+    assert _count(practitioner_modality) == sum(len(r["modalities"]) for r in expected)
+    assert _count(SearchOutbox) == 50
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "demo.load")).one()
+    assert event.actor_label == "cli:demo"
+    assert event.details["count"] == 50 and event.details["seed"] == 42
+
+    record = expected[0]
+    practitioner = db.session.scalars(
+        select(Practitioner).where(Practitioner.slug == record["slug"])
+    ).one()
+    assert practitioner.tenant.slug == record["tenant"]
+    assert sorted(c.slug for c in practitioner.conditions) == sorted(record["conditions"])
+    assert [o.zip for o in practitioner.offices] == [o["zip"] for o in record["offices"]]
+    assert practitioner.offices[0].lat == pytest.approx(
+        geo.zip_location(record["offices"][0]["zip"])[0]
+    )
+
+
+def test_ordinary_inserts_work_after_a_load(app, runner, make_practitioner):
+    assert runner.invoke(args=["demo", "load", "--count", "20"]).exit_code == 0
+    practitioner = make_practitioner(
+        "new-therapist", licenses=[("NJ", "pending", None)], offices=["07030"]
+    )
+    assert practitioner.id > 20
+    assert _count(Practitioner) == 21
+
+
+def test_if_empty_skips_a_second_load(app, runner):
+    assert runner.invoke(args=["demo", "load", "--count", "50"]).exit_code == 0
+    result = runner.invoke(args=["demo", "load", "--count", "50", "--if-empty"])
+    assert result.exit_code == 0
+    assert "Database already has 50 practitioner(s); demo data not loaded." in result.output
+    assert _count(Practitioner) == 50
+
+
+def test_second_load_without_if_empty_fails_and_adds_nothing(app, runner):
+    assert runner.invoke(args=["demo", "load", "--count", "30"]).exit_code == 0
+    result = runner.invoke(args=["demo", "load", "--count", "30", "--seed", "9"])
+    assert result.exit_code == 1
+    assert "Database already has 30 practitioner(s)" in result.output
+    assert _count(Practitioner) == 30
+    assert _count(SearchOutbox) == 30
+
+
+def test_if_empty_loads_into_an_empty_directory(app, runner):
+    result = runner.invoke(args=["demo", "load", "--count", "5", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert _count(Practitioner) == 5
+
+
+@pytest.mark.parametrize("count", ["0", "100001", "many"])
+def test_count_out_of_range(app, runner, count):
+    result = runner.invoke(args=["demo", "load", "--count", count])
+    assert result.exit_code == 2
+    assert _count(Practitioner) == 0
