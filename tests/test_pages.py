@@ -22,6 +22,7 @@ def test_home_lists_recently_updated_visible_profiles(client, make_practitioner)
     )
     page = client.get("/").get_data(as_text=True)
     assert "/p/alexa-marie" in page
+    assert "Hoboken, NJ" in page
     assert "hidden-one" not in page
 
 

@@ -87,12 +87,13 @@ def office_views(practitioner: Practitioner, on: date | None = None) -> list[Off
     ]
 
 
-def recently_updated(limit: int = 6) -> list[Practitioner]:
-    """A few visible profiles with a listed office, newest edits first, for the home page."""
+def recently_updated(limit: int = 6) -> list[tuple[Practitioner, Office]]:
+    """A few visible profiles with their first listed office, newest edits first."""
     rows = db.session.scalars(
         visible()
         .where(Practitioner.offices.any(), Practitioner.licenses.any(License.status == "verified"))
         .order_by(Practitioner.updated_at.desc(), Practitioner.id.desc())
         .limit(limit * 3)
     ).all()
-    return [p for p in rows if licensing.listed_offices(p)][:limit]
+    featured = [(p, offices[0]) for p in rows if (offices := licensing.listed_offices(p))]
+    return featured[:limit]

@@ -306,19 +306,17 @@ def _parse_line(number: int, text: str, errors: list[LineError]) -> _Record | No
 
 
 def _check_against_database(records: list[_Record], errors: list[LineError]) -> None:
-    slugs = {r.values["slug"]: r for r in records}
-    existing = dict(
-        db.session.execute(
+    existing: dict[str, str] = {}
+    for chunk in _chunks([r.values["slug"] for r in records]):
+        query = (
             select(Practitioner.slug, Tenant.slug)
             .join(Practitioner.tenant)
-            .where(Practitioner.slug.in_(slugs))
-        ).all()
-    )
-    known_tenants = set(
-        db.session.scalars(
-            select(Tenant.slug).where(Tenant.slug.in_({r.values["tenant"] for r in records}))
+            .where(Practitioner.slug.in_(chunk))
         )
-    )
+        existing.update(db.session.execute(query).all())
+    known_tenants: set[str] = set()
+    for chunk in _chunks(sorted({r.values["tenant"] for r in records})):
+        known_tenants.update(db.session.scalars(select(Tenant.slug).where(Tenant.slug.in_(chunk))))
     tenant_names: dict[str, tuple[str, int]] = {}
     for record in records:
         v, line = record.values, record.line
@@ -367,23 +365,6 @@ def validate(lines: Iterable[str]) -> list[_Record]:
     return records
 
 
-def _tenant_for(values: dict, cache: dict[str, Tenant], result: ImportResult) -> Tenant:
-    slug = values["tenant"]
-    tenant = cache.get(slug) or db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None:
-        tenant = Tenant(slug=slug, name=values["tenant_name"])
-        tenant.kind = values.get("tenant_kind", "practice")
-        db.session.add(tenant)
-        result.tenants_created += 1
-    else:
-        if "tenant_name" in values:
-            tenant.name = values["tenant_name"]
-        if "tenant_kind" in values:
-            tenant.kind = values["tenant_kind"]
-    cache[slug] = tenant
-    return tenant
-
-
 def _apply_licenses(practitioner: Practitioner, licenses: list[dict], source: str) -> int:
     current = {lic.state: lic for lic in practitioner.licenses}
     verified = 0
@@ -420,47 +401,86 @@ def _apply_offices(practitioner: Practitioner, offices: list[dict]) -> None:
     ]
 
 
-def _vocabulary_rows(model) -> dict[str, Any]:
-    return {row.slug: row for row in db.session.scalars(select(model))}
+def _chunks(values: list, size: int = 500) -> Iterator[list]:
+    # Bounded IN lists: SQLite refuses more than 32,766 parameters in one statement.
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
 
 
-def apply(records: list[_Record], source: str = "") -> ImportResult:
-    """Write validated records: upsert each practitioner by slug, practices created as needed."""
-    result = ImportResult()
-    vocabulary.sync()
-    conditions, modalities = _vocabulary_rows(Condition), _vocabulary_rows(Modality)
-    existing = {
-        p.slug: p
-        for p in db.session.scalars(
-            select(Practitioner)
-            .where(Practitioner.slug.in_([r.values["slug"] for r in records]))
-            .options(selectinload(Practitioner.licenses), selectinload(Practitioner.offices))
-        )
-    }
-    tenants: dict[str, Tenant] = {}
-    for record in records:
-        v = record.values
-        practitioner = existing.get(v["slug"])
-        if practitioner is None:
-            practitioner = Practitioner(
-                slug=v["slug"], tenant=_tenant_for(v, tenants, result), setting=v["setting"]
+class _Importer:
+    """Applies validated records; everything the loop touches is loaded up front in bulk."""
+
+    def __init__(self, records: list[_Record], source: str):
+        self.records, self.source, self.result = records, source, ImportResult()
+        self.conditions = {row.slug: row for row in db.session.scalars(select(Condition))}
+        self.modalities = {row.slug: row for row in db.session.scalars(select(Modality))}
+        slugs = [r.values["slug"] for r in records]
+        self.existing: dict[str, Practitioner] = {}
+        for chunk in _chunks(slugs):
+            query = (
+                select(Practitioner)
+                .where(Practitioner.slug.in_(chunk))
+                .options(
+                    selectinload(Practitioner.licenses),
+                    selectinload(Practitioner.offices),
+                    selectinload(Practitioner.conditions),
+                    selectinload(Practitioner.modalities),
+                )
             )
-            db.session.add(practitioner)
-            result.created += 1
+            self.existing.update((p.slug, p) for p in db.session.scalars(query))
+        self.tenants: dict[str, Tenant] = {}
+        for chunk in _chunks(sorted({r.values["tenant"] for r in records})):
+            query = select(Tenant).where(Tenant.slug.in_(chunk))
+            self.tenants.update((t.slug, t) for t in db.session.scalars(query))
+
+    def run(self) -> ImportResult:
+        with db.session.no_autoflush:
+            for record in self.records:
+                self._apply(record.values)
+        return self.result
+
+    def _tenant(self, values: dict) -> Tenant:
+        tenant = self.tenants.get(values["tenant"])
+        if tenant is None:
+            tenant = Tenant(slug=values["tenant"], name=values["tenant_name"])
+            tenant.kind = values.get("tenant_kind", "practice")
+            db.session.add(tenant)
+            self.tenants[tenant.slug] = tenant
+            self.result.tenants_created += 1
         else:
-            _tenant_for(v, tenants, result)
-            result.updated += 1
+            if "tenant_name" in values:
+                tenant.name = values["tenant_name"]
+            if "tenant_kind" in values:
+                tenant.kind = values["tenant_kind"]
+        return tenant
+
+    def _apply(self, v: dict) -> None:
+        tenant = self._tenant(v)
+        practitioner = self.existing.get(v["slug"])
+        if practitioner is None:
+            practitioner = Practitioner(slug=v["slug"], tenant=tenant, setting=v["setting"])
+            db.session.add(practitioner)
+            self.result.created += 1
+        else:
+            self.result.updated += 1
         for key, (attr, _parse) in PROFILE_FIELDS.items():
             if key in v:
                 setattr(practitioner, attr, v[key])
         if "conditions" in v:
-            practitioner.conditions = [conditions[s] for s in v["conditions"]]
+            practitioner.conditions = [self.conditions[s] for s in v["conditions"]]
         if "modalities" in v:
-            practitioner.modalities = [modalities[s] for s in v["modalities"]]
+            practitioner.modalities = [self.modalities[s] for s in v["modalities"]]
         if "licenses" in v:
-            result.verified_licenses += _apply_licenses(practitioner, v["licenses"], source)
+            verified = _apply_licenses(practitioner, v["licenses"], self.source)
+            self.result.verified_licenses += verified
         if "offices" in v:
             _apply_offices(practitioner, v["offices"])
+
+
+def apply(records: list[_Record], source: str = "") -> ImportResult:
+    """Write validated records: upsert each practitioner by slug, practices created as needed."""
+    vocabulary.sync()
+    result = _Importer(records, source).run()
     audit.record(
         "practitioners.import",
         actor_label="cli:import",

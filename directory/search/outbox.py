@@ -31,16 +31,16 @@ def _affected(session: Session) -> tuple[set[int], set[int]]:
 
     practitioner_ids: set[int] = set()
     tenant_ids: set[int] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if obj in session.dirty and not session.is_modified(obj):
-            continue
+    # session.dirty builds a new set on every access: take it once.
+    dirty = [obj for obj in session.dirty if session.is_modified(obj)]
+    for obj in (*session.new, *dirty, *session.deleted):
         if isinstance(obj, Practitioner):
             practitioner_ids.add(obj.id)
         elif isinstance(obj, License | Office):
             pid = obj.practitioner_id or (obj.practitioner.id if obj.practitioner else None)
             if pid is not None:
                 practitioner_ids.add(pid)
-        elif isinstance(obj, Tenant) and obj in session.dirty:
+        elif isinstance(obj, Tenant) and obj not in session.new:
             tenant_ids.add(obj.id)
     return practitioner_ids, tenant_ids
 
