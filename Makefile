@@ -23,11 +23,13 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-# Migrate, sync the vocabulary and load demo data when the database has no practitioners.
+# Migrate, sync the vocabulary, load demo data when the database has no practitioners, and
+# bring the search index up to date (built from the database the first time).
 setup: install
 	$(FLASK) db upgrade
 	$(FLASK) vocabulary sync
 	$(FLASK) demo load --if-empty
+	$(FLASK) search drain
 
 # Plain HTTP on loopback: cookies cannot be Secure here (production keeps them Secure).
 run: setup

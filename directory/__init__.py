@@ -10,8 +10,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, database, sign-in, pages, API and commands."""
-    from directory import cli, config, web
+    from directory import cli, config, search, web
     from directory.accounts import login_manager
+    from directory.api import bp as api_bp
     from directory.db import db
     from directory.extensions import csrf, migrate
     from directory.practitioners import bp as practitioners_bp
@@ -34,5 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(practitioners_bp)
+    search.init_app(app)
+    app.register_blueprint(api_bp)
     cli.init_app(app)
     return app

@@ -58,6 +58,7 @@ def app(tmp_path):
         vocabulary.sync()
         db.session.commit()
         yield app
+        app.extensions["search_store"].close()
         db.session.remove()
         db.engine.dispose()
 

@@ -97,3 +97,52 @@ def recently_updated(limit: int = 6) -> list[tuple[Practitioner, Office]]:
     ).all()
     featured = [(p, offices[0]) for p in rows if (offices := licensing.listed_offices(p))]
     return featured[:limit]
+
+
+def as_json(practitioner: Practitioner, on: date | None = None) -> dict:
+    """The public profile as the API returns it: only what the public page shows."""
+    p = practitioner
+    return {
+        "slug": p.slug,
+        "name": p.name,
+        "credentials": p.credentials,
+        "headline": p.headline,
+        "bio": p.bio,
+        "setting": p.setting,
+        "tenant": {"slug": p.tenant.slug, "name": p.tenant.name, "kind": p.tenant.kind},
+        "conditions": [{"slug": c.slug, "name": c.name} for c in p.conditions],
+        "modalities": [{"slug": m.slug, "name": m.name} for m in p.modalities],
+        "offices": [
+            {
+                "street": ov.office.street,
+                "city": ov.office.city,
+                "state": ov.office.state,
+                "zip": ov.office.zip,
+                "verified": ov.verified,
+            }
+            for ov in office_views(p, on)
+        ],
+        "licenses": [
+            {
+                "state": lic.state,
+                "number": lic.number,
+                "status": lic.status,
+                "expires": lic.expires_on.isoformat(),
+                "board": lic.board,
+                "lookup_url": lic.lookup_url,
+            }
+            for lic in license_views(p, on)
+        ],
+        "accepting_new_clients": p.accepting_new_clients,
+        "in_home": p.in_home,
+        "languages": p.languages,
+        "price_min": p.price_min,
+        "price_max": p.price_max,
+        "session_lengths": p.session_lengths,
+        "insurance_notes": p.insurance_notes,
+        "accepts_physician_referrals": p.accepts_physician_referrals,
+        "hsa_fsa": p.hsa_fsa,
+        "contact": {"email": p.contact_email, "phone": p.phone, "website": p.website},
+        "updated_at": p.updated_at.isoformat(),
+        "url": f"/p/{p.slug}",
+    }

@@ -11,6 +11,8 @@ from directory.db import UTCDateTime, db, now_utc
 
 class SearchOutbox(db.Model):
     __tablename__ = "search_outbox"
+    # Ids never reused on SQLite, even after old rows are pruned: indexes remember them.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True

@@ -1,0 +1,649 @@
+"""Need interpretation: what a client types -> vocabulary conditions, modalities and setting.
+
+"shooting pain down the back of my leg" -> sciatica, medical; "relaxing gift massage for my
+wife" -> relaxation, spa; "sciatia near Hoboken" -> sciatica, did you mean "sciatica near Hoboken".
+
+How a need is read, in order:
+
+1. Words are those of `vocabulary.normalize`; each keeps its span in the typed text, so capitals,
+   places and suggestions can refer back to what the client typed.
+2. Exact phrases: every n-gram (up to 7 words) that is a name, slug, synonym, lay term or listed
+   misspelling of a vocabulary entry; the longest phrases win, then the leftmost. Short
+   abbreviations that are written in capitals in the vocabulary ("RA", "MS", "ART", "MET") only
+   match when typed in capitals or when they are the whole query.
+3. A trailing "near X" / "in X" / "around X" whose words no phrase used is the place.
+4. Typos: each remaining unknown word (and each adjacent pair with an unknown word) is compared
+   with the names and synonyms sharing its first letter by Damerau-Levenshtein distance (optimal
+   string alignment): at most 1 edit for 5-7 letters, 2 for 8 or more. A known word (one the
+   vocabulary uses, a stopword, a cue word or a common word listed below) is never a typo, so
+   "shoulder", "gentle" or "relay" stay as they are. A matched phrase also absorbs a misspelt
+   neighbour that completes a longer name ("craniosacral therpy").
+5. Setting, from the matched entries and the cue words no phrase used: a medical condition or a
+   pain/injury word means medical, even next to spa words ("relaxing massage for my back pain");
+   a medical modality or a clinical word (doctor, referral...) means medical unless spa words
+   contradict it, then there is no clear intent; spa entries or spa words otherwise mean spa.
+   Entries whose setting is "either" (tension headache, deep tissue) decide nothing alone.
+"""
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from directory import vocabulary
+from directory.vocabulary import Term
+
+MAX_NEED_LENGTH = 200
+_MAX_PHRASE_WORDS = 7
+_MAX_PLACE_WORDS = 4
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_STOPWORDS = _words(
+    """a about above after again ago all also always am an and any anything are around as at be
+    because been before best better bit both but by can cant could day days did do does doesnt
+    dont down each every for from get gets getting good got great had has have having he help her
+    here him his how i id if im in into is it its ive just kind lately like little looking lot lots
+    me mine month months more most much my near need needed needs night nights no not now of off
+    often on once one onto or our out over please really recently recommend so some someone
+    something sometimes sort still such than that the their them then there these they this those
+    though through time times to today tomorrow too type up us very want wanted wants was we week
+    weeks were what when where which while who why will with would year years you your
+    massage massages masseuse masseur therapist therapists therapy session sessions appointment
+    worse morning mornings afternoon afternoons evening evenings
+    wife husband partner boyfriend girlfriend mom mum dad mother father friend son daughter"""
+)
+
+# Cue words are read only where no phrase used them: the entries a phrase names carry their
+# own setting ("neck pain" is an "either" condition, "lower back pain" a medical one).
+_PAIN_CUES = _words(
+    """pain pains painful hurt hurts hurting ache aches aching achy sore soreness injury injuries
+    injured surgery surgical postop operation numb numbness tingling tingly swelling swollen
+    sciatic accident strain strained sprain sprained torn tear chronic"""
+)
+_CLINICAL_CUES = _words(
+    """doctor doctors physician referral referred prescription prescribed pt chiropractor
+    physio physiotherapy rehab diagnosed medical clinical"""
+)
+_SPA_CUES = _words(
+    """relax relaxing relaxation gift gifts pamper pampering pampered anniversary birthday
+    honeymoon spa treat unwind calm calming relaxed facial valentine valentines getaway"""
+)
+_CUE_PAIRS = {
+    ("post", "op"): "pain",
+    ("physical", "therapy"): "clinical",
+    ("treat", "myself"): "spa",
+    ("date", "night"): "spa",
+    ("mothers", "day"): "spa",
+}
+
+#: Everyday words one edit away from a vocabulary word: never read as a typo of it.
+_COMMON_WORDS = _words(
+    "relay relating enema fibre capping copping rolling unkind scooping migrating migrants"
+)
+
+#: Abbreviations that are also everyday words need capitals even inside a longer phrase
+#: ("ART therapy" is Active Release, "art therapy" is drawing).
+_WORDLIKE_ABBREVIATIONS = frozenset({"art", "me", "met", "prom"})
+#: Abbreviations nobody types by accident match in any case.
+_ANY_CASE_ABBREVIATIONS = frozenset(
+    {"tmj", "tmd", "mld", "pnf", "iastm", "lbp", "ddd", "rls", "nmt", "mfr", "cdt"}
+)
+
+_EVERYDAY_ENDINGS = ("ing", "ed", "ion")
+
+_PLACE_PREPOSITIONS = frozenset({"near", "in", "around"})
+# "in my lower back", "in the morning", "in hands", "near me" are not places.
+_NOT_PLACE_FIRST = _words(
+    "my your his her our their me the a an this that these those both each every all some"
+)
+_NOT_PLACE_WORDS = _words(
+    """head neck back shoulder shoulders arm arms elbow elbows wrist wrists hand hands finger
+    fingers thumb thumbs hip hips leg legs knee knees ankle ankles foot feet toe toes heel heels
+    calf calves thigh thighs shin shins glute glutes butt buttock buttocks spine jaw face chest
+    stomach belly abdomen side sides rib ribs joint joints muscle muscles body skin scalp eye eyes
+    temple temples forearm forearms lower upper mid general bed home house office hotel person
+    public private pregnancy labor years months weeks days"""
+)
+_US_STATES = _words(
+    """AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ
+    NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR"""
+)
+_TRAILING_STATE = re.compile(r",\s*([A-Za-z]{2})\W*\Z")
+
+#: First words of display names that stay capitalised mid-sentence.
+_PROPER_WORDS = frozenset({"ayurvedic", "bowen", "kinesio", "parkinson's", "swedish", "thai"})
+
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """What a need means in vocabulary terms; all fields empty when nothing was understood."""
+
+    conditions: tuple[str, ...] = ()
+    modalities: tuple[str, ...] = ()
+    setting: str | None = None
+    suggestion: str | None = None
+    terms: tuple[str, ...] = ()
+    place: str | None = None
+
+    def describe(self, names: Callable[[str], str] | None = None) -> str:
+        """One line for people ("Medical massage for sciatica"); "" when nothing was understood.
+
+        `names` gives a slug's display name; names are lowercased to read mid-sentence.
+        """
+        if not (self.conditions or self.modalities or self.setting):
+            return ""
+        name = names or _name
+        text = {"medical": "Medical massage", "spa": "Spa massage"}.get(self.setting, "Massage")
+        if self.conditions:
+            text += " for " + _join(_mid_sentence(name(slug)) for slug in self.conditions)
+        if self.modalities:
+            text += ": " + _join(_mid_sentence(name(slug)) for slug in self.modalities)
+        return text
+
+
+def interpret(text: str) -> Interpretation:
+    """Read a client's free-text need (never raises; input beyond MAX_NEED_LENGTH is dropped)."""
+    if not isinstance(text, str):
+        return Interpretation()
+    text = _truncate(text)
+    tokens = _tokens(text)
+    if not tokens:
+        return Interpretation()
+    words = [t.word for t in tokens]
+    protected = _trailing_state(text, tokens)
+    matches = _exact_matches(text, tokens, protected)
+    used = _used(matches, len(tokens))
+    place_from = _place_start(text, tokens, used, protected)
+    free = [not used[i] and i < place_from and i not in protected for i in range(len(tokens))]
+    matches += _typo_matches(words, free)
+    _extend(matches, words, free)
+    matches.sort(key=lambda m: m.start)
+
+    cues, cue_positions = _cues(words, free)
+    content = []
+    for i, word in enumerate(words):
+        wanted = free[i] and i not in cue_positions and word not in _STOPWORDS
+        if wanted and len(word) > 1 and not word.isdigit() and word not in content:
+            content.append(word)
+
+    return Interpretation(
+        conditions=_slugs(m.term for m in matches if m.term.kind == "condition"),
+        modalities=_slugs(m.term for m in matches if m.term.kind == "modality"),
+        setting=_setting([m.term for m in matches], cues),
+        suggestion=_suggestion(text, tokens, matches),
+        terms=tuple(content),
+        place=_place(text, tokens, place_from),
+    )
+
+
+# -- words ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Token:
+    word: str  # as vocabulary.normalize spells it
+    start: int  # span in the typed text
+    end: int
+
+
+def _truncate(text: str) -> str:
+    if len(text) <= MAX_NEED_LENGTH:
+        return text
+    head = text[: MAX_NEED_LENGTH + 1]
+    cut = max((i for i, ch in enumerate(head) if ch.isspace()), default=0)
+    return text[:cut] if cut > 0 else text[:MAX_NEED_LENGTH]
+
+
+def _fold(ch: str) -> str:
+    """One character as vocabulary.normalize sees it: "" vanishes, anything else is kept."""
+    if ch < "\x80":
+        return "" if ch in "'`" else ch.lower()
+    folded = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
+    return folded.lower().replace("'", "").replace("`", "")
+
+
+def _tokens(text: str) -> list[_Token]:
+    """The words of vocabulary.normalize(text), each with its span in `text`."""
+    tokens: list[_Token] = []
+    word: list[str] = []
+    start = end = 0
+    for i, ch in enumerate(text):
+        for out in _fold(ch):
+            if out in _ASCII_WORD:
+                if not word:
+                    start = i
+                word.append(out)
+                end = i + 1
+            elif word:
+                tokens.append(_Token("".join(word), start, end))
+                word = []
+    if word:
+        tokens.append(_Token("".join(word), start, end))
+    return tokens
+
+
+def _trailing_state(text: str, tokens: list[_Token]) -> set[int]:
+    """The final token when the text ends like "Jackson, MS": a state, not multiple sclerosis."""
+    found = _TRAILING_STATE.search(text)
+    if not found or found.group(1).upper() not in _US_STATES:
+        return set()
+    before = tokens[-_MAX_PLACE_WORDS - 2 : -1]
+    return {len(tokens) - 1} if any(t.word in _PLACE_PREPOSITIONS for t in before) else set()
+
+
+# -- the vocabulary, indexed once -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    term: Term
+    words: tuple[str, ...]
+    #: Word positions that must be typed in capitals (short abbreviations).
+    capitals: tuple[int, ...] = ()
+    #: For a listed misspelling: how the vocabulary spells it.
+    misspelling: str | None = None
+
+
+@cache  # only ever called with the vocabulary's own phrases
+def _phrase_words(phrase: str) -> tuple[str, ...]:
+    return tuple(t.word for t in _tokens(phrase))
+
+
+def _capitals(phrase: str) -> tuple[int, ...]:
+    tokens = _tokens(phrase)
+    gated = []
+    for k, token in enumerate(tokens):
+        typed = phrase[token.start : token.end]
+        if not typed.isupper() or token.word in _ANY_CASE_ABBREVIATIONS:
+            continue
+        if token.word in _WORDLIKE_ABBREVIATIONS or (len(tokens) == 1 and len(token.word) <= 3):
+            gated.append(k)
+    return tuple(gated)
+
+
+@cache
+def _correct_forms(term: Term) -> tuple[tuple[str, str], ...]:
+    """(phrase, how to show it) for the correctly spelt names and synonyms of an entry."""
+    return ((term.name, _mid_sentence(term.name)), *((s, s) for s in term.synonyms))
+
+
+@cache
+def _correction(slug: str, typed: str) -> str:
+    """The correct wording a listed misspelling stands for: the nearest name or synonym, or the
+    leading words of one ("multiple scelrosis" -> "multiple sclerosis", not the whole name
+    "multiple sclerosis symptoms"); whole phrases win ties, then the name."""
+    forms = _correct_forms(vocabulary.terms()[slug])
+    typed_words = _phrase_words(typed)
+    key = "".join(typed_words)
+    best: tuple[int, bool, int] | None = None
+    chosen = forms[0][1]
+    for order, (phrase, shown) in enumerate(forms):
+        ends = [t.end for t in _tokens(shown)]
+        words = _phrase_words(phrase)
+        for k in range(min(len(typed_words), len(words)), len(words) + 1):
+            leading = "".join(words[:k])
+            score = (_distance(key, leading, len(leading) + len(key)), k < len(words), order)
+            if best is None or score < best:
+                best, chosen = score, shown[: ends[k - 1]]
+    return chosen
+
+
+@cache
+def _index() -> dict[tuple[str, ...], _Phrase]:
+    index: dict[tuple[str, ...], _Phrase] = {}
+    for term in vocabulary.terms().values():
+        correct = (term.name, *term.synonyms, *term.lay_terms)
+        for phrase in correct:
+            index.setdefault(_phrase_words(phrase), _Phrase(term, _phrase_words(phrase)))
+        for phrase in term.misspellings:
+            words = _phrase_words(phrase)
+            index.setdefault(words, _Phrase(term, words, misspelling=phrase))
+        slug_words = tuple(term.slug.split("-"))
+        index.setdefault(slug_words, _Phrase(term, slug_words))
+        # Capitals are judged on the vocabulary's own spelling, never on the lowercase slug.
+        for phrase in correct:
+            words = _phrase_words(phrase)
+            if index[words].term is term and (gated := _capitals(phrase)):
+                index[words] = _Phrase(term, words, gated)
+    index.pop((), None)
+    return index
+
+
+@cache
+def _known_words() -> frozenset[str]:
+    """Words that are spelt right: the vocabulary's own (misspellings aside), stop and cue words."""
+    words = set(_STOPWORDS | _PAIN_CUES | _CLINICAL_CUES | _SPA_CUES | _COMMON_WORDS)
+    for phrase in _index().values():
+        if phrase.misspelling is None:
+            words.update(phrase.words)
+    return frozenset(words)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    term: Term
+    words: tuple[str, ...]
+    shown: str  # how a suggestion spells it
+
+
+@cache
+def _typo_candidates() -> dict[str, list[_Candidate]]:
+    """Names and synonyms of one or two words (five letters or more), by first letter."""
+    by_letter: dict[str, list[_Candidate]] = {}
+    for term in vocabulary.terms().values():
+        for phrase, shown in _correct_forms(term):
+            words = _phrase_words(phrase)
+            # Abbreviations have no typos worth guessing at.
+            if 0 < len(words) <= 2 and len("".join(words)) >= 5:
+                by_letter.setdefault(words[0][0], []).append(_Candidate(term, words, shown))
+    return by_letter
+
+
+# -- matching ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Match:
+    start: int  # token positions [start, end)
+    end: int
+    term: Term
+    words: tuple[str, ...]  # the entry's words as spelt right
+    correction: str | None = None  # what to suggest for the typed span, when it was misspelt
+
+
+def _used(matches: list[_Match], size: int) -> list[bool]:
+    used = [False] * size
+    for m in matches:
+        for i in range(m.start, m.end):
+            used[i] = True
+    return used
+
+
+def _exact_matches(text: str, tokens: list[_Token], protected: set[int]) -> list[_Match]:
+    index = _index()
+    words = tuple(t.word for t in tokens)
+    shouting = not any(ch.islower() for ch in text)
+    found = []
+    for i in range(len(words)):
+        for n in range(1, min(_MAX_PHRASE_WORDS, len(words) - i) + 1):
+            phrase = index.get(words[i : i + n]) or index.get(_other_number(words[i : i + n]))
+            if phrase is None or any(k in protected for k in range(i, i + n)):
+                continue
+            if phrase.capitals and not (n == len(words) and i == 0):
+                typed = [text[tokens[i + k].start : tokens[i + k].end] for k in phrase.capitals]
+                # In text that is all capitals, capitals say nothing.
+                if shouting or not all(t.isupper() for t in typed):
+                    continue
+            found.append((n, i, phrase))
+    # Longest phrase first, then leftmost; a word belongs to one phrase at most.
+    found.sort(key=lambda f: (-f[0], f[1]))
+    matches: list[_Match] = []
+    used = [False] * len(words)
+    for n, i, phrase in found:
+        if not any(used[i : i + n]):
+            used[i : i + n] = [True] * n
+            match = _Match(i, i + n, phrase.term, phrase.words)
+            if phrase.misspelling:
+                match.correction = _correction(phrase.term.slug, phrase.misspelling)
+                match.words = _phrase_words(match.correction)
+            matches.append(match)
+    return matches
+
+
+def _other_number(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The phrase with its last word singular if plural and plural if singular ("frozen
+    shoulders", "adhesion"): a grammatical variant, matched without a suggestion."""
+    last = words[-1]
+    if len(last) < 4 or not last.isalpha():
+        return ()
+    return (*words[:-1], last[:-1] if last.endswith("s") else last + "s")
+
+
+def _budget(letters: int) -> int:
+    """Edits allowed for a typed word of this many letters."""
+    if letters < 5:
+        return 0
+    return 1 if letters <= 7 else 2
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment); limit + 1 once over limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _within(typed: str, form: str, budget: int) -> int | None:
+    """The edit distance from typed to form when within budget, else None."""
+    # Everyday inflected words are one edit from many others ("relating" is not "relaxing").
+    limit = min(budget, 1) if form.endswith(_EVERYDAY_ENDINGS) else budget
+    d = _distance(typed, form, limit) if limit else int(typed != form)
+    return d if d <= limit else None
+
+
+def _typo_distance(typed: tuple[str, ...], candidate: _Candidate) -> int | None:
+    """How far typed words are from a candidate, or None when too far to be a typo of it.
+
+    One word against one: the word's budget. A word against a two-word phrase, or a pair against
+    a one-word name, compare without the space ("deeptisue", "fibro myalgia"). A pair against a
+    pair: each word within its own budget, so short words must be exact ("self name" is not
+    "self-care").
+    """
+    if len(typed) == 2 and len(candidate.words) == 2:
+        first = _within(typed[0], candidate.words[0], _budget(len(typed[0])))
+        second = _within(typed[1], candidate.words[1], _budget(len(typed[1])))
+        return None if first is None or second is None else first + second
+    joined = "".join(typed)
+    return _within(joined, "".join(candidate.words), _budget(len(joined)))
+
+
+@lru_cache(maxsize=4096)
+def _closest_candidate(typed: tuple[str, ...]) -> _Candidate | None:
+    """The one name or synonym typed words are a typo of (None if none, or a tie)."""
+    best: list[tuple[int, _Candidate]] = []
+    for candidate in _typo_candidates().get(typed[0][0], ()):
+        d = _typo_distance(typed, candidate)
+        if d is not None and candidate.words != typed:
+            best.append((d, candidate))
+    if not best:
+        return None
+    least = min(d for d, _ in best)
+    winners = [c for d, c in best if d == least]
+    # Two entries equally close is no answer; within one entry the name (listed first) wins.
+    return winners[0] if len({c.term.slug for c in winners}) == 1 else None
+
+
+def _typo_matches(words: list[str], free: list[bool]) -> list[_Match]:
+    known = _known_words()
+
+    def unknown(i: int) -> bool:
+        return free[i] and words[i].isalpha() and words[i] not in known and len(words[i]) >= 5
+
+    def open_word(i: int) -> bool:
+        return free[i] and words[i].isalpha() and words[i] not in _STOPWORDS
+
+    matches = []
+    # Pairs first: "carpal tunel" is one phrase, not a word and a typo.
+    for i in range(len(words) - 1):
+        if not (open_word(i) and open_word(i + 1) and (unknown(i) or unknown(i + 1))):
+            continue
+        if candidate := _closest_candidate((words[i], words[i + 1])):
+            matches.append(_Match(i, i + 2, candidate.term, candidate.words, candidate.shown))
+            free[i] = free[i + 1] = False
+    for i in range(len(words)):
+        if unknown(i) and (candidate := _closest_candidate((words[i],))):
+            matches.append(_Match(i, i + 1, candidate.term, candidate.words, candidate.shown))
+            free[i] = False
+    return matches
+
+
+def _extend(matches: list[_Match], words: list[str], free: list[bool]) -> None:
+    """Let a matched phrase absorb a misspelt neighbour that completes a longer name or synonym
+    of the same entry ("craniosacral therpy" -> craniosacral therapy)."""
+    known = _known_words()
+    grown = True
+    while grown:
+        grown = False
+        for m in matches:
+            for side in (m.end, m.start - 1):
+                if not (0 <= side < len(words)) or not free[side]:
+                    continue
+                word = words[side]
+                if word in known or not word.isalpha() or not (budget := _budget(len(word))):
+                    continue
+                for phrase, shown in _correct_forms(m.term):
+                    target = _phrase_words(phrase)
+                    if len(target) != len(m.words) + 1:
+                        continue
+                    after = side == m.end
+                    rest, other = (target[:-1], target[-1]) if after else (target[1:], target[0])
+                    if rest == m.words and _distance(word, other, budget) <= budget:
+                        m.start, m.end = min(m.start, side), max(m.end, side + 1)
+                        m.words, m.correction = target, shown
+                        free[side] = False
+                        grown = True
+                        break
+
+
+def _slugs(found: Iterable[Term]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t.slug for t in found))
+
+
+# -- setting, place, suggestion ---------------------------------------------------------------
+
+
+def _cues(words: list[str], free: list[bool]) -> tuple[set[str], set[int]]:
+    """The kinds of cue ("pain", "clinical", "spa") among the free words, and their positions."""
+    kinds: set[str] = set()
+    positions: set[int] = set()
+    for i, word in enumerate(words):
+        if not free[i] or i in positions:
+            continue
+        pair = (word, words[i + 1]) if i + 1 < len(words) and free[i + 1] else None
+        if pair in _CUE_PAIRS:
+            kinds.add(_CUE_PAIRS[pair])
+            positions.update((i, i + 1))
+        elif word in _PAIN_CUES:
+            kinds.add("pain")
+            positions.add(i)
+        elif word in _CLINICAL_CUES:
+            kinds.add("clinical")
+            positions.add(i)
+        elif word in _SPA_CUES:
+            kinds.add("spa")
+            positions.add(i)
+    return kinds, positions
+
+
+def _setting(matched: list[Term], cues: set[str]) -> str | None:
+    medical_condition = any(t.kind == "condition" and t.setting == "medical" for t in matched)
+    medical_modality = any(t.kind == "modality" and t.setting == "medical" for t in matched)
+    spa = "spa" in cues or any(t.setting == "spa" for t in matched)
+    if medical_condition or "pain" in cues:
+        return "medical"
+    if medical_modality or "clinical" in cues:
+        return None if spa else "medical"
+    return "spa" if spa else None
+
+
+def _place_start(text: str, tokens: list[_Token], used: list[bool], protected: set[int]) -> int:
+    """Where a trailing place ("near Hoboken, NJ") begins, its preposition included;
+    len(tokens) when the need names no place."""
+    size = len(tokens)
+    last = max(
+        (i for i in range(max(0, size - _MAX_PLACE_WORDS - 2), size - 1)
+         if tokens[i].word in _PLACE_PREPOSITIONS and not used[i]),
+        default=None,
+    )  # fmt: skip
+    if last is None:
+        return size
+    place = range(last + 1, size)
+    named = [i for i in place if i not in protected]
+    if not named or len(named) > _MAX_PLACE_WORDS or any(used[i] for i in named):
+        return size
+    words = [tokens[i].word for i in named]
+    if words[0] in _NOT_PLACE_FIRST:
+        return size
+    if all(w.isdigit() for w in words) or protected:
+        return last
+    typed = text[tokens[named[0]].start : tokens[named[-1]].end]
+    if typed[0].isupper() and any(ch.islower() for ch in text):
+        return last  # "Back Bay", "Hot Springs": capitals mark a name
+    cue_words = _PAIN_CUES | _CLINICAL_CUES | _SPA_CUES
+    if any(w in _NOT_PLACE_WORDS or w in cue_words for w in words):
+        return size
+    if all(w in _STOPWORDS for w in words):
+        return size
+    return last
+
+
+def _place(text: str, tokens: list[_Token], place_from: int) -> str | None:
+    if place_from >= len(tokens) - 1:
+        return None
+    return _clean(text[tokens[place_from + 1].start : tokens[-1].end])
+
+
+def _clean(text: str) -> str:
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return " ".join(text.split())
+
+
+def _suggestion(text: str, tokens: list[_Token], matches: list[_Match]) -> str | None:
+    corrected = [m for m in matches if m.correction]
+    if not corrected:
+        return None
+    parts, position = [], 0
+    for m in corrected:
+        parts += [text[position : tokens[m.start].start], m.correction]
+        position = tokens[m.end - 1].end
+    parts.append(text[position:])
+    return _clean("".join(parts))
+
+
+# -- names for people -------------------------------------------------------------------------
+
+
+def _name(slug: str) -> str:
+    term = vocabulary.terms().get(slug)
+    return term.name if term else slug
+
+
+def _mid_sentence(name: str) -> str:
+    """A sentence-case name as it reads mid-sentence: "Sciatica" -> "sciatica", but "TMJ
+    disorder", "Swedish massage" and "Active Release Techniques" keep their capitals."""
+    first, _, rest = name.partition(" ")
+    if (
+        first.lower() in _PROPER_WORDS
+        or sum(ch.isupper() for ch in first) > 1
+        or any(word[:1].isupper() for word in rest.split())
+    ):
+        return name
+    return first.lower() + (" " + rest if rest else "")
+
+
+def _join(items: Iterable[str]) -> str:
+    items = list(items)
+    if len(items) == 1:
+        return items[0]
+    if any(" and " in item for item in items):  # "lower back pain, desk posture and tech neck"
+        return ", ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

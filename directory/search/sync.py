@@ -1,0 +1,195 @@
+"""Keeping the index caught up with the database: drain the outbox, rebuild from scratch.
+
+Each index directory remembers the highest outbox id it applied plus the lower ids it has not
+seen yet ("gaps": on PostgreSQL a transaction can commit after a later id was applied, or roll
+back and never commit). A drain applies every row above the mark or in a gap, re-indexing each
+practitioner from its current database state, so order and duplicates do not matter and a replay
+after a crash is harmless.
+"""
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import selectinload
+from whoosh.index import LockError
+
+from directory import licensing
+from directory.db import db, now_utc
+from directory.practitioners.models import Practitioner
+from directory.practitioners.profiles import visible
+from directory.search.index import HWM_FILE, IndexStore, document
+from directory.search.outbox import SearchOutbox
+
+#: A gap older than this is taken for a rolled-back transaction and forgotten.
+GAP_TTL_SECONDS = 600
+BATCH = 500
+
+
+@dataclass
+class Mark:
+    hwm: int = 0
+    #: outbox id -> when it was first found missing (epoch seconds)
+    gaps: dict[int, float] = field(default_factory=dict)
+
+
+def store() -> IndexStore:
+    """The index store of the current app."""
+    return current_app.extensions["search_store"]
+
+
+def read_mark(path: Path) -> Mark:
+    try:
+        raw = json.loads(path.joinpath(HWM_FILE).read_text())
+        return Mark(raw["hwm"], {int(k): v for k, v in raw.get("gaps", {}).items()})
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return Mark()
+
+
+def write_mark(path: Path, mark: Mark) -> None:
+    target = path.joinpath(HWM_FILE)
+    tmp = target.with_name(f"{HWM_FILE}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"hwm": mark.hwm, "gaps": mark.gaps}))
+    os.replace(tmp, target)
+
+
+def _pending_clause(mark: Mark):
+    clause = SearchOutbox.id > mark.hwm
+    if mark.gaps:
+        clause = or_(clause, SearchOutbox.id.in_(sorted(mark.gaps)))
+    return clause
+
+
+def pending(path: Path | None = None) -> int:
+    """Outbox rows the live index has not applied yet."""
+    mark = read_mark(path or store().live_dir())
+    return db.session.scalar(select(func.count()).where(_pending_clause(mark))) or 0
+
+
+def _load(ids: Iterable[int]) -> dict[int, Practitioner]:
+    query = (
+        select(Practitioner)
+        .where(Practitioner.id.in_(list(ids)))
+        .options(
+            selectinload(Practitioner.tenant),
+            selectinload(Practitioner.licenses),
+            selectinload(Practitioner.offices),
+            selectinload(Practitioner.conditions),
+            selectinload(Practitioner.modalities),
+        )
+    )
+    return {p.id: p for p in db.session.scalars(query)}
+
+
+def _apply(writer, ids: list[int], on: date) -> None:
+    rows = _load(ids)
+    for pid in ids:
+        practitioner = rows.get(pid)
+        doc = document(practitioner, on) if practitioner is not None else None
+        if doc is None:
+            writer.delete_by_term("pid", str(pid))
+        else:
+            writer.update_document(**doc)
+
+
+def _advance(mark: Mark, applied: list[int]) -> Mark:
+    now = time.time()
+    seen = set(applied)
+    top = max(applied, default=mark.hwm)
+    gaps = {i: t for i, t in mark.gaps.items() if i not in seen and now - t < GAP_TTL_SECONDS}
+    # Only recent holes can still fill (a slow transaction); older ones were rolled back/pruned.
+    for missing in range(max(mark.hwm + 1, top - 1000), top):
+        if missing not in seen:
+            gaps.setdefault(missing, now)
+    return Mark(max(mark.hwm, top), gaps)
+
+
+def drain(*, timeout: float = 30.0, max_rows: int | None = None) -> int:
+    """Apply pending outbox rows to the live index; returns how many rows were applied.
+
+    Returns 0 at once when another process holds the index's write lock (its rows wait).
+    """
+    index_store = store()
+    path = index_store.live_dir()
+    if pending(path) == 0:
+        return 0
+    ix = index_store.open(path)
+    try:
+        writer = ix.writer(timeout=timeout, compound=False)
+    except LockError:
+        return 0
+    try:
+        mark = read_mark(path)  # re-read under the lock: another process may have moved it
+        query = select(SearchOutbox.id, SearchOutbox.practitioner_id).where(_pending_clause(mark))
+        if max_rows is not None:
+            query = query.order_by(SearchOutbox.id).limit(max_rows)
+        rows = db.session.execute(query).all()
+        # Each practitioner once per writer: two update_document calls for one key in one
+        # writer leave two documents.
+        ids = list(dict.fromkeys(pid for _id, pid in rows))
+        for start in range(0, len(ids), BATCH):
+            _apply(writer, ids[start : start + BATCH], licensing.today())
+        mark = _advance(mark, [row_id for row_id, _pid in rows])
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    write_mark(path, mark)
+    return len(rows)
+
+
+def rebuild(progress: Callable[[int], None] | None = None) -> int:
+    """Build a new index from the database, swap it in, then apply what changed meanwhile."""
+    index_store = store()
+    top = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
+    present = set(db.session.scalars(select(SearchOutbox.id).where(SearchOutbox.id > top - 1000)))
+    now = time.time()
+    mark = Mark(top, {i: now for i in range(max(1, top - 999), top + 1) if i not in present})
+    path = index_store.new_dir()
+    ix = index_store.open(path)
+    writer = ix.writer(compound=False, limitmb=128)
+    on = licensing.today()
+    count = 0
+    try:
+        query = visible().order_by(Practitioner.id).execution_options(yield_per=BATCH)
+        for practitioner in db.session.scalars(query):
+            doc = document(practitioner, on)
+            if doc is not None:
+                writer.add_document(**doc)
+                count += 1
+            if progress:
+                progress(1)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    write_mark(path, mark)
+    index_store.swap_in(path)
+    drain()
+    return count
+
+
+def status() -> dict[str, int]:
+    """Documents indexed, practitioners publishable, outbox rows pending."""
+    searcher = store().searcher()
+    publishable = db.session.scalar(select(func.count()).select_from(visible().subquery()))
+    return {
+        "indexed": searcher.doc_count(),
+        "publishable": publishable or 0,
+        "pending": pending(),
+    }
+
+
+def prune(older_than_days: int = 7) -> int:
+    """Delete outbox rows every index should have applied long ago; returns how many."""
+    from datetime import timedelta
+
+    cutoff = now_utc() - timedelta(days=older_than_days)
+    result = db.session.execute(delete(SearchOutbox).where(SearchOutbox.created_at < cutoff))
+    return result.rowcount or 0

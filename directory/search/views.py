@@ -1,0 +1,38 @@
+"""The results page: the HTML twin of /api/v1/search."""
+
+from flask import Blueprint, render_template, request, url_for
+
+from directory import vocabulary
+from directory.search import engine
+
+bp = Blueprint("search", __name__)
+
+RADII = (5, 10, 25, 50, 100, 250)
+
+
+def _url(args: dict, **changes) -> str:
+    merged = {k: v for k, v in args.items() if k != "page"}
+    merged.update(changes)
+    return url_for("search.index", **{k: v for k, v in merged.items() if v not in (None, "", [])})
+
+
+@bp.get("/search")
+def index():
+    args = {k: request.args.getlist(k) if k in ("condition", "modality") else request.args.get(k)
+            for k in request.args}  # fmt: skip
+    try:
+        params = engine.parse(request.args)
+        outcome = engine.search(params)
+    except engine.SearchError as error:
+        return render_template("search/index.html", error=error, args=args, radii=RADII), 400
+    return render_template(
+        "search/index.html",
+        outcome=outcome,
+        args=args,
+        radii=RADII,
+        url=lambda **changes: _url(args, **changes),
+        name_of=lambda slug: getattr(vocabulary.terms().get(slug), "name", slug),
+        description=outcome.interpretation.describe(
+            lambda slug: getattr(vocabulary.terms().get(slug), "name", slug)
+        ),
+    )

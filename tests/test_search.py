@@ -1,0 +1,432 @@
+"""Search: the index fed by the outbox, the honesty rules, the API, hostile input, the page."""
+
+import multiprocessing
+import os
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from directory.db import db
+from directory.practitioners.models import License, Office
+from directory.search import sync
+from directory.vocabulary import Condition, Modality
+
+LATER = date.today() + timedelta(days=365)
+YESTERDAY = date.today() - timedelta(days=1)
+
+
+def tag(practitioner, *, conditions=(), modalities=()):
+    practitioner.conditions = [
+        db.session.scalar(select(Condition).where(Condition.slug == s)) for s in conditions
+    ]
+    practitioner.modalities = [
+        db.session.scalar(select(Modality).where(Modality.slug == s)) for s in modalities
+    ]
+    db.session.commit()
+    return practitioner
+
+
+@pytest.fixture
+def roster(make_practitioner):
+    """Three therapists around Hoboken and one in Manhattan."""
+    alexa = tag(
+        make_practitioner("alexa-marie", setting="medical",
+                          licenses=[("NJ", "verified", LATER)], offices=["07030"]),
+        conditions=["sciatica", "herniated-disc"], modalities=["myofascial-release"],
+    )  # fmt: skip
+    bo = tag(
+        make_practitioner("bo-chen", setting="spa",
+                          licenses=[("NJ", "verified", LATER)], offices=["07302"]),
+        conditions=["stress"], modalities=["swedish-massage", "hot-stone-massage"],
+    )  # fmt: skip
+    carla = tag(
+        make_practitioner("carla-diaz", setting="both",
+                          licenses=[("NJ", "pending", LATER)], offices=["07086"]),
+        conditions=["sciatica"], modalities=["swedish-massage"],
+    )  # fmt: skip
+    dev = tag(
+        make_practitioner("dev-patel", setting="medical",
+                          licenses=[("NY", "verified", LATER)], offices=["10001"]),
+        conditions=["sciatica"], modalities=["trigger-point-therapy"],
+    )  # fmt: skip
+    return {"alexa": alexa, "bo": bo, "carla": carla, "dev": dev}
+
+
+def api(client, **params):
+    response = client.get("/api/v1/search", query_string=params)
+    assert response.status_code < 500
+    return response
+
+
+def slugs(response) -> list[str]:
+    return [r["slug"] for r in response.json["results"]]
+
+
+def test_api_shape_matches_the_contract(client, roster):
+    body = api(client, q="sciatica", near="Hoboken, NJ").json
+    assert set(body) >= {
+        *("total", "page", "per_page", "location", "interpretation"),
+        *("suggestion", "facets", "results"),
+    }
+    assert body["location"]["label"] == "Hoboken, NJ" and body["location"]["state"] == "NJ"
+    assert body["interpretation"]["conditions"] == ["sciatica"]
+    assert body["interpretation"]["setting"] == "medical"
+    first = body["results"][0]
+    assert first["slug"] == "alexa-marie"
+    assert set(first) >= {
+        *("slug", "name", "credentials", "tenant", "setting", "conditions", "modalities"),
+        *("office", "distance_miles", "licenses", "verified", "url"),
+    }
+    assert first["conditions"][0] == "Sciatica"
+    assert first["office"] == {"city": "Hoboken", "state": "NJ", "zip": "07030"}
+    assert first["distance_miles"] < 1 and first["verified"] is True
+    assert first["url"] == "/p/alexa-marie"
+
+
+def test_radius_is_exact_and_default_10_miles(client, roster):
+    assert set(slugs(api(client, q="sciatica", near="Hoboken, NJ"))) == {
+        "alexa-marie", "carla-diaz", "dev-patel"}  # fmt: skip
+    # Weehawken (carla) is ~1.5 mi and Manhattan 10001 ~2 mi from Hoboken; 1 mile keeps alexa.
+    assert slugs(api(client, q="sciatica", near="Hoboken, NJ", radius=1)) == ["alexa-marie"]
+    far = api(client, q="sciatica", near="Trenton, NJ", radius=5).json
+    assert far["total"] == 0 and far["results"] == []
+
+
+def test_state_search_lists_offices_in_that_state_only(client, roster):
+    assert set(slugs(api(client, q="sciatica", near="NY"))) == {"dev-patel"}
+    response = api(client, q="sciatica", near="New Jersey")
+    assert set(slugs(response)) == {"alexa-marie", "carla-diaz"}
+    assert response.json["results"][0]["distance_miles"] is None
+
+
+def test_medical_need_lists_no_spa_only_therapist(client, roster):
+    found = slugs(api(client, q="slipped disc", near="07030"))
+    assert found[0] == "alexa-marie"
+    assert "bo-chen" not in found
+
+
+def test_spa_need_puts_spa_first(client, roster):
+    found = slugs(api(client, q="relaxing gift massage for my wife", near="Hoboken, NJ"))
+    assert found[0] == "bo-chen"
+    if "alexa-marie" in found:  # spa & medical before medical-only
+        assert found.index("carla-diaz") < found.index("alexa-marie")
+
+
+def test_verified_filter_and_badge_follow_the_license_state(client, roster):
+    response = api(client, q="sciatica", near="Hoboken, NJ", verified=1)
+    assert set(slugs(response)) == {"alexa-marie", "dev-patel"}
+    assert all(r["verified"] for r in response.json["results"])
+    carla = next(r for r in api(client, q="sciatica", near="07030").json["results"]
+                 if r["slug"] == "carla-diaz")  # fmt: skip
+    assert carla["verified"] is False
+    assert carla["licenses"] == [{"state": "NJ", "status": "pending", "expires": LATER.isoformat()}]
+
+
+def test_an_office_needs_a_current_license_in_its_state(client, roster):
+    alexa = roster["alexa"]
+    # An NY office without an NY license is not listed; with only an expired NJ license,
+    # the NJ office disappears too.
+    alexa.offices.append(Office(street="1 Main", city="New York", state="NY", zip="10001",
+                                lat=40.7506, lon=-73.9972))  # fmt: skip
+    db.session.commit()
+    assert "alexa-marie" not in slugs(api(client, q="sciatica", near="10001", radius=1))
+    alexa.licenses[0].expires_on = YESTERDAY
+    db.session.commit()
+    assert "alexa-marie" not in slugs(api(client, q="sciatica", near="Hoboken, NJ"))
+    assert "alexa-marie" not in slugs(api(client, q="sciatica"))
+
+
+def test_rejected_license_is_never_listed(client, roster):
+    roster["carla"].licenses[0].status = "rejected"
+    db.session.commit()
+    assert "carla-diaz" not in slugs(api(client, q="sciatica", near="Hoboken, NJ"))
+
+
+def test_the_badge_goes_when_the_license_expires_even_without_reindexing(app, client, roster):
+    from directory import licensing
+
+    real_today = licensing.today
+    try:
+        licensing.today = lambda: LATER + timedelta(days=1)
+        body = api(client, q="sciatica", near="Hoboken, NJ").json
+    finally:
+        licensing.today = real_today
+    # Every license expired on LATER: nobody may be listed, let alone verified.
+    assert body["results"] == [] and body["facets"]["verified"]["true"] == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: setattr(p, "published", False),
+        lambda p: setattr(p, "suspended", True),
+        lambda p: setattr(p.tenant, "status", "suspended"),
+    ],
+)
+def test_only_publicly_visible_profiles_are_found(client, roster, change):
+    change(roster["alexa"])
+    db.session.commit()
+    assert "alexa-marie" not in slugs(api(client, q="sciatica", near="Hoboken, NJ"))
+
+
+def test_an_edit_is_searchable_right_after_saving(client, roster):
+    assert "bo-chen" not in slugs(api(client, q="plantar fasciitis", near="07030"))
+    tag(roster["bo"], conditions=["plantar-fasciitis"])
+    roster["bo"].setting = "both"
+    db.session.commit()
+    assert "bo-chen" in slugs(api(client, q="plantar fasciitis", near="07030"))
+
+
+def test_unpublished_text_is_not_in_the_index(client, make_practitioner):
+    make_practitioner("secret-sam", published=False, bio="zanzibarian technique",
+                      licenses=[("NJ", "verified", LATER)], offices=["07030"])  # fmt: skip
+    assert api(client, q="zanzibarian").json["total"] == 0
+    searcher = sync.store().searcher()
+    assert searcher.doc_count() == 0
+
+
+def test_facets_count_the_whole_result_set_not_the_page(client, roster):
+    body = api(client, q="sciatica", near="Hoboken, NJ", per_page=1).json
+    assert len(body["results"]) == 1 and body["total"] == 3
+    assert body["facets"]["setting"] == {"medical": 2, "both": 1}
+    assert body["facets"]["conditions"]["sciatica"] == 3
+    assert body["facets"]["verified"] == {"true": 2, "false": 1}
+
+
+def test_filters(client, roster):
+    assert set(slugs(api(client, near="Hoboken, NJ", setting="spa"))) == {"bo-chen"}
+    assert set(slugs(api(client, near="Hoboken, NJ", modality="swedish-massage"))) == {
+        "bo-chen", "carla-diaz"}  # fmt: skip
+    both = api(client, near="Hoboken, NJ", condition=["sciatica", "herniated-disc"])
+    assert set(slugs(both)) == {"alexa-marie"}
+    assert set(slugs(api(client, tenant="crafted-hand"))) == {
+        "alexa-marie", "bo-chen", "carla-diaz", "dev-patel"}  # fmt: skip
+    assert api(client, tenant="nobody-here").json["total"] == 0
+
+
+def test_pagination(client, roster):
+    first = api(client, near="Hoboken, NJ", per_page=2).json
+    second = api(client, near="Hoboken, NJ", per_page=2, page=2).json
+    assert first["total"] == second["total"] == 4
+    assert len(first["results"]) == 2 and len(second["results"]) == 2
+    assert not {r["slug"] for r in first["results"]} & {r["slug"] for r in second["results"]}
+    past = api(client, near="Hoboken, NJ", per_page=2, page=9)
+    assert past.status_code == 200 and past.json["results"] == []
+
+
+def test_sort_by_distance(client, roster):
+    found = api(client, near="Hoboken, NJ", sort="distance").json["results"]
+    distances = [r["distance_miles"] for r in found]
+    assert distances == sorted(distances)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"per_page": 0}, "per_page"),
+        ({"per_page": 51}, "per_page"),
+        ({"page": 0}, "page"),
+        ({"page": "x"}, "page"),
+        ({"radius": 0}, "radius"),
+        ({"radius": 251}, "radius"),
+        ({"radius": "1e9"}, "radius"),
+        ({"setting": "sauna"}, "setting"),
+        ({"condition": "werewolf-bite"}, "condition"),
+        ({"modality": "sciatica"}, "modality"),
+        ({"verified": "maybe"}, "verified"),
+        ({"sort": "price"}, "sort"),
+        ({"tenant": "Not A Slug"}, "tenant"),
+    ],
+)
+def test_invalid_parameters_are_400_with_a_code(client, params, field):
+    response = api(client, **params)
+    assert response.status_code == 400
+    error = response.json["error"]
+    assert error["code"] == "invalid_parameter" and error["field"] == field
+    assert error["message"]
+
+
+def test_unknown_location_is_400_with_suggestions(client):
+    response = api(client, q="sciatica", near="Hobokn, NJ")
+    assert response.status_code == 400
+    error = response.json["error"]
+    assert error["code"] == "unknown_location" and error["field"] == "near"
+    assert "Hoboken, NJ" in error["suggestions"]
+
+
+HOSTILE = [
+    '"unbalanced quote',
+    "*",
+    "*a*",
+    "a:b",
+    "name:x pid:1 published:false",
+    "[a TO z]",
+    "{a TO}",
+    "x" * 5000,
+    "sciatica\x00\x01\x1f",
+    "🙂💆‍♀️ massage",
+    "'; DROP TABLE practitioner; --",
+    "sciatica^100",
+    "(((((",
+    "AND OR NOT",
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE)
+def test_hostile_queries_never_fail(client, roster, q):
+    response = api(client, q=q, near="Hoboken, NJ")
+    assert response.status_code in (200, 400)
+    page = client.get("/search", query_string={"q": q, "near": "Hoboken, NJ"})
+    assert page.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("near", HOSTILE)
+def test_hostile_places_never_fail(client, near):
+    assert api(client, q="sciatica", near=near).status_code in (200, 400)
+
+
+def test_invalid_utf8_in_the_query_string_never_fails(client):
+    for path in ("/api/v1/search", "/search"):
+        assert client.get(path + "?q=%ED%A0%80%ff&near=%fe").status_code in (200, 400)
+
+
+def test_field_syntax_does_not_reach_internal_fields(client, roster):
+    assert api(client, q="tenant:crafted-hand").json["total"] == 0
+    assert api(client, q="pid:1 published:false").json["total"] == 0
+
+
+def test_did_you_mean(client, roster):
+    body = api(client, q="sciatia", near="Hoboken, NJ").json
+    assert body["suggestion"] == "sciatica"
+    assert body["results"][0]["slug"] == "alexa-marie"  # results use the best interpretation
+    page = client.get("/search", query_string={"q": "sciatia", "near": "Hoboken, NJ"})
+    assert "Did you mean" in page.get_data(as_text=True)
+
+
+def test_practitioner_api(client, roster):
+    body = client.get("/api/v1/practitioners/alexa-marie").json
+    assert body["slug"] == "alexa-marie" and body["offices"][0]["verified"] is True
+    assert body["licenses"][0]["state"] == "NJ"
+    roster["alexa"].published = False
+    db.session.commit()
+    response = client.get("/api/v1/practitioners/alexa-marie")
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_results_page_says_what_it_understood(client, roster):
+    page = client.get("/search", query_string={"q": "sciatica", "near": "Hoboken, NJ"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Medical massage for sciatica" in text and "Hoboken, NJ" in text
+    assert 'value="sciatica"' in text and 'value="Hoboken, NJ"' in text
+    assert "<mark>Sciatica</mark>" in text
+    assert "Verified NJ license" in text and "NJ license pending verification" in text
+    assert "<script" not in text
+
+
+def test_results_page_empty_state_offers_a_wider_radius(client, roster):
+    page = client.get("/search", query_string={"q": "sciatica", "near": "Trenton, NJ", "radius": 5})
+    text = page.get_data(as_text=True)
+    assert "No medical massage for sciatica within 5 miles of Trenton, NJ" in text
+    assert "radius=10" in text
+
+
+def test_results_page_unknown_place(client):
+    page = client.get("/search", query_string={"q": "sciatica", "near": "Springfield"})
+    assert page.status_code == 400
+    assert "Springfield, IL" in page.get_data(as_text=True)
+
+
+def test_rebuild_swaps_in_a_complete_index_and_status_counts(runner, roster):
+    result = runner.invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 4 of 4" in result.output
+    status = runner.invoke(args=["search", "status"]).output
+    assert "indexed:     4" in status and "pending:     0" in status
+
+
+def test_a_crash_between_commit_and_indexing_loses_nothing(client, roster):
+    api(client, q="sciatica")  # drains everything so far
+    roster["dev"].setting = "spa"  # committed, but no request drains it ...
+    db.session.commit()
+    assert sync.pending() == 1
+    # ... until the next search, or `search drain`, applies it from the database.
+    assert sync.drain() == 1
+    assert sync.pending() == 0
+    assert "dev-patel" not in slugs(api(client, q="sciatica", setting="medical"))
+
+
+def test_drain_is_idempotent_and_dedupes(app, roster):
+    sync.drain()
+    for _ in range(3):
+        roster["alexa"].headline = f"edit {_}"
+        db.session.commit()
+    assert sync.drain() == 3
+    searcher = sync.store().searcher()
+    assert searcher.doc_count() == 4
+    assert sync.drain() == 0
+
+
+def _edit_many(url: str, instance: str, worker: int, count: int) -> None:
+    os.environ["DIRECTORY_INSTANCE_PATH"] = instance
+    from directory import create_app
+    from directory.practitioners.models import Practitioner
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    with app.test_request_context(method="POST"), app.app_context():
+        for i in range(count):
+            p = db.session.scalar(select(Practitioner).where(Practitioner.slug == "alexa-marie"))
+            p.headline = f"worker {worker} edit {i}"
+            db.session.commit()
+            sync.drain(timeout=0.2)
+
+
+def test_several_processes_writing_at_once_keep_the_index_exact(app, roster, tmp_path):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    instance = app.instance_path
+    alexa_id = roster["alexa"].id
+    db.session.remove()
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(3) as pool:
+        pool.starmap(_edit_many, [(url, instance, w, 10) for w in range(3)])
+    sync.drain()
+    assert sync.pending() == 0
+    searcher = sync.store().searcher()
+    assert searcher.doc_count() == 4
+    from whoosh.query import Term
+
+    assert len(searcher.search(Term("pid", str(alexa_id)))) == 1
+
+
+def test_rollback_leaves_the_index_alone(client, roster):
+    api(client, q="x")
+    roster["alexa"].published = False
+    db.session.flush()
+    db.session.rollback()
+    assert sync.pending() == 0
+    assert "alexa-marie" in slugs(api(client, q="sciatica"))
+
+
+def test_the_license_table_drives_listing_not_just_the_index(client, roster):
+    # Even if the index were stale, a page is re-checked against the database.
+    api(client, q="sciatica")
+    db.session.execute(
+        License.__table__.update().values(status="rejected")
+    )  # bulk SQL bypasses the outbox on purpose
+    db.session.commit()
+    assert slugs(api(client, q="sciatica", near="Hoboken, NJ")) == []
+
+
+def test_a_place_in_the_need_text_is_used_when_near_is_empty(client, roster):
+    body = api(client, q="sciatica near Hoboken, NJ").json
+    assert body["location"]["label"] == "Hoboken, NJ"
+    assert "dev-patel" in slugs(api(client, q="sciatica in 10001", radius=1))
+
+
+def test_an_ambiguous_place_in_the_need_text_is_asked_about(client, roster):
+    response = api(client, q="hot stone massage near Hoboken")
+    assert response.status_code == 400
+    assert response.json["error"]["suggestions"] == ["Hoboken, GA", "Hoboken, NJ"]
+    # Words that only look like a place after "near" are not treated as one.
+    assert api(client, q="hot stone massage near town").status_code == 200
