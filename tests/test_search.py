@@ -182,8 +182,8 @@ def test_unpublished_text_is_not_in_the_index(client, make_practitioner):
     make_practitioner("secret-sam", published=False, bio="zanzibarian technique",
                       licenses=[("NJ", "verified", LATER)], offices=["07030"])  # fmt: skip
     assert api(client, q="zanzibarian").json["total"] == 0
-    searcher = sync.store().searcher()
-    assert searcher.doc_count() == 0
+    with sync.store().searcher() as searcher:
+        assert searcher.doc_count() == 0
 
 
 def test_facets_count_the_whole_result_set_not_the_page(client, roster):
@@ -363,8 +363,8 @@ def test_drain_is_idempotent_and_dedupes(app, roster):
         roster["alexa"].headline = f"edit {_}"
         db.session.commit()
     assert sync.drain() == 3
-    searcher = sync.store().searcher()
-    assert searcher.doc_count() == 4
+    with sync.store().searcher() as searcher:
+        assert searcher.doc_count() == 4
     assert sync.drain() == 0
 
 
@@ -392,11 +392,11 @@ def test_several_processes_writing_at_once_keep_the_index_exact(app, roster, tmp
         pool.starmap(_edit_many, [(url, instance, w, 10) for w in range(3)])
     sync.drain()
     assert sync.pending() == 0
-    searcher = sync.store().searcher()
-    assert searcher.doc_count() == 4
     from whoosh.query import Term
 
-    assert len(searcher.search(Term("pid", str(alexa_id)))) == 1
+    with sync.store().searcher() as searcher:
+        assert searcher.doc_count() == 4
+        assert len(searcher.search(Term("pid", str(alexa_id)))) == 1
 
 
 def test_rollback_leaves_the_index_alone(client, roster):
@@ -430,3 +430,20 @@ def test_an_ambiguous_place_in_the_need_text_is_asked_about(client, roster):
     assert response.json["error"]["suggestions"] == ["Hoboken, GA", "Hoboken, NJ"]
     # Words that only look like a place after "near" are not treated as one.
     assert api(client, q="hot stone massage near town").status_code == 200
+
+
+def test_search_works_outside_the_main_thread(app, roster):
+    # Web servers answer requests in worker threads, where signals (SIGALRM) are not allowed.
+    import threading
+
+    outcome = {}
+
+    def run():
+        with app.test_client() as client:
+            outcome["response"] = client.get("/api/v1/search?q=sciatica&near=07030")
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert outcome["response"].status_code == 200
+    assert outcome["response"].json["total"] == 3

@@ -297,7 +297,10 @@ def _resolve_location(params: Params, interpretation: Interpretation):
 
 
 def _candidates(searcher, query, location, radius, verified_only, today: str):
-    collector = TimeLimitCollector(searcher.collector(limit=None), timelimit=TIME_LIMIT_SECONDS)
+    # use_alarm=False: SIGALRM only works in the main thread, and web requests run elsewhere.
+    collector = TimeLimitCollector(
+        searcher.collector(limit=None), timelimit=TIME_LIMIT_SECONDS, use_alarm=False
+    )
     try:
         searcher.search_with_collector(query, collector)
     except TimeLimit:
@@ -389,8 +392,8 @@ def search(params: Params) -> Outcome:
     filters = _filters(params, interpretation, location, radius)
     base = text if text is not None else Every()
     query = And([base, *(ConstantScoreQuery(f, 0.0) for f in filters)]) if filters else base
-    searcher = sync.store().searcher()
-    candidates = _candidates(searcher, query, location, radius, params.verified, today)
+    with sync.store().searcher() as searcher:
+        candidates = _candidates(searcher, query, location, radius, params.verified, today)
     top_score = max((c.score for c in candidates), default=0.0)
     _rank(candidates, interpretation, radius or DEFAULT_RADIUS, top_score)
     if params.sort == "distance" and location is not None and location.kind != "state":

@@ -10,6 +10,8 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -117,12 +119,17 @@ def document(practitioner, on: date | None = None) -> dict | None:
 
 
 class IndexStore:
-    """The index directories of one instance and a per-thread searcher kept fresh."""
+    """The index directories of one instance and a pool of searchers kept fresh."""
+
+    #: Idle searchers kept open per process.
+    MAX_IDLE = 4
 
     def __init__(self, root: Path):
         self.root = root
         self.current = root / "current"
-        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._idle: list[tuple] = []  # (path, ix, generation, searcher)
+        self._pid = os.getpid()
 
     def exists(self) -> bool:
         """Whether there is a live index."""
@@ -165,25 +172,42 @@ class IndexStore:
     def open(self, path: Path | None = None):
         return whoosh_index.open_dir(str(path or self.live_dir()))
 
-    def searcher(self):
-        """This thread's searcher on the live index, reopened when the index changed."""
-        local = self._local
+    @contextmanager
+    def searcher(self) -> Iterator:
+        """A searcher on the live index for the duration of the block.
+
+        Searchers are pooled per process: a Whoosh reader keeps file cursors, so one thread
+        uses it at a time; an idle one is reused when the index has not changed since it was
+        opened (never Searcher.refresh(): in 2.7.5 it resurrects deleted documents).
+        """
         path = self.live_dir()
-        cached = getattr(local, "state", None)
-        if cached is not None and cached[0] == os.getpid() and cached[1] == path:
-            ix, generation, searcher = cached[2], cached[3], cached[4]
-            # Never Searcher.refresh(): in 2.7.5 it resurrects deleted documents.
-            if ix.latest_generation() == generation:
-                return searcher
-            searcher.close()
-        ix = self.open(path)
-        generation = ix.latest_generation()
-        searcher = ix.searcher()
-        local.state = (os.getpid(), path, ix, generation, searcher)
-        return searcher
+        entry = None
+        with self._lock:
+            if self._pid != os.getpid():  # forked: the parent's files are not ours
+                self._idle, self._pid = [], os.getpid()
+            while self._idle:
+                candidate = self._idle.pop()
+                if candidate[0] == path and candidate[1].latest_generation() == candidate[2]:
+                    entry = candidate
+                    break
+                candidate[3].close()
+        if entry is None:
+            ix = self.open(path)
+            generation = ix.latest_generation()
+            entry = (path, ix, generation, ix.searcher())
+        try:
+            yield entry[3]
+        finally:
+            with self._lock:
+                if len(self._idle) < self.MAX_IDLE and self._pid == os.getpid():
+                    self._idle.append(entry)
+                    entry = None
+            if entry is not None:
+                entry[3].close()
 
     def close(self) -> None:
-        state = getattr(self._local, "state", None)
-        if state is not None:
-            state[4].close()
-            self._local.state = None
+        """Close the idle searchers (new ones open on next use)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for entry in idle:
+            entry[3].close()

@@ -177,10 +177,11 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
 
 def status() -> dict[str, int]:
     """Documents indexed, practitioners publishable, outbox rows pending."""
-    searcher = store().searcher()
+    with store().searcher() as searcher:
+        indexed = searcher.doc_count()
     publishable = db.session.scalar(select(func.count()).select_from(visible().subquery()))
     return {
-        "indexed": searcher.doc_count(),
+        "indexed": indexed,
         "publishable": publishable or 0,
         "pending": pending(),
     }
