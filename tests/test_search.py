@@ -323,6 +323,8 @@ def test_results_page_says_what_it_understood(client, roster):
     assert "<mark>Sciatica</mark>" in text
     assert "Verified NJ license" in text and "NJ license pending verification" in text
     assert "<script" not in text
+    # Nobody here is spa-only: the option is shown, but not as a link to an empty page.
+    assert '<li class="muted">Spa (0)</li>' in text and "setting=spa" not in text
 
 
 def test_results_page_empty_state_offers_a_wider_radius(client, roster):

@@ -306,9 +306,14 @@ def _candidates(searcher, query, location, radius, verified_only, today: str):
     except TimeLimit:
         log.warning("search hit its time limit; answering with partial results")
     results = collector.results()
+    # Parsed stored data per document, kept with the (pooled) searcher it was read through:
+    # docnums are only stable within one searcher.
+    cache = searcher.__dict__.setdefault("_directory_data", {})
     candidates = []
     for hit in results:
-        data = json.loads(hit["data"])
+        data = cache.get(hit.docnum)
+        if data is None:
+            data = cache[hit.docnum] = json.loads(searcher.stored_fields(hit.docnum)["data"])
         office, distance = _choose_office(data["offices"], location, radius, today)
         if office is None:
             continue
@@ -316,7 +321,7 @@ def _candidates(searcher, query, location, radius, verified_only, today: str):
         if verified_only and not verified:
             continue
         candidates.append(
-            Candidate(int(hit["pid"]), hit.score or 0.0, data, office, distance, verified)
+            Candidate(data["pid"], hit.score or 0.0, data, office, distance, verified)
         )
     return candidates
 

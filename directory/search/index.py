@@ -95,6 +95,7 @@ def document(practitioner, on: date | None = None) -> dict | None:
     modalities = [m.slug for m in practitioner.modalities]
     cells = sorted({cell for o in offices for cell in geohash.prefixes(o["lat"], o["lon"])})
     data = {
+        "pid": practitioner.id,
         "setting": practitioner.setting,
         "tenant": practitioner.tenant.slug,
         "conditions": conditions,
