@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from directory.db import db
-from directory.practitioners.models import License, Office
+from directory.practitioners.models import License, Office, Practitioner
 from directory.search import sync
 from directory.vocabulary import Condition, Modality
 
@@ -370,16 +370,16 @@ def test_drain_is_idempotent_and_dedupes(app, roster):
     assert sync.drain() == 0
 
 
-def _edit_many(url: str, instance: str, worker: int, count: int) -> None:
+def _edit_many(url: str, instance: str, slug: str, count: int) -> None:
     os.environ["DIRECTORY_INSTANCE_PATH"] = instance
     from directory import create_app
-    from directory.practitioners.models import Practitioner
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
     with app.test_request_context(method="POST"), app.app_context():
         for i in range(count):
-            p = db.session.scalar(select(Practitioner).where(Practitioner.slug == "alexa-marie"))
-            p.headline = f"worker {worker} edit {i}"
+            # Each worker its own profile: two editing one are refused by its version check.
+            p = db.session.scalar(select(Practitioner).where(Practitioner.slug == slug))
+            p.headline = f"{slug} edit {i}"
             db.session.commit()
             sync.drain(timeout=0.2)
 
@@ -387,18 +387,22 @@ def _edit_many(url: str, instance: str, worker: int, count: int) -> None:
 def test_several_processes_writing_at_once_keep_the_index_exact(app, roster, tmp_path):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     instance = app.instance_path
-    alexa_id = roster["alexa"].id
+    ids = [p.id for p in roster.values()]
+    slugs_ = [p.slug for p in roster.values()][:3]
     db.session.remove()
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(3) as pool:
-        pool.starmap(_edit_many, [(url, instance, w, 10) for w in range(3)])
+        pool.starmap(_edit_many, [(url, instance, slug, 10) for slug in slugs_])
     sync.drain()
     assert sync.pending() == 0
     from whoosh.query import Term
 
     with sync.store().searcher() as searcher:
         assert searcher.doc_count() == 4
-        assert len(searcher.search(Term("pid", str(alexa_id)))) == 1
+        for pid in ids:
+            assert len(searcher.search(Term("pid", str(pid)))) == 1
+        headlines = {p.headline for p in db.session.scalars(select(Practitioner))}
+    assert {f"{slug} edit 9" for slug in slugs_} <= headlines
 
 
 def test_rollback_leaves_the_index_alone(client, roster):
@@ -449,3 +453,22 @@ def test_search_works_outside_the_main_thread(app, roster):
     thread.join()
     assert outcome["response"].status_code == 200
     assert outcome["response"].json["total"] == 3
+
+
+def test_searches_keep_working_while_a_rebuild_swaps_the_index(app, client, roster):
+    api(client, q="sciatica")
+    with sync.store().searcher() as before:
+        old_dir = sync.store().live_dir()
+        assert sync.rebuild() == 4
+        assert sync.store().live_dir() != old_dir
+        assert before.doc_count() == 4  # the open searcher still reads the old files
+    assert set(slugs(api(client, q="sciatica", near="07030"))) == {
+        "alexa-marie", "carla-diaz", "dev-patel"}  # fmt: skip
+
+
+def test_drain_command(runner, roster):
+    assert "Applied" in runner.invoke(args=["search", "drain"]).output
+    roster["bo"].headline = "changed"
+    db.session.commit()
+    result = runner.invoke(args=["search", "drain"])
+    assert result.exit_code == 0 and "Applied 1 outbox row(s)." in result.output
