@@ -109,3 +109,21 @@ def make_practitioner(app):
         return practitioner
 
     return make
+
+
+def tag(practitioner, *, conditions=(), modalities=()):
+    """Link a practitioner to vocabulary entries by slug, and commit."""
+    from sqlalchemy import select
+
+    from directory.vocabulary import Condition, Modality
+
+    practitioner.conditions = [
+        db.session.scalar(select(Condition).where(Condition.slug == s)) for s in conditions
+    ]
+    practitioner.modalities = [
+        db.session.scalar(select(Modality).where(Modality.slug == s)) for s in modalities
+    ]
+    assert None not in practitioner.conditions, f"unknown condition in {conditions}"
+    assert None not in practitioner.modalities, f"unknown modality in {modalities}"
+    db.session.commit()
+    return practitioner

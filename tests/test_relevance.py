@@ -26,23 +26,10 @@ from directory.practices.models import Tenant
 from directory.practitioners.models import License, Office, Practitioner
 from directory.search import sync
 from directory.vocabulary import Condition, Modality
-from tests.conftest import _prepare_database, make_app
+from tests.conftest import _prepare_database, make_app, tag
 
 LATER = date.today() + timedelta(days=365)
 YESTERDAY = date.today() - timedelta(days=1)
-
-
-def tag(practitioner, *, conditions=(), modalities=()):
-    practitioner.conditions = [
-        db.session.scalar(select(Condition).where(Condition.slug == s)) for s in conditions
-    ]
-    practitioner.modalities = [
-        db.session.scalar(select(Modality).where(Modality.slug == s)) for s in modalities
-    ]
-    assert None not in practitioner.conditions, f"unknown condition in {conditions}"
-    assert None not in practitioner.modalities, f"unknown modality in {modalities}"
-    db.session.commit()
-    return practitioner
 
 
 # -- the roster ---------------------------------------------------------------------------------

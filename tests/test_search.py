@@ -10,21 +10,10 @@ from sqlalchemy import select
 from directory.db import db
 from directory.practitioners.models import License, Office, Practitioner
 from directory.search import sync
-from directory.vocabulary import Condition, Modality
+from tests.conftest import tag
 
 LATER = date.today() + timedelta(days=365)
 YESTERDAY = date.today() - timedelta(days=1)
-
-
-def tag(practitioner, *, conditions=(), modalities=()):
-    practitioner.conditions = [
-        db.session.scalar(select(Condition).where(Condition.slug == s)) for s in conditions
-    ]
-    practitioner.modalities = [
-        db.session.scalar(select(Modality).where(Modality.slug == s)) for s in modalities
-    ]
-    db.session.commit()
-    return practitioner
 
 
 @pytest.fixture

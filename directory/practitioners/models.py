@@ -15,7 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from directory.db import UTCDateTime, db, now_utc, one_of
 
@@ -154,3 +154,14 @@ class Office(db.Model):
 
     def __repr__(self) -> str:
         return f"<Office {self.city}, {self.state} {self.zip}>"
+
+
+def whole_profile():
+    """Loader options that fetch everything a profile shows, in a few queries for many rows."""
+    return (
+        selectinload(Practitioner.tenant),
+        selectinload(Practitioner.licenses),
+        selectinload(Practitioner.offices),
+        selectinload(Practitioner.conditions),
+        selectinload(Practitioner.modalities),
+    )

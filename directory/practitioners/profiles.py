@@ -5,12 +5,11 @@ from datetime import date
 
 from flask import abort
 from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
 
 from directory import licensing
 from directory.db import db
 from directory.practices.models import Tenant
-from directory.practitioners.models import License, Office, Practitioner
+from directory.practitioners.models import License, Office, Practitioner, whole_profile
 
 
 def visible() -> Select:
@@ -23,13 +22,7 @@ def visible() -> Select:
             Practitioner.suspended.is_(False),
             Tenant.status == "active",
         )
-        .options(
-            selectinload(Practitioner.tenant),
-            selectinload(Practitioner.licenses),
-            selectinload(Practitioner.offices),
-            selectinload(Practitioner.conditions),
-            selectinload(Practitioner.modalities),
-        )
+        .options(*whole_profile())
     )
 
 

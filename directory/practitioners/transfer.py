@@ -10,7 +10,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from directory import audit, geo, licensing, vocabulary
 from directory.db import db, now_utc
@@ -21,6 +20,7 @@ from directory.practitioners.models import (
     License,
     Office,
     Practitioner,
+    whole_profile,
 )
 from directory.validation import check_email, check_phone, check_slug, check_url, clean_text
 from directory.vocabulary import Condition, Modality
@@ -418,14 +418,7 @@ class _Importer:
         self.existing: dict[str, Practitioner] = {}
         for chunk in _chunks(slugs):
             query = (
-                select(Practitioner)
-                .where(Practitioner.slug.in_(chunk))
-                .options(
-                    selectinload(Practitioner.licenses),
-                    selectinload(Practitioner.offices),
-                    selectinload(Practitioner.conditions),
-                    selectinload(Practitioner.modalities),
-                )
+                select(Practitioner).where(Practitioner.slug.in_(chunk)).options(*whole_profile())
             )
             self.existing.update((p.slug, p) for p in db.session.scalars(query))
         self.tenants: dict[str, Tenant] = {}
@@ -535,13 +528,7 @@ def export_lines(batch_size: int = 500) -> Iterator[str]:
     query = (
         select(Practitioner)
         .order_by(Practitioner.slug)
-        .options(
-            selectinload(Practitioner.tenant),
-            selectinload(Practitioner.licenses),
-            selectinload(Practitioner.offices),
-            selectinload(Practitioner.conditions),
-            selectinload(Practitioner.modalities),
-        )
+        .options(*whole_profile())
         .execution_options(yield_per=batch_size)
     )
     for practitioner in db.session.scalars(query):

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from whoosh import qparser
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.query import And, ConstantScoreQuery, Every, Not, Or, Term
@@ -22,7 +21,7 @@ from whoosh.query import And, ConstantScoreQuery, Every, Not, Or, Term
 from directory import geo, licensing, vocabulary
 from directory.db import db
 from directory.interpret import Interpretation, interpret
-from directory.practitioners.models import Practitioner
+from directory.practitioners.models import Practitioner, whole_profile
 from directory.search import geohash, sync
 from directory.search.index import SCHEMA, TEXT_FIELDS
 
@@ -332,13 +331,7 @@ def _hydrate(page: list[Candidate], interpretation: Interpretation, on: date) ->
         for p in db.session.scalars(
             select(Practitioner)
             .where(Practitioner.id.in_([c.pid for c in page]))
-            .options(
-                selectinload(Practitioner.tenant),
-                selectinload(Practitioner.licenses),
-                selectinload(Practitioner.offices),
-                selectinload(Practitioner.conditions),
-                selectinload(Practitioner.modalities),
-            )
+            .options(*whole_profile())
         )
     }
     results = []

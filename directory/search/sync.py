@@ -17,12 +17,11 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import selectinload
 from whoosh.index import LockError
 
 from directory import licensing
 from directory.db import db, now_utc
-from directory.practitioners.models import Practitioner
+from directory.practitioners.models import Practitioner, whole_profile
 from directory.practitioners.profiles import visible
 from directory.search.index import HWM_FILE, IndexStore, document
 from directory.search.outbox import SearchOutbox
@@ -73,17 +72,7 @@ def pending(path: Path | None = None) -> int:
 
 
 def _load(ids: Iterable[int]) -> dict[int, Practitioner]:
-    query = (
-        select(Practitioner)
-        .where(Practitioner.id.in_(list(ids)))
-        .options(
-            selectinload(Practitioner.tenant),
-            selectinload(Practitioner.licenses),
-            selectinload(Practitioner.offices),
-            selectinload(Practitioner.conditions),
-            selectinload(Practitioner.modalities),
-        )
-    )
+    query = select(Practitioner).where(Practitioner.id.in_(list(ids))).options(*whole_profile())
     return {p.id: p for p in db.session.scalars(query)}
 
 
