@@ -461,3 +461,19 @@ def test_drain_command(runner, roster):
     db.session.commit()
     result = runner.invoke(args=["search", "drain"])
     assert result.exit_code == 0 and "Applied 1 outbox row(s)." in result.output
+
+
+def test_prune_deletes_only_old_outbox_rows(app, roster):
+    from datetime import timedelta
+
+    from directory.db import now_utc
+    from directory.search.outbox import SearchOutbox, pending_count
+
+    sync.drain()
+    total = pending_count()
+    oldest = db.session.scalar(select(SearchOutbox).order_by(SearchOutbox.id).limit(1))
+    oldest.created_at = now_utc() - timedelta(days=8)
+    db.session.commit()
+    assert sync.prune(older_than_days=7) == 1
+    db.session.commit()
+    assert pending_count() == total - 1

@@ -6,11 +6,15 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from directory.db import db
+from directory.db import db, writing
 from directory.practitioners.profiles import visible
 from directory.search import sync
 
 search_cli = AppGroup("search", help="The search index.")
+
+#: Outbox rows older than this are deleted by the indexer; an index further behind is rebuilt.
+PRUNE_AFTER_DAYS = 7
+PRUNE_EVERY_SECONDS = 3600
 
 
 @search_cli.command("rebuild")
@@ -35,6 +39,7 @@ def drain(forever: bool, interval: float) -> None:
     if not sync.store().exists():
         click.echo("No index yet: building it from the database.")
         click.get_current_context().invoke(rebuild)
+    last_prune = 0.0
     while True:
         applied = sync.drain()
         db.session.rollback()  # end the read transaction so the next poll sees new commits
@@ -42,6 +47,13 @@ def drain(forever: bool, interval: float) -> None:
             click.echo(f"Applied {applied} outbox row(s).")
         if not forever:
             return
+        if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
+            with writing():
+                pruned = sync.prune(older_than_days=PRUNE_AFTER_DAYS)
+                db.session.commit()
+            if pruned:
+                click.echo(f"Pruned {pruned} outbox row(s) older than {PRUNE_AFTER_DAYS} days.")
+            last_prune = time.monotonic()
         time.sleep(interval)
 
 
