@@ -11,11 +11,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, database, sign-in, pages, API and commands."""
     from directory import cli, config, search, web
+    from directory.accounts import bp as accounts_bp
     from directory.accounts import login_manager
     from directory.api import bp as api_bp
+    from directory.dashboard import bp as dashboard_bp
     from directory.db import db
     from directory.extensions import csrf, migrate
     from directory.practitioners import bp as practitioners_bp
+    from directory.practitioners.editor import editor_bp
     from directory.public import bp as public_bp
 
     app = Flask(
@@ -35,6 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(practitioners_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(editor_bp)
     search.init_app(app)
     app.register_blueprint(api_bp)
     cli.init_app(app)

@@ -60,7 +60,9 @@ def practitioners_export(file) -> None:
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     from directory.demo import demo_cli
+    from directory.mail import mail_cli
 
     app.cli.add_command(vocabulary_cli)
     app.cli.add_command(practitioners_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(mail_cli)

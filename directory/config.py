@@ -25,6 +25,24 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 3600 * 4
     #: Per-page size of public listings.
     PER_PAGE = 20
+    #: werkzeug hash method for new passwords; weaker stored hashes are upgraded at sign-in.
+    PASSWORD_HASH_METHOD = "scrypt:131072:8:1"
+    #: The site's address as visitors reach it: links in mail are built from it, never from Host.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    #: Seconds an email-confirmation link and a password-reset link stay valid.
+    EMAIL_TOKEN_MAX_AGE = 3 * 24 * 3600
+    PASSWORD_RESET_MAX_AGE = 3600
+    #: Failed sign-ins allowed per address and per IP within LOGIN_THROTTLE_SECONDS before a 429.
+    LOGIN_FAILURES_PER_ACCOUNT = 5
+    LOGIN_FAILURES_PER_IP = 20
+    LOGIN_THROTTLE_SECONDS = 15 * 60
+    #: Without a host, mail is only stored (see `flask mail list`); with one it is also sent.
+    MAIL_SMTP_HOST: str | None = None
+    MAIL_SMTP_PORT = 587
+    MAIL_SMTP_USERNAME: str | None = None
+    MAIL_SMTP_PASSWORD: str | None = None
+    MAIL_SMTP_STARTTLS = True
+    MAIL_SENDER = "Kneaded <no-reply@localhost>"
 
 
 def _database_url(url: str) -> str:

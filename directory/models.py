@@ -1,7 +1,8 @@
 """Every model in one import, for Alembic and for callers that need several."""
 
-from directory.accounts.models import User
+from directory.accounts.models import LoginAttempt, User
 from directory.audit import AuditEvent
+from directory.mail import MailMessage
 from directory.practices.models import Membership, Tenant
 from directory.practitioners.models import License, Office, Practitioner
 from directory.search.outbox import SearchOutbox
@@ -11,6 +12,8 @@ __all__ = [
     "AuditEvent",
     "Condition",
     "License",
+    "LoginAttempt",
+    "MailMessage",
     "Membership",
     "Modality",
     "Office",

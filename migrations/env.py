@@ -92,6 +92,10 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # A batch migration rebuilds a table by dropping it; with foreign keys on, SQLite
+            # would cascade that drop into every referencing row. Off for migrations only.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -41,6 +41,8 @@ def make_app(tmp_path, **overrides):
         "TESTING": True,
         "SECRET_KEY": "test",
         "WTF_CSRF_ENABLED": False,
+        # Fast hashing for tests; test_accounts checks the production default separately.
+        "PASSWORD_HASH_METHOD": "scrypt:16384:8:1",
         "SQLALCHEMY_DATABASE_URI": DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         **overrides,
     }
@@ -127,3 +129,72 @@ def tag(practitioner, *, conditions=(), modalities=()):
     assert None not in practitioner.modalities, f"unknown modality in {modalities}"
     db.session.commit()
     return practitioner
+
+
+#: A password the policy accepts, used by the `auth` and `make_user` fixtures.
+PASSWORD = "lavender-table-stretch-42"
+
+
+class AuthActions:
+    """Register, sign in and sign out through the pages, as a browser would."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def register(
+        self,
+        email="alexa@example.com",
+        password=PASSWORD,
+        name="Alexa Marie",
+        practice_name="The Crafted Hand",
+        **extra,
+    ):
+        data = {"email": email, "password": password, "name": name, "practice_name": practice_name}
+        return self._client.post("/register", data={**data, **extra})
+
+    def login(self, email="alexa@example.com", password=PASSWORD, **extra):
+        return self._client.post("/login", data={"email": email, "password": password, **extra})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_user(app):
+    """A factory: make_user(email=..., password=..., name=..., verified=True, tenant=None,
+    role="owner") -> User, committed. Without a tenant, a new practice is created for the user."""
+    from directory.accounts import operations, passwords
+    from directory.accounts.models import User
+    from directory.db import now_utc
+    from directory.practices.models import Membership, Tenant
+
+    def make(
+        email="alexa@example.com",
+        password=PASSWORD,
+        name="Alexa Marie",
+        *,
+        verified=True,
+        tenant=None,
+        role="owner",
+        **fields,
+    ):
+        user = User(
+            email=email,
+            name=name,
+            password_hash=passwords.hash_password(password),
+            email_verified_at=now_utc() if verified else None,
+            **fields,
+        )
+        if tenant is None:
+            practice = f"{name} Massage"
+            tenant = Tenant(slug=operations.unique_tenant_slug(practice), name=practice)
+        db.session.add_all([user, Membership(user=user, tenant=tenant, role=role)])
+        db.session.commit()
+        return user
+
+    return make

@@ -194,3 +194,42 @@ def test_migrations_create_the_schema_from_an_empty_database(tmp_path):
             if DATABASE_URL:
                 reset_postgres_schema()
             db.engine.dispose()
+
+
+def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
+    url = DATABASE_URL or f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        if DATABASE_URL:
+            reset_postgres_schema()
+        try:
+            runner = app.test_cli_runner()
+            first = runner.invoke(args=["db", "upgrade", "9a745e2f7237"])
+            assert first.exit_code == 0, first.output
+            with db.engine.begin() as conn:
+                conn.execute(text(
+                    "INSERT INTO tenant (id, slug, name, kind, status, created_at, updated_at) "
+                    "VALUES (1, 't', 'T', 'practice', 'active', '2026-01-01', '2026-01-01')"
+                ))  # fmt: skip
+                conn.execute(text(
+                    "INSERT INTO practitioner (id, tenant_id, slug, name, credentials, headline,"
+                    " bio, setting, published, suspended, accepting_new_clients, in_home,"
+                    " languages, session_lengths, insurance_notes, accepts_physician_referrals,"
+                    " hsa_fsa, contact_email, phone, website, version, created_at, updated_at)"
+                    " VALUES (1, 1, 'p', 'P', '', '', '', 'spa', true, false, true, false, '[]',"
+                    " '[]', '', false, false, '', '', '', 1, '2026-01-01', '2026-01-01')"
+                ))  # fmt: skip
+                conn.execute(text(
+                    "INSERT INTO license (id, practitioner_id, state, number, expires_on, status,"
+                    " created_at, updated_at) VALUES (1, 1, 'NJ', '18KT01515000', '2030-01-01',"
+                    " 'verified', '2026-01-01', '2026-01-01')"
+                ))  # fmt: skip
+            result = runner.invoke(args=["db", "upgrade"])
+            assert result.exit_code == 0, result.output
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM license")).scalar() == 1
+                assert conn.execute(text("SELECT count(*) FROM practitioner")).scalar() == 1
+        finally:
+            if DATABASE_URL:
+                reset_postgres_schema()
+            db.engine.dispose()

@@ -1,13 +1,18 @@
-"""Accounts: users and how a browser session maps to one."""
+"""Accounts: users, sign-up and sign-in, and how a browser session maps to a user."""
 
 from flask_login import LoginManager
 from sqlalchemy.exc import SQLAlchemyError
 
 from directory.accounts.models import User
+from directory.accounts.views import bp
 from directory.db import db
 
+__all__ = ["bp", "login_manager"]
+
 login_manager = LoginManager()
-login_manager.login_view = "public.index"  # replaced by accounts.login with the accounts pages
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please sign in to see that page."
+login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
 
 

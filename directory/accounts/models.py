@@ -35,3 +35,20 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class LoginAttempt(db.Model):
+    """One password check at sign-in; failures within a window throttle further attempts."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_email_key_created_at", "email_key", "created_at"),
+        Index("ix_login_attempt_ip_created_at", "ip", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+    #: The address as typed, lowercased: unknown addresses are throttled like known ones.
+    email_key: Mapped[str] = mapped_column(String(254), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    success: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -39,7 +40,11 @@ practitioner_modality = Table(
 
 class Practitioner(db.Model):
     __tablename__ = "practitioner"
-    __table_args__ = (one_of("setting", SETTINGS),)
+    __table_args__ = (
+        one_of("setting", SETTINGS),
+        # An index, not a table constraint: SQLite adds it without rebuilding the table.
+        Index("uq_practitioner_photo", "photo", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
@@ -71,6 +76,8 @@ class Practitioner(db.Model):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     website: Mapped[str] = mapped_column(String(300), default="")
+    #: File name of the profile photo under <instance>/uploads/, chosen by the server.
+    photo: Mapped[str | None] = mapped_column(String(40))
     #: Optimistic lock: a save based on an older version is refused instead of overwriting.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -1,0 +1,141 @@
+"""The sign-up, sign-in and account forms. They check shape; operations do the rest."""
+
+import unicodedata
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import StopValidation
+
+from directory.accounts import passwords
+from directory.validation import check_email, clean_text
+
+
+class _Text:
+    """Trim the value and refuse control characters, overlong and (if required) empty input."""
+
+    def __init__(self, max_length: int, *, required: str | None = None):
+        self.max_length = max_length
+        self.required = required
+        self.field_flags = {"required": True} if required else {}
+
+    def __call__(self, form, field) -> None:
+        try:
+            field.data = clean_text(field.data or "", self.max_length)
+        except ValueError as error:
+            raise StopValidation(f"{field.label.text} {error}.") from None
+        if self.required and not field.data:
+            raise StopValidation(self.required)
+
+
+def _email(form, field) -> None:
+    try:
+        check_email(field.data)
+    except ValueError:
+        raise StopValidation("Enter an email address like name@example.com.") from None
+
+
+def _password_shape(form, field) -> None:
+    # Shape only: a password being typed to sign in is never judged against the policy.
+    value = field.data or ""
+    if not value:
+        raise StopValidation("Enter your password.")
+    if len(value) > passwords.MAX_LENGTH:
+        raise StopValidation(f"Password must be at most {passwords.MAX_LENGTH} characters long.")
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+        raise StopValidation("Password must not contain control characters.")
+
+
+_password_shape.field_flags = {"required": True}
+
+
+def _email_field(label: str = "Email") -> EmailField:
+    return EmailField(
+        label,
+        validators=[_Text(254, required="Enter your email address."), _email],
+        render_kw={"maxlength": 254},
+    )
+
+
+def _new_password_field(label: str = "Password") -> PasswordField:
+    return PasswordField(
+        label,
+        render_kw={
+            "required": True,
+            "minlength": passwords.MIN_LENGTH,
+            "maxlength": passwords.MAX_LENGTH,
+        },
+    )
+
+
+class _NewPasswordForm(FlaskForm):
+    """A form whose `password` is a new password, judged against the policy for `account`."""
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+    def _personal(self) -> tuple[str, str]:
+        if self.account is not None:
+            return self.account.email, self.account.name
+        return "", ""
+
+    def validate_password(self, field) -> None:
+        email, name = self._personal()
+        if problem := passwords.problem(field.data or "", email=email, name=name):
+            raise StopValidation(problem)
+
+
+class RegisterForm(_NewPasswordForm):
+    name = StringField(
+        "Your name",
+        validators=[_Text(120, required="Enter your name.")],
+        render_kw={"maxlength": 120},
+    )
+    email = _email_field()
+    password = _new_password_field()
+    practice_name = StringField(
+        "Name of your practice",
+        validators=[_Text(120, required="Enter the name of your practice.")],
+        render_kw={"maxlength": 120},
+    )
+
+    def _personal(self) -> tuple[str, str]:
+        return self.email.data or "", self.name.data or ""
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField("Password", validators=[_password_shape])
+    remember = BooleanField("Keep me signed in on this device")
+    next = HiddenField()
+
+
+class ResetRequestForm(FlaskForm):
+    email = _email_field()
+
+
+class PasswordResetForm(_NewPasswordForm):
+    password = _new_password_field("New password")
+
+
+class ChangePasswordForm(_NewPasswordForm):
+    current_password = PasswordField("Current password", validators=[_password_shape])
+    password = _new_password_field("New password")
+
+    def validate_password(self, field) -> None:
+        super().validate_password(field)
+        if field.data == self.current_password.data:
+            raise StopValidation("Choose a password different from your current one.")
+
+
+class ChangeEmailForm(FlaskForm):
+    email = _email_field("New email address")
+    password = PasswordField("Current password", validators=[_password_shape])
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+    def validate_email(self, field) -> None:
+        if self.account is not None and field.data.lower() == self.account.email.lower():
+            raise StopValidation("That is already your email address.")

@@ -1,0 +1,361 @@
+"""What accounts do: register, confirm addresses, sign in and out, change and reset passwords.
+
+Plain functions that add to the session and flush, never commit: the view commits once. Every
+answer that reaches a visitor is the same whether an address has an account or not; what differs
+goes to the address's owner by mail.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import delete, func, or_, select
+
+from directory import audit, mail, vocabulary
+from directory.accounts import passwords
+from directory.accounts.models import LoginAttempt, User
+from directory.db import db, now_utc
+from directory.practices.models import Membership, Tenant
+
+#: Sign-in attempts are kept at least this long (longer than any throttle window).
+ATTEMPT_RETENTION = timedelta(days=1)
+_SIGNATURE = "\n\n-- \nKneaded, the massage therapist directory\n"
+
+
+class Throttled(Exception):
+    """Too many failed sign-ins for this address or from this IP address."""
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in: `user` is set only when the password was right."""
+
+    status: str  # "ok" | "unconfirmed" (right password, address not confirmed) | "wrong"
+    user: User | None = None
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A valid confirmation link: `address` is the one it confirms for `user`."""
+
+    user: User
+    address: str
+
+    @property
+    def is_change(self) -> bool:
+        return self.address.lower() != self.user.email.lower()
+
+    @property
+    def is_done(self) -> bool:
+        return not self.is_change and self.user.email_verified_at is not None
+
+
+def find_user(email: str) -> User | None:
+    """The account using `email`, whatever its capitalisation."""
+    key = email.strip().lower()
+    return db.session.scalar(select(User).where(func.lower(User.email) == key))
+
+
+def register(*, name: str, email: str, password: str, practice_name: str) -> User | None:
+    """A new account owning a new practice, with a confirmation link mailed.
+
+    When the address already has an account, nothing is created (None) and its owner is told.
+    """
+    existing = find_user(email)
+    if existing is not None:
+        passwords.hash_password(password)  # the same work as a new account: time tells nothing
+        _send(
+            existing.email,
+            "Someone tried to register with your address",
+            f"Hello {existing.name},",
+            "Someone just tried to create a Kneaded account with this email address. You already "
+            "have one, so nothing was changed.",
+            "If it was you, sign in instead:\n" + mail.public_url("accounts.login"),
+            "Forgot your password? Choose a new one here:\n"
+            + mail.public_url("accounts.reset_request"),
+            "If it was not you, you can ignore this message.",
+        )
+        return None
+    user = User(name=name, email=email, password_hash=passwords.hash_password(password))
+    tenant = Tenant(name=practice_name, slug=unique_tenant_slug(practice_name), kind="practice")
+    db.session.add_all([user, tenant, Membership(user=user, tenant=tenant, role="owner")])
+    db.session.flush()
+    audit.record("account.register", actor=user, tenant=tenant, subject=tenant)
+    send_confirmation(user)
+    return user
+
+
+def unique_tenant_slug(name: str) -> str:
+    """A free tenant slug from `name`: "the-crafted-hand", else "the-crafted-hand-2", -3..."""
+    base = ""
+    for word in vocabulary.normalize(name).split():
+        if len(base) + len(word) + 1 > 70:
+            break
+        base = f"{base}-{word}" if base else word
+    base = base or "practice"
+    taken = set(
+        db.session.scalars(
+            select(Tenant.slug).where(or_(Tenant.slug == base, Tenant.slug.like(f"{base}-%")))
+        )
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def send_confirmation(user: User, address: str | None = None) -> None:
+    """Mail a link confirming `address` (default: the account's own) for `user`."""
+    address = address or user.email
+    link = mail.public_url(
+        "accounts.verify",
+        token=_dump("confirm", {"u": user.id, "e": address, "c": _fingerprint(user.email.lower())}),
+    )
+    days = current_app.config["EMAIL_TOKEN_MAX_AGE"] // (24 * 3600)
+    if address.lower() == user.email.lower():
+        subject, intro = "Confirm your email address", "Welcome to Kneaded."
+    else:
+        subject, intro = "Confirm your new email address", "You asked to use this address."
+    _send(
+        address,
+        subject,
+        f"Hello {user.name},",
+        f"{intro} Please confirm the address by opening this link:\n{link}",
+        f"The link works for {days} days. If you did not ask for this, you can ignore it.",
+    )
+
+
+def read_confirmation(token: str) -> Confirmation | None:
+    """The confirmation a link stands for, or None when it is forged, expired or used up.
+
+    A link names the account's address when it was made: once the address changes, every link
+    made before is dead.
+    """
+    data = _load("confirm", token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
+    user = _user(data)
+    if user is None or data.get("c") != _fingerprint(user.email.lower()):
+        return None
+    address = data.get("e")
+    if not isinstance(address, str):
+        return None
+    return Confirmation(user=user, address=address)
+
+
+def confirm_email(confirmation: Confirmation) -> str:
+    """Apply a confirmation: "confirmed", "changed", or "taken" (the new address has an account).
+
+    The database's unique index has the last word: a race still ends in an IntegrityError.
+    """
+    user = confirmation.user
+    if not confirmation.is_change:
+        user.email_verified_at = user.email_verified_at or now_utc()
+        return "confirmed"
+    if find_user(confirmation.address) is not None:
+        return "taken"
+    user.email = confirmation.address
+    user.email_verified_at = now_utc()
+    db.session.flush()
+    audit.record("account.email_changed", actor=user, subject=user)
+    return "changed"
+
+
+def sign_in(email: str, password: str, ip: str) -> SignIn:
+    """Check a password, throttled per address and per IP (raises Throttled before checking).
+
+    A right password on an unconfirmed address does not sign in: a fresh link is mailed and the
+    attempt counts as a failure, which also limits how often such links go out.
+    """
+    key = _email_key(email)
+    _check_throttle(key, ip)
+    user = find_user(key)
+    if user is None:
+        passwords.verify_nothing(password)
+        _record_attempt(key, ip, success=False)
+        return SignIn("wrong")
+    if not passwords.verify(user.password_hash, password):
+        _record_attempt(key, ip, success=False)
+        return SignIn("wrong")
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    if user.email_verified_at is None:
+        _record_attempt(key, ip, success=False)
+        send_confirmation(user)
+        return SignIn("unconfirmed", user)
+    _record_attempt(key, ip, success=True)
+    return SignIn("ok", user)
+
+
+def sign_out(user: User) -> None:
+    """End every session of `user`: cookies issued before (even copied ones) stop working."""
+    user.session_version += 1
+    db.session.flush()
+
+
+def change_password(user: User, current: str, new: str, ip: str) -> bool:
+    """Set a new password if `current` is right (False if not); signs out other sessions."""
+    key = _email_key(user.email)
+    _check_throttle(key, ip)
+    if not passwords.verify(user.password_hash, current):
+        _record_attempt(key, ip, success=False)
+        return False
+    _record_attempt(key, ip, success=True)
+    _set_password(user, new)
+    audit.record("account.password_changed", actor=user, subject=user)
+    return True
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if `email` has an account; nothing visible happens otherwise."""
+    user = find_user(email)
+    if user is None:
+        return
+    link = mail.public_url("accounts.reset", token=_reset_token(user))
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    _send(
+        user.email,
+        "Reset your password",
+        f"Hello {user.name},",
+        f"To choose a new password for your Kneaded account, open this link:\n{link}",
+        f"The link works for {minutes} minutes and only once. If you did not ask for it, you "
+        "can ignore this message: your password stays as it is.",
+    )
+
+
+def _reset_token(user: User) -> str:
+    # The hash's fingerprint makes the link single-use: a new password changes the hash.
+    return _dump("reset", {"u": user.id, "p": _fingerprint(user.password_hash)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The account a reset link is for, or None when it is forged, expired or already used."""
+    data = _load("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    user = _user(data)
+    if user is None or data.get("p") != _fingerprint(user.password_hash):
+        return None
+    return user
+
+
+def reset_password(user: User, new: str) -> None:
+    """Set the password from a reset link; every session of the account ends."""
+    _set_password(user, new)
+    # The link reached the inbox, which is what confirming the address proves.
+    user.email_verified_at = user.email_verified_at or now_utc()
+    audit.record("account.password_reset", actor=user, subject=user)
+
+
+def request_email_change(user: User, password: str, new_email: str, ip: str) -> bool:
+    """Mail a confirmation link to `new_email` and tell the current address (False: bad password).
+
+    The address changes only when the new one is confirmed.
+    """
+    key = _email_key(user.email)
+    _check_throttle(key, ip)
+    if not passwords.verify(user.password_hash, password):
+        _record_attempt(key, ip, success=False)
+        return False
+    _record_attempt(key, ip, success=True)
+    owner = find_user(new_email)
+    if owner is None:
+        send_confirmation(user, new_email)
+    elif owner.id != user.id:
+        _send(
+            owner.email,
+            "Your address was entered on another account",
+            f"Hello {owner.name},",
+            "Someone asked to move another Kneaded account to this email address. It already "
+            "belongs to your account, so nothing was changed.",
+        )
+    _send(
+        user.email,
+        "Your email address is being changed",
+        f"Hello {user.name},",
+        f"Someone signed in to your Kneaded account asked to change its email address to "
+        f"{new_email}. It changes once that address is confirmed.",
+        "If this was not you, choose a new password now, which signs everyone else out:\n"
+        + mail.public_url("accounts.reset_request"),
+    )
+    return True
+
+
+def _set_password(user: User, new: str) -> None:
+    user.password_hash = passwords.hash_password(new)
+    user.session_version += 1
+    db.session.flush()
+    _send(
+        user.email,
+        "Your password was changed",
+        f"Hello {user.name},",
+        "The password of your Kneaded account was just changed, and every device signed in "
+        "with the old one was signed out.",
+        "If this was not you, choose a new password now:\n"
+        + mail.public_url("accounts.reset_request"),
+    )
+
+
+def _email_key(email: str) -> str:
+    return email.strip().lower()[:254]
+
+
+def _check_throttle(email_key: str, ip: str) -> None:
+    config = current_app.config
+    since = now_utc() - timedelta(seconds=config["LOGIN_THROTTLE_SECONDS"])
+    failures = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.success.is_(False), LoginAttempt.created_at >= since)
+    )
+    if email_key and (
+        db.session.scalar(failures.where(LoginAttempt.email_key == email_key))
+        >= config["LOGIN_FAILURES_PER_ACCOUNT"]
+    ):
+        raise Throttled
+    if ip and (
+        db.session.scalar(failures.where(LoginAttempt.ip == ip)) >= config["LOGIN_FAILURES_PER_IP"]
+    ):
+        raise Throttled
+
+
+def _record_attempt(email_key: str, ip: str, *, success: bool) -> None:
+    now = now_utc()
+    keep = max(ATTEMPT_RETENTION, timedelta(seconds=current_app.config["LOGIN_THROTTLE_SECONDS"]))
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - keep))
+    db.session.add(LoginAttempt(email_key=email_key, ip=ip[:64], success=success, created_at=now))
+    db.session.flush()
+
+
+def _send(to: str, subject: str, *paragraphs: str) -> None:
+    mail.send(to, subject, "\n\n".join(paragraphs) + _SIGNATURE)
+
+
+def _fingerprint(value: str) -> str:
+    # Tokens are signed, not encrypted: they carry a digest of the password hash, not the hash.
+    return hashlib.sha256(value.encode()).hexdigest()[:20]
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"accounts.{purpose}")
+
+
+def _dump(purpose: str, payload: dict[str, Any]) -> str:
+    return _serializer(purpose).dumps(payload)
+
+
+def _load(purpose: str, token: str, max_age: int) -> dict[str, Any]:
+    if len(token) > 1000:
+        return {}
+    try:
+        data = _serializer(purpose).loads(token, max_age=max_age)
+    except BadData:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _user(data: dict[str, Any]) -> User | None:
+    uid = data.get("u")
+    if not isinstance(uid, int) or isinstance(uid, bool) or not 0 < uid < 2**53:
+        return None
+    return db.session.get(User, uid)

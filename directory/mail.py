@@ -1,0 +1,146 @@
+"""Outgoing mail: every message is stored; with an SMTP host configured it is also sent.
+
+Messages are sent only once the transaction that wrote them commits (a rolled-back sign-up sends
+nothing) and, during a request, after the response has gone out, so how long a page takes does
+not tell whether it sent mail. A message that could not be sent stays stored with no `sent_at`
+and the failure is logged: nothing is dropped silently.
+"""
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+import click
+from flask import Flask, after_this_request, current_app, has_request_context
+from flask.cli import AppGroup
+from flask_sqlalchemy.session import Session
+from sqlalchemy import String, Text, event, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from directory.db import UTCDateTime, db, now_utc
+
+log = logging.getLogger(__name__)
+
+#: Key in Session.info for the messages waiting for their transaction to commit.
+_PENDING = "mail.pending"
+
+
+class MailMessage(db.Model):
+    __tablename__ = "mail_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    #: When the SMTP server accepted it; NULL when only stored (no server, or sending failed).
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    id: int
+    to: str
+    subject: str
+    body: str
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link to `endpoint` on PUBLIC_URL (never on the Host a request claimed)."""
+    app = current_app
+    base = urlsplit(app.config["PUBLIC_URL"])
+    app.inject_url_defaults(endpoint, values)
+    adapter = app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def send(to: str, subject: str, body: str) -> MailMessage:
+    """Store a plain-text message (flushed, not committed); it is sent after the commit."""
+    message = MailMessage(to=to, subject=subject, body=body)
+    db.session.add(message)
+    db.session.flush()
+    if current_app.config.get("MAIL_SMTP_HOST"):
+        outgoing = _Outgoing(message.id, to, subject, body)
+        db.session.info.setdefault(_PENDING, []).append(outgoing)
+    return message
+
+
+@event.listens_for(Session, "after_commit")
+def _send_after_commit(session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    app = current_app._get_current_object()
+    if has_request_context():
+
+        @after_this_request
+        def _after_response(response):
+            response.call_on_close(lambda: _deliver(app, pending))
+            return response
+
+    else:
+        _deliver(app, pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _deliver(app: Flask, pending: list[_Outgoing]) -> None:
+    with app.app_context():
+        for outgoing in pending:
+            try:
+                _smtp_send(app.config, outgoing)
+            except Exception:
+                log.exception("mail %s was not sent; it stays stored unsent", outgoing.id)
+                continue
+            # Its own connection: this may run inside the commit hook of the request's session.
+            with db.engine.begin() as conn:
+                conn.execute(
+                    update(MailMessage)
+                    .where(MailMessage.id == outgoing.id)
+                    .values(sent_at=now_utc())
+                )
+
+
+def _smtp_send(config, outgoing: _Outgoing) -> None:
+    message = EmailMessage()
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = outgoing.to
+    message["Subject"] = outgoing.subject
+    message.set_content(outgoing.body)
+    with smtplib.SMTP(config["MAIL_SMTP_HOST"], config["MAIL_SMTP_PORT"], timeout=30) as smtp:
+        if config["MAIL_SMTP_STARTTLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_SMTP_USERNAME"):
+            smtp.login(config["MAIL_SMTP_USERNAME"], config["MAIL_SMTP_PASSWORD"] or "")
+        smtp.send_message(message)
+
+
+mail_cli = AppGroup("mail", help="Outgoing mail.")
+
+
+@mail_cli.command("list")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10_000))
+def mail_list(limit: int) -> None:
+    """Print the stored messages, newest first."""
+    messages = db.session.scalars(
+        select(MailMessage)
+        .order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
+        .limit(limit)
+    ).all()
+    if not messages:
+        click.echo("No messages.")
+    for message in messages:
+        status = f"sent {message.sent_at:%Y-%m-%d %H:%M:%S}" if message.sent_at else "not sent"
+        click.echo("=" * 72)
+        click.echo(f"#{message.id}  {message.created_at:%Y-%m-%d %H:%M:%S} UTC  ({status})")
+        click.echo(f"To: {message.to}")
+        click.echo(f"Subject: {message.subject}")
+        click.echo()
+        click.echo(message.body)

@@ -1,0 +1,446 @@
+"""The profile editor: profile fields, photo, offices, licenses, publishing and a preview.
+
+Every view loads through tenancy.practitioner_for_edit_or_404 -> validates its form -> calls an
+operation -> commits once -> flashes -> redirects. A post that arrived cut off, or that was made
+on a version of the profile someone has saved over since, changes nothing.
+"""
+
+from collections.abc import Sequence
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from directory import tenancy
+from directory.db import db
+from directory.practitioners import operations, photos, profiles, readiness
+from directory.practitioners.forms import (
+    ActionForm,
+    EditForm,
+    LicenseForm,
+    OfficeForm,
+    PhotoForm,
+    ProfileForm,
+)
+from directory.practitioners.models import License, Office, Practitioner
+from directory.vocabulary import Condition, Modality
+
+editor_bp = Blueprint("editor", __name__)
+
+INCOMPLETE = (
+    "Your changes did not arrive complete (the connection may have dropped), so nothing was "
+    "saved. Please try again."
+)
+CONFLICT = (
+    "Someone else saved this profile since you opened it, so nothing was saved. "
+    "Your input is kept below: check the current profile, then save again to keep yours."
+)
+ACTION_CONFLICT = (
+    "Someone else saved this profile since you opened it, so nothing was done. "
+    "Check the profile below and try again."
+)
+#: Vocabulary groups in the pickers, by the setting an entry usually calls for.
+GROUPS = (("medical", "Usually medical"), ("either", "Spa or medical"), ("spa", "Usually spa"))
+
+
+def _grouped(rows) -> list[tuple[str, list]]:
+    return [(label, [r for r in rows if r.setting == key]) for key, label in GROUPS]
+
+
+def _vocabulary() -> tuple[list[Condition], list[Modality]]:
+    conditions = list(db.session.scalars(select(Condition).order_by(Condition.name)))
+    modalities = list(db.session.scalars(select(Modality).order_by(Modality.name)))
+    return conditions, modalities
+
+
+def _profile_form(p: Practitioner, **kwargs) -> ProfileForm:
+    conditions, modalities = _vocabulary()
+    return ProfileForm(
+        data=operations.profile_values(p), conditions=conditions, modalities=modalities, **kwargs
+    )
+
+
+def _conflict(form: EditForm, p: Practitioner, labels: Sequence[str] = ()) -> None:
+    message = CONFLICT
+    if labels:
+        message += " Your input differs from the saved profile in: " + ", ".join(labels) + "."
+    flash(message, "error")
+    # Saving again after reading the message is a deliberate overwrite of the newer version.
+    form.version.data = p.version
+
+
+def _refused(form: EditForm, p: Practitioner) -> str | None:
+    """'incomplete' or 'conflict' when the post must not be applied, else None."""
+    if not form.is_complete():
+        flash(INCOMPLETE, "error")
+        return "incomplete"
+    if form.version.data != p.version:
+        return "conflict"
+    return None
+
+
+def _render_edit(p: Practitioner, form=None, photo_form=None, status: int = 200):
+    form = form or _profile_form(p, formdata=None)
+    photo_form = photo_form or PhotoForm(formdata=None, data={"version": p.version})
+    return (
+        render_template(
+            "practitioners/edit.html",
+            p=p,
+            form=form,
+            photo_form=photo_form,
+            condition_groups=_grouped(form.conditions_rows),
+            modality_groups=_grouped(form.modalities_rows),
+            visibility=readiness.visibility(p),
+            completeness=readiness.completeness(p),
+            blockers=readiness.publish_blockers(p),
+        ),
+        status,
+    )
+
+
+@editor_bp.route("/dashboard/profiles/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    p = tenancy.practitioner_for_edit_or_404(slug)
+    if request.method == "GET":
+        return _render_edit(p)
+    form = _profile_form(p)
+    refused = _refused(form, p)
+    if refused == "incomplete":
+        return _render_edit(p, status=400)
+    valid = form.validate()
+    if refused == "conflict":
+        labels = [form[n].label.text for n in operations.differences(p, form.changes())]
+        _conflict(form, p, labels)
+        return _render_edit(p, form=form, status=409)
+    if not valid:
+        flash("Please correct the fields marked below; nothing was saved.", "error")
+        return _render_edit(p, form=form, status=400)
+    try:
+        changed = operations.update_profile(p, form.changes())
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        _conflict(form, p)
+        return _render_edit(p, form=form, status=409)
+    flash("Profile saved." if changed else "Nothing had changed.", "success")
+    return redirect(url_for(".edit", slug=p.slug))
+
+
+@editor_bp.post("/dashboard/profiles/<slug>/photo")
+@login_required
+def upload_photo(slug: str):
+    p = tenancy.practitioner_for_edit_or_404(slug)
+    form = PhotoForm(data={"version": p.version})
+    refused = _refused(form, p)
+    if refused == "incomplete":
+        return _render_edit(p, status=400)
+    if refused == "conflict":
+        flash(ACTION_CONFLICT, "error")
+        return _render_edit(p, status=409)
+    if not form.validate():
+        return _render_edit(p, photo_form=form, status=400)
+    upload = form.photo.data
+    try:
+        if upload is None or not hasattr(upload, "stream"):
+            raise photos.PhotoError("Choose a photo to upload.")
+        data, ext = photos.reencode(upload.stream)
+    except photos.PhotoError as error:
+        form.photo.errors = [str(error)]
+        flash("The photo was not saved.", "error")
+        return _render_edit(p, photo_form=form, status=400)
+    name = photos.store(data, ext)
+    try:
+        old = operations.set_photo(p, name)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        photos.delete(name)
+        raise
+    photos.delete(old)
+    flash("Photo saved.", "success")
+    return redirect(url_for(".edit", slug=p.slug))
+
+
+@editor_bp.post("/dashboard/profiles/<slug>/photo/delete")
+@login_required
+def delete_photo(slug: str):
+    p = tenancy.practitioner_for_edit_or_404(slug)
+    form = ActionForm()
+    if _action_refused(form, p) or not form.validate():
+        return redirect(url_for(".edit", slug=p.slug))
+    old = operations.set_photo(p, None)
+    db.session.commit()
+    photos.delete(old)
+    flash("Photo removed.", "success")
+    return redirect(url_for(".edit", slug=p.slug))
+
+
+def _action_refused(form: EditForm, p: Practitioner) -> bool:
+    refused = _refused(form, p)
+    if refused == "conflict":
+        flash(ACTION_CONFLICT, "error")
+    return refused is not None
+
+
+@editor_bp.post("/dashboard/profiles/<slug>/publish")
+@login_required
+def publish(slug: str):
+    p = tenancy.practitioner_for_edit_or_404(slug)
+    form = ActionForm()
+    if _action_refused(form, p) or not form.validate():
+        return redirect(url_for(".edit", slug=p.slug))
+    try:
+        operations.publish(p, actor=current_user)
+    except operations.PublishRefused as refused:
+        flash("Not published yet: " + " ".join(refused.reasons), "error")
+        return redirect(url_for(".edit", slug=p.slug))
+    db.session.commit()
+    vis = readiness.visibility(p)
+    if vis.public:
+        flash("Published: your profile is public.", "success")
+    else:
+        flash("Published, but not public yet: see below why.", "info")
+    return redirect(url_for(".edit", slug=p.slug))
+
+
+@editor_bp.post("/dashboard/profiles/<slug>/unpublish")
+@login_required
+def unpublish(slug: str):
+    p = tenancy.practitioner_for_edit_or_404(slug)
+    form = ActionForm()
+    if _action_refused(form, p) or not form.validate():
+        return redirect(url_for(".edit", slug=p.slug))
+    operations.unpublish(p, actor=current_user)
+    db.session.commit()
+    flash("Unpublished: your profile is no longer public or in search.", "success")
+    return redirect(url_for(".edit", slug=p.slug))
+
+
+@editor_bp.get("/dashboard/profiles/<slug>/preview")
+@login_required
+def preview(slug: str):
+    p = tenancy.practitioner_for_edit_or_404(slug)
+    return render_template(
+        "practitioners/show.html",
+        practitioner=p,
+        licenses=profiles.license_views(p),
+        offices=profiles.office_views(p),
+        preview=readiness.visibility(p),
+    )
+
+
+def _office_or_404(p: Practitioner, office_id: int) -> Office:
+    # Looked up among the profile's own offices: no query, so no id from elsewhere, and no
+    # huge integer ever reaches the database.
+    office = next((o for o in p.offices if o.id == office_id), None)
+    if office is None:
+        abort(404)
+    return office
+
+
+def _license_or_404(p: Practitioner, license_id: int) -> License:
+    lic = next((lic for lic in p.licenses if lic.id == license_id), None)
+    if lic is None:
+        abort(404)
+    return lic
+
+
+def _render_offices(p: Practitioner, form=None, editing: Office | None = None, status=200):
+    form = form or OfficeForm(formdata=None, data={"version": p.version})
+    listed = {view.office.id for view in profiles.office_views(p)}
+    return (
+        render_template(
+            "practitioners/edit_offices.html",
+            p=p,
+            form=form,
+            editing=editing,
+            listed=listed,
+            visibility=readiness.visibility(p),
+        ),
+        status,
+    )
+
+
+def _office_values(office: Office) -> dict:
+    return {"street": office.street, "city": office.city, "state": office.state, "zip": office.zip}
+
+
+@editor_bp.route("/dashboard/profiles/<slug>/offices", methods=["GET", "POST"])
+@login_required
+def offices(slug: str):
+    p = tenancy.practitioner_for_edit_or_404(slug)
+    if request.method == "GET":
+        return _render_offices(p)
+    form = OfficeForm(data={"version": p.version})
+    refused = _refused(form, p)
+    if refused == "incomplete":
+        return _render_offices(p, status=400)
+    valid = form.validate()
+    if refused == "conflict":
+        _conflict(form, p)
+        return _render_offices(p, form, status=409)
+    if valid:
+        try:
+            operations.add_office(p, **form.values())
+        except ValueError as error:
+            form.street.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash("Office added.", "success")
+            return redirect(url_for(".offices", slug=p.slug))
+    return _render_offices(p, form, status=400)
+
+
+@editor_bp.route("/dashboard/profiles/<slug>/offices/<int:office_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_office(slug: str, office_id: int):
+    p = tenancy.practitioner_for_edit_or_404(slug)
+    office = _office_or_404(p, office_id)
+    stored = {**_office_values(office), "version": p.version}
+    if request.method == "GET":
+        return _render_offices(p, OfficeForm(formdata=None, data=stored), editing=office)
+    form = OfficeForm(data=stored)
+    refused = _refused(form, p)
+    if refused == "incomplete":
+        return _render_offices(p, OfficeForm(formdata=None, data=stored), office, status=400)
+    valid = form.validate()
+    if refused == "conflict":
+        _conflict(form, p)
+        return _render_offices(p, form, office, status=409)
+    if not valid:
+        return _render_offices(p, form, office, status=400)
+    operations.update_office(office, **form.values())
+    db.session.commit()
+    flash("Office saved.", "success")
+    return redirect(url_for(".offices", slug=p.slug))
+
+
+@editor_bp.post("/dashboard/profiles/<slug>/offices/<int:office_id>/delete")
+@login_required
+def delete_office(slug: str, office_id: int):
+    p = tenancy.practitioner_for_edit_or_404(slug)
+    office = _office_or_404(p, office_id)
+    form = ActionForm()
+    if not (_action_refused(form, p) or not form.validate()):
+        operations.remove_office(office)
+        db.session.commit()
+        flash("Office removed.", "success")
+    return redirect(url_for(".offices", slug=p.slug))
+
+
+def _render_licenses(p: Practitioner, form=None, editing: License | None = None, status=200):
+    if form is None:
+        form = LicenseForm(
+            formdata=None, data={"version": p.version}, other_states=[x.state for x in p.licenses]
+        )
+    return (
+        render_template(
+            "practitioners/edit_licenses.html",
+            p=p,
+            form=form,
+            editing=editing,
+            licenses=list(zip(p.licenses, profiles.license_views(p), strict=True)),
+            visibility=readiness.visibility(p),
+        ),
+        status,
+    )
+
+
+def _license_form(p: Practitioner, lic: License | None, **kwargs) -> LicenseForm:
+    stored = {"version": p.version}
+    if lic is not None:
+        stored.update(state=lic.state, number=lic.number, expires_on=lic.expires_on)
+    others = [x.state for x in p.licenses if x is not lic]
+    return LicenseForm(data=stored, other_states=others, **kwargs)
+
+
+def _save_license(p: Practitioner, lic: License | None):
+    form = _license_form(p, lic)
+    refused = _refused(form, p)
+    if refused == "incomplete":
+        return _render_licenses(p, _license_form(p, lic, formdata=None), lic, status=400)
+    valid = form.validate()
+    if refused == "conflict":
+        _conflict(form, p)
+        return _render_licenses(p, form, lic, status=409)
+    if not valid:
+        return _render_licenses(p, form, lic, status=400)
+    try:
+        if lic is None:
+            operations.add_license(p, **form.values(), actor=current_user)
+            message = "License added. It shows as pending until we verify it."
+        elif operations.update_license(lic, **form.values(), actor=current_user):
+            message = "License saved. It shows as pending until we verify it again."
+        else:
+            message = "Nothing had changed."
+        db.session.commit()
+    except IntegrityError:
+        # One license per state, enforced by the database when two saves race.
+        db.session.rollback()
+        form.state.errors = ["There is already a license for this state on file."]
+        return _render_licenses(p, form, lic, status=400)
+    flash(message, "success")
+    return redirect(url_for(".licenses", slug=p.slug))
+
+
+@editor_bp.route("/dashboard/profiles/<slug>/licenses", methods=["GET", "POST"])
+@login_required
+def licenses(slug: str):
+    p = tenancy.practitioner_for_edit_or_404(slug)
+    if request.method == "GET":
+        return _render_licenses(p)
+    return _save_license(p, None)
+
+
+@editor_bp.route(
+    "/dashboard/profiles/<slug>/licenses/<int:license_id>/edit", methods=["GET", "POST"]
+)
+@login_required
+def edit_license(slug: str, license_id: int):
+    p = tenancy.practitioner_for_edit_or_404(slug)
+    lic = _license_or_404(p, license_id)
+    if request.method == "GET":
+        return _render_licenses(p, _license_form(p, lic, formdata=None), lic)
+    return _save_license(p, lic)
+
+
+@editor_bp.post("/dashboard/profiles/<slug>/licenses/<int:license_id>/delete")
+@login_required
+def delete_license(slug: str, license_id: int):
+    p = tenancy.practitioner_for_edit_or_404(slug)
+    lic = _license_or_404(p, license_id)
+    form = ActionForm()
+    if not (_action_refused(form, p) or not form.validate()):
+        operations.remove_license(lic, actor=current_user)
+        db.session.commit()
+        flash("License removed.", "success")
+    return redirect(url_for(".licenses", slug=p.slug))
+
+
+@editor_bp.get("/media/<name>")
+def media(name: str):
+    """A profile photo: to anyone when the profile is public, else only to its editors."""
+    if not photos.is_valid_name(name):
+        abort(404)
+    p = db.session.scalar(select(Practitioner).where(Practitioner.photo == name))
+    if p is None:
+        abort(404)
+    public = p.is_publicly_visible
+    if not (public or tenancy.may_view_photo(p)):
+        abort(404)
+    ext = name.rsplit(".", 1)[1]
+    response = send_from_directory(photos.folder(), name, mimetype=photos.MIMETYPES[ext])
+    response.headers["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
+    return response

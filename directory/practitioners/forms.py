@@ -1,0 +1,331 @@
+"""The profile editor's forms. Each lists only the fields its user may change; none of them can
+bind tenant, slug, status, verification, suspension or ownership.
+
+Every form carries the profile `version` it was opened at and ends with a `form_complete`
+sentinel: a post without both arrived truncated and is refused whole. A field whose key was not
+sent is neither validated nor changed, so a partial post never blanks stored data. Checkboxes are
+sent with a hidden companion (a "0" before a flag, an empty value before a list) so that
+"unticked" can be told apart from "not sent".
+"""
+
+import re
+from datetime import date
+
+from flask import request
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import Field, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.fields import DateField
+from wtforms.validators import NumberRange, Optional, ValidationError
+
+from directory import geo, licensing
+from directory.validation import check_email, check_phone, check_url, clean_text
+
+#: The session lengths offered as checkboxes, in minutes.
+SESSION_LENGTHS = (30, 45, 60, 75, 90, 120)
+SETTING_CHOICES = [
+    ("medical", "Medical: treatment of pain, injury, conditions"),
+    ("spa", "Spa: relaxation and wellbeing"),
+    ("both", "Both"),
+]
+MAX_LANGUAGES = 20
+MAX_LANGUAGE_LENGTH = 40
+MAX_BIO = 5000
+MAX_PRICE = 10_000
+SENTINELS = ("version", "form_complete")
+_LANGUAGE = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*$")
+
+
+def state_choices() -> list[tuple[str, str]]:
+    """US states, DC and PR: the jurisdictions whose licenses the directory knows."""
+    states = sorted(
+        ((code, f"{rule.name} ({code})") for code, rule in licensing.states().items()),
+        key=lambda choice: choice[1],
+    )
+    return [("", "Choose a state"), *states]
+
+
+class Text:
+    """Trimmed text within a length limit, without control characters; then an optional check."""
+
+    def __init__(self, max_length: int, *, multiline=False, required=False, check=None):
+        self.max_length = max_length
+        self.multiline = multiline
+        self.required = required
+        self.check = check
+
+    def __call__(self, form, field) -> None:
+        try:
+            value = clean_text(field.data or "", self.max_length, multiline=self.multiline)
+            if value and self.check:
+                value = self.check(value)
+        except ValueError as error:
+            raise ValidationError(f"{field.label.text} {error}.") from None
+        if self.required and not value:
+            raise ValidationError(f"{field.label.text} is required.")
+        field.data = value
+
+
+class OneOf:
+    """One of the options the form offers (a select or radio group rendered from `options`)."""
+
+    def __call__(self, form, field) -> None:
+        if field.data not in {value for value, _ in field.options}:
+            raise ValidationError(f"Choose one of the {field.label.text.lower()} options.")
+
+
+class Flag(Field):
+    """A checkbox rendered with a hidden "0" before it: unticked sends "0", not sent keeps data."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = any(v in ("1", "y", "on", "true") for v in valuelist)
+
+    def process_data(self, value):
+        self.data = bool(value)
+
+
+class Checklist(Field):
+    """A list of checkboxes with a hidden empty value first: nothing ticked still sends the key."""
+
+    def __init__(self, label=None, validators=None, coerce=str, noun="choice", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.coerce = coerce
+        self.noun = noun
+        self.choices: list[tuple] = []
+
+    def process_data(self, value):
+        self.data = list(value or [])
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        values = []
+        self.unknown = []
+        for raw in valuelist:
+            if raw == "":
+                continue
+            try:
+                value = self.coerce(raw)
+            except ValueError:
+                self.unknown.append(raw)
+                continue
+            if value not in values:
+                values.append(value)
+        self.data = values
+
+    def pre_validate(self, form):
+        allowed = {value for value, _ in self.choices}
+        unknown = list(getattr(self, "unknown", [])) + [v for v in self.data if v not in allowed]
+        if unknown:
+            shown = str(unknown[0])[:40]
+            raise ValidationError(f"\u201c{shown}\u201d is not a {self.noun} we list.")
+
+
+class Languages(StringField):
+    """Comma-separated language names, kept as a list."""
+
+    def process_data(self, value):
+        self.data = list(value or [])
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.raw = valuelist[0]
+            self.data = [part.strip() for part in valuelist[0].split(",") if part.strip()]
+
+    def _value(self):
+        return ", ".join(self.data or [])
+
+    def pre_validate(self, form):
+        raw = getattr(self, "raw", None)
+        if raw is not None:
+            try:
+                clean_text(raw, 300)
+            except ValueError as error:
+                raise ValidationError(f"Languages {error}.") from None
+        if len(self.data) > MAX_LANGUAGES:
+            raise ValidationError(f"List at most {MAX_LANGUAGES} languages.")
+        seen: dict[str, str] = {}
+        for name in self.data:
+            if len(name) > MAX_LANGUAGE_LENGTH or not _LANGUAGE.fullmatch(name):
+                raise ValidationError(
+                    f"\u201c{name[:40]}\u201d is not a language name "
+                    "(letters; separate languages with commas)."
+                )
+            seen.setdefault(name.casefold(), name[0].upper() + name[1:])
+        self.data = list(seen.values())
+
+
+class EditForm(FlaskForm):
+    """Changes only what was sent; knows whether the post arrived whole."""
+
+    version = IntegerField("Version", validators=[Optional()])
+    form_complete = HiddenField(default="1")
+
+    #: Field names that may change the record (everything but the guards).
+    EDITABLE: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound = self.is_submitted() and kwargs.get("formdata", True) is not None
+        #: The keys the request carried: only these fields are judged and applied.
+        self.sent = (set(request.form) | set(request.files)) if bound else set()
+
+    def is_complete(self) -> bool:
+        """Whether the post carried its version and end sentinel (else it was cut off)."""
+        return all(name in self.sent for name in SENTINELS) and isinstance(self.version.data, int)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = True
+        for name, field in self._fields.items():
+            # Fields not sent keep their stored value and are not judged; the CSRF token always is.
+            if name not in self.sent and name != "csrf_token":
+                continue
+            if not field.validate(self):
+                ok = False
+        return self.validate_together() and ok
+
+    def validate_together(self) -> bool:
+        """Checks that need several fields (their stored values stand in for unsent ones)."""
+        return True
+
+    def changes(self) -> dict:
+        """The submitted editable fields and their cleaned values."""
+        return {name: self[name].data for name in self.EDITABLE if name in self.sent}
+
+    def values(self) -> dict:
+        """Every editable field: submitted, else its stored value."""
+        return {name: self[name].data for name in self.EDITABLE}
+
+
+class ProfileForm(EditForm):
+    name = StringField("Name", validators=[Text(120, required=True)])
+    credentials = StringField("Credentials", validators=[Text(80)])
+    headline = StringField("Headline", validators=[Text(160)])
+    bio = TextAreaField("About you", validators=[Text(MAX_BIO, multiline=True)])
+    setting = StringField("Setting", validators=[OneOf()])
+    conditions = Checklist("Conditions you treat", noun="condition")
+    modalities = Checklist("Modalities", noun="modality")
+    languages = Languages("Languages besides English")
+    accepting_new_clients = Flag("Accepting new clients")
+    in_home = Flag("Comes to the client's home (mobile)")
+    price_min = IntegerField("Lowest price ($)", validators=[Optional(), NumberRange(0, MAX_PRICE)])
+    price_max = IntegerField(
+        "Highest price ($)", validators=[Optional(), NumberRange(0, MAX_PRICE)]
+    )
+    session_lengths = Checklist("Session lengths (minutes)", coerce=int, noun="session length")
+    insurance_notes = TextAreaField("Insurance notes", validators=[Text(500, multiline=True)])
+    accepts_physician_referrals = Flag("Accepts physician referrals")
+    hsa_fsa = Flag("Provides HSA/FSA superbills")
+    contact_email = StringField("Contact email", validators=[Text(254, check=check_email)])
+    phone = StringField("Phone", validators=[Text(40, check=check_phone)])
+    website = StringField("Website", validators=[Text(300, check=check_url)])
+
+    EDITABLE = (
+        "name", "credentials", "headline", "bio", "setting", "conditions", "modalities",
+        "languages", "accepting_new_clients", "in_home", "price_min", "price_max",
+        "session_lengths", "insurance_notes", "accepts_physician_referrals", "hsa_fsa",
+        "contact_email", "phone", "website",
+    )  # fmt: skip
+
+    def __init__(self, *args, conditions=(), modalities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        #: Vocabulary rows, for the grouped pickers.
+        self.conditions_rows, self.modalities_rows = list(conditions), list(modalities)
+        self.setting.options = SETTING_CHOICES
+        self.conditions.choices = [(c.slug, c.name) for c in conditions]
+        self.modalities.choices = [(m.slug, m.name) for m in modalities]
+        # Lengths already on the profile (an import may hold 50 minutes) stay choosable.
+        stored = [v for v in (self.session_lengths.object_data or []) if isinstance(v, int)]
+        lengths = sorted({*SESSION_LENGTHS, *stored})
+        self.session_lengths.choices = [(n, f"{n} min") for n in lengths]
+
+    def validate_together(self) -> bool:
+        low, high = self.price_min.data, self.price_max.data
+        if low is not None and high is not None and low > high and not self.price_max.errors:
+            self.price_max.errors = ["The highest price is below the lowest."]
+            return False
+        return True
+
+
+class PhotoForm(EditForm):
+    photo = FileField("Photo")
+    EDITABLE = ("photo",)
+
+
+class ActionForm(EditForm):
+    """A button that changes state (publish, remove...): only the guards."""
+
+
+class OfficeForm(EditForm):
+    street = StringField("Street address", validators=[Text(200, required=True)])
+    city = StringField("City", validators=[Text(100)])
+    state = StringField("State")
+    zip = StringField("ZIP code", validators=[Text(10, required=True)])
+
+    EDITABLE = ("street", "city", "state", "zip")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.state.options = state_choices()
+        self.location: tuple[float, float, str, str] | None = None
+
+    def validate_together(self) -> bool:
+        state, zip_code = self.state.data or "", (self.zip.data or "").strip()
+        if licensing.rule(state) is None:
+            self.state.errors = [*self.state.errors, "Choose a state."]
+            return False
+        if self.zip.errors:
+            return False
+        try:
+            self.location = geo.zip_location(zip_code, state)
+        except geo.PlaceError as error:
+            self.zip.errors = [*self.zip.errors, error.message]
+            return False
+        self.zip.data = zip_code
+        return True
+
+
+class LicenseForm(EditForm):
+    state = StringField("State")
+    number = StringField("License number", validators=[Text(40, required=True)])
+    expires_on = DateField("Expires on", format="%Y-%m-%d")
+
+    EDITABLE = ("state", "number", "expires_on")
+    EARLIEST = date(2000, 1, 1)
+    LATEST = date(2100, 12, 31)
+
+    def __init__(self, *args, other_states=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.state.options = state_choices()
+        #: States of the practitioner's other licenses (one license per state).
+        self.other_states = set(other_states)
+
+    def validate_together(self) -> bool:
+        ok = True
+        state = self.state.data or ""
+        state_rule = licensing.rule(state)
+        if state_rule is None:
+            self.state.errors = [*self.state.errors, "Choose a state."]
+            return False
+        if state in self.other_states:
+            self.state.errors = [
+                *self.state.errors,
+                f"You already have a {state_rule.name} license on file: edit that one instead.",
+            ]
+            ok = False
+        if not self.number.errors:
+            problem = licensing.check_number(state, self.number.data or "")
+            if problem:
+                self.number.errors = [*self.number.errors, problem]
+                ok = False
+            else:
+                self.number.data = licensing.normalize_number(self.number.data)
+        expires = self.expires_on.data
+        if expires is None and not self.expires_on.errors:
+            self.expires_on.errors = ["Enter the expiry date."]
+            ok = False
+        elif expires is not None and not self.EARLIEST <= expires <= self.LATEST:
+            self.expires_on.errors = [*self.expires_on.errors, "Enter a real expiry date."]
+            ok = False
+        return ok and not self.expires_on.errors

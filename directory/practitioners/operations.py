@@ -1,0 +1,261 @@
+"""What the profile editor does to the database: plain functions that flush and never commit.
+
+Each change to a profile, its offices or its licenses moves the profile's `updated_at`, which
+also bumps its optimistic-lock `version`: a form opened before any of them is refused, not
+applied over it. The search outbox rows are written by the flush itself (search/outbox.py).
+"""
+
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from directory import audit, geo, licensing, vocabulary
+from directory.db import db, now_utc
+from directory.practitioners import readiness
+from directory.practitioners.models import License, Office, Practitioner
+from directory.vocabulary import Condition, Modality
+
+#: The profile attributes the editor may set; nothing else is ever assigned from a form.
+PROFILE_FIELDS = (
+    "name", "credentials", "headline", "bio", "setting", "languages", "accepting_new_clients",
+    "in_home", "price_min", "price_max", "session_lengths", "insurance_notes",
+    "accepts_physician_referrals", "hsa_fsa", "contact_email", "phone", "website",
+)  # fmt: skip
+MAX_OFFICES = 20
+MAX_SLUG_BASE = 70
+
+
+class PublishRefused(Exception):
+    """The profile may not be published yet; `reasons` says what to do first."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def _touch(practitioner: Practitioner) -> None:
+    # Forces an UPDATE of the row, hence a new version, even when only a child row changed.
+    practitioner.updated_at = now_utc()
+
+
+def _terms(model, slugs: list[str]) -> list:
+    rows = list(db.session.scalars(select(model).where(model.slug.in_(slugs))))
+    if len(rows) != len(set(slugs)):
+        unknown = sorted(set(slugs) - {row.slug for row in rows})
+        raise ValueError(f"unknown {model.__tablename__}: {', '.join(unknown)}")
+    return sorted(rows, key=lambda row: (row.name, row.id))
+
+
+def profile_values(practitioner: Practitioner) -> dict:
+    """The profile as the editor's form shows it."""
+    p = practitioner
+    values = {name: getattr(p, name) for name in PROFILE_FIELDS}
+    values["conditions"] = [c.slug for c in p.conditions]
+    values["modalities"] = [m.slug for m in p.modalities]
+    values["version"] = p.version
+    return values
+
+
+def differences(practitioner: Practitioner, changes: dict) -> list[str]:
+    """The names of the fields whose submitted value differs from the stored one."""
+    stored = profile_values(practitioner)
+    differ = []
+    for name, value in changes.items():
+        old = stored.get(name)
+        if name in ("conditions", "modalities", "session_lengths"):
+            old, value = sorted(old or []), sorted(value or [])
+        if old != value:
+            differ.append(name)
+    return differ
+
+
+def update_profile(practitioner: Practitioner, changes: dict) -> list[str]:
+    """Apply the submitted fields (and only those); returns the names of those that changed."""
+    p = practitioner
+    changed = differences(p, changes)
+    # One UPDATE (one version step) per save: no flush half-way through.
+    with db.session.no_autoflush:
+        for name in changed:
+            value = changes[name]
+            if name == "conditions":
+                p.conditions = _terms(Condition, value)
+            elif name == "modalities":
+                p.modalities = _terms(Modality, value)
+            elif name == "session_lengths":
+                p.session_lengths = sorted(value)
+            elif name in PROFILE_FIELDS:
+                setattr(p, name, value)
+            else:
+                raise KeyError(f"{name} is not a field the editor may change")
+    if changed:
+        _touch(p)
+        db.session.flush()
+    return changed
+
+
+def set_photo(practitioner: Practitioner, name: str | None) -> str | None:
+    """Point the profile at a stored photo (or none); returns the previous file name."""
+    old = practitioner.photo
+    practitioner.photo = name
+    _touch(practitioner)
+    db.session.flush()
+    return old
+
+
+def add_office(
+    practitioner: Practitioner, *, street: str, city: str, state: str, zip: str
+) -> Office:
+    """Add an office; its coordinates come from the ZIP, which must be in `state`."""
+    if len(practitioner.offices) >= MAX_OFFICES:
+        raise ValueError(f"A profile lists at most {MAX_OFFICES} offices.")
+    office = Office(street=street)
+    _place_office(office, city=city, state=state, zip=zip)
+    practitioner.offices.append(office)
+    _touch(practitioner)
+    db.session.flush()
+    return office
+
+
+def update_office(office: Office, *, street: str, city: str, state: str, zip: str) -> None:
+    """Change an office's address (coordinates follow the ZIP)."""
+    office.street = street
+    _place_office(office, city=city, state=state, zip=zip)
+    _touch(office.practitioner)
+    db.session.flush()
+
+
+def _place_office(office: Office, *, city: str, state: str, zip: str) -> None:
+    lat, lon, zip_city, zip_state = geo.zip_location(zip, state)  # PlaceError when they disagree
+    office.city = city or zip_city
+    office.state = zip_state
+    office.zip = zip
+    office.lat, office.lon = lat, lon
+
+
+def remove_office(office: Office) -> None:
+    """Remove an office from its profile."""
+    practitioner = office.practitioner
+    practitioner.offices.remove(office)
+    _touch(practitioner)
+    db.session.flush()
+
+
+def add_license(
+    practitioner: Practitioner, *, state: str, number: str, expires_on: date, actor=None
+) -> License:
+    """Add a license; it waits for verification (status is never set here)."""
+    _check_license(state, number)
+    lic = License(state=state, number=licensing.normalize_number(number), expires_on=expires_on)
+    practitioner.licenses.append(lic)
+    _touch(practitioner)
+    db.session.flush()
+    _audit("license.added", practitioner, lic, actor)
+    return lic
+
+
+def update_license(lic: License, *, state: str, number: str, expires_on: date, actor=None) -> bool:
+    """Change a license; any change sends it back to verification. Returns whether it changed."""
+    _check_license(state, number)
+    number = licensing.normalize_number(number)
+    if (lic.state, lic.number, lic.expires_on) == (state, number, expires_on):
+        return False
+    before = {"state": lic.state, "number": lic.number, "expires": lic.expires_on.isoformat()}
+    lic.state, lic.number, lic.expires_on = state, number, expires_on
+    # What a reviewer checked no longer describes this license (a new expiry date too:
+    # otherwise a verified badge could be stretched past the date the board confirmed).
+    lic.status = "pending"
+    lic.reviewer_id = None
+    lic.reviewed_at = None
+    lic.note = None
+    _touch(lic.practitioner)
+    db.session.flush()
+    _audit("license.changed", lic.practitioner, lic, actor, before=before)
+    return True
+
+
+def remove_license(lic: License, *, actor=None) -> None:
+    """Remove a license from its profile."""
+    practitioner = lic.practitioner
+    _audit("license.removed", practitioner, lic, actor)
+    practitioner.licenses.remove(lic)
+    _touch(practitioner)
+    db.session.flush()
+
+
+def _check_license(state: str, number: str) -> None:
+    problem = licensing.check_number(state, number)
+    if problem:
+        raise ValueError(problem)
+
+
+def _audit(action: str, practitioner: Practitioner, lic: License, actor, **extra) -> None:
+    details = {"state": lic.state, "number": lic.number, "expires": lic.expires_on.isoformat()}
+    audit.record(
+        action, actor=actor, tenant=practitioner.tenant, subject=practitioner,
+        details={**details, **extra},
+    )  # fmt: skip
+
+
+def publish(practitioner: Practitioner, *, actor=None) -> None:
+    """Publish the profile, or raise PublishRefused saying what it still needs."""
+    reasons = readiness.publish_blockers(practitioner)
+    if reasons:
+        raise PublishRefused(reasons)
+    if not practitioner.published:
+        practitioner.published = True
+        _touch(practitioner)
+        db.session.flush()
+        audit.record(
+            "profile.published", actor=actor, tenant=practitioner.tenant, subject=practitioner
+        )
+
+
+def unpublish(practitioner: Practitioner, *, actor=None) -> None:
+    """Take the profile off the public pages and out of search."""
+    if practitioner.published:
+        practitioner.published = False
+        _touch(practitioner)
+        db.session.flush()
+        audit.record(
+            "profile.unpublished", actor=actor, tenant=practitioner.tenant, subject=practitioner
+        )
+
+
+def unique_slug(text: str) -> str:
+    """A profile slug made from `text` that no profile uses yet ("ana-ruiz", "ana-ruiz-2"...)."""
+    base = ""
+    for word in vocabulary.normalize(text).split():
+        candidate = f"{base}-{word}" if base else word
+        if len(candidate) > MAX_SLUG_BASE:
+            break
+        base = candidate
+    base = base or "therapist"
+    taken = set(
+        db.session.scalars(
+            select(Practitioner.slug).where(
+                or_(Practitioner.slug == base, Practitioner.slug.like(f"{base}-%"))
+            )
+        )
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def create_draft(tenant, user) -> Practitioner:
+    """A new unpublished profile of `user` in `tenant`, named after the user."""
+    name = (user.name or "").strip()[:120] or "New therapist"
+    practitioner = Practitioner(
+        tenant=tenant,
+        user_id=user.id,
+        name=name,
+        setting="medical",
+        published=False,
+        slug=unique_slug(name),
+    )
+    db.session.add(practitioner)
+    db.session.flush()
+    return practitioner

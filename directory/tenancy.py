@@ -1,0 +1,121 @@
+"""The one place tenant data is loaded for the signed-in user, with the membership and role check.
+
+Nothing here takes a tenant id or practitioner id from a form or query string: the tenant comes
+from the user's own memberships, re-read from the database on every call (a role revoked a
+second ago no longer counts). Another practice's data is a 404 (its existence is not revealed);
+the user's own practice but a record they may not touch is a 403; anonymous is sent to sign in.
+"""
+
+from flask import abort, current_app
+from flask_login import current_user
+from sqlalchemy import select
+
+from directory.db import db
+from directory.practices.models import Membership, Tenant
+from directory.practitioners.models import Practitioner, whole_profile
+from directory.validation import SLUG
+
+#: Roles that may edit every profile of their practice and create profiles in it.
+MANAGING_ROLES = ("owner", "manager")
+
+
+def memberships_of(user) -> list[Membership]:
+    """The user's memberships in practices that still exist, by practice name."""
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(Membership.tenant)
+            .where(Membership.user_id == user.id, Tenant.status != "deleted")
+            .order_by(Tenant.name, Tenant.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def role_in(user, tenant_id: int) -> str | None:
+    """The user's role in a practice, read from the database now; None when not a member."""
+    return db.session.scalar(
+        select(Membership.role).where(
+            Membership.user_id == user.id, Membership.tenant_id == tenant_id
+        )
+    )
+
+
+def may_edit(user, practitioner: Practitioner, role: str | None) -> bool:
+    """Whether a member with `role` in the practitioner's practice may edit the profile."""
+    if role in MANAGING_ROLES:
+        return True
+    return role is not None and practitioner.user_id is not None and practitioner.user_id == user.id
+
+
+def editable_profiles(user, membership: Membership) -> list[Practitioner]:
+    """The profiles of one of the user's practices that the user may edit."""
+    query = (
+        select(Practitioner)
+        .where(Practitioner.tenant_id == membership.tenant_id)
+        .options(*whole_profile())
+        .order_by(Practitioner.name, Practitioner.id)
+    )
+    if membership.role not in MANAGING_ROLES:
+        query = query.where(Practitioner.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def _require_login() -> None:
+    if not current_user.is_authenticated:
+        # Views are @login_required as well; this keeps the helper safe on its own.
+        abort(current_app.login_manager.unauthorized())
+
+
+def _valid_slug(slug: str) -> bool:
+    return len(slug) <= 80 and SLUG.fullmatch(slug) is not None
+
+
+def practitioner_for_edit_or_404(slug: str) -> Practitioner:
+    """The practitioner the current user may edit: 404 outside their practices, 403 inside."""
+    _require_login()
+    if not _valid_slug(slug):
+        abort(404)
+    practitioner = db.session.scalar(
+        select(Practitioner)
+        .where(Practitioner.slug == slug)
+        .options(*whole_profile())
+        .execution_options(populate_existing=True)
+    )
+    if practitioner is None or practitioner.tenant.status == "deleted":
+        abort(404)
+    role = role_in(current_user, practitioner.tenant_id)
+    if role is None:
+        abort(404)
+    if not may_edit(current_user, practitioner, role):
+        abort(403)
+    return practitioner
+
+
+def membership_for_manage_or_404(tenant_slug: str) -> Membership:
+    """The current user's membership of a practice they own or manage: 404 if not a member."""
+    _require_login()
+    if not _valid_slug(tenant_slug):
+        abort(404)
+    membership = db.session.scalar(
+        select(Membership)
+        .join(Membership.tenant)
+        .where(
+            Membership.user_id == current_user.id,
+            Tenant.slug == tenant_slug,
+            Tenant.status != "deleted",
+        )
+        .execution_options(populate_existing=True)
+    )
+    if membership is None:
+        abort(404)
+    if membership.role not in MANAGING_ROLES:
+        abort(403)
+    return membership
+
+
+def may_view_photo(practitioner: Practitioner) -> bool:
+    """Whether the current user may see a profile's photo although the profile is not public."""
+    if not current_user.is_authenticated:
+        return False
+    return may_edit(current_user, practitioner, role_in(current_user, practitioner.tenant_id))

@@ -1,0 +1,75 @@
+"""People for dashboard and editor tests: users, memberships, and signing in without the
+accounts pages (the Flask-Login session keys set directly)."""
+
+from datetime import date, timedelta
+
+from flask import g
+from flask_login.utils import _create_identifier
+
+from directory.accounts.models import User
+from directory.db import db
+from directory.practices.models import Membership, Tenant
+
+
+def new_user(email: str, name: str = "", **fields) -> User:
+    user = User(email=email, name=name or email.split("@")[0].title(), password_hash="x", **fields)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def practice(slug: str, name: str = "", **fields) -> Tenant:
+    found = db.session.query(Tenant).filter_by(slug=slug).one_or_none()
+    if found is None:
+        found = Tenant(slug=slug, name=name or slug.replace("-", " ").title(), **fields)
+        db.session.add(found)
+        db.session.commit()
+    return found
+
+
+def join(user: User, practice: Tenant, role: str) -> Membership:
+    membership = Membership(user=user, tenant=practice, role=role)
+    db.session.add(membership)
+    db.session.commit()
+    return membership
+
+
+def log_in(client, user: User) -> None:
+    # Session protection is "strong": the session must carry the browser's identifier too.
+    with client.application.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+        session["_id"] = identifier
+    # The tests' app context outlives each request, and Flask-Login caches the user in `g`.
+    g.pop("_login_user", None)
+
+
+def build_crew(make_practitioner) -> dict:
+    """The Crafted Hand: an owner, a manager, two therapists with profiles; and another spa.
+
+    Alexa's profile is published with a verified NJ license and an office in Hoboken.
+    """
+    hand = practice("crafted-hand", "The Crafted Hand")
+    other = practice("other-spa", "Other Spa")
+    people = {
+        "owner": new_user("olivia@example.com", "Olivia Owner"),
+        "manager": new_user("max@example.com", "Max Manager"),
+        "alexa": new_user("alexa@example.com", "Alexa Marie"),
+        "bo": new_user("bo@example.com", "Bo Chen"),
+        "zed": new_user("zed@example.com", "Zed Other"),
+    }
+    join(people["owner"], hand, "owner")
+    join(people["manager"], hand, "manager")
+    join(people["alexa"], hand, "therapist")
+    join(people["bo"], hand, "therapist")
+    join(people["zed"], other, "owner")
+    later = date.today() + timedelta(days=365)
+    alexa = make_practitioner(
+        "alexa-marie", tenant=hand, user_id=people["alexa"].id,
+        licenses=[("NJ", "verified", later)], offices=["07030"],
+    )  # fmt: skip
+    bo = make_practitioner("bo-chen", tenant=hand, user_id=people["bo"].id)
+    zed = make_practitioner("zed-spa", tenant=other, user_id=people["zed"].id)
+    return {**people, "hand": hand, "other": other, "p_alexa": alexa, "p_bo": bo, "p_zed": zed}
