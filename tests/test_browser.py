@@ -1,0 +1,157 @@
+"""The real-browser test: Debian's chromium driven by Playwright against a live server.
+
+A new therapist registers, confirms the email, fills the profile, adds an NJ license and a
+Hoboken office, publishes, and then finds themself by searching "sciatica" near "Hoboken, NJ".
+Skipped, saying why, when chromium or Playwright is not installed (`.ci/run` installs both).
+"""
+
+import re
+import shutil
+import threading
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from directory import vocabulary
+from directory.db import db
+from tests.conftest import _prepare_database, make_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+if not shutil.which("chromium"):
+    pytest.skip(
+        "real-browser tests skipped: Debian's chromium is not installed (apt-get install chromium)",
+        allow_module_level=True,
+    )
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def live(tmp_path):
+    """The app on a real HTTP server in a thread, with CSRF on as in production."""
+    server = make_server("127.0.0.1", 0, None, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    app = make_app(
+        tmp_path,
+        WTF_CSRF_ENABLED=True,
+        SESSION_COOKIE_SECURE=False,
+        REMEMBER_COOKIE_SECURE=False,
+        PUBLIC_URL=base,
+    )
+    server.app = app
+    with app.app_context():
+        _prepare_database()
+        vocabulary.sync()
+        db.session.commit()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app, base
+    finally:
+        server.shutdown()
+        app.extensions["search_store"].close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def page():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.set_default_timeout(15_000)
+        yield tab
+        browser.close()
+
+
+def _last_link(app, to: str) -> str:
+    from directory.mail import MailMessage
+
+    with app.app_context():
+        message = db.session.scalar(
+            select(MailMessage).where(MailMessage.to == to).order_by(MailMessage.id.desc())
+        )
+        return re.search(r"https?://\S+", message.body).group(0)
+
+
+def test_a_new_therapist_goes_from_register_to_being_found(live, page, tmp_path):
+    app, base = live
+    email = "zoe.nunez@example.com"
+    password = "harbor lights and sea salt"
+
+    page.goto(f"{base}/register")
+    page.fill("input[name=name]", "Zoe Nunez")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.fill("input[name=practice_name]", "Harbor Light Massage")
+    page.click("button:has-text('Create my account')")
+    page.screenshot(path=str(tmp_path / "1-registered.png"))
+
+    page.goto(_last_link(app, email))
+    page.click("button:has-text('Confirm')")
+    if "/login" in page.url or page.locator("input[name=password]").count():
+        page.goto(f"{base}/login")
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", password)
+        page.click("button:has-text('Sign in')")
+
+    page.goto(f"{base}/dashboard")
+    page.click("button:has-text('Create my profile')")
+    page.goto(f"{base}/dashboard")
+    page.click("a.button:has-text('Edit')")
+    page.fill("input[name=credentials]", "LMT")
+    page.fill("input[name=headline]", "Medical massage for sciatica and low back pain")
+    page.fill("textarea[name=bio]", "Clinical massage in Hoboken for nerve pain and back pain.")
+    page.check("input[name=setting][value=medical]")
+    page.check("input[name=conditions][value=sciatica]")
+    page.check("input[name=modalities][value=myofascial-release]")
+    page.fill("input[name=contact_email]", email)
+    page.fill("input[name=phone]", "(201) 555-0143")
+    page.click("button:has-text('Save profile')")
+    page.screenshot(path=str(tmp_path / "2-profile.png"), full_page=True)
+    edit_url = page.url.split("?")[0]
+    slug = re.search(r"/dashboard/profiles/([^/]+)/", edit_url).group(1)
+
+    page.goto(f"{base}/dashboard/profiles/{slug}/licenses")
+    page.select_option("select[name=state]", "NJ")
+    page.fill("input[name=number]", "18KT01515000")
+    page.fill("input[name=expires_on]", (date.today() + timedelta(days=700)).isoformat())
+    page.click("button:has-text('Add license')")
+
+    page.goto(f"{base}/dashboard/profiles/{slug}/offices")
+    page.fill("input[name=street]", "51 Newark St")
+    page.fill("input[name=city]", "Hoboken")
+    page.select_option("select[name=state]", "NJ")
+    page.fill("input[name=zip]", "07030")
+    page.click("button:has-text('Add office')")
+
+    page.goto(f"{base}/dashboard/profiles/{slug}/edit")
+    page.click("button:has-text('Publish')")
+    page.screenshot(path=str(tmp_path / "3-published.png"), full_page=True)
+
+    page.goto(base + "/")
+    page.fill("input[name=q]", "sciatica")
+    page.fill("input[name=near]", "Hoboken, NJ")
+    page.click("button:has-text('Search')")
+    page.screenshot(path=str(tmp_path / "4-found.png"), full_page=True)
+    results = page.locator(".result")
+    assert "Medical massage for sciatica" in page.inner_text("h1")
+    assert results.filter(has_text="Zoe Nunez").count() == 1
+    card = results.filter(has_text="Zoe Nunez")
+    # Pending, not verified: no badge until an admin checks the license.
+    assert "NJ license pending verification" in card.inner_text()
+    assert card.locator(".badge-verified").count() == 0
+
+    page.click("a:has-text('Zoe Nunez')")
+    assert "Harbor Light Massage" in page.inner_text("main")
+    assert "51 Newark St" in page.inner_text("main")
