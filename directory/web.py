@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from directory.db import db
@@ -45,13 +45,16 @@ def _render_error(error: HTTPException):
     code = error.code or 500
     if _wants_json():
         body = {"error": {"code": _error_code(code), "message": error.description or ""}}
-        return jsonify(body), code
-    return (
-        render_template(
-            "error.html", code=code, title=ERROR_TITLES.get(code, error.name), error=error
-        ),
-        code,
-    )
+        response = make_response(jsonify(body), code)
+    else:
+        title = ERROR_TITLES.get(code, error.name)
+        page = render_template("error.html", code=code, title=title, error=error)
+        response = make_response(page, code)
+    # Keep what the exception says about itself (Allow on a 405, Retry-After on a 429).
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _error_code(status: int) -> str:

@@ -47,9 +47,26 @@ def make_app(tmp_path, **overrides):
         **overrides,
     }
     try:
-        return create_app(config)
+        app = create_app(config)
     finally:
         del os.environ["DIRECTORY_INSTANCE_PATH"]
+    _made_apps.append(app)
+    return app
+
+
+_made_apps: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_every_app():
+    """Close the connections and index files of every app a test made (PostgreSQL warns)."""
+    yield
+    while _made_apps:
+        made = _made_apps.pop()
+        made.extensions["search_store"].close()
+        with made.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

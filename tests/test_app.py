@@ -114,6 +114,7 @@ def test_405_page(client):
     response = client.post("/guide")
     assert response.status_code == 405
     assert b"Not allowed here" in response.data
+    assert "GET" in response.headers["Allow"]
 
 
 def test_413_page_for_oversized_body(app, client):
