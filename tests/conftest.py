@@ -59,9 +59,13 @@ _made_apps: list = []
 
 @pytest.fixture(autouse=True)
 def _close_every_app():
-    """Close the connections and index files of every app a test made (PostgreSQL warns)."""
+    """Close the connections and index files of every app a test made (PostgreSQL warns).
+
+    Apps made by wider-scoped fixtures exist before this runs and are left to those fixtures.
+    """
+    before = len(_made_apps)
     yield
-    while _made_apps:
+    while len(_made_apps) > before:
         made = _made_apps.pop()
         made.extensions["search_store"].close()
         with made.app_context():
