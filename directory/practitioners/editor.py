@@ -177,8 +177,7 @@ def upload_photo(slug: str):
 @login_required
 def delete_photo(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
-    form = ActionForm()
-    if _action_refused(form, p) or not form.validate():
+    if not _action_allowed(p):
         return redirect(url_for(".edit", slug=p.slug))
     old = operations.set_photo(p, None)
     db.session.commit()
@@ -187,19 +186,20 @@ def delete_photo(slug: str):
     return redirect(url_for(".edit", slug=p.slug))
 
 
-def _action_refused(form: EditForm, p: Practitioner) -> bool:
+def _action_allowed(p: Practitioner) -> bool:
+    """Whether a one-button action (publish, remove...) on `p` may go ahead; says why not."""
+    form = ActionForm()
     refused = _refused(form, p)
     if refused == "conflict":
         flash(ACTION_CONFLICT, "error")
-    return refused is not None
+    return refused is None and form.validate()
 
 
 @editor_bp.post("/dashboard/profiles/<slug>/publish")
 @login_required
 def publish(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
-    form = ActionForm()
-    if _action_refused(form, p) or not form.validate():
+    if not _action_allowed(p):
         return redirect(url_for(".edit", slug=p.slug))
     try:
         operations.publish(p, actor=current_user)
@@ -219,8 +219,7 @@ def publish(slug: str):
 @login_required
 def unpublish(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
-    form = ActionForm()
-    if _action_refused(form, p) or not form.validate():
+    if not _action_allowed(p):
         return redirect(url_for(".edit", slug=p.slug))
     operations.unpublish(p, actor=current_user)
     db.session.commit()
@@ -332,8 +331,7 @@ def edit_office(slug: str, office_id: int):
 def delete_office(slug: str, office_id: int):
     p = tenancy.practitioner_for_edit_or_404(slug)
     office = _office_or_404(p, office_id)
-    form = ActionForm()
-    if not (_action_refused(form, p) or not form.validate()):
+    if _action_allowed(p):
         operations.remove_office(office)
         db.session.commit()
         flash("Office removed.", "success")
@@ -421,8 +419,7 @@ def edit_license(slug: str, license_id: int):
 def delete_license(slug: str, license_id: int):
     p = tenancy.practitioner_for_edit_or_404(slug)
     lic = _license_or_404(p, license_id)
-    form = ActionForm()
-    if not (_action_refused(form, p) or not form.validate()):
+    if _action_allowed(p):
         operations.remove_license(lic, actor=current_user)
         db.session.commit()
         flash("License removed.", "success")
