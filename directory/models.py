@@ -3,7 +3,7 @@
 from directory.accounts.models import LoginAttempt, User
 from directory.audit import AuditEvent
 from directory.mail import MailMessage
-from directory.practices.models import Membership, Tenant
+from directory.practices.models import Invitation, Membership, Tenant
 from directory.practitioners.models import License, Office, Practitioner
 from directory.search.outbox import SearchOutbox
 from directory.vocabulary import Condition, Modality
@@ -11,6 +11,7 @@ from directory.vocabulary import Condition, Modality
 __all__ = [
     "AuditEvent",
     "Condition",
+    "Invitation",
     "License",
     "LoginAttempt",
     "MailMessage",

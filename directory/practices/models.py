@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.db import UTCDateTime, db, now_utc, one_of
@@ -10,6 +10,8 @@ from directory.db import UTCDateTime, db, now_utc, one_of
 TENANT_KINDS = ("practice", "clinic", "spa", "network")
 TENANT_STATUSES = ("active", "suspended", "deleted")
 ROLES = ("owner", "manager", "therapist")
+#: Roles an invitation may offer: ownership is handed over by a transfer, never by a link.
+INVITABLE_ROLES = ("manager", "therapist")
 
 
 class Tenant(db.Model):
@@ -27,6 +29,8 @@ class Tenant(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active")
     status_reason: Mapped[str | None] = mapped_column(String(500))
+    #: File name of the practice's logo under <instance>/uploads/, chosen by the server.
+    logo: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
@@ -60,3 +64,49 @@ class Membership(db.Model):
 
     user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
     tenant: Mapped[Tenant] = relationship(back_populates="memberships")
+
+
+class Invitation(db.Model):
+    """A link inviting one email address into a practice: single use, expiring, revocable.
+
+    Only a hash of the link's token is stored, so a leaked database holds no usable link.
+    """
+
+    __tablename__ = "invitation"
+    __table_args__ = (
+        one_of("role", INVITABLE_ROLES),
+        Index("ix_invitation_tenant_email", "tenant_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: A staff profile (without an account) the invited person takes over on accepting.
+    practitioner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("practitioner.id", ondelete="SET NULL")
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tenant: Mapped[Tenant] = relationship()
+    practitioner: Mapped["Practitioner | None"] = relationship()  # noqa: F821
+    invited_by: Mapped["User | None"] = relationship(foreign_keys=[invited_by_id])  # noqa: F821
+
+    def status(self, now: datetime) -> str:
+        """pending, accepted, revoked or expired."""
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "pending"
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.email} to {self.tenant_id}>"
