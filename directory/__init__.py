@@ -17,6 +17,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.dashboard import bp as dashboard_bp
     from directory.db import db
     from directory.extensions import csrf, migrate
+    from directory.practices.public import bp as practice_pages_bp
+    from directory.practices.views import bp as practices_bp
     from directory.practitioners import bp as practitioners_bp
     from directory.practitioners.editor import editor_bp
     from directory.public import bp as public_bp
@@ -38,9 +40,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(practitioners_bp)
+    app.register_blueprint(practice_pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(editor_bp)
+    app.register_blueprint(practices_bp)
     search.init_app(app)
     app.register_blueprint(api_bp)
     cli.init_app(app)

@@ -32,6 +32,8 @@ class Defaults:
     #: Seconds an email-confirmation link and a password-reset link stay valid.
     EMAIL_TOKEN_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 3600
+    #: How long an invitation link into a practice works (seconds).
+    INVITATION_MAX_AGE = 7 * 24 * 3600
     #: Failed sign-ins allowed per address and per IP within LOGIN_THROTTLE_SECONDS before a 429.
     LOGIN_FAILURES_PER_ACCOUNT = 5
     LOGIN_FAILURES_PER_IP = 20

@@ -58,6 +58,15 @@ def public_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+#: Closes every letter the directory writes.
+SIGNATURE = "\n\n-- \nKneaded, the massage therapist directory\n"
+
+
+def letter(to: str, subject: str, *paragraphs: str) -> MailMessage:
+    """Send plain-text paragraphs, signed (see `send`)."""
+    return send(to, subject, "\n\n".join(paragraphs) + SIGNATURE)
+
+
 def send(to: str, subject: str, body: str) -> MailMessage:
     """Store a plain-text message (flushed, not committed); it is sent after the commit."""
     message = MailMessage(to=to, subject=subject, body=body)

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from directory.db import db
-from directory.practices.models import Membership, Tenant
+from directory.practices.models import Invitation, Membership, Tenant
 from directory.practitioners.models import Practitioner, whole_profile
 from directory.validation import SLUG
 
@@ -71,8 +71,11 @@ def _valid_slug(slug: str) -> bool:
     return len(slug) <= 80 and SLUG.fullmatch(slug) is not None
 
 
-def practitioner_for_edit_or_404(slug: str) -> Practitioner:
-    """The practitioner the current user may edit: 404 outside their practices, 403 inside."""
+def practitioner_for_edit_or_404(slug: str, *, roles: tuple[str, ...] = ()) -> Practitioner:
+    """The practitioner the current user may edit: 404 outside their practices, 403 inside.
+
+    With `roles`, the user must also hold one of them in the profile's practice (403 if not).
+    """
     _require_login()
     if not _valid_slug(slug):
         abort(404)
@@ -87,13 +90,19 @@ def practitioner_for_edit_or_404(slug: str) -> Practitioner:
     role = role_in(current_user, practitioner.tenant_id)
     if role is None:
         abort(404)
-    if not may_edit(current_user, practitioner, role):
+    if not may_edit(current_user, practitioner, role) or (roles and role not in roles):
         abort(403)
     return practitioner
 
 
 def membership_for_manage_or_404(tenant_slug: str) -> Membership:
     """The current user's membership of a practice they own or manage: 404 if not a member."""
+    return membership_or_404(tenant_slug, *MANAGING_ROLES)
+
+
+def membership_or_404(tenant_slug: str, *roles: str) -> Membership:
+    """The current user's membership of a practice: 404 if not a member, 403 if their role is
+    not one of `roles` (any role when none are given)."""
     _require_login()
     if not _valid_slug(tenant_slug):
         abort(404)
@@ -109,9 +118,33 @@ def membership_for_manage_or_404(tenant_slug: str) -> Membership:
     )
     if membership is None:
         abort(404)
-    if membership.role not in MANAGING_ROLES:
+    if roles and membership.role not in roles:
         abort(403)
     return membership
+
+
+def member_or_404(membership: Membership, member_id: int) -> Membership:
+    """Another membership of the same practice as `membership`: 404 for any other practice's."""
+    found = db.session.scalar(
+        select(Membership).where(
+            Membership.id == member_id, Membership.tenant_id == membership.tenant_id
+        )
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def invitation_or_404(membership: Membership, invitation_id: int) -> Invitation:
+    """An invitation of the same practice as `membership`: 404 for any other practice's."""
+    found = db.session.scalar(
+        select(Invitation).where(
+            Invitation.id == invitation_id, Invitation.tenant_id == membership.tenant_id
+        )
+    )
+    if found is None:
+        abort(404)
+    return found
 
 
 def may_view_photo(practitioner: Practitioner) -> bool:
@@ -119,3 +152,10 @@ def may_view_photo(practitioner: Practitioner) -> bool:
     if not current_user.is_authenticated:
         return False
     return may_edit(current_user, practitioner, role_in(current_user, practitioner.tenant_id))
+
+
+def may_view_logo(tenant: Tenant) -> bool:
+    """Whether the current user may see a practice's logo although the practice is not public."""
+    if not current_user.is_authenticated or tenant.status == "deleted":
+        return False
+    return role_in(current_user, tenant.id) in MANAGING_ROLES

@@ -1,5 +1,6 @@
 """What every response gets: security headers, error pages (JSON under /api/), a last resort."""
 
+import functools
 import logging
 
 from flask import Flask, jsonify, make_response, render_template, request
@@ -13,6 +14,8 @@ CSP = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
+#: The same policy for the few pages any site may show in a frame (see allow_framing).
+FRAMEABLE_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
 ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
 ERROR_TITLES = {
     400: "That request did not make sense",
@@ -25,12 +28,26 @@ ERROR_TITLES = {
 }
 
 
+def allow_framing(view):
+    """Let any site show this view's pages in a frame; error pages and every other view refuse."""
+
+    @functools.wraps(view)
+    def framed(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.allow_framing = True
+        return response
+
+    return framed
+
+
 def _security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
+    frameable = getattr(response, "allow_framing", False)
+    headers.setdefault("Content-Security-Policy", FRAMEABLE_CSP if frameable else CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
+    if not frameable:
+        headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

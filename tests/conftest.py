@@ -96,42 +96,43 @@ def runner(app):
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def make_practitioner(app):
-    """A factory: make_practitioner(slug, licenses=[...], offices=[...], **fields) -> Practitioner.
-
-    Licenses are (state, status, expires_on) tuples; offices are ZIP codes (state from the ZIP).
-    """
+def add_practitioner(slug="alexa-marie", *, tenant=None, licenses=(), offices=(), **fields):
+    """A committed practitioner: licenses are (state, status, expires_on) tuples (expires_on
+    None for a year from today); offices are ZIP codes (state from the ZIP). Needs an app
+    context; without a tenant, The Crafted Hand is used (and made)."""
     from datetime import date, timedelta
 
     from directory import geo
     from directory.practices.models import Tenant
     from directory.practitioners.models import License, Office, Practitioner
 
-    def make(slug="alexa-marie", *, tenant=None, licenses=(), offices=(), **fields):
-        if tenant is None:
-            tenant = db.session.query(Tenant).filter_by(slug="crafted-hand").one_or_none()
-            tenant = tenant or Tenant(slug="crafted-hand", name="The Crafted Hand")
-        fields.setdefault("name", slug.replace("-", " ").title())
-        fields.setdefault("setting", "medical")
-        fields.setdefault("published", True)
-        practitioner = Practitioner(slug=slug, tenant=tenant, **fields)
-        for state, status, expires in licenses:
-            expires = expires or date.today() + timedelta(days=365)
-            number = {"NJ": "18KT01515000", "NY": "028941", "FL": "MA20209"}.get(state, "LMT12345")
-            practitioner.licenses.append(
-                License(state=state, number=number, status=status, expires_on=expires)
-            )
-        for zip_code in offices:
-            lat, lon, city, state = geo.zip_location(zip_code)
-            practitioner.offices.append(
-                Office(street="1 Main St", city=city, state=state, zip=zip_code, lat=lat, lon=lon)
-            )
-        db.session.add(practitioner)
-        db.session.commit()
-        return practitioner
+    if tenant is None:
+        tenant = db.session.query(Tenant).filter_by(slug="crafted-hand").one_or_none()
+        tenant = tenant or Tenant(slug="crafted-hand", name="The Crafted Hand")
+    fields.setdefault("name", slug.replace("-", " ").title())
+    fields.setdefault("setting", "medical")
+    fields.setdefault("published", True)
+    practitioner = Practitioner(slug=slug, tenant=tenant, **fields)
+    for state, status, expires in licenses:
+        expires = expires or date.today() + timedelta(days=365)
+        number = {"NJ": "18KT01515000", "NY": "028941", "FL": "MA20209"}.get(state, "LMT12345")
+        practitioner.licenses.append(
+            License(state=state, number=number, status=status, expires_on=expires)
+        )
+    for zip_code in offices:
+        lat, lon, city, state = geo.zip_location(zip_code)
+        practitioner.offices.append(
+            Office(street="1 Main St", city=city, state=state, zip=zip_code, lat=lat, lon=lon)
+        )
+    db.session.add(practitioner)
+    db.session.commit()
+    return practitioner
 
-    return make
+
+@pytest.fixture
+def make_practitioner(app):
+    """The `add_practitioner` factory, once the test's app is up."""
+    return add_practitioner
 
 
 def tag(practitioner, *, conditions=(), modalities=()):

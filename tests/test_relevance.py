@@ -23,10 +23,9 @@ from sqlalchemy import select
 from directory import geo, vocabulary
 from directory.db import db
 from directory.practices.models import Tenant
-from directory.practitioners.models import License, Office, Practitioner
 from directory.search import sync
 from directory.vocabulary import Condition, Modality
-from tests.conftest import _prepare_database, make_app, tag
+from tests.conftest import _prepare_database, add_practitioner, make_app, tag
 
 LATER = date.today() + timedelta(days=365)
 YESTERDAY = date.today() - timedelta(days=1)
@@ -271,27 +270,6 @@ def build_roster(make_practitioner) -> dict:
         modalities=[m.slug for m in db.session.scalars(select(Modality))],
     )
     return made
-
-
-def add_practitioner(slug, *, tenant, licenses=(), offices=(), **fields):
-    """As conftest's `make_practitioner` factory (licenses are (state, status, expires) tuples,
-    offices are ZIP codes), usable from the module-scoped fixture below."""
-    fields.setdefault("name", slug.replace("-", " ").title())
-    fields.setdefault("published", True)
-    practitioner = Practitioner(slug=slug, tenant=tenant, **fields)
-    for state, status, expires in licenses:
-        number = {"NJ": "18KT01515000", "NY": "028941"}.get(state, "LMT12345")
-        practitioner.licenses.append(
-            License(state=state, number=number, status=status, expires_on=expires)
-        )
-    for zip_code in offices:
-        lat, lon, city, state = geo.zip_location(zip_code)
-        practitioner.offices.append(
-            Office(street="1 Main St", city=city, state=state, zip=zip_code, lat=lat, lon=lon)
-        )
-    db.session.add(practitioner)
-    db.session.commit()
-    return practitioner
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ PUBLIC = {
     "public.index",
     "public.guide",
     "practitioners.show",
+    "practice_pages.show",
+    "practice_pages.embed",
     "search.index",
     "api.search",
     "api.show",
@@ -22,6 +24,7 @@ PUBLIC = {
     "accounts.reset",
     "accounts.logout",  # signing out when signed out changes nothing
     "editor.media",  # serves a photo only while its profile is public, else only to its editors
+    "practices.invitation",  # guarded by the single-use token in its path
 }
 HUGE = "9" * 25
 

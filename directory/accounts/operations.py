@@ -22,7 +22,6 @@ from directory.practices.models import Membership, Tenant
 
 #: Sign-in attempts are kept at least this long (longer than any throttle window).
 ATTEMPT_RETENTION = timedelta(days=1)
-_SIGNATURE = "\n\n-- \nKneaded, the massage therapist directory\n"
 
 
 class Throttled(Exception):
@@ -328,7 +327,7 @@ def _record_attempt(email_key: str, ip: str, *, success: bool) -> None:
 
 
 def _send(to: str, subject: str, *paragraphs: str) -> None:
-    mail.send(to, subject, "\n\n".join(paragraphs) + _SIGNATURE)
+    mail.letter(to, subject, *paragraphs)
 
 
 def _fingerprint(value: str) -> str:

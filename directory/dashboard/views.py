@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -33,30 +33,49 @@ class PracticeSummary:
     may_create_own: bool
 
 
-def _summaries(user) -> list[PracticeSummary]:
-    practices = []
-    for membership in tenancy.memberships_of(user):
-        profiles = tenancy.editable_profiles(user, membership)
-        has_own = any(p.user_id == user.id for p in profiles)
-        practices.append(
-            PracticeSummary(
-                membership=membership,
-                profiles=[
-                    ProfileSummary(
-                        p, readiness.visibility(p), readiness.completeness(p), license_views(p)
-                    )
-                    for p in profiles
-                ],
-                may_create_own=membership.role in tenancy.MANAGING_ROLES and not has_own,
-            )
-        )
-    return practices
+def _summary(user, membership: Membership) -> PracticeSummary:
+    profiles = tenancy.editable_profiles(user, membership)
+    has_own = any(p.user_id == user.id for p in profiles)
+    return PracticeSummary(
+        membership=membership,
+        profiles=[
+            ProfileSummary(p, readiness.visibility(p), readiness.completeness(p), license_views(p))
+            for p in profiles
+        ],
+        may_create_own=membership.role in tenancy.MANAGING_ROLES and not has_own,
+    )
+
+
+#: Session key of the practice the dashboard showed last (a convenience; access is re-checked).
+CURRENT = "dashboard.practice"
+
+
+def _render(memberships: list[Membership], current: Membership | None):
+    if current is not None:
+        session[CURRENT] = current.tenant.slug
+    return render_template(
+        "dashboard/index.html",
+        memberships=memberships,
+        practice=_summary(current_user, current) if current is not None else None,
+    )
 
 
 @bp.get("/dashboard")
 @login_required
 def index():
-    return render_template("dashboard/index.html", practices=_summaries(current_user))
+    """The practice shown last (when the user still belongs to it), else their first."""
+    memberships = tenancy.memberships_of(current_user)
+    remembered = session.get(CURRENT)
+    current = next((m for m in memberships if m.tenant.slug == remembered), None)
+    return _render(memberships, current or (memberships[0] if memberships else None))
+
+
+@bp.get("/dashboard/practices/<tenant_slug>")
+@login_required
+def practice(tenant_slug: str):
+    """One of the user's practices: its profiles they may edit, and what each needs."""
+    current = tenancy.membership_or_404(tenant_slug)
+    return _render(tenancy.memberships_of(current_user), current)
 
 
 @bp.post("/dashboard/practices/<tenant_slug>/profile")
@@ -79,6 +98,6 @@ def create(tenant_slug: str):
         # Another request took the same slug a moment ago.
         db.session.rollback()
         flash("That did not work this time; please try again.", "error")
-        return redirect(url_for(".index"))
+        return redirect(url_for(".practice", tenant_slug=membership.tenant.slug))
     flash("Your draft profile is ready. It stays private until you publish it.", "success")
     return redirect(url_for("editor.edit", slug=practitioner.slug))

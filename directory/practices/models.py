@@ -8,6 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from directory.db import UTCDateTime, db, now_utc, one_of
 
 TENANT_KINDS = ("practice", "clinic", "spa", "network")
+KIND_LABELS = {
+    "practice": "Private practice",
+    "clinic": "Clinic",
+    "spa": "Spa",
+    "network": "Network of practices",
+}
 TENANT_STATUSES = ("active", "suspended", "deleted")
 ROLES = ("owner", "manager", "therapist")
 #: Roles an invitation may offer: ownership is handed over by a transfer, never by a link.

@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from directory import tenancy
 from directory.db import db
+from directory.practices.models import Tenant
 from directory.practitioners import operations, photos, profiles, readiness
 from directory.practitioners.forms import (
     ActionForm,
@@ -428,14 +429,21 @@ def delete_license(slug: str, license_id: int):
 
 @editor_bp.get("/media/<name>")
 def media(name: str):
-    """A profile photo: to anyone when the profile is public, else only to its editors."""
+    """A profile photo or practice logo: to anyone while its profile or practice is public,
+    else only to those who may edit it."""
     if not photos.is_valid_name(name):
         abort(404)
+    public, allowed = False, False
     p = db.session.scalar(select(Practitioner).where(Practitioner.photo == name))
-    if p is None:
-        abort(404)
-    public = p.is_publicly_visible
-    if not (public or tenancy.may_view_photo(p)):
+    if p is not None:
+        public = p.is_publicly_visible
+        allowed = public or tenancy.may_view_photo(p)
+    else:
+        tenant = db.session.scalar(select(Tenant).where(Tenant.logo == name))
+        if tenant is not None:
+            public = tenant.is_active
+            allowed = public or tenancy.may_view_logo(tenant)
+    if not allowed:
         abort(404)
     ext = name.rsplit(".", 1)[1]
     response = send_from_directory(photos.folder(), name, mimetype=photos.MIMETYPES[ext])

@@ -33,7 +33,7 @@ class PublishRefused(Exception):
         self.reasons = reasons
 
 
-def _touch(practitioner: Practitioner) -> None:
+def touch(practitioner: Practitioner) -> None:
     # Forces an UPDATE of the row, hence a new version, even when only a child row changed.
     practitioner.updated_at = now_utc()
 
@@ -88,7 +88,7 @@ def update_profile(practitioner: Practitioner, changes: dict) -> list[str]:
             else:
                 raise KeyError(f"{name} is not a field the editor may change")
     if changed:
-        _touch(p)
+        touch(p)
         db.session.flush()
     return changed
 
@@ -97,7 +97,7 @@ def set_photo(practitioner: Practitioner, name: str | None) -> str | None:
     """Point the profile at a stored photo (or none); returns the previous file name."""
     old = practitioner.photo
     practitioner.photo = name
-    _touch(practitioner)
+    touch(practitioner)
     db.session.flush()
     return old
 
@@ -111,7 +111,7 @@ def add_office(
     office = Office(street=street)
     _place_office(office, city=city, state=state, zip=zip)
     practitioner.offices.append(office)
-    _touch(practitioner)
+    touch(practitioner)
     db.session.flush()
     return office
 
@@ -120,7 +120,7 @@ def update_office(office: Office, *, street: str, city: str, state: str, zip: st
     """Change an office's address (coordinates follow the ZIP)."""
     office.street = street
     _place_office(office, city=city, state=state, zip=zip)
-    _touch(office.practitioner)
+    touch(office.practitioner)
     db.session.flush()
 
 
@@ -136,7 +136,7 @@ def remove_office(office: Office) -> None:
     """Remove an office from its profile."""
     practitioner = office.practitioner
     practitioner.offices.remove(office)
-    _touch(practitioner)
+    touch(practitioner)
     db.session.flush()
 
 
@@ -147,7 +147,7 @@ def add_license(
     _check_license(state, number)
     lic = License(state=state, number=licensing.normalize_number(number), expires_on=expires_on)
     practitioner.licenses.append(lic)
-    _touch(practitioner)
+    touch(practitioner)
     db.session.flush()
     _audit("license.added", practitioner, lic, actor)
     return lic
@@ -167,7 +167,7 @@ def update_license(lic: License, *, state: str, number: str, expires_on: date, a
     lic.reviewer_id = None
     lic.reviewed_at = None
     lic.note = None
-    _touch(lic.practitioner)
+    touch(lic.practitioner)
     db.session.flush()
     _audit("license.changed", lic.practitioner, lic, actor, before=before)
     return True
@@ -178,7 +178,7 @@ def remove_license(lic: License, *, actor=None) -> None:
     practitioner = lic.practitioner
     _audit("license.removed", practitioner, lic, actor)
     practitioner.licenses.remove(lic)
-    _touch(practitioner)
+    touch(practitioner)
     db.session.flush()
 
 
@@ -203,7 +203,7 @@ def publish(practitioner: Practitioner, *, actor=None) -> None:
         raise PublishRefused(reasons)
     if not practitioner.published:
         practitioner.published = True
-        _touch(practitioner)
+        touch(practitioner)
         db.session.flush()
         audit.record(
             "profile.published", actor=actor, tenant=practitioner.tenant, subject=practitioner
@@ -214,7 +214,7 @@ def unpublish(practitioner: Practitioner, *, actor=None) -> None:
     """Take the profile off the public pages and out of search."""
     if practitioner.published:
         practitioner.published = False
-        _touch(practitioner)
+        touch(practitioner)
         db.session.flush()
         audit.record(
             "profile.unpublished", actor=actor, tenant=practitioner.tenant, subject=practitioner

@@ -1,0 +1,432 @@
+"""What owners, managers and therapists do to a practice: plain functions that flush, never commit.
+
+Who may do what is decided here, once, from the acting member's role (`tenancy` has already
+checked that the actor belongs to the practice): a refusal raises `NotPermitted` (a 403 in the
+views) or `Refused` (a rule of the practice, e.g. it must keep an owner; said to the user).
+Every membership, role and ownership change writes an audit event in the same transaction.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from directory import audit, mail
+from directory.accounts.models import User
+from directory.db import db, now_utc
+from directory.practices.models import INVITABLE_ROLES, ROLES, Invitation, Membership
+from directory.practitioners import operations as profiles
+from directory.practitioners.models import Practitioner
+from directory.tenancy import MANAGING_ROLES
+
+#: The practice fields owners and managers edit; nothing else is ever assigned from a form.
+PRACTICE_FIELDS = ("name", "kind", "website", "description")
+#: Pending invitations a practice may have at once (a spam brake, far above a real clinic's need).
+MAX_PENDING_INVITATIONS = 100
+
+
+class NotPermitted(Exception):
+    """The actor's role does not allow this."""
+
+
+class Refused(Exception):
+    """Allowed in principle, but a rule of the practice forbids it now; the message says why."""
+
+
+def _require(actor: Membership, *roles: str) -> None:
+    if actor.role not in roles:
+        raise NotPermitted(f"{actor.role} may not do this")
+
+
+def _owner_count(tenant_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.tenant_id == tenant_id, Membership.role == "owner")
+    )
+
+
+def _record(action: str, actor: Membership, subject=None, **details) -> None:
+    audit.record(action, actor=actor.user, tenant=actor.tenant, subject=subject, details=details)
+
+
+# --- The practice itself -------------------------------------------------------------------
+
+
+def update_practice(actor: Membership, changes: dict) -> list[str]:
+    """Apply the submitted practice fields (only those); returns the names of those that changed."""
+    _require(actor, *MANAGING_ROLES)
+    tenant = actor.tenant
+    changed = [
+        name
+        for name, value in changes.items()
+        if name in PRACTICE_FIELDS and (getattr(tenant, name) or "") != (value or "")
+    ]
+    if not changed:
+        return []
+    before = {name: getattr(tenant, name) for name in changed}
+    for name in changed:
+        # An emptied optional field is stored as NULL, as a new practice has it.
+        setattr(tenant, name, changes[name] or None)
+    db.session.flush()
+    _record("practice.updated", actor, tenant, fields=changed, before=before)
+    return changed
+
+
+def set_logo(actor: Membership, name: str | None) -> str | None:
+    """Point the practice at a stored logo file (or none); returns the old file to delete."""
+    _require(actor, *MANAGING_ROLES)
+    tenant = actor.tenant
+    old, tenant.logo = tenant.logo, name
+    db.session.flush()
+    _record("practice.logo_changed" if name else "practice.logo_removed", actor, tenant)
+    return old
+
+
+def delete_practice(actor: Membership, confirmation: str) -> None:
+    """Close the practice: its page, profiles and search results go at once. Owners only.
+
+    The rows stay (status "deleted") so the audit trail keeps its subject; nobody can reach them.
+    """
+    _require(actor, "owner")
+    tenant = actor.tenant
+    if confirmation.strip().casefold() != tenant.name.strip().casefold():
+        raise Refused("Type the practice's name exactly to confirm.")
+    tenant.status = "deleted"
+    tenant.status_reason = "Closed by its owner"
+    db.session.flush()
+    _record("practice.deleted", actor, tenant)
+
+
+# --- Profiles of staff -----------------------------------------------------------------------
+
+
+def create_staff_profile(actor: Membership, name: str) -> Practitioner:
+    """A draft profile for someone on the staff who has no account (yet)."""
+    _require(actor, *MANAGING_ROLES)
+    name = name.strip()
+    if not name:
+        raise Refused("Give the therapist's name.")
+    practitioner = Practitioner(
+        tenant=actor.tenant,
+        user_id=None,
+        name=name[:120],
+        setting="medical",
+        published=False,
+        slug=profiles.unique_slug(name),
+    )
+    db.session.add(practitioner)
+    db.session.flush()
+    _record("profile.created", actor, practitioner, name=practitioner.name)
+    return practitioner
+
+
+def delete_profile(actor: Membership, practitioner: Practitioner) -> str | None:
+    """Remove a profile of the practice for good (it leaves search at once).
+
+    Returns the photo file to delete once the transaction has committed."""
+    _require(actor, *MANAGING_ROLES)
+    if practitioner.tenant_id != actor.tenant_id:
+        raise NotPermitted("another practice's profile")
+    _record("profile.deleted", actor, practitioner, name=practitioner.name)
+    photo = practitioner.photo
+    db.session.delete(practitioner)
+    db.session.flush()
+    return photo
+
+
+def unclaimed_profiles(tenant_id: int) -> list[Practitioner]:
+    """Profiles of the practice without an account, which an invitation may hand to someone."""
+    return list(
+        db.session.scalars(
+            select(Practitioner)
+            .where(Practitioner.tenant_id == tenant_id, Practitioner.user_id.is_(None))
+            .order_by(Practitioner.name, Practitioner.id)
+        )
+    )
+
+
+# --- Members ---------------------------------------------------------------------------------
+
+
+def members(tenant_id: int) -> list[Membership]:
+    """The practice's members, owners first, then by name."""
+    order = {role: n for n, role in enumerate(ROLES)}
+    rows = db.session.scalars(
+        select(Membership).join(Membership.user).where(Membership.tenant_id == tenant_id)
+    )
+    return sorted(rows, key=lambda m: (order[m.role], m.user.name.casefold(), m.id))
+
+
+def change_role(actor: Membership, target: Membership, role: str) -> bool:
+    """Give a member another role; True when it changed.
+
+    Owners change any role. Managers move members between manager and therapist, and never
+    touch an owner. The practice always keeps at least one owner.
+    """
+    _require(actor, *MANAGING_ROLES)
+    if role not in ROLES:
+        raise Refused("Choose owner, manager or therapist.")
+    if target.tenant_id != actor.tenant_id:
+        raise NotPermitted("another practice's member")
+    if actor.role != "owner" and "owner" in (role, target.role):
+        raise NotPermitted("only owners grant or take away ownership")
+    if target.role == role:
+        return False
+    if target.role == "owner" and _owner_count(target.tenant_id) <= 1:
+        raise Refused("A practice needs an owner: make someone else an owner first.")
+    before, target.role = target.role, role
+    db.session.flush()
+    _record(
+        "member.role_changed", actor, target.user,
+        email=target.user.email, before=before, after=role,
+    )  # fmt: skip
+    return True
+
+
+def remove_member(actor: Membership, target: Membership) -> None:
+    """Take someone out of the practice (a member removing themselves is `leave`)."""
+    _require(actor, *MANAGING_ROLES)
+    if target.tenant_id != actor.tenant_id:
+        raise NotPermitted("another practice's member")
+    if target.id == actor.id:
+        leave(actor)
+        return
+    if target.role == "owner" and actor.role != "owner":
+        raise NotPermitted("only owners remove an owner")
+    _end_membership(target, actor, "member.removed")
+
+
+def leave(member: Membership) -> None:
+    """Leave a practice; the last owner must hand ownership over first."""
+    _end_membership(member, member, "member.left")
+
+
+def _end_membership(target: Membership, actor: Membership, action: str) -> None:
+    if target.role == "owner" and _owner_count(target.tenant_id) <= 1:
+        raise Refused("A practice needs an owner: transfer ownership to another member first.")
+    # Their profiles stay with the practice (it may list staff without accounts) but go
+    # private until someone of the practice publishes them again: nobody is listed at a
+    # practice they left without the practice deciding so.
+    unpublished = []
+    for practitioner in db.session.scalars(
+        select(Practitioner).where(
+            Practitioner.tenant_id == target.tenant_id, Practitioner.user_id == target.user_id
+        )
+    ):
+        practitioner.user_id = None
+        if practitioner.published:
+            practitioner.published = False
+            unpublished.append(practitioner.slug)
+        profiles.touch(practitioner)
+    _record(
+        action, actor, target.user,
+        email=target.user.email, role=target.role, unpublished=unpublished,
+    )  # fmt: skip
+    db.session.delete(target)
+    db.session.flush()
+
+
+def transfer_ownership(actor: Membership, target: Membership) -> None:
+    """Hand the practice to another member: they become an owner, the actor a manager."""
+    _require(actor, "owner")
+    if target.tenant_id != actor.tenant_id:
+        raise NotPermitted("another practice's member")
+    if target.id == actor.id:
+        raise Refused("Choose another member to hand the practice to.")
+    before = target.role
+    target.role = "owner"
+    actor.role = "manager"
+    db.session.flush()
+    _record(
+        "ownership.transferred", actor, target.user,
+        to=target.user.email, to_role_before=before, from_=actor.user.email,
+    )  # fmt: skip
+
+
+# --- Invitations -----------------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def pending_invitations(tenant_id: int) -> list[Invitation]:
+    now = now_utc()
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.tenant_id == tenant_id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        )
+    )
+
+
+def invite(
+    actor: Membership, email: str, role: str, practitioner: Practitioner | None = None
+) -> tuple[Invitation, str]:
+    """Mail a single-use link inviting `email` into the practice; returns it and its token.
+
+    Inviting an address again replaces its pending invitation (the old link stops working).
+    """
+    _require(actor, *MANAGING_ROLES)
+    email = email.strip()
+    if role not in INVITABLE_ROLES:
+        raise Refused("Invite as a manager or a therapist; ownership is handed over separately.")
+    tenant = actor.tenant
+    already = db.session.scalar(
+        select(Membership)
+        .join(Membership.user)
+        .where(Membership.tenant_id == tenant.id, func.lower(User.email) == email.lower())
+    )
+    if already is not None:
+        raise Refused(f"{email} is already a member of {tenant.name}.")
+    if practitioner is not None and (
+        practitioner.tenant_id != tenant.id or practitioner.user_id is not None
+    ):
+        raise Refused("That profile already belongs to someone.")
+    now = now_utc()
+    for old in pending_invitations(tenant.id):
+        if old.email.lower() == email.lower():
+            old.revoked_at = now
+    if len(pending_invitations(tenant.id)) >= MAX_PENDING_INVITATIONS:
+        raise Refused("Too many invitations are waiting: revoke some first.")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        tenant=tenant,
+        email=email,
+        role=role,
+        token_hash=_hash(token),
+        practitioner=practitioner,
+        invited_by_id=actor.user_id,
+        created_at=now,
+        expires_at=now + timedelta(seconds=current_app.config["INVITATION_MAX_AGE"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    _record(
+        "invitation.sent", actor, invitation,
+        email=email, role=role, profile=practitioner.slug if practitioner else None,
+    )  # fmt: skip
+    days = current_app.config["INVITATION_MAX_AGE"] // (24 * 3600)
+    mail.letter(
+        email,
+        f"{actor.user.name} invites you to join {tenant.name} on Kneaded",
+        "Hello,",
+        f"{actor.user.name} invites you to join {tenant.name} as a {role} on Kneaded, the "
+        "massage therapist directory."
+        + (f" You would take over the profile of {practitioner.name}." if practitioner else ""),
+        "To accept, open this link:\n" + mail.public_url("practices.invitation", token=token),
+        f"The link works once, for {days} days, and only for {email}. If you did not expect "
+        "this, you can ignore it.",
+    )
+    return invitation, token
+
+
+def revoke_invitation(actor: Membership, invitation: Invitation) -> None:
+    _require(actor, *MANAGING_ROLES)
+    if invitation.tenant_id != actor.tenant_id:
+        raise NotPermitted("another practice's invitation")
+    if invitation.status(now_utc()) != "pending":
+        raise Refused("That invitation is no longer pending.")
+    invitation.revoked_at = now_utc()
+    db.session.flush()
+    _record("invitation.revoked", actor, invitation, email=invitation.email)
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """What the holder of an invitation link is shown."""
+
+    invitation: Invitation
+    #: The account the invited address already has, if any.
+    account: User | None
+
+
+def invitation_for_token(token: str) -> InvitationView | None:
+    """The pending invitation a link carries, or None (unknown, used, revoked, expired)."""
+    if not token or len(token) > 100:
+        return None
+    invitation = db.session.scalar(
+        select(Invitation)
+        .where(Invitation.token_hash == _hash(token))
+        .execution_options(populate_existing=True)
+    )
+    if invitation is None or invitation.status(now_utc()) != "pending":
+        return None
+    if invitation.tenant.status != "active":
+        return None
+    account = db.session.scalar(
+        select(User).where(func.lower(User.email) == invitation.email.lower())
+    )
+    return InvitationView(invitation, account)
+
+
+def accept_invitation(invitation: Invitation, user: User) -> Membership:
+    """Make `user` a member as invited. The link is bound to its address: any other user is
+    refused. Accepting twice (or as a member already) changes nothing more."""
+    now = now_utc()
+    if invitation.status(now) != "pending":
+        raise Refused("This invitation has already been used, was withdrawn, or has expired.")
+    if user.email.strip().lower() != invitation.email.strip().lower():
+        raise NotPermitted("the invitation is for another address")
+    tenant = invitation.tenant
+    invitation.accepted_at = now
+    invitation.accepted_by_id = user.id
+    membership = db.session.scalar(
+        select(Membership).where(Membership.tenant_id == tenant.id, Membership.user_id == user.id)
+    )
+    if membership is None:
+        membership = Membership(user=user, tenant=tenant, role=invitation.role)
+        db.session.add(membership)
+    claimed = None
+    practitioner = invitation.practitioner
+    takes_over = practitioner is not None and practitioner.user_id is None
+    if takes_over and practitioner.tenant_id == tenant.id:
+        practitioner.user_id = user.id
+        profiles.touch(practitioner)
+        claimed = practitioner.slug
+    if user.email_verified_at is None:
+        # Opening the link proves the address, as a confirmation link would.
+        user.email_verified_at = now
+    db.session.flush()
+    audit.record(
+        "member.joined", actor=user, tenant=tenant, subject=user,
+        details={"email": user.email, "role": membership.role, "invitation": invitation.id,
+                 "profile": claimed},
+    )  # fmt: skip
+    return membership
+
+
+def create_invited_account(invitation: Invitation, name: str, password_hash: str) -> User:
+    """An account for the invited address (the link proved it), joined to the practice."""
+    if invitation.status(now_utc()) != "pending":
+        raise Refused("This invitation has already been used, was withdrawn, or has expired.")
+    user = User(name=name.strip()[:120], email=invitation.email, password_hash=password_hash)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("account.register", actor=user, tenant=invitation.tenant, subject=user)
+    accept_invitation(invitation, user)
+    return user
+
+
+def recent_events(tenant_id: int, page: int, per_page: int = 50):
+    """The practice's audit events, newest first: (events, total)."""
+    base = select(audit.AuditEvent).where(audit.AuditEvent.tenant_id == tenant_id)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    events = list(
+        db.session.scalars(
+            base.order_by(audit.AuditEvent.created_at.desc(), audit.AuditEvent.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return events, total

@@ -1,0 +1,45 @@
+"""A practice's public page and the roster other sites may embed in a frame."""
+
+import re
+
+from flask import Blueprint, abort, render_template, request
+
+from directory.practices import roster
+from directory.practices.models import KIND_LABELS
+from directory.web import allow_framing
+
+bp = Blueprint("practice_pages", __name__)
+
+
+def _page_number() -> int:
+    raw = request.args.get("page")
+    if raw is None:
+        return 1
+    # Bounded digits only: "abc", "-1" and 25-digit numbers are a 404, never a 500.
+    if not re.fullmatch(r"[0-9]{1,5}", raw):
+        abort(404)
+    return int(raw)
+
+
+@bp.get("/t/<slug>")
+def show(slug: str):
+    tenant = roster.public_tenant_or_404(slug)
+    listing = roster.page(tenant, _page_number())
+    if listing is None:
+        abort(404)
+    return render_template(
+        "practices/public.html",
+        tenant=tenant,
+        listing=listing,
+        kind=KIND_LABELS.get(tenant.kind, tenant.kind),
+        website=roster.website(tenant),
+        summary=roster.summary(tenant, listing.total),
+    )
+
+
+@bp.get("/t/<slug>/embed")
+@allow_framing
+def embed(slug: str):
+    tenant = roster.public_tenant_or_404(slug)
+    listing = roster.page(tenant, 1, per_page=roster.EMBED_LIMIT)
+    return render_template("practices/embed.html", tenant=tenant, listing=listing)

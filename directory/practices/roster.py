@@ -1,0 +1,102 @@
+"""A practice's public roster: who is listed on its page and its embed, one page at a time."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import abort
+from sqlalchemy import func, select
+
+from directory.db import db
+from directory.practices.models import KIND_LABELS, Tenant
+from directory.practitioners import profiles
+from directory.practitioners.models import Practitioner
+from directory.validation import SLUG, check_url
+
+PER_PAGE = 24
+#: The embed shows this many at most and links to the practice's page for the rest.
+EMBED_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One listed practitioner as a card shows them."""
+
+    practitioner: Practitioner
+    #: The first office that may be listed (rule 2), with whether it earns the badge (rule 3).
+    office: profiles.OfficeView | None
+    licenses: list[profiles.LicenseView]
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[Entry]
+    number: int
+    pages: int
+    total: int
+
+
+def public_tenant_or_404(slug: str) -> Tenant:
+    """The active practice with this slug; suspended, deleted and unknown practices are 404."""
+    if len(slug) > 80 or SLUG.fullmatch(slug) is None:
+        abort(404)
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None or not tenant.is_active:
+        abort(404)
+    return tenant
+
+
+def _listed(tenant: Tenant):
+    # The one visibility query public pages share: published, not suspended, practice active.
+    return profiles.visible().where(Practitioner.tenant_id == tenant.id)
+
+
+def count(tenant: Tenant) -> int:
+    """How many of the practice's practitioners the public may see."""
+    listed = _listed(tenant).subquery()
+    return db.session.scalar(select(func.count()).select_from(listed))
+
+
+def entries(practitioners, on: date | None = None) -> list[Entry]:
+    """Cards for practitioners: first listed office and every license with its derived status."""
+    result = []
+    for p in practitioners:
+        offices = profiles.office_views(p, on)
+        result.append(Entry(p, offices[0] if offices else None, profiles.license_views(p, on)))
+    return result
+
+
+def page(tenant: Tenant, number: int = 1, per_page: int = PER_PAGE) -> Page | None:
+    """One page of the practice's listed practitioners by name; None when there is no such page.
+
+    Page 1 always exists (it may be empty); any other page must hold someone.
+    """
+    total = count(tenant)
+    pages = max(1, -(-total // per_page))
+    if not 1 <= number <= pages:
+        return None
+    rows = db.session.scalars(
+        _listed(tenant)
+        .order_by(Practitioner.name, Practitioner.id)
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    ).all()
+    return Page(entries(rows), number, pages, total)
+
+
+def website(tenant: Tenant) -> str | None:
+    """The practice's website when it is an http(s) address, the only kind worth a link."""
+    if not tenant.website:
+        return None
+    try:
+        return check_url(tenant.website.strip())
+    except ValueError:
+        return None
+
+
+def summary(tenant: Tenant, total: int) -> str:
+    """A sentence for search engines and link previews (the meta description)."""
+    if tenant.description and tenant.description.strip():
+        text = " ".join(tenant.description.split())
+        return text if len(text) <= 160 else text[:157].rsplit(" ", 1)[0] + "…"
+    who = "1 massage therapist" if total == 1 else f"{total} massage therapists"
+    return f"{tenant.name}: {KIND_LABELS.get(tenant.kind, tenant.kind).lower()} with {who} listed."

@@ -1,0 +1,363 @@
+"""Running a practice: its details and logo, staff profiles, members, invitations, ownership,
+its audit log, and the invitation link's own page. Views load through `tenancy` and act
+through `operations`; they only translate between HTTP and those two."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
+
+from directory import tenancy
+from directory.accounts import passwords
+from directory.db import db
+from directory.practices import forms, operations
+from directory.practices.models import Membership
+from directory.practitioners import photos
+
+bp = Blueprint("practices", __name__)
+
+OWNER = ("owner",)
+MANAGING = tenancy.MANAGING_ROLES
+AUDIT_PER_PAGE = 50
+
+
+def _home(m: Membership):
+    return redirect(url_for("dashboard.practice", tenant_slug=m.tenant.slug))
+
+
+def _members_page(m: Membership):
+    return redirect(url_for(".members", tenant_slug=m.tenant.slug))
+
+
+def _flash_errors(form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+
+
+def _act(m: Membership, action, *args, success: str, back) -> object:
+    """Run an operation; 403 when the role does not allow it, the reason shown when refused."""
+    try:
+        action(*args)
+    except operations.NotPermitted:
+        db.session.rollback()
+        abort(403)
+    except operations.Refused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return back
+    db.session.commit()
+    flash(success, "success")
+    return back
+
+
+# --- The practice's details ------------------------------------------------------------------
+
+
+@bp.route("/dashboard/practices/<tenant_slug>/settings", methods=["GET", "POST"])
+@login_required
+def settings(tenant_slug: str):
+    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    tenant = m.tenant
+    form = forms.PracticeForm(
+        obj=None,
+        data={
+            "name": tenant.name,
+            "kind": tenant.kind,
+            "website": tenant.website or "",
+            "description": tenant.description or "",
+        },
+    )
+    if request.method == "POST":
+        if not form.is_complete():
+            flash("The form arrived incomplete, so nothing was saved. Please try again.", "error")
+            return render_template("practices/settings.html", m=m, form=form), 400
+        if not form.validate():
+            flash("Nothing was saved yet: please correct the fields marked below.", "error")
+            return render_template("practices/settings.html", m=m, form=form), 400
+        changed = operations.update_practice(m, form.changes())
+        db.session.commit()
+        flash("Practice details saved." if changed else "Nothing had changed.", "success")
+        return redirect(url_for(".settings", tenant_slug=tenant.slug))
+    return render_template(
+        "practices/settings.html", m=m, form=form, logo_form=forms.LogoForm(formdata=None)
+    )
+
+
+@bp.post("/dashboard/practices/<tenant_slug>/logo")
+@login_required
+def upload_logo(tenant_slug: str):
+    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    form = forms.LogoForm()
+    back = redirect(url_for(".settings", tenant_slug=m.tenant.slug))
+    if not form.validate():
+        _flash_errors(form)
+        return back
+    upload = form.logo.data
+    try:
+        if upload is None or not hasattr(upload, "stream"):
+            raise photos.PhotoError("Choose an image to upload.")
+        data, ext = photos.reencode(upload.stream)
+    except photos.PhotoError as error:
+        flash(f"The logo was not saved: {error}", "error")
+        return back
+    name = photos.store(data, ext)
+    try:
+        old = operations.set_logo(m, name)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        photos.delete(name)
+        raise
+    photos.delete(old)
+    flash("Logo saved.", "success")
+    return back
+
+
+@bp.post("/dashboard/practices/<tenant_slug>/logo/delete")
+@login_required
+def delete_logo(tenant_slug: str):
+    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    back = redirect(url_for(".settings", tenant_slug=m.tenant.slug))
+    if not forms.ConfirmForm().validate():
+        abort(400)
+    old = operations.set_logo(m, None)
+    db.session.commit()
+    photos.delete(old)
+    flash("Logo removed.", "success")
+    return back
+
+
+@bp.route("/dashboard/practices/<tenant_slug>/close", methods=["GET", "POST"])
+@login_required
+def close(tenant_slug: str):
+    m = tenancy.membership_or_404(tenant_slug, *OWNER)
+    form = forms.DeletePracticeForm()
+    if form.validate_on_submit():
+        try:
+            operations.delete_practice(m, form.confirm_name.data or "")
+        except operations.Refused as refused:
+            db.session.rollback()
+            form.confirm_name.errors = [str(refused)]
+            return render_template("practices/close.html", m=m, form=form), 400
+        db.session.commit()
+        flash(f"{m.tenant.name} is closed: its page and profiles are no longer listed.", "success")
+        return redirect(url_for("dashboard.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("practices/close.html", m=m, form=form), status
+
+
+# --- Staff profiles --------------------------------------------------------------------------
+
+
+@bp.post("/dashboard/practices/<tenant_slug>/profiles")
+@login_required
+def create_profile(tenant_slug: str):
+    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    form = forms.StaffProfileForm()
+    if not form.validate():
+        _flash_errors(form)
+        return _home(m)
+    practitioner = operations.create_staff_profile(m, form.name.data)
+    db.session.commit()
+    flash(f"A draft profile for {practitioner.name} is ready. It stays private until published.",
+          "success")  # fmt: skip
+    return redirect(url_for("editor.edit", slug=practitioner.slug))
+
+
+@bp.post("/dashboard/profiles/<slug>/delete")
+@login_required
+def delete_profile(slug: str):
+    practitioner = tenancy.practitioner_for_edit_or_404(slug, roles=MANAGING)
+    m = tenancy.membership_or_404(practitioner.tenant.slug, *MANAGING)
+    if not forms.ConfirmForm().validate():
+        abort(400)
+    name = practitioner.name
+    photo = operations.delete_profile(m, practitioner)
+    db.session.commit()
+    photos.delete(photo)
+    flash(f"The profile of {name} was deleted.", "success")
+    return _home(m)
+
+
+# --- Members and invitations -----------------------------------------------------------------
+
+
+def _render_members(m: Membership, invite_form=None, status: int = 200):
+    unclaimed = operations.unclaimed_profiles(m.tenant_id)
+    return (
+        render_template(
+            "practices/members.html",
+            m=m,
+            members=operations.members(m.tenant_id),
+            invitations=operations.pending_invitations(m.tenant_id),
+            invite_form=invite_form or forms.InviteForm(formdata=None, unclaimed=unclaimed),
+            role_form=forms.RoleForm,
+        ),
+        status,
+    )
+
+
+@bp.get("/dashboard/practices/<tenant_slug>/members")
+@login_required
+def members(tenant_slug: str):
+    return _render_members(tenancy.membership_or_404(tenant_slug, *MANAGING))
+
+
+@bp.post("/dashboard/practices/<tenant_slug>/invitations")
+@login_required
+def invite(tenant_slug: str):
+    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    unclaimed = operations.unclaimed_profiles(m.tenant_id)
+    form = forms.InviteForm(unclaimed=unclaimed)
+    if not form.validate():
+        return _render_members(m, form, 400)
+    profile = next((p for p in unclaimed if p.slug == form.profile.data), None)
+    try:
+        operations.invite(m, form.email.data, form.role.data, profile)
+    except operations.Refused as refused:
+        db.session.rollback()
+        form.email.errors = [str(refused)]
+        return _render_members(m, form, 400)
+    db.session.commit()
+    flash(f"Invitation sent to {form.email.data}.", "success")
+    return _members_page(m)
+
+
+@bp.post("/dashboard/practices/<tenant_slug>/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke(tenant_slug: str, invitation_id: int):
+    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    invitation = tenancy.invitation_or_404(m, invitation_id)
+    if not forms.ConfirmForm().validate():
+        abort(400)
+    return _act(
+        m, operations.revoke_invitation, m, invitation,
+        success=f"The invitation to {invitation.email} was withdrawn.", back=_members_page(m),
+    )  # fmt: skip
+
+
+@bp.post("/dashboard/practices/<tenant_slug>/members/<int:member_id>/role")
+@login_required
+def change_role(tenant_slug: str, member_id: int):
+    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    target = tenancy.member_or_404(m, member_id)
+    form = forms.RoleForm()
+    if not form.validate():
+        _flash_errors(form)
+        return _members_page(m)
+    return _act(
+        m, operations.change_role, m, target, form.role.data,
+        success=f"{target.user.name} is now a {form.role.data}.",
+        back=_home(m) if target.id == m.id else _members_page(m),
+    )  # fmt: skip
+
+
+@bp.post("/dashboard/practices/<tenant_slug>/members/<int:member_id>/remove")
+@login_required
+def remove(tenant_slug: str, member_id: int):
+    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    target = tenancy.member_or_404(m, member_id)
+    if not forms.ConfirmForm().validate():
+        abort(400)
+    name = target.user.name
+    leaving = target.id == m.id
+    return _act(
+        m, operations.remove_member, m, target,
+        success=f"You left {m.tenant.name}." if leaving else f"{name} was removed.",
+        back=redirect(url_for("dashboard.index")) if leaving else _members_page(m),
+    )  # fmt: skip
+
+
+@bp.post("/dashboard/practices/<tenant_slug>/leave")
+@login_required
+def leave(tenant_slug: str):
+    m = tenancy.membership_or_404(tenant_slug)
+    if not forms.ConfirmForm().validate():
+        abort(400)
+    name = m.tenant.name
+    try:
+        operations.leave(m)
+    except operations.Refused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return _home(m)
+    db.session.commit()
+    flash(f"You left {name}.", "success")
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.route("/dashboard/practices/<tenant_slug>/transfer", methods=["GET", "POST"])
+@login_required
+def transfer(tenant_slug: str):
+    m = tenancy.membership_or_404(tenant_slug, *OWNER)
+    candidates = [x for x in operations.members(m.tenant_id) if x.id != m.id]
+    form = forms.TransferForm(candidates=candidates)
+    if form.validate_on_submit():
+        target = tenancy.member_or_404(m, int(form.member.data))
+        name = target.user.name
+        return _act(
+            m, operations.transfer_ownership, m, target,
+            success=f"{name} now owns {m.tenant.name}; you are a manager.", back=_home(m),
+        )  # fmt: skip
+    status = 400 if request.method == "POST" else 200
+    return render_template("practices/transfer.html", m=m, form=form, candidates=candidates), status
+
+
+@bp.get("/dashboard/practices/<tenant_slug>/audit")
+@login_required
+def audit_log(tenant_slug: str):
+    m = tenancy.membership_or_404(tenant_slug, *OWNER)
+    page = request.args.get("page", 1, type=int)
+    if page is None or not 1 <= page <= 100_000:
+        abort(404)
+    events, total = operations.recent_events(m.tenant_id, page, AUDIT_PER_PAGE)
+    if page > 1 and not events:
+        abort(404)
+    pages = max(1, -(-total // AUDIT_PER_PAGE))
+    return render_template(
+        "practices/audit.html", m=m, events=events, total=total, page=page, pages=pages
+    )
+
+
+# --- The invitation link ---------------------------------------------------------------------
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """Anyone holding the link: shows the invitation, and accepts it for the invited address."""
+    found = operations.invitation_for_token(token)
+    if found is None:
+        return render_template("practices/invitation_invalid.html"), 404
+    inv = found.invitation
+    signed_in = current_user.is_authenticated
+    matches = signed_in and current_user.email.strip().lower() == inv.email.strip().lower()
+    account_form = None
+    if not signed_in and found.account is None:
+        account_form = forms.InvitedAccountForm(invited_email=inv.email)
+    if request.method == "POST":
+        if matches and forms.ConfirmForm().validate():
+            membership = operations.accept_invitation(inv, current_user)
+            db.session.commit()
+            flash(f"Welcome to {inv.tenant.name}.", "success")
+            return _home(membership)
+        if account_form is not None and account_form.validate():
+            user = operations.create_invited_account(
+                inv, account_form.name.data, passwords.hash_password(account_form.password.data)
+            )
+            db.session.commit()
+            login_user(user)
+            flash(f"Your account is ready. Welcome to {inv.tenant.name}.", "success")
+            return redirect(url_for("dashboard.practice", tenant_slug=inv.tenant.slug))
+        status = 400
+    else:
+        status = 200
+    return (
+        render_template(
+            "practices/invitation.html",
+            inv=inv,
+            account=found.account,
+            matches=matches,
+            account_form=account_form,
+            token=token,
+        ),
+        status,
+    )

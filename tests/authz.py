@@ -1,0 +1,171 @@
+"""The authorization matrix (tests/authz_matrix.toml): its world, its cases, and how an
+outcome is judged. Used by test_authz_matrix.py and test_authz_writes.py."""
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select, text
+
+from directory.accounts.models import User
+from directory.db import db
+from directory.practices import operations
+from directory.practices.models import Invitation, Membership, Tenant
+from directory.practitioners.models import License, Office, Practitioner
+from tests.conftest import add_practitioner
+from tests.people import build_crew, join, new_user
+
+MATRIX = tomllib.loads(Path(__file__).with_name("authz_matrix.toml").read_text())
+ACTORS = ("anonymous", "therapist", "manager", "owner", "outsider", "admin")
+#: The outcomes after which nothing may have changed in the database.
+DENIED = {"login", "400", "403", "404"}
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: str
+    method: str
+    path: str
+    data: dict
+    target: str
+    actor: str
+    expected: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.endpoint}-{self.method}-{self.target}-{self.actor}"
+
+    @property
+    def writes(self) -> bool:
+        return self.method != "GET"
+
+
+def cases() -> list[Case]:
+    found = []
+    for route in MATRIX["route"]:
+        for target, expect in route["expect"].items():
+            outcomes = expect.split()
+            assert len(outcomes) == len(ACTORS), (route["endpoint"], target, expect)
+            for actor, expected in zip(ACTORS, outcomes, strict=True):
+                found.append(
+                    Case(route["endpoint"], route["method"], route["path"],
+                         route.get("data", {}), target, actor, expected)
+                )  # fmt: skip
+    return found
+
+
+def build_world() -> dict:
+    """Two practices side by side, as the matrix's header describes; committed."""
+    world = build_crew(add_practitioner)
+    hand, other = world["hand"], world["other"]
+    later = "2030-01-31"
+    for key, state, zip_code in (("p_bo", "NJ", "07302"), ("p_zed", "NY", "10001")):
+        p = world[key]
+        from datetime import date
+
+        p.licenses.append(
+            License(state=state, number="18KT01515000" if state == "NJ" else "028941",
+                    status="verified", expires_on=date.fromisoformat(later))
+        )  # fmt: skip
+        db.session.commit()
+        add_office(p, zip_code)
+    world["yan"] = new_user("yan@example.com", "Yan Other")
+    join(world["yan"], other, "therapist")
+    world["admin"] = new_user("admin@example.com", "Ada Admin", is_admin=True)
+    for tenant, inviter in ((hand, world["owner"]), (other, world["zed"])):
+        membership = db.session.scalar(
+            select(Membership).where(
+                Membership.user_id == inviter.id, Membership.tenant_id == tenant.id
+            )
+        )
+        operations.invite(membership, f"invited@{tenant.slug}.example", "therapist")
+    db.session.commit()
+    return world
+
+
+def add_office(practitioner: Practitioner, zip_code: str) -> None:
+    from directory import geo
+
+    lat, lon, city, state = geo.zip_location(zip_code)
+    practitioner.offices.append(
+        Office(street="1 Main St", city=city, state=state, zip=zip_code, lat=lat, lon=lon)
+    )
+    db.session.commit()
+
+
+def _membership_id(user: User, tenant: Tenant) -> int:
+    return db.session.scalar(
+        select(Membership.id).where(
+            Membership.user_id == user.id, Membership.tenant_id == tenant.id
+        )
+    )
+
+
+def _invitation_id(tenant: Tenant) -> int:
+    return db.session.scalar(select(Invitation.id).where(Invitation.tenant_id == tenant.id))
+
+
+def placeholders(world: dict, target: str) -> dict:
+    """What {tenant}, {member}, {profile}, {license}... stand for with this target."""
+    hand, other = world["hand"], world["other"]
+    profiles = {"mine": "p_alexa", "colleague": "p_bo", "theirs": "p_zed", "crossed": "p_bo"}
+    values: dict = {}
+    if target in ("own", "other", "mixed"):
+        tenant = other if target == "other" else hand
+        member_of = world["bo"], hand
+        if target in ("other", "mixed"):
+            member_of = world["yan"], other
+        values = {
+            "tenant": tenant.slug,
+            "tenant_name": tenant.name,
+            "member": _membership_id(*member_of),
+            "invitation": _invitation_id(other if target in ("other", "mixed") else hand),
+        }
+    elif target in profiles:
+        p = db.session.get(Practitioner, world[profiles[target]].id)
+        owner_of_children = "p_zed" if target == "crossed" else profiles[target]
+        children = db.session.get(Practitioner, world[owner_of_children].id)
+        values = {
+            "profile": p.slug,
+            "version": p.version,
+            "license": children.licenses[0].id,
+            "office": children.offices[0].id,
+        }
+    return values
+
+
+def actor_user(world: dict, actor: str) -> User | None:
+    return {
+        "anonymous": None,
+        "therapist": world["alexa"],
+        "manager": world["manager"],
+        "owner": world["owner"],
+        "outsider": world["zed"],
+        "admin": world["admin"],
+    }[actor]
+
+
+def outcome(response) -> str:
+    """The matrix's name for what a response means."""
+    status = response.status_code
+    if status in (301, 302, 303) and response.location.startswith(
+        ("/login", "http://localhost/login")
+    ):
+        return "login"
+    if status in (403, 404):
+        return str(status)
+    if status == 400:
+        return "400"
+    if 200 <= status < 400 or status == 409:
+        return "ok"
+    return f"unexpected {status}"
+
+
+def snapshot() -> dict[str, list]:
+    """Every row of every table, to prove a denied request changed nothing."""
+    db.session.expire_all()
+    tables = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(text(f'SELECT * FROM "{table.name}"')).all()
+        tables[table.name] = sorted(map(tuple, rows), key=repr)
+    return tables
