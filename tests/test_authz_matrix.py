@@ -1,0 +1,101 @@
+"""The authorization matrix, on one shared world: every read, and every request that must be
+refused (proving that nothing changed), for every route x actor x target in
+tests/authz_matrix.toml. Permitted writes change the world, so they run in
+test_authz_writes.py, each on a fresh one. A route missing from the matrix fails here."""
+
+import re
+
+import pytest
+from flask import g
+
+from directory import vocabulary
+from directory.db import db
+from tests import authz
+from tests.conftest import _prepare_database, make_app
+from tests.people import log_in
+
+SHARED = [c for c in authz.cases() if not c.writes or c.expected in authz.DENIED]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """One app and world for the module: none of these requests may change it."""
+    app = make_app(tmp_path_factory.mktemp("authz"))
+    with app.app_context():
+        _prepare_database()
+        vocabulary.sync()
+        db.session.commit()
+        people = authz.build_world()
+        yield app, people
+        app.extensions["search_store"].close()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def request_as(app, people, case: authz.Case):
+    client = app.test_client()
+    user = authz.actor_user(people, case.actor)
+    if user is not None:
+        log_in(client, user)
+    values = authz.placeholders(people, case.target)
+    path = case.path.format(**values)
+    data = authz.form_data(case, values) if case.writes else None
+    response = client.open(path, method=case.method, data=data)
+    g.pop("_login_user", None)
+    return response
+
+
+@pytest.mark.parametrize("case", SHARED, ids=lambda c: c.id)
+def test_matrix(world, case):
+    app, people = world
+    before = authz.snapshot() if case.writes else None
+    response = request_as(app, people, case)
+    assert authz.outcome(response) == case.expected, response.get_data(as_text=True)[:300]
+    if before is not None:
+        after = authz.snapshot()
+        changed = [name for name in before if before[name] != after[name]]
+        assert not changed, f"a refused {case.method} changed {changed}"
+
+
+def _declared(app) -> set[tuple[str, str]]:
+    return {(r["endpoint"], r["method"]) for r in authz.MATRIX["route"]}
+
+
+def test_every_route_is_in_the_matrix_or_public(world):
+    app, _ = world
+    declared = _declared(app)
+    public = set(authz.MATRIX["public"])
+    missing = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if rule.endpoint not in public and (rule.endpoint, method) not in declared:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert not missing, "routes with no declared policy: " + ", ".join(missing)
+
+
+def test_the_matrix_names_real_routes_and_paths_match_them(world):
+    app, people = world
+    adapter = app.url_map.bind("localhost")
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert set(authz.MATRIX["public"]) <= endpoints
+    for case in authz.cases():
+        path = case.path.format(**authz.placeholders(people, case.target))
+        endpoint, _ = adapter.match(path, method=case.method)
+        assert endpoint == case.endpoint, (case.id, path)
+
+
+def test_public_endpoints_do_not_send_visitors_to_sign_in(world):
+    app, _ = world
+    client = app.test_client()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint not in authz.MATRIX["public"] or "GET" not in rule.methods:
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", "x", rule.rule)
+        response = client.get(path)
+        assert authz.outcome(response) != "login", rule.endpoint
+
+
+def test_the_matrix_covers_every_actor_against_both_practices():
+    targets = {c.target for c in authz.cases()}
+    assert {"own", "other", "mixed", "mine", "colleague", "theirs", "crossed"} <= targets
+    assert {c.actor for c in authz.cases()} == set(authz.ACTORS)
