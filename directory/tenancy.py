@@ -123,8 +123,15 @@ def membership_or_404(tenant_slug: str, *roles: str) -> Membership:
     return membership
 
 
+def _valid_id(value: int) -> bool:
+    # A 25-digit id from the URL would overflow the database's integer (a 500 on SQLite).
+    return 0 < value < 2**63
+
+
 def member_or_404(membership: Membership, member_id: int) -> Membership:
     """Another membership of the same practice as `membership`: 404 for any other practice's."""
+    if not _valid_id(member_id):
+        abort(404)
     found = db.session.scalar(
         select(Membership).where(
             Membership.id == member_id, Membership.tenant_id == membership.tenant_id
@@ -137,6 +144,8 @@ def member_or_404(membership: Membership, member_id: int) -> Membership:
 
 def invitation_or_404(membership: Membership, invitation_id: int) -> Invitation:
     """An invitation of the same practice as `membership`: 404 for any other practice's."""
+    if not _valid_id(invitation_id):
+        abort(404)
     found = db.session.scalar(
         select(Invitation).where(
             Invitation.id == invitation_id, Invitation.tenant_id == membership.tenant_id
