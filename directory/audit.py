@@ -51,3 +51,23 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def describe(details: dict[str, Any] | None) -> str:
+    """An event's details as a reader wants them: "fields: website; before: website: (none)"."""
+
+    def shown(value: Any) -> str:
+        if value is None or value == "":
+            return "(none)"
+        if isinstance(value, dict):
+            return ", ".join(f"{k}: {shown(v)}" for k, v in value.items())
+        if isinstance(value, list):
+            return ", ".join(map(shown, value))
+        return str(value)
+
+    parts = [
+        f"{key.rstrip('_').replace('_', ' ')}: {shown(value)}"
+        for key, value in (details or {}).items()
+        if value not in (None, "", [], {})
+    ]
+    return "; ".join(parts)

@@ -6,6 +6,7 @@ import logging
 from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from directory import audit
 from directory.db import db
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ SETTING_LABELS = {"spa": "Spa", "medical": "Medical", "both": "Spa & medical"}
 def init_app(app: Flask) -> None:
     """Register the headers, error handlers and template filters."""
     app.add_template_filter(lambda s: SETTING_LABELS.get(s, s), "setting_label")
+    app.add_template_filter(audit.describe, "audit_details")
     app.after_request(_security_headers)
     for code in ERROR_CODES:
         app.register_error_handler(code, _render_error)

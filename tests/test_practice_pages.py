@@ -153,7 +153,11 @@ def test_scoped_search_finds_only_the_practices_therapists(client, hand, make_pr
     assert '<input type="hidden" name="tenant" value="crafted-hand">' in html
     next_page = re.search(r'href="([^"]*)" rel="next"', html)
     assert next_page and "tenant=crafted-hand" in next_page[1]
-    assert all("tenant=crafted-hand" in url for url in re.findall(r'href="(/search\?[^"]*)"', html))
+    # Every link keeps the scope but the one that widens it on purpose.
+    links = re.findall(r'href="(/search\?[^"]*)">([^<]*)', html)
+    assert all(
+        "tenant=crafted-hand" in url for url, text in links if text != "Search every practice"
+    )
     everyone = page(client, "/search?near=Hoboken%2C+NJ")
     assert "/p/zed-other" in everyone
 
@@ -252,3 +256,15 @@ def test_only_the_embed_may_be_framed(client, hand):
         with client.get(path) as response:
             assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
             assert response.headers["X-Frame-Options"] == "DENY", path
+
+
+def test_scoped_results_say_so_and_offer_every_practice(client, hand):
+    html = page(client, "/search?q=massage&near=07030&tenant=crafted-hand")
+    assert "Only therapists of" in html and 'href="/t/crafted-hand"' in html
+    assert 'href="/search?q=massage&amp;near=07030">Search every practice' in html
+    assert "Only therapists of" not in page(client, "/search?q=massage&near=07030")
+
+
+def test_profiles_and_results_link_to_the_practice_page(client, hand):
+    assert 'href="/t/crafted-hand"' in page(client, "/p/alexa-marie")
+    assert 'href="/t/crafted-hand"' in page(client, "/search?q=massage&near=07030")

@@ -368,3 +368,12 @@ def test_deleting_a_profile_takes_it_out_of_search_at_once(client, crew):
     log_in(client, crew["owner"])
     client.post("/dashboard/profiles/alexa-marie/delete")
     assert "alexa-marie" not in found(client)
+
+
+def test_audit_details_read_as_text():
+    from directory.audit import describe
+
+    assert describe({"fields": ["website"], "before": {"website": None}, "from_": "a@x.io"}) == (
+        "fields: website; before: website: (none); from: a@x.io"
+    )
+    assert describe({"unpublished": [], "profile": None}) == ""

@@ -35,12 +35,18 @@ class Page:
     total: int
 
 
+def active_tenant(slug: str) -> Tenant | None:
+    """The active practice with this slug; None for suspended, deleted and unknown ones."""
+    if len(slug) > 80 or SLUG.fullmatch(slug) is None:
+        return None
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    return tenant if tenant is not None and tenant.is_active else None
+
+
 def public_tenant_or_404(slug: str) -> Tenant:
     """The active practice with this slug; suspended, deleted and unknown practices are 404."""
-    if len(slug) > 80 or SLUG.fullmatch(slug) is None:
-        abort(404)
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None or not tenant.is_active:
+    tenant = active_tenant(slug)
+    if tenant is None:
         abort(404)
     return tenant
 

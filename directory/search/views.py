@@ -3,6 +3,7 @@
 from flask import Blueprint, render_template, request, url_for
 
 from directory import vocabulary
+from directory.practices import roster
 from directory.search import engine
 
 bp = Blueprint("search", __name__)
@@ -28,6 +29,7 @@ def index():
     return render_template(
         "search/index.html",
         outcome=outcome,
+        scope=roster.active_tenant(params.tenant) if params.tenant else None,
         args=args,
         radii=RADII,
         url=lambda **changes: _url(args, **changes),
