@@ -190,10 +190,11 @@ def auth(client):
 def make_user(app):
     """A factory: make_user(email=..., password=..., name=..., verified=True, tenant=None,
     role="owner") -> User, committed. Without a tenant, a new practice is created for the user."""
-    from directory.accounts import operations, passwords
+    from directory.accounts import passwords
     from directory.accounts.models import User
     from directory.db import now_utc
     from directory.practices.models import Membership, Tenant
+    from directory.practices.operations import unique_tenant_slug
 
     def make(
         email="alexa@example.com",
@@ -214,7 +215,7 @@ def make_user(app):
         )
         if tenant is None:
             practice = f"{name} Massage"
-            tenant = Tenant(slug=operations.unique_tenant_slug(practice), name=practice)
+            tenant = Tenant(slug=unique_tenant_slug(practice), name=practice)
         db.session.add_all([user, Membership(user=user, tenant=tenant, role=role)])
         db.session.commit()
         return user

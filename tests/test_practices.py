@@ -377,3 +377,21 @@ def test_audit_details_read_as_text():
         "fields: website; before: website: (none); from: a@x.io"
     )
     assert describe({"unpublished": [], "profile": None}) == ""
+
+
+def test_anyone_signed_in_may_start_another_practice(client, crew):
+    log_in(client, crew["alexa"])
+    response = client.post("/dashboard/practices", data={"name": "Alexa Solo"})
+    assert response.status_code == 302 and response.location.endswith("/practices/alexa-solo")
+    assert {m.tenant.slug: m.role for m in tenancy.memberships_of(crew["alexa"])} == {
+        "crafted-hand": "therapist", "alexa-solo": "owner",
+    }  # fmt: skip
+    assert client.post("/dashboard/practices", data={"name": "  "}).status_code == 302
+    assert len(tenancy.memberships_of(crew["alexa"])) == 2
+
+
+def test_one_account_owns_a_bounded_number_of_practices(crew, monkeypatch):
+    monkeypatch.setattr(ops, "MAX_OWNED_PRACTICES", 2)
+    ops.start_practice(crew["owner"], "Second")
+    with pytest.raises(ops.Refused, match="the most one account may"):
+        ops.start_practice(crew["owner"], "Third")

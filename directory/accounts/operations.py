@@ -12,13 +12,13 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 
-from directory import audit, mail, vocabulary
+from directory import audit, mail
 from directory.accounts import passwords
 from directory.accounts.models import LoginAttempt, User
 from directory.db import db, now_utc
-from directory.practices.models import Membership, Tenant
+from directory.practices import operations as practices
 
 #: Sign-in attempts are kept at least this long (longer than any throttle window).
 ATTEMPT_RETENTION = timedelta(days=1)
@@ -79,32 +79,11 @@ def register(*, name: str, email: str, password: str, practice_name: str) -> Use
         )
         return None
     user = User(name=name, email=email, password_hash=passwords.hash_password(password))
-    tenant = Tenant(name=practice_name, slug=unique_tenant_slug(practice_name), kind="practice")
-    db.session.add_all([user, tenant, Membership(user=user, tenant=tenant, role="owner")])
-    db.session.flush()
+    db.session.add(user)
+    tenant = practices.start_practice(user, practice_name).tenant
     audit.record("account.register", actor=user, tenant=tenant, subject=tenant)
     send_confirmation(user)
     return user
-
-
-def unique_tenant_slug(name: str) -> str:
-    """A free tenant slug from `name`: "the-crafted-hand", else "the-crafted-hand-2", -3..."""
-    base = ""
-    for word in vocabulary.normalize(name).split():
-        if len(base) + len(word) + 1 > 70:
-            break
-        base = f"{base}-{word}" if base else word
-    base = base or "practice"
-    taken = set(
-        db.session.scalars(
-            select(Tenant.slug).where(or_(Tenant.slug == base, Tenant.slug.like(f"{base}-%")))
-        )
-    )
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 def send_confirmation(user: User, address: str | None = None) -> None:

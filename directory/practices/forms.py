@@ -55,6 +55,10 @@ class ConfirmForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
+class StartPracticeForm(FlaskForm):
+    name = StringField("Name of the practice", validators=[Text(120, required=True)])
+
+
 class StaffProfileForm(FlaskForm):
     name = StringField("Therapist's name", validators=[Text(120, required=True)])
 

@@ -12,18 +12,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from directory import audit, mail
+from directory import audit, mail, vocabulary
 from directory.accounts.models import User
 from directory.db import db, now_utc
-from directory.practices.models import INVITABLE_ROLES, ROLES, Invitation, Membership
+from directory.practices.models import INVITABLE_ROLES, ROLES, Invitation, Membership, Tenant
 from directory.practitioners import operations as profiles
 from directory.practitioners.models import Practitioner
 from directory.tenancy import MANAGING_ROLES
 
 #: The practice fields owners and managers edit; nothing else is ever assigned from a form.
 PRACTICE_FIELDS = ("name", "kind", "website", "description")
+#: Practices one account may own (a spam brake; a network is one practice with many profiles).
+MAX_OWNED_PRACTICES = 20
 #: Pending invitations a practice may have at once (a spam brake, far above a real clinic's need).
 MAX_PENDING_INVITATIONS = 100
 
@@ -54,6 +56,50 @@ def _record(action: str, actor: Membership, subject=None, **details) -> None:
 
 
 # --- The practice itself -------------------------------------------------------------------
+
+
+def unique_tenant_slug(name: str) -> str:
+    """A free tenant slug from `name`: "the-crafted-hand", else "the-crafted-hand-2", -3..."""
+    base = ""
+    for word in vocabulary.normalize(name).split():
+        if len(base) + len(word) + 1 > 70:
+            break
+        base = f"{base}-{word}" if base else word
+    base = base or "practice"
+    taken = set(
+        db.session.scalars(
+            select(Tenant.slug).where(or_(Tenant.slug == base, Tenant.slug.like(f"{base}-%")))
+        )
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def start_practice(user: User, name: str) -> Membership:
+    """A new practice owned by `user` (at sign-up, or later from the dashboard)."""
+    name = name.strip()[:120]
+    if not name:
+        raise Refused("Give the practice a name.")
+    owned = 0
+    if user.id is not None:  # a user signing up has no row yet, nor practices
+        owned = db.session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .join(Membership.tenant)
+            .where(Membership.user_id == user.id, Membership.role == "owner")
+            .where(Tenant.status != "deleted")
+        )
+    if owned >= MAX_OWNED_PRACTICES:
+        raise Refused(f"You own {owned} practices already, the most one account may.")
+    tenant = Tenant(name=name, slug=unique_tenant_slug(name), kind="practice")
+    membership = Membership(user=user, tenant=tenant, role="owner")
+    db.session.add_all([tenant, membership])
+    db.session.flush()
+    audit.record("practice.created", actor=user, tenant=tenant, subject=tenant)
+    return membership
 
 
 def update_practice(actor: Membership, changes: dict) -> list[str]:

@@ -52,6 +52,25 @@ def _act(m: Membership, action, *args, success: str, back) -> object:
 # --- The practice's details ------------------------------------------------------------------
 
 
+@bp.post("/dashboard/practices")
+@login_required
+def start():
+    """A new practice owned by the signed-in user (a therapist going solo, a second clinic)."""
+    form = forms.StartPracticeForm()
+    if not form.validate():
+        _flash_errors(form)
+        return redirect(url_for("dashboard.index"))
+    try:
+        membership = operations.start_practice(current_user, form.name.data)
+    except operations.Refused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for("dashboard.index"))
+    db.session.commit()
+    flash(f"{membership.tenant.name} is ready. Add its details and your first profile.", "success")
+    return _home(membership)
+
+
 @bp.route("/dashboard/practices/<tenant_slug>/settings", methods=["GET", "POST"])
 @login_required
 def settings(tenant_slug: str):
