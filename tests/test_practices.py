@@ -395,3 +395,9 @@ def test_one_account_owns_a_bounded_number_of_practices(crew, monkeypatch):
     ops.start_practice(crew["owner"], "Second")
     with pytest.raises(ops.Refused, match="the most one account may"):
         ops.start_practice(crew["owner"], "Third")
+
+
+def test_settings_offer_the_embed_code(client, crew):
+    log_in(client, crew["manager"])
+    html = client.get("/dashboard/practices/crafted-hand/settings").get_data(as_text=True)
+    assert '&lt;iframe src="http://127.0.0.1:5000/t/crafted-hand/embed"' in html

@@ -5,7 +5,7 @@ through `operations`; they only translate between HTTP and those two."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
-from directory import tenancy
+from directory import mail, tenancy
 from directory.accounts import passwords
 from directory.db import db
 from directory.practices import forms, operations
@@ -97,7 +97,11 @@ def settings(tenant_slug: str):
         flash("Practice details saved." if changed else "Nothing had changed.", "success")
         return redirect(url_for(".settings", tenant_slug=tenant.slug))
     return render_template(
-        "practices/settings.html", m=m, form=form, logo_form=forms.LogoForm(formdata=None)
+        "practices/settings.html",
+        m=m,
+        form=form,
+        logo_form=forms.LogoForm(formdata=None),
+        embed_url=mail.public_url("practice_pages.embed", slug=tenant.slug),
     )
 
 
