@@ -130,26 +130,19 @@ def _valid_id(value: int) -> bool:
 
 def member_or_404(membership: Membership, member_id: int) -> Membership:
     """Another membership of the same practice as `membership`: 404 for any other practice's."""
-    if not _valid_id(member_id):
-        abort(404)
-    found = db.session.scalar(
-        select(Membership).where(
-            Membership.id == member_id, Membership.tenant_id == membership.tenant_id
-        )
-    )
-    if found is None:
-        abort(404)
-    return found
+    return _of_practice_or_404(Membership, membership, member_id)
 
 
 def invitation_or_404(membership: Membership, invitation_id: int) -> Invitation:
     """An invitation of the same practice as `membership`: 404 for any other practice's."""
-    if not _valid_id(invitation_id):
+    return _of_practice_or_404(Invitation, membership, invitation_id)
+
+
+def _of_practice_or_404(model, membership: Membership, row_id: int):
+    if not _valid_id(row_id):
         abort(404)
     found = db.session.scalar(
-        select(Invitation).where(
-            Invitation.id == invitation_id, Invitation.tenant_id == membership.tenant_id
-        )
+        select(model).where(model.id == row_id, model.tenant_id == membership.tenant_id)
     )
     if found is None:
         abort(404)

@@ -114,23 +114,11 @@ def upload_logo(tenant_slug: str):
     if not form.validate():
         _flash_errors(form)
         return back
-    upload = form.logo.data
     try:
-        if upload is None or not hasattr(upload, "stream"):
-            raise photos.PhotoError("Choose an image to upload.")
-        data, ext = photos.reencode(upload.stream)
+        photos.replace(form.logo.data, lambda name: operations.set_logo(m, name))
     except photos.PhotoError as error:
         flash(f"The logo was not saved: {error}", "error")
         return back
-    name = photos.store(data, ext)
-    try:
-        old = operations.set_logo(m, name)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        photos.delete(name)
-        raise
-    photos.delete(old)
     flash("Logo saved.", "success")
     return back
 

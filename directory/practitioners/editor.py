@@ -152,24 +152,12 @@ def upload_photo(slug: str):
         return _render_edit(p, status=409)
     if not form.validate():
         return _render_edit(p, photo_form=form, status=400)
-    upload = form.photo.data
     try:
-        if upload is None or not hasattr(upload, "stream"):
-            raise photos.PhotoError("Choose a photo to upload.")
-        data, ext = photos.reencode(upload.stream)
+        photos.replace(form.photo.data, lambda name: operations.set_photo(p, name))
     except photos.PhotoError as error:
         form.photo.errors = [str(error)]
         flash("The photo was not saved.", "error")
         return _render_edit(p, photo_form=form, status=400)
-    name = photos.store(data, ext)
-    try:
-        old = operations.set_photo(p, name)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        photos.delete(name)
-        raise
-    photos.delete(old)
     flash("Photo saved.", "success")
     return redirect(url_for(".edit", slug=p.slug))
 

@@ -6,10 +6,13 @@ import os
 import re
 import secrets
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from directory.db import db
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000
@@ -104,3 +107,21 @@ def delete(name: str | None) -> None:
     """Remove a stored photo if it exists (after the change that dropped it is committed)."""
     if name and is_valid_name(name):
         (folder() / name).unlink(missing_ok=True)
+
+
+def replace(upload, assign: Callable[[str], str | None]) -> None:
+    """Re-encode and store an uploaded image, point a record at it with `assign(name)` (which
+    returns the file it replaces), and commit; the replaced file goes only after the commit,
+    the new one if anything fails. PhotoError when the upload is missing or not an image."""
+    if upload is None or not hasattr(upload, "stream"):
+        raise PhotoError("Choose an image to upload.")
+    data, ext = reencode(upload.stream)
+    name = store(data, ext)
+    try:
+        old = assign(name)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        delete(name)
+        raise
+    delete(old)
