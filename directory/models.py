@@ -4,7 +4,7 @@ from directory.accounts.models import LoginAttempt, User
 from directory.audit import AuditEvent
 from directory.mail import MailMessage
 from directory.practices.models import Invitation, Membership, Tenant
-from directory.practitioners.models import License, Office, Practitioner
+from directory.practitioners.models import License, LicenseNotice, Office, Practitioner
 from directory.search.outbox import SearchOutbox
 from directory.vocabulary import Condition, Modality
 
@@ -13,6 +13,7 @@ __all__ = [
     "Condition",
     "Invitation",
     "License",
+    "LicenseNotice",
     "LoginAttempt",
     "MailMessage",
     "Membership",

@@ -24,6 +24,10 @@ class User(UserMixin, db.Model):
     #: Part of the login cookie: bumping it signs out every session issued before.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Base32 secret of the user's authenticator app (TOTP); None when the second factor is off.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The last 30-second TOTP step accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     memberships: Mapped[list["Membership"]] = relationship(  # noqa: F821

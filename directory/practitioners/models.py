@@ -142,6 +142,30 @@ class License(db.Model):
         return f"<License {self.state} {self.number} {self.status}>"
 
 
+NOTICE_KINDS = ("expiring", "expired")
+
+
+class LicenseNotice(db.Model):
+    """A reminder mailed about a license: once per license, kind and expiry date, so the daily
+    `licenses expire` job never mails twice and a renewed license (new date) is reminded anew."""
+
+    __tablename__ = "license_notice"
+    __table_args__ = (
+        UniqueConstraint("license_id", "kind", "expires_on", name="uq_license_notice_period"),
+        one_of("kind", NOTICE_KINDS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    license_id: Mapped[int] = mapped_column(
+        ForeignKey("license.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    expires_on: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    #: The addresses written to, comma-separated (the therapist, else the practice's managers).
+    sent_to: Mapped[str] = mapped_column(String(1000), default="")
+
+
 class Office(db.Model):
     __tablename__ = "office"
 
