@@ -108,3 +108,19 @@ def test_listed_offices_on_a_real_profile(app, make_practitioner):
         "alexa-marie", licenses=[("NJ", "verified", None)], offices=["07030", "10001"]
     )
     assert [o.zip for o in licensing.listed_offices(p)] == ["07030"]
+
+
+def test_today_follows_the_clock_in_a_long_running_process(monkeypatch):
+    from datetime import UTC, datetime
+
+    from directory import licensing
+
+    first = licensing.today()
+
+    class Tomorrow(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(UTC) + timedelta(days=1)
+
+    monkeypatch.setattr(licensing, "datetime", Tomorrow)
+    assert licensing.today() == first + timedelta(days=1)
