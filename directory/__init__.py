@@ -13,6 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory import cli, config, search, web
     from directory.accounts import bp as accounts_bp
     from directory.accounts import login_manager
+    from directory.admin.views import bp as admin_bp
     from directory.api import bp as api_bp
     from directory.dashboard import bp as dashboard_bp
     from directory.db import db
@@ -45,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(editor_bp)
     app.register_blueprint(practices_bp)
+    app.register_blueprint(admin_bp)
     search.init_app(app)
     app.register_blueprint(api_bp)
     cli.init_app(app)

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.db import UTCDateTime, db, now_utc
 
@@ -26,6 +26,8 @@ class AuditEvent(db.Model):
     subject_type: Mapped[str] = mapped_column(String(40), default="")
     subject_id: Mapped[str] = mapped_column(String(80), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    tenant: Mapped["Tenant | None"] = relationship()  # noqa: F821
 
 
 def record(

@@ -59,10 +59,14 @@ def practitioners_export(file) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the command groups."""
+    from directory.admin.cli import users_cli
     from directory.demo import demo_cli
+    from directory.expiry import licenses_cli
     from directory.mail import mail_cli
 
     app.cli.add_command(vocabulary_cli)
     app.cli.add_command(practitioners_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(licenses_cli)

@@ -38,6 +38,12 @@ class Defaults:
     LOGIN_FAILURES_PER_ACCOUNT = 5
     LOGIN_FAILURES_PER_IP = 20
     LOGIN_THROTTLE_SECONDS = 15 * 60
+    #: Seconds a sign-in counts as recent: sensitive actions (turning off the second factor)
+    #: ask for the password, and the code if there is one, again after that.
+    FRESH_AUTH_SECONDS = 15 * 60
+    #: Whether platform admins must use a second factor (TOTP). Set True in instance/config.py
+    #: to require it: admins without one are sent to set it up and may not turn it off.
+    ADMIN_REQUIRE_TOTP = False
     #: Without a host, mail is only stored (see `flask mail list`); with one it is also sent.
     MAIL_SMTP_HOST: str | None = None
     MAIL_SMTP_PORT = 587

@@ -1,6 +1,7 @@
 """People for dashboard and editor tests: users, memberships, and signing in without the
 accounts pages (the Flask-Login session keys set directly)."""
 
+import time
 from datetime import date, timedelta
 
 from flask import g
@@ -34,7 +35,8 @@ def join(user: User, practice: Tenant, role: str) -> Membership:
     return membership
 
 
-def log_in(client, user: User) -> None:
+def log_in(client, user: User, *, fresh_at: int | None = None) -> None:
+    """Sign `user` in on `client`, authenticated just now (or at epoch second `fresh_at`)."""
     # Session protection is "strong": the session must carry the browser's identifier too.
     with client.application.test_request_context(environ_base=client.environ_base):
         identifier = _create_identifier()
@@ -42,6 +44,8 @@ def log_in(client, user: User) -> None:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
         session["_id"] = identifier
+        # What directory.accounts.freshness.mark() stores: sensitive actions ask for it.
+        session["auth_at"] = int(time.time()) if fresh_at is None else fresh_at
     # The tests' app context outlives each request, and Flask-Login caches the user in `g`.
     g.pop("_login_user", None)
 

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import StopValidation
 
-from directory.accounts import passwords
+from directory.accounts import passwords, totp
 from directory.validation import check_email, clean_text
 
 
@@ -46,6 +46,28 @@ def _password_shape(form, field) -> None:
 
 
 _password_shape.field_flags = {"required": True}
+
+
+def _code_shape(form, field) -> None:
+    # Shape only: whether the code is right is the operation's question (and it is counted).
+    if field.data and totp.normalize(field.data) is None:
+        raise StopValidation("Enter the 6 digits your authenticator app shows.")
+
+
+def _code_field(*, required: bool = True) -> StringField:
+    return StringField(
+        "Code from your authenticator app",
+        validators=[
+            _Text(20, required="Enter the 6-digit code from your app." if required else None),
+            _code_shape,
+        ],
+        render_kw={
+            "maxlength": 20,
+            "inputmode": "numeric",
+            "autocomplete": "one-time-code",
+            "spellcheck": "false",
+        },
+    )
 
 
 def _email_field(label: str = "Email") -> EmailField:
@@ -139,3 +161,25 @@ class ChangeEmailForm(FlaskForm):
     def validate_email(self, field) -> None:
         if self.account is not None and field.data.lower() == self.account.email.lower():
             raise StopValidation("That is already your email address.")
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app: the second step of a sign-in, or setting it up."""
+
+    code = _code_field()
+
+
+class ReauthForm(FlaskForm):
+    """The password again, and the code when the second factor is on, for a sensitive action."""
+
+    password = PasswordField("Password", validators=[_password_shape])
+    code = _code_field(required=False)
+    next = HiddenField()
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+    def validate_code(self, field) -> None:
+        if self.account is not None and self.account.totp_secret and not field.data:
+            raise StopValidation("Enter the 6-digit code from your app.")

@@ -15,7 +15,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
 from directory import audit, mail
-from directory.accounts import passwords
+from directory.accounts import passwords, totp
 from directory.accounts.models import LoginAttempt, User
 from directory.db import db, now_utc
 from directory.practices import operations as practices
@@ -165,6 +165,31 @@ def sign_in(email: str, password: str, ip: str) -> SignIn:
         return SignIn("unconfirmed", user)
     _record_attempt(key, ip, success=True)
     return SignIn("ok", user)
+
+
+def check_code(user: User, code: str, ip: str) -> bool:
+    """The second step of a sign-in: whether `code` is the user's current one.
+
+    Throttled and counted with the passwords (raises Throttled before checking).
+    """
+    key = _email_key(user.email)
+    _check_throttle(key, ip)
+    right = totp.verify(user, code)
+    _record_attempt(key, ip, success=right)
+    return right
+
+
+def reauthenticate(user: User, password: str, code: str, ip: str) -> bool:
+    """Whether the signed-in `user` proves who they are again: the password, and the code when
+    the second factor is on. Throttled and counted like a sign-in."""
+    key = _email_key(user.email)
+    _check_throttle(key, ip)
+    # The code is checked only after the password, so a wrong password uses up no code.
+    right = passwords.verify(user.password_hash, password) and (
+        not user.totp_secret or totp.verify(user, code)
+    )
+    _record_attempt(key, ip, success=right)
+    return right
 
 
 def sign_out(user: User) -> None:

@@ -1,5 +1,6 @@
 """Sign-up, sign-in and out, email confirmation, password reset and the account pages."""
 
+import time
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -12,21 +13,25 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import confirm_login, current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import BadRequest, TooManyRequests
 
-from directory.accounts import operations
+from directory.accounts import freshness, operations, totp
 from directory.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    CodeForm,
     LoginForm,
     PasswordResetForm,
+    ReauthForm,
     RegisterForm,
     ResetRequestForm,
 )
+from directory.accounts.models import User
 from directory.db import db
 
 bp = Blueprint("accounts", __name__)
@@ -34,6 +39,13 @@ bp = Blueprint("accounts", __name__)
 #: Where a signed-in user lands when there is no (safe) `next`.
 DASHBOARD = "/dashboard"
 LOGIN_FAILED = "Email or password is incorrect."
+CODE_FAILED = "That code is not right. Enter the code your app shows now."
+REAUTH_FAILED = "Password or code is incorrect."
+#: Session keys: a sign-in waiting for its code, and a second factor being set up.
+PENDING = "pending_sign_in"
+SETUP = "totp_setup"
+#: Seconds between the right password and the code before the sign-in starts over.
+PENDING_MAX_AGE = 5 * 60
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -101,9 +113,18 @@ def login():
         except operations.Throttled:
             raise _throttled() from None
         db.session.commit()
+        if result.status == "ok" and result.user.totp_secret:
+            # The password was right; the sign-in completes once the code is right too.
+            session[PENDING] = {
+                "u": result.user.id,
+                "v": result.user.session_version,
+                "at": int(time.time()),
+                "remember": bool(form.remember.data),
+                "next": target,
+            }
+            return redirect(url_for(".login_code"))
         if result.status == "ok":
-            # Never a long-lived cookie for a platform admin.
-            login_user(result.user, remember=form.remember.data and not result.user.is_admin)
+            _complete_sign_in(result.user, remember=form.remember.data)
             return redirect(target)
         if result.status == "unconfirmed":
             unconfirmed = True
@@ -112,12 +133,38 @@ def login():
     return render_template("accounts/login.html", form=form, unconfirmed=unconfirmed)
 
 
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    user, pending = _pending_sign_in()
+    if user is None:
+        session.pop(PENDING, None)
+        if request.method == "POST":
+            flash("That took too long: please sign in again.", "info")
+        return redirect(url_for(".login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            right = operations.check_code(user, form.code.data, _client_ip())
+        except operations.Throttled:
+            raise _throttled() from None
+        db.session.commit()
+        if right:
+            session.pop(PENDING, None)
+            _complete_sign_in(user, remember=pending.get("remember") is True)
+            return redirect(_safe_next(pending.get("next")))
+        form.code.errors.append(CODE_FAILED)
+    return render_template("accounts/login_code.html", form=form)
+
+
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
         operations.sign_out(current_user._get_current_object())
         db.session.commit()
     logout_user()
+    freshness.forget()
+    session.pop(PENDING, None)
+    session.pop(SETUP, None)
     flash("You are signed out.", "info")
     return redirect(url_for("public.index"))
 
@@ -198,6 +245,76 @@ def change_password():
     return render_template("accounts/change_password.html", form=form)
 
 
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@login_required
+def reauth():
+    user = current_user._get_current_object()
+    form = ReauthForm(account=user)
+    target = _safe_next(form.next.data if request.method == "POST" else request.args.get("next"))
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            right = operations.reauthenticate(
+                user, form.password.data, form.code.data, _client_ip()
+            )
+        except operations.Throttled:
+            raise _throttled() from None
+        db.session.commit()
+        if right:
+            confirm_login()  # a session from a remember-me cookie is fresh again
+            freshness.mark()
+            return redirect(target)
+        form.form_errors.append(REAUTH_FAILED)
+    return render_template("accounts/reauth.html", form=form, user=user)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor():
+    user = current_user._get_current_object()
+    secret = None if user.totp_secret else session.get(SETUP)
+    form = CodeForm()
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        if action not in ("start", "confirm", "cancel", "disable"):
+            raise BadRequest()
+        if action == "cancel":
+            session.pop(SETUP, None)
+            return redirect(url_for(".two_factor"))
+        # Turning the second factor on or off takes a recent password (and code): a borrowed
+        # session must neither lock the owner out nor take their second factor away.
+        if not freshness.is_recent():
+            flash("Please confirm it is you first.", "info")
+            return redirect(url_for(".reauth", next=url_for(".two_factor")))
+        if action == "start" and not user.totp_secret:
+            session[SETUP] = totp.new_secret()
+        elif action == "disable" and user.totp_secret:
+            if totp.is_required(user):
+                flash("Platform admins must keep two-step sign-in on.", "error")
+            else:
+                totp.disable(user)
+                db.session.commit()
+                flash("Two-step sign-in is off.", "info")
+        elif action == "confirm" and secret and form.validate_on_submit():
+            if totp.enable(user, secret, form.code.data):
+                db.session.commit()
+                session.pop(SETUP, None)
+                flash("Two-step sign-in is on: we will ask for a code when you sign in.", "info")
+                return redirect(url_for(".two_factor"))
+            form.code.errors.append(CODE_FAILED)
+        if not form.errors:
+            return redirect(url_for(".two_factor"))
+    return render_template(
+        "accounts/two_factor.html",
+        user=user,
+        form=form,
+        grouped=_grouped(secret) if secret else "",
+        uri=totp.provisioning_uri(user, secret) if secret else "",
+        required=totp.is_required(user),
+    )
+
+
 @bp.teardown_app_request
 def _forget_user(error: BaseException | None) -> None:
     # Flask-Login caches the user in `g`, which lives as long as the app context: where one
@@ -218,6 +335,33 @@ def _safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc:
         return DASHBOARD
     return target
+
+
+def _complete_sign_in(user: User, *, remember: bool) -> None:
+    # Never a long-lived cookie for a platform admin.
+    login_user(user, remember=bool(remember) and not user.is_admin)
+    freshness.mark()
+
+
+def _pending_sign_in() -> tuple[User | None, dict]:
+    """The user whose password was right and whose code is awaited, while that is recent."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None, {}
+    uid, version, at = pending.get("u"), pending.get("v"), pending.get("at")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (uid, version, at)):
+        return None, {}
+    if time.time() - at > PENDING_MAX_AGE or not 0 < uid < 2**53:
+        return None, {}
+    user = db.session.get(User, uid)
+    # A password change or sign-out meanwhile (session version), or the factor turned off.
+    if user is None or user.session_version != version or not user.totp_secret:
+        return None, {}
+    return user, pending
+
+
+def _grouped(secret: str) -> str:
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def _client_ip() -> str:

@@ -184,6 +184,24 @@ def delete_profile(actor: Membership, practitioner: Practitioner) -> str | None:
     return photo
 
 
+def people_to_tell(practitioner: Practitioner) -> list[str]:
+    """Who hears about a profile (a license decision, a reminder): its therapist's account,
+    else (a staff profile without one) the practice's owners and managers."""
+    if practitioner.user is not None:
+        return [practitioner.user.email]
+    return list(
+        db.session.scalars(
+            select(User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.tenant_id == practitioner.tenant_id,
+                Membership.role.in_(MANAGING_ROLES),
+            )
+            .order_by(User.email)
+        )
+    )
+
+
 def unclaimed_profiles(tenant_id: int) -> list[Practitioner]:
     """Profiles of the practice without an account, which an invitation may hand to someone."""
     return list(

@@ -1,0 +1,23 @@
+"""The admin pages' forms: a reason, and a set of licenses to approve."""
+
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, TextAreaField
+from wtforms.validators import ValidationError
+
+from directory.practitioners.forms import Text
+
+
+class ReasonForm(FlaskForm):
+    """A decision's reason (required by the operation where a reason is owed)."""
+
+    reason = TextAreaField("Reason", validators=[Text(500, multiline=True)])
+
+
+class BulkForm(FlaskForm):
+    ids = SelectMultipleField("Licenses", coerce=int, validate_choice=False)
+
+    def validate_ids(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Tick the licenses to approve.")
+        if any(not 0 < value < 2**63 for value in field.data):
+            raise ValidationError("That is not a license.")

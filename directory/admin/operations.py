@@ -1,0 +1,397 @@
+"""What platform admins do: decide on licenses, suspend and reinstate, read the audit log.
+
+Plain functions that flush and never commit. Every decision is an audit event with the admin,
+the time and (for refusals and suspensions) the reason, written in the same transaction as the
+change; the therapist is told by mail. An admin never decides on a license of a profile that is
+their own, nor of a practice they belong to (`Conflict`).
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from directory import audit, licensing, mail, validation
+from directory.accounts.models import User
+from directory.audit import AuditEvent
+from directory.db import db, now_utc
+from directory.practices.models import Membership, Tenant
+from directory.practices.operations import people_to_tell
+from directory.practitioners.models import License, Practitioner
+
+QUEUE_PER_PAGE = 50
+AUDIT_PER_PAGE = 100
+MAX_REASON = 500
+MAX_BULK = 200
+
+
+class Conflict(Exception):
+    """The admin may not decide this: it is their own profile or practice."""
+
+
+class Refused(Exception):
+    """The decision cannot be taken as asked; the message says why."""
+
+
+def _check_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused("Give a reason: the therapist reads it.")
+    if len(reason) > MAX_REASON:
+        raise Refused(f"Keep the reason under {MAX_REASON} characters.")
+    return reason
+
+
+def _conflicted(admin: User, practitioner: Practitioner) -> bool:
+    if practitioner.user_id == admin.id:
+        return True
+    return (
+        db.session.scalar(
+            select(Membership.id).where(
+                Membership.user_id == admin.id, Membership.tenant_id == practitioner.tenant_id
+            )
+        )
+        is not None
+    )
+
+
+# --- The license queue -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    state: str = ""
+    practice: str = ""  # a tenant slug
+    page: int = 1
+
+
+def _queue_query(f: QueueFilter):
+    query = (
+        select(License)
+        .join(License.practitioner)
+        .join(Practitioner.tenant)
+        .where(License.status == "pending", Tenant.status != "deleted")
+    )
+    if f.state:
+        query = query.where(License.state == f.state)
+    if f.practice:
+        query = query.where(Tenant.slug == f.practice)
+    return query
+
+
+def queue(f: QueueFilter) -> tuple[list[License], int]:
+    """Pending licenses, oldest first (the longest waiting), one page; and how many in all."""
+    total = db.session.scalar(select(func.count()).select_from(_queue_query(f).subquery()))
+    rows = db.session.scalars(
+        _queue_query(f)
+        .options(
+            selectinload(License.practitioner).selectinload(Practitioner.tenant),
+            selectinload(License.practitioner).selectinload(Practitioner.user),
+        )
+        .order_by(License.updated_at, License.id)
+        .limit(QUEUE_PER_PAGE)
+        .offset((f.page - 1) * QUEUE_PER_PAGE)
+    )
+    return list(rows), total
+
+
+def queue_practices() -> list[tuple[str, str, int]]:
+    """(slug, name, pending count) of the practices with licenses waiting, for the filter."""
+    rows = db.session.execute(
+        select(Tenant.slug, Tenant.name, func.count(License.id))
+        .join(Practitioner, Practitioner.tenant_id == Tenant.id)
+        .join(License, License.practitioner_id == Practitioner.id)
+        .where(License.status == "pending", Tenant.status != "deleted")
+        .group_by(Tenant.slug, Tenant.name)
+        .order_by(Tenant.name)
+    )
+    return [tuple(row) for row in rows]
+
+
+def history(lic: License) -> list[AuditEvent]:
+    """What happened to this license and its profile's licenses in its state, newest first."""
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.subject_type == "practitioner",
+            AuditEvent.subject_id == lic.practitioner.slug,
+            AuditEvent.action.like("license.%"),
+        )
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(50)
+    )
+    return [e for e in events if (e.details or {}).get("state") in (None, lic.state)]
+
+
+def _tell(lic: License, subject: str, *paragraphs: str) -> None:
+    p = lic.practitioner
+    for address in people_to_tell(p):
+        mail.letter(
+            address,
+            subject,
+            "Hello,",
+            *paragraphs,
+            "Your licenses:\n" + mail.public_url("editor.licenses", slug=p.slug),
+        )
+
+
+def _decide(lic: License, admin: User, status: str, reason: str | None) -> None:
+    if _conflicted(admin, lic.practitioner):
+        raise Conflict("You may not decide on a license of your own profile or practice.")
+    if lic.status != "pending":
+        raise Refused(f"This license was already {lic.status}.")
+    lic.status = status
+    lic.reviewer_id = admin.id
+    lic.reviewed_at = now_utc()
+    lic.note = reason
+    db.session.flush()
+    audit.record(
+        f"license.{status}", actor=admin, tenant=lic.practitioner.tenant, subject=lic.practitioner,
+        details={"license": lic.id, "state": lic.state, "number": lic.number,
+                 "expires": lic.expires_on.isoformat(), "reason": reason},
+    )  # fmt: skip
+
+
+def approve(lic: License, admin: User) -> None:
+    """Verify a pending license: the badge shows where it is current (until it expires)."""
+    _decide(lic, admin, "verified", None)
+    rule = licensing.rule(lic.state)
+    _tell(
+        lic,
+        f"Your {lic.state} license is verified",
+        f"We checked license {lic.number} of {lic.practitioner.name} with the "
+        f"{rule.board if rule and rule.board else lic.state + ' licensing board'}. It is verified "
+        f"until it expires on {lic.expires_on.isoformat()}; your offices in {lic.state} now show "
+        "the verified badge.",
+        "If the license changes (a renewal, a new number), update it: it goes back to pending "
+        "until we check it again.",
+    )
+
+
+def reject(lic: License, admin: User, reason: str) -> None:
+    """Refuse a pending license, with the reason the therapist is told."""
+    reason = _check_reason(reason)
+    _decide(lic, admin, "rejected", reason)
+    _tell(
+        lic,
+        f"We could not verify your {lic.state} license",
+        f"We could not verify license {lic.number} of {lic.practitioner.name}: {reason}",
+        f"Until a license in {lic.state} is verified or pending, offices in {lic.state} are not "
+        "listed. Correct the license (state, number or expiry) and it goes back to pending.",
+    )
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    approved: list[License]
+    skipped: list[tuple[License | None, str]]
+
+
+def bulk_approve(ids: list[int], admin: User) -> BulkResult:
+    """Approve several pending licenses (e.g. a network's roster); each one is its own audited
+    decision, and any that may not be approved is skipped with the reason."""
+    if len(ids) > MAX_BULK:
+        raise Refused(f"Approve at most {MAX_BULK} licenses at once.")
+    found = {
+        lic.id: lic
+        for lic in db.session.scalars(
+            select(License).where(License.id.in_(ids)).options(selectinload(License.practitioner))
+        )
+    }
+    approved, skipped = [], []
+    for lic_id in dict.fromkeys(ids):
+        lic = found.get(lic_id)
+        if lic is None:
+            skipped.append((None, f"license {lic_id} does not exist"))
+            continue
+        try:
+            approve(lic, admin)
+        except (Conflict, Refused) as why:
+            skipped.append((lic, str(why)))
+        else:
+            approved.append(lic)
+    return BulkResult(approved, skipped)
+
+
+# --- Suspensions -----------------------------------------------------------------------------
+
+
+def suspend_profile(p: Practitioner, admin: User, reason: str) -> None:
+    """Hide a profile from search and public pages at once; its editors see the reason."""
+    reason = _check_reason(reason)
+    if _conflicted(admin, p):
+        raise Conflict("You may not suspend your own profile or practice's.")
+    p.suspended, p.suspended_reason = True, reason
+    db.session.flush()
+    audit.record("profile.suspended", actor=admin, tenant=p.tenant, subject=p,
+                 details={"reason": reason})  # fmt: skip
+
+
+def unsuspend_profile(p: Practitioner, admin: User, reason: str) -> None:
+    reason = _check_reason(reason)
+    if not p.suspended:
+        raise Refused("That profile is not suspended.")
+    p.suspended, p.suspended_reason = False, None
+    db.session.flush()
+    audit.record("profile.unsuspended", actor=admin, tenant=p.tenant, subject=p,
+                 details={"reason": reason})  # fmt: skip
+
+
+def suspend_practice(t: Tenant, admin: User, reason: str) -> None:
+    """Hide a whole practice (page, embed, every profile) at once; its owners see the reason."""
+    reason = _check_reason(reason)
+    if t.status == "deleted":
+        raise Refused("That practice is closed.")
+    if db.session.scalar(
+        select(Membership.id).where(Membership.user_id == admin.id, Membership.tenant_id == t.id)
+    ):
+        raise Conflict("You may not suspend a practice you belong to.")
+    t.status, t.status_reason = "suspended", reason
+    db.session.flush()
+    audit.record("practice.suspended", actor=admin, tenant=t, subject=t, details={"reason": reason})
+
+
+def unsuspend_practice(t: Tenant, admin: User, reason: str) -> None:
+    reason = _check_reason(reason)
+    if t.status != "suspended":
+        raise Refused("That practice is not suspended.")
+    t.status, t.status_reason = "active", None
+    db.session.flush()
+    audit.record(
+        "practice.unsuspended", actor=admin, tenant=t, subject=t, details={"reason": reason}
+    )
+
+
+def find_practices(q: str, page: int, per_page: int = 50) -> tuple[list[Tenant], int]:
+    """Practices whose name or slug contains `q` (all when empty), by name."""
+    query = select(Tenant).where(Tenant.status != "deleted")
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(func.lower(Tenant.name).like(like) | Tenant.slug.like(like))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(Tenant.name, Tenant.id).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+def find_profiles(q: str, page: int, per_page: int = 50) -> tuple[list[Practitioner], int]:
+    """Profiles whose name or slug contains `q` (all when empty), by name."""
+    query = select(Practitioner).join(Practitioner.tenant).where(Tenant.status != "deleted")
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(func.lower(Practitioner.name).like(like) | Practitioner.slug.like(like))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.options(selectinload(Practitioner.tenant))
+        .order_by(Practitioner.name, Practitioner.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+# --- The audit log ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str = ""  # an email, or a part of one, or a label such as "cli"
+    practice: str = ""  # a tenant slug
+    action: str = ""  # exact ("license.verified") or a prefix ending in "." ("license.")
+    since: date | None = None
+    until: date | None = None
+    page: int = 1
+
+
+def audit_events(f: AuditFilter) -> tuple[list[AuditEvent], int]:
+    """Audit events matching the filter, newest first, one page; and how many in all."""
+    query = select(AuditEvent)
+    if f.actor:
+        query = query.where(func.lower(AuditEvent.actor_label).like(f"%{f.actor.lower()}%"))
+    if f.practice:
+        query = query.join(Tenant, Tenant.id == AuditEvent.tenant_id).where(
+            Tenant.slug == f.practice
+        )
+    if f.action:
+        if f.action.endswith("."):
+            query = query.where(AuditEvent.action.like(f"{f.action}%"))
+        else:
+            query = query.where(AuditEvent.action == f.action)
+    if f.since:
+        query = query.where(AuditEvent.created_at >= datetime.combine(f.since, time(), UTC))
+    if f.until:
+        end = datetime.combine(f.until + timedelta(days=1), time(), UTC)
+        query = query.where(AuditEvent.created_at < end)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.options(selectinload(AuditEvent.tenant))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(AUDIT_PER_PAGE)
+        .offset((f.page - 1) * AUDIT_PER_PAGE)
+    )
+    return list(rows), total
+
+
+def audit_actions() -> list[str]:
+    """The actions that occur in the log, for the filter's choices."""
+    return list(
+        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )
+
+
+def counts() -> dict[str, int]:
+    """The admin home's numbers."""
+    return {
+        "pending": db.session.scalar(
+            select(func.count()).select_from(_queue_query(QueueFilter()).subquery())
+        ),
+        "suspended_profiles": db.session.scalar(
+            select(func.count()).select_from(Practitioner).where(Practitioner.suspended)
+        ),
+        "suspended_practices": db.session.scalar(
+            select(func.count()).select_from(Tenant).where(Tenant.status == "suspended")
+        ),
+    }
+
+
+# --- Admins ----------------------------------------------------------------------------------
+
+
+def create_admin(email: str, *, name: str = "", password: str | None = None) -> tuple[User, bool]:
+    """Make `email` a platform admin: a new account (with `password`) or a promoted one.
+
+    Returns (user, created). Promotion ends the account's sessions: it signs in again, and an
+    admin never keeps a remember-me cookie."""
+    from directory.accounts import operations as accounts
+    from directory.accounts import passwords
+
+    email = email.strip()
+    if not validation.EMAIL.fullmatch(email) or len(email) > 254:
+        raise Refused(f"{email!r} is not an email address.")
+    user = accounts.find_user(email)
+    if user is not None:
+        if user.is_admin:
+            raise Refused(f"{user.email} is an admin already.")
+        user.is_admin = True
+        user.session_version += 1
+        db.session.flush()
+        audit.record("admin.promoted", actor_label="cli", subject=user, details={"email": email})
+        return user, False
+    if password is None:
+        raise Refused("A new admin needs a password.")
+    name = name.strip() or email.split("@")[0]
+    if problem := passwords.problem(password, email=email, name=name):
+        raise Refused(problem)
+    user = User(
+        email=email,
+        name=name[:120],
+        password_hash=passwords.hash_password(password),
+        is_admin=True,
+        email_verified_at=now_utc(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("admin.created", actor_label="cli", subject=user, details={"email": email})
+    return user, True

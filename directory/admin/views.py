@@ -1,0 +1,261 @@
+"""/admin: the license queue, suspensions and the audit log, for platform admins only.
+
+Everyone else gets a 404 for every path under /admin (its existence is not revealed). Admins'
+roles are re-read with the user on every request; every decision also needs a recent sign-in
+(accounts.freshness) and, when the instance requires it, a second factor.
+"""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from directory import licensing
+from directory.accounts import freshness, totp
+from directory.admin import operations as ops
+from directory.admin.forms import BulkForm, ReasonForm
+from directory.db import db
+from directory.practices.models import Tenant
+from directory.practitioners.models import License, Practitioner
+from directory.validation import SLUG
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def _admins_only():
+    if not (current_user.is_authenticated and current_user.is_admin):
+        abort(404)
+    if totp.needs_totp_setup(current_user):
+        flash("Set up a second factor before using the admin pages.", "info")
+        return redirect(url_for("accounts.two_factor"))
+    if request.method == "POST" and not freshness.is_recent():
+        flash("Confirm your password to continue: decisions need a recent sign-in.", "info")
+        back = request.referrer if _same_site(request.referrer) else url_for(".index")
+        return redirect(url_for("accounts.reauth", next=back))
+    return None
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        abort(404)
+    return int(raw)
+
+
+def _slug_arg(name: str) -> str:
+    value = request.args.get(name, "").strip()
+    return value if value and len(value) <= 80 and SLUG.fullmatch(value) else ""
+
+
+def _pages(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def _license_or_404(license_id: int) -> License:
+    lic = db.session.get(License, license_id) if 0 < license_id < 2**63 else None
+    if lic is None:
+        abort(404)
+    return lic
+
+
+def _slugged_or_404(model, slug: str):
+    found = None
+    if len(slug) <= 80 and SLUG.fullmatch(slug):
+        found = db.session.scalar(db.select(model).where(model.slug == slug))
+    if found is None:
+        abort(404)
+    return found
+
+
+def _decided(action, *args, success: str, back: str):
+    """Run a decision; say why when it may not be taken. Commits when it is."""
+    try:
+        action(*args)
+    except (ops.Conflict, ops.Refused) as why:
+        db.session.rollback()
+        flash(str(why), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(success, "success")
+    return redirect(back)
+
+
+def _queue_back() -> str:
+    target = request.form.get("back", "")
+    return target if target.startswith("/admin/licenses") else url_for(".licenses")
+
+
+@bp.get("/")
+def index():
+    return render_template("admin/index.html", counts=ops.counts())
+
+
+# --- Licenses --------------------------------------------------------------------------------
+
+
+@bp.get("/licenses")
+def licenses():
+    state = request.args.get("state", "").strip().upper()
+    state = state if licensing.rule(state) else ""
+    f = ops.QueueFilter(state=state, practice=_slug_arg("practice"), page=_page())
+    rows, total = ops.queue(f)
+    if f.page > 1 and not rows:
+        abort(404)
+    return render_template(
+        "admin/licenses.html",
+        rows=[_review(lic) for lic in rows],
+        total=total,
+        f=f,
+        pages=_pages(total, ops.QUEUE_PER_PAGE),
+        states=sorted(licensing.states().values(), key=lambda r: r.name),
+        practices=ops.queue_practices(),
+        reason_form=ReasonForm(formdata=None),
+        today=licensing.today(),
+    )
+
+
+def _review(lic: License) -> dict:
+    rule = licensing.rule(lic.state)
+    return {
+        "license": lic,
+        "rule": rule,
+        "number_problem": licensing.check_number(lic.state, lic.number),
+        "status": licensing.status(lic),
+        "history": ops.history(lic),
+        "own": lic.practitioner.user_id == current_user.id,
+    }
+
+
+@bp.post("/licenses/<int:license_id>/approve")
+def approve(license_id: int):
+    lic = _license_or_404(license_id)
+    if not ReasonForm().validate():
+        abort(400)
+    return _decided(
+        ops.approve, lic, current_user,
+        success=f"Verified: {lic.state} {lic.number} of {lic.practitioner.name}.",
+        back=_queue_back(),
+    )  # fmt: skip
+
+
+@bp.post("/licenses/<int:license_id>/reject")
+def reject(license_id: int):
+    lic = _license_or_404(license_id)
+    form = ReasonForm()
+    if not form.validate():
+        abort(400)
+    return _decided(
+        ops.reject, lic, current_user, form.reason.data or "",
+        success=f"Rejected: {lic.state} {lic.number} of {lic.practitioner.name}.",
+        back=_queue_back(),
+    )  # fmt: skip
+
+
+@bp.post("/licenses/approve")
+def bulk_approve():
+    form = BulkForm()
+    if not form.validate():
+        flash("Tick the licenses to approve.", "error")
+        return redirect(_queue_back())
+    try:
+        result = ops.bulk_approve(form.ids.data, current_user)
+    except ops.Refused as why:
+        db.session.rollback()
+        flash(str(why), "error")
+        return redirect(_queue_back())
+    db.session.commit()
+    if result.approved:
+        flash(f"Verified {len(result.approved)} licenses.", "success")
+    for lic, why in result.skipped:
+        name = f"{lic.state} {lic.number} of {lic.practitioner.name}" if lic else "One license"
+        flash(f"{name} was not approved: {why}", "error")
+    return redirect(_queue_back())
+
+
+# --- Suspensions -----------------------------------------------------------------------------
+
+
+@bp.get("/practices")
+def practices():
+    q = request.args.get("q", "").strip()[:120]
+    rows, total = ops.find_practices(q, _page())
+    return render_template(
+        "admin/practices.html", rows=rows, total=total, q=q, reason_form=ReasonForm(formdata=None)
+    )
+
+
+@bp.get("/profiles")
+def profiles():
+    q = request.args.get("q", "").strip()[:120]
+    rows, total = ops.find_profiles(q, _page())
+    return render_template(
+        "admin/profiles.html", rows=rows, total=total, q=q, reason_form=ReasonForm(formdata=None)
+    )
+
+
+def _reason() -> str:
+    form = ReasonForm()
+    if not form.validate():
+        abort(400)
+    return form.reason.data or ""
+
+
+#: (kind, action) -> the record type, the operation, and what to say when it is done.
+SUSPENSIONS = {
+    ("practices", "suspend"): (Tenant, ops.suspend_practice, "{} is suspended."),
+    ("practices", "unsuspend"): (Tenant, ops.unsuspend_practice, "{} is active again."),
+    ("profiles", "suspend"): (Practitioner, ops.suspend_profile, "{} is suspended."),
+    ("profiles", "unsuspend"): (Practitioner, ops.unsuspend_profile, "{} is reinstated."),
+}
+
+
+@bp.post("/<any(practices, profiles):kind>/<slug>/<any(suspend, unsuspend):action>")
+def suspension(kind: str, slug: str, action: str):
+    """Suspend or reinstate a practice or a profile, with the reason its people will read."""
+    model, operation, said = SUSPENSIONS[kind, action]
+    record = _slugged_or_404(model, slug)
+    back = url_for(f".{kind}", q=record.slug)
+    return _decided(operation, record, current_user, _reason(), success=said.format(record.name),
+                    back=back)  # fmt: skip
+
+
+# --- The audit log ---------------------------------------------------------------------------
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        flash(f"“{raw[:20]}” is not a date (YYYY-MM-DD); that filter was left out.", "error")
+        return None
+
+
+@bp.get("/audit")
+def audit():
+    f = ops.AuditFilter(
+        actor=request.args.get("actor", "").strip()[:254],
+        practice=_slug_arg("practice"),
+        action=request.args.get("action", "").strip()[:40],
+        since=_date_arg("since"),
+        until=_date_arg("until"),
+        page=_page(),
+    )
+    events, total = ops.audit_events(f)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "admin/audit.html",
+        events=events,
+        total=total,
+        f=f,
+        args=args,
+        pages=_pages(total, ops.AUDIT_PER_PAGE),
+        actions=ops.audit_actions(),
+    )

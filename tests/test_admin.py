@@ -1,0 +1,347 @@
+"""Platform admins: creating them, the license queue and its decisions, suspensions, the audit
+log; and the verified badge agreeing across the API, the results page and the profile."""
+
+import re
+import time
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from directory import licensing
+from directory.accounts.models import User
+from directory.admin import operations as ops
+from directory.audit import AuditEvent
+from directory.db import db
+from directory.mail import MailMessage
+from directory.practitioners import operations as editor_ops
+from directory.practitioners.models import License, Practitioner
+from tests.conftest import PASSWORD, tag
+from tests.people import build_crew, join, log_in, new_user
+
+LATER = date.today() + timedelta(days=365)
+
+
+@pytest.fixture
+def crew(make_practitioner):
+    crew = build_crew(make_practitioner)
+    crew["admin"] = new_user("ada@example.com", "Ada Admin", is_admin=True)
+    tag(crew["p_alexa"], conditions=["sciatica"])
+    # Bo: a pending NJ license and an office in Jersey City; a staff profile without account.
+    bo = crew["p_bo"]
+    bo.licenses.append(License(state="NJ", number="18KT01515001", status="pending",
+                               expires_on=LATER))  # fmt: skip
+    db.session.commit()
+    crew["staff"] = make_practitioner(
+        "casey-staff", tenant=crew["hand"], licenses=[("NY", "pending", LATER)]
+    )
+    zed = crew["p_zed"]
+    zed.licenses.append(License(state="FL", number="MA20209", status="pending", expires_on=LATER))
+    db.session.commit()
+    return crew
+
+
+def pending(p: Practitioner) -> License:
+    return next(
+        lic for lic in db.session.get(Practitioner, p.id).licenses if lic.status == "pending"
+    )
+
+
+def events(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def mail_to(address: str) -> list[MailMessage]:
+    return list(db.session.scalars(select(MailMessage).where(MailMessage.to == address)))
+
+
+# --- who may enter ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/licenses", "/admin/audit", "/admin/nope"])
+def test_admin_is_404_for_everyone_but_admins(client, crew, path):
+    assert client.get(path).status_code == 404
+    for who in ("owner", "alexa", "zed"):
+        log_in(client, crew[who])
+        assert client.get(path).status_code == 404
+    log_in(client, crew["admin"])
+    assert client.get(path).status_code == (404 if path == "/admin/nope" else 200)
+
+
+def test_a_demoted_admin_loses_admin_on_the_next_request(client, crew):
+    log_in(client, crew["admin"])
+    assert client.get("/admin/licenses").status_code == 200
+    crew["admin"].is_admin = False
+    db.session.commit()
+    assert client.get("/admin/licenses").status_code == 404
+
+
+def test_decisions_need_a_recent_sign_in(client, crew):
+    lic = pending(crew["p_bo"])
+    log_in(client, crew["admin"], fresh_at=int(time.time()) - 3600)
+    assert client.get("/admin/licenses").status_code == 200  # reading is fine
+    response = client.post(f"/admin/licenses/{lic.id}/approve")
+    assert response.status_code == 302 and "/account/confirm" in response.location
+    assert db.session.get(License, lic.id).status == "pending"
+
+
+def test_admins_never_get_a_remember_me_cookie(client, crew):
+    crew["admin"].password_hash = __import__(
+        "directory.accounts.passwords", fromlist=["hash_password"]
+    ).hash_password(PASSWORD)
+    crew["admin"].email_verified_at = crew["admin"].created_at
+    db.session.commit()
+    response = client.post(
+        "/login", data={"email": "ada@example.com", "password": PASSWORD, "remember": "y"}
+    )
+    assert response.status_code == 302
+    assert "remember_token" not in " ".join(response.headers.getlist("Set-Cookie"))
+
+
+# --- creating admins -------------------------------------------------------------------------
+
+
+def test_create_admin_creates_with_a_prompted_password(runner):
+    result = runner.invoke(
+        args=["users", "create-admin", "root@example.com", "--name", "Root"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "root@example.com"))
+    assert user.is_admin and user.email_verified_at is not None
+    assert events("admin.created")[0].actor_label == "cli"
+
+
+def test_create_admin_refuses_a_weak_password(runner):
+    result = runner.invoke(
+        args=["users", "create-admin", "root@example.com"], input="short\nshort\n"
+    )
+    assert result.exit_code == 1 and "Nothing changed" in result.output
+    assert db.session.scalar(select(User).where(User.email == "root@example.com")) is None
+
+
+def test_create_admin_promotes_and_ends_sessions(runner, crew):
+    before = crew["owner"].session_version
+    result = runner.invoke(args=["users", "create-admin", "OLIVIA@example.com"])
+    assert result.exit_code == 0, result.output
+    owner = db.session.get(User, crew["owner"].id)
+    assert owner.is_admin and owner.session_version == before + 1
+    assert events("admin.promoted")
+    again = runner.invoke(args=["users", "create-admin", "olivia@example.com"])
+    assert again.exit_code == 1 and "admin already" in again.output
+
+
+# --- the queue -------------------------------------------------------------------------------
+
+
+def test_the_queue_lists_pending_oldest_first_and_filters(client, crew):
+    log_in(client, crew["admin"])
+    html = client.get("/admin/licenses").get_data(as_text=True)
+    positions = [html.index(f"license-{pending(crew[k]).id}") for k in ("p_bo", "staff", "p_zed")]
+    assert positions == sorted(positions)
+    assert "Fits the NJ pattern" in html and "Public license lookup" in html
+    only_fl = client.get("/admin/licenses?state=FL").get_data(as_text=True)
+    assert f"license-{pending(crew['p_zed']).id}" in only_fl
+    assert f"license-{pending(crew['p_bo']).id}" not in only_fl
+    only_hand = client.get("/admin/licenses?practice=crafted-hand").get_data(as_text=True)
+    assert f"license-{pending(crew['p_zed']).id}" not in only_hand
+    assert f"license-{pending(crew['staff']).id}" in only_hand
+
+
+def test_a_number_that_does_not_fit_the_state_pattern_is_flagged(client, crew):
+    lic = pending(crew["p_bo"])
+    lic.number = "12"
+    db.session.commit()
+    log_in(client, crew["admin"])
+    assert "Pattern check failed" in client.get("/admin/licenses").get_data(as_text=True)
+
+
+def test_approve_records_who_and_when_and_tells_the_therapist(client, crew):
+    lic = pending(crew["p_bo"])
+    log_in(client, crew["admin"])
+    assert client.post(f"/admin/licenses/{lic.id}/approve").status_code == 302
+    lic = db.session.get(License, lic.id)
+    assert (lic.status, lic.reviewer_id) == ("verified", crew["admin"].id)
+    assert lic.reviewed_at is not None
+    event = events("license.verified")[0]
+    assert event.actor_id == crew["admin"].id and event.details["license"] == lic.id
+    assert "is verified" in mail_to("bo@example.com")[-1].subject
+
+
+def test_reject_needs_a_reason_which_the_staff_profiles_managers_read(client, crew):
+    lic = pending(crew["staff"])
+    log_in(client, crew["admin"])
+    client.post(f"/admin/licenses/{lic.id}/reject", data={"reason": "  "})
+    assert db.session.get(License, lic.id).status == "pending"
+    client.post(f"/admin/licenses/{lic.id}/reject", data={"reason": "No such license in NY"})
+    lic = db.session.get(License, lic.id)
+    assert (lic.status, lic.note) == ("rejected", "No such license in NY")
+    # Casey has no account: the practice's owner and manager are told, not its therapists.
+    for address in ("olivia@example.com", "max@example.com"):
+        assert "No such license in NY" in mail_to(address)[-1].body
+    assert not [m for m in mail_to("alexa@example.com") if "verify" in m.subject]
+
+
+def test_a_decided_license_is_not_decided_again(crew):
+    lic = pending(crew["p_bo"])
+    ops.approve(lic, crew["admin"])
+    with pytest.raises(ops.Refused):
+        ops.reject(lic, crew["admin"], "changed my mind")
+
+
+def test_no_admin_decides_on_their_own_profile_or_practice(client, crew):
+    join(crew["admin"], crew["other"], "manager")
+    lic = pending(crew["p_zed"])
+    with pytest.raises(ops.Conflict):
+        ops.approve(lic, crew["admin"])
+    own = crew["p_bo"]
+    own.user_id = crew["admin"].id
+    db.session.commit()
+    with pytest.raises(ops.Conflict):
+        ops.approve(pending(own), crew["admin"])
+    log_in(client, crew["admin"])
+    html = client.get("/admin/licenses").get_data(as_text=True)
+    assert "another admin decides on it" in html
+    client.post(f"/admin/licenses/{lic.id}/approve")
+    assert db.session.get(License, lic.id).status == "pending"
+
+
+def test_bulk_approve_audits_each_and_skips_what_it_may_not(client, crew):
+    join(crew["admin"], crew["other"], "therapist")
+    ids = [pending(crew[k]).id for k in ("p_bo", "staff", "p_zed")]
+    log_in(client, crew["admin"])
+    response = client.post("/admin/licenses/approve", data={"ids": [str(i) for i in ids]})
+    assert response.status_code == 302
+    statuses = [db.session.get(License, i).status for i in ids]
+    assert statuses == ["verified", "verified", "pending"]
+    assert len(events("license.verified")) == 2
+
+
+# --- suspensions -----------------------------------------------------------------------------
+
+
+def found(client) -> list[str]:
+    response = client.get("/api/v1/search", query_string={"q": "sciatica", "near": "07030"})
+    return [r["slug"] for r in response.json["results"]]
+
+
+def test_suspending_a_profile_hides_it_at_once_and_its_editor_sees_why(client, crew):
+    assert "alexa-marie" in found(client)
+    log_in(client, crew["admin"])
+    client.post("/admin/profiles/alexa-marie/suspend", data={"reason": ""})
+    assert "alexa-marie" in found(client)  # no reason, no suspension
+    client.post("/admin/profiles/alexa-marie/suspend", data={"reason": "Complaint under review"})
+    assert "alexa-marie" not in found(client)
+    assert client.get("/p/alexa-marie").status_code == 404
+    log_in(client, crew["alexa"])
+    assert "Complaint under review" in client.get("/dashboard").get_data(as_text=True)
+    log_in(client, crew["admin"])
+    client.post("/admin/profiles/alexa-marie/unsuspend", data={"reason": "Cleared"})
+    assert "alexa-marie" in found(client)
+    assert [e.action for e in events("profile.suspended") + events("profile.unsuspended")] == [
+        "profile.suspended", "profile.unsuspended",
+    ]  # fmt: skip
+
+
+def test_suspending_a_practice_hides_all_of_it_and_its_owners_see_why(client, crew):
+    log_in(client, crew["admin"])
+    client.post("/admin/practices/crafted-hand/suspend", data={"reason": "Unpaid fines"})
+    assert "alexa-marie" not in found(client)
+    assert client.get("/t/crafted-hand").status_code == 404
+    assert client.get("/t/crafted-hand/embed").status_code == 404
+    log_in(client, crew["owner"])
+    assert "Unpaid fines" in client.get("/dashboard").get_data(as_text=True)
+    log_in(client, crew["admin"])
+    client.post("/admin/practices/crafted-hand/unsuspend", data={"reason": "Paid"})
+    assert "alexa-marie" in found(client)
+
+
+# --- the audit log ---------------------------------------------------------------------------
+
+
+def test_the_audit_log_filters_and_is_read_only(client, crew, app):
+    ops.approve(pending(crew["p_bo"]), crew["admin"])
+    ops.suspend_practice(crew["other"], crew["admin"], "Spam")
+    db.session.commit()
+    log_in(client, crew["admin"])
+    by_action = client.get("/admin/audit?action=license.verified").get_data(as_text=True)
+    assert "license.verified" in by_action and "practice.suspended</code>" not in by_action
+    by_practice = client.get("/admin/audit?practice=other-spa").get_data(as_text=True)
+    assert "practice.suspended" in by_practice and "license.verified</code>" not in by_practice
+    by_actor = client.get("/admin/audit?actor=nobody@").get_data(as_text=True)
+    assert "No event matches" in by_actor
+    future = (date.today() + timedelta(days=2)).isoformat()
+    assert "No event matches" in client.get(f"/admin/audit?since={future}").get_data(as_text=True)
+    today = date.today().isoformat()
+    assert "license.verified" in client.get(f"/admin/audit?until={today}").get_data(as_text=True)
+    # Nothing under /admin edits or deletes an event.
+    for rule in app.url_map.iter_rules():
+        assert not (rule.rule.startswith("/admin/audit") and rule.methods & {"POST", "DELETE"})
+    assert client.post("/admin/audit").status_code == 405
+
+
+# --- one badge everywhere --------------------------------------------------------------------
+
+
+def badge_everywhere(client, slug: str) -> dict[str, bool | None]:
+    """Whether the API, the results page and the profile show the verified badge (None when
+    the therapist is not listed there at all)."""
+    api = client.get("/api/v1/search", query_string={"q": "sciatica", "near": "07030"}).json
+    hit = next((r for r in api["results"] if r["slug"] == slug), None)
+    page = client.get("/search", query_string={"q": "sciatica", "near": "07030"})
+    html = page.get_data(as_text=True)
+    card = re.search(rf'href="/p/{slug}".*?</li>', html, re.S)
+    profile = client.get(f"/p/{slug}")
+    return {
+        "api": None if hit is None else hit["verified"],
+        "results": None if card is None else "badge-verified" in card.group(0),
+        "profile": None
+        if profile.status_code == 404
+        else "Verified NJ license" in profile.get_data(as_text=True),
+    }
+
+
+def test_the_badge_agrees_across_api_results_and_profile(client, crew, monkeypatch):
+    alexa = db.session.get(Practitioner, crew["p_alexa"].id)
+    lic = alexa.licenses[0]
+    lic.status = "pending"
+    db.session.commit()
+    assert badge_everywhere(client, "alexa-marie") == {"api": False, "results": False,
+                                                       "profile": False}  # fmt: skip
+    ops.approve(lic, crew["admin"])
+    db.session.commit()
+    assert badge_everywhere(client, "alexa-marie") == {"api": True, "results": True,
+                                                       "profile": True}  # fmt: skip
+    # Expired: no badge, and no listing in NJ, without any job or reindex.
+    monkeypatch.setattr(licensing, "today", lambda: LATER + timedelta(days=1))
+    assert badge_everywhere(client, "alexa-marie") == {"api": None, "results": None,
+                                                       "profile": False}  # fmt: skip
+    monkeypatch.undo()
+    # Edited: back to pending, so the badge goes until an admin checks it again.
+    editor_ops.update_license(
+        db.session.get(License, lic.id), state="NJ", number="18KT01515999", expires_on=LATER
+    )
+    db.session.commit()
+    assert db.session.get(License, lic.id).status == "pending"
+    assert badge_everywhere(client, "alexa-marie") == {"api": False, "results": False,
+                                                       "profile": False}  # fmt: skip
+    # Rejected: not listed in NJ at all.
+    ops.reject(db.session.get(License, lic.id), crew["admin"], "Not on the board's list")
+    db.session.commit()
+    assert badge_everywhere(client, "alexa-marie") == {"api": None, "results": None,
+                                                       "profile": False}  # fmt: skip
+
+
+def test_a_license_in_another_state_never_badges_an_office(client, crew):
+    alexa = db.session.get(Practitioner, crew["p_alexa"].id)
+    alexa.licenses[0].state = "NY"
+    alexa.licenses[0].number = "028941"
+    db.session.commit()
+    assert badge_everywhere(client, "alexa-marie")["api"] is None
+
+
+def test_only_admins_see_the_admin_link(client, crew):
+    log_in(client, crew["owner"])
+    assert 'href="/admin/"' not in client.get("/dashboard").get_data(as_text=True)
+    log_in(client, crew["admin"])
+    assert 'href="/admin/"' in client.get("/dashboard").get_data(as_text=True)
