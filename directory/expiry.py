@@ -2,7 +2,7 @@
 can renew them. Nothing here changes a badge: expiry is derived from `expires_on` on every read
 (licensing.status); this only tells people, once per license, kind and expiry date."""
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -14,16 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from directory import licensing, mail
 from directory.accounts.models import User
 from directory.db import db, writing
-from directory.practices.models import Membership, Tenant
+from directory.practices import operations as practices
+from directory.practices.models import Tenant
 from directory.practitioners.models import License, LicenseNotice, Practitioner
-from directory.tenancy import MANAGING_ROLES
 
 #: An expired license is reminded about only while its expiry is this recent: the first run
 #: must not mail about licenses that lapsed years ago (their holders have long moved on).
 REMIND_EXPIRED_FOR_DAYS = 60
 #: Fits LicenseNotice.sent_to.
 _SENT_TO_LENGTH = 1000
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,7 @@ def due(report: Report, today: date) -> list[Reminder]:
         )
     )
     sent = {tuple(row) for row in rows}
-    managers = _managers({e.tenant_id for e in entries if e.user_email is None})
+    managers = practices.managers_emails({e.tenant_id for e in entries if e.user_email is None})
     return [
         Reminder(
             entry=e,
@@ -210,26 +209,6 @@ def _send_one(reminder: Reminder) -> bool:
         mail.letter(address, subject, *paragraphs)
     db.session.commit()
     return True
-
-
-def _managers(tenant_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
-    # practices.operations.people_to_tell answers this for one profile; this asks for many.
-    found: dict[int, list[str]] = {}
-    for chunk in _chunks(sorted(tenant_ids), _CHUNK):
-        rows = db.session.execute(
-            select(Membership.tenant_id, User.email)
-            .join(User, Membership.user_id == User.id)
-            .where(Membership.tenant_id.in_(chunk), Membership.role.in_(MANAGING_ROLES))
-            .order_by(User.email)
-        )
-        for tenant_id, email in rows:
-            found.setdefault(tenant_id, []).append(email)
-    return {tenant_id: tuple(emails) for tenant_id, emails in found.items()}
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _joined(addresses: Sequence[str]) -> str:

@@ -345,3 +345,16 @@ def test_only_admins_see_the_admin_link(client, crew):
     assert 'href="/admin/"' not in client.get("/dashboard").get_data(as_text=True)
     log_in(client, crew["admin"])
     assert 'href="/admin/"' in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_admins_set_up_a_second_factor_first_when_the_instance_requires_it(app, client, crew):
+    log_in(client, crew["admin"])
+    app.config["ADMIN_REQUIRE_TOTP"] = True
+    try:
+        response = client.get("/admin/licenses")
+        assert response.status_code == 302 and response.location.endswith("/account/two-factor")
+        crew["admin"].totp_secret = "JBSWY3DPEHPK3PXP"
+        db.session.commit()
+        assert client.get("/admin/licenses").status_code == 200
+    finally:
+        app.config["ADMIN_REQUIRE_TOTP"] = False

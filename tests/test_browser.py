@@ -164,3 +164,47 @@ def test_a_new_therapist_goes_from_register_to_being_found(live, page, tmp_path)
     page.click("a:has-text('Zoe Nunez')")
     assert "Harbor Light Massage" in page.inner_text("main")
     assert "51 Newark St" in page.inner_text("main")
+
+
+def test_an_admin_clears_the_license_queue(live, page, tmp_path):
+    from directory.admin import operations as admin_ops
+    from directory.practices.models import Tenant
+    from tests.conftest import PASSWORD, add_practitioner
+
+    app, base = live
+    later = date.today() + timedelta(days=400)
+    with app.app_context():
+        network = Tenant(slug="shore-network", name="Shore Network", kind="network")
+        for n, zip_code in enumerate(["07030", "07302", "07086"]):
+            add_practitioner(f"therapist-{n}", tenant=network, licenses=[("NJ", "pending", later)],
+                             offices=[zip_code])  # fmt: skip
+        admin_ops.create_admin("ada@example.com", name="Ada Admin", password=PASSWORD)
+        db.session.commit()
+
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", "ada@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.click("header >> text=Admin")
+    page.click("text=3 licenses waiting")
+    _shot(page, tmp_path / "admin-queue.png")
+
+    first = page.locator(".queue-item").first
+    first.locator("input[name=reason]").fill("No such number on the NJ board's lookup")
+    first.get_by_role("button", name="Reject").click()
+    assert "Rejected: NJ" in page.inner_text("main")
+    page.locator(".queue-item").first.get_by_role("button", name="Approve").click()
+    assert "Verified: NJ" in page.inner_text("main")
+    page.locator(".queue-item input[type=checkbox]").first.check()
+    page.get_by_role("button", name="Approve the ticked licenses").click()
+    assert "Verified 1 license." in page.inner_text("main")
+    assert "No license is waiting" in page.inner_text("main")
+    _shot(page, tmp_path / "admin-queue-empty.png")
+
+    with app.app_context():
+        from directory.practitioners.models import License
+
+        statuses = sorted(lic.status for lic in db.session.scalars(select(License)))
+    assert statuses == ["rejected", "verified", "verified"]
+    page.goto(f"{base}/admin/audit?action=license.rejected")
+    assert "No such number on the NJ board" in page.inner_text("main")

@@ -170,7 +170,8 @@ def bulk_approve():
         return redirect(_queue_back())
     db.session.commit()
     if result.approved:
-        flash(f"Verified {len(result.approved)} licenses.", "success")
+        n = len(result.approved)
+        flash(f"Verified {n} license{'' if n == 1 else 's'}.", "success")
     for lic, why in result.skipped:
         name = f"{lic.state} {lic.number} of {lic.practitioner.name}" if lic else "One license"
         flash(f"{name} was not approved: {why}", "error")

@@ -8,6 +8,7 @@ Every membership, role and ownership change writes an audit event in the same tr
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -189,17 +190,27 @@ def people_to_tell(practitioner: Practitioner) -> list[str]:
     else (a staff profile without one) the practice's owners and managers."""
     if practitioner.user is not None:
         return [practitioner.user.email]
-    return list(
-        db.session.scalars(
-            select(User.email)
-            .join(Membership, Membership.user_id == User.id)
+    return list(managers_emails([practitioner.tenant_id]).get(practitioner.tenant_id, ()))
+
+
+def managers_emails(tenant_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+    """The owners' and managers' addresses of many practices, by practice id (in chunks, so
+    any number of practices takes few queries)."""
+    found: dict[int, list[str]] = {}
+    ids = sorted(set(tenant_ids))
+    for start in range(0, len(ids), 500):
+        rows = db.session.execute(
+            select(Membership.tenant_id, User.email)
+            .join(User, Membership.user_id == User.id)
             .where(
-                Membership.tenant_id == practitioner.tenant_id,
+                Membership.tenant_id.in_(ids[start : start + 500]),
                 Membership.role.in_(MANAGING_ROLES),
             )
             .order_by(User.email)
         )
-    )
+        for tenant_id, email in rows:
+            found.setdefault(tenant_id, []).append(email)
+    return {tenant_id: tuple(emails) for tenant_id, emails in found.items()}
 
 
 def unclaimed_profiles(tenant_id: int) -> list[Practitioner]:
