@@ -1,6 +1,8 @@
 """Accounts: users, sign-up and sign-in, and how a browser session maps to a user."""
 
-from flask_login import LoginManager
+from flask import session
+from flask_login import LoginManager, user_loaded_from_cookie
+from flask_login.utils import _create_identifier
 from sqlalchemy.exc import SQLAlchemyError
 
 from directory.accounts.models import User
@@ -29,3 +31,12 @@ def load_user(user_id: str) -> User | None:
     if user is None or str(user.session_version) != version:
         return None
     return user
+
+
+@user_loaded_from_cookie.connect
+def _bind_restored_session(sender, user) -> None:
+    """A session restored from the remember-me cookie carries no browser identifier, and
+    "strong" session protection then wipes it, cookie included, on the very next request:
+    "Keep me signed in" lasted one page. Bind the restored session to this browser as
+    login_user() does. (It stays non-fresh: sensitive actions still ask for the password.)"""
+    session["_id"] = _create_identifier()
