@@ -889,7 +889,9 @@ def test_account_changes_ignore_fields_they_do_not_offer(client, auth, make_user
 
 def test_remember_me_keeps_the_user_signed_in_after_the_browser_closes(client, make_user):
     make_user()
-    client.post("/login", data={"email": "alexa@example.com", "password": PASSWORD, "remember": "y"})
+    client.post(
+        "/login", data={"email": "alexa@example.com", "password": PASSWORD, "remember": "y"}
+    )
     assert client.get_cookie("remember_token") is not None
     client.delete_cookie("session")  # the browser was closed
     for _ in range(3):
