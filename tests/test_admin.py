@@ -358,3 +358,14 @@ def test_admins_set_up_a_second_factor_first_when_the_instance_requires_it(app, 
         assert client.get("/admin/licenses").status_code == 200
     finally:
         app.config["ADMIN_REQUIRE_TOTP"] = False
+
+
+def test_the_suspension_pages_find_by_name_and_say_when_nothing_matches(client, crew):
+    log_in(client, crew["admin"])
+    practices = client.get("/admin/practices?q=crafted").get_data(as_text=True)
+    assert "The Crafted Hand" in practices and "Other Spa" not in practices
+    assert "Suspend practice" in practices
+    profiles = client.get("/admin/profiles?q=zed").get_data(as_text=True)
+    assert "Zed Spa" in profiles and "Alexa" not in profiles
+    assert "No profile matches" in client.get("/admin/profiles?q=nobody").get_data(as_text=True)
+    assert "No practice matches" in client.get("/admin/practices?q=nobody").get_data(as_text=True)

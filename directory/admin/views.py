@@ -114,7 +114,6 @@ def licenses():
         pages=_pages(total, ops.QUEUE_PER_PAGE),
         states=sorted(licensing.states().values(), key=lambda r: r.name),
         practices=ops.queue_practices(),
-        reason_form=ReasonForm(formdata=None),
         today=licensing.today(),
     )
 
@@ -185,18 +184,14 @@ def bulk_approve():
 def practices():
     q = request.args.get("q", "").strip()[:120]
     rows, total = ops.find_practices(q, _page())
-    return render_template(
-        "admin/practices.html", rows=rows, total=total, q=q, reason_form=ReasonForm(formdata=None)
-    )
+    return render_template("admin/suspensions.html", kind="practices", rows=rows, total=total, q=q)
 
 
 @bp.get("/profiles")
 def profiles():
     q = request.args.get("q", "").strip()[:120]
     rows, total = ops.find_profiles(q, _page())
-    return render_template(
-        "admin/profiles.html", rows=rows, total=total, q=q, reason_form=ReasonForm(formdata=None)
-    )
+    return render_template("admin/suspensions.html", kind="profiles", rows=rows, total=total, q=q)
 
 
 def _reason() -> str:
