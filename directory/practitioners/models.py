@@ -125,8 +125,8 @@ class License(db.Model):
     )
     state: Mapped[str] = mapped_column(String(2))
     number: Mapped[str] = mapped_column(String(40))
-    #: Expired is derived from this date, never stored.
-    expires_on: Mapped[date] = mapped_column(Date)
+    #: Expired is derived from this date, never stored. Indexed for the daily expiry job.
+    expires_on: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

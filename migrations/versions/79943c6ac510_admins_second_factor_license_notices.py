@@ -32,12 +32,15 @@ def upgrade():
     sa.UniqueConstraint('license_id', 'kind', 'expires_on', name='uq_license_notice_period')
     )
     op.create_index(op.f('ix_license_notice_license_id'), 'license_notice', ['license_id'])
+    # `licenses expire` looks licenses up by date every day.
+    op.create_index(op.f('ix_license_expires_on'), 'license', ['expires_on'])
     # Plain ADD COLUMN: a batch rebuild of `user` would cascade into its children on SQLite.
     op.add_column('user', sa.Column('totp_secret', sa.String(length=64), nullable=True))
     op.add_column('user', sa.Column('totp_last_step', sa.Integer(), nullable=True))
 
 
 def downgrade():
+    op.drop_index(op.f('ix_license_expires_on'), table_name='license')
     op.drop_column('user', 'totp_last_step')
     op.drop_column('user', 'totp_secret')
     op.drop_index(op.f('ix_license_notice_license_id'), table_name='license_notice')
