@@ -208,3 +208,48 @@ def test_an_admin_clears_the_license_queue(live, page, tmp_path):
     assert statuses == ["rejected", "verified", "verified"]
     page.goto(f"{base}/admin/audit?action=license.rejected")
     assert "No such number on the NJ board" in page.inner_text("main")
+
+
+def test_an_owner_invites_a_therapist_who_joins_and_takes_over_a_profile(live, page, tmp_path):
+    from directory.accounts import passwords
+    from directory.accounts.models import User
+    from directory.db import now_utc
+    from directory.practices.models import Membership, Tenant
+    from tests.conftest import PASSWORD
+
+    app, base = live
+    with app.app_context():
+        hand = Tenant(slug="crafted-hand", name="The Crafted Hand")
+        owner = User(email="olivia@example.com", name="Olivia Owner", email_verified_at=now_utc(),
+                     password_hash=passwords.hash_password(PASSWORD))  # fmt: skip
+        db.session.add_all([hand, owner, Membership(user=owner, tenant=hand, role="owner")])
+        db.session.commit()
+
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", "olivia@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.goto(f"{base}/dashboard")
+    page.fill("input[name=name]", "Casey Staff")
+    page.get_by_role("button", name="Create draft profile").click()
+    page.goto(f"{base}/dashboard/practices/crafted-hand/members")
+    page.fill("input[name=email]", "casey@example.com")
+    page.select_option("select[name=profile]", label="Casey Staff")
+    page.get_by_role("button", name="Send invitation").click()
+    assert "Invitation sent to casey@example.com" in page.inner_text("main")
+    _shot(page, tmp_path / "members.png")
+
+    link = _last_link(app, "casey@example.com")
+    other = page.context.browser.new_context().new_page()
+    other.goto(link)
+    other.fill("input[name=name]", "Casey Staff")
+    other.fill("input[name=password]", "tide pools at low water")
+    other.get_by_role("button", name="Create account and join").click()
+    assert "Welcome to The Crafted Hand" in other.inner_text("main")
+    assert "Casey Staff" in other.inner_text("main") and "Therapist" in other.inner_text("main")
+    other.goto(link)
+    assert "does not work" in other.inner_text("main")
+
+    page.goto(f"{base}/dashboard/practices/crafted-hand/audit")
+    log = page.inner_text("main")
+    assert "invitation.sent" in log and "member.joined" in log

@@ -401,3 +401,15 @@ def test_settings_offer_the_embed_code(client, crew):
     log_in(client, crew["manager"])
     html = client.get("/dashboard/practices/crafted-hand/settings").get_data(as_text=True)
     assert '&lt;iframe src="http://127.0.0.1:5000/t/crafted-hand/embed"' in html
+
+
+def test_an_unconfirmed_account_is_told_how_to_accept(client, crew):
+    new_user("uma@example.com", "Uma")  # email_verified_at is None
+    _, token = ops.invite(member(crew, "owner"), "uma@example.com", "therapist")
+    db.session.commit()
+    page = client.get(f"/invitations/{token}").get_data(as_text=True)
+    assert "not confirmed yet" in page and "Sign in to accept" in page
+    crew["zed"].email_verified_at = now_utc()
+    _, token = ops.invite(member(crew, "owner"), "zed@example.com", "therapist")
+    db.session.commit()
+    assert "not confirmed yet" not in client.get(f"/invitations/{token}").get_data(as_text=True)
