@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from directory import licensing
+from directory.accounts import passwords
 from directory.accounts.models import User
 from directory.admin import operations as ops
 from directory.audit import AuditEvent
@@ -80,15 +81,24 @@ def test_decisions_need_a_recent_sign_in(client, crew):
     lic = pending(crew["p_bo"])
     log_in(client, crew["admin"], fresh_at=int(time.time()) - 3600)
     assert client.get("/admin/licenses").status_code == 200  # reading is fine
-    response = client.post(f"/admin/licenses/{lic.id}/approve")
-    assert response.status_code == 302 and "/account/confirm" in response.location
+    response = client.post(
+        f"/admin/licenses/{lic.id}/approve",
+        headers={"Referer": "http://localhost/admin/licenses?state=NJ"},
+    )
+    assert response.status_code == 302
+    assert response.location == "/account/confirm?next=/admin/licenses?state%3DNJ"
     assert db.session.get(License, lic.id).status == "pending"
+    # After confirming the password, the admin is back on the queue page they were on.
+    crew["admin"].password_hash = passwords.hash_password(PASSWORD)
+    db.session.commit()
+    confirmed = client.post(
+        "/account/confirm", data={"password": PASSWORD, "next": "/admin/licenses?state=NJ"}
+    )
+    assert confirmed.status_code == 302 and confirmed.location == "/admin/licenses?state=NJ"
 
 
 def test_admins_never_get_a_remember_me_cookie(client, crew):
-    crew["admin"].password_hash = __import__(
-        "directory.accounts.passwords", fromlist=["hash_password"]
-    ).hash_password(PASSWORD)
+    crew["admin"].password_hash = passwords.hash_password(PASSWORD)
     crew["admin"].email_verified_at = crew["admin"].created_at
     db.session.commit()
     response = client.post(

@@ -6,6 +6,7 @@ roles are re-read with the user on every request; every decision also needs a re
 """
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -31,13 +32,20 @@ def _admins_only():
         return redirect(url_for("accounts.two_factor"))
     if request.method == "POST" and not freshness.is_recent():
         flash("Confirm your password to continue: decisions need a recent sign-in.", "info")
-        back = request.referrer if _same_site(request.referrer) else url_for(".index")
-        return redirect(url_for("accounts.reauth", next=back))
+        return redirect(url_for("accounts.reauth", next=_back_path()))
     return None
 
 
-def _same_site(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)
+def _back_path() -> str:
+    """The admin page the decision was made on, as a relative path (sign-in's `next` accepts
+    nothing else); the admin home when the browser sent no same-site referrer."""
+    referrer = request.referrer or ""
+    if not referrer.startswith(request.host_url):
+        return url_for(".index")
+    parts = urlsplit(referrer)
+    if not parts.path.startswith("/admin"):
+        return url_for(".index")
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _page() -> int:
