@@ -59,7 +59,9 @@ def mail_to(address: str) -> list[MailMessage]:
 # --- who may enter ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/admin/", "/admin/licenses", "/admin/audit", "/admin/nope"])
+@pytest.mark.parametrize(
+    "path", ["/admin", "/admin/", "/admin/licenses", "/admin/audit", "/admin/nope"]
+)
 def test_admin_is_404_for_everyone_but_admins(client, crew, path):
     assert client.get(path).status_code == 404
     for who in ("owner", "alexa", "zed"):
@@ -352,9 +354,9 @@ def test_a_license_in_another_state_never_badges_an_office(client, crew):
 
 def test_only_admins_see_the_admin_link(client, crew):
     log_in(client, crew["owner"])
-    assert 'href="/admin/"' not in client.get("/dashboard").get_data(as_text=True)
+    assert 'href="/admin"' not in client.get("/dashboard").get_data(as_text=True)
     log_in(client, crew["admin"])
-    assert 'href="/admin/"' in client.get("/dashboard").get_data(as_text=True)
+    assert 'href="/admin"' in client.get("/dashboard").get_data(as_text=True)
 
 
 def test_admins_set_up_a_second_factor_first_when_the_instance_requires_it(app, client, crew):

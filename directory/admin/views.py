@@ -98,7 +98,7 @@ def _queue_back() -> str:
     return target if target.startswith("/admin/licenses") else url_for(".licenses")
 
 
-@bp.get("/")
+@bp.get("", strict_slashes=False)
 def index():
     return render_template("admin/index.html", counts=ops.counts())
 
