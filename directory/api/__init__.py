@@ -3,7 +3,8 @@
 from flask import Blueprint, jsonify, request
 
 from directory.practitioners import profiles
-from directory.search import engine
+from directory.search import results, sync
+from directory.search.params import SearchError, parse
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -11,10 +12,12 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @bp.get("/search")
 def search():
     try:
-        outcome = engine.search(engine.parse(request.args))
-    except engine.SearchError as error:
+        params = parse(request.args)
+        sync.catch_up()
+        outcome = results.search(params)
+    except SearchError as error:
         return jsonify(error.as_dict()), 400
-    return jsonify(engine.as_json(outcome))
+    return jsonify(results.as_json(outcome))
 
 
 @bp.get("/practitioners/<slug>")

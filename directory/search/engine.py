@@ -1,448 +1,401 @@
-"""Answering a search: need + place + filters in, ranked and faceted practitioners out.
+"""Choosing and ranking practitioners: a need, a place and filters in; ids, offices, distances,
+scores and facet counts out (no API dicts, no database).
 
-Whoosh narrows the candidates (vocabulary tags, text, practice, state, geohash cells); the exact
-radius, the licensing rules as of today, facets and the final ranking are applied in Python to
-every candidate, and the page shown is re-checked against the database, which is the truth.
+Whoosh answers what only it can, the postings of analysed text terms, scored with its BM25F;
+everything else is array work over the decoded segments of `columns`: which documents match the
+need, the filters, the licensing rules as of today, the nearest listed office within the exact
+radius, the facet counts over every match, and the ranking. Only the page's rows leave the
+engine. Totals and facets are exact; `truncated` says when the time guard cut the text part.
 """
 
-import json
-import logging
+import math
 import re
-import unicodedata
-from collections import Counter
+import time
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import select
-from whoosh import qparser
-from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.query import And, ConstantScoreQuery, Every, Not, Or, Term
+import numpy as np
+from whoosh.scoring import bm25
 
-from directory import geo, licensing, vocabulary
-from directory.db import db
-from directory.interpret import Interpretation, interpret
-from directory.practitioners.models import Practitioner, whole_profile
-from directory.search import geohash, sync
+from directory import vocabulary
+from directory.geo import EARTH_RADIUS_MILES, Place
+from directory.interpret import Interpretation
+from directory.search import columns
+from directory.search.columns import CONDITIONS, MODALITIES, SETTING_CODES, STATES
 from directory.search.index import SCHEMA, TEXT_FIELDS
+from directory.search.params import DEFAULT_RADIUS, MAX_TERMS, Params
 
-log = logging.getLogger(__name__)
-
-MAX_Q = 200
-MAX_TERMS = 12
-MAX_FILTER_VALUES = 10
-MAX_PAGE = 500
-DEFAULT_RADIUS = 10
-TIME_LIMIT_SECONDS = 2.0
-SETTINGS = ("spa", "medical")
-SORTS = ("relevance", "distance")
 #: Conditions + modalities a focused practice lists; longer lists weigh a match down.
 FOCUSED_LIST = 12
-
-
-class SearchError(ValueError):
-    """A request the search cannot answer; `code` is the API's error code."""
-
-    def __init__(self, code: str, message: str, field: str, suggestions=()):
-        super().__init__(message)
-        self.code, self.message, self.field = code, message, field
-        self.suggestions = list(suggestions)
-
-    def as_dict(self) -> dict:
-        error = {"code": self.code, "message": self.message, "field": self.field}
-        if self.suggestions:
-            error["suggestions"] = self.suggestions
-        return {"error": error}
+#: Weights of what a match scores as, besides text: each wanted condition / modality listed, and
+#: for a need answered by its setting, the intended setting or "both".
+CONDITION_BOOST, MODALITY_BOOST = 4.0, 3.0
+SETTING_BOOST, BOTH_BOOST = 0.5, 0.3
+#: A last-resort guard on reading postings for text terms; the answer says when it fired.
+TIME_LIMIT_SECONDS = 2.0
+_SPA, _BOTH = SETTING_CODES["spa"], SETTING_CODES["both"]
 
 
 @dataclass
-class Params:
-    q: str = ""
-    near: str = ""
-    radius: int | None = None
-    setting: str | None = None
-    conditions: list[str] = field(default_factory=list)
-    modalities: list[str] = field(default_factory=list)
-    verified: bool = False
-    tenant: str | None = None
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = 20
-
-
-def _clean(value: str, limit: int) -> str:
-    # Control characters and NUL never reach the parser; length is capped, not refused.
-    value = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in value)
-    return " ".join(value.split())[:limit]
-
-
-def _int(args, name: str, low: int, high: int, default: int | None) -> int | None:
-    raw = args.get(name, "")
-    if raw in ("", None):
-        return default
-    if not re.fullmatch(r"\d{1,6}", raw.strip()) or not low <= int(raw) <= high:
-        raise SearchError(
-            "invalid_parameter", f"{name} must be a whole number from {low} to {high}.", name
-        )
-    return int(raw)
-
-
-def _slugs(args, name: str, kind: str) -> list[str]:
-    values = [v for v in args.getlist(name) if v]
-    if len(values) > MAX_FILTER_VALUES:
-        raise SearchError("invalid_parameter", f"At most {MAX_FILTER_VALUES} {name} filters.", name)
-    slugs = []
-    for value in values:
-        term = vocabulary.terms().get(value)
-        if term is None or term.kind != kind:
-            raise SearchError("invalid_parameter", f"Unknown {kind} {value[:40]!r}.", name)
-        if value not in slugs:
-            slugs.append(value)
-    return slugs
-
-
-def parse(args) -> Params:
-    """Validate a query string (a MultiDict); SearchError names the bad parameter."""
-    setting = args.get("setting") or None
-    if setting is not None and setting not in SETTINGS:
-        raise SearchError("invalid_parameter", "setting must be spa or medical.", "setting")
-    verified = args.get("verified", "")
-    if verified not in ("", "0", "1", "true", "false"):
-        raise SearchError("invalid_parameter", "verified must be 1 or 0.", "verified")
-    sort = args.get("sort") or "relevance"
-    if sort not in SORTS:
-        raise SearchError("invalid_parameter", "sort must be relevance or distance.", "sort")
-    tenant = args.get("tenant") or None
-    if tenant is not None and not re.fullmatch(r"[a-z0-9-]{1,80}", tenant):
-        raise SearchError("invalid_parameter", "tenant must be a practice's slug.", "tenant")
-    return Params(
-        q=_clean(args.get("q", ""), MAX_Q),
-        near=_clean(args.get("near", ""), geo.MAX_INPUT_LENGTH),
-        radius=_int(args, "radius", 1, 250, None),
-        setting=setting,
-        conditions=_slugs(args, "condition", "condition"),
-        modalities=_slugs(args, "modality", "modality"),
-        verified=verified in ("1", "true"),
-        tenant=tenant,
-        sort=sort,
-        page=_int(args, "page", 1, MAX_PAGE, 1),
-        per_page=_int(args, "per_page", 1, 50, 20),
-    )
-
-
-@dataclass
-class Candidate:
+class Hit:
     pid: int
-    score: float
-    data: dict
-    office: dict
+    office_id: int
     distance: float | None
     verified: bool
-    rank: float = 0.0
+    score: float
+    rank: float
 
 
 @dataclass
-class Outcome:
-    params: Params
-    interpretation: Interpretation
-    location: geo.Place | None
-    radius: int | None
+class Selection:
     total: int
     facets: dict
-    results: list[dict]
-    suggestion: str | None
+    hits: list[Hit]
+    #: Documents matching the need and the place, before the other filters (the work done).
+    candidates: int = 0
+    #: The time guard stopped reading text postings: totals and facets may be short.
+    truncated: bool = False
 
 
-def _parser(fields=TEXT_FIELDS):
-    parser = qparser.MultifieldParser(fields, SCHEMA, group=qparser.OrGroup.factory(0.9))
-    # Visitors get words and phrases only: no field access, wildcards, ranges, boosts, groups.
-    for plugin in (
-        qparser.FieldsPlugin,
-        qparser.WildcardPlugin,
-        qparser.RangePlugin,
-        qparser.BoostPlugin,
-        qparser.GroupPlugin,
-        qparser.PlusMinusPlugin,
-        qparser.OperatorsPlugin,
-        qparser.PhrasePlugin,
-        qparser.SingleQuotePlugin,
-    ):
-        parser.remove_plugin_class(plugin)
-    return parser
+@dataclass
+class _Request:
+    clauses: list[tuple[str, str, float]]
+    conditions: list[int]
+    modalities: list[int]
+    #: The setting whose profiles match a need answered by its setting (spa needs), else None.
+    setting_clause: int | None
+    intent: int | None
+    browse: bool
+    setting_filter: int | None
+    exclude_spa: bool
+    condition_filters: list[int]
+    modality_filters: list[int]
+    tenant_id: int | None
+    verified_only: bool
+    location: Place | None
+    radius: float
+    today: int
+    deadline: float
 
 
-def _text_query(interpretation: Interpretation):
-    clauses = [Term("conditions", slug, boost=4.0) for slug in interpretation.conditions]
-    if interpretation.setting == "spa" or (
-        interpretation.setting and not (interpretation.conditions or interpretation.modalities)
-    ):
-        # A need for relaxation ("a relaxing gift") is answered by the setting even when no
-        # listed condition matches; a medical need naming a condition lists only therapists
-        # who treat (or mention) it.
-        clauses.append(Term("setting", interpretation.setting, boost=0.5))
-        clauses.append(Term("setting", "both", boost=0.3))
-    clauses += [Term("modalities", slug, boost=3.0) for slug in interpretation.modalities]
-    # The names of what was recognised, looked for in headlines and bios too: a specialist
-    # who writes "sciatica" in the headline outranks a profile that merely lists everything.
+@dataclass
+class _Part:
+    """Matches of one segment, one row per matching document."""
+
+    pid: np.ndarray
+    office_id: np.ndarray
+    distance: np.ndarray
+    verified: np.ndarray
+    score: np.ndarray
+    setting: np.ndarray
+    listed: np.ndarray
+    covered: np.ndarray
+    facets: dict = field(default_factory=dict)
+
+
+@lru_cache(maxsize=4096)
+def _tokens(field_name: str, word: str) -> tuple[str, ...]:
+    return tuple(t.text for t in SCHEMA[field_name].analyzer(word, mode="query"))
+
+
+def text_clauses(interpretation: Interpretation) -> list[tuple[str, str, float]]:
+    """(field, token, boost) of the text a need is looked for in: the names of what was
+    recognised in headlines and bios, and the other words in every text field."""
+    clauses = []
     named = [vocabulary.terms()[slug].name for slug in (*interpretation.conditions,
                                                         *interpretation.modalities)]  # fmt: skip
-    if named:
-        parser = _parser(("headline", "bio"))
-        for name in named:
-            clauses.append(parser.parse(vocabulary.normalize(name)))
+    # A specialist who writes "sciatica" in the headline outranks one who merely lists it.
+    for name in named:
+        for word in vocabulary.normalize(name).split():
+            clauses += [(f, t, 1.0) for f in ("headline", "bio") for t in _tokens(f, word)]
     words = [w for w in interpretation.terms if re.fullmatch(r"[a-z0-9]+", w)][:MAX_TERMS]
-    if words:
-        parsed = _parser().parse(" ".join(words))
-        if parsed is not None and parsed.__class__.__name__ != "NullQuery":
-            clauses.append(parsed)
-    return Or(clauses) if clauses else None
+    for word in words:
+        clauses += [(f, t, 1.0) for f in TEXT_FIELDS for t in _tokens(f, word)]
+    return clauses
 
 
-def _filters(params: Params, interpretation: Interpretation, location, radius):
-    filters = []
-    if params.setting:
-        filters.append(Term("setting", params.setting))
-    elif interpretation.setting == "medical":
+def _request(params, interpretation, location, radius, on: date, tenant_id) -> _Request:
+    intent = SETTING_CODES.get(interpretation.setting)
+    clauses = text_clauses(interpretation)
+    spa_need = interpretation.setting == "spa" or (
+        interpretation.setting is not None
+        and not (interpretation.conditions or interpretation.modalities)
+    )
+    # A need for relaxation ("a relaxing gift") is answered by the setting even when no listed
+    # condition matches; a medical need naming a condition lists only therapists who treat (or
+    # mention) it.
+    setting_clause = intent if spa_need else None
+    conditions = [CONDITIONS.get(s) for s in interpretation.conditions]
+    modalities = [MODALITIES.get(s) for s in interpretation.modalities]
+    return _Request(
+        clauses=clauses,
+        conditions=conditions,
+        modalities=modalities,
+        setting_clause=setting_clause,
+        intent=intent,
+        browse=not (clauses or conditions or modalities or setting_clause is not None),
+        setting_filter=SETTING_CODES[params.setting] if params.setting else None,
         # A medical need is never answered with a spa-only therapist.
-        filters.append(Not(Term("setting", "spa")))
-    filters += [Term("conditions", slug) for slug in params.conditions]
-    filters += [Term("modalities", slug) for slug in params.modalities]
-    if params.tenant:
-        filters.append(Term("tenant", params.tenant))
-    if location is not None:
-        if location.kind == "state":
-            filters.append(Term("states", location.state))
-        else:
-            cells = geohash.covering_cells(location.lat, location.lon, radius)
-            filters.append(Or([Term("geo", cell) for cell in cells]))
-    return filters
-
-
-def _choose_office(offices, location, radius, today: str):
-    listed = [o for o in offices if o["listed_until"] >= today]
-    if location is None:
-        listed.sort(key=lambda o: (not (o["badge_until"] or "") >= today, o["id"]))
-        return (listed[0], None) if listed else (None, None)
-    if location.kind == "state":
-        in_state = [o for o in listed if o["state"] == location.state]
-        return (in_state[0], None) if in_state else (None, None)
-    best, best_distance = None, None
-    for office in listed:
-        d = geo.distance_miles(location.lat, location.lon, office["lat"], office["lon"])
-        if d <= radius and (best_distance is None or d < best_distance):
-            best, best_distance = office, d
-    return best, best_distance
-
-
-def _fit(setting: str, intent: str | None) -> float:
-    if intent is None:
-        return 0.5
-    if setting == intent:
-        return 1.0
-    return 0.7 if setting == "both" else 0.0
-
-
-def _rank(candidates, interpretation, radius, top_score):
-    wanted_c, wanted_m = set(interpretation.conditions), set(interpretation.modalities)
-    wanted = len(wanted_c) + len(wanted_m)
-    for c in candidates:
-        matched = len(wanted_c & set(c.data["conditions"])) + len(
-            wanted_m & set(c.data["modalities"])
-        )
-        coverage = matched / wanted if wanted else 0.0
-        # A profile that lists everything is a weaker match than a focused one.
-        listed = len(c.data["conditions"]) + len(c.data["modalities"])
-        focus = min(1.0, FOCUSED_LIST / listed) if wanted and listed else 0.0
-        text = c.score / top_score if top_score else 0.0
-        proximity = 0.0 if c.distance is None else max(0.0, 1 - c.distance / max(radius, 1))
-        c.rank = (
-            2.0 * coverage
-            + 0.4 * focus
-            + 0.6 * text
-            + 0.8 * _fit(c.data["setting"], interpretation.setting)
-            + 0.3 * c.verified
-            + 0.5 * proximity
-        )
-
-
-def _facets(candidates) -> dict:
-    settings = Counter(c.data["setting"] for c in candidates)
-    conditions = Counter(slug for c in candidates for slug in c.data["conditions"])
-    modalities = Counter(slug for c in candidates for slug in c.data["modalities"])
-    verified = Counter("true" if c.verified else "false" for c in candidates)
-    return {
-        "setting": dict(settings.most_common()),
-        "conditions": dict(conditions.most_common()),
-        "modalities": dict(modalities.most_common()),
-        "verified": {"true": verified.get("true", 0), "false": verified.get("false", 0)},
-    }
-
-
-def _resolve_location(params: Params, interpretation: Interpretation):
-    near = params.near or (interpretation.place or "")
-    if not near:
-        return None
-    try:
-        return geo.resolve(near)
-    except geo.PlaceError as exc:
-        # A place read from the need text ("... near Hoboken") is asked about only when it is
-        # a real city in several states; anything else was probably not meant as a place.
-        city = vocabulary.normalize(near)
-        ambiguous = exc.suggestions and all(
-            vocabulary.normalize(s.rsplit(",", 1)[0]) == city for s in exc.suggestions
-        )
-        if params.near or ambiguous:
-            raise SearchError("unknown_location", exc.message, "near", exc.suggestions) from exc
-        return None
-
-
-def _candidates(searcher, query, location, radius, verified_only, today: str):
-    # use_alarm=False: SIGALRM only works in the main thread, and web requests run elsewhere.
-    collector = TimeLimitCollector(
-        searcher.collector(limit=None), timelimit=TIME_LIMIT_SECONDS, use_alarm=False
-    )
-    try:
-        searcher.search_with_collector(query, collector)
-    except TimeLimit:
-        log.warning("search hit its time limit; answering with partial results")
-    results = collector.results()
-    # Parsed stored data per document, kept with the (pooled) searcher it was read through:
-    # docnums are only stable within one searcher.
-    cache = searcher.__dict__.setdefault("_directory_data", {})
-    candidates = []
-    for hit in results:
-        data = cache.get(hit.docnum)
-        if data is None:
-            data = cache[hit.docnum] = json.loads(searcher.stored_fields(hit.docnum)["data"])
-        office, distance = _choose_office(data["offices"], location, radius, today)
-        if office is None:
-            continue
-        verified = bool(office["badge_until"] and office["badge_until"] >= today)
-        if verified_only and not verified:
-            continue
-        candidates.append(
-            Candidate(data["pid"], hit.score or 0.0, data, office, distance, verified)
-        )
-    return candidates
-
-
-def _hydrate(page: list[Candidate], interpretation: Interpretation, on: date) -> list[dict]:
-    rows = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Practitioner)
-            .where(Practitioner.id.in_([c.pid for c in page]))
-            .options(*whole_profile())
-        )
-    }
-    results = []
-    for c in page:
-        p = rows.get(c.pid)
-        # The database is the truth: a row changed since it was indexed is judged as it is now.
-        if p is None or not p.is_publicly_visible:
-            continue
-        office = next((o for o in p.offices if o.id == c.office["id"]), None)
-        if office is None or not licensing.may_list_office(office, p.licenses, on):
-            continue
-        matched_c = [x.name for x in p.conditions if x.slug in interpretation.conditions]
-        matched_m = [x.name for x in p.modalities if x.slug in interpretation.modalities]
-        results.append(
-            {
-                "slug": p.slug,
-                "name": p.name,
-                "credentials": p.credentials,
-                "headline": p.headline,
-                "tenant": {"slug": p.tenant.slug, "name": p.tenant.name},
-                "setting": p.setting,
-                "conditions": matched_c + [x.name for x in p.conditions if x.name not in matched_c],
-                "modalities": matched_m + [x.name for x in p.modalities if x.name not in matched_m],
-                "matched": {"conditions": matched_c, "modalities": matched_m},
-                "office": {"city": office.city, "state": office.state, "zip": office.zip},
-                "distance_miles": None if c.distance is None else round(c.distance, 1),
-                "licenses": [
-                    {
-                        "state": lic.state,
-                        "status": licensing.status(lic, on),
-                        "expires": lic.expires_on.isoformat(),
-                    }
-                    for lic in p.licenses
-                ],
-                "verified": licensing.earns_badge(office, p.licenses, on),
-                "accepting_new_clients": p.accepting_new_clients,
-                "url": f"/p/{p.slug}",
-            }
-        )
-    return results
-
-
-def search(params: Params) -> Outcome:
-    """Run a search; SearchError for an unknown place."""
-    interpretation = interpret(params.q)
-    location = _resolve_location(params, interpretation)
-    radius = None
-    if location is not None and location.kind != "state":
-        radius = params.radius or DEFAULT_RADIUS
-    if sync.pending():
-        # Without an indexer process the web process catches up itself, briefly.
-        sync.drain(timeout=0.2, max_rows=2000)
-    on = licensing.today()
-    today = on.isoformat()
-    text = _text_query(interpretation)
-    filters = _filters(params, interpretation, location, radius)
-    base = text if text is not None else Every()
-    query = And([base, *(ConstantScoreQuery(f, 0.0) for f in filters)]) if filters else base
-    with sync.store().searcher() as searcher:
-        candidates = _candidates(searcher, query, location, radius, params.verified, today)
-    top_score = max((c.score for c in candidates), default=0.0)
-    _rank(candidates, interpretation, radius or DEFAULT_RADIUS, top_score)
-    if params.sort == "distance" and location is not None and location.kind != "state":
-        candidates.sort(key=lambda c: (c.distance, -c.rank, c.pid))
-    else:
-        candidates.sort(key=lambda c: (-c.rank, c.distance or 0.0, c.pid))
-    start = (params.page - 1) * params.per_page
-    page = candidates[start : start + params.per_page]
-    return Outcome(
-        params=params,
-        interpretation=interpretation,
+        exclude_spa=not params.setting and interpretation.setting == "medical",
+        condition_filters=[CONDITIONS.get(s) for s in params.conditions],
+        modality_filters=[MODALITIES.get(s) for s in params.modalities],
+        tenant_id=tenant_id,
+        verified_only=params.verified,
         location=location,
-        radius=radius,
-        total=len(candidates),
-        facets=_facets(candidates),
-        results=_hydrate(page, interpretation, on) if page else [],
-        suggestion=interpretation.suggestion,
+        radius=float(radius or 0),
+        today=on.toordinal(),
+        deadline=time.monotonic() + TIME_LIMIT_SECONDS,
     )
 
 
-def as_json(outcome: Outcome) -> dict:
-    """The API's answer (DESIGN.md, "JSON API")."""
-    location = None
-    if outcome.location is not None:
-        place = outcome.location
-        location = {
-            "label": place.label,
-            "kind": place.kind,
-            "state": place.state,
-            "lat": round(place.lat, 4),
-            "lon": round(place.lon, 4),
-            "radius_miles": outcome.radius,
-        }
-    interpretation = outcome.interpretation
-    return {
-        "total": outcome.total,
-        "page": outcome.params.page,
-        "per_page": outcome.params.per_page,
-        "location": location,
-        "interpretation": {
-            "conditions": list(interpretation.conditions),
-            "modalities": list(interpretation.modalities),
-            "setting": interpretation.setting,
-            "text": interpretation.describe(_display_name),
-        },
-        "suggestion": outcome.suggestion,
-        "facets": outcome.facets,
-        "results": outcome.results,
+def select(
+    searcher,
+    cache: columns.SegmentCache,
+    params: Params,
+    interpretation: Interpretation,
+    location: Place | None,
+    radius: int | None,
+    on: date,
+    tenant_id: int | None = None,
+) -> Selection:
+    """Every match of the request, counted and ranked; the hits of the requested page."""
+    # Decoded first: decoding registers the codes the request is translated to.
+    segments = cache.segments(searcher)
+    if not segments or not searcher.doc_count():
+        return Selection(0, _facets([]), [])
+    req = _request(params, interpretation, location, radius, on, tenant_id)
+    stats = [
+        (field_name, token, boost, searcher.idf(field_name, token),
+         searcher.avg_field_length(field_name) or 1)
+        for field_name, token, boost in req.clauses
+    ]  # fmt: skip
+    weighting = searcher.weighting
+    parts, candidates, truncated = [], 0, False
+    for key, segment, reader in segments:
+        part, matched, cut = _segment(req, stats, weighting, cache, key, segment, reader)
+        parts.append(part)
+        candidates += matched
+        truncated = truncated or cut
+    return _ranked(req, parts, params, candidates, truncated, interpretation)
+
+
+def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
+    size = seg.size
+    mask = columns.live_mask(reader, seg)
+    if req.tenant_id is not None:
+        mask &= seg.tenant == req.tenant_id
+    truncated = False
+    score = np.zeros(size)
+    covered = np.zeros(size, dtype=np.int32)
+    if req.browse:
+        matched = mask.copy()
+    else:
+        matched = np.zeros(size, dtype=bool)
+        for codes, pairs, boost in (
+            (req.conditions, seg.conditions, CONDITION_BOOST),
+            (req.modalities, seg.modalities, MODALITY_BOOST),
+        ):
+            for code in codes:
+                has = pairs.having(code, size)
+                score[has] += boost
+                covered[has] += 1
+                matched |= has
+        if req.setting_clause is not None:
+            for code, boost in ((req.setting_clause, SETTING_BOOST), (_BOTH, BOTH_BOOST)):
+                has = seg.setting == code
+                score[has] += boost
+                matched |= has
+        for field_name, token, boost, idf, avgfl in stats:
+            if time.monotonic() > req.deadline:
+                truncated = True
+                break
+            post = cache.postings(key, reader, field_name, token)
+            if post.size:
+                score[post.doc] += boost * bm25(
+                    idf, post.weight, post.length, avgfl, weighting.B, weighting.K1
+                )
+                matched[post.doc] = True
+        matched &= mask
+    # The place: the nearest office listed today within the exact radius (or in the state).
+    office_ok = matched[seg.office_doc] & (seg.office_listed_until >= req.today)
+    place = req.location
+    distance = None
+    if place is not None and place.kind == "state":
+        office_ok &= seg.office_state == STATES.get(place.state)
+    elif place is not None:
+        office_ok &= _bounding_box(seg, place.lat, place.lon, req.radius)
+        rows = np.flatnonzero(office_ok)
+        d = _haversine(place.lat, place.lon, seg.office_lat[rows], seg.office_lon[rows])
+        inside = d <= req.radius
+        office_ok[rows[~inside]] = False
+        distance = np.full(len(seg.office_doc), np.inf)
+        distance[rows[inside]] = d[inside]
+    rows = np.flatnonzero(office_ok)
+    if place is None:
+        # Without a place, a practitioner is shown at a badge-earning office first.
+        first_key = seg.office_badge_until[rows] < req.today
+    elif distance is not None:
+        first_key = distance[rows]
+    else:
+        first_key = np.zeros(len(rows))
+    order = np.lexsort((rows, first_key, seg.office_doc[rows]))
+    rows = rows[order]
+    docs = seg.office_doc[rows]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = docs[1:] != docs[:-1]
+    rows, docs = rows[first], docs[first]
+    placed = len(docs)
+    keep = _filters(req, seg, docs, rows)
+    rows, docs = rows[keep], docs[keep]
+    verified = seg.office_badge_until[rows] >= req.today
+    if req.verified_only:
+        rows, docs, verified = rows[verified], docs[verified], verified[verified]
+    part = _Part(
+        pid=seg.pid[docs],
+        office_id=seg.office_id[rows],
+        distance=distance[rows] if distance is not None else np.full(len(rows), np.nan),
+        verified=verified,
+        score=score[docs],
+        setting=seg.setting[docs].astype(np.int64),
+        listed=seg.listed[docs],
+        covered=covered[docs],
+    )
+    chosen = np.zeros(size, dtype=bool)
+    chosen[docs] = True
+    part.facets = {
+        "setting": np.bincount(part.setting, minlength=3),
+        "conditions": seg.conditions.count(chosen, len(CONDITIONS)),
+        "modalities": seg.modalities.count(chosen, len(MODALITIES)),
     }
+    return part, placed, truncated
 
 
-def _display_name(slug: str) -> str:
-    term = vocabulary.terms().get(slug)
-    return term.name if term else slug
+def _filters(req: _Request, seg, docs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    keep = np.ones(len(docs), dtype=bool)
+    setting = seg.setting[docs]
+    if req.setting_filter is not None:
+        keep &= setting == req.setting_filter
+    elif req.exclude_spa:
+        keep &= setting != _SPA
+    for code in req.condition_filters:
+        keep &= seg.conditions.having(code, seg.size)[docs]
+    for code in req.modality_filters:
+        keep &= seg.modalities.having(code, seg.size)[docs]
+    return keep
+
+
+def _bounding_box(seg, lat: float, lon: float, miles: float) -> np.ndarray:
+    # Padded by 1%; the exact distance is computed only inside it.
+    angular = miles * 1.01 / EARTH_RADIUS_MILES
+    dlat = math.degrees(angular)
+    cos_lat = max(math.cos(math.radians(lat)), 1e-6)
+    dlon = math.degrees(math.asin(min(1.0, math.sin(angular) / cos_lat)))
+    return (
+        (seg.office_lat >= lat - dlat)
+        & (seg.office_lat <= lat + dlat)
+        & (seg.office_lon >= lon - dlon)
+        & (seg.office_lon <= lon + dlon)
+    )
+
+
+def _haversine(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """geo.distance_miles over arrays (same formula, same order of operations)."""
+    phi1 = math.radians(lat)
+    phi2 = np.radians(lats)
+    dphi = phi2 - phi1
+    dlambda = np.radians(lons - lon)
+    h = np.sin(dphi / 2) ** 2 + math.cos(phi1) * np.cos(phi2) * np.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_MILES * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
+def _ranked(req, parts, params, candidates, truncated, interpretation) -> Selection:
+    pid = np.concatenate([p.pid for p in parts]) if parts else np.zeros(0, np.int64)
+    total = len(pid)
+    facets = _facets(parts)
+    if not total:
+        return Selection(0, facets, [], candidates, truncated)
+    cat = {name: np.concatenate([getattr(p, name) for p in parts]) for name in
+           ("office_id", "distance", "verified", "score", "setting", "listed", "covered")}  # fmt: skip
+    score, distance = cat["score"], cat["distance"]
+    wanted = len(set(interpretation.conditions)) + len(set(interpretation.modalities))
+    coverage = cat["covered"] / wanted if wanted else np.zeros(total)
+    listed = cat["listed"]
+    if wanted:
+        focus = np.minimum(1.0, FOCUSED_LIST / np.maximum(listed, 1))
+        focus[listed == 0] = 0.0
+    else:
+        focus = np.zeros(total)
+    top = score.max()
+    text = score / top if top else np.zeros(total)
+    has_distance = ~np.isnan(distance)
+    reach = max(req.radius or DEFAULT_RADIUS, 1)
+    proximity = np.where(has_distance, np.maximum(0.0, 1 - np.nan_to_num(distance) / reach), 0.0)
+    rank = (
+        2.0 * coverage
+        + 0.4 * focus
+        + 0.6 * text
+        + 0.8 * _fit(cat["setting"], req.intent)
+        + 0.3 * cat["verified"]
+        + 0.5 * proximity
+    )
+    near_first = np.nan_to_num(distance)
+    start = (params.page - 1) * params.per_page
+    end = start + params.per_page
+    if params.sort == "distance" and has_distance.any():
+        keys = (pid, -rank, near_first)
+    else:
+        keys = (pid, near_first, -rank)
+    order = _top(keys, end)[start:end]
+    hits = [
+        Hit(
+            pid=int(pid[i]),
+            office_id=int(cat["office_id"][i]),
+            distance=float(distance[i]) if has_distance[i] else None,
+            verified=bool(cat["verified"][i]),
+            score=float(score[i]),
+            rank=float(rank[i]),
+        )
+        for i in order
+    ]
+    return Selection(total, facets, hits, candidates, truncated)
+
+
+def _top(keys: tuple, count: int) -> np.ndarray:
+    """Row numbers of the first `count` rows in lexsort order of `keys` (last key first)."""
+    primary = keys[-1]
+    if count < len(primary) // 4:
+        # Only rows that can reach the page are sorted: ties at the cut are all kept.
+        cut = np.partition(primary, count - 1)[count - 1]
+        rows = np.flatnonzero(primary <= cut)
+        return rows[np.lexsort(tuple(k[rows] for k in keys))][:count]
+    return np.lexsort(keys)[:count]
+
+
+def _fit(setting: np.ndarray, intent: int | None) -> np.ndarray:
+    if intent is None:
+        return np.full(len(setting), 0.5)
+    return np.where(setting == intent, 1.0, np.where(setting == _BOTH, 0.7, 0.0))
+
+
+def _facets(parts) -> dict:
+    def summed(name: str, size: int) -> np.ndarray:
+        total = np.zeros(size, dtype=np.int64)
+        for p in parts:
+            counts = p.facets[name]
+            total[: len(counts)] += counts
+        return total
+
+    def named(counts: np.ndarray, name_of) -> dict:
+        # Most common first; equal counts in alphabetical order (stable whatever the index).
+        items = [(name_of(code), int(n)) for code, n in enumerate(counts) if n]
+        return dict(sorted(items, key=lambda item: (-item[1], item[0])))
+
+    verified = sum(int(p.verified.sum()) for p in parts)
+    total = sum(len(p.pid) for p in parts)
+    return {
+        "setting": named(summed("setting", 3), columns.SETTING_NAMES.__getitem__),
+        "conditions": named(summed("conditions", len(CONDITIONS)), CONDITIONS.name),
+        "modalities": named(summed("modalities", len(MODALITIES)), MODALITIES.name),
+        "verified": {"true": verified, "false": total - verified},
+    }

@@ -1,8 +1,13 @@
-"""The Whoosh index on disk: schema, documents built from the database, opening and swapping.
+"""The Whoosh index on disk: schema, documents read in bulk from the database, opening, swapping.
+
+Whoosh holds what only it does well, analysed text for BM25; everything the engine filters, counts
+or ranks on (setting, tags, practice, offices with their listing and badge dates, client-filter
+flags) travels in one `facts` column per document, read in bulk once per segment by `columns`.
 
 The index lives under <instance>/search/: `current` is a symlink to the live `ix-<stamp>`
 directory, so a rebuild can write a new directory and swap it in while searches go on. Each index
-directory records how far into the search outbox it has been brought (its high-water mark).
+directory records how far into the search outbox it has been brought (its high-water mark) and
+the schema version it was written with (an older one is rebuilt, never read).
 """
 
 import fcntl
@@ -10,112 +15,204 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import whoosh
+from sqlalchemy import select
+from whoosh import columns
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, TEXT, Schema
 
 from directory import licensing
-from directory.search import geohash
+from directory.db import db
+from directory.practitioners.models import (
+    License,
+    Office,
+    Practitioner,
+    practitioner_condition,
+    practitioner_modality,
+)
+from directory.practitioners.profiles import visible
+from directory.search.columns import SegmentCache
+from directory.vocabulary import Condition, Modality
 
 # Whoosh (PyPI "Whoosh") silently replaces whoosh-reloaded's files when both are installed.
 if not whoosh.versionstring().startswith("2.7.5"):
     raise RuntimeError(f"whoosh-reloaded 2.7.5 is required, found {whoosh.versionstring()}")
 
-_stem = StemmingAnalyzer()
+_stem = StemmingAnalyzer(cachesize=50_000)
 
+#: Bumped whenever the schema or the facts change shape: an index of another version is rebuilt.
+SCHEMA_VERSION = 2
 SCHEMA = Schema(
-    pid=ID(stored=True, unique=True),
-    #: JSON of what ranking, facets and the honesty rules need per result, so no DB round trip.
-    data=STORED(),
-    name=TEXT(field_boost=1.5),
-    headline=TEXT(analyzer=_stem),
-    bio=TEXT(analyzer=_stem, field_boost=0.5),
-    condition_text=TEXT(analyzer=_stem, field_boost=3.0),
-    modality_text=TEXT(analyzer=_stem, field_boost=2.0),
-    conditions=KEYWORD(commas=True),
-    modalities=KEYWORD(commas=True),
-    setting=ID(),
-    tenant=ID(),
-    states=KEYWORD(),
-    geo=KEYWORD(),
+    pid=ID(unique=True),
+    #: JSON of the structured data (see `facts`), read per segment into arrays, never per hit.
+    facts=COLUMN(columns.VarBytesColumn()),
+    # No positions: visitors cannot type phrases, so postings keep frequencies only.
+    name=TEXT(field_boost=1.5, phrase=False),
+    headline=TEXT(analyzer=_stem, phrase=False),
+    bio=TEXT(analyzer=_stem, field_boost=0.5, phrase=False),
+    condition_text=TEXT(analyzer=_stem, field_boost=3.0, phrase=False),
+    modality_text=TEXT(analyzer=_stem, field_boost=2.0, phrase=False),
 )
 TEXT_FIELDS = ("name", "headline", "bio", "condition_text", "modality_text")
 HWM_FILE = "outbox-hwm"
+VERSION_FILE = "schema-version"
+#: Practitioners read from the database per round of queries.
+LOAD_BATCH = 2000
 
 
-def _vocabulary_text(items) -> str:
-    # " | " keeps a phrase from matching across two entries.
-    return " | ".join(" ; ".join((item.name, *item.synonyms)) for item in items)
+@dataclass
+class Profile:
+    """What the index needs of one practitioner, read in bulk (duck-types for `licensing`)."""
+
+    id: int
+    tenant_id: int
+    name: str
+    credentials: str
+    headline: str
+    bio: str
+    setting: str
+    accepting_new_clients: bool
+    in_home: bool
+    languages: list
+    price_min: int | None
+    price_max: int | None
+    accepts_physician_referrals: bool
+    hsa_fsa: bool
+    visible: bool
+    licenses: list = field(default_factory=list)
+    offices: list = field(default_factory=list)
+    conditions: list = field(default_factory=list)
+    modalities: list = field(default_factory=list)
 
 
-def _office_entries(practitioner, on: date) -> list[dict]:
-    entries = []
-    for office in licensing.listed_offices(practitioner, on):
-        current = [
-            lic.expires_on
-            for lic in practitioner.licenses
-            if lic.state == office.state and licensing.is_current(lic, on)
-        ]
-        verified = [
-            lic.expires_on
-            for lic in practitioner.licenses
-            if lic.state == office.state and licensing.status(lic, on) == "verified"
-        ]
-        entries.append(
-            {
-                "id": office.id,
-                "lat": office.lat,
-                "lon": office.lon,
-                "city": office.city,
-                "state": office.state,
-                "zip": office.zip,
-                # Judged again at query time, so an expiry takes effect without reindexing.
-                "listed_until": max(current).isoformat(),
-                "badge_until": max(verified).isoformat() if verified else None,
-            }
+_PROFILE_COLUMNS = [
+    Practitioner.__table__.c[name] for name in Profile.__dataclass_fields__
+    if name in Practitioner.__table__.c
+]  # fmt: skip
+
+
+def _vocabulary(model) -> dict[int, tuple[str, str]]:
+    # id -> (slug, searchable text); " ; " joins a name with its synonyms.
+    return {
+        row.id: (row.slug, " ; ".join((row.name, *row.synonyms)))
+        for row in db.session.execute(select(model.id, model.slug, model.name, model.synonyms))
+    }
+
+
+def load_profiles(ids: Iterable[int] | None = None) -> Iterator[Profile]:
+    """Profiles of these practitioner ids (None: every publicly visible one), a few queries per
+    LOAD_BATCH rows; ids no longer in the database are skipped."""
+    if ids is None:
+        ids = db.session.scalars(
+            visible().with_only_columns(Practitioner.id).order_by(Practitioner.id)
+        ).all()
+    ids = list(ids)
+    conditions, modalities = _vocabulary(Condition), _vocabulary(Modality)
+    for start in range(0, len(ids), LOAD_BATCH):
+        batch = ids[start : start + LOAD_BATCH]
+        shown = set(
+            db.session.scalars(
+                visible().with_only_columns(Practitioner.id).where(Practitioner.id.in_(batch))
+            )
         )
-    return entries
+        rows = db.session.execute(
+            select(*_PROFILE_COLUMNS).where(Practitioner.id.in_(batch)).order_by(Practitioner.id)
+        )
+        profiles = {
+            row.id: Profile(**row._asdict(), visible=row.id in shown) for row in rows
+        }
+        for lic in db.session.execute(
+            select(License.practitioner_id, License.state, License.status, License.expires_on)
+            .where(License.practitioner_id.in_(batch))
+            .order_by(License.state)
+        ):
+            profiles[lic.practitioner_id].licenses.append(lic)
+        for office in db.session.execute(
+            select(
+                Office.practitioner_id, Office.id, Office.state, Office.lat, Office.lon
+            )
+            .where(Office.practitioner_id.in_(batch))
+            .order_by(Office.id)
+        ):
+            profiles[office.practitioner_id].offices.append(office)
+        for table, column, names, attr in (
+            (practitioner_condition, "condition_id", conditions, "conditions"),
+            (practitioner_modality, "modality_id", modalities, "modalities"),
+        ):
+            links = defaultdict(list)
+            for pid, tag in db.session.execute(
+                select(table.c.practitioner_id, table.c[column]).where(
+                    table.c.practitioner_id.in_(batch)
+                )
+            ):
+                links[pid].append(names[tag])
+            for pid, tags in links.items():
+                # Ordered by name, as the profile lists them.
+                getattr(profiles[pid], attr).extend(sorted(tags, key=lambda t: t[1]))
+        yield from profiles.values()
 
 
-def document(practitioner, on: date | None = None) -> dict | None:
+def _office_facts(profile: Profile, on: date) -> list[list]:
+    offices = []
+    for office in licensing.listed_offices(profile, on):
+        in_state = [lic for lic in profile.licenses if lic.state == office.state]
+        current = [lic.expires_on for lic in in_state if licensing.is_current(lic, on)]
+        verified = [lic.expires_on for lic in in_state if licensing.status(lic, on) == "verified"]
+        # The last day each is true, judged again at query time: an expiry takes effect without
+        # reindexing. 0 means never.
+        offices.append(
+            [
+                office.id,
+                office.lat,
+                office.lon,
+                office.state,
+                max(current).toordinal(),
+                max(verified).toordinal() if verified else 0,
+            ]
+        )
+    return offices
+
+
+def document(profile: Profile, on: date | None = None) -> dict | None:
     """The index document of a practitioner, or None when it must not be searchable."""
     on = on or licensing.today()
-    if not practitioner.is_publicly_visible:
+    if not profile.visible:
         return None
-    offices = _office_entries(practitioner, on)
+    offices = _office_facts(profile, on)
     if not offices:
         return None
-    conditions = [c.slug for c in practitioner.conditions]
-    modalities = [m.slug for m in practitioner.modalities]
-    cells = sorted({cell for o in offices for cell in geohash.prefixes(o["lat"], o["lon"])})
-    data = {
-        "pid": practitioner.id,
-        "setting": practitioner.setting,
-        "tenant": practitioner.tenant.slug,
-        "conditions": conditions,
-        "modalities": modalities,
+    facts = {
+        "pid": profile.id,
+        "setting": profile.setting,
+        "tenant": profile.tenant_id,
+        "conditions": [slug for slug, _text in profile.conditions],
+        "modalities": [slug for slug, _text in profile.modalities],
         "offices": offices,
+        "accepting": profile.accepting_new_clients,
+        "in_home": profile.in_home,
+        "hsa_fsa": profile.hsa_fsa,
+        "referrals": profile.accepts_physician_referrals,
+        "price_min": profile.price_min,
+        "price_max": profile.price_max,
+        "languages": list(profile.languages or ()),
     }
     return {
-        "pid": str(practitioner.id),
-        "data": json.dumps(data, separators=(",", ":")),
-        "name": f"{practitioner.name} {practitioner.credentials}",
-        "headline": practitioner.headline,
-        "bio": practitioner.bio,
-        "condition_text": _vocabulary_text(practitioner.conditions),
-        "modality_text": _vocabulary_text(practitioner.modalities),
-        "conditions": ",".join(conditions),
-        "modalities": ",".join(modalities),
-        "setting": practitioner.setting,
-        "tenant": practitioner.tenant.slug,
-        "states": " ".join(sorted({o["state"] for o in offices})),
-        "geo": " ".join(cells),
+        "pid": str(profile.id),
+        "facts": json.dumps(facts, separators=(",", ":")).encode(),
+        "name": f"{profile.name} {profile.credentials}",
+        "headline": profile.headline,
+        "bio": profile.bio,
+        # " | " keeps a phrase from matching across two entries.
+        "condition_text": " | ".join(text for _slug, text in profile.conditions),
+        "modality_text": " | ".join(text for _slug, text in profile.modalities),
     }
 
 
@@ -131,18 +228,20 @@ class IndexStore:
         self._lock = threading.Lock()
         self._idle: list[tuple] = []  # (path, ix, generation, searcher)
         self._pid = os.getpid()
+        #: Decoded segments and postings; valid across a fork (segments never change).
+        self.columns = SegmentCache()
 
     def exists(self) -> bool:
-        """Whether there is a live index."""
-        return self.current.exists()
+        """Whether there is a live index of the current schema version."""
+        return self.current.exists() and _version(self.current) == SCHEMA_VERSION
 
     def live_dir(self) -> Path:
-        """The live index directory, created empty when there is none yet."""
-        if not self.current.exists():
+        """The live index directory, created empty when there is none of this version yet."""
+        if not self.exists():
             self.root.mkdir(parents=True, exist_ok=True)
             with open(self.root / ".create.lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)  # one process creates it; the others wait
-                if not self.current.exists():
+                if not self.exists():
                     self.swap_in(self.new_dir())
         return Path(os.path.realpath(self.current))
 
@@ -151,6 +250,7 @@ class IndexStore:
         path = self.root / f"ix-{time.time_ns()}-{os.getpid()}"
         path.mkdir(parents=True)
         whoosh_index.create_in(str(path), SCHEMA)
+        path.joinpath(VERSION_FILE).write_text(str(SCHEMA_VERSION))
         return path
 
     def swap_in(self, path: Path) -> None:
@@ -212,3 +312,10 @@ class IndexStore:
             idle, self._idle = self._idle, []
         for entry in idle:
             entry[3].close()
+
+
+def _version(path: Path) -> int | None:
+    try:
+        return int(path.joinpath(VERSION_FILE).read_text())
+    except (FileNotFoundError, ValueError):
+        return None

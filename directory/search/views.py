@@ -2,9 +2,9 @@
 
 from flask import Blueprint, render_template, request, url_for
 
-from directory import vocabulary
 from directory.practices import roster
-from directory.search import engine
+from directory.search import results, sync
+from directory.search.params import SearchError, parse
 
 bp = Blueprint("search", __name__)
 
@@ -22,9 +22,10 @@ def index():
     args = {k: request.args.getlist(k) if k in ("condition", "modality") else request.args.get(k)
             for k in request.args}  # fmt: skip
     try:
-        params = engine.parse(request.args)
-        outcome = engine.search(params)
-    except engine.SearchError as error:
+        params = parse(request.args)
+        sync.catch_up()
+        outcome = results.search(params)
+    except SearchError as error:
         return render_template("search/index.html", error=error, args=args, radii=RADII), 400
     return render_template(
         "search/index.html",
@@ -33,8 +34,6 @@ def index():
         args=args,
         radii=RADII,
         url=lambda **changes: _url(args, **changes),
-        name_of=lambda slug: getattr(vocabulary.terms().get(slug), "name", slug),
-        description=outcome.interpretation.describe(
-            lambda slug: getattr(vocabulary.terms().get(slug), "name", slug)
-        ),
+        name_of=results.display_name,
+        description=outcome.interpretation.describe(results.display_name),
     )

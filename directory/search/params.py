@@ -1,0 +1,105 @@
+"""Reading a search request: the query string in, validated `Params` (or a SearchError) out."""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from directory import geo, vocabulary
+
+MAX_Q = 200
+MAX_TERMS = 12
+MAX_FILTER_VALUES = 10
+MAX_PAGE = 500
+DEFAULT_RADIUS = 10
+SETTINGS = ("spa", "medical")
+SORTS = ("relevance", "distance")
+
+
+class SearchError(ValueError):
+    """A request the search cannot answer; `code` is the API's error code."""
+
+    def __init__(self, code: str, message: str, field: str, suggestions=()):
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field
+        self.suggestions = list(suggestions)
+
+    def as_dict(self) -> dict:
+        error = {"code": self.code, "message": self.message, "field": self.field}
+        if self.suggestions:
+            error["suggestions"] = self.suggestions
+        return {"error": error}
+
+
+@dataclass
+class Params:
+    q: str = ""
+    near: str = ""
+    radius: int | None = None
+    setting: str | None = None
+    conditions: list[str] = field(default_factory=list)
+    modalities: list[str] = field(default_factory=list)
+    verified: bool = False
+    tenant: str | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+
+def _clean(value: str, limit: int) -> str:
+    # Control characters and NUL never reach the parser; length is capped, not refused.
+    value = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in value)
+    return " ".join(value.split())[:limit]
+
+
+def _int(args, name: str, low: int, high: int, default: int | None) -> int | None:
+    raw = args.get(name, "")
+    if raw in ("", None):
+        return default
+    if not re.fullmatch(r"\d{1,6}", raw.strip()) or not low <= int(raw) <= high:
+        raise SearchError(
+            "invalid_parameter", f"{name} must be a whole number from {low} to {high}.", name
+        )
+    return int(raw)
+
+
+def _slugs(args, name: str, kind: str) -> list[str]:
+    values = [v for v in args.getlist(name) if v]
+    if len(values) > MAX_FILTER_VALUES:
+        raise SearchError("invalid_parameter", f"At most {MAX_FILTER_VALUES} {name} filters.", name)
+    slugs = []
+    for value in values:
+        term = vocabulary.terms().get(value)
+        if term is None or term.kind != kind:
+            raise SearchError("invalid_parameter", f"Unknown {kind} {value[:40]!r}.", name)
+        if value not in slugs:
+            slugs.append(value)
+    return slugs
+
+
+def parse(args) -> Params:
+    """Validate a query string (a MultiDict); SearchError names the bad parameter."""
+    setting = args.get("setting") or None
+    if setting is not None and setting not in SETTINGS:
+        raise SearchError("invalid_parameter", "setting must be spa or medical.", "setting")
+    verified = args.get("verified", "")
+    if verified not in ("", "0", "1", "true", "false"):
+        raise SearchError("invalid_parameter", "verified must be 1 or 0.", "verified")
+    sort = args.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise SearchError("invalid_parameter", "sort must be relevance or distance.", "sort")
+    tenant = args.get("tenant") or None
+    if tenant is not None and not re.fullmatch(r"[a-z0-9-]{1,80}", tenant):
+        raise SearchError("invalid_parameter", "tenant must be a practice's slug.", "tenant")
+    return Params(
+        q=_clean(args.get("q", ""), MAX_Q),
+        near=_clean(args.get("near", ""), geo.MAX_INPUT_LENGTH),
+        radius=_int(args, "radius", 1, 250, None),
+        setting=setting,
+        conditions=_slugs(args, "condition", "condition"),
+        modalities=_slugs(args, "modality", "modality"),
+        verified=verified in ("1", "true"),
+        tenant=tenant,
+        sort=sort,
+        page=_int(args, "page", 1, MAX_PAGE, 1),
+        per_page=_int(args, "per_page", 1, 50, 20),
+    )

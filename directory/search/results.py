@@ -1,0 +1,223 @@
+"""Answering a search request: interpretation and place, the engine's selection, the page's rows
+hydrated from the database (the truth), and the API's JSON shape."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from directory import geo, licensing, vocabulary
+from directory.db import db
+from directory.interpret import Interpretation, interpret
+from directory.practices.models import Tenant
+from directory.practitioners.models import (
+    License,
+    Office,
+    Practitioner,
+    practitioner_condition,
+    practitioner_modality,
+)
+from directory.practitioners.profiles import visible
+from directory.search import engine, sync
+from directory.search.params import DEFAULT_RADIUS, Params, SearchError
+from directory.vocabulary import Condition, Modality
+
+
+@dataclass
+class Outcome:
+    params: Params
+    interpretation: Interpretation
+    location: geo.Place | None
+    radius: int | None
+    total: int
+    facets: dict
+    results: list[dict]
+    suggestion: str | None
+    #: The engine's time guard fired: counts may be short (said on the page and in the JSON).
+    truncated: bool = False
+    candidates: int = 0
+
+
+def display_name(slug: str) -> str:
+    """A vocabulary entry's name for people; the slug itself when it is unknown."""
+    term = vocabulary.terms().get(slug)
+    return term.name if term else slug
+
+
+def _resolve_location(params: Params, interpretation: Interpretation):
+    near = params.near or (interpretation.place or "")
+    if not near:
+        return None
+    try:
+        return geo.resolve(near)
+    except geo.PlaceError as exc:
+        # A place read from the need text ("... near Hoboken") is asked about only when it is
+        # a real city in several states; anything else was probably not meant as a place.
+        city = vocabulary.normalize(near)
+        ambiguous = exc.suggestions and all(
+            vocabulary.normalize(s.rsplit(",", 1)[0]) == city for s in exc.suggestions
+        )
+        if params.near or ambiguous:
+            raise SearchError("unknown_location", exc.message, "near", exc.suggestions) from exc
+        return None
+
+
+def _tenant_id(slug: str | None) -> int | None:
+    if slug is None:
+        return None
+    found = db.session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+    return -1 if found is None else found  # an unknown practice matches nobody
+
+
+def search(params: Params) -> Outcome:
+    """Run a search; SearchError for an unknown place."""
+    interpretation = interpret(params.q)
+    location = _resolve_location(params, interpretation)
+    radius = None
+    if location is not None and location.kind != "state":
+        radius = params.radius or DEFAULT_RADIUS
+    on = licensing.today()
+    store = sync.store()
+    with store.searcher() as searcher:
+        selection = engine.select(
+            searcher, store.columns, params, interpretation, location, radius, on,
+            tenant_id=_tenant_id(params.tenant),
+        )  # fmt: skip
+    return Outcome(
+        params=params,
+        interpretation=interpretation,
+        location=location,
+        radius=radius,
+        total=selection.total,
+        facets=selection.facets,
+        results=_hydrate(selection.hits, interpretation, on) if selection.hits else [],
+        suggestion=interpretation.suggestion,
+        truncated=selection.truncated,
+        candidates=selection.candidates,
+    )
+
+
+def _hydrate(hits: list[engine.Hit], interpretation: Interpretation, on: date) -> list[dict]:
+    """The page's rows, read again from the database (a few Core queries for the whole page)."""
+    ids = [hit.pid for hit in hits]
+    # The database is the truth: a row changed since it was indexed is judged as it is now.
+    rows = {
+        row.id: row
+        for row in db.session.execute(
+            visible()
+            .with_only_columns(
+                Practitioner.id, Practitioner.slug, Practitioner.name, Practitioner.credentials,
+                Practitioner.headline, Practitioner.setting, Practitioner.accepting_new_clients,
+                Tenant.slug.label("tenant_slug"), Tenant.name.label("tenant_name"),
+            )
+            .where(Practitioner.id.in_(ids))
+        )
+    }  # fmt: skip
+    offices = {
+        row.id: row
+        for row in db.session.execute(
+            select(Office.id, Office.practitioner_id, Office.city, Office.state, Office.zip).where(
+                Office.id.in_([hit.office_id for hit in hits])
+            )
+        )
+    }
+    licenses = _grouped(
+        select(License.practitioner_id, License.state, License.status, License.expires_on)
+        .where(License.practitioner_id.in_(ids))
+        .order_by(License.state)
+    )
+    tags = {
+        kind: _grouped(
+            select(table.c.practitioner_id, model.slug, model.name)
+            .join(model, model.id == table.c[f"{kind}_id"])
+            .where(table.c.practitioner_id.in_(ids))
+            .order_by(model.name)
+        )
+        for kind, table, model in (
+            ("condition", practitioner_condition, Condition),
+            ("modality", practitioner_modality, Modality),
+        )
+    }
+    results = []
+    for hit in hits:
+        p, office = rows.get(hit.pid), offices.get(hit.office_id)
+        held = licenses.get(hit.pid, [])
+        if p is None or office is None or office.practitioner_id != hit.pid:
+            continue
+        if not licensing.may_list_office(office, held, on):
+            continue
+        matched = {}
+        listed = {}
+        for kind, wanted in (
+            ("condition", interpretation.conditions),
+            ("modality", interpretation.modalities),
+        ):
+            entries = tags[kind].get(hit.pid, [])
+            matched[kind] = [e.name for e in entries if e.slug in wanted]
+            listed[kind] = matched[kind] + [e.name for e in entries if e.name not in matched[kind]]
+        results.append(
+            {
+                "slug": p.slug,
+                "name": p.name,
+                "credentials": p.credentials,
+                "headline": p.headline,
+                "tenant": {"slug": p.tenant_slug, "name": p.tenant_name},
+                "setting": p.setting,
+                "conditions": listed["condition"],
+                "modalities": listed["modality"],
+                "matched": {"conditions": matched["condition"], "modalities": matched["modality"]},
+                "office": {"city": office.city, "state": office.state, "zip": office.zip},
+                "distance_miles": None if hit.distance is None else round(hit.distance, 1),
+                "licenses": [
+                    {
+                        "state": lic.state,
+                        "status": licensing.status(lic, on),
+                        "expires": lic.expires_on.isoformat(),
+                    }
+                    for lic in held
+                ],
+                "verified": licensing.earns_badge(office, held, on),
+                "accepting_new_clients": p.accepting_new_clients,
+                "url": f"/p/{p.slug}",
+            }
+        )
+    return results
+
+
+def _grouped(query) -> dict[int, list]:
+    grouped: dict[int, list] = {}
+    for row in db.session.execute(query):
+        grouped.setdefault(row.practitioner_id, []).append(row)
+    return grouped
+
+
+def as_json(outcome: Outcome) -> dict:
+    """The API's answer (DESIGN.md, "JSON API")."""
+    location = None
+    if outcome.location is not None:
+        place = outcome.location
+        location = {
+            "label": place.label,
+            "kind": place.kind,
+            "state": place.state,
+            "lat": round(place.lat, 4),
+            "lon": round(place.lon, 4),
+            "radius_miles": outcome.radius,
+        }
+    interpretation = outcome.interpretation
+    return {
+        "total": outcome.total,
+        "truncated": outcome.truncated,
+        "page": outcome.params.page,
+        "per_page": outcome.params.per_page,
+        "location": location,
+        "interpretation": {
+            "conditions": list(interpretation.conditions),
+            "modalities": list(interpretation.modalities),
+            "setting": interpretation.setting,
+            "text": interpretation.describe(display_name),
+        },
+        "suggestion": outcome.suggestion,
+        "facets": outcome.facets,
+        "results": outcome.results,
+    }
