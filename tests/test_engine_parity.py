@@ -74,7 +74,7 @@ def world(tmp_path_factory):
 
 
 def _both(world, params: Params):
-    app, legacy_ix = world
+    _app, legacy_ix = world
     on = licensing.today()
     interpretation = interpret(params.q)
     location = geo.resolve(params.near) if params.near else None
@@ -113,7 +113,9 @@ def test_the_column_engine_agrees_with_the_old_one(world, params):
     assert {h.pid: (h.office_id, h.verified) for h in new.hits} == {
         c.pid: (c.office["id"], c.verified) for c in old
     }
-    for hit, c in zip(sorted(new.hits, key=lambda h: h.pid), sorted(old, key=lambda c: c.pid)):
+    for hit, c in zip(
+        sorted(new.hits, key=lambda h: h.pid), sorted(old, key=lambda c: c.pid), strict=True
+    ):
         assert (hit.distance is None) == (c.distance is None)
         if hit.distance is not None:
             assert hit.distance == pytest.approx(c.distance, abs=1e-9)

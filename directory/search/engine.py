@@ -315,8 +315,8 @@ def _ranked(req, parts, params, candidates, truncated, interpretation) -> Select
     facets = _facets(parts)
     if not total:
         return Selection(0, facets, [], candidates, truncated)
-    cat = {name: np.concatenate([getattr(p, name) for p in parts]) for name in
-           ("office_id", "distance", "verified", "score", "setting", "listed", "covered")}  # fmt: skip
+    names = ("office_id", "distance", "verified", "score", "setting", "listed", "covered")
+    cat = {name: np.concatenate([getattr(p, name) for p in parts]) for name in names}
     score, distance = cat["score"], cat["distance"]
     wanted = len(set(interpretation.conditions)) + len(set(interpretation.modalities))
     coverage = cat["covered"] / wanted if wanted else np.zeros(total)

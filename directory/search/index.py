@@ -126,9 +126,7 @@ def load_profiles(ids: Iterable[int] | None = None) -> Iterator[Profile]:
         rows = db.session.execute(
             select(*_PROFILE_COLUMNS).where(Practitioner.id.in_(batch)).order_by(Practitioner.id)
         )
-        profiles = {
-            row.id: Profile(**row._asdict(), visible=row.id in shown) for row in rows
-        }
+        profiles = {row.id: Profile(**row._asdict(), visible=row.id in shown) for row in rows}
         for lic in db.session.execute(
             select(License.practitioner_id, License.state, License.status, License.expires_on)
             .where(License.practitioner_id.in_(batch))
@@ -136,9 +134,7 @@ def load_profiles(ids: Iterable[int] | None = None) -> Iterator[Profile]:
         ):
             profiles[lic.practitioner_id].licenses.append(lic)
         for office in db.session.execute(
-            select(
-                Office.practitioner_id, Office.id, Office.state, Office.lat, Office.lon
-            )
+            select(Office.practitioner_id, Office.id, Office.state, Office.lat, Office.lon)
             .where(Office.practitioner_id.in_(batch))
             .order_by(Office.id)
         ):
