@@ -186,7 +186,7 @@ class _Pool:
 def _pool() -> _Pool:
     jurisdictions = licensing.states()
     rows = []
-    for row in zipcodes.list_all():
+    for row in zipcodes.filter_by():  # list_all() would keep ~100 MB cached
         if row["zip_code_type"] != "STANDARD" or not row["active"]:
             continue
         if row["state"] not in jurisdictions:
