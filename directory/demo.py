@@ -34,7 +34,7 @@ from directory.vocabulary import Condition, Modality
 
 demo_cli = AppGroup("demo", help="Demo data for trying the directory out.")
 
-MAX_COUNT = 100_000
+MAX_COUNT = 400_000  # about every massage therapist in the US (bench/search.py at scale)
 BATCH_SIZE = 1000
 
 #: Shares of *practitioners* working for each kind of tenant, and each kind's size range.

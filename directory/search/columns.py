@@ -54,84 +54,86 @@ class Codes:
 CONDITIONS, MODALITIES, STATES, LANGUAGES = Codes(), Codes(), Codes(), Codes()
 
 
-@dataclass
 class Pairs:
-    """A multi-valued attribute: parallel arrays of document numbers and value codes."""
+    """A multi-valued attribute: (document, value code) pairs, and per code a packed bitset of
+    the documents holding it, so a facet over any set of documents is a few popcounts."""
 
-    doc: np.ndarray
-    code: np.ndarray
+    def __init__(self, doc: np.ndarray, code: np.ndarray, size: int):
+        self.doc, self.code, self.size = doc, code, size
+        order = np.argsort(code, kind="stable")
+        codes, starts = np.unique(code[order], return_index=True)
+        self._bits: dict[int, np.ndarray] = {}
+        groups = np.split(doc[order], starts[1:]) if len(codes) else []
+        for value, docs in zip(codes, groups, strict=True):
+            mask = np.zeros(size, dtype=bool)
+            mask[docs] = True
+            self._bits[int(value)] = np.packbits(mask)
 
-    def having(self, code: int, size: int) -> np.ndarray:
+    def having(self, code: int) -> np.ndarray:
         """A boolean per document: holds this value."""
-        mask = np.zeros(size, dtype=bool)
-        mask[self.doc[self.code == code]] = True
-        return mask
+        bits = self._bits.get(code)
+        if bits is None:
+            return np.zeros(self.size, dtype=bool)
+        return np.unpackbits(bits, count=self.size).view(bool)
 
     def count(self, docs_mask: np.ndarray, size: int) -> np.ndarray:
         """How many documents of the mask hold each code (index = code)."""
-        return np.bincount(self.code[docs_mask[self.doc]], minlength=size)
+        counts = np.zeros(size, dtype=np.int64)
+        chosen = np.packbits(docs_mask)
+        for value, bits in self._bits.items():
+            counts[value] = int(np.bitwise_count(chosen & bits).sum())
+        return counts
 
 
 class Segment:
     """One segment's facts as arrays (document numbers are the segment's own)."""
 
     def __init__(self, reader):
-        self.size = reader.doc_count_all()
+        self.size = size = reader.doc_count_all()
         column = reader.column_reader("facts", translate=False)
-        pid, setting, tenant, flags, prices, listed = [], [], [], [], [], []
-        conditions, modalities, languages = ([], []), ([], []), ([], [])
-        offices = ([], [], [], [], [], [], [])
-        for doc in range(self.size):
-            raw = column[doc]
-            facts = json.loads(raw) if raw else None
-            if facts is None:  # never written by us; treated as deleted
-                pid.append(-1), setting.append(0), tenant.append(-1), listed.append(0)
-                flags.append((False, False, False, False)), prices.append((-1, -1))
-                continue
-            pid.append(facts["pid"])
-            setting.append(SETTING_CODES[facts["setting"]])
-            tenant.append(facts["tenant"])
-            flags.append((facts["accepting"], facts["in_home"], facts["hsa_fsa"],
-                          facts["referrals"]))  # fmt: skip
-            prices.append((_price(facts["price_min"]), _price(facts["price_max"])))
-            listed.append(len(facts["conditions"]) + len(facts["modalities"]))
-            for pairs, codes, values in (
-                (conditions, CONDITIONS, facts["conditions"]),
-                (modalities, MODALITIES, facts["modalities"]),
-                (languages, LANGUAGES, facts["languages"]),
-            ):
-                for value in values:
-                    pairs[0].append(doc)
-                    pairs[1].append(codes.code(value))
-            for office_id, lat, lon, state, listed_until, badge_until in facts["offices"]:
-                for column_list, value in zip(
-                    offices,
-                    (doc, office_id, lat, lon, STATES.code(state), listed_until, badge_until),
-                    strict=True,
-                ):
-                    column_list.append(value)
-        self.pid = np.array(pid, dtype=np.int64)
-        self.setting = np.array(setting, dtype=np.int8)
-        self.tenant = np.array(tenant, dtype=np.int64)
-        flags = np.array(flags, dtype=bool).reshape(-1, 4)
-        self.accepting, self.in_home, self.hsa_fsa, self.referrals = flags.T.copy()
-        prices = np.array(prices, dtype=np.int32).reshape(-1, 2)
-        self.price_min, self.price_max = prices.T.copy()
+        # One JSON array for the segment: a single parse, then a pass per attribute.
+        raw = b"[" + b",".join(column[doc] or b"null" for doc in range(size)) + b"]"
+        parsed = json.loads(raw)
+        #: Documents we wrote (any other is treated as deleted).
+        self.written = np.fromiter((f is not None for f in parsed), bool, size)
+        rows = [f if f is not None else _BLANK for f in parsed]
+
+        def ints(key, dtype, convert=int):
+            return np.fromiter((convert(f[key]) for f in rows), dtype, size)
+
+        self.pid = ints("pid", np.int64)
+        self.setting = ints("setting", np.int8, SETTING_CODES.__getitem__)
+        self.tenant = ints("tenant", np.int64)
+        self.accepting = ints("accepting", bool, bool)
+        self.in_home = ints("in_home", bool, bool)
+        self.hsa_fsa = ints("hsa_fsa", bool, bool)
+        self.referrals = ints("referrals", bool, bool)
+        self.price_min = ints("price_min", np.int32, _price)
+        self.price_max = ints("price_max", np.int32, _price)
+        self.conditions = _pairs(rows, "conditions", CONDITIONS)
+        self.modalities = _pairs(rows, "modalities", MODALITIES)
+        self.languages = _pairs(rows, "languages", LANGUAGES)
         #: Conditions + modalities listed (a long list is a less focused practice).
-        self.listed = np.array(listed, dtype=np.int32)
-        self.conditions = _pairs(conditions)
-        self.modalities = _pairs(modalities)
-        self.languages = _pairs(languages)
+        self.listed = np.fromiter(
+            (len(f["conditions"]) + len(f["modalities"]) for f in rows), np.int32, size
+        )
         # Offices, grouped by document in office-id order (as the profile lists them).
-        self.office_doc = np.array(offices[0], dtype=np.int32)
-        self.office_id = np.array(offices[1], dtype=np.int64)
-        self.office_lat = np.array(offices[2], dtype=np.float64)
-        self.office_lon = np.array(offices[3], dtype=np.float64)
-        self.office_state = np.array(offices[4], dtype=np.int32)
+        offices = [(doc, *office) for doc, f in enumerate(rows) for office in f["offices"]]
+        doc, office_id, lat, lon, state, listed_until, badge_until = (
+            zip(*offices, strict=True) if offices else ((),) * 7
+        )
+        states = {name: STATES.code(name) for name in set(state)}
+        self.office_doc = np.array(doc, dtype=np.int32)
+        self.office_id = np.array(office_id, dtype=np.int64)
+        self.office_lat = np.array(lat, dtype=np.float64)
+        self.office_lon = np.array(lon, dtype=np.float64)
+        self.office_state = np.array([states[s] for s in state], dtype=np.int32)
         #: Last day (proleptic ordinal) the office may be listed / shows the verified badge.
-        self.office_listed_until = np.array(offices[5], dtype=np.int32)
-        self.office_badge_until = np.array(offices[6], dtype=np.int32)
-        self.written = self.pid >= 0
+        self.office_listed_until = np.array(listed_until, dtype=np.int32)
+        self.office_badge_until = np.array(badge_until, dtype=np.int32)
+        #: Offices by latitude: a radius search reads one slice of it.
+        self.office_by_lat = np.argsort(self.office_lat, kind="stable").astype(np.int32)
+        self.office_lat_sorted = self.office_lat[self.office_by_lat]
 
     def nbytes(self) -> int:
         return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
@@ -141,8 +143,22 @@ def _price(value) -> int:
     return -1 if value is None else int(value)
 
 
-def _pairs(pairs) -> Pairs:
-    return Pairs(np.array(pairs[0], dtype=np.int32), np.array(pairs[1], dtype=np.int32))
+def _pairs(rows: list[dict], key: str, codes: Codes) -> Pairs:
+    values = [value for f in rows for value in f[key]]
+    known = {value: codes.code(value) for value in set(values)}
+    return Pairs(
+        np.fromiter((doc for doc, f in enumerate(rows) for _ in f[key]), np.int32, len(values)),
+        np.fromiter((known[value] for value in values), np.int32, len(values)),
+        len(rows),
+    )
+
+
+#: Stands in for a document without facts (never written by us): matches nothing.
+_BLANK = {
+    "pid": -1, "setting": "spa", "tenant": -1, "accepting": False, "in_home": False,
+    "hsa_fsa": False, "referrals": False, "price_min": None, "price_max": None,
+    "conditions": [], "modalities": [], "languages": [], "offices": [],
+}  # fmt: skip
 
 
 @dataclass

@@ -182,14 +182,12 @@ def select(
 
 def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
     size = seg.size
-    mask = columns.live_mask(reader, seg)
-    if req.tenant_id is not None:
-        mask &= seg.tenant == req.tenant_id
+    mask = columns.live_mask(reader, seg) & _filters(req, seg)
     truncated = False
     score = np.zeros(size)
     covered = np.zeros(size, dtype=np.int32)
     if req.browse:
-        matched = mask.copy()
+        matched = mask
     else:
         matched = np.zeros(size, dtype=bool)
         for codes, pairs, boost in (
@@ -197,7 +195,7 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
             (req.modalities, seg.modalities, MODALITY_BOOST),
         ):
             for code in codes:
-                has = pairs.having(code, size)
+                has = pairs.having(code)
                 score[has] += boost
                 covered[has] += 1
                 matched |= has
@@ -218,43 +216,37 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
                 matched[post.doc] = True
         matched &= mask
     # The place: the nearest office listed today within the exact radius (or in the state).
-    office_ok = matched[seg.office_doc] & (seg.office_listed_until >= req.today)
     place = req.location
-    distance = None
-    if place is not None and place.kind == "state":
-        office_ok &= seg.office_state == STATES.get(place.state)
-    elif place is not None:
-        office_ok &= _bounding_box(seg, place.lat, place.lon, req.radius)
+    if place is None or place.kind == "state":
+        office_ok = matched[seg.office_doc] & (seg.office_listed_until >= req.today)
+        if place is not None:
+            office_ok &= seg.office_state == STATES.get(place.state)
         rows = np.flatnonzero(office_ok)
-        d = _haversine(place.lat, place.lon, seg.office_lat[rows], seg.office_lon[rows])
-        inside = d <= req.radius
-        office_ok[rows[~inside]] = False
-        distance = np.full(len(seg.office_doc), np.inf)
-        distance[rows[inside]] = d[inside]
-    rows = np.flatnonzero(office_ok)
-    if place is None:
+        distance = None
         # Without a place, a practitioner is shown at a badge-earning office first.
-        first_key = seg.office_badge_until[rows] < req.today
-    elif distance is not None:
-        first_key = distance[rows]
+        first_key = (seg.office_badge_until[rows] < req.today).astype(np.float64)
+        if place is not None:
+            first_key[:] = 0.0
     else:
-        first_key = np.zeros(len(rows))
-    order = np.lexsort((rows, first_key, seg.office_doc[rows]))
-    rows = rows[order]
+        rows = _within_box(seg, place.lat, place.lon, req.radius)
+        rows = rows[matched[seg.office_doc[rows]] & (seg.office_listed_until[rows] >= req.today)]
+        distance = _haversine(place.lat, place.lon, seg.office_lat[rows], seg.office_lon[rows])
+        inside = distance <= req.radius
+        rows, distance = rows[inside], distance[inside]
+        first_key = distance
+    chosen_rows = _first_per_document(seg.office_doc[rows], first_key)
+    rows = rows[chosen_rows]
+    distance = distance[chosen_rows] if distance is not None else np.full(len(rows), np.nan)
     docs = seg.office_doc[rows]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = docs[1:] != docs[:-1]
-    rows, docs = rows[first], docs[first]
     placed = len(docs)
-    keep = _filters(req, seg, docs, rows)
-    rows, docs = rows[keep], docs[keep]
     verified = seg.office_badge_until[rows] >= req.today
     if req.verified_only:
-        rows, docs, verified = rows[verified], docs[verified], verified[verified]
+        rows, docs, distance = rows[verified], docs[verified], distance[verified]
+        verified = verified[verified]
     part = _Part(
         pid=seg.pid[docs],
         office_id=seg.office_id[rows],
-        distance=distance[rows] if distance is not None else np.full(len(rows), np.nan),
+        distance=distance,
         verified=verified,
         score=score[docs],
         setting=seg.setting[docs].astype(np.int64),
@@ -271,32 +263,48 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
     return part, placed, truncated
 
 
-def _filters(req: _Request, seg, docs: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    keep = np.ones(len(docs), dtype=bool)
-    setting = seg.setting[docs]
+def _first_per_document(docs: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Positions of the row with the smallest key per document, the earliest among equals
+    (rows grouped by document, in office-id order within each). Linear: no sort."""
+    if not len(docs):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+    smallest = np.repeat(np.minimum.reduceat(key, starts), np.diff(np.r_[starts, len(docs)]))
+    best = np.flatnonzero(key == smallest)
+    first = np.r_[True, docs[best][1:] != docs[best][:-1]]
+    return best[first]
+
+
+def _filters(req: _Request, seg) -> np.ndarray:
+    """The documents the request's filters allow (practice, setting, tags)."""
+    keep = np.ones(seg.size, dtype=bool)
+    if req.tenant_id is not None:
+        keep &= seg.tenant == req.tenant_id
     if req.setting_filter is not None:
-        keep &= setting == req.setting_filter
+        keep &= seg.setting == req.setting_filter
     elif req.exclude_spa:
-        keep &= setting != _SPA
+        keep &= seg.setting != _SPA
     for code in req.condition_filters:
-        keep &= seg.conditions.having(code, seg.size)[docs]
+        keep &= seg.conditions.having(code)
     for code in req.modality_filters:
-        keep &= seg.modalities.having(code, seg.size)[docs]
+        keep &= seg.modalities.having(code)
     return keep
 
 
-def _bounding_box(seg, lat: float, lon: float, miles: float) -> np.ndarray:
-    # Padded by 1%; the exact distance is computed only inside it.
+def _within_box(seg, lat: float, lon: float, miles: float) -> np.ndarray:
+    """Offices in the bounding box of the circle (padded by 1%), grouped by document: a slice
+    of the latitude-sorted offices, then longitude; the exact distance is computed on these."""
     angular = miles * 1.01 / EARTH_RADIUS_MILES
     dlat = math.degrees(angular)
     cos_lat = max(math.cos(math.radians(lat)), 1e-6)
     dlon = math.degrees(math.asin(min(1.0, math.sin(angular) / cos_lat)))
-    return (
-        (seg.office_lat >= lat - dlat)
-        & (seg.office_lat <= lat + dlat)
-        & (seg.office_lon >= lon - dlon)
-        & (seg.office_lon <= lon + dlon)
-    )
+    low = np.searchsorted(seg.office_lat_sorted, lat - dlat, side="left")
+    high = np.searchsorted(seg.office_lat_sorted, lat + dlat, side="right")
+    rows = seg.office_by_lat[low:high]
+    lons = seg.office_lon[rows]
+    rows = rows[(lons >= lon - dlon) & (lons <= lon + dlon)]
+    rows.sort()
+    return rows
 
 
 def _haversine(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
