@@ -123,7 +123,9 @@ class Fts5Baseline:
     """Plain SQLite FTS5 over the same practitioners: text match, bbox, exact radius, settings."""
 
     def __init__(self, database: Path, workdir: Path):
-        self.db = sqlite3.connect(workdir / "fts5.sqlite3")
+        path = workdir / "fts5.sqlite3"
+        path.unlink(missing_ok=True)
+        self.db = sqlite3.connect(path)
         self.db.execute(f"ATTACH DATABASE '{database}' AS src")
         self.db.executescript(
             """

@@ -574,3 +574,45 @@ def test_facets_count_every_match_not_the_page(client, roster, verified, sciatic
     assert body["facets"]["conditions"]["sciatica"] == sciatica
     assert sum(body["facets"]["verified"].values()) == body["total"]
     assert sum(body["facets"]["setting"].values()) == body["total"]
+
+
+def test_decoded_arrays_are_kept_beside_the_segments_for_the_next_process(
+    app, client, roster, monkeypatch
+):
+    sync.drain()
+    store = sync.store()
+    live = store.live_dir()
+    with store.searcher() as searcher:
+        keys = {r.segment().segment_id() for r, _o in searcher.reader().leaf_readers()}
+    assert {p.name for p in live.glob(f"*{columns.PERSISTED_SUFFIX}")} == {
+        f"{key}{columns.PERSISTED_SUFFIX}" for key in keys
+    }
+    # A new process (a fresh cache) loads them and never decodes the column.
+    monkeypatch.setattr(columns, "_decode", lambda reader: pytest.fail("decoded again"))
+    store.columns = columns.SegmentCache()
+    assert set(slugs(api(client, q="sciatica", near="Hoboken, NJ"))) == {
+        "alexa-marie", "carla-diaz", "dev-patel",
+    }  # fmt: skip
+
+
+def test_a_damaged_arrays_file_is_decoded_again(app, client, roster):
+    sync.drain()
+    store = sync.store()
+    for path in store.live_dir().glob(f"*{columns.PERSISTED_SUFFIX}"):
+        path.write_bytes(b"not an npz file")
+    store.columns = columns.SegmentCache()
+    assert api(client, q="sciatica", near="Hoboken, NJ").json["total"] == 3
+
+
+def test_arrays_of_merged_segments_are_removed(app, client, roster, make_practitioner):
+    sync.drain()
+    live = sync.store().live_dir()
+    before = {p.name for p in live.glob(f"*{columns.PERSISTED_SUFFIX}")}
+    for i in range(12):  # enough small segments for Whoosh to merge some of them
+        make_practitioner(f"extra-{i}", licenses=[("NJ", "verified", LATER)], offices=["07030"])
+        sync.drain()
+    with sync.store().searcher() as searcher:
+        keys = {r.segment().segment_id() for r, _o in searcher.reader().leaf_readers()}
+    after = {p.name for p in live.glob(f"*{columns.PERSISTED_SUFFIX}")}
+    assert after == {f"{key}{columns.PERSISTED_SUFFIX}" for key in keys}
+    assert before - after  # some were merged away, and their files went with them

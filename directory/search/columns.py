@@ -9,9 +9,11 @@ matcher API, and kept in a bounded cache. The engine then answers with array ope
 """
 
 import json
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from whoosh.reading import TermNotFound
@@ -20,6 +22,7 @@ SETTING_CODES = {"spa": 0, "medical": 1, "both": 2}
 SETTING_NAMES = tuple(SETTING_CODES)
 #: Postings kept in memory per process (about 16 bytes each), least recently used dropped first.
 POSTINGS_BUDGET = 3_000_000
+PERSISTED_SUFFIX = ".facts.npz"
 
 
 class Codes:
@@ -86,51 +89,38 @@ class Pairs:
 
 
 class Segment:
-    """One segment's facts as arrays (document numbers are the segment's own)."""
+    """One segment's facts as arrays (document numbers are the segment's own).
 
-    def __init__(self, reader):
-        self.size = size = reader.doc_count_all()
-        column = reader.column_reader("facts", translate=False)
-        # One JSON array for the segment: a single parse, then a pass per attribute.
-        raw = b"[" + b",".join(column[doc] or b"null" for doc in range(size)) + b"]"
-        parsed = json.loads(raw)
-        #: Documents we wrote (any other is treated as deleted).
-        self.written = np.fromiter((f is not None for f in parsed), bool, size)
-        rows = [f if f is not None else _BLANK for f in parsed]
+    Decoding the `facts` column costs about 1 s per 40k documents, so the arrays are also kept
+    beside the segment's files (`<segment id>.facts.npz`, written once, atomically) and a new
+    process loads them instead. Codes are process-local: the file keeps names, remapped here.
+    """
 
-        def ints(key, dtype, convert=int):
-            return np.fromiter((convert(f[key]) for f in rows), dtype, size)
+    PAIRS = (("conditions", CONDITIONS), ("modalities", MODALITIES), ("languages", LANGUAGES))
 
-        self.pid = ints("pid", np.int64)
-        self.setting = ints("setting", np.int8, SETTING_CODES.__getitem__)
-        self.tenant = ints("tenant", np.int64)
-        self.accepting = ints("accepting", bool, bool)
-        self.in_home = ints("in_home", bool, bool)
-        self.hsa_fsa = ints("hsa_fsa", bool, bool)
-        self.referrals = ints("referrals", bool, bool)
-        self.price_min = ints("price_min", np.int32, _price)
-        self.price_max = ints("price_max", np.int32, _price)
-        self.conditions = _pairs(rows, "conditions", CONDITIONS)
-        self.modalities = _pairs(rows, "modalities", MODALITIES)
-        self.languages = _pairs(rows, "languages", LANGUAGES)
-        #: Conditions + modalities listed (a long list is a less focused practice).
-        self.listed = np.fromiter(
-            (len(f["conditions"]) + len(f["modalities"]) for f in rows), np.int32, size
-        )
-        # Offices, grouped by document in office-id order (as the profile lists them).
-        offices = [(doc, *office) for doc, f in enumerate(rows) for office in f["offices"]]
-        doc, office_id, lat, lon, state, listed_until, badge_until = (
-            zip(*offices, strict=True) if offices else ((),) * 7
-        )
-        states = {name: STATES.code(name) for name in set(state)}
-        self.office_doc = np.array(doc, dtype=np.int32)
-        self.office_id = np.array(office_id, dtype=np.int64)
-        self.office_lat = np.array(lat, dtype=np.float64)
-        self.office_lon = np.array(lon, dtype=np.float64)
-        self.office_state = np.array([states[s] for s in state], dtype=np.int32)
+    def __init__(self, reader, key: str):
+        path = _persisted_path(reader, key)
+        stored = _load(path) if path is not None else None
+        if stored is None:
+            stored = _decode(reader)
+            if path is not None:
+                _save(path, stored)
+        self.size = int(stored["size"])
+        for name in ("pid", "setting", "tenant", "accepting", "in_home", "hsa_fsa", "referrals",
+                     "price_min", "price_max", "listed", "written"):  # fmt: skip
+            setattr(self, name, stored[name])
+        for name, codes in self.PAIRS:
+            local = _remap(stored[f"{name}_names"], codes)
+            pairs = Pairs(stored[f"{name}_doc"], local[stored[f"{name}_code"]], self.size)
+            setattr(self, name, pairs)
+        self.office_doc = stored["office_doc"]
+        self.office_id = stored["office_id"]
+        self.office_lat = stored["office_lat"]
+        self.office_lon = stored["office_lon"]
+        self.office_state = _remap(stored["state_names"], STATES)[stored["office_state"]]
         #: Last day (proleptic ordinal) the office may be listed / shows the verified badge.
-        self.office_listed_until = np.array(listed_until, dtype=np.int32)
-        self.office_badge_until = np.array(badge_until, dtype=np.int32)
+        self.office_listed_until = stored["office_listed_until"]
+        self.office_badge_until = stored["office_badge_until"]
         #: Offices by latitude: a radius search reads one slice of it.
         self.office_by_lat = np.argsort(self.office_lat, kind="stable").astype(np.int32)
         self.office_lat_sorted = self.office_lat[self.office_by_lat]
@@ -139,18 +129,99 @@ class Segment:
         return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
 
 
+def _decode(reader) -> dict[str, np.ndarray]:
+    size = reader.doc_count_all()
+    column = reader.column_reader("facts", translate=False)
+    # One JSON array for the segment: a single parse, then a pass per attribute.
+    parsed = json.loads(b"[" + b",".join(column[doc] or b"null" for doc in range(size)) + b"]")
+    rows = [f if f is not None else _BLANK for f in parsed]
+
+    def ints(key, dtype, convert=int):
+        return np.fromiter((convert(f[key]) for f in rows), dtype, size)
+
+    stored = {
+        "size": np.array(size),
+        #: Documents we wrote (any other is treated as deleted).
+        "written": np.fromiter((f is not None for f in parsed), bool, size),
+        "pid": ints("pid", np.int64),
+        "setting": ints("setting", np.int8, SETTING_CODES.__getitem__),
+        "tenant": ints("tenant", np.int64),
+        "accepting": ints("accepting", bool, bool),
+        "in_home": ints("in_home", bool, bool),
+        "hsa_fsa": ints("hsa_fsa", bool, bool),
+        "referrals": ints("referrals", bool, bool),
+        "price_min": ints("price_min", np.int32, _price),
+        "price_max": ints("price_max", np.int32, _price),
+        #: Conditions + modalities listed (a long list is a less focused practice).
+        "listed": np.fromiter(
+            (len(f["conditions"]) + len(f["modalities"]) for f in rows), np.int32, size
+        ),
+    }
+    for name, _codes in Segment.PAIRS:
+        values = [value for f in rows for value in f[name]]
+        names = sorted(set(values))
+        index = {value: i for i, value in enumerate(names)}
+        stored[f"{name}_names"] = np.array(names, dtype=str)
+        stored[f"{name}_doc"] = np.fromiter(
+            (doc for doc, f in enumerate(rows) for _ in f[name]), np.int32, len(values)
+        )
+        stored[f"{name}_code"] = np.fromiter((index[v] for v in values), np.int32, len(values))
+    # Offices, grouped by document in office-id order (as the profile lists them).
+    offices = [(doc, *office) for doc, f in enumerate(rows) for office in f["offices"]]
+    doc, office_id, lat, lon, state, listed_until, badge_until = (
+        zip(*offices, strict=True) if offices else ((),) * 7
+    )
+    states = sorted(set(state))
+    index = {name: i for i, name in enumerate(states)}
+    stored.update(
+        state_names=np.array(states, dtype=str),
+        office_doc=np.array(doc, dtype=np.int32),
+        office_id=np.array(office_id, dtype=np.int64),
+        office_lat=np.array(lat, dtype=np.float64),
+        office_lon=np.array(lon, dtype=np.float64),
+        office_state=np.array([index[s] for s in state], dtype=np.int32),
+        office_listed_until=np.array(listed_until, dtype=np.int32),
+        office_badge_until=np.array(badge_until, dtype=np.int32),
+    )
+    return stored
+
+
+def _remap(names: np.ndarray, codes: Codes) -> np.ndarray:
+    return np.array([codes.code(str(name)) for name in names], dtype=np.int32)
+
+
+def _persisted_path(reader, key: str) -> Path | None:
+    folder = getattr(reader.storage(), "folder", None)
+    return Path(folder) / f"{key}{PERSISTED_SUFFIX}" if folder else None
+
+
+def _load(path: Path) -> dict | None:
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return {name: stored[name] for name in stored.files}
+    except (OSError, ValueError, KeyError):
+        return None  # absent, half-written by a crash, or of an older layout: decode again
+
+
+def _save(path: Path, stored: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as out:
+            np.savez(out, **stored)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a read-only index folder: every process decodes
+
+
+def forget_persisted(folder: Path, live_keys: set[str]) -> None:
+    """Remove the arrays of segments the index no longer has (merged away)."""
+    for path in folder.glob(f"*{PERSISTED_SUFFIX}"):
+        if path.name[: -len(PERSISTED_SUFFIX)] not in live_keys:
+            path.unlink(missing_ok=True)
+
+
 def _price(value) -> int:
     return -1 if value is None else int(value)
-
-
-def _pairs(rows: list[dict], key: str, codes: Codes) -> Pairs:
-    values = [value for f in rows for value in f[key]]
-    known = {value: codes.code(value) for value in set(values)}
-    return Pairs(
-        np.fromiter((doc for doc, f in enumerate(rows) for _ in f[key]), np.int32, len(values)),
-        np.fromiter((known[value] for value in values), np.int32, len(values)),
-        len(rows),
-    )
 
 
 #: Stands in for a document without facts (never written by us): matches nothing.
@@ -202,7 +273,7 @@ class SegmentCache:
                 with build_lock:  # one thread decodes a segment; the others wait for it
                     segment = self._segments.get(key)
                     if segment is None:
-                        segment = self._segments[key] = Segment(reader)
+                        segment = self._segments[key] = Segment(reader, key)
                         self._forget_except({k for k, _s, _r in found} | {key}, searcher)
             found.append((key, segment, reader))
         return found

@@ -23,6 +23,7 @@ from directory import licensing
 from directory.db import db, now_utc
 from directory.practitioners.models import Practitioner
 from directory.practitioners.profiles import visible
+from directory.search import columns
 from directory.search.index import HWM_FILE, IndexStore, document, load_profiles
 from directory.search.outbox import SearchOutbox
 
@@ -126,7 +127,18 @@ def drain(*, timeout: float = 30.0, max_rows: int | None = None) -> int:
         writer.cancel()
         raise
     write_mark(path, mark)
+    _prepare_columns(path)
     return len(rows)
+
+
+def _prepare_columns(path: Path) -> None:
+    """Decode (and keep beside the segments) the facts of new segments here, once, so searchers
+    load arrays instead; drop those of segments merged away."""
+    index_store = store()
+    ix = index_store.open(path)
+    with ix.searcher() as searcher:
+        segments = index_store.columns.segments(searcher)
+    columns.forget_persisted(path, {key for key, _segment, _reader in segments})
 
 
 def catch_up() -> None:
@@ -169,6 +181,7 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
         writer.cancel()
         raise
     write_mark(path, mark)
+    _prepare_columns(path)
     index_store.swap_in(path)
     drain()
     return count
