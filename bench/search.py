@@ -235,7 +235,7 @@ def main():
     server = Server(env, args.port)
     try:
         status, body, cold = server.get("/api/v1/search", {"q": "sciatica", "near": "07030"})
-        print(f"cold start (first search, columns decoded): {cold:.0f} ms")
+        print(f"cold start (first search of a new process: places, columns): {cold:.0f} ms")
         for params in {json.dumps(p, sort_keys=True) for p in requests}:
             server.get("/api/v1/search", json.loads(params))
         samples, truncated, errors = [], 0, 0

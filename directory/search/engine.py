@@ -52,7 +52,7 @@ class Selection:
     total: int
     facets: dict
     hits: list[Hit]
-    #: Documents matching the need and the place, before the other filters (the work done).
+    #: Documents matching the need, the filters and the place (before `verified`): the work done.
     candidates: int = 0
     #: The time guard stopped reading text postings: totals and facets may be short.
     truncated: bool = False
