@@ -139,10 +139,20 @@ def modalities() -> list[Term]:
 
 
 def sync() -> tuple[int, int]:
-    """Upsert the data file into the condition and modality tables; returns (added, updated)."""
+    """Upsert the data file into the condition and modality tables; returns (added, updated).
+
+    Profiles listing an entry whose name or synonyms changed are queued for re-indexing: the
+    index holds that text for each of them."""
+    from directory.practitioners.models import practitioner_condition, practitioner_modality
+    from directory.search.outbox import enqueue_linked
+
     added = updated = 0
-    for model, entries in ((Condition, conditions()), (Modality, modalities())):
+    for model, entries, links in (
+        (Condition, conditions(), practitioner_condition.c.condition_id),
+        (Modality, modalities(), practitioner_modality.c.modality_id),
+    ):
         existing = {row.slug: row for row in db.session.scalars(select(model))}
+        retext = []
         for term in entries:
             values = {
                 "name": term.name,
@@ -155,8 +165,11 @@ def sync() -> tuple[int, int]:
                 db.session.add(model(slug=term.slug, **values))
                 added += 1
             elif any(getattr(row, k) != v for k, v in values.items()):
+                if (row.name, row.synonyms) != (values["name"], values["synonyms"]):
+                    retext.append(row.id)
                 for key, value in values.items():
                     setattr(row, key, value)
                 updated += 1
-    db.session.flush()
+        db.session.flush()
+        enqueue_linked(links, retext)
     return added, updated

@@ -117,3 +117,34 @@ def test_sync_loads_the_tables_and_is_idempotent(app):
     db.session.flush()
     assert vocabulary.sync() == (0, 1)
     assert row.name == "Sciatica"
+
+
+def test_sync_reindexes_the_profiles_of_an_entry_whose_text_changed(app, make_practitioner):
+    from datetime import date, timedelta
+
+    from directory.search import sync as search_sync
+    from tests.conftest import tag
+
+    later = date.today() + timedelta(days=365)
+    tag(
+        make_practitioner("alexa-marie", licenses=[("NJ", "verified", later)], offices=["07030"]),
+        conditions=["sciatica"],
+    )
+    other = make_practitioner("bo-chen", licenses=[("NJ", "verified", later)], offices=["07030"])
+    tag(other, conditions=["stress"])
+    # The database holds an older text of the entry, and the index was built from it.
+    row = db.session.scalar(select(Condition).where(Condition.slug == "sciatica"))
+    row.synonyms = [*row.synonyms, "zygomorph"]
+    db.session.commit()
+    search_sync.rebuild()
+    client = app.test_client()
+
+    def found() -> int:
+        query = {"q": "zygomorph", "near": "07030"}
+        return client.get("/api/v1/search", query_string=query).json["total"]
+
+    assert found() == 1
+    assert vocabulary.sync() == (0, 1)
+    db.session.commit()
+    assert search_sync.pending() == 1  # sciatica's one profile, not everyone's
+    assert found() == 0  # the index follows the vocabulary

@@ -27,6 +27,22 @@ def pending_count() -> int:
     return db.session.scalar(select(func.count()).select_from(SearchOutbox)) or 0
 
 
+def enqueue_linked(link_column, ids: list[int]) -> None:
+    """Queue every practitioner linked through `link_column` (practitioner_condition.c.
+    condition_id, say) to one of `ids`, in the session's transaction."""
+    if not ids:
+        return
+    table = link_column.table
+    db.session.execute(
+        insert(SearchOutbox).from_select(
+            ["practitioner_id", "created_at"],
+            select(table.c.practitioner_id, literal(now_utc(), UTCDateTime()))
+            .where(link_column.in_(ids))
+            .distinct(),
+        )
+    )
+
+
 def _affected(session: Session) -> tuple[set[int], set[int]]:
     from directory.practices.models import Tenant
     from directory.practitioners.models import License, Office, Practitioner
