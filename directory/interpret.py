@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from rapidfuzz.distance import OSA
+
 from directory import vocabulary
 from directory.vocabulary import Term
 
@@ -415,21 +417,7 @@ def _budget(letters: int) -> int:
 
 def _distance(a: str, b: str, limit: int) -> int:
     """Damerau-Levenshtein distance (optimal string alignment); limit + 1 once over limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
+    return OSA.distance(a, b, score_cutoff=limit)
 
 
 def _within(typed: str, form: str, budget: int) -> int | None:

@@ -3,7 +3,10 @@
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from directory import interpret as interpret_module
 from directory import vocabulary
 from directory.interpret import MAX_NEED_LENGTH, Interpretation, interpret
 
@@ -349,3 +352,32 @@ def test_describe_with_display_names():
     )
     assert result.describe(lambda slug: "Leg Nerve Pain") == "Medical massage for Leg Nerve Pain"
     assert interpret("tension headache").describe(str.upper) == "Massage for TENSION-HEADACHE"
+
+
+def _reference_osa(a: str, b: str, limit: int) -> int:
+    """The interpreter's former hand-written distance, kept as the oracle for rapidfuzz's."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    a=st.text(alphabet="abcdeios", max_size=10),
+    b=st.text(alphabet="abcdeios", max_size=10),
+    limit=st.integers(min_value=0, max_value=3),
+)
+def test_typo_distance_is_optimal_string_alignment_capped_at_the_limit(a, b, limit):
+    assert interpret_module._distance(a, b, limit) == min(_reference_osa(a, b, limit), limit + 1)
