@@ -616,3 +616,51 @@ def test_arrays_of_merged_segments_are_removed(app, client, roster, make_practit
     after = {p.name for p in live.glob(f"*{columns.PERSISTED_SUFFIX}")}
     assert after == {f"{key}{columns.PERSISTED_SUFFIX}" for key in keys}
     assert before - after  # some were merged away, and their files went with them
+
+
+def _late_write(slug: str, headline: str, outbox_id: int) -> None:
+    """A change and its outbox row committed with a given id, as a slow transaction would:
+    Core statements, so the ORM's outbox listener does not add a row of its own."""
+    from sqlalchemy import insert, update
+
+    from directory.db import now_utc
+    from directory.search.outbox import SearchOutbox
+
+    pid = db.session.scalar(select(Practitioner.id).where(Practitioner.slug == slug))
+    db.session.execute(update(Practitioner).where(Practitioner.id == pid).values(headline=headline))
+    db.session.execute(
+        insert(SearchOutbox).values(id=outbox_id, practitioner_id=pid, created_at=now_utc())
+    )
+    db.session.commit()
+
+
+def test_a_lower_outbox_id_committed_after_a_higher_one_was_applied_is_still_indexed(
+    client, roster
+):
+    from directory.search.outbox import SearchOutbox
+
+    sync.drain()
+    top = db.session.scalar(select(db.func.max(SearchOutbox.id)))
+    # Transaction 2 took id top+2 and committed first; transaction 1 (top+1) is still open.
+    _late_write("bo-chen", "quixotic calm", top + 2)
+    assert sync.drain() == 1
+    assert slugs(api(client, q="quixotic", near="07030")) == ["bo-chen"]
+    # Transaction 1 commits now, below the high-water mark: the gap remembered lets it in.
+    _late_write("alexa-marie", "zephyrine sciatica", top + 1)
+    assert sync.pending() == 1
+    assert slugs(api(client, q="zephyrine", near="07030")) == ["alexa-marie"]
+    assert sync.pending() == 0
+
+
+def test_a_gap_is_forgotten_after_its_time_to_live(client, roster, monkeypatch):
+    from directory.search.outbox import SearchOutbox
+
+    sync.drain()
+    top = db.session.scalar(select(db.func.max(SearchOutbox.id)))
+    _late_write("bo-chen", "quixotic calm", top + 2)
+    sync.drain()
+    assert top + 1 in sync.read_mark(sync.store().live_dir()).gaps
+    monkeypatch.setattr(sync, "GAP_TTL_SECONDS", -1)  # every gap is old now: a rollback
+    _late_write("carla-diaz", "unrelated edit", top + 3)
+    sync.drain()
+    assert top + 1 not in sync.read_mark(sync.store().live_dir()).gaps
