@@ -298,3 +298,132 @@ def test_reimporting_the_same_license_keeps_its_review(runner, tmp_path):
     assert db.session.scalar(select(License.reviewed_at)) == reviewed_at
     verifies = select(func.count()).where(AuditEvent.action == "license.verify")
     assert db.session.scalar(verifies) == 1
+
+
+# -- one field table: whatever the editor saves, export writes and import reads back -----------
+
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from directory import vocabulary  # noqa: E402
+from directory.practitioners import fields, operations, transfer  # noqa: E402
+from directory.practitioners.forms import SESSION_LENGTHS  # noqa: E402
+from directory.validation import check_email, check_phone, check_url  # noqa: E402
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzéñüøçABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _value(f: fields.ProfileField):
+    """Anything the editor accepts for a field of the table (raw input, before cleaning)."""
+    if f.kind == "bool":
+        return st.booleans()
+    if f.kind == "int":
+        return st.none() | st.integers(f.low, f.high)
+    if f.kind == "choice":
+        return st.sampled_from(f.choices)
+    if f.kind == "minutes":  # the editor offers checkboxes of these lengths
+        return st.lists(st.sampled_from(SESSION_LENGTHS), unique=True)
+    if f.kind == "languages":
+        name = st.text(_LETTERS, min_size=1, max_size=f.max_length)
+        return st.lists(name, max_size=f.max_items)
+    if f.check is check_email:
+        return st.from_regex(r"[a-z0-9._+-]{1,40}@[a-z0-9-]{1,30}\.[a-z]{2,6}", fullmatch=True)
+    if f.check is check_phone:
+        return st.from_regex(r"\+?1? ?\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}", fullmatch=True)
+    if f.check is check_url:
+        return st.from_regex(r"https?://[a-z0-9-]{1,40}\.[a-z]{2,6}(/[a-z0-9._~-]{0,60})?",
+                             fullmatch=True)  # fmt: skip
+    characters = st.characters(
+        exclude_categories=("Cc", "Cs"), include_characters="\n\t" if f.multiline else ""
+    )
+    return st.text(characters, min_size=1 if f.required else 0, max_size=f.max_length)
+
+
+def _cleaned(f: fields.ProfileField, raw):
+    """What the editor's form makes of the raw input (assume it accepts it)."""
+    try:
+        if f.kind == "text":
+            return fields.parse_text(f, raw)
+        if f.kind == "languages":
+            return fields.parse_languages(f, raw)
+    except ValueError:
+        assume(False)
+    return raw
+
+
+_EDITABLE = [f for f in fields.FIELDS if f.editable]
+_PROFILES = st.fixed_dictionaries({f.name: _value(f) for f in _EDITABLE}).map(
+    lambda raw: {f.name: _cleaned(f, raw[f.name]) for f in _EDITABLE}
+)
+
+
+def _round_trip(changes: dict) -> tuple[dict, dict]:
+    """Save through the editor's operation, export, import into an empty database, export."""
+    from directory.practices.models import Tenant
+
+    db.session.execute(db.delete(Practitioner))
+    db.session.execute(db.delete(Tenant))
+    tenant = Tenant(slug="round-trip", name="Round Trip")
+    practitioner = Practitioner(slug="round-trip-1", tenant=tenant, name="x", setting="spa")
+    db.session.add(practitioner)
+    db.session.flush()
+    operations.update_profile(practitioner, changes)
+    db.session.commit()
+    first = transfer.export_record(practitioner)
+    line = json.dumps(first, ensure_ascii=False)
+    db.session.execute(db.delete(Practitioner))
+    db.session.execute(db.delete(Tenant))
+    db.session.commit()
+    db.session.expunge_all()
+    transfer.import_lines([line])
+    db.session.commit()
+    again = db.session.scalar(select(Practitioner).where(Practitioner.slug == "round-trip-1"))
+    return first, transfer.export_record(again)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(profile=_PROFILES, data=st.data())
+def test_whatever_the_editor_saves_export_writes_and_import_reads_back(app, profile, data):
+    assume(fields.check_prices(profile["price_min"], profile["price_max"]) is None)
+    slugs = [t.slug for t in vocabulary.conditions()]
+    profile["conditions"] = data.draw(st.lists(st.sampled_from(slugs), unique=True, max_size=8))
+    first, again = _round_trip(profile)
+    assert again == first
+    for f in _EDITABLE:
+        assert first[f.io_key] == profile[f.name] or f.name == "session_lengths"
+    assert first["session_lengths"] == sorted(profile["session_lengths"])
+
+
+def test_a_line_at_every_maximum_length_round_trips(app):
+    longest = {}
+    for f in _EDITABLE:
+        if f.kind == "text" and f.check is None:
+            longest[f.name] = "\u00e9" * f.max_length
+        elif f.check is check_email:
+            longest[f.name] = "a" * (f.max_length - len("@example.com")) + "@example.com"
+        elif f.check is check_url:
+            longest[f.name] = "https://example.com/" + "a" * (f.max_length - 20)
+        elif f.check is check_phone:
+            longest[f.name] = "1" * f.max_length
+        elif f.kind == "languages":
+            longest[f.name] = [chr(ord("A") + i) + "a" * (f.max_length - 1)
+                               for i in range(f.max_items)]  # fmt: skip
+        elif f.kind == "int":
+            longest[f.name] = f.high
+        elif f.kind == "minutes":
+            longest[f.name] = list(SESSION_LENGTHS)
+        elif f.kind == "bool":
+            longest[f.name] = True
+        else:
+            longest[f.name] = f.choices[-1]
+    for name, value in longest.items():  # each really is the editor's maximum
+        f = fields.BY_NAME[name]
+        if f.kind == "text":
+            assert len(fields.parse_text(f, value)) == f.max_length
+    first, again = _round_trip(longest)
+    assert again == first
+    assert len(first["bio"]) == fields.BY_NAME["bio"].max_length

@@ -25,7 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from directory import tenancy
 from directory.db import db
 from directory.practices.models import Tenant
-from directory.practitioners import operations, photos, profiles, readiness
+from directory.practitioners import fields, operations, photos, profiles, readiness
 from directory.practitioners.forms import (
     ActionForm,
     EditForm,
@@ -102,6 +102,7 @@ def _render_edit(p: Practitioner, form=None, photo_form=None, status: int = 200)
             photo_form=photo_form,
             condition_groups=_grouped(form.conditions_rows),
             modality_groups=_grouped(form.modalities_rows),
+            profile_fields=fields.in_section,
             visibility=readiness.visibility(p),
             completeness=readiness.completeness(p),
             blockers=readiness.publish_blockers(p),

@@ -8,7 +8,6 @@ sent with a hidden companion (a "0" before a flag, an empty value before a list)
 "unticked" can be told apart from "not sent".
 """
 
-import re
 from datetime import date
 
 from flask import request
@@ -19,7 +18,8 @@ from wtforms.fields import DateField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from directory import geo, licensing
-from directory.validation import check_email, check_phone, check_url, clean_text
+from directory.practitioners import fields
+from directory.validation import clean_text
 
 #: The session lengths offered as checkboxes, in minutes.
 SESSION_LENGTHS = (30, 45, 60, 75, 90, 120)
@@ -28,12 +28,7 @@ SETTING_CHOICES = [
     ("spa", "Spa: relaxation and wellbeing"),
     ("both", "Both"),
 ]
-MAX_LANGUAGES = 20
-MAX_LANGUAGE_LENGTH = 40
-MAX_BIO = 5000
-MAX_PRICE = 10_000
 SENTINELS = ("version", "form_complete")
-_LANGUAGE = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*$")
 
 
 def state_choices() -> list[tuple[str, str]]:
@@ -46,7 +41,9 @@ def state_choices() -> list[tuple[str, str]]:
 
 
 class Text:
-    """Trimmed text within a length limit, without control characters; then an optional check."""
+    """Trimmed text within a length limit, without control characters; then an optional check.
+
+    The same rule as the import's (`fields.parse_text`): this is its form validator."""
 
     def __init__(self, max_length: int, *, multiline=False, required=False, check=None):
         self.max_length = max_length
@@ -56,14 +53,9 @@ class Text:
 
     def __call__(self, form, field) -> None:
         try:
-            value = clean_text(field.data or "", self.max_length, multiline=self.multiline)
-            if value and self.check:
-                value = self.check(value)
+            field.data = fields.parse_text(self, field.data or "")
         except ValueError as error:
             raise ValidationError(f"{field.label.text} {error}.") from None
-        if self.required and not value:
-            raise ValidationError(f"{field.label.text} is required.")
-        field.data = value
 
 
 class OneOf:
@@ -123,7 +115,7 @@ class Checklist(Field):
 
 
 class Languages(StringField):
-    """Comma-separated language names, kept as a list."""
+    """Comma-separated language names, kept as a list (the table's rule for them)."""
 
     def process_data(self, value):
         self.data = list(value or [])
@@ -138,22 +130,15 @@ class Languages(StringField):
 
     def pre_validate(self, form):
         raw = getattr(self, "raw", None)
-        if raw is not None:
-            try:
+        try:
+            if raw is not None:
                 clean_text(raw, 300)
-            except ValueError as error:
-                raise ValidationError(f"Languages {error}.") from None
-        if len(self.data) > MAX_LANGUAGES:
-            raise ValidationError(f"List at most {MAX_LANGUAGES} languages.")
-        seen: dict[str, str] = {}
-        for name in self.data:
-            if len(name) > MAX_LANGUAGE_LENGTH or not _LANGUAGE.fullmatch(name):
-                raise ValidationError(
-                    f"\u201c{name[:40]}\u201d is not a language name "
-                    "(letters; separate languages with commas)."
-                )
-            seen.setdefault(name.casefold(), name[0].upper() + name[1:])
-        self.data = list(seen.values())
+            self.data = fields.parse_languages(fields.BY_NAME[self.name], self.data)
+        except ValueError as error:
+            message = str(error)
+            if message.startswith("contains"):
+                message = f"Languages {message}"
+            raise ValidationError(f"{message[0].upper()}{message[1:]}.") from None
 
 
 class EditForm(FlaskForm):
@@ -198,35 +183,29 @@ class EditForm(FlaskForm):
         return {name: self[name].data for name in self.EDITABLE}
 
 
-class ProfileForm(EditForm):
-    name = StringField("Name", validators=[Text(120, required=True)])
-    credentials = StringField("Credentials", validators=[Text(80)])
-    headline = StringField("Headline", validators=[Text(160)])
-    bio = TextAreaField("About you", validators=[Text(MAX_BIO, multiline=True)])
-    setting = StringField("Setting", validators=[OneOf()])
+def _form_field(f: fields.ProfileField) -> Field:
+    """The editor's input for a field of the table."""
+    if f.kind == "text":
+        field_class = TextAreaField if f.multiline else StringField
+        return field_class(
+            f.label,
+            validators=[Text(f.max_length, multiline=f.multiline, required=f.required,
+                             check=f.check)],
+        )  # fmt: skip
+    if f.kind == "bool":
+        return Flag(f.label)
+    if f.kind == "int":
+        return IntegerField(f.label, validators=[Optional(), NumberRange(f.low, f.high)])
+    if f.kind == "choice":
+        return StringField(f.label, validators=[OneOf()])
+    if f.kind == "languages":
+        return Languages(f.label)
+    return Checklist(f.label, coerce=int, noun="session length")
+
+
+class _ProfileFormBase(EditForm):
     conditions = Checklist("Conditions you treat", noun="condition")
     modalities = Checklist("Modalities", noun="modality")
-    languages = Languages("Languages besides English")
-    accepting_new_clients = Flag("Accepting new clients")
-    in_home = Flag("Comes to the client's home (mobile)")
-    price_min = IntegerField("Lowest price ($)", validators=[Optional(), NumberRange(0, MAX_PRICE)])
-    price_max = IntegerField(
-        "Highest price ($)", validators=[Optional(), NumberRange(0, MAX_PRICE)]
-    )
-    session_lengths = Checklist("Session lengths (minutes)", coerce=int, noun="session length")
-    insurance_notes = TextAreaField("Insurance notes", validators=[Text(500, multiline=True)])
-    accepts_physician_referrals = Flag("Accepts physician referrals")
-    hsa_fsa = Flag("Provides HSA/FSA superbills")
-    contact_email = StringField("Contact email", validators=[Text(254, check=check_email)])
-    phone = StringField("Phone", validators=[Text(40, check=check_phone)])
-    website = StringField("Website", validators=[Text(300, check=check_url)])
-
-    EDITABLE = (
-        "name", "credentials", "headline", "bio", "setting", "conditions", "modalities",
-        "languages", "accepting_new_clients", "in_home", "price_min", "price_max",
-        "session_lengths", "insurance_notes", "accepts_physician_referrals", "hsa_fsa",
-        "contact_email", "phone", "website",
-    )  # fmt: skip
 
     def __init__(self, *args, conditions=(), modalities=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -241,11 +220,22 @@ class ProfileForm(EditForm):
         self.session_lengths.choices = [(n, f"{n} min") for n in lengths]
 
     def validate_together(self) -> bool:
-        low, high = self.price_min.data, self.price_max.data
-        if low is not None and high is not None and low > high and not self.price_max.errors:
-            self.price_max.errors = ["The highest price is below the lowest."]
+        problem = fields.check_prices(self.price_min.data, self.price_max.data)
+        if problem and not self.price_max.errors:
+            self.price_max.errors = [problem]
             return False
         return True
+
+
+#: The profile editor's form: one input per editable field of the table, plus the vocabulary.
+ProfileForm = type(
+    "ProfileForm",
+    (_ProfileFormBase,),
+    {
+        **{f.name: _form_field(f) for f in fields.FIELDS if f.editable},
+        "EDITABLE": (*fields.EDITABLE, "conditions", "modalities"),
+    },
+)
 
 
 class PhotoForm(EditForm):

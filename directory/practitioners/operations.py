@@ -11,16 +11,13 @@ from sqlalchemy import or_, select
 
 from directory import audit, geo, licensing, vocabulary
 from directory.db import db, now_utc
-from directory.practitioners import readiness
+from directory.practitioners import fields, readiness
 from directory.practitioners.models import License, Office, Practitioner
 from directory.vocabulary import Condition, Modality
 
 #: The profile attributes the editor may set; nothing else is ever assigned from a form.
-PROFILE_FIELDS = (
-    "name", "credentials", "headline", "bio", "setting", "languages", "accepting_new_clients",
-    "in_home", "price_min", "price_max", "session_lengths", "insurance_notes",
-    "accepts_physician_referrals", "hsa_fsa", "contact_email", "phone", "website",
-)  # fmt: skip
+#: The fields the editor may change (the table's editable ones).
+PROFILE_FIELDS = fields.EDITABLE
 MAX_OFFICES = 20
 MAX_SLUG_BASE = 70
 

@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from directory import licensing
 from directory.db import db
 from directory.practices.models import Tenant
+from directory.practitioners import fields
 from directory.practitioners.models import License, Office, Practitioner, whole_profile
 
 
@@ -96,12 +97,8 @@ def as_json(practitioner: Practitioner, on: date | None = None) -> dict:
     """The public profile as the API returns it: only what the public page shows."""
     p = practitioner
     return {
+        **fields.public_values(p),
         "slug": p.slug,
-        "name": p.name,
-        "credentials": p.credentials,
-        "headline": p.headline,
-        "bio": p.bio,
-        "setting": p.setting,
         "tenant": {"slug": p.tenant.slug, "name": p.tenant.name, "kind": p.tenant.kind},
         "conditions": [{"slug": c.slug, "name": c.name} for c in p.conditions],
         "modalities": [{"slug": m.slug, "name": m.name} for m in p.modalities],
@@ -126,16 +123,6 @@ def as_json(practitioner: Practitioner, on: date | None = None) -> dict:
             }
             for lic in license_views(p, on)
         ],
-        "accepting_new_clients": p.accepting_new_clients,
-        "in_home": p.in_home,
-        "languages": p.languages,
-        "price_min": p.price_min,
-        "price_max": p.price_max,
-        "session_lengths": p.session_lengths,
-        "insurance_notes": p.insurance_notes,
-        "accepts_physician_referrals": p.accepts_physician_referrals,
-        "hsa_fsa": p.hsa_fsa,
-        "contact": {"email": p.contact_email, "phone": p.phone, "website": p.website},
         "updated_at": p.updated_at.isoformat(),
         "url": f"/p/{p.slug}",
     }

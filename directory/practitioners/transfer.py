@@ -14,15 +14,15 @@ from sqlalchemy import select
 from directory import audit, geo, licensing, vocabulary
 from directory.db import db, now_utc
 from directory.practices.models import TENANT_KINDS, Tenant
+from directory.practitioners import fields
 from directory.practitioners.models import (
     LICENSE_STATUSES,
-    SETTINGS,
     License,
     Office,
     Practitioner,
     whole_profile,
 )
-from directory.validation import check_email, check_phone, check_slug, check_url, clean_text
+from directory.validation import check_slug, clean_text
 from directory.vocabulary import Condition, Modality
 
 MAX_OFFICES = 20
@@ -79,23 +79,6 @@ def _required(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return wrapped
 
 
-def _boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("must be true or false")
-    return value
-
-
-def _integer(low: int, high: int) -> Callable[[Any], int | None]:
-    def parse(value: Any) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ValueError(f"must be a whole number from {low} to {high}")
-        return value
-
-    return parse
-
-
 def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         if value not in options:
@@ -105,41 +88,10 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     return parse
 
 
-def _list_of(parse_item: Callable[[Any], Any]) -> Callable[[Any], list]:
-    def parse(value: Any) -> list:
-        if not isinstance(value, list) or len(value) > MAX_LIST:
-            raise ValueError(f"must be a list (at most {MAX_LIST} items)")
-        return [parse_item(item) for item in value]
-
-    return parse
-
-
-def _session_length(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 10 <= value <= 480:
-        raise ValueError("must be minutes from 10 to 480")
-    return value
-
-
-#: Profile fields: import key -> (model attribute, parser). Order is the export order.
+#: Profile fields: import key -> (model attribute, parser), from the one field table. Order is
+#: the export order.
 PROFILE_FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "name": ("name", _required(_text(120))),
-    "credentials": ("credentials", _text(80)),
-    "email": ("contact_email", _text(254, check=check_email)),
-    "phone": ("phone", _text(40, check=check_phone)),
-    "website": ("website", _text(300, check=check_url)),
-    "setting": ("setting", _choice(SETTINGS)),
-    "headline": ("headline", _text(160)),
-    "bio": ("bio", _text(4000, multiline=True)),
-    "published": ("published", _boolean),
-    "accepting_new_clients": ("accepting_new_clients", _boolean),
-    "in_home": ("in_home", _boolean),
-    "languages": ("languages", _list_of(_required(_text(40)))),
-    "price_min": ("price_min", _integer(0, 10_000)),
-    "price_max": ("price_max", _integer(0, 10_000)),
-    "session_lengths": ("session_lengths", _list_of(_session_length)),
-    "insurance_notes": ("insurance_notes", _text(500, multiline=True)),
-    "accepts_physician_referrals": ("accepts_physician_referrals", _boolean),
-    "hsa_fsa": ("hsa_fsa", _boolean),
+    f.io_key: (f.name, f.parse) for f in fields.FIELDS
 }
 TENANT_FIELDS = ("tenant", "tenant_name", "tenant_kind")
 LIST_FIELDS = ("modalities", "conditions", "licenses", "offices")
@@ -292,7 +244,7 @@ def _parse_line(number: int, text: str, errors: list[LineError]) -> _Record | No
                 values[key] = parse(raw[key])
             except ValueError as exc:
                 errs.add(key, str(exc))
-    if (values.get("price_min") or 0) > (values.get("price_max") or 10_000):
+    if fields.check_prices(values.get("price_min"), values.get("price_max")):
         errs.add("price_max", "must not be below price_min")
     if "modalities" in raw:
         values["modalities"] = _parse_vocabulary(raw["modalities"], "modality", "modalities", errs)

@@ -1,0 +1,198 @@
+"""A profile's fields, declared once.
+
+Each entry says what a field is (its `Practitioner` attribute, kind and limits), whether the
+editor offers it, its key in the import/export format and in the public JSON. The editor's form
+(`forms.ProfileForm`), the operations' list of fields, the importer's validation, the exporter
+and `profiles.as_json` are all derived from this table, so whatever the editor saves, export
+writes and import reads back. Adding a field: one entry here plus a migration for its column.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from directory.practitioners.models import SETTINGS
+from directory.validation import check_email, check_phone, check_url, clean_text
+
+#: A language name: letters, with single spaces, apostrophes, hyphens or dots inside.
+_LANGUAGE = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*$")
+
+
+@dataclass(frozen=True)
+class ProfileField:
+    name: str
+    #: What the editor calls it.
+    label: str
+    #: text | bool | int | choice | languages | minutes
+    kind: str
+    #: text: characters; languages: characters a name; ignored otherwise.
+    max_length: int = 0
+    multiline: bool = False
+    required: bool = False
+    #: text: a check of the cleaned value (email, phone, web address).
+    check: Callable[[str], str] | None = None
+    #: int and minutes: the range of a value.
+    low: int = 0
+    high: int = 0
+    #: languages and minutes: how many values at most.
+    max_items: int = 0
+    choices: tuple[str, ...] = ()
+    #: Offered by the editor (else only import and export touch it).
+    editable: bool = True
+    #: Key in the import/export format; default the name.
+    key: str = ""
+    #: Key in the public JSON ("contact.email" nests); "" keeps it out of the JSON.
+    public: str = ""
+    #: Where the editor shows it: about | sessions | contact ("" for fields it does not offer).
+    section: str = ""
+    hint: str = ""
+    #: The HTML input type of a one-line text or number (email, tel, url, number).
+    input: str = "text"
+    autocomplete: str = ""
+
+    @property
+    def io_key(self) -> str:
+        return self.key or self.name
+
+    def parse(self, value: Any) -> Any:
+        """The import's value for this field, or ValueError saying what is wrong with it."""
+        if self.kind == "text":
+            return parse_text(self, value)
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ValueError("must be true or false")
+            return value
+        if self.kind == "int":
+            if value is None:
+                return None
+            if not _whole(value) or not self.low <= value <= self.high:
+                raise ValueError(f"must be a whole number from {self.low} to {self.high}")
+            return value
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ValueError(f"must be one of {', '.join(self.choices)}")
+            return value
+        if not isinstance(value, list):
+            raise ValueError("must be a list")
+        if self.kind == "languages":
+            return parse_languages(self, value)
+        return parse_minutes(self, value)
+
+
+def parse_text(field: ProfileField, value: Any) -> str:
+    """Trimmed text within the field's limits (ValueError says why not)."""
+    value = clean_text(value, field.max_length, multiline=field.multiline)
+    if value and field.check:
+        value = field.check(value)
+    if field.required and not value:
+        raise ValueError("is required")
+    return value
+
+
+def parse_languages(field: ProfileField, names: list) -> list[str]:
+    """Language names, each capitalised once; a second spelling of one is dropped."""
+    if len(names) > field.max_items:
+        raise ValueError(f"list at most {field.max_items} languages")
+    seen: dict[str, str] = {}
+    for name in names:
+        if not isinstance(name, str):
+            raise ValueError("must be a list of language names")
+        name = name.strip()
+        if len(name) > field.max_length or not _LANGUAGE.fullmatch(name):
+            raise ValueError(
+                f"\u201c{name[:40]}\u201d is not a language name "
+                "(letters; separate languages with commas)"
+            )
+        seen.setdefault(name.casefold(), name[0].upper() + name[1:])
+    return list(seen.values())
+
+
+def parse_minutes(field: ProfileField, values: list) -> list[int]:
+    """Session lengths in minutes, each once, in order."""
+    if len(values) > field.max_items:
+        raise ValueError(f"list at most {field.max_items} session lengths")
+    lengths: list[int] = []
+    for value in values:
+        if not _whole(value) or not field.low <= value <= field.high:
+            raise ValueError(f"must be minutes from {field.low} to {field.high}")
+        if value not in lengths:
+            lengths.append(value)
+    return sorted(lengths)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+#: In the import/export format's order; the editor shows each section in this order too.
+FIELDS = (
+    ProfileField("name", "Name", "text", max_length=120, required=True, public="name",
+                 section="about", autocomplete="name"),
+    ProfileField("credentials", "Credentials", "text", max_length=80, public="credentials",
+                 section="about", hint="For example LMT, CMT, NCBTMB."),
+    ProfileField("contact_email", "Contact email", "text", max_length=254, check=check_email,
+                 key="email", public="contact.email", section="contact", input="email",
+                 autocomplete="email"),
+    ProfileField("phone", "Phone", "text", max_length=40, check=check_phone,
+                 public="contact.phone", section="contact", input="tel", autocomplete="tel"),
+    ProfileField("website", "Website", "text", max_length=300, check=check_url,
+                 public="contact.website", section="contact", input="url", autocomplete="url",
+                 hint="Starting with https:// or http://"),
+    ProfileField("headline", "Headline", "text", max_length=160, public="headline",
+                 section="about", hint="One line clients see in search results."),
+    ProfileField("bio", "About you", "text", max_length=5000, multiline=True, public="bio",
+                 section="about", hint="Plain text; blank lines start a new paragraph."),
+    ProfileField("setting", "Setting", "choice", choices=SETTINGS, public="setting",
+                 section="about"),
+    # Publishing is an action with its own checks, not a field of the editor's form.
+    ProfileField("published", "Published", "bool", editable=False),
+    ProfileField("accepting_new_clients", "Accepting new clients", "bool",
+                 public="accepting_new_clients", section="sessions"),
+    ProfileField("in_home", "Comes to the client's home (mobile)", "bool", public="in_home",
+                 section="sessions"),
+    ProfileField("languages", "Languages besides English", "languages", max_length=40,
+                 max_items=20, public="languages", section="about",
+                 hint="Comma-separated, for example: Spanish, Portuguese."),
+    ProfileField("price_min", "Lowest price ($)", "int", high=10_000, public="price_min",
+                 section="sessions", input="number"),
+    ProfileField("price_max", "Highest price ($)", "int", high=10_000, public="price_max",
+                 section="sessions", input="number"),
+    ProfileField("session_lengths", "Session lengths (minutes)", "minutes", low=10, high=480,
+                 max_items=20, public="session_lengths", section="sessions"),
+    ProfileField("insurance_notes", "Insurance notes", "text", max_length=500, multiline=True,
+                 public="insurance_notes", section="sessions",
+                 hint="For example: auto-accident (PIP) claims accepted; no network insurance."),
+    ProfileField("accepts_physician_referrals", "Accepts physician referrals", "bool",
+                 public="accepts_physician_referrals", section="sessions"),
+    ProfileField("hsa_fsa", "Provides HSA/FSA superbills", "bool", public="hsa_fsa",
+                 section="sessions"),
+)  # fmt: skip
+BY_NAME = {f.name: f for f in FIELDS}
+#: The fields the editor's profile form offers (the operations change only these).
+EDITABLE = tuple(f.name for f in FIELDS if f.editable)
+
+
+def in_section(section: str) -> list[ProfileField]:
+    """The editable fields the editor shows in a section, in the table's order."""
+    return [f for f in FIELDS if f.editable and f.section == section]
+
+
+def check_prices(price_min: int | None, price_max: int | None) -> str | None:
+    """Why a price range cannot be right, or None."""
+    if price_min is not None and price_max is not None and price_min > price_max:
+        return "The highest price is below the lowest."
+    return None
+
+
+def public_values(practitioner) -> dict:
+    """The public JSON's part for the table's fields ("contact.email" nests)."""
+    values: dict = {}
+    for f in FIELDS:
+        if f.public:
+            *parents, leaf = f.public.split(".")
+            target = values
+            for parent in parents:
+                target = target.setdefault(parent, {})
+            target[leaf] = getattr(practitioner, f.name)
+    return values
