@@ -15,11 +15,10 @@ from functools import cache
 from typing import Any
 
 import click
-import zipcodes
 from flask.cli import AppGroup
 from sqlalchemy import func, insert, select, text
 
-from directory import audit, licensing, vocabulary
+from directory import audit, geo, licensing, vocabulary
 from directory.db import db, now_utc, writing
 from directory.practices.models import Tenant
 from directory.practitioners.models import (
@@ -185,17 +184,11 @@ class _Pool:
 @cache
 def _pool() -> _Pool:
     jurisdictions = licensing.states()
-    rows = []
-    for row in zipcodes.filter_by():  # list_all() would keep ~100 MB cached
-        if row["zip_code_type"] != "STANDARD" or not row["active"]:
-            continue
-        if row["state"] not in jurisdictions:
-            continue
-        try:
-            lat, lon = float(row["lat"]), float(row["long"])
-        except (TypeError, ValueError):
-            continue
-        rows.append((row["zip_code"], row["city"], row["state"], lat, lon, row["area_codes"]))
+    rows = [
+        (z.code, z.city, z.state, z.lat, z.lon, z.area_codes)
+        for z in geo.zip_records()
+        if z.kind == "STANDARD" and z.active and z.state in jurisdictions
+    ]
     rows.sort()
     state_area: dict[str, str] = {}
     for _code, _city, state, _lat, _lon, areas in rows:

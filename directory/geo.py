@@ -11,6 +11,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -343,11 +344,47 @@ def _state_from_words(words: list[str]) -> str | None:
     return _STATE_LOOKUP.get("".join(words))
 
 
+@dataclass(frozen=True)
+class ZipRecord:
+    """One ZIP code of the offline data (the zipcodes package)."""
+
+    code: str
+    city: str
+    state: str
+    lat: float
+    lon: float
+    kind: str  # STANDARD | PO BOX | UNIQUE
+    active: bool
+    acceptable_cities: tuple[str, ...]
+    county: str
+    area_codes: tuple[str, ...]
+
+
+def zip_records() -> Iterator[ZipRecord]:
+    """Every ZIP code with a location in a state we know (military APO/FPO codes have none).
+
+    The one reader of the zipcodes data, ten first digits at a time: list_all() keeps ~100 MB of
+    dicts cached, and one list of all 42k rows leaves the heap fragmented; by prefix, a worker
+    holds ~90 MB less (measured: 126 vs 214 MB).
+    """
+    for digit in "0123456789":
+        for row in zipcodes.similar_to(digit):
+            if row["zip_code_type"] == "MILITARY" or row["state"] not in STATE_NAMES:
+                continue
+            try:
+                lat, lon = float(row["lat"]), float(row["long"])
+            except (TypeError, ValueError):
+                continue
+            yield ZipRecord(
+                row["zip_code"], row["city"], row["state"], lat, lon, row["zip_code_type"],
+                bool(row["active"]), tuple(row["acceptable_cities"] or ()), row["county"] or "",
+                tuple(row["area_codes"] or ()),
+            )  # fmt: skip
+
+
 @functools.cache
 def _index() -> _Index:
-    # Built on first use, never at import (~1.5 s). Rows are read ten first digits at a time:
-    # list_all() keeps ~100 MB of dicts cached, and one list of all 42k rows leaves the heap
-    # fragmented; by prefix, a worker holds ~90 MB less (measured: 126 vs 214 MB).
+    # Built on first use, never at import (~1.5 s).
     zips: dict[str, _Zip] = {}
     primary: dict[tuple[str, str], _Acc] = {}
     aliases: dict[tuple[str, str], _Acc] = {}
@@ -361,36 +398,28 @@ def _index() -> _Index:
             acc = table[key] = _Acc(name)
         return acc
 
-    for row in (row for digit in "0123456789" for row in zipcodes.similar_to(digit)):
-        state = row["state"]
-        kind = row["zip_code_type"]
-        # Military APO/FPO codes have no meaningful location; FM/MH/PW are outside STATE_NAMES.
-        if kind == "MILITARY" or state not in STATE_NAMES:
-            continue
-        try:
-            lat, lon = float(row["lat"]), float(row["long"])
-        except (TypeError, ValueError):
-            continue
-        code = row["zip_code"]
+    for row in zip_records():
+        state, kind, code = row.state, row.kind, row.code
+        lat, lon = row.lat, row.lon
         # Retired ZIPs still appear in old addresses, so they resolve on their own...
-        zips[code] = _Zip(code, row["city"], state, lat, lon)
+        zips[code] = _Zip(code, row.city, state, lat, lon)
         # ...but do not pull city or state centres around.
-        if not row["active"]:
+        if not row.active:
             continue
         std = kind == "STANDARD"
 
-        name = row["city"]
+        name = row.city
         key = key_memo.get(name) or key_memo.setdefault(name, _city_key(name))
         acc_for(primary, (state, key), name).add(code, lat, lon, std)
         # UNIQUE ZIPs list company names ("At&t") as acceptable cities; only real post offices
         # carry useful neighbourhood aliases.
         if kind in ("STANDARD", "PO BOX"):
-            for alias in row["acceptable_cities"]:
+            for alias in row.acceptable_cities:
                 akey = key_memo.get(alias) or key_memo.setdefault(alias, _city_key(alias))
                 acc_for(aliases, (state, akey), alias).add(code, lat, lon, std)
         if state == "NY":
             for borough, county in _BOROUGH_COUNTIES.items():
-                if row["county"] == county:
+                if row.county == county:
                     acc_for(boroughs, borough, borough.title()).add(code, lat, lon, std)
         acc_for(state_acc, state, state).add(code, lat, lon, std)
 
