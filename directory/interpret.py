@@ -33,7 +33,7 @@ from functools import cache, lru_cache
 
 from rapidfuzz.distance import OSA
 
-from directory import vocabulary
+from directory import licensing, vocabulary
 from directory.vocabulary import Term
 
 MAX_NEED_LENGTH = 200
@@ -41,84 +41,38 @@ _MAX_PHRASE_WORDS = 7
 _MAX_PLACE_WORDS = 4
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_STOPWORDS = _words(
-    """a about above after again ago all also always am an and any anything are around as at be
-    because been before best better bit both but by can cant could day days did do does doesnt
-    dont down each every for from get gets getting good got great had has have having he help her
-    here him his how i id if im in into is it its ive just kind lately like little looking lot lots
-    me mine month months more most much my near need needed needs night nights no not now of off
-    often on once one onto or our out over please really recently recommend so some someone
-    something sometimes sort still such than that the their them then there these they this those
-    though through time times to today tomorrow too type up us very want wanted wants was we week
-    weeks were what when where which while who why will with would year years you your
-    massage massages masseuse masseur therapist therapists therapy session sessions appointment
-    worse morning mornings afternoon afternoons evening evenings
-    wife husband partner boyfriend girlfriend mom mum dad mother father friend son daughter"""
-)
+# The word lists live in the vocabulary data file ("words"), next to the terms they serve.
+_WORDS = vocabulary.words()
+_STOPWORDS = frozenset(_WORDS["stopwords"])
 
 # Cue words are read only where no phrase used them: the entries a phrase names carry their
 # own setting ("neck pain" is an "either" condition, "lower back pain" a medical one).
-_PAIN_CUES = _words(
-    """pain pains painful hurt hurts hurting ache aches aching achy sore soreness injury injuries
-    injured surgery surgical postop operation numb numbness tingling tingly swelling swollen
-    sciatic accident strain strained sprain sprained torn tear chronic"""
-)
-_CLINICAL_CUES = _words(
-    """doctor doctors physician referral referred prescription prescribed pt chiropractor
-    physio physiotherapy rehab diagnosed medical clinical"""
-)
-_SPA_CUES = _words(
-    """relax relaxing relaxation gift gifts pamper pampering pampered anniversary birthday
-    honeymoon spa treat unwind calm calming relaxed facial valentine valentines getaway"""
-)
-_CUE_PAIRS = {
-    ("post", "op"): "pain",
-    ("physical", "therapy"): "clinical",
-    ("treat", "myself"): "spa",
-    ("date", "night"): "spa",
-    ("mothers", "day"): "spa",
-}
+_PAIN_CUES = frozenset(_WORDS["pain_cues"])
+_CLINICAL_CUES = frozenset(_WORDS["clinical_cues"])
+_SPA_CUES = frozenset(_WORDS["spa_cues"])
+_CUE_PAIRS = {tuple(pair.split()): kind for pair, kind in _WORDS["cue_pairs"]}
 
 #: Everyday words one edit away from a vocabulary word: never read as a typo of it.
-_COMMON_WORDS = _words(
-    "relay relating enema fibre capping copping rolling unkind scooping migrating migrants"
-)
+_COMMON_WORDS = frozenset(_WORDS["common_words"])
 
 #: Abbreviations that are also everyday words need capitals even inside a longer phrase
 #: ("ART therapy" is Active Release, "art therapy" is drawing).
-_WORDLIKE_ABBREVIATIONS = frozenset({"art", "me", "met", "prom"})
+_WORDLIKE_ABBREVIATIONS = frozenset(_WORDS["wordlike_abbreviations"])
 #: Abbreviations nobody types by accident match in any case.
-_ANY_CASE_ABBREVIATIONS = frozenset(
-    {"tmj", "tmd", "mld", "pnf", "iastm", "lbp", "ddd", "rls", "nmt", "mfr", "cdt"}
-)
+_ANY_CASE_ABBREVIATIONS = frozenset(_WORDS["any_case_abbreviations"])
 
-_EVERYDAY_ENDINGS = ("ing", "ed", "ion")
+_EVERYDAY_ENDINGS = tuple(_WORDS["everyday_endings"])
 
 _PLACE_PREPOSITIONS = frozenset({"near", "in", "around"})
 # "in my lower back", "in the morning", "in hands", "near me" are not places.
-_NOT_PLACE_FIRST = _words(
-    "my your his her our their me the a an this that these those both each every all some"
-)
-_NOT_PLACE_WORDS = _words(
-    """head neck back shoulder shoulders arm arms elbow elbows wrist wrists hand hands finger
-    fingers thumb thumbs hip hips leg legs knee knees ankle ankles foot feet toe toes heel heels
-    calf calves thigh thighs shin shins glute glutes butt buttock buttocks spine jaw face chest
-    stomach belly abdomen side sides rib ribs joint joints muscle muscles body skin scalp eye eyes
-    temple temples forearm forearms lower upper mid general bed home house office hotel person
-    public private pregnancy labor years months weeks days"""
-)
-_US_STATES = _words(
-    """AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ
-    NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR"""
-)
+_NOT_PLACE_FIRST = frozenset(_WORDS["not_place_first"])
+_NOT_PLACE_WORDS = frozenset(_WORDS["not_place_words"])
+#: The jurisdictions whose licenses we know (data/states.json): one list of states.
+_US_STATES = frozenset(licensing.states())
 _TRAILING_STATE = re.compile(r",\s*([A-Za-z]{2})\W*\Z")
 
 #: First words of display names that stay capitalised mid-sentence.
-_PROPER_WORDS = frozenset({"ayurvedic", "bowen", "kinesio", "parkinson's", "swedish", "thai"})
+_PROPER_WORDS = frozenset(_WORDS["proper_words"])
 
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 

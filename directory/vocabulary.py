@@ -100,9 +100,20 @@ def _term(kind: str, raw: dict[str, Any]) -> Term:
 
 
 @cache
+def _data() -> dict:
+    return json.loads(resources.files("directory").joinpath("data/vocabulary.json").read_text())
+
+
+@cache
+def words() -> dict:
+    """The need interpreter's word lists (stopwords, cue words...), from the data file."""
+    return {k: v for k, v in _data()["words"].items() if not k.startswith("_")}
+
+
+@cache
 def terms() -> dict[str, Term]:
     """Every vocabulary entry by slug, read once from the packaged data file."""
-    raw = json.loads(resources.files("directory").joinpath("data/vocabulary.json").read_text())
+    raw = _data()
     entries = [_term("condition", c) for c in raw["conditions"]]
     entries += [_term("modality", m) for m in raw["modalities"]]
     return {t.slug: t for t in entries}

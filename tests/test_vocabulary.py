@@ -148,3 +148,22 @@ def test_sync_reindexes_the_profiles_of_an_entry_whose_text_changed(app, make_pr
     db.session.commit()
     assert search_sync.pending() == 1  # sciatica's one profile, not everyone's
     assert found() == 0  # the index follows the vocabulary
+
+
+def test_the_interpreters_word_lists_live_in_the_data_file():
+    from directory import interpret, licensing
+
+    words = vocabulary.words()
+    assert set(words) == {
+        "stopwords", "pain_cues", "clinical_cues", "spa_cues", "cue_pairs", "common_words",
+        "wordlike_abbreviations", "any_case_abbreviations", "everyday_endings",
+        "not_place_first", "not_place_words", "proper_words",
+    }  # fmt: skip
+    for name, values in words.items():
+        assert values, name
+        flat = [v for pair in values for v in pair] if name == "cue_pairs" else values
+        assert all(v == v.lower() and v.strip() == v for v in flat), name
+    assert not set(words["pain_cues"]) & set(words["spa_cues"])
+    assert interpret._STOPWORDS == frozenset(words["stopwords"])
+    # One list of states: the interpreter's are the license rules' jurisdictions.
+    assert interpret._US_STATES == frozenset(licensing.states())
