@@ -164,6 +164,6 @@ def test_the_interpreters_word_lists_live_in_the_data_file():
         flat = [v for pair in values for v in pair] if name == "cue_pairs" else values
         assert all(v == v.lower() and v.strip() == v for v in flat), name
     assert not set(words["pain_cues"]) & set(words["spa_cues"])
-    assert interpret._STOPWORDS == frozenset(words["stopwords"])
+    assert frozenset(words["stopwords"]) == interpret._STOPWORDS
     # One list of states: the interpreter's are the license rules' jurisdictions.
-    assert interpret._US_STATES == frozenset(licensing.states())
+    assert frozenset(licensing.states()) == interpret._US_STATES
