@@ -3,17 +3,19 @@ outcome is judged. Used by test_authz_matrix.py and test_authz_writes.py."""
 
 import io
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select, text
 
+from directory import vocabulary
 from directory.accounts.models import User
 from directory.db import db
 from directory.practices import operations
 from directory.practices.models import Invitation, Membership, Tenant
 from directory.practitioners.models import License, Office, Practitioner
-from tests.conftest import add_practitioner
+from tests.conftest import _prepare_database, add_practitioner, make_app
 from tests.people import build_crew, join, new_user
 
 MATRIX = tomllib.loads(Path(__file__).with_name("authz_matrix.toml").read_text())
@@ -53,6 +55,21 @@ def cases() -> list[Case]:
                          route.get("data", {}), target, actor, expected)
                 )  # fmt: skip
     return found
+
+
+@contextmanager
+def shared_world(tmp_path, **config):
+    """(app, people) on one world for a whole module: an app on `tmp_path`, the two practices."""
+    app = make_app(tmp_path, **config)
+    with app.app_context():
+        _prepare_database()
+        vocabulary.sync()
+        db.session.commit()
+        people = build_world()
+        yield app, people
+        app.extensions["search_store"].close()
+        db.session.remove()
+        db.engine.dispose()
 
 
 def build_world() -> dict:

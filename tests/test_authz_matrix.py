@@ -8,10 +8,7 @@ import re
 import pytest
 from flask import g
 
-from directory import vocabulary
-from directory.db import db
 from tests import authz
-from tests.conftest import _prepare_database, make_app
 from tests.people import log_in
 
 SHARED = [c for c in authz.cases() if not c.writes or c.expected in authz.DENIED]
@@ -20,16 +17,8 @@ SHARED = [c for c in authz.cases() if not c.writes or c.expected in authz.DENIED
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """One app and world for the module: none of these requests may change it."""
-    app = make_app(tmp_path_factory.mktemp("authz"))
-    with app.app_context():
-        _prepare_database()
-        vocabulary.sync()
-        db.session.commit()
-        people = authz.build_world()
-        yield app, people
-        app.extensions["search_store"].close()
-        db.session.remove()
-        db.engine.dispose()
+    with authz.shared_world(tmp_path_factory.mktemp("authz")) as found:
+        yield found
 
 
 def request_as(app, people, case: authz.Case):

@@ -7,10 +7,7 @@ import re
 import pytest
 from flask import g
 
-from directory import vocabulary
-from directory.db import db
 from tests import authz
-from tests.conftest import _prepare_database, make_app
 from tests.people import log_in
 
 #: One permitted (actor, target) per POST route of the matrix: the request that would succeed
@@ -27,16 +24,8 @@ TOKENS = {"missing": None, "wrong": "not-a-real-token"}
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("csrf"), WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        _prepare_database()
-        vocabulary.sync()
-        db.session.commit()
-        people = authz.build_world()
-        yield app, people
-        app.extensions["search_store"].close()
-        db.session.remove()
-        db.engine.dispose()
+    with authz.shared_world(tmp_path_factory.mktemp("csrf"), WTF_CSRF_ENABLED=True) as found:
+        yield found
 
 
 def _post(app, people, path: str, data: dict, actor: str, token: str | None):
