@@ -33,6 +33,9 @@ class Case:
     target: str
     actor: str
     expected: str
+    #: Tables (or "session") a permitted request must change; see the matrix's header.
+    changes: tuple[str, ...] = ()
+    setup: str = ""
 
     @property
     def id(self) -> str:
@@ -49,10 +52,14 @@ def cases() -> list[Case]:
         for target, expect in route["expect"].items():
             outcomes = expect.split()
             assert len(outcomes) == len(ACTORS), (route["endpoint"], target, expect)
+            changes = route.get("changes", ())
+            if isinstance(changes, dict):
+                changes = changes.get(target, ())
             for actor, expected in zip(ACTORS, outcomes, strict=True):
                 found.append(
                     Case(route["endpoint"], route["method"], route["path"],
-                         route.get("data", {}), target, actor, expected)
+                         route.get("data", {}), target, actor, expected, tuple(changes),
+                         route.get("setup", ""))
                 )  # fmt: skip
     return found
 
@@ -101,6 +108,66 @@ def build_world() -> dict:
     return world
 
 
+def _target_profile(world: dict, case: Case) -> Practitioner:
+    return world[{"mine": "p_alexa", "colleague": "p_bo", "theirs": "p_zed", "crossed": "p_bo"}
+                 [case.target]]  # fmt: skip
+
+
+def _set_password(world: dict, case: Case) -> None:
+    from directory.accounts import passwords
+
+    actor_user(world, case.actor).password_hash = passwords.hash_password(PASSWORD)
+
+
+def _unpublished(world: dict, case: Case) -> None:
+    profile = _target_profile(world, case)
+    profile.published = False
+    profile.headline = profile.headline or "Medical massage"
+    profile.contact_email = profile.contact_email or "desk@example.com"
+
+
+def _pending_license(world: dict, case: Case) -> None:
+    for lic in _target_profile(world, case).licenses:
+        lic.status, lic.reviewer_id, lic.reviewed_at = "pending", None, None
+
+
+def _second_owner(world: dict, case: Case) -> None:
+    for tenant in (world["hand"], world["other"]):
+        db.session.add(Membership(user=new_user(f"co-owner@{tenant.slug}.example"),
+                                  tenant=tenant, role="owner"))  # fmt: skip
+
+
+def _no_profile(world: dict, case: Case) -> None:
+    user = actor_user(world, case.actor)
+    for profile in db.session.scalars(select(Practitioner).where(Practitioner.user_id == user.id)):
+        profile.user_id = None
+
+
+def _logo(world: dict, case: Case) -> None:
+    for tenant in (world["hand"], world["other"]):
+        tenant.logo = f"{'0' * 32}.png"
+
+
+#: Steps that ready a fresh world for a route's permitted request (the route's `setup`).
+SETUPS = {
+    "password": _set_password,
+    "unpublished": _unpublished,
+    "pending_license": _pending_license,
+    "second_owner": _second_owner,
+    "no_profile": _no_profile,
+    "logo": _logo,
+}
+#: The password `setup = "password"` gives the actor; `{password}` in `data`.
+PASSWORD = "lavender-table-stretch-42"
+
+
+def prepare(world: dict, case: Case) -> None:
+    """Run the case's setup step, if any, and commit."""
+    if case.setup:
+        SETUPS[case.setup](world, case)
+        db.session.commit()
+
+
 def add_office(practitioner: Practitioner, zip_code: str) -> None:
     from directory import geo
 
@@ -127,13 +194,13 @@ def placeholders(world: dict, target: str) -> dict:
     """What {tenant}, {member}, {profile}, {license}... stand for with this target."""
     hand, other = world["hand"], world["other"]
     profiles = {"mine": "p_alexa", "colleague": "p_bo", "theirs": "p_zed", "crossed": "p_bo"}
-    values: dict = {}
+    values: dict = {"password": PASSWORD}
     if target in ("own", "other", "mixed"):
         tenant = other if target == "other" else hand
         member_of = world["bo"], hand
         if target in ("other", "mixed"):
             member_of = world["yan"], other
-        values = {
+        values |= {
             "tenant": tenant.slug,
             "tenant_name": tenant.name,
             "member": _membership_id(*member_of),
@@ -143,7 +210,7 @@ def placeholders(world: dict, target: str) -> dict:
         p = db.session.get(Practitioner, world[profiles[target]].id)
         owner_of_children = "p_zed" if target == "crossed" else profiles[target]
         children = db.session.get(Practitioner, world[owner_of_children].id)
-        values = {
+        values |= {
             "profile": p.slug,
             "version": p.version,
             "license": children.licenses[0].id,

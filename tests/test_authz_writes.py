@@ -8,6 +8,16 @@ from tests.test_authz_matrix import request_as
 WRITES = [c for c in authz.cases() if c.writes and c.expected not in authz.DENIED]
 
 
+def _written_session(app, response) -> set[str]:
+    """The keys of the session cookie the response wrote (none when it wrote none)."""
+    for header in response.headers.getlist("Set-Cookie"):
+        name, _, rest = header.partition("=")
+        if name == app.config["SESSION_COOKIE_NAME"]:
+            value = rest.split(";", 1)[0]
+            return set(app.session_interface.get_signing_serializer(app).loads(value))
+    return set()
+
+
 @pytest.fixture
 def world(app):
     return app, authz.build_world()
@@ -15,6 +25,15 @@ def world(app):
 
 @pytest.mark.parametrize("case", WRITES, ids=lambda c: c.id)
 def test_permitted_write(world, case):
+    """The request gets through and changes what its route declares (a refusal shown on a 200
+    page changes nothing, so it fails here)."""
     app, people = world
+    authz.prepare(people, case)
+    before = authz.snapshot()
     response = request_as(app, people, case)
     assert authz.outcome(response) == case.expected, response.get_data(as_text=True)[:300]
+    after = authz.snapshot()
+    changed = {name for name in before if before[name] != after[name]}
+    changed |= {f"session:{key}" for key in _written_session(app, response)}
+    assert case.changes, f"{case.endpoint} declares no `changes` in authz_matrix.toml"
+    assert set(case.changes) <= changed, f"declared {case.changes}, changed {sorted(changed)}"
