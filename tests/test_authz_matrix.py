@@ -25,11 +25,15 @@ def request_as(app, people, case: authz.Case):
     client = app.test_client()
     user = authz.actor_user(people, case.actor)
     if user is not None:
-        log_in(client, user)
+        # A stale sign-in for the routes that renew it (re-authentication).
+        log_in(client, user, fresh_at=0 if case.setup == "password" else None)
+    with client.session_transaction() as session:
+        before = dict(session)
     values = authz.placeholders(people, case.target)
     path = case.path.format(**values)
     data = authz.form_data(case, values) if case.writes else None
     response = client.open(path, method=case.method, data=data)
+    response.session_before = before  # what the request started from, for test_authz_writes
     g.pop("_login_user", None)
     return response
 

@@ -8,13 +8,15 @@ from tests.test_authz_matrix import request_as
 WRITES = [c for c in authz.cases() if c.writes and c.expected not in authz.DENIED]
 
 
-def _written_session(app, response) -> set[str]:
-    """The keys of the session cookie the response wrote (none when it wrote none)."""
+def _session_changes(app, response) -> set[str]:
+    """Keys of the session the response wrote anew or with another value."""
     for header in response.headers.getlist("Set-Cookie"):
         name, _, rest = header.partition("=")
         if name == app.config["SESSION_COOKIE_NAME"]:
             value = rest.split(";", 1)[0]
-            return set(app.session_interface.get_signing_serializer(app).loads(value))
+            written = app.session_interface.get_signing_serializer(app).loads(value)
+            before = response.session_before
+            return {key for key, v in written.items() if key not in before or before[key] != v}
     return set()
 
 
@@ -34,6 +36,6 @@ def test_permitted_write(world, case):
     assert authz.outcome(response) == case.expected, response.get_data(as_text=True)[:300]
     after = authz.snapshot()
     changed = {name for name in before if before[name] != after[name]}
-    changed |= {f"session:{key}" for key in _written_session(app, response)}
+    changed |= {f"session:{key}" for key in _session_changes(app, response)}
     assert case.changes, f"{case.endpoint} declares no `changes` in authz_matrix.toml"
     assert set(case.changes) <= changed, f"declared {case.changes}, changed {sorted(changed)}"
