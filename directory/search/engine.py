@@ -44,7 +44,6 @@ class Hit:
     distance: float | None
     verified: bool
     score: float
-    rank: float
 
 
 @dataclass
@@ -362,7 +361,6 @@ def _ranked(req, parts, params, candidates, truncated, interpretation) -> Select
             distance=float(distance[i]) if has_distance[i] else None,
             verified=bool(cat["verified"][i]),
             score=float(score[i]),
-            rank=float(rank[i]),
         )
         for i in order
     ]

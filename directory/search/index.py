@@ -138,13 +138,9 @@ def _vocabulary(model) -> dict[int, tuple[str, str]]:
     }
 
 
-def load_profiles(ids: Iterable[int] | None = None) -> Iterator[Profile]:
-    """Profiles of these practitioner ids (None: every publicly visible one), a few queries per
-    LOAD_BATCH rows; ids no longer in the database are skipped."""
-    if ids is None:
-        ids = db.session.scalars(
-            visible().with_only_columns(Practitioner.id).order_by(Practitioner.id)
-        ).all()
+def load_profiles(ids: Iterable[int]) -> Iterator[Profile]:
+    """Profiles of these practitioner ids, a few queries per LOAD_BATCH rows; ids no longer in
+    the database are skipped."""
     ids = list(ids)
     conditions, modalities = _vocabulary(Condition), _vocabulary(Modality)
     for start in range(0, len(ids), LOAD_BATCH):
@@ -182,8 +178,7 @@ def load_profiles(ids: Iterable[int] | None = None) -> Iterator[Profile]:
             ):
                 links[pid].append(names[tag])
             for pid, tags in links.items():
-                # Ordered by name, as the profile lists them.
-                getattr(profiles[pid], attr).extend(sorted(tags, key=lambda t: t[1]))
+                getattr(profiles[pid], attr).extend(tags)
         yield from profiles.values()
 
 
