@@ -3,10 +3,17 @@
 import functools
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, flash, jsonify, make_response, redirect, render_template, request
+from werkzeug.exceptions import (
+    BadRequest,
+    Forbidden,
+    HTTPException,
+    InternalServerError,
+    TooManyRequests,
+)
+from werkzeug.exceptions import Conflict as ConflictError
 
-from directory import audit
+from directory import audit, refusals
 from directory.db import db
 
 log = logging.getLogger(__name__)
@@ -17,12 +24,13 @@ CSP = (
 )
 #: The same policy for the few pages any site may show in a frame (see allow_framing).
 FRAMEABLE_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
-ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
+ERROR_CODES = (400, 403, 404, 405, 409, 413, 429, 500)
 ERROR_TITLES = {
     400: "That request did not make sense",
     403: "You may not do that",
     404: "Page not found",
     405: "Not allowed here",
+    409: "That changed meanwhile",
     413: "That was too large",
     429: "Too many requests",
     500: "Something went wrong on our side",
@@ -81,9 +89,31 @@ def _error_code(status: int) -> str:
         403: "forbidden",
         404: "not_found",
         405: "method_not_allowed",
+        409: "conflict",
         413: "too_large",
         429: "rate_limited",
     }.get(status, "server_error")
+
+
+def _refused(error: refusals.Refused):
+    # Nothing of a refused operation is kept: whatever it flushed goes with the transaction.
+    db.session.rollback()
+    if isinstance(error, refusals.NotPermitted):
+        return _render_error(Forbidden())
+    if isinstance(error, refusals.Throttled):
+        response = _render_error(TooManyRequests(error.message, retry_after=error.retry_after))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    page = None if _wants_json() else refusals.page()
+    if page is None:
+        kind = ConflictError if isinstance(error, refusals.Conflict) else BadRequest
+        return _render_error(kind(error.message))
+    flash(error.message, "error")
+    if isinstance(page, str):
+        return redirect(page)
+    response = make_response(page())
+    response.status_code = error.status
+    return response
 
 
 def _last_resort(error: Exception):
@@ -109,4 +139,5 @@ def init_app(app: Flask) -> None:
     for code in ERROR_CODES:
         app.register_error_handler(code, _render_error)
     app.register_error_handler(HTTPException, _render_error)
+    app.register_error_handler(refusals.Refused, _refused)
     app.register_error_handler(Exception, _last_resort)

@@ -204,12 +204,12 @@ def test_a_decided_license_is_not_decided_again(crew):
 def test_no_admin_decides_on_their_own_profile_or_practice(client, crew):
     join(crew["admin"], crew["other"], "manager")
     lic = pending(crew["p_zed"])
-    with pytest.raises(ops.Conflict):
+    with pytest.raises(ops.Refused, match="your own profile or practice"):
         ops.approve(lic, crew["admin"])
     own = crew["p_bo"]
     own.user_id = crew["admin"].id
     db.session.commit()
-    with pytest.raises(ops.Conflict):
+    with pytest.raises(ops.Refused, match="your own profile or practice"):
         ops.approve(pending(own), crew["admin"])
     log_in(client, crew["admin"])
     html = client.get("/admin/licenses").get_data(as_text=True)

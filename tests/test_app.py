@@ -234,3 +234,67 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
             if DATABASE_URL:
                 reset_postgres_schema()
             db.engine.dispose()
+
+
+def _refusing_routes(app):
+    """Routes that flush a change, then refuse it in each way an operation can."""
+    from flask import url_for
+
+    from directory import refusals
+    from directory.practices.models import Tenant
+
+    def refuse(kind: str, shown_on: str = ""):
+        db.session.add(Tenant(slug=f"refused-{kind}", name="Refused"))
+        db.session.flush()
+        if shown_on == "url":
+            refusals.show_on(url_for("public.guide"))
+        elif shown_on == "page":
+            refusals.show_on(lambda: "<p>the form again</p>")
+        if kind == "rule":
+            raise refusals.Refused("A practice needs an owner.")
+        if kind == "forbidden":
+            raise refusals.NotPermitted("managers may not do this")
+        if kind == "conflict":
+            raise refusals.Conflict("Someone else saved this first.")
+        raise refusals.Throttled("Too many attempts.", retry_after=120)
+
+    app.add_url_rule("/refuse/<kind>", "refuse", refuse, methods=["POST"])
+    app.add_url_rule("/refuse/<kind>/<shown_on>", "refuse_on", refuse, methods=["POST"])
+    app.add_url_rule("/api/v1/refuse/<kind>", "api_refuse", refuse, methods=["POST"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "said"),
+    [
+        ("rule", 400, "A practice needs an owner."),
+        ("forbidden", 403, "You may not do that"),
+        ("conflict", 409, "Someone else saved this first."),
+        ("throttled", 429, "Too many attempts."),
+    ],
+)
+def test_a_refusal_rolls_back_and_answers_with_its_status(app, client, kind, status, said):
+    from directory.practices.models import Tenant
+
+    _refusing_routes(app)
+    response = client.post(f"/refuse/{kind}")
+    assert response.status_code == status
+    assert said in response.get_data(as_text=True)
+    assert "managers may not" not in response.get_data(as_text=True)  # a 403 tells no more
+    if kind == "throttled":
+        assert response.headers["Retry-After"] == "120"
+    api = client.post(f"/api/v1/refuse/{kind}")
+    assert api.status_code == status
+    codes = {400: "invalid_parameter", 403: "forbidden", 409: "conflict", 429: "rate_limited"}
+    assert api.json["error"]["code"] == codes[status]
+    db.session.rollback()
+    assert db.session.query(Tenant).filter(Tenant.slug.like("refused-%")).count() == 0
+
+
+def test_a_refused_rule_is_said_on_the_page_the_view_named(app, client):
+    _refusing_routes(app)
+    response = client.post("/refuse/rule/url")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/guide")
+    assert "A practice needs an owner." in client.get("/guide").get_data(as_text=True)
+    again = client.post("/refuse/conflict/page")
+    assert again.status_code == 409
+    assert "the form again" in again.get_data(as_text=True)

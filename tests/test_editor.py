@@ -13,7 +13,7 @@ from werkzeug.test import encode_multipart
 from directory.accounts.models import User
 from directory.audit import AuditEvent
 from directory.db import db
-from directory.practitioners import photos
+from directory.practitioners import operations, photos
 from directory.practitioners.models import License, Office, Practitioner
 from directory.search.outbox import SearchOutbox
 from tests.conftest import tag
@@ -822,3 +822,25 @@ def test_a_huge_or_malformed_slug_is_404(client, crew, method, template):
     for slug in ("x" * 300, "Alexa-Marie", "alexa marie"):
         url = _url(template, crew["p_alexa"], slug=slug)
         assert _call(client, method, url).status_code == 404
+
+
+def test_a_stored_photo_stays_only_if_its_transaction_commits(app, alexa):
+    upload_file = FileStorage(io.BytesIO(image_bytes("PNG")), "me.png")
+    name = photos.save(upload_file)
+    assert (photos.folder() / name).exists()
+    db.session.rollback()
+    assert not (photos.folder() / name).exists()
+
+    first = photos.save(FileStorage(io.BytesIO(image_bytes("PNG")), "me.png"))
+    operations.set_photo(alexa, first)
+    db.session.commit()
+    second = photos.save(FileStorage(io.BytesIO(image_bytes("WEBP")), "me.webp"))
+    operations.set_photo(alexa, second)
+    db.session.rollback()  # the replacement did not happen: the first photo stays
+    assert (photos.folder() / first).exists() and not (photos.folder() / second).exists()
+    assert reload(alexa).photo == first
+
+    third = photos.save(FileStorage(io.BytesIO(image_bytes("PNG")), "me.png"))
+    operations.set_photo(alexa, third)
+    db.session.close()  # ended without a commit (the end of a request): nothing kept
+    assert not (photos.folder() / third).exists() and (photos.folder() / first).exists()

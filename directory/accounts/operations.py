@@ -19,13 +19,10 @@ from directory.accounts import passwords, totp
 from directory.accounts.models import LoginAttempt, User
 from directory.db import db, now_utc
 from directory.practices import operations as practices
+from directory.refusals import Throttled
 
 #: Sign-in attempts are kept at least this long (longer than any throttle window).
 ATTEMPT_RETENTION = timedelta(days=1)
-
-
-class Throttled(Exception):
-    """Too many failed sign-ins for this address or from this IP address."""
 
 
 @dataclass(frozen=True)
@@ -311,15 +308,21 @@ def _check_throttle(email_key: str, ip: str) -> None:
         .select_from(LoginAttempt)
         .where(LoginAttempt.success.is_(False), LoginAttempt.created_at >= since)
     )
-    if email_key and (
-        db.session.scalar(failures.where(LoginAttempt.email_key == email_key))
+    if (
+        email_key
+        and db.session.scalar(failures.where(LoginAttempt.email_key == email_key))
         >= config["LOGIN_FAILURES_PER_ACCOUNT"]
+    ) or (
+        ip
+        and db.session.scalar(failures.where(LoginAttempt.ip == ip))
+        >= config["LOGIN_FAILURES_PER_IP"]
     ):
-        raise Throttled
-    if ip and (
-        db.session.scalar(failures.where(LoginAttempt.ip == ip)) >= config["LOGIN_FAILURES_PER_IP"]
-    ):
-        raise Throttled
+        seconds = config["LOGIN_THROTTLE_SECONDS"]
+        raise Throttled(
+            "Too many failed sign-in attempts. For your security, please wait "
+            f"{max(1, seconds // 60)} minutes before trying again, or reset your password.",
+            retry_after=seconds,
+        )
 
 
 def _record_attempt(email_key: str, ip: str, *, success: bool) -> None:

@@ -6,8 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    after_this_request,
-    current_app,
     flash,
     g,
     redirect,
@@ -18,7 +16,7 @@ from flask import (
 )
 from flask_login import confirm_login, current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import BadRequest, TooManyRequests
+from werkzeug.exceptions import BadRequest
 
 from directory.accounts import freshness, operations, totp
 from directory.accounts.forms import (
@@ -108,10 +106,7 @@ def login():
         form.next.data = request.args.get("next", "")
     unconfirmed = False
     if form.validate_on_submit():
-        try:
-            result = operations.sign_in(form.email.data, form.password.data, _client_ip())
-        except operations.Throttled:
-            raise _throttled() from None
+        result = operations.sign_in(form.email.data, form.password.data, _client_ip())
         db.session.commit()
         if result.status == "ok" and result.user.totp_secret:
             # The password was right; the sign-in completes once the code is right too.
@@ -143,10 +138,7 @@ def login_code():
         return redirect(url_for(".login"))
     form = CodeForm()
     if form.validate_on_submit():
-        try:
-            right = operations.check_code(user, form.code.data, _client_ip())
-        except operations.Throttled:
-            raise _throttled() from None
+        right = operations.check_code(user, form.code.data, _client_ip())
         db.session.commit()
         if right:
             session.pop(PENDING, None)
@@ -206,12 +198,9 @@ def change_email():
     user = current_user._get_current_object()
     form = ChangeEmailForm(account=user)
     if form.validate_on_submit():
-        try:
-            changed = operations.request_email_change(
-                user, form.password.data, form.email.data, _client_ip()
-            )
-        except operations.Throttled:
-            raise _throttled() from None
+        changed = operations.request_email_change(
+            user, form.password.data, form.email.data, _client_ip()
+        )
         db.session.commit()
         if changed:
             flash(
@@ -230,12 +219,9 @@ def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm(account=user)
     if form.validate_on_submit():
-        try:
-            changed = operations.change_password(
-                user, form.current_password.data, form.password.data, _client_ip()
-            )
-        except operations.Throttled:
-            raise _throttled() from None
+        changed = operations.change_password(
+            user, form.current_password.data, form.password.data, _client_ip()
+        )
         db.session.commit()
         if changed:
             login_user(user)  # this browser stays signed in; every other session has ended
@@ -254,12 +240,7 @@ def reauth():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        try:
-            right = operations.reauthenticate(
-                user, form.password.data, form.code.data, _client_ip()
-            )
-        except operations.Throttled:
-            raise _throttled() from None
+        right = operations.reauthenticate(user, form.password.data, form.code.data, _client_ip())
         db.session.commit()
         if right:
             confirm_login()  # a session from a remember-me cookie is fresh again
@@ -367,20 +348,3 @@ def _grouped(secret: str) -> str:
 def _client_ip() -> str:
     # Behind a proxy this is only right with ProxyFix configured for the number of proxies.
     return request.remote_addr or ""
-
-
-def _throttled() -> TooManyRequests:
-    seconds = current_app.config["LOGIN_THROTTLE_SECONDS"]
-
-    @after_this_request
-    def _retry_after(response):
-        response.headers["Retry-After"] = str(seconds)
-        return response
-
-    return TooManyRequests(
-        description=(
-            "Too many failed sign-in attempts. For your security, please wait "
-            f"{max(1, seconds // 60)} minutes before trying again, or reset your password."
-        ),
-        retry_after=seconds,
-    )

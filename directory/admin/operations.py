@@ -3,7 +3,8 @@
 Plain functions that flush and never commit. Every decision is an audit event with the admin,
 the time and (for refusals and suspensions) the reason, written in the same transaction as the
 change; the therapist is told by mail. An admin never decides on a license of a profile that is
-their own, nor of a practice they belong to (`Conflict`).
+their own, nor of a practice they belong to. A decision that cannot be taken raises
+`refusals.Refused`, whose message the admin reads.
 """
 
 from dataclasses import dataclass
@@ -19,19 +20,12 @@ from directory.db import db, now_utc
 from directory.practices.models import Membership, Tenant
 from directory.practices.operations import people_to_tell
 from directory.practitioners.models import License, Practitioner
+from directory.refusals import Refused
 
 QUEUE_PER_PAGE = 50
 AUDIT_PER_PAGE = 100
 MAX_REASON = 500
 MAX_BULK = 200
-
-
-class Conflict(Exception):
-    """The admin may not decide this: it is their own profile or practice."""
-
-
-class Refused(Exception):
-    """The decision cannot be taken as asked; the message says why."""
 
 
 def _check_reason(reason: str) -> str:
@@ -138,7 +132,7 @@ def _tell(lic: License, subject: str, *paragraphs: str) -> None:
 
 def _decide(lic: License, admin: User, status: str, reason: str | None) -> None:
     if _conflicted(admin, lic.practitioner):
-        raise Conflict("You may not decide on a license of your own profile or practice.")
+        raise Refused("You may not decide on a license of your own profile or practice.")
     if lic.status != "pending":
         raise Refused(f"This license was already {lic.status}.")
     lic.status = status
@@ -207,7 +201,7 @@ def bulk_approve(ids: list[int], admin: User) -> BulkResult:
             continue
         try:
             approve(lic, admin)
-        except (Conflict, Refused) as why:
+        except Refused as why:
             skipped.append((lic, str(why)))
         else:
             approved.append(lic)
@@ -221,7 +215,7 @@ def suspend_profile(p: Practitioner, admin: User, reason: str) -> None:
     """Hide a profile from search and public pages at once; its editors see the reason."""
     reason = _check_reason(reason)
     if _conflicted(admin, p):
-        raise Conflict("You may not suspend your own profile or practice's.")
+        raise Refused("You may not suspend your own profile or practice's.")
     p.suspended, p.suspended_reason = True, reason
     db.session.flush()
     audit.record("profile.suspended", actor=admin, tenant=p.tenant, subject=p,
@@ -246,7 +240,7 @@ def suspend_practice(t: Tenant, admin: User, reason: str) -> None:
     if db.session.scalar(
         select(Membership.id).where(Membership.user_id == admin.id, Membership.tenant_id == t.id)
     ):
-        raise Conflict("You may not suspend a practice you belong to.")
+        raise Refused("You may not suspend a practice you belong to.")
     t.status, t.status_reason = "suspended", reason
     db.session.flush()
     audit.record("practice.suspended", actor=admin, tenant=t, subject=t, details={"reason": reason})

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from directory import licensing
+from directory import licensing, refusals
 from directory.accounts import freshness, totp
 from directory.admin import operations as ops
 from directory.admin.forms import BulkForm, ReasonForm
@@ -80,19 +80,6 @@ def _slugged_or_404(model, slug: str):
     return found
 
 
-def _decided(action, *args, success: str, back: str):
-    """Run a decision; say why when it may not be taken. Commits when it is."""
-    try:
-        action(*args)
-    except (ops.Conflict, ops.Refused) as why:
-        db.session.rollback()
-        flash(str(why), "error")
-        return redirect(back)
-    db.session.commit()
-    flash(success, "success")
-    return redirect(back)
-
-
 def _queue_back() -> str:
     target = request.form.get("back", "")
     return target if target.startswith("/admin/licenses") else url_for(".licenses")
@@ -143,11 +130,12 @@ def approve(license_id: int):
     lic = _license_or_404(license_id)
     if not ReasonForm().validate():
         abort(400)
-    return _decided(
-        ops.approve, lic, current_user,
-        success=f"Verified: {lic.state} {lic.number} of {lic.practitioner.name}.",
-        back=_queue_back(),
-    )  # fmt: skip
+    back, said = _queue_back(), f"Verified: {lic.state} {lic.number} of {lic.practitioner.name}."
+    refusals.show_on(back)
+    ops.approve(lic, current_user)
+    db.session.commit()
+    flash(said, "success")
+    return redirect(back)
 
 
 @bp.post("/licenses/<int:license_id>/reject")
@@ -156,11 +144,12 @@ def reject(license_id: int):
     form = ReasonForm()
     if not form.validate():
         abort(400)
-    return _decided(
-        ops.reject, lic, current_user, form.reason.data or "",
-        success=f"Rejected: {lic.state} {lic.number} of {lic.practitioner.name}.",
-        back=_queue_back(),
-    )  # fmt: skip
+    back, said = _queue_back(), f"Rejected: {lic.state} {lic.number} of {lic.practitioner.name}."
+    refusals.show_on(back)
+    ops.reject(lic, current_user, form.reason.data or "")
+    db.session.commit()
+    flash(said, "success")
+    return redirect(back)
 
 
 @bp.post("/licenses/approve")
@@ -169,12 +158,8 @@ def bulk_approve():
     if not form.validate():
         flash("Tick the licenses to approve.", "error")
         return redirect(_queue_back())
-    try:
-        result = ops.bulk_approve(form.ids.data, current_user)
-    except ops.Refused as why:
-        db.session.rollback()
-        flash(str(why), "error")
-        return redirect(_queue_back())
+    refusals.show_on(_queue_back())
+    result = ops.bulk_approve(form.ids.data, current_user)
     db.session.commit()
     if result.approved:
         n = len(result.approved)
@@ -223,9 +208,12 @@ def suspension(kind: str, slug: str, action: str):
     """Suspend or reinstate a practice or a profile, with the reason its people will read."""
     model, operation, said = SUSPENSIONS[kind, action]
     record = _slugged_or_404(model, slug)
-    back = url_for(f".{kind}", q=record.slug)
-    return _decided(operation, record, current_user, _reason(), success=said.format(record.name),
-                    back=back)  # fmt: skip
+    back, said = url_for(f".{kind}", q=record.slug), said.format(record.name)
+    refusals.show_on(back)
+    operation(record, current_user, _reason())
+    db.session.commit()
+    flash(said, "success")
+    return redirect(back)
 
 
 # --- The audit log ---------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """What owners, managers and therapists do to a practice: plain functions that flush, never commit.
 
 Who may do what is decided here, once, from the acting member's role (`tenancy` has already
-checked that the actor belongs to the practice): a refusal raises `NotPermitted` (a 403 in the
-views) or `Refused` (a rule of the practice, e.g. it must keep an owner; said to the user).
+checked that the actor belongs to the practice): a refusal raises `refusals.NotPermitted` (a
+403) or `refusals.Refused` (a rule of the practice, e.g. it must keep an owner; said to the user).
 Every membership, role and ownership change writes an audit event in the same transaction.
 """
 
@@ -20,7 +20,9 @@ from directory.accounts.models import User
 from directory.db import db, now_utc
 from directory.practices.models import INVITABLE_ROLES, ROLES, Invitation, Membership, Tenant
 from directory.practitioners import operations as profiles
+from directory.practitioners import photos
 from directory.practitioners.models import Practitioner
+from directory.refusals import NotPermitted, Refused
 from directory.tenancy import MANAGING_ROLES
 
 #: The practice fields owners and managers edit; nothing else is ever assigned from a form.
@@ -29,14 +31,6 @@ PRACTICE_FIELDS = ("name", "kind", "website", "description")
 MAX_OWNED_PRACTICES = 20
 #: Pending invitations a practice may have at once (a spam brake, far above a real clinic's need).
 MAX_PENDING_INVITATIONS = 100
-
-
-class NotPermitted(Exception):
-    """The actor's role does not allow this."""
-
-
-class Refused(Exception):
-    """Allowed in principle, but a rule of the practice forbids it now; the message says why."""
 
 
 def _require(actor: Membership, *roles: str) -> None:
@@ -123,14 +117,14 @@ def update_practice(actor: Membership, changes: dict) -> list[str]:
     return changed
 
 
-def set_logo(actor: Membership, name: str | None) -> str | None:
-    """Point the practice at a stored logo file (or none); returns the old file to delete."""
+def set_logo(actor: Membership, name: str | None) -> None:
+    """Point the practice at a stored logo file (or none); the old one goes after the commit."""
     _require(actor, *MANAGING_ROLES)
     tenant = actor.tenant
-    old, tenant.logo = tenant.logo, name
+    photos.release(tenant.logo)
+    tenant.logo = name
     db.session.flush()
     _record("practice.logo_changed" if name else "practice.logo_removed", actor, tenant)
-    return old
 
 
 def delete_practice(actor: Membership, confirmation: str) -> None:
@@ -171,18 +165,16 @@ def create_staff_profile(actor: Membership, name: str) -> Practitioner:
     return practitioner
 
 
-def delete_profile(actor: Membership, practitioner: Practitioner) -> str | None:
-    """Remove a profile of the practice for good (it leaves search at once).
-
-    Returns the photo file to delete once the transaction has committed."""
+def delete_profile(actor: Membership, practitioner: Practitioner) -> None:
+    """Remove a profile of the practice for good (it leaves search at once; its photo file
+    goes once the transaction has committed)."""
     _require(actor, *MANAGING_ROLES)
     if practitioner.tenant_id != actor.tenant_id:
         raise NotPermitted("another practice's profile")
     _record("profile.deleted", actor, practitioner, name=practitioner.name)
-    photo = practitioner.photo
+    photos.release(practitioner.photo)
     db.session.delete(practitioner)
     db.session.flush()
-    return photo
 
 
 def people_to_tell(practitioner: Practitioner) -> list[str]:

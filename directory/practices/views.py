@@ -5,7 +5,7 @@ through `operations`; they only translate between HTTP and those two."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
-from directory import mail, tenancy
+from directory import mail, refusals, tenancy
 from directory.accounts import passwords
 from directory.db import db
 from directory.practices import forms, operations
@@ -23,30 +23,18 @@ def _home(m: Membership):
     return redirect(url_for("dashboard.practice", tenant_slug=m.tenant.slug))
 
 
+def _members_url(m: Membership) -> str:
+    return url_for(".members", tenant_slug=m.tenant.slug)
+
+
 def _members_page(m: Membership):
-    return redirect(url_for(".members", tenant_slug=m.tenant.slug))
+    return redirect(_members_url(m))
 
 
 def _flash_errors(form) -> None:
     for errors in form.errors.values():
         for error in errors:
             flash(error, "error")
-
-
-def _act(m: Membership, action, *args, success: str, back) -> object:
-    """Run an operation; 403 when the role does not allow it, the reason shown when refused."""
-    try:
-        action(*args)
-    except operations.NotPermitted:
-        db.session.rollback()
-        abort(403)
-    except operations.Refused as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
-        return back
-    db.session.commit()
-    flash(success, "success")
-    return back
 
 
 # --- The practice's details ------------------------------------------------------------------
@@ -60,12 +48,8 @@ def start():
     if not form.validate():
         _flash_errors(form)
         return redirect(url_for("dashboard.index"))
-    try:
-        membership = operations.start_practice(current_user, form.name.data)
-    except operations.Refused as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
-        return redirect(url_for("dashboard.index"))
+    refusals.show_on(url_for("dashboard.index"))
+    membership = operations.start_practice(current_user, form.name.data)
     db.session.commit()
     flash(f"{membership.tenant.name} is ready. Add its details and your first profile.", "success")
     return _home(membership)
@@ -110,31 +94,28 @@ def settings(tenant_slug: str):
 def upload_logo(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, *MANAGING)
     form = forms.LogoForm()
-    back = redirect(url_for(".settings", tenant_slug=m.tenant.slug))
+    back = url_for(".settings", tenant_slug=m.tenant.slug)
     if not form.validate():
         _flash_errors(form)
-        return back
-    try:
-        photos.replace(form.logo.data, lambda name: operations.set_logo(m, name))
-    except photos.PhotoError as error:
-        flash(f"The logo was not saved: {error}", "error")
-        return back
+        return redirect(back)
+    refusals.show_on(back)
+    operations.set_logo(m, photos.save(form.logo.data))
+    db.session.commit()
     flash("Logo saved.", "success")
-    return back
+    return redirect(back)
 
 
 @bp.post("/dashboard/practices/<tenant_slug>/logo/delete")
 @login_required
 def delete_logo(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, *MANAGING)
-    back = redirect(url_for(".settings", tenant_slug=m.tenant.slug))
+    back = url_for(".settings", tenant_slug=m.tenant.slug)
     if not forms.ConfirmForm().validate():
         abort(400)
-    old = operations.set_logo(m, None)
+    operations.set_logo(m, None)
     db.session.commit()
-    photos.delete(old)
     flash("Logo removed.", "success")
-    return back
+    return redirect(back)
 
 
 @bp.route("/dashboard/practices/<tenant_slug>/close", methods=["GET", "POST"])
@@ -143,12 +124,8 @@ def close(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, *OWNER)
     form = forms.DeletePracticeForm()
     if form.validate_on_submit():
-        try:
-            operations.delete_practice(m, form.confirm_name.data or "")
-        except operations.Refused as refused:
-            db.session.rollback()
-            form.confirm_name.errors = [str(refused)]
-            return render_template("practices/close.html", m=m, form=form), 400
+        refusals.show_on(lambda: render_template("practices/close.html", m=m, form=form))
+        operations.delete_practice(m, form.confirm_name.data or "")
         db.session.commit()
         flash(f"{m.tenant.name} is closed: its page and profiles are no longer listed.", "success")
         return redirect(url_for("dashboard.index"))
@@ -182,9 +159,8 @@ def delete_profile(slug: str):
     if not forms.ConfirmForm().validate():
         abort(400)
     name = practitioner.name
-    photo = operations.delete_profile(m, practitioner)
+    operations.delete_profile(m, practitioner)
     db.session.commit()
-    photos.delete(photo)
     flash(f"The profile of {name} was deleted.", "success")
     return _home(m)
 
@@ -222,12 +198,8 @@ def invite(tenant_slug: str):
     if not form.validate():
         return _render_members(m, form, 400)
     profile = next((p for p in unclaimed if p.slug == form.profile.data), None)
-    try:
-        operations.invite(m, form.email.data, form.role.data, profile)
-    except operations.Refused as refused:
-        db.session.rollback()
-        form.email.errors = [str(refused)]
-        return _render_members(m, form, 400)
+    refusals.show_on(lambda: _render_members(m, form))
+    operations.invite(m, form.email.data, form.role.data, profile)
     db.session.commit()
     flash(f"Invitation sent to {form.email.data}.", "success")
     return _members_page(m)
@@ -240,10 +212,12 @@ def revoke(tenant_slug: str, invitation_id: int):
     invitation = tenancy.invitation_or_404(m, invitation_id)
     if not forms.ConfirmForm().validate():
         abort(400)
-    return _act(
-        m, operations.revoke_invitation, m, invitation,
-        success=f"The invitation to {invitation.email} was withdrawn.", back=_members_page(m),
-    )  # fmt: skip
+    refusals.show_on(_members_url(m))
+    email = invitation.email
+    operations.revoke_invitation(m, invitation)
+    db.session.commit()
+    flash(f"The invitation to {email} was withdrawn.", "success")
+    return _members_page(m)
 
 
 @bp.post("/dashboard/practices/<tenant_slug>/members/<int:member_id>/role")
@@ -255,11 +229,13 @@ def change_role(tenant_slug: str, member_id: int):
     if not form.validate():
         _flash_errors(form)
         return _members_page(m)
-    return _act(
-        m, operations.change_role, m, target, form.role.data,
-        success=f"{target.user.name} is now a {form.role.data}.",
-        back=_home(m) if target.id == m.id else _members_page(m),
-    )  # fmt: skip
+    refusals.show_on(_members_url(m))
+    name, own = target.user.name, target.id == m.id
+    operations.change_role(m, target, form.role.data)
+    db.session.commit()
+    flash(f"{name} is now a {form.role.data}.", "success")
+    # Who gave up managing can no longer see the members page.
+    return _home(m) if own else _members_page(m)
 
 
 @bp.post("/dashboard/practices/<tenant_slug>/members/<int:member_id>/remove")
@@ -269,13 +245,15 @@ def remove(tenant_slug: str, member_id: int):
     target = tenancy.member_or_404(m, member_id)
     if not forms.ConfirmForm().validate():
         abort(400)
-    name = target.user.name
-    leaving = target.id == m.id
-    return _act(
-        m, operations.remove_member, m, target,
-        success=f"You left {m.tenant.name}." if leaving else f"{name} was removed.",
-        back=redirect(url_for("dashboard.index")) if leaving else _members_page(m),
-    )  # fmt: skip
+    refusals.show_on(_members_url(m))
+    name, practice, leaving = target.user.name, m.tenant.name, target.id == m.id
+    operations.remove_member(m, target)
+    db.session.commit()
+    if leaving:
+        flash(f"You left {practice}.", "success")
+        return redirect(url_for("dashboard.index"))
+    flash(f"{name} was removed.", "success")
+    return _members_page(m)
 
 
 @bp.post("/dashboard/practices/<tenant_slug>/leave")
@@ -285,12 +263,8 @@ def leave(tenant_slug: str):
     if not forms.ConfirmForm().validate():
         abort(400)
     name = m.tenant.name
-    try:
-        operations.leave(m)
-    except operations.Refused as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
-        return _home(m)
+    refusals.show_on(url_for("dashboard.practice", tenant_slug=m.tenant.slug))
+    operations.leave(m)
     db.session.commit()
     flash(f"You left {name}.", "success")
     return redirect(url_for("dashboard.index"))
@@ -304,11 +278,12 @@ def transfer(tenant_slug: str):
     form = forms.TransferForm(candidates=candidates)
     if form.validate_on_submit():
         target = tenancy.member_or_404(m, int(form.member.data))
-        name = target.user.name
-        return _act(
-            m, operations.transfer_ownership, m, target,
-            success=f"{name} now owns {m.tenant.name}; you are a manager.", back=_home(m),
-        )  # fmt: skip
+        name, practice = target.user.name, m.tenant.name
+        refusals.show_on(url_for("dashboard.practice", tenant_slug=m.tenant.slug))
+        operations.transfer_ownership(m, target)
+        db.session.commit()
+        flash(f"{name} now owns {practice}; you are a manager.", "success")
+        return _home(m)
     status = 400 if request.method == "POST" else 200
     return render_template("practices/transfer.html", m=m, form=form, candidates=candidates), status
 

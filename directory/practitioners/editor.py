@@ -5,8 +5,6 @@ operation -> commits once -> flashes -> redirects. A post that arrived cut off, 
 on a version of the profile someone has saved over since, changes nothing.
 """
 
-from collections.abc import Sequence
-
 from flask import (
     Blueprint,
     abort,
@@ -19,10 +17,8 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
-from directory import tenancy
+from directory import refusals, tenancy
 from directory.db import db
 from directory.practices.models import Tenant
 from directory.practitioners import fields, operations, photos, profiles, readiness
@@ -43,10 +39,7 @@ INCOMPLETE = (
     "Your changes did not arrive complete (the connection may have dropped), so nothing was "
     "saved. Please try again."
 )
-CONFLICT = (
-    "Someone else saved this profile since you opened it, so nothing was saved. "
-    "Your input is kept below: check the current profile, then save again to keep yours."
-)
+CONFLICT = operations.CONFLICT
 ACTION_CONFLICT = (
     "Someone else saved this profile since you opened it, so nothing was done. "
     "Check the profile below and try again."
@@ -72,23 +65,38 @@ def _profile_form(p: Practitioner, **kwargs) -> ProfileForm:
     )
 
 
-def _conflict(form: EditForm, p: Practitioner, labels: Sequence[str] = ()) -> None:
-    message = CONFLICT
-    if labels:
-        message += " Your input differs from the saved profile in: " + ", ".join(labels) + "."
-    flash(message, "error")
-    # Saving again after reading the message is a deliberate overwrite of the newer version.
-    form.version.data = p.version
-
-
-def _refused(form: EditForm, p: Practitioner) -> str | None:
-    """'incomplete' or 'conflict' when the post must not be applied, else None."""
+def _submit(p: Practitioner, form: EditForm, render, apply, back: str):
+    """The editor's one way to take a form post: refuse one that arrived cut off (nothing of it
+    is shown again) or was made on an older version (shown again to compare, 409), show the
+    fields to correct (400), else apply() the change, commit, flash what apply() returns and
+    redirect to `back`. render(form, status) shows the page again; form None shows it as
+    stored. A refusal of the operation is shown on the page with the input kept."""
     if not form.is_complete():
         flash(INCOMPLETE, "error")
-        return "incomplete"
+        return render(None, 400)
+    valid = form.validate()
     if form.version.data != p.version:
-        return "conflict"
-    return None
+        message = CONFLICT if isinstance(form, ProfileForm) else ACTION_CONFLICT
+        if isinstance(form, ProfileForm) and (differ := operations.differences(p, form.changes())):
+            labels = ", ".join(form[name].label.text for name in differ)
+            message += f" Your input differs from the saved profile in: {labels}."
+        flash(message, "error")
+        # Saving again after reading the message is a deliberate overwrite of the newer version.
+        form.version.data = p.version
+        return render(form, 409)
+    if not valid:
+        flash("Please correct the fields marked below; nothing was saved.", "error")
+        return render(form, 400)
+
+    def again():
+        form.version.data = p.version  # after a conflict: the version now on file
+        return render(form, 400)
+
+    refusals.show_on(again)
+    message = apply()
+    db.session.commit()
+    flash(message, "success")
+    return redirect(back)
 
 
 def _render_edit(p: Practitioner, form=None, photo_form=None, status: int = 200):
@@ -118,26 +126,15 @@ def edit(slug: str):
     if request.method == "GET":
         return _render_edit(p)
     form = _profile_form(p)
-    refused = _refused(form, p)
-    if refused == "incomplete":
-        return _render_edit(p, status=400)
-    valid = form.validate()
-    if refused == "conflict":
-        labels = [form[n].label.text for n in operations.differences(p, form.changes())]
-        _conflict(form, p, labels)
-        return _render_edit(p, form=form, status=409)
-    if not valid:
-        flash("Please correct the fields marked below; nothing was saved.", "error")
-        return _render_edit(p, form=form, status=400)
-    try:
+
+    def save():
         changed = operations.update_profile(p, form.changes())
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        _conflict(form, p)
-        return _render_edit(p, form=form, status=409)
-    flash("Profile saved." if changed else "Nothing had changed.", "success")
-    return redirect(url_for(".edit", slug=p.slug))
+        return "Profile saved." if changed else "Nothing had changed."
+
+    return _submit(
+        p, form, lambda f, status: _render_edit(p, form=f, status=status), save,
+        url_for(".edit", slug=p.slug),
+    )  # fmt: skip
 
 
 @editor_bp.post("/dashboard/profiles/<slug>/photo")
@@ -145,22 +142,15 @@ def edit(slug: str):
 def upload_photo(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     form = PhotoForm(data={"version": p.version})
-    refused = _refused(form, p)
-    if refused == "incomplete":
-        return _render_edit(p, status=400)
-    if refused == "conflict":
-        flash(ACTION_CONFLICT, "error")
-        return _render_edit(p, status=409)
-    if not form.validate():
-        return _render_edit(p, photo_form=form, status=400)
-    try:
-        photos.replace(form.photo.data, lambda name: operations.set_photo(p, name))
-    except photos.PhotoError as error:
-        form.photo.errors = [str(error)]
-        flash("The photo was not saved.", "error")
-        return _render_edit(p, photo_form=form, status=400)
-    flash("Photo saved.", "success")
-    return redirect(url_for(".edit", slug=p.slug))
+
+    def save():
+        operations.set_photo(p, photos.save(form.photo.data))
+        return "Photo saved."
+
+    return _submit(
+        p, form, lambda f, status: _render_edit(p, photo_form=f, status=status), save,
+        url_for(".edit", slug=p.slug),
+    )  # fmt: skip
 
 
 @editor_bp.post("/dashboard/profiles/<slug>/photo/delete")
@@ -169,9 +159,8 @@ def delete_photo(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     if not _action_allowed(p):
         return redirect(url_for(".edit", slug=p.slug))
-    old = operations.set_photo(p, None)
+    operations.set_photo(p, None)
     db.session.commit()
-    photos.delete(old)
     flash("Photo removed.", "success")
     return redirect(url_for(".edit", slug=p.slug))
 
@@ -179,10 +168,13 @@ def delete_photo(slug: str):
 def _action_allowed(p: Practitioner) -> bool:
     """Whether a one-button action (publish, remove...) on `p` may go ahead; says why not."""
     form = ActionForm()
-    refused = _refused(form, p)
-    if refused == "conflict":
+    if not form.is_complete():
+        flash(INCOMPLETE, "error")
+        return False
+    if form.version.data != p.version:
         flash(ACTION_CONFLICT, "error")
-    return refused is None and form.validate()
+        return False
+    return form.validate()
 
 
 @editor_bp.post("/dashboard/profiles/<slug>/publish")
@@ -191,11 +183,8 @@ def publish(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     if not _action_allowed(p):
         return redirect(url_for(".edit", slug=p.slug))
-    try:
-        operations.publish(p, actor=current_user)
-    except operations.PublishRefused as refused:
-        flash("Not published yet: " + " ".join(refused.reasons), "error")
-        return redirect(url_for(".edit", slug=p.slug))
+    refusals.show_on(url_for(".edit", slug=p.slug))
+    operations.publish(p, actor=current_user)
     db.session.commit()
     vis = readiness.visibility(p)
     if vis.public:
@@ -273,23 +262,15 @@ def offices(slug: str):
     if request.method == "GET":
         return _render_offices(p)
     form = OfficeForm(data={"version": p.version})
-    refused = _refused(form, p)
-    if refused == "incomplete":
-        return _render_offices(p, status=400)
-    valid = form.validate()
-    if refused == "conflict":
-        _conflict(form, p)
-        return _render_offices(p, form, status=409)
-    if valid:
-        try:
-            operations.add_office(p, **form.values())
-        except ValueError as error:
-            form.street.errors = [str(error)]
-        else:
-            db.session.commit()
-            flash("Office added.", "success")
-            return redirect(url_for(".offices", slug=p.slug))
-    return _render_offices(p, form, status=400)
+
+    def add():
+        operations.add_office(p, **form.values())
+        return "Office added."
+
+    return _submit(
+        p, form, lambda f, status: _render_offices(p, f, status=status), add,
+        url_for(".offices", slug=p.slug),
+    )  # fmt: skip
 
 
 @editor_bp.route("/dashboard/profiles/<slug>/offices/<int:office_id>/edit", methods=["GET", "POST"])
@@ -301,19 +282,15 @@ def edit_office(slug: str, office_id: int):
     if request.method == "GET":
         return _render_offices(p, OfficeForm(formdata=None, data=stored), editing=office)
     form = OfficeForm(data=stored)
-    refused = _refused(form, p)
-    if refused == "incomplete":
-        return _render_offices(p, OfficeForm(formdata=None, data=stored), office, status=400)
-    valid = form.validate()
-    if refused == "conflict":
-        _conflict(form, p)
-        return _render_offices(p, form, office, status=409)
-    if not valid:
-        return _render_offices(p, form, office, status=400)
-    operations.update_office(office, **form.values())
-    db.session.commit()
-    flash("Office saved.", "success")
-    return redirect(url_for(".offices", slug=p.slug))
+
+    def render(f, status):
+        return _render_offices(p, f or OfficeForm(formdata=None, data=stored), office, status)
+
+    def save():
+        operations.update_office(office, **form.values())
+        return "Office saved."
+
+    return _submit(p, form, render, save, url_for(".offices", slug=p.slug))
 
 
 @editor_bp.post("/dashboard/profiles/<slug>/offices/<int:office_id>/delete")
@@ -356,31 +333,19 @@ def _license_form(p: Practitioner, lic: License | None, **kwargs) -> LicenseForm
 
 def _save_license(p: Practitioner, lic: License | None):
     form = _license_form(p, lic)
-    refused = _refused(form, p)
-    if refused == "incomplete":
-        return _render_licenses(p, _license_form(p, lic, formdata=None), lic, status=400)
-    valid = form.validate()
-    if refused == "conflict":
-        _conflict(form, p)
-        return _render_licenses(p, form, lic, status=409)
-    if not valid:
-        return _render_licenses(p, form, lic, status=400)
-    try:
+
+    def render(f, status):
+        return _render_licenses(p, f or _license_form(p, lic, formdata=None), lic, status)
+
+    def save():
         if lic is None:
             operations.add_license(p, **form.values(), actor=current_user)
-            message = "License added. It shows as pending until we verify it."
-        elif operations.update_license(lic, **form.values(), actor=current_user):
-            message = "License saved. It shows as pending until we verify it again."
-        else:
-            message = "Nothing had changed."
-        db.session.commit()
-    except IntegrityError:
-        # One license per state, enforced by the database when two saves race.
-        db.session.rollback()
-        form.state.errors = ["There is already a license for this state on file."]
-        return _render_licenses(p, form, lic, status=400)
-    flash(message, "success")
-    return redirect(url_for(".licenses", slug=p.slug))
+            return "License added. It shows as pending until we verify it."
+        if operations.update_license(lic, **form.values(), actor=current_user):
+            return "License saved. It shows as pending until we verify it again."
+        return "Nothing had changed."
+
+    return _submit(p, form, render, save, url_for(".licenses", slug=p.slug))
 
 
 @editor_bp.route("/dashboard/profiles/<slug>/licenses", methods=["GET", "POST"])

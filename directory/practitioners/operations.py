@@ -8,11 +8,14 @@ applied over it. The search outbox rows are written by the flush itself (search/
 from datetime import date
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from directory import audit, geo, licensing, vocabulary
 from directory.db import db, now_utc
-from directory.practitioners import fields, readiness
+from directory.practitioners import fields, photos, readiness
 from directory.practitioners.models import License, Office, Practitioner
+from directory.refusals import Conflict, Refused
 from directory.vocabulary import Condition, Modality
 
 #: The profile attributes the editor may set; nothing else is ever assigned from a form.
@@ -20,14 +23,10 @@ from directory.vocabulary import Condition, Modality
 PROFILE_FIELDS = fields.EDITABLE
 MAX_OFFICES = 20
 MAX_SLUG_BASE = 70
-
-
-class PublishRefused(Exception):
-    """The profile may not be published yet; `reasons` says what to do first."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
+CONFLICT = (
+    "Someone else saved this profile since you opened it, so nothing was saved. "
+    "Your input is kept below: check the current profile, then save again to keep yours."
+)
 
 
 def touch(practitioner: Practitioner) -> None:
@@ -39,7 +38,7 @@ def _terms(model, slugs: list[str]) -> list:
     rows = list(db.session.scalars(select(model).where(model.slug.in_(slugs))))
     if len(rows) != len(set(slugs)):
         unknown = sorted(set(slugs) - {row.slug for row in rows})
-        raise ValueError(f"unknown {model.__tablename__}: {', '.join(unknown)}")
+        raise Refused(f"unknown {model.__tablename__}: {', '.join(unknown)}")
     return sorted(rows, key=lambda row: (row.name, row.id))
 
 
@@ -86,17 +85,19 @@ def update_profile(practitioner: Practitioner, changes: dict) -> list[str]:
                 raise KeyError(f"{name} is not a field the editor may change")
     if changed:
         touch(p)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except StaleDataError:
+            raise Conflict(CONFLICT) from None
     return changed
 
 
-def set_photo(practitioner: Practitioner, name: str | None) -> str | None:
-    """Point the profile at a stored photo (or none); returns the previous file name."""
-    old = practitioner.photo
+def set_photo(practitioner: Practitioner, name: str | None) -> None:
+    """Point the profile at a stored photo (or none); the previous file goes after the commit."""
+    photos.release(practitioner.photo)
     practitioner.photo = name
     touch(practitioner)
     db.session.flush()
-    return old
 
 
 def add_office(
@@ -104,7 +105,7 @@ def add_office(
 ) -> Office:
     """Add an office; its coordinates come from the ZIP, which must be in `state`."""
     if len(practitioner.offices) >= MAX_OFFICES:
-        raise ValueError(f"A profile lists at most {MAX_OFFICES} offices.")
+        raise Refused(f"A profile lists at most {MAX_OFFICES} offices.")
     office = Office(street=street)
     _place_office(office, city=city, state=state, zip=zip)
     practitioner.offices.append(office)
@@ -122,7 +123,10 @@ def update_office(office: Office, *, street: str, city: str, state: str, zip: st
 
 
 def _place_office(office: Office, *, city: str, state: str, zip: str) -> None:
-    lat, lon, zip_city, zip_state = geo.zip_location(zip, state)  # PlaceError when they disagree
+    try:
+        lat, lon, zip_city, zip_state = geo.zip_location(zip, state)
+    except geo.PlaceError as error:  # an unknown ZIP, or one in another state
+        raise Refused(error.message) from None
     office.city = city or zip_city
     office.state = zip_state
     office.zip = zip
@@ -145,7 +149,7 @@ def add_license(
     lic = License(state=state, number=licensing.normalize_number(number), expires_on=expires_on)
     practitioner.licenses.append(lic)
     touch(practitioner)
-    db.session.flush()
+    _flush_license()
     _audit("license.added", practitioner, lic, actor)
     return lic
 
@@ -165,7 +169,7 @@ def update_license(lic: License, *, state: str, number: str, expires_on: date, a
     lic.reviewed_at = None
     lic.note = None
     touch(lic.practitioner)
-    db.session.flush()
+    _flush_license()
     _audit("license.changed", lic.practitioner, lic, actor, before=before)
     return True
 
@@ -182,7 +186,15 @@ def remove_license(lic: License, *, actor=None) -> None:
 def _check_license(state: str, number: str) -> None:
     problem = licensing.check_number(state, number)
     if problem:
-        raise ValueError(problem)
+        raise Refused(problem)
+
+
+def _flush_license() -> None:
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # One license per state: the form checks it, the database settles two saves that race.
+        raise Conflict("There is already a license for this state on file.") from None
 
 
 def _audit(action: str, practitioner: Practitioner, lic: License, actor, **extra) -> None:
@@ -194,10 +206,10 @@ def _audit(action: str, practitioner: Practitioner, lic: License, actor, **extra
 
 
 def publish(practitioner: Practitioner, *, actor=None) -> None:
-    """Publish the profile, or raise PublishRefused saying what it still needs."""
+    """Publish the profile, or refuse saying what it still needs."""
     reasons = readiness.publish_blockers(practitioner)
     if reasons:
-        raise PublishRefused(reasons)
+        raise Refused("Not published yet: " + " ".join(reasons))
     if not practitioner.published:
         practitioner.published = True
         touch(practitioner)

@@ -6,13 +6,15 @@ import os
 import re
 import secrets
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from directory.db import db
+from directory.refusals import Refused
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000
@@ -24,7 +26,7 @@ MIMETYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 
 
-class PhotoError(ValueError):
+class PhotoError(Refused):
     """The upload is not a photo we accept; the message is for the person who sent it."""
 
 
@@ -92,8 +94,7 @@ def _without_metadata(image: Image.Image, fmt: str) -> Image.Image:
     return clean
 
 
-def store(data: bytes, ext: str) -> str:
-    """Write a re-encoded photo under a new random name and return the name."""
+def _store(data: bytes, ext: str) -> str:
     target_dir = folder()
     target_dir.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.{ext}"
@@ -103,25 +104,45 @@ def store(data: bytes, ext: str) -> str:
     return name
 
 
-def delete(name: str | None) -> None:
-    """Remove a stored photo if it exists (after the change that dropped it is committed)."""
-    if name and is_valid_name(name):
-        (folder() / name).unlink(missing_ok=True)
-
-
-def replace(upload, assign: Callable[[str], str | None]) -> None:
-    """Re-encode and store an uploaded image, point a record at it with `assign(name)` (which
-    returns the file it replaces), and commit; the replaced file goes only after the commit,
-    the new one if anything fails. PhotoError when the upload is missing or not an image."""
+def save(upload) -> str:
+    """Re-encode and store an uploaded image under a new name, and return the name; or
+    PhotoError when the upload is missing or not an image. The file stays only if the
+    request's transaction commits."""
     if upload is None or not hasattr(upload, "stream"):
         raise PhotoError("Choose an image to upload.")
     data, ext = reencode(upload.stream)
-    name = store(data, ext)
-    try:
-        old = assign(name)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        delete(name)
-        raise
-    delete(old)
+    name = _store(data, ext)
+    db.session.info.setdefault(_NEW, []).append((folder(), name))
+    return name
+
+
+def release(name: str | None) -> None:
+    """The stored file `name` is no longer referenced: it goes once the transaction commits
+    (and stays if it rolls back)."""
+    if name:
+        db.session.info.setdefault(_RELEASED, []).append((folder(), name))
+
+
+_NEW, _RELEASED = "photos_new", "photos_released"
+
+
+def _unlink(where: Path, name: str) -> None:
+    if is_valid_name(name):
+        (where / name).unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session) -> None:
+    session.info.pop(_NEW, None)  # committed: now referenced
+    for where, name in session.info.pop(_RELEASED, ()):
+        _unlink(where, name)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    # Not committed (rolled back, or closed at the end of the request): new files go.
+    session.info.pop(_RELEASED, None)
+    for where, name in session.info.pop(_NEW, ()):
+        _unlink(where, name)
