@@ -13,6 +13,7 @@ from sqlalchemy import select
 from directory.db import db
 from directory.practices.models import Invitation, Membership, Tenant
 from directory.practitioners.models import Practitioner, whole_profile
+from directory.refusals import NotPermitted
 from directory.validation import SLUG
 
 #: Roles that may edit every profile of their practice and create profiles in it.
@@ -41,11 +42,61 @@ def role_in(user, tenant_id: int) -> str | None:
     )
 
 
-def may_edit(user, practitioner: Practitioner, role: str | None) -> bool:
-    """Whether a member with `role` in the practitioner's practice may edit the profile."""
-    if role in MANAGING_ROLES:
-        return True
-    return role is not None and practitioner.user_id is not None and practitioner.user_id == user.id
+def _managing(actor: Membership, target=None) -> bool:
+    return actor.role in MANAGING_ROLES
+
+
+def _owning(actor: Membership, target=None) -> bool:
+    return actor.role == "owner"
+
+
+def _same_practice(actor: Membership, target) -> bool:
+    return target is not None and target.tenant_id == actor.tenant_id
+
+
+def _touches_member(actor: Membership, target: Membership) -> bool:
+    # Managers move members between manager and therapist; only owners touch an owner.
+    return (
+        _managing(actor)
+        and _same_practice(actor, target)
+        and (_owning(actor) or target.role != "owner")
+    )
+
+
+def _edits_profile(actor: Membership, target: Practitioner) -> bool:
+    if not _same_practice(actor, target):
+        return False
+    return _managing(actor) or (target.user_id is not None and target.user_id == actor.user_id)
+
+
+#: action -> who may do it: (the acting membership, the record it acts on or None) -> bool.
+#: The one statement of each rule: route loaders, operations and templates all ask `may`.
+RULES = {
+    "see_practice": lambda actor, target: True,
+    "manage_practice": _managing,  # details, logo, staff profiles, members and invitations
+    "close_practice": _owning,
+    "read_audit_log": _owning,
+    "transfer_ownership": lambda actor, target: (
+        _owning(actor) and (target is None or _same_practice(actor, target))
+    ),
+    "grant_ownership": _owning,
+    "change_role": _touches_member,
+    "remove_member": _touches_member,
+    "revoke_invitation": lambda actor, target: _managing(actor) and _same_practice(actor, target),
+    "edit_profile": _edits_profile,
+    "delete_profile": lambda actor, target: _managing(actor) and _same_practice(actor, target),
+}
+
+
+def may(actor: Membership | None, action: str, target=None) -> bool:
+    """Whether the member `actor` may do `action` (a key of RULES) to `target`."""
+    return actor is not None and RULES[action](actor, target)
+
+
+def require(actor: Membership, action: str, target=None) -> None:
+    """Raise NotPermitted unless `actor` may do `action` to `target`."""
+    if not may(actor, action, target):
+        raise NotPermitted(f"a {actor.role} may not {action.replace('_', ' ')}")
 
 
 def editable_profiles(user, membership: Membership) -> list[Practitioner]:
@@ -56,7 +107,7 @@ def editable_profiles(user, membership: Membership) -> list[Practitioner]:
         .options(*whole_profile())
         .order_by(Practitioner.name, Practitioner.id)
     )
-    if membership.role not in MANAGING_ROLES:
+    if not may(membership, "manage_practice"):
         query = query.where(Practitioner.user_id == user.id)
     return list(db.session.scalars(query))
 
@@ -71,11 +122,17 @@ def _valid_slug(slug: str) -> bool:
     return len(slug) <= 80 and SLUG.fullmatch(slug) is not None
 
 
-def practitioner_for_edit_or_404(slug: str, *, roles: tuple[str, ...] = ()) -> Practitioner:
-    """The practitioner the current user may edit: 404 outside their practices, 403 inside.
+def _membership_in(tenant_id: int) -> Membership | None:
+    return db.session.scalar(
+        select(Membership)
+        .where(Membership.user_id == current_user.id, Membership.tenant_id == tenant_id)
+        .execution_options(populate_existing=True)
+    )
 
-    With `roles`, the user must also hold one of them in the profile's practice (403 if not).
-    """
+
+def practitioner_for_edit_or_404(slug: str, action: str = "edit_profile") -> Practitioner:
+    """The practitioner the current user may do `action` to: 404 outside their practices,
+    403 inside."""
     _require_login()
     if not _valid_slug(slug):
         abort(404)
@@ -87,22 +144,17 @@ def practitioner_for_edit_or_404(slug: str, *, roles: tuple[str, ...] = ()) -> P
     )
     if practitioner is None or practitioner.tenant.status == "deleted":
         abort(404)
-    role = role_in(current_user, practitioner.tenant_id)
-    if role is None:
+    membership = _membership_in(practitioner.tenant_id)
+    if membership is None:
         abort(404)
-    if not may_edit(current_user, practitioner, role) or (roles and role not in roles):
+    if not may(membership, action, practitioner):
         abort(403)
     return practitioner
 
 
-def membership_for_manage_or_404(tenant_slug: str) -> Membership:
-    """The current user's membership of a practice they own or manage: 404 if not a member."""
-    return membership_or_404(tenant_slug, *MANAGING_ROLES)
-
-
-def membership_or_404(tenant_slug: str, *roles: str) -> Membership:
-    """The current user's membership of a practice: 404 if not a member, 403 if their role is
-    not one of `roles` (any role when none are given)."""
+def membership_or_404(tenant_slug: str, action: str = "see_practice") -> Membership:
+    """The current user's membership of a practice: 404 if not a member, 403 if it may not do
+    `action` there."""
     _require_login()
     if not _valid_slug(tenant_slug):
         abort(404)
@@ -118,7 +170,7 @@ def membership_or_404(tenant_slug: str, *roles: str) -> Membership:
     )
     if membership is None:
         abort(404)
-    if roles and membership.role not in roles:
+    if not may(membership, action):
         abort(403)
     return membership
 
@@ -153,11 +205,11 @@ def may_view_photo(practitioner: Practitioner) -> bool:
     """Whether the current user may see a profile's photo although the profile is not public."""
     if not current_user.is_authenticated:
         return False
-    return may_edit(current_user, practitioner, role_in(current_user, practitioner.tenant_id))
+    return may(_membership_in(practitioner.tenant_id), "edit_profile", practitioner)
 
 
 def may_view_logo(tenant: Tenant) -> bool:
     """Whether the current user may see a practice's logo although the practice is not public."""
     if not current_user.is_authenticated or tenant.status == "deleted":
         return False
-    return role_in(current_user, tenant.id) in MANAGING_ROLES
+    return may(_membership_in(tenant.id), "manage_practice")

@@ -13,7 +13,7 @@ from werkzeug.exceptions import (
 )
 from werkzeug.exceptions import Conflict as ConflictError
 
-from directory import audit, refusals
+from directory import audit, refusals, tenancy
 from directory.db import db
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,7 @@ def init_app(app: Flask) -> None:
     """Register the headers, error handlers and template filters."""
     app.add_template_filter(lambda s: SETTING_LABELS.get(s, s), "setting_label")
     app.add_template_filter(audit.describe, "audit_details")
+    app.add_template_global(tenancy.may, "may")
     app.after_request(_security_headers)
     for code in ERROR_CODES:
         app.register_error_handler(code, _render_error)

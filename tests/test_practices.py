@@ -413,3 +413,57 @@ def test_an_unconfirmed_account_is_told_how_to_accept(client, crew):
     _, token = ops.invite(member(crew, "owner"), "zed@example.com", "therapist")
     db.session.commit()
     assert "not confirmed yet" not in client.get(f"/invitations/{token}").get_data(as_text=True)
+
+
+# --- one rule per action: pages show a button exactly where the rule allows it ---------------
+
+
+@pytest.mark.parametrize("viewer", ["owner", "manager"])
+def test_members_page_offers_each_action_exactly_where_may_allows_it(client, crew, viewer):
+    actor = member(crew, viewer)
+    log_in(client, crew[viewer])
+    html = client.get(f"/dashboard/practices/{crew['hand'].slug}/members").get_data(as_text=True)
+    for name in ("owner", "manager", "alexa", "bo"):
+        target = member(crew, name)
+        role_form = f"/members/{target.id}/role" in html
+        remove_form = f"/members/{target.id}/remove" in html
+        assert role_form == tenancy.may(actor, "change_role", target), name
+        removable = target.id != actor.id and tenancy.may(actor, "remove_member", target)
+        assert remove_form == removable, name
+    owner_option = '<option value="owner"' in html
+    assert owner_option == tenancy.may(actor, "grant_ownership")
+    # What the page leaves out, the operation refuses too (and a manager sees no owner controls).
+    if viewer == "manager":
+        assert not owner_option and f"/members/{member(crew, 'owner').id}/role" not in html
+        with pytest.raises(ops.NotPermitted):
+            ops.remove_member(actor, member(crew, "owner"))
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("owner", {"see_practice", "manage_practice", "close_practice", "read_audit_log",
+                   "transfer_ownership", "grant_ownership"}),
+        ("manager", {"see_practice", "manage_practice"}),
+        ("therapist", {"see_practice"}),
+    ],
+)  # fmt: skip
+def test_practice_wide_actions_by_role(crew, role, allowed):
+    actor = Membership(role=role, tenant_id=crew["hand"].id, user_id=crew["owner"].id)
+    practice_wide = {
+        "see_practice", "manage_practice", "close_practice", "read_audit_log",
+        "transfer_ownership", "grant_ownership",
+    }  # fmt: skip
+    assert practice_wide <= set(tenancy.RULES)
+    assert {a for a in practice_wide if tenancy.may(actor, a)} == allowed
+    assert not tenancy.may(None, "see_practice")
+
+
+def test_a_therapist_edits_only_their_own_profile_and_nobody_another_practices(crew):
+    alexa, zed = member(crew, "alexa"), member(crew, "zed")
+    assert tenancy.may(alexa, "edit_profile", crew["p_alexa"])
+    assert not tenancy.may(alexa, "edit_profile", crew["p_bo"])
+    assert not tenancy.may(alexa, "delete_profile", crew["p_alexa"])
+    assert tenancy.may(member(crew, "manager"), "delete_profile", crew["p_bo"])
+    assert not tenancy.may(zed, "edit_profile", crew["p_alexa"])  # an owner, of another practice
+    assert not tenancy.may(zed, "remove_member", alexa)

@@ -37,7 +37,9 @@ def _check_reason(reason: str) -> str:
     return reason
 
 
-def _conflicted(admin: User, practitioner: Practitioner) -> bool:
+def conflicted(admin: User, practitioner: Practitioner) -> bool:
+    """Whether the profile is the admin's own or of a practice they belong to (another admin
+    decides on it)."""
     if practitioner.user_id == admin.id:
         return True
     return (
@@ -131,7 +133,7 @@ def _tell(lic: License, subject: str, *paragraphs: str) -> None:
 
 
 def _decide(lic: License, admin: User, status: str, reason: str | None) -> None:
-    if _conflicted(admin, lic.practitioner):
+    if conflicted(admin, lic.practitioner):
         raise Refused("You may not decide on a license of your own profile or practice.")
     if lic.status != "pending":
         raise Refused(f"This license was already {lic.status}.")
@@ -214,7 +216,7 @@ def bulk_approve(ids: list[int], admin: User) -> BulkResult:
 def suspend_profile(p: Practitioner, admin: User, reason: str) -> None:
     """Hide a profile from search and public pages at once; its editors see the reason."""
     reason = _check_reason(reason)
-    if _conflicted(admin, p):
+    if conflicted(admin, p):
         raise Refused("You may not suspend your own profile or practice's.")
     p.suspended, p.suspended_reason = True, reason
     db.session.flush()

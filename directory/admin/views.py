@@ -121,7 +121,7 @@ def _review(lic: License) -> dict:
         "number_problem": licensing.check_number(lic.state, lic.number),
         "status": licensing.status(lic),
         "history": ops.history(lic),
-        "own": lic.practitioner.user_id == current_user.id,
+        "own": ops.conflicted(current_user, lic.practitioner),
     }
 
 

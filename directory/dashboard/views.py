@@ -42,7 +42,7 @@ def _summary(user, membership: Membership) -> PracticeSummary:
             ProfileSummary(p, readiness.visibility(p), readiness.completeness(p), license_views(p))
             for p in profiles
         ],
-        may_create_own=membership.role in tenancy.MANAGING_ROLES and not has_own,
+        may_create_own=tenancy.may(membership, "manage_practice") and not has_own,
     )
 
 
@@ -81,7 +81,7 @@ def practice(tenant_slug: str):
 @bp.post("/dashboard/practices/<tenant_slug>/profile")
 @login_required
 def create(tenant_slug: str):
-    membership = tenancy.membership_for_manage_or_404(tenant_slug)
+    membership = tenancy.membership_or_404(tenant_slug, "manage_practice")
     own = db.session.scalar(
         select(Practitioner).where(
             Practitioner.tenant_id == membership.tenant_id,

@@ -1,8 +1,8 @@
 """What owners, managers and therapists do to a practice: plain functions that flush, never commit.
 
-Who may do what is decided here, once, from the acting member's role (`tenancy` has already
-checked that the actor belongs to the practice): a refusal raises `refusals.NotPermitted` (a
-403) or `refusals.Refused` (a rule of the practice, e.g. it must keep an owner; said to the user).
+Each operation asks `tenancy.require` whether the acting member may (the rules are stated once,
+in `tenancy.RULES`; not permitted is `refusals.NotPermitted`, a 403) and raises
+`refusals.Refused` for a rule of the practice (e.g. it must keep an owner; said to the user).
 Every membership, role and ownership change writes an audit event in the same transaction.
 """
 
@@ -23,7 +23,7 @@ from directory.practitioners import operations as profiles
 from directory.practitioners import photos
 from directory.practitioners.models import Practitioner
 from directory.refusals import NotPermitted, Refused
-from directory.tenancy import MANAGING_ROLES
+from directory.tenancy import MANAGING_ROLES, require
 
 #: The practice fields owners and managers edit; nothing else is ever assigned from a form.
 PRACTICE_FIELDS = ("name", "kind", "website", "description")
@@ -31,11 +31,6 @@ PRACTICE_FIELDS = ("name", "kind", "website", "description")
 MAX_OWNED_PRACTICES = 20
 #: Pending invitations a practice may have at once (a spam brake, far above a real clinic's need).
 MAX_PENDING_INVITATIONS = 100
-
-
-def _require(actor: Membership, *roles: str) -> None:
-    if actor.role not in roles:
-        raise NotPermitted(f"{actor.role} may not do this")
 
 
 def _owner_count(tenant_id: int) -> int:
@@ -99,7 +94,7 @@ def start_practice(user: User, name: str) -> Membership:
 
 def update_practice(actor: Membership, changes: dict) -> list[str]:
     """Apply the submitted practice fields (only those); returns the names of those that changed."""
-    _require(actor, *MANAGING_ROLES)
+    require(actor, "manage_practice")
     tenant = actor.tenant
     changed = [
         name
@@ -119,7 +114,7 @@ def update_practice(actor: Membership, changes: dict) -> list[str]:
 
 def set_logo(actor: Membership, name: str | None) -> None:
     """Point the practice at a stored logo file (or none); the old one goes after the commit."""
-    _require(actor, *MANAGING_ROLES)
+    require(actor, "manage_practice")
     tenant = actor.tenant
     photos.release(tenant.logo)
     tenant.logo = name
@@ -132,7 +127,7 @@ def delete_practice(actor: Membership, confirmation: str) -> None:
 
     The rows stay (status "deleted") so the audit trail keeps its subject; nobody can reach them.
     """
-    _require(actor, "owner")
+    require(actor, "close_practice")
     tenant = actor.tenant
     if confirmation.strip().casefold() != tenant.name.strip().casefold():
         raise Refused("Type the practice's name exactly to confirm.")
@@ -147,7 +142,7 @@ def delete_practice(actor: Membership, confirmation: str) -> None:
 
 def create_staff_profile(actor: Membership, name: str) -> Practitioner:
     """A draft profile for someone on the staff who has no account (yet)."""
-    _require(actor, *MANAGING_ROLES)
+    require(actor, "manage_practice")
     name = name.strip()
     if not name:
         raise Refused("Give the therapist's name.")
@@ -168,9 +163,7 @@ def create_staff_profile(actor: Membership, name: str) -> Practitioner:
 def delete_profile(actor: Membership, practitioner: Practitioner) -> None:
     """Remove a profile of the practice for good (it leaves search at once; its photo file
     goes once the transaction has committed)."""
-    _require(actor, *MANAGING_ROLES)
-    if practitioner.tenant_id != actor.tenant_id:
-        raise NotPermitted("another practice's profile")
+    require(actor, "delete_profile", practitioner)
     _record("profile.deleted", actor, practitioner, name=practitioner.name)
     photos.release(practitioner.photo)
     db.session.delete(practitioner)
@@ -229,18 +222,13 @@ def members(tenant_id: int) -> list[Membership]:
 
 
 def change_role(actor: Membership, target: Membership, role: str) -> bool:
-    """Give a member another role; True when it changed.
-
-    Owners change any role. Managers move members between manager and therapist, and never
-    touch an owner. The practice always keeps at least one owner.
-    """
-    _require(actor, *MANAGING_ROLES)
+    """Give a member another role; True when it changed (who may: tenancy.RULES). The
+    practice always keeps at least one owner."""
+    require(actor, "change_role", target)
     if role not in ROLES:
         raise Refused("Choose owner, manager or therapist.")
-    if target.tenant_id != actor.tenant_id:
-        raise NotPermitted("another practice's member")
-    if actor.role != "owner" and "owner" in (role, target.role):
-        raise NotPermitted("only owners grant or take away ownership")
+    if role == "owner":
+        require(actor, "grant_ownership")
     if target.role == role:
         return False
     if target.role == "owner" and _owner_count(target.tenant_id) <= 1:
@@ -256,14 +244,10 @@ def change_role(actor: Membership, target: Membership, role: str) -> bool:
 
 def remove_member(actor: Membership, target: Membership) -> None:
     """Take someone out of the practice (a member removing themselves is `leave`)."""
-    _require(actor, *MANAGING_ROLES)
-    if target.tenant_id != actor.tenant_id:
-        raise NotPermitted("another practice's member")
+    require(actor, "remove_member", target)
     if target.id == actor.id:
         leave(actor)
         return
-    if target.role == "owner" and actor.role != "owner":
-        raise NotPermitted("only owners remove an owner")
     _end_membership(target, actor, "member.removed")
 
 
@@ -299,9 +283,7 @@ def _end_membership(target: Membership, actor: Membership, action: str) -> None:
 
 def transfer_ownership(actor: Membership, target: Membership) -> None:
     """Hand the practice to another member: they become an owner, the actor a manager."""
-    _require(actor, "owner")
-    if target.tenant_id != actor.tenant_id:
-        raise NotPermitted("another practice's member")
+    require(actor, "transfer_ownership", target)
     if target.id == actor.id:
         raise Refused("Choose another member to hand the practice to.")
     before = target.role
@@ -344,7 +326,7 @@ def invite(
 
     Inviting an address again replaces its pending invitation (the old link stops working).
     """
-    _require(actor, *MANAGING_ROLES)
+    require(actor, "manage_practice")
     email = email.strip()
     if role not in INVITABLE_ROLES:
         raise Refused("Invite as a manager or a therapist; ownership is handed over separately.")
@@ -399,9 +381,7 @@ def invite(
 
 
 def revoke_invitation(actor: Membership, invitation: Invitation) -> None:
-    _require(actor, *MANAGING_ROLES)
-    if invitation.tenant_id != actor.tenant_id:
-        raise NotPermitted("another practice's invitation")
+    require(actor, "revoke_invitation", invitation)
     if invitation.status(now_utc()) != "pending":
         raise Refused("That invitation is no longer pending.")
     invitation.revoked_at = now_utc()

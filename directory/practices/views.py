@@ -14,8 +14,6 @@ from directory.practitioners import photos
 
 bp = Blueprint("practices", __name__)
 
-OWNER = ("owner",)
-MANAGING = tenancy.MANAGING_ROLES
 AUDIT_PER_PAGE = 50
 
 
@@ -58,7 +56,7 @@ def start():
 @bp.route("/dashboard/practices/<tenant_slug>/settings", methods=["GET", "POST"])
 @login_required
 def settings(tenant_slug: str):
-    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     tenant = m.tenant
     form = forms.PracticeForm(
         obj=None,
@@ -92,7 +90,7 @@ def settings(tenant_slug: str):
 @bp.post("/dashboard/practices/<tenant_slug>/logo")
 @login_required
 def upload_logo(tenant_slug: str):
-    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     form = forms.LogoForm()
     back = url_for(".settings", tenant_slug=m.tenant.slug)
     if not form.validate():
@@ -108,7 +106,7 @@ def upload_logo(tenant_slug: str):
 @bp.post("/dashboard/practices/<tenant_slug>/logo/delete")
 @login_required
 def delete_logo(tenant_slug: str):
-    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     back = url_for(".settings", tenant_slug=m.tenant.slug)
     if not forms.ConfirmForm().validate():
         abort(400)
@@ -121,7 +119,7 @@ def delete_logo(tenant_slug: str):
 @bp.route("/dashboard/practices/<tenant_slug>/close", methods=["GET", "POST"])
 @login_required
 def close(tenant_slug: str):
-    m = tenancy.membership_or_404(tenant_slug, *OWNER)
+    m = tenancy.membership_or_404(tenant_slug, "close_practice")
     form = forms.DeletePracticeForm()
     if form.validate_on_submit():
         refusals.show_on(lambda: render_template("practices/close.html", m=m, form=form))
@@ -139,7 +137,7 @@ def close(tenant_slug: str):
 @bp.post("/dashboard/practices/<tenant_slug>/profiles")
 @login_required
 def create_profile(tenant_slug: str):
-    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     form = forms.StaffProfileForm()
     if not form.validate():
         _flash_errors(form)
@@ -154,8 +152,8 @@ def create_profile(tenant_slug: str):
 @bp.post("/dashboard/profiles/<slug>/delete")
 @login_required
 def delete_profile(slug: str):
-    practitioner = tenancy.practitioner_for_edit_or_404(slug, roles=MANAGING)
-    m = tenancy.membership_or_404(practitioner.tenant.slug, *MANAGING)
+    practitioner = tenancy.practitioner_for_edit_or_404(slug, "delete_profile")
+    m = tenancy.membership_or_404(practitioner.tenant.slug, "manage_practice")
     if not forms.ConfirmForm().validate():
         abort(400)
     name = practitioner.name
@@ -186,13 +184,13 @@ def _render_members(m: Membership, invite_form=None, status: int = 200):
 @bp.get("/dashboard/practices/<tenant_slug>/members")
 @login_required
 def members(tenant_slug: str):
-    return _render_members(tenancy.membership_or_404(tenant_slug, *MANAGING))
+    return _render_members(tenancy.membership_or_404(tenant_slug, "manage_practice"))
 
 
 @bp.post("/dashboard/practices/<tenant_slug>/invitations")
 @login_required
 def invite(tenant_slug: str):
-    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     unclaimed = operations.unclaimed_profiles(m.tenant_id)
     form = forms.InviteForm(unclaimed=unclaimed)
     if not form.validate():
@@ -208,7 +206,7 @@ def invite(tenant_slug: str):
 @bp.post("/dashboard/practices/<tenant_slug>/invitations/<int:invitation_id>/revoke")
 @login_required
 def revoke(tenant_slug: str, invitation_id: int):
-    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     invitation = tenancy.invitation_or_404(m, invitation_id)
     if not forms.ConfirmForm().validate():
         abort(400)
@@ -223,7 +221,7 @@ def revoke(tenant_slug: str, invitation_id: int):
 @bp.post("/dashboard/practices/<tenant_slug>/members/<int:member_id>/role")
 @login_required
 def change_role(tenant_slug: str, member_id: int):
-    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     target = tenancy.member_or_404(m, member_id)
     form = forms.RoleForm()
     if not form.validate():
@@ -241,7 +239,7 @@ def change_role(tenant_slug: str, member_id: int):
 @bp.post("/dashboard/practices/<tenant_slug>/members/<int:member_id>/remove")
 @login_required
 def remove(tenant_slug: str, member_id: int):
-    m = tenancy.membership_or_404(tenant_slug, *MANAGING)
+    m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     target = tenancy.member_or_404(m, member_id)
     if not forms.ConfirmForm().validate():
         abort(400)
@@ -273,7 +271,7 @@ def leave(tenant_slug: str):
 @bp.route("/dashboard/practices/<tenant_slug>/transfer", methods=["GET", "POST"])
 @login_required
 def transfer(tenant_slug: str):
-    m = tenancy.membership_or_404(tenant_slug, *OWNER)
+    m = tenancy.membership_or_404(tenant_slug, "transfer_ownership")
     candidates = [x for x in operations.members(m.tenant_id) if x.id != m.id]
     form = forms.TransferForm(candidates=candidates)
     if form.validate_on_submit():
@@ -291,7 +289,7 @@ def transfer(tenant_slug: str):
 @bp.get("/dashboard/practices/<tenant_slug>/audit")
 @login_required
 def audit_log(tenant_slug: str):
-    m = tenancy.membership_or_404(tenant_slug, *OWNER)
+    m = tenancy.membership_or_404(tenant_slug, "read_audit_log")
     page = request.args.get("page", 1, type=int)
     if page is None or not 1 <= page <= 100_000:
         abort(404)
