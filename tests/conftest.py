@@ -1,6 +1,9 @@
+import contextvars
 import os
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from directory import create_app, vocabulary
@@ -34,6 +37,21 @@ def _prepare_database() -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+class RequestClient(FlaskClient):
+    """A test client whose every request runs as in production: in an app context of its own
+    (its own `g`, its own database session), not in the one the test body holds.
+
+    The test's session ends its transaction first, as a browser's next request would find
+    it: what the test did not commit is not there, and the test reads afresh afterwards."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context() and db.session.registry.has():
+            db.session.rollback()
+        if self.preserve_context:  # `with client:` keeps the request's context for the test
+            return super().open(*args, **kwargs)
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_app(tmp_path, **overrides):
     """An app on a temporary instance folder (and, on SQLite, a database of its own)."""
     os.environ["DIRECTORY_INSTANCE_PATH"] = str(tmp_path / "instance")
@@ -50,6 +68,7 @@ def make_app(tmp_path, **overrides):
         app = create_app(config)
     finally:
         del os.environ["DIRECTORY_INSTANCE_PATH"]
+    app.test_client_class = RequestClient
     _made_apps.append(app)
     return app
 

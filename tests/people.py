@@ -4,7 +4,6 @@ accounts pages (the Flask-Login session keys set directly)."""
 import time
 from datetime import date, timedelta
 
-from flask import g
 from flask_login.utils import _create_identifier
 
 from directory.accounts.models import User
@@ -46,8 +45,6 @@ def log_in(client, user: User, *, fresh_at: int | None = None) -> None:
         session["_id"] = identifier
         # What directory.accounts.freshness.mark() stores: sensitive actions ask for it.
         session["auth_at"] = int(time.time()) if fresh_at is None else fresh_at
-    # The tests' app context outlives each request, and Flask-Login caches the user in `g`.
-    g.pop("_login_user", None)
 
 
 def build_crew(make_practitioner) -> dict:

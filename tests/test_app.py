@@ -298,3 +298,21 @@ def test_a_refused_rule_is_said_on_the_page_the_view_named(app, client):
     again = client.post("/refuse/conflict/page")
     assert again.status_code == 409
     assert "the form again" in again.get_data(as_text=True)
+
+
+def test_each_request_in_the_tests_has_its_own_context_and_session(app, client):
+    from flask import g
+
+    seen = []
+
+    def probe():
+        seen.append((db.session(), g.get("left_by_an_earlier_request")))
+        g.left_by_an_earlier_request = True
+        return "ok"
+
+    app.add_url_rule("/probe", "probe", probe)
+    assert client.get("/probe").status_code == 200
+    assert client.get("/probe").status_code == 200
+    (first, left_before_first), (second, left_before_second) = seen
+    assert left_before_first is None and left_before_second is None
+    assert first is not second and db.session() not in (first, second)

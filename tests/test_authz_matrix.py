@@ -6,7 +6,6 @@ test_authz_writes.py, each on a fresh one. A route missing from the matrix fails
 import re
 
 import pytest
-from flask import g
 
 from tests import authz
 from tests.people import log_in
@@ -34,7 +33,6 @@ def request_as(app, people, case: authz.Case):
     data = authz.form_data(case, values) if case.writes else None
     response = client.open(path, method=case.method, data=data)
     response.session_before = before  # what the request started from, for test_authz_writes
-    g.pop("_login_user", None)
     return response
 
 

@@ -315,10 +315,11 @@ def test_add_edit_and_remove_an_office(client, alexa):
     office = db.session.get(Office, office.id)
     assert (office.city, office.zip) == ("Downtown JC", "07310")
 
-    remove = f"{BASE}/offices/{office.id}/delete"
+    office_id = office.id
+    remove = f"{BASE}/offices/{office_id}/delete"
     fields = opened(client, f"{BASE}/offices", remove)
     assert client.post(remove, data=fields).status_code == 302
-    assert db.session.get(Office, office.id) is None
+    assert db.session.get(Office, office_id) is None
     assert len(reload(alexa).offices) == 1
 
 

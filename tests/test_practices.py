@@ -331,8 +331,9 @@ def test_managers_create_and_delete_staff_profiles(client, crew):
     assert response.status_code == 302
     dee = db.session.scalar(select(Practitioner).where(Practitioner.name == "Dee Staff"))
     assert dee.user_id is None and dee.tenant_id == crew["hand"].id and not dee.published
+    dee_id = dee.id
     assert client.post(f"/dashboard/profiles/{dee.slug}/delete").status_code == 302
-    assert db.session.get(Practitioner, dee.id) is None
+    assert db.session.get(Practitioner, dee_id) is None
     log_in(client, crew["alexa"])
     assert client.post("/dashboard/profiles/bo-chen/delete").status_code == 403
     assert client.post("/dashboard/profiles/alexa-marie/delete").status_code == 403

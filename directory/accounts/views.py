@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -294,13 +293,6 @@ def two_factor():
         uri=totp.provisioning_uri(user, secret) if secret else "",
         required=totp.is_required(user),
     )
-
-
-@bp.teardown_app_request
-def _forget_user(error: BaseException | None) -> None:
-    # Flask-Login caches the user in `g`, which lives as long as the app context: where one
-    # outlives a request (tests keep one pushed), the next request must not inherit the user.
-    g.pop("_login_user", None)
 
 
 def _safe_next(target: str | None) -> str:
