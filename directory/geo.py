@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 import math
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
 from typing import Literal
 
 import zipcodes
@@ -28,63 +30,13 @@ __all__ = [
     "zip_location",
 ]
 
+#: Every jurisdiction the directory lists therapists in: those with license rules, read from the
+#: rules' own file (data/states.json; geo stays free of the package's modules).
 STATE_NAMES: dict[str, str] = {
-    "AL": "Alabama",
-    "AK": "Alaska",
-    "AZ": "Arizona",
-    "AR": "Arkansas",
-    "CA": "California",
-    "CO": "Colorado",
-    "CT": "Connecticut",
-    "DE": "Delaware",
-    "DC": "District of Columbia",
-    "FL": "Florida",
-    "GA": "Georgia",
-    "HI": "Hawaii",
-    "ID": "Idaho",
-    "IL": "Illinois",
-    "IN": "Indiana",
-    "IA": "Iowa",
-    "KS": "Kansas",
-    "KY": "Kentucky",
-    "LA": "Louisiana",
-    "ME": "Maine",
-    "MD": "Maryland",
-    "MA": "Massachusetts",
-    "MI": "Michigan",
-    "MN": "Minnesota",
-    "MS": "Mississippi",
-    "MO": "Missouri",
-    "MT": "Montana",
-    "NE": "Nebraska",
-    "NV": "Nevada",
-    "NH": "New Hampshire",
-    "NJ": "New Jersey",
-    "NM": "New Mexico",
-    "NY": "New York",
-    "NC": "North Carolina",
-    "ND": "North Dakota",
-    "OH": "Ohio",
-    "OK": "Oklahoma",
-    "OR": "Oregon",
-    "PA": "Pennsylvania",
-    "RI": "Rhode Island",
-    "SC": "South Carolina",
-    "SD": "South Dakota",
-    "TN": "Tennessee",
-    "TX": "Texas",
-    "UT": "Utah",
-    "VT": "Vermont",
-    "VA": "Virginia",
-    "WA": "Washington",
-    "WV": "West Virginia",
-    "WI": "Wisconsin",
-    "WY": "Wyoming",
-    "PR": "Puerto Rico",
-    "GU": "Guam",
-    "VI": "U.S. Virgin Islands",
-    "AS": "American Samoa",
-    "MP": "Northern Mariana Islands",
+    code: rule["name"]
+    for code, rule in json.loads(
+        resources.files("directory").joinpath("data/states.json").read_text()
+    ).items()
 }
 
 # Other spellings people use for states: AP-style abbreviations and a few common variants.
@@ -126,11 +78,6 @@ _STATE_ALIASES: dict[str, str] = {
     "wis": "WI",
     "wisc": "WI",
     "wyo": "WY",
-    "virginislands": "VI",
-    "usvirginislands": "VI",
-    "usvi": "VI",
-    "cnmi": "MP",
-    "marianaislands": "MP",
 }
 
 GENERIC_MESSAGE = "Enter a city and state, a ZIP code or a state."
@@ -182,8 +129,8 @@ _COUNTRY_SUFFIXES = (
     ("u", "s", "a"),
     ("u", "s"),
 )
-# Longest state names in words: "District of Columbia", "U.S. Virgin Islands" (u s virgin islands).
-_MAX_STATE_WORDS = 4
+# Longest state names in words: "District of Columbia".
+_MAX_STATE_WORDS = 3
 
 # NYC boroughs: USPS names the post offices differently (Manhattan is "New York", Queens is split
 # into Astoria, Flushing, Jamaica, ...), so zipcodes alone would not understand them.
@@ -322,7 +269,7 @@ def _state_lookup() -> dict[str, str]:
     table = {code.lower(): code for code in STATE_NAMES}
     for code, name in STATE_NAMES.items():
         table["".join(_words(name))] = code
-    table.update(_STATE_ALIASES)
+    table.update({key: code for key, code in _STATE_ALIASES.items() if code in STATE_NAMES})
     return table
 
 
