@@ -18,7 +18,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, insert, select, text
 
-from directory import audit, geo, licensing, vocabulary
+from directory import audit, geo, licensing, validation, vocabulary
 from directory.db import db, now_utc, writing
 from directory.practices.models import Tenant
 from directory.practitioners.models import (
@@ -283,17 +283,6 @@ def _vocabulary() -> _Vocabulary:
     )
 
 
-def _slug_base(text: str) -> str:
-    words = vocabulary.normalize(text).split()
-    slug = ""
-    for word in words:
-        candidate = f"{slug}-{word}" if slug else word
-        if len(candidate) > 70:
-            break
-        slug = candidate
-    return slug or "demo"
-
-
 def _mid_sentence(name: str) -> str:
     """A vocabulary name as it reads inside a sentence ("Deep tissue" -> "deep tissue")."""
     first = name.split(" ", 1)[0]
@@ -412,13 +401,13 @@ class _Generator:
                 return first, last
 
     def unique_slug(self, text: str) -> str:
-        base = _slug_base(text)
+        base = validation.slug_base(text, "therapist")
         n = self.slug_counts.get(base, 0) + 1
         self.slug_counts[base] = n
         return base if n == 1 else f"{base}-{n}"
 
     def unique_tenant_slug(self, text: str) -> str:
-        base = _slug_base(text)
+        base = validation.slug_base(text, "practice")
         while True:
             n = self.tenant_slug_counts.get(base, 0) + 1
             self.tenant_slug_counts[base] = n

@@ -1,8 +1,15 @@
-"""Checks every text input shares, so forms, imports and the API agree on what is acceptable."""
+"""Checks every text input shares, so forms, imports and the API agree on what is acceptable;
+and the one way slugs are made from names."""
 
 import re
 import unicodedata
+from collections.abc import Container
 from urllib.parse import urlsplit
+
+from sqlalchemy import or_, select
+
+from directory import vocabulary
+from directory.db import db
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -32,6 +39,41 @@ def check_slug(value: str) -> str:
     if not (isinstance(value, str) and SLUG.fullmatch(value) and len(value) <= 80):
         raise ValueError("must be lowercase letters, digits and single hyphens (at most 80)")
     return value
+
+
+#: Longest slug made from a name, leaving room for a "-2"... suffix within the 80 of a slug.
+MAX_SLUG_BASE = 70
+
+
+def slug_base(text: str, fallback: str) -> str:
+    """The name's words as a slug of whole words ("Café Zoë & Co.!" -> "cafe-zoe-co"), at most
+    MAX_SLUG_BASE characters; `fallback` when no word is left."""
+    base = ""
+    for word in vocabulary.normalize(text).split():
+        candidate = f"{base}-{word}" if base else word
+        if len(candidate) > MAX_SLUG_BASE:
+            break
+        base = candidate
+    return base or fallback
+
+
+def numbered(base: str, taken: Container[str]) -> str:
+    """`base`, else the first of base-2, base-3... that is not taken."""
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def unique_slug(column, text: str, fallback: str) -> str:
+    """A slug from `text` that no row has in `column` yet ("ana-ruiz", else "ana-ruiz-2"...)."""
+    base = slug_base(text, fallback)
+    taken = set(
+        db.session.scalars(select(column).where(or_(column == base, column.like(f"{base}-%"))))
+    )
+    return numbered(base, taken)
 
 
 def check_url(value: str) -> str:

@@ -316,3 +316,21 @@ def test_each_request_in_the_tests_has_its_own_context_and_session(app, client):
     (first, left_before_first), (second, left_before_second) = seen
     assert left_before_first is None and left_before_second is None
     assert first is not second and db.session() not in (first, second)
+
+
+@pytest.mark.parametrize(
+    ("name", "taken", "slug"),
+    [
+        ("Café Zoë & Co.!", set(), "cafe-zoe-co"),
+        ("Ana Ruiz", {"ana-ruiz"}, "ana-ruiz-2"),
+        ("Ana Ruiz", {"ana-ruiz", "ana-ruiz-2", "ana-ruiz-3"}, "ana-ruiz-4"),
+        ("!!!", set(), "fallback"),
+        ("word " * 40, set(), "-".join(["word"] * 14)),
+    ],
+)
+def test_one_slug_maker_for_profiles_practices_and_demo_data(name, taken, slug):
+    from directory import validation
+
+    made = validation.numbered(validation.slug_base(name, "fallback"), taken)
+    assert made == slug and len(made) <= validation.MAX_SLUG_BASE + 3
+    assert validation.check_slug(made) == made

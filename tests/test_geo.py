@@ -474,4 +474,4 @@ def test_index_is_not_built_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_places_and_license_rules_know_the_same_states() -> None:
     from directory import licensing
 
-    assert geo.STATE_NAMES == {code: rule.name for code, rule in licensing.states().items()}
+    assert {code: rule.name for code, rule in licensing.states().items()} == geo.STATE_NAMES

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
-from directory import audit, mail, vocabulary
+from directory import audit, mail, validation
 from directory.accounts.models import User
 from directory.db import db, now_utc
 from directory.practices.models import INVITABLE_ROLES, ROLES, Invitation, Membership, Tenant
@@ -50,22 +50,7 @@ def _record(action: str, actor: Membership, subject=None, **details) -> None:
 
 def unique_tenant_slug(name: str) -> str:
     """A free tenant slug from `name`: "the-crafted-hand", else "the-crafted-hand-2", -3..."""
-    base = ""
-    for word in vocabulary.normalize(name).split():
-        if len(base) + len(word) + 1 > 70:
-            break
-        base = f"{base}-{word}" if base else word
-    base = base or "practice"
-    taken = set(
-        db.session.scalars(
-            select(Tenant.slug).where(or_(Tenant.slug == base, Tenant.slug.like(f"{base}-%")))
-        )
-    )
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return validation.unique_slug(Tenant.slug, name, "practice")
 
 
 def start_practice(user: User, name: str) -> Membership:

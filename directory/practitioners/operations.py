@@ -7,11 +7,11 @@ applied over it. The search outbox rows are written by the flush itself (search/
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from directory import audit, geo, licensing, vocabulary
+from directory import audit, geo, licensing, validation
 from directory.db import db, now_utc
 from directory.practitioners import fields, photos, readiness
 from directory.practitioners.models import License, Office, Practitioner
@@ -22,7 +22,6 @@ from directory.vocabulary import Condition, Modality
 #: The fields the editor may change (the table's editable ones).
 PROFILE_FIELDS = fields.EDITABLE
 MAX_OFFICES = 20
-MAX_SLUG_BASE = 70
 CONFLICT = (
     "Someone else saved this profile since you opened it, so nothing was saved. "
     "Your input is kept below: check the current profile, then save again to keep yours."
@@ -232,26 +231,7 @@ def unpublish(practitioner: Practitioner, *, actor=None) -> None:
 
 def unique_slug(text: str) -> str:
     """A profile slug made from `text` that no profile uses yet ("ana-ruiz", "ana-ruiz-2"...)."""
-    base = ""
-    for word in vocabulary.normalize(text).split():
-        candidate = f"{base}-{word}" if base else word
-        if len(candidate) > MAX_SLUG_BASE:
-            break
-        base = candidate
-    base = base or "therapist"
-    taken = set(
-        db.session.scalars(
-            select(Practitioner.slug).where(
-                or_(Practitioner.slug == base, Practitioner.slug.like(f"{base}-%"))
-            )
-        )
-    )
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    return validation.unique_slug(Practitioner.slug, text, "therapist")
 
 
 def create_draft(tenant, user) -> Practitioner:
