@@ -5,6 +5,7 @@ in the import format (DESIGN.md) plus a few fields the import does not carry. `i
 writes them with Core bulk inserts so that 100,000 practitioners load in well under a minute.
 """
 
+import json
 import random
 import time
 from collections import Counter
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
+from importlib import resources
 from typing import Any
 
 import click
@@ -21,6 +23,7 @@ from sqlalchemy import func, insert, select, text
 from directory import audit, geo, licensing, validation, vocabulary
 from directory.db import db, now_utc, writing
 from directory.practices.models import Tenant
+from directory.practitioners import fields
 from directory.practitioners.models import (
     License,
     Office,
@@ -47,82 +50,25 @@ _KIND_SETTINGS = {"clinic": (80, 2, 18), "spa": (2, 80, 18), "network": (40, 35,
 
 #: Share of locations in the Hudson County / Manhattan / Brooklyn cluster.
 _CLUSTER_SHARE = 0.36
-_HUDSON_ZIPS = (
-    "07002", "07030", "07047", "07086", "07087", "07093", "07094", "07302", "07306", "07307",
-    "07310",
-)  # fmt: skip
 
-_FEMALE_FIRST = (
-    "Maria", "Aisha", "Sofia", "Mei", "Priya", "Fatima", "Olga", "Yuki", "Amara", "Camila",
-    "Leila", "Hana", "Ingrid", "Nadia", "Rosa", "Zainab", "Elena", "Isabel", "Lucia", "Mariana",
-    "Ana", "Beatriz", "Ji-woo", "Seo-yeon", "Linh", "Thanh", "Anjali", "Divya", "Kavya", "Ngozi",
-    "Chiamaka", "Adaeze", "Yetunde", "Abena", "Esi", "Keisha", "Tamika", "Jasmine", "Brianna",
-    "Hannah", "Emily", "Megan", "Rachel", "Lauren", "Sarah", "Rebecca", "Natalie", "Olivia",
-    "Ava", "Mia", "Zoe", "Noor", "Yasmin", "Layla", "Dalia", "Miriam", "Talia", "Shira", "Noa",
-    "Freya", "Astrid", "Sanne", "Marta", "Katarzyna", "Agnieszka", "Irina", "Svetlana", "Daria",
-    "Paola", "Giulia", "Chiara", "Valentina", "Ximena", "Guadalupe", "Itzel", "Luz", "Alejandra",
-    "Malia", "Leilani", "Aroha", "Siobhan", "Maeve", "Bronwyn", "Tova", "Farah",
-)  # fmt: skip
-_MALE_FIRST = (
-    "Daniel", "David", "Marcus", "Andre", "Luis", "Carlos", "Diego", "Mateo", "Javier", "Rafael",
-    "Tomas", "Kenji", "Hiroshi", "Wei", "Jun", "Arjun", "Rohan", "Vikram", "Omar", "Karim",
-    "Tariq", "Yusuf", "Kwame", "Kofi", "Emeka", "Chidi", "Tunde", "Malik", "Darnell", "Terrence",
-    "Jamal", "Ethan", "Noah", "Liam", "Owen", "Caleb", "Ryan", "Brian", "Sean", "Patrick",
-    "Connor", "Sven", "Lars", "Mikhail", "Dmitri", "Pavel", "Piotr", "Mehmet", "Emre", "Reza",
-    "Dario", "Luca", "Joaquin", "Santiago", "Ezra", "Eli", "Noam", "Kai", "Tevita", "Manu",
-)  # fmt: skip
-_LAST = (
-    "Okafor", "Nguyen", "Patel", "Kowalski", "Haddad", "Ramirez", "Castillo", "Moreno",
-    "Delgado", "Herrera", "Vasquez", "Ortega", "Romero", "Alvarez", "Medina", "Fernandes",
-    "Oliveira", "Souza", "Costa", "Pereira", "Choi", "Jung", "Kang", "Yoon", "Tanaka", "Sato",
-    "Nakamura", "Watanabe", "Chen", "Wang", "Liu", "Huang", "Zhao", "Lin", "Tran", "Pham", "Vo",
-    "Shah", "Mehta", "Iyer", "Reddy", "Nair", "Gupta", "Adeyemi", "Mensah", "Owusu", "Nwosu",
-    "Eze", "Abubakar", "Diallo", "Traore", "Ndlovu", "Mokoena", "Cohen", "Levi", "Friedman",
-    "Katz", "Rosen", "O'Brien", "Murphy", "Sullivan", "Walsh", "Byrne", "Novak", "Horvat",
-    "Petrov", "Sokolov", "Volkov", "Lindqvist", "Johansson", "Nielsen", "Hansen", "Berg",
-    "Ferraro", "Bianchi", "Romano", "Greco", "Esposito", "Marino", "Schmidt", "Becker",
-    "Hoffmann", "Weber", "Fischer", "Yilmaz", "Demir", "Kaya", "Hassan", "Rahman", "Farouk",
-    "Nasser", "Abboud", "Khoury", "Bennett", "Foster", "Hayes", "Brooks", "Coleman", "Whitfield",
-    "Caldwell", "Harper", "Sloane", "Kealoha", "Fifita", "Begay", "Yazzie",
-)  # fmt: skip
-#: Combinations that would read as a well-known person; skipped (checked against the lists).
-_AVOID_NAMES = frozenset({"Ryan Murphy", "Sean Murphy", "Rachel Weber", "Emily Bennett"})
+#: The generator's word lists (names, streets, languages, notes): data/demo.json.
+_WORDS = json.loads(resources.files("directory").joinpath("data/demo.json").read_text())
+_HUDSON_ZIPS = tuple(_WORDS["hudson_zips"])
+_FEMALE_FIRST = tuple(_WORDS["female_first_names"])
+_MALE_FIRST = tuple(_WORDS["male_first_names"])
+_LAST = tuple(_WORDS["last_names"])
+_AVOID_NAMES = frozenset(_WORDS["avoid_names"])
+_PLACE_WORDS = tuple(_WORDS["place_words"])
+_SECOND_WORDS = tuple(_WORDS["second_words"])
+_PAIRS = tuple(tuple(pair) for pair in _WORDS["pairs"])
+_DISTRICTS = tuple(_WORDS["districts"])
+_STREET_NAMES = tuple(_WORDS["street_names"])
+_STREET_SUFFIXES = tuple(_WORDS["street_suffixes"])
+_LANGUAGES = tuple((name, weight) for name, weight in _WORDS["languages"])
+_EMAIL_DOMAINS = tuple(_WORDS["email_domains"])
+_INSURANCE_NOTES = tuple(_WORDS["insurance_notes"])
+_SUSPENSION_REASONS = tuple(_WORDS["suspension_reasons"])
 
-_PLACE_WORDS = (
-    "Harbor", "Maple", "Cedar", "Willow", "Juniper", "Quiet", "Still", "Kindred", "Golden",
-    "Silver", "Bluebird", "Copper", "Ironwood", "Stone", "River", "Meadow", "North", "Saltwater",
-    "Driftwood", "Evergreen", "Hollow", "Wildflower", "Bright", "Gentle", "Steady", "True",
-    "Open", "Linden", "Heron", "Lantern", "Tidewater", "Marigold", "Moss", "Summit", "Hearth",
-    "Solstice", "Firefly", "Magnolia", "Sparrow", "Aspen",
-)  # fmt: skip
-_SECOND_WORDS = (
-    "Light", "Path", "Current", "Leaf", "Tide", "Grove", "Roots", "Haven", "Field", "Moon",
-    "Wave", "Pine", "Bloom", "Hands", "Springs", "Ridge", "Bend", "Well", "Harbor", "Rest",
-)  # fmt: skip
-_PAIRS = (
-    ("Maple", "Stone"), ("Sage", "Cedar"), ("Salt", "Sage"), ("Fern", "Feather"),
-    ("Moss", "Pine"), ("Oak", "Ember"), ("Linen", "Lavender"), ("Stone", "Willow"),
-    ("Birch", "Bloom"), ("Thread", "Root"), ("Honey", "Clay"), ("River", "Reed"),
-)  # fmt: skip
-_DISTRICTS = (
-    "Riverside", "Hillside", "Lakeside", "Parkside", "Eastside", "Westside", "Midtown",
-    "Downtown", "Uptown", "Bayside", "Harborview", "Northgate", "Southpoint", "Crossroads",
-)  # fmt: skip
-_STREET_NAMES = (
-    "Linden", "Garden", "Harbor", "Willow", "Chestnut", "Orchard", "Beacon", "Meadow", "Juniper",
-    "Sycamore", "Magnolia", "Hawthorne", "Laurel", "Alder", "Birch", "Aspen", "Spruce", "Hazel",
-    "Poplar", "Bramble", "Foxglove", "Heron", "Kestrel", "Larkspur", "Clover", "Thistle",
-    "Primrose", "Quarry", "Mill", "Ferry", "Canal", "Summit", "Prospect", "Lantern", "Copperleaf",
-    "Bluestone", "Ridgeview", "Stillwater", "Wren", "Elmstead",
-)  # fmt: skip
-_STREET_SUFFIXES = ("St", "Ave", "Blvd", "Way")
-_LANGUAGES = (
-    ("Spanish", 30), ("Portuguese", 6), ("Korean", 6), ("Mandarin", 6), ("Cantonese", 3),
-    ("Russian", 5), ("Polish", 4), ("Tagalog", 4), ("Haitian Creole", 3), ("Arabic", 4),
-    ("Hindi", 4), ("Gujarati", 2), ("Vietnamese", 4), ("French", 5), ("Italian", 3),
-    ("Japanese", 3), ("Hebrew", 2), ("American Sign Language", 2),
-)  # fmt: skip
-_EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
 
 #: Credentials by the state of the practitioner's first office (North Carolina's title is
 #: LMBT, California certifies CMTs); LMT elsewhere.
@@ -136,17 +82,6 @@ _LYMPH_CONDITIONS = ("lymphedema", "post-surgical-swelling")
 #: Words that stay capitalised mid-sentence ("using Swedish massage").
 _PROPER_WORDS = frozenset(
     {"Swedish", "Thai", "Ayurvedic", "Lomi", "Kinesio", "Active", "Parkinson's", "Bowen"}
-)
-_INSURANCE_NOTES = (
-    "Accepts auto (PIP) and workers' compensation claims with a physician's prescription.",
-    "Out of network: a superbill is provided for you to submit to your insurer.",
-    "In network with several major insurers for medical massage; call to check your plan.",
-    "Insurance is not billed directly; a superbill with diagnosis codes is available.",
-    "Workers' compensation and no-fault claims accepted with a referral.",
-)
-_SUSPENSION_REASONS = (
-    "License under review by the state board.",
-    "Complaint under investigation.",
 )
 _LICENSE_STATES = ("verified", "pending", "rejected", "expired")
 _REJECTION_NOTE = "Number not found in the state board's public lookup."
@@ -824,10 +759,8 @@ def generate(
 
 
 def license_status(lic: dict[str, Any], today: date) -> str:
-    """The derived status of a generated license: pending, verified, rejected or expired."""
-    if lic["status"] == "rejected":
-        return "rejected"
-    return "expired" if lic["expires"] < today.isoformat() else lic["status"]
+    """The status a generated license shows (licensing's one rule)."""
+    return licensing.status_of(lic["status"], date.fromisoformat(lic["expires"]), today)
 
 
 @dataclass
@@ -939,31 +872,14 @@ def insert_records(
         add(
             Practitioner.__table__,
             {
+                # The profile's fields by the field table, under their import-format keys;
+                # the other columns take their model defaults.
+                **{f.name: record[f.io_key] for f in fields.FIELDS},
                 "id": pid,
                 "tenant_id": tenant_id,
-                "user_id": None,
                 "slug": record["slug"],
-                "name": record["name"],
-                "credentials": record["credentials"],
-                "headline": record["headline"],
-                "bio": record["bio"],
-                "setting": record["setting"],
-                "published": record["published"],
                 "suspended": record["suspended"],
                 "suspended_reason": record["suspended_reason"],
-                "accepting_new_clients": record["accepting_new_clients"],
-                "in_home": record["in_home"],
-                "languages": record["languages"],
-                "price_min": record["price_min"],
-                "price_max": record["price_max"],
-                "session_lengths": record["session_lengths"],
-                "insurance_notes": record["insurance_notes"],
-                "accepts_physician_referrals": record["accepts_physician_referrals"],
-                "hsa_fsa": record["hsa_fsa"],
-                "contact_email": record["email"],
-                "phone": record["phone"],
-                "website": record["website"],
-                "version": 1,
                 "created_at": now,
                 "updated_at": now,
             },

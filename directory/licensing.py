@@ -80,11 +80,16 @@ def check_number(state: str, number: str) -> str | None:
 
 def status(license, on: date | None = None) -> str:
     """pending, verified, rejected or expired; expired is derived from expires_on, not stored."""
-    if license.status == "rejected":
+    return status_of(license.status, license.expires_on, on)
+
+
+def status_of(stored: str, expires_on: date, on: date | None = None) -> str:
+    """The status of a license stored as `stored` that expires on `expires_on` (see status)."""
+    if stored == "rejected":
         return "rejected"
-    if license.expires_on < (on or today()):
+    if expires_on < (on or today()):
         return "expired"
-    return license.status
+    return stored
 
 
 def is_current(license, on: date | None = None) -> bool:
