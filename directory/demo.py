@@ -31,7 +31,7 @@ from directory.practitioners.models import (
     practitioner_condition,
     practitioner_modality,
 )
-from directory.search.outbox import SearchOutbox
+from directory.search import outbox
 from directory.vocabulary import Condition, Modality
 
 demo_cli = AppGroup("demo", help="Demo data for trying the directory out.")
@@ -839,10 +839,10 @@ def insert_records(
             Office.__table__,
             practitioner_condition,
             practitioner_modality,
-            SearchOutbox.__table__,
         ):
             if rows.get(table):
                 db.session.execute(insert(table), rows[table])
+        outbox.enqueue(row["id"] for row in rows.get(Practitioner.__table__, ()))
         rows.clear()
         if progress is not None:
             progress(done)
@@ -928,7 +928,6 @@ def insert_records(
             )
         for slug in record["modalities"]:
             add(practitioner_modality, {"practitioner_id": pid, "modality_id": modality_ids[slug]})
-        add(SearchOutbox.__table__, {"practitioner_id": pid, "created_at": now})
         pending += 1
         if pending == batch_size:
             flush(pending)

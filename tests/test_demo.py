@@ -63,28 +63,28 @@ def test_existing_tenant_slugs_are_not_reused():
     assert again["tenant_name"] == first["tenant_name"]
 
 
-def test_count_slugs_and_tenants(records):
+def test_count_slugs_and_practices(records):
     assert len(records) == 300
     assert len({r["slug"] for r in records}) == 300
     by_tenant = {}
     for r in records:
         by_tenant.setdefault(r["tenant"], []).append(r)
-    sizes = {"practice": (1, 1), "clinic": (3, 12), "spa": (4, 15), "network": (15, 60)}
     for members in by_tenant.values():
-        kinds = {(m["tenant_name"], m["tenant_kind"]) for m in members}
-        assert len(kinds) == 1
-        low, high = sizes[members[0]["tenant_kind"]]
-        assert low <= len(members) <= high
-    assert {r["tenant_kind"] for r in records} == set(sizes)
+        # One practice reads as one business: one name, one kind.
+        assert len({(m["tenant_name"], m["tenant_kind"]) for m in members}) == 1
+        if members[0]["tenant_kind"] == "practice":
+            assert len(members) == 1  # a solo practice is one therapist
+        else:
+            assert len(members) >= 3  # a clinic, spa or network has a team
+    assert {r["tenant_kind"] for r in records} == {"practice", "clinic", "spa", "network"}
     networks = [m for m in by_tenant.values() if m[0]["tenant_kind"] == "network"]
     assert all(len({o["state"] for r in m for o in r["offices"]}) >= 2 for m in networks)
 
 
 def test_settings_mix(records):
     shares = Counter(r["setting"] for r in records)
-    assert 0.33 <= shares["medical"] / 300 <= 0.47
-    assert 0.28 <= shares["spa"] / 300 <= 0.42
-    assert 0.18 <= shares["both"] / 300 <= 0.32
+    # A client finds plenty of each kind of therapist, whichever they look for.
+    assert all(shares[setting] >= 0.15 * len(records) for setting in ("medical", "spa", "both"))
     for kind, main in (("spa", "spa"), ("clinic", "medical")):
         staff = Counter(r["setting"] for r in records if r["tenant_kind"] == kind)
         assert staff.most_common(1)[0][0] == main
@@ -159,27 +159,26 @@ def test_a_cluster_around_hoboken(records):
 
 def test_license_status_mix(records):
     statuses = Counter(license_status(lic, TODAY) for r in records for lic in r["licenses"])
-    total = sum(statuses.values())
-    assert 0.65 <= statuses["verified"] / total <= 0.85
-    assert 0.06 <= statuses["pending"] / total <= 0.20
-    assert 0.01 <= statuses["rejected"] / total <= 0.10
-    assert 0.03 <= statuses["expired"] / total <= 0.14
+    # Most therapists carry a verified badge, and every honest-licensure case shows up.
+    assert statuses["verified"] > sum(statuses.values()) / 2
+    assert all(statuses[s] > 0 for s in ("pending", "rejected", "expired"))
     for r in records:
         for lic in r["licenses"]:
             expires = date.fromisoformat(lic["expires"])
             if license_status(lic, TODAY) != "expired" and lic["status"] != "rejected":
-                assert 28 <= (expires - TODAY).days <= 3 * 366
+                # Nothing that is current is about to lapse within the month (no flicker).
+                assert (expires - TODAY).days >= 28
 
 
-def test_licenses_cover_office_states_with_a_few_exceptions(records):
+def test_a_few_profiles_lack_a_license_where_they_work(records):
     unlicensed = [
         r
         for r in records
         if {o["state"] for o in r["offices"]} != {lic["state"] for lic in r["licenses"]}
     ]
-    assert 1 <= len(unlicensed) <= 0.08 * len(records)
-    assert 0.01 <= sum(not r["published"] for r in records) / len(records) <= 0.10
-    assert sum(r["suspended"] for r in records) <= 0.03 * len(records)
+    # Enough to see the "not licensed in this state" case, few enough to stay the exception.
+    assert 1 <= len(unlicensed) <= 0.1 * len(records)
+    assert any(not r["published"] for r in records) and any(r["suspended"] for r in records)
 
 
 def test_contact_details_are_fictional(records):
@@ -196,6 +195,45 @@ def test_records_are_valid_import_lines(app, records):
         json.dumps({k: v for k, v in r.items() if k in transfer.KNOWN_FIELDS}) for r in records
     ]
     assert len(transfer.validate(lines)) == len(records)
+
+
+@pytest.fixture
+def loaded(app, runner):
+    result = runner.invoke(args=["demo", "load", "--count", "300"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["search", "drain"]).exit_code == 0
+    return app
+
+
+def _search(app, **query) -> list[dict]:
+    results, page = [], 1
+    while True:
+        answer = app.test_client().get("/api/v1/search", query_string={**query, "page": page})
+        assert answer.status_code == 200, answer.json
+        results += answer.json["results"]
+        if page * answer.json["per_page"] >= answer.json["total"]:
+            return results
+        page += 1
+
+
+def test_a_client_near_hoboken_finds_licensed_sciatica_therapists(loaded):
+    results = _search(loaded, q="sciatica", near="Hoboken, NJ")
+    assert len(results) >= 3
+    assert results[0]["distance_miles"] <= 3
+    for r in results:
+        assert "Sciatica" in r["matched"]["conditions"]
+        held = {lic["state"]: lic["status"] for lic in r["licenses"]}
+        # Every listed office has a current license in its state; the badge means verified.
+        assert held.get(r["office"]["state"]) in ("verified", "pending"), r
+        assert r["verified"] == (held[r["office"]["state"]] == "verified")
+    assert any(r["verified"] for r in results)
+
+
+def test_spa_therapists_are_not_offered_for_lymphedema(loaded):
+    results = _search(loaded, q="lymphedema", near="Hoboken, NJ")
+    assert results
+    assert all(r["setting"] != "spa" for r in results)
+    assert all("CLT" in (r["credentials"] or "") for r in results)
 
 
 def test_load_command(app, runner):

@@ -1,6 +1,7 @@
 """The search outbox: a row per practitioner whose searchable state changed, written in the same
 transaction as the change, so a crash between commit and indexing loses nothing."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Integer, event, func, insert, literal, select
@@ -25,6 +26,13 @@ class SearchOutbox(db.Model):
 def pending_count() -> int:
     """How many outbox rows wait to be indexed."""
     return db.session.scalar(select(func.count()).select_from(SearchOutbox)) or 0
+
+
+def enqueue(practitioner_ids: Iterable[int], session: Session | None = None) -> None:
+    """Queue practitioners for indexing, in the (request's) session's transaction."""
+    rows = [{"practitioner_id": pid, "created_at": now_utc()} for pid in practitioner_ids]
+    if rows:
+        (session or db.session).connection().execute(insert(SearchOutbox), rows)
 
 
 def enqueue_linked(link_column, ids: list[int]) -> None:
@@ -70,14 +78,9 @@ def _write_outbox(session: Session, flush_context) -> None:
 
     practitioner_ids, tenant_ids = _affected(session)
     practitioner_ids.discard(None)
-    conn = session.connection()
-    if practitioner_ids:
-        conn.execute(
-            insert(SearchOutbox),
-            [{"practitioner_id": pid, "created_at": now_utc()} for pid in sorted(practitioner_ids)],
-        )
+    enqueue(sorted(practitioner_ids), session)
     if tenant_ids:
-        conn.execute(
+        session.connection().execute(
             insert(SearchOutbox).from_select(
                 ["practitioner_id", "created_at"],
                 select(Practitioner.id, literal(now_utc(), UTCDateTime())).where(
