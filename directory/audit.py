@@ -39,7 +39,10 @@ def record(
     subject=None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add an audit event to the session (committed with the change it describes)."""
+    """Add an audit event to the session (committed with the change it describes). `actor` is a
+    user, or a label for a command ("cli:import")."""
+    if isinstance(actor, str):
+        actor, actor_label = None, actor_label or actor
     event = AuditEvent(
         action=action,
         actor_id=getattr(actor, "id", None),

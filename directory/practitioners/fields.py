@@ -173,6 +173,27 @@ BY_NAME = {f.name: f for f in FIELDS}
 EDITABLE = tuple(f.name for f in FIELDS if f.editable)
 
 
+@dataclass(frozen=True)
+class TextRule:
+    """The limits of a text that is not a profile field (an office's address, a practice's
+    name), read by `parse_text` like a field's."""
+
+    max_length: int
+    required: bool = False
+    multiline: bool = False
+    check: Callable[[str], str] | None = None
+
+
+#: An office's address as the editor and the import take it (the state is a choice of codes).
+OFFICE = {
+    "street": TextRule(200, required=True),
+    "city": TextRule(100),
+    "state": TextRule(2, required=True),
+    "zip": TextRule(10, required=True),
+}
+TENANT_NAME = TextRule(120, required=True)
+
+
 def in_section(section: str) -> list[ProfileField]:
     """The editable fields the editor shows in a section, in the table's order."""
     return [f for f in FIELDS if f.editable and f.section == section]

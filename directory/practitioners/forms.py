@@ -51,6 +51,11 @@ class Text:
         self.required = required
         self.check = check
 
+    @classmethod
+    def of(cls, rule: fields.TextRule) -> "Text":
+        return cls(rule.max_length, multiline=rule.multiline, required=rule.required,
+                   check=rule.check)  # fmt: skip
+
     def __call__(self, form, field) -> None:
         try:
             field.data = fields.parse_text(self, field.data or "")
@@ -248,10 +253,10 @@ class ActionForm(EditForm):
 
 
 class OfficeForm(EditForm):
-    street = StringField("Street address", validators=[Text(200, required=True)])
-    city = StringField("City", validators=[Text(100)])
+    street = StringField("Street address", validators=[Text.of(fields.OFFICE["street"])])
+    city = StringField("City", validators=[Text.of(fields.OFFICE["city"])])
     state = StringField("State")
-    zip = StringField("ZIP code", validators=[Text(10, required=True)])
+    zip = StringField("ZIP code", validators=[Text.of(fields.OFFICE["zip"])])
 
     EDITABLE = ("street", "city", "state", "zip")
 

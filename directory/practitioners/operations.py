@@ -42,9 +42,9 @@ def _terms(model, slugs: list[str]) -> list:
 
 
 def profile_values(practitioner: Practitioner) -> dict:
-    """The profile as the editor's form shows it."""
+    """The profile's field values (the field table's) and tags, as the editor's form shows it."""
     p = practitioner
-    values = {name: getattr(p, name) for name in PROFILE_FIELDS}
+    values = {f.name: getattr(p, f.name) for f in fields.FIELDS}
     values["conditions"] = [c.slug for c in p.conditions]
     values["modalities"] = [m.slug for m in p.modalities]
     values["version"] = p.version
@@ -64,8 +64,11 @@ def differences(practitioner: Practitioner, changes: dict) -> list[str]:
     return differ
 
 
-def update_profile(practitioner: Practitioner, changes: dict) -> list[str]:
-    """Apply the submitted fields (and only those); returns the names of those that changed."""
+def update_profile(
+    practitioner: Practitioner, changes: dict, *, allowed: tuple[str, ...] = PROFILE_FIELDS
+) -> list[str]:
+    """Apply the submitted fields (and only those, of `allowed`: the editor's unless a trusted
+    command says otherwise); returns the names of those that changed."""
     p = practitioner
     changed = differences(p, changes)
     # One UPDATE (one version step) per save: no flush half-way through.
@@ -78,7 +81,7 @@ def update_profile(practitioner: Practitioner, changes: dict) -> list[str]:
                 p.modalities = _terms(Modality, value)
             elif name == "session_lengths":
                 p.session_lengths = sorted(value)
-            elif name in PROFILE_FIELDS:
+            elif name in allowed:
                 setattr(p, name, value)
             else:
                 raise KeyError(f"{name} is not a field the editor may change")
@@ -121,15 +124,19 @@ def update_office(office: Office, *, street: str, city: str, state: str, zip: st
     db.session.flush()
 
 
-def _place_office(office: Office, *, city: str, state: str, zip: str) -> None:
+def locate_office(*, city: str, state: str, zip: str) -> dict:
+    """An office's place from its ZIP, which must be in `state`: city (the ZIP's when none is
+    given), state, zip, lat and lon. Refused for an unknown ZIP or one in another state."""
     try:
         lat, lon, zip_city, zip_state = geo.zip_location(zip, state)
-    except geo.PlaceError as error:  # an unknown ZIP, or one in another state
+    except geo.PlaceError as error:
         raise Refused(error.message) from None
-    office.city = city or zip_city
-    office.state = zip_state
-    office.zip = zip
-    office.lat, office.lon = lat, lon
+    return {"city": city or zip_city, "state": zip_state, "zip": zip, "lat": lat, "lon": lon}
+
+
+def _place_office(office: Office, *, city: str, state: str, zip: str) -> None:
+    for name, value in locate_office(city=city, state=state, zip=zip).items():
+        setattr(office, name, value)
 
 
 def remove_office(office: Office) -> None:

@@ -11,21 +11,19 @@ from typing import Any
 
 from sqlalchemy import select
 
-from directory import audit, geo, licensing, vocabulary
+from directory import audit, licensing, vocabulary
 from directory.db import db, now_utc
 from directory.practices.models import TENANT_KINDS, Tenant
-from directory.practitioners import fields
+from directory.practitioners import fields, operations
 from directory.practitioners.models import (
     LICENSE_STATUSES,
-    License,
-    Office,
     Practitioner,
     whole_profile,
 )
-from directory.validation import check_slug, clean_text
-from directory.vocabulary import Condition, Modality
+from directory.refusals import Refused
+from directory.validation import check_slug
 
-MAX_OFFICES = 20
+MAX_OFFICES = operations.MAX_OFFICES
 MAX_LIST = 60
 
 
@@ -61,24 +59,6 @@ class _Record:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def _text(max_length: int, *, multiline: bool = False, check=None) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        value = clean_text(value, max_length, multiline=multiline)
-        return check(value) if check and value else value
-
-    return parse
-
-
-def _required(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def wrapped(value: Any) -> Any:
-        value = parse(value)
-        if value in ("", None):
-            raise ValueError("is required")
-        return value
-
-    return wrapped
-
-
 def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         if value not in options:
@@ -93,6 +73,10 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
 PROFILE_FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     f.io_key: (f.name, f.parse) for f in fields.FIELDS
 }
+#: Every field of the table: an import is trusted to set them all (e.g. published).
+ALL_FIELDS = tuple(f.name for f in fields.FIELDS)
+#: How an import is named in the audit log.
+IMPORT = "cli:import"
 TENANT_FIELDS = ("tenant", "tenant_name", "tenant_kind")
 LIST_FIELDS = ("modalities", "conditions", "licenses", "offices")
 KNOWN_FIELDS = ("slug", *TENANT_FIELDS, *PROFILE_FIELDS, *LIST_FIELDS)
@@ -182,9 +166,9 @@ def _parse_offices(raw: Any, errors: _Errors) -> list[dict] | None:
         for key in sorted(set(item) - {"street", "city", "state", "zip"}):
             errors.add(f"{where}.{key}", "unknown field")
         values, ok = {}, True
-        for key, limit in (("street", 200), ("city", 100), ("state", 2), ("zip", 10)):
+        for key, rule in fields.OFFICE.items():
             try:
-                values[key] = _required(_text(limit))(item.get(key, ""))
+                values[key] = fields.parse_text(rule, item.get(key, ""))
             except ValueError as exc:
                 errors.add(f"{where}.{key}", str(exc))
                 ok = False
@@ -195,11 +179,12 @@ def _parse_offices(raw: Any, errors: _Errors) -> list[dict] | None:
             errors.add(f"{where}.state", f"{values['state']!r} is not a US state code")
             continue
         try:
-            lat, lon, _city, _state = geo.zip_location(values["zip"], state)
-        except geo.PlaceError as exc:
-            errors.add(f"{where}.zip", exc.message)
+            # The editor's own check: the ZIP is known and in the state.
+            operations.locate_office(city=values["city"], state=state, zip=values["zip"])
+        except Refused as refused:
+            errors.add(f"{where}.zip", refused.message)
             continue
-        parsed.append({**values, "state": state, "zip": values["zip"][:5], "lat": lat, "lon": lon})
+        parsed.append({**values, "state": state})
     return parsed
 
 
@@ -230,7 +215,7 @@ def _parse_line(number: int, text: str, errors: list[LineError]) -> _Record | No
                 errs.add(key, str(exc))
     if "tenant_name" in raw:
         try:
-            values["tenant_name"] = _required(_text(120))(raw["tenant_name"])
+            values["tenant_name"] = fields.parse_text(fields.TENANT_NAME, raw["tenant_name"])
         except ValueError as exc:
             errs.add("tenant_name", str(exc))
     if "tenant_kind" in raw:
@@ -318,39 +303,50 @@ def validate(lines: Iterable[str]) -> list[_Record]:
 
 
 def _apply_licenses(practitioner: Practitioner, licenses: list[dict], source: str) -> int:
+    """The file's licenses, through the editor's operations; the status the file vouches for
+    (an export of a directory that verified them) is then recorded as the import's review."""
     current = {lic.state: lic for lic in practitioner.licenses}
+    wanted = {values["state"] for values in licenses}
+    for state, lic in current.items():
+        if state not in wanted:
+            operations.remove_license(lic, actor=IMPORT)
     verified = 0
-    keep = []
     for values in licenses:
+        facts = {k: values[k] for k in ("state", "number", "expires_on")}
         lic = current.get(values["state"])
-        unchanged = lic is not None and all(getattr(lic, k) == v for k, v in values.items())
         if lic is None:
-            lic = License(**values)
-            practitioner.licenses.append(lic)
-        elif not unchanged:
-            for key, value in values.items():
-                setattr(lic, key, value)
-        if not unchanged and values["status"] != "pending":
+            lic = operations.add_license(practitioner, **facts, actor=IMPORT)
+        else:
+            operations.update_license(lic, **facts, actor=IMPORT)
+        if lic.status != values["status"]:
+            lic.status = values["status"]
             lic.reviewer_id, lic.reviewed_at = None, now_utc()
-            if values["status"] == "verified":
+            if lic.status == "verified":
                 verified += 1
                 audit.record(
                     "license.verify",
-                    actor_label="cli:import",
+                    actor=IMPORT,
                     tenant=practitioner.tenant,
                     subject=practitioner,
                     details={"state": lic.state, "number": lic.number, "source": source},
                 )
-        keep.append(lic)
-    practitioner.licenses[:] = keep
     return verified
 
 
 def _apply_offices(practitioner: Practitioner, offices: list[dict]) -> None:
+    """The file's offices, through the editor's operations (offices already there are kept)."""
+
+    def key(o) -> tuple:
+        return (o["street"], o["city"], o["state"], o["zip"])
+
     current = {(o.street, o.city, o.state, o.zip): o for o in practitioner.offices}
-    practitioner.offices[:] = [
-        current.get((v["street"], v["city"], v["state"], v["zip"])) or Office(**v) for v in offices
-    ]
+    wanted = {key(values) for values in offices}
+    for address, office in current.items():
+        if address not in wanted:
+            operations.remove_office(office)
+    for values in offices:
+        if key(values) not in current:
+            operations.add_office(practitioner, **values)
 
 
 def _chunks(values: list, size: int = 500) -> Iterator[list]:
@@ -364,8 +360,6 @@ class _Importer:
 
     def __init__(self, records: list[_Record], source: str):
         self.records, self.source, self.result = records, source, ImportResult()
-        self.conditions = {row.slug: row for row in db.session.scalars(select(Condition))}
-        self.modalities = {row.slug: row for row in db.session.scalars(select(Modality))}
         slugs = [r.values["slug"] for r in records]
         self.existing: dict[str, Practitioner] = {}
         for chunk in _chunks(slugs):
@@ -379,9 +373,8 @@ class _Importer:
             self.tenants.update((t.slug, t) for t in db.session.scalars(query))
 
     def run(self) -> ImportResult:
-        with db.session.no_autoflush:
-            for record in self.records:
-                self._apply(record.values)
+        for record in self.records:
+            self._apply(record.values)
         return self.result
 
     def _tenant(self, values: dict) -> Tenant:
@@ -408,13 +401,10 @@ class _Importer:
             self.result.created += 1
         else:
             self.result.updated += 1
-        for key, (attr, _parse) in PROFILE_FIELDS.items():
-            if key in v:
-                setattr(practitioner, attr, v[key])
-        if "conditions" in v:
-            practitioner.conditions = [self.conditions[s] for s in v["conditions"]]
-        if "modalities" in v:
-            practitioner.modalities = [self.modalities[s] for s in v["modalities"]]
+        changes = {attr: v[key] for key, (attr, _parse) in PROFILE_FIELDS.items() if key in v}
+        changes.update({name: v[name] for name in ("conditions", "modalities") if name in v})
+        # The editor's operation; an import may also set what only the editor's actions do.
+        operations.update_profile(practitioner, changes, allowed=ALL_FIELDS)
         if "licenses" in v:
             verified = _apply_licenses(practitioner, v["licenses"], self.source)
             self.result.verified_licenses += verified
