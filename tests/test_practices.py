@@ -468,3 +468,19 @@ def test_a_therapist_edits_only_their_own_profile_and_nobody_another_practices(c
     assert tenancy.may(member(crew, "manager"), "delete_profile", crew["p_bo"])
     assert not tenancy.may(zed, "edit_profile", crew["p_alexa"])  # an owner, of another practice
     assert not tenancy.may(zed, "remove_member", alexa)
+
+
+def test_a_new_practice_invites_through_the_form_it_is_shown(client, make_user):
+    # A brand-new practice has no unclaimed profile, so the page offers no profile choice:
+    # the form as shown (email and role only) must still send the invitation.
+    from tests.html_forms import form_fields, with_values
+
+    log_in(client, make_user("solo@example.com", name="Solo"))
+    members = "/dashboard/practices/solo-massage/members"
+    action = "/dashboard/practices/solo-massage/invitations"
+    fields = form_fields(client.get(members).get_data(as_text=True), action)
+    assert "profile" not in fields
+    fields = with_values(fields, email="sam@example.com", role="manager")
+    response = client.post(action, data=fields)
+    assert response.status_code == 302
+    assert db.session.scalar(select(Invitation.email)) == "sam@example.com"

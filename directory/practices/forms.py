@@ -66,7 +66,10 @@ class StaffProfileForm(FlaskForm):
 class InviteForm(FlaskForm):
     email = StringField("Email address", validators=[Text(254, required=True, check=check_email)])
     role = SelectField("Role", validators=[OneOf()], validate_choice=False, default="therapist")
-    profile = SelectField("Profile they take over", validators=[OneOf()], validate_choice=False)
+    # Only offered when the practice has unclaimed profiles; a form without it takes none.
+    profile = SelectField(
+        "Profile they take over", validators=[OneOf()], validate_choice=False, default=""
+    )
 
     def __init__(self, *args, unclaimed=(), **kwargs):
         super().__init__(*args, **kwargs)
