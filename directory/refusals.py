@@ -45,13 +45,19 @@ class Throttled(Refused):
         self.retry_after = retry_after
 
 
-Page = str | Callable[[], Response | tuple]
+Page = str | Callable[[Refused], Response | tuple | str]
 
 
-def show_on(page: Page) -> None:
+def show_on(page: Page, field=None) -> None:
     """Where a refusal of this request is shown: a URL to redirect to, or a callable that
-    renders the page again (the message is flashed either way)."""
-    g._refusal_page = page
+    renders the page again from the refusal (the message is flashed either way). With a form
+    `field`, a re-rendered page also marks that field with the message."""
+
+    def marked(error: Refused):
+        field.errors = [*(field.errors or ()), error.message]
+        return page(error)
+
+    g._refusal_page = marked if field is not None and callable(page) else page
 
 
 def page() -> Page | None:

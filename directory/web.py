@@ -111,7 +111,7 @@ def _refused(error: refusals.Refused):
     flash(error.message, "error")
     if isinstance(page, str):
         return redirect(page)
-    response = make_response(page())
+    response = make_response(page(error))
     response.status_code = error.status
     return response
 

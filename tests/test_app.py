@@ -249,7 +249,7 @@ def _refusing_routes(app):
         if shown_on == "url":
             refusals.show_on(url_for("public.guide"))
         elif shown_on == "page":
-            refusals.show_on(lambda: "<p>the form again</p>")
+            refusals.show_on(lambda refused: f"<p>the form again: {refused.message}</p>")
         if kind == "rule":
             raise refusals.Refused("A practice needs an owner.")
         if kind == "forbidden":
@@ -297,7 +297,7 @@ def test_a_refused_rule_is_said_on_the_page_the_view_named(app, client):
     assert "A practice needs an owner." in client.get("/guide").get_data(as_text=True)
     again = client.post("/refuse/conflict/page")
     assert again.status_code == 409
-    assert "the form again" in again.get_data(as_text=True)
+    assert "the form again: Someone else saved this first." in again.get_data(as_text=True)
 
 
 def test_each_request_in_the_tests_has_its_own_context_and_session(app, client):

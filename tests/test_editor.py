@@ -663,6 +663,7 @@ def test_unacceptable_uploads_are_refused(client, alexa, data, filename, message
     response = upload(client, data, filename)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
+    assert 'field field-invalid">Upload a photo' in response.get_data(as_text=True)
     assert snapshot(alexa) == before
     assert not photos.folder().exists() or list(photos.folder().iterdir()) == []
 

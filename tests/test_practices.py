@@ -484,3 +484,9 @@ def test_a_new_practice_invites_through_the_form_it_is_shown(client, make_user):
     response = client.post(action, data=fields)
     assert response.status_code == 302
     assert db.session.scalar(select(Invitation.email)) == "sam@example.com"
+    # Inviting a member is refused on the email field, with what was typed kept.
+    again = client.post(action, data=with_values(fields, email="solo@example.com"))
+    assert again.status_code == 400
+    page = again.get_data(as_text=True)
+    assert 'class="field field-invalid"' in page and 'value="solo@example.com"' in page
+    assert "solo@example.com is already a member of Solo Massage." in page

@@ -122,7 +122,9 @@ def close(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "close_practice")
     form = forms.DeletePracticeForm()
     if form.validate_on_submit():
-        refusals.show_on(lambda: render_template("practices/close.html", m=m, form=form))
+        refusals.show_on(
+            lambda _: render_template("practices/close.html", m=m, form=form), form.confirm_name
+        )
         operations.delete_practice(m, form.confirm_name.data or "")
         db.session.commit()
         flash(f"{m.tenant.name} is closed: its page and profiles are no longer listed.", "success")
@@ -196,7 +198,7 @@ def invite(tenant_slug: str):
     if not form.validate():
         return _render_members(m, form, 400)
     profile = next((p for p in unclaimed if p.slug == form.profile.data), None)
-    refusals.show_on(lambda: _render_members(m, form))
+    refusals.show_on(lambda _: _render_members(m, form), form.email)
     operations.invite(m, form.email.data, form.role.data, profile)
     db.session.commit()
     flash(f"Invitation sent to {form.email.data}.", "success")

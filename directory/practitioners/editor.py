@@ -65,12 +65,13 @@ def _profile_form(p: Practitioner, **kwargs) -> ProfileForm:
     )
 
 
-def _submit(p: Practitioner, form: EditForm, render, apply, back: str):
+def _submit(p: Practitioner, form: EditForm, render, apply, back: str, refused_field=""):
     """The editor's one way to take a form post: refuse one that arrived cut off (nothing of it
     is shown again) or was made on an older version (shown again to compare, 409), show the
     fields to correct (400), else apply() the change, commit, flash what apply() returns and
     redirect to `back`. render(form, status) shows the page again; form None shows it as
-    stored. A refusal of the operation is shown on the page with the input kept."""
+    stored. A refusal of the operation is shown on the page with the input kept (and on the
+    form's `refused_field`, when the refusal is about it)."""
     if not form.is_complete():
         flash(INCOMPLETE, "error")
         return render(None, 400)
@@ -88,11 +89,11 @@ def _submit(p: Practitioner, form: EditForm, render, apply, back: str):
         flash("Please correct the fields marked below; nothing was saved.", "error")
         return render(form, 400)
 
-    def again():
+    def again(_):
         form.version.data = p.version  # after a conflict: the version now on file
         return render(form, 400)
 
-    refusals.show_on(again)
+    refusals.show_on(again, form[refused_field] if refused_field else None)
     message = apply()
     db.session.commit()
     flash(message, "success")
@@ -149,7 +150,7 @@ def upload_photo(slug: str):
 
     return _submit(
         p, form, lambda f, status: _render_edit(p, photo_form=f, status=status), save,
-        url_for(".edit", slug=p.slug),
+        url_for(".edit", slug=p.slug), refused_field="photo",
     )  # fmt: skip
 
 
