@@ -23,7 +23,7 @@ from sqlalchemy import func, insert, select, text
 from directory import audit, geo, licensing, validation, vocabulary
 from directory.db import db, now_utc, writing
 from directory.practices.models import Tenant
-from directory.practitioners import fields
+from directory.practitioners import fields, operations
 from directory.practitioners.models import (
     License,
     Office,
@@ -817,7 +817,6 @@ def insert_records(
     now = now_utc()
     condition_ids = dict(db.session.execute(select(Condition.slug, Condition.id)).all())
     modality_ids = dict(db.session.execute(select(Modality.slug, Modality.id)).all())
-    pool = _pool()
     ids = {model: _next_id(model) for model in (Tenant, Practitioner, License, Office)}
     tenant_ids: dict[str, int] = {}
     summary = LoadSummary()
@@ -906,19 +905,13 @@ def insert_records(
             )
             summary.licenses[license_status(lic, today)] += 1
         for office in record["offices"]:
-            zip_ = pool.by_code[office["zip"]]
+            # Placed as the editor places an office (the same check, the same coordinates).
+            place = operations.locate_office(
+                city=office["city"], state=office["state"], zip=office["zip"]
+            )
             add(
                 Office.__table__,
-                {
-                    "id": new_id(Office),
-                    "practitioner_id": pid,
-                    "street": office["street"],
-                    "city": office["city"],
-                    "state": office["state"],
-                    "zip": office["zip"],
-                    "lat": zip_.lat,
-                    "lon": zip_.lon,
-                },
+                {"id": new_id(Office), "practitioner_id": pid, "street": office["street"], **place},
             )
             summary.offices += 1
         for slug in record["conditions"]:
