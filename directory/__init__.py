@@ -14,10 +14,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.accounts import bp as accounts_bp
     from directory.accounts import login_manager
     from directory.admin.views import bp as admin_bp
+    from directory.admin.views import hide_from_non_admins
     from directory.api import bp as api_bp
     from directory.dashboard import bp as dashboard_bp
     from directory.db import db
     from directory.extensions import csrf, migrate
+    from directory.health import bp as health_bp
     from directory.practices.public import bp as practice_pages_bp
     from directory.practices.views import bp as practices_bp
     from directory.practitioners import bp as practitioners_bp
@@ -32,9 +34,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     config.load(app, test_config)
+    app.url_map.converters.update(id=web.IdConverter, slug=web.SlugConverter)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    # Before the CSRF check, which would otherwise answer for /admin first (see the hook).
+    app.before_request(hide_from_non_admins)
     csrf.init_app(app)
     login_manager.init_app(app)
 
@@ -49,5 +54,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     search.init_app(app)
     app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
     cli.init_app(app)
     return app

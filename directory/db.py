@@ -23,7 +23,8 @@ NAMING_CONVENTION = {
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+#: True inside writing(), False inside without_write_lock(), None: by the request's method.
+_write_intent: ContextVar[bool | None] = ContextVar("write_intent", default=None)
 
 
 class Base(DeclarativeBase):
@@ -65,9 +66,25 @@ def writing() -> Iterator[None]:
         _write_intent.reset(token)
 
 
+@contextmanager
+def without_write_lock() -> Iterator[None]:
+    """Slow work (password hashing) outside any write transaction: the transaction in progress
+    ends first (it must hold no unflushed change), reads inside run in a transaction that takes
+    no write lock, and that ends too on the way out. A writer's next statement then begins a
+    short transaction of its own: on SQLite nobody waits for a hash to be computed."""
+    db.session.commit()
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+    db.session.commit()
+
+
 def _wants_write_lock() -> bool:
-    if _write_intent.get():
-        return True
+    intent = _write_intent.get()
+    if intent is not None:
+        return intent
     return has_request_context() and request.method not in _SAFE_METHODS
 
 

@@ -14,7 +14,7 @@ from directory.db import db
 from directory.practices.models import Invitation, Membership, Tenant
 from directory.practitioners.models import Practitioner, whole_profile
 from directory.refusals import NotPermitted
-from directory.validation import SLUG
+from directory.validation import MAX_ID, SLUG
 
 #: Roles that may edit every profile of their practice and create profiles in it.
 MANAGING_ROLES = ("owner", "manager")
@@ -177,7 +177,7 @@ def membership_or_404(tenant_slug: str, action: str = "see_practice") -> Members
 
 def _valid_id(value: int) -> bool:
     # A 25-digit id from the URL would overflow the database's integer (a 500 on SQLite).
-    return 0 < value < 2**63
+    return 0 < value <= MAX_ID
 
 
 def member_or_404(membership: Membership, member_id: int) -> Membership:

@@ -12,8 +12,20 @@ from directory import vocabulary
 from directory.db import db
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: The largest row id: ids are 32-bit integer columns on PostgreSQL (and SQLite takes the same).
+MAX_ID = 2**31 - 1
+_WHOLE = re.compile(r"[0-9]{1,18}")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 PHONE = re.compile(r"^[0-9+()\-. x]{7,40}$")
+
+
+def whole_number(raw: object, low: int, high: int) -> int | None:
+    """`raw` as a whole number from `low` to `high`, else None. ASCII digits only: "²", "①" and
+    other Unicode digits, signs, spaces and "1e3" are not numbers here."""
+    if not isinstance(raw, str) or not _WHOLE.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
 
 
 def clean_text(value: object, max_length: int, *, multiline: bool = False) -> str:

@@ -12,9 +12,11 @@ from werkzeug.exceptions import (
     TooManyRequests,
 )
 from werkzeug.exceptions import Conflict as ConflictError
+from werkzeug.routing import BaseConverter, ValidationError
 
 from directory import audit, refusals, tenancy
 from directory.db import db
+from directory.validation import MAX_ID, SLUG, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,34 @@ ERROR_TITLES = {
     429: "Too many requests",
     500: "Something went wrong on our side",
 }
+
+
+class IdConverter(BaseConverter):
+    """`<id:name>`: a row id, ASCII digits from 1 to MAX_ID; anything else matches no route
+    (a 404 on every database, before a query is made)."""
+
+    regex = r"[0-9]{1,10}"
+
+    def to_python(self, value: str) -> int:
+        number = whole_number(value, 1, MAX_ID)
+        if number is None:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value) -> str:
+        return str(int(value))
+
+
+class SlugConverter(BaseConverter):
+    """`<slug:name>`: a profile's or practice's slug (validation.SLUG, at most 80 characters);
+    NUL, other control characters and anything else match no route."""
+
+    regex = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+
+    def to_python(self, value: str) -> str:
+        if len(value) > 80 or not SLUG.fullmatch(value):
+            raise ValidationError()
+        return value
 
 
 def allow_framing(view):

@@ -897,3 +897,55 @@ def test_remember_me_keeps_the_user_signed_in_after_the_browser_closes(client, m
     for _ in range(3):
         assert client.get("/account").status_code == 200
     assert client.get_cookie("remember_token") is not None
+
+
+# --- no write transaction waits for a password hash -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "step",
+    ["sign in", "wrong password", "unknown address", "register", "change password", "reauth"],
+)
+def test_password_hashing_holds_no_write_lock(app, client, auth, make_user, monkeypatch, step):
+    import sqlite3
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite's database-wide write lock")
+    path = db.engine.url.database
+    make_user()
+    if step in ("change password", "reauth"):
+        auth.login()
+    checked = []
+
+    def another_writer_gets_in(real):
+        def slow_step(*args):
+            # A writer with no patience at all: "database is locked" if the lock were held.
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+            finally:
+                other.close()
+            checked.append(step)
+            return real(*args)
+
+        return slow_step
+
+    for name in ("verify", "verify_nothing", "hash_password"):
+        monkeypatch.setattr(passwords, name, another_writer_gets_in(getattr(passwords, name)))
+    if step == "sign in":
+        response = auth.login()
+    elif step == "wrong password":
+        response = auth.login(password="not-the-password-at-all")
+    elif step == "unknown address":
+        response = auth.login(email="nobody@example.com")
+    elif step == "register":
+        response = auth.register(email="new@example.com")
+    elif step == "change password":
+        response = client.post(
+            "/account/password", data={"current_password": PASSWORD, "password": NEW_PASSWORD}
+        )
+    else:
+        response = client.post("/account/confirm", data={"password": PASSWORD})
+    assert response.status_code in (200, 302)
+    assert checked  # the hash ran, and another writer could commit meanwhile

@@ -71,6 +71,22 @@ def test_admin_is_404_for_everyone_but_admins(client, crew, path):
     assert client.get(path).status_code == (404 if path == "/admin/nope" else 200)
 
 
+def test_admin_routes_are_404_before_method_csrf_or_size_checks(app, client, crew):
+    app.config.update(WTF_CSRF_ENABLED=True, MAX_CONTENT_LENGTH=1000)
+    lic = crew["p_alexa"].licenses[0]
+    approve = f"/admin/licenses/{lic.id}/approve"
+    for who in (None, "owner"):
+        if who:
+            log_in(client, crew[who])
+        # Would be 405 (Allow: POST), 400 (CSRF token missing) and 413 for anyone else.
+        assert client.get(approve).status_code == 404
+        assert "Allow" not in client.get(approve).headers
+        assert client.post(approve).status_code == 404
+        assert client.post(approve, data={"reason": "x" * 5000}).status_code == 404
+    log_in(client, crew["admin"])
+    assert client.get(approve).status_code == 405  # an admin learns what the route takes
+
+
 def test_a_demoted_admin_loses_admin_on_the_next_request(client, crew):
     log_in(client, crew["admin"])
     assert client.get("/admin/licenses").status_code == 200

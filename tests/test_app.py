@@ -334,3 +334,45 @@ def test_one_slug_maker_for_profiles_practices_and_demo_data(name, taken, slug):
     made = validation.numbered(validation.slug_base(name, "fallback"), taken)
     assert made == slug and len(made) <= validation.MAX_SLUG_BASE + 3
     assert validation.check_slug(made) == made
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [("1", 1), ("0042", 42), ("100000", 100_000), ("100001", None), ("0", None), ("²", None),
+     ("①", None), ("٣", None), ("-1", None), ("+1", None), (" 1", None), ("1e3", None),
+     ("", None), (None, None), ("9" * 40, None)],
+)  # fmt: skip
+def test_one_number_parser_takes_ascii_digits_only(raw, number):
+    from directory.validation import whole_number
+
+    assert whole_number(raw, 1, 100_000) == number
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/p/%00", 404), ("/p/a%00b", 404), ("/p/" + "a" * 81, 404), ("/p/Alexa", 404),
+     ("/api/v1/practitioners/%00", 404), ("/dashboard/practices/x%00y", 404),
+     ("/dashboard/profiles/a/offices/2147483648/edit", 404),
+     ("/dashboard/profiles/a/offices/%C2%B2/edit", 404),
+     ("/dashboard/profiles/a/offices/2147483647/edit", 302)],  # in range: sign in first
+)  # fmt: skip
+def test_ids_and_slugs_outside_their_shape_match_no_route(client, path, status):
+    assert client.get(path).status_code == status
+
+
+def test_health_and_readiness(app, client, make_practitioner):
+    assert client.get("/healthz").json == {"status": "ok"}
+    assert client.get("/readyz").json["checks"]["index"] == "missing"  # no search built it yet
+    assert client.get("/api/v1/search", query_string={"q": "sciatica"}).status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json["checks"] == {"database": "ok", "index": "ok"}
+    app.config["READY_PENDING"] = 0
+    make_practitioner("not-indexed-yet", licenses=[("NJ", "verified", None)], offices=["07030"])
+    behind = client.get("/readyz")
+    assert behind.status_code == 503
+    assert behind.json["checks"]["index"] == "1 changes not indexed yet"
+    app.extensions["search_store"].close()
+    import shutil
+
+    shutil.rmtree(app.extensions["search_store"].root)
+    assert client.get("/readyz").json["checks"]["index"] == "missing"

@@ -753,8 +753,8 @@ def test_every_editor_route_is_in_the_matrix(app):
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     listed = {
-        (m, p.replace("{slug}", "<slug>").replace("{office}", "<int:office_id>")
-         .replace("{license}", "<int:license_id>"))
+        (m, p.replace("{slug}", "<slug:slug>").replace("{office}", "<id:office_id>")
+         .replace("{license}", "<id:license_id>"))
         for m, p in ROUTES
     }  # fmt: skip
     assert rules == listed

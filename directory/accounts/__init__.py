@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from directory.accounts.models import User
 from directory.accounts.views import bp
 from directory.db import db
+from directory.validation import MAX_ID, whole_number
 
 __all__ = ["bp", "login_manager"]
 
@@ -21,14 +22,15 @@ login_manager.session_protection = "strong"
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The user a session cookie names, if its session version is still current."""
-    uid, _, version = user_id.partition(":")
-    if not (uid.isdigit() and version.isdigit()) or len(uid) > 18:
+    raw_uid, _, raw_version = user_id.partition(":")
+    uid, version = whole_number(raw_uid, 1, MAX_ID), whole_number(raw_version, 0, 2**62)
+    if uid is None or version is None:
         return None
     try:
-        user = db.session.get(User, int(uid))
+        user = db.session.get(User, uid)
     except SQLAlchemyError:
         return None
-    if user is None or str(user.session_version) != version:
+    if user is None or user.session_version != version:
         return None
     return user
 

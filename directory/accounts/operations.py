@@ -17,9 +17,10 @@ from sqlalchemy import delete, func, select
 from directory import audit, mail
 from directory.accounts import passwords, totp
 from directory.accounts.models import LoginAttempt, User
-from directory.db import db, now_utc
+from directory.db import db, now_utc, without_write_lock
 from directory.practices import operations as practices
 from directory.refusals import Throttled
+from directory.validation import MAX_ID
 
 #: Sign-in attempts are kept at least this long (longer than any throttle window).
 ATTEMPT_RETENTION = timedelta(days=1)
@@ -60,9 +61,11 @@ def register(*, name: str, email: str, password: str, practice_name: str) -> Use
 
     When the address already has an account, nothing is created (None) and its owner is told.
     """
-    existing = find_user(email)
+    with without_write_lock():
+        existing = find_user(email)
+        # The same work whether or not the address is taken: time tells nothing.
+        password_hash = passwords.hash_password(password)
     if existing is not None:
-        passwords.hash_password(password)  # the same work as a new account: time tells nothing
         _send(
             existing.email,
             "Someone tried to register with your address",
@@ -75,7 +78,7 @@ def register(*, name: str, email: str, password: str, practice_name: str) -> Use
             "If it was not you, you can ignore this message.",
         )
         return None
-    user = User(name=name, email=email, password_hash=passwords.hash_password(password))
+    user = User(name=name, email=email, password_hash=password_hash)
     db.session.add(user)
     tenant = practices.start_practice(user, practice_name).tenant
     audit.record("account.register", actor=user, tenant=tenant, subject=tenant)
@@ -145,17 +148,21 @@ def sign_in(email: str, password: str, ip: str) -> SignIn:
     attempt counts as a failure, which also limits how often such links go out.
     """
     key = _email_key(email)
-    _check_throttle(key, ip)
-    user = find_user(key)
-    if user is None:
-        passwords.verify_nothing(password)
+    with without_write_lock():
+        _check_throttle(key, ip)
+        user = find_user(key)
+        if user is None:
+            passwords.verify_nothing(password)
+            right, rehashed = False, None
+        else:
+            right = passwords.verify(user.password_hash, password)
+            stale = right and passwords.needs_rehash(user.password_hash)
+            rehashed = passwords.hash_password(password) if stale else None
+    if not right:
         _record_attempt(key, ip, success=False)
         return SignIn("wrong")
-    if not passwords.verify(user.password_hash, password):
-        _record_attempt(key, ip, success=False)
-        return SignIn("wrong")
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+    if rehashed:
+        user.password_hash = rehashed
     if user.email_verified_at is None:
         _record_attempt(key, ip, success=False)
         send_confirmation(user)
@@ -180,11 +187,11 @@ def reauthenticate(user: User, password: str, code: str, ip: str) -> bool:
     """Whether the signed-in `user` proves who they are again: the password, and the code when
     the second factor is on. Throttled and counted like a sign-in."""
     key = _email_key(user.email)
-    _check_throttle(key, ip)
+    with without_write_lock():
+        _check_throttle(key, ip)
+        right = passwords.verify(user.password_hash, password)
     # The code is checked only after the password, so a wrong password uses up no code.
-    right = passwords.verify(user.password_hash, password) and (
-        not user.totp_secret or totp.verify(user, code)
-    )
+    right = right and (not user.totp_secret or totp.verify(user, code))
     _record_attempt(key, ip, success=right)
     return right
 
@@ -198,12 +205,14 @@ def sign_out(user: User) -> None:
 def change_password(user: User, current: str, new: str, ip: str) -> bool:
     """Set a new password if `current` is right (False if not); signs out other sessions."""
     key = _email_key(user.email)
-    _check_throttle(key, ip)
-    if not passwords.verify(user.password_hash, current):
-        _record_attempt(key, ip, success=False)
+    with without_write_lock():
+        _check_throttle(key, ip)
+        right = passwords.verify(user.password_hash, current)
+        new_hash = passwords.hash_password(new) if right else None
+    _record_attempt(key, ip, success=right)
+    if not right:
         return False
-    _record_attempt(key, ip, success=True)
-    _set_password(user, new)
+    _set_password(user, new_hash)
     audit.record("account.password_changed", actor=user, subject=user)
     return True
 
@@ -241,7 +250,9 @@ def user_for_reset_token(token: str) -> User | None:
 
 def reset_password(user: User, new: str) -> None:
     """Set the password from a reset link; every session of the account ends."""
-    _set_password(user, new)
+    with without_write_lock():
+        new_hash = passwords.hash_password(new)
+    _set_password(user, new_hash)
     # The link reached the inbox, which is what confirming the address proves.
     user.email_verified_at = user.email_verified_at or now_utc()
     audit.record("account.password_reset", actor=user, subject=user)
@@ -253,11 +264,12 @@ def request_email_change(user: User, password: str, new_email: str, ip: str) -> 
     The address changes only when the new one is confirmed.
     """
     key = _email_key(user.email)
-    _check_throttle(key, ip)
-    if not passwords.verify(user.password_hash, password):
-        _record_attempt(key, ip, success=False)
+    with without_write_lock():
+        _check_throttle(key, ip)
+        right = passwords.verify(user.password_hash, password)
+    _record_attempt(key, ip, success=right)
+    if not right:
         return False
-    _record_attempt(key, ip, success=True)
     owner = find_user(new_email)
     if owner is None:
         send_confirmation(user, new_email)
@@ -281,8 +293,8 @@ def request_email_change(user: User, password: str, new_email: str, ip: str) -> 
     return True
 
 
-def _set_password(user: User, new: str) -> None:
-    user.password_hash = passwords.hash_password(new)
+def _set_password(user: User, new_hash: str) -> None:
+    user.password_hash = new_hash
     user.session_version += 1
     db.session.flush()
     _send(
@@ -362,6 +374,6 @@ def _load(purpose: str, token: str, max_age: int) -> dict[str, Any]:
 
 def _user(data: dict[str, Any]) -> User | None:
     uid = data.get("u")
-    if not isinstance(uid, int) or isinstance(uid, bool) or not 0 < uid < 2**53:
+    if not isinstance(uid, int) or isinstance(uid, bool) or not 0 < uid <= MAX_ID:
         return None
     return db.session.get(User, uid)

@@ -20,6 +20,6 @@ def search():
     return jsonify(results.as_json(outcome))
 
 
-@bp.get("/practitioners/<slug>")
+@bp.get("/practitioners/<slug:slug>")
 def show(slug: str):
     return jsonify(profiles.as_json(profiles.get_visible_or_404(slug)))

@@ -70,7 +70,7 @@ def index():
     return _render(memberships, current or (memberships[0] if memberships else None))
 
 
-@bp.get("/dashboard/practices/<tenant_slug>")
+@bp.get("/dashboard/practices/<slug:tenant_slug>")
 @login_required
 def practice(tenant_slug: str):
     """One of the user's practices: its profiles they may edit, and what each needs."""
@@ -78,7 +78,7 @@ def practice(tenant_slug: str):
     return _render(tenancy.memberships_of(current_user), current)
 
 
-@bp.post("/dashboard/practices/<tenant_slug>/profile")
+@bp.post("/dashboard/practices/<slug:tenant_slug>/profile")
 @login_required
 def create(tenant_slug: str):
     membership = tenancy.membership_or_404(tenant_slug, "manage_practice")

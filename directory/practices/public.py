@@ -21,7 +21,7 @@ def _page_number() -> int:
     return int(raw)
 
 
-@bp.get("/t/<slug>")
+@bp.get("/t/<slug:slug>")
 def show(slug: str):
     tenant = roster.public_tenant_or_404(slug)
     listing = roster.page(tenant, _page_number())
@@ -37,7 +37,7 @@ def show(slug: str):
     )
 
 
-@bp.get("/t/<slug>/embed")
+@bp.get("/t/<slug:slug>/embed")
 @allow_framing
 def embed(slug: str):
     tenant = roster.public_tenant_or_404(slug)

@@ -7,10 +7,11 @@ from flask_login import current_user, login_required, login_user
 
 from directory import mail, refusals, tenancy
 from directory.accounts import passwords
-from directory.db import db
+from directory.db import db, without_write_lock
 from directory.practices import forms, operations
 from directory.practices.models import Membership
 from directory.practitioners import photos
+from directory.validation import whole_number
 
 bp = Blueprint("practices", __name__)
 
@@ -53,7 +54,7 @@ def start():
     return _home(membership)
 
 
-@bp.route("/dashboard/practices/<tenant_slug>/settings", methods=["GET", "POST"])
+@bp.route("/dashboard/practices/<slug:tenant_slug>/settings", methods=["GET", "POST"])
 @login_required
 def settings(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
@@ -87,7 +88,7 @@ def settings(tenant_slug: str):
     )
 
 
-@bp.post("/dashboard/practices/<tenant_slug>/logo")
+@bp.post("/dashboard/practices/<slug:tenant_slug>/logo")
 @login_required
 def upload_logo(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
@@ -103,7 +104,7 @@ def upload_logo(tenant_slug: str):
     return redirect(back)
 
 
-@bp.post("/dashboard/practices/<tenant_slug>/logo/delete")
+@bp.post("/dashboard/practices/<slug:tenant_slug>/logo/delete")
 @login_required
 def delete_logo(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
@@ -116,7 +117,7 @@ def delete_logo(tenant_slug: str):
     return redirect(back)
 
 
-@bp.route("/dashboard/practices/<tenant_slug>/close", methods=["GET", "POST"])
+@bp.route("/dashboard/practices/<slug:tenant_slug>/close", methods=["GET", "POST"])
 @login_required
 def close(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "close_practice")
@@ -136,7 +137,7 @@ def close(tenant_slug: str):
 # --- Staff profiles --------------------------------------------------------------------------
 
 
-@bp.post("/dashboard/practices/<tenant_slug>/profiles")
+@bp.post("/dashboard/practices/<slug:tenant_slug>/profiles")
 @login_required
 def create_profile(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
@@ -151,7 +152,7 @@ def create_profile(tenant_slug: str):
     return redirect(url_for("editor.edit", slug=practitioner.slug))
 
 
-@bp.post("/dashboard/profiles/<slug>/delete")
+@bp.post("/dashboard/profiles/<slug:slug>/delete")
 @login_required
 def delete_profile(slug: str):
     practitioner = tenancy.practitioner_for_edit_or_404(slug, "delete_profile")
@@ -183,13 +184,13 @@ def _render_members(m: Membership, invite_form=None, status: int = 200):
     )
 
 
-@bp.get("/dashboard/practices/<tenant_slug>/members")
+@bp.get("/dashboard/practices/<slug:tenant_slug>/members")
 @login_required
 def members(tenant_slug: str):
     return _render_members(tenancy.membership_or_404(tenant_slug, "manage_practice"))
 
 
-@bp.post("/dashboard/practices/<tenant_slug>/invitations")
+@bp.post("/dashboard/practices/<slug:tenant_slug>/invitations")
 @login_required
 def invite(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
@@ -205,7 +206,7 @@ def invite(tenant_slug: str):
     return _members_page(m)
 
 
-@bp.post("/dashboard/practices/<tenant_slug>/invitations/<int:invitation_id>/revoke")
+@bp.post("/dashboard/practices/<slug:tenant_slug>/invitations/<id:invitation_id>/revoke")
 @login_required
 def revoke(tenant_slug: str, invitation_id: int):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
@@ -220,7 +221,7 @@ def revoke(tenant_slug: str, invitation_id: int):
     return _members_page(m)
 
 
-@bp.post("/dashboard/practices/<tenant_slug>/members/<int:member_id>/role")
+@bp.post("/dashboard/practices/<slug:tenant_slug>/members/<id:member_id>/role")
 @login_required
 def change_role(tenant_slug: str, member_id: int):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
@@ -238,7 +239,7 @@ def change_role(tenant_slug: str, member_id: int):
     return _home(m) if own else _members_page(m)
 
 
-@bp.post("/dashboard/practices/<tenant_slug>/members/<int:member_id>/remove")
+@bp.post("/dashboard/practices/<slug:tenant_slug>/members/<id:member_id>/remove")
 @login_required
 def remove(tenant_slug: str, member_id: int):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
@@ -256,7 +257,7 @@ def remove(tenant_slug: str, member_id: int):
     return _members_page(m)
 
 
-@bp.post("/dashboard/practices/<tenant_slug>/leave")
+@bp.post("/dashboard/practices/<slug:tenant_slug>/leave")
 @login_required
 def leave(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug)
@@ -270,7 +271,7 @@ def leave(tenant_slug: str):
     return redirect(url_for("dashboard.index"))
 
 
-@bp.route("/dashboard/practices/<tenant_slug>/transfer", methods=["GET", "POST"])
+@bp.route("/dashboard/practices/<slug:tenant_slug>/transfer", methods=["GET", "POST"])
 @login_required
 def transfer(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "transfer_ownership")
@@ -288,12 +289,12 @@ def transfer(tenant_slug: str):
     return render_template("practices/transfer.html", m=m, form=form, candidates=candidates), status
 
 
-@bp.get("/dashboard/practices/<tenant_slug>/audit")
+@bp.get("/dashboard/practices/<slug:tenant_slug>/audit")
 @login_required
 def audit_log(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "read_audit_log")
-    page = request.args.get("page", 1, type=int)
-    if page is None or not 1 <= page <= 100_000:
+    page = whole_number(request.args.get("page", "1"), 1, 100_000)
+    if page is None:
         abort(404)
     events, total = operations.recent_events(m.tenant_id, page, AUDIT_PER_PAGE)
     if page > 1 and not events:
@@ -326,9 +327,9 @@ def invitation(token: str):
             flash(f"Welcome to {inv.tenant.name}.", "success")
             return _home(membership)
         if account_form is not None and account_form.validate():
-            user = operations.create_invited_account(
-                inv, account_form.name.data, passwords.hash_password(account_form.password.data)
-            )
+            with without_write_lock():
+                password_hash = passwords.hash_password(account_form.password.data)
+            user = operations.create_invited_account(inv, account_form.name.data, password_hash)
             db.session.commit()
             login_user(user)
             flash(f"Your account is ready. Welcome to {inv.tenant.name}.", "success")

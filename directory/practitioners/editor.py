@@ -120,7 +120,7 @@ def _render_edit(p: Practitioner, form=None, photo_form=None, status: int = 200)
     )
 
 
-@editor_bp.route("/dashboard/profiles/<slug>/edit", methods=["GET", "POST"])
+@editor_bp.route("/dashboard/profiles/<slug:slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
@@ -138,7 +138,7 @@ def edit(slug: str):
     )  # fmt: skip
 
 
-@editor_bp.post("/dashboard/profiles/<slug>/photo")
+@editor_bp.post("/dashboard/profiles/<slug:slug>/photo")
 @login_required
 def upload_photo(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
@@ -154,7 +154,7 @@ def upload_photo(slug: str):
     )  # fmt: skip
 
 
-@editor_bp.post("/dashboard/profiles/<slug>/photo/delete")
+@editor_bp.post("/dashboard/profiles/<slug:slug>/photo/delete")
 @login_required
 def delete_photo(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
@@ -178,7 +178,7 @@ def _action_allowed(p: Practitioner) -> bool:
     return form.validate()
 
 
-@editor_bp.post("/dashboard/profiles/<slug>/publish")
+@editor_bp.post("/dashboard/profiles/<slug:slug>/publish")
 @login_required
 def publish(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
@@ -195,7 +195,7 @@ def publish(slug: str):
     return redirect(url_for(".edit", slug=p.slug))
 
 
-@editor_bp.post("/dashboard/profiles/<slug>/unpublish")
+@editor_bp.post("/dashboard/profiles/<slug:slug>/unpublish")
 @login_required
 def unpublish(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
@@ -207,7 +207,7 @@ def unpublish(slug: str):
     return redirect(url_for(".edit", slug=p.slug))
 
 
-@editor_bp.get("/dashboard/profiles/<slug>/preview")
+@editor_bp.get("/dashboard/profiles/<slug:slug>/preview")
 @login_required
 def preview(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
@@ -256,7 +256,7 @@ def _office_values(office: Office) -> dict:
     return {"street": office.street, "city": office.city, "state": office.state, "zip": office.zip}
 
 
-@editor_bp.route("/dashboard/profiles/<slug>/offices", methods=["GET", "POST"])
+@editor_bp.route("/dashboard/profiles/<slug:slug>/offices", methods=["GET", "POST"])
 @login_required
 def offices(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
@@ -274,7 +274,9 @@ def offices(slug: str):
     )  # fmt: skip
 
 
-@editor_bp.route("/dashboard/profiles/<slug>/offices/<int:office_id>/edit", methods=["GET", "POST"])
+@editor_bp.route(
+    "/dashboard/profiles/<slug:slug>/offices/<id:office_id>/edit", methods=["GET", "POST"]
+)
 @login_required
 def edit_office(slug: str, office_id: int):
     p = tenancy.practitioner_for_edit_or_404(slug)
@@ -294,7 +296,7 @@ def edit_office(slug: str, office_id: int):
     return _submit(p, form, render, save, url_for(".offices", slug=p.slug))
 
 
-@editor_bp.post("/dashboard/profiles/<slug>/offices/<int:office_id>/delete")
+@editor_bp.post("/dashboard/profiles/<slug:slug>/offices/<id:office_id>/delete")
 @login_required
 def delete_office(slug: str, office_id: int):
     p = tenancy.practitioner_for_edit_or_404(slug)
@@ -349,7 +351,7 @@ def _save_license(p: Practitioner, lic: License | None):
     return _submit(p, form, render, save, url_for(".licenses", slug=p.slug))
 
 
-@editor_bp.route("/dashboard/profiles/<slug>/licenses", methods=["GET", "POST"])
+@editor_bp.route("/dashboard/profiles/<slug:slug>/licenses", methods=["GET", "POST"])
 @login_required
 def licenses(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
@@ -359,7 +361,7 @@ def licenses(slug: str):
 
 
 @editor_bp.route(
-    "/dashboard/profiles/<slug>/licenses/<int:license_id>/edit", methods=["GET", "POST"]
+    "/dashboard/profiles/<slug:slug>/licenses/<id:license_id>/edit", methods=["GET", "POST"]
 )
 @login_required
 def edit_license(slug: str, license_id: int):
@@ -370,7 +372,7 @@ def edit_license(slug: str, license_id: int):
     return _save_license(p, lic)
 
 
-@editor_bp.post("/dashboard/profiles/<slug>/licenses/<int:license_id>/delete")
+@editor_bp.post("/dashboard/profiles/<slug:slug>/licenses/<id:license_id>/delete")
 @login_required
 def delete_license(slug: str, license_id: int):
     p = tenancy.practitioner_for_edit_or_404(slug)

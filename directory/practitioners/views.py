@@ -7,7 +7,7 @@ from directory.practitioners import profiles
 bp = Blueprint("practitioners", __name__)
 
 
-@bp.get("/p/<slug>")
+@bp.get("/p/<slug:slug>")
 def show(slug: str):
     practitioner = profiles.get_visible_or_404(slug)
     return render_template(

@@ -5,6 +5,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from directory import geo, vocabulary
+from directory.validation import whole_number
 
 MAX_Q = 200
 MAX_TERMS = 12
@@ -55,11 +56,12 @@ def _int(args, name: str, low: int, high: int, default: int | None) -> int | Non
     raw = args.get(name, "")
     if raw in ("", None):
         return default
-    if not re.fullmatch(r"\d{1,6}", raw.strip()) or not low <= int(raw) <= high:
+    value = whole_number(raw.strip(), low, high)
+    if value is None:
         raise SearchError(
             "invalid_parameter", f"{name} must be a whole number from {low} to {high}.", name
         )
-    return int(raw)
+    return value
 
 
 def _slugs(args, name: str, kind: str) -> list[str]:
