@@ -481,6 +481,92 @@ def test_prune_deletes_only_old_outbox_rows(app, roster):
     assert pending_count() == total - 1
 
 
+def _lose_the_index(app) -> None:
+    """The index folder deleted and every outbox row pruned (the 7-day prune after an outage)."""
+    import shutil
+
+    from directory.search.outbox import SearchOutbox
+
+    app.extensions["search_store"].close()
+    shutil.rmtree(app.extensions["search_store"].root)
+    db.session.execute(SearchOutbox.__table__.delete())
+    db.session.commit()
+
+
+def test_a_lost_index_is_rebuilt_not_trusted_empty(app, client, runner, roster):
+    sync.drain()
+    assert sync.problem() is None
+    _lose_the_index(app)
+    assert sync.problem() == "the index is missing"
+    # A search meanwhile creates an empty index: it answers, but nobody takes it for complete.
+    assert slugs(api(client, q="sciatica", near="Hoboken, NJ")) == []
+    assert sync.problem() == "the index is missing 4 publishable profiles"
+    status = runner.invoke(args=["search", "status"]).output
+    assert "needs a rebuild: the index is missing 4 publishable profiles" in status
+    result = runner.invoke(args=["search", "drain"])
+    assert "The index is missing 4 publishable profiles: building it" in result.output
+    assert sync.problem() is None
+    assert len(slugs(api(client, q="sciatica", near="Hoboken, NJ"))) == 3
+
+
+def test_the_indexer_rebuilds_a_lost_index_by_itself(app, client, roster):
+    sync.drain()
+    _lose_the_index(app)
+    assert slugs(api(client, q="sciatica", near="Hoboken, NJ")) == []
+    said, rounds = [], iter([False, True])
+    sync.serve(say=said.append, stop=lambda: next(rounds), sleep=lambda _s: None)
+    assert said[0] == "the index is missing 4 publishable profiles: rebuilding it from the database"
+    assert len(slugs(api(client, q="sciatica", near="Hoboken, NJ"))) == 3
+
+
+def test_an_index_that_missed_pruned_changes_says_so(app, roster):
+    from directory.search.outbox import SearchOutbox
+
+    sync.drain()
+    roster["bo"].headline = "changed while the indexer was down"
+    db.session.commit()
+    # The indexer stayed down past the prune: the change's row is gone, unapplied.
+    db.session.execute(SearchOutbox.__table__.delete())
+    roster["alexa"].headline = "a later change"
+    db.session.commit()
+    sync.drain()
+    assert sync.problem() == "the index missed changes whose outbox rows were pruned"
+
+
+def test_the_indexer_survives_a_database_outage_and_catches_up(app, roster, monkeypatch):
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    sync.drain()
+    down = {"statements": 4}
+
+    def database_down(conn, cursor, statement, *args):
+        if down["statements"] > 0:
+            down["statements"] -= 1
+            raise OperationalError(statement, {}, Exception("server closed the connection"))
+
+    roster["bo"].headline = "Changed during the outage"
+    db.session.commit()
+    event.listen(db.engine, "before_cursor_execute", database_down)
+    waits, said, rounds = [], [], {"n": 0}
+
+    def stop() -> bool:
+        rounds["n"] += 1
+        return rounds["n"] > 8
+
+    try:
+        sync.serve(interval=1, say=said.append, stop=stop, sleep=waits.append)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", database_down)
+    errors = [line for line in said if line.startswith("Indexer error")]
+    assert errors and down["statements"] == 0
+    assert waits[: len(errors)] == [1, 2, 4, 8][: len(errors)]  # a growing wait, then back to 1
+    assert "Applied 1 outbox row(s)." in said
+    with sync.store().searcher() as searcher:
+        assert searcher.doc_count() == 4
+    assert sync.pending() == 0
+
+
 # -- the column engine's own mechanics ------------------------------------------------------
 
 

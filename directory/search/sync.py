@@ -8,6 +8,7 @@ after a crash is harmless.
 """
 
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -17,15 +18,18 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from whoosh.index import LockError
 
 from directory import licensing
-from directory.db import db, now_utc
+from directory.db import db, now_utc, writing
 from directory.practitioners.models import Practitioner
 from directory.practitioners.profiles import visible
 from directory.search import columns
 from directory.search.index import HWM_FILE, IndexStore, document, load_profiles
 from directory.search.outbox import SearchOutbox
+
+log = logging.getLogger(__name__)
 
 #: A gap older than this is taken for a rolled-back transaction and forgotten.
 GAP_TTL_SECONDS = 600
@@ -39,6 +43,8 @@ class Mark:
     hwm: int = 0
     #: outbox id -> when it was first found missing (epoch seconds)
     gaps: dict[int, float] = field(default_factory=dict)
+    #: False once outbox rows this index never applied were pruned (it misses those changes).
+    complete: bool = True
 
 
 def store() -> IndexStore:
@@ -49,7 +55,8 @@ def store() -> IndexStore:
 def read_mark(path: Path) -> Mark:
     try:
         raw = json.loads(path.joinpath(HWM_FILE).read_text())
-        return Mark(raw["hwm"], {int(k): v for k, v in raw.get("gaps", {}).items()})
+        gaps = {int(k): v for k, v in raw.get("gaps", {}).items()}
+        return Mark(raw["hwm"], gaps, raw.get("complete", True) is True)
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return Mark()
 
@@ -57,7 +64,7 @@ def read_mark(path: Path) -> Mark:
 def write_mark(path: Path, mark: Mark) -> None:
     target = path.joinpath(HWM_FILE)
     tmp = target.with_name(f"{HWM_FILE}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"hwm": mark.hwm, "gaps": mark.gaps}))
+    tmp.write_text(json.dumps({"hwm": mark.hwm, "gaps": mark.gaps, "complete": mark.complete}))
     os.replace(tmp, target)
 
 
@@ -93,7 +100,7 @@ def _advance(mark: Mark, applied: list[int]) -> Mark:
     for missing in range(max(mark.hwm + 1, top - 1000), top):
         if missing not in seen:
             gaps.setdefault(missing, now)
-    return Mark(max(mark.hwm, top), gaps)
+    return Mark(max(mark.hwm, top), gaps, mark.complete)
 
 
 def drain(*, timeout: float = 30.0, max_rows: int | None = None) -> int:
@@ -112,6 +119,9 @@ def drain(*, timeout: float = 30.0, max_rows: int | None = None) -> int:
         return 0
     try:
         mark = read_mark(path)  # re-read under the lock: another process may have moved it
+        oldest = db.session.scalar(select(func.min(SearchOutbox.id)))
+        if oldest is not None and oldest > mark.hwm + 1:
+            mark.complete = False  # rows above the mark were pruned before it applied them
         query = select(SearchOutbox.id, SearchOutbox.practitioner_id).where(_pending_clause(mark))
         if max_rows is not None:
             query = query.order_by(SearchOutbox.id).limit(max_rows)
@@ -187,6 +197,25 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
     return count
 
 
+def problem() -> str | None:
+    """Why the live index cannot be trusted to hold every publishable profile, or None."""
+    index_store = store()
+    if not index_store.exists():
+        return "the index is missing"
+    path = index_store.live_dir()
+    mark = read_mark(path)
+    oldest = db.session.scalar(select(func.min(SearchOutbox.id)))
+    if not mark.complete or (oldest is not None and oldest > mark.hwm + 1):
+        return "the index missed changes whose outbox rows were pruned"
+    with index_store.searcher() as searcher:
+        indexed = searcher.doc_count()
+    if indexed == 0:
+        publishable = db.session.scalar(select(func.count()).select_from(visible().subquery()))
+        if publishable:
+            return f"the index is missing {publishable} publishable profiles"
+    return None
+
+
 def status() -> dict[str, int]:
     """Documents indexed, practitioners publishable, outbox rows pending."""
     with store().searcher() as searcher:
@@ -206,3 +235,57 @@ def prune(older_than_days: int = 7) -> int:
     cutoff = now_utc() - timedelta(days=older_than_days)
     result = db.session.execute(delete(SearchOutbox).where(SearchOutbox.created_at < cutoff))
     return result.rowcount or 0
+
+
+#: The indexer: seconds between checks of the index's completeness, the longest wait after
+#: failures, outbox rows' age before pruning and how often they are pruned.
+CHECK_EVERY_SECONDS = 10
+MAX_BACKOFF_SECONDS = 30
+PRUNE_AFTER_DAYS = 7
+PRUNE_EVERY_SECONDS = 3600
+
+
+def serve(
+    *,
+    interval: float = 1.0,
+    say: Callable[[str], None] = log.info,
+    stop: Callable[[], bool] = lambda: False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """The indexer process: apply outbox rows as they come, rebuild an index that cannot be
+    trusted (missing, empty, or missing pruned changes), prune old rows. A database error or a
+    lock timeout is logged and retried with a growing wait (up to MAX_BACKOFF_SECONDS),
+    forever: only a signal (or `stop()`) ends it."""
+    wait = interval
+    last_check = last_prune = float("-inf")
+    while not stop():
+        try:
+            if time.monotonic() - last_check >= CHECK_EVERY_SECONDS:
+                why = problem()
+                if why:
+                    say(f"{why}: rebuilding it from the database")
+                    say(f"Indexed {rebuild()} practitioner(s).")
+                last_check = time.monotonic()
+            applied = drain()
+            db.session.rollback()  # end the read transaction: the next poll sees new commits
+            if applied:
+                say(f"Applied {applied} outbox row(s).")
+            if time.monotonic() - last_prune >= PRUNE_EVERY_SECONDS:
+                with writing():
+                    pruned = prune(older_than_days=PRUNE_AFTER_DAYS)
+                    db.session.commit()
+                if pruned:
+                    say(f"Pruned {pruned} outbox row(s) older than {PRUNE_AFTER_DAYS} days.")
+                last_prune = time.monotonic()
+            wait = interval
+        except (SQLAlchemyError, LockError, OSError) as error:
+            log.warning("indexer: %s; retrying in %.0f s", error, wait, exc_info=True)
+            say(f"Indexer error ({type(error).__name__}); retrying in {wait:.0f} s.")
+            try:
+                db.session.rollback()
+            except SQLAlchemyError:
+                db.session.remove()  # a dead connection: the next attempt takes a new one
+            sleep(wait)
+            wait = min(wait * 2, MAX_BACKOFF_SECONDS)
+            continue
+        sleep(interval)
