@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app directory
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format install setup clean
+.PHONY: run dev test lint format install setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +32,16 @@ setup: install
 	$(FLASK) search drain
 
 # Plain HTTP on loopback: cookies cannot be Secure here (production keeps them Secure).
+LOCAL := FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false
+
+# gunicorn (gunicorn.conf.py), with the search indexer beside it; Ctrl-C stops both.
 run: setup
-	FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false \
-		$(FLASK) run --host $(HOST) --port $(PORT)
+	$(LOCAL) DIRECTORY_BIND=$(HOST):$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py \
+		"directory:create_app()"
+
+# Flask's reloading development server (no indexer: searches catch up by themselves).
+dev: setup
+	$(LOCAL) $(FLASK) run --debug --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/pytest $(PYTEST_ARGS)

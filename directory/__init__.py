@@ -34,6 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     config.load(app, test_config)
+    if hops := int(app.config["PROXY_FIX_HOPS"]):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters.update(id=web.IdConverter, slug=web.SlugConverter)
 
     db.init_app(app)

@@ -44,6 +44,10 @@ class Defaults:
     #: Whether platform admins must use a second factor (TOTP). Set True in instance/config.py
     #: to require it: admins without one are sent to set it up and may not turn it off.
     ADMIN_REQUIRE_TOTP = False
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted
+    #: (ProxyFix); 0 trusts none. Set it to exactly the number of proxies: one more lets a
+    #: client pick its own IP address (and escape the sign-in throttle).
+    PROXY_FIX_HOPS = 0
     #: Without a host, mail is only stored (see `flask mail list`); with one it is also sent.
     MAIL_SMTP_HOST: str | None = None
     MAIL_SMTP_PORT = 587

@@ -4,6 +4,7 @@ import functools
 import logging
 
 from flask import Flask, flash, jsonify, make_response, redirect, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import (
     BadRequest,
     Forbidden,
@@ -102,6 +103,10 @@ def _render_error(error: HTTPException):
     if _wants_json():
         body = {"error": {"code": _error_code(code), "message": error.description or ""}}
         response = make_response(jsonify(body), code)
+    elif request_ctx.url_adapter is None:
+        # Refused before routing (a Host header not in TRUSTED_HOSTS): no page can link back.
+        title = ERROR_TITLES.get(code, error.name)
+        response = make_response(f"{code} {title}\n", code, {"Content-Type": "text/plain"})
     else:
         title = ERROR_TITLES.get(code, error.name)
         page = render_template("error.html", code=code, title=title, error=error)

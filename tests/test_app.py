@@ -376,3 +376,27 @@ def test_health_and_readiness(app, client, make_practitioner):
 
     shutil.rmtree(app.extensions["search_store"].root)
     assert client.get("/readyz").json["checks"]["index"] == "missing"
+
+
+def test_forwarded_headers_count_only_behind_the_configured_proxies(tmp_path):
+    from flask import request
+
+    headers = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    seen = {}
+    for hops in (0, 1):
+        app = make_app(tmp_path / str(hops), PROXY_FIX_HOPS=hops)
+        app.add_url_rule("/who", "who", lambda: f"{request.remote_addr} {request.is_secure}")
+        response = app.test_client().get("/who", headers=headers)
+        hsts = "Strict-Transport-Security" in response.headers
+        seen[hops] = (response.get_data(as_text=True), hsts)
+    assert seen[0] == ("127.0.0.1 False", False)  # nobody's forwarded headers are believed
+    assert seen[1] == ("203.0.113.9 True", True)
+
+
+def test_a_host_outside_trusted_hosts_is_a_plain_400(tmp_path):
+    app = make_app(tmp_path, TRUSTED_HOSTS=["kneaded.example"])
+    app.add_url_rule("/x", "x", lambda: "ok")
+    client = app.test_client()
+    refused = client.get("/x", headers={"Host": "evil.example"})
+    assert refused.status_code == 400 and b"evil" not in refused.data
+    assert client.get("/x", headers={"Host": "kneaded.example"}).data == b"ok"
