@@ -750,3 +750,44 @@ def test_a_gap_is_forgotten_after_its_time_to_live(client, roster, monkeypatch):
     _late_write("carla-diaz", "unrelated edit", top + 3)
     sync.drain()
     assert top + 1 not in sync.read_mark(sync.store().live_dir()).gaps
+
+
+def test_a_save_is_found_by_the_savers_next_search_on_another_worker(
+    app, tmp_path, make_practitioner
+):
+    """Two app processes on one database and index (two workers); while the indexer holds the
+    index for a moment, the saver's next search still finds what they just saved."""
+    import threading
+
+    from tests.conftest import make_app
+    from tests.html_forms import form_fields, with_values
+    from tests.people import build_crew, log_in
+
+    crew = build_crew(make_practitioner)
+    sync.drain()
+    saver = app.test_client()
+    log_in(saver, crew["alexa"])
+    edit = "/dashboard/profiles/alexa-marie/edit"
+    fields = form_fields(saver.get(edit).get_data(as_text=True), edit)
+    held, release = threading.Event(), threading.Event()
+
+    def indexer_busy() -> None:
+        with app.app_context():
+            writer = sync.store().open().writer(timeout=5)
+            held.set()
+            release.wait(1.0)  # an indexer applying a large batch
+            writer.cancel()
+
+    busy = threading.Thread(target=indexer_busy)
+    busy.start()
+    held.wait(5)
+    try:
+        response = saver.post(edit, data=with_values(fields, headline="Zanzibar-trained therapist"))
+        assert response.status_code == 302
+        other_worker = make_app(tmp_path).test_client()
+        other_worker.set_cookie("session", saver.get_cookie("session").value)
+        found = other_worker.get("/api/v1/search", query_string={"q": "zanzibar"})
+    finally:
+        release.set()
+        busy.join()
+    assert [r["slug"] for r in found.json["results"]] == ["alexa-marie"]

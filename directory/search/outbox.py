@@ -4,8 +4,11 @@ transaction as the change, so a crash between commit and indexing loses nothing.
 from collections.abc import Iterable
 from datetime import datetime
 
+from flask import has_request_context
+from flask import session as browser_session
 from sqlalchemy import BigInteger, Integer, event, func, insert, literal, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Session as DbSession
 
 from directory.db import UTCDateTime, db, now_utc
 
@@ -28,11 +31,37 @@ def pending_count() -> int:
     return db.session.scalar(select(func.count()).select_from(SearchOutbox)) or 0
 
 
-def enqueue(practitioner_ids: Iterable[int], session: Session | None = None) -> None:
+#: Key in the browser's session: the newest outbox id its own last save wrote. Its next search
+#: waits (briefly) until the index has applied it, whichever worker answers: read your writes.
+SEEN = "outbox_seen"
+_LAST = "outbox_last_id"
+
+
+def enqueue(practitioner_ids: Iterable[int], session: DbSession | None = None) -> None:
     """Queue practitioners for indexing, in the (request's) session's transaction."""
     rows = [{"practitioner_id": pid, "created_at": now_utc()} for pid in practitioner_ids]
     if rows:
-        (session or db.session).connection().execute(insert(SearchOutbox), rows)
+        session = session or db.session
+        session.connection().execute(insert(SearchOutbox), rows)
+        _remember_last(session)
+
+
+def _remember_last(session: DbSession) -> None:
+    # The highest id this transaction sees includes its own rows (a little higher is harmless).
+    last = session.connection().scalar(select(func.max(SearchOutbox.id)))
+    session.info[_LAST] = max(session.info.get(_LAST) or 0, last or 0)
+
+
+@event.listens_for(DbSession, "after_commit")
+def _tell_the_browser(session: DbSession) -> None:
+    last = session.info.pop(_LAST, None)
+    if last and has_request_context():
+        browser_session[SEEN] = last
+
+
+@event.listens_for(DbSession, "after_rollback")
+def _forget_last(session: DbSession) -> None:
+    session.info.pop(_LAST, None)
 
 
 def enqueue_linked(link_column, ids: list[int]) -> None:
@@ -51,7 +80,7 @@ def enqueue_linked(link_column, ids: list[int]) -> None:
     )
 
 
-def _affected(session: Session) -> tuple[set[int], set[int]]:
+def _affected(session: DbSession) -> tuple[set[int], set[int]]:
     from directory.practices.models import Tenant
     from directory.practitioners.models import License, Office, Practitioner
 
@@ -71,8 +100,8 @@ def _affected(session: Session) -> tuple[set[int], set[int]]:
     return practitioner_ids, tenant_ids
 
 
-@event.listens_for(Session, "after_flush")
-def _write_outbox(session: Session, flush_context) -> None:
+@event.listens_for(DbSession, "after_flush")
+def _write_outbox(session: DbSession, flush_context) -> None:
     # after_flush: ids of new rows exist and the new/dirty/deleted sets still describe the flush.
     from directory.practitioners.models import Practitioner
 
@@ -88,3 +117,4 @@ def _write_outbox(session: Session, flush_context) -> None:
                 ),
             )
         )
+        _remember_last(session)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask import session as browser_session
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from whoosh.index import LockError
@@ -27,7 +28,7 @@ from directory.practitioners.models import Practitioner
 from directory.practitioners.profiles import visible
 from directory.search import columns
 from directory.search.index import HWM_FILE, IndexStore, document, load_profiles
-from directory.search.outbox import SearchOutbox
+from directory.search.outbox import SEEN, SearchOutbox
 
 log = logging.getLogger(__name__)
 
@@ -151,11 +152,30 @@ def _prepare_columns(path: Path) -> None:
     columns.forget_persisted(path, {key for key, _segment, _reader in segments})
 
 
+#: How long a search waits for the index to apply the browser's own last save.
+OWN_WRITE_WAIT_SECONDS = 3.0
+
+
 def catch_up() -> None:
     """Apply pending rows before a search when no indexer process has (short lock wait; rows
-    another process is applying wait for the next request)."""
+    another process is applying wait for the next request). A browser whose own save is not
+    in the index yet waits for it, briefly, whichever worker answers (read your writes)."""
     if pending():
         drain(timeout=0.2, max_rows=2000)
+    own = browser_session.get(SEEN) if has_request_context() else None
+    if not isinstance(own, int):
+        return
+    deadline = time.monotonic() + OWN_WRITE_WAIT_SECONDS
+    while not _applied(own) and time.monotonic() < deadline:
+        drain(timeout=0.2, max_rows=2000)  # returns at once while another process applies
+        db.session.rollback()  # a new snapshot: rows committed meanwhile become visible
+        time.sleep(0.02)
+    browser_session.pop(SEEN, None)
+
+
+def _applied(outbox_id: int) -> bool:
+    mark = read_mark(store().live_dir())
+    return outbox_id <= mark.hwm and outbox_id not in mark.gaps
 
 
 def rebuild(progress: Callable[[int], None] | None = None) -> int:
