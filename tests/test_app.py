@@ -57,6 +57,8 @@ def test_sqlite_pragmas_on_every_connection(app):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        # FULL (2): an acknowledged commit survives power loss, not only a crash.
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
 
 
 def _increment(url: str, instance: str, times: int) -> int:
