@@ -1,6 +1,7 @@
 """The `flask --app directory ...` commands (DESIGN.md, "Command line")."""
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -57,6 +58,36 @@ def practitioners_export(file) -> None:
         click.echo(f"Exported {count} practitioner(s) to {file.name}.", err=True)
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write a consistent backup of the database to FILE (safe while the site is running)."""
+    from directory import backup
+
+    try:
+        backup.backup(file)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up the database to {file} ({file.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: replace the database's contents.")
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace the database with the backup FILE and rebuild the search index from it. Stop the
+    web server and the indexer first."""
+    from directory import backup
+
+    if not yes:
+        click.confirm("Replace everything in the database with this backup?", abort=True)
+    try:
+        indexed = backup.restore(file)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {file}; the search index was rebuilt ({indexed} profiles).")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     from directory.admin.cli import users_cli
@@ -70,3 +101,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(licenses_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
