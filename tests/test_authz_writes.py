@@ -1,6 +1,11 @@
 """The authorization matrix's permitted writes, each on a fresh world (they change it)."""
 
+import traceback
+
 import pytest
+from flask import g, request, request_tearing_down
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from tests import authz
 from tests.test_authz_matrix import request_as
@@ -25,10 +30,38 @@ def world(app):
     return app, authz.build_world()
 
 
+@pytest.fixture
+def reads_after_commit(app):
+    """Where a write request touched the database after its last commit (a second transaction
+    for a write already done: if that one fails, the user sees an error for a saved change)."""
+    found: list[str] = []
+
+    def committed(session) -> None:
+        if request and request.method == "POST":
+            g.after_commit = None  # a later commit makes earlier reads part of the work
+
+    def began(session, transaction, connection) -> None:
+        if request and "after_commit" in g and g.after_commit is None:
+            ours = [f for f in traceback.extract_stack() if "/directory/" in f.filename]
+            g.after_commit = f"{ours[-1].filename}:{ours[-1].lineno}" if ours else "?"
+
+    def finished(sender, **extra) -> None:
+        if g.get("after_commit"):
+            found.append(f"{request.endpoint}: {g.after_commit}")
+
+    event.listen(Session, "after_commit", committed)
+    event.listen(Session, "after_begin", began)
+    request_tearing_down.connect(finished, app)
+    yield found
+    request_tearing_down.disconnect(finished, app)
+    event.remove(Session, "after_begin", began)
+    event.remove(Session, "after_commit", committed)
+
+
 @pytest.mark.parametrize("case", WRITES, ids=lambda c: c.id)
-def test_permitted_write(world, case):
+def test_permitted_write(world, reads_after_commit, case):
     """The request gets through and changes what its route declares (a refusal shown on a 200
-    page changes nothing, so it fails here)."""
+    page changes nothing, so it fails here), and reads nothing after its commit."""
     app, people = world
     authz.prepare(people, case)
     before = authz.snapshot()
@@ -39,3 +72,4 @@ def test_permitted_write(world, case):
     changed |= {f"session:{key}" for key in _session_changes(app, response)}
     assert case.changes, f"{case.endpoint} declares no `changes` in authz_matrix.toml"
     assert set(case.changes) <= changed, f"declared {case.changes}, changed {sorted(changed)}"
+    assert reads_after_commit == []

@@ -222,9 +222,12 @@ def change_password():
         changed = operations.change_password(
             user, form.current_password.data, form.password.data, _client_ip()
         )
+        if changed:
+            # This browser stays signed in (every other session has ended): its cookie takes the
+            # new session version now, before the commit leaves the user to be read again.
+            login_user(user)
         db.session.commit()
         if changed:
-            login_user(user)  # this browser stays signed in; every other session has ended
             flash("Your password has been changed. Other devices have been signed out.", "info")
             return redirect(url_for(".index"))
         form.current_password.errors.append("Current password is incorrect.")

@@ -93,11 +93,12 @@ def create(tenant_slug: str):
         return redirect(url_for("editor.edit", slug=own.slug))
     try:
         practitioner = operations.create_draft(membership.tenant, current_user)
+        edit = url_for("editor.edit", slug=practitioner.slug)
         db.session.commit()
     except IntegrityError:
         # Another request took the same slug a moment ago.
         db.session.rollback()
         flash("That did not work this time; please try again.", "error")
-        return redirect(url_for(".practice", tenant_slug=membership.tenant.slug))
+        return redirect(url_for(".practice", tenant_slug=tenant_slug))
     flash("Your draft profile is ready. It stays private until you publish it.", "success")
-    return redirect(url_for("editor.edit", slug=practitioner.slug))
+    return redirect(edit)

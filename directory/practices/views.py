@@ -18,16 +18,18 @@ bp = Blueprint("practices", __name__)
 AUDIT_PER_PAGE = 50
 
 
-def _home(m: Membership):
-    return redirect(url_for("dashboard.practice", tenant_slug=m.tenant.slug))
+# Redirects take the practice's slug, read before the commit: after it, reading m.tenant again
+# would open a second transaction for a write already done (and fail it if that one times out).
+def _home(tenant_slug: str):
+    return redirect(url_for("dashboard.practice", tenant_slug=tenant_slug))
 
 
-def _members_url(m: Membership) -> str:
-    return url_for(".members", tenant_slug=m.tenant.slug)
+def _members_url(tenant_slug: str) -> str:
+    return url_for(".members", tenant_slug=tenant_slug)
 
 
-def _members_page(m: Membership):
-    return redirect(_members_url(m))
+def _members_page(tenant_slug: str):
+    return redirect(_members_url(tenant_slug))
 
 
 def _flash_errors(form) -> None:
@@ -49,9 +51,10 @@ def start():
         return redirect(url_for("dashboard.index"))
     refusals.show_on(url_for("dashboard.index"))
     membership = operations.start_practice(current_user, form.name.data)
+    name, slug = membership.tenant.name, membership.tenant.slug
     db.session.commit()
-    flash(f"{membership.tenant.name} is ready. Add its details and your first profile.", "success")
-    return _home(membership)
+    flash(f"{name} is ready. Add its details and your first profile.", "success")
+    return _home(slug)
 
 
 @bp.route("/dashboard/practices/<slug:tenant_slug>/settings", methods=["GET", "POST"])
@@ -78,7 +81,7 @@ def settings(tenant_slug: str):
         changed = operations.update_practice(m, form.changes())
         db.session.commit()
         flash("Practice details saved." if changed else "Nothing had changed.", "success")
-        return redirect(url_for(".settings", tenant_slug=tenant.slug))
+        return redirect(url_for(".settings", tenant_slug=tenant_slug))
     return render_template(
         "practices/settings.html",
         m=m,
@@ -127,8 +130,9 @@ def close(tenant_slug: str):
             lambda _: render_template("practices/close.html", m=m, form=form), form.confirm_name
         )
         operations.delete_practice(m, form.confirm_name.data or "")
+        name = m.tenant.name
         db.session.commit()
-        flash(f"{m.tenant.name} is closed: its page and profiles are no longer listed.", "success")
+        flash(f"{name} is closed: its page and profiles are no longer listed.", "success")
         return redirect(url_for("dashboard.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("practices/close.html", m=m, form=form), status
@@ -144,12 +148,12 @@ def create_profile(tenant_slug: str):
     form = forms.StaffProfileForm()
     if not form.validate():
         _flash_errors(form)
-        return _home(m)
+        return _home(tenant_slug)
     practitioner = operations.create_staff_profile(m, form.name.data)
+    name, edit = practitioner.name, url_for("editor.edit", slug=practitioner.slug)
     db.session.commit()
-    flash(f"A draft profile for {practitioner.name} is ready. It stays private until published.",
-          "success")  # fmt: skip
-    return redirect(url_for("editor.edit", slug=practitioner.slug))
+    flash(f"A draft profile for {name} is ready. It stays private until published.", "success")
+    return redirect(edit)
 
 
 @bp.post("/dashboard/profiles/<slug:slug>/delete")
@@ -159,11 +163,11 @@ def delete_profile(slug: str):
     m = tenancy.membership_or_404(practitioner.tenant.slug, "manage_practice")
     if not forms.ConfirmForm().validate():
         abort(400)
-    name = practitioner.name
+    name, practice = practitioner.name, practitioner.tenant.slug
     operations.delete_profile(m, practitioner)
     db.session.commit()
     flash(f"The profile of {name} was deleted.", "success")
-    return _home(m)
+    return _home(practice)
 
 
 # --- Members and invitations -----------------------------------------------------------------
@@ -203,7 +207,7 @@ def invite(tenant_slug: str):
     operations.invite(m, form.email.data, form.role.data, profile)
     db.session.commit()
     flash(f"Invitation sent to {form.email.data}.", "success")
-    return _members_page(m)
+    return _members_page(tenant_slug)
 
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/invitations/<id:invitation_id>/revoke")
@@ -213,12 +217,12 @@ def revoke(tenant_slug: str, invitation_id: int):
     invitation = tenancy.invitation_or_404(m, invitation_id)
     if not forms.ConfirmForm().validate():
         abort(400)
-    refusals.show_on(_members_url(m))
+    refusals.show_on(_members_url(tenant_slug))
     email = invitation.email
     operations.revoke_invitation(m, invitation)
     db.session.commit()
     flash(f"The invitation to {email} was withdrawn.", "success")
-    return _members_page(m)
+    return _members_page(tenant_slug)
 
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/members/<id:member_id>/role")
@@ -229,14 +233,14 @@ def change_role(tenant_slug: str, member_id: int):
     form = forms.RoleForm()
     if not form.validate():
         _flash_errors(form)
-        return _members_page(m)
-    refusals.show_on(_members_url(m))
+        return _members_page(tenant_slug)
+    refusals.show_on(_members_url(tenant_slug))
     name, own = target.user.name, target.id == m.id
     operations.change_role(m, target, form.role.data)
     db.session.commit()
     flash(f"{name} is now a {form.role.data}.", "success")
     # Who gave up managing can no longer see the members page.
-    return _home(m) if own else _members_page(m)
+    return _home(tenant_slug) if own else _members_page(tenant_slug)
 
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/members/<id:member_id>/remove")
@@ -246,7 +250,7 @@ def remove(tenant_slug: str, member_id: int):
     target = tenancy.member_or_404(m, member_id)
     if not forms.ConfirmForm().validate():
         abort(400)
-    refusals.show_on(_members_url(m))
+    refusals.show_on(_members_url(tenant_slug))
     name, practice, leaving = target.user.name, m.tenant.name, target.id == m.id
     operations.remove_member(m, target)
     db.session.commit()
@@ -254,7 +258,7 @@ def remove(tenant_slug: str, member_id: int):
         flash(f"You left {practice}.", "success")
         return redirect(url_for("dashboard.index"))
     flash(f"{name} was removed.", "success")
-    return _members_page(m)
+    return _members_page(tenant_slug)
 
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/leave")
@@ -284,7 +288,7 @@ def transfer(tenant_slug: str):
         operations.transfer_ownership(m, target)
         db.session.commit()
         flash(f"{name} now owns {practice}; you are a manager.", "success")
-        return _home(m)
+        return _home(tenant_slug)
     status = 400 if request.method == "POST" else 200
     return render_template("practices/transfer.html", m=m, form=form, candidates=candidates), status
 
@@ -322,10 +326,11 @@ def invitation(token: str):
         account_form = forms.InvitedAccountForm(invited_email=inv.email)
     if request.method == "POST":
         if matches and forms.ConfirmForm().validate():
-            membership = operations.accept_invitation(inv, current_user)
+            operations.accept_invitation(inv, current_user)
+            name, slug = inv.tenant.name, inv.tenant.slug
             db.session.commit()
-            flash(f"Welcome to {inv.tenant.name}.", "success")
-            return _home(membership)
+            flash(f"Welcome to {name}.", "success")
+            return _home(slug)
         if account_form is not None and account_form.validate():
             with without_write_lock():
                 password_hash = passwords.hash_password(account_form.password.data)

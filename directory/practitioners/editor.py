@@ -159,11 +159,11 @@ def upload_photo(slug: str):
 def delete_photo(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     if not _action_allowed(p):
-        return redirect(url_for(".edit", slug=p.slug))
+        return redirect(url_for(".edit", slug=slug))
     operations.set_photo(p, None)
     db.session.commit()
     flash("Photo removed.", "success")
-    return redirect(url_for(".edit", slug=p.slug))
+    return redirect(url_for(".edit", slug=slug))
 
 
 def _action_allowed(p: Practitioner) -> bool:
@@ -183,16 +183,16 @@ def _action_allowed(p: Practitioner) -> bool:
 def publish(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     if not _action_allowed(p):
-        return redirect(url_for(".edit", slug=p.slug))
-    refusals.show_on(url_for(".edit", slug=p.slug))
+        return redirect(url_for(".edit", slug=slug))
+    refusals.show_on(url_for(".edit", slug=slug))
     operations.publish(p, actor=current_user)
-    db.session.commit()
     vis = readiness.visibility(p)
+    db.session.commit()
     if vis.public:
         flash("Published: your profile is public.", "success")
     else:
         flash("Published, but not public yet: see below why.", "info")
-    return redirect(url_for(".edit", slug=p.slug))
+    return redirect(url_for(".edit", slug=slug))
 
 
 @editor_bp.post("/dashboard/profiles/<slug:slug>/unpublish")
@@ -200,11 +200,11 @@ def publish(slug: str):
 def unpublish(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     if not _action_allowed(p):
-        return redirect(url_for(".edit", slug=p.slug))
+        return redirect(url_for(".edit", slug=slug))
     operations.unpublish(p, actor=current_user)
     db.session.commit()
     flash("Unpublished: your profile is no longer public or in search.", "success")
-    return redirect(url_for(".edit", slug=p.slug))
+    return redirect(url_for(".edit", slug=slug))
 
 
 @editor_bp.get("/dashboard/profiles/<slug:slug>/preview")
@@ -305,7 +305,7 @@ def delete_office(slug: str, office_id: int):
         operations.remove_office(office)
         db.session.commit()
         flash("Office removed.", "success")
-    return redirect(url_for(".offices", slug=p.slug))
+    return redirect(url_for(".offices", slug=slug))
 
 
 def _render_licenses(p: Practitioner, form=None, editing: License | None = None, status=200):
@@ -381,7 +381,7 @@ def delete_license(slug: str, license_id: int):
         operations.remove_license(lic, actor=current_user)
         db.session.commit()
         flash("License removed.", "success")
-    return redirect(url_for(".licenses", slug=p.slug))
+    return redirect(url_for(".licenses", slug=slug))
 
 
 @editor_bp.get("/media/<name>")
