@@ -109,6 +109,7 @@ def test_gunicorn_serves_with_the_indexer_and_ctrl_c_stops_both(app, tmp_path, m
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
     logged = log.read_text()
-    assert "Search indexer started" in logged
+    assert "Search indexer started" in logged and "Indexer stopped." in logged
+    assert "Aborted!" not in logged and "exited with code" not in logged  # a clean stop
     assert '"GET /api/v1/search" 200' in logged
     assert "sciatica" not in logged and "07030" not in logged  # no query string in the log

@@ -35,7 +35,10 @@ def drain(forever: bool, interval: float) -> None:
     survives database outages); an index that is missing or incomplete is rebuilt first."""
     if forever:
         click.echo("Indexer running (Ctrl-C stops it).")
-        sync.serve(interval=interval, say=click.echo)
+        try:
+            sync.serve(interval=interval, say=click.echo)
+        except KeyboardInterrupt:  # Ctrl-C: a normal way to stop, not a failure
+            click.echo("Indexer stopped.")
         return
     why = sync.problem()
     if why:
