@@ -34,6 +34,7 @@ def pending_count() -> int:
 #: Key in the browser's session: the newest outbox id its own last save wrote. Its next search
 #: waits (briefly) until the index has applied it, whichever worker answers: read your writes.
 SEEN = "outbox_seen"
+_WROTE = "outbox_written"
 _LAST = "outbox_last_id"
 
 
@@ -43,13 +44,18 @@ def enqueue(practitioner_ids: Iterable[int], session: DbSession | None = None) -
     if rows:
         session = session or db.session
         session.connection().execute(insert(SearchOutbox), rows)
-        _remember_last(session)
+        session.info[_WROTE] = True
 
 
+@event.listens_for(DbSession, "before_commit")
 def _remember_last(session: DbSession) -> None:
-    # The highest id this transaction sees includes its own rows (a little higher is harmless).
-    last = session.connection().scalar(select(func.max(SearchOutbox.id)))
-    session.info[_LAST] = max(session.info.get(_LAST) or 0, last or 0)
+    # Once per transaction, and only where a browser can be told (not in commands): the highest
+    # id this transaction sees includes its own rows (a little higher is harmless).
+    if not has_request_context():
+        return
+    session.flush()  # what the commit would flush next may write outbox rows too
+    if session.info.pop(_WROTE, False):
+        session.info[_LAST] = session.connection().scalar(select(func.max(SearchOutbox.id)))
 
 
 @event.listens_for(DbSession, "after_commit")
@@ -61,6 +67,7 @@ def _tell_the_browser(session: DbSession) -> None:
 
 @event.listens_for(DbSession, "after_rollback")
 def _forget_last(session: DbSession) -> None:
+    session.info.pop(_WROTE, None)
     session.info.pop(_LAST, None)
 
 
@@ -117,4 +124,4 @@ def _write_outbox(session: DbSession, flush_context) -> None:
                 ),
             )
         )
-        _remember_last(session)
+        session.info[_WROTE] = True
