@@ -12,7 +12,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, database, sign-in, pages, API and commands."""
     from directory import cli, config, search, web
     from directory.accounts import bp as accounts_bp
-    from directory.accounts import login_manager
+    from directory.accounts import login_manager, sessions
     from directory.admin.views import bp as admin_bp
     from directory.admin.views import hide_from_non_admins
     from directory.api import bp as api_bp
@@ -42,6 +42,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    # A signed-in browser's session record notes its use before any view reads it.
+    app.before_request(sessions.touch)
     # Before the CSRF check, which would otherwise answer for /admin first (see the hook).
     app.before_request(hide_from_non_admins)
     csrf.init_app(app)

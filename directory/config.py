@@ -20,7 +20,12 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
-    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    #: The cookie may live as long as a sign-in can; the server ends it sooner (below).
+    REMEMBER_COOKIE_DURATION = timedelta(days=60)
+    #: A sign-in ends after this many days unused, and this many days after it began, whatever
+    #: the cookies say (accounts.sessions).
+    SESSION_IDLE_DAYS = 14
+    SESSION_MAX_DAYS = 60
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = 3600 * 4
     #: Per-page size of public listings.

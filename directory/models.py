@@ -1,16 +1,18 @@
 """Every model in one import, for Alembic and for callers that need several."""
 
 from directory.accounts.models import LoginAttempt, User
+from directory.accounts.sessions import UserSession
 from directory.audit import AuditEvent
 from directory.mail import MailMessage
 from directory.practices.models import Invitation, Membership, Tenant
 from directory.practitioners.models import License, LicenseNotice, Office, Practitioner
-from directory.search.outbox import SearchOutbox
+from directory.search.outbox import DatabaseIdentity, SearchOutbox
 from directory.vocabulary import Condition, Modality
 
 __all__ = [
     "AuditEvent",
     "Condition",
+    "DatabaseIdentity",
     "Invitation",
     "License",
     "LicenseNotice",
@@ -23,4 +25,5 @@ __all__ = [
     "SearchOutbox",
     "Tenant",
     "User",
+    "UserSession",
 ]

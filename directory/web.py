@@ -16,7 +16,7 @@ from werkzeug.exceptions import Conflict as ConflictError
 from werkzeug.routing import BaseConverter, ValidationError
 
 from directory import audit, refusals, tenancy
-from directory.db import db
+from directory.db import db, now_utc
 from directory.validation import MAX_ID, SLUG, whole_number
 
 log = logging.getLogger(__name__)
@@ -166,10 +166,24 @@ def _last_resort(error: Exception):
 SETTING_LABELS = {"spa": "Spa", "medical": "Medical", "both": "Spa & medical"}
 
 
+def ago(moment, now=None) -> str:
+    """A past moment as people say it: "just now", "12 minutes ago", "3 days ago", a date."""
+    seconds = ((now or now_utc()) - moment).total_seconds()
+    units = ((3600, 60, "minute"), (86400, 3600, "hour"), (30 * 86400, 86400, "day"))
+    for limit, size, unit in units:
+        if seconds < limit:
+            count = int(seconds // size)
+            if count < 1:
+                return "just now"
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return moment.strftime("%-d %b %Y")
+
+
 def init_app(app: Flask) -> None:
     """Register the headers, error handlers and template filters."""
     app.add_template_filter(lambda s: SETTING_LABELS.get(s, s), "setting_label")
     app.add_template_filter(audit.describe, "audit_details")
+    app.add_template_filter(ago, "ago")
     app.add_template_global(tenancy.may, "may")
     app.after_request(_security_headers)
     for code in ERROR_CODES:

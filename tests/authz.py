@@ -10,7 +10,9 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from directory import vocabulary
+from directory.accounts import sessions
 from directory.accounts.models import User
+from directory.accounts.sessions import UserSession
 from directory.db import db
 from directory.practices import operations
 from directory.practices.models import Invitation, Membership, Tenant
@@ -104,6 +106,8 @@ def build_world() -> dict:
             )
         )
         operations.invite(membership, f"invited@{tenant.slug}.example", "therapist")
+    # A second sign-in of Alexa's (another device of hers), for the routes that end one.
+    world["alexa_session"] = sessions.start(world["alexa"], user_agent="Safari on her phone")
     db.session.commit()
     return world
 
@@ -190,11 +194,19 @@ def _invitation_id(tenant: Tenant) -> int:
     return db.session.scalar(select(Invitation.id).where(Invitation.tenant_id == tenant.id))
 
 
+def _alexa_session_id(world: dict) -> int | None:
+    return db.session.scalar(
+        select(UserSession.id).where(
+            UserSession.key_hash == sessions._digest(world["alexa_session"].removeprefix("s:"))
+        )
+    )
+
+
 def placeholders(world: dict, target: str) -> dict:
     """What {tenant}, {member}, {profile}, {license}... stand for with this target."""
     hand, other = world["hand"], world["other"]
     profiles = {"mine": "p_alexa", "colleague": "p_bo", "theirs": "p_zed", "crossed": "p_bo"}
-    values: dict = {"password": PASSWORD}
+    values: dict = {"password": PASSWORD, "session": _alexa_session_id(world)}
     if target in ("own", "other", "mixed"):
         tenant = other if target == "other" else hand
         member_of = world["bo"], hand

@@ -32,7 +32,9 @@ def _prepare_database() -> None:
         reset_postgres_schema()
         db.create_all()
         _pg_schema_ready = True
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    # The database keeps its name (written once, with its tables): indexes record it.
+    kept = {"database_identity"}
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables if t.name not in kept)
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 

@@ -39,8 +39,12 @@ def log_in(client, user: User, *, fresh_at: int | None = None) -> None:
     # Session protection is "strong": the session must carry the browser's identifier too.
     with client.application.test_request_context(environ_base=client.environ_base):
         identifier = _create_identifier()
+    from directory.accounts import sessions
+
+    user_id = sessions.start(user, user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0")
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = user_id
         session["_fresh"] = True
         session["_id"] = identifier
         # What directory.accounts.freshness.mark() stores: sensitive actions ask for it.

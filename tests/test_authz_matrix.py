@@ -20,12 +20,19 @@ def world(tmp_path_factory):
         yield found
 
 
-def request_as(app, people, case: authz.Case):
+def signed_in(app, people, case: authz.Case):
+    """A browser signed in as the case's actor (its sign-in is a session record: made before
+    any snapshot of the database)."""
     client = app.test_client()
     user = authz.actor_user(people, case.actor)
     if user is not None:
         # A stale sign-in for the routes that renew it (re-authentication).
         log_in(client, user, fresh_at=0 if case.setup == "password" else None)
+    return client
+
+
+def request_as(app, people, case: authz.Case, client=None):
+    client = client or signed_in(app, people, case)
     with client.session_transaction() as session:
         before = dict(session)
     values = authz.placeholders(people, case.target)
@@ -39,8 +46,9 @@ def request_as(app, people, case: authz.Case):
 @pytest.mark.parametrize("case", SHARED, ids=lambda c: c.id)
 def test_matrix(world, case):
     app, people = world
+    client = signed_in(app, people, case)
     before = authz.snapshot() if case.writes else None
-    response = request_as(app, people, case)
+    response = request_as(app, people, case, client)
     assert authz.outcome(response) == case.expected, response.get_data(as_text=True)[:300]
     if before is not None:
         after = authz.snapshot()

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tests import authz
-from tests.test_authz_matrix import request_as
+from tests.test_authz_matrix import request_as, signed_in
 
 WRITES = [c for c in authz.cases() if c.writes and c.expected not in authz.DENIED]
 
@@ -64,8 +64,9 @@ def test_permitted_write(world, reads_after_commit, case):
     page changes nothing, so it fails here), and reads nothing after its commit."""
     app, people = world
     authz.prepare(people, case)
+    client = signed_in(app, people, case)
     before = authz.snapshot()
-    response = request_as(app, people, case)
+    response = request_as(app, people, case, client)
     assert authz.outcome(response) == case.expected, response.get_data(as_text=True)[:300]
     after = authz.snapshot()
     changed = {name for name in before if before[name] != after[name]}

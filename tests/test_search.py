@@ -519,6 +519,39 @@ def test_the_indexer_rebuilds_a_lost_index_by_itself(app, client, roster):
     assert len(slugs(api(client, q="sciatica", near="Hoboken, NJ"))) == 3
 
 
+def test_an_index_built_from_another_database_is_rebuilt(app, client, runner, roster):
+    from directory.search.outbox import DatabaseIdentity, SearchOutbox
+
+    sync.drain()
+    assert sync.read_mark(sync.store().live_dir()).database == sync.database_identity()
+    assert sync.problem() is None
+    # The database was replaced (reset, or restored from another site's backup) under the same
+    # index folder: the index's outbox ids mean nothing for this one.
+    db.session.get(DatabaseIdentity, 1).token = "another-database"
+    roster["carla"].published = False
+    db.session.commit()
+    db.session.execute(SearchOutbox.__table__.delete())  # that database's own outbox
+    db.session.commit()
+    assert sync.problem() == "the index was built from another database"
+    result = runner.invoke(args=["search", "drain"])
+    assert "The index was built from another database: building it" in result.output
+    assert sync.problem() is None
+    assert len(slugs(api(client, q="sciatica", near="Hoboken, NJ"))) == 2
+
+
+def test_an_index_that_does_not_say_where_it_came_from_is_rebuilt(app, roster):
+    sync.drain()
+    path = sync.store().live_dir()
+    mark = sync.read_mark(path)
+    mark.database = None  # written before indexes recorded their database
+    sync.write_mark(path, mark)
+    assert sync.problem() == "the index does not say which database it was built from"
+    said, rounds = [], iter([False, True])
+    sync.serve(say=said.append, stop=lambda: next(rounds), sleep=lambda _s: None)
+    assert said[0].startswith("the index does not say which database it was built from: rebuild")
+    assert sync.problem() is None
+
+
 def test_an_index_that_missed_pruned_changes_says_so(app, roster):
     from directory.search.outbox import SearchOutbox
 

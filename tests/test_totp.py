@@ -9,7 +9,7 @@ import pytest
 from flask_login import login_user
 from sqlalchemy import func, select
 
-from directory.accounts import freshness, totp
+from directory.accounts import freshness, sessions, totp
 from directory.accounts.models import LoginAttempt, User
 from directory.audit import AuditEvent
 from directory.config import Defaults
@@ -474,6 +474,7 @@ def test_freshness_expires(app, make_user, monkeypatch):
     user = make_user()
     assert Defaults.FRESH_AUTH_SECONDS == 15 * 60
     with app.test_request_context():
+        sessions.start(user)
         login_user(user)
         freshness.mark()
         assert freshness.is_recent()
@@ -490,6 +491,7 @@ def test_freshness_expires(app, make_user, monkeypatch):
 def test_freshness_needs_a_fresh_login_and_a_mark(app, make_user):
     user = make_user()
     with app.test_request_context():
+        sessions.start(user)
         login_user(user)
         assert not freshness.is_recent()  # signed in, but no proof recorded
         freshness.mark()

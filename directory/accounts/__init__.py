@@ -3,12 +3,10 @@
 from flask import session
 from flask_login import LoginManager, user_loaded_from_cookie
 from flask_login.utils import _create_identifier
-from sqlalchemy.exc import SQLAlchemyError
 
+from directory.accounts import sessions
 from directory.accounts.models import User
 from directory.accounts.views import bp
-from directory.db import db
-from directory.validation import MAX_ID, whole_number
 
 __all__ = ["bp", "login_manager"]
 
@@ -21,18 +19,8 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The user a session cookie names, if its session version is still current."""
-    raw_uid, _, raw_version = user_id.partition(":")
-    uid, version = whole_number(raw_uid, 1, MAX_ID), whole_number(raw_version, 0, 2**62)
-    if uid is None or version is None:
-        return None
-    try:
-        user = db.session.get(User, uid)
-    except SQLAlchemyError:
-        return None
-    if user is None or user.session_version != version:
-        return None
-    return user
+    """The user whose sign-in the session cookie names, while that sign-in lasts."""
+    return sessions.user_for(user_id)
 
 
 @user_loaded_from_cookie.connect

@@ -21,7 +21,8 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: Part of the login cookie: bumping it signs out every session issued before.
+    #: Bumped whenever every session ends (accounts.sessions.end_all): a password accepted
+    #: before, still waiting for its second step, no longer completes a sign-in.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Base32 secret of the user's authenticator app (TOTP); None when the second factor is off.
@@ -29,13 +30,25 @@ class User(UserMixin, db.Model):
     #: The last 30-second TOTP step accepted: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    #: Set by a platform operator (`flask users deactivate`): the account cannot sign in.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    #: The cookie's user id of the sign-in this object was loaded for (accounts.sessions): not
+    #: a column; one user has a sign-in per device.
+    session_key = None
 
     memberships: Mapped[list["Membership"]] = relationship(  # noqa: F821
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_at is None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        if self.session_key is None:
+            raise RuntimeError("sign in through accounts.sessions.start() first")
+        return self.session_key
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

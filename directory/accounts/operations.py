@@ -1,4 +1,5 @@
-"""What accounts do: register, confirm addresses, sign in and out, change and reset passwords.
+"""What accounts do: register, confirm addresses, sign in, change and reset passwords,
+deactivate. (Signed-in devices, and signing out, are accounts.sessions.)
 
 Plain functions that add to the session and flush, never commit: the view commits once. Every
 answer that reaches a visitor is the same whether an address has an account or not; what differs
@@ -15,11 +16,11 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
 from directory import audit, mail
-from directory.accounts import passwords, totp
+from directory.accounts import passwords, sessions, totp
 from directory.accounts.models import LoginAttempt, User
 from directory.db import db, now_utc, without_write_lock
 from directory.practices import operations as practices
-from directory.refusals import Throttled
+from directory.refusals import Refused, Throttled
 from directory.validation import MAX_ID
 
 #: Sign-in attempts are kept at least this long (longer than any throttle window).
@@ -30,7 +31,9 @@ ATTEMPT_RETENTION = timedelta(days=1)
 class SignIn:
     """The outcome of a sign-in: `user` is set only when the password was right."""
 
-    status: str  # "ok" | "unconfirmed" (right password, address not confirmed) | "wrong"
+    #: "ok" | "unconfirmed" (right password, address not confirmed) | "deactivated" (right
+    #: password, account deactivated) | "wrong"
+    status: str
     user: User | None = None
 
 
@@ -163,6 +166,9 @@ def sign_in(email: str, password: str, ip: str) -> SignIn:
         return SignIn("wrong")
     if rehashed:
         user.password_hash = rehashed
+    if not user.is_active:
+        _record_attempt(key, ip, success=False)
+        return SignIn("deactivated", user)
     if user.email_verified_at is None:
         _record_attempt(key, ip, success=False)
         send_confirmation(user)
@@ -196,14 +202,17 @@ def reauthenticate(user: User, password: str, code: str, ip: str) -> bool:
     return right
 
 
-def sign_out(user: User) -> None:
-    """End every session of `user`: cookies issued before (even copied ones) stop working."""
-    user.session_version += 1
-    db.session.flush()
+def sign_out_everywhere(user: User) -> None:
+    """End every session of `user` (this browser's too). Flushes."""
+    ended = sessions.end_all(user)
+    audit.record(
+        "account.signed_out_everywhere", actor=user, subject=user, details={"sessions": ended}
+    )
 
 
 def change_password(user: User, current: str, new: str, ip: str) -> bool:
-    """Set a new password if `current` is right (False if not); signs out other sessions."""
+    """Set a new password if `current` is right (False if not); every session ends (the
+    browser that asked signs in again: accounts.sessions.start)."""
     key = _email_key(user.email)
     with without_write_lock():
         _check_throttle(key, ip)
@@ -295,8 +304,7 @@ def request_email_change(user: User, password: str, new_email: str, ip: str) -> 
 
 def _set_password(user: User, new_hash: str) -> None:
     user.password_hash = new_hash
-    user.session_version += 1
-    db.session.flush()
+    sessions.end_all(user)
     _send(
         user.email,
         "Your password was changed",
@@ -377,3 +385,29 @@ def _user(data: dict[str, Any]) -> User | None:
     if not isinstance(uid, int) or isinstance(uid, bool) or not 0 < uid <= MAX_ID:
         return None
     return db.session.get(User, uid)
+
+
+def deactivate(user: User, *, actor_label: str, reason: str) -> None:
+    """Stop `user` from signing in: every session ends now. Their practices and profiles stay
+    as they are (a practice's owners decide about those). Flushes."""
+    if not user.is_active:
+        raise Refused(f"{user.email} is deactivated already.")
+    user.deactivated_at = now_utc()
+    ended = sessions.end_all(user)
+    audit.record(
+        "account.deactivated",
+        actor_label=actor_label,
+        subject=user,
+        details={"reason": reason, "sessions_ended": ended},
+    )
+
+
+def reactivate(user: User, *, actor_label: str, reason: str) -> None:
+    """Let a deactivated `user` sign in again (with their password, as before). Flushes."""
+    if user.is_active:
+        raise Refused(f"{user.email} is not deactivated.")
+    user.deactivated_at = None
+    db.session.flush()
+    audit.record(
+        "account.reactivated", actor_label=actor_label, subject=user, details={"reason": reason}
+    )

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     flash,
     redirect,
     render_template,
@@ -13,11 +14,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import confirm_login, current_user, login_required, login_user, logout_user
+from flask_login import confirm_login, current_user, login_required, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
 
-from directory.accounts import freshness, operations, totp
+from directory.accounts import freshness, operations, sessions, totp
 from directory.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -39,6 +40,10 @@ DASHBOARD = "/dashboard"
 LOGIN_FAILED = "Email or password is incorrect."
 CODE_FAILED = "That code is not right. Enter the code your app shows now."
 REAUTH_FAILED = "Password or code is incorrect."
+DEACTIVATED = (
+    "This account has been deactivated, so it cannot sign in. If you think that is a mistake, "
+    "reply to any message we sent you."
+)
 #: Session keys: a sign-in waiting for its code, and a second factor being set up.
 PENDING = "pending_sign_in"
 SETUP = "totp_setup"
@@ -107,8 +112,11 @@ def login():
     unconfirmed = False
     if form.validate_on_submit():
         result = operations.sign_in(form.email.data, form.password.data, _client_ip())
-        db.session.commit()
-        if result.status == "ok" and result.user.totp_secret:
+        if result.status == "ok" and not result.user.totp_secret:
+            sessions.sign_in_browser(result.user, remember=form.remember.data)
+            db.session.commit()
+            return redirect(target)
+        if result.status == "ok":
             # The password was right; the sign-in completes once the code is right too.
             session[PENDING] = {
                 "u": result.user.id,
@@ -117,12 +125,13 @@ def login():
                 "remember": bool(form.remember.data),
                 "next": target,
             }
-            return redirect(url_for(".login_code"))
+        db.session.commit()
         if result.status == "ok":
-            _complete_sign_in(result.user, remember=form.remember.data)
-            return redirect(target)
+            return redirect(url_for(".login_code"))
         if result.status == "unconfirmed":
             unconfirmed = True
+        elif result.status == "deactivated":
+            form.form_errors.append(DEACTIVATED)
         else:
             form.form_errors.append(LOGIN_FAILED)
     return render_template("accounts/login.html", form=form, unconfirmed=unconfirmed)
@@ -139,10 +148,11 @@ def login_code():
     form = CodeForm()
     if form.validate_on_submit():
         right = operations.check_code(user, form.code.data, _client_ip())
-        db.session.commit()
         if right:
             session.pop(PENDING, None)
-            _complete_sign_in(user, remember=pending.get("remember") is True)
+            sessions.sign_in_browser(user, remember=pending.get("remember") is True)
+        db.session.commit()
+        if right:
             return redirect(_safe_next(pending.get("next")))
         form.code.errors.append(CODE_FAILED)
     return render_template("accounts/login_code.html", form=form)
@@ -150,15 +160,20 @@ def login_code():
 
 @bp.post("/logout")
 def logout():
-    if current_user.is_authenticated:
-        operations.sign_out(current_user._get_current_object())
+    """Sign this browser out: its session ends, other devices stay signed in."""
+    if current_user.is_authenticated and (ended := sessions.current_id()) is not None:
+        sessions.end(current_user._get_current_object(), ended)
         db.session.commit()
+    _forget_browser()
+    flash("You are signed out.", "info")
+    return redirect(url_for("public.index"))
+
+
+def _forget_browser() -> None:
     logout_user()
     freshness.forget()
     session.pop(PENDING, None)
     session.pop(SETUP, None)
-    flash("You are signed out.", "info")
-    return redirect(url_for("public.index"))
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
@@ -189,7 +204,40 @@ def reset(token: str):
 @bp.get("/account")
 @login_required
 def index():
-    return render_template("accounts/index.html", user=current_user)
+    return render_template(
+        "accounts/index.html",
+        user=current_user,
+        devices=sessions.active(current_user._get_current_object()),
+        this_device=sessions.current_id(),
+    )
+
+
+@bp.post("/account/sessions/<id:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    """End one of the user's sign-ins ("end this one"); another user's is a 404."""
+    user = current_user._get_current_object()
+    this_device = sessions.current_id()
+    if not sessions.end(user, session_id):
+        abort(404)
+    db.session.commit()
+    if session_id == this_device:
+        _forget_browser()
+        flash("You are signed out.", "info")
+        return redirect(url_for("public.index"))
+    flash("That device is signed out.", "info")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_all_sessions():
+    """Sign out everywhere, this browser included."""
+    operations.sign_out_everywhere(current_user._get_current_object())
+    db.session.commit()
+    _forget_browser()
+    flash("You are signed out on every device.", "info")
+    return redirect(url_for("public.index"))
 
 
 @bp.route("/account/email", methods=["GET", "POST"])
@@ -223,9 +271,9 @@ def change_password():
             user, form.current_password.data, form.password.data, _client_ip()
         )
         if changed:
-            # This browser stays signed in (every other session has ended): its cookie takes the
-            # new session version now, before the commit leaves the user to be read again.
-            login_user(user)
+            # Every session has ended; this browser signs in again with a new one (its cookie
+            # is written now, before the commit leaves the user to be read again).
+            sessions.sign_in_browser(user, remember=False)
         db.session.commit()
         if changed:
             flash("Your password has been changed. Other devices have been signed out.", "info")
@@ -312,12 +360,6 @@ def _safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc:
         return DASHBOARD
     return target
-
-
-def _complete_sign_in(user: User, *, remember: bool) -> None:
-    # Never a long-lived cookie for a platform admin.
-    login_user(user, remember=bool(remember) and not user.is_admin)
-    freshness.mark()
 
 
 def _pending_sign_in() -> tuple[User | None, dict]:

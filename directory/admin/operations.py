@@ -361,7 +361,7 @@ def create_admin(email: str, *, name: str = "", password: str | None = None) -> 
     Returns (user, created). Promotion ends the account's sessions: it signs in again, and an
     admin never keeps a remember-me cookie."""
     from directory.accounts import operations as accounts
-    from directory.accounts import passwords
+    from directory.accounts import passwords, sessions
 
     email = email.strip()
     if not validation.EMAIL.fullmatch(email) or len(email) > 254:
@@ -371,8 +371,7 @@ def create_admin(email: str, *, name: str = "", password: str | None = None) -> 
         if user.is_admin:
             raise Refused(f"{user.email} is an admin already.")
         user.is_admin = True
-        user.session_version += 1
-        db.session.flush()
+        sessions.end_all(user)
         audit.record("admin.promoted", actor_label="cli", subject=user, details={"email": email})
         return user, False
     if password is None:

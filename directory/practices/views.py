@@ -3,10 +3,10 @@ its audit log, and the invitation link's own page. Views load through `tenancy` 
 through `operations`; they only translate between HTTP and those two."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from directory import mail, refusals, tenancy
-from directory.accounts import passwords
+from directory.accounts import passwords, sessions
 from directory.db import db, without_write_lock
 from directory.practices import forms, operations
 from directory.practices.models import Membership
@@ -335,10 +335,11 @@ def invitation(token: str):
             with without_write_lock():
                 password_hash = passwords.hash_password(account_form.password.data)
             user = operations.create_invited_account(inv, account_form.name.data, password_hash)
+            name, slug = inv.tenant.name, inv.tenant.slug
+            sessions.sign_in_browser(user)
             db.session.commit()
-            login_user(user)
-            flash(f"Your account is ready. Welcome to {inv.tenant.name}.", "success")
-            return redirect(url_for("dashboard.practice", tenant_slug=inv.tenant.slug))
+            flash(f"Your account is ready. Welcome to {name}.", "success")
+            return redirect(url_for("dashboard.practice", tenant_slug=slug))
         status = 400
     else:
         status = 200

@@ -111,6 +111,9 @@ def save(upload) -> str:
     if upload is None or not hasattr(upload, "stream"):
         raise PhotoError("Choose an image to upload.")
     data, ext = reencode(upload.stream)
+    # The file is tied to a transaction: begin one (after the CPU work) if none is under way, or a
+    # rollback with none to end would leave the file behind.
+    db.session.connection()
     name = _store(data, ext)
     db.session.info.setdefault(_NEW, []).append((folder(), name))
     return name

@@ -1,12 +1,13 @@
 """The search outbox: a row per practitioner whose searchable state changed, written in the same
 transaction as the change, so a crash between commit and indexing loses nothing."""
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
 from flask import has_request_context
 from flask import session as browser_session
-from sqlalchemy import BigInteger, Integer, event, func, insert, literal, select
+from sqlalchemy import BigInteger, Integer, String, event, func, insert, literal, select
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm import Session as DbSession
 
@@ -24,6 +25,32 @@ class SearchOutbox(db.Model):
     #: No foreign key: a deleted practitioner still needs its row to leave the index.
     practitioner_id: Mapped[int] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class DatabaseIdentity(db.Model):
+    """One row naming this database. An index records the name it was built from, so an index
+    beside a reset, replaced or restored-elsewhere database is known to be someone else's (its
+    outbox ids mean nothing here)."""
+
+    __tablename__ = "database_identity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+@event.listens_for(DatabaseIdentity.__table__, "after_create")
+def _name_the_database(table, connection, **kw) -> None:
+    # Where tables are made without migrations (tests, create_all); the migration does the same.
+    connection.execute(table.insert().values(id=1, token=uuid.uuid4().hex, created_at=now_utc()))
+
+
+def database_identity() -> str:
+    """This database's name, written when its tables were made."""
+    token = db.session.scalar(select(DatabaseIdentity.token).where(DatabaseIdentity.id == 1))
+    if token is None:
+        raise RuntimeError("database_identity has no row: run `flask --app directory db upgrade`")
+    return token
 
 
 def pending_count() -> int:

@@ -28,7 +28,7 @@ from directory.practitioners.models import Practitioner
 from directory.practitioners.profiles import visible
 from directory.search import columns
 from directory.search.index import HWM_FILE, IndexStore, document, load_profiles
-from directory.search.outbox import SEEN, SearchOutbox
+from directory.search.outbox import SEEN, SearchOutbox, database_identity
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,8 @@ class Mark:
     gaps: dict[int, float] = field(default_factory=dict)
     #: False once outbox rows this index never applied were pruned (it misses those changes).
     complete: bool = True
+    #: The database it was built from (outbox.database_identity); None: not known yet.
+    database: str | None = None
 
 
 def store() -> IndexStore:
@@ -57,7 +59,13 @@ def read_mark(path: Path) -> Mark:
     try:
         raw = json.loads(path.joinpath(HWM_FILE).read_text())
         gaps = {int(k): v for k, v in raw.get("gaps", {}).items()}
-        return Mark(raw["hwm"], gaps, raw.get("complete", True) is True)
+        database = raw.get("database")
+        return Mark(
+            raw["hwm"],
+            gaps,
+            raw.get("complete", True) is True,
+            database if isinstance(database, str) else None,
+        )
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return Mark()
 
@@ -65,7 +73,8 @@ def read_mark(path: Path) -> Mark:
 def write_mark(path: Path, mark: Mark) -> None:
     target = path.joinpath(HWM_FILE)
     tmp = target.with_name(f"{HWM_FILE}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"hwm": mark.hwm, "gaps": mark.gaps, "complete": mark.complete}))
+    raw = {"hwm": mark.hwm, "gaps": mark.gaps, "complete": mark.complete, "database": mark.database}
+    tmp.write_text(json.dumps(raw))
     os.replace(tmp, target)
 
 
@@ -101,7 +110,7 @@ def _advance(mark: Mark, applied: list[int]) -> Mark:
     for missing in range(max(mark.hwm + 1, top - 1000), top):
         if missing not in seen:
             gaps.setdefault(missing, now)
-    return Mark(max(mark.hwm, top), gaps, mark.complete)
+    return Mark(max(mark.hwm, top), gaps, mark.complete, mark.database)
 
 
 def drain(*, timeout: float = 30.0, max_rows: int | None = None) -> int:
@@ -123,6 +132,8 @@ def drain(*, timeout: float = 30.0, max_rows: int | None = None) -> int:
         oldest = db.session.scalar(select(func.min(SearchOutbox.id)))
         if oldest is not None and oldest > mark.hwm + 1:
             mark.complete = False  # rows above the mark were pruned before it applied them
+        if mark.database is None and mark.hwm == 0:
+            mark.database = database_identity()  # a new, empty index: it starts from here
         query = select(SearchOutbox.id, SearchOutbox.practitioner_id).where(_pending_clause(mark))
         if max_rows is not None:
             query = query.order_by(SearchOutbox.id).limit(max_rows)
@@ -184,7 +195,8 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
     top = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
     present = set(db.session.scalars(select(SearchOutbox.id).where(SearchOutbox.id > top - 1000)))
     now = time.time()
-    mark = Mark(top, {i: now for i in range(max(1, top - 999), top + 1) if i not in present})
+    gaps = {i: now for i in range(max(1, top - 999), top + 1) if i not in present}
+    mark = Mark(top, gaps, database=database_identity())
     path = index_store.new_dir()
     ix = index_store.open(path)
     ids = db.session.scalars(
@@ -224,6 +236,10 @@ def problem() -> str | None:
         return "the index is missing"
     path = index_store.live_dir()
     mark = read_mark(path)
+    if mark.database is None and mark.hwm > 0:
+        return "the index does not say which database it was built from"
+    if mark.database is not None and mark.database != database_identity():
+        return "the index was built from another database"
     oldest = db.session.scalar(select(func.min(SearchOutbox.id)))
     if not mark.complete or (oldest is not None and oldest > mark.hwm + 1):
         return "the index missed changes whose outbox rows were pruned"

@@ -1,0 +1,233 @@
+"""Signed-in devices: one server-side record per sign-in, named by the cookie.
+
+The browser's cookie (and its remember-me cookie) carries a random key; the database keeps only
+the key's SHA-256, with when the sign-in began, when it was last used, what browser and which
+network it came from. Signing out deletes the record, so a copied cookie dies with it; ending
+every session (a new password, admin promotion, deactivation) deletes them all. A record not
+used for SESSION_IDLE_DAYS, or older than SESSION_MAX_DAYS, no longer signs anyone in.
+"""
+
+import hashlib
+import ipaddress
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app, g, has_request_context, request
+from flask_login import current_user, login_user
+from sqlalchemy import ForeignKey, Index, String, delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+
+from directory.accounts import freshness
+from directory.accounts.models import User
+from directory.db import UTCDateTime, db, now_utc, writing
+
+#: What a Flask-Login user id looks like: "s:" and the key (secrets.token_urlsafe(32)).
+PREFIX = "s:"
+_KEY = re.compile(r"[A-Za-z0-9_-]{43}")
+#: A record's "last seen" is written at most this often (a write per request would be a write
+#: lock per page view on SQLite).
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+class UserSession(db.Model):
+    __tablename__ = "user_session"
+    __table_args__ = (Index("ix_user_session_user_id_last_seen_at", "user_id", "last_seen_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    #: SHA-256 (hex) of the key the cookie carries: a copy of this table signs nobody in.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    #: "Firefox on macOS": enough to recognise a device, not the whole user agent.
+    device: Mapped[str] = mapped_column(String(60), default="")
+    #: The network, not the address: "203.0.113.0/24", "2001:db8:1::/48".
+    network: Mapped[str] = mapped_column(String(64), default="")
+
+    user: Mapped[User] = relationship()
+
+    def expires_at(self) -> datetime:
+        """When this sign-in stops working if nobody uses it again."""
+        idle, longest = lifetimes()
+        return min(self.last_seen_at + idle, self.created_at + longest)
+
+
+def lifetimes() -> tuple[timedelta, timedelta]:
+    """(idle, absolute): how long a sign-in lasts unused, and at most."""
+    config = current_app.config
+    return timedelta(days=config["SESSION_IDLE_DAYS"]), timedelta(days=config["SESSION_MAX_DAYS"])
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start(user: User, *, user_agent: str = "", ip: str = "") -> str:
+    """A new sign-in of `user` on one device; returns the cookie's user id for it (and sets it
+    on `user`, for Flask-Login's login_user). Flushes, never commits."""
+    key = secrets.token_urlsafe(32)
+    now = now_utc()
+    idle, longest = lifetimes()
+    # The account's dead sign-ins go when it signs in again (nothing else needs to sweep).
+    db.session.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user.id,
+            (UserSession.last_seen_at < now - idle) | (UserSession.created_at < now - longest),
+        )
+    )
+    record = UserSession(
+        user_id=user.id,
+        key_hash=_digest(key),
+        created_at=now,
+        last_seen_at=now,
+        device=device_of(user_agent),
+        network=network_of(ip),
+    )
+    db.session.add(record)
+    db.session.flush()
+    user.session_key = PREFIX + key
+    _remember(record)
+    return user.session_key
+
+
+def sign_in_browser(user: User, *, remember: bool = False) -> None:
+    """This browser signs in as `user`: a session record of its own, Flask-Login's cookie (never
+    a long-lived one for a platform admin) and a fresh proof of who it is. Commit afterwards."""
+    start(user, user_agent=request.headers.get("User-Agent", ""), ip=request.remote_addr or "")
+    login_user(user, remember=bool(remember) and not user.is_admin)
+    freshness.mark()
+
+
+def user_for(user_id: str) -> User | None:
+    """The user a cookie's user id signs in, or None (unknown, ended, expired, deactivated)."""
+    if not user_id.startswith(PREFIX) or not _KEY.fullmatch(user_id[len(PREFIX) :]):
+        return None
+    now = now_utc()
+    idle, longest = lifetimes()
+    try:
+        record = db.session.scalar(
+            select(UserSession)
+            .options(joinedload(UserSession.user))
+            .where(UserSession.key_hash == _digest(user_id[len(PREFIX) :]))
+        )
+    except SQLAlchemyError:
+        return None
+    if record is None or record.last_seen_at < now - idle or record.created_at < now - longest:
+        return None
+    if not record.user.is_active:
+        return None
+    record.user.session_key = user_id
+    _remember(record)
+    return record.user
+
+
+def _remember(record: UserSession) -> None:
+    if has_request_context():
+        g.user_session_id = record.id
+        g.user_session_seen = record.last_seen_at
+
+
+def current_id() -> int | None:
+    """The id of this browser's session record, when it is signed in."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    return g.get("user_session_id")
+
+
+def touch() -> None:
+    """Note that this browser's session is in use (before the view runs, in a short write of
+    its own, at most every TOUCH_EVERY)."""
+    if request.endpoint in (None, "static") or not current_user.is_authenticated:
+        return
+    seen = g.get("user_session_seen")
+    now = now_utc()
+    if seen is None or now - seen < TOUCH_EVERY:
+        return
+    db.session.commit()  # end the read transaction: the update takes the write lock first
+    with writing():
+        db.session.execute(
+            update(UserSession).where(UserSession.id == g.user_session_id).values(last_seen_at=now)
+        )
+        db.session.commit()
+    g.user_session_seen = now
+
+
+def active(user: User) -> list[UserSession]:
+    """The user's sign-ins that still work, most recently used first."""
+    now = now_utc()
+    idle, longest = lifetimes()
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.last_seen_at >= now - idle,
+                UserSession.created_at >= now - longest,
+            )
+            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+        )
+    )
+
+
+def end(user: User, session_id: int) -> bool:
+    """End one of `user`'s sign-ins (False: not theirs, or already ended). Flushes."""
+    result = db.session.execute(
+        delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
+    )
+    return bool(result.rowcount)
+
+
+def end_all(user: User) -> int:
+    """End every sign-in of `user`, and any sign-in waiting for its second step; returns how
+    many sessions ended. Flushes."""
+    result = db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    user.session_version += 1  # a password accepted before, still waiting for its code
+    db.session.flush()
+    return result.rowcount or 0
+
+
+# --- What a record shows of a device ----------------------------------------------------------
+
+#: (pattern, name) in order: the first that matches names it ("Edg/" before "Chrome/", which
+#: Edge's user agent also carries; "Chrome/" before "Safari/", likewise).
+_BROWSERS = (
+    (r"Edg(?:e|A|iOS)?/", "Edge"),
+    (r"OPR/|Opera", "Opera"),
+    (r"SamsungBrowser/", "Samsung Internet"),
+    (r"Firefox/|FxiOS/", "Firefox"),
+    (r"Chrome/|CriOS/|Chromium/", "Chrome"),
+    (r"Safari/", "Safari"),
+    (r"curl/|python-requests|Wget/", "Script"),
+)
+_SYSTEMS = (
+    (r"Windows", "Windows"),
+    (r"iPhone|iPad|iPod", "iOS"),
+    (r"Android", "Android"),
+    (r"CrOS", "ChromeOS"),
+    (r"Mac OS X|Macintosh", "macOS"),
+    (r"Linux", "Linux"),
+)
+
+
+def device_of(user_agent: str) -> str:
+    """A short, recognisable name for a browser: "Firefox on macOS", "Unknown browser"."""
+    user_agent = (user_agent or "")[:512]
+    browser = next((name for pattern, name in _BROWSERS if re.search(pattern, user_agent)), "")
+    system = next((name for pattern, name in _SYSTEMS if re.search(pattern, user_agent)), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or (f"A browser on {system}" if system else "Unknown browser")
+
+
+def network_of(ip: str) -> str:
+    """The network an address belongs to (/24 for IPv4, /48 for IPv6), never the address."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return ""
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
