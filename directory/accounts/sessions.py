@@ -48,6 +48,15 @@ class UserSession(db.Model):
 
     user: Mapped[User] = relationship()
 
+    @property
+    def network_label(self) -> str:
+        """The network as people can read it: "203.0.113.x", "2001:db8:1:…"."""
+        if self.network.endswith("/24"):
+            return self.network[: -len("0/24")] + "x"
+        if self.network.endswith("::/48"):
+            return self.network[: -len("::/48")] + ":…"
+        return self.network
+
     def expires_at(self) -> datetime:
         """When this sign-in stops working if nobody uses it again."""
         idle, longest = lifetimes()
@@ -155,7 +164,7 @@ def touch() -> None:
 
 
 def active(user: User) -> list[UserSession]:
-    """The user's sign-ins that still work, most recently used first."""
+    """The user's sign-ins that still work: this browser's first, then the most recently used."""
     now = now_utc()
     idle, longest = lifetimes()
     return list(
@@ -166,17 +175,26 @@ def active(user: User) -> list[UserSession]:
                 UserSession.last_seen_at >= now - idle,
                 UserSession.created_at >= now - longest,
             )
-            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+            .order_by(
+                (UserSession.id == (current_id() or 0)).desc(),
+                UserSession.last_seen_at.desc(),
+                UserSession.id.desc(),
+            )
         )
     )
 
 
-def end(user: User, session_id: int) -> bool:
-    """End one of `user`'s sign-ins (False: not theirs, or already ended). Flushes."""
-    result = db.session.execute(
-        delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
+def end(user: User, session_id: int) -> str | None:
+    """End one of `user`'s sign-ins; returns its device name (None: not theirs, or already
+    ended). Flushes."""
+    record = db.session.scalar(
+        select(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
     )
-    return bool(result.rowcount)
+    if record is None:
+        return None
+    db.session.delete(record)
+    db.session.flush()
+    return record.device or "Unknown browser"
 
 
 def end_all(user: User) -> int:

@@ -218,14 +218,15 @@ def end_session(session_id: int):
     """End one of the user's sign-ins ("end this one"); another user's is a 404."""
     user = current_user._get_current_object()
     this_device = sessions.current_id()
-    if not sessions.end(user, session_id):
+    device = sessions.end(user, session_id)
+    if device is None:
         abort(404)
     db.session.commit()
     if session_id == this_device:
         _forget_browser()
         flash("You are signed out.", "info")
         return redirect(url_for("public.index"))
-    flash("That device is signed out.", "info")
+    flash(f"Signed out {device}.", "info")
     return redirect(url_for(".index"))
 
 
