@@ -8,7 +8,8 @@ How a need is read, in order:
 1. Words are those of `vocabulary.normalize`; each keeps its span in the typed text, so capitals,
    places and suggestions can refer back to what the client typed.
 2. Exact phrases: every n-gram (up to 7 words) that is a name, slug, synonym, lay term or listed
-   misspelling of a vocabulary entry; the longest phrases win, then the leftmost. Short
+   misspelling of a vocabulary entry, or a broad phrase standing for several entries ("back
+   pain": lower and upper back pain); the longest phrases win, then the leftmost. Short
    abbreviations that are written in capitals in the vocabulary ("RA", "MS", "ART", "MET") only
    match when typed in capitals or when they are the whole query.
 3. A trailing "near X" / "in X" / "around X" whose words no phrase used is the place.
@@ -87,6 +88,12 @@ class Interpretation:
     suggestion: str | None = None
     terms: tuple[str, ...] = ()
     place: str | None = None
+    #: Signs that need a doctor before any massage ("blood clot in my leg"): vocabulary
+    #: red flags, never searched for.
+    red_flags: tuple[str, ...] = ()
+    #: The conditions each broad phrase stood for ("back pain": lower, upper back pain), for
+    #: offering one of them alone.
+    choices: tuple[tuple[str, ...], ...] = ()
 
     def describe(self, names: Callable[[str], str] | None = None) -> str:
         """One line for people ("Medical massage for sciatica"); "" when nothing was understood.
@@ -136,6 +143,8 @@ def interpret(text: str) -> Interpretation:
         suggestion=_suggestion(text, tokens, matches),
         terms=tuple(content),
         place=_place(text, tokens, place_from),
+        red_flags=_slugs(m.term for m in matches if m.term.kind == "red_flag"),
+        choices=_choices(matches),
     )
 
 
@@ -205,6 +214,8 @@ class _Phrase:
     capitals: tuple[int, ...] = ()
     #: For a listed misspelling: how the vocabulary spells it.
     misspelling: str | None = None
+    #: A broad phrase ("back pain") names these entries too.
+    others: tuple[Term, ...] = ()
 
 
 @cache  # only ever called with the vocabulary's own phrases
@@ -268,6 +279,11 @@ def _index() -> dict[tuple[str, ...], _Phrase]:
             words = _phrase_words(phrase)
             if index[words].term is term and (gated := _capitals(phrase)):
                 index[words] = _Phrase(term, words, gated)
+    terms = vocabulary.terms()
+    for key, slugs in vocabulary.broad_phrases().items():
+        words = tuple(key.split())
+        first, *others = (terms[slug] for slug in slugs)
+        index.setdefault(words, _Phrase(first, words, others=tuple(others)))
     index.pop((), None)
     return index
 
@@ -350,6 +366,8 @@ def _exact_matches(text: str, tokens: list[_Token], protected: set[int]) -> list
                 match.correction = _correction(phrase.term.slug, phrase.misspelling)
                 match.words = _phrase_words(match.correction)
             matches.append(match)
+            # "back pain": lower back pain and upper back pain, the same words.
+            matches += [_Match(i, i + n, other, phrase.words) for other in phrase.others]
     return matches
 
 
@@ -464,6 +482,14 @@ def _extend(matches: list[_Match], words: list[str], free: list[bool]) -> None:
                         free[side] = False
                         grown = True
                         break
+
+
+def _choices(matches: list[_Match]) -> tuple[tuple[str, ...], ...]:
+    spans: dict[tuple[int, int], list[str]] = {}
+    for m in matches:
+        if m.term.kind == "condition":
+            spans.setdefault((m.start, m.end), []).append(m.term.slug)
+    return tuple(tuple(slugs) for slugs in spans.values() if len(slugs) > 1)
 
 
 def _slugs(found: Iterable[Term]) -> tuple[str, ...]:

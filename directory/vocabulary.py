@@ -52,7 +52,7 @@ class Modality(db.Model):
 class Term:
     """One vocabulary entry as the data file describes it."""
 
-    kind: str  # "condition" | "modality"
+    kind: str  # "condition" | "modality" | "red_flag" (a sign that needs a doctor first)
     slug: str
     name: str
     setting: str
@@ -60,7 +60,11 @@ class Term:
     lay_terms: tuple[str, ...]
     misspellings: tuple[str, ...]
     modalities: tuple[str, ...] = ()
-    text: str = ""  # advice for a condition, description for a modality
+    text: str = ""  # advice for a condition or red flag, description for a modality
+    #: How advice is shown: "info" beside results, "see_doctor_first" above them.
+    level: str = ""
+    #: Where the advice comes from (red flags cite their clinical sources).
+    sources: tuple[str, ...] = ()
 
     @property
     def phrases(self) -> tuple[str, ...]:
@@ -96,6 +100,8 @@ def _term(kind: str, raw: dict[str, Any]) -> Term:
         misspellings=tuple(raw.get("misspellings", ())),
         modalities=tuple(raw.get("modalities", ())),
         text=raw.get("advice") or raw.get("description") or "",
+        level=raw.get("advice_level", "") if raw.get("advice") else "",
+        sources=tuple(raw.get("sources", ())),
     )
 
 
@@ -116,6 +122,7 @@ def terms() -> dict[str, Term]:
     raw = _data()
     entries = [_term("condition", c) for c in raw["conditions"]]
     entries += [_term("modality", m) for m in raw["modalities"]]
+    entries += [_term("red_flag", r) for r in raw["red_flags"]]
     return {t.slug: t for t in entries}
 
 
@@ -147,6 +154,29 @@ def conditions() -> list[Term]:
 def modalities() -> list[Term]:
     """The modality entries, by display name."""
     return sorted((t for t in terms().values() if t.kind == "modality"), key=lambda t: t.name)
+
+
+@cache
+def broad_phrases() -> dict[str, tuple[str, ...]]:
+    """Everyday phrases that stand for several entries ("back pain": lower or upper back pain),
+    by their normalized words; the entries' slugs in order."""
+    found: dict[str, tuple[str, ...]] = {}
+    known = terms()
+    for raw in _data()["broad_phrases"]:
+        key = normalize(raw["phrase"])
+        slugs = tuple(raw["terms"])
+        unknown = [slug for slug in slugs if slug not in known]
+        if unknown or len(slugs) < 2:
+            raise ValueError(f"broad phrase {raw['phrase']!r}: {unknown or 'needs two entries'}")
+        if key in _phrase_index() or key in found:
+            raise ValueError(f"broad phrase {raw['phrase']!r} is already a phrase")
+        found[key] = slugs
+    return found
+
+
+def red_flags() -> list[Term]:
+    """Signs that need a doctor before any massage (not conditions a therapist treats)."""
+    return [t for t in terms().values() if t.kind == "red_flag"]
 
 
 def sync() -> tuple[int, int]:

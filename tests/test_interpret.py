@@ -50,7 +50,7 @@ DOMAIN_QUERIES = [
 
 
 def named(result: Interpretation) -> tuple[str, ...]:
-    return result.conditions + result.modalities
+    return result.conditions + result.modalities + result.red_flags
 
 
 def test_domain_table_is_complete():
@@ -79,7 +79,7 @@ def test_domain_queries(query, slug, setting):
         ("adhesive capsulitis", ["frozen-shoulder"], [], "medical"),
         ("tennis elbow from gardening", ["tennis-elbow"], [], "medical"),
         ("TMJ", ["tmj-disorder"], [], "medical"),
-        ("tmj and headaches", ["tmj-disorder"], [], "medical"),
+        ("tmj and headaches", ["tmj-disorder", "tension-headache"], [], "medical"),
         ("I have RA in my hands", ["rheumatoid-arthritis"], [], "medical"),
         ("MLD for lymphedema", ["lymphedema"], ["manual-lymphatic-drainage"], "medical"),
         ("ART for my hamstring", [], ["active-release-techniques"], "medical"),
@@ -87,7 +87,8 @@ def test_domain_queries(query, slug, setting):
         ("prenatal, 30 weeks pregnant", ["pregnancy-discomfort"], ["prenatal-massage"], None),
         ("hot stone massage as a birthday gift", [], ["hot-stone-massage"], "spa"),
         ("swedish massage to unwind", ["relaxation"], ["swedish-massage"], "spa"),
-        ("relaxing massage for my back pain", ["relaxation"], [], "medical"),  # pain wins
+        ("relaxing massage for my back pain",
+         ["relaxation", "lower-back-pain", "upper-back-pain"], [], "medical"),  # pain wins
         ("sciatica, slipped disc, sciatica", ["sciatica", "herniated-disc"], [], "medical"),
         ("knee hurts on stairs", ["knee-pain"], [], "medical"),
         ("my doctor wants me to get massage for my neck", [], [], "medical"),
@@ -381,3 +382,38 @@ def _reference_osa(a: str, b: str, limit: int) -> int:
 )
 def test_typo_distance_is_optimal_string_alignment_capped_at_the_limit(a, b, limit):
     assert interpret_module._distance(a, b, limit) == min(_reference_osa(a, b, limit), limit + 1)
+
+
+@pytest.mark.parametrize(
+    ("need", "conditions", "red_flags"),
+    [
+        ("back pain", ("lower-back-pain", "upper-back-pain"), ()),
+        ("my back hurts", ("lower-back-pain", "upper-back-pain"), ()),
+        ("shoulder pain", ("rotator-cuff-injury", "frozen-shoulder"), ()),
+        ("sore muscles", ("muscle-tension", "sports-recovery"), ()),
+        ("headache", ("tension-headache",), ()),
+        ("knee replacement", ("post-surgical-recovery",), ()),
+        ("swelling after surgery", ("post-surgical-swelling",), ()),
+        ("leg pain with numbness", ("sciatica",), ("new-leg-numbness-or-weakness",)),
+        ("a sudden headache", (), ("sudden-severe-headache",)),
+    ],
+)
+def test_everyday_words_name_conditions(need, conditions, red_flags):
+    result = interpret(need)
+    assert (result.conditions, result.red_flags) == (conditions, red_flags)
+
+
+def test_a_broad_phrase_offers_each_of_its_conditions_alone():
+    assert interpret("back pain near Hoboken, NJ").choices == (
+        ("lower-back-pain", "upper-back-pain"),
+    )
+    assert interpret("lower back pain").choices == ()
+    # "leg pain with numbness" names a red flag beside sciatica: no choice between them.
+    assert interpret("leg pain with numbness").choices == ()
+
+
+def test_broad_phrases_name_known_entries_and_no_phrase_twice():
+    phrases = vocabulary.broad_phrases()
+    assert "back pain" in phrases
+    for slugs in phrases.values():
+        assert len(slugs) >= 2 and all(s in vocabulary.terms() for s in slugs)

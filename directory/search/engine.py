@@ -57,6 +57,11 @@ class Selection:
     truncated: bool = False
 
 
+def nothing() -> Selection:
+    """The selection of a search that lists nobody (a red flag with no treatable need)."""
+    return Selection(0, _facets([]), [])
+
+
 @dataclass
 class _Request:
     clauses: list[tuple[str, str, float]]

@@ -1,7 +1,7 @@
 """Answering a search request: interpretation and place, the engine's selection, the page's rows
 hydrated from the database (the truth), and the API's JSON shape."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -36,12 +36,34 @@ class Outcome:
     #: The engine's time guard fired: counts may be short (said on the page and in the JSON).
     truncated: bool = False
     candidates: int = 0
+    #: What to know before booking: red flags first ("see_doctor_first"), then the advice of
+    #: each recognised condition (DESIGN.md, "JSON API").
+    advice: list[dict] = field(default_factory=list)
+    #: A red flag with no treatable need: nobody is listed, the client is sent to a doctor.
+    doctor_only: bool = False
 
 
 def display_name(slug: str) -> str:
     """A vocabulary entry's name for people; the slug itself when it is unknown."""
     term = vocabulary.terms().get(slug)
     return term.name if term else slug
+
+
+def advice_for(interpretation: Interpretation) -> list[dict]:
+    """The advice a need calls for: each red flag it names, then each recognised condition's
+    advice, doctor-first ones before the rest."""
+    terms = vocabulary.terms()
+    found = [terms[slug] for slug in (*interpretation.red_flags, *interpretation.conditions)]
+    advice = [
+        {
+            "condition": None if term.kind == "red_flag" else term.slug,
+            "level": term.level or "info",
+            "text": term.text,
+        }
+        for term in found
+        if term.text
+    ]
+    return sorted(advice, key=lambda a: a["level"] != "see_doctor_first")
 
 
 def _resolve_location(params: Params, interpretation: Interpretation):
@@ -77,12 +99,20 @@ def search(params: Params) -> Outcome:
     if location is not None and location.kind != "state":
         radius = params.radius or DEFAULT_RADIUS
     on = licensing.today()
-    store = sync.store()
-    with store.searcher() as searcher:
-        selection = engine.select(
-            searcher, store.columns, params, interpretation, location, radius, on,
-            tenant_id=_tenant_id(params.tenant),
-        )  # fmt: skip
+    # "Blood clot in my leg" is for a doctor: no therapist is listed unless a need a therapist
+    # treats was named too ("sciatica, and a fever") or chosen as a filter.
+    doctor_only = bool(interpretation.red_flags) and not (
+        interpretation.conditions or params.conditions
+    )
+    if doctor_only:
+        selection = engine.nothing()
+    else:
+        store = sync.store()
+        with store.searcher() as searcher:
+            selection = engine.select(
+                searcher, store.columns, params, interpretation, location, radius, on,
+                tenant_id=_tenant_id(params.tenant),
+            )  # fmt: skip
     return Outcome(
         params=params,
         interpretation=interpretation,
@@ -94,6 +124,8 @@ def search(params: Params) -> Outcome:
         suggestion=interpretation.suggestion,
         truncated=selection.truncated,
         candidates=selection.candidates,
+        advice=advice_for(interpretation),
+        doctor_only=doctor_only,
     )
 
 
@@ -215,9 +247,12 @@ def as_json(outcome: Outcome) -> dict:
             "conditions": list(interpretation.conditions),
             "modalities": list(interpretation.modalities),
             "setting": interpretation.setting,
+            "red_flags": list(interpretation.red_flags),
+            "choices": [list(group) for group in interpretation.choices],
             "text": interpretation.describe(display_name),
         },
         "suggestion": outcome.suggestion,
+        "advice": outcome.advice,
         "facets": outcome.facets,
         "results": outcome.results,
     }
