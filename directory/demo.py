@@ -22,6 +22,7 @@ from sqlalchemy import func, insert, select, text
 
 from directory import audit, geo, licensing, validation, vocabulary
 from directory.db import db, now_utc, writing
+from directory.interpret import mid_sentence
 from directory.practices.models import Tenant
 from directory.practitioners import fields, operations
 from directory.practitioners.models import (
@@ -79,10 +80,6 @@ _LYMPH_MODALITIES = (
     "post-operative-lymphatic-massage",
 )
 _LYMPH_CONDITIONS = ("lymphedema", "post-surgical-swelling")
-#: Words that stay capitalised mid-sentence ("using Swedish massage").
-_PROPER_WORDS = frozenset(
-    {"Swedish", "Thai", "Ayurvedic", "Lomi", "Kinesio", "Active", "Parkinson's", "Bowen"}
-)
 _LICENSE_STATES = ("verified", "pending", "rejected", "expired")
 _REJECTION_NOTE = "Number not found in the state board's public lookup."
 
@@ -212,18 +209,10 @@ def _vocabulary() -> _Vocabulary:
         lymph_modalities=lymph_modalities,
         lymph_conditions=lymph_conditions,
         phrases={
-            t.slug: _mid_sentence(t.name) for t in (*conditions.values(), *modalities.values())
+            t.slug: mid_sentence(t.name) for t in (*conditions.values(), *modalities.values())
         },
         settings={t.slug: t.setting for t in (*conditions.values(), *modalities.values())},
     )
-
-
-def _mid_sentence(name: str) -> str:
-    """A vocabulary name as it reads inside a sentence ("Deep tissue" -> "deep tissue")."""
-    first = name.split(" ", 1)[0]
-    if first in _PROPER_WORDS or sum(c.isupper() for c in first) > 1:
-        return name
-    return name[0].lower() + name[1:]
 
 
 def _capitalized(text: str) -> str:

@@ -105,9 +105,9 @@ class Interpretation:
         name = names or _name
         text = {"medical": "Medical massage", "spa": "Spa massage"}.get(self.setting, "Massage")
         if self.conditions:
-            text += " for " + _join(_mid_sentence(name(slug)) for slug in self.conditions)
+            text += " for " + _join(mid_sentence(name(slug)) for slug in self.conditions)
         if self.modalities:
-            text += ": " + _join(_mid_sentence(name(slug)) for slug in self.modalities)
+            text += ": " + _join(mid_sentence(name(slug)) for slug in self.modalities)
         return text
 
 
@@ -238,7 +238,7 @@ def _capitals(phrase: str) -> tuple[int, ...]:
 @cache
 def _correct_forms(term: Term) -> tuple[tuple[str, str], ...]:
     """(phrase, how to show it) for the correctly spelt names and synonyms of an entry."""
-    return ((term.name, _mid_sentence(term.name)), *((s, s) for s in term.synonyms))
+    return ((term.name, mid_sentence(term.name)), *((s, s) for s in term.synonyms))
 
 
 @cache
@@ -595,7 +595,7 @@ def _name(slug: str) -> str:
     return term.name if term else slug
 
 
-def _mid_sentence(name: str) -> str:
+def mid_sentence(name: str) -> str:
     """A sentence-case name as it reads mid-sentence: "Sciatica" -> "sciatica", but "TMJ
     disorder", "Swedish massage" and "Active Release Techniques" keep their capitals."""
     first, _, rest = name.partition(" ")

@@ -9,10 +9,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 from whoosh import qparser
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.query import And, ConstantScoreQuery, Every, Not, Or, Term
+from whoosh.query import And, ConstantScoreQuery, Every, Or, Term
 
 from directory import geo, licensing, vocabulary
 from directory.interpret import Interpretation
@@ -31,6 +32,7 @@ class Candidate:
     distance: float | None
     verified: bool
     rank: float = 0.0
+    fit: float = 0.0
 
 
 _stem = StemmingAnalyzer()
@@ -106,6 +108,7 @@ def document(practitioner, on: date | None = None) -> dict | None:
         "conditions": conditions,
         "modalities": modalities,
         "offices": offices,
+        "accepting": practitioner.accepting_new_clients,
     }
     return {
         "pid": str(practitioner.id),
@@ -144,12 +147,12 @@ def _parser(fields=TEXT_FIELDS):
 
 def _text_query(interpretation: Interpretation):
     clauses = [Term("conditions", slug, boost=4.0) for slug in interpretation.conditions]
-    if interpretation.setting == "spa" or (
+    if (interpretation.setting == "spa" and not interpretation.modalities) or (
         interpretation.setting and not (interpretation.conditions or interpretation.modalities)
     ):
         # A need for relaxation ("a relaxing gift") is answered by the setting even when no
-        # listed condition matches; a medical need naming a condition lists only therapists
-        # who treat (or mention) it.
+        # listed condition matches; a need naming a modality or a medical condition lists only
+        # therapists who offer or treat (or mention) it.
         clauses.append(Term("setting", interpretation.setting, boost=0.5))
         clauses.append(Term("setting", "both", boost=0.3))
     clauses += [Term("modalities", slug, boost=3.0) for slug in interpretation.modalities]
@@ -170,12 +173,8 @@ def _text_query(interpretation: Interpretation):
 
 
 def _filters(params, interpretation: Interpretation, location, radius):
+    # The setting is applied after the setting facet is counted (see select()).
     filters = []
-    if params.setting:
-        filters.append(Term("setting", params.setting))
-    elif interpretation.setting == "medical":
-        # A medical need is never answered with a spa-only therapist.
-        filters.append(Not(Term("setting", "spa")))
     filters += [Term("conditions", slug) for slug in params.conditions]
     filters += [Term("modalities", slug) for slug in params.modalities]
     if params.tenant:
@@ -213,6 +212,15 @@ def _fit(setting: str, intent: str | None) -> float:
     return 0.7 if setting == "both" else 0.0
 
 
+def _setting_allows(setting: str, params, interpretation: Interpretation) -> bool:
+    if params.setting == "both":
+        return setting == "both"
+    if params.setting:
+        return setting in (params.setting, "both")
+    # A medical need is never answered with a spa-only therapist.
+    return not (interpretation.setting == "medical" and setting == "spa")
+
+
 def _rank(candidates, interpretation, radius, top_score):
     wanted_c, wanted_m = set(interpretation.conditions), set(interpretation.modalities)
     wanted = len(wanted_c) + len(wanted_m)
@@ -225,19 +233,31 @@ def _rank(candidates, interpretation, radius, top_score):
         listed = len(c.data["conditions"]) + len(c.data["modalities"])
         focus = min(1.0, FOCUSED_LIST / listed) if wanted and listed else 0.0
         text = c.score / top_score if top_score else 0.0
-        proximity = 0.0 if c.distance is None else max(0.0, 1 - c.distance / max(radius, 1))
-        c.rank = (
-            2.0 * coverage
-            + 0.4 * focus
-            + 0.6 * text
-            + 0.8 * _fit(c.data["setting"], interpretation.setting)
-            + 0.3 * c.verified
-            + 0.5 * proximity
+        c.fit = float(
+            np.round(
+                # numpy's rounding, as the engine rounds (Python's round() differs at halves).
+                2.0 * (coverage if wanted else float(np.round(text, 1)))
+                + 0.4 * float(np.round(focus, 1))
+                + 0.8 * _fit(c.data["setting"], interpretation.setting)
+                + 0.3 * c.verified
+                + 0.2 * bool(c.data["accepting"]),
+                6,
+            )
         )
+        c.rank = 0.4 * focus + 0.6 * text
 
 
-def _facets(candidates) -> dict:
-    settings = Counter(c.data["setting"] for c in candidates)
+def _facets(candidates, settings: Counter) -> dict:
+    """Facets of the candidates; `settings` counts each setting before the setting filter,
+    and the facet says what choosing each would list (medical and spa include "both")."""
+    settings = Counter(
+        {
+            "medical": settings["medical"] + settings["both"],
+            "spa": settings["spa"] + settings["both"],
+            "both": settings["both"],
+        }
+    )
+    settings = +settings  # drop zeros
     conditions = Counter(slug for c in candidates for slug in c.data["conditions"])
     modalities = Counter(slug for c in candidates for slug in c.data["modalities"])
     verified = Counter("true" if c.verified else "false" for c in candidates)
@@ -293,8 +313,12 @@ def select(searcher, params, interpretation, location, radius, on: date):
     base = text if text is not None else Every()
     query = And([base, *(ConstantScoreQuery(f, 0.0) for f in filters)]) if filters else base
     candidates = _candidates(searcher, query, location, radius, params.verified, today)
+    settings = Counter(c.data["setting"] for c in candidates)
+    candidates = [
+        c for c in candidates if _setting_allows(c.data["setting"], params, interpretation)
+    ]
     order(candidates, interpretation, radius, params.sort, location)
-    return candidates, _facets(candidates)
+    return candidates, _facets(candidates, settings)
 
 
 def order(candidates, interpretation, radius, sort, location):
@@ -302,6 +326,7 @@ def order(candidates, interpretation, radius, sort, location):
     top_score = max((c.score for c in candidates), default=0.0)
     _rank(candidates, interpretation, radius or 10, top_score)
     if sort == "distance" and location is not None and location.kind != "state":
-        candidates.sort(key=lambda c: (c.distance, -c.rank, c.pid))
+        candidates.sort(key=lambda c: (c.distance, -c.fit, -c.rank, c.pid))
     else:
-        candidates.sort(key=lambda c: (-c.rank, c.distance or 0.0, c.pid))
+        # Best fit first; among equal fits the nearer; then specialists and text mentions.
+        candidates.sort(key=lambda c: (-c.fit, c.distance or 0.0, -c.rank, c.pid))

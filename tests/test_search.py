@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import re
 from datetime import date, timedelta
 
 import numpy as np
@@ -180,13 +181,18 @@ def test_unpublished_text_is_not_in_the_index(client, make_practitioner):
 def test_facets_count_the_whole_result_set_not_the_page(client, roster):
     body = api(client, q="sciatica", near="Hoboken, NJ", per_page=1).json
     assert len(body["results"]) == 1 and body["total"] == 3
-    assert body["facets"]["setting"] == {"medical": 2, "both": 1}
+    # What each choice would list: medical and spa include the "both" therapist.
+    assert body["facets"]["setting"] == {"medical": 3, "spa": 1, "both": 1}
     assert body["facets"]["conditions"]["sciatica"] == 3
     assert body["facets"]["verified"] == {"true": 2, "false": 1}
 
 
 def test_filters(client, roster):
-    assert set(slugs(api(client, near="Hoboken, NJ", setting="spa"))) == {"bo-chen"}
+    # A setting lists its own and "spa & medical"; "both" lists those only.
+    assert set(slugs(api(client, near="Hoboken, NJ", setting="spa"))) == {"bo-chen", "carla-diaz"}
+    assert set(slugs(api(client, near="Hoboken, NJ", setting="medical"))) == {
+        "alexa-marie", "carla-diaz", "dev-patel"}  # fmt: skip
+    assert set(slugs(api(client, near="Hoboken, NJ", setting="both"))) == {"carla-diaz"}
     assert set(slugs(api(client, near="Hoboken, NJ", modality="swedish-massage"))) == {
         "bo-chen", "carla-diaz"}  # fmt: skip
     both = api(client, near="Hoboken, NJ", condition=["sciatica", "herniated-disc"])
@@ -314,15 +320,18 @@ def test_results_page_says_what_it_understood(client, roster):
     assert "<mark>Sciatica</mark>" in text
     assert "Verified NJ license" in text and "NJ license pending verification" in text
     assert "<script" not in text
-    # Nobody here is spa-only: the option is shown, but not as a link to an empty page.
-    assert '<li class="muted">Spa (0)</li>' in text and "setting=spa" not in text
+    # Each setting says what choosing it would list (spa: the spa & medical therapist).
+    assert "setting=spa" in text and '<span class="muted">(1)</span>' in text
+    assert ">Spa &amp; medical</a>" in text and "setting=both" in text
 
 
 def test_results_page_empty_state_offers_a_wider_radius(client, roster):
     page = client.get("/search", query_string={"q": "sciatica", "near": "Trenton, NJ", "radius": 5})
     text = page.get_data(as_text=True)
-    assert "No medical massage for sciatica within 5 miles of Trenton, NJ" in text
-    assert "radius=10" in text
+    assert "No one within 5 miles of Trenton, NJ treats sciatica." in text
+    # Dev Patel, in Manhattan, is the nearest who does.
+    assert "The nearest is" in text and "show therapists within" in text
+    assert re.search(r"radius=(50|100)", text)
 
 
 def test_results_page_unknown_place(client):
@@ -692,7 +701,9 @@ def test_facets_count_every_match_not_the_page(client, roster, verified, sciatic
     body = api(client, **params, **({"verified": 1} if verified else {})).json
     assert body["facets"]["conditions"]["sciatica"] == sciatica
     assert sum(body["facets"]["verified"].values()) == body["total"]
-    assert sum(body["facets"]["setting"].values()) == body["total"]
+    setting = body["facets"]["setting"]
+    # Choices overlap by "both": medical + spa - both is everyone.
+    assert setting["medical"] + setting["spa"] - setting.get("both", 0) == body["total"]
 
 
 def test_decoded_arrays_are_kept_beside_the_segments_for_the_next_process(

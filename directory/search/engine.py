@@ -24,7 +24,7 @@ from directory.interpret import Interpretation
 from directory.search import columns
 from directory.search.columns import CONDITIONS, MODALITIES, SETTING_CODES, STATES
 from directory.search.index import SCHEMA, TEXT_FIELDS
-from directory.search.params import DEFAULT_RADIUS, MAX_TERMS, Params
+from directory.search.params import MAX_TERMS, Params
 
 #: Conditions + modalities a focused practice lists; longer lists weigh a match down.
 FOCUSED_LIST = 12
@@ -95,6 +95,7 @@ class _Part:
     setting: np.ndarray
     listed: np.ndarray
     covered: np.ndarray
+    accepting: np.ndarray
     facets: dict = field(default_factory=dict)
 
 
@@ -122,13 +123,14 @@ def text_clauses(interpretation: Interpretation) -> list[tuple[str, str, float]]
 def _request(params, interpretation, location, radius, on: date, tenant_id) -> _Request:
     intent = SETTING_CODES.get(interpretation.setting)
     clauses = text_clauses(interpretation)
-    spa_need = interpretation.setting == "spa" or (
+    spa_need = (interpretation.setting == "spa" and not interpretation.modalities) or (
         interpretation.setting is not None
         and not (interpretation.conditions or interpretation.modalities)
     )
     # A need for relaxation ("a relaxing gift") is answered by the setting even when no listed
-    # condition matches; a medical need naming a condition lists only therapists who treat (or
-    # mention) it.
+    # condition matches; a need naming a modality ("hot stone", "couples massage") lists only
+    # therapists who offer (or mention) it, as a medical need naming a condition lists only
+    # therapists who treat (or mention) it.
     setting_clause = intent if spa_need else None
     conditions = [CONDITIONS.get(s) for s in interpretation.conditions]
     modalities = [MODALITIES.get(s) for s in interpretation.modalities]
@@ -247,6 +249,12 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
     if req.verified_only:
         rows, docs, distance = rows[verified], docs[verified], distance[verified]
         verified = verified[verified]
+    # The setting facet says what each choice would give: counted before the setting is applied.
+    settings = seg.setting[docs].astype(np.int64)
+    setting_counts = np.bincount(settings, minlength=3)
+    allowed = _setting_allows(req, settings)
+    rows, docs, distance = rows[allowed], docs[allowed], distance[allowed]
+    verified = verified[allowed]
     part = _Part(
         pid=seg.pid[docs],
         office_id=seg.office_id[rows],
@@ -256,11 +264,12 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
         setting=seg.setting[docs].astype(np.int64),
         listed=seg.listed[docs],
         covered=covered[docs],
+        accepting=seg.accepting[docs].astype(bool),
     )
     chosen = np.zeros(size, dtype=bool)
     chosen[docs] = True
     part.facets = {
-        "setting": np.bincount(part.setting, minlength=3),
+        "setting": setting_counts,
         "conditions": seg.conditions.count(chosen, len(CONDITIONS)),
         "modalities": seg.modalities.count(chosen, len(MODALITIES)),
     }
@@ -284,15 +293,23 @@ def _filters(req: _Request, seg) -> np.ndarray:
     keep = np.ones(seg.size, dtype=bool)
     if req.tenant_id is not None:
         keep &= seg.tenant == req.tenant_id
-    if req.setting_filter is not None:
-        keep &= seg.setting == req.setting_filter
-    elif req.exclude_spa:
-        keep &= seg.setting != _SPA
     for code in req.condition_filters:
         keep &= seg.conditions.having(code)
     for code in req.modality_filters:
         keep &= seg.modalities.having(code)
     return keep
+
+
+def _setting_allows(req: _Request, settings: np.ndarray) -> np.ndarray:
+    """Which settings the request lists: `setting=medical` is medical and both, `spa` spa and
+    both, `both` only both; a medical need without a choice never lists spa-only."""
+    if req.setting_filter == _BOTH:
+        return settings == _BOTH
+    if req.setting_filter is not None:
+        return (settings == req.setting_filter) | (settings == _BOTH)
+    if req.exclude_spa:
+        return settings != _SPA
+    return np.ones(len(settings), dtype=bool)
 
 
 def _within_box(seg, lat: float, lon: float, miles: float) -> np.ndarray:
@@ -327,7 +344,8 @@ def _ranked(req, parts, params, candidates, truncated, interpretation) -> Select
     facets = _facets(parts)
     if not total:
         return Selection(0, facets, [], candidates, truncated)
-    names = ("office_id", "distance", "verified", "score", "setting", "listed", "covered")
+    names = ("office_id", "distance", "verified", "score", "setting", "listed", "covered",
+             "accepting")  # fmt: skip
     cat = {name: np.concatenate([getattr(p, name) for p in parts]) for name in names}
     score, distance = cat["score"], cat["distance"]
     wanted = len(set(interpretation.conditions)) + len(set(interpretation.modalities))
@@ -341,23 +359,25 @@ def _ranked(req, parts, params, candidates, truncated, interpretation) -> Select
     top = score.max()
     text = score / top if top else np.zeros(total)
     has_distance = ~np.isnan(distance)
-    reach = max(req.radius or DEFAULT_RADIUS, 1)
-    proximity = np.where(has_distance, np.maximum(0.0, 1 - np.nan_to_num(distance) / reach), 0.0)
-    rank = (
-        2.0 * coverage
-        + 0.4 * focus
-        + 0.6 * text
+    fit = (
+        # What was asked: the share of named needs treated, or (none named) the text's match
+        # in tenths, so that near-equal text counts as equal.
+        2.0 * (coverage if wanted else np.round(text, 1))
+        # A specialist (a short list of needs) over a catch-all list, in tenths.
+        + 0.4 * np.round(focus, 1)
         + 0.8 * _fit(cat["setting"], req.intent)
         + 0.3 * cat["verified"]
-        + 0.5 * proximity
+        + 0.2 * cat["accepting"]
     )
+    # Among equal fits the nearer comes first; then text mentions.
+    detail = 0.4 * focus + 0.6 * text
     near_first = np.nan_to_num(distance)
     start = (params.page - 1) * params.per_page
     end = start + params.per_page
     if params.sort == "distance" and has_distance.any():
-        keys = (pid, -rank, near_first)
+        keys = (pid, -detail, -fit, near_first)
     else:
-        keys = (pid, near_first, -rank)
+        keys = (pid, -detail, near_first, -np.round(fit, 6))
     order = _top(keys, end)[start:end]
     hits = [
         Hit(
@@ -404,8 +424,13 @@ def _facets(parts) -> dict:
 
     verified = sum(int(p.verified.sum()) for p in parts)
     total = sum(len(p.pid) for p in parts)
+    raw = summed("setting", 3)
+    # What choosing each would list: medical and spa include "both".
+    choices = raw.copy()
+    choices[_SPA] += raw[_BOTH]
+    choices[SETTING_CODES["medical"]] += raw[_BOTH]
     return {
-        "setting": named(summed("setting", 3), columns.SETTING_NAMES.__getitem__),
+        "setting": named(choices, columns.SETTING_NAMES.__getitem__),
         "conditions": named(summed("conditions", len(CONDITIONS)), CONDITIONS.name),
         "modalities": named(summed("modalities", len(MODALITIES)), MODALITIES.name),
         "verified": {"true": verified, "false": total - verified},

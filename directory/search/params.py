@@ -12,7 +12,10 @@ MAX_TERMS = 12
 MAX_FILTER_VALUES = 10
 MAX_PAGE = 500
 DEFAULT_RADIUS = 10
-SETTINGS = ("spa", "medical")
+MAX_RADIUS = 250
+#: The radii the results page offers.
+RADIUS_CHOICES = (5, 10, 25, 50, 100, 250)
+SETTINGS = ("spa", "medical", "both")
 SORTS = ("relevance", "distance")
 
 
@@ -82,7 +85,7 @@ def parse(args) -> Params:
     """Validate a query string (a MultiDict); SearchError names the bad parameter."""
     setting = args.get("setting") or None
     if setting is not None and setting not in SETTINGS:
-        raise SearchError("invalid_parameter", "setting must be spa or medical.", "setting")
+        raise SearchError("invalid_parameter", "setting must be spa, medical or both.", "setting")
     verified = args.get("verified", "")
     if verified not in ("", "0", "1", "true", "false"):
         raise SearchError("invalid_parameter", "verified must be 1 or 0.", "verified")
@@ -95,7 +98,7 @@ def parse(args) -> Params:
     return Params(
         q=_clean(args.get("q", ""), MAX_Q),
         near=_clean(args.get("near", ""), geo.MAX_INPUT_LENGTH),
-        radius=_int(args, "radius", 1, 250, None),
+        radius=_int(args, "radius", 1, MAX_RADIUS, None),
         setting=setting,
         conditions=_slugs(args, "condition", "condition"),
         modalities=_slugs(args, "modality", "modality"),

@@ -1,14 +1,14 @@
 """Answering a search request: interpretation and place, the engine's selection, the page's rows
 hydrated from the database (the truth), and the API's JSON shape."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import select
 
 from directory import geo, licensing, vocabulary
 from directory.db import db
-from directory.interpret import Interpretation, interpret
+from directory.interpret import Interpretation, interpret, mid_sentence
 from directory.practices.models import Tenant
 from directory.practitioners.models import (
     License,
@@ -19,7 +19,7 @@ from directory.practitioners.models import (
 )
 from directory.practitioners.profiles import visible
 from directory.search import engine, sync
-from directory.search.params import DEFAULT_RADIUS, Params, SearchError
+from directory.search.params import DEFAULT_RADIUS, MAX_RADIUS, Params, SearchError
 from directory.vocabulary import Condition, Modality
 
 
@@ -41,6 +41,9 @@ class Outcome:
     advice: list[dict] = field(default_factory=list)
     #: A red flag with no treatable need: nobody is listed, the client is sent to a doctor.
     doctor_only: bool = False
+    #: When nobody within the radius matches: how far the nearest match is (miles), if any
+    #: within MAX_RADIUS.
+    nearest_miles: float | None = None
 
 
 def display_name(slug: str) -> str:
@@ -113,6 +116,9 @@ def search(params: Params) -> Outcome:
                 searcher, store.columns, params, interpretation, location, radius, on,
                 tenant_id=_tenant_id(params.tenant),
             )  # fmt: skip
+    nearest = None
+    if not selection.total and radius and not doctor_only and radius < MAX_RADIUS:
+        nearest = _nearest(params, interpretation, location, on)
     return Outcome(
         params=params,
         interpretation=interpretation,
@@ -126,7 +132,35 @@ def search(params: Params) -> Outcome:
         candidates=selection.candidates,
         advice=advice_for(interpretation),
         doctor_only=doctor_only,
+        nearest_miles=nearest,
     )
+
+
+def _nearest(params: Params, interpretation: Interpretation, location, on) -> float | None:
+    """The distance of the nearest match beyond the radius (up to MAX_RADIUS), or None."""
+    wider = replace(params, sort="distance", page=1, per_page=1)
+    store = sync.store()
+    with store.searcher() as searcher:
+        found = engine.select(
+            searcher, store.columns, wider, interpretation, location, MAX_RADIUS, on,
+            tenant_id=_tenant_id(params.tenant),
+        )  # fmt: skip
+    if not found.hits or found.hits[0].distance is None:
+        return None
+    return round(found.hits[0].distance, 1)
+
+
+def need_phrase(interpretation: Interpretation) -> str:
+    """What a match must do, for "No one within 10 miles ... treats sciatica": "" when the
+    need named nothing."""
+    conditions = [mid_sentence(display_name(s)) for s in interpretation.conditions]
+    modalities = [mid_sentence(display_name(s)) for s in interpretation.modalities]
+    parts = []
+    if conditions:
+        parts.append("treats " + " or ".join(conditions))
+    if modalities:
+        parts.append("offers " + " or ".join(modalities))
+    return " or ".join(parts)
 
 
 def _hydrate(hits: list[engine.Hit], interpretation: Interpretation, on: date) -> list[dict]:
@@ -253,6 +287,7 @@ def as_json(outcome: Outcome) -> dict:
         },
         "suggestion": outcome.suggestion,
         "advice": outcome.advice,
+        "nearest_miles": outcome.nearest_miles,
         "facets": outcome.facets,
         "results": outcome.results,
     }

@@ -4,11 +4,11 @@ from flask import Blueprint, render_template, request, url_for
 
 from directory.practices import roster
 from directory.search import results, sync
-from directory.search.params import SearchError, parse
+from directory.search.params import RADIUS_CHOICES, SearchError, parse
 
 bp = Blueprint("search", __name__)
 
-RADII = (5, 10, 25, 50, 100, 250)
+RADII = RADIUS_CHOICES
 
 
 def _url(args: dict, **changes) -> str:
@@ -36,4 +36,5 @@ def index():
         url=lambda **changes: _url(args, **changes),
         name_of=results.display_name,
         description=outcome.interpretation.describe(results.display_name),
+        need=results.need_phrase(outcome.interpretation),
     )
