@@ -57,6 +57,7 @@ _WORDS = json.loads(resources.files("directory").joinpath("data/demo.json").read
 _HUDSON_ZIPS = tuple(_WORDS["hudson_zips"])
 _FEMALE_FIRST = tuple(_WORDS["female_first_names"])
 _MALE_FIRST = tuple(_WORDS["male_first_names"])
+_FEMALE_SET = frozenset(_FEMALE_FIRST)
 _LAST = tuple(_WORDS["last_names"])
 _AVOID_NAMES = frozenset(_WORDS["avoid_names"])
 _PLACE_WORDS = tuple(_WORDS["place_words"])
@@ -726,6 +727,10 @@ class _Generator:
         }
         record["headline"] = self.headline(setting, lymph, modalities, conditions, home.city)
         record["bio"] = self.bio(record, first, lymph, tenant, home)
+        # About half show their gender; drawn from the slug, so the rest of a seed's output is
+        # what it was before profiles had a gender.
+        shown = random.Random(slug).random() < 0.5
+        record["gender"] = ("woman" if first in _FEMALE_SET else "man") if shown else ""
         return record
 
 

@@ -104,7 +104,8 @@ def test_the_column_engine_agrees_with_the_old_one(world, params):
         new, old, old_facets, interpretation, location, radius = _both(world, params)
     assert not new.truncated
     assert new.total == len(old)
-    assert new.facets == old_facets
+    # The facets the old engine had (the client filters' counts came after it).
+    assert {name: new.facets[name] for name in old_facets} == old_facets
     # Facets read most common first, ties alphabetically (the old order followed the index).
     for name in ("setting", "conditions", "modalities"):
         counts = list(new.facets[name].items())

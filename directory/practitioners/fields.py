@@ -15,6 +15,9 @@ from typing import Any
 from directory.practitioners.models import SETTINGS
 from directory.validation import check_email, check_phone, check_url, clean_text
 
+#: What a therapist may choose to show ("" shows nothing).
+GENDERS = ("", "woman", "man", "nonbinary")
+
 #: A language name: letters, with single spaces, apostrophes, hyphens or dots inside.
 _LANGUAGE = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*$")
 
@@ -38,6 +41,8 @@ class ProfileField:
     #: languages and minutes: how many values at most.
     max_items: int = 0
     choices: tuple[str, ...] = ()
+    #: choice: (value, label) as the editor offers them; default the values themselves.
+    labels: tuple[tuple[str, str], ...] = ()
     #: Offered by the editor (else only import and export touch it).
     editable: bool = True
     #: Key in the import/export format; default the name.
@@ -50,6 +55,11 @@ class ProfileField:
     #: The HTML input type of a one-line text or number (email, tel, url, number).
     input: str = "text"
     autocomplete: str = ""
+
+    @property
+    def options(self) -> list[tuple[str, str]]:
+        """A choice's (value, label) pairs."""
+        return list(self.labels) or [(value, value) for value in self.choices]
 
     @property
     def io_key(self) -> str:
@@ -144,7 +154,9 @@ FIELDS = (
     ProfileField("bio", "About you", "text", max_length=5000, multiline=True, public="bio",
                  section="about", hint="Plain text; blank lines start a new paragraph."),
     ProfileField("setting", "Setting", "choice", choices=SETTINGS, public="setting",
-                 section="about"),
+                 section="about",
+                 labels=(("medical", "Medical: treatment of pain, injury, conditions"),
+                         ("spa", "Spa: relaxation and wellbeing"), ("both", "Both"))),
     # Publishing is an action with its own checks, not a field of the editor's form.
     ProfileField("published", "Published", "bool", editable=False),
     ProfileField("accepting_new_clients", "Accepting new clients", "bool",
@@ -167,6 +179,12 @@ FIELDS = (
                  public="accepts_physician_referrals", section="sessions"),
     ProfileField("hsa_fsa", "Provides HSA/FSA superbills", "bool", public="hsa_fsa",
                  section="sessions"),
+    ProfileField("gender", "Your gender, shown to clients", "choice", choices=GENDERS,
+                 public="gender", section="about",
+                 labels=(("", "Not shown"), ("woman", "Woman"), ("man", "Man"),
+                         ("nonbinary", "Nonbinary")),
+                 hint="Optional. Some clients look for a therapist of a gender they are "
+                      "comfortable with."),
 )  # fmt: skip
 BY_NAME = {f.name: f for f in FIELDS}
 #: The fields the editor's profile form offers (the operations change only these).

@@ -23,11 +23,6 @@ from directory.validation import clean_text
 
 #: The session lengths offered as checkboxes, in minutes.
 SESSION_LENGTHS = (30, 45, 60, 75, 90, 120)
-SETTING_CHOICES = [
-    ("medical", "Medical: treatment of pain, injury, conditions"),
-    ("spa", "Spa: relaxation and wellbeing"),
-    ("both", "Both"),
-]
 SENTINELS = ("version", "form_complete")
 
 
@@ -216,7 +211,9 @@ class _ProfileFormBase(EditForm):
         super().__init__(*args, **kwargs)
         #: Vocabulary rows, for the grouped pickers.
         self.conditions_rows, self.modalities_rows = list(conditions), list(modalities)
-        self.setting.options = SETTING_CHOICES
+        for spec in fields.FIELDS:
+            if spec.kind == "choice" and spec.editable:
+                getattr(self, spec.name).options = spec.options
         self.conditions.choices = [(c.slug, c.name) for c in conditions]
         self.modalities.choices = [(m.slug, m.name) for m in modalities]
         # Lengths already on the profile (an import may hold 50 minutes) stay choosable.

@@ -72,6 +72,8 @@ class Practitioner(db.Model):
     session_lengths: Mapped[list[int]] = mapped_column(JSON, default=list)
     insurance_notes: Mapped[str] = mapped_column(String(500), default="")
     accepts_physician_referrals: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Shown to clients only if the therapist chooses one ("" = not shown): woman, man, nonbinary.
+    gender: Mapped[str] = mapped_column(String(10), default="")
     hsa_fsa: Mapped[bool] = mapped_column(Boolean, default=False)
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")

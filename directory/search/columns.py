@@ -19,6 +19,9 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 SETTING_CODES = {"spa": 0, "medical": 1, "both": 2}
+#: A therapist's gender as they chose to show it (0: not shown).
+GENDER_CODES = {"": 0, "woman": 1, "man": 2, "nonbinary": 3}
+GENDER_NAMES = tuple(GENDER_CODES)
 SETTING_NAMES = tuple(SETTING_CODES)
 #: Postings kept in memory per process (about 16 bytes each), least recently used dropped first.
 POSTINGS_BUDGET = 3_000_000
@@ -49,6 +52,11 @@ class Codes:
 
     def name(self, code: int) -> str:
         return self._names[code]
+
+    def matching(self, name: str) -> list[int]:
+        """The codes of every spelling of `name`, whatever its capitals ("spanish", "Spanish")."""
+        wanted = name.casefold()
+        return [code for code, known in enumerate(list(self._names)) if known.casefold() == wanted]
 
     def __len__(self) -> int:
         return len(self._names)
@@ -107,7 +115,7 @@ class Segment:
                 _save(path, stored)
         self.size = int(stored["size"])
         for name in ("pid", "setting", "tenant", "accepting", "in_home", "hsa_fsa", "referrals",
-                     "price_min", "price_max", "listed", "written"):  # fmt: skip
+                     "price_min", "price_max", "gender", "listed", "written"):  # fmt: skip
             setattr(self, name, stored[name])
         for name, codes in self.PAIRS:
             local = _remap(stored[f"{name}_names"], codes)
@@ -152,6 +160,7 @@ def _decode(reader) -> dict[str, np.ndarray]:
         "referrals": ints("referrals", bool, bool),
         "price_min": ints("price_min", np.int32, _price),
         "price_max": ints("price_max", np.int32, _price),
+        "gender": ints("gender", np.int8, lambda g: GENDER_CODES.get(g, 0)),
         #: Conditions + modalities listed (a long list is a less focused practice).
         "listed": np.fromiter(
             (len(f["conditions"]) + len(f["modalities"]) for f in rows), np.int32, size
@@ -227,7 +236,7 @@ def _price(value) -> int:
 #: Stands in for a document without facts (never written by us): matches nothing.
 _BLANK = {
     "pid": -1, "setting": "spa", "tenant": -1, "accepting": False, "in_home": False,
-    "hsa_fsa": False, "referrals": False, "price_min": None, "price_max": None,
+    "hsa_fsa": False, "referrals": False, "price_min": None, "price_max": None, "gender": "",
     "conditions": [], "modalities": [], "languages": [], "offices": [],
 }  # fmt: skip
 

@@ -18,14 +18,25 @@ from functools import lru_cache
 import numpy as np
 from whoosh.scoring import bm25
 
-from directory import vocabulary
+from directory import languages, vocabulary
 from directory.geo import EARTH_RADIUS_MILES, Place
 from directory.interpret import Interpretation
 from directory.search import columns
-from directory.search.columns import CONDITIONS, MODALITIES, SETTING_CODES, STATES
+from directory.search.columns import (
+    CONDITIONS,
+    GENDER_CODES,
+    GENDER_NAMES,
+    LANGUAGES,
+    MODALITIES,
+    SETTING_CODES,
+    STATES,
+)
 from directory.search.index import SCHEMA, TEXT_FIELDS
-from directory.search.params import MAX_TERMS, Params
+from directory.search.params import FLAGS, MAX_TERMS, PRICE_STEPS, Params
 
+#: The segment column of each yes/no filter.
+FLAG_COLUMNS = {"accepting": "accepting", "in_home": "in_home", "hsa_fsa": "hsa_fsa",
+                "referrals": "referrals"}  # fmt: skip
 #: Conditions + modalities a focused practice lists; longer lists weigh a match down.
 FOCUSED_LIST = 12
 #: Weights of what a match scores as, besides text: each wanted condition / modality listed, and
@@ -77,6 +88,12 @@ class _Request:
     modality_filters: list[int]
     tenant_id: int | None
     verified_only: bool
+    #: The yes/no client filters asked for (accepting, in_home, hsa_fsa, referrals).
+    flags: tuple[str, ...]
+    #: Per language asked for, the codes of its spellings (any one will do).
+    languages: list[list[int]]
+    gender: int | None
+    price_max: int | None
     location: Place | None
     radius: float
     today: int
@@ -148,6 +165,12 @@ def _request(params, interpretation, location, radius, on: date, tenant_id) -> _
         modality_filters=[MODALITIES.get(s) for s in params.modalities],
         tenant_id=tenant_id,
         verified_only=params.verified,
+        flags=tuple(name for name in FLAGS if getattr(params, name)),
+        languages=[
+            LANGUAGES.matching(name) for name in params.languages if not languages.is_english(name)
+        ],
+        gender=GENDER_CODES[params.gender] if params.gender else None,
+        price_max=params.price_max,
         location=location,
         radius=float(radius or 0),
         today=on.toordinal(),
@@ -268,10 +291,15 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
     )
     chosen = np.zeros(size, dtype=bool)
     chosen[docs] = True
+    prices = seg.price_min[docs]
     part.facets = {
         "setting": setting_counts,
         "conditions": seg.conditions.count(chosen, len(CONDITIONS)),
         "modalities": seg.modalities.count(chosen, len(MODALITIES)),
+        "languages": seg.languages.count(chosen, len(LANGUAGES)),
+        "gender": np.bincount(seg.gender[docs].astype(np.int64), minlength=len(GENDER_NAMES)),
+        "flags": np.array([int(getattr(seg, FLAG_COLUMNS[n])[docs].sum()) for n in FLAGS]),
+        "price": np.array([int(((prices >= 0) & (prices <= p)).sum()) for p in PRICE_STEPS]),
     }
     return part, placed, truncated
 
@@ -293,6 +321,17 @@ def _filters(req: _Request, seg) -> np.ndarray:
     keep = np.ones(seg.size, dtype=bool)
     if req.tenant_id is not None:
         keep &= seg.tenant == req.tenant_id
+    for name in req.flags:
+        keep &= getattr(seg, FLAG_COLUMNS[name])
+    for codes in req.languages:
+        speaks = np.zeros(seg.size, dtype=bool)
+        for code in codes:
+            speaks |= seg.languages.having(code)
+        keep &= speaks
+    if req.gender is not None:
+        keep &= seg.gender == req.gender
+    if req.price_max is not None:
+        keep &= (seg.price_min >= 0) & (seg.price_min <= req.price_max)
     for code in req.condition_filters:
         keep &= seg.conditions.having(code)
     for code in req.modality_filters:
@@ -429,9 +468,25 @@ def _facets(parts) -> dict:
     choices = raw.copy()
     choices[_SPA] += raw[_BOTH]
     choices[SETTING_CODES["medical"]] += raw[_BOTH]
+    # Spellings of one language count together, under the most common one.
+    spoken: dict[str, tuple[str, int]] = {}
+    for code, n in enumerate(summed("languages", len(LANGUAGES))):
+        if n:
+            name = LANGUAGES.name(code)
+            key = name.casefold()
+            best, count = spoken.get(key, (name, 0))
+            spoken[key] = (best, count + int(n))
+    genders = summed("gender", len(GENDER_NAMES))
     return {
         "setting": named(choices, columns.SETTING_NAMES.__getitem__),
         "conditions": named(summed("conditions", len(CONDITIONS)), CONDITIONS.name),
         "modalities": named(summed("modalities", len(MODALITIES)), MODALITIES.name),
         "verified": {"true": verified, "false": total - verified},
+        "languages": dict(sorted(spoken.values(), key=lambda item: (-item[1], item[0]))),
+        "gender": {GENDER_NAMES[c]: int(n) for c, n in enumerate(genders) if c and n},
+        **{name: int(n) for name, n in zip(FLAGS, summed("flags", len(FLAGS)), strict=True)},
+        "price_max": {
+            str(step): int(n)
+            for step, n in zip(PRICE_STEPS, summed("price", len(PRICE_STEPS)), strict=True)
+        },
     }

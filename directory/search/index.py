@@ -80,7 +80,7 @@ class EntryAnalyzer:
 _entries = EntryAnalyzer()
 
 #: Bumped whenever the schema or the facts change shape: an index of another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = Schema(
     pid=ID(unique=True),
     #: JSON of the structured data (see `facts`), read per segment into arrays, never per hit.
@@ -117,6 +117,7 @@ class Profile:
     price_max: int | None
     accepts_physician_referrals: bool
     hsa_fsa: bool
+    gender: str
     visible: bool
     licenses: list = field(default_factory=list)
     offices: list = field(default_factory=list)
@@ -225,6 +226,7 @@ def document(profile: Profile, on: date | None = None) -> dict | None:
         "price_min": profile.price_min,
         "price_max": profile.price_max,
         "languages": list(profile.languages or ()),
+        "gender": profile.gender or "",
     }
     return {
         "pid": str(profile.id),

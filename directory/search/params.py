@@ -4,7 +4,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from directory import geo, vocabulary
+from directory import geo, languages, vocabulary
 from directory.validation import whole_number
 
 MAX_Q = 200
@@ -47,6 +47,16 @@ class Params:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    #: Client filters (DESIGN.md, "JSON API"): each narrows, all combine.
+    accepting: bool = False
+    in_home: bool = False
+    hsa_fsa: bool = False
+    referrals: bool = False
+    #: Language names as profiles spell them (an ISO 639-1 code is read as its name).
+    languages: list[str] = field(default_factory=list)
+    gender: str | None = None
+    #: Dollars: therapists whose lowest listed price is at most this (no price listed: out).
+    price_max: int | None = None
 
 
 def _clean(value: str, limit: int) -> str:
@@ -81,6 +91,44 @@ def _slugs(args, name: str, kind: str) -> list[str]:
     return slugs
 
 
+#: The yes/no filters: parameter -> what it means, for messages.
+FLAGS = ("accepting", "in_home", "hsa_fsa", "referrals")
+GENDERS = ("woman", "man", "nonbinary")
+#: The budgets the results page offers (dollars), with how many each would list.
+PRICE_STEPS = (60, 80, 100, 120, 150, 200)
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def _flag(args, name: str) -> bool:
+    value = (args.get(name) or "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SearchError("invalid_parameter", f"{name} must be 1 or 0.", name)
+
+
+def _languages(args) -> list[str]:
+    values = [v.strip() for v in args.getlist("language") if v.strip()]
+    if len(values) > MAX_FILTER_VALUES:
+        raise SearchError(
+            "invalid_parameter", f"At most {MAX_FILTER_VALUES} language filters.", "language"
+        )
+    names: list[str] = []
+    for value in values:
+        name = languages.name(value)
+        if name is None:
+            raise SearchError(
+                "invalid_parameter",
+                f"Unknown language {value[:40]!r}: use a name (Spanish) or a two-letter ISO 639-1 "
+                "code (es).",
+                "language",
+            )
+        if name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    return names
+
+
 def parse(args) -> Params:
     """Validate a query string (a MultiDict); SearchError names the bad parameter."""
     setting = args.get("setting") or None
@@ -95,6 +143,9 @@ def parse(args) -> Params:
     tenant = args.get("tenant") or None
     if tenant is not None and not re.fullmatch(r"[a-z0-9-]{1,80}", tenant):
         raise SearchError("invalid_parameter", "tenant must be a practice's slug.", "tenant")
+    gender = args.get("gender") or None
+    if gender is not None and gender not in GENDERS:
+        raise SearchError("invalid_parameter", "gender must be woman, man or nonbinary.", "gender")
     return Params(
         q=_clean(args.get("q", ""), MAX_Q),
         near=_clean(args.get("near", ""), geo.MAX_INPUT_LENGTH),
@@ -107,4 +158,8 @@ def parse(args) -> Params:
         sort=sort,
         page=_int(args, "page", 1, MAX_PAGE, 1),
         per_page=_int(args, "per_page", 1, 50, 20),
+        **{name: _flag(args, name) for name in FLAGS},
+        languages=_languages(args),
+        gender=gender,
+        price_max=_int(args, "price_max", 1, 10_000, None),
     )

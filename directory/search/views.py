@@ -4,11 +4,23 @@ from flask import Blueprint, render_template, request, url_for
 
 from directory.practices import roster
 from directory.search import results, sync
-from directory.search.params import RADIUS_CHOICES, SearchError, parse
+from directory.search.params import FLAGS, PRICE_STEPS, RADIUS_CHOICES, SearchError, parse
 
 bp = Blueprint("search", __name__)
 
 RADII = RADIUS_CHOICES
+#: Parameters that repeat.
+LISTS = ("condition", "modality", "language")
+#: The yes/no client filters as the results page names them.
+FLAG_LABELS = (
+    ("accepting", "Accepting new clients"),
+    ("in_home", "Comes to your home"),
+    ("hsa_fsa", "HSA/FSA superbills"),
+    ("referrals", "Takes physician referrals"),
+)
+GENDER_LABELS = (("woman", "Woman"), ("man", "Man"), ("nonbinary", "Nonbinary"))
+#: Single-valued parameters a new search from the form keeps.
+FILTER_KEYS = ("setting", "verified", "tenant", "sort", *FLAGS, "gender", "price_max")
 
 
 def _url(args: dict, **changes) -> str:
@@ -19,20 +31,26 @@ def _url(args: dict, **changes) -> str:
 
 @bp.get("/search")
 def index():
-    args = {k: request.args.getlist(k) if k in ("condition", "modality") else request.args.get(k)
+    args = {k: request.args.getlist(k) if k in LISTS else request.args.get(k)
             for k in request.args}  # fmt: skip
     try:
         params = parse(request.args)
         sync.catch_up()
         outcome = results.search(params)
     except SearchError as error:
-        return render_template("search/index.html", error=error, args=args, radii=RADII), 400
+        return render_template("search/index.html", error=error, args=args, radii=RADII,
+                               filters=FILTER_KEYS), 400  # fmt: skip
     return render_template(
         "search/index.html",
         outcome=outcome,
         scope=roster.active_tenant(params.tenant) if params.tenant else None,
         args=args,
         radii=RADII,
+        filters=FILTER_KEYS,
+        flag_labels=FLAG_LABELS,
+        gender_labels=GENDER_LABELS,
+        price_steps=PRICE_STEPS,
+        chosen_languages=params.languages,
         url=lambda **changes: _url(args, **changes),
         name_of=results.display_name,
         description=outcome.interpretation.describe(results.display_name),

@@ -1,0 +1,141 @@
+"""Client filters: accepting, in-home, HSA/FSA, referrals, language, gender, price. Each narrows,
+all combine, each shows on the page with what it would give, a bad value is a 400 naming it."""
+
+import pytest
+
+from directory.db import db
+from tests.test_search import LATER, api, slugs, tag
+
+
+@pytest.fixture
+def crew(make_practitioner):
+    """Five therapists around Hoboken who differ in every practical way."""
+    rows = {
+        "ana": dict(accepting_new_clients=True, in_home=True, hsa_fsa=True, gender="woman",
+                    languages=["Spanish"], price_min=80, accepts_physician_referrals=True),
+        "ben": dict(accepting_new_clients=False, in_home=False, hsa_fsa=True, gender="man",
+                    languages=["Portuguese", "Spanish"], price_min=120),
+        "cy": dict(accepting_new_clients=True, in_home=False, hsa_fsa=False, gender="nonbinary",
+                   languages=["spanish"], price_min=60, accepts_physician_referrals=True),
+        "dee": dict(accepting_new_clients=True, in_home=True, hsa_fsa=False, gender="",
+                    languages=[], price_min=None),
+        "eli": dict(accepting_new_clients=True, in_home=False, hsa_fsa=True, gender="woman",
+                    languages=["Mandarin"], price_min=150),
+    }  # fmt: skip
+    for slug, fields in rows.items():
+        tag(
+            make_practitioner(slug, setting="medical", licenses=[("NJ", "verified", LATER)],
+                              offices=["07030"], **fields),
+            conditions=["sciatica"],
+        )  # fmt: skip
+    return rows
+
+
+def _found(client, **params) -> set[str]:
+    response = api(client, near="Hoboken, NJ", **params)
+    assert response.status_code == 200, response.json
+    return set(slugs(response))
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, {"ana", "ben", "cy", "dee", "eli"}),
+        ({"accepting": "1"}, {"ana", "cy", "dee", "eli"}),
+        ({"in_home": "1"}, {"ana", "dee"}),
+        ({"hsa_fsa": "1"}, {"ana", "ben", "eli"}),
+        ({"referrals": "1"}, {"ana", "cy"}),
+        ({"language": "es"}, {"ana", "ben", "cy"}),  # "spanish" as typed counts too
+        ({"language": "Spanish"}, {"ana", "ben", "cy"}),
+        ({"language": ["es", "pt"]}, {"ben"}),  # speaks both
+        ({"language": "Mandarin"}, {"eli"}),
+        ({"language": "English"}, {"ana", "ben", "cy", "dee", "eli"}),  # everyone
+        ({"gender": "woman"}, {"ana", "eli"}),
+        ({"gender": "nonbinary"}, {"cy"}),
+        ({"price_max": "100"}, {"ana", "cy"}),  # no price listed: left out
+        ({"price_max": "60"}, {"cy"}),
+        ({"accepting": "1", "hsa_fsa": "1", "gender": "woman"}, {"ana", "eli"}),
+        ({"accepting": "1", "language": "es", "price_max": "100", "referrals": "1"},
+         {"ana", "cy"}),
+        ({"in_home": "1", "gender": "man"}, set()),
+        ({"accepting": "0"}, {"ana", "ben", "cy", "dee", "eli"}),  # 0: no filter
+    ],
+)  # fmt: skip
+def test_each_filter_narrows_and_they_combine(client, crew, params, expected):
+    assert _found(client, q="sciatica", **params) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"accepting": "maybe"}, "accepting"),
+        ({"in_home": "2"}, "in_home"),
+        ({"hsa_fsa": "yes please"}, "hsa_fsa"),
+        ({"referrals": "x"}, "referrals"),
+        ({"gender": "female"}, "gender"),
+        ({"language": "xx"}, "language"),
+        ({"language": "<script>"}, "language"),
+        ({"price_max": "cheap"}, "price_max"),
+        ({"price_max": "0"}, "price_max"),
+        ({"price_max": "²"}, "price_max"),
+        ({"setting": "massage"}, "setting"),
+        ({"language": [f"l{i}" for i in range(11)]}, "language"),
+    ],
+)
+def test_an_unknown_value_is_a_400_naming_it(client, crew, params, field):
+    response = api(client, q="sciatica", near="Hoboken, NJ", **params)
+    assert response.status_code == 400
+    assert response.json["error"]["field"] == field
+    page = client.get("/search", query_string={"q": "sciatica", **params})
+    assert page.status_code == 400
+
+
+def test_unknown_parameter_names_are_ignored(client, crew):
+    assert _found(client, q="sciatica", wheelchair="1") == _found(client, q="sciatica")
+
+
+def test_facets_count_what_each_filter_would_give(client, crew):
+    facets = api(client, q="sciatica", near="Hoboken, NJ").json["facets"]
+    assert (facets["accepting"], facets["in_home"], facets["hsa_fsa"], facets["referrals"]) == (
+        4, 2, 3, 2)  # fmt: skip
+    assert facets["gender"] == {"woman": 2, "man": 1, "nonbinary": 1}
+    assert facets["languages"]["Spanish"] == 3 and facets["languages"]["Mandarin"] == 1
+    assert facets["price_max"]["60"] == 1 and facets["price_max"]["100"] == 2
+    assert facets["price_max"]["200"] == 4
+    narrowed = api(client, q="sciatica", near="Hoboken, NJ", accepting=1).json["facets"]
+    assert narrowed["gender"] == {"woman": 2, "nonbinary": 1}
+
+
+def test_the_page_offers_each_filter_with_counts_and_keeps_them(client, crew):
+    page = client.get("/search", query_string={"q": "sciatica", "near": "Hoboken, NJ"})
+    text = page.get_data(as_text=True)
+    assert "Accepting new clients</a> <span class=\"muted\">(4)</span>" in text
+    assert "accepting=1" in text and "in_home=1" in text and "gender=woman" in text
+    assert "language=Spanish" in text and "price_max=100" in text
+    chosen = client.get(
+        "/search",
+        query_string={"q": "sciatica", "near": "Hoboken, NJ", "accepting": "1", "language": "es"},
+    ).get_data(as_text=True)
+    assert "✓ Accepting new clients" in chosen and "✓ Spanish" in chosen
+    # A new search from the form keeps the filters.
+    assert '<input type="hidden" name="accepting" value="1">' in chosen
+    assert '<input type="hidden" name="language" value="es">' in chosen
+    nobody = client.get(
+        "/search",
+        query_string={"q": "sciatica", "near": "Hoboken, NJ", "in_home": "1", "gender": "man"},
+    ).get_data(as_text=True)
+    assert "with these filters" in nobody and "Remove the filters" in nobody
+
+
+def test_gender_is_the_therapists_choice_in_the_editor_and_the_import(app, crew):
+    from directory.practitioners import fields
+
+    spec = fields.BY_NAME["gender"]
+    assert spec.parse("") == "" and spec.parse("woman") == "woman"
+    with pytest.raises(ValueError):
+        spec.parse("female")
+    from directory.practitioners.models import Practitioner
+    from directory.practitioners.profiles import as_json
+
+    ana = db.session.query(Practitioner).filter_by(slug="ana").one()
+    assert as_json(ana)["gender"] == "woman"
