@@ -7,19 +7,23 @@ from directory.db import db
 from tests.test_search import LATER, api, slugs, tag
 
 
+def _fields(**fields) -> dict:
+    return fields
+
+
 @pytest.fixture
 def crew(make_practitioner):
     """Five therapists around Hoboken who differ in every practical way."""
     rows = {
-        "ana": dict(accepting_new_clients=True, in_home=True, hsa_fsa=True, gender="woman",
+        "ana": _fields(accepting_new_clients=True, in_home=True, hsa_fsa=True, gender="woman",
                     languages=["Spanish"], price_min=80, accepts_physician_referrals=True),
-        "ben": dict(accepting_new_clients=False, in_home=False, hsa_fsa=True, gender="man",
+        "ben": _fields(accepting_new_clients=False, in_home=False, hsa_fsa=True, gender="man",
                     languages=["Portuguese", "Spanish"], price_min=120),
-        "cy": dict(accepting_new_clients=True, in_home=False, hsa_fsa=False, gender="nonbinary",
+        "cy": _fields(accepting_new_clients=True, in_home=False, hsa_fsa=False, gender="nonbinary",
                    languages=["spanish"], price_min=60, accepts_physician_referrals=True),
-        "dee": dict(accepting_new_clients=True, in_home=True, hsa_fsa=False, gender="",
+        "dee": _fields(accepting_new_clients=True, in_home=True, hsa_fsa=False, gender="",
                     languages=[], price_min=None),
-        "eli": dict(accepting_new_clients=True, in_home=False, hsa_fsa=True, gender="woman",
+        "eli": _fields(accepting_new_clients=True, in_home=False, hsa_fsa=True, gender="woman",
                     languages=["Mandarin"], price_min=150),
     }  # fmt: skip
     for slug, fields in rows.items():
@@ -109,7 +113,7 @@ def test_facets_count_what_each_filter_would_give(client, crew):
 def test_the_page_offers_each_filter_with_counts_and_keeps_them(client, crew):
     page = client.get("/search", query_string={"q": "sciatica", "near": "Hoboken, NJ"})
     text = page.get_data(as_text=True)
-    assert "Accepting new clients</a> <span class=\"muted\">(4)</span>" in text
+    assert 'Accepting new clients</a> <span class="muted">(4)</span>' in text
     assert "accepting=1" in text and "in_home=1" in text and "gender=woman" in text
     assert "language=Spanish" in text and "price_max=100" in text
     chosen = client.get(

@@ -1,0 +1,152 @@
+"""Every page at phone width (390 px) in Chromium: nothing may overflow sideways.
+
+The pages are those of the authorization matrix that some actor may GET (each visited as the
+first actor the matrix lets in, signed in through a session cookie made for them) plus the public
+ones, in a world with results to show. Skipped, saying why, without chromium or Playwright.
+"""
+
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests import authz
+from tests.people import log_in
+
+playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+if not shutil.which("chromium"):
+    pytest.skip(
+        "phone-width tests skipped: Debian's chromium is not installed (apt-get install chromium)",
+        allow_module_level=True,
+    )
+
+from tests.test_browser import ARGS, CHROMIUM  # noqa: E402
+
+WIDTH = 390
+#: Pages that are not HTML, or only answer a form.
+NOT_PAGES = {"api.search", "api.show", "health.healthz", "health.readyz", "static", "editor.media"}
+PUBLIC = [
+    "/",
+    "/guide",
+    "/search?q=sciatica&near=Hoboken%2C+NJ",
+    "/search?q=couples+massage&near=Hoboken%2C+NJ",
+    "/search?q=blood+clot+in+my+leg&near=Hoboken%2C+NJ",
+    "/search?q=back+pain&near=Hoboken%2C+NJ&accepting=1",
+    "/search?near=Nowhere+Special",
+    "/login",
+    "/register",
+    "/password/reset",
+    "/no-such-page",
+]
+
+
+def _visits(world: dict) -> list[tuple[str, str]]:
+    """(actor, path) for every GET page some actor may see, once per route and target."""
+    seen, visits = set(), [("anonymous", path) for path in PUBLIC]
+    for case in authz.cases():
+        if case.method != "GET" or case.expected != "ok" or case.endpoint in NOT_PAGES:
+            continue
+        key = (case.endpoint, case.target)
+        if key in seen:
+            continue
+        seen.add(key)
+        path = case.path.format(**authz.placeholders(world, case.target))
+        visits.append((case.actor, path))
+    return visits
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with authz.shared_world(
+        tmp_path_factory.mktemp("phone"), SESSION_COOKIE_SECURE=False,
+        REMEMBER_COOKIE_SECURE=False,
+    ) as (app, world):  # fmt: skip
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield app, world, f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+
+
+#: The browser's user agent, also the one the session is bound to ("strong" protection binds it
+#: to the address and the user agent).
+AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"
+
+
+def _cookie_for(app, world, actor: str) -> str | None:
+    user = authz.actor_user(world, actor)
+    if user is None:
+        return None
+    client = app.test_client()
+    client.environ_base.update(HTTP_USER_AGENT=AGENT, REMOTE_ADDR="127.0.0.1")
+    log_in(client, user)
+    return client.get_cookie("session").value
+
+
+def test_no_page_overflows_a_phone(site, tmp_path):
+    app, world, base = site
+    visits = _visits(world)
+    assert len(visits) >= 30
+    overflowing = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        contexts = {}
+        try:
+            for actor, path in visits:
+                if actor not in contexts:
+                    context = browser.new_context(
+                        viewport={"width": WIDTH, "height": 844}, user_agent=AGENT
+                    )
+                    if cookie := _cookie_for(app, world, actor):
+                        context.add_cookies([{"name": "session", "value": cookie, "url": base}])
+                    contexts[actor] = context.new_page()
+                tab = contexts[actor]
+                tab.goto(base + path)
+                assert "/login" not in tab.url or actor == "anonymous", (actor, path, tab.url)
+                width = tab.evaluate("document.documentElement.scrollWidth")
+                if width > WIDTH:
+                    wide = tab.evaluate(
+                        """(limit) => [...document.querySelectorAll('body *')]
+                            .filter(e => e.getBoundingClientRect().right > limit + 1)
+                            .slice(0, 3).map(e => e.tagName.toLowerCase() +
+                              (e.className ? '.' + String(e.className).split(' ')[0] : ''))""",
+                        WIDTH,
+                    )
+                    overflowing.append(f"{path} as {actor}: {width}px ({', '.join(wide)})")
+                    tab.screenshot(path=str(tmp_path / f"overflow-{len(overflowing)}.png"))
+        finally:
+            browser.close()
+    assert overflowing == [], "\n".join(overflowing)
+
+
+def test_the_results_page_puts_filters_above_results_on_a_phone(site):
+    _app, _world, base = site
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            tab = browser.new_context(viewport={"width": WIDTH, "height": 844}).new_page()
+            tab.goto(f"{base}/search?near=Hoboken%2C+NJ")
+            toggle = tab.locator("details.filters-phone > summary")
+            first = tab.locator(".result-list .result").first
+            assert toggle.is_visible() and first.is_visible()
+            assert toggle.bounding_box()["y"] < first.bounding_box()["y"]
+            assert not tab.locator("aside.facets-wide").is_visible()
+            toggle.click()
+            opened = tab.locator("details.filters-phone")
+            assert opened.get_by_text("Accepting new clients").first.is_visible()
+            # On a fresh page the first Tab lands on the skip link, which leads to the results.
+            tab.reload()
+            tab.keyboard.press("Tab")
+            focused = tab.evaluate("document.activeElement.textContent.trim()")
+            assert focused == "Skip to content"
+            tab.keyboard.press("Enter")
+            assert tab.url.endswith("#main")
+            wide = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            wide.goto(f"{base}/search?near=Hoboken%2C+NJ")
+            assert wide.locator("aside.facets-wide").is_visible()
+            assert not wide.locator("details.filters-phone").is_visible()
+        finally:
+            browser.close()
