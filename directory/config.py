@@ -60,6 +60,13 @@ class Defaults:
     MAIL_SMTP_PASSWORD: str | None = None
     MAIL_SMTP_STARTTLS = True
     MAIL_SENDER = "Kneaded <no-reply@localhost>"
+    #: The results page's map: tiles from here ({z}/{x}/{y}; "" shows no map). OpenStreetMap's
+    #: tile policy asks for the attribution below and a light load; a busy site uses its own
+    #: tile server or a provider's. The Content-Security-Policy allows exactly this host.
+    MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    MAP_ATTRIBUTION = (
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    )
 
 
 def _database_url(url: str) -> str:

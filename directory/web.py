@@ -2,8 +2,18 @@
 
 import functools
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, flash, jsonify, make_response, redirect, render_template, request
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
 from flask.globals import request_ctx
 from werkzeug.exceptions import (
     BadRequest,
@@ -25,8 +35,27 @@ CSP = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
-#: The same policy for the few pages any site may show in a frame (see allow_framing).
-FRAMEABLE_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+
+
+def tile_source(tile_url: str) -> str | None:
+    """The CSP source of a map tile URL ("https://tile.openstreetmap.org"; a "{s}." subdomain
+    becomes "*."); None without a map."""
+    parts = urlsplit(tile_url or "")
+    if parts.scheme != "https" or not parts.netloc:
+        return None
+    return f"https://{parts.netloc.replace('{s}.', '*.')}"
+
+
+def csp_for(app: Flask, frameable: bool = False) -> str:
+    """The Content-Security-Policy: our own origin, and images from exactly the map's tile host."""
+    policy = CSP
+    if source := tile_source(app.config.get("MAP_TILE_URL", "")):
+        policy += f"; img-src 'self' {source}"
+    if frameable:
+        policy = policy.replace("frame-ancestors 'none'", "frame-ancestors *")
+    return policy
+
+
 ERROR_CODES = (400, 403, 404, 405, 409, 413, 429, 500)
 ERROR_TITLES = {
     400: "That request did not make sense",
@@ -83,7 +112,7 @@ def allow_framing(view):
 def _security_headers(response):
     headers = response.headers
     frameable = getattr(response, "allow_framing", False)
-    headers.setdefault("Content-Security-Policy", FRAMEABLE_CSP if frameable else CSP)
+    headers.setdefault("Content-Security-Policy", csp_for(current_app, frameable))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if not frameable:

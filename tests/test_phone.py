@@ -150,3 +150,30 @@ def test_the_results_page_puts_filters_above_results_on_a_phone(site):
             assert not wide.locator("details.filters-phone").is_visible()
         finally:
             browser.close()
+
+
+def test_the_map_shows_the_pages_results_with_named_markers(site):
+    _app, _world, base = site
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            # No network here: tiles fail to load, the markers and the list still stand.
+            tab.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+            response = tab.goto(f"{base}/search?near=Hoboken%2C+NJ")
+            csp = response.headers["content-security-policy"]
+            assert "img-src 'self' https://tile.openstreetmap.org" in csp
+            tab.wait_for_selector("#results-map .leaflet-marker-icon")
+            cards = tab.locator(".result-list .result")
+            markers = tab.locator("#results-map .leaflet-marker-icon")
+            assert markers.count() == cards.count() > 0
+            names = [markers.nth(i).get_attribute("title") for i in range(markers.count())]
+            first = cards.first.locator("h2 a").inner_text()
+            assert names[0].startswith(f"1. {first}, ")
+            assert "OpenStreetMap" in tab.inner_text(".leaflet-control-attribution")
+            # A marker opens a popup whose link leads to (and focuses) its card.
+            markers.first.click()
+            tab.locator(".leaflet-popup-content a").click()
+            assert tab.evaluate("document.activeElement.id").startswith("card-")
+        finally:
+            browser.close()

@@ -71,7 +71,8 @@ def test_api_shape_matches_the_contract(client, roster):
         *("office", "distance_miles", "licenses", "verified", "url"),
     }
     assert first["conditions"][0] == "Sciatica"
-    assert first["office"] == {"city": "Hoboken", "state": "NJ", "zip": "07030"}
+    office = {"city": "Hoboken", "state": "NJ", "zip": "07030", "lat": 40.7445, "lon": -74.0329}
+    assert first["office"] == office
     assert first["distance_miles"] < 1 and first["verified"] is True
     assert first["url"] == "/p/alexa-marie"
 
@@ -319,7 +320,9 @@ def test_results_page_says_what_it_understood(client, roster):
     assert 'value="sciatica"' in text and 'value="Hoboken, NJ"' in text
     assert "<mark>Sciatica</mark>" in text
     assert "Verified NJ license" in text and "NJ license pending verification" in text
-    assert "<script" not in text
+    # Scripts only from our own static files (the map), never inline.
+    scripts = re.findall(r"<script[^>]*>", text)
+    assert scripts and all(re.search(r'src="/static/[\w/.-]+\.js"', tag) for tag in scripts)
     # Each setting says what choosing it would list (spa: the spa & medical therapist).
     assert "setting=spa" in text and '<span class="muted">(1)</span>' in text
     assert ">Spa &amp; medical</a>" in text and "setting=both" in text
@@ -835,3 +838,22 @@ def test_a_save_is_found_by_the_savers_next_search_on_another_worker(
         release.set()
         busy.join()
     assert [r["slug"] for r in found.json["results"]] == ["alexa-marie"]
+
+
+def test_the_map_is_markup_for_a_script_and_says_nothing_without_one(app, client, roster):
+    text = client.get("/search", query_string={"near": "Hoboken, NJ"}).get_data(as_text=True)
+    assert '<div id="results-map" class="results-map" hidden' in text  # shown by map.js
+    assert "&#34;slug&#34;: &#34;alexa-marie&#34;" in text and "vendor/leaflet/leaflet.js" in text
+    app.config["MAP_TILE_URL"] = ""
+    bare = client.get("/search", query_string={"near": "Hoboken, NJ"})
+    assert "results-map" not in bare.get_data(as_text=True)
+    assert "img-src" not in bare.headers["Content-Security-Policy"]
+
+
+def test_leaflet_is_vendored_with_its_license():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "static" / "vendor" / "leaflet"
+    assert "BSD 2-Clause License" in (folder / "LICENSE").read_text()
+    assert (folder / "leaflet.js").stat().st_size > 100_000
+    assert (folder / "images" / "marker-icon.png").exists()

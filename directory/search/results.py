@@ -182,9 +182,15 @@ def _hydrate(hits: list[engine.Hit], interpretation: Interpretation, on: date) -
     offices = {
         row.id: row
         for row in db.session.execute(
-            select(Office.id, Office.practitioner_id, Office.city, Office.state, Office.zip).where(
-                Office.id.in_([hit.office_id for hit in hits])
-            )
+            select(
+                Office.id,
+                Office.practitioner_id,
+                Office.city,
+                Office.state,
+                Office.zip,
+                Office.lat,
+                Office.lon,
+            ).where(Office.id.in_([hit.office_id for hit in hits]))
         )
     }
     licenses = _grouped(
@@ -232,7 +238,14 @@ def _hydrate(hits: list[engine.Hit], interpretation: Interpretation, on: date) -
                 "conditions": listed["condition"],
                 "modalities": listed["modality"],
                 "matched": {"conditions": matched["condition"], "modalities": matched["modality"]},
-                "office": {"city": office.city, "state": office.state, "zip": office.zip},
+                # lat/lon: the centre of the office's ZIP code (the only geocoding we do).
+                "office": {
+                    "city": office.city,
+                    "state": office.state,
+                    "zip": office.zip,
+                    "lat": None if office.lat is None else round(office.lat, 4),
+                    "lon": None if office.lon is None else round(office.lon, 4),
+                },
                 "distance_miles": None if hit.distance is None else round(hit.distance, 1),
                 "licenses": [
                     {

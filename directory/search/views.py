@@ -55,4 +55,21 @@ def index():
         name_of=results.display_name,
         description=outcome.interpretation.describe(results.display_name),
         need=results.need_phrase(outcome.interpretation),
+        map_pins=_pins(outcome),
     )
+
+
+def _pins(outcome) -> list[dict]:
+    """The page's results as the map shows them (those whose office has coordinates)."""
+    return [
+        {
+            "slug": r["slug"],
+            "name": r["name"],
+            "lat": r["office"]["lat"],
+            "lon": r["office"]["lon"],
+            "place": f"{r['office']['city']}, {r['office']['state']}",
+            "miles": r["distance_miles"],
+        }
+        for r in outcome.results
+        if r["office"]["lat"] is not None and r["office"]["lon"] is not None
+    ]
