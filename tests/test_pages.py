@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from directory.db import db
@@ -122,3 +123,56 @@ def test_profile_escapes_user_text(client, make_practitioner):
     page = client.get("/p/alexa-marie").get_data(as_text=True)
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;" in page
+
+
+@pytest.mark.parametrize(
+    ("answers", "search"),
+    [
+        ({"aim": "relax", "near": "Hoboken, NJ"},
+         {"q": "relaxing massage", "near": "Hoboken, NJ", "setting": "spa"}),
+        ({"aim": "fix", "area": "leg", "near": "07030", "pressure": "firm"},
+         {"q": "sciatica deep tissue", "near": "07030", "setting": "medical"}),
+        ({"aim": "fix", "area": "surgery", "near": " Hoboken,   NJ "},
+         {"q": "swelling after surgery", "near": "Hoboken, NJ", "setting": "medical"}),
+        ({"aim": "unsure", "area": "stress"}, {"q": "stress relief"}),
+        ({"aim": "relax", "area": "neck", "pressure": "light"},
+         {"q": "neck pain", "setting": "spa"}),
+        ({"aim": "unsure"}, {}),
+    ],
+)  # fmt: skip
+def test_the_guide_leads_into_the_search_its_answers_call_for(client, answers, search):
+    from urllib.parse import parse_qsl, urlsplit
+
+    response = client.get("/guide/find", query_string=answers)
+    assert response.status_code == 302
+    target = urlsplit(response.location)
+    assert target.path == "/search" and dict(parse_qsl(target.query)) == search
+    # And the search understands it.
+    assert client.get(response.location).status_code == 200
+
+
+def test_the_guide_asks_its_questions_without_javascript(client):
+    page = client.get("/guide").get_data(as_text=True)
+    assert 'action="/guide/find"' in page and 'method="get"' in page
+    assert page.count('name="aim"') == 3 and 'name="area"' in page and 'name="pressure"' in page
+    assert "Show me therapists" in page
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"aim": "party"}, "Choose what you want from the massage."),
+        ({"aim": "fix", "area": "elbow"}, "Choose one of the areas listed."),
+        ({"aim": "fix", "pressure": "crushing"}, "Choose one of the pressures listed."),
+        ({"aim": "fix", "near": "x" * 101}, "at most 100 characters"),
+    ],
+)
+def test_the_guide_refuses_answers_it_did_not_offer_and_keeps_the_rest(client, answers, message):
+    response = client.get(
+        "/guide/find", query_string={**answers, "near": answers.get("near", "Hoboken, NJ")}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    if "near" not in answers:
+        assert 'value="Hoboken, NJ"' in page
