@@ -24,7 +24,7 @@ from directory import audit, geo, licensing, validation, vocabulary
 from directory.db import db, now_utc, writing
 from directory.interpret import mid_sentence
 from directory.practices.models import Tenant
-from directory.practitioners import fields, operations
+from directory.practitioners import fields, operations, photos
 from directory.practitioners.models import (
     License,
     Office,
@@ -214,6 +214,37 @@ def _vocabulary() -> _Vocabulary:
         },
         settings={t.slug: t.setting for t in (*conditions.values(), *modalities.values())},
     )
+
+
+#: The share of demo profiles with a (drawn) photo.
+PORTRAIT_SHARE = 0.1
+_PORTRAIT_TONES = ((63, 111, 104), (122, 90, 158), (160, 82, 45), (47, 95, 143), (143, 63, 95))
+
+
+def _portrait(seed: str) -> str:
+    """A drawn portrait for a demo profile (a silhouette on a two-colour ground), stored like an
+    upload (photos.save: re-encoded, kept only if the load commits); returns its file name."""
+    import io
+
+    from PIL import Image, ImageDraw
+    from werkzeug.datastructures import FileStorage
+
+    rng = random.Random(f"portrait:{seed}")
+    ground = rng.choice(_PORTRAIT_TONES)
+    light = tuple(min(255, c + 90) for c in ground)
+    image = Image.new("RGB", (240, 240), light)
+    draw = ImageDraw.Draw(image)
+    for y in range(240):  # a soft vertical gradient
+        mix = y / 239
+        shade = tuple(int(a * (1 - mix) + b * mix) for a, b in zip(light, ground, strict=True))
+        draw.line([(0, y), (239, y)], fill=shade)
+    figure = tuple(max(0, c - 40) for c in ground)
+    draw.ellipse((80, 46, 160, 130), fill=figure)  # head
+    draw.ellipse((38, 138, 202, 300), fill=figure)  # shoulders
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    buffer.seek(0)
+    return photos.save(FileStorage(buffer, "portrait.png"))
 
 
 def _capitalized(text: str) -> str:
@@ -729,8 +760,13 @@ class _Generator:
         record["bio"] = self.bio(record, first, lymph, tenant, home)
         # About half show their gender; drawn from the slug, so the rest of a seed's output is
         # what it was before profiles had a gender.
-        shown = random.Random(slug).random() < 0.5
+        own = random.Random(slug)
+        shown = own.random() < 0.5
         record["gender"] = ("woman" if first in _FEMALE_SET else "man") if shown else ""
+        # When they last said whether they accept new clients: most within three months.
+        record["confirmed_days_ago"] = own.randrange(0, 150)
+        # A few have a photo: a drawn portrait (a silhouette on their colours), never a person.
+        record["portrait"] = own.random() < PORTRAIT_SHARE
         return record
 
 
@@ -873,6 +909,8 @@ def insert_records(
                 "slug": record["slug"],
                 "suspended": record["suspended"],
                 "suspended_reason": record["suspended_reason"],
+                "accepting_confirmed_at": now - timedelta(days=record["confirmed_days_ago"]),
+                "photo": _portrait(record["slug"]) if record["portrait"] else None,
                 "created_at": now,
                 "updated_at": now,
             },

@@ -2,6 +2,8 @@
 
 import functools
 import logging
+import zlib
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import (
@@ -195,6 +197,20 @@ def _last_resort(error: Exception):
 SETTING_LABELS = {"spa": "Spa", "medical": "Medical", "both": "Spa & medical"}
 
 
+def initials(name: str) -> str:
+    """Up to two initials of a name, for an avatar: "Alexa Marie" -> "AM", "Bo" -> "B"."""
+    words = [w for w in (name or "").split() if w[:1].isalpha()]
+    if not words:
+        return "?"
+    picked = words[:1] + words[1:][-1:]
+    return "".join(w[0] for w in picked).upper()
+
+
+def tone(name: str) -> int:
+    """A stable colour (0-5) for a name's avatar."""
+    return zlib.crc32((name or "").encode()) % 6
+
+
 def ago(moment, now=None) -> str:
     """A past moment as people say it: "just now", "12 minutes ago", "3 days ago", a date."""
     seconds = ((now or now_utc()) - moment).total_seconds()
@@ -213,6 +229,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda s: SETTING_LABELS.get(s, s), "setting_label")
     app.add_template_filter(audit.describe, "audit_details")
     app.add_template_filter(ago, "ago")
+    app.add_template_filter(initials, "initials")
+    app.add_template_filter(datetime.fromisoformat, "fromiso")
+    app.add_template_filter(tone, "tone")
     app.add_template_global(tenancy.may, "may")
     app.after_request(_security_headers)
     for code in ERROR_CODES:

@@ -286,3 +286,46 @@ def test_draft_slugs_come_from_the_name_and_are_unique(crew, name, slug):
     db.session.commit()
     assert draft.slug == slug
     assert draft.name == (name or "New therapist")
+
+
+def test_accepting_new_clients_is_confirmed_from_the_dashboard_and_shown_honestly(
+    app, client, crew
+):
+    from datetime import timedelta
+
+    from directory.db import now_utc
+    from directory.practitioners.models import Practitioner
+    from tests.people import log_in
+
+    alexa = db.session.get(Practitioner, crew["p_alexa"].id)
+    alexa.accepting_confirmed_at = now_utc() - timedelta(days=91)
+    db.session.commit()
+    profile = client.get("/p/alexa-marie").get_data(as_text=True)
+    assert "Accepting new clients" in profile and "(not confirmed recently)" in profile
+
+    log_in(client, crew["alexa"])
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Are you accepting new clients?" in dashboard and "3 months" not in dashboard
+    assert client.post("/dashboard/profiles/alexa-marie/accepting",
+                       data={"accepting": "maybe"}).status_code == 400  # fmt: skip
+    response = client.post("/dashboard/profiles/alexa-marie/accepting", data={"accepting": "yes"})
+    assert response.status_code == 302
+    profile = client.get("/p/alexa-marie").get_data(as_text=True)
+    assert "(confirmed just now)" in profile
+    assert "Are you accepting new clients?" not in client.get("/dashboard").get_data(as_text=True)
+
+    client.post("/dashboard/profiles/alexa-marie/accepting", data={"accepting": "no"})
+    profile = client.get("/p/alexa-marie").get_data(as_text=True)
+    assert "Not accepting new clients" in profile and "(confirmed just now)" in profile
+
+
+def test_changing_accepting_in_the_editor_confirms_it(app, crew):
+    from directory.practitioners import operations
+    from directory.practitioners.models import Practitioner
+
+    alexa = db.session.get(Practitioner, crew["p_alexa"].id)
+    assert alexa.accepting_confirmed_at is None and not alexa.accepting_confirmed_recently
+    operations.update_profile(alexa, {"headline": "New headline"})
+    assert alexa.accepting_confirmed_at is None  # another field: nothing confirmed
+    operations.update_profile(alexa, {"accepting_new_clients": False})
+    assert alexa.accepting_confirmed_recently

@@ -304,3 +304,22 @@ def test_count_out_of_range(app, runner, count):
     result = runner.invoke(args=["demo", "load", "--count", count])
     assert result.exit_code == 2
     assert _count(Practitioner) == 0
+
+
+def test_a_few_demo_profiles_have_a_drawn_photo_served_while_public(app, client, runner):
+    from directory.practitioners import photos
+    from directory.practitioners.models import Practitioner
+
+    result = runner.invoke(args=["demo", "load", "--count", "80", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    with_photo = list(
+        db.session.scalars(select(Practitioner).where(Practitioner.photo.is_not(None)))
+    )
+    assert 2 <= len(with_photo) <= 20
+    for p in with_photo:
+        assert (photos.folder() / p.photo).exists()
+    shown = next(p for p in with_photo if p.is_publicly_visible)
+    with client.get(f"/media/{shown.photo}") as served:
+        assert served.status_code == 200 and served.mimetype == "image/png"
+    page = client.get(f"/p/{shown.slug}").get_data(as_text=True)
+    assert f"/media/{shown.photo}" in page

@@ -731,6 +731,7 @@ ROUTES = [
     ("POST", "/dashboard/profiles/{slug}/photo/delete"),
     ("POST", "/dashboard/profiles/{slug}/publish"),
     ("POST", "/dashboard/profiles/{slug}/unpublish"),
+    ("POST", "/dashboard/profiles/{slug}/accepting"),
     ("GET", "/dashboard/profiles/{slug}/preview"),
     ("GET", "/dashboard/profiles/{slug}/offices"),
     ("POST", "/dashboard/profiles/{slug}/offices"),

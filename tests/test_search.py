@@ -857,3 +857,18 @@ def test_leaflet_is_vendored_with_its_license():
     assert "BSD 2-Clause License" in (folder / "LICENSE").read_text()
     assert (folder / "leaflet.js").stat().st_size > 100_000
     assert (folder / "images" / "marker-icon.png").exists()
+
+
+def test_cards_show_a_photo_or_initials_and_how_fresh_the_profile_is(app, client, roster):
+    roster["bo"].photo = None
+    body = api(client, q="", near="Hoboken, NJ").json
+    first = body["results"][0]
+    assert first["photo"] is None and first["updated_at"].startswith(str(date.today().year))
+    assert "accepting_confirmed_at" in first
+    text = client.get("/search", query_string={"near": "Hoboken, NJ"}).get_data(as_text=True)
+    assert 'class="avatar avatar-md avatar-initials' in text and ">AM</span>" in text
+    assert "Updated just now" in text
+    roster_page = client.get("/t/crafted-hand").get_data(as_text=True)
+    assert ">AM</span>" in roster_page
+    embed = client.get("/t/crafted-hand/embed").get_data(as_text=True)
+    assert 'class="avatar avatar-sm avatar-initials' in embed

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.exceptions import BadRequest
 
 from directory import refusals, tenancy
 from directory.db import db
@@ -193,6 +194,24 @@ def publish(slug: str):
     else:
         flash("Published, but not public yet: see below why.", "info")
     return redirect(url_for(".edit", slug=slug))
+
+
+@editor_bp.post("/dashboard/profiles/<slug:slug>/accepting")
+@login_required
+def confirm_accepting(slug: str):
+    """The dashboard's question answered: still accepting new clients (yes or no), today."""
+    p = tenancy.practitioner_for_edit_or_404(slug)
+    answer = request.form.get("accepting", "")
+    if answer not in ("yes", "no"):
+        raise BadRequest()
+    operations.confirm_accepting(p, answer == "yes")
+    name = p.name
+    db.session.commit()
+    if answer == "yes":
+        flash(f"Thank you: {name} shows as accepting new clients, confirmed today.", "success")
+    else:
+        flash(f"{name} now shows as not accepting new clients.", "success")
+    return redirect(url_for("dashboard.index"))
 
 
 @editor_bp.post("/dashboard/profiles/<slug:slug>/unpublish")

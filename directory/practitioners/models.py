@@ -1,6 +1,6 @@
 """Practitioner profiles and what hangs off them: licenses, offices, conditions, modalities."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     JSON,
@@ -38,6 +38,10 @@ practitioner_modality = Table(
 )
 
 
+#: Days a therapist's word on accepting new clients counts as recent.
+ACCEPTING_FRESH_DAYS = 90
+
+
 class Practitioner(db.Model):
     __tablename__ = "practitioner"
     __table_args__ = (
@@ -62,6 +66,9 @@ class Practitioner(db.Model):
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     suspended_reason: Mapped[str | None] = mapped_column(String(500))
     accepting_new_clients: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: When the therapist last said whether they accept new clients (set, or confirmed from the
+    #: dashboard); None: never. After ACCEPTING_FRESH_DAYS the page says it is not recent.
+    accepting_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     in_home: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Languages spoken besides the default, as display names ("Spanish").
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -109,6 +116,12 @@ class Practitioner(db.Model):
     def is_publicly_visible(self) -> bool:
         """Published, not suspended, and its practice is active (DESIGN rule 1)."""
         return self.published and not self.suspended and self.tenant.is_active
+
+    @property
+    def accepting_confirmed_recently(self) -> bool:
+        """Whether the therapist said within ACCEPTING_FRESH_DAYS whether they accept clients."""
+        at = self.accepting_confirmed_at
+        return at is not None and now_utc() - at <= timedelta(days=ACCEPTING_FRESH_DAYS)
 
     def __repr__(self) -> str:
         return f"<Practitioner {self.slug}>"

@@ -85,6 +85,8 @@ def update_profile(
                 setattr(p, name, value)
             else:
                 raise KeyError(f"{name} is not a field the editor may change")
+    if "accepting_new_clients" in changed:
+        p.accepting_confirmed_at = now_utc()  # saying it anew is confirming it
     if changed:
         touch(p)
         try:
@@ -92,6 +94,17 @@ def update_profile(
         except StaleDataError:
             raise Conflict(CONFLICT) from None
     return changed
+
+
+def confirm_accepting(practitioner: Practitioner, accepting: bool) -> None:
+    """The therapist says, today, whether they accept new clients. Flushes."""
+    practitioner.accepting_new_clients = accepting
+    practitioner.accepting_confirmed_at = now_utc()
+    touch(practitioner)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict(CONFLICT) from None
 
 
 def set_photo(practitioner: Practitioner, name: str | None) -> None:

@@ -4,6 +4,7 @@ hydrated from the database (the truth), and the API's JSON shape."""
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from flask import url_for
 from sqlalchemy import select
 
 from directory import geo, licensing, vocabulary
@@ -174,6 +175,7 @@ def _hydrate(hits: list[engine.Hit], interpretation: Interpretation, on: date) -
             .with_only_columns(
                 Practitioner.id, Practitioner.slug, Practitioner.name, Practitioner.credentials,
                 Practitioner.headline, Practitioner.setting, Practitioner.accepting_new_clients,
+                Practitioner.accepting_confirmed_at, Practitioner.photo, Practitioner.updated_at,
                 Tenant.slug.label("tenant_slug"), Tenant.name.label("tenant_name"),
             )
             .where(Practitioner.id.in_(ids))
@@ -257,10 +259,17 @@ def _hydrate(hits: list[engine.Hit], interpretation: Interpretation, on: date) -
                 ],
                 "verified": licensing.earns_badge(office, held, on),
                 "accepting_new_clients": p.accepting_new_clients,
+                "accepting_confirmed_at": _iso(p.accepting_confirmed_at),
+                "photo": url_for("editor.media", name=p.photo) if p.photo else None,
+                "updated_at": _iso(p.updated_at),
                 "url": f"/p/{p.slug}",
             }
         )
     return results
+
+
+def _iso(moment) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds")
 
 
 def _grouped(query) -> dict[int, list]:
