@@ -7,11 +7,11 @@ How a need is read, in order:
 
 1. Words are those of `vocabulary.normalize`; each keeps its span in the typed text, so capitals,
    places and suggestions can refer back to what the client typed.
-2. Exact phrases: every n-gram (up to 7 words) that is a name, slug, synonym, lay term or listed
-   misspelling of a vocabulary entry, or a broad phrase standing for several entries ("back
-   pain": lower and upper back pain); the longest phrases win, then the leftmost. Short
-   abbreviations that are written in capitals in the vocabulary ("RA", "MS", "ART", "MET") only
-   match when typed in capitals or when they are the whole query.
+2. Exact phrases: every n-gram (up to 20 words) that is a name, slug, synonym, lay term, listed
+   misspelling, ICD-10-CM code or description of a vocabulary entry, or a broad phrase standing
+   for several entries ("back pain": lower and upper back pain); the longest phrases win, then
+   the leftmost. Short abbreviations that are written in capitals in the vocabulary ("RA",
+   "MS", "ART", "MET") only match when typed in capitals or when they are the whole query.
 3. A trailing "near X" / "in X" / "around X" whose words no phrase used is the place.
 4. Typos: each remaining unknown word (and each adjacent pair with an unknown word) is compared
    with the names and synonyms sharing its first letter by Damerau-Levenshtein distance (optimal
@@ -38,7 +38,8 @@ from directory import licensing, vocabulary
 from directory.vocabulary import Term
 
 MAX_NEED_LENGTH = 200
-_MAX_PHRASE_WORDS = 7
+#: The longest phrase looked for: ICD-10-CM descriptions run to 18 words.
+_MAX_PHRASE_WORDS = 20
 _MAX_PLACE_WORDS = 4
 
 
@@ -279,6 +280,12 @@ def _index() -> dict[tuple[str, ...], _Phrase]:
             words = _phrase_words(phrase)
             if index[words].term is term and (gated := _capitals(phrase)):
                 index[words] = _Phrase(term, words, gated)
+    # A referral's clinical wording: the official ICD-10-CM descriptions of a condition's codes.
+    for term in vocabulary.terms().values():
+        for code, description in term.icd10:
+            for phrase in (description, code):  # "M54.16" on a referral too
+                words = _phrase_words(phrase)
+                index.setdefault(words, _Phrase(term, words))
     terms = vocabulary.terms()
     for key, slugs in vocabulary.broad_phrases().items():
         words = tuple(key.split())

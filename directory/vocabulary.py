@@ -65,6 +65,8 @@ class Term:
     level: str = ""
     #: Where the advice comes from (red flags cite their clinical sources).
     sources: tuple[str, ...] = ()
+    #: (ICD-10-CM code, official description) pairs a referral may name (medical conditions).
+    icd10: tuple[tuple[str, str], ...] = ()
 
     @property
     def phrases(self) -> tuple[str, ...]:
@@ -102,6 +104,7 @@ def _term(kind: str, raw: dict[str, Any]) -> Term:
         text=raw.get("advice") or raw.get("description") or "",
         level=raw.get("advice_level", "") if raw.get("advice") else "",
         sources=tuple(raw.get("sources", ())),
+        icd10=tuple(raw.get("icd10", {}).items()),
     )
 
 

@@ -167,3 +167,26 @@ def test_the_interpreters_word_lists_live_in_the_data_file():
     assert frozenset(words["stopwords"]) == interpret._STOPWORDS
     # One list of states: the interpreter's are the license rules' jurisdictions.
     assert frozenset(licensing.states()) == interpret._US_STATES
+
+
+def test_every_medical_condition_carries_icd10_codes_whose_descriptions_resolve_to_it():
+    """Each code is real, its description is the official one (simple-icd-10-cm), and the need
+    interpreter reads that description, and the code itself, as the condition."""
+    import warnings
+
+    from directory.interpret import interpret
+
+    with warnings.catch_warnings():  # 1.5 reads its data with a deprecated importlib call
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm as cm
+
+    owner: dict[str, str] = {}
+    for term in vocabulary.conditions():
+        if term.setting == "medical":
+            assert term.icd10, f"{term.slug} has no ICD-10-CM code"
+        for code, description in term.icd10:
+            assert cm.is_valid_item(code), (term.slug, code)
+            assert cm.get_description(code) == description, (term.slug, code)
+            assert owner.setdefault(description, term.slug) == term.slug, description
+            assert term.slug in interpret(description).conditions, (term.slug, description)
+            assert term.slug in interpret(f"referred for {code}").conditions, (term.slug, code)
