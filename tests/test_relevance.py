@@ -22,10 +22,12 @@ from sqlalchemy import select
 
 from directory import geo, vocabulary
 from directory.db import db
+from directory.interpret import interpret
 from directory.practices.models import Tenant
 from directory.search import sync
 from directory.vocabulary import Condition, Modality
 from tests.conftest import _prepare_database, add_practitioner, make_app, tag
+from tests.relevance_set import LABELLED
 
 LATER = date.today() + timedelta(days=365)
 YESTERDAY = date.today() - timedelta(days=1)
@@ -480,3 +482,31 @@ def test_the_roster_is_what_the_cases_assume(client, roster):
         body = client.get("/api/v1/search", query_string={"near": near, "per_page": 50}).json
         listed |= {r["slug"] for r in body["results"]}
     assert listed == set(roster) - NEVER
+
+
+# -- the labelled needs (tests/relevance_set.py): each read as labelled --------------------------
+
+SETTINGS_OF = {"M": "medical", "S": "spa"}
+
+
+def read_as_labelled(need: str, wanted: tuple[str, ...], setting: str) -> tuple[bool, bool]:
+    """(names one of the wanted entries, reads the labelled setting), for one labelled need."""
+    found = interpret(need)
+    named = {*found.conditions, *found.modalities, *found.red_flags}
+    expected = SETTINGS_OF.get(setting)
+    return bool(named & set(wanted)), expected is None or found.setting == expected
+
+
+@pytest.mark.parametrize(("need", "wanted", "setting"), LABELLED, ids=[n for n, *_ in LABELLED])
+def test_each_labelled_need_is_read_as_labelled(need, wanted, setting):
+    names, in_setting = read_as_labelled(need, wanted, setting)
+    assert names, f"{need!r} was read as {interpret(need)}, not as one of {wanted}"
+    assert in_setting, f"{need!r} was read as {interpret(need).setting}, not {setting}"
+
+
+def test_the_relevance_set_is_big_and_names_real_entries():
+    assert len(LABELLED) + len(CASES) >= 200
+    assert len({need for need, *_ in LABELLED}) == len(LABELLED)
+    for need, wanted, setting in LABELLED:
+        assert setting in ("M", "S", "E") and wanted, need
+        assert all(slug in vocabulary.terms() for slug in wanted), need
