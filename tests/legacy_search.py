@@ -13,10 +13,11 @@ import numpy as np
 from whoosh import qparser
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.query import And, ConstantScoreQuery, Every, Or, Term
+from whoosh.query import And, AndMaybe, ConstantScoreQuery, Every, Or, Term
 
 from directory import geo, licensing, vocabulary
 from directory.interpret import Interpretation
+from directory.search.engine import generic_words
 from tests import legacy_geohash as geohash
 
 MAX_TERMS = 12
@@ -158,18 +159,26 @@ def _text_query(interpretation: Interpretation):
     clauses += [Term("modalities", slug, boost=3.0) for slug in interpretation.modalities]
     # The names of what was recognised, looked for in headlines and bios too: a specialist
     # who writes "sciatica" in the headline outranks a profile that merely lists everything.
+    # Only their distinctive words widen the match; generic ones ("massage") and, once something
+    # was named, the other words only rank (engine.text_clauses).
     named = [vocabulary.terms()[slug].name for slug in (*interpretation.conditions,
                                                         *interpretation.modalities)]  # fmt: skip
+    generic = generic_words()
+    ranking = []
     if named:
         parser = _parser(("headline", "bio"))
         for name in named:
-            clauses.append(parser.parse(vocabulary.normalize(name)))
+            for word in vocabulary.normalize(name).split():
+                parsed = parser.parse(word)
+                (ranking if word in generic else clauses).append(parsed)
     words = [w for w in interpretation.terms if re.fullmatch(r"[a-z0-9]+", w)][:MAX_TERMS]
     if words:
         parsed = _parser().parse(" ".join(words))
         if parsed is not None and parsed.__class__.__name__ != "NullQuery":
-            clauses.append(parsed)
-    return Or(clauses) if clauses else None
+            (ranking if named else clauses).append(parsed)
+    if not clauses:
+        return None
+    return AndMaybe(Or(clauses), Or(ranking)) if ranking else Or(clauses)
 
 
 def _filters(params, interpretation: Interpretation, location, radius):

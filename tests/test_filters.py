@@ -124,6 +124,7 @@ def test_the_page_offers_each_filter_with_counts_and_keeps_them(client, crew):
     # A new search from the form keeps the filters.
     assert '<input type="hidden" name="accepting" value="1">' in chosen
     assert '<input type="hidden" name="language" value="es">' in chosen
+    assert "<summary>Filters (2 on)</summary>" in chosen
     nobody = client.get(
         "/search",
         query_string={"q": "sciatica", "near": "Hoboken, NJ", "in_home": "1", "gender": "man"},

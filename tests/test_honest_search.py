@@ -37,6 +37,9 @@ def test_a_named_spa_modality_lists_only_who_offers_it(client, spas):
     assert "ivy-spa" not in text
     wider = api(client, q=need, near="Hoboken, NJ", radius=50)
     assert slugs(wider) == ["lee-couples"]
+    card = client.get("/search", query_string={"q": need, "near": "Hoboken, NJ", "radius": 50})
+    assert "Offers <mark>Couples massage</mark>" in card.get_data(as_text=True)
+    assert "Treats offers" not in card.get_data(as_text=True)
 
 
 def test_a_spa_need_without_a_modality_lists_spa_and_both(client, spas):
@@ -97,3 +100,26 @@ def test_a_better_fit_outranks_a_nearer_one(client, equals, make_practitioner):
     )  # fmt: skip
     found = slugs(api(client, q="lymphedema", near="Hoboken, NJ"))
     assert found[-1] == "pending-p"
+
+
+def test_a_bio_saying_massage_is_not_a_mention_of_couples_massage(client, make_practitioner):
+    offers = tag(
+        make_practitioner("pat-pairs", setting="spa", licenses=[("NJ", "verified", LATER)],
+                          offices=["07030"]),
+        modalities=["couples-massage"],
+    )  # fmt: skip
+    make_practitioner("mo-massage", setting="both", licenses=[("NJ", "verified", LATER)],
+                      offices=["07030"], bio="Massage for every body: relaxing massage, "
+                      "deep massage, massage therapy for two friends.")  # fmt: skip
+    writes = make_practitioner(
+        "wes-writes",
+        setting="spa",
+        licenses=[("NJ", "verified", LATER)],
+        offices=["07030"],
+        bio="Couples sessions in a double suite.",
+    )
+    found = set(slugs(api(client, q="couples massage for our anniversary", near="Hoboken, NJ")))
+    # Whoever lists it, or writes its distinctive word; not whoever writes "massage".
+    assert found == {offers.slug, writes.slug}
+    # Nothing named: the words themselves are the need, and match wherever they are.
+    assert "mo-massage" in set(slugs(api(client, q="friends", near="Hoboken, NJ")))

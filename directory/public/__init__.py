@@ -82,8 +82,10 @@ def guide_search(answers) -> tuple[dict[str, str] | None, dict[str, str]]:
     if errors:
         return None, errors
     setting, aim_words = aims[aim]
-    # A problem named by area speaks for itself; "relax" alone is the spa need.
-    words = [areas[area] or aim_words, pressures[pressure]]
+    # A problem named by area speaks for itself; "relax" alone is the spa need. The pressure
+    # names a modality ("deep tissue") only when no area does: beside one it would list
+    # everyone who offers the modality, whatever the problem.
+    words = [areas[area] or aim_words, "" if areas[area] else pressures[pressure]]
     query = {"q": " ".join(w for w in words if w), "near": near, "setting": setting}
     return {k: v for k, v in query.items() if v}, {}
 

@@ -11,9 +11,10 @@ engine. Totals and facets are exact; `truncated` says when the time guard cut th
 import math
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from whoosh.scoring import bm25
@@ -121,19 +122,36 @@ def _tokens(field_name: str, word: str) -> tuple[str, ...]:
     return tuple(t.text for t in SCHEMA[field_name].analyzer(word, mode="query"))
 
 
-def text_clauses(interpretation: Interpretation) -> list[tuple[str, str, float]]:
-    """(field, token, boost) of the text a need is looked for in: the names of what was
-    recognised in headlines and bios, and the other words in every text field."""
+@cache
+def generic_words() -> frozenset[str]:
+    """Words in the names of three or more vocabulary entries ("massage", "therapy", "pain"):
+    a bio that says "massage" does not mention couples massage."""
+    counts: Counter = Counter()
+    for term in vocabulary.terms().values():
+        if term.kind != "red_flag":
+            counts.update(set(vocabulary.normalize(term.name).split()))
+    return frozenset(word for word, n in counts.items() if n >= 3)
+
+
+def text_clauses(interpretation: Interpretation) -> list[tuple[str, str, float, bool]]:
+    """(field, token, boost, widens) of the text a need is looked for in: the names of what was
+    recognised in headlines and bios, and the other words in every text field. A clause that
+    widens lists whoever matches it; the others only rank. Named entries' distinctive words
+    widen (a profile that mentions "couples" in its bio); their generic words and, once
+    something was named, the other words only rank: "couples massage" never lists a profile
+    whose bio merely says "massage"."""
     clauses = []
     named = [vocabulary.terms()[slug].name for slug in (*interpretation.conditions,
                                                         *interpretation.modalities)]  # fmt: skip
+    generic = generic_words()
     # A specialist who writes "sciatica" in the headline outranks one who merely lists it.
     for name in named:
         for word in vocabulary.normalize(name).split():
-            clauses += [(f, t, 1.0) for f in ("headline", "bio") for t in _tokens(f, word)]
+            widens = word not in generic
+            clauses += [(f, t, 1.0, widens) for f in ("headline", "bio") for t in _tokens(f, word)]
     words = [w for w in interpretation.terms if re.fullmatch(r"[a-z0-9]+", w)][:MAX_TERMS]
     for word in words:
-        clauses += [(f, t, 1.0) for f in TEXT_FIELDS for t in _tokens(f, word)]
+        clauses += [(f, t, 1.0, not named) for f in TEXT_FIELDS for t in _tokens(f, word)]
     return clauses
 
 
@@ -195,9 +213,9 @@ def select(
         return Selection(0, _facets([]), [])
     req = _request(params, interpretation, location, radius, on, tenant_id)
     stats = [
-        (field_name, token, boost, searcher.idf(field_name, token),
+        (field_name, token, boost, widens, searcher.idf(field_name, token),
          searcher.avg_field_length(field_name) or 1)
-        for field_name, token, boost in req.clauses
+        for field_name, token, boost, widens in req.clauses
     ]  # fmt: skip
     weighting = searcher.weighting
     parts, candidates, truncated = [], 0, False
@@ -233,7 +251,7 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
                 has = seg.setting == code
                 score[has] += boost
                 matched |= has
-        for field_name, token, boost, idf, avgfl in stats:
+        for field_name, token, boost, widens, idf, avgfl in stats:
             if time.monotonic() > req.deadline:
                 truncated = True
                 break
@@ -242,7 +260,8 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
                 score[post.doc] += boost * bm25(
                     idf, post.weight, post.length, avgfl, weighting.B, weighting.K1
                 )
-                matched[post.doc] = True
+                if widens:
+                    matched[post.doc] = True
         matched &= mask
     # The place: the nearest office listed today within the exact radius (or in the state).
     place = req.location

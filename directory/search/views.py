@@ -56,7 +56,16 @@ def index():
         description=outcome.interpretation.describe(results.display_name),
         need=results.need_phrase(outcome.interpretation),
         map_pins=_pins(outcome),
+        filters_on=_filters_on(params),
     )
+
+
+def _filters_on(params) -> int:
+    """How many filters narrow this search (said on the phone's collapsed "Filters")."""
+    single = [params.setting, params.verified, params.gender, params.price_max]
+    single += [getattr(params, name) for name in FLAGS]
+    lists = (params.conditions, params.modalities, params.languages)
+    return sum(1 for value in single if value) + sum(len(values) for values in lists)
 
 
 def _pins(outcome) -> list[dict]:
