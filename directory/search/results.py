@@ -111,12 +111,7 @@ def search(params: Params) -> Outcome:
     if doctor_only:
         selection = engine.nothing()
     else:
-        store = sync.store()
-        with store.searcher() as searcher:
-            selection = engine.select(
-                searcher, store.columns, params, interpretation, location, radius, on,
-                tenant_id=_tenant_id(params.tenant),
-            )  # fmt: skip
+        selection = _select(params, interpretation, location, radius, on)
     nearest = None
     if not selection.total and radius and not doctor_only and radius < MAX_RADIUS:
         nearest = _nearest(params, interpretation, location, on)
@@ -137,15 +132,19 @@ def search(params: Params) -> Outcome:
     )
 
 
+def _select(params: Params, interpretation: Interpretation, location, radius, on):
+    store = sync.store()
+    with store.searcher() as searcher:
+        return engine.select(
+            searcher, store.columns, params, interpretation, location, radius, on,
+            tenant_id=_tenant_id(params.tenant),
+        )  # fmt: skip
+
+
 def _nearest(params: Params, interpretation: Interpretation, location, on) -> float | None:
     """The distance of the nearest match beyond the radius (up to MAX_RADIUS), or None."""
     wider = replace(params, sort="distance", page=1, per_page=1)
-    store = sync.store()
-    with store.searcher() as searcher:
-        found = engine.select(
-            searcher, store.columns, wider, interpretation, location, MAX_RADIUS, on,
-            tenant_id=_tenant_id(params.tenant),
-        )  # fmt: skip
+    found = _select(wider, interpretation, location, MAX_RADIUS, on)
     if not found.hits or found.hits[0].distance is None:
         return None
     return round(found.hits[0].distance, 1)
