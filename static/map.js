@@ -20,12 +20,29 @@
     attribution: box.dataset.attribution,
   }).addTo(map);
   var bounds = [];
+  var seen = {};
   pins.forEach(function (pin, i) {
     var label = (i + 1) + ". " + pin.name + ", " + pin.place;
-    var marker = window.L.marker([pin.lat, pin.lon], {
+    // Offices are placed at their ZIP code's centre: pins that share one are set around it,
+    // so each stays visible and clickable.
+    var key = pin.lat + "," + pin.lon;
+    var nth = seen[key] || 0;
+    seen[key] = nth + 1;
+    var angle = nth * 2.4;
+    var spread = nth ? 0.004 : 0;
+    var at = [pin.lat + spread * Math.sin(angle), pin.lon + spread * Math.cos(angle)];
+    var marker = window.L.marker(at, {
       title: label,
       alt: label,
       keyboard: true,
+      // The card's number, so a pin can be matched to its card.
+      icon: window.L.divIcon({
+        className: "map-pin",
+        html: String(i + 1),
+        iconSize: [28, 28],
+        iconAnchor: [14, 14],
+        popupAnchor: [0, -14],
+      }),
     }).addTo(map);
     var link = document.createElement("a");
     link.href = "#card-" + pin.slug;
@@ -39,10 +56,15 @@
   });
   if (box.dataset.center) {
     try {
-      bounds.push(JSON.parse(box.dataset.center));
+      var center = JSON.parse(box.dataset.center);
+      // Where the search was made from: a plain dot, not a button.
+      window.L.circleMarker(center, {
+        radius: 6, weight: 2, color: "#1f2933", fillOpacity: 0.15, interactive: false,
+      }).addTo(map);
+      bounds.push(center);
     } catch (e) {
       /* the pins alone */
     }
   }
-  map.fitBounds(bounds, { padding: [24, 24], maxZoom: 14 });
+  map.fitBounds(bounds, { padding: [32, 32], maxZoom: 14 });
 })();
