@@ -6,6 +6,7 @@ service of its own (deploy/directory-indexer.service), set DIRECTORY_INDEXER=off
 """
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -37,9 +38,15 @@ def when_ready(server) -> None:
 def on_exit(server) -> None:
     if _indexer is None or _indexer.poll() is not None:
         return
-    _indexer.terminate()
     try:
-        _indexer.wait(timeout=10)
+        _indexer.wait(timeout=2)  # Ctrl-C reached the whole group: it is stopping already
     except subprocess.TimeoutExpired:
-        _indexer.kill()
+        # Only the server was signalled (a supervisor, `kill`): SIGINT, as Ctrl-C sends it,
+        # stops the indexer cleanly (exit 0). A SIGTERM would be reaped by gunicorn's master
+        # and logged as "[ERROR] Worker ... was sent SIGTERM!".
+        _indexer.send_signal(signal.SIGINT)
+        try:
+            _indexer.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            _indexer.kill()
     server.log.info("Search indexer stopped")

@@ -58,7 +58,10 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
-def test_gunicorn_serves_with_the_indexer_and_ctrl_c_stops_both(app, tmp_path, make_practitioner):
+@pytest.mark.parametrize("stop", ["ctrl-c", "server-only"])
+def test_gunicorn_serves_with_the_indexer_and_stopping_it_stops_both(
+    app, tmp_path, make_practitioner, stop
+):
     tag(
         make_practitioner("alexa-marie", licenses=[("NJ", "verified", None)], offices=["07030"]),
         conditions=["sciatica"],
@@ -97,8 +100,10 @@ def test_gunicorn_serves_with_the_indexer_and_ctrl_c_stops_both(app, tmp_path, m
         assert len(indexer) == 1 and len(workers) == 2, processes
         status, body = _get(f"{base}/api/v1/search?q=sciatica&near=07030")
         assert status == 200 and json.loads(body)["total"] == 1
-        # Ctrl-C reaches the whole foreground group: the server and the indexer stop.
-        os.killpg(server.pid, signal.SIGINT)
+        if stop == "ctrl-c":  # reaches the whole foreground group
+            os.killpg(server.pid, signal.SIGINT)
+        else:  # a supervisor or `kill` signals the server alone: it stops the indexer
+            os.kill(server.pid, signal.SIGTERM)
         server.wait(timeout=40)
         deadline = time.monotonic() + 15
         while _alive(indexer[0]):
@@ -111,5 +116,6 @@ def test_gunicorn_serves_with_the_indexer_and_ctrl_c_stops_both(app, tmp_path, m
     logged = log.read_text()
     assert "Search indexer started" in logged and "Indexer stopped." in logged
     assert "Aborted!" not in logged and "exited with code" not in logged  # a clean stop
+    assert "was sent SIGTERM" not in logged and "[ERROR]" not in logged
     assert '"GET /api/v1/search" 200' in logged
     assert "sciatica" not in logged and "07030" not in logged  # no query string in the log
