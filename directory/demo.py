@@ -767,6 +767,9 @@ class _Generator:
         record["confirmed_days_ago"] = own.randrange(0, 150)
         # A few have a photo: a drawn portrait (a silhouette on their colours), never a person.
         record["portrait"] = own.random() < PORTRAIT_SHARE
+        # Some take bookings online, on a page of their own.
+        books = own.random() < 0.3
+        record["booking_url"] = f"https://book.example.com/{slug}" if books else ""
         return record
 
 

@@ -96,6 +96,14 @@ def check_url(value: str) -> str:
     return value
 
 
+def check_https_url(value: str) -> str:
+    """An https URL with a host (a booking page takes payment details: never plain http)."""
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc or " " in value:
+        raise ValueError("must be a secure web address starting with https://")
+    return value
+
+
 def check_email(value: str) -> str:
     """A plausible email address."""
     if not EMAIL.fullmatch(value):

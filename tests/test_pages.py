@@ -178,3 +178,35 @@ def test_the_guide_refuses_answers_it_did_not_offer_and_keeps_the_rest(client, a
     assert message in page
     if "near" not in answers:
         assert 'value="Hoboken, NJ"' in page
+
+
+@pytest.mark.parametrize(
+    "url", ["http://book.example.com/me", "javascript:alert(1)", "https://", "book.example.com"]
+)
+def test_a_booking_link_must_be_https(url):
+    from directory.practitioners import fields
+
+    with pytest.raises(ValueError, match="https://"):
+        fields.BY_NAME["booking_url"].parse(url)
+
+
+def test_a_booking_link_shows_as_book_online_on_the_profile_card_and_api(client, make_practitioner):
+    make_practitioner(
+        "alexa-marie", licenses=[("NJ", "verified", None)], offices=["07030"],
+        booking_url="https://book.example.com/alexa",
+    )  # fmt: skip
+    make_practitioner("bo-chen", licenses=[("NJ", "verified", None)], offices=["07030"])
+    page = client.get("/p/alexa-marie").get_data(as_text=True)
+    assert (
+        'href="https://book.example.com/alexa" rel="noopener nofollow ugc external">Book online'
+        in page
+    )
+    assert "Book online" not in client.get("/p/bo-chen").get_data(as_text=True)
+    assert client.get("/api/v1/practitioners/alexa-marie").json["booking_url"] == (
+        "https://book.example.com/alexa"
+    )
+    found = client.get("/api/v1/search", query_string={"near": "07030"}).json["results"]
+    assert {r["slug"]: r["booking_url"] for r in found} == {
+        "alexa-marie": "https://book.example.com/alexa", "bo-chen": None}  # fmt: skip
+    results = client.get("/search", query_string={"near": "07030"}).get_data(as_text=True)
+    assert results.count(">Book online</a>") == 1

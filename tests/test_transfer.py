@@ -314,7 +314,7 @@ from hypothesis import strategies as st  # noqa: E402
 from directory import vocabulary  # noqa: E402
 from directory.practitioners import fields, operations, transfer  # noqa: E402
 from directory.practitioners.forms import SESSION_LENGTHS  # noqa: E402
-from directory.validation import check_email, check_phone, check_url  # noqa: E402
+from directory.validation import check_email, check_https_url, check_phone, check_url  # noqa: E402
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzéñüøçABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -338,6 +338,9 @@ def _value(f: fields.ProfileField):
         return st.from_regex(r"\+?1? ?\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}", fullmatch=True)
     if f.check is check_url:
         return st.from_regex(r"https?://[a-z0-9-]{1,40}\.[a-z]{2,6}(/[a-z0-9._~-]{0,60})?",
+                             fullmatch=True)  # fmt: skip
+    if f.check is check_https_url:
+        return st.from_regex(r"https://[a-z0-9-]{1,40}\.[a-z]{2,6}(/[a-z0-9._~-]{0,60})?",
                              fullmatch=True)  # fmt: skip
     characters = st.characters(
         exclude_categories=("Cc", "Cs"), include_characters="\n\t" if f.multiline else ""
@@ -411,7 +414,7 @@ def test_a_line_at_every_maximum_length_round_trips(app):
             longest[f.name] = "\u00e9" * f.max_length
         elif f.check is check_email:
             longest[f.name] = "a" * (f.max_length - len("@example.com")) + "@example.com"
-        elif f.check is check_url:
+        elif f.check in (check_url, check_https_url):
             longest[f.name] = "https://example.com/" + "a" * (f.max_length - 20)
         elif f.check is check_phone:
             longest[f.name] = "1" * f.max_length

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from directory.practitioners.models import SETTINGS
-from directory.validation import check_email, check_phone, check_url, clean_text
+from directory.validation import check_email, check_https_url, check_phone, check_url, clean_text
 
 #: What a therapist may choose to show ("" shows nothing).
 GENDERS = ("", "woman", "man", "nonbinary")
@@ -149,6 +149,10 @@ FIELDS = (
     ProfileField("website", "Website", "text", max_length=300, check=check_url,
                  public="contact.website", section="contact", input="url", autocomplete="url",
                  hint="Starting with https:// or http://"),
+    ProfileField("booking_url", "Online booking page", "text", max_length=300,
+                 check=check_https_url, public="booking_url", section="contact", input="url",
+                 hint="Your own booking page, starting with https://. Clients see a "
+                      "“Book online” button; we do not take bookings."),
     ProfileField("headline", "Headline", "text", max_length=160, public="headline",
                  section="about", hint="One line clients see in search results."),
     ProfileField("bio", "About you", "text", max_length=5000, multiline=True, public="bio",

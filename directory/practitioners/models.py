@@ -83,6 +83,8 @@ class Practitioner(db.Model):
     gender: Mapped[str] = mapped_column(String(10), default="")
     hsa_fsa: Mapped[bool] = mapped_column(Boolean, default=False)
     contact_email: Mapped[str] = mapped_column(String(254), default="")
+    #: The therapist's own online booking page (https only), shown as "Book online".
+    booking_url: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     website: Mapped[str] = mapped_column(String(300), default="")
     #: File name of the profile photo under <instance>/uploads/, chosen by the server.

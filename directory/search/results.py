@@ -175,6 +175,7 @@ def _hydrate(hits: list[engine.Hit], interpretation: Interpretation, on: date) -
                 Practitioner.id, Practitioner.slug, Practitioner.name, Practitioner.credentials,
                 Practitioner.headline, Practitioner.setting, Practitioner.accepting_new_clients,
                 Practitioner.accepting_confirmed_at, Practitioner.photo, Practitioner.updated_at,
+                Practitioner.booking_url,
                 Tenant.slug.label("tenant_slug"), Tenant.name.label("tenant_name"),
             )
             .where(Practitioner.id.in_(ids))
@@ -261,6 +262,7 @@ def _hydrate(hits: list[engine.Hit], interpretation: Interpretation, on: date) -
                 "accepting_confirmed_at": _iso(p.accepting_confirmed_at),
                 "photo": url_for("editor.media", name=p.photo) if p.photo else None,
                 "updated_at": _iso(p.updated_at),
+                "booking_url": p.booking_url or None,
                 "url": f"/p/{p.slug}",
             }
         )
