@@ -10,7 +10,9 @@ from functools import cache
 
 import pycountry
 
-_NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*$")
+#: A language name: letters, with single spaces, apostrophes, hyphens or dots inside (the
+#: profile field's rule too: practitioners/fields.py).
+NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*$")
 MAX_NAME = 40
 
 
@@ -26,7 +28,7 @@ def name(value: str) -> str | None:
     if len(value) == 2 and value.isascii() and value.isalpha():
         found = pycountry.languages.get(alpha_2=value.lower())
         return found.name if found is not None else None
-    if len(value) > MAX_NAME or not _NAME.fullmatch(value):
+    if len(value) > MAX_NAME or not NAME.fullmatch(value):
         return None
     return _iso_names().get(value.casefold(), value[0].upper() + value[1:])
 

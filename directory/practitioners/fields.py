@@ -7,19 +7,16 @@ and `profiles.as_json` are all derived from this table, so whatever the editor s
 writes and import reads back. Adding a field: one entry here plus a migration for its column.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from directory import languages
 from directory.practitioners.models import SETTINGS
 from directory.validation import check_email, check_https_url, check_phone, check_url, clean_text
 
 #: What a therapist may choose to show ("" shows nothing).
 GENDERS = ("", "woman", "man", "nonbinary")
-
-#: A language name: letters, with single spaces, apostrophes, hyphens or dots inside.
-_LANGUAGE = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*$")
 
 
 @dataclass(frozen=True)
@@ -109,7 +106,7 @@ def parse_languages(field: ProfileField, names: list) -> list[str]:
         if not isinstance(name, str):
             raise ValueError("must be a list of language names")
         name = name.strip()
-        if len(name) > field.max_length or not _LANGUAGE.fullmatch(name):
+        if len(name) > field.max_length or not languages.NAME.fullmatch(name):
             raise ValueError(
                 f"\u201c{name[:40]}\u201d is not a language name "
                 "(letters; separate languages with commas)"
