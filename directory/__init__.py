@@ -20,6 +20,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.db import db
     from directory.extensions import csrf, migrate
     from directory.health import bp as health_bp
+    from directory.inquiries.views import bp as inquiries_bp
+    from directory.inquiries.views import inbox_bp
     from directory.practices.public import bp as practice_pages_bp
     from directory.practices.views import bp as practices_bp
     from directory.practitioners import bp as practitioners_bp
@@ -57,6 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(editor_bp)
     app.register_blueprint(practices_bp)
+    app.register_blueprint(inquiries_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp)
     search.init_app(app)
     app.register_blueprint(api_bp)

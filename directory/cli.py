@@ -93,6 +93,7 @@ def init_app(app: Flask) -> None:
     from directory.admin.cli import users_cli
     from directory.demo import demo_cli
     from directory.expiry import licenses_cli
+    from directory.inquiries.cli import inquiries_cli
     from directory.mail import mail_cli
 
     app.cli.add_command(vocabulary_cli)
@@ -101,5 +102,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(licenses_cli)
+    app.cli.add_command(inquiries_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

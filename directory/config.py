@@ -11,7 +11,9 @@ from flask import Flask
 class Defaults:
     #: Set from the instance folder when not given; see load().
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: hide_parameters: a database error (logged with its traceback) or SQL echo never shows
+    #: the values of a statement, which may be a client's message or a password hash.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -43,6 +45,18 @@ class Defaults:
     LOGIN_FAILURES_PER_ACCOUNT = 5
     LOGIN_FAILURES_PER_IP = 20
     LOGIN_THROTTLE_SECONDS = 15 * 60
+    #: Days an inquiry's text is kept (`flask inquiries purge` deletes it after that).
+    INQUIRY_RETENTION_DAYS = 180
+    #: Seconds a person needs at least to fill in the inquiry form; faster posts are refused.
+    INQUIRY_MIN_SECONDS = 3
+    #: Inquiries accepted per IP, and per recipient, within INQUIRY_LIMIT_SECONDS.
+    INQUIRY_LIMIT_PER_IP = 5
+    INQUIRY_LIMIT_PER_RECIPIENT = 20
+    INQUIRY_LIMIT_SECONDS = 3600
+    #: Links a message may carry (spam carries many).
+    INQUIRY_MAX_LINKS = 2
+    #: Replies marked on a profile's inquiries before it says "Usually replies within N days".
+    INQUIRY_REPLIES_FOR_TYPICAL = 3
     #: Seconds a sign-in counts as recent: sensitive actions (turning off the second factor)
     #: ask for the password, and the code if there is one, again after that.
     FRESH_AUTH_SECONDS = 15 * 60

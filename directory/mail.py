@@ -18,7 +18,7 @@ import click
 from flask import Flask, after_this_request, current_app, has_request_context
 from flask.cli import AppGroup
 from flask_sqlalchemy.session import Session
-from sqlalchemy import String, Text, event, select, update
+from sqlalchemy import ForeignKey, String, Text, event, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from directory.db import UTCDateTime, db, now_utc
@@ -37,6 +37,13 @@ class MailMessage(db.Model):
     to: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    #: Where a reply goes, when not to the sender (a client's address on an inquiry).
+    reply_to: Mapped[str] = mapped_column(String(254), default="")
+    #: The inquiry whose text this message carries: the copy is emptied with the inquiry's
+    #: text (withdrawn, deleted, past retention; directory.inquiries).
+    inquiry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inquiry.id", ondelete="SET NULL"), index=True
+    )
     #: When the SMTP server accepted it; NULL when only stored (no server, or sending failed).
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -47,6 +54,7 @@ class _Outgoing:
     to: str
     subject: str
     body: str
+    reply_to: str = ""
 
 
 def public_url(endpoint: str, **values) -> str:
@@ -62,18 +70,25 @@ def public_url(endpoint: str, **values) -> str:
 SIGNATURE = "\n\n-- \nKneaded, the massage therapist directory\n"
 
 
-def letter(to: str, subject: str, *paragraphs: str) -> MailMessage:
+def letter(to: str, subject: str, *paragraphs: str, **options) -> MailMessage:
     """Send plain-text paragraphs, signed (see `send`)."""
-    return send(to, subject, "\n\n".join(paragraphs) + SIGNATURE)
+    return send(to, subject, "\n\n".join(paragraphs) + SIGNATURE, **options)
 
 
-def send(to: str, subject: str, body: str) -> MailMessage:
-    """Store a plain-text message (flushed, not committed); it is sent after the commit."""
-    message = MailMessage(to=to, subject=subject, body=body)
+def send(to: str, subject: str, body: str, *, reply_to: str = "", inquiry=None) -> MailMessage:
+    """Store a plain-text message (flushed, not committed); it is sent after the commit.
+    `reply_to` is an address replies go to; `inquiry` the inquiry whose text it carries."""
+    message = MailMessage(
+        to=to,
+        subject=subject,
+        body=body,
+        reply_to=reply_to,
+        inquiry_id=getattr(inquiry, "id", None),
+    )
     db.session.add(message)
     db.session.flush()
     if current_app.config.get("MAIL_SMTP_HOST"):
-        outgoing = _Outgoing(message.id, to, subject, body)
+        outgoing = _Outgoing(message.id, to, subject, body, reply_to)
         db.session.info.setdefault(_PENDING, []).append(outgoing)
     return message
 
@@ -122,6 +137,8 @@ def _smtp_send(config, outgoing: _Outgoing) -> None:
     message["From"] = config["MAIL_SENDER"]
     message["To"] = outgoing.to
     message["Subject"] = outgoing.subject
+    if outgoing.reply_to:
+        message["Reply-To"] = outgoing.reply_to
     message.set_content(outgoing.body)
     with smtplib.SMTP(config["MAIL_SMTP_HOST"], config["MAIL_SMTP_PORT"], timeout=30) as smtp:
         if config["MAIL_SMTP_STARTTLS"]:
@@ -150,6 +167,8 @@ def mail_list(limit: int) -> None:
         click.echo("=" * 72)
         click.echo(f"#{message.id}  {message.created_at:%Y-%m-%d %H:%M:%S} UTC  ({status})")
         click.echo(f"To: {message.to}")
+        if message.reply_to:
+            click.echo(f"Reply-To: {message.reply_to}")
         click.echo(f"Subject: {message.subject}")
         click.echo()
         click.echo(message.body)

@@ -3,6 +3,7 @@
 from directory.accounts.models import LoginAttempt, User
 from directory.accounts.sessions import UserSession
 from directory.audit import AuditEvent
+from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
 from directory.mail import MailMessage
 from directory.practices.models import Invitation, Membership, Tenant
 from directory.practitioners.models import License, LicenseNotice, Office, Practitioner
@@ -13,6 +14,8 @@ __all__ = [
     "AuditEvent",
     "Condition",
     "DatabaseIdentity",
+    "Inquiry",
+    "InquiryAttempt",
     "Invitation",
     "License",
     "LicenseNotice",
@@ -23,6 +26,7 @@ __all__ = [
     "Office",
     "Practitioner",
     "SearchOutbox",
+    "SenderBlock",
     "Tenant",
     "User",
     "UserSession",

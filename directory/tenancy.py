@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from directory.db import db
+from directory.inquiries.models import Inquiry, SenderBlock
 from directory.practices.models import Invitation, Membership, Tenant
 from directory.practitioners.models import Practitioner, whole_profile
 from directory.refusals import NotPermitted
@@ -69,6 +70,14 @@ def _edits_profile(actor: Membership, target: Practitioner) -> bool:
     return _managing(actor) or (target.user_id is not None and target.user_id == actor.user_id)
 
 
+def _reads_inquiry(actor: Membership, target) -> bool:
+    # An inquiry to a profile is its therapist's; the practice's managers read every one.
+    if not _same_practice(actor, target):
+        return False
+    profile = target.practitioner
+    return _managing(actor) or (profile is not None and profile.user_id == actor.user_id)
+
+
 #: action -> who may do it: (the acting membership, the record it acts on or None) -> bool.
 #: The one statement of each rule: route loaders, operations and templates all ask `may`.
 RULES = {
@@ -85,6 +94,17 @@ RULES = {
     "revoke_invitation": lambda actor, target: _managing(actor) and _same_practice(actor, target),
     "edit_profile": _edits_profile,
     "delete_profile": lambda actor, target: _managing(actor) and _same_practice(actor, target),
+    # Read, mark, archive, delete or report an inquiry, and block its sender.
+    "handle_inquiry": _reads_inquiry,
+    "read_practice_inquiries": _managing,
+    # A block on a profile is its therapist's to lift; the practice's managers lift any.
+    "lift_block": lambda actor, target: (
+        _same_practice(actor, target)
+        and (
+            _managing(actor)
+            or (target.practitioner is not None and target.practitioner.user_id == actor.user_id)
+        )
+    ),
 }
 
 
@@ -173,6 +193,39 @@ def membership_or_404(tenant_slug: str, action: str = "see_practice") -> Members
     if not may(membership, action):
         abort(403)
     return membership
+
+
+def inquiry_or_404(inquiry_id: int, action: str = "handle_inquiry"):
+    """An inquiry the current user may handle: 404 outside their practices, 403 inside (a
+    colleague's, for a therapist)."""
+    _require_login()
+    if not _valid_id(inquiry_id):
+        abort(404)
+    inquiry = db.session.scalar(
+        select(Inquiry).where(Inquiry.id == inquiry_id).execution_options(populate_existing=True)
+    )
+    if inquiry is None or inquiry.tenant.status == "deleted":
+        abort(404)
+    membership = _membership_in(inquiry.tenant_id)
+    if membership is None:
+        abort(404)
+    if not may(membership, action, inquiry):
+        abort(403)
+    return inquiry
+
+
+def block_or_404(block_id: int) -> SenderBlock:
+    """A sender block the current user may lift: 404 outside their practices, 403 inside."""
+    _require_login()
+    if not _valid_id(block_id):
+        abort(404)
+    block = db.session.get(SenderBlock, block_id)
+    membership = _membership_in(block.tenant_id) if block is not None else None
+    if membership is None:
+        abort(404)
+    if not may(membership, "lift_block", block):
+        abort(403)
+    return block
 
 
 def _valid_id(value: int) -> bool:

@@ -166,19 +166,23 @@ def _refused(error: refusals.Refused):
     db.session.rollback()
     if isinstance(error, refusals.NotPermitted):
         return _render_error(Forbidden())
-    if isinstance(error, refusals.Throttled):
-        response = _render_error(TooManyRequests(error.message, retry_after=error.retry_after))
-        response.headers["Retry-After"] = str(error.retry_after)
-        return response
     page = None if _wants_json() else refusals.page()
-    if page is None:
-        kind = ConflictError if isinstance(error, refusals.Conflict) else BadRequest
-        return _render_error(kind(error.message))
-    flash(error.message, "error")
-    if isinstance(page, str):
-        return redirect(page)
-    response = make_response(page(error))
-    response.status_code = error.status
+    throttled = isinstance(error, refusals.Throttled)
+    if page is None or (throttled and isinstance(page, str)):
+        if throttled:
+            response = _render_error(TooManyRequests(error.message, retry_after=error.retry_after))
+        else:
+            kind = ConflictError if isinstance(error, refusals.Conflict) else BadRequest
+            response = _render_error(kind(error.message))
+    else:
+        # The page again, with the rule's message: a form keeps what was typed.
+        flash(error.message, "error")
+        if isinstance(page, str):
+            return redirect(page)
+        response = make_response(page(error))
+        response.status_code = error.status
+    if throttled:
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

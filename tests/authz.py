@@ -109,7 +109,50 @@ def build_world() -> dict:
     # A second sign-in of Alexa's (another device of hers), for the routes that end one.
     world["alexa_session"] = sessions.start(world["alexa"], user_agent="Safari on her phone")
     db.session.commit()
+    _add_inquiries(world)
     return world
+
+
+#: Inquiry targets: the message each names, as (practice key, profile key or None).
+INQUIRIES = {
+    "inq_mine": ("hand", "p_alexa"),
+    "inq_colleague": ("hand", "p_bo"),
+    "inq_practice": ("hand", None),
+    "inq_theirs": ("other", "p_zed"),
+}
+#: Sender-block targets: whose block each is (the same keys as INQUIRIES).
+BLOCKS = {"blk_mine": "inq_mine", "blk_practice": "inq_practice", "blk_theirs": "inq_theirs"}
+
+
+def _add_inquiries(world: dict) -> None:
+    """A message to each of Alexa's, Bo's and Zed's profiles and to The Crafted Hand; and a
+    blocked sender on Alexa's profile, on The Crafted Hand and on Zed's profile."""
+    from directory.inquiries.models import Inquiry, SenderBlock
+
+    for target, (practice_key, profile_key) in INQUIRIES.items():
+        profile = world[profile_key] if profile_key else None
+        inquiry = Inquiry(
+            tenant_id=world[practice_key].id,
+            practitioner_id=profile.id if profile else None,
+            token_hash=f"{target:0<64}",
+            sender_name="Casey Client",
+            sender_email=f"casey+{target}@example.com",
+            body="My lower back hurts after sitting all day.",
+        )
+        db.session.add(inquiry)
+        db.session.flush()
+        world[target] = inquiry.id
+    for target, inquiry_target in BLOCKS.items():
+        practice_key, profile_key = INQUIRIES[inquiry_target]
+        block = SenderBlock(
+            tenant_id=world[practice_key].id,
+            practitioner_id=world[profile_key].id if profile_key else None,
+            email_key=f"pest+{target}@example.com",
+        )
+        db.session.add(block)
+        db.session.flush()
+        world[target] = block.id
+    db.session.commit()
 
 
 def _target_profile(world: dict, case: Case) -> Practitioner:
@@ -218,6 +261,10 @@ def placeholders(world: dict, target: str) -> dict:
             "member": _membership_id(*member_of),
             "invitation": _invitation_id(other if target in ("other", "mixed") else hand),
         }
+    elif target in INQUIRIES:
+        values["inquiry"] = world[target]
+    elif target in BLOCKS:
+        values["block"] = world[target]
     elif target in profiles:
         p = db.session.get(Practitioner, world[profiles[target]].id)
         owner_of_children = "p_zed" if target == "crossed" else profiles[target]

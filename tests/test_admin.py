@@ -321,7 +321,7 @@ def badge_everywhere(client, slug: str) -> dict[str, bool | None]:
     hit = next((r for r in api["results"] if r["slug"] == slug), None)
     page = client.get("/search", query_string={"q": "sciatica", "near": "07030"})
     html = page.get_data(as_text=True)
-    card = re.search(rf'href="/p/{slug}".*?</li>', html, re.S)
+    card = re.search(rf'href="/p/{slug}(?:\?[^"]*)?".*?</li>', html, re.S)
     profile = client.get(f"/p/{slug}")
     return {
         "api": None if hit is None else hit["verified"],

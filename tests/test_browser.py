@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from directory import vocabulary
 from directory.db import db
-from tests.conftest import _prepare_database, make_app
+from tests.conftest import PASSWORD, _prepare_database, make_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
@@ -253,3 +253,89 @@ def test_an_owner_invites_a_therapist_who_joins_and_takes_over_a_profile(live, p
     page.goto(f"{base}/dashboard/practices/crafted-hand/audit")
     log = page.inner_text("main")
     assert "invitation.sent" in log and "member.joined" in log
+
+
+def _axe_violations(page) -> list[str]:
+    """axe-core's violations on the page as it is now (WCAG A and AA rules)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]})
+    return [
+        f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
+        for v in results.response["violations"]
+    ]
+
+
+def test_a_visitor_writes_to_a_therapist_who_finds_it_and_the_visitor_withdraws_it(
+    live, page, tmp_path
+):
+    """Issue 14's walk: the form (axe-clean, errors that keep the text), the therapist's inbox
+    with the client's Reply-To in the stored mail, and the client's withdrawal. The profile's
+    email is in neither the page nor the API."""
+    from directory.accounts import passwords
+    from directory.inquiries.models import Inquiry
+    from directory.mail import MailMessage
+    from directory.practitioners.models import Practitioner
+    from tests.conftest import add_practitioner
+    from tests.people import build_crew
+
+    app, base = live
+    app.config["INQUIRY_MIN_SECONDS"] = 1
+    with app.app_context():
+        crew = build_crew(add_practitioner)
+        profile = db.session.get(Practitioner, crew["p_alexa"].id)
+        profile.contact_email = "alexa.private@example.com"
+        profile.user.password_hash = passwords.hash_password(PASSWORD)
+        profile.user.email_verified_at = profile.created_at
+        db.session.commit()
+
+    page.goto(f"{base}/p/alexa-marie?about=sciatica")
+    assert "alexa.private@example.com" not in page.content()
+    api = page.request.get(f"{base}/api/v1/practitioners/alexa-marie").text()
+    assert "alexa.private" not in api
+    assert _axe_violations(page) == []
+    page.fill("input[name=name]", "Casey Client")
+    page.fill("input[name=email]", "casey@example")  # a mistake, and no consent yet
+    page.fill("textarea[name=message]", "Shooting pain down my left leg since a long drive.")
+    page.wait_for_timeout(1100)
+    page.click("button:has-text('Send message')")
+    assert "must be an email address" in page.inner_text("#contact")
+    assert "Please tick the box" in page.inner_text("#contact")
+    assert page.input_value("textarea[name=message]").startswith("Shooting pain")
+    assert page.input_value("select[name=about]") == "sciatica"
+    assert _axe_violations(page) == []
+    _shot(page, tmp_path / "1-form-errors.png")
+
+    page.fill("input[name=email]", "casey@example.com")
+    page.check("input[name=consent]")
+    page.wait_for_timeout(1100)
+    page.click("button:has-text('Send message')")
+    assert "Your message is on its way to Alexa Marie" in page.inner_text("main")
+    with app.app_context():
+        to_therapist = db.session.scalar(
+            select(MailMessage).where(MailMessage.to == "alexa@example.com")
+        )
+        assert to_therapist.reply_to == "casey@example.com"
+        inquiry_id = db.session.scalar(select(Inquiry.id))
+
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", "alexa@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.goto(f"{base}/dashboard/inquiries")
+    assert "1 new" in page.inner_text("main")
+    assert _axe_violations(page) == []
+    page.click("a:has-text('Casey Client')")
+    assert "Shooting pain down my left leg" in page.inner_text("main")
+    assert _axe_violations(page) == []
+    page.click("button:has-text('Mark as replied')")
+    assert "Marked as replied." in page.inner_text("main")
+    _shot(page, tmp_path / "2-inbox.png")
+    page.click("button:has-text('Sign out')")
+
+    page.goto(_last_link(app, "casey@example.com"))
+    assert "Shooting pain" in page.inner_text("main")
+    page.click("button:has-text('Withdraw my message')")
+    assert "You withdrew this message" in page.inner_text("main")
+    with app.app_context():
+        assert db.session.get(Inquiry, inquiry_id).body is None

@@ -16,6 +16,7 @@ from directory.accounts import freshness, totp
 from directory.admin import operations as ops
 from directory.admin.forms import BulkForm, ReasonForm
 from directory.db import db
+from directory.inquiries import operations as inquiries
 from directory.practices.models import Tenant
 from directory.practitioners.models import License, Practitioner
 from directory.validation import SLUG, whole_number
@@ -89,6 +90,22 @@ def _slugged_or_404(model, slug: str):
 def _queue_back() -> str:
     target = request.form.get("back", "")
     return target if target.startswith("/admin/licenses") else url_for(".licenses")
+
+
+@bp.get("/spam")
+def spam():
+    """Messages therapists reported as spam: their metadata, never their text."""
+    page = _page()
+    reports, total = inquiries.reported_spam(page, SPAM_PER_PAGE)
+    if page > 1 and not reports:
+        abort(404)
+    return render_template(
+        "admin/spam.html", reports=reports, total=total, page=page,
+        pages=_pages(total, SPAM_PER_PAGE),
+    )  # fmt: skip
+
+
+SPAM_PER_PAGE = 50
 
 
 @bp.get("", strict_slashes=False)

@@ -4,6 +4,8 @@ import re
 
 from flask import Blueprint, abort, render_template, request
 
+from directory.inquiries import forms as inquiry_forms
+from directory.inquiries import operations as inquiries
 from directory.practices import roster
 from directory.practices.models import KIND_LABELS
 from directory.web import allow_framing
@@ -24,7 +26,12 @@ def _page_number() -> int:
 @bp.get("/t/<slug:slug>")
 def show(slug: str):
     tenant = roster.public_tenant_or_404(slug)
-    listing = roster.page(tenant, _page_number())
+    return render_practice(tenant, _page_number())
+
+
+def render_practice(tenant, number: int, form=None, *, status=200):
+    """The practice's page, with its inquiry form (as typed, after a refusal)."""
+    listing = roster.page(tenant, number)
     if listing is None:
         abort(404)
     return render_template(
@@ -34,7 +41,9 @@ def show(slug: str):
         kind=KIND_LABELS.get(tenant.kind, tenant.kind),
         website=roster.website(tenant),
         summary=roster.summary(tenant, listing.total),
-    )
+        inquiry_form=form or inquiry_forms.InquiryForm(formdata=None),
+        recipient=inquiries.Recipient(tenant),
+    ), status
 
 
 @bp.get("/t/<slug:slug>/embed")

@@ -32,6 +32,7 @@ from directory.practitioners.forms import (
     ProfileForm,
 )
 from directory.practitioners.models import License, Office, Practitioner
+from directory.practitioners.views import render_profile
 from directory.vocabulary import Condition, Modality
 
 editor_bp = Blueprint("editor", __name__)
@@ -230,13 +231,7 @@ def unpublish(slug: str):
 @login_required
 def preview(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
-    return render_template(
-        "practitioners/show.html",
-        practitioner=p,
-        licenses=profiles.license_views(p),
-        offices=profiles.office_views(p),
-        preview=readiness.visibility(p),
-    )
+    return render_profile(p, preview=readiness.visibility(p))
 
 
 def _office_or_404(p: Practitioner, office_id: int) -> Office:

@@ -46,6 +46,8 @@ class ProfileField:
     key: str = ""
     #: Key in the public JSON ("contact.email" nests); "" keeps it out of the JSON.
     public: str = ""
+    #: A bool field that must be on for this one to be public (page and JSON alike).
+    public_if: str = ""
     #: Where the editor shows it: about | sessions | contact ("" for fields it does not offer).
     section: str = ""
     hint: str = ""
@@ -139,8 +141,14 @@ FIELDS = (
     ProfileField("credentials", "Credentials", "text", max_length=80, public="credentials",
                  section="about", hint="For example LMT, CMT, NCBTMB."),
     ProfileField("contact_email", "Contact email", "text", max_length=254, check=check_email,
-                 key="email", public="contact.email", section="contact", input="email",
-                 autocomplete="email"),
+                 key="email", public="contact.email", public_if="show_email", section="contact",
+                 input="email", autocomplete="email",
+                 hint="Shown to clients only if you tick the box below. Messages sent through "
+                      "your profile's form come to your account's address and your inbox."),
+    ProfileField("show_email", "Show this email address on my public profile", "bool",
+                 section="contact",
+                 hint="Off by default: clients write to you through the form on your profile, "
+                      "and scrapers never see your address."),
     ProfileField("phone", "Phone", "text", max_length=40, check=check_phone,
                  public="contact.phone", section="contact", input="tel", autocomplete="tel"),
     ProfileField("website", "Website", "text", max_length=300, check=check_url,
@@ -225,11 +233,16 @@ def check_prices(price_min: int | None, price_max: int | None) -> str | None:
     return None
 
 
+def shown(practitioner, field: ProfileField) -> bool:
+    """Whether the public may see this field of the profile (its `public_if` switch is on)."""
+    return not field.public_if or bool(getattr(practitioner, field.public_if))
+
+
 def public_values(practitioner) -> dict:
     """The public JSON's part for the table's fields ("contact.email" nests)."""
     values: dict = {}
     for f in FIELDS:
-        if f.public:
+        if f.public and shown(practitioner, f):
             *parents, leaf = f.public.split(".")
             target = values
             for parent in parents:

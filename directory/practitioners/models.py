@@ -83,6 +83,9 @@ class Practitioner(db.Model):
     gender: Mapped[str] = mapped_column(String(10), default="")
     hsa_fsa: Mapped[bool] = mapped_column(Boolean, default=False)
     contact_email: Mapped[str] = mapped_column(String(254), default="")
+    #: Whether the page and the public JSON show `contact_email` (off: clients write through
+    #: the inquiry form, and the address stays private).
+    show_email: Mapped[bool] = mapped_column(Boolean, default=False)
     #: The therapist's own online booking page (https only), shown as "Book online".
     booking_url: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")

@@ -1,7 +1,9 @@
 """Public profile pages."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
+from directory.inquiries import forms as inquiry_forms
+from directory.inquiries import operations as inquiries
 from directory.practitioners import profiles
 
 bp = Blueprint("practitioners", __name__)
@@ -10,9 +12,23 @@ bp = Blueprint("practitioners", __name__)
 @bp.get("/p/<slug:slug>")
 def show(slug: str):
     practitioner = profiles.get_visible_or_404(slug)
+    form = inquiry_forms.InquiryForm(formdata=None)
+    # "What it is about", prefilled from the search the client came from (?about=sciatica).
+    about = request.args.get("about", "")
+    if about in {value for value, _ in form.about.options}:
+        form.about.data = about
+    return render_profile(practitioner, form)
+
+
+def render_profile(practitioner, form=None, *, preview=None, status=200):
+    """The profile page, with its inquiry form (as typed, after a refusal)."""
     return render_template(
         "practitioners/show.html",
         practitioner=practitioner,
         licenses=profiles.license_views(practitioner),
         offices=profiles.office_views(practitioner),
-    )
+        preview=preview,
+        inquiry_form=form or inquiry_forms.InquiryForm(formdata=None),
+        recipient=inquiries.Recipient(practitioner.tenant, practitioner),
+        reply_days=inquiries.typical_reply_days(practitioner),
+    ), status

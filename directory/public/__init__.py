@@ -1,4 +1,4 @@
-"""The pages anyone can read: home and the spa-or-medical guide."""
+"""The pages anyone can read: home, the spa-or-medical guide, and what we keep (privacy)."""
 
 from urllib.parse import urlencode
 
@@ -20,6 +20,11 @@ GUIDE_CONDITIONS = (
 @bp.get("/")
 def index():
     return render_template("public/index.html", featured=profiles.recently_updated())
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("public/privacy.html")
 
 
 @bp.get("/guide")

@@ -43,6 +43,8 @@ def index():
     return render_template(
         "search/index.html",
         outcome=outcome,
+        # A profile opened from the results prefills its inquiry form's "what it is about".
+        about=next(iter((*outcome.interpretation.conditions, *params.conditions)), None),
         scope=roster.active_tenant(params.tenant) if params.tenant else None,
         args=args,
         radii=RADII,

@@ -1,0 +1,34 @@
+"""`flask --app directory inquiries purge`: the daily job that deletes old messages' text."""
+
+from datetime import UTC, datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from directory.db import db, writing
+from directory.inquiries import operations
+
+inquiries_cli = AppGroup("inquiries", help="Clients' messages: the daily retention job.")
+
+
+@inquiries_cli.command("purge")
+@click.option(
+    "--now",
+    "moment",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Judge as of this day (YYYY-MM-DD, UTC midnight) instead of now.",
+)
+def purge(moment) -> None:
+    """Delete the text, phone and topic of messages older than INQUIRY_RETENTION_DAYS, here and
+    in the stored mail that carried them (sender, recipient and dates stay)."""
+    now = moment.replace(tzinfo=UTC) if moment else datetime.now(UTC)
+    days = current_app.config["INQUIRY_RETENTION_DAYS"]
+    with writing():
+        count = operations.purge(now)
+        db.session.commit()
+    before = (now - timedelta(days=days)).date().isoformat()
+    click.echo(
+        f"Deleted the text of {count} message{'' if count == 1 else 's'} sent before {before} "
+        f"(kept {days} days)."
+    )

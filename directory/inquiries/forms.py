@@ -1,0 +1,95 @@
+"""The inquiry form a client fills in on a profile or practice page, and the inbox's buttons."""
+
+import time
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from sqlalchemy import select
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from directory.db import db
+from directory.inquiries.models import CONTACT_WAYS
+from directory.practitioners.forms import OneOf, Text
+from directory.validation import check_email, check_phone
+from directory.vocabulary import Condition
+
+MESSAGE_MAX = 2000
+#: A form older than this is refused (and shown again, with what was typed, to send anew).
+FORM_MAX_AGE = 24 * 3600
+
+
+def _signer() -> TimestampSigner:
+    return TimestampSigner(current_app.config["SECRET_KEY"], salt="inquiry.form")
+
+
+def opened_stamp() -> str:
+    """The signed moment the form was shown, carried by the form."""
+    return _signer().sign("inquiry").decode()
+
+
+def seconds_since(stamp: str | None) -> float | None:
+    """Seconds since the form carrying `stamp` was shown; None if it is not ours or too old."""
+    if not stamp or len(stamp) > 200:
+        return None
+    try:
+        _, at = _signer().unsign(stamp, max_age=FORM_MAX_AGE, return_timestamp=True)
+    except (BadSignature, SignatureExpired):
+        return None
+    return time.time() - at.timestamp()
+
+
+class InquiryForm(FlaskForm):
+    name = StringField("Your name", validators=[Text(120, required=True)])
+    email = StringField("Your email", validators=[Text(254, required=True, check=check_email)])
+    phone = StringField("Your phone (optional)", validators=[Text(40, check=check_phone)])
+    about = StringField("What it is about (optional)", validators=[OneOf()])
+    message = TextAreaField(
+        "Your message", validators=[Text(MESSAGE_MAX, multiline=True, required=True)]
+    )
+    preferred_contact = StringField("How should they answer?", validators=[OneOf()])
+    consent = BooleanField("I agree")
+    #: Left empty by people (it is hidden from them); filled in by form-filling robots.
+    website = StringField("Leave this empty")
+    opened = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        conditions = select(Condition.slug, Condition.name).order_by(Condition.name)
+        self.about.options = [("", "Not specified"), *db.session.execute(conditions)]
+        self.preferred_contact.options = [(way, f"By {way}") for way in CONTACT_WAYS]
+        if not self.preferred_contact.data:
+            self.preferred_contact.data = "email"
+        if not self.about.data:
+            self.about.data = ""
+        if not self.opened.data or not self.is_submitted():
+            self.opened.data = opened_stamp()
+
+    def validate_message(self, field) -> None:
+        if field.data and len(field.data.strip()) < 10:
+            raise ValidationError("Please say a little more: what would you like to ask?")
+
+    def validate_preferred_contact(self, field) -> None:
+        if field.data == "phone" and not (self.phone.data or "").strip():
+            raise ValidationError("Add your phone number, or choose to be answered by email.")
+
+    def validate_consent(self, field) -> None:
+        if not field.data:
+            raise ValidationError(
+                "Please tick the box: we can only pass your message on with your agreement."
+            )
+
+    def condition(self) -> Condition | None:
+        slug = self.about.data
+        return db.session.scalar(select(Condition).where(Condition.slug == slug)) if slug else None
+
+    def fresh_stamp(self) -> None:
+        """Shown again after a refusal: the next post is timed from now."""
+        self.opened.data = opened_stamp()
+
+
+class ActionForm(FlaskForm):
+    """A button of the inbox (CSRF only; the action is in the form or the URL)."""
+
+    action = HiddenField()

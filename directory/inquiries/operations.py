@@ -1,0 +1,582 @@
+"""What inquiries do: a client writes to a profile or a practice, the recipients handle it in
+their inbox, the client may withdraw it, and its text is deleted after the retention period.
+
+Plain functions that add to the session and flush, never commit: the view commits once, and the
+mail goes after the commit. The text of a message is never logged, indexed or audited: the
+audit log says that a message was sent and to whom.
+"""
+
+import hashlib
+import hmac
+import math
+import re
+import secrets
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import Select, delete, func, or_, select, update
+
+from directory import audit, mail
+from directory.db import db, now_utc
+from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
+from directory.mail import MailMessage
+from directory.practices import operations as practices
+from directory.practices.models import Tenant
+from directory.practitioners.models import Practitioner
+from directory.refusals import Refused, Throttled
+from directory.vocabulary import Condition
+
+#: Attempts are kept this long (longer than any limit's window).
+ATTEMPT_RETENTION = timedelta(days=1)
+#: What a stored mail says once the inquiry text it carried is gone.
+REMOVED = "[This message's text was deleted: {why}.]"
+_LINK = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|ru|cn|info|biz|xyz|top)/\S*",
+                   re.IGNORECASE)  # fmt: skip
+FOLDERS = ("inbox", "archived", "spam")
+#: The inbox's marks: action -> (column, value it sets: "now" or None).
+MARKS = {
+    "replied": ("replied_at", "now"),
+    "unreplied": ("replied_at", None),
+    "archived": ("archived_at", "now"),
+    "inbox": ("archived_at", None),
+    "spam": ("spam_at", "now"),
+    "not_spam": ("spam_at", None),
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a message is for: a profile (its therapist, or its practice's managers when the
+    profile has no account) or a practice as a whole (its owners and managers)."""
+
+    tenant: Tenant
+    practitioner: Practitioner | None = None
+
+    @property
+    def key(self) -> str:
+        if self.practitioner is not None:
+            return f"p:{self.practitioner.id}"
+        return f"t:{self.tenant.id}"
+
+    @property
+    def name(self) -> str:
+        return self.practitioner.name if self.practitioner is not None else self.tenant.name
+
+    @property
+    def receivers(self) -> str:
+        """Who reads it, as the consent line names them."""
+        p = self.practitioner
+        if p is not None and p.user_id is not None:
+            return f"{p.name} ({self.tenant.name})"
+        if p is not None:
+            return f"the owners and managers of {self.tenant.name}, who answer for {p.name}"
+        return f"the owners and managers of {self.tenant.name}"
+
+    def addresses(self) -> list[str]:
+        if self.practitioner is not None:
+            return practices.people_to_tell(self.practitioner)
+        return list(practices.managers_emails([self.tenant.id]).get(self.tenant.id, ()))
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the client typed (already validated by the form)."""
+
+    name: str
+    email: str
+    message: str
+    phone: str = ""
+    preferred_contact: str = "email"
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message that was accepted: `inquiry` is None when it was dropped without a word (the
+    honeypot was filled in, or the recipient blocked the sender); `token` opens the client's
+    page."""
+
+    inquiry: Inquiry | None
+    token: str = ""
+
+
+def links_in(text: str) -> int:
+    return len(_LINK.findall(text))
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _ip_key(ip: str) -> str:
+    # Keyed, so the table holds no address anyone could read back or look up.
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"inquiry-ip:{ip}".encode(), hashlib.sha256).hexdigest()
+
+
+def _retention() -> timedelta:
+    return timedelta(days=current_app.config["INQUIRY_RETENTION_DAYS"])
+
+
+def check_limits(recipient: Recipient, ip: str, now: datetime | None = None) -> None:
+    """Raise Throttled when this IP, or this recipient, had as many messages as the limits
+    allow within the window."""
+    config = current_app.config
+    now = now or now_utc()
+    window = timedelta(seconds=config["INQUIRY_LIMIT_SECONDS"])
+    recent = select(func.count(), func.min(InquiryAttempt.created_at)).where(
+        InquiryAttempt.created_at > now - window
+    )
+    checks = (
+        (InquiryAttempt.ip_key == _ip_key(ip), config["INQUIRY_LIMIT_PER_IP"],
+         "You have sent as many messages as we accept from one connection in an hour."),
+        (InquiryAttempt.recipient == recipient.key, config["INQUIRY_LIMIT_PER_RECIPIENT"],
+         f"{recipient.name} has had as many messages as we pass on in an hour."),
+    )  # fmt: skip
+    for condition, limit, why in checks:
+        count, oldest = db.session.execute(recent.where(condition)).one()
+        if count >= limit:
+            wait = max(60, int((oldest + window - now).total_seconds()) + 1)
+            raise Throttled(
+                f"{why} Your message is not sent yet and is still below: please send it again "
+                f"in {math.ceil(wait / 60)} minutes.",
+                retry_after=wait,
+            )
+
+
+def _record_attempt(recipient: Recipient, ip: str, now: datetime) -> None:
+    db.session.execute(
+        delete(InquiryAttempt).where(InquiryAttempt.created_at < now - ATTEMPT_RETENTION)
+    )
+    db.session.add(InquiryAttempt(ip_key=_ip_key(ip), recipient=recipient.key, created_at=now))
+    db.session.flush()
+
+
+def is_blocked(recipient: Recipient, email: str) -> bool:
+    """Whether the recipient (or, for a profile, its practice) blocked this address."""
+    for_whom = SenderBlock.practitioner_id.is_(None)
+    if recipient.practitioner is not None:
+        for_whom = or_(for_whom, SenderBlock.practitioner_id == recipient.practitioner.id)
+    return (
+        db.session.scalar(
+            select(SenderBlock.id)
+            .where(
+                SenderBlock.tenant_id == recipient.tenant.id,
+                SenderBlock.email_key == email.strip().lower(),
+                for_whom,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def send(
+    recipient: Recipient,
+    draft: Draft,
+    *,
+    ip: str,
+    seconds_on_form: float | None,
+    honeypot: str = "",
+) -> Sent:
+    """Store a client's message and mail it to the recipient (Reply-To: the client) and a
+    confirmation to the client. Refused (nothing kept) when it came faster than a person
+    types, carries too many links, or exceeds the limits; silently dropped (but counted)
+    when the honeypot was filled in or the sender is blocked."""
+    config = current_app.config
+    if seconds_on_form is None:
+        raise Refused(
+            "This form was open too long, or did not come from our page. Please check your "
+            "message below and send it again."
+        )
+    if seconds_on_form < config["INQUIRY_MIN_SECONDS"]:
+        raise Refused(
+            "That was sent faster than anyone can type. Please check your message below and "
+            "send it again."
+        )
+    if links_in(draft.message) > config["INQUIRY_MAX_LINKS"]:
+        raise Refused(
+            f"Please include at most {config['INQUIRY_MAX_LINKS']} links in your message."
+        )
+    now = now_utc()
+    check_limits(recipient, ip, now)
+    _record_attempt(recipient, ip, now)
+    if honeypot or is_blocked(recipient, draft.email):
+        return Sent(None)
+
+    token = secrets.token_urlsafe(32)
+    inquiry = Inquiry(
+        tenant_id=recipient.tenant.id,
+        practitioner_id=recipient.practitioner.id if recipient.practitioner else None,
+        token_hash=_hash(token),
+        sender_name=draft.name,
+        sender_email=draft.email,
+        sender_phone=draft.phone,
+        preferred_contact=draft.preferred_contact,
+        condition_id=draft.condition.id if draft.condition else None,
+        body=draft.message,
+        created_at=now,
+    )
+    db.session.add(inquiry)
+    db.session.flush()
+    addresses = recipient.addresses()
+    for address in addresses:
+        _mail_recipient(address, recipient, inquiry, draft)
+    _mail_client(recipient, inquiry, draft, token)
+    audit.record(
+        "inquiry.received",
+        actor_label="visitor",
+        tenant=recipient.tenant,
+        subject=inquiry,
+        details={"to": recipient.name, "mailed_to": len(addresses)},
+    )
+    return Sent(inquiry, token)
+
+
+def _mail_recipient(address: str, recipient: Recipient, inquiry: Inquiry, draft: Draft) -> None:
+    via = f"your profile ({recipient.name})" if recipient.practitioner else "your practice page"
+    facts = [f"From: {draft.name} <{draft.email}>"]
+    if draft.phone:
+        facts.append(f"Phone: {draft.phone}")
+    facts.append(f"Prefers to be contacted by {draft.preferred_contact}.")
+    if draft.condition:
+        facts.append(f"About: {draft.condition.name}")
+    days = current_app.config["INQUIRY_RETENTION_DAYS"]
+    mail.letter(
+        address,
+        f"New message from {draft.name}",
+        f"{draft.name} wrote to you through {via} on Kneaded.",
+        "\n".join(facts),
+        f"---\n{draft.message}\n---",
+        f"Reply to this email to answer {draft.name} directly: your reply goes to "
+        f"{draft.email}, not to us.",
+        "Mark it replied, archive it or block the sender in your inbox:\n"
+        + mail.public_url("inbox.show", inquiry_id=inquiry.id),
+        f"This is health information: please keep it private. We delete its text {days} days "
+        "after it was sent, or as soon as the sender withdraws it.",
+        reply_to=draft.email,
+        inquiry=inquiry,
+    )
+
+
+def _mail_client(recipient: Recipient, inquiry: Inquiry, draft: Draft, token: str) -> None:
+    days = current_app.config["INQUIRY_RETENTION_DAYS"]
+    answer = "by phone" if draft.preferred_contact == "phone" else f"at {draft.email}"
+    mail.letter(
+        draft.email,
+        f"Your message to {recipient.name}",
+        f"Hello {draft.name},",
+        f"We passed your message to {recipient.receivers}. They will answer you {answer}.",
+        "Read your message, or withdraw it (this deletes it from our records at once):\n"
+        + mail.public_url("inquiries.mine", key=token),
+        f"We delete the text of your message {days} days after you sent it. If you did not "
+        "write to them, someone used your address: withdraw it with the link above.",
+    )
+
+
+def _empty_copies(inquiry_ids, why: str) -> None:
+    """Empty the stored mails that carried these inquiries' text."""
+    db.session.execute(
+        update(MailMessage)
+        .where(MailMessage.inquiry_id.in_(inquiry_ids))
+        .values(body=REMOVED.format(why=why)),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _forget_text(inquiry: Inquiry) -> None:
+    inquiry.body = None
+    inquiry.sender_phone = ""
+    inquiry.condition_id = None
+
+
+def for_token(token: str) -> Inquiry | None:
+    """The inquiry a client's link opens, or None."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(Inquiry).where(Inquiry.token_hash == _hash(token)))
+
+
+def withdraw(inquiry: Inquiry) -> None:
+    """The client takes their message back: its text, phone and topic are deleted now, here and
+    in the stored mail; the recipients are told (without the text)."""
+    if inquiry.withdrawn_at is not None:
+        return
+    _forget_text(inquiry)
+    inquiry.withdrawn_at = now_utc()
+    _empty_copies([inquiry.id], "the sender withdrew it")
+    recipient = Recipient(inquiry.tenant, inquiry.practitioner)
+    for address in recipient.addresses():
+        mail.letter(
+            address,
+            f"{inquiry.sender_name} withdrew their message",
+            f"{inquiry.sender_name} withdrew the message they sent to {recipient.name} on "
+            f"{inquiry.created_at:%-d %B %Y}. We deleted its text; please delete the email "
+            "that carried it too.",
+        )
+    audit.record("inquiry.withdrawn", actor_label="visitor", tenant=inquiry.tenant, subject=inquiry)
+    db.session.flush()
+
+
+def mark(inquiry: Inquiry, action: str, actor) -> None:
+    """Set one of the inbox's marks (MARKS); reporting spam is audited."""
+    if action not in MARKS:
+        raise Refused("Choose what to do with this message.")
+    column, value = MARKS[action]
+    now = now_utc()
+    setattr(inquiry, column, now if value == "now" else None)
+    if action == "replied" and inquiry.read_at is None:
+        inquiry.read_at = now
+    if action in ("spam", "not_spam"):
+        audit.record(
+            "inquiry.reported_spam" if action == "spam" else "inquiry.not_spam",
+            actor=actor,
+            tenant=inquiry.tenant,
+            subject=inquiry,
+        )
+    db.session.flush()
+
+
+def mark_read(inquiry: Inquiry) -> None:
+    """Note that a recipient opened it (the first time only)."""
+    db.session.execute(
+        update(Inquiry)
+        .where(Inquiry.id == inquiry.id, Inquiry.read_at.is_(None))
+        .values(read_at=now_utc())
+    )
+
+
+def remove(inquiry: Inquiry, actor) -> None:
+    """Delete the inquiry for good, and its text in the stored mail."""
+    _empty_copies([inquiry.id], "the recipient deleted it")
+    audit.record("inquiry.deleted", actor=actor, tenant=inquiry.tenant, subject=inquiry)
+    db.session.delete(inquiry)
+    db.session.flush()
+
+
+def block_sender(inquiry: Inquiry, actor) -> SenderBlock:
+    """Hear no more from this inquiry's sender: for its profile, or for the practice when it
+    was sent to the practice. Their later messages look sent to them and are dropped."""
+    email_key = inquiry.sender_email.strip().lower()
+    existing = db.session.scalar(
+        select(SenderBlock).where(
+            SenderBlock.tenant_id == inquiry.tenant_id,
+            SenderBlock.email_key == email_key,
+            SenderBlock.practitioner_id.is_(None)
+            if inquiry.practitioner_id is None
+            else SenderBlock.practitioner_id == inquiry.practitioner_id,
+        )
+    )
+    if existing is not None:
+        return existing
+    block = SenderBlock(
+        tenant_id=inquiry.tenant_id,
+        practitioner_id=inquiry.practitioner_id,
+        email_key=email_key,
+        created_by_id=actor.id,
+    )
+    db.session.add(block)
+    db.session.flush()
+    audit.record(
+        "inquiry.sender_blocked",
+        actor=actor,
+        tenant=inquiry.tenant,
+        subject=inquiry,
+        details={"for": inquiry.practitioner.name if inquiry.practitioner else "the practice"},
+    )
+    return block
+
+
+def unblock(block: SenderBlock, actor) -> None:
+    audit.record(
+        "inquiry.sender_unblocked",
+        actor=actor,
+        tenant=db.session.get(Tenant, block.tenant_id),
+        details={"for": block.practitioner.name if block.practitioner else "the practice"},
+    )
+    db.session.delete(block)
+    db.session.flush()
+
+
+# --- Reading the inbox -----------------------------------------------------------------------
+
+
+def of_user(user) -> Select:
+    """Inquiries to the profiles that are the user's own, in practices that still exist."""
+    return (
+        select(Inquiry)
+        .join(Practitioner, Inquiry.practitioner_id == Practitioner.id)
+        .join(Tenant, Inquiry.tenant_id == Tenant.id)
+        .where(Practitioner.user_id == user.id, Tenant.status != "deleted")
+    )
+
+
+def of_practice(tenant_id: int) -> Select:
+    """Every inquiry to a practice and its profiles."""
+    return select(Inquiry).where(Inquiry.tenant_id == tenant_id)
+
+
+def in_folder(query: Select, folder: str) -> Select:
+    if folder == "spam":
+        return query.where(Inquiry.spam_at.is_not(None))
+    query = query.where(Inquiry.spam_at.is_(None))
+    if folder == "archived":
+        return query.where(Inquiry.archived_at.is_not(None))
+    return query.where(Inquiry.archived_at.is_(None))
+
+
+@dataclass(frozen=True)
+class Listing:
+    inquiries: list[Inquiry]
+    page: int
+    pages: int
+    total: int
+    #: Per folder: how many it holds.
+    counts: dict[str, int]
+    unread: int
+
+
+def listing(query: Select, folder: str, page: int, per_page: int = 20) -> Listing | None:
+    """One page of a folder, newest first; None for a page past the last (page 1 always is)."""
+    counts = {
+        name: db.session.scalar(select(func.count()).select_from(in_folder(query, name).subquery()))
+        for name in FOLDERS
+    }
+    unread = db.session.scalar(
+        select(func.count()).select_from(
+            in_folder(query, "inbox").where(Inquiry.read_at.is_(None)).subquery()
+        )
+    )
+    total = counts[folder]
+    pages = max(1, math.ceil(total / per_page))
+    if page > pages:
+        return None
+    rows = db.session.scalars(
+        in_folder(query, folder)
+        .order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Listing(list(rows), page, pages, total, counts, unread)
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(
+            in_folder(of_user(user), "inbox").where(Inquiry.read_at.is_(None)).subquery()
+        )
+    )
+
+
+def blocks_for(user, managed_tenant_ids: list[int]) -> list[SenderBlock]:
+    """The blocks the user may lift: on their own profiles, and on the practices they manage."""
+    own = select(Practitioner.id).where(Practitioner.user_id == user.id)
+    return list(
+        db.session.scalars(
+            select(SenderBlock)
+            .where(
+                or_(
+                    SenderBlock.practitioner_id.in_(own),
+                    SenderBlock.tenant_id.in_(managed_tenant_ids or [-1]),
+                )
+            )
+            .order_by(SenderBlock.email_key, SenderBlock.id)
+        )
+    )
+
+
+def typical_reply_days(practitioner: Practitioner) -> int | None:
+    """Days within which this profile usually replies (the median of its replies marked within
+    the retention period, rounded up), once enough are marked; else None."""
+    since = now_utc() - _retention()
+    rows = db.session.execute(
+        select(Inquiry.created_at, Inquiry.replied_at)
+        .where(
+            Inquiry.practitioner_id == practitioner.id,
+            Inquiry.replied_at.is_not(None),
+            Inquiry.created_at >= since,
+        )
+        .order_by(Inquiry.created_at.desc())
+        .limit(100)
+    ).all()
+    if len(rows) < current_app.config["INQUIRY_REPLIES_FOR_TYPICAL"]:
+        return None
+    days = statistics.median((replied - sent).total_seconds() / 86400 for sent, replied in rows)
+    return max(1, math.ceil(days))
+
+
+@dataclass(frozen=True)
+class SpamReport:
+    """What platform admins see of a message reported as spam: who, to whom, when, how long and
+    how many links; never its text."""
+
+    id: int
+    received: datetime
+    reported: datetime
+    sender_name: str
+    sender_email: str
+    to: str
+    tenant_slug: str
+    characters: int
+    links: int
+
+
+def reported_spam(page: int, per_page: int = 50) -> tuple[list[SpamReport], int]:
+    """Messages reported as spam, newest report first: (one page, total)."""
+    base = select(Inquiry).where(Inquiry.spam_at.is_not(None))
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = db.session.scalars(
+        base.order_by(Inquiry.spam_at.desc(), Inquiry.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    reports = [
+        SpamReport(
+            id=i.id,
+            received=i.created_at,
+            reported=i.spam_at,
+            sender_name=i.sender_name,
+            sender_email=i.sender_email,
+            to=i.practitioner.name if i.practitioner else i.tenant.name,
+            tenant_slug=i.tenant.slug,
+            characters=len(i.body or ""),
+            links=links_in(i.body or ""),
+        )
+        for i in rows
+    ]
+    return reports, total
+
+
+# --- Retention -------------------------------------------------------------------------------
+
+
+def purge(now: datetime | None = None) -> int:
+    """Delete the text (and phone and topic) of every inquiry older than the retention period,
+    and of the stored mail that carried it. Returns how many inquiries lost their text."""
+    now = now or now_utc()
+    cutoff = now - _retention()
+    ids = list(
+        db.session.scalars(
+            select(Inquiry.id).where(
+                Inquiry.created_at < cutoff,
+                or_(Inquiry.body.is_not(None), Inquiry.sender_phone != ""),
+            )
+        )
+    )
+    days = current_app.config["INQUIRY_RETENTION_DAYS"]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        db.session.execute(
+            update(Inquiry)
+            .where(Inquiry.id.in_(chunk))
+            .values(body=None, sender_phone="", condition_id=None, purged_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        _empty_copies(chunk, f"kept for {days} days")
+    db.session.execute(
+        delete(InquiryAttempt).where(InquiryAttempt.created_at < now - ATTEMPT_RETENTION)
+    )
+    db.session.expire_all()
+    return len(ids)

@@ -1,0 +1,288 @@
+"""Writing to a therapist or a practice (public), the client's own page for their message, and
+the inbox where therapists and practices handle them."""
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.exceptions import BadRequest
+
+from directory import refusals, tenancy
+from directory.db import db, writing
+from directory.inquiries import operations
+from directory.inquiries.forms import ActionForm, InquiryForm, seconds_since
+from directory.practices import roster
+from directory.practices.public import render_practice
+from directory.practitioners import profiles
+from directory.practitioners.views import render_profile
+from directory.validation import whole_number
+
+bp = Blueprint("inquiries", __name__)
+inbox_bp = Blueprint("inbox", __name__)
+
+
+# --- Public: sending, and the client's page ---------------------------------------------------
+
+
+def _client_ip() -> str:
+    # Behind a proxy this is only right with ProxyFix configured for the number of proxies.
+    return request.remote_addr or ""
+
+
+def _send(recipient: operations.Recipient, form: InquiryForm, render, back: str):
+    """Validate, send, commit; a refusal shows the page again with what was typed."""
+
+    def again(error=None):
+        form.fresh_stamp()
+        return render(form)
+
+    refusals.show_on(again)
+    if not form.validate_on_submit():
+        form.fresh_stamp()
+        flash("Your message is not sent yet: please correct what is marked below.", "error")
+        return render(form, status=400)
+    draft = operations.Draft(
+        name=form.name.data,
+        email=form.email.data,
+        phone=form.phone.data,
+        message=form.message.data,
+        preferred_contact=form.preferred_contact.data,
+        condition=form.condition(),
+    )
+    operations.send(
+        recipient,
+        draft,
+        ip=_client_ip(),
+        seconds_on_form=seconds_since(form.opened.data),
+        honeypot=form.website.data or "",
+    )
+    said = (
+        f"Your message is on its way to {recipient.name}. We emailed you a copy at "
+        f"{draft.email}, with a link to read or withdraw it."
+    )
+    db.session.commit()
+    flash(said, "success")
+    return redirect(back)
+
+
+@bp.post("/p/<slug:slug>/inquiry")
+def send_to_profile(slug: str):
+    practitioner = profiles.get_visible_or_404(slug)
+    recipient = operations.Recipient(practitioner.tenant, practitioner)
+    return _send(
+        recipient,
+        InquiryForm(),
+        lambda form, status=400: render_profile(practitioner, form, status=status),
+        url_for("practitioners.show", slug=slug),
+    )
+
+
+@bp.post("/t/<slug:slug>/inquiry")
+def send_to_practice(slug: str):
+    tenant = roster.public_tenant_or_404(slug)
+    recipient = operations.Recipient(tenant)
+    return _send(
+        recipient,
+        InquiryForm(),
+        lambda form, status=400: render_practice(tenant, 1, form, status=status),
+        url_for("practice_pages.show", slug=slug),
+    )
+
+
+def _private(response):
+    # The link's secret is in the path: nothing may keep it or pass it on.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/inquiries/yours")
+def mine():
+    """The client's own message, opened from the link in their confirmation mail. The secret
+    rides in the query string, which no log line records (gunicorn.conf.py)."""
+    key = request.args.get("key", "")
+    inquiry = operations.for_token(key)
+    if inquiry is None:
+        abort(404)
+    page = render_template(
+        "inquiries/mine.html", inquiry=inquiry, key=key, form=ActionForm(formdata=None)
+    )
+    return _private(make_response(page))
+
+
+@bp.post("/inquiries/yours/withdraw")
+def withdraw():
+    key = request.form.get("key", "")
+    inquiry = operations.for_token(key)
+    if inquiry is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        raise BadRequest("The form expired; please try again.")
+    operations.withdraw(inquiry)
+    db.session.commit()
+    flash("Your message is withdrawn and its text deleted.", "success")
+    return _private(redirect(url_for(".mine", key=key)))
+
+
+# --- The inbox ---------------------------------------------------------------------------------
+
+
+def _folder() -> str:
+    folder = request.args.get("folder", "inbox")
+    if folder not in operations.FOLDERS:
+        abort(404)
+    return folder
+
+
+def _page() -> int:
+    page = whole_number(request.args.get("page", "1"), 1, 100_000)
+    if page is None:
+        abort(404)
+    return page
+
+
+def _managed() -> list:
+    return [
+        m for m in tenancy.memberships_of(current_user) if tenancy.may(m, "read_practice_inquiries")
+    ]
+
+
+def _render_inbox(query, title: str, practice=None):
+    folder = _folder()
+    found = operations.listing(query, folder, _page())
+    if found is None:
+        abort(404)
+    managed = _managed()
+    return render_template(
+        "inbox/index.html",
+        listing=found,
+        folder=folder,
+        title=title,
+        practice=practice,
+        managed=managed,
+        blocks=operations.blocks_for(current_user, [m.tenant_id for m in managed]),
+        form=ActionForm(formdata=None),
+    )
+
+
+@inbox_bp.get("/dashboard/inquiries")
+@login_required
+def index():
+    """Messages to the user's own profiles (and links to the practices they manage)."""
+    return _render_inbox(operations.of_user(current_user), "Your messages")
+
+
+@inbox_bp.get("/dashboard/practices/<slug:tenant_slug>/inquiries")
+@login_required
+def practice(tenant_slug: str):
+    """Every message to a practice and its profiles, for its owners and managers."""
+    membership = tenancy.membership_or_404(tenant_slug, "read_practice_inquiries")
+    return _render_inbox(
+        operations.of_practice(membership.tenant_id),
+        f"Messages to {membership.tenant.name}",
+        practice=membership,
+    )
+
+
+@inbox_bp.get("/dashboard/inquiries/<id:inquiry_id>")
+@login_required
+def show(inquiry_id: int):
+    inquiry = tenancy.inquiry_or_404(inquiry_id)
+    if inquiry.read_at is None:
+        # Its own short write, begun as one (a GET's transaction takes no write lock first).
+        db.session.commit()
+        with writing():
+            operations.mark_read(inquiry)
+            db.session.commit()
+    membership = tenancy.role_in(current_user, inquiry.tenant_id)
+    response = make_response(
+        render_template(
+            "inbox/show.html",
+            inquiry=inquiry,
+            may_practice=membership in tenancy.MANAGING_ROLES,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _back(inquiry) -> str:
+    return url_for(".show", inquiry_id=inquiry.id)
+
+
+def _checked_form() -> ActionForm:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        raise BadRequest("The form expired; please try again.")
+    return form
+
+
+@inbox_bp.post("/dashboard/inquiries/<id:inquiry_id>/mark")
+@login_required
+def mark(inquiry_id: int):
+    inquiry = tenancy.inquiry_or_404(inquiry_id)
+    form = _checked_form()
+    back = _back(inquiry)
+    refusals.show_on(back)
+    operations.mark(inquiry, form.action.data or "", current_user)
+    db.session.commit()
+    flash(MARKED[form.action.data], "success")
+    return redirect(back)
+
+
+#: What the inbox says after each mark.
+MARKED = {
+    "replied": "Marked as replied.",
+    "unreplied": "No longer marked as replied.",
+    "archived": "Archived.",
+    "inbox": "Moved back to the inbox.",
+    "spam": "Reported as spam and moved to Spam. Block the sender to hear no more from them.",
+    "not_spam": "Moved back to the inbox.",
+}
+
+
+@inbox_bp.post("/dashboard/inquiries/<id:inquiry_id>/delete")
+@login_required
+def delete(inquiry_id: int):
+    inquiry = tenancy.inquiry_or_404(inquiry_id)
+    _checked_form()
+    operations.remove(inquiry, current_user)
+    db.session.commit()
+    flash("The message is deleted.", "success")
+    return redirect(url_for(".index"))
+
+
+@inbox_bp.post("/dashboard/inquiries/<id:inquiry_id>/block")
+@login_required
+def block(inquiry_id: int):
+    inquiry = tenancy.inquiry_or_404(inquiry_id)
+    _checked_form()
+    operations.block_sender(inquiry, current_user)
+    said = (
+        f"{inquiry.sender_email} is blocked: their messages to "
+        f"{inquiry.practitioner.name if inquiry.practitioner else inquiry.tenant.name} "
+        "are dropped from now on."
+    )
+    back = _back(inquiry)
+    db.session.commit()
+    flash(said, "success")
+    return redirect(back)
+
+
+@inbox_bp.post("/dashboard/inquiries/blocks/<id:block_id>/remove")
+@login_required
+def unblock(block_id: int):
+    found = tenancy.block_or_404(block_id)
+    _checked_form()
+    email = found.email_key
+    operations.unblock(found, current_user)
+    db.session.commit()
+    flash(f"{email} is no longer blocked.", "success")
+    return redirect(url_for(".index"))
