@@ -143,11 +143,29 @@ def _valid_slug(slug: str) -> bool:
 
 
 def _membership_in(tenant_id: int) -> Membership | None:
+    """The current user's membership of a practice that still exists."""
     return db.session.scalar(
         select(Membership)
-        .where(Membership.user_id == current_user.id, Membership.tenant_id == tenant_id)
+        .join(Membership.tenant)
+        .where(
+            Membership.user_id == current_user.id,
+            Membership.tenant_id == tenant_id,
+            Tenant.status != "deleted",
+        )
         .execution_options(populate_existing=True)
     )
+
+
+def _judged(record, action: str):
+    """`record` (of a practice: it has `tenant_id`) if the current user may do `action` to it:
+    404 when they are not a member of its practice (or it was closed), 403 when their role
+    may not."""
+    membership = _membership_in(record.tenant_id)
+    if membership is None:
+        abort(404)
+    if not may(membership, action, record):
+        abort(403)
+    return record
 
 
 def practitioner_for_edit_or_404(slug: str, action: str = "edit_profile") -> Practitioner:
@@ -162,14 +180,9 @@ def practitioner_for_edit_or_404(slug: str, action: str = "edit_profile") -> Pra
         .options(*whole_profile())
         .execution_options(populate_existing=True)
     )
-    if practitioner is None or practitioner.tenant.status == "deleted":
+    if practitioner is None:
         abort(404)
-    membership = _membership_in(practitioner.tenant_id)
-    if membership is None:
-        abort(404)
-    if not may(membership, action, practitioner):
-        abort(403)
-    return practitioner
+    return _judged(practitioner, action)
 
 
 def membership_or_404(tenant_slug: str, action: str = "see_practice") -> Membership:
@@ -204,14 +217,9 @@ def inquiry_or_404(inquiry_id: int, action: str = "handle_inquiry"):
     inquiry = db.session.scalar(
         select(Inquiry).where(Inquiry.id == inquiry_id).execution_options(populate_existing=True)
     )
-    if inquiry is None or inquiry.tenant.status == "deleted":
+    if inquiry is None:
         abort(404)
-    membership = _membership_in(inquiry.tenant_id)
-    if membership is None:
-        abort(404)
-    if not may(membership, action, inquiry):
-        abort(403)
-    return inquiry
+    return _judged(inquiry, action)
 
 
 def block_or_404(block_id: int) -> SenderBlock:
@@ -220,12 +228,9 @@ def block_or_404(block_id: int) -> SenderBlock:
     if not _valid_id(block_id):
         abort(404)
     block = db.session.get(SenderBlock, block_id)
-    membership = _membership_in(block.tenant_id) if block is not None else None
-    if membership is None:
+    if block is None:
         abort(404)
-    if not may(membership, "lift_block", block):
-        abort(403)
-    return block
+    return _judged(block, "lift_block")
 
 
 def _valid_id(value: int) -> bool:
