@@ -32,7 +32,9 @@ setup: install
 	$(FLASK) search drain
 
 # Plain HTTP on loopback: cookies cannot be Secure here (production keeps them Secure).
-LOCAL := FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false
+# Links in mail point at the address it serves on.
+LOCAL := FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false \
+	FLASK_PUBLIC_URL=http://$(HOST):$(PORT)
 
 # gunicorn (gunicorn.conf.py), with the search indexer beside it; Ctrl-C stops both.
 run: setup

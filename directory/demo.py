@@ -22,9 +22,11 @@ from flask.cli import AppGroup
 from sqlalchemy import func, insert, select, text
 
 from directory import audit, geo, licensing, validation, vocabulary
+from directory.accounts import passwords
+from directory.accounts.models import User
 from directory.db import db, now_utc, writing
 from directory.interpret import mid_sentence
-from directory.practices.models import Tenant
+from directory.practices.models import Membership, Tenant
 from directory.practitioners import fields, operations, photos
 from directory.practitioners.models import (
     License,
@@ -729,7 +731,7 @@ class _Generator:
             "name": name,
             "credentials": credentials,
             "email": f"{slug.replace('-', '.')}@{rng.choice(_EMAIL_DOMAINS)}",
-            # A quarter show their address; the others are reached through the form. (From the
+            # Some show their address; the others are reached through the form. (From the
             # slug, not the generator: the rest of the data stays as it was.)
             "show_email": zlib.crc32(slug.encode()) % 4 == 0,
             "phone": tenant.phone,
@@ -842,6 +844,15 @@ def _advance_sequences(models) -> None:
         )
 
 
+#: Every demo practice has an owner who can sign in (to read its messages, edit its profiles):
+#: owner@<practice slug>.demo.example with this password. Demo data is for trying the product.
+DEMO_OWNER_PASSWORD = "try-the-demo-2026"
+
+
+def demo_owner_email(tenant_slug: str) -> str:
+    return f"owner@{tenant_slug}.demo.example"
+
+
 def insert_records(
     records: Iterable[dict[str, Any]],
     today: date,
@@ -854,7 +865,10 @@ def insert_records(
     now = now_utc()
     condition_ids = dict(db.session.execute(select(Condition.slug, Condition.id)).all())
     modality_ids = dict(db.session.execute(select(Modality.slug, Modality.id)).all())
-    ids = {model: _next_id(model) for model in (Tenant, Practitioner, License, Office)}
+    models = (Tenant, Practitioner, License, Office, User, Membership)
+    ids = {model: _next_id(model) for model in models}
+    # One hash for every demo owner: hashing hundreds of times would take minutes.
+    owner_hash = passwords.hash_password(DEMO_OWNER_PASSWORD)
     tenant_ids: dict[str, int] = {}
     summary = LoadSummary()
     rows: dict[Any, list[dict[str, Any]]] = {}
@@ -870,6 +884,8 @@ def insert_records(
     def flush(done: int) -> None:
         for table in (
             Tenant.__table__,
+            User.__table__,
+            Membership.__table__,
             Practitioner.__table__,
             License.__table__,
             Office.__table__,
@@ -902,6 +918,30 @@ def insert_records(
                     "status_reason": None,
                     "created_at": now,
                     "updated_at": now,
+                },
+            )
+            owner_id = new_id(User)
+            add(
+                User.__table__,
+                {
+                    "id": owner_id,
+                    "email": demo_owner_email(record["tenant"]),
+                    "name": f"Owner of {record['tenant_name']}"[:120],
+                    "password_hash": owner_hash,
+                    "is_admin": False,
+                    "session_version": 1,
+                    "email_verified_at": now,
+                    "created_at": now,
+                },
+            )
+            add(
+                Membership.__table__,
+                {
+                    "id": new_id(Membership),
+                    "user_id": owner_id,
+                    "tenant_id": tenant_id,
+                    "role": "owner",
+                    "created_at": now,
                 },
             )
         pid = new_id(Practitioner)
@@ -965,7 +1005,7 @@ def insert_records(
             flush(pending)
             pending = 0
     flush(pending)
-    _advance_sequences((Tenant, Practitioner, License, Office))
+    _advance_sequences(models)
     return summary
 
 

@@ -48,16 +48,23 @@ class Throttled(Refused):
 Page = str | Callable[[Refused], Response | tuple | str]
 
 
-def show_on(page: Page, field=None) -> None:
+def show_on(page: Page, field=None, *, inline: bool = False) -> None:
     """Where a refusal of this request is shown: a URL to redirect to, or a callable that
-    renders the page again from the refusal (the message is flashed either way). With a form
-    `field`, a re-rendered page also marks that field with the message."""
+    renders the page again from the refusal (the message is flashed either way, unless
+    `inline`: the callable shows it itself, beside the form). With a form `field`, a re-rendered
+    page also marks that field with the message."""
 
     def marked(error: Refused):
         field.errors = [*(field.errors or ()), error.message]
         return page(error)
 
     g._refusal_page = marked if field is not None and callable(page) else page
+    g._refusal_inline = inline and callable(page)
+
+
+def inline() -> bool:
+    """Whether the page named with `show_on` says the refusal's message itself."""
+    return g.get("_refusal_inline", False)
 
 
 def page() -> Page | None:

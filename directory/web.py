@@ -176,7 +176,8 @@ def _refused(error: refusals.Refused):
             response = _render_error(kind(error.message))
     else:
         # The page again, with the rule's message: a form keeps what was typed.
-        flash(error.message, "error")
+        if not refusals.inline():
+            flash(error.message, "error")
         if isinstance(page, str):
             return redirect(page)
         response = make_response(page(error))

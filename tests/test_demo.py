@@ -267,6 +267,31 @@ def test_load_command(app, runner):
     )
 
 
+def test_every_demo_practice_has_an_owner_who_signs_in_and_gets_its_messages(app, client, runner):
+    from directory.accounts.models import User
+    from directory.demo import DEMO_OWNER_PASSWORD, demo_owner_email
+    from directory.mail import MailMessage
+    from directory.practices.models import Membership
+    from tests.test_inquiries import posted
+
+    assert runner.invoke(args=["demo", "load", "--count", "20"]).exit_code == 0
+    tenants = db.session.scalars(select(Tenant)).all()
+    owners = db.session.scalars(select(Membership).where(Membership.role == "owner")).all()
+    assert sorted(m.tenant_id for m in owners) == sorted(t.id for t in tenants)
+    assert _count(User) == len(tenants)
+    profile = db.session.scalars(
+        select(Practitioner).where(
+            Practitioner.published.is_(True), Practitioner.suspended.is_(False)
+        )
+    ).first()
+    owner = demo_owner_email(profile.tenant.slug)
+    signed_in = client.post("/login", data={"email": owner, "password": DEMO_OWNER_PASSWORD})
+    assert signed_in.status_code == 302 and "/login" not in signed_in.location
+    client.post("/logout")
+    assert client.post(f"/p/{profile.slug}/inquiry", data=posted()).status_code == 302
+    assert db.session.scalar(select(MailMessage.to).where(MailMessage.reply_to != "")) == owner
+
+
 def test_ordinary_inserts_work_after_a_load(app, runner, make_practitioner):
     assert runner.invoke(args=["demo", "load", "--count", "20"]).exit_code == 0
     practitioner = make_practitioner(

@@ -590,3 +590,58 @@ def test_operations_refuse_without_the_form(app, crew):
     assert sent.inquiry is not None and operations.for_token(sent.token) is sent.inquiry
     sciatica = db.session.scalar(select(Condition).where(Condition.slug == "sciatica"))
     assert sciatica is not None
+
+
+def test_a_practice_without_anyone_to_read_messages_offers_no_form(client, crew):
+    """An imported practice with no members: nobody would read a message, so none is taken."""
+    from directory.practices.models import Membership
+
+    for membership in db.session.scalars(
+        select(Membership).where(Membership.tenant_id == crew["hand"].id)
+    ):
+        db.session.delete(membership)
+    p = db.session.get(Practitioner, crew["p_alexa"].id)
+    p.user_id = None
+    db.session.commit()
+    page = client.get("/p/alexa-marie").get_data(as_text=True)
+    assert "does not receive messages through Kneaded yet" in page
+    assert 'action="/p/alexa-marie/inquiry"' not in page
+    response = send(client)
+    assert response.status_code == 400
+    assert inquiries() == [] and mails() == []
+
+
+def test_a_refusal_is_said_in_the_form_once_and_the_first_wrong_field_takes_focus(client, crew):
+    refused = send(client, opened=stamp(1)).get_data(as_text=True)
+    assert refused.count("faster than anyone can type") == 1
+    assert 'class="flash flash-error"' not in refused
+    invalid = send(client, email="nope", consent=None).get_data(as_text=True)
+    tags = {
+        re.search(r'name="(\w+)"', tag).group(1): tag
+        for tag in re.findall(r"<input[^>]*>", invalid)
+        if 'name="' in tag
+    }
+    assert "autofocus" in tags["email"]
+    assert [name for name, tag in tags.items() if "autofocus" in tag] == ["email"]
+
+
+def test_the_message_page_says_the_sender_is_blocked_and_unblocks_there(client, crew):
+    send(client)
+    [inquiry] = inquiries()
+    log_in(client, crew["alexa"])
+    shown = f"/dashboard/inquiries/{inquiry.id}"
+    assert "Block this sender" in client.get(shown).get_data(as_text=True)
+    client.post(f"{shown}/block")
+    page = client.get(shown).get_data(as_text=True)
+    assert "casey@example.com is blocked for Alexa Marie" in page
+    assert "Block this sender" not in page
+    [block] = db.session.scalars(select(SenderBlock)).all()
+    back = client.post(f"/dashboard/inquiries/blocks/{block.id}/remove", data={"back": shown})
+    assert back.location.endswith(shown)
+    elsewhere = client.post(f"{shown}/block")
+    assert elsewhere.status_code == 302
+    [block] = db.session.scalars(select(SenderBlock)).all()
+    off_site = client.post(
+        f"/dashboard/inquiries/blocks/{block.id}/remove", data={"back": "https://evil.example/"}
+    )
+    assert off_site.location.endswith("/dashboard/inquiries")

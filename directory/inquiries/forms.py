@@ -80,6 +80,11 @@ class InquiryForm(FlaskForm):
                 "Please tick the box: we can only pass your message on with your agreement."
             )
 
+    @property
+    def first_invalid(self) -> str:
+        """The name of the first field with an error, which takes the focus when shown."""
+        return next((name for name, field in self._fields.items() if field.errors), "")
+
     def condition(self) -> Condition | None:
         slug = self.about.data
         return db.session.scalar(select(Condition).where(Condition.slug == slug)) if slug else None

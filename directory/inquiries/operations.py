@@ -74,6 +74,12 @@ class Recipient:
             return f"the owners and managers of {self.tenant.name}, who answer for {p.name}"
         return f"the owners and managers of {self.tenant.name}"
 
+    @property
+    def reachable(self) -> bool:
+        """Whether anyone can receive its messages (a practice imported without members
+        cannot: its form is not offered)."""
+        return bool(self.addresses())
+
     def addresses(self) -> list[str]:
         if self.practitioner is not None:
             return practices.people_to_tell(self.practitioner)
@@ -154,23 +160,22 @@ def _record_attempt(recipient: Recipient, ip: str, now: datetime) -> None:
     db.session.flush()
 
 
+def _blocks(tenant_id: int, practitioner_id: int | None, email: str) -> Select:
+    """Blocks of this address for a recipient: its profile's own, or its whole practice's."""
+    for_whom = SenderBlock.practitioner_id.is_(None)
+    if practitioner_id is not None:
+        for_whom = or_(for_whom, SenderBlock.practitioner_id == practitioner_id)
+    return select(SenderBlock).where(
+        SenderBlock.tenant_id == tenant_id,
+        SenderBlock.email_key == email.strip().lower(),
+        for_whom,
+    )
+
+
 def is_blocked(recipient: Recipient, email: str) -> bool:
     """Whether the recipient (or, for a profile, its practice) blocked this address."""
-    for_whom = SenderBlock.practitioner_id.is_(None)
-    if recipient.practitioner is not None:
-        for_whom = or_(for_whom, SenderBlock.practitioner_id == recipient.practitioner.id)
-    return (
-        db.session.scalar(
-            select(SenderBlock.id)
-            .where(
-                SenderBlock.tenant_id == recipient.tenant.id,
-                SenderBlock.email_key == email.strip().lower(),
-                for_whom,
-            )
-            .limit(1)
-        )
-        is not None
-    )
+    profile_id = recipient.practitioner.id if recipient.practitioner else None
+    return db.session.scalar(_blocks(recipient.tenant.id, profile_id, email).limit(1)) is not None
 
 
 def send(
@@ -200,6 +205,9 @@ def send(
         raise Refused(
             f"Please include at most {config['INQUIRY_MAX_LINKS']} links in your message."
         )
+    addresses = recipient.addresses()
+    if not addresses:
+        raise Refused(f"{recipient.name} cannot receive messages through Kneaded yet.")
     now = now_utc()
     check_limits(recipient, ip, now)
     _record_attempt(recipient, ip, now)
@@ -221,7 +229,6 @@ def send(
     )
     db.session.add(inquiry)
     db.session.flush()
-    addresses = recipient.addresses()
     for address in addresses:
         _mail_recipient(address, recipient, inquiry, draft)
     _mail_client(recipient, inquiry, draft, token)
@@ -354,6 +361,12 @@ def remove(inquiry: Inquiry, actor) -> None:
     audit.record("inquiry.deleted", actor=actor, tenant=inquiry.tenant, subject=inquiry)
     db.session.delete(inquiry)
     db.session.flush()
+
+
+def block_of(inquiry: Inquiry) -> SenderBlock | None:
+    """The block that stops this inquiry's sender from writing to its recipient, if any."""
+    found = _blocks(inquiry.tenant_id, inquiry.practitioner_id, inquiry.sender_email)
+    return db.session.scalar(found.order_by(SenderBlock.id).limit(1))
 
 
 def block_sender(inquiry: Inquiry, actor) -> SenderBlock:

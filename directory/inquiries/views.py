@@ -39,14 +39,15 @@ def _client_ip() -> str:
 def _send(recipient: operations.Recipient, form: InquiryForm, render, back: str):
     """Validate, send, commit; a refusal shows the page again with what was typed."""
 
-    def again(error=None):
+    def again(error):
+        # Said in the form, beside what was typed (not also at the top of the page).
+        form.form_errors.append(error.message)
         form.fresh_stamp()
         return render(form)
 
-    refusals.show_on(again)
+    refusals.show_on(again, inline=True)
     if not form.validate_on_submit():
         form.fresh_stamp()
-        flash("Your message is not sent yet: please correct what is marked below.", "error")
         return render(form, status=400)
     draft = operations.Draft(
         name=form.name.data,
@@ -207,6 +208,7 @@ def show(inquiry_id: int):
             "inbox/show.html",
             inquiry=inquiry,
             may_practice=membership in tenancy.MANAGING_ROLES,
+            block=operations.block_of(inquiry),
         )
     )
     response.headers["Cache-Control"] = "no-store"
@@ -285,4 +287,10 @@ def unblock(block_id: int):
     operations.unblock(found, current_user)
     db.session.commit()
     flash(f"{email} is no longer blocked.", "success")
-    return redirect(url_for(".index"))
+    return redirect(_back_to(url_for(".index")))
+
+
+def _back_to(default: str) -> str:
+    """The inbox page the button was on (a relative path of ours), else `default`."""
+    target = request.form.get("back", "")
+    return target if target.startswith("/dashboard/inquiries") else default
