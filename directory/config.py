@@ -49,9 +49,11 @@ class Defaults:
     INQUIRY_RETENTION_DAYS = 180
     #: Seconds a person needs at least to fill in the inquiry form; faster posts are refused.
     INQUIRY_MIN_SECONDS = 3
-    #: Inquiries accepted per IP, and per recipient, within INQUIRY_LIMIT_SECONDS.
+    #: Inquiries accepted per IP (an IPv6 /64), per recipient, and per sender's address, within
+    #: INQUIRY_LIMIT_SECONDS.
     INQUIRY_LIMIT_PER_IP = 5
     INQUIRY_LIMIT_PER_RECIPIENT = 20
+    INQUIRY_LIMIT_PER_SENDER = 5
     INQUIRY_LIMIT_SECONDS = 3600
     #: Links a message may carry (spam carries many).
     INQUIRY_MAX_LINKS = 2

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, event
+from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, event, text
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -111,6 +111,17 @@ def _sqlite_begin(conn):
     # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
     # writer committed in between (busy_timeout cannot help); taking the lock first waits instead.
     conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+def serialize(*keys: str) -> None:
+    """Make concurrent transactions that name the same key run this point one after another,
+    until they end: a count-then-insert limit holds under concurrency. PostgreSQL takes a
+    transaction-level advisory lock per key; SQLite's write transactions are serial already
+    (BEGIN IMMEDIATE)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def one_of(column: str, values: tuple[str, ...]):

@@ -38,7 +38,7 @@ class MailMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     #: Where a reply goes, when not to the sender (a client's address on an inquiry).
-    reply_to: Mapped[str] = mapped_column(String(254), default="")
+    reply_to: Mapped[str] = mapped_column(String(254), default="", server_default="")
     #: The inquiry whose text this message carries: the copy is emptied with the inquiry's
     #: text (withdrawn, deleted, past retention; directory.inquiries).
     inquiry_id: Mapped[int | None] = mapped_column(
@@ -78,6 +78,8 @@ def letter(to: str, subject: str, *paragraphs: str, **options) -> MailMessage:
 def send(to: str, subject: str, body: str, *, reply_to: str = "", inquiry=None) -> MailMessage:
     """Store a plain-text message (flushed, not committed); it is sent after the commit.
     `reply_to` is an address replies go to; `inquiry` the inquiry whose text it carries."""
+    # A subject is one line whatever it quotes (a client's name).
+    subject = " ".join(subject.split())[:200]
     message = MailMessage(
         to=to,
         subject=subject,

@@ -71,11 +71,11 @@ def _edits_profile(actor: Membership, target: Practitioner) -> bool:
 
 
 def _reads_inquiry(actor: Membership, target) -> bool:
-    # An inquiry to a profile is its therapist's; the practice's managers read every one.
+    # A message is for the therapist it was written to (not whoever holds the profile now);
+    # the practice's owners and managers read every one (the form's consent names them).
     if not _same_practice(actor, target):
         return False
-    profile = target.practitioner
-    return _managing(actor) or (profile is not None and profile.user_id == actor.user_id)
+    return _managing(actor) or target.recipient_user_id == actor.user_id
 
 
 #: action -> who may do it: (the acting membership, the record it acts on or None) -> bool.

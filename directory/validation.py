@@ -15,7 +15,8 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: The largest row id: ids are 32-bit integer columns on PostgreSQL (and SQLite takes the same).
 MAX_ID = 2**31 - 1
 _WHOLE = re.compile(r"[0-9]{1,18}")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+#: No characters with a meaning in a mail header (a list, a display name, an encoded word).
+EMAIL = re.compile(r'^[^@\s,;:<>()\[\]\\"=?]+@[^@\s,;:<>()\[\]\\"=?]+\.[A-Za-z]{2,}$')
 PHONE = re.compile(r"^[0-9+()\-. x]{7,40}$")
 
 
@@ -37,8 +38,10 @@ def clean_text(value: object, max_length: int, *, multiline: bool = False) -> st
     if not isinstance(value, str):
         raise ValueError("must be text")
     allowed = {"\n", "\r", "\t"} if multiline else set()
+    # One line is one line: the Unicode line and paragraph separators break a mail header too.
+    refused = ("Cc", "Cs") if multiline else ("Cc", "Cs", "Zl", "Zp")
     for char in value:
-        if char not in allowed and unicodedata.category(char) in ("Cc", "Cs"):
+        if char not in allowed and unicodedata.category(char) in refused:
             raise ValueError("contains control characters")
     value = value.strip()
     if len(value) > max_length:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Flask,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -29,6 +30,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from directory import audit, refusals, tenancy
 from directory.db import db, now_utc
+from directory.practitioners import fields
 from directory.validation import MAX_ID, SLUG, whole_number
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,21 @@ class SlugConverter(BaseConverter):
         return value
 
 
+def client_ip() -> str:
+    """The client's address (behind a proxy only right with PROXY_FIX_HOPS set to the number of
+    proxies)."""
+    return request.remote_addr or ""
+
+
+def page_number() -> int:
+    """The listing page asked for with ?page= (1 when absent): digits from 1 to 100,000 only;
+    anything else is a 404, never a 500."""
+    page = whole_number(request.args.get("page", "1"), 1, 100_000)
+    if page is None:
+        abort(404)
+    return page
+
+
 def allow_framing(view):
     """Let any site show this view's pages in a frame; error pages and every other view refuse."""
 
@@ -129,7 +146,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _render_error(error: HTTPException):
+def render_error(error: HTTPException):
     code = error.code or 500
     if _wants_json():
         body = {"error": {"code": _error_code(code), "message": error.description or ""}}
@@ -165,15 +182,15 @@ def _refused(error: refusals.Refused):
     # Nothing of a refused operation is kept: whatever it flushed goes with the transaction.
     db.session.rollback()
     if isinstance(error, refusals.NotPermitted):
-        return _render_error(Forbidden())
+        return render_error(Forbidden())
     page = None if _wants_json() else refusals.page()
     throttled = isinstance(error, refusals.Throttled)
     if page is None or (throttled and isinstance(page, str)):
         if throttled:
-            response = _render_error(TooManyRequests(error.message, retry_after=error.retry_after))
+            response = render_error(TooManyRequests(error.message, retry_after=error.retry_after))
         else:
             kind = ConflictError if isinstance(error, refusals.Conflict) else BadRequest
-            response = _render_error(kind(error.message))
+            response = render_error(kind(error.message))
     else:
         # The page again, with the rule's message: a form keeps what was typed.
         if not refusals.inline():
@@ -194,9 +211,9 @@ def _last_resort(error: Exception):
     except Exception:  # the database itself may be what failed
         log.exception("rollback failed")
     if isinstance(error, HTTPException):
-        return _render_error(error)
+        return render_error(error)
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return _render_error(InternalServerError())
+    return render_error(InternalServerError())
 
 
 SETTING_LABELS = {"spa": "Spa", "medical": "Medical", "both": "Spa & medical"}
@@ -238,9 +255,10 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(datetime.fromisoformat, "fromiso")
     app.add_template_filter(tone, "tone")
     app.add_template_global(tenancy.may, "may")
+    app.add_template_global(lambda p, name: fields.shown(p, fields.BY_NAME[name]), "shown")
     app.after_request(_security_headers)
     for code in ERROR_CODES:
-        app.register_error_handler(code, _render_error)
-    app.register_error_handler(HTTPException, _render_error)
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(refusals.Refused, _refused)
     app.register_error_handler(Exception, _last_resort)

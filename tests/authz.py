@@ -134,6 +134,7 @@ def _add_inquiries(world: dict) -> None:
         inquiry = Inquiry(
             tenant_id=world[practice_key].id,
             practitioner_id=profile.id if profile else None,
+            recipient_user_id=profile.user_id if profile else None,
             token_hash=f"{target:0<64}",
             sender_name="Casey Client",
             sender_email=f"casey+{target}@example.com",

@@ -232,6 +232,9 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
             with db.engine.connect() as conn:
                 assert conn.execute(text("SELECT count(*) FROM license")).scalar() == 1
                 assert conn.execute(text("SELECT count(*) FROM practitioner")).scalar() == 1
+                # Profiles from before the inquiry form keep their email private (opt in).
+                shown = conn.execute(text("SELECT show_email FROM practitioner")).scalar()
+                assert shown in (False, 0)
         finally:
             if DATABASE_URL:
                 reset_postgres_schema()

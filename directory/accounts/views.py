@@ -32,6 +32,7 @@ from directory.accounts.forms import (
 from directory.accounts.models import User
 from directory.db import db
 from directory.validation import MAX_ID
+from directory.web import client_ip
 
 bp = Blueprint("accounts", __name__)
 
@@ -111,7 +112,7 @@ def login():
         form.next.data = request.args.get("next", "")
     unconfirmed = False
     if form.validate_on_submit():
-        result = operations.sign_in(form.email.data, form.password.data, _client_ip())
+        result = operations.sign_in(form.email.data, form.password.data, client_ip())
         if result.status == "ok" and not result.user.totp_secret:
             sessions.sign_in_browser(result.user, remember=form.remember.data)
             db.session.commit()
@@ -147,7 +148,7 @@ def login_code():
         return redirect(url_for(".login"))
     form = CodeForm()
     if form.validate_on_submit():
-        right = operations.check_code(user, form.code.data, _client_ip())
+        right = operations.check_code(user, form.code.data, client_ip())
         if right:
             session.pop(PENDING, None)
             sessions.sign_in_browser(user, remember=pending.get("remember") is True)
@@ -248,7 +249,7 @@ def change_email():
     form = ChangeEmailForm(account=user)
     if form.validate_on_submit():
         changed = operations.request_email_change(
-            user, form.password.data, form.email.data, _client_ip()
+            user, form.password.data, form.email.data, client_ip()
         )
         db.session.commit()
         if changed:
@@ -269,7 +270,7 @@ def change_password():
     form = ChangePasswordForm(account=user)
     if form.validate_on_submit():
         changed = operations.change_password(
-            user, form.current_password.data, form.password.data, _client_ip()
+            user, form.current_password.data, form.password.data, client_ip()
         )
         if changed:
             # Every session has ended; this browser signs in again with a new one (its cookie
@@ -292,7 +293,7 @@ def reauth():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        right = operations.reauthenticate(user, form.password.data, form.code.data, _client_ip())
+        right = operations.reauthenticate(user, form.password.data, form.code.data, client_ip())
         db.session.commit()
         if right:
             confirm_login()  # a session from a remember-me cookie is fresh again
@@ -382,8 +383,3 @@ def _pending_sign_in() -> tuple[User | None, dict]:
 
 def _grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-
-
-def _client_ip() -> str:
-    # Behind a proxy this is only right with ProxyFix configured for the number of proxies.
-    return request.remote_addr or ""

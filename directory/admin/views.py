@@ -19,7 +19,8 @@ from directory.db import db
 from directory.inquiries import operations as inquiries
 from directory.practices.models import Tenant
 from directory.practitioners.models import License, Practitioner
-from directory.validation import SLUG, whole_number
+from directory.validation import SLUG
+from directory.web import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -55,13 +56,6 @@ def _back_path() -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _page() -> int:
-    page = whole_number(request.args.get("page", "1"), 1, 100_000)
-    if page is None:
-        abort(404)
-    return page
-
-
 def _slug_arg(name: str) -> str:
     value = request.args.get(name, "").strip()
     return value if value and len(value) <= 80 and SLUG.fullmatch(value) else ""
@@ -95,7 +89,7 @@ def _queue_back() -> str:
 @bp.get("/spam")
 def spam():
     """Messages therapists reported as spam: their metadata, never their text."""
-    page = _page()
+    page = page_number()
     reports, total = inquiries.reported_spam(page, SPAM_PER_PAGE)
     if page > 1 and not reports:
         abort(404)
@@ -120,7 +114,7 @@ def index():
 def licenses():
     state = request.args.get("state", "").strip().upper()
     state = state if licensing.rule(state) else ""
-    f = ops.QueueFilter(state=state, practice=_slug_arg("practice"), page=_page())
+    f = ops.QueueFilter(state=state, practice=_slug_arg("practice"), page=page_number())
     rows, total = ops.queue(f)
     if f.page > 1 and not rows:
         abort(404)
@@ -199,14 +193,14 @@ def bulk_approve():
 @bp.get("/practices")
 def practices():
     q = request.args.get("q", "").strip()[:120]
-    rows, total = ops.find_practices(q, _page())
+    rows, total = ops.find_practices(q, page_number())
     return render_template("admin/suspensions.html", kind="practices", rows=rows, total=total, q=q)
 
 
 @bp.get("/profiles")
 def profiles():
     q = request.args.get("q", "").strip()[:120]
-    rows, total = ops.find_profiles(q, _page())
+    rows, total = ops.find_profiles(q, page_number())
     return render_template("admin/suspensions.html", kind="profiles", rows=rows, total=total, q=q)
 
 
@@ -261,7 +255,7 @@ def audit():
         action=request.args.get("action", "").strip()[:40],
         since=_date_arg("since"),
         until=_date_arg("until"),
-        page=_page(),
+        page=page_number(),
     )
     events, total = ops.audit_events(f)
     args = {k: v for k, v in request.args.items() if k != "page" and v}

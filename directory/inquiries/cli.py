@@ -23,6 +23,9 @@ def purge(moment) -> None:
     """Delete the text, phone and topic of messages older than INQUIRY_RETENTION_DAYS, here and
     in the stored mail that carried them (sender, recipient and dates stay)."""
     now = moment.replace(tzinfo=UTC) if moment else datetime.now(UTC)
+    if now > datetime.now(UTC):
+        # A day in the future would delete messages before their time.
+        raise click.BadParameter("must not be in the future", param_hint="--now")
     days = current_app.config["INQUIRY_RETENTION_DAYS"]
     with writing():
         count = operations.purge(now)

@@ -16,8 +16,12 @@ from directory.validation import check_email, check_phone
 from directory.vocabulary import Condition
 
 MESSAGE_MAX = 2000
-#: A form older than this is refused (and shown again, with what was typed, to send anew).
-FORM_MAX_AGE = 24 * 3600
+
+
+#: A form older than this is refused (and shown again, with what was typed, to send anew):
+#: the life of its CSRF token (WTF_CSRF_TIME_LIMIT), which would refuse it anyway.
+def form_max_age() -> int:
+    return current_app.config["WTF_CSRF_TIME_LIMIT"] or 24 * 3600
 
 
 def _signer() -> TimestampSigner:
@@ -34,7 +38,7 @@ def seconds_since(stamp: str | None) -> float | None:
     if not stamp or len(stamp) > 200:
         return None
     try:
-        _, at = _signer().unsign(stamp, max_age=FORM_MAX_AGE, return_timestamp=True)
+        _, at = _signer().unsign(stamp, max_age=form_max_age(), return_timestamp=True)
     except (BadSignature, SignatureExpired):
         return None
     return time.time() - at.timestamp()
@@ -50,8 +54,9 @@ class InquiryForm(FlaskForm):
     )
     preferred_contact = StringField("How should they answer?", validators=[OneOf()])
     consent = BooleanField("I agree")
-    #: Left empty by people (it is hidden from them); filled in by form-filling robots.
-    website = StringField("Leave this empty")
+    #: Left empty by people (it is hidden from them); filled in by form-filling robots. Not
+    #: named like anything a browser's autofill knows.
+    leave_empty = StringField("Leave this empty")
     opened = HiddenField()
 
     def __init__(self, *args, **kwargs):
@@ -92,9 +97,3 @@ class InquiryForm(FlaskForm):
     def fresh_stamp(self) -> None:
         """Shown again after a refusal: the next post is timed from now."""
         self.opened.data = opened_stamp()
-
-
-class ActionForm(FlaskForm):
-    """A button of the inbox (CSRF only; the action is in the form or the URL)."""
-
-    action = HiddenField()

@@ -7,7 +7,7 @@ the client withdraws it.
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.db import UTCDateTime, db, now_utc, one_of
@@ -30,6 +30,12 @@ class Inquiry(db.Model):
     practitioner_id: Mapped[int | None] = mapped_column(
         ForeignKey("practitioner.id", ondelete="SET NULL")
     )
+    #: The therapist's account the consent named when it was sent (None: the practice's owners
+    #: and managers, for a practice page or a profile without an account). Whoever takes the
+    #: profile over later does not inherit it.
+    recipient_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     #: SHA-256 of the secret in the client's link to read or withdraw it.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     sender_name: Mapped[str] = mapped_column(String(120))
@@ -38,7 +44,7 @@ class Inquiry(db.Model):
     preferred_contact: Mapped[str] = mapped_column(String(8), default="email")
     #: What it is about, when the client chose a condition.
     condition_id: Mapped[int | None] = mapped_column(
-        ForeignKey("condition.id", ondelete="SET NULL")
+        ForeignKey("condition.id", ondelete="SET NULL"), index=True
     )
     #: The message; None once withdrawn or past the retention period.
     body: Mapped[str | None] = mapped_column(Text)
@@ -54,6 +60,11 @@ class Inquiry(db.Model):
     tenant: Mapped["Tenant"] = relationship()  # noqa: F821
     practitioner: Mapped["Practitioner | None"] = relationship()  # noqa: F821
     condition: Mapped["Condition | None"] = relationship()  # noqa: F821
+
+    @property
+    def recipient_name(self) -> str:
+        """Who it was written to, as the inbox names them: the profile, else the practice."""
+        return self.practitioner.name if self.practitioner is not None else self.tenant.name
 
     @property
     def folder(self) -> str:
@@ -76,13 +87,17 @@ class InquiryAttempt(db.Model):
     __table_args__ = (
         Index("ix_inquiry_attempt_ip_key_created_at", "ip_key", "created_at"),
         Index("ix_inquiry_attempt_recipient_created_at", "recipient", "created_at"),
+        Index("ix_inquiry_attempt_sender_key_created_at", "sender_key", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
     ip_key: Mapped[str] = mapped_column(String(64), default="")
-    #: "p:<practitioner id>" or "t:<tenant id>".
-    recipient: Mapped[str] = mapped_column(String(24))
+    #: "p:<practitioner id>" or "t:<tenant id>"; "" for a post that was dropped (honeypot,
+    #: blocked sender), which counts against its connection but not against the recipient.
+    recipient: Mapped[str] = mapped_column(String(24), default="")
+    #: A keyed hash of the sender's address: the form cannot be used to mail one address often.
+    sender_key: Mapped[str] = mapped_column(String(64), default="")
 
 
 class SenderBlock(db.Model):
@@ -90,13 +105,15 @@ class SenderBlock(db.Model):
     hears from: its messages look sent to the sender and are dropped."""
 
     __tablename__ = "sender_block"
-    __table_args__ = (Index("ix_sender_block_tenant_id_email_key", "tenant_id", "email_key"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "email_key", "practitioner_id", name="uq_sender_block_for"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"))
     #: The profile it blocks for; None: the whole practice.
     practitioner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("practitioner.id", ondelete="CASCADE")
+        ForeignKey("practitioner.id", ondelete="CASCADE"), index=True
     )
     #: The address, lowercased.
     email_key: Mapped[str] = mapped_column(String(254))

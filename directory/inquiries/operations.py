@@ -8,6 +8,7 @@ audit log says that a message was sent and to whom.
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import re
 import secrets
@@ -17,13 +18,14 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from directory import audit, mail
-from directory.db import db, now_utc
+from directory.db import db, now_utc, serialize
 from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
 from directory.mail import MailMessage
 from directory.practices import operations as practices
-from directory.practices.models import Tenant
+from directory.practices.models import Membership, Tenant
 from directory.practitioners.models import Practitioner
 from directory.refusals import Refused, Throttled
 from directory.vocabulary import Condition
@@ -68,11 +70,12 @@ class Recipient:
     def receivers(self) -> str:
         """Who reads it, as the consent line names them."""
         p = self.practitioner
+        managers = f"the owners and managers of {self.tenant.name}"
         if p is not None and p.user_id is not None:
-            return f"{p.name} ({self.tenant.name})"
+            return f"{p.name}, and {managers}"
         if p is not None:
-            return f"the owners and managers of {self.tenant.name}, who answer for {p.name}"
-        return f"the owners and managers of {self.tenant.name}"
+            return f"{managers}, who answer for {p.name}"
+        return managers
 
     @property
     def reachable(self) -> bool:
@@ -116,30 +119,50 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _ip_key(ip: str) -> str:
+def _keyed(kind: str, value: str) -> str:
     # Keyed, so the table holds no address anyone could read back or look up.
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"inquiry-ip:{ip}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"inquiry-{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def _ip_key(ip: str) -> str:
+    """An IPv4 address, or an IPv6 address's /64 (one subscriber's whole allocation)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return _keyed("ip", ip)
+    if address.version == 6:
+        return _keyed("ip", str(ipaddress.ip_network(f"{address}/64", strict=False)))
+    return _keyed("ip", str(address))
+
+
+def _sender_key(email: str) -> str:
+    return _keyed("sender", email.strip().lower())
 
 
 def _retention() -> timedelta:
     return timedelta(days=current_app.config["INQUIRY_RETENTION_DAYS"])
 
 
-def check_limits(recipient: Recipient, ip: str, now: datetime | None = None) -> None:
-    """Raise Throttled when this IP, or this recipient, had as many messages as the limits
-    allow within the window."""
+def check_limits(recipient: Recipient, ip: str, sender: str, now: datetime | None = None) -> None:
+    """Raise Throttled when this connection, this recipient or this sender's address had as
+    many messages as the limits allow within the window. Concurrent posts with a key in
+    common wait for each other here, so the limits hold on every database."""
     config = current_app.config
     now = now or now_utc()
     window = timedelta(seconds=config["INQUIRY_LIMIT_SECONDS"])
+    keys = (_ip_key(ip), recipient.key, _sender_key(sender))
+    serialize(*(f"inquiry-limit:{key}" for key in keys))
     recent = select(func.count(), func.min(InquiryAttempt.created_at)).where(
         InquiryAttempt.created_at > now - window
     )
     checks = (
-        (InquiryAttempt.ip_key == _ip_key(ip), config["INQUIRY_LIMIT_PER_IP"],
+        (InquiryAttempt.ip_key == keys[0], config["INQUIRY_LIMIT_PER_IP"],
          "You have sent as many messages as we accept from one connection in an hour."),
-        (InquiryAttempt.recipient == recipient.key, config["INQUIRY_LIMIT_PER_RECIPIENT"],
+        (InquiryAttempt.recipient == keys[1], config["INQUIRY_LIMIT_PER_RECIPIENT"],
          f"{recipient.name} has had as many messages as we pass on in an hour."),
+        (InquiryAttempt.sender_key == keys[2], config["INQUIRY_LIMIT_PER_SENDER"],
+         "This email address has sent as many messages as we accept in an hour."),
     )  # fmt: skip
     for condition, limit, why in checks:
         count, oldest = db.session.execute(recent.where(condition)).one()
@@ -152,11 +175,20 @@ def check_limits(recipient: Recipient, ip: str, now: datetime | None = None) -> 
             )
 
 
-def _record_attempt(recipient: Recipient, ip: str, now: datetime) -> None:
+def _record_attempt(recipient: Recipient | None, ip: str, sender: str, now: datetime) -> None:
+    """Count a post: against its connection and sender always, against its recipient only
+    when it was passed on (dropped posts must not close a therapist's form)."""
     db.session.execute(
         delete(InquiryAttempt).where(InquiryAttempt.created_at < now - ATTEMPT_RETENTION)
     )
-    db.session.add(InquiryAttempt(ip_key=_ip_key(ip), recipient=recipient.key, created_at=now))
+    db.session.add(
+        InquiryAttempt(
+            ip_key=_ip_key(ip),
+            recipient=recipient.key if recipient is not None else "",
+            sender_key=_sender_key(sender),
+            created_at=now,
+        )
+    )
     db.session.flush()
 
 
@@ -208,16 +240,20 @@ def send(
     addresses = recipient.addresses()
     if not addresses:
         raise Refused(f"{recipient.name} cannot receive messages through Kneaded yet.")
+    if links_in(draft.name):
+        raise Refused("Please write your name without a web address.")
     now = now_utc()
-    check_limits(recipient, ip, now)
-    _record_attempt(recipient, ip, now)
+    check_limits(recipient, ip, draft.email, now)
     if honeypot or is_blocked(recipient, draft.email):
+        _record_attempt(None, ip, draft.email, now)
         return Sent(None)
+    _record_attempt(recipient, ip, draft.email, now)
 
     token = secrets.token_urlsafe(32)
     inquiry = Inquiry(
         tenant_id=recipient.tenant.id,
         practitioner_id=recipient.practitioner.id if recipient.practitioner else None,
+        recipient_user_id=recipient.practitioner.user_id if recipient.practitioner else None,
         token_hash=_hash(token),
         sender_name=draft.name,
         sender_email=draft.email,
@@ -274,12 +310,14 @@ def _mail_client(recipient: Recipient, inquiry: Inquiry, draft: Draft, token: st
     mail.letter(
         draft.email,
         f"Your message to {recipient.name}",
-        f"Hello {draft.name},",
+        "Hello,",
         f"We passed your message to {recipient.receivers}. They will answer you {answer}.",
         "Read your message, or withdraw it (this deletes it from our records at once):\n"
         + mail.public_url("inquiries.mine", key=token),
         f"We delete the text of your message {days} days after you sent it. If you did not "
         "write to them, someone used your address: withdraw it with the link above.",
+        # Its link opens the message: emptied with it (withdrawn, deleted, past retention).
+        inquiry=inquiry,
     )
 
 
@@ -319,7 +357,7 @@ def withdraw(inquiry: Inquiry) -> None:
         mail.letter(
             address,
             f"{inquiry.sender_name} withdrew their message",
-            f"{inquiry.sender_name} withdrew the message they sent to {recipient.name} on "
+            f"{inquiry.sender_name} withdrew the message they sent to {inquiry.recipient_name} on "
             f"{inquiry.created_at:%-d %B %Y}. We deleted its text; please delete the email "
             "that carried it too.",
         )
@@ -346,8 +384,15 @@ def mark(inquiry: Inquiry, action: str, actor) -> None:
     db.session.flush()
 
 
+def reads_it_first(inquiry: Inquiry, user) -> bool:
+    """Whether `user` opening it makes it read: the therapist it was written to, or (for a
+    message to the practice, or to a profile without an account) any of its managers. A
+    manager looking at a therapist's message leaves it new for the therapist."""
+    return inquiry.read_at is None and inquiry.recipient_user_id in (None, user.id)
+
+
 def mark_read(inquiry: Inquiry) -> None:
-    """Note that a recipient opened it (the first time only)."""
+    """Note that its recipient opened it (the first time only)."""
     db.session.execute(
         update(Inquiry)
         .where(Inquiry.id == inquiry.id, Inquiry.read_at.is_(None))
@@ -417,12 +462,16 @@ def unblock(block: SenderBlock, actor) -> None:
 
 
 def of_user(user) -> Select:
-    """Inquiries to the profiles that are the user's own, in practices that still exist."""
+    """Inquiries written to the user (as their profile's therapist), in practices they still
+    belong to that still exist."""
     return (
         select(Inquiry)
-        .join(Practitioner, Inquiry.practitioner_id == Practitioner.id)
         .join(Tenant, Inquiry.tenant_id == Tenant.id)
-        .where(Practitioner.user_id == user.id, Tenant.status != "deleted")
+        .join(
+            Membership,
+            (Membership.tenant_id == Inquiry.tenant_id) & (Membership.user_id == user.id),
+        )
+        .where(Inquiry.recipient_user_id == user.id, Tenant.status != "deleted")
     )
 
 
@@ -468,19 +517,16 @@ def listing(query: Select, folder: str, page: int, per_page: int = 20) -> Listin
         return None
     rows = db.session.scalars(
         in_folder(query, folder)
+        .options(
+            selectinload(Inquiry.practitioner),
+            selectinload(Inquiry.tenant),
+            selectinload(Inquiry.condition),
+        )
         .order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
     return Listing(list(rows), page, pages, total, counts, unread)
-
-
-def unread_count(user) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(
-            in_folder(of_user(user), "inbox").where(Inquiry.read_at.is_(None)).subquery()
-        )
-    )
 
 
 def blocks_for(user, managed_tenant_ids: list[int]) -> list[SenderBlock]:
@@ -489,11 +535,13 @@ def blocks_for(user, managed_tenant_ids: list[int]) -> list[SenderBlock]:
     return list(
         db.session.scalars(
             select(SenderBlock)
+            .join(Tenant, SenderBlock.tenant_id == Tenant.id)
             .where(
+                Tenant.status != "deleted",
                 or_(
                     SenderBlock.practitioner_id.in_(own),
                     SenderBlock.tenant_id.in_(managed_tenant_ids or [-1]),
-                )
+                ),
             )
             .order_by(SenderBlock.email_key, SenderBlock.id)
         )
@@ -552,7 +600,7 @@ def reported_spam(page: int, per_page: int = 50) -> tuple[list[SpamReport], int]
             reported=i.spam_at,
             sender_name=i.sender_name,
             sender_email=i.sender_email,
-            to=i.practitioner.name if i.practitioner else i.tenant.name,
+            to=i.recipient_name,
             tenant_slug=i.tenant.slug,
             characters=len(i.body or ""),
             links=links_in(i.body or ""),

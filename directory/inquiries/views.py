@@ -1,6 +1,8 @@
 """Writing to a therapist or a practice (public), the client's own page for their message, and
 the inbox where therapists and practices handle them."""
 
+import re
+
 from flask import (
     Blueprint,
     abort,
@@ -12,28 +14,23 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from werkzeug.exceptions import BadRequest
+from flask_wtf.csrf import CSRFError
 
 from directory import refusals, tenancy
 from directory.db import db, writing
 from directory.inquiries import operations
-from directory.inquiries.forms import ActionForm, InquiryForm, seconds_since
+from directory.inquiries.forms import InquiryForm, seconds_since
 from directory.practices import roster
 from directory.practices.public import render_practice
 from directory.practitioners import profiles
 from directory.practitioners.views import render_profile
-from directory.validation import whole_number
+from directory.web import client_ip, page_number, render_error
 
 bp = Blueprint("inquiries", __name__)
 inbox_bp = Blueprint("inbox", __name__)
 
 
 # --- Public: sending, and the client's page ---------------------------------------------------
-
-
-def _client_ip() -> str:
-    # Behind a proxy this is only right with ProxyFix configured for the number of proxies.
-    return request.remote_addr or ""
 
 
 def _send(recipient: operations.Recipient, form: InquiryForm, render, back: str):
@@ -60,13 +57,13 @@ def _send(recipient: operations.Recipient, form: InquiryForm, render, back: str)
     operations.send(
         recipient,
         draft,
-        ip=_client_ip(),
+        ip=client_ip(),
         seconds_on_form=seconds_since(form.opened.data),
-        honeypot=form.website.data or "",
+        honeypot=form.leave_empty.data or "",
     )
     said = (
-        f"Your message is on its way to {recipient.name}. We emailed you a copy at "
-        f"{draft.email}, with a link to read or withdraw it."
+        f"Your message is on its way to {recipient.name}. We emailed {draft.email} a link to "
+        "read or withdraw it."
     )
     db.session.commit()
     flash(said, "success")
@@ -80,28 +77,52 @@ def send_to_profile(slug: str):
     return _send(
         recipient,
         InquiryForm(),
-        lambda form, status=400: render_profile(practitioner, form, status=status),
+        lambda form, status=400: _profile_page(slug, form, status),
         url_for("practitioners.show", slug=slug),
     )
 
 
 @bp.post("/t/<slug:slug>/inquiry")
 def send_to_practice(slug: str):
-    tenant = roster.public_tenant_or_404(slug)
-    recipient = operations.Recipient(tenant)
+    recipient = operations.Recipient(roster.public_tenant_or_404(slug))
     return _send(
         recipient,
         InquiryForm(),
-        lambda form, status=400: render_practice(tenant, 1, form, status=status),
+        lambda form, status=400: _practice_page(slug, form, status),
         url_for("practice_pages.show", slug=slug),
     )
 
 
 def _private(response):
-    # The link's secret is in the path: nothing may keep it or pass it on.
+    # The page's address holds the link's secret: nothing may keep it or pass it on.
     response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _unstored(response)
+
+
+@bp.errorhandler(CSRFError)
+def _form_expired(error):
+    """A form left open past its CSRF token's life: shown again with what was typed."""
+    view = {
+        "inquiries.send_to_profile": _profile_page,
+        "inquiries.send_to_practice": _practice_page,
+    }
+    if request.endpoint not in view:
+        return render_error(error)
+    form = InquiryForm(meta={"csrf": False})
+    form.form_errors.append(
+        "This page was open a long time, so we could not send it as it was. Your message is "
+        "still below: please send it again."
+    )
+    form.fresh_stamp()
+    return view[request.endpoint](request.view_args["slug"], form)
+
+
+def _profile_page(slug: str, form, status=400):
+    return render_profile(profiles.get_visible_or_404(slug), form, status=status)
+
+
+def _practice_page(slug: str, form, status=400):
+    return render_practice(roster.public_tenant_or_404(slug), 1, form, status=status)
 
 
 @bp.get("/inquiries/yours")
@@ -112,9 +133,7 @@ def mine():
     inquiry = operations.for_token(key)
     if inquiry is None:
         abort(404)
-    page = render_template(
-        "inquiries/mine.html", inquiry=inquiry, key=key, form=ActionForm(formdata=None)
-    )
+    page = render_template("inquiries/mine.html", inquiry=inquiry, key=key)
     return _private(make_response(page))
 
 
@@ -124,8 +143,6 @@ def withdraw():
     inquiry = operations.for_token(key)
     if inquiry is None:
         abort(404)
-    if not ActionForm().validate_on_submit():
-        raise BadRequest("The form expired; please try again.")
     operations.withdraw(inquiry)
     db.session.commit()
     flash("Your message is withdrawn and its text deleted.", "success")
@@ -142,13 +159,6 @@ def _folder() -> str:
     return folder
 
 
-def _page() -> int:
-    page = whole_number(request.args.get("page", "1"), 1, 100_000)
-    if page is None:
-        abort(404)
-    return page
-
-
 def _managed() -> list:
     return [
         m for m in tenancy.memberships_of(current_user) if tenancy.may(m, "read_practice_inquiries")
@@ -157,11 +167,11 @@ def _managed() -> list:
 
 def _render_inbox(query, title: str, practice=None):
     folder = _folder()
-    found = operations.listing(query, folder, _page())
+    found = operations.listing(query, folder, page_number())
     if found is None:
         abort(404)
     managed = _managed()
-    return render_template(
+    page = render_template(
         "inbox/index.html",
         listing=found,
         folder=folder,
@@ -169,8 +179,14 @@ def _render_inbox(query, title: str, practice=None):
         practice=practice,
         managed=managed,
         blocks=operations.blocks_for(current_user, [m.tenant_id for m in managed]),
-        form=ActionForm(formdata=None),
     )
+    return _unstored(make_response(page))
+
+
+def _unstored(response):
+    # Messages are health information: no browser or proxy cache keeps a copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @inbox_bp.get("/dashboard/inquiries")
@@ -196,46 +212,36 @@ def practice(tenant_slug: str):
 @login_required
 def show(inquiry_id: int):
     inquiry = tenancy.inquiry_or_404(inquiry_id)
-    if inquiry.read_at is None:
+    if operations.reads_it_first(inquiry, current_user):
         # Its own short write, begun as one (a GET's transaction takes no write lock first).
         db.session.commit()
         with writing():
             operations.mark_read(inquiry)
             db.session.commit()
     membership = tenancy.role_in(current_user, inquiry.tenant_id)
-    response = make_response(
-        render_template(
-            "inbox/show.html",
-            inquiry=inquiry,
-            may_practice=membership in tenancy.MANAGING_ROLES,
-            block=operations.block_of(inquiry),
-        )
+    page = render_template(
+        "inbox/show.html",
+        inquiry=inquiry,
+        may_practice=membership in tenancy.MANAGING_ROLES,
+        block=operations.block_of(inquiry),
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _unstored(make_response(page))
 
 
 def _back(inquiry) -> str:
     return url_for(".show", inquiry_id=inquiry.id)
 
 
-def _checked_form() -> ActionForm:
-    form = ActionForm()
-    if not form.validate_on_submit():
-        raise BadRequest("The form expired; please try again.")
-    return form
-
-
 @inbox_bp.post("/dashboard/inquiries/<id:inquiry_id>/mark")
 @login_required
 def mark(inquiry_id: int):
     inquiry = tenancy.inquiry_or_404(inquiry_id)
-    form = _checked_form()
+    action = request.form.get("action", "")
     back = _back(inquiry)
     refusals.show_on(back)
-    operations.mark(inquiry, form.action.data or "", current_user)
+    operations.mark(inquiry, action, current_user)
     db.session.commit()
-    flash(MARKED[form.action.data], "success")
+    flash(MARKED[action], "success")
     return redirect(back)
 
 
@@ -254,18 +260,17 @@ MARKED = {
 @login_required
 def delete(inquiry_id: int):
     inquiry = tenancy.inquiry_or_404(inquiry_id)
-    _checked_form()
+    back = _back_to(url_for(".index"))
     operations.remove(inquiry, current_user)
     db.session.commit()
     flash("The message is deleted.", "success")
-    return redirect(url_for(".index"))
+    return redirect(back)
 
 
 @inbox_bp.post("/dashboard/inquiries/<id:inquiry_id>/block")
 @login_required
 def block(inquiry_id: int):
     inquiry = tenancy.inquiry_or_404(inquiry_id)
-    _checked_form()
     operations.block_sender(inquiry, current_user)
     said = (
         f"{inquiry.sender_email} is blocked: their messages to "
@@ -282,7 +287,6 @@ def block(inquiry_id: int):
 @login_required
 def unblock(block_id: int):
     found = tenancy.block_or_404(block_id)
-    _checked_form()
     email = found.email_key
     operations.unblock(found, current_user)
     db.session.commit()
@@ -290,7 +294,13 @@ def unblock(block_id: int):
     return redirect(_back_to(url_for(".index")))
 
 
+#: The inbox pages a button may send back to (a relative path of ours, never another site).
+_INBOX_PAGE = re.compile(
+    r"/dashboard/(?:inquiries|practices/[a-z0-9-]{1,80}/inquiries)(?:[/?][^\s]*)?"
+)
+
+
 def _back_to(default: str) -> str:
-    """The inbox page the button was on (a relative path of ours), else `default`."""
+    """The inbox page the button was on, else `default`."""
     target = request.form.get("back", "")
-    return target if target.startswith("/dashboard/inquiries") else default
+    return target if _INBOX_PAGE.fullmatch(target) and "//" not in target else default

@@ -1,32 +1,20 @@
 """A practice's public page and the roster other sites may embed in a frame."""
 
-import re
-
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 
 from directory.inquiries import forms as inquiry_forms
 from directory.inquiries import operations as inquiries
 from directory.practices import roster
 from directory.practices.models import KIND_LABELS
-from directory.web import allow_framing
+from directory.web import allow_framing, page_number
 
 bp = Blueprint("practice_pages", __name__)
-
-
-def _page_number() -> int:
-    raw = request.args.get("page")
-    if raw is None:
-        return 1
-    # Bounded digits only: "abc", "-1" and 25-digit numbers are a 404, never a 500.
-    if not re.fullmatch(r"[0-9]{1,5}", raw):
-        abort(404)
-    return int(raw)
 
 
 @bp.get("/t/<slug:slug>")
 def show(slug: str):
     tenant = roster.public_tenant_or_404(slug)
-    return render_practice(tenant, _page_number())
+    return render_practice(tenant, page_number())
 
 
 def render_practice(tenant, number: int, form=None, *, status=200):

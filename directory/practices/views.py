@@ -11,7 +11,7 @@ from directory.db import db, without_write_lock
 from directory.practices import forms, operations
 from directory.practices.models import Membership
 from directory.practitioners import photos
-from directory.validation import whole_number
+from directory.web import page_number
 
 bp = Blueprint("practices", __name__)
 
@@ -297,9 +297,7 @@ def transfer(tenant_slug: str):
 @login_required
 def audit_log(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "read_audit_log")
-    page = whole_number(request.args.get("page", "1"), 1, 100_000)
-    if page is None:
-        abort(404)
+    page = page_number()
     events, total = operations.recent_events(m.tenant_id, page, AUDIT_PER_PAGE)
     if page > 1 and not events:
         abort(404)

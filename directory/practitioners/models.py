@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
@@ -85,7 +86,7 @@ class Practitioner(db.Model):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     #: Whether the page and the public JSON show `contact_email` (off: clients write through
     #: the inquiry form, and the address stays private).
-    show_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    show_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: The therapist's own online booking page (https only), shown as "Book online".
     booking_url: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
