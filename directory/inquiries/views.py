@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import NotFound
 
 from directory import refusals, tenancy
 from directory.db import db, writing
@@ -114,7 +115,11 @@ def _form_expired(error):
         "still below: please send it again."
     )
     form.fresh_stamp()
-    return view[request.endpoint](request.view_args["slug"], form)
+    try:
+        return view[request.endpoint](request.view_args["slug"], form)
+    except NotFound:
+        # No such public page: the CSRF refusal it is (nothing typed there to keep).
+        return render_error(error)
 
 
 def _profile_page(slug: str, form, status=400):
