@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.practitioners import bp as practitioners_bp
     from directory.practitioners.editor import editor_bp
     from directory.public import bp as public_bp
+    from directory.public.landing import bp as landing_bp
 
     app = Flask(
         __name__,
@@ -53,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     web.init_app(app)
     app.register_blueprint(public_bp)
+    app.register_blueprint(landing_bp)
     app.register_blueprint(practitioners_bp)
     app.register_blueprint(practice_pages_bp)
     app.register_blueprint(accounts_bp)
