@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.practitioners.editor import editor_bp
     from directory.public import bp as public_bp
     from directory.public.landing import bp as landing_bp
+    from directory.public.seo import bp as seo_bp
 
     app = Flask(
         __name__,
@@ -55,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(landing_bp)
+    app.register_blueprint(seo_bp)
     app.register_blueprint(practitioners_bp)
     app.register_blueprint(practice_pages_bp)
     app.register_blueprint(accounts_bp)

@@ -32,6 +32,8 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 3600 * 4
     #: Per-page size of public listings.
     PER_PAGE = 20
+    #: URLs per child sitemap (the sitemap protocol allows 50,000).
+    SITEMAP_URLS = 50_000
     #: werkzeug hash method for new passwords; weaker stored hashes are upgraded at sign-in.
     PASSWORD_HASH_METHOD = "scrypt:131072:8:1"
     #: The site's address as visitors reach it: links in mail are built from it, never from Host.

@@ -30,6 +30,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from directory import audit, refusals, tenancy
 from directory.db import db, now_utc
+from directory.mail import public_url
 from directory.practitioners import fields
 from directory.validation import MAX_ID, SLUG, whole_number
 
@@ -114,6 +115,31 @@ def page_number() -> int:
     if page is None:
         abort(404)
     return page
+
+
+#: The public pages, and the query parameters that make another page of each (whatever else
+#: a URL carries, a search's filters or a form's prefill, narrows or decorates the same page).
+CANONICAL = {
+    "public.index": (),
+    "public.guide": (),
+    "public.privacy": (),
+    "practitioners.show": (),
+    "practice_pages.show": ("page",),
+    "search.index": ("q", "near", "page"),
+    "landing.state": (),
+    "landing.city": ("page",),
+    "landing.city_need": ("page",),
+}
+
+
+def canonical_url() -> str | None:
+    """This page's canonical address on PUBLIC_URL (page 1 without ?page=), or None for pages
+    that are not public."""
+    keep = CANONICAL.get(request.endpoint or "")
+    if keep is None or request.method not in ("GET", "HEAD"):
+        return None
+    args = {k: request.args[k] for k in keep if request.args.get(k, "") not in ("", "1")}
+    return public_url(request.endpoint, **(request.view_args or {}), **args)
 
 
 def allow_framing(view):
@@ -255,6 +281,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(datetime.fromisoformat, "fromiso")
     app.add_template_filter(tone, "tone")
     app.add_template_global(tenancy.may, "may")
+    app.add_template_global(canonical_url, "canonical_url")
     app.add_template_global(lambda p, name: fields.shown(p, fields.BY_NAME[name]), "shown")
     app.after_request(_security_headers)
     for code in ERROR_CODES:

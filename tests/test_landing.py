@@ -1,6 +1,7 @@
 """Landing pages (/massage/<state>[/<city>[/<need>]]): searches by another name, honest and
 never thin for search engines. One world for the module: the relevance roster around Hoboken."""
 
+import html as html_module
 import re
 
 import pytest
@@ -139,3 +140,127 @@ def test_hidden_profiles_make_no_city(client, world):
         db.session.delete(db.session.get(Practitioner, lone.id))
         db.session.commit()
     assert client.get("/massage/nj/atlantic-city").status_code == 404
+
+
+# --- robots.txt, sitemaps, canonical links, descriptions -----------------------------------------
+
+
+def _xml(client, path):
+    from xml.etree import ElementTree
+
+    response = client.get(path)
+    assert response.status_code == 200, path
+    assert response.mimetype == "application/xml"
+    return ElementTree.fromstring(response.data)
+
+
+NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def _sitemap_urls(client) -> dict[str, list[tuple[str, str]]]:
+    """Each child sitemap's (loc, lastmod) entries, by its path."""
+    found = {}
+    for loc in _xml(client, "/sitemap.xml").iter(f"{NS}loc"):
+        path = loc.text.removeprefix("https://kneaded.example")
+        found[path] = [
+            (url.find(f"{NS}loc").text, url.find(f"{NS}lastmod").text)
+            for url in _xml(client, path).iter(f"{NS}url")
+        ]
+    return found
+
+
+def test_robots_txt_keeps_crawlers_out_of_private_pages_and_names_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response.mimetype == "text/plain"
+    text = response.get_data(as_text=True)
+    for path in ("/dashboard", "/admin", "/api/", "/inquiries/", "/account"):
+        assert f"Disallow: {path}" in text
+    assert "Sitemap: https://kneaded.example/sitemap.xml" in text
+
+
+def test_the_sitemaps_list_every_public_page_and_nothing_else(client, world):
+    from datetime import date
+
+    app, roster = world
+    maps = _sitemap_urls(client)
+    assert set(maps) == {
+        "/sitemaps/profiles-1.xml",
+        "/sitemaps/practices-1.xml",
+        "/sitemaps/landing-1.xml",
+    }
+    for entries in maps.values():
+        for loc, lastmod in entries:
+            assert loc.startswith("https://kneaded.example/")
+            assert date.fromisoformat(lastmod) <= date.today()
+    profiles = {loc.rsplit("/", 1)[1] for loc, _ in maps["/sitemaps/profiles-1.xml"]}
+    with app.app_context():
+        public = {p.slug for p in (db.session.get(Practitioner, p.id) for p in roster.values())
+                  if p.is_publicly_visible}  # fmt: skip
+    assert profiles == public and "ghost-everything" not in profiles
+    practices = [loc for loc, _ in maps["/sitemaps/practices-1.xml"]]
+    assert "https://kneaded.example/t/hudson-spine" in practices
+
+
+def test_every_landing_page_in_the_sitemap_is_full_and_indexable(client):
+    entries = _sitemap_urls(client)["/sitemaps/landing-1.xml"]
+    paths = [loc.removeprefix("https://kneaded.example") for loc, _ in entries]
+    assert "/massage/nj" in paths and "/massage/nj/hoboken" in paths
+    assert any(p.startswith("/massage/nj/hoboken/") for p in paths)
+    for path in paths:
+        html = client.get(path).get_data(as_text=True)
+        assert "noindex" not in html, path
+        if path.count("/") > 2:
+            assert len(_result_slugs(html)) >= landing.THIN, path
+
+
+def test_child_sitemaps_hold_at_most_the_configured_number_of_urls(client, world):
+    app, _ = world
+    app.config["SITEMAP_URLS"] = 5
+    try:
+        maps = _sitemap_urls(client)
+        profile_maps = [path for path in maps if path.startswith("/sitemaps/profiles-")]
+        assert len(profile_maps) > 1
+        assert all(len(maps[path]) <= 5 for path in maps)
+        last = max(int(p.rsplit("-", 1)[1].split(".")[0]) for p in profile_maps)
+        assert client.get(f"/sitemaps/profiles-{last + 1}.xml").status_code == 404
+    finally:
+        app.config["SITEMAP_URLS"] = 50_000
+    assert client.get("/sitemaps/secrets-1.xml").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "canonical"),
+    [
+        ("/", "/"),
+        ("/guide", "/guide"),
+        ("/privacy", "/privacy"),
+        ("/p/maria-santos?about=sciatica", "/p/maria-santos"),
+        ("/t/hudson-spine", "/t/hudson-spine"),
+        ("/search?q=sciatica&near=Hoboken,+NJ&setting=medical", "/search?q=sciatica&near=Hoboken"),
+        ("/massage/nj/hoboken?page=1", "/massage/nj/hoboken"),
+    ],
+)
+def test_every_public_page_has_a_canonical_link_a_description_and_open_graph(
+    client, path, canonical
+):
+    html = client.get(path).get_data(as_text=True)
+    link = re.search(r'<link rel="canonical" href="([^"]+)">', html)
+    href = html_module.unescape(link.group(1)) if link else ""
+    assert href.startswith("https://kneaded.example" + canonical), path
+    assert "setting" not in href and "about" not in href
+    description = re.search(r'<meta name="description" content="([^"]+)">', html)
+    assert description and len(description.group(1)) > 40, path
+    assert '<meta property="og:title" content="' in html
+    assert '<meta property="og:description" content="' in html
+
+
+def test_search_facet_combinations_are_followed_but_not_indexed(client):
+    plain = client.get("/search?q=sciatica&near=Hoboken,+NJ").get_data(as_text=True)
+    assert "noindex" not in plain
+    faceted = client.get("/search?q=sciatica&near=Hoboken,+NJ&verified=1").get_data(as_text=True)
+    assert '<meta name="robots" content="noindex, follow">' in faceted
+
+
+def test_private_pages_have_no_canonical_link(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert 'rel="canonical"' not in html

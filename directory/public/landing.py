@@ -8,7 +8,9 @@ cities a state page offers are those where a publicly visible therapist has a li
 """
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Blueprint, abort, render_template, url_for
 from sqlalchemy import exists, func, select
@@ -16,11 +18,11 @@ from werkzeug.datastructures import MultiDict
 
 from directory import geo, licensing, vocabulary
 from directory.db import db
-from directory.mail import public_url
+from directory.interpret import interpret
 from directory.practices.models import Tenant
 from directory.practitioners.models import License, Office, Practitioner
 from directory.search import results, sync
-from directory.search.params import parse
+from directory.search.params import DEFAULT_RADIUS, SearchError, parse
 from directory.validation import slug_base
 from directory.web import page_number
 
@@ -147,7 +149,10 @@ def _search(city: City, term: vocabulary.Term | None, page: int):
     if term is not None:
         args["q"] = term.name
     sync.catch_up()
-    outcome = results.search(parse(args))
+    try:
+        outcome = results.search(parse(args))
+    except SearchError:
+        abort(404)  # a city name the place index does not know (typed into an old office)
     pages = max(1, math.ceil(outcome.total / outcome.params.per_page))
     if page > pages:
         abort(404)
@@ -164,14 +169,10 @@ def _setting_counts(outcome) -> dict[str, int]:
         "spa": facet.get("spa", 0) - both,
         "both": both,
     }
-    # A need that calls for a setting lists that setting and "both" only.
-    listed = outcome.params.setting or outcome.interpretation.setting
-    if listed == "medical":
+    # A medical need leaves spa-only therapists out (the engine's exclude_spa); a landing page
+    # sets no setting filter of its own.
+    if outcome.interpretation.setting == "medical":
         counts.pop("spa")
-    elif listed == "spa":
-        counts.pop("medical")
-    elif listed == "both":
-        counts = {"both": both}
     return {setting: n for setting, n in counts.items() if n > 0}
 
 
@@ -184,7 +185,6 @@ def state(state: str):
     total = sum(c.therapists for c in found)
     return render_template(
         "public/landing_state.html", rule=rule, cities=found, total=total,
-        canonical=public_url("landing.state", state=state),
     )  # fmt: skip
 
 
@@ -228,10 +228,102 @@ def _render(rule, place: City, found: list[City], term):
         verified=outcome.facets.get("verified", {}).get("true", 0),
         nearby=nearby(place, found),
         related=related,
-        thin=outcome.total < THIN,
+        robots="noindex, follow" if outcome.total < THIN else None,
         page_url=lambda n: url_for(endpoint, **values, page=n if n > 1 else None),
-        canonical=public_url(endpoint, **values, page=page if page > 1 else None),
         search_url=url_for("search.index", q=term.name if term else None, near=place.label),
         name_of=results.display_name,
         about=term.slug if term is not None and term.kind == "condition" else None,
     )
+
+
+# --- For the sitemap ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A landing page worth indexing: its URL path and when what it lists last changed."""
+
+    path: str
+    lastmod: datetime
+
+
+def indexable() -> Iterator[Entry]:
+    """Every landing page that has at least THIN results, for the sitemap, without running
+    the searches: a page is listed when THIN therapists are certain to be on it (a listed office
+    in the city itself, within the search's radius of the city's place, listing the need, and
+    not a spa-only therapist for a medical need: each of them the search lists). A page it
+    leaves out may still have THIN results and is not noindex then; a page it lists never is."""
+    medical = {t.slug: interpret(t.name).setting == "medical" for t in _needs()}
+    for state, _ in states_listed():
+        rows = _state_rows(state)
+        found = cities(state)
+        if not found:
+            continue
+        needs = _needs_of({row.practitioner_id for row in rows})
+        yield Entry(f"/massage/{state.lower()}", max(row.updated_at for row in rows))
+        for city in found:
+            try:
+                place = geo.resolve(city.label)
+            except geo.PlaceError:
+                continue
+            near = {}
+            for row in rows:
+                if slug_base(row.city, "") != city.slug:
+                    continue
+                miles = geo.distance_miles(place.lat, place.lon, row.lat, row.lon)
+                if miles <= DEFAULT_RADIUS:
+                    near[row.practitioner_id] = row
+            base = f"/massage/{state.lower()}/{city.slug}"
+            if len(near) >= THIN:
+                yield Entry(base, max(row.updated_at for row in near.values()))
+            counted: dict[str, list] = {}
+            for pid, row in near.items():
+                for need in needs.get(pid, ()):
+                    if medical.get(need) and row.setting == "spa":
+                        continue
+                    counted.setdefault(need, []).append(row)
+            for need, listed in sorted(counted.items()):
+                if len(listed) >= THIN:
+                    yield Entry(f"{base}/{need}", max(row.updated_at for row in listed))
+
+
+def _needs() -> list[vocabulary.Term]:
+    return [t for t in vocabulary.terms().values() if t.kind in ("condition", "modality")]
+
+
+def _state_rows(state: str) -> list:
+    """The state's listed offices: city, lat, lon, practitioner_id, setting, updated_at."""
+    listed = _listed_here().where(Office.state == state).subquery()
+    return db.session.execute(
+        select(
+            listed.c.city,
+            listed.c.lat,
+            listed.c.lon,
+            listed.c.practitioner_id,
+            Practitioner.setting,
+            Practitioner.updated_at,
+        ).join(Practitioner, Practitioner.id == listed.c.practitioner_id)
+    ).all()
+
+
+def _needs_of(practitioner_ids: set[int]) -> dict[int, set[str]]:
+    """Each practitioner's conditions and modalities (slugs), in chunks of ids."""
+    from directory.practitioners.models import practitioner_condition, practitioner_modality
+    from directory.vocabulary import Condition, Modality
+
+    found: dict[int, set[str]] = {}
+    ids = sorted(practitioner_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for link, model, column in (
+            (practitioner_condition, Condition, practitioner_condition.c.condition_id),
+            (practitioner_modality, Modality, practitioner_modality.c.modality_id),
+        ):
+            rows = db.session.execute(
+                select(link.c.practitioner_id, model.slug)
+                .join(model, model.id == column)
+                .where(link.c.practitioner_id.in_(chunk))
+            )
+            for pid, slug in rows:
+                found.setdefault(pid, set()).add(slug)
+    return found

@@ -39,10 +39,11 @@ def index():
         outcome = results.search(params)
     except SearchError as error:
         return render_template("search/index.html", error=error, args=args, radii=RADII,
-                               filters=FILTER_KEYS), 400  # fmt: skip
+                               filters=FILTER_KEYS, robots="noindex, follow"), 400  # fmt: skip
     return render_template(
         "search/index.html",
         outcome=outcome,
+        robots=_robots(),
         # A profile opened from the results prefills its inquiry form's "what it is about".
         about=next(iter((*outcome.interpretation.conditions, *params.conditions)), None),
         scope=roster.active_tenant(params.tenant) if params.tenant else None,
@@ -60,6 +61,15 @@ def index():
         map_pins=_pins(outcome),
         filters_on=_filters_on(params),
     )
+
+
+#: The parameters of a search worth indexing; anything more is a facet combination.
+INDEXED_ARGS = {"q", "near", "page"}
+
+
+def _robots() -> str | None:
+    """Facet combinations are followed but not indexed (thousands of near-copies)."""
+    return "noindex, follow" if set(request.args) - INDEXED_ARGS else None
 
 
 def _filters_on(params) -> int:
