@@ -264,3 +264,72 @@ def test_search_facet_combinations_are_followed_but_not_indexed(client):
 def test_private_pages_have_no_canonical_link(client):
     html = client.get("/login").get_data(as_text=True)
     assert 'rel="canonical"' not in html
+
+
+# --- Structured data -------------------------------------------------------------------------
+
+
+def _json_ld(html: str) -> list[dict]:
+    import json
+
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return [json.loads(block) for block in blocks]
+
+
+def test_every_profile_carries_a_valid_person(client, world):
+    app, roster = world
+    with app.app_context():
+        public = [db.session.get(Practitioner, p.id) for p in roster.values()]
+        public = [(p.slug, p.name, p.tenant.name) for p in public if p.is_publicly_visible]
+    for slug, name, practice in public:
+        [data] = _json_ld(client.get(f"/p/{slug}").get_data(as_text=True))
+        assert data["@context"] == "https://schema.org" and data["@type"] == "Person"
+        assert data["name"] == name and data["jobTitle"].startswith("Massage therapist")
+        assert data["url"] == f"https://kneaded.example/p/{slug}"
+        assert data["worksFor"]["@type"] == "Organization"
+        assert data["worksFor"]["name"] == practice
+        assert data["knowsLanguage"][0] == "English"
+        for credential in data["hasCredential"]:
+            assert credential["@type"] == "EducationalOccupationalCredential"
+            assert credential["credentialCategory"] == "license"
+            assert credential["identifier"] and credential["recognizedBy"]["name"]
+        assert "aggregateRating" not in data and "review" not in data
+
+
+def test_every_practice_page_carries_a_valid_business(client, world):
+    app, roster = world
+    with app.app_context():
+        tenants = {db.session.get(Practitioner, p.id).tenant for p in roster.values()}
+        tenants = [(t.slug, t.name, t.kind) for t in tenants if t.is_active]
+    for slug, name, kind in tenants:
+        [data] = _json_ld(client.get(f"/t/{slug}").get_data(as_text=True))
+        assert data["@type"] in ("HealthAndBeautyBusiness", "MedicalBusiness")
+        if kind == "spa":
+            assert data["@type"] == "HealthAndBeautyBusiness"
+        assert data["name"] == name and data["url"] == f"https://kneaded.example/t/{slug}"
+        if "address" in data:
+            assert data["address"]["@type"] == "PostalAddress"
+            assert {"latitude", "longitude"} <= set(data["geo"])
+    spine = _json_ld(client.get("/t/hudson-spine").get_data(as_text=True))[0]
+    assert spine["@type"] == "MedicalBusiness" and spine["address"]["addressRegion"] == "NJ"
+
+
+def test_a_rejected_license_number_is_shown_nowhere(client, world):
+    app, _ = world
+    with app.app_context():
+        p = add_practitioner(
+            "rita-rejected",
+            licenses=[("NJ", "verified", None), ("NY", "rejected", None)],
+            offices=["07030"],
+        )
+        rejected = next(lic.number for lic in p.licenses if lic.status == "rejected")
+    try:
+        page = client.get("/p/rita-rejected").get_data(as_text=True)
+        api = client.get("/api/v1/practitioners/rita-rejected").get_data(as_text=True)
+        assert "New York" in page  # the license is shown, as not verified
+        assert f"#{rejected}" not in page and f'"identifier": "{rejected}"' not in page
+        assert f'"{rejected}"' not in api
+    finally:
+        with app.app_context():
+            db.session.delete(db.session.get(Practitioner, p.id))
+            db.session.commit()

@@ -6,6 +6,7 @@ from directory.inquiries import forms as inquiry_forms
 from directory.inquiries import operations as inquiries
 from directory.practices import roster
 from directory.practices.models import KIND_LABELS
+from directory.public import structured
 from directory.web import allow_framing, page_number
 
 bp = Blueprint("practice_pages", __name__)
@@ -29,6 +30,7 @@ def render_practice(tenant, number: int, form=None, *, status=200):
         kind=KIND_LABELS.get(tenant.kind, tenant.kind),
         website=roster.website(tenant),
         summary=roster.summary(tenant, listing.total),
+        structured=structured.business(tenant, listing.entries, roster.website(tenant)),
         inquiry_form=form or inquiry_forms.InquiryForm(formdata=None),
         recipient=inquiries.Recipient(tenant),
     ), status

@@ -115,7 +115,8 @@ def as_json(practitioner: Practitioner, on: date | None = None) -> dict:
         "licenses": [
             {
                 "state": lic.state,
-                "number": lic.number,
+                # A number the board did not confirm is not repeated (it may not be theirs).
+                "number": lic.number if lic.status != "rejected" else None,
                 "status": lic.status,
                 "expires": lic.expires_on.isoformat(),
                 "board": lic.board,

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 from directory.inquiries import forms as inquiry_forms
 from directory.inquiries import operations as inquiries
 from directory.practitioners import profiles
+from directory.public import structured
 
 bp = Blueprint("practitioners", __name__)
 
@@ -22,11 +23,14 @@ def show(slug: str):
 
 def render_profile(practitioner, form=None, *, preview=None, status=200):
     """The profile page, with its inquiry form (as typed, after a refusal)."""
+    licenses = profiles.license_views(practitioner)
+    offices = profiles.office_views(practitioner)
     return render_template(
         "practitioners/show.html",
         practitioner=practitioner,
-        licenses=profiles.license_views(practitioner),
-        offices=profiles.office_views(practitioner),
+        licenses=licenses,
+        offices=offices,
+        structured=None if preview else structured.person(practitioner, licenses, offices),
         preview=preview,
         inquiry_form=form or inquiry_forms.InquiryForm(formdata=None),
         recipient=inquiries.Recipient(practitioner.tenant, practitioner),

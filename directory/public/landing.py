@@ -261,15 +261,16 @@ def indexable() -> Iterator[Entry]:
             continue
         needs = _needs_of({row.practitioner_id for row in rows})
         yield Entry(f"/massage/{state.lower()}", max(row.updated_at for row in rows))
+        in_city: dict[str, list] = {}
+        for row in rows:
+            in_city.setdefault(slug_base(row.city, ""), []).append(row)
         for city in found:
             try:
                 place = geo.resolve(city.label)
             except geo.PlaceError:
                 continue
             near = {}
-            for row in rows:
-                if slug_base(row.city, "") != city.slug:
-                    continue
+            for row in in_city.get(city.slug, ()):
                 miles = geo.distance_miles(place.lat, place.lon, row.lat, row.lon)
                 if miles <= DEFAULT_RADIUS:
                     near[row.practitioner_id] = row

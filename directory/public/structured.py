@@ -1,0 +1,92 @@
+"""schema.org structured data (JSON-LD) for profiles and practice pages: what their pages show,
+never more (no rating markup: there are no reviews). A rejected license is not a credential and
+its number is not repeated."""
+
+from directory.mail import public_url
+from directory.practices.models import Tenant
+from directory.practitioners.models import Practitioner
+
+#: The practice kinds that are a spa; other practices are a medical business when most of
+#: their listed therapists work in a medical setting.
+SPA_KINDS = ("spa",)
+
+
+def _address(office) -> dict:
+    return {
+        "@type": "PostalAddress",
+        "streetAddress": office.street,
+        "addressLocality": office.city,
+        "addressRegion": office.state,
+        "postalCode": office.zip,
+        "addressCountry": "US",
+    }
+
+
+def _geo(office) -> dict:
+    return {"@type": "GeoCoordinates", "latitude": office.lat, "longitude": office.lon}
+
+
+def person(p: Practitioner, licenses, offices) -> dict:
+    """The therapist as a schema.org Person (licenses: profiles.license_views; offices:
+    profiles.office_views, the listed ones)."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": p.name,
+        "jobTitle": "Massage therapist" + (f" ({p.credentials})" if p.credentials else ""),
+        "url": public_url("practitioners.show", slug=p.slug),
+        "worksFor": {
+            "@type": "Organization",
+            "name": p.tenant.name,
+            "url": public_url("practice_pages.show", slug=p.tenant.slug),
+        },
+        "knowsLanguage": ["English", *p.languages],
+        "hasCredential": [
+            {
+                "@type": "EducationalOccupationalCredential",
+                "credentialCategory": "license",
+                "name": f"{lic.state_name} massage therapy license",
+                "identifier": lic.number,
+                "validUntil": lic.expires_on.isoformat(),
+                "recognizedBy": {"@type": "Organization", "name": lic.board or lic.state_name},
+            }
+            for lic in licenses
+            if lic.status != "rejected"
+        ],
+    }
+    if p.headline:
+        data["description"] = p.headline
+    if offices:
+        data["workLocation"] = [
+            {"@type": "Place", "address": _address(ov.office), "geo": _geo(ov.office)}
+            for ov in offices
+        ]
+    if p.phone:
+        data["telephone"] = p.phone
+    return data
+
+
+def business(tenant: Tenant, entries, website: str | None) -> dict:
+    """The practice as a HealthAndBeautyBusiness (a spa) or MedicalBusiness (entries:
+    roster.Entry of its listed therapists, for its setting and its first office; website: the
+    page's checked web address, roster.website)."""
+    medical = sum(e.practitioner.setting in ("medical", "both") for e in entries)
+    spa_like = tenant.kind in SPA_KINDS or medical * 2 < len(entries)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "HealthAndBeautyBusiness" if spa_like else "MedicalBusiness",
+        "name": tenant.name,
+        "url": public_url("practice_pages.show", slug=tenant.slug),
+    }
+    if tenant.description and tenant.description.strip():
+        data["description"] = tenant.description.strip()[:500]
+    office = next((e.office.office for e in entries if e.office is not None), None)
+    if office is not None:
+        data["address"] = _address(office)
+        data["geo"] = _geo(office)
+    phone = next((e.practitioner.phone for e in entries if e.practitioner.phone), "")
+    if phone:
+        data["telephone"] = phone
+    if website:
+        data["sameAs"] = [website]
+    return data
