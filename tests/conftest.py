@@ -50,8 +50,48 @@ class RequestClient(FlaskClient):
         if has_app_context() and db.session.registry.has():
             db.session.rollback()
         if self.preserve_context:  # `with client:` keeps the request's context for the test
-            return super().open(*args, **kwargs)
-        return contextvars.Context().run(super().open, *args, **kwargs)
+            response = super().open(*args, **kwargs)
+        else:
+            response = contextvars.Context().run(super().open, *args, **kwargs)
+        check_against_openapi(self.application, response)
+        return response
+
+
+#: How many API answers the suite checked against the OpenAPI document (tests/test_openapi.py).
+API_ANSWERS_CHECKED = [0]
+
+
+def check_against_openapi(app, response) -> None:
+    """Every answer of a documented /api/ route, in every test, must be one the OpenAPI
+    document describes: a documented status, and a body its schema accepts."""
+    from jsonschema import Draft202012Validator
+    from werkzeug.exceptions import HTTPException
+
+    request = response.request
+    if not request.path.startswith("/api/") or request.method != "GET":
+        return
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(request.path, method="GET")
+    except HTTPException:
+        return  # not an API route: nothing documents it
+    doc = app.extensions.get("openapi.document")
+    if doc is None:
+        from directory.api import openapi
+
+        with app.app_context():
+            doc = app.extensions["openapi.document"] = openapi.document()
+    operation = doc["paths"][openapi_path(endpoint)]["get"]
+    documented = operation["responses"].get(str(response.status_code))
+    assert documented, f"{request.path} answered {response.status_code}, not in the document"
+    schema = documented["content"]["application/json"]["schema"]
+    Draft202012Validator({**schema, "components": doc["components"]}).validate(response.get_json())
+    API_ANSWERS_CHECKED[0] += 1
+
+
+def openapi_path(endpoint: str) -> str:
+    from directory.api import openapi
+
+    return openapi.PATHS[endpoint]
 
 
 def make_app(tmp_path, **overrides):

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, jsonify, request
 
+from directory.api import openapi as spec
 from directory.practitioners import profiles
 from directory.search import results, sync
 from directory.search.params import SearchError, parse
@@ -23,3 +24,9 @@ def search():
 @bp.get("/practitioners/<slug:slug>")
 def show(slug: str):
     return jsonify(profiles.as_json(profiles.get_visible_or_404(slug)))
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 document of every /api/ route."""
+    return jsonify(spec.document())

@@ -1,0 +1,434 @@
+"""The OpenAPI 3.1 document of every /api/ route, served at /api/v1/openapi.json.
+
+The profile's schema is derived from the field table (practitioners/fields.py) like the JSON it
+describes; the tests validate the document and every API answer the suite receives against it,
+and fail on an /api/ route it does not describe.
+"""
+
+from directory.mail import public_url
+from directory.practitioners import fields
+from directory.search.params import FLAGS, MAX_PAGE, MAX_RADIUS
+
+#: Endpoint -> the path the document gives it (under the server's /api/v1).
+PATHS = {
+    "api.search": "/search",
+    "api.show": "/practitioners/{slug}",
+    "api.openapi_document": "/openapi.json",
+}
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+
+
+def _error(codes: list[str]) -> dict:
+    return {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "enum": codes},
+                    "message": {"type": "string"},
+                    "field": {"type": "string"},
+                    "suggestions": {"type": "array", "items": {"type": "string"}},
+                },
+            }
+        },
+    }
+
+
+def _field_schema(f: fields.ProfileField) -> dict:
+    if f.kind == "text":
+        return {"type": "string", "maxLength": f.max_length}
+    if f.kind == "bool":
+        return {"type": "boolean"}
+    if f.kind == "int":
+        return {"type": ["integer", "null"], "minimum": f.low, "maximum": f.high}
+    if f.kind == "choice":
+        return {"type": "string", "enum": list(f.choices)}
+    if f.kind == "languages":
+        return {"type": "array", "items": {"type": "string"}, "maxItems": f.max_items}
+    return {"type": "array", "items": {"type": "integer"}, "maxItems": f.max_items}
+
+
+def _profile_fields() -> tuple[dict, list[str]]:
+    """The field table's public part as JSON Schema properties ("contact.email" nests)."""
+    properties: dict = {}
+    required: list[str] = []
+    for f in fields.FIELDS:
+        if not f.public:
+            continue
+        *parents, leaf = f.public.split(".")
+        target, needs = properties, required
+        for parent in parents:
+            holder = target.setdefault(parent, {"type": "object", "properties": {}})
+            if parent not in needs:
+                needs.append(parent)
+            target, needs = holder["properties"], holder.setdefault("required", [])
+        target[leaf] = _field_schema(f)
+        if not f.public_if:
+            needs.append(leaf)
+    return properties, required
+
+
+def _schemas() -> dict:
+    profile_properties, profile_required = _profile_fields()
+    license_status = {"type": "string", "enum": ["pending", "verified", "rejected", "expired"]}
+    return {
+        "Error": _error(
+            [
+                "invalid_parameter",
+                "unknown_location",
+                "not_found",
+                "method_not_allowed",
+                "rate_limited",
+                "server_error",
+            ]
+        ),
+        "Result": {
+            "type": "object",
+            "required": [
+                "slug",
+                "name",
+                "tenant",
+                "setting",
+                "office",
+                "licenses",
+                "verified",
+                "url",
+            ],
+            "properties": {
+                "slug": {"type": "string"},
+                "name": {"type": "string"},
+                "credentials": {"type": "string"},
+                "headline": {"type": "string"},
+                "tenant": {
+                    "type": "object",
+                    "required": ["slug", "name"],
+                    "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+                },
+                "setting": {"type": "string", "enum": ["spa", "medical", "both"]},
+                "conditions": {"type": "array", "items": {"type": "string"}},
+                "modalities": {"type": "array", "items": {"type": "string"}},
+                "matched": {
+                    "type": "object",
+                    "properties": {
+                        "conditions": {"type": "array", "items": {"type": "string"}},
+                        "modalities": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+                "office": {
+                    "type": "object",
+                    "required": ["city", "state", "zip"],
+                    "properties": {
+                        "city": {"type": "string"},
+                        "state": {"type": "string"},
+                        "zip": {"type": "string"},
+                        "lat": {"type": ["number", "null"]},
+                        "lon": {"type": ["number", "null"]},
+                    },
+                },
+                "distance_miles": {"type": ["number", "null"]},
+                "licenses": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["state", "status", "expires"],
+                        "properties": {
+                            "state": {"type": "string"},
+                            "status": license_status,
+                            "expires": {"type": "string", "format": "date"},
+                        },
+                    },
+                },
+                "verified": {"type": "boolean"},
+                "accepting_new_clients": {"type": "boolean"},
+                "accepting_confirmed_at": _NULLABLE_STRING,
+                "photo": _NULLABLE_STRING,
+                "updated_at": _NULLABLE_STRING,
+                "booking_url": _NULLABLE_STRING,
+                "url": {"type": "string"},
+            },
+        },
+        "SearchAnswer": {
+            "type": "object",
+            "required": [
+                "total",
+                "page",
+                "per_page",
+                "location",
+                "interpretation",
+                "suggestion",
+                "advice",
+                "facets",
+                "results",
+            ],
+            "properties": {
+                "total": {"type": "integer", "minimum": 0},
+                "truncated": {"type": "boolean"},
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1, "maximum": 50},
+                "location": {
+                    "oneOf": [
+                        {"type": "null"},
+                        {
+                            "type": "object",
+                            "required": ["label", "kind", "state", "lat", "lon"],
+                            "properties": {
+                                "label": {"type": "string"},
+                                "kind": {"type": "string", "enum": ["zip", "city", "state"]},
+                                "state": {"type": "string"},
+                                "lat": {"type": "number"},
+                                "lon": {"type": "number"},
+                                "radius_miles": {"type": ["integer", "null"]},
+                            },
+                        },
+                    ]
+                },
+                "interpretation": {
+                    "type": "object",
+                    "required": ["conditions", "modalities", "setting"],
+                    "properties": {
+                        "conditions": {"type": "array", "items": {"type": "string"}},
+                        "modalities": {"type": "array", "items": {"type": "string"}},
+                        "setting": {"type": ["string", "null"]},
+                        "red_flags": {"type": "array", "items": {"type": "string"}},
+                        "choices": {
+                            "type": "array",
+                            "items": {"type": "array", "items": {"type": "string"}},
+                        },
+                        "text": {"type": "string"},
+                    },
+                },
+                "suggestion": _NULLABLE_STRING,
+                "advice": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["condition", "level", "text"],
+                        "properties": {
+                            "condition": _NULLABLE_STRING,
+                            "level": {"type": "string", "enum": ["info", "see_doctor_first"]},
+                            "text": {"type": "string"},
+                        },
+                    },
+                },
+                "nearest_miles": {"type": ["number", "null"]},
+                "facets": {
+                    "type": "object",
+                    "properties": {
+                        "setting": _COUNTS,
+                        "conditions": _COUNTS,
+                        "modalities": _COUNTS,
+                        "verified": _COUNTS,
+                        "languages": _COUNTS,
+                        "gender": _COUNTS,
+                        "price_max": _COUNTS,
+                        **{name: {"type": "integer", "minimum": 0} for name in FLAGS},
+                    },
+                },
+                "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}},
+            },
+        },
+        "Profile": {
+            "type": "object",
+            "required": [
+                *profile_required,
+                "slug",
+                "tenant",
+                "conditions",
+                "modalities",
+                "offices",
+                "licenses",
+                "updated_at",
+                "url",
+            ],
+            "properties": {
+                **profile_properties,
+                "slug": {"type": "string"},
+                "tenant": {
+                    "type": "object",
+                    "required": ["slug", "name", "kind"],
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "name": {"type": "string"},
+                        "kind": {"type": "string"},
+                    },
+                },
+                "conditions": {"$ref": "#/components/schemas/Terms"},
+                "modalities": {"$ref": "#/components/schemas/Terms"},
+                "offices": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["street", "city", "state", "zip", "verified"],
+                        "properties": {
+                            "street": {"type": "string"},
+                            "city": {"type": "string"},
+                            "state": {"type": "string"},
+                            "zip": {"type": "string"},
+                            "verified": {"type": "boolean"},
+                        },
+                    },
+                },
+                "licenses": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["state", "number", "status", "expires"],
+                        "properties": {
+                            "state": {"type": "string"},
+                            "number": {
+                                **_NULLABLE_STRING,
+                                "description": "null for a license that could not be verified",
+                            },
+                            "status": license_status,
+                            "expires": {"type": "string", "format": "date"},
+                            "board": _NULLABLE_STRING,
+                            "lookup_url": _NULLABLE_STRING,
+                        },
+                    },
+                },
+                "updated_at": {"type": "string"},
+                "url": {"type": "string"},
+            },
+        },
+        "Terms": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["slug", "name"],
+                "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+            },
+        },
+    }
+
+
+def _query(name: str, schema: dict, description: str, repeat: bool = False) -> dict:
+    parameter = {"name": name, "in": "query", "required": False, "description": description}
+    if repeat:
+        parameter |= {
+            "schema": {"type": "array", "items": schema},
+            "style": "form",
+            "explode": True,
+        }
+    else:
+        parameter["schema"] = schema
+    return parameter
+
+
+def _json(description: str, schema: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+def document() -> dict:
+    flag = {"type": "string", "enum": ["1", "0", "true", "false"]}
+    search_parameters = [
+        _query("q", {"type": "string", "maxLength": 200}, "The need, in the client's words."),
+        _query("near", {"type": "string"}, "A place: city and state, ZIP code, or state."),
+        _query(
+            "radius",
+            {"type": "integer", "minimum": 1, "maximum": MAX_RADIUS},
+            "Miles (default 10 for a city or ZIP).",
+        ),
+        _query(
+            "setting",
+            {"type": "string", "enum": ["spa", "medical", "both"]},
+            "medical lists medical and both; spa lists spa and both; both only both.",
+        ),
+        _query("condition", {"type": "string"}, "A condition's slug.", repeat=True),
+        _query("modality", {"type": "string"}, "A modality's slug.", repeat=True),
+        _query("verified", flag, "1: only verified, current licenses in the office's state."),
+        _query("tenant", {"type": "string"}, "A practice's slug."),
+        _query("sort", {"type": "string", "enum": ["relevance", "distance"]}, "The order."),
+        _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "From 1."),
+        _query("per_page", {"type": "integer", "minimum": 1, "maximum": 50}, "Default 20."),
+        *(
+            _query(name, flag, f"1: only therapists with {name.replace('_', ' ')}.")
+            for name in FLAGS
+        ),
+        _query(
+            "language",
+            {"type": "string"},
+            "A language name or ISO 639-1 code; each must be spoken.",
+            repeat=True,
+        ),
+        _query(
+            "gender",
+            {"type": "string", "enum": ["woman", "man", "nonbinary"]},
+            "Only therapists who chose to show it.",
+        ),
+        _query(
+            "price_max",
+            {"type": "integer", "minimum": 0},
+            "Dollars: the lowest listed price is at most this.",
+        ),
+    ]
+    error = _json("An error, as JSON.", "Error")
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kneaded directory API",
+            "version": "1",
+            "description": "Search licensed spa and medical massage therapists by need and "
+            "place, and read their public profiles. Licenses are shown as the state boards "
+            "issue them; `verified` is true only for a verified, current license in the state "
+            "of the office shown.",
+        },
+        "servers": [{"url": public_url("public.index").rstrip("/") + "/api/v1"}],
+        "paths": {
+            "/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Search therapists by need and place",
+                    "parameters": search_parameters,
+                    "responses": {
+                        "200": _json("Matching therapists, best fit first.", "SearchAnswer"),
+                        "400": _json(
+                            "A bad parameter (invalid_parameter) or an unknown place "
+                            "(unknown_location, with suggestions).",
+                            "Error",
+                        ),
+                        "500": error,
+                    },
+                }
+            },
+            "/practitioners/{slug}": {
+                "get": {
+                    "operationId": "getPractitioner",
+                    "summary": "A public profile",
+                    "parameters": [
+                        {
+                            "name": "slug",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json("The profile, as its public page shows it.", "Profile"),
+                        "404": _json("No publicly visible profile has this slug.", "Error"),
+                        "500": error,
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI 3.1 document.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {"schemas": _schemas()},
+    }
