@@ -1,0 +1,105 @@
+"""Nothing private leaks through what crawlers and developers read (issue 15, item 6): a world
+with an unpublished, a suspended and a deleted-practice profile, a suspended practice, an email
+not opted in and a rejected license; then every page the sitemaps list, the landing pages, the
+search page and API, the profile JSON, the practice page and its embed, robots.txt and the
+OpenAPI document are read, and none may name any of them."""
+
+import re
+
+import pytest
+
+from directory import vocabulary
+from directory.db import db
+from directory.practices.models import Tenant
+from directory.practitioners.models import Practitioner
+from directory.search import sync
+from tests.conftest import _prepare_database, add_practitioner, make_app, tag
+
+#: Strings that must appear nowhere public.
+SECRETS = (
+    "una-unpublished", "Una Unpublished",
+    "sam-suspended", "Sam Suspended",
+    "dee-deleted", "Dee Deleted", "gone-spa",
+    "pat-paused", "Pat Paused", "paused-clinic",
+    "vera.private@example.com",
+    "913577",  # Vera's rejected New York license number
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    app = make_app(tmp_path_factory.mktemp("leaks"), PUBLIC_URL="https://kneaded.example")
+    with app.app_context():
+        _prepare_database()
+        vocabulary.sync()
+        db.session.commit()
+        hand = Tenant(slug="open-hand", name="Open Hand")
+        gone = Tenant(slug="gone-spa", name="Gone Spa", status="deleted")
+        paused = Tenant(slug="paused-clinic", name="Paused Clinic", status="suspended")
+        nj = [("NJ", "verified", None)]
+        people = [
+            ("vera-visible", hand, {"contact_email": "vera.private@example.com"}),
+            ("viv-visible", hand, {}),
+            ("val-visible", hand, {}),
+            ("una-unpublished", hand, {"published": False}),
+            ("sam-suspended", hand, {"suspended": True, "suspended_reason": "complaint"}),
+            ("dee-deleted", gone, {}),
+            ("pat-paused", paused, {}),
+        ]
+        for slug, tenant, extra in people:
+            p = add_practitioner(slug, tenant=tenant, licenses=nj, offices=["07030"], **extra)
+            tag(p, conditions=["sciatica"], modalities=["deep-tissue-massage"])
+        vera = db.session.scalar(db.select(Practitioner).filter_by(slug="vera-visible"))
+        from datetime import date, timedelta
+
+        from directory.practitioners.models import License
+
+        vera.licenses.append(
+            License(state="NY", number="913577", status="rejected",
+                    expires_on=date.today() + timedelta(days=300))
+        )  # fmt: skip
+        db.session.commit()
+        yield app
+        sync.store().close()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _public_paths(client) -> list[str]:
+    """Every path the sitemaps list, and the other public reads of the same data."""
+    paths = [
+        "/", "/robots.txt", "/sitemap.xml", "/massage/nj", "/massage/nj/hoboken",
+        "/massage/nj/hoboken/sciatica", "/massage/nj/hoboken/deep-tissue-massage",
+        "/search?q=sciatica&near=Hoboken,+NJ", "/search?near=07030&per_page=50",
+        "/api/v1/search?q=sciatica&near=Hoboken,+NJ&per_page=50", "/api/v1/search?near=NJ",
+        "/api/v1/openapi.json", "/t/open-hand", "/t/open-hand/embed",
+        "/p/vera-visible", "/api/v1/practitioners/vera-visible",
+    ]  # fmt: skip
+    index = client.get("/sitemap.xml").get_data(as_text=True)
+    for child in re.findall(r"<loc>https://kneaded\.example([^<]+)</loc>", index):
+        paths.append(child)
+        urls = client.get(child).get_data(as_text=True)
+        paths += re.findall(r"<loc>https://kneaded\.example([^<]+)</loc>", urls)
+    return paths
+
+
+def test_no_public_page_or_answer_names_anything_private(world):
+    client = world.test_client()
+    paths = _public_paths(client)
+    assert "/p/vera-visible" in paths and "/sitemaps/profiles-1.xml" in paths
+    assert len(paths) > 20
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = response.get_data(as_text=True)
+        for secret in SECRETS:
+            assert secret not in body, f"{path} shows {secret!r}"
+
+
+def test_hidden_profiles_and_practices_are_404_everywhere(world):
+    client = world.test_client()
+    for slug in ("una-unpublished", "sam-suspended", "dee-deleted", "pat-paused"):
+        assert client.get(f"/p/{slug}").status_code == 404
+        assert client.get(f"/api/v1/practitioners/{slug}").status_code == 404
+    for slug in ("gone-spa", "paused-clinic"):
+        assert client.get(f"/t/{slug}").status_code == 404
