@@ -182,10 +182,10 @@ def state(state: str):
     found = cities(rule.code)
     if not found:
         abort(404)
-    total = sum(c.therapists for c in found)
-    return render_template(
-        "public/landing_state.html", rule=rule, cities=found, total=total,
-    )  # fmt: skip
+    # Each therapist once, whatever number of the state's cities they work in.
+    listed = _listed_here().where(Office.state == rule.code).subquery()
+    total = db.session.scalar(select(func.count(func.distinct(listed.c.practitioner_id))))
+    return render_template("public/landing_state.html", rule=rule, cities=found, total=total)
 
 
 @bp.get("/massage/<state>/<slug:city>")
