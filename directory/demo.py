@@ -835,7 +835,8 @@ def _advance_sequences(models) -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
     for model in models:
-        name = model.__tablename__
+        # Quoted: "user" is a reserved word (unquoted, FROM user reads the current role).
+        name = f'"{model.__tablename__}"'
         db.session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "

@@ -43,18 +43,18 @@ def robots():
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 
-def _profiles() -> Iterator[tuple[str, datetime]]:
+def _profiles(start: int, size: int) -> list[tuple[str, datetime]]:
     rows = db.session.execute(
         visible()
         .with_only_columns(Practitioner.slug, Practitioner.updated_at)
         .order_by(Practitioner.id)
-        .execution_options(yield_per=5000)
+        .limit(size)
+        .offset(start)
     )
-    for slug, updated in rows:
-        yield url_for("practitioners.show", slug=slug), updated
+    return [(url_for("practitioners.show", slug=slug), updated) for slug, updated in rows]
 
 
-def _practices() -> Iterator[tuple[str, datetime]]:
+def _listed_practices():
     listed = (
         visible()
         .with_only_columns(
@@ -63,18 +63,22 @@ def _practices() -> Iterator[tuple[str, datetime]]:
         .group_by(Practitioner.tenant_id)
         .subquery()
     )
-    rows = db.session.execute(
-        select(Tenant.slug, Tenant.updated_at, listed.c.latest)
-        .join(listed, listed.c.tenant_id == Tenant.id)
-        .order_by(Tenant.id)
+    return select(Tenant.slug, Tenant.updated_at, listed.c.latest).join(
+        listed, listed.c.tenant_id == Tenant.id
     )
-    for slug, updated, latest in rows:
-        yield url_for("practice_pages.show", slug=slug), max(updated, latest)
 
 
-def _landing() -> Iterator[tuple[str, datetime]]:
-    for entry in landing.indexable():
-        yield entry.path, entry.lastmod
+def _practices(start: int, size: int) -> list[tuple[str, datetime]]:
+    rows = db.session.execute(_listed_practices().order_by(Tenant.id).limit(size).offset(start))
+    return [
+        (url_for("practice_pages.show", slug=slug), max(updated, latest))
+        for slug, updated, latest in rows
+    ]
+
+
+def _landing(start: int, size: int) -> list[tuple[str, datetime]]:
+    entries = list(landing.indexable())[start : start + size]
+    return [(entry.path, entry.lastmod) for entry in entries]
 
 
 SOURCES = {"profiles": _profiles, "practices": _practices, "landing": _landing}
@@ -83,7 +87,9 @@ SOURCES = {"profiles": _profiles, "practices": _practices, "landing": _landing}
 def _count(kind: str) -> int:
     if kind == "profiles":
         return db.session.scalar(select(func.count()).select_from(visible().subquery()))
-    return sum(1 for _ in SOURCES[kind]())
+    if kind == "practices":
+        return db.session.scalar(select(func.count()).select_from(_listed_practices().subquery()))
+    return sum(1 for _ in landing.indexable())
 
 
 def _xml(body: Iterator[str]) -> Response:
@@ -111,13 +117,7 @@ def sitemap(kind: str, number: int):
     if kind not in SOURCES or not 1 <= number <= 100_000:
         abort(404)
     size = _size()
-    start = (number - 1) * size
-    entries = []
-    for i, entry in enumerate(SOURCES[kind]()):
-        if i >= start + size:
-            break
-        if i >= start:
-            entries.append(entry)
+    entries = SOURCES[kind]((number - 1) * size, size)
     if number > 1 and not entries:
         abort(404)
     base = _base()
