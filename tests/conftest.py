@@ -1,5 +1,6 @@
 import contextvars
 import os
+from contextlib import contextmanager
 
 import pytest
 from flask import has_app_context
@@ -130,6 +131,25 @@ def _close_every_app():
         made = _made_apps.pop()
         made.extensions["search_store"].close()
         with made.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@contextmanager
+def module_world(folder, build, **config):
+    """(app, what `build()` made) for a whole test module, on a database of its own with the
+    vocabulary loaded; everything is closed afterwards. Read-only tests share it."""
+    from directory.search import sync
+
+    app = make_app(folder, **config)
+    with app.app_context():
+        _prepare_database()
+        vocabulary.sync()
+        db.session.commit()
+        try:
+            yield app, build()
+        finally:
+            sync.store().close()  # this thread's searcher: no unclosed index files left behind
             db.session.remove()
             db.engine.dispose()
 

@@ -6,27 +6,19 @@ import re
 
 import pytest
 
-from directory import vocabulary
 from directory.db import db
 from directory.practitioners.models import Practitioner
 from directory.public import landing
-from directory.search import sync
-from tests.conftest import _prepare_database, add_practitioner, make_app
+from tests.conftest import add_practitioner, module_world
 from tests.test_relevance import build_roster
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("landing"), PUBLIC_URL="https://kneaded.example")
-    with app.app_context():
-        _prepare_database()
-        vocabulary.sync()
-        db.session.commit()
-        roster = build_roster(add_practitioner)
-        yield app, roster
-        sync.store().close()
-        db.session.remove()
-        db.engine.dispose()
+    folder = tmp_path_factory.mktemp("landing")
+    build = lambda: build_roster(add_practitioner)  # noqa: E731
+    with module_world(folder, build, PUBLIC_URL="https://kneaded.example") as found:
+        yield found
 
 
 @pytest.fixture

@@ -5,15 +5,15 @@ search page and API, the profile JSON, the practice page and its embed, robots.t
 OpenAPI document are read, and none may name any of them."""
 
 import re
+from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from directory import vocabulary
 from directory.db import db
 from directory.practices.models import Tenant
-from directory.practitioners.models import Practitioner
-from directory.search import sync
-from tests.conftest import _prepare_database, add_practitioner, make_app, tag
+from directory.practitioners.models import License, Practitioner
+from tests.conftest import add_practitioner, module_world, tag
 
 #: Strings that must appear nowhere public.
 SECRETS = (
@@ -26,43 +26,36 @@ SECRETS = (
 )  # fmt: skip
 
 
+def _build() -> None:
+    hand = Tenant(slug="open-hand", name="Open Hand")
+    gone = Tenant(slug="gone-spa", name="Gone Spa", status="deleted")
+    paused = Tenant(slug="paused-clinic", name="Paused Clinic", status="suspended")
+    nj = [("NJ", "verified", None)]
+    people = [
+        ("vera-visible", hand, {"contact_email": "vera.private@example.com"}),
+        ("viv-visible", hand, {}),
+        ("val-visible", hand, {}),
+        ("una-unpublished", hand, {"published": False}),
+        ("sam-suspended", hand, {"suspended": True, "suspended_reason": "complaint"}),
+        ("dee-deleted", gone, {}),
+        ("pat-paused", paused, {}),
+    ]
+    for slug, tenant, extra in people:
+        p = add_practitioner(slug, tenant=tenant, licenses=nj, offices=["07030"], **extra)
+        tag(p, conditions=["sciatica"], modalities=["deep-tissue-massage"])
+    vera = db.session.scalar(select(Practitioner).filter_by(slug="vera-visible"))
+    vera.licenses.append(
+        License(state="NY", number="913577", status="rejected",
+                expires_on=date.today() + timedelta(days=300))
+    )  # fmt: skip
+    db.session.commit()
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("leaks"), PUBLIC_URL="https://kneaded.example")
-    with app.app_context():
-        _prepare_database()
-        vocabulary.sync()
-        db.session.commit()
-        hand = Tenant(slug="open-hand", name="Open Hand")
-        gone = Tenant(slug="gone-spa", name="Gone Spa", status="deleted")
-        paused = Tenant(slug="paused-clinic", name="Paused Clinic", status="suspended")
-        nj = [("NJ", "verified", None)]
-        people = [
-            ("vera-visible", hand, {"contact_email": "vera.private@example.com"}),
-            ("viv-visible", hand, {}),
-            ("val-visible", hand, {}),
-            ("una-unpublished", hand, {"published": False}),
-            ("sam-suspended", hand, {"suspended": True, "suspended_reason": "complaint"}),
-            ("dee-deleted", gone, {}),
-            ("pat-paused", paused, {}),
-        ]
-        for slug, tenant, extra in people:
-            p = add_practitioner(slug, tenant=tenant, licenses=nj, offices=["07030"], **extra)
-            tag(p, conditions=["sciatica"], modalities=["deep-tissue-massage"])
-        vera = db.session.scalar(db.select(Practitioner).filter_by(slug="vera-visible"))
-        from datetime import date, timedelta
-
-        from directory.practitioners.models import License
-
-        vera.licenses.append(
-            License(state="NY", number="913577", status="rejected",
-                    expires_on=date.today() + timedelta(days=300))
-        )  # fmt: skip
-        db.session.commit()
+    folder = tmp_path_factory.mktemp("leaks")
+    with module_world(folder, _build, PUBLIC_URL="https://kneaded.example") as (app, _):
         yield app
-        sync.store().close()
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _public_paths(client) -> list[str]:

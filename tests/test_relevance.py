@@ -24,9 +24,8 @@ from directory import geo, vocabulary
 from directory.db import db
 from directory.interpret import interpret
 from directory.practices.models import Tenant
-from directory.search import sync
 from directory.vocabulary import Condition, Modality
-from tests.conftest import _prepare_database, add_practitioner, make_app, tag
+from tests.conftest import add_practitioner, module_world, tag
 from tests.relevance_set import LABELLED
 
 LATER = date.today() + timedelta(days=365)
@@ -278,16 +277,9 @@ def build_roster(make_practitioner) -> dict:
 def world(tmp_path_factory):
     """One app, database and index for the whole module (as conftest's `app`): the roster is
     only read, and building it per case would take most of a minute."""
-    app = make_app(tmp_path_factory.mktemp("relevance"))
-    with app.app_context():
-        _prepare_database()
-        vocabulary.sync()
-        db.session.commit()
-        roster = build_roster(add_practitioner)
-        yield app, roster
-        sync.store().close()  # this thread's searcher: no unclosed index files left behind
-        db.session.remove()
-        db.engine.dispose()
+    build = lambda: build_roster(add_practitioner)  # noqa: E731
+    with module_world(tmp_path_factory.mktemp("relevance"), build) as found:
+        yield found
 
 
 @pytest.fixture
