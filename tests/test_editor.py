@@ -847,3 +847,16 @@ def test_a_stored_photo_stays_only_if_its_transaction_commits(app, alexa):
     operations.set_photo(alexa, third)
     db.session.close()  # ended without a commit (the end of a request): nothing kept
     assert not (photos.folder() / third).exists() and (photos.folder() / first).exists()
+
+
+def test_an_unpublished_profile_s_office_is_not_said_to_be_listed(client, crew):
+    p = db.session.get(Practitioner, crew["p_alexa"].id)
+    log_in(client, crew["alexa"])
+    page = client.get(f"/dashboard/profiles/{p.slug}/offices").get_data(as_text=True)
+    assert ">Listed in search<" in page
+    p.published = False
+    db.session.commit()
+    page = client.get(f"/dashboard/profiles/{p.slug}/offices").get_data(as_text=True)
+    assert (
+        "Listed in search once the profile is public" in page and ">Listed in search<" not in page
+    )
