@@ -34,6 +34,8 @@ class Defaults:
     PER_PAGE = 20
     #: URLs per child sitemap (the sitemap protocol allows 50,000).
     SITEMAP_URLS = 50_000
+    #: Seconds the landing pages' sitemap entries are reused in a process (0: never).
+    SITEMAP_CACHE_SECONDS = 600
     #: werkzeug hash method for new passwords; weaker stored hashes are upgraded at sign-in.
     PASSWORD_HASH_METHOD = "scrypt:131072:8:1"
     #: The site's address as visitors reach it: links in mail are built from it, never from Host.

@@ -102,6 +102,8 @@ def make_app(tmp_path, **overrides):
         "TESTING": True,
         "SECRET_KEY": "test",
         "WTF_CSRF_ENABLED": False,
+        # Sitemaps read the data afresh in tests (test_landing.py checks the reuse).
+        "SITEMAP_CACHE_SECONDS": 0,
         # Fast hashing for tests; test_accounts checks the production default separately.
         "PASSWORD_HASH_METHOD": "scrypt:16384:8:1",
         "SQLALCHEMY_DATABASE_URI": DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",

@@ -325,3 +325,22 @@ def test_a_rejected_license_number_is_shown_nowhere(client, world):
         with app.app_context():
             db.session.delete(db.session.get(Practitioner, p.id))
             db.session.commit()
+
+
+def test_landing_sitemap_entries_are_reused_for_a_while(client, world, monkeypatch):
+    app, _ = world
+    calls = []
+    real = landing.indexable
+    monkeypatch.setattr(landing, "indexable", lambda: calls.append(1) or real())
+    app.config["SITEMAP_CACHE_SECONDS"] = 600
+    try:
+        app.extensions.pop("landing.indexable", None)
+        client.get("/sitemap.xml")
+        client.get("/sitemaps/landing-1.xml")
+        assert len(calls) == 1
+        app.config["SITEMAP_CACHE_SECONDS"] = 0
+        client.get("/sitemaps/landing-1.xml")
+        assert len(calls) == 2
+    finally:
+        app.config["SITEMAP_CACHE_SECONDS"] = 0
+        app.extensions.pop("landing.indexable", None)

@@ -77,7 +77,7 @@ def _practices(start: int, size: int) -> list[tuple[str, datetime]]:
 
 
 def _landing(start: int, size: int) -> list[tuple[str, datetime]]:
-    entries = list(landing.indexable())[start : start + size]
+    entries = landing.indexable_now()[start : start + size]
     return [(entry.path, entry.lastmod) for entry in entries]
 
 
@@ -89,7 +89,7 @@ def _count(kind: str) -> int:
         return db.session.scalar(select(func.count()).select_from(visible().subquery()))
     if kind == "practices":
         return db.session.scalar(select(func.count()).select_from(_listed_practices().subquery()))
-    return sum(1 for _ in landing.indexable())
+    return len(landing.indexable_now())
 
 
 def _xml(body: Iterator[str]) -> Response:
