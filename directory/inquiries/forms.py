@@ -1,4 +1,4 @@
-"""The inquiry form a client fills in on a profile or practice page, and the inbox's buttons."""
+"""The inquiry form a client fills in on a profile or practice page."""
 
 import time
 
@@ -9,6 +9,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from directory import vocabulary
 from directory.db import db
 from directory.inquiries.models import CONTACT_WAYS
 from directory.practitioners.forms import OneOf, Text
@@ -61,8 +62,8 @@ class InquiryForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        conditions = select(Condition.slug, Condition.name).order_by(Condition.name)
-        self.about.options = [("", "Not specified"), *db.session.execute(conditions)]
+        conditions = [(t.slug, t.name) for t in vocabulary.conditions()]
+        self.about.options = [("", "Not specified"), *conditions]
         self.preferred_contact.options = [(way, f"By {way}") for way in CONTACT_WAYS]
         if not self.preferred_contact.data:
             self.preferred_contact.data = "email"

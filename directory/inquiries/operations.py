@@ -136,8 +136,13 @@ def _ip_key(ip: str) -> str:
     return _keyed("ip", str(address))
 
 
+def _address_key(email: str) -> str:
+    """An address as blocks and limits compare it: trimmed, lowercased."""
+    return email.strip().lower()
+
+
 def _sender_key(email: str) -> str:
-    return _keyed("sender", email.strip().lower())
+    return _keyed("sender", _address_key(email))
 
 
 def _retention() -> timedelta:
@@ -199,7 +204,7 @@ def _blocks(tenant_id: int, practitioner_id: int | None, email: str) -> Select:
         for_whom = or_(for_whom, SenderBlock.practitioner_id == practitioner_id)
     return select(SenderBlock).where(
         SenderBlock.tenant_id == tenant_id,
-        SenderBlock.email_key == email.strip().lower(),
+        SenderBlock.email_key == _address_key(email),
         for_whom,
     )
 
@@ -417,7 +422,7 @@ def block_of(inquiry: Inquiry) -> SenderBlock | None:
 def block_sender(inquiry: Inquiry, actor) -> SenderBlock:
     """Hear no more from this inquiry's sender: for its profile, or for the practice when it
     was sent to the practice. Their later messages look sent to them and are dropped."""
-    email_key = inquiry.sender_email.strip().lower()
+    email_key = _address_key(inquiry.sender_email)
     existing = db.session.scalar(
         select(SenderBlock).where(
             SenderBlock.tenant_id == inquiry.tenant_id,

@@ -47,6 +47,12 @@ class LicenseView:
     board: str | None
     lookup_url: str | None
 
+    @property
+    def public_number(self) -> str | None:
+        """The number as the public may see it: none for a license the board did not confirm
+        (it may not be theirs)."""
+        return None if self.status == "rejected" else self.number
+
 
 @dataclass(frozen=True)
 class OfficeView:
@@ -115,8 +121,7 @@ def as_json(practitioner: Practitioner, on: date | None = None) -> dict:
         "licenses": [
             {
                 "state": lic.state,
-                # A number the board did not confirm is not repeated (it may not be theirs).
-                "number": lic.number if lic.status != "rejected" else None,
+                "number": lic.public_number,
                 "status": lic.status,
                 "expires": lic.expires_on.isoformat(),
                 "board": lic.board,

@@ -46,12 +46,12 @@ def person(p: Practitioner, licenses, offices) -> dict:
                 "@type": "EducationalOccupationalCredential",
                 "credentialCategory": "license",
                 "name": f"{lic.state_name} massage therapy license",
-                "identifier": lic.number,
+                "identifier": lic.public_number,
                 "validUntil": lic.expires_on.isoformat(),
                 "recognizedBy": {"@type": "Organization", "name": lic.board or lic.state_name},
             }
             for lic in licenses
-            if lic.status != "rejected"
+            if lic.public_number
         ],
     }
     if p.headline:

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request, url_for
 from directory.practices import roster
 from directory.search import results, sync
 from directory.search.params import FLAGS, PRICE_STEPS, RADIUS_CHOICES, SearchError, parse
+from directory.web import CANONICAL
 
 bp = Blueprint("search", __name__)
 
@@ -63,8 +64,8 @@ def index():
     )
 
 
-#: The parameters of a search worth indexing; anything more is a facet combination.
-INDEXED_ARGS = {"q", "near", "page"}
+#: The parameters of a search worth indexing (its canonical URL's); more is a facet combination.
+INDEXED_ARGS = set(CANONICAL["search.index"])
 
 
 def _robots() -> str | None:
