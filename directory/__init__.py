@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.db import db
     from directory.extensions import csrf, migrate
     from directory.health import bp as health_bp
+    from directory.hsds.views import bp as hsds_bp
     from directory.inquiries.views import bp as inquiries_bp
     from directory.inquiries.views import inbox_bp
     from directory.practices.public import bp as practice_pages_bp
@@ -68,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     search.init_app(app)
     app.register_blueprint(api_bp)
+    app.register_blueprint(hsds_bp)
     app.register_blueprint(health_bp)
     cli.init_app(app)
     return app

@@ -13,6 +13,7 @@ from directory.practitioners import transfer
 
 vocabulary_cli = AppGroup("vocabulary", help="The conditions and modalities vocabulary.")
 practitioners_cli = AppGroup("practitioners", help="Import and export practitioners.")
+export_cli = AppGroup("export", help="Export the published directory in open formats.")
 
 
 @vocabulary_cli.command("sync")
@@ -58,6 +59,24 @@ def practitioners_export(file) -> None:
         click.echo(f"Exported {count} practitioner(s) to {file.name}.", err=True)
 
 
+@export_cli.command("hsds")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export_hsds(folder: Path) -> None:
+    """Write the published directory as Open Referral HSDS 3.0 into FOLDER: organizations.json,
+    services.json, service_at_locations.json and csv/ (the tabular data package)."""
+    from directory.hsds import export
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"  {done:,} of {total:,} practices", err=True)
+
+    counts = export.write(folder, progress=progress)
+    click.echo(
+        f"Exported {counts.organizations:,} practice(s), {counts.services:,} service(s) and "
+        f"{counts.locations:,} location(s) as HSDS 3.0 to {folder} (JSON, and csv/ with its "
+        "datapackage.json)."
+    )
+
+
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(file: Path) -> None:
@@ -98,6 +117,7 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(vocabulary_cli)
     app.cli.add_command(practitioners_cli)
+    app.cli.add_command(export_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)

@@ -36,3 +36,12 @@ def name(value: str) -> str | None:
 def is_english(value: str) -> bool:
     """Every therapist here works in English: profiles list the languages besides it."""
     return value.casefold() == "english"
+
+
+def code(value: str) -> str | None:
+    """A language name's ISO 639-1 code ("es"), else its ISO 639-3 code ("yue"); None when ISO
+    does not know the name. English has one too ("en")."""
+    found = pycountry.languages.get(name=_iso_names().get(" ".join(value.split()).casefold(), ""))
+    if found is None:
+        return None
+    return getattr(found, "alpha_2", None) or found.alpha_3

@@ -1,4 +1,5 @@
-"""What every response gets: security headers, error pages (JSON under /api/), a last resort."""
+"""What every response gets: security headers, error pages (JSON under /api/ and /hsds/), a last
+resort."""
 
 import functools
 import logging
@@ -169,7 +170,7 @@ def _security_headers(response):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/hsds/"))
 
 
 def render_error(error: HTTPException):

@@ -259,6 +259,7 @@ def placeholders(world: dict, target: str) -> dict:
         values |= {
             "tenant": tenant.slug,
             "tenant_name": tenant.name,
+            "organization": str(tenant.public_id),
             "member": _membership_id(*member_of),
             "invitation": _invitation_id(other if target in ("other", "mixed") else hand),
         }
@@ -272,6 +273,7 @@ def placeholders(world: dict, target: str) -> dict:
         children = db.session.get(Practitioner, world[owner_of_children].id)
         values |= {
             "profile": p.slug,
+            "service": str(p.public_id),
             "version": p.version,
             "license": children.licenses[0].id,
             "office": children.offices[0].id,

@@ -235,6 +235,12 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
                 # Profiles from before the inquiry form keep their email private (opt in).
                 shown = conn.execute(text("SELECT show_email FROM practitioner")).scalar()
                 assert shown in (False, 0)
+                # Rows from before public ids each get their own random one.
+                ids = conn.execute(text(
+                    "SELECT public_id FROM tenant UNION ALL SELECT public_id FROM practitioner"
+                )).scalars().all()  # fmt: skip
+                assert len(set(ids)) == 2 and all(ids)
+                assert "00000000" not in str(ids).replace("-", "")
         finally:
             if DATABASE_URL:
                 reset_postgres_schema()

@@ -1,8 +1,9 @@
 """Nothing private leaks through what crawlers and developers read (issue 15, item 6): a world
 with an unpublished, a suspended and a deleted-practice profile, a suspended practice, an email
 not opted in and a rejected license; then every page the sitemaps list, the landing pages, the
-search page and API, the profile JSON, the practice page and its embed, robots.txt and the
-OpenAPI document are read, and none may name any of them."""
+search page and API, the profile JSON, the practice page and its embed, robots.txt, the
+OpenAPI document, the HSDS export's files and the /hsds/ API are read, and none may name any of
+them."""
 
 import re
 from datetime import date, timedelta
@@ -89,6 +90,33 @@ def test_no_public_page_or_answer_names_anything_private(world):
             assert secret not in body, f"{path} shows {secret!r}"
 
 
+def test_the_hsds_export_and_api_name_nothing_private(world, tmp_path):
+    out = tmp_path / "hsds"
+    result = world.test_cli_runner().invoke(args=["export", "hsds", str(out)])
+    assert result.exit_code == 0, result.output
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) > 20
+    client = world.test_client()
+    services = client.get("/hsds/services?full=true&per_page=100").get_json()["contents"]
+    assert {s["url"].rsplit("/", 1)[1] for s in services} == {
+        "vera-visible", "viv-visible", "val-visible",
+    }  # fmt: skip
+    answers = {
+        path: client.get(path).get_data(as_text=True)
+        for path in (
+            "/hsds/", "/hsds/services?per_page=100", "/hsds/services?full=true&per_page=100",
+            "/hsds/services?search=sciatica", "/hsds/organizations?full=true&full_service=true",
+            *(f"/hsds/services/{s['id']}" for s in services),
+            *(f"/hsds/organizations/{s['organization_id']}?full_service=true"
+              for s in services),
+        )
+    }  # fmt: skip
+    answers |= {str(p): p.read_text(encoding="utf-8") for p in files}
+    for where, body in answers.items():
+        for secret in SECRETS:
+            assert secret not in body, f"{where} shows {secret!r}"
+
+
 def test_hidden_profiles_and_practices_are_404_everywhere(world):
     client = world.test_client()
     for slug in ("una-unpublished", "sam-suspended", "dee-deleted", "pat-paused"):
@@ -96,3 +124,13 @@ def test_hidden_profiles_and_practices_are_404_everywhere(world):
         assert client.get(f"/api/v1/practitioners/{slug}").status_code == 404
     for slug in ("gone-spa", "paused-clinic"):
         assert client.get(f"/t/{slug}").status_code == 404
+    hidden = db.session.scalars(
+        select(Practitioner).where(Practitioner.slug.in_(
+            ("una-unpublished", "sam-suspended", "dee-deleted", "pat-paused")))
+    ).all()  # fmt: skip
+    assert len(hidden) == 4
+    for p in hidden:
+        assert client.get(f"/hsds/services/{p.public_id}").status_code == 404
+        assert client.get(f"/hsds/organizations/{p.tenant.public_id}").status_code == (
+            200 if p.tenant.slug == "open-hand" else 404
+        )

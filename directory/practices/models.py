@@ -1,8 +1,9 @@
 """Tenants (practices: solo practices, clinics, spas, networks) and their members."""
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.db import UTCDateTime, db, now_utc, one_of
@@ -25,10 +26,13 @@ class Tenant(db.Model):
     __table_args__ = (
         one_of("kind", TENANT_KINDS),
         one_of("status", TENANT_STATUSES),
+        Index("uq_tenant_public_id", "public_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
+    #: A random, never reused identifier for other systems (the HSDS export's organization id).
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(16), default="practice")
     website: Mapped[str | None] = mapped_column(String(300))

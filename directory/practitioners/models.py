@@ -1,5 +1,6 @@
 """Practitioner profiles and what hangs off them: licenses, offices, conditions, modalities."""
 
+import uuid
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    Uuid,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
@@ -49,6 +51,7 @@ class Practitioner(db.Model):
         one_of("setting", SETTINGS),
         # An index, not a table constraint: SQLite adds it without rebuilding the table.
         Index("uq_practitioner_photo", "photo", unique=True),
+        Index("uq_practitioner_public_id", "public_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +61,9 @@ class Practitioner(db.Model):
         ForeignKey("user.id", ondelete="SET NULL"), index=True
     )
     slug: Mapped[str] = mapped_column(String(80), unique=True)
+    #: A random, never reused identifier for other systems (the HSDS export's service id):
+    #: it says nothing about row numbers, so gaps of hidden profiles cannot be counted.
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(120))
     credentials: Mapped[str] = mapped_column(String(80), default="")
     headline: Mapped[str] = mapped_column(String(160), default="")

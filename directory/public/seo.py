@@ -25,7 +25,9 @@ bp = Blueprint("seo", __name__)
 #: Child sitemaps, in the index's order.
 KINDS = ("profiles", "practices", "landing")
 #: Never crawled: signed-in pages, the admin, the API's JSON, a client's own message.
-PRIVATE_PATHS = ("/dashboard", "/account", "/admin", "/api/", "/inquiries/", "/login/code")
+PRIVATE_PATHS = (
+    "/dashboard", "/account", "/admin", "/api/", "/hsds/", "/inquiries/", "/login/code",
+)  # fmt: skip
 
 
 def _size() -> int:

@@ -1,0 +1,220 @@
+"""`flask --app directory export hsds DIR`: the published directory as HSDS 3.0 files.
+
+- `DIR/organizations.json`, `DIR/services.json`, `DIR/service_at_locations.json`: JSON arrays of
+  fully nested records (records.py), written as they are built, a batch of practices at a time,
+  so 100,000 profiles never sit in memory at once.
+- `DIR/csv/`: the tabular data package: one CSV file per resource of the official descriptor
+  (`data/hsds/datapackage.json`, copied beside them), in its columns, empty ones with their
+  header only.
+
+Every file is written under a temporary name and renamed when all are complete: an export that
+fails half way leaves the previous one whole.
+"""
+
+import csv
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from directory.db import db
+from directory.hsds import records
+from directory.practices.models import Tenant
+from directory.practitioners import profiles
+from directory.practitioners.models import Practitioner
+
+JSON_FILES = ("organizations", "services", "service_at_locations")
+#: Practices loaded together (their profiles in a few queries).
+BATCH = 200
+
+#: Nested keys of a record -> the resource its items are rows of. `organization` and
+#: `location` inside a service are copies of rows written from the organization itself.
+NESTED = {
+    "locations": "location",
+    "addresses": "address",
+    "services": "service",
+    "service_at_locations": "service_at_location",
+    "contacts": "contact",
+    "phones": "phone",
+    "languages": "language",
+    "attributes": "attribute",
+}
+SKIPPED = {"organization", "location", "taxonomy_term", "taxonomy_detail"}
+
+
+@cache
+def descriptor() -> dict:
+    """The official HSDS 3.0 tabular data package descriptor (vendored)."""
+    path = resources.files("directory").joinpath("data/hsds/datapackage.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def columns() -> dict[str, tuple[str, list[str]]]:
+    """resource name -> (its CSV file name, its column names), in the descriptor's order."""
+    return {
+        r["name"]: (r["path"], [f["name"] for f in r["schema"]["fields"]])
+        for r in descriptor()["resources"]
+    }
+
+
+def rows(record: dict, resource: str) -> Iterator[tuple[str, dict]]:
+    """(resource, row) for a nested record and everything nested in it, parents first."""
+    yield resource, {k: v for k, v in record.items() if not isinstance(v, list | dict)}
+    for key, value in record.items():
+        if key in NESTED:
+            for item in value:
+                yield from rows(item, NESTED[key])
+        elif key not in SKIPPED and isinstance(value, list | dict):
+            raise ValueError(f"{resource}.{key} has no place in the tabular package")
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+#: What this package is; its resources are the official descriptor's, unchanged.
+PACKAGE = {
+    "profile": "tabular-data-package",
+    "name": "massage-directory-hsds",
+    "title": "Massage therapists of the directory, as Open Referral HSDS 3.0",
+    "description": "The published profiles and practices of the directory: organizations are "
+    "practices, services are each listed therapist's massage, locations their listed offices.",
+}
+
+
+@dataclass
+class Counts:
+    organizations: int = 0
+    services: int = 0
+    locations: int = 0
+    service_at_locations: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def listed_practices():
+    """Active practices with at least one profile the public may see, by id (as the practice
+    sitemap lists them)."""
+    listed = profiles.visible().with_only_columns(Practitioner.tenant_id).distinct().subquery()
+    return select(Tenant).where(Tenant.id.in_(select(listed.c.tenant_id))).order_by(Tenant.id)
+
+
+def practices(on: date | None = None, batch: int = BATCH) -> Iterator[records.Practice]:
+    """Every listed practice's records, a batch of practices' profiles loaded at a time."""
+    last = 0
+    while True:
+        tenants = db.session.scalars(listed_practices().where(Tenant.id > last).limit(batch)).all()
+        if not tenants:
+            return
+        last = tenants[-1].id
+        by_tenant: dict[int, list[Practitioner]] = {t.id: [] for t in tenants}
+        found = db.session.scalars(
+            profiles.visible()
+            .where(Practitioner.tenant_id.in_(by_tenant))
+            .order_by(Practitioner.name, Practitioner.id)
+        )
+        for p in found:
+            by_tenant[p.tenant_id].append(p)
+        for tenant in tenants:
+            yield records.practice(tenant, by_tenant[tenant.id], on)
+        db.session.expunge_all()  # the batch's objects are written: let them go
+
+
+def count_practices() -> int:
+    return db.session.scalar(select(func.count()).select_from(listed_practices().subquery()))
+
+
+class _JsonArray:
+    """A JSON array written one item at a time."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.empty = True
+        handle.write("[")
+
+    def add(self, item: dict) -> None:
+        self.handle.write("\n" if self.empty else ",\n")
+        self.handle.write(json.dumps(item, ensure_ascii=False))
+        self.empty = False
+
+    def close(self) -> None:
+        self.handle.write("]\n" if self.empty else "\n]\n")
+
+
+def write(
+    folder: Path, on: date | None = None, progress: Callable[[int, int], None] | None = None
+) -> Counts:
+    """Write the export into `folder` (made if missing); progress(done, total) after each batch
+    of practices and at the end. Returns what was written."""
+    folder = Path(folder)
+    tabular = folder / "csv"
+    tabular.mkdir(parents=True, exist_ok=True)
+    table_columns = columns()
+    final: list[tuple[Path, Path]] = []
+    handles = []
+
+    def open_new(path: Path):
+        temporary = path.with_name(f".{path.name}.partial")
+        handle = temporary.open("w", encoding="utf-8", newline="")
+        handles.append(handle)
+        final.append((temporary, path))
+        return handle
+
+    counts = Counts(rows=dict.fromkeys(table_columns, 0))
+    total = count_practices()
+    try:
+        arrays = {name: _JsonArray(open_new(folder / f"{name}.json")) for name in JSON_FILES}
+        writers = {}
+        for name, (path, names) in table_columns.items():
+            writer = csv.DictWriter(open_new(tabular / path), fieldnames=names)
+            writer.writeheader()
+            writers[name] = writer
+
+        def add_row(resource: str, row: dict) -> None:
+            writers[resource].writerow({k: _cell(v) for k, v in row.items()})
+            counts.rows[resource] += 1
+
+        seen_locations: set[str] = set()
+        for done, practice in enumerate(practices(on), start=1):
+            arrays["organizations"].add(practice.organization)
+            for s in practice.services:
+                arrays["services"].add(s)
+            for link in practice.service_at_locations:
+                arrays["service_at_locations"].add(link)
+            for resource, row in rows(practice.organization, "organization"):
+                if resource == "location":
+                    seen_locations.add(row["id"])
+                add_row(resource, row)
+            counts.organizations += 1
+            counts.services += len(practice.services)
+            counts.service_at_locations += len(practice.service_at_locations)
+            if progress is not None and (done % BATCH == 0 or done == total):
+                progress(done, total)
+        counts.locations = len(seen_locations)
+        for t in records.taxonomies():
+            add_row("taxonomy", t)
+        for term in records.terms().values():
+            add_row("taxonomy_term", term)
+        for array in arrays.values():
+            array.close()
+        package = {**PACKAGE, "resources": descriptor()["resources"]}
+        handle = open_new(tabular / "datapackage.json")
+        json.dump(package, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+    except BaseException:
+        for handle in handles:
+            handle.close()
+        for temporary, _ in final:
+            temporary.unlink(missing_ok=True)
+        raise
+    for handle in handles:
+        handle.close()
+    for temporary, path in final:
+        os.replace(temporary, path)
+    return counts

@@ -1,0 +1,301 @@
+"""What the HSDS read API (`/hsds/`) answers: pages of services, organizations and taxonomy
+terms, and single records, built by the same `records` as the export, from the same visibility
+query as every public page (`profiles.visible()`)."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, false, func, or_, select, true
+
+from directory import licensing
+from directory.db import db
+from directory.hsds import records
+from directory.hsds.export import listed_practices
+from directory.practices.models import Tenant
+from directory.practitioners import profiles
+from directory.practitioners.models import License, Practitioner
+from directory.search import results, sync
+from directory.search.params import Params, SearchError
+from directory.vocabulary import Condition, Modality
+from directory.web import whole_number
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
+
+
+class BadParameter(ValueError):
+    """A query parameter the API cannot answer: 400, naming the parameter."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name, self.message = name, message
+
+    def as_dict(self) -> dict:
+        return {"error": {"code": "invalid_parameter", "message": self.message,
+                          "field": self.name}}  # fmt: skip
+
+
+@dataclass
+class Query:
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    search: str = ""
+    organization: uuid.UUID | None = None
+    term: tuple[str, dict] | None = None  # (taxonomy key, term)
+    taxonomy: str | None = None  # taxonomy key
+    modified_after: datetime | None = None
+    full: bool = False
+    full_service: bool = False
+
+
+def _uuid(args, name: str) -> uuid.UUID | None:
+    raw = args.get(name)
+    if raw is None:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise BadParameter(name, f"{name} must be a UUID.") from None
+
+
+def _bool(args, name: str) -> bool:
+    raw = args.get(name, "false").casefold()
+    if raw not in ("true", "false", "1", "0"):
+        raise BadParameter(name, f"{name} must be true or false.")
+    return raw in ("true", "1")
+
+
+def parse(args) -> Query:
+    """The query of a list request; BadParameter for a value outside its shape."""
+    q = Query()
+    for name, low, high, default in (("page", 1, 100_000, 1),
+                                     ("per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE)):  # fmt: skip
+        value = whole_number(args.get(name, str(default)), low, high)
+        if value is None:
+            raise BadParameter(name, f"{name} must be a whole number from {low} to {high}.")
+        setattr(q, name, value)
+    q.search = " ".join(args.get("search", "").split())[:200]
+    q.organization = _uuid(args, "organization_id")
+    if (term_id := _uuid(args, "taxonomy_term_id")) is not None:
+        q.term = records.term_by_id(str(term_id))
+        if q.term is None:
+            raise BadParameter("taxonomy_term_id", "No taxonomy term has this id.")
+    if (taxonomy_id := _uuid(args, "taxonomy_id")) is not None:
+        keys = {records.taxonomy(key)["id"]: key for key in records.TAXONOMIES}
+        q.taxonomy = keys.get(str(taxonomy_id))
+        if q.taxonomy is None:
+            raise BadParameter("taxonomy_id", "No taxonomy has this id.")
+    if (raw := args.get("modified_after")) is not None:
+        try:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise BadParameter("modified_after", "modified_after must be an ISO 8601 date "
+                               "or date and time.") from None  # fmt: skip
+        q.modified_after = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    q.full = _bool(args, "full")
+    q.full_service = _bool(args, "full_service")
+    if args.get("format", "json") != "json":
+        raise BadParameter("format", "Only format=json is offered.")
+    return q
+
+
+def _page(total: int, q: Query, contents: list[dict]) -> dict:
+    """The specification's `Page` wrapper around one page of contents."""
+    pages = max(1, -(-total // q.per_page))
+    return {
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": q.page,
+        "size": len(contents),
+        "first_page": q.page == 1,
+        "last_page": q.page >= pages,
+        "empty": total == 0,
+        "contents": contents,
+    }
+
+
+# Services.
+
+
+def _term_clause(key: str, code: str, on):
+    """Which profiles carry a taxonomy term (the same as records.service gives them)."""
+    if key == "setting":
+        return Practitioner.setting.in_([s for s, terms in records.SETTING_OF.items()
+                                         if code in terms])  # fmt: skip
+    if key == "condition":
+        return Practitioner.conditions.any(Condition.slug == code)
+    if key == "modality":
+        return Practitioner.modalities.any(Modality.slug == code)
+    if key == "detail":
+        flag = next(f for f, (c, _, _) in records.DETAIL_TERMS.items() if c == code)
+        return getattr(Practitioner, flag).is_(True)
+    if key == "practice_kind":
+        return Tenant.kind == code.removeprefix("kind-")
+    state, _, status = code.partition("-")  # license: "NJ", or "NJ-verified"
+    held = License.state == state
+    if status == "rejected":
+        held = and_(held, License.status == "rejected")
+    elif status == "expired":
+        held = and_(held, License.status != "rejected", License.expires_on < on)
+    elif status:
+        held = and_(held, License.status == status, License.expires_on >= on)
+    return Practitioner.licenses.any(held)
+
+
+def _taxonomy_clause(key: str):
+    """Which profiles carry any term of a taxonomy."""
+    if key == "condition":
+        return Practitioner.conditions.any()
+    if key == "modality":
+        return Practitioner.modalities.any()
+    if key == "license":
+        return Practitioner.licenses.any()
+    if key == "detail":
+        return or_(*(getattr(Practitioner, flag).is_(True) for flag in records.DETAIL_TERMS))
+    return true() if key in ("setting", "practice_kind") else false()
+
+
+def _services(ps: list[Practitioner], full: bool, on) -> list[dict]:
+    """Records of these profiles (in this order), each with its organization."""
+    tenants = {p.tenant_id for p in ps}
+    listed = dict(
+        db.session.execute(
+            profiles.visible()
+            .with_only_columns(Practitioner.tenant_id, func.count())
+            .where(Practitioner.tenant_id.in_(tenants))
+            .group_by(Practitioner.tenant_id)
+        ).all()
+    )
+    found = []
+    for p in ps:
+        org = records.organization(p.tenant, listed.get(p.tenant_id, 0))
+        record, _ = records.service(p, org, on)
+        if not full:
+            record = {k: v for k, v in record.items() if not isinstance(v, list)}
+        found.append({**record, "organization": org})
+    return found
+
+
+def services(q: Query) -> dict:
+    """A page of services: one-to-one fields and their organization, or fully nested (full)."""
+    on = licensing.today()
+    if q.search:
+        return _searched(q, on)
+    query = profiles.visible()
+    if q.organization is not None:
+        query = query.where(Tenant.public_id == q.organization)
+    if q.term is not None:
+        query = query.where(_term_clause(q.term[0], q.term[1]["code"], on))
+    if q.taxonomy is not None:
+        query = query.where(_taxonomy_clause(q.taxonomy))
+    if q.modified_after is not None:
+        query = query.where(Practitioner.updated_at >= q.modified_after)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    ps = db.session.scalars(
+        query.order_by(Practitioner.id).limit(q.per_page).offset((q.page - 1) * q.per_page)
+    ).all()
+    return _page(total, q, _services(list(ps), q.full, on))
+
+
+def _searched(q: Query, on) -> dict:
+    """`search`: the directory's own search (the need interpreter and its ranking), nationwide."""
+    others = [name for name, value in (("organization_id", q.organization),
+              ("taxonomy_term_id", q.term), ("taxonomy_id", q.taxonomy),
+              ("modified_after", q.modified_after)) if value is not None]  # fmt: skip
+    if others:
+        raise BadParameter(others[0], f"search cannot be combined with {others[0]}.")
+    sync.catch_up()
+    try:
+        outcome = results.search(Params(q=q.search, page=q.page, per_page=q.per_page))
+    except SearchError as error:
+        raise BadParameter("search", error.message) from None
+    slugs = [row["slug"] for row in outcome.results]
+    by_slug = {p.slug: p for p in db.session.scalars(
+        profiles.visible().where(Practitioner.slug.in_(slugs)))}  # fmt: skip
+    ps = [by_slug[s] for s in slugs if s in by_slug]
+    return _page(outcome.total, q, _services(ps, q.full, on))
+
+
+def service(service_id: str) -> dict | None:
+    """The fully nested service with this id, or None (unknown, or not public)."""
+    try:
+        wanted = uuid.UUID(service_id)
+    except ValueError:
+        return None
+    p = db.session.scalar(profiles.visible().where(Practitioner.public_id == wanted))
+    return _services([p], True, licensing.today())[0] if p is not None else None
+
+
+# Organizations.
+
+
+def _full_organization(tenant: Tenant, full_service: bool) -> dict:
+    ps = db.session.scalars(
+        profiles.visible()
+        .where(Practitioner.tenant_id == tenant.id)
+        .order_by(Practitioner.name, Practitioner.id)
+    ).all()
+    whole = records.practice(tenant, ps, licensing.today()).organization
+    if not full_service:
+        whole["services"] = [
+            {k: v for k, v in s.items() if not isinstance(v, list)} for s in whole["services"]
+        ]
+    return whole
+
+
+def organizations(q: Query) -> dict:
+    """A page of listed practices: one-to-one fields, or fully nested (full)."""
+    if q.search:
+        term = f"%{q.search.replace('%', '').replace('_', '')}%"
+        query = listed_practices().where(Tenant.name.ilike(term))
+    else:
+        query = listed_practices()
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    tenants = db.session.scalars(query.limit(q.per_page).offset((q.page - 1) * q.per_page)).all()
+    if q.full:
+        contents = [_full_organization(t, q.full_service) for t in tenants]
+    else:
+        listed = dict(
+            db.session.execute(
+                profiles.visible()
+                .with_only_columns(Practitioner.tenant_id, func.count())
+                .where(Practitioner.tenant_id.in_([t.id for t in tenants]))
+                .group_by(Practitioner.tenant_id)
+            ).all()
+        )
+        contents = [records.organization(t, listed.get(t.id, 0)) for t in tenants]
+    return _page(total, q, contents)
+
+
+def organization(organization_id: str, full_service: bool) -> dict | None:
+    """The fully nested listed practice with this id, or None."""
+    try:
+        wanted = uuid.UUID(organization_id)
+    except ValueError:
+        return None
+    tenant = db.session.scalar(listed_practices().where(Tenant.public_id == wanted))
+    return _full_organization(tenant, full_service) if tenant is not None else None
+
+
+# Taxonomies.
+
+
+def taxonomies(q: Query) -> dict:
+    found = [t for t in records.taxonomies() if q.search.casefold() in t["name"].casefold()]
+    start = (q.page - 1) * q.per_page
+    return _page(len(found), q, found[start : start + q.per_page])
+
+
+def taxonomy_terms(q: Query, top_only: bool = False, parent_id: str | None = None) -> dict:
+    wanted = q.search.casefold()
+    found = [
+        t
+        for (key, _), t in records.terms().items()
+        if (q.taxonomy is None or key == q.taxonomy)
+        and (not top_only or "parent_id" not in t)
+        and (parent_id is None or t.get("parent_id") == parent_id)
+        and wanted in t["name"].casefold()
+    ]
+    start = (q.page - 1) * q.per_page
+    return _page(len(found), q, found[start : start + q.per_page])

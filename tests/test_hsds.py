@@ -1,0 +1,429 @@
+"""The Open Referral HSDS 3.0 export and read API (issue 15, item 5): what `export hsds` writes
+validates against the vendored official schemas (JSON) and descriptor (CSV, with
+frictionless), holds exactly the public directory, and keeps its ids; /hsds/ answers with the
+specification's Page wrapper and the same records."""
+
+import csv
+import hashlib
+import json
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from frictionless import validate
+from openapi_spec_validator import validate as validate_openapi
+from sqlalchemy import select
+
+from directory.db import db
+from directory.hsds import export, records, views
+from directory.practices.models import Tenant
+from directory.practitioners.models import License, Practitioner
+from tests import hsds_check
+from tests.conftest import add_practitioner, module_world, tag
+
+PUBLIC_URL = "https://kneaded.example"
+
+
+def _build() -> dict:
+    hand = Tenant(slug="open-hand", name="Open Hand", kind="clinic",
+                  description="A clinic for back pain in Hoboken.",
+                  website="https://openhand.example")  # fmt: skip
+    calm = Tenant(slug="calm-spa", name="Calm Spa", kind="spa")
+    gone = Tenant(slug="gone-spa", name="Gone Spa", status="deleted")
+    quiet = Tenant(slug="quiet-practice", name="Quiet Practice")
+    nj = [("NJ", "verified", None)]
+    vera = add_practitioner("vera-visible", tenant=hand, licenses=nj, offices=["07030"],
+                            credentials="LMT", contact_email="vera.private@example.com",
+                            headline="Medical massage for sciatica")  # fmt: skip
+    tag(vera, conditions=["sciatica"], modalities=["deep-tissue-massage"])
+    vera.licenses.append(License(state="NY", number="913577", status="rejected",
+                                 expires_on=date.today() + timedelta(days=300)))  # fmt: skip
+    vera.licenses[0].reviewed_at = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+    viv = add_practitioner("viv-visible", tenant=hand, licenses=[("NJ", "pending", None)],
+                           offices=["07030"], setting="both", show_email=True,
+                           contact_email="viv@example.com", phone="(201) 555-0100",
+                           languages=["Spanish"], in_home=True, accepting_new_clients=False,
+                           price_min=90, price_max=140, session_lengths=[60, 90])  # fmt: skip
+    tag(viv, conditions=["lower-back-pain"], modalities=["swedish-massage"])
+    yesterday = date.today() - timedelta(days=1)
+    cal = add_practitioner(
+        "cal-calm",
+        tenant=calm,
+        setting="spa",
+        offices=["33139", "10001"],
+        licenses=[("FL", "verified", None), ("NY", "verified", yesterday)],
+    )
+    tag(cal, modalities=["hot-stone-massage"])
+    add_practitioner("una-unpublished", tenant=hand, licenses=nj, offices=["07030"],
+                     published=False)  # fmt: skip
+    add_practitioner("sam-suspended", tenant=hand, licenses=nj, offices=["07030"],
+                     suspended=True, suspended_reason="complaint")  # fmt: skip
+    add_practitioner("dee-deleted", tenant=gone, licenses=nj, offices=["07030"])
+    add_practitioner("quinn-quiet", tenant=quiet, licenses=nj, offices=["07030"], published=False)
+    db.session.commit()
+    return {
+        slug: str(p.public_id)
+        for slug, p in ((p.slug, p) for p in db.session.scalars(select(Practitioner)))
+    } | {t.slug: str(t.public_id) for t in db.session.scalars(select(Tenant))}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hsds")
+    with module_world(folder, _build, PUBLIC_URL=PUBLIC_URL) as (app, ids):
+        out = folder / "export"
+        result = app.test_cli_runner().invoke(args=["export", "hsds", str(out)])
+        assert result.exit_code == 0, result.output
+        yield app, ids, out, result
+
+
+def _read(out, name: str) -> list[dict]:
+    return json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _rows(out, resource: str) -> list[dict]:
+    path, _ = export.columns()[resource]
+    with (out / "csv" / path).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# The files, against the official schemas.
+
+
+def test_the_command_writes_every_file_and_says_what_it_wrote(world):
+    _, _, out, result = world
+    assert "Exported 2 practice(s), 3 service(s) and 2 location(s) as HSDS 3.0" in result.output
+    assert "2 of 2 practices" in result.output  # progress
+    for name in export.JSON_FILES:
+        assert (out / f"{name}.json").is_file()
+    written = sorted(p.name for p in (out / "csv").iterdir())
+    assert written == sorted([path for path, _ in export.columns().values()] + ["datapackage.json"])
+    assert not list(out.rglob(".*.partial"))
+
+
+@pytest.mark.parametrize(
+    ("name", "schema"),
+    [
+        ("organizations", "compiled/organization"),
+        ("services", "compiled/service"),
+        ("service_at_locations", "compiled/service_at_location"),
+    ],
+)
+def test_every_record_validates_against_the_official_compiled_schema(world, name, schema):
+    _, _, out, _ = world
+    items = _read(out, name)
+    assert items
+    for item in items:
+        assert hsds_check.errors(schema, item) == [], item["id"]
+
+
+def test_the_json_check_can_fail():
+    service = {"id": str(uuid.uuid4()), "name": "Massage", "status": "active"}
+    assert hsds_check.errors("compiled/service", service) == []
+    assert hsds_check.errors("compiled/service", {**service, "headline": "x"})  # not HSDS
+    assert hsds_check.errors("compiled/service", {**service, "id": "alexa-marie"})  # uuid
+    assert hsds_check.errors("compiled/service", {**service, "url": "not a uri"})
+    assert hsds_check.errors("compiled/service", {**service, "last_modified": "yesterday"})
+    assert hsds_check.errors("compiled/service", {**service, "status": "open"})
+    assert hsds_check.errors("compiled/service", {"id": service["id"]})  # name, status
+
+
+def test_the_tabular_package_is_the_official_descriptor_and_validates(world):
+    _, _, out, _ = world
+    written = json.loads((out / "csv" / "datapackage.json").read_text())
+    assert written["resources"] == hsds_check.load("datapackage")["resources"]
+    report = validate(str(out / "csv" / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "message"])[:5]
+    assert len(_rows(out, "service")) == 3
+    assert len(_rows(out, "taxonomy_term")) == len(records.terms())
+
+
+def test_the_tabular_check_can_fail(world, tmp_path):
+    _, _, out, _ = world
+    broken = tmp_path / "csv"
+    broken.mkdir()
+    for source in (out / "csv").iterdir():
+        (broken / source.name).write_bytes(source.read_bytes())
+    with (broken / "services.csv").open("a", encoding="utf-8", newline="") as handle:
+        row = dict.fromkeys(export.columns()["service"][1], "")
+        row |= {"id": str(uuid.uuid4()), "organization_id": str(uuid.uuid4()),
+                "name": "Orphan", "status": "active"}  # fmt: skip
+        csv.DictWriter(handle, fieldnames=list(row)).writerow(row)
+    report = validate(str(broken / "datapackage.json"))
+    assert not report.valid
+    assert "foreign-key" in {e[0] for e in report.flatten(["type"])}
+
+
+def test_the_vendored_files_are_upstreams_unchanged():
+    readme = (hsds_check.VENDORED / "README.md").read_text()
+    listed = re.findall(r"^([0-9a-f]{64})  (\S+)$", readme, flags=re.M)
+    assert len(listed) == 12
+    for digest, name in listed:
+        path = hsds_check.VENDORED / name
+        if name.startswith("compiled/"):
+            import gzip
+
+            data = gzip.decompress(path.with_suffix(".json.gz").read_bytes())
+        else:
+            data = path.read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digest, name
+
+
+# What the records say.
+
+
+def test_only_the_public_directory_is_exported(world):
+    _, ids, out, _ = world
+    services = {s["id"] for s in _read(out, "services")}
+    assert services == {ids["vera-visible"], ids["viv-visible"], ids["cal-calm"]}
+    organizations = {o["id"] for o in _read(out, "organizations")}
+    # Gone Spa is deleted; Quiet Practice has no public profile.
+    assert organizations == {ids["open-hand"], ids["calm-spa"]}
+    everything = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
+    for hidden in ("una-unpublished", "Una Unpublished", "sam-suspended", "dee-deleted",
+                   "Gone Spa", "quinn-quiet", "Quiet Practice", ids["una-unpublished"],
+                   "vera.private@example.com", "913577"):  # fmt: skip
+        assert hidden not in everything, hidden
+
+
+def _service(out, ids, slug) -> dict:
+    return next(s for s in _read(out, "services") if s["id"] == ids[slug])
+
+
+def _terms(service: dict, key: str) -> dict:
+    return {
+        a["taxonomy_term"]["code"]: a.get("value")
+        for a in service["attributes"]
+        if a["link_type"] == key
+    }
+
+
+def test_a_service_carries_setting_needs_and_licenses_honestly(world):
+    _, ids, out, _ = world
+    vera = _service(out, ids, "vera-visible")
+    assert vera["name"] == "Medical massage with Vera Visible, LMT"
+    assert vera["organization"]["name"] == "Open Hand"
+    assert vera["url"] == f"{PUBLIC_URL}/p/vera-visible"
+    assert _terms(vera, "setting") == {"medical": None}
+    assert _terms(vera, "condition") == {"sciatica": None}
+    assert _terms(vera, "modality") == {"deep-tissue-massage": None}
+    # The rejected New York license is said, without its number.
+    assert _terms(vera, "license") == {"NJ-verified": "18KT01515000", "NY-rejected": None}
+    assert "not confirmed by the board" in vera["licenses"]
+    assert vera["assured_date"] == "2026-11-02"  # the last license review
+    assert "email" not in vera and "email" not in vera["contacts"][0]  # not opted in
+    assert vera["contacts"][0]["name"] == "Vera Visible"
+    [link] = vera["service_at_locations"]
+    assert link["description"].endswith("New Jersey license is verified by the directory.")
+
+    viv = _service(out, ids, "viv-visible")
+    assert _terms(viv, "setting") == {"medical": None, "spa": None}
+    assert _terms(viv, "license") == {"NJ-pending": "18KT01515000"}
+    assert set(_terms(viv, "detail")) == {"in-home"}  # not accepting new clients
+    assert viv["alert"] == "Not accepting new clients."
+    assert viv["email"] == viv["contacts"][0]["email"] == "viv@example.com"  # opted in
+    assert viv["phones"][0]["number"] == "(201) 555-0100"
+    assert {(x["name"], x.get("code")) for x in viv["languages"]} == {
+        ("English", "en"), ("Spanish", "es"),
+    }  # fmt: skip
+    assert viv["fees_description"] == "$90 to $140 a session. Sessions of 60 or 90 minutes."
+    assert "not yet verified" in viv["service_at_locations"][0]["description"]
+    assert "assured_date" not in viv  # never reviewed
+
+
+def test_locations_are_listed_offices_shared_by_address(world):
+    _, ids, out, _ = world
+    hand = next(o for o in _read(out, "organizations") if o["id"] == ids["open-hand"])
+    [place] = hand["locations"]  # Vera and Viv work at the same address
+    assert place["addresses"][0] == {
+        "id": place["addresses"][0]["id"], "location_id": place["id"], "address_1": "1 Main St",
+        "city": "Hoboken", "state_province": "NJ", "postal_code": "07030", "country": "US",
+        "address_type": "physical",
+    }  # fmt: skip
+    assert {s["id"] for s in hand["services"]} == {ids["vera-visible"], ids["viv-visible"]}
+    assert hand["description"] == "A clinic for back pain in Hoboken."
+    assert hand["website"] == "https://openhand.example"
+    assert [a["taxonomy_term"]["name"] for a in hand["attributes"]] == ["Clinic"]
+    links = [x for x in _read(out, "service_at_locations") if x["location_id"] == place["id"]]
+    assert {x["service_id"] for x in links} == {ids["vera-visible"], ids["viv-visible"]}
+    # Cal's New York license expired yesterday: only the Florida office is a location.
+    cal = _service(out, ids, "cal-calm")
+    assert [x["location"]["addresses"][0]["state_province"]
+            for x in cal["service_at_locations"]] == ["FL"]  # fmt: skip
+    calm = next(o for o in _read(out, "organizations") if o["id"] == ids["calm-spa"])
+    assert calm["description"].startswith("Calm Spa: spa with 1 massage therapist")
+
+
+def test_a_second_export_is_identical_and_a_failed_one_keeps_the_last(world, monkeypatch, tmp_path):
+    app, _, out, _ = world
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    again = tmp_path / "again"
+    assert app.test_cli_runner().invoke(args=["export", "hsds", str(again)]).exit_code == 0
+    assert {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()} == before
+
+    calls = []
+
+    def failing(tenant, practitioners, on=None):
+        calls.append(tenant.slug)
+        if len(calls) > 1:
+            raise RuntimeError("disk full")
+        return original(tenant, practitioners, on)
+
+    original = records.practice
+    monkeypatch.setattr(records, "practice", failing)
+    result = app.test_cli_runner().invoke(args=["export", "hsds", str(out)])
+    assert result.exit_code != 0 and len(calls) == 2
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_taxonomy_terms_have_unique_codes_and_validate():
+    terms = records.terms()
+    assert len({t["code"] for t in terms.values()}) == len(terms)
+    assert terms[("license", "NJ-verified")]["parent_id"] == terms[("license", "NJ")]["id"]
+    for term in list(terms.values())[:: max(1, len(terms) // 40)]:
+        assert hsds_check.errors("taxonomy_term", term) == []
+    for t in records.taxonomies():
+        assert hsds_check.errors("taxonomy", t) == []
+
+
+# The read API.
+
+
+def _get(client, path: str, status: int = 200) -> dict:
+    response = client.get(path)
+    assert response.status_code == status, (path, response.get_data(as_text=True)[:300])
+    return response.get_json()
+
+
+def test_the_api_answers_with_pages_of_the_same_records(world):
+    app, ids, out, _ = world
+    client = app.test_client()
+    about = _get(client, "/hsds/")
+    assert about["version"] == "3.0"
+    assert about["openapi_url"] == f"{PUBLIC_URL}/hsds/openapi.json"
+
+    page = _get(client, "/hsds/services")
+    assert hsds_check.page_errors(page, "compiled/service_list") == []
+    assert (page["total_items"], page["size"], page["empty"]) == (3, 3, False)
+    assert "attributes" not in page["contents"][0]  # one-to-one fields only
+    full = _get(client, "/hsds/services?full=true")
+    assert hsds_check.page_errors(full, "compiled/service") == []
+    exported = {s["id"]: s for s in _read(out, "services")}
+    assert {s["id"]: s for s in full["contents"]} == exported
+
+    one = _get(client, f"/hsds/services/{ids['vera-visible']}")
+    assert hsds_check.errors("compiled/service", one) == []
+    assert one == exported[ids["vera-visible"]]
+
+    orgs = _get(client, "/hsds/organizations")
+    assert hsds_check.page_errors(orgs, "compiled/organization_list") == []
+    assert {o["id"] for o in orgs["contents"]} == {ids["open-hand"], ids["calm-spa"]}
+    hand = _get(client, f"/hsds/organizations/{ids['open-hand']}")
+    assert hsds_check.errors("compiled/organization", hand) == []
+    assert "attributes" not in hand["services"][0]  # brief services unless full_service
+    whole = _get(client, f"/hsds/organizations/{ids['open-hand']}?full_service=true")
+    assert whole == next(o for o in _read(out, "organizations") if o["id"] == ids["open-hand"])
+    nested = _get(client, "/hsds/organizations?full=true&full_service=true")
+    assert hsds_check.page_errors(nested, "compiled/organization") == []
+
+    taxonomies = _get(client, "/hsds/taxonomies")
+    assert hsds_check.page_errors(taxonomies, "taxonomy") == []
+    terms = _get(client, "/hsds/taxonomy_terms?per_page=100")
+    assert hsds_check.page_errors(terms, "taxonomy_term") == []
+    assert terms["total_items"] == len(records.terms())
+    term = terms["contents"][0]
+    assert _get(client, f"/hsds/taxonomy_terms/{term['id']}") == term
+    assert _get(client, f"/hsds/taxonomies/{term['taxonomy_id']}")["name"] == "Massage setting"
+
+
+def _ids(client, query: str) -> set[str]:
+    return {s["id"] for s in _get(client, f"/hsds/services?{query}")["contents"]}
+
+
+def test_the_api_filters_and_pages(world):
+    app, ids, _, _ = world
+    client = app.test_client()
+    vera, viv, cal = ids["vera-visible"], ids["viv-visible"], ids["cal-calm"]
+    terms = records.terms()
+    assert _ids(client, f"organization_id={ids['open-hand']}") == {vera, viv}
+    assert _ids(client, f"taxonomy_term_id={terms[('condition', 'sciatica')]['id']}") == {vera}
+    assert _ids(client, f"taxonomy_term_id={terms[('setting', 'spa')]['id']}") == {viv, cal}
+    assert _ids(client, f"taxonomy_term_id={terms[('license', 'NY-rejected')]['id']}") == {vera}
+    assert _ids(client, f"taxonomy_term_id={terms[('license', 'NY-expired')]['id']}") == {cal}
+    assert _ids(client, f"taxonomy_term_id={terms[('license', 'NJ-verified')]['id']}") == {vera}
+    assert _ids(client, f"taxonomy_term_id={terms[('license', 'NJ')]['id']}") == {vera, viv}
+    assert _ids(client, f"taxonomy_term_id={terms[('detail', 'in-home')]['id']}") == {viv}
+    kind = terms[("practice_kind", "kind-spa")]["id"]
+    assert _ids(client, f"taxonomy_term_id={kind}") == {cal}
+    assert _ids(client, f"taxonomy_id={records.taxonomy('condition')['id']}") == {vera, viv}
+    assert _ids(client, "modified_after=2999-01-01") == set()
+    assert _ids(client, "modified_after=2000-01-01T00:00:00Z") == {vera, viv, cal}
+    assert _ids(client, "search=sciatica") == {vera}
+
+    first = _get(client, "/hsds/services?per_page=2")
+    second = _get(client, "/hsds/services?per_page=2&page=2")
+    assert (first["total_pages"], first["first_page"], first["last_page"]) == (2, True, False)
+    assert (second["size"], second["last_page"]) == (1, True)
+    assert {s["id"] for s in first["contents"] + second["contents"]} == {vera, viv, cal}
+    empty = _get(client, "/hsds/services?page=9")
+    assert (empty["size"], empty["empty"], empty["contents"]) == (0, False, [])
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("page=0", "page"),
+        ("per_page=101", "per_page"),
+        ("organization_id=open-hand", "organization_id"),
+        (f"taxonomy_term_id={uuid.UUID(int=1)}", "taxonomy_term_id"),
+        (f"taxonomy_id={uuid.UUID(int=1)}", "taxonomy_id"),
+        ("modified_after=last+week", "modified_after"),
+        ("full=maybe", "full"),
+        ("format=ndjson", "format"),
+        ("search=sciatica&modified_after=2000-01-01", "modified_after"),
+    ],
+)
+def test_the_api_refuses_what_it_cannot_answer(world, query, field):
+    app, _, _, _ = world
+    error = _get(app.test_client(), f"/hsds/services?{query}", 400)["error"]
+    assert (error["code"], error["field"]) == ("invalid_parameter", field)
+
+
+def test_hidden_records_are_404_in_json(world):
+    app, ids, _, _ = world
+    client = app.test_client()
+    for slug in ("una-unpublished", "sam-suspended", "dee-deleted"):
+        assert _get(client, f"/hsds/services/{ids[slug]}", 404)["error"]["code"] == "not_found"
+    for slug in ("gone-spa", "quiet-practice"):
+        _get(client, f"/hsds/organizations/{ids[slug]}", 404)
+    _get(client, f"/hsds/services/{uuid.uuid4()}", 404)
+    _get(client, "/hsds/services/" + "x" * 36, 404)
+    _get(client, f"/hsds/taxonomy_terms/{uuid.uuid4()}", 404)
+
+
+def test_the_api_document_is_the_specifications_for_our_paths(world):
+    app, _, _, _ = world
+    document = _get(app.test_client(), "/hsds/openapi.json")
+    # Its answers' schemas are the specification's own, by their published URLs: each is one
+    # of the vendored schemas the tests validate with; offline, the document is checked
+    # without fetching them.
+    remote = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
+    text = json.dumps(document)
+    names = set(re.findall(re.escape(remote) + r'([\w/]+)\.json"', text))
+    assert {"compiled/service", "compiled/service_list", "compiled/organization"} <= names
+    for name in names:
+        assert hsds_check.load(name)
+    validate_openapi(json.loads(re.sub(r'\{"\$ref": "' + re.escape(remote) + r'[^"]+"\}',
+                                       '{"type": "object"}', text)))  # fmt: skip
+    assert document["servers"] == [{"url": f"{PUBLIC_URL}/hsds"}]
+    spec = hsds_check.load("openapi")
+    assert set(document["paths"]) == set(views.PATHS) <= set(spec["paths"])
+    for path in views.PATHS:
+        assert document["paths"][path] == spec["paths"][path]
+    served = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/hsds/") and rule.endpoint != "hsds.openapi_document":
+            path = re.sub(r"<[^>]*:(\w+)>", "{id}", rule.rule.removeprefix("/hsds"))
+            served.add(path)
+    assert served == set(views.PATHS)
