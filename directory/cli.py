@@ -69,7 +69,10 @@ def export_hsds(folder: Path) -> None:
     def progress(done: int, total: int) -> None:
         click.echo(f"  {done:,} of {total:,} practices", err=True)
 
-    counts = export.write(folder, progress=progress)
+    try:
+        counts = export.write(folder, progress=progress)
+    except OSError as error:
+        raise click.ClickException(f"Cannot write the export to {folder}: {error}") from None
     click.echo(
         f"Exported {counts.organizations:,} practice(s), {counts.services:,} service(s) and "
         f"{counts.locations:,} location(s) as HSDS 3.0 to {folder} (JSON, and csv/ with its "

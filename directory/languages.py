@@ -39,8 +39,8 @@ def is_english(value: str) -> bool:
 
 
 def code(value: str) -> str | None:
-    """A language name's ISO 639-1 code ("es"), else its ISO 639-3 code ("yue"); None when ISO
-    does not know the name. English has one too ("en")."""
+    """A language name's ISO 639-1 code ("Spanish": "es"), else its ISO 639-3 code ("Yue
+    Chinese": "yue"); None when ISO does not know the name ("Cantonese")."""
     found = pycountry.languages.get(name=_iso_names().get(" ".join(value.split()).casefold(), ""))
     if found is None:
         return None

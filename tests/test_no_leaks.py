@@ -5,6 +5,7 @@ search page and API, the profile JSON, the practice page and its embed, robots.t
 OpenAPI document, the HSDS export's files and the /hsds/ API are read, and none may name any of
 them."""
 
+import json
 import re
 from datetime import date, timedelta
 
@@ -21,7 +22,8 @@ SECRETS = (
     "una-unpublished", "Una Unpublished",
     "sam-suspended", "Sam Suspended",
     "dee-deleted", "Dee Deleted", "gone-spa",
-    "pat-paused", "Pat Paused", "paused-clinic",
+    "pat-paused", "Pat Paused", "paused-clinic", "Gone Spa", "Paused Clinic",
+    "Hidden Lane",  # the hidden profiles' offices (each on a street of its own)
     "vera.private@example.com",
     "913577",  # Vera's rejected New York license number
 )  # fmt: skip
@@ -41,8 +43,10 @@ def _build() -> None:
         ("dee-deleted", gone, {}),
         ("pat-paused", paused, {}),
     ]
-    for slug, tenant, extra in people:
+    for number, (slug, tenant, extra) in enumerate(people):
         p = add_practitioner(slug, tenant=tenant, licenses=nj, offices=["07030"], **extra)
+        if not p.is_publicly_visible:
+            p.offices[0].street = f"{number} Hidden Lane"
         tag(p, conditions=["sciatica"], modalities=["deep-tissue-massage"])
     vera = db.session.scalar(select(Practitioner).filter_by(slug="vera-visible"))
     vera.licenses.append(
@@ -112,9 +116,20 @@ def test_the_hsds_export_and_api_name_nothing_private(world, tmp_path):
         )
     }  # fmt: skip
     answers |= {str(p): p.read_text(encoding="utf-8") for p in files}
+    hidden = db.session.scalars(select(Practitioner).where(Practitioner.slug.in_(
+        ("una-unpublished", "sam-suspended", "dee-deleted", "pat-paused")))).all()  # fmt: skip
+    hidden_ids = {str(p.public_id) for p in hidden}
+    hidden_ids |= {str(t.public_id) for t in db.session.scalars(
+        select(Tenant).where(Tenant.slug.in_(("gone-spa", "paused-clinic"))))}  # fmt: skip
+    assert len(hidden_ids) == 6
     for where, body in answers.items():
-        for secret in SECRETS:
+        for secret in (*SECRETS, *hidden_ids):
             assert secret not in body, f"{where} shows {secret!r}"
+    # Open Hand's summary counts its 3 public therapists, not the 5 it has.
+    organizations = json.loads((out / "organizations.json").read_text())
+    assert [o["description"] for o in organizations] == [
+        "Open Hand: private practice with 3 massage therapists listed."
+    ]
 
 
 def test_hidden_profiles_and_practices_are_404_everywhere(world):

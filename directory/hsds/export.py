@@ -1,14 +1,15 @@
 """`flask --app directory export hsds DIR`: the published directory as HSDS 3.0 files.
 
 - `DIR/organizations.json`, `DIR/services.json`, `DIR/service_at_locations.json`: JSON arrays of
-  fully nested records (records.py), written as they are built, a batch of practices at a time,
-  so 100,000 profiles never sit in memory at once.
+  fully nested records (records.py), written as they are built, about PROFILES_PER_BATCH
+  profiles at a time (a practice is loaded whole), so 100,000 profiles never sit in memory at
+  once.
 - `DIR/csv/`: the tabular data package: one CSV file per resource of the official descriptor
   (`data/hsds/datapackage.json`, copied beside them), in its columns, empty ones with their
   header only.
 
-Every file is written under a temporary name and renamed when all are complete: an export that
-fails half way leaves the previous one whole.
+Every file is written under a temporary name, flushed to disk, and renamed only when all are
+complete: an export that fails while writing leaves the previous one whole.
 """
 
 import csv
@@ -26,13 +27,14 @@ from sqlalchemy import func, select
 
 from directory.db import db
 from directory.hsds import records
+from directory.practices import roster
 from directory.practices.models import Tenant
-from directory.practitioners import profiles
-from directory.practitioners.models import Practitioner
 
 JSON_FILES = ("organizations", "services", "service_at_locations")
-#: Practices loaded together (their profiles in a few queries).
-BATCH = 200
+#: Profiles loaded together (a batch of whole practices, in a few queries).
+PROFILES_PER_BATCH = 2_000
+#: Practices between two progress lines.
+PROGRESS_EVERY = 200
 
 #: Nested keys of a record -> the resource its items are rows of. `organization` and
 #: `location` inside a service are copies of rows written from the organization itself.
@@ -98,36 +100,35 @@ class Counts:
     rows: dict[str, int] = field(default_factory=dict)
 
 
-def listed_practices():
-    """Active practices with at least one profile the public may see, by id (as the practice
-    sitemap lists them)."""
-    listed = profiles.visible().with_only_columns(Practitioner.tenant_id).distinct().subquery()
-    return select(Tenant).where(Tenant.id.in_(select(listed.c.tenant_id))).order_by(Tenant.id)
-
-
-def practices(on: date | None = None, batch: int = BATCH) -> Iterator[records.Practice]:
-    """Every listed practice's records, a batch of practices' profiles loaded at a time."""
+def practices(
+    on: date | None = None, per_batch: int = PROFILES_PER_BATCH
+) -> Iterator[records.Practice]:
+    """Every listed practice's records, in batches of about `per_batch` profiles (a practice
+    larger than that is a batch of its own)."""
     last = 0
     while True:
-        tenants = db.session.scalars(listed_practices().where(Tenant.id > last).limit(batch)).all()
-        if not tenants:
+        window = db.session.scalars(
+            roster.listed_practices().with_only_columns(Tenant.id).where(Tenant.id > last)
+            .limit(500)
+        ).all()  # fmt: skip
+        if not window:
             return
-        last = tenants[-1].id
-        by_tenant: dict[int, list[Practitioner]] = {t.id: [] for t in tenants}
-        found = db.session.scalars(
-            profiles.visible()
-            .where(Practitioner.tenant_id.in_(by_tenant))
-            .order_by(Practitioner.name, Practitioner.id)
-        )
-        for p in found:
-            by_tenant[p.tenant_id].append(p)
-        for tenant in tenants:
-            yield records.practice(tenant, by_tenant[tenant.id], on)
-        db.session.expunge_all()  # the batch's objects are written: let them go
+        sizes, chosen, total = roster.counts(window), [], 0
+        for tenant_id in window:
+            chosen.append(tenant_id)
+            total += sizes.get(tenant_id, 0)
+            if total >= per_batch:
+                break
+        last = chosen[-1]
+        tenants = db.session.scalars(
+            select(Tenant).where(Tenant.id.in_(chosen)).order_by(Tenant.id)
+        ).all()
+        yield from records.load(list(tenants), on)
+        db.session.expunge_all()  # the batch is written: let its objects go
 
 
 def count_practices() -> int:
-    return db.session.scalar(select(func.count()).select_from(listed_practices().subquery()))
+    return db.session.scalar(select(func.count()).select_from(roster.listed_practices().subquery()))
 
 
 class _JsonArray:
@@ -194,7 +195,7 @@ def write(
             counts.organizations += 1
             counts.services += len(practice.services)
             counts.service_at_locations += len(practice.service_at_locations)
-            if progress is not None and (done % BATCH == 0 or done == total):
+            if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
                 progress(done, total)
         counts.locations = len(seen_locations)
         for t in records.taxonomies():
@@ -207,14 +208,16 @@ def write(
         handle = open_new(tabular / "datapackage.json")
         json.dump(package, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
+        for handle in handles:
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
     except BaseException:
         for handle in handles:
             handle.close()
         for temporary, _ in final:
             temporary.unlink(missing_ok=True)
         raise
-    for handle in handles:
-        handle.close()
     for temporary, path in final:
         os.replace(temporary, path)
     return counts

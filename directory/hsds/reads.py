@@ -4,24 +4,27 @@ query as every public page (`profiles.visible()`)."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import and_, false, func, or_, select, true
 
 from directory import licensing
 from directory.db import db
 from directory.hsds import records
-from directory.hsds.export import listed_practices
+from directory.practices import roster
 from directory.practices.models import Tenant
 from directory.practitioners import profiles
 from directory.practitioners.models import License, Practitioner
 from directory.search import results, sync
 from directory.search.params import Params, SearchError
+from directory.validation import clean_text, whole_number
 from directory.vocabulary import Condition, Modality
-from directory.web import whole_number
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
+#: Fully nested organizations nest every service: fewer of them a page.
+MAX_FULL_ORGANIZATIONS = 20
+SEARCH_LENGTH = 200
 
 
 class BadParameter(ValueError):
@@ -59,7 +62,8 @@ def _uuid(args, name: str) -> uuid.UUID | None:
         raise BadParameter(name, f"{name} must be a UUID.") from None
 
 
-def _bool(args, name: str) -> bool:
+def flag(args, name: str) -> bool:
+    """A true/false parameter (absent: false)."""
     raw = args.get(name, "false").casefold()
     if raw not in ("true", "false", "1", "0"):
         raise BadParameter(name, f"{name} must be true or false.")
@@ -75,7 +79,10 @@ def parse(args) -> Query:
         if value is None:
             raise BadParameter(name, f"{name} must be a whole number from {low} to {high}.")
         setattr(q, name, value)
-    q.search = " ".join(args.get("search", "").split())[:200]
+    try:
+        q.search = " ".join(clean_text(args.get("search", ""), SEARCH_LENGTH).split())
+    except ValueError as error:
+        raise BadParameter("search", f"search {error}.") from None
     q.organization = _uuid(args, "organization_id")
     if (term_id := _uuid(args, "taxonomy_term_id")) is not None:
         q.term = records.term_by_id(str(term_id))
@@ -89,12 +96,13 @@ def parse(args) -> Query:
     if (raw := args.get("modified_after")) is not None:
         try:
             moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
+            moment = moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
+        except (ValueError, OverflowError):
             raise BadParameter("modified_after", "modified_after must be an ISO 8601 date "
                                "or date and time.") from None  # fmt: skip
-        q.modified_after = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    q.full = _bool(args, "full")
-    q.full_service = _bool(args, "full_service")
+        q.modified_after = moment
+    q.full = flag(args, "full")
+    q.full_service = flag(args, "full_service")
     if args.get("format", "json") != "json":
         raise BadParameter("format", "Only format=json is offered.")
     return q
@@ -118,8 +126,24 @@ def _page(total: int, q: Query, contents: list[dict]) -> dict:
 # Services.
 
 
+def modified_since(moment: datetime):
+    """Services whose record changed at or after `moment` (records.last_modified in SQL): the
+    profile, its practice, a license, or a license lapsing by its date since then."""
+    today = licensing.today()
+    midnight = moment.date() if moment.time() == time() else moment.date() + timedelta(days=1)
+    lapsed = and_(License.status != "rejected", License.expires_on < today,
+                  License.expires_on >= midnight - timedelta(days=1))  # fmt: skip
+    return or_(
+        Practitioner.updated_at >= moment,
+        Tenant.updated_at >= moment,
+        Practitioner.licenses.any(or_(License.updated_at >= moment, lapsed)),
+    )
+
+
 def _term_clause(key: str, code: str, on):
-    """Which profiles carry a taxonomy term (the same as records.service gives them)."""
+    """Which services a taxonomy term selects: those whose records carry it (records.service),
+    for a state's top license term those carrying any of its children, for a kind of practice
+    (an organization's term) the services of such practices."""
     if key == "setting":
         return Practitioner.setting.in_([s for s, terms in records.SETTING_OF.items()
                                          if code in terms])  # fmt: skip
@@ -144,7 +168,7 @@ def _term_clause(key: str, code: str, on):
 
 
 def _taxonomy_clause(key: str):
-    """Which profiles carry any term of a taxonomy."""
+    """Which services carry any term of a taxonomy (every practice has a kind)."""
     if key == "condition":
         return Practitioner.conditions.any()
     if key == "modality":
@@ -158,15 +182,7 @@ def _taxonomy_clause(key: str):
 
 def _services(ps: list[Practitioner], full: bool, on) -> list[dict]:
     """Records of these profiles (in this order), each with its organization."""
-    tenants = {p.tenant_id for p in ps}
-    listed = dict(
-        db.session.execute(
-            profiles.visible()
-            .with_only_columns(Practitioner.tenant_id, func.count())
-            .where(Practitioner.tenant_id.in_(tenants))
-            .group_by(Practitioner.tenant_id)
-        ).all()
-    )
+    listed = roster.counts({p.tenant_id for p in ps})
     found = []
     for p in ps:
         org = records.organization(p.tenant, listed.get(p.tenant_id, 0))
@@ -190,7 +206,7 @@ def services(q: Query) -> dict:
     if q.taxonomy is not None:
         query = query.where(_taxonomy_clause(q.taxonomy))
     if q.modified_after is not None:
-        query = query.where(Practitioner.updated_at >= q.modified_after)
+        query = query.where(modified_since(q.modified_after))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     ps = db.session.scalars(
         query.order_by(Practitioner.id).limit(q.per_page).offset((q.page - 1) * q.per_page)
@@ -230,40 +246,32 @@ def service(service_id: str) -> dict | None:
 # Organizations.
 
 
-def _full_organization(tenant: Tenant, full_service: bool) -> dict:
-    ps = db.session.scalars(
-        profiles.visible()
-        .where(Practitioner.tenant_id == tenant.id)
-        .order_by(Practitioner.name, Practitioner.id)
-    ).all()
-    whole = records.practice(tenant, ps, licensing.today()).organization
-    if not full_service:
-        whole["services"] = [
-            {k: v for k, v in s.items() if not isinstance(v, list)} for s in whole["services"]
-        ]
-    return whole
+def _full_organizations(tenants: list[Tenant], full_service: bool) -> list[dict]:
+    found = []
+    for practice in records.load(tenants, licensing.today()):
+        whole = practice.organization
+        if not full_service:
+            whole["services"] = [
+                {k: v for k, v in s.items() if not isinstance(v, list)} for s in whole["services"]
+            ]
+        found.append(whole)
+    return found
 
 
 def organizations(q: Query) -> dict:
     """A page of listed practices: one-to-one fields, or fully nested (full)."""
+    if q.full and q.per_page > MAX_FULL_ORGANIZATIONS:
+        raise BadParameter("per_page", f"per_page is at most {MAX_FULL_ORGANIZATIONS} with "
+                           "full=true.")  # fmt: skip
+    query = roster.listed_practices()
     if q.search:
-        term = f"%{q.search.replace('%', '').replace('_', '')}%"
-        query = listed_practices().where(Tenant.name.ilike(term))
-    else:
-        query = listed_practices()
+        query = query.where(func.lower(Tenant.name).contains(q.search.lower(), autoescape=True))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     tenants = db.session.scalars(query.limit(q.per_page).offset((q.page - 1) * q.per_page)).all()
     if q.full:
-        contents = [_full_organization(t, q.full_service) for t in tenants]
+        contents = _full_organizations(list(tenants), q.full_service)
     else:
-        listed = dict(
-            db.session.execute(
-                profiles.visible()
-                .with_only_columns(Practitioner.tenant_id, func.count())
-                .where(Practitioner.tenant_id.in_([t.id for t in tenants]))
-                .group_by(Practitioner.tenant_id)
-            ).all()
-        )
+        listed = roster.counts(t.id for t in tenants)
         contents = [records.organization(t, listed.get(t.id, 0)) for t in tenants]
     return _page(total, q, contents)
 
@@ -274,8 +282,8 @@ def organization(organization_id: str, full_service: bool) -> dict | None:
         wanted = uuid.UUID(organization_id)
     except ValueError:
         return None
-    tenant = db.session.scalar(listed_practices().where(Tenant.public_id == wanted))
-    return _full_organization(tenant, full_service) if tenant is not None else None
+    tenant = db.session.scalar(roster.listed_practices().where(Tenant.public_id == wanted))
+    return _full_organizations([tenant], full_service)[0] if tenant is not None else None
 
 
 # Taxonomies.

@@ -17,12 +17,13 @@ derived from those and public data (uuid5), so the same record keeps its id in e
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 from directory import languages, licensing, vocabulary
+from directory.db import db
 from directory.mail import public_url
 from directory.practices import roster
 from directory.practices.models import KIND_LABELS, Tenant
@@ -114,6 +115,7 @@ def _clean(record: dict) -> dict:
 
 
 def taxonomy(key: str) -> dict:
+    """One of our taxonomies (TAXONOMIES) as an HSDS taxonomy."""
     name, description = TAXONOMIES[key]
     return {"id": derived_id("taxonomy", key), "name": name, "description": description,
             "version": VERSION}  # fmt: skip
@@ -166,6 +168,7 @@ def terms() -> dict[tuple[str, str], dict]:
 
 
 def taxonomies() -> list[dict]:
+    """Every taxonomy of ours, in TAXONOMIES' order."""
     return [taxonomy(key) for key in TAXONOMIES]
 
 
@@ -198,11 +201,14 @@ def _attribute(link_id: str, entity: str, key: str, code: str, value: str | None
 
 
 def organization_id(tenant: Tenant) -> str:
+    """A practice's organization id: its random public id."""
     return str(tenant.public_id)
 
 
 def organization(tenant: Tenant, listed: int) -> dict:
     """The practice's one-to-one fields (listed: how many profiles the public sees)."""
+    # The whole description (roster.summary shortens it to a meta description's 160
+    # characters), else the summary's sentence from the data.
     description = (tenant.description or "").strip() or roster.summary(tenant, listed)
     return _clean(
         {
@@ -277,17 +283,38 @@ def _license_text(lic: profiles.LicenseView) -> str:
         "rejected": "not confirmed by the board",
     }[lic.status]
     number = f" {lic.public_number}" if lic.public_number else ""
-    until = f", expires {lic.expires_on.isoformat()}" if lic.status != "rejected" else ""
+    when = lic.expires_on.isoformat()
+    until = {"rejected": "", "expired": f" on {when}"}.get(lic.status, f", expires {when}")
     return f"{lic.state_name} massage therapy license{number} ({said}{until})"
 
 
 def _assured(practitioner: Practitioner) -> str | None:
-    """The day a license of theirs was last checked by the directory (verified or rejected)."""
-    reviewed = [lic.reviewed_at for lic in practitioner.licenses if lic.reviewed_at is not None]
-    return max(reviewed).date().isoformat() if reviewed else None
+    """The day one of their licenses was last verified (by an admin, or an import recorded as
+    one): when the directory last checked what the record says."""
+    verified = [lic.reviewed_at for lic in practitioner.licenses
+                if lic.status == "verified" and lic.reviewed_at is not None]  # fmt: skip
+    return max(verified).date().isoformat() if verified else None
+
+
+def lapsed_at(expires_on: date) -> datetime:
+    """When a license expiring on this day stops being current: the next midnight (UTC)."""
+    return datetime.combine(expires_on + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def last_modified(p: Practitioner, on: date | None = None) -> datetime:
+    """When the record last changed: the profile, its practice, a license (a decision, an
+    edit) or a license lapsing by its date, whichever is latest (reads.modified_since asks the
+    same in SQL)."""
+    today = on or licensing.today()
+    moments = [p.updated_at, p.tenant.updated_at]
+    moments += [lic.updated_at for lic in p.licenses]
+    moments += [lapsed_at(lic.expires_on) for lic in p.licenses
+                if lic.status != "rejected" and lic.expires_on < today]  # fmt: skip
+    return max(moments)
 
 
 def service_id(practitioner: Practitioner) -> str:
+    """A therapist's service id: their profile's random public id."""
     return str(practitioner.public_id)
 
 
@@ -365,7 +392,7 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> tuple[dict, l
             "assured_date": _assured(p),
             "licenses": "; ".join(_license_text(lic) for lic in licenses) or None,
             "alert": None if p.accepting_new_clients else "Not accepting new clients.",
-            "last_modified": p.updated_at.isoformat(timespec="seconds"),
+            "last_modified": last_modified(p, on).isoformat(timespec="seconds"),
         }
     )
     phones = [{"id": derived_id("phone", sid), "service_id": sid, "contact_id": contact_id,
@@ -381,7 +408,7 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> tuple[dict, l
                 "code": languages.code(name),
             }
         )
-        for name in ["English", *p.languages]
+        for name in ["English", *(n for n in p.languages if not languages.is_english(n))]
     ]
     record["contacts"] = [
         _clean(
@@ -426,3 +453,18 @@ def practice(tenant: Tenant, practitioners: Iterable[Practitioner], on: date | N
         services=[{**s, "organization": org} for s in services],
         service_at_locations=links,
     )
+
+
+def load(tenants: list[Tenant], on: date | None = None) -> Iterator[Practice]:
+    """The records of these practices, one practice at a time, their public profiles loaded
+    together in a few queries."""
+    by_tenant: dict[int, list[Practitioner]] = {t.id: [] for t in tenants}
+    found = db.session.scalars(
+        profiles.visible()
+        .where(Practitioner.tenant_id.in_(by_tenant))
+        .order_by(Practitioner.name, Practitioner.id)
+    )
+    for p in found:
+        by_tenant[p.tenant_id].append(p)
+    for tenant in tenants:
+        yield practice(tenant, by_tenant.pop(tenant.id), on)

@@ -21,6 +21,10 @@ PATHS = (
 )  # fmt: skip
 
 
+#: Parameters of the specification's paths this API does not answer: left out of its document.
+UNANSWERED = ("#/components/parameters/minimal",)
+
+
 @bp.errorhandler(reads.BadParameter)
 def bad_parameter(error: reads.BadParameter):
     return jsonify(error.as_dict()), 400
@@ -80,7 +84,7 @@ def taxonomy(taxonomy_id: str):
 @bp.get("/taxonomy_terms")
 def taxonomy_terms():
     parent = request.args.get("parent_id")
-    return jsonify(reads.taxonomy_terms(_query(), reads._bool(request.args, "top_only"), parent))
+    return jsonify(reads.taxonomy_terms(_query(), reads.flag(request.args, "top_only"), parent))
 
 
 @bp.get("/taxonomy_terms/<string(length=36):term_id>")
@@ -111,9 +115,18 @@ def document(base: str) -> dict:
         "description": "Organizations are practices; a service is one listed therapist's "
         "massage (setting, conditions treated, modalities and state licenses are "
         "attributes); locations are their listed offices. `search` runs the directory's own "
-        "search and cannot be combined with the other filters; `top_only` gives terms without "
-        "a parent; `format` is json only.",
+        "search and cannot be combined with the other filters. A state's top license term "
+        "selects the services with any of its status terms, and a kind of practice (an "
+        "organization's term) the services of such practices. `top_only` gives the terms "
+        "without a parent; `format` is json only; `minimal` is not offered; fully nested "
+        "organizations come at most 20 a page.",
     }
     spec["servers"] = [{"url": base.rstrip("/")}]
     spec["paths"] = {path: item for path, item in spec["paths"].items() if path in PATHS}
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "parameters" in operation:
+                operation["parameters"] = [
+                    p for p in operation["parameters"] if p.get("$ref") not in UNANSWERED
+                ]
     return spec

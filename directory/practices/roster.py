@@ -62,6 +62,25 @@ def count(tenant: Tenant) -> int:
     return db.session.scalar(select(func.count()).select_from(listed))
 
 
+def counts(tenant_ids) -> dict[int, int]:
+    """How many profiles the public may see in each of these practices (absent: none)."""
+    return dict(
+        db.session.execute(
+            profiles.visible()
+            .with_only_columns(Practitioner.tenant_id, func.count())
+            .where(Practitioner.tenant_id.in_(list(tenant_ids)))
+            .group_by(Practitioner.tenant_id)
+        ).all()
+    )
+
+
+def listed_practices():
+    """Active practices with at least one profile the public may see, by id (those the
+    practice sitemap lists, and the HSDS organizations)."""
+    listed = profiles.visible().with_only_columns(Practitioner.tenant_id).distinct().subquery()
+    return select(Tenant).where(Tenant.id.in_(select(listed.c.tenant_id))).order_by(Tenant.id)
+
+
 def entries(practitioners, on: date | None = None) -> list[Entry]:
     """Cards for practitioners: first listed office and every license with its derived status."""
     result = []
