@@ -11,22 +11,15 @@ times after one first request, and p50/p95 are printed.
 """
 
 import argparse
-import math
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-FLASK = [str(Path(sys.executable).with_name("flask")), "--app", "directory"]
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from demo_instance import FLASK, build, percentile
 
 
 def main() -> None:
@@ -35,17 +28,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     options = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="hsds-bench-"))
-    env = {**os.environ, "DIRECTORY_INSTANCE_PATH": str(folder)}
-    started = time.perf_counter()
-    for args in (
-        ["db", "upgrade"],
-        ["vocabulary", "sync"],
-        ["demo", "load", "--count", str(options.count)],
-        ["search", "rebuild"],
-    ):
-        subprocess.run([*FLASK, *args], env=env, check=True, capture_output=True)
-    print(f"built {options.count:,} demo profiles in {time.perf_counter() - started:.0f} s")
+    folder, env = build(options.count, "hsds-bench-")
 
     out = folder / "hsds"
     started = time.perf_counter()
@@ -91,8 +74,8 @@ def main() -> None:
             started = time.perf_counter()
             client.get(path)
             samples.append((time.perf_counter() - started) * 1000)
-        print(f"{path[:70]:70} first {first_ms:6.0f} ms  p50 {_percentile(samples, 0.5):6.1f} ms"
-              f"  p95 {_percentile(samples, 0.95):6.1f} ms")  # fmt: skip
+        print(f"{path[:70]:70} first {first_ms:6.0f} ms  p50 {percentile(samples, 0.5):6.1f} ms"
+              f"  p95 {percentile(samples, 0.95):6.1f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

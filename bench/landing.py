@@ -10,22 +10,14 @@ for SITEMAP_CACHE_SECONDS), and p50/p95 are printed, with the number of landing 
 """
 
 import argparse
-import math
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-FLASK = [str(Path(sys.executable).with_name("flask")), "--app", "directory"]
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from demo_instance import build, percentile
 
 
 def main() -> None:
@@ -34,18 +26,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     options = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="landing-bench-"))
-    env = {**os.environ, "DIRECTORY_INSTANCE_PATH": str(folder)}
-    started = time.perf_counter()
-    steps = (
-        ["db", "upgrade"],
-        ["vocabulary", "sync"],
-        ["demo", "load", "--count", str(options.count)],
-        ["search", "rebuild"],
-    )
-    for args in steps:
-        subprocess.run([*FLASK, *args], env=env, check=True, capture_output=True)
-    print(f"built {options.count:,} demo profiles in {time.perf_counter() - started:.0f} s")
+    folder, _ = build(options.count, "landing-bench-")
 
     os.environ["DIRECTORY_INSTANCE_PATH"] = str(folder)
     from directory import create_app
@@ -79,8 +60,8 @@ def main() -> None:
         if path == "/sitemaps/landing-1.xml":
             note = f" ({response.get_data(as_text=True).count('<url>')} landing URLs)"
         print(
-            f"{path:48s} p50 {_percentile(samples, 0.5):8.1f} ms  "
-            f"p95 {_percentile(samples, 0.95):8.1f} ms  first {first:8.1f} ms  ({repeat} runs)"
+            f"{path:48s} p50 {percentile(samples, 0.5):8.1f} ms  "
+            f"p95 {percentile(samples, 0.95):8.1f} ms  first {first:8.1f} ms  ({repeat} runs)"
             f"{note}"
         )
 
