@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from directory import vocabulary
@@ -74,9 +74,10 @@ def export_hsds(folder: Path) -> None:
     except OSError as error:
         raise click.ClickException(f"Cannot write the export to {folder}: {error}") from None
     click.echo(
-        f"Exported {counts.organizations:,} practice(s), {counts.services:,} service(s) and "
-        f"{counts.locations:,} location(s) as HSDS 3.0 to {folder} (JSON, and csv/ with its "
-        "datapackage.json)."
+        f"Exported {counts.organizations:,} organization(s) (practices), {counts.services:,} "
+        f"service(s) and {counts.locations:,} location(s) as HSDS 3.0 to {folder} (JSON, and "
+        f"csv/ with its datapackage.json). Links are on PUBLIC_URL, "
+        f"{current_app.config['PUBLIC_URL']}."
     )
 
 

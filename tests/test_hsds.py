@@ -97,7 +97,11 @@ def _rows(out, resource: str) -> list[dict]:
 
 def test_the_command_writes_every_file_and_says_what_it_wrote(world):
     _, _, out, result = world
-    assert "Exported 2 practice(s), 3 service(s) and 2 location(s) as HSDS 3.0" in result.output
+    assert (
+        "Exported 2 organization(s) (practices), 3 service(s) and 2 location(s) as HSDS 3.0"
+        in result.output
+    )
+    assert f"Links are on PUBLIC_URL, {PUBLIC_URL}." in result.output
     assert "2 of 2 practices" in result.output  # progress
     for name in export.JSON_FILES:
         assert (out / f"{name}.json").is_file()
@@ -405,8 +409,9 @@ def test_the_api_filters_and_pages(world):
         ("page=0", "page"),
         ("per_page=101", "per_page"),
         ("organization_id=open-hand", "organization_id"),
-        (f"taxonomy_term_id={uuid.UUID(int=1)}", "taxonomy_term_id"),
-        (f"taxonomy_id={uuid.UUID(int=1)}", "taxonomy_id"),
+        ("taxonomy_term_id=sciatica", "taxonomy_term_id"),
+        ("organisation_id=x", "organisation_id"),  # not a parameter: never silently ignored
+        ("minimal=true", "minimal"),  # the specification's, not answered here
         ("modified_after=last+week", "modified_after"),
         ("full=maybe", "full"),
         ("format=ndjson", "format"),
@@ -419,6 +424,34 @@ def test_the_api_refuses_what_it_cannot_answer(world, query, field):
     app, _, _, _ = world
     error = _get(app.test_client(), f"/hsds/services?{query}", 400)["error"]
     assert (error["code"], error["field"]) == ("invalid_parameter", field)
+
+
+def test_each_path_takes_only_its_own_parameters(world):
+    app, ids, _, _ = world
+    client = app.test_client()
+    checks = [
+        (f"/hsds/services/{ids['vera-visible']}?full=true", "full"),
+        ("/hsds/organizations?taxonomy_term_id=x", "taxonomy_term_id"),
+        ("/hsds/organizations?modified_after=2026-01-01", "modified_after"),
+        ("/hsds/taxonomy_terms?parent_id=abc", "parent_id"),  # malformed
+        ("/hsds/?page=1", "page"),
+    ]
+    for path, name in checks:
+        assert _get(client, path, 400)["error"]["field"] == name, path
+    # An id nothing has is a filter that matches nothing, as for an unknown organization.
+    for query in (f"taxonomy_term_id={uuid.UUID(int=1)}", f"taxonomy_id={uuid.UUID(int=1)}",
+                  f"organization_id={uuid.UUID(int=1)}"):  # fmt: skip
+        assert _get(client, f"/hsds/services?{query}")["total_items"] == 0
+    assert _get(client, f"/hsds/taxonomy_terms?parent_id={uuid.UUID(int=1)}")["empty"] is True
+
+
+def test_terms_are_found_by_any_of_their_names_and_the_api_is_open_to_any_origin(world):
+    app, _, _, _ = world
+    client = app.test_client()
+    found = _get(client, "/hsds/taxonomy_terms?search=slipped+disc")["contents"]
+    assert [t["code"] for t in found] == ["herniated-disc"]
+    response = client.get("/hsds/services")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_organizations_per_page_is_capped_when_fully_nested(world):
@@ -454,7 +487,8 @@ def test_hidden_records_are_404_in_json(world):
     app, ids, _, _ = world
     client = app.test_client()
     for slug in ("una-unpublished", "sam-suspended", "dee-deleted"):
-        assert _get(client, f"/hsds/services/{ids[slug]}", 404)["error"]["code"] == "not_found"
+        error = _get(client, f"/hsds/services/{ids[slug]}", 404)["error"]
+        assert error == {"code": "not_found", "message": "No public service has this id."}
     for slug in ("gone-spa", "quiet-practice"):
         _get(client, f"/hsds/organizations/{ids[slug]}", 404)
     _get(client, f"/hsds/services/{uuid.uuid4()}", 404)
@@ -528,6 +562,11 @@ def test_a_license_decision_and_a_lapse_change_the_record(app, client):
         return {s["name"].split(" with ")[1] for s in reads.services(query)["contents"]}
 
     assert changed_since(LONG_AGO) == {"Ana Pending", "Lou Lapsed"}
+    # With no current license anywhere, Lou is listed nowhere: the service says so.
+    lou = client.get(f"/hsds/services/{lapsing.public_id}").get_json()
+    assert (lou["status"], lou["service_at_locations"]) == ("inactive", [])
+    assert lou["alert"].startswith("No office is listed")
+    assert client.get(f"/hsds/services/{p.public_id}").get_json()["status"] == "active"
     assert changed_since(lapsed) == {"Lou Lapsed"}
     assert changed_since(lapsed + timedelta(seconds=1)) == set()
     assert changed_since(lapsed - timedelta(days=1, seconds=1)) == {"Lou Lapsed"}

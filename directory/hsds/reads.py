@@ -5,10 +5,11 @@ query as every public page (`profiles.visible()`)."""
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cache
 
 from sqlalchemy import and_, false, func, or_, select, true
 
-from directory import licensing
+from directory import licensing, vocabulary
 from directory.db import db
 from directory.hsds import records
 from directory.practices import roster
@@ -50,6 +51,10 @@ class Query:
     modified_after: datetime | None = None
     full: bool = False
     full_service: bool = False
+    parent: str | None = None  # a taxonomy term's id
+    top_only: bool = False
+    #: A filter names a term or taxonomy that does not exist: the page is empty.
+    nothing: bool = False
 
 
 def _uuid(args, name: str) -> uuid.UUID | None:
@@ -84,15 +89,18 @@ def parse(args) -> Query:
     except ValueError as error:
         raise BadParameter("search", f"search {error}.") from None
     q.organization = _uuid(args, "organization_id")
+    # A malformed id is a 400; an id nothing has is a filter that matches nothing, as an
+    # unknown organization_id is.
     if (term_id := _uuid(args, "taxonomy_term_id")) is not None:
         q.term = records.term_by_id(str(term_id))
-        if q.term is None:
-            raise BadParameter("taxonomy_term_id", "No taxonomy term has this id.")
+        q.nothing |= q.term is None
     if (taxonomy_id := _uuid(args, "taxonomy_id")) is not None:
         keys = {records.taxonomy(key)["id"]: key for key in records.TAXONOMIES}
         q.taxonomy = keys.get(str(taxonomy_id))
-        if q.taxonomy is None:
-            raise BadParameter("taxonomy_id", "No taxonomy has this id.")
+        q.nothing |= q.taxonomy is None
+    if (parent := _uuid(args, "parent_id")) is not None:
+        q.parent = str(parent)
+    q.top_only = flag(args, "top_only")
     if (raw := args.get("modified_after")) is not None:
         try:
             moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
@@ -198,6 +206,8 @@ def services(q: Query) -> dict:
     on = licensing.today()
     if q.search:
         return _searched(q, on)
+    if q.nothing:
+        return _page(0, q, [])
     query = profiles.visible()
     if q.organization is not None:
         query = query.where(Tenant.public_id == q.organization)
@@ -215,7 +225,8 @@ def services(q: Query) -> dict:
 
 
 def _searched(q: Query, on) -> dict:
-    """`search`: the directory's own search (the need interpreter and its ranking), nationwide."""
+    """`search`: the directory's own search (the need interpreter and its ranking), nationwide;
+    like every search of the directory it lists only therapists with a listed office."""
     others = [name for name, value in (("organization_id", q.organization),
               ("taxonomy_term_id", q.term), ("taxonomy_id", q.taxonomy),
               ("modified_after", q.modified_after)) if value is not None]  # fmt: skip
@@ -290,20 +301,36 @@ def organization(organization_id: str, full_service: bool) -> dict | None:
 
 
 def taxonomies(q: Query) -> dict:
+    """A page of our taxonomies (`search` in their names)."""
     found = [t for t in records.taxonomies() if q.search.casefold() in t["name"].casefold()]
     start = (q.page - 1) * q.per_page
     return _page(len(found), q, found[start : start + q.per_page])
 
 
-def taxonomy_terms(q: Query, top_only: bool = False, parent_id: str | None = None) -> dict:
-    wanted = q.search.casefold()
+@cache
+def _names() -> dict[str, str]:
+    """Term id -> what `search` matches it by: its name and code, and for a vocabulary entry
+    every way of naming it (synonyms, lay terms, misspellings), normalized."""
+    found = {}
+    for (key, code), term in records.terms().items():
+        names = [term["name"], code]
+        if key in ("condition", "modality"):
+            names += vocabulary.terms()[code].phrases
+        found[term["id"]] = " | ".join(vocabulary.normalize(n) for n in names)
+    return found
+
+
+def taxonomy_terms(q: Query) -> dict:
+    """A page of terms: of one taxonomy, top ones only, children of one, matching `search`."""
+    wanted = vocabulary.normalize(q.search)
     found = [
         t
         for (key, _), t in records.terms().items()
-        if (q.taxonomy is None or key == q.taxonomy)
-        and (not top_only or "parent_id" not in t)
-        and (parent_id is None or t.get("parent_id") == parent_id)
-        and wanted in t["name"].casefold()
+        if not q.nothing
+        and (q.taxonomy is None or key == q.taxonomy)
+        and (not q.top_only or "parent_id" not in t)
+        and (q.parent is None or t.get("parent_id") == q.parent)
+        and wanted in _names()[t["id"]]
     ]
     start = (q.page - 1) * q.per_page
     return _page(len(found), q, found[start : start + q.per_page])

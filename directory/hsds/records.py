@@ -78,7 +78,7 @@ SETTING_NAMES = {
 #: License status -> (name after the state's name, description).
 LICENSE_STATUS_TERMS = {
     "verified": ("license, verified", "The directory checked this license with the state's "
-                 "board, and it had not expired on the day of the export."),
+                 "board, and it had not expired when the record was made."),
     "pending": ("license, not yet verified", "The therapist entered this license; the "
                 "directory has not checked it with the board yet."),
     "expired": ("license, expired", "The license's expiry date has passed; the therapist's "
@@ -117,8 +117,7 @@ def _clean(record: dict) -> dict:
 def taxonomy(key: str) -> dict:
     """One of our taxonomies (TAXONOMIES) as an HSDS taxonomy."""
     name, description = TAXONOMIES[key]
-    return {"id": derived_id("taxonomy", key), "name": name, "description": description,
-            "version": VERSION}  # fmt: skip
+    return {"id": derived_id("taxonomy", key), "name": name, "description": description}
 
 
 def _term(key: str, code: str, name: str, description: str, parent: str | None = None) -> dict:
@@ -147,7 +146,7 @@ def terms() -> dict[tuple[str, str], dict]:
     for code, (name, description) in SETTING_TERMS.items():
         add("setting", code, name, description)
     for t in vocabulary.conditions():
-        add("condition", t.slug, t.name, t.text)
+        add("condition", t.slug, t.name, _condition_description(t))
     for t in vocabulary.modalities():
         add("modality", t.slug, t.name, t.text)
     for state in licensing.states().values():
@@ -165,6 +164,16 @@ def terms() -> dict[tuple[str, str], dict]:
     if len(set(codes)) != len(codes):  # the tabular package's taxonomy_term.code is unique
         raise ValueError("two taxonomy terms share a code")
     return found
+
+
+def _condition_description(t: vocabulary.Term) -> str:
+    """What a condition term means: who lists it, and the ICD-10-CM codes a referral for it
+    may carry (the vocabulary's advice is for clients, not a definition)."""
+    text = f"{t.name}: a condition a therapist lists as one they treat."
+    if t.icd10:
+        codes = "; ".join(f"{code} {name}" for code, name in t.icd10)
+        text += f" A referral may name it as ICD-10-CM {codes}."
+    return text
 
 
 def taxonomies() -> list[dict]:
@@ -313,6 +322,18 @@ def last_modified(p: Practitioner, on: date | None = None) -> datetime:
     return max(moments)
 
 
+def _alert(p: Practitioner, links: list[dict]) -> str | None:
+    said = []
+    if not links:
+        # As the directory's search does, a therapist with no listed office is not offered.
+        said.append("No office is listed: the therapist holds no current license in the "
+                    "state of any of their offices." if p.offices
+                    else "No office is listed: the profile names none.")  # fmt: skip
+    if not p.accepting_new_clients:
+        said.append("Not accepting new clients.")
+    return " ".join(said) or None
+
+
 def service_id(practitioner: Practitioner) -> str:
     """A therapist's service id: their profile's random public id."""
     return str(practitioner.public_id)
@@ -385,13 +406,13 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> tuple[dict, l
             "description": "\n\n".join(x for x in (p.headline, p.bio) if x) or None,
             "url": url,
             "email": contact_values.get("email"),
-            "status": "active",
+            "status": "active" if links else "inactive",
             "application_process": " ".join(ways),
             "fees_description": _fees(values),
             "accreditations": p.credentials or None,
             "assured_date": _assured(p),
             "licenses": "; ".join(_license_text(lic) for lic in licenses) or None,
-            "alert": None if p.accepting_new_clients else "Not accepting new clients.",
+            "alert": _alert(p, links),
             "last_modified": last_modified(p, on).isoformat(timespec="seconds"),
         }
     )

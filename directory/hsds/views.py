@@ -25,9 +25,46 @@ PATHS = (
 UNANSWERED = ("#/components/parameters/minimal",)
 
 
+#: Endpoint -> the specification's path it answers.
+ENDPOINT_PATHS = {
+    "hsds.index": "/", "hsds.services": "/services", "hsds.service": "/services/{id}",
+    "hsds.organizations": "/organizations", "hsds.organization": "/organizations/{id}",
+    "hsds.taxonomies": "/taxonomies", "hsds.taxonomy": "/taxonomies/{id}",
+    "hsds.taxonomy_terms": "/taxonomy_terms", "hsds.taxonomy_term": "/taxonomy_terms/{id}",
+    "hsds.openapi_document": None,
+}  # fmt: skip
+#: What each kind of record is called in a 404.
+NOT_FOUND = {
+    "hsds.service": "No public service has this id.",
+    "hsds.organization": "No listed organization has this id.",
+    "hsds.taxonomy": "No taxonomy has this id.",
+    "hsds.taxonomy_term": "No taxonomy term has this id.",
+}
+
+
 @bp.errorhandler(reads.BadParameter)
 def bad_parameter(error: reads.BadParameter):
     return jsonify(error.as_dict()), 400
+
+
+@bp.before_request
+def only_its_parameters():
+    """A parameter the path does not take is a 400 naming it, not a filter silently ignored
+    (a misspelt organisation_id would otherwise answer with everything)."""
+    path = ENDPOINT_PATHS.get(request.endpoint or "")
+    taken = parameters(path) if path else frozenset()
+    for name in request.args:
+        if name not in taken:
+            offered = ", ".join(sorted(taken)) or "no parameters"
+            raise reads.BadParameter(name, f"{name} is not a parameter here (this takes "
+                                     f"{offered}).")  # fmt: skip
+
+
+@bp.after_request
+def any_origin(response):
+    """Public data, read without cookies: any site's browser client may read it."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def _query() -> reads.Query:
@@ -83,8 +120,7 @@ def taxonomy(taxonomy_id: str):
 
 @bp.get("/taxonomy_terms")
 def taxonomy_terms():
-    parent = request.args.get("parent_id")
-    return jsonify(reads.taxonomy_terms(_query(), reads.flag(request.args, "top_only"), parent))
+    return jsonify(reads.taxonomy_terms(_query()))
 
 
 @bp.get("/taxonomy_terms/<string(length=36):term_id>")
@@ -95,7 +131,7 @@ def taxonomy_term(term_id: str):
 
 def _found(record: dict | None):
     if record is None:
-        abort(404)
+        abort(404, description=NOT_FOUND[request.endpoint])
     return jsonify(record)
 
 
@@ -103,6 +139,21 @@ def _found(record: dict | None):
 def _specification() -> dict:
     path = resources.files("directory").joinpath("data/hsds/openapi.json")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+@cache
+def parameters(path: str) -> frozenset[str]:
+    """The query parameters the served document gives `path` (the specification's, less
+    UNANSWERED)."""
+    spec = document("/")
+    named = spec["components"]["parameters"]
+    found = set()
+    for operation in spec["paths"][path].values():
+        for p in operation.get("parameters", []) if isinstance(operation, dict) else ():
+            p = named[p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p
+            if p["in"] == "query":
+                found.add(p["name"])
+    return frozenset(found)
 
 
 def document(base: str) -> dict:
