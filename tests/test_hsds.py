@@ -46,7 +46,7 @@ def _build() -> dict:
     viv = add_practitioner("viv-visible", tenant=hand, licenses=[("NJ", "pending", None)],
                            offices=["07030"], setting="both", show_email=True,
                            contact_email="viv@example.com", phone="(201) 555-0100",
-                           languages=["Spanish", "English"], in_home=True,
+                           languages=["Spanish", "English", "spanish"], in_home=True,
                            accepting_new_clients=False,
                            price_min=90, price_max=140, session_lengths=[60, 90])  # fmt: skip
     tag(viv, conditions=["lower-back-pain"], modalities=["swedish-massage"])

@@ -334,6 +334,14 @@ def _alert(p: Practitioner, links: list[dict]) -> str | None:
     return " ".join(said) or None
 
 
+def _spoken(names: list[str]) -> list[str]:
+    """English first (everyone here works in it), then each other language once."""
+    spoken = {"english": "English"}
+    for name in names:
+        spoken.setdefault(name.casefold(), name)
+    return list(spoken.values())
+
+
 def service_id(practitioner: Practitioner) -> str:
     """A therapist's service id: their profile's random public id."""
     return str(practitioner.public_id)
@@ -362,7 +370,7 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> tuple[dict, l
         ways.append(f"Call {phone}.")
     if email := contact_values.get("email"):
         ways.append(f"Email {email}.")
-    ways.append(f"How to reach them, and a form to write to them: {url}")
+    ways.append(f"Their profile, with every way to reach them: {url}")
 
     attributes = [_attribute(sid, "service", "setting", s) for s in SETTING_OF[p.setting]]
     attributes += [_attribute(sid, "service", "condition", c.slug) for c in p.conditions]
@@ -429,7 +437,7 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> tuple[dict, l
                 "code": languages.code(name),
             }
         )
-        for name in ["English", *(n for n in p.languages if not languages.is_english(n))]
+        for name in _spoken(p.languages)
     ]
     record["contacts"] = [
         _clean(
