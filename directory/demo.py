@@ -466,14 +466,13 @@ class _Generator:
         name = self.tenant_name(kind, home, owner)
         slug = self.unique_tenant_slug(name)
         where = f"{home.city}, {home.state}"
+        # No counts: some of the staff are unpublished or unlicensed where they work, so a
+        # number here would contradict the practice's own page (the page counts for itself).
         description = {
-            "practice": f"An independent massage practice in {where}.",
-            "clinic": f"A clinical massage practice of {size} therapists in {where}.",
-            "spa": f"A day spa in {where} with {size} massage therapists.",
-            "network": (
-                f"A network of massage therapists with {len(branches)} locations in "
-                f"{len({b.zip.state for b in branches})} states."
-            ),
+            "practice": f"An independent massage practice based in {where}.",
+            "clinic": f"A clinical massage practice based in {where}.",
+            "spa": f"A day spa in {where}.",
+            "network": f"A network of massage practices, founded in {where}.",
         }[kind]
         return _Tenant(
             slug=slug,
