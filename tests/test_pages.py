@@ -1,5 +1,6 @@
 """The home page, the guide and the public profile."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -14,6 +15,15 @@ def test_home_has_the_search_form_and_an_empty_state(client):
     assert 'action="/search"' in page and 'name="q"' in page and 'name="near"' in page
     assert "No profiles yet" in page
     assert "<script" not in page  # works without JavaScript, loads nothing third-party
+
+
+@pytest.mark.parametrize("path", ["/", "/guide", "/search?q=sciatica", "/login", "/nowhere"])
+def test_every_page_names_an_icon_that_is_there(client, path):
+    page = client.get(path).get_data(as_text=True)
+    [icon] = re.findall(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)
+    with client.get(icon) as response:  # a static file: closed, or it warns
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert b"<svg" in response.data
 
 
 def test_home_lists_recently_updated_visible_profiles(client, make_practitioner):
