@@ -93,6 +93,13 @@ def test_profile_shows_everything_public(client, make_practitioner):
         assert text in page, text
 
 
+def test_physician_referrals_are_said_plainly(client, make_practitioner):
+    for slug, accepts, said in (("ana-takes", True, "Accepted"), ("bo-not", False, "Not accepted")):
+        make_practitioner(slug, accepts_physician_referrals=accepts)
+        page = client.get(f"/p/{slug}").get_data(as_text=True)
+        assert f"<dt>Physician referral</dt><dd>{said}</dd>" in page
+
+
 def test_profile_licenses_and_offices_are_honest(client, make_practitioner):
     _full_profile(make_practitioner)
     page = client.get("/p/alexa-marie").get_data(as_text=True)
