@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, select
 
 from directory import licensing
 from directory.db import db
@@ -13,16 +13,22 @@ from directory.practitioners import fields
 from directory.practitioners.models import License, Office, Practitioner, whole_profile
 
 
+def public_rule() -> ColumnElement[bool]:
+    """Rule 1 in SQL, over Practitioner and its Tenant: published, not suspended, practice
+    active. Every query of what the public may see says it through here."""
+    return and_(
+        Practitioner.published.is_(True),
+        Practitioner.suspended.is_(False),
+        Tenant.status == "active",
+    )
+
+
 def visible() -> Select:
     """Practitioners the public may see: published, not suspended, practice active (rule 1)."""
     return (
         select(Practitioner)
         .join(Practitioner.tenant)
-        .where(
-            Practitioner.published.is_(True),
-            Practitioner.suspended.is_(False),
-            Tenant.status == "active",
-        )
+        .where(public_rule())
         .options(*whole_profile())
     )
 

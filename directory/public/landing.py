@@ -21,6 +21,7 @@ from directory import geo, licensing, vocabulary
 from directory.db import db
 from directory.interpret import interpret
 from directory.practices.models import Tenant
+from directory.practitioners import profiles
 from directory.practitioners.models import License, Office, Practitioner
 from directory.search import results, sync
 from directory.search.params import DEFAULT_RADIUS, SearchError, parse
@@ -64,12 +65,7 @@ def _listed_here():
         select(Office)
         .join(Practitioner, Office.practitioner_id == Practitioner.id)
         .join(Tenant, Practitioner.tenant_id == Tenant.id)
-        .where(
-            Practitioner.published.is_(True),
-            Practitioner.suspended.is_(False),
-            Tenant.status == "active",
-            current,
-        )
+        .where(profiles.public_rule(), current)
     )
 
 
