@@ -14,18 +14,7 @@ from directory.mail import public_url
 
 bp = Blueprint("hsds", __name__, url_prefix="/hsds")
 
-#: The specification's paths this API answers (the others it defines are optional).
-PATHS = (
-    "/", "/services", "/services/{id}", "/organizations", "/organizations/{id}",
-    "/taxonomies", "/taxonomies/{id}", "/taxonomy_terms", "/taxonomy_terms/{id}",
-)  # fmt: skip
-
-
-#: Parameters of the specification's paths this API does not answer: left out of its document.
-UNANSWERED = ("#/components/parameters/minimal",)
-
-
-#: Endpoint -> the specification's path it answers.
+#: Endpoint -> the specification's path it answers (the others it defines are optional).
 ENDPOINT_PATHS = {
     "hsds.index": "/", "hsds.services": "/services", "hsds.service": "/services/{id}",
     "hsds.organizations": "/organizations", "hsds.organization": "/organizations/{id}",
@@ -33,6 +22,9 @@ ENDPOINT_PATHS = {
     "hsds.taxonomy_terms": "/taxonomy_terms", "hsds.taxonomy_term": "/taxonomy_terms/{id}",
     "hsds.openapi_document": None,
 }  # fmt: skip
+PATHS = tuple(path for path in ENDPOINT_PATHS.values() if path is not None)
+#: Parameters of the specification's paths this API does not answer: left out of its document.
+UNANSWERED = ("#/components/parameters/minimal",)
 #: What each kind of record is called in a 404.
 NOT_FOUND = {
     "hsds.service": "No public service has this id.",
