@@ -16,12 +16,11 @@ import csv
 import json
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -77,10 +76,6 @@ def rows(record: dict, resource: str) -> Iterator[tuple[str, dict]]:
             raise ValueError(f"{resource}.{key} has no place in the tabular package")
 
 
-def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 #: What this package is; its resources are the official descriptor's, unchanged.
 PACKAGE = {
     "profile": "tabular-data-package",
@@ -96,8 +91,6 @@ class Counts:
     organizations: int = 0
     services: int = 0
     locations: int = 0
-    service_at_locations: int = 0
-    rows: dict[str, int] = field(default_factory=dict)
 
 
 def practices(
@@ -167,7 +160,7 @@ def write(
         final.append((temporary, path))
         return handle
 
-    counts = Counts(rows=dict.fromkeys(table_columns, 0))
+    counts = Counts()
     total = count_practices()
     try:
         arrays = {name: _JsonArray(open_new(folder / f"{name}.json")) for name in JSON_FILES}
@@ -177,11 +170,6 @@ def write(
             writer.writeheader()
             writers[name] = writer
 
-        def add_row(resource: str, row: dict) -> None:
-            writers[resource].writerow({k: _cell(v) for k, v in row.items()})
-            counts.rows[resource] += 1
-
-        seen_locations: set[str] = set()
         for done, practice in enumerate(practices(on), start=1):
             arrays["organizations"].add(practice.organization)
             for s in practice.services:
@@ -189,19 +177,15 @@ def write(
             for link in practice.service_at_locations:
                 arrays["service_at_locations"].add(link)
             for resource, row in rows(practice.organization, "organization"):
-                if resource == "location":
-                    seen_locations.add(row["id"])
-                add_row(resource, row)
+                writers[resource].writerow(row)
             counts.organizations += 1
             counts.services += len(practice.services)
-            counts.service_at_locations += len(practice.service_at_locations)
+            # A location's id is its practice's and its address's: unique across practices.
+            counts.locations += len(practice.organization["locations"])
             if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
                 progress(done, total)
-        counts.locations = len(seen_locations)
-        for t in records.taxonomies():
-            add_row("taxonomy", t)
-        for term in records.terms().values():
-            add_row("taxonomy_term", term)
+        writers["taxonomy"].writerows(records.taxonomies())
+        writers["taxonomy_term"].writerows(records.terms().values())
         for array in arrays.values():
             array.close()
         package = {**PACKAGE, "resources": descriptor()["resources"]}

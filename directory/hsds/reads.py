@@ -57,14 +57,22 @@ class Query:
     nothing: bool = False
 
 
-def _uuid(args, name: str) -> uuid.UUID | None:
-    raw = args.get(name)
-    if raw is None:
-        return None
+def _id(raw: str) -> uuid.UUID | None:
+    """A record id from a path; None when it is not a UUID (then no record has it)."""
     try:
         return uuid.UUID(raw)
     except ValueError:
-        raise BadParameter(name, f"{name} must be a UUID.") from None
+        return None
+
+
+def _uuid(args, name: str) -> uuid.UUID | None:
+    """The id a parameter gives (absent: None); BadParameter when it is not a UUID."""
+    raw = args.get(name)
+    if raw is None:
+        return None
+    if (found := _id(raw)) is None:
+        raise BadParameter(name, f"{name} must be a UUID.")
+    return found
 
 
 def flag(args, name: str) -> bool:
@@ -114,6 +122,19 @@ def parse(args) -> Query:
     if args.get("format", "json") != "json":
         raise BadParameter("format", "Only format=json is offered.")
     return q
+
+
+def _paged(query, q: Query) -> tuple[int, list]:
+    """(how many rows `query` selects, the rows of the page asked for)."""
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.limit(q.per_page).offset((q.page - 1) * q.per_page)).all()
+    return total, list(rows)
+
+
+def _page_of(items: list[dict], q: Query) -> dict:
+    """The page asked for of a list already in memory (taxonomies and their terms)."""
+    start = (q.page - 1) * q.per_page
+    return _page(len(items), q, items[start : start + q.per_page])
 
 
 def _page(total: int, q: Query, contents: list[dict]) -> dict:
@@ -194,10 +215,8 @@ def _services(ps: list[Practitioner], full: bool, on) -> list[dict]:
     found = []
     for p in ps:
         org = records.organization(p.tenant, listed.get(p.tenant_id, 0))
-        record, _ = records.service(p, org, on)
-        if not full:
-            record = {k: v for k, v in record.items() if not isinstance(v, list)}
-        found.append({**record, "organization": org})
+        record = records.service(p, org, on)
+        found.append({**(record if full else records.one_to_one(record)), "organization": org})
     return found
 
 
@@ -217,11 +236,8 @@ def services(q: Query) -> dict:
         query = query.where(_taxonomy_clause(q.taxonomy))
     if q.modified_after is not None:
         query = query.where(modified_since(q.modified_after))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    ps = db.session.scalars(
-        query.order_by(Practitioner.id).limit(q.per_page).offset((q.page - 1) * q.per_page)
-    ).all()
-    return _page(total, q, _services(list(ps), q.full, on))
+    total, ps = _paged(query.order_by(Practitioner.id), q)
+    return _page(total, q, _services(ps, q.full, on))
 
 
 def _searched(q: Query, on) -> dict:
@@ -246,9 +262,7 @@ def _searched(q: Query, on) -> dict:
 
 def service(service_id: str) -> dict | None:
     """The fully nested service with this id, or None (unknown, or not public)."""
-    try:
-        wanted = uuid.UUID(service_id)
-    except ValueError:
+    if (wanted := _id(service_id)) is None:
         return None
     p = db.session.scalar(profiles.visible().where(Practitioner.public_id == wanted))
     return _services([p], True, licensing.today())[0] if p is not None else None
@@ -262,9 +276,7 @@ def _full_organizations(tenants: list[Tenant], full_service: bool) -> list[dict]
     for practice in records.load(tenants, licensing.today()):
         whole = practice.organization
         if not full_service:
-            whole["services"] = [
-                {k: v for k, v in s.items() if not isinstance(v, list)} for s in whole["services"]
-            ]
+            whole["services"] = [records.one_to_one(s) for s in whole["services"]]
         found.append(whole)
     return found
 
@@ -277,10 +289,9 @@ def organizations(q: Query) -> dict:
     query = roster.listed_practices()
     if q.search:
         query = query.where(func.lower(Tenant.name).contains(q.search.lower(), autoescape=True))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    tenants = db.session.scalars(query.limit(q.per_page).offset((q.page - 1) * q.per_page)).all()
+    total, tenants = _paged(query, q)
     if q.full:
-        contents = _full_organizations(list(tenants), q.full_service)
+        contents = _full_organizations(tenants, q.full_service)
     else:
         listed = roster.counts(t.id for t in tenants)
         contents = [records.organization(t, listed.get(t.id, 0)) for t in tenants]
@@ -289,9 +300,7 @@ def organizations(q: Query) -> dict:
 
 def organization(organization_id: str, full_service: bool) -> dict | None:
     """The fully nested listed practice with this id, or None."""
-    try:
-        wanted = uuid.UUID(organization_id)
-    except ValueError:
+    if (wanted := _id(organization_id)) is None:
         return None
     tenant = db.session.scalar(roster.listed_practices().where(Tenant.public_id == wanted))
     return _full_organizations([tenant], full_service)[0] if tenant is not None else None
@@ -303,8 +312,7 @@ def organization(organization_id: str, full_service: bool) -> dict | None:
 def taxonomies(q: Query) -> dict:
     """A page of our taxonomies (`search` in their names)."""
     found = [t for t in records.taxonomies() if q.search.casefold() in t["name"].casefold()]
-    start = (q.page - 1) * q.per_page
-    return _page(len(found), q, found[start : start + q.per_page])
+    return _page_of(found, q)
 
 
 @cache
@@ -332,5 +340,4 @@ def taxonomy_terms(q: Query) -> dict:
         and (q.parent is None or t.get("parent_id") == q.parent)
         and wanted in _names()[t["id"]]
     ]
-    start = (q.page - 1) * q.per_page
-    return _page(len(found), q, found[start : start + q.per_page])
+    return _page_of(found, q)

@@ -356,8 +356,15 @@ class Practice:
     service_at_locations: list[dict]
 
 
-def service(p: Practitioner, org: dict, on: date | None = None) -> tuple[dict, list[dict]]:
-    """(the therapist's service without its organization, its locations) as HSDS records."""
+def one_to_one(record: dict) -> dict:
+    """A record's own fields, without what is nested in lists (the specification's "list"
+    shape of a service)."""
+    return {k: v for k, v in record.items() if not isinstance(v, list)}
+
+
+def service(p: Practitioner, org: dict, on: date | None = None) -> dict:
+    """The therapist's service, fully nested but without its organization (`org`'s id is its
+    organization_id); each service at location nests its location."""
     values = fields.public_values(p)
     contact_values = values.get("contact", {})
     sid = service_id(p)
@@ -386,14 +393,13 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> tuple[dict, l
         if values.get(flag)
     ]
 
-    places, links = [], []
+    links = []
     for ov in profiles.office_views(p, on):
         place = location(p.tenant, ov.office)
         if place["id"] in {link["location_id"] for link in links}:
             continue  # two offices of theirs at one address
         state = licensing.rule(ov.office.state)
         state_name = state.name if state else ov.office.state
-        places.append(place)
         links.append(
             {
                 "id": derived_id("service_at_location", sid, place["id"]),
@@ -454,7 +460,7 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> tuple[dict, l
         )
     ]
     record["attributes"] = attributes
-    return record, places
+    return record
 
 
 def practice(tenant: Tenant, practitioners: Iterable[Practitioner], on: date | None = None):
@@ -464,9 +470,9 @@ def practice(tenant: Tenant, practitioners: Iterable[Practitioner], on: date | N
     org = organization(tenant, len(practitioners))
     services, links, places = [], [], {}
     for p in practitioners:
-        record, found = service(p, org, on)
-        for place in found:
-            places.setdefault(place["id"], place)
+        record = service(p, org, on)
+        for link in record["service_at_locations"]:
+            places.setdefault(link["location_id"], link["location"])
         services.append(record)
         links += record["service_at_locations"]
     whole = {
