@@ -823,3 +823,13 @@ def test_concurrent_posts_cannot_pass_the_limits_together(app, crew, monkeypatch
         thread.join()
     assert sorted(statuses) == [302, 302, 429, 429, 429, 429]
     assert len(inquiries()) == 2
+
+
+def test_the_address_limit_counts_a_subscriber_once_and_a_mapped_ipv4_as_itself(app):
+    from directory.inquiries.operations import _ip_key
+
+    assert _ip_key("2001:db8:1:2::1") == _ip_key("2001:db8:1:2:ffff::9")  # one /64
+    assert _ip_key("2001:db8:1:2::1") != _ip_key("2001:db8:1:3::1")
+    assert _ip_key("::ffff:1.2.3.4") == _ip_key("1.2.3.4")
+    assert _ip_key("::ffff:1.2.3.4") != _ip_key("::ffff:9.9.9.9")  # not one bucket for all
+    assert _ip_key("1.2.3.4") != _ip_key("1.2.3.5")

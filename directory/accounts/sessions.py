@@ -239,13 +239,14 @@ def device_of(user_agent: str) -> str:
     return browser or (f"A browser on {system}" if system else "Unknown browser")
 
 
-def network_of(ip: str) -> str:
-    """The network an address belongs to (/24 for IPv4, /48 for IPv6), never the address."""
+def network_of(ip: str, *, v4: int = 24, v6: int = 48) -> str:
+    """The network an address belongs to (/24 for IPv4, /48 for IPv6 unless said), never the
+    address; "" for what is not an address. An IPv4 address mapped into IPv6 is IPv4."""
     try:
         address = ipaddress.ip_address((ip or "").strip())
     except ValueError:
         return ""
     if address.version == 6 and address.ipv4_mapped:
         address = address.ipv4_mapped
-    prefix = 24 if address.version == 4 else 48
+    prefix = v4 if address.version == 4 else v6
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))

@@ -8,7 +8,6 @@ audit log says that a message was sent and to whom.
 
 import hashlib
 import hmac
-import ipaddress
 import math
 import re
 import secrets
@@ -21,6 +20,7 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from directory import audit, mail
+from directory.accounts import sessions
 from directory.db import db, now_utc, serialize
 from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
 from directory.mail import MailMessage
@@ -127,13 +127,7 @@ def _keyed(kind: str, value: str) -> str:
 
 def _ip_key(ip: str) -> str:
     """An IPv4 address, or an IPv6 address's /64 (one subscriber's whole allocation)."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return _keyed("ip", ip)
-    if address.version == 6:
-        return _keyed("ip", str(ipaddress.ip_network(f"{address}/64", strict=False)))
-    return _keyed("ip", str(address))
+    return _keyed("ip", sessions.network_of(ip, v4=32, v6=64) or ip)
 
 
 def _address_key(email: str) -> str:
