@@ -15,7 +15,9 @@ from sqlalchemy import func, select
 
 from directory.db import db
 from directory.mail import public_url
+from directory.practices import roster
 from directory.practices.models import Tenant
+from directory.practitioners import profiles
 from directory.practitioners.models import Practitioner
 from directory.practitioners.profiles import visible
 from directory.public import landing
@@ -56,22 +58,19 @@ def _profiles(start: int, size: int) -> list[tuple[str, datetime]]:
     return [(url_for("practitioners.show", slug=slug), updated) for slug, updated in rows]
 
 
-def _listed_practices():
-    listed = (
-        visible()
-        .with_only_columns(
-            Practitioner.tenant_id, func.max(Practitioner.updated_at).label("latest")
-        )
-        .group_by(Practitioner.tenant_id)
-        .subquery()
-    )
-    return select(Tenant.slug, Tenant.updated_at, listed.c.latest).join(
-        listed, listed.c.tenant_id == Tenant.id
-    )
-
-
 def _practices(start: int, size: int) -> list[tuple[str, datetime]]:
-    rows = db.session.execute(_listed_practices().order_by(Tenant.id).limit(size).offset(start))
+    # lastmod: the practice's own change, or its latest public profile's.
+    latest = (
+        select(func.max(Practitioner.updated_at))
+        .where(Practitioner.tenant_id == Tenant.id, profiles.public_rule())
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        roster.listed_practices()
+        .with_only_columns(Tenant.slug, Tenant.updated_at, latest)
+        .limit(size)
+        .offset(start)
+    )
     return [
         (url_for("practice_pages.show", slug=slug), max(updated, latest))
         for slug, updated, latest in rows
@@ -90,7 +89,8 @@ def _count(kind: str) -> int:
     if kind == "profiles":
         return db.session.scalar(select(func.count()).select_from(visible().subquery()))
     if kind == "practices":
-        return db.session.scalar(select(func.count()).select_from(_listed_practices().subquery()))
+        listed = roster.listed_practices().subquery()
+        return db.session.scalar(select(func.count()).select_from(listed))
     return len(landing.indexable_now())
 
 
