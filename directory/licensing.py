@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
 
+from sqlalchemy import and_
+
 #: Used where a state's number format is unknown: letters, digits and a few separators.
 PERMISSIVE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9./]{2,29}$")
 _SEPARATORS = re.compile(r"[\s\-]+")
@@ -90,6 +92,25 @@ def status_of(stored: str, expires_on: date, on: date | None = None) -> str:
     if expires_on < (on or today()):
         return "expired"
     return stored
+
+
+def status_in_sql(status: str, on: date | None = None):
+    """`status_of(...) == status` as a SQL condition on License (the same derivation)."""
+    from directory.practitioners.models import License
+
+    day = on or today()
+    if status == "rejected":
+        return License.status == "rejected"
+    if status == "expired":
+        return and_(License.status != "rejected", License.expires_on < day)
+    return and_(License.status == status, License.expires_on >= day)
+
+
+def current_in_sql(on: date | None = None):
+    """`is_current` as a SQL condition on License: neither rejected nor expired."""
+    from directory.practitioners.models import License
+
+    return and_(License.status != "rejected", License.expires_on >= (on or today()))
 
 
 def is_current(license, on: date | None = None) -> bool:

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from directory import licensing
+from directory.practitioners.models import LICENSE_STATUSES
 
 TODAY = date(2026, 11, 26)
 
@@ -124,3 +125,24 @@ def test_today_follows_the_clock_in_a_long_running_process(monkeypatch):
 
     monkeypatch.setattr(licensing, "datetime", Tomorrow)
     assert licensing.today() == first + timedelta(days=1)
+
+
+def test_the_sql_status_is_the_derived_status(app, make_practitioner):
+    from sqlalchemy import select
+
+    from directory.db import db
+    from directory.practitioners.models import License
+
+    today = date.today()
+    for n, (stored, expires) in enumerate(
+        [(s, today + timedelta(days=d)) for s in LICENSE_STATUSES
+         for d in (-1, 0, 1)]
+    ):  # fmt: skip
+        make_practitioner(f"p-{n}", licenses=[("NJ", stored, expires)])
+    every = db.session.scalars(select(License)).all()
+    assert len(every) == 9
+    for status in ("pending", "verified", "rejected", "expired"):
+        found = set(db.session.scalars(select(License.id).where(licensing.status_in_sql(status))))
+        assert found == {lic.id for lic in every if licensing.status(lic) == status}, status
+    current = set(db.session.scalars(select(License.id).where(licensing.current_in_sql())))
+    assert current == {lic.id for lic in every if licensing.is_current(lic)}

@@ -160,7 +160,7 @@ def modified_since(moment: datetime):
     profile, its practice, a license, or a license lapsing by its date since then."""
     today = licensing.today()
     midnight = moment.date() if moment.time() == time() else moment.date() + timedelta(days=1)
-    lapsed = and_(License.status != "rejected", License.expires_on < today,
+    lapsed = and_(licensing.status_in_sql("expired", today),
                   License.expires_on >= midnight - timedelta(days=1))  # fmt: skip
     return or_(
         Practitioner.updated_at >= moment,
@@ -187,12 +187,8 @@ def _term_clause(key: str, code: str, on):
         return Tenant.kind == code.removeprefix("kind-")
     state, _, status = code.partition("-")  # license: "NJ", or "NJ-verified"
     held = License.state == state
-    if status == "rejected":
-        held = and_(held, License.status == "rejected")
-    elif status == "expired":
-        held = and_(held, License.status != "rejected", License.expires_on < on)
-    elif status:
-        held = and_(held, License.status == status, License.expires_on >= on)
+    if status:
+        held = and_(held, licensing.status_in_sql(status, on))
     return Practitioner.licenses.any(held)
 
 

@@ -58,8 +58,7 @@ def _listed_here():
     current = exists().where(
         License.practitioner_id == Practitioner.id,
         License.state == Office.state,
-        License.status != "rejected",
-        License.expires_on >= licensing.today(),
+        licensing.current_in_sql(),
     )
     return (
         select(Office)
