@@ -7,7 +7,18 @@ and fail on an /api/ route it does not describe.
 
 from directory.mail import public_url
 from directory.practitioners import fields
-from directory.search.params import FLAGS, MAX_PAGE, MAX_RADIUS
+from directory.practitioners.models import LICENSE_STATUSES
+from directory.search.params import (
+    FLAGS,
+    GENDERS,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_Q,
+    MAX_RADIUS,
+    SETTINGS,
+    SORTS,
+)
+from directory.validation import SLUG
 
 #: Endpoint -> the path the document gives it (under the server's /api/v1).
 PATHS = {
@@ -75,7 +86,7 @@ def _profile_fields() -> tuple[dict, list[str]]:
 
 def _schemas() -> dict:
     profile_properties, profile_required = _profile_fields()
-    license_status = {"type": "string", "enum": ["pending", "verified", "rejected", "expired"]}
+    license_status = {"type": "string", "enum": [*LICENSE_STATUSES, "expired"]}
     return {
         "Error": _error(
             [
@@ -109,7 +120,7 @@ def _schemas() -> dict:
                     "required": ["slug", "name"],
                     "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
                 },
-                "setting": {"type": "string", "enum": ["spa", "medical", "both"]},
+                "setting": {"type": "string", "enum": list(SETTINGS)},
                 "conditions": {"type": "array", "items": {"type": "string"}},
                 "modalities": {"type": "array", "items": {"type": "string"}},
                 "matched": {
@@ -169,7 +180,7 @@ def _schemas() -> dict:
                 "total": {"type": "integer", "minimum": 0},
                 "truncated": {"type": "boolean"},
                 "page": {"type": "integer", "minimum": 1},
-                "per_page": {"type": "integer", "minimum": 1, "maximum": 50},
+                "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
                 "location": {
                     "oneOf": [
                         {"type": "null"},
@@ -329,7 +340,7 @@ def _json(description: str, schema: str) -> dict:
 def document() -> dict:
     flag = {"type": "string", "enum": ["1", "0", "true", "false"]}
     search_parameters = [
-        _query("q", {"type": "string", "maxLength": 200}, "The need, in the client's words."),
+        _query("q", {"type": "string", "maxLength": MAX_Q}, "The need, in the client's words."),
         _query("near", {"type": "string"}, "A place: city and state, ZIP code, or state."),
         _query(
             "radius",
@@ -338,16 +349,18 @@ def document() -> dict:
         ),
         _query(
             "setting",
-            {"type": "string", "enum": ["spa", "medical", "both"]},
+            {"type": "string", "enum": list(SETTINGS)},
             "medical lists medical and both; spa lists spa and both; both only both.",
         ),
         _query("condition", {"type": "string"}, "A condition's slug.", repeat=True),
         _query("modality", {"type": "string"}, "A modality's slug.", repeat=True),
         _query("verified", flag, "1: only verified, current licenses in the office's state."),
         _query("tenant", {"type": "string"}, "A practice's slug."),
-        _query("sort", {"type": "string", "enum": ["relevance", "distance"]}, "The order."),
+        _query("sort", {"type": "string", "enum": list(SORTS)}, "The order."),
         _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "From 1."),
-        _query("per_page", {"type": "integer", "minimum": 1, "maximum": 50}, "Default 20."),
+        _query(
+            "per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "Default 20."
+        ),
         *(
             _query(name, flag, f"1: only therapists with {name.replace('_', ' ')}.")
             for name in FLAGS
@@ -360,7 +373,7 @@ def document() -> dict:
         ),
         _query(
             "gender",
-            {"type": "string", "enum": ["woman", "man", "nonbinary"]},
+            {"type": "string", "enum": list(GENDERS)},
             "Only therapists who chose to show it.",
         ),
         _query(
@@ -407,7 +420,7 @@ def document() -> dict:
                             "name": "slug",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+                            "schema": {"type": "string", "pattern": SLUG.pattern},
                         }
                     ],
                     "responses": {

@@ -17,6 +17,8 @@ MAX_RADIUS = 250
 RADIUS_CHOICES = (5, 10, 25, 50, 100, 250)
 SETTINGS = ("spa", "medical", "both")
 SORTS = ("relevance", "distance")
+#: Results a page at most (default 20).
+MAX_PER_PAGE = 50
 
 
 class SearchError(ValueError):
@@ -157,7 +159,7 @@ def parse(args) -> Params:
         tenant=tenant,
         sort=sort,
         page=_int(args, "page", 1, MAX_PAGE, 1),
-        per_page=_int(args, "per_page", 1, 50, 20),
+        per_page=_int(args, "per_page", 1, MAX_PER_PAGE, 20),
         **{name: _flag(args, name) for name in FLAGS},
         languages=_languages(args),
         gender=gender,
