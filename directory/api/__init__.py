@@ -29,4 +29,4 @@ def show(slug: str):
 @bp.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3.1 document of every /api/ route."""
-    return jsonify(spec.document())
+    return jsonify(spec.served())

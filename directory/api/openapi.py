@@ -5,6 +5,8 @@ describes; the tests validate the document and every API answer the suite receiv
 and fail on an /api/ route it does not describe.
 """
 
+from flask import current_app
+
 from directory.mail import public_url
 from directory.practitioners import fields
 from directory.practitioners.models import LICENSE_STATUSES
@@ -335,6 +337,14 @@ def _json(description: str, schema: str) -> dict:
         "description": description,
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
     }
+
+
+def served() -> dict:
+    """The document as served: built once per app (it reads the app's PUBLIC_URL), then kept."""
+    found = current_app.extensions.get("openapi.document")
+    if found is None:
+        found = current_app.extensions["openapi.document"] = document()
+    return found
 
 
 def document() -> dict:

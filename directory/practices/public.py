@@ -23,14 +23,15 @@ def render_practice(tenant, number: int, form=None, *, status=200):
     listing = roster.page(tenant, number)
     if listing is None:
         abort(404)
+    website = roster.website(tenant)
     return render_template(
         "practices/public.html",
         tenant=tenant,
         listing=listing,
         kind=KIND_LABELS.get(tenant.kind, tenant.kind),
-        website=roster.website(tenant),
+        website=website,
         summary=roster.summary(tenant, listing.total),
-        structured=structured.business(tenant, listing.entries, roster.website(tenant)),
+        structured=structured.business(tenant, listing.entries, website),
         inquiry_form=form or inquiry_forms.InquiryForm(formdata=None),
         recipient=inquiries.Recipient(tenant),
     ), status
