@@ -132,8 +132,9 @@ def _close_every_app():
 
 @contextmanager
 def module_world(folder, build, **config):
-    """(app, what `build()` made) for a whole test module, on a database of its own with the
-    vocabulary loaded; everything is closed afterwards. Read-only tests share it."""
+    """(app, what `build()` made) on a database of its own with the vocabulary loaded;
+    everything is closed afterwards. A module's read-only tests share one; the `app` fixture
+    is one per test."""
     from directory.search import sync
 
     app = make_app(folder, **config)
@@ -151,15 +152,8 @@ def module_world(folder, build, **config):
 
 @pytest.fixture
 def app(tmp_path):
-    app = make_app(tmp_path)
-    with app.app_context():
-        _prepare_database()
-        vocabulary.sync()
-        db.session.commit()
+    with module_world(tmp_path, lambda: None) as (app, _):
         yield app
-        app.extensions["search_store"].close()
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
