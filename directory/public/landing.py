@@ -94,15 +94,10 @@ def cities(state: str) -> list[City]:
     return sorted(merged.values(), key=lambda c: (-c.therapists, c.name))
 
 
-def states_listed() -> list[tuple[str, int]]:
-    """(state code, therapists) for every state with a listed therapist."""
+def states_listed() -> list[str]:
+    """The codes of the states with a listed therapist, in order."""
     listed = _listed_here().subquery()
-    rows = db.session.execute(
-        select(listed.c.state, func.count(func.distinct(listed.c.practitioner_id)))
-        .group_by(listed.c.state)
-        .order_by(listed.c.state)
-    )
-    return [(state, count) for state, count in rows]
+    return list(db.session.scalars(select(listed.c.state).distinct().order_by(listed.c.state)))
 
 
 def nearby(city: City, among: list[City]) -> list[City]:
@@ -264,7 +259,7 @@ def indexable() -> Iterator[Entry]:
     not a spa-only therapist for a medical need: each of them the search lists). A page it
     leaves out may still have THIN results and is not noindex then; a page it lists never is."""
     medical = {t.slug: interpret(t.name).setting == "medical" for t in _needs()}
-    for state, _ in states_listed():
+    for state in states_listed():
         rows = _state_rows(state)
         found = cities(state)
         if not found:
