@@ -34,10 +34,11 @@ from functools import cache, lru_cache
 
 from rapidfuzz.distance import OSA
 
-from directory import licensing, vocabulary
+from directory import licensing, signs, vocabulary
 from directory.vocabulary import Term
 
-MAX_NEED_LENGTH = 200
+#: The longest need read, in characters: a longer one is refused (search/params.py), never cut.
+MAX_NEED_LENGTH = 500
 #: The longest phrase looked for: ICD-10-CM descriptions run to 18 words.
 _MAX_PHRASE_WORDS = 20
 _MAX_PLACE_WORDS = 4
@@ -95,6 +96,10 @@ class Interpretation:
     #: The conditions each broad phrase stood for ("back pain": lower, upper back pain), for
     #: offering one of them alone.
     choices: tuple[tuple[str, ...], ...] = ()
+    #: Clients who need a specialist (vocabulary populations: "pregnancy", "lymphedema"...)
+    #: and the specialty kinds they need, verified ("prenatal", "clt"...).
+    populations: tuple[str, ...] = ()
+    specialties: tuple[str, ...] = ()
 
     def describe(self, names: Callable[[str], str] | None = None) -> str:
         """One line for people ("Medical massage for sciatica"); "" when nothing was understood.
@@ -129,6 +134,16 @@ def interpret(text: str) -> Interpretation:
     matches += _typo_matches(words, free)
     _extend(matches, words, free)
     matches.sort(key=lambda m: m.start)
+    # "no fever" names no fever; symptoms in everyday words name red flags too.
+    red_flags = _slugs(
+        m.term
+        for m in matches
+        if m.term.kind == "red_flag"
+        and not signs.negated(words, m.start)
+        and not signs.excused(m.term.slug, words)
+    )
+    red_flags += tuple(slug for slug in signs.red_flags(words) if slug not in red_flags)
+    populations = signs.populations(words, [m.term.slug for m in matches])
 
     cues, cue_positions = _cues(words, free)
     content = []
@@ -144,8 +159,10 @@ def interpret(text: str) -> Interpretation:
         suggestion=_suggestion(text, tokens, matches),
         terms=tuple(content),
         place=_place(text, tokens, place_from),
-        red_flags=_slugs(m.term for m in matches if m.term.kind == "red_flag"),
+        red_flags=red_flags,
         choices=_choices(matches),
+        populations=tuple(p.slug for p in populations),
+        specialties=tuple(dict.fromkeys(p.specialty for p in populations)),
     )
 
 

@@ -182,6 +182,75 @@ def red_flags() -> list[Term]:
     return [t for t in terms().values() if t.kind == "red_flag"]
 
 
+#: How urgent a red flag's advice is, most urgent first (DESIGN.md, "Advice levels").
+ADVICE_LEVELS = ("emergency", "see_doctor_first", "info")
+
+
+@dataclass(frozen=True)
+class SpecialtyKind:
+    """A kind of specialty credential (data file "specialties")."""
+
+    kind: str
+    name: str
+    short: str
+    description: str
+    issuers: tuple[str, ...]
+
+
+@cache
+def specialties() -> dict[str, SpecialtyKind]:
+    """The kinds of specialty credential by kind ("clt", "prenatal"...), in the file's order."""
+    return {
+        raw["kind"]: SpecialtyKind(
+            raw["kind"], raw["name"], raw["short"], raw["description"], tuple(raw["issuers"])
+        )
+        for raw in _data()["specialties"]
+    }
+
+
+@dataclass(frozen=True)
+class Population:
+    """Clients who need a specialist (pregnancy -> prenatal): named by one of `terms` or by
+    its sign rules."""
+
+    slug: str
+    name: str
+    specialty: str
+    terms: tuple[str, ...]
+    signs: tuple[dict, ...]
+    advice: str
+    #: Populations this one stands in for (lymphedema after cancer: a CLT, not also oncology).
+    covers: tuple[str, ...] = ()
+
+
+@cache
+def populations() -> tuple[Population, ...]:
+    """The populations the search routes to a verified specialty, in the file's order."""
+    found = []
+    for raw in _data()["populations"]:
+        unknown = [s for s in raw["terms"] if s not in terms()]
+        if raw["specialty"] not in specialties() or unknown:
+            raise ValueError(f"population {raw['slug']!r}: unknown {unknown or raw['specialty']}")
+        found.append(
+            Population(
+                slug=raw["slug"],
+                name=raw["name"],
+                specialty=raw["specialty"],
+                terms=tuple(raw["terms"]),
+                signs=tuple(raw["signs"]),
+                advice=raw["advice"],
+                covers=tuple(raw.get("covers", ())),
+            )
+        )
+    return tuple(found)
+
+
+@cache
+def red_flag_signs() -> dict[str, tuple[dict, ...]]:
+    """Each red flag's sign rules (symptoms in everyday words), by slug."""
+    return {raw["slug"]: tuple(raw.get("signs", ())) for raw in _data()["red_flags"]}
+
+
 def sync() -> tuple[int, int]:
     """Upsert the data file into the condition and modality tables; returns (added, updated).
 

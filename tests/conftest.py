@@ -166,15 +166,18 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def add_practitioner(slug="alexa-marie", *, tenant=None, licenses=(), offices=(), **fields):
+def add_practitioner(
+    slug="alexa-marie", *, tenant=None, licenses=(), offices=(), specialties=(), **fields
+):
     """A committed practitioner: licenses are (state, status, expires_on) tuples (expires_on
-    None for a year from today); offices are ZIP codes (state from the ZIP). Needs an app
-    context; without a tenant, The Crafted Hand is used (and made)."""
+    None for a year from today); offices are ZIP codes (state from the ZIP); specialties are
+    (kind, status, expires_on) tuples (expires_on None: never expires). Needs an app context;
+    without a tenant, The Crafted Hand is used (and made)."""
     from datetime import date, timedelta
 
     from directory import geo
     from directory.practices.models import Tenant
-    from directory.practitioners.models import License, Office, Practitioner
+    from directory.practitioners.models import License, Office, Practitioner, Specialty
 
     if tenant is None:
         tenant = db.session.query(Tenant).filter_by(slug="crafted-hand").one_or_none()
@@ -189,6 +192,11 @@ def add_practitioner(slug="alexa-marie", *, tenant=None, licenses=(), offices=()
         practitioner.licenses.append(
             License(state=state, number=number, status=status, expires_on=expires)
         )
+    for kind, status, expires in specialties:
+        practitioner.specialties.append(
+            Specialty(kind=kind, issuer="Klose Training", number="K-1", status=status,
+                      expires_on=expires, document=None)
+        )  # fmt: skip
     for zip_code in offices:
         lat, lon, city, state = geo.zip_location(zip_code)
         practitioner.offices.append(

@@ -13,13 +13,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from directory import audit, licensing, mail, validation
+from directory import audit, licensing, mail, specialties, validation
 from directory.accounts.models import User
 from directory.audit import AuditEvent
 from directory.db import db, now_utc
 from directory.practices.models import Membership, Tenant
 from directory.practices.operations import people_to_tell
-from directory.practitioners.models import License, Practitioner
+from directory.practitioners.models import License, Practitioner, Specialty
 from directory.refusals import Refused
 
 QUEUE_PER_PAGE = 50
@@ -175,6 +175,82 @@ def reject(lic: License, admin: User, reason: str) -> None:
         f"We could not verify license {lic.number} of {lic.practitioner.name}: {reason}",
         f"Until a license in {lic.state} is verified or pending, offices in {lic.state} are not "
         "listed. Correct the license (state, number or expiry) and it goes back to pending.",
+    )
+
+
+# --- Specialty credentials --------------------------------------------------------------------
+
+
+def specialty_queue(page: int = 1) -> tuple[list[Specialty], int]:
+    """Pending specialty credentials, the longest waiting first, one page; and how many."""
+    query = (
+        select(Specialty)
+        .join(Specialty.practitioner)
+        .join(Practitioner.tenant)
+        .where(Specialty.status == "pending", Tenant.status != "deleted")
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.options(selectinload(Specialty.practitioner).selectinload(Practitioner.tenant))
+        .order_by(Specialty.updated_at, Specialty.id)
+        .limit(QUEUE_PER_PAGE)
+        .offset((page - 1) * QUEUE_PER_PAGE)
+    )
+    return list(rows), total
+
+
+def _decide_specialty(record: Specialty, admin: User, status: str, reason: str | None) -> None:
+    if conflicted(admin, record.practitioner):
+        raise Refused("You may not decide on a credential of your own profile or practice.")
+    if record.status != "pending":
+        raise Refused(f"This credential was already {record.status}.")
+    record.status = status
+    record.reviewer_id = admin.id
+    record.reviewed_at = now_utc()
+    record.note = reason
+    db.session.flush()
+    audit.record(
+        f"specialty.{status}", actor=admin, tenant=record.practitioner.tenant,
+        subject=record.practitioner,
+        details={"specialty": record.id, "kind": record.kind, "issuer": record.issuer,
+                 "number": record.number, "reason": reason,
+                 "expires": record.expires_on.isoformat() if record.expires_on else None},
+    )  # fmt: skip
+
+
+def _tell_specialty(record: Specialty, subject: str, *paragraphs: str) -> None:
+    p = record.practitioner
+    for address in people_to_tell(p):
+        mail.letter(address, subject, "Hello,", *paragraphs)
+
+
+def approve_specialty(record: Specialty, admin: User) -> None:
+    """Verify a pending specialty credential, checked against its uploaded document."""
+    if not record.document:
+        raise Refused("There is no document to check: ask the therapist to upload it.")
+    if specialties.status(record) == "expired":
+        raise Refused("This certificate has expired: it cannot be verified.")
+    _decide_specialty(record, admin, "verified", None)
+    name = specialties.name(record.kind)
+    until = f" until {record.expires_on.isoformat()}" if record.expires_on else ""
+    _tell_specialty(
+        record,
+        f"Your {name} credential is verified",
+        f"We checked the {name} certificate of {record.practitioner.name} from "
+        f"{record.issuer}. It shows as verified on your profile and in search{until}.",
+    )
+
+
+def reject_specialty(record: Specialty, admin: User, reason: str) -> None:
+    """Refuse a pending specialty credential, with the reason the therapist is told."""
+    reason = _check_reason(reason)
+    _decide_specialty(record, admin, "rejected", reason)
+    name = specialties.name(record.kind)
+    _tell_specialty(
+        record,
+        f"We could not verify your {name} credential",
+        f"We could not verify the {name} certificate of {record.practitioner.name}: {reason}",
+        "Correct it (or upload a clearer document) and it goes back to our queue.",
     )
 
 

@@ -7,6 +7,7 @@ and fail on an /api/ route it does not describe.
 
 from flask import current_app
 
+from directory import vocabulary
 from directory.mail import public_url
 from directory.practitioners import fields
 from directory.practitioners.models import LICENSE_STATUSES
@@ -93,6 +94,7 @@ def _schemas() -> dict:
         "Error": _error(
             [
                 "invalid_parameter",
+                "need_too_long",
                 "unknown_location",
                 "not_found",
                 "method_not_allowed",
@@ -100,6 +102,21 @@ def _schemas() -> dict:
                 "server_error",
             ]
         ),
+        "Specialties": {
+            "type": "array",
+            "description": "Specialty credentials, verified and pending (never rejected or "
+            "expired); `verified` is true only for one an admin checked that has not expired.",
+            "items": {
+                "type": "object",
+                "required": ["kind", "name", "issuer", "verified"],
+                "properties": {
+                    "kind": {"type": "string", "enum": list(vocabulary.specialties())},
+                    "name": {"type": "string"},
+                    "issuer": {"type": "string"},
+                    "verified": {"type": "boolean"},
+                },
+            },
+        },
         "Result": {
             "type": "object",
             "required": [
@@ -157,6 +174,7 @@ def _schemas() -> dict:
                     },
                 },
                 "verified": {"type": "boolean"},
+                "specialties": {"$ref": "#/components/schemas/Specialties"},
                 "accepting_new_clients": {"type": "boolean"},
                 "accepting_confirmed_at": _NULLABLE_STRING,
                 "photo": _NULLABLE_STRING,
@@ -208,6 +226,11 @@ def _schemas() -> dict:
                         "modalities": {"type": "array", "items": {"type": "string"}},
                         "setting": {"type": ["string", "null"]},
                         "red_flags": {"type": "array", "items": {"type": "string"}},
+                        "populations": {"type": "array", "items": {"type": "string"}},
+                        "specialties": {
+                            "type": "array",
+                            "items": {"type": "string", "enum": list(vocabulary.specialties())},
+                        },
                         "choices": {
                             "type": "array",
                             "items": {"type": "array", "items": {"type": "string"}},
@@ -223,10 +246,16 @@ def _schemas() -> dict:
                         "required": ["condition", "level", "text"],
                         "properties": {
                             "condition": _NULLABLE_STRING,
-                            "level": {"type": "string", "enum": ["info", "see_doctor_first"]},
+                            "level": {"type": "string", "enum": list(vocabulary.ADVICE_LEVELS)},
                             "text": {"type": "string"},
                         },
                     },
+                },
+                "withheld": {
+                    "type": ["string", "null"],
+                    "enum": ["emergency", "see_doctor_first", None],
+                    "description": "Why nobody is listed whatever the roster: an emergency, or "
+                    "a sign to see a doctor about first (until `cleared=1`).",
                 },
                 "nearest_miles": {"type": ["number", "null"]},
                 "facets": {
@@ -235,6 +264,7 @@ def _schemas() -> dict:
                         "setting": _COUNTS,
                         "conditions": _COUNTS,
                         "modalities": _COUNTS,
+                        "specialties": _COUNTS,
                         "verified": _COUNTS,
                         "languages": _COUNTS,
                         "gender": _COUNTS,
@@ -390,6 +420,17 @@ def document() -> dict:
             "price_max",
             {"type": "integer", "minimum": 0},
             "Dollars: the lowest listed price is at most this.",
+        ),
+        _query(
+            "specialty",
+            {"type": "string", "enum": list(vocabulary.specialties())},
+            "A specialty credential the therapist holds, verified and current.",
+            repeat=True,
+        ),
+        _query(
+            "cleared",
+            flag,
+            "1: the client says a doctor cleared them; a see-a-doctor-first need then lists.",
         ),
     ]
     error = _json("An error, as JSON.", "Error")

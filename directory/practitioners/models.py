@@ -1,4 +1,5 @@
-"""Practitioner profiles and what hangs off them: licenses, offices, conditions, modalities."""
+"""Practitioner profiles and what hangs off them: licenses, specialties, offices, conditions,
+modalities."""
 
 import uuid
 from datetime import date, datetime, timedelta
@@ -117,6 +118,12 @@ class Practitioner(db.Model):
     offices: Mapped[list["Office"]] = relationship(
         back_populates="practitioner", cascade="all, delete-orphan", order_by="Office.id"
     )
+    specialties: Mapped[list["Specialty"]] = relationship(
+        back_populates="practitioner",
+        cascade="all, delete-orphan",
+        order_by="Specialty.kind",
+        foreign_keys="Specialty.practitioner_id",
+    )
     conditions: Mapped[list["Condition"]] = relationship(  # noqa: F821
         secondary=practitioner_condition, order_by="Condition.name"
     )
@@ -169,6 +176,46 @@ class License(db.Model):
         return f"<License {self.state} {self.number} {self.status}>"
 
 
+class Specialty(db.Model):
+    """A specialty credential (CLT, prenatal, oncology...): a record with its evidence, decided
+    by an admin like a license. Only a verified, unexpired one earns a badge or a search match;
+    the free-text `credentials` line earns nothing (DESIGN.md, "Specialty credentials")."""
+
+    __tablename__ = "specialty"
+    __table_args__ = (
+        UniqueConstraint("practitioner_id", "kind", name="uq_specialty_practitioner_kind"),
+        one_of("status", LICENSE_STATUSES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(
+        ForeignKey("practitioner.id", ondelete="CASCADE"), index=True
+    )
+    #: A kind of data/vocabulary.json "specialties" ("clt", "prenatal"...).
+    kind: Mapped[str] = mapped_column(String(20))
+    issuer: Mapped[str] = mapped_column(String(120))
+    number: Mapped[str] = mapped_column(String(60), default="")
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    #: None: the certificate does not expire. Lapsed is derived from it, never stored.
+    expires_on: Mapped[date | None] = mapped_column(Date, index=True)
+    #: File name of the uploaded evidence under <instance>/credentials/ (private: never served
+    #: publicly), chosen by the server.
+    document: Mapped[str | None] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    practitioner: Mapped[Practitioner] = relationship(
+        back_populates="specialties", foreign_keys=[practitioner_id]
+    )
+
+    def __repr__(self) -> str:
+        return f"<Specialty {self.kind} {self.status}>"
+
+
 NOTICE_KINDS = ("expiring", "expired")
 
 
@@ -219,6 +266,7 @@ def whole_profile():
     return (
         selectinload(Practitioner.tenant),
         selectinload(Practitioner.licenses),
+        selectinload(Practitioner.specialties),
         selectinload(Practitioner.offices),
         selectinload(Practitioner.conditions),
         selectinload(Practitioner.modalities),

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from directory import audit, geo, licensing, validation
+from directory import audit, geo, licensing, specialties, validation
 from directory.db import db, now_utc
 from directory.practitioners import fields, photos, readiness
-from directory.practitioners.models import License, Office, Practitioner
+from directory.practitioners.models import License, Office, Practitioner, Specialty
 from directory.refusals import Conflict, Refused
 from directory.vocabulary import Condition, Modality
 
@@ -221,6 +221,119 @@ def _audit(action: str, practitioner: Practitioner, lic: License, actor, **extra
     audit.record(
         action, actor=actor, tenant=practitioner.tenant, subject=practitioner,
         details={**details, **extra},
+    )  # fmt: skip
+
+
+MAX_ISSUER = 120
+MAX_CERTIFICATE_NUMBER = 60
+
+
+def _check_specialty(
+    kind: str, issuer: str, number: str, issued_on: date | None, expires_on: date | None
+) -> tuple[str, str]:
+    """The issuer and number as stored, or Refused saying what is wrong."""
+    if kind not in specialties.kinds():
+        known = ", ".join(specialties.kinds())
+        raise Refused(f"Unknown specialty {kind!r}: choose one of {known}.")
+    issuer, number = " ".join((issuer or "").split()), " ".join((number or "").split())
+    if not issuer:
+        raise Refused("Say who issued the certificate (the school or board).")
+    if len(issuer) > MAX_ISSUER or len(number) > MAX_CERTIFICATE_NUMBER:
+        raise Refused(
+            f"Keep the issuer under {MAX_ISSUER} and the number under "
+            f"{MAX_CERTIFICATE_NUMBER} characters."
+        )
+    today = licensing.today()
+    if issued_on is not None and issued_on > today:
+        raise Refused("The issue date is in the future.")
+    if expires_on is not None and expires_on < today:
+        raise Refused(
+            "This certificate has expired: add it again once it is renewed, with the new date."
+        )
+    if issued_on is not None and expires_on is not None and expires_on <= issued_on:
+        raise Refused("The expiry date must come after the issue date.")
+    return issuer, number
+
+
+def add_specialty(
+    practitioner: Practitioner,
+    *,
+    kind: str,
+    issuer: str,
+    number: str = "",
+    issued_on: date | None = None,
+    expires_on: date | None = None,
+    document: str | None = None,
+    actor=None,
+) -> Specialty:
+    """Add a specialty credential; it waits for an admin's check (status is never set here)."""
+    issuer, number = _check_specialty(kind, issuer, number, issued_on, expires_on)
+    if any(s.kind == kind for s in practitioner.specialties):
+        raise Conflict(f"{specialties.name(kind)} is already on file: change that one instead.")
+    record = Specialty(
+        kind=kind, issuer=issuer, number=number, issued_on=issued_on, expires_on=expires_on,
+        document=document,
+    )  # fmt: skip
+    practitioner.specialties.append(record)
+    touch(practitioner)
+    _flush_specialty(kind)
+    _audit_specialty("specialty.added", practitioner, record, actor)
+    return record
+
+
+def update_specialty(
+    record: Specialty,
+    *,
+    issuer: str,
+    number: str = "",
+    issued_on: date | None = None,
+    expires_on: date | None = None,
+    document: str | None = None,
+    actor=None,
+) -> bool:
+    """Change a specialty credential (a new `document` replaces the old one); any change sends
+    it back to an admin's check. Returns whether it changed."""
+    issuer, number = _check_specialty(record.kind, issuer, number, issued_on, expires_on)
+    values = (issuer, number, issued_on, expires_on)
+    if values == (record.issuer, record.number, record.issued_on, record.expires_on) and (
+        document is None or document == record.document
+    ):
+        return False
+    record.issuer, record.number, record.issued_on, record.expires_on = values
+    if document is not None:
+        record.document = document
+    # What an admin checked no longer describes this record.
+    record.status, record.reviewer_id, record.reviewed_at, record.note = "pending", None, None, None
+    touch(record.practitioner)
+    db.session.flush()
+    _audit_specialty("specialty.changed", record.practitioner, record, actor)
+    return True
+
+
+def remove_specialty(record: Specialty, *, actor=None) -> None:
+    """Remove a specialty credential from its profile (its document goes with it)."""
+    practitioner = record.practitioner
+    _audit_specialty("specialty.removed", practitioner, record, actor)
+    practitioner.specialties.remove(record)
+    touch(practitioner)
+    db.session.flush()
+
+
+def _flush_specialty(kind: str) -> None:
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # One record per kind: checked above, the database settles two saves that race.
+        raise Conflict(
+            f"{specialties.name(kind)} is already on file: change that one instead."
+        ) from None
+
+
+def _audit_specialty(action: str, practitioner: Practitioner, record: Specialty, actor) -> None:
+    audit.record(
+        action, actor=actor, tenant=practitioner.tenant, subject=practitioner,
+        details={"kind": record.kind, "issuer": record.issuer, "number": record.number,
+                 "expires": record.expires_on.isoformat() if record.expires_on else None},
     )  # fmt: skip
 
 

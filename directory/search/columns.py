@@ -63,6 +63,7 @@ class Codes:
 
 
 CONDITIONS, MODALITIES, STATES, LANGUAGES = Codes(), Codes(), Codes(), Codes()
+SPECIALTIES = Codes()
 
 
 class Pairs:
@@ -121,6 +122,13 @@ class Segment:
             local = _remap(stored[f"{name}_names"], codes)
             pairs = Pairs(stored[f"{name}_doc"], local[stored[f"{name}_code"]], self.size)
             setattr(self, name, pairs)
+        #: Verified specialties, a row each: document, kind, last day verified (proleptic
+        #: ordinal): an expiry lapses the match without reindexing.
+        self.specialty_doc = stored["specialty_doc"]
+        self.specialty_code = _remap(stored["specialty_names"], SPECIALTIES)[
+            stored["specialty_code"]
+        ]
+        self.specialty_until = stored["specialty_until"]
         self.office_doc = stored["office_doc"]
         self.office_id = stored["office_id"]
         self.office_lat = stored["office_lat"]
@@ -132,6 +140,18 @@ class Segment:
         #: Offices by latitude: a radius search reads one slice of it.
         self.office_by_lat = np.argsort(self.office_lat, kind="stable").astype(np.int32)
         self.office_lat_sorted = self.office_lat[self.office_by_lat]
+
+    def holding(self, code: int, today: int) -> np.ndarray:
+        """A boolean per document: holds this specialty, verified and current today."""
+        mask = np.zeros(self.size, dtype=bool)
+        rows = (self.specialty_code == code) & (self.specialty_until >= today)
+        mask[self.specialty_doc[rows]] = True
+        return mask
+
+    def specialty_counts(self, docs_mask: np.ndarray, today: int, size: int) -> np.ndarray:
+        """How many documents of the mask hold each specialty, verified and current today."""
+        rows = (self.specialty_until >= today) & docs_mask[self.specialty_doc]
+        return np.bincount(self.specialty_code[rows], minlength=size)
 
     def nbytes(self) -> int:
         return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
@@ -175,6 +195,15 @@ def _decode(reader) -> dict[str, np.ndarray]:
             (doc for doc, f in enumerate(rows) for _ in f[name]), np.int32, len(values)
         )
         stored[f"{name}_code"] = np.fromiter((index[v] for v in values), np.int32, len(values))
+    held = [(doc, kind, until) for doc, f in enumerate(rows) for kind, until in f["specialties"]]
+    kinds = sorted({kind for _doc, kind, _until in held})
+    index = {name: i for i, name in enumerate(kinds)}
+    stored.update(
+        specialty_names=np.array(kinds, dtype=str),
+        specialty_doc=np.array([h[0] for h in held], dtype=np.int32),
+        specialty_code=np.array([index[h[1]] for h in held], dtype=np.int32),
+        specialty_until=np.array([h[2] for h in held], dtype=np.int32),
+    )
     # Offices, grouped by document in office-id order (as the profile lists them).
     offices = [(doc, *office) for doc, f in enumerate(rows) for office in f["offices"]]
     doc, office_id, lat, lon, state, listed_until, badge_until = (
@@ -237,7 +266,7 @@ def _price(value) -> int:
 _BLANK = {
     "pid": -1, "setting": "spa", "tenant": -1, "accepting": False, "in_home": False,
     "hsa_fsa": False, "referrals": False, "price_min": None, "price_max": None, "gender": "",
-    "conditions": [], "modalities": [], "languages": [], "offices": [],
+    "conditions": [], "modalities": [], "languages": [], "offices": [], "specialties": [],
 }  # fmt: skip
 
 

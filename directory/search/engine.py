@@ -30,6 +30,7 @@ from directory.search.columns import (
     LANGUAGES,
     MODALITIES,
     SETTING_CODES,
+    SPECIALTIES,
     STATES,
 )
 from directory.search.index import SCHEMA, TEXT_FIELDS
@@ -87,6 +88,11 @@ class _Request:
     exclude_spa: bool
     condition_filters: list[int]
     modality_filters: list[int]
+    #: Specialties that must be held, verified and current (asked for, or a population's).
+    specialty_filters: list[int]
+    #: A population's need (pregnancy...): every holder of its specialty is listed, and what
+    #: else the need names only ranks them.
+    rank_only: bool
     tenant_id: int | None
     verified_only: bool
     #: The yes/no client filters asked for (accepting, in_home, hsa_fsa, referrals).
@@ -181,6 +187,11 @@ def _request(params, interpretation, location, radius, on: date, tenant_id) -> _
         exclude_spa=not params.setting and interpretation.setting == "medical",
         condition_filters=[CONDITIONS.get(s) for s in params.conditions],
         modality_filters=[MODALITIES.get(s) for s in params.modalities],
+        specialty_filters=[
+            SPECIALTIES.get(kind)
+            for kind in dict.fromkeys((*params.specialties, *interpretation.specialties))
+        ],
+        rank_only=bool(interpretation.specialties),
         tenant_id=tenant_id,
         verified_only=params.verified,
         flags=tuple(name for name in FLAGS if getattr(params, name)),
@@ -262,7 +273,7 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
                 )
                 if widens:
                     matched[post.doc] = True
-        matched &= mask
+        matched = mask.copy() if req.rank_only else matched & mask
     # The place: the nearest office listed today within the exact radius (or in the state).
     place = req.location
     if place is None or place.kind == "state":
@@ -315,6 +326,7 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
         "setting": setting_counts,
         "conditions": seg.conditions.count(chosen, len(CONDITIONS)),
         "modalities": seg.modalities.count(chosen, len(MODALITIES)),
+        "specialties": seg.specialty_counts(chosen, req.today, len(SPECIALTIES)),
         "languages": seg.languages.count(chosen, len(LANGUAGES)),
         "gender": np.bincount(seg.gender[docs].astype(np.int64), minlength=len(GENDER_NAMES)),
         "flags": np.array([int(getattr(seg, FLAG_COLUMNS[n])[docs].sum()) for n in FLAGS]),
@@ -355,6 +367,8 @@ def _filters(req: _Request, seg) -> np.ndarray:
         keep &= seg.conditions.having(code)
     for code in req.modality_filters:
         keep &= seg.modalities.having(code)
+    for code in req.specialty_filters:
+        keep &= seg.holding(code, req.today)
     return keep
 
 
@@ -500,6 +514,7 @@ def _facets(parts) -> dict:
         "setting": named(choices, columns.SETTING_NAMES.__getitem__),
         "conditions": named(summed("conditions", len(CONDITIONS)), CONDITIONS.name),
         "modalities": named(summed("modalities", len(MODALITIES)), MODALITIES.name),
+        "specialties": named(summed("specialties", len(SPECIALTIES)), SPECIALTIES.name),
         "verified": {"true": verified, "false": total - verified},
         "languages": dict(sorted(spoken.values(), key=lambda item: (-item[1], item[0]))),
         "gender": {GENDER_NAMES[c]: int(n) for c, n in enumerate(genders) if c and n},

@@ -29,12 +29,13 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer, Token
 from whoosh.fields import COLUMN, ID, TEXT, Schema
 
-from directory import licensing
+from directory import licensing, specialties
 from directory.db import db
 from directory.practitioners.models import (
     License,
     Office,
     Practitioner,
+    Specialty,
     practitioner_condition,
     practitioner_modality,
 )
@@ -80,7 +81,7 @@ class EntryAnalyzer:
 _entries = EntryAnalyzer()
 
 #: Bumped whenever the schema or the facts change shape: an index of another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA = Schema(
     pid=ID(unique=True),
     #: JSON of the structured data (see `facts`), read per segment into arrays, never per hit.
@@ -123,6 +124,7 @@ class Profile:
     offices: list = field(default_factory=list)
     conditions: list = field(default_factory=list)
     modalities: list = field(default_factory=list)
+    specialties: list = field(default_factory=list)
 
 
 _PROFILE_COLUMNS = [
@@ -161,6 +163,12 @@ def load_profiles(ids: Iterable[int]) -> Iterator[Profile]:
             .order_by(License.state)
         ):
             profiles[lic.practitioner_id].licenses.append(lic)
+        for held in db.session.execute(
+            select(Specialty.practitioner_id, Specialty.kind, Specialty.expires_on).where(
+                Specialty.practitioner_id.in_(batch), Specialty.status == "verified"
+            )
+        ):
+            profiles[held.practitioner_id].specialties.append(held)
         for office in db.session.execute(
             select(Office.practitioner_id, Office.id, Office.state, Office.lat, Office.lon)
             .where(Office.practitioner_id.in_(batch))
@@ -219,6 +227,12 @@ def document(profile: Profile, on: date | None = None) -> dict | None:
         "conditions": [slug for slug, _text in profile.conditions],
         "modalities": [slug for slug, _text in profile.modalities],
         "offices": offices,
+        # Verified ones only, with the last day each counts (judged again at query time).
+        "specialties": [
+            [held.kind, specialties.last_day(held.expires_on)]
+            for held in profile.specialties
+            if specialties.last_day(held.expires_on) >= on.toordinal()
+        ],
         "accepting": profile.accepting_new_clients,
         "in_home": profile.in_home,
         "hsa_fsa": profile.hsa_fsa,

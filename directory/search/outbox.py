@@ -116,7 +116,7 @@ def enqueue_linked(link_column, ids: list[int]) -> None:
 
 def _affected(session: DbSession) -> tuple[set[int], set[int]]:
     from directory.practices.models import Tenant
-    from directory.practitioners.models import License, Office, Practitioner
+    from directory.practitioners.models import License, Office, Practitioner, Specialty
 
     practitioner_ids: set[int] = set()
     tenant_ids: set[int] = set()
@@ -125,7 +125,7 @@ def _affected(session: DbSession) -> tuple[set[int], set[int]]:
     for obj in (*session.new, *dirty, *session.deleted):
         if isinstance(obj, Practitioner):
             practitioner_ids.add(obj.id)
-        elif isinstance(obj, License | Office):
+        elif isinstance(obj, License | Office | Specialty):
             pid = obj.practitioner_id or (obj.practitioner.id if obj.practitioner else None)
             if pid is not None:
                 practitioner_ids.add(pid)

@@ -5,9 +5,12 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from directory import geo, languages, vocabulary
+from directory.interpret import MAX_NEED_LENGTH
 from directory.validation import whole_number
 
-MAX_Q = 200
+MAX_Q = MAX_NEED_LENGTH
+#: Longer than any query string a server accepts: a bound on the work of cleaning one.
+_MAX_URL = 65_536
 MAX_TERMS = 12
 MAX_FILTER_VALUES = 10
 MAX_PAGE = 500
@@ -59,6 +62,10 @@ class Params:
     gender: str | None = None
     #: Dollars: therapists whose lowest listed price is at most this (no price listed: out).
     price_max: int | None = None
+    #: Specialty kinds the therapist must hold, verified ("clt", "prenatal"...).
+    specialties: list[str] = field(default_factory=list)
+    #: The client says a doctor cleared them: a see-a-doctor-first need lists therapists.
+    cleared: bool = False
 
 
 def _clean(value: str, limit: int) -> str:
@@ -77,6 +84,37 @@ def _int(args, name: str, low: int, high: int, default: int | None) -> int | Non
             "invalid_parameter", f"{name} must be a whole number from {low} to {high}.", name
         )
     return value
+
+
+def _need(args) -> str:
+    """The need, cleaned; longer than MAX_Q is refused, never cut: a story's last words may be
+    the ones that matter."""
+    need = _clean(args.get("q", ""), _MAX_URL)
+    if len(need) > MAX_Q:
+        raise SearchError(
+            "need_too_long",
+            f"Please describe your need in at most {MAX_Q} characters (this has {len(need)}): "
+            "the condition and where it hurts are enough.",
+            "q",
+        )
+    return need
+
+
+def _specialties(args) -> list[str]:
+    values = [v for v in args.getlist("specialty") if v]
+    if len(values) > MAX_FILTER_VALUES:
+        raise SearchError(
+            "invalid_parameter", f"At most {MAX_FILTER_VALUES} specialty filters.", "specialty"
+        )
+    kinds = vocabulary.specialties()
+    for value in values:
+        if value not in kinds:
+            raise SearchError(
+                "invalid_parameter",
+                f"Unknown specialty {value[:40]!r}: use one of {', '.join(kinds)}.",
+                "specialty",
+            )
+    return list(dict.fromkeys(values))
 
 
 def _slugs(args, name: str, kind: str) -> list[str]:
@@ -149,7 +187,7 @@ def parse(args) -> Params:
     if gender is not None and gender not in GENDERS:
         raise SearchError("invalid_parameter", "gender must be woman, man or nonbinary.", "gender")
     return Params(
-        q=_clean(args.get("q", ""), MAX_Q),
+        q=_need(args),
         near=_clean(args.get("near", ""), geo.MAX_INPUT_LENGTH),
         radius=_int(args, "radius", 1, MAX_RADIUS, None),
         setting=setting,
@@ -164,4 +202,6 @@ def parse(args) -> Params:
         languages=_languages(args),
         gender=gender,
         price_max=_int(args, "price_max", 1, 10_000, None),
+        specialties=_specialties(args),
+        cleared=_flag(args, "cleared"),
     )

@@ -7,7 +7,7 @@ from datetime import date
 from flask import url_for
 from sqlalchemy import select
 
-from directory import geo, licensing, vocabulary
+from directory import geo, licensing, specialties, vocabulary
 from directory.db import db
 from directory.interpret import Interpretation, interpret, mid_sentence
 from directory.practices.models import Tenant
@@ -15,6 +15,7 @@ from directory.practitioners.models import (
     License,
     Office,
     Practitioner,
+    Specialty,
     practitioner_condition,
     practitioner_modality,
 )
@@ -37,11 +38,12 @@ class Outcome:
     #: The engine's time guard fired: counts may be short (said on the page and in the JSON).
     truncated: bool = False
     candidates: int = 0
-    #: What to know before booking: red flags first ("see_doctor_first"), then the advice of
-    #: each recognised condition (DESIGN.md, "JSON API").
+    #: What to know before booking, most urgent first: red flags ("emergency",
+    #: "see_doctor_first"), then populations' and conditions' advice ("info").
     advice: list[dict] = field(default_factory=list)
-    #: A red flag with no treatable need: nobody is listed, the client is sent to a doctor.
-    doctor_only: bool = False
+    #: Why nobody is listed whatever the roster: "emergency" (go now), "see_doctor_first"
+    #: (until the client says a doctor cleared them), else None.
+    withheld: str | None = None
     #: When nobody within the radius matches: how far the nearest match is (miles), if any
     #: within MAX_RADIUS.
     nearest_miles: float | None = None
@@ -54,20 +56,35 @@ def display_name(slug: str) -> str:
 
 
 def advice_for(interpretation: Interpretation) -> list[dict]:
-    """The advice a need calls for: each red flag it names, then each recognised condition's
-    advice, doctor-first ones before the rest."""
+    """The advice a need calls for, most urgent first: its red flags, then the advice for the
+    populations and conditions it names. An emergency says only where to go now."""
     terms = vocabulary.terms()
-    found = [terms[slug] for slug in (*interpretation.red_flags, *interpretation.conditions)]
-    advice = [
-        {
-            "condition": None if term.kind == "red_flag" else term.slug,
-            "level": term.level or "info",
-            "text": term.text,
-        }
-        for term in found
-        if term.text
+    flags = [terms[slug] for slug in interpretation.red_flags]
+    advice = [{"condition": None, "level": t.level, "text": t.text} for t in flags if t.text]
+    if any(t.level == "emergency" for t in flags):
+        return [a for a in advice if a["level"] == "emergency"]
+    populations = {p.slug: p for p in vocabulary.populations()}
+    advice += [
+        {"condition": None, "level": "info", "text": populations[slug].advice}
+        for slug in interpretation.populations
     ]
-    return sorted(advice, key=lambda a: a["level"] != "see_doctor_first")
+    advice += [
+        {"condition": t.slug, "level": t.level or "info", "text": t.text}
+        for t in (terms[slug] for slug in interpretation.conditions)
+        if t.text
+    ]
+    return sorted(advice, key=lambda a: vocabulary.ADVICE_LEVELS.index(a["level"]))
+
+
+def withheld(interpretation: Interpretation, params: Params) -> str | None:
+    """Why a need lists nobody whatever else it names (DESIGN.md, "Advice levels"): an
+    emergency always; a see-a-doctor-first sign until the client says they were cleared."""
+    levels = {vocabulary.terms()[slug].level for slug in interpretation.red_flags}
+    if "emergency" in levels:
+        return "emergency"
+    if "see_doctor_first" in levels and not params.cleared:
+        return "see_doctor_first"
+    return None
 
 
 def _resolve_location(params: Params, interpretation: Interpretation):
@@ -103,17 +120,10 @@ def search(params: Params) -> Outcome:
     if location is not None and location.kind != "state":
         radius = params.radius or DEFAULT_RADIUS
     on = licensing.today()
-    # "Blood clot in my leg" is for a doctor: no therapist is listed unless a need a therapist
-    # treats was named too ("sciatica, and a fever") or chosen as a filter.
-    doctor_only = bool(interpretation.red_flags) and not (
-        interpretation.conditions or params.conditions
-    )
-    if doctor_only:
-        selection = engine.nothing()
-    else:
-        selection = _select(params, interpretation, location, radius, on)
+    held = withheld(interpretation, params)
+    selection = engine.nothing() if held else _select(params, interpretation, location, radius, on)
     nearest = None
-    if not selection.total and radius and not doctor_only and radius < MAX_RADIUS:
+    if not selection.total and radius and not held and radius < MAX_RADIUS:
         nearest = _nearest(params, interpretation, location, on)
     return Outcome(
         params=params,
@@ -127,7 +137,7 @@ def search(params: Params) -> Outcome:
         truncated=selection.truncated,
         candidates=selection.candidates,
         advice=advice_for(interpretation),
-        doctor_only=doctor_only,
+        withheld=held,
         nearest_miles=nearest,
     )
 
@@ -200,6 +210,12 @@ def _hydrate(hits: list[engine.Hit], interpretation: Interpretation, on: date) -
         .where(License.practitioner_id.in_(ids))
         .order_by(License.state)
     )
+    specialty_rows = _grouped(
+        select(
+            Specialty.practitioner_id, Specialty.kind, Specialty.issuer, Specialty.status,
+            Specialty.expires_on,
+        ).where(Specialty.practitioner_id.in_(ids))
+    )  # fmt: skip
     tags = {
         kind: _grouped(
             select(table.c.practitioner_id, model.slug, model.name)
@@ -215,10 +231,10 @@ def _hydrate(hits: list[engine.Hit], interpretation: Interpretation, on: date) -
     results = []
     for hit in hits:
         p, office = rows.get(hit.pid), offices.get(hit.office_id)
-        held = licenses.get(hit.pid, [])
+        licensed = licenses.get(hit.pid, [])
         if p is None or office is None or office.practitioner_id != hit.pid:
             continue
-        if not licensing.may_list_office(office, held, on):
+        if not licensing.may_list_office(office, licensed, on):
             continue
         matched = {}
         listed = {}
@@ -255,9 +271,10 @@ def _hydrate(hits: list[engine.Hit], interpretation: Interpretation, on: date) -
                         "status": licensing.status(lic, on),
                         "expires": lic.expires_on.isoformat(),
                     }
-                    for lic in held
+                    for lic in licensed
                 ],
-                "verified": licensing.earns_badge(office, held, on),
+                "verified": licensing.earns_badge(office, licensed, on),
+                "specialties": specialties.shown(specialty_rows.get(hit.pid, []), on),
                 "accepting_new_clients": p.accepting_new_clients,
                 "accepting_confirmed_at": _iso(p.accepting_confirmed_at),
                 "photo": url_for("editor.media", name=p.photo) if p.photo else None,
@@ -305,11 +322,14 @@ def as_json(outcome: Outcome) -> dict:
             "modalities": list(interpretation.modalities),
             "setting": interpretation.setting,
             "red_flags": list(interpretation.red_flags),
+            "populations": list(interpretation.populations),
+            "specialties": list(interpretation.specialties),
             "choices": [list(group) for group in interpretation.choices],
             "text": interpretation.describe(display_name),
         },
         "suggestion": outcome.suggestion,
         "advice": outcome.advice,
+        "withheld": outcome.withheld,
         "nearest_miles": outcome.nearest_miles,
         "facets": outcome.facets,
         "results": outcome.results,

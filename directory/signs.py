@@ -1,0 +1,127 @@
+"""Red flags and populations read from symptoms in everyday words, not only from their names.
+
+"my calf is swollen and warm since the flight" names no blood clot, but it is one until a doctor
+says otherwise. A sign rule (data/vocabulary.json, "signs" of a red flag or population) is a list
+of groups of phrases; it fires when a phrase of every group appears within WINDOW words, none of
+them negated ("no fever", "not swollen"), and no phrase of its "unless" list appears ("tight
+chest muscles" is not chest pain). "#" in a phrase stands for a number ("# weeks pregnant").
+
+Plain functions over the need's words (as vocabulary.normalize spells them): no Flask, no
+database.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from directory import vocabulary
+
+#: The words of a rule's groups must all fall within this many words (a sentence or two).
+WINDOW = 14
+#: A phrase is negated by one of these words at most this many words before it.
+NEGATION_REACH = 3
+NEGATORS = frozenset(
+    ("no", "not", "without", "never", "nor", "denies", "dont", "doesnt", "didnt", "isnt",
+     "arent", "wasnt", "havent", "hasnt")
+)  # fmt: skip
+
+Phrase = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    groups: tuple[tuple[Phrase, ...], ...]
+    unless: tuple[Phrase, ...] = ()
+
+
+def _phrase(text: str) -> Phrase:
+    return tuple(w if w == "#" else vocabulary.normalize(w) for w in text.split() if w.strip())
+
+
+def _rule(raw: dict) -> Rule:
+    groups = tuple(tuple(_phrase(p) for p in group) for group in raw["all"])
+    return Rule(groups, tuple(_phrase(p) for p in raw.get("unless", ())))
+
+
+@cache
+def _red_flag_rules() -> tuple[tuple[str, tuple[Rule, ...]], ...]:
+    return tuple(
+        (slug, tuple(_rule(raw) for raw in rules))
+        for slug, rules in vocabulary.red_flag_signs().items()
+        if rules
+    )
+
+
+@cache
+def _population_rules() -> tuple[tuple[vocabulary.Population, tuple[Rule, ...]], ...]:
+    return tuple(
+        (population, tuple(_rule(raw) for raw in population.signs))
+        for population in vocabulary.populations()
+    )
+
+
+def negated(words: Sequence[str], start: int) -> bool:
+    """Whether the phrase starting at `start` is denied ("no fever", "not numb")."""
+    return any(w in NEGATORS for w in words[max(0, start - NEGATION_REACH) : start])
+
+
+def _occurrences(words: Sequence[str], phrase: Phrase) -> list[tuple[int, int]]:
+    n = len(phrase)
+    return [
+        (i, i + n)
+        for i in range(len(words) - n + 1)
+        if all(_same(p, w) for p, w in zip(phrase, words[i : i + n], strict=True))
+    ]
+
+
+def _same(pattern: str, word: str) -> bool:
+    return pattern == word or (pattern == "#" and word.isdigit())
+
+
+def fires(rule: Rule, words: Sequence[str]) -> bool:
+    """Whether the rule's groups all appear, not negated, close together (and no "unless")."""
+    if any(_occurrences(words, phrase) for phrase in rule.unless):
+        return False
+    found = []
+    for group in rule.groups:
+        spans = [
+            span
+            for phrase in group
+            for span in _occurrences(words, phrase)
+            if not negated(words, span[0])
+        ]
+        if not spans:
+            return False
+        found.append(spans)
+    starts = sorted({start for spans in found for start, _end in spans})
+    return any(
+        all(any(s >= first and e <= first + WINDOW for s, e in spans) for spans in found)
+        for first in starts
+    )
+
+
+def excused(slug: str, words: Sequence[str]) -> bool:
+    """Whether the words say the red flag named is something else ("tight chest muscles" after
+    the gym): a phrase of one of its rules' "unless" lists appears."""
+    rules = dict(_red_flag_rules()).get(slug, ())
+    return any(_occurrences(words, phrase) for rule in rules for phrase in rule.unless)
+
+
+def red_flags(words: Sequence[str]) -> tuple[str, ...]:
+    """The red flags whose signs the words describe, in the data file's order."""
+    return tuple(
+        slug for slug, rules in _red_flag_rules() if any(fires(rule, words) for rule in rules)
+    )
+
+
+def populations(words: Sequence[str], named: Sequence[str]) -> tuple[vocabulary.Population, ...]:
+    """The populations a need belongs to: named by one of their entries (`named`: the slugs
+    the need was read as) or described by their signs; a population another one found covers
+    is left out (lymphedema after cancer surgery: a CLT, not also an oncology therapist)."""
+    found = [
+        population
+        for population, rules in _population_rules()
+        if set(population.terms) & set(named) or any(fires(rule, words) for rule in rules)
+    ]
+    covered = {slug for p in found for slug in p.covers}
+    return tuple(p for p in found if p.slug not in covered)

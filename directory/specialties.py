@@ -1,0 +1,81 @@
+"""Specialty credentials: which kinds exist, and the one rule for when a record earns its badge.
+
+A specialty is like a license without a state: pending until an admin checks its document,
+verified or rejected with a reason; a verified one counts until its expiry date (lapsed is
+derived, never stored). Only a verified, unexpired record earns a badge, a search match for
+`specialty=` or a population's routing (DESIGN.md, "Specialty credentials").
+"""
+
+from datetime import date
+
+from sqlalchemy import and_, or_
+
+from directory import licensing, vocabulary
+
+STATUSES = ("pending", "verified", "rejected")
+#: Last day of a record that never expires, as a proleptic ordinal.
+NEVER = date.max.toordinal()
+
+
+def kinds() -> dict[str, vocabulary.SpecialtyKind]:
+    """The kinds a therapist may add ("clt", "prenatal"...), from the vocabulary data file."""
+    return vocabulary.specialties()
+
+
+def name(kind: str) -> str:
+    """A kind's name for people; the kind itself when unknown."""
+    found = kinds().get(kind)
+    return found.name if found else kind
+
+
+def last_day(expires_on: date | None) -> int:
+    """The last day a verified record counts, as a proleptic ordinal."""
+    return NEVER if expires_on is None else expires_on.toordinal()
+
+
+def status_of(stored: str, expires_on: date | None, on: date | None = None) -> str:
+    """pending, verified, rejected or expired (derived from `expires_on`, never stored)."""
+    if stored == "rejected":
+        return "rejected"
+    if expires_on is not None and expires_on < (on or licensing.today()):
+        return "expired"
+    return stored
+
+
+def status(specialty, on: date | None = None) -> str:
+    """The record's status today (see status_of)."""
+    return status_of(specialty.status, specialty.expires_on, on)
+
+
+def earns_badge(specialty, on: date | None = None) -> bool:
+    """Verified and not expired: the only state that shows a badge or matches a search."""
+    return status(specialty, on) == "verified"
+
+
+def verified_in_sql(on: date | None = None):
+    """`earns_badge` as a SQL condition on Specialty (the same derivation)."""
+    from directory.practitioners.models import Specialty
+
+    day = on or licensing.today()
+    return and_(
+        Specialty.status == "verified",
+        or_(Specialty.expires_on.is_(None), Specialty.expires_on >= day),
+    )
+
+
+def shown(records, on: date | None = None) -> list[dict]:
+    """What a profile and a search result say of a therapist's specialties (DESIGN.md): the
+    verified and pending ones, never rejected or expired, verified first."""
+    found = []
+    for record in records:
+        now = status(record, on)
+        if now in ("verified", "pending"):
+            found.append(
+                {
+                    "kind": record.kind,
+                    "name": name(record.kind),
+                    "issuer": record.issuer,
+                    "verified": now == "verified",
+                }
+            )
+    return sorted(found, key=lambda s: (not s["verified"], s["name"]))
