@@ -28,6 +28,12 @@ def name(kind: str) -> str:
     return found.name if found else kind
 
 
+def short(kind: str) -> str:
+    """How a kind reads mid-sentence ("prenatal massage", "CLT (lymphedema)")."""
+    found = kinds().get(kind)
+    return found.short if found else kind
+
+
 def last_day(expires_on: date | None) -> int:
     """The last day a verified record counts, as a proleptic ordinal."""
     return NEVER if expires_on is None else expires_on.toordinal()

@@ -1,5 +1,6 @@
 """Safety advice: red flags that send a client to a doctor first, and each condition's advice."""
 
+import html
 import re
 
 import pytest
@@ -36,6 +37,10 @@ def _page(client, **params) -> str:
     return response.get_data(as_text=True)
 
 
+#: Emergencies list nobody, whatever else the need names, and say where to go now.
+EMERGENCY = "Get medical help now, not a massage"
+
+
 @pytest.mark.parametrize(
     "need",
     [
@@ -45,36 +50,69 @@ def _page(client, **params) -> str:
         "lost bladder control",
         "numbness in my groin",
         "worst headache of my life",
-        "I think it's broken, can't put weight on it",
     ],
 )
-def test_a_red_flag_alone_sends_to_a_doctor_and_lists_nobody(client, clinic, need):
+def test_an_emergency_lists_nobody_and_says_where_to_go(client, clinic, need):
     body = api(client, q=need, near="Hoboken, NJ").json
     assert body["total"] == 0 and body["results"] == []
     assert body["interpretation"]["red_flags"], need
-    [first, *_] = body["advice"]
-    assert first["condition"] is None and first["level"] == "see_doctor_first"
-    assert first["text"]
+    assert body["withheld"] == "emergency"
+    assert {a["level"] for a in body["advice"]} == {"emergency"}
+    assert all(a["condition"] is None and a["text"] for a in body["advice"])
+    assert re.search(r"911|emergency room", " ".join(a["text"] for a in body["advice"]))
+    # Saying a doctor cleared you changes nothing: an emergency is not for a massage.
+    assert api(client, q=need, near="Hoboken, NJ", cleared="1").json["total"] == 0
     page = _page(client, q=need, near="Hoboken, NJ")
-    assert URGENT in page and "We list no massage therapists for this" in page
+    assert EMERGENCY in page and "We list no massage therapists" in page
+    assert 'href="tel:911"' in page and "A doctor has cleared me" not in page
     assert "lena-clt" not in page and "No massage therapists within" not in page
 
 
-def test_a_red_flag_beside_a_treatable_need_warns_above_the_results(client, clinic):
-    response = api(client, q="sciatica and a fever", near="Hoboken, NJ")
+def test_see_a_doctor_first_lists_nobody_until_the_client_is_cleared(client, clinic):
+    need = "I think it's broken, can't put weight on it"
+    body = api(client, q=need, near="Hoboken, NJ").json
+    assert body["total"] == 0 and body["withheld"] == "see_doctor_first"
+    assert body["advice"][0]["level"] == "see_doctor_first"
+    page = _page(client, q=need, near="Hoboken, NJ")
+    assert URGENT in page and "A doctor has cleared me: show therapists" in page
+    cleared = html.unescape(re.search(r'href="([^"]*cleared=1[^"]*)"', page).group(1))
+    assert "near=Hoboken" in cleared  # the link keeps the search
+    after = client.get(cleared).get_data(as_text=True)
+    assert URGENT in after and "You said a doctor has cleared you" in after
+
+
+@pytest.mark.parametrize(
+    ("need", "level"),
+    [
+        ("sciatica and numbness in my groin", "emergency"),
+        ("sciatica, and I can't control my bladder", "emergency"),
+        ("my sciatica is back and my calf is swollen and warm after the flight", "emergency"),
+        ("sciatica and a fever", "see_doctor_first"),
+        ("back pain with a fever", "see_doctor_first"),
+    ],
+)
+def test_a_red_flag_beside_a_treatable_need_still_lists_nobody(client, clinic, need, level):
+    body = api(client, q=need, near="Hoboken, NJ").json
+    assert body["interpretation"]["conditions"], need  # the treatable need was read
+    assert body["total"] == 0 and body["results"] == [] and body["withheld"] == level
+    assert body["advice"][0]["level"] == level
+    page = _page(client, q=need, near="Hoboken, NJ")
+    assert "lena-clt" not in page
+
+
+def test_once_cleared_a_see_doctor_first_need_lists_with_the_notice_kept(client, clinic):
+    response = api(client, q="sciatica and a fever", near="Hoboken, NJ", cleared="1")
     body = response.json
-    assert slugs(response) == ["lena-clt"]
+    assert slugs(response) == ["lena-clt"] and body["withheld"] is None
     levels = [(a["condition"], a["level"]) for a in body["advice"]]
     assert levels == [(None, "see_doctor_first"), ("sciatica", "info")]
-    page = _page(client, q="sciatica and a fever", near="Hoboken, NJ")
+    page = _page(client, q="sciatica and a fever", near="Hoboken, NJ", cleared="1")
     assert page.index(URGENT) < page.index(INFO) < page.index("lena-clt")
-    assert "for when a doctor says massage is safe" in page
 
 
-def test_a_condition_chosen_as_a_filter_lists_therapists_beside_a_red_flag(client, clinic):
+def test_a_condition_chosen_as_a_filter_does_not_list_beside_an_emergency(client, clinic):
     response = api(client, q="chest pain", condition="sciatica", near="Hoboken, NJ")
-    assert slugs(response) == ["lena-clt"]
-    assert response.json["advice"][0]["level"] == "see_doctor_first"
+    assert slugs(response) == [] and response.json["withheld"] == "emergency"
 
 
 def test_condition_advice_is_shown_beside_results(client, clinic):
@@ -95,16 +133,27 @@ def test_a_need_without_advice_has_none(client, clinic):
     assert URGENT not in page and INFO not in page
 
 
-def test_every_red_flag_is_recognised_cited_and_sends_to_a_doctor():
+#: DESIGN.md, "Advice levels": the level of each flag the contract names.
+CONTRACT_LEVELS = {
+    "blood-clot-signs": "emergency",
+    "chest-pain-or-breathlessness": "emergency",
+    "stroke-signs": "emergency",
+    "sudden-severe-headache": "emergency",
+    "bladder-bowel-or-groin-numbness": "emergency",
+    "fever-or-feeling-unwell": "see_doctor_first",
+    "unexplained-weight-loss": "see_doctor_first",
+    "cannot-bear-weight": "see_doctor_first",
+    "open-wound-or-infection": "see_doctor_first",
+    "new-pain-after-cancer": "see_doctor_first",
+    "new-leg-numbness-or-weakness": "see_doctor_first",
+}
+
+
+def test_every_red_flag_is_recognised_cited_and_has_the_contracts_level():
     flags = vocabulary.red_flags()
-    assert len(flags) >= 8
-    slugs_ = {f.slug for f in flags}
-    for needed in ("blood-clot-signs", "chest-pain-or-breathlessness", "sudden-severe-headache",
-                   "bladder-bowel-or-groin-numbness", "fever-or-feeling-unwell",
-                   "cannot-bear-weight", "open-wound-or-infection"):  # fmt: skip
-        assert needed in slugs_
+    assert {f.slug: f.level for f in flags} == CONTRACT_LEVELS
     for flag in flags:
-        assert flag.level == "see_doctor_first" and len(flag.text) > 40
+        assert len(flag.text) > 40
         assert flag.sources and all(re.fullmatch(r"https://\S+", s) for s in flag.sources)
         for phrase in (flag.name, *flag.synonyms, *flag.lay_terms):
             found = interpret(phrase)
@@ -156,7 +205,8 @@ def test_swelling_after_surgery_gets_the_surgeon_advice(client, clinic):
     assert advice["condition"] == "post-surgical-swelling" and "surgeon" in advice["text"]
 
 
-def test_leg_pain_with_numbness_warns_and_lists_sciatica_therapists(client, clinic):
-    response = api(client, q="leg pain with numbness", near="Hoboken, NJ")
+def test_leg_pain_with_numbness_asks_for_a_doctor_then_lists_sciatica_therapists(client, clinic):
+    assert api(client, q="leg pain with numbness", near="Hoboken, NJ").json["total"] == 0
+    response = api(client, q="leg pain with numbness", near="Hoboken, NJ", cleared="1")
     assert slugs(response) == ["lena-clt"]
     assert [a["level"] for a in response.json["advice"]] == ["see_doctor_first", "info"]

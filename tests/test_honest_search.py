@@ -72,7 +72,8 @@ def equals(make_practitioner):
                            ("farther-d", "07047")):  # fmt: skip
         made[slug] = tag(
             make_practitioner(slug, credentials="LMT, CLT", setting="medical",
-                              licenses=[("NJ", "verified", LATER)], offices=[zip_code]),
+                              licenses=[("NJ", "verified", LATER)], offices=[zip_code],
+                              specialties=[("clt", "verified", LATER)]),
             conditions=["lymphedema"], modalities=["manual-lymphatic-drainage"],
         )  # fmt: skip
     # Different bios, mentioning lymphedema more or less: text alone never puts a farther
@@ -95,7 +96,8 @@ def test_a_better_fit_outranks_a_nearer_one(client, equals, make_practitioner):
     # Nearer but unverified (pending): a worse fit, listed after the verified ones.
     tag(
         make_practitioner("pending-p", credentials="LMT, CLT", setting="medical",
-                          licenses=[("NJ", "pending", LATER)], offices=["07030"]),
+                          licenses=[("NJ", "pending", LATER)], offices=["07030"],
+                          specialties=[("clt", "verified", LATER)]),
         conditions=["lymphedema"], modalities=["manual-lymphatic-drainage"],
     )  # fmt: skip
     found = slugs(api(client, q="lymphedema", near="Hoboken, NJ"))

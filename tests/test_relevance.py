@@ -93,6 +93,22 @@ def pending(state):
     return ((state, "pending", LATER),)
 
 
+#: Credentials written on the roster that stand for a verified specialty record (the line
+#: itself earns nothing: search routes lymphedema to verified CLTs).
+SPECIALTY_OF = {
+    "CLT": "clt",
+    "CLT-LANA": "clt",
+    "NMT": "nmt",
+    "CPMT": "prenatal",
+    "OMT": "oncology",
+}
+
+
+def _specialties(credentials: str) -> list[tuple]:
+    kinds = {SPECIALTY_OF.get(word.strip()) for word in credentials.split(",")} - {None}
+    return [(kind, "verified", LATER) for kind in sorted(kinds)]
+
+
 ROSTER = [
     # --- back, disc and sciatica specialists -------------------------------------------------
     t("maria-santos", "hudson-spine", "medical", "LMT, NMT", "07030",
@@ -111,7 +127,7 @@ ROSTER = [
       "deep-tissue-massage trigger-point-therapy swedish-massage",
       headline="Deep tissue for desk workers"),
     # --- lymphatic: CLTs in Hoboken, the West Village and Brooklyn; an LMT-only post-lipo decoy --
-    t("lena-kowalski", "riverside-lymphatic", "medical", "LMT, CLT", "07030",
+    t("lena-kowalski", "riverside-lymphatic", "medical", "LMT, CLT, OMT", "07030",
       "lymphedema edema post-surgical-swelling post-surgical-recovery cancer-related-fatigue "
       "scar-tissue",
       "manual-lymphatic-drainage complete-decongestive-therapy post-operative-lymphatic-massage "
@@ -257,6 +273,7 @@ def build_roster(make_practitioner) -> dict:
             th.slug, tenant=tenants[th.tenant], setting=th.setting, credentials=th.credentials,
             headline=th.headline, bio=th.bio, offices=[th.office],
             licenses=th.licenses or [(state, "verified", LATER)],
+            specialties=_specialties(th.credentials),
         )  # fmt: skip
         made[th.slug] = tag(p, conditions=th.conditions, modalities=th.modalities)
     ghost = make_practitioner(

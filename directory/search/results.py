@@ -170,6 +170,10 @@ def need_phrase(interpretation: Interpretation) -> str:
         parts.append("treats " + " or ".join(conditions))
     if modalities:
         parts.append("offers " + " or ".join(modalities))
+    held = [specialties.short(kind) for kind in interpretation.specialties]
+    if held:
+        # A population's need: the credential is required, what else was named only ranks.
+        return "holds a verified " + " and ".join(held) + " credential"
     return " or ".join(parts)
 
 

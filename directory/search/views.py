@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template, request, url_for
 
+from directory import specialties
 from directory.practices import roster
 from directory.search import results, sync
 from directory.search.params import FLAGS, PRICE_STEPS, RADIUS_CHOICES, SearchError, parse
@@ -11,7 +12,7 @@ bp = Blueprint("search", __name__)
 
 RADII = RADIUS_CHOICES
 #: Parameters that repeat.
-LISTS = ("condition", "modality", "language")
+LISTS = ("condition", "modality", "language", "specialty")
 #: The yes/no client filters as the results page names them.
 FLAG_LABELS = (
     ("accepting", "Accepting new clients"),
@@ -57,6 +58,8 @@ def index():
         chosen_languages=params.languages,
         url=lambda **changes: _url(args, **changes),
         name_of=results.display_name,
+        specialty_name=specialties.name,
+        specialty_short=specialties.short,
         description=outcome.interpretation.describe(results.display_name),
         need=results.need_phrase(outcome.interpretation),
         map_pins=_pins(outcome),
@@ -77,7 +80,7 @@ def _filters_on(params) -> int:
     """How many filters narrow this search (said on the phone's collapsed "Filters")."""
     single = [params.setting, params.verified, params.gender, params.price_max]
     single += [getattr(params, name) for name in FLAGS]
-    lists = (params.conditions, params.modalities, params.languages)
+    lists = (params.conditions, params.modalities, params.languages, params.specialties)
     return sum(1 for value in single if value) + sum(len(values) for values in lists)
 
 
