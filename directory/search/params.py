@@ -59,6 +59,8 @@ class Params:
     gender: str | None = None
     #: Dollars: therapists whose lowest listed price is at most this (no price listed: out).
     price_max: int | None = None
+    #: `near` exactly as typed: no misspelling corrected (the "search for what I typed" undo).
+    near_exact: bool = False
 
 
 def _clean(value: str, limit: int) -> str:
@@ -164,4 +166,5 @@ def parse(args) -> Params:
         languages=_languages(args),
         gender=gender,
         price_max=_int(args, "price_max", 1, 10_000, None),
+        near_exact=_flag(args, "near_exact"),
     )
