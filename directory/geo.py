@@ -1,6 +1,11 @@
 """Turn what people type into a location box into coordinates, using the offline `zipcodes` data.
 
 Everything here is plain Python so it can be used (and tested) without the Flask app.
+
+Besides the ZIP data: `data/populations.txt` (GeoNames, CC BY 4.0) says which of several places
+of one name people most likely mean, and `data/neighbourhoods.json` places the neighbourhoods of
+the largest cities ("Wicker Park, Chicago") by the ZIP codes that cover them. Both files say
+where they come from.
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Literal
 
 import zipcodes
+from rapidfuzz.distance import OSA
 
 __all__ = [
     "STATE_NAMES",
@@ -144,6 +150,15 @@ _BOROUGH_ALIASES = {
 }
 # Bare names that mean the NYC borough even though small towns elsewhere share them.
 _PREFER_NY = frozenset({"manhattan", "brooklyn", "queens", "bronx", "the bronx", "nyc"})
+# A neighbourhood of one of these boroughs may also be qualified by the city ("SoHo, NYC").
+_NYC_BOROUGHS = frozenset({"Manhattan", "Brooklyn", "Queens", "Bronx"})
+_NYC_FORMS = ("new york", "new york city", "nyc")
+_DOWNTOWN = "downtown"
+#: Why a place was chosen among several of the same name (Place.chosen_because).
+MOST_POPULOUS = "most populous"
+# A misspelling without a state is only corrected to a place at least this big: guessing at
+# hamlets turns too many odd words into somewhere nobody meant.
+_CORRECT_ANYWHERE_MIN_POPULATION = 10_000
 
 
 class PlaceError(ValueError):
@@ -160,15 +175,28 @@ class PlaceError(ValueError):
 
 @dataclass(frozen=True)
 class Place:
-    """A resolved location: a ZIP code, a city or a whole state."""
+    """A resolved location: a ZIP code, a city, a neighbourhood of a large city or a state."""
 
-    kind: Literal["zip", "city", "state"]
+    kind: Literal["zip", "city", "neighbourhood", "state"]
     label: str
     city: str | None
     state: str
     zip: str | None
     lat: float
     lon: float
+    # How the place was reached, not which place it is: left out of equality.
+    #: Labels of the other places of this name, most populous first, when this one was chosen
+    #: among them.
+    alternatives: tuple[str, ...] = field(default=(), compare=False)
+    #: Why this place of several: MOST_POPULOUS, or None when the text named only this one.
+    chosen_because: str | None = field(default=None, compare=False)
+    #: What was typed, when it was read as a misspelling of this place ("hobokn nj").
+    corrected_from: str | None = field(default=None, compare=False)
+
+    @property
+    def name(self) -> str:
+        """The place's own name, as in "the largest Springfield"."""
+        return self.label.split(",")[0]
 
 
 @dataclass(frozen=True)
@@ -179,6 +207,8 @@ class _City:
     lon: float
     zip: str
     zip_count: int
+    #: People living there (GeoNames), 0 when unknown (places under 1,000 are not listed).
+    population: int = 0
 
     @property
     def label(self) -> str:
@@ -186,6 +216,34 @@ class _City:
 
     def place(self) -> Place:
         return Place("city", self.label, self.name, self.state, self.zip, self.lat, self.lon)
+
+
+@dataclass(frozen=True)
+class _Hood:
+    """A neighbourhood (or the downtown) of a large city, from data/neighbourhoods.json."""
+
+    name: str
+    city: str
+    state: str
+    lat: float
+    lon: float
+    zip: str
+    population: int
+    #: Keys of the names that may follow it: the city's ("chicago", "la", "nyc").
+    cities: frozenset[str]
+    #: "Downtown" means nothing without its city.
+    downtown: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.downtown:
+            return f"Downtown {self.city}, {self.state}"
+        return f"{self.name}, {self.city}, {self.state}"
+
+    def place(self) -> Place:
+        return Place(
+            "neighbourhood", self.label, self.city, self.state, self.zip, self.lat, self.lon
+        )
 
 
 @dataclass(frozen=True)
@@ -220,14 +278,14 @@ class _Acc:
             self.std_lon += lon
             self.std_zip = min(self.std_zip, code)
 
-    def build(self, state: str) -> _City:
+    def build(self, state: str, population: int = 0) -> _City:
         # Centre on STANDARD (street delivery) ZIPs; PO boxes and single-company ZIPs sit at
         # post offices and office parks, so they are only a fallback.
         if self.std_count:
             n, lat, lon, code = self.std_count, self.std_lat, self.std_lon, self.std_zip
         else:
             n, lat, lon, code = self.count, self.lat, self.lon, self.zip
-        return _City(self.name, state, lat / n, lon / n, code, self.count)
+        return _City(self.name, state, lat / n, lon / n, code, self.count, population)
 
 
 @dataclass(frozen=True)
@@ -245,6 +303,10 @@ class _Index:
     # first letter -> all city keys starting with it, to keep difflib's candidate list small.
     keys_by_letter: dict[str, list[str]]
     states: dict[str, tuple[float, float]]
+    # name key -> neighbourhoods of that name (or alias), most populous first.
+    hoods: dict[str, list[_Hood]]
+    # first letter -> keys of places big enough to correct a misspelling to without a state.
+    populous_keys: dict[str, list[str]]
 
 
 def _words(text: str) -> list[str]:
@@ -329,6 +391,54 @@ def zip_records() -> Iterator[ZipRecord]:
             )  # fmt: skip
 
 
+def _populations(key_of) -> dict[tuple[str, str], int]:
+    """(state, city key) -> people, from data/populations.txt (GeoNames)."""
+    found: dict[tuple[str, str], int] = {}
+    text = resources.files("directory").joinpath("data/populations.txt").read_text()
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        state, name, people = line.split("\t")
+        if state in STATE_NAMES:
+            key = (state, key_of(name))
+            found[key] = max(found.get(key, 0), int(people))
+    return found
+
+
+def _by_size(place: _City | _Hood) -> tuple:
+    """Sort key: most populous first; then most ZIP codes (a city's size when its population is
+    unknown), then by label so the order never depends on the data's."""
+    return (-place.population, -getattr(place, "zip_count", 0), place.label)
+
+
+def _hoods(zips: dict[str, _Zip]) -> dict[str, list[_Hood]]:
+    """Name key -> the neighbourhoods of data/neighbourhoods.json of that name or alias."""
+    data = json.loads(resources.files("directory").joinpath("data/neighbourhoods.json").read_text())
+    found: dict[str, list[_Hood]] = defaultdict(list)
+    for entry in data["cities"]:
+        city, state = entry["city"], entry["state"]
+        forms = {_city_key(city), *(_city_key(a) for a in entry.get("aliases", ()))}
+        if city in _NYC_BOROUGHS:
+            forms.update(_NYC_FORMS)
+        listed = [dict(item) for item in entry["neighbourhoods"]]
+        if "downtown" in entry:
+            listed.append({"name": "Downtown", **entry["downtown"], "downtown": True})
+        for item in listed:
+            located = [zips[code] for code in item["zips"]]
+            lat = sum(z.lat for z in located) / len(located)
+            lon = sum(z.lon for z in located) / len(located)
+            hood = _Hood(
+                item["name"], city, state, lat, lon, min(item["zips"]), item.get("population", 0),
+                frozenset(forms | {_city_key(c) for c in item.get("also_in", ())}),
+                item.get("downtown", False),
+            )  # fmt: skip
+            for key in {_city_key(n) for n in (item["name"], *item.get("aliases", ()))}:
+                found[key].append(hood)
+    for listed_hoods in found.values():
+        listed_hoods.sort(key=_by_size)
+    return dict(found)
+
+
 @functools.cache
 def _index() -> _Index:
     # Built on first use, never at import (~1.5 s).
@@ -370,11 +480,12 @@ def _index() -> _Index:
                     acc_for(boroughs, borough, borough.title()).add(code, lat, lon, std)
         acc_for(state_acc, state, state).add(code, lat, lon, std)
 
+    people = _populations(lambda name: key_memo.get(name) or _city_key(name))
     cities: dict[tuple[str, str], _City] = {}
     by_name: dict[str, list[_City]] = defaultdict(list)
     alias_by_name: dict[str, list[_City]] = defaultdict(list)
     for (state, key), acc in primary.items():
-        city = acc.build(state)
+        city = acc.build(state, people.get((state, key), 0))
         cities[(state, key)] = city
         by_name[key].append(city)
     primary_compact = {(state, key.replace(" ", "")) for state, key in cities}
@@ -383,11 +494,11 @@ def _index() -> _Index:
             # A USPS primary name beats an alias spelt the same or spaced differently
             # ("Mclean" is an alias of ZIPs whose post office is "Mc Lean").
             continue
-        city = acc.build(state)
+        city = acc.build(state, people.get((state, key), 0))
         cities[(state, key)] = city
         alias_by_name[key].append(city)
     for borough, acc in boroughs.items():
-        city = acc.build("NY")
+        city = acc.build("NY", people.get(("NY", borough), 0))
         cities[("NY", borough)] = city
         by_name[borough].append(city)
     for alias, target in _BOROUGH_ALIASES.items():
@@ -397,7 +508,7 @@ def _index() -> _Index:
 
     for lists in (by_name, alias_by_name):
         for found in lists.values():
-            found.sort(key=lambda c: (-c.zip_count, c.label))
+            found.sort(key=_by_size)
 
     compact: dict[tuple[str, str], str] = {}
     state_keys: dict[str, list[str]] = defaultdict(list)
@@ -413,6 +524,15 @@ def _index() -> _Index:
         centre = acc.build(state)
         states[state] = (centre.lat, centre.lon)
 
+    hoods = _hoods(zips)
+    populous: dict[str, set[str]] = defaultdict(set)
+    for (_state, key), city in cities.items():
+        if key and city.population >= _CORRECT_ANYWHERE_MIN_POPULATION:
+            populous[key[0]].add(key)
+    for key, found_hoods in hoods.items():
+        if not found_hoods[0].downtown:
+            populous[key[0]].add(key)
+
     return _Index(
         zips=zips,
         cities=cities,
@@ -422,6 +542,8 @@ def _index() -> _Index:
         state_keys={s: sorted(keys) for s, keys in state_keys.items()},
         keys_by_letter={k: sorted(v) for k, v in keys_by_letter.items()},
         states=states,
+        hoods=hoods,
+        populous_keys={k: sorted(v) for k, v in populous.items()},
     )
 
 
@@ -509,7 +631,21 @@ def _find_city(state: str, words: list[str]) -> _City | None:
     return city
 
 
-def _bare_candidates(words: list[str]) -> list[_City]:
+def _bare_candidates(words: list[str]) -> list:
+    """Every place with this name, most populous first: cities, and neighbourhoods of large
+    cities unless a city of that name in their state is listed ("Astoria" is the USPS town)."""
+    idx = _index()
+    key = _city_key(words)
+    cities = _bare_cities(words)
+    named = {(c.state, _city_key(c.name)) for c in cities}
+    hoods = [
+        h for h in idx.hoods.get(key, ())
+        if not h.downtown and (h.state, key) not in named
+    ]  # fmt: skip
+    return sorted([*cities, *hoods], key=_by_size) if hoods else cities
+
+
+def _bare_cities(words: list[str]) -> list[_City]:
     idx = _index()
     key = _city_key(words)
     found = idx.by_name.get(key) or idx.alias_by_name.get(key) or []
@@ -521,7 +657,7 @@ def _bare_candidates(words: list[str]) -> list[_City]:
             full = idx.compact.get((state, compact))
             if full is not None:
                 seen.add(idx.cities[(state, full)])
-        found = sorted(seen, key=lambda c: (-c.zip_count, c.label))
+        found = sorted(seen, key=_by_size)
     return found
 
 
@@ -611,8 +747,11 @@ def _resolve_zip(zip_code: str, parts: list[list[str]]) -> Place:
     return _zip_place(record)
 
 
-def resolve(text: str) -> Place:
-    """Resolve free text (city and state, ZIP code, or state) to a Place, or raise PlaceError."""
+def resolve(text: str, correct: bool = True) -> Place:
+    """Resolve free text (city and state, ZIP code, neighbourhood, or state) to a Place, or raise
+    PlaceError. A name several places share is the most populous of them (with the others in
+    `alternatives`); with `correct`, a clear misspelling of one place is read as that place
+    (`corrected_from` says what was typed)."""
     if _is_bad_input(text):
         raise PlaceError(GENERIC_MESSAGE)
     stripped = text.strip()
@@ -643,24 +782,133 @@ def resolve(text: str) -> Place:
     if state is not None:
         return _state_place(state)
 
+    # "Wicker Park, Chicago" before "Chicago": a street or a neighbourhood before the city is
+    # otherwise skipped ("123 Main St, Hoboken, NJ").
+    by_city, by_state = _hood_matches(words)
+    if by_city:
+        return _chosen(by_city)
+
     splits = _state_splits(parts)
     for city_words, state in splits:
         city = _find_city(state, city_words)
         if city is not None:
             return city.place()
+    if by_state:
+        return _chosen(by_state)
+    if words[0] == _DOWNTOWN and len(words) > 1:
+        # The downtown of a city we have no neighbourhood data for: its centre.
+        try:
+            return resolve(", ".join(" ".join(p) for p in _without_downtown(parts)), correct)
+        except PlaceError:
+            pass
 
     candidates = _bare_candidates(words)
     key = _city_key(words)
     if key in _PREFER_NY:
         candidates = [c for c in candidates if c.state == "NY"] or candidates
-    if len(candidates) == 1:
-        return candidates[0].place()
+    if candidates and (len(candidates) == 1 or candidates[0].population):
+        return _chosen(candidates)
     if candidates:
         name = candidates[0].name
         raise PlaceError(
             f"There is a {name} in several states: which one?", [c.label for c in candidates]
         )
+    if correct:
+        corrected = _correction(words, splits)
+        if corrected is not None:
+            return replace(resolve(corrected, correct=False), corrected_from=stripped)
     raise _not_found(stripped, parts, words, splits)
+
+
+def _chosen(found: list) -> Place:
+    """The first of several places of one name (sorted by _by_size), the others offered."""
+    place = found[0].place()
+    others = _dedupe([c.label for c in found[1:]])
+    if not others:
+        return place
+    return replace(place, alternatives=tuple(others), chosen_because=MOST_POPULOUS)
+
+
+def _without_downtown(parts: list[list[str]]) -> list[list[str]]:
+    parts = [list(p) for p in parts]
+    parts[0] = parts[0][1:]
+    return [p for p in parts if p]
+
+
+def _hood_matches(words: list[str]) -> tuple[list[_Hood], list[_Hood]]:
+    """Neighbourhoods the words name with their city ("Wicker Park, Chicago, IL"), and those
+    they name with only a state ("Wicker Park, IL"), most populous first."""
+    hoods = _index().hoods
+    if len(words) > 1 and words[-1] == _DOWNTOWN:
+        words = [_DOWNTOWN, *words[:-1]]  # "Chicago downtown"
+    by_city: list[_Hood] = []
+    by_state: list[_Hood] = []
+    for n in range(len(words) - 1, 0, -1):
+        found = hoods.get(_city_key(words[:n]))
+        if not found:
+            continue
+        rest = words[n:]
+        for hood in found:
+            if _names_city(hood, rest):
+                by_city.append(hood)
+            elif not hood.downtown and _state_from_words(rest) == hood.state:
+                by_state.append(hood)
+    return sorted(by_city, key=_by_size), sorted(by_state, key=_by_size)
+
+
+def _names_city(hood: _Hood, words: list[str]) -> bool:
+    """Whether `words` are the neighbourhood's city, with or without its state."""
+    if _city_key(words) in hood.cities:
+        return True
+    for n in range(1, len(words)):
+        if _city_key(words[:n]) in hood.cities and _state_from_words(words[n:]) == hood.state:
+            return True
+    return False
+
+
+def _budget(letters: int) -> int:
+    """Edits a misspelt name of this many letters may have (as for the need's typos)."""
+    if letters < 5:
+        return 0
+    return 1 if letters <= 7 else 2
+
+
+def _closest(typed: str, keys: list[str]) -> str | None:
+    """The one key `typed` is a misspelling of: within the edit budget and strictly closer
+    than every other key (a tie is no answer)."""
+    budget = _budget(len(typed.replace(" ", "")))
+    if not budget:
+        return None
+    best: list[tuple[int, str]] = []
+    for key in keys:
+        d = OSA.distance(typed, key, score_cutoff=budget)
+        if d <= budget:
+            best.append((d, key))
+    if not best:
+        return None
+    least = min(d for d, _ in best)
+    winners = [key for d, key in best if d == least]
+    return winners[0] if len(winners) == 1 else None
+
+
+def _correction(words: list[str], splits: list[tuple[list[str], str]]) -> str | None:
+    """What a misspelt place most clearly means, as text to resolve; None when unclear.
+
+    A name that is a real place somewhere is never corrected ("Hoboken, NY" is asked about,
+    not changed into another New York town)."""
+    idx = _index()
+    if splits:
+        city_words, state = splits[0]
+        typed = _city_key(city_words)
+        if not typed or _bare_candidates(city_words) or idx.hoods.get(typed):
+            return None
+        keys = [k for k in idx.state_keys.get(state, ()) if k[:1] == typed[0]]
+        match = _closest(typed, keys)
+        return None if match is None else idx.cities[(state, match)].label
+    typed = _city_key(words)
+    if not typed:
+        return None
+    return _closest(typed, idx.populous_keys.get(typed[0], []))
 
 
 def _not_found(

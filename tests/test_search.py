@@ -246,7 +246,7 @@ def test_invalid_parameters_are_400_with_a_code(client, params, field):
 
 
 def test_unknown_location_is_400_with_suggestions(client):
-    response = api(client, q="sciatica", near="Hobokn, NJ")
+    response = api(client, q="sciatica", near="Hobokn, NJ", near_exact=1)
     assert response.status_code == 400
     error = response.json["error"]
     assert error["code"] == "unknown_location" and error["field"] == "near"
@@ -337,10 +337,77 @@ def test_results_page_empty_state_offers_a_wider_radius(client, roster):
     assert re.search(r"radius=(50|100)", text)
 
 
+FILTERS = {"q": "sciatica", "radius": "25", "setting": "medical", "verified": "1",
+           "condition": "herniated-disc", "accepting": "1", "language": "Spanish"}  # fmt: skip
+
+
+def links(text: str) -> list[dict]:
+    """The query of every /search link on a page, as {name: value or [values]}."""
+    from urllib.parse import parse_qs, urlsplit
+
+    found = []
+    for href in re.findall(r'href="(/search\?[^"]*)"', text):
+        query = parse_qs(urlsplit(href.replace("&amp;", "&")).query)
+        found.append({k: v if len(v) > 1 else v[0] for k, v in query.items()})
+    return found
+
+
+def keeps_filters(query: dict) -> bool:
+    return all(query.get(k) == v for k, v in FILTERS.items())
+
+
 def test_results_page_unknown_place(client):
-    page = client.get("/search", query_string={"q": "sciatica", "near": "Springfield"})
+    page = client.get("/search", query_string={**FILTERS, "near": "Hoboken, NY"})
     assert page.status_code == 400
-    assert "Springfield, IL" in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert "Did you mean" in text
+    # Each suggestion searches the place suggested with everything else the client chose.
+    suggested = [q for q in links(text) if q.get("near") == "Hoboken, NJ"]
+    assert suggested and all(keeps_filters(q) for q in suggested)
+
+
+def test_an_ambiguous_place_is_the_most_populous_and_says_so(client, roster):
+    body = api(client, q="sciatica", near="hoboken").json
+    location = body["location"]
+    assert location["label"] == "Hoboken, NJ"
+    assert location["alternatives"] == ["Hoboken, GA"]
+    assert location["chosen_because"] == "most populous"
+    assert location["corrected_from"] is None
+    assert "alexa-marie" in slugs(api(client, q="sciatica", near="hoboken"))
+    page = client.get("/search", query_string={**FILTERS, "near": "hoboken"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Showing Hoboken, NJ, the largest Hoboken." in text
+    other = [q for q in links(text) if q.get("near") == "Hoboken, GA"]
+    assert other and all(keeps_filters(q) for q in other)
+
+
+def test_a_misspelt_place_is_corrected_with_an_undo(client, roster):
+    body = api(client, q="sciatica", near="hobokn nj").json
+    assert body["location"]["label"] == "Hoboken, NJ"
+    assert body["location"]["corrected_from"] == "hobokn nj"
+    assert "alexa-marie" in slugs(api(client, q="sciatica", near="hobokn nj"))
+    page = client.get("/search", query_string={**FILTERS, "near": "hobokn nj"})
+    text = page.get_data(as_text=True)
+    assert "Showing <strong>Hoboken, NJ</strong>" in text
+    # The undo searches exactly what was typed, filters kept; that is the usual error.
+    undo = [q for q in links(text) if q.get("near_exact") == "1"]
+    assert len(undo) == 1 and undo[0]["near"] == "hobokn nj" and keeps_filters(undo[0])
+    again = client.get("/search", query_string=undo[0])
+    assert again.status_code == 400
+    retry = [q for q in links(again.get_data(as_text=True)) if q.get("near") == "Hoboken, NJ"]
+    assert retry and all(keeps_filters(q) and "near_exact" not in q for q in retry)
+
+
+def test_a_neighbourhood_is_searched_around_its_own_centre(client, roster):
+    body = api(client, q="sciatica", near="Williamsburg, Brooklyn").json
+    location = body["location"]
+    assert location["label"] == "Williamsburg, Brooklyn, NY"
+    assert (location["kind"], location["state"], location["radius_miles"]) == (
+        "neighbourhood", "NY", 10,
+    )  # fmt: skip
+    # Dev Patel's Chelsea office is a few miles away across the East River.
+    assert "dev-patel" in slugs(api(client, q="sciatica", near="Williamsburg, Brooklyn"))
 
 
 def test_rebuild_swaps_in_a_complete_index_and_status_counts(runner, roster):
@@ -433,12 +500,12 @@ def test_a_place_in_the_need_text_is_used_when_near_is_empty(client, roster):
     assert "dev-patel" in slugs(api(client, q="sciatica in 10001", radius=1))
 
 
-def test_an_ambiguous_place_in_the_need_text_is_asked_about(client, roster):
-    response = api(client, q="hot stone massage near Hoboken")
-    assert response.status_code == 400
-    assert response.json["error"]["suggestions"] == ["Hoboken, GA", "Hoboken, NJ"]
-    # Words that only look like a place after "near" are not treated as one.
+def test_an_ambiguous_place_in_the_need_text_is_the_most_populous(client, roster):
+    location = api(client, q="hot stone massage near Hoboken").json["location"]
+    assert (location["label"], location["alternatives"]) == ("Hoboken, NJ", ["Hoboken, GA"])
+    # Words that only look like a place after "near" are not treated as one, nor corrected.
     assert api(client, q="hot stone massage near town").status_code == 200
+    assert api(client, q="sciatica near hobokn").json["location"] is None
 
 
 def test_search_works_outside_the_main_thread(app, roster):

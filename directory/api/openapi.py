@@ -8,6 +8,7 @@ and fail on an /api/ route it does not describe.
 from flask import current_app
 
 from directory import vocabulary
+from directory.geo import MOST_POPULOUS
 from directory.mail import public_url
 from directory.practitioners import fields
 from directory.practitioners.models import LICENSE_STATUSES
@@ -209,11 +210,29 @@ def _schemas() -> dict:
                             "required": ["label", "kind", "state", "lat", "lon"],
                             "properties": {
                                 "label": {"type": "string"},
-                                "kind": {"type": "string", "enum": ["zip", "city", "state"]},
+                                "kind": {
+                                    "type": "string",
+                                    "enum": ["zip", "city", "neighbourhood", "state"],
+                                },
                                 "state": {"type": "string"},
                                 "lat": {"type": "number"},
                                 "lon": {"type": "number"},
                                 "radius_miles": {"type": ["integer", "null"]},
+                                "alternatives": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                    "description": "Other places of this name, most populous "
+                                    "first, when this one was chosen among them.",
+                                },
+                                "chosen_because": {
+                                    "type": ["string", "null"],
+                                    "enum": [MOST_POPULOUS, None],
+                                },
+                                "corrected_from": {
+                                    **_NULLABLE_STRING,
+                                    "description": "What was typed, when it was read as a "
+                                    "misspelling of this place.",
+                                },
                             },
                         },
                     ]
@@ -381,7 +400,16 @@ def document() -> dict:
     flag = {"type": "string", "enum": ["1", "0", "true", "false"]}
     search_parameters = [
         _query("q", {"type": "string", "maxLength": MAX_Q}, "The need, in the client's words."),
-        _query("near", {"type": "string"}, "A place: city and state, ZIP code, or state."),
+        _query(
+            "near",
+            {"type": "string"},
+            "A place: city and state, ZIP code, neighbourhood of a large city, or state.",
+        ),
+        _query(
+            "near_exact",
+            flag,
+            "1: search `near` as typed, without correcting a misspelling.",
+        ),
         _query(
             "radius",
             {"type": "integer", "minimum": 1, "maximum": MAX_RADIUS},

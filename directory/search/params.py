@@ -66,6 +66,8 @@ class Params:
     specialties: list[str] = field(default_factory=list)
     #: The client says a doctor cleared them: a see-a-doctor-first need lists therapists.
     cleared: bool = False
+    #: `near` exactly as typed: no misspelling corrected (the "search for what I typed" undo).
+    near_exact: bool = False
 
 
 def _clean(value: str, limit: int) -> str:
@@ -204,4 +206,5 @@ def parse(args) -> Params:
         price_max=_int(args, "price_max", 1, 10_000, None),
         specialties=_specialties(args),
         cleared=_flag(args, "cleared"),
+        near_exact=_flag(args, "near_exact"),
     )

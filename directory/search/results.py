@@ -92,7 +92,8 @@ def _resolve_location(params: Params, interpretation: Interpretation):
     if not near:
         return None
     try:
-        return geo.resolve(near)
+        # Words after "near" in the need may not be a place at all: never guessed at.
+        return geo.resolve(near, correct=bool(params.near) and not params.near_exact)
     except geo.PlaceError as exc:
         # A place read from the need text ("... near Hoboken") is asked about only when it is
         # a real city in several states; anything else was probably not meant as a place.
@@ -313,6 +314,9 @@ def as_json(outcome: Outcome) -> dict:
             "lat": round(place.lat, 4),
             "lon": round(place.lon, 4),
             "radius_miles": outcome.radius,
+            "alternatives": list(place.alternatives),
+            "chosen_because": place.chosen_because,
+            "corrected_from": place.corrected_from,
         }
     interpretation = outcome.interpretation
     return {

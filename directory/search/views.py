@@ -40,8 +40,10 @@ def index():
         sync.catch_up()
         outcome = results.search(params)
     except SearchError as error:
+        # The suggestions keep the client's filters: links are built by _url, as on results.
         return render_template("search/index.html", error=error, args=args, radii=RADII,
-                               filters=FILTER_KEYS, robots="noindex, follow"), 400  # fmt: skip
+                               filters=FILTER_KEYS, robots="noindex, follow",
+                               url=lambda **changes: _url(args, **changes)), 400  # fmt: skip
     return render_template(
         "search/index.html",
         outcome=outcome,
