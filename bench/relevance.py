@@ -3,23 +3,26 @@
     .venv/bin/python bench/relevance.py
 
 Builds the labelled roster of tests/test_relevance.py (30 therapists around Hoboken, NJ, plus
-decoys) in a temporary instance and reports, over the 52 roster cases and the labelled needs of
-tests/relevance_set.py:
+decoys) in a temporary instance and reports, for the tuning set (the labelled needs of
+tests/relevance_set.py and the 52 roster cases) and for the held-out set (HELD_OUT there)
+separately:
 
 - interpretation accuracy: labelled needs read as one of their labelled entries;
-- setting accuracy: needs labelled medical or spa read in that setting (roster cases included);
+- setting accuracy: needs labelled medical or spa read in that setting;
 - top-3 fit: roster cases whose expected therapists are within their first k results (with
   nothing listed that must never be), and labelled needs near Hoboken whose first results (up
   to three) all list one of the labelled entries (a red flag: a see-a-doctor-first notice);
   needs nobody in the small roster lists are counted apart.
 
-Nothing is asserted: numbers to stdout, misses listed so they can be looked at.
+Nothing is asserted: numbers to stdout. The tuning set's misses are listed so they can be looked
+at; the held-out set's are only counted unless asked for, so that tuning does not see them.
 """
 
 import argparse
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +32,7 @@ from directory import vocabulary  # noqa: E402
 from directory.db import db  # noqa: E402
 from directory.interpret import interpret  # noqa: E402
 from tests.conftest import _prepare_database, add_practitioner, make_app  # noqa: E402
-from tests.relevance_set import LABELLED  # noqa: E402
+from tests.relevance_set import HELD_OUT, LABELLED  # noqa: E402
 from tests.test_relevance import CASES, build_roster  # noqa: E402
 
 SETTINGS_OF = {"M": "medical", "S": "spa"}
@@ -58,9 +61,64 @@ def _need_fits(client, need: str, wanted: tuple[str, ...]) -> bool | None:
     return all(names & set(r["conditions"] + r["modalities"]) for r in top)
 
 
+@dataclass
+class Score:
+    """One set's numbers: needs read as labelled, settings read as labelled, first results."""
+
+    name: str
+    needs: int = 0
+    read: int = 0
+    settled: int = 0
+    in_setting: int = 0
+    listed: int = 0
+    fit: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def report(self) -> None:
+        def share(n: int, of: int) -> str:
+            return f"{n}/{of} = {n / of:.1%}" if of else "-"
+
+        print(f"{self.name}: {self.needs} labelled needs")
+        print(f"  interpretation accuracy: {share(self.read, self.needs)}")
+        print(f"  setting accuracy:        {share(self.in_setting, self.settled)}")
+        print(
+            f"  top-3 fit, labelled:     {share(self.fit, self.listed)} (first results all "
+            f"list the need; {self.needs - self.listed} with nobody near in the roster)"
+        )
+
+
+def _score(client, name: str, needs) -> Score:
+    score = Score(name, needs=len(needs))
+    for need, wanted, setting in needs:
+        found = interpret(need)
+        named = {*found.conditions, *found.modalities, *found.red_flags}
+        if named & set(wanted):
+            score.read += 1
+        else:
+            score.misses.append(f"read    {need!r} as {sorted(named)}")
+        if setting in SETTINGS_OF:
+            score.settled += 1
+            if found.setting == SETTINGS_OF[setting]:
+                score.in_setting += 1
+            else:
+                score.misses.append(f"setting {need!r} as {found.setting}")
+        fits = _need_fits(client, need, wanted)
+        if fits is not None:
+            score.listed += 1
+            score.fit += fits
+            if not fits:
+                score.misses.append(f"top-3   {need!r}")
+    return score
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--misses", action="store_true", help="List every miss.")
+    parser.add_argument("--misses", action="store_true", help="List every miss of the tuning set.")
+    parser.add_argument(
+        "--held-out-misses",
+        action="store_true",
+        help="Also list the held-out set's misses (spoils it for tuning: see relevance_set.py).",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,57 +130,45 @@ def main() -> None:
             build_roster(add_practitioner)
             client = app.test_client()
 
-            read, in_setting, settled, misses = 0, 0, 0, []
-            for need, wanted, setting in LABELLED:
-                found = interpret(need)
-                named = {*found.conditions, *found.modalities, *found.red_flags}
-                if named & set(wanted):
-                    read += 1
-                else:
-                    misses.append(f"read    {need!r} as {sorted(named)}")
-                if setting in SETTINGS_OF:
-                    settled += 1
-                    if found.setting == SETTINGS_OF[setting]:
-                        in_setting += 1
-                    else:
-                        misses.append(f"setting {need!r} as {found.setting}")
+            tuning = _score(client, "tuning set", LABELLED)
+            held_out = _score(client, "held-out set", HELD_OUT)
+            case_settled = case_in_setting = 0
             for case in CASES:
                 if case.setting in SETTINGS_OF:
-                    settled += 1
+                    case_settled += 1
                     if interpret(case.q).setting == SETTINGS_OF[case.setting]:
-                        in_setting += 1
+                        case_in_setting += 1
                     else:
-                        misses.append(f"setting {case.q!r} (case {case.id})")
-
-            case_fit = sum(_case_fits(client, case) for case in CASES)
-            need_fit, unlisted = 0, 0
-            for need, wanted, _setting in LABELLED:
-                fits = _need_fits(client, need, wanted)
-                if fits is None:
-                    unlisted += 1
-                elif fits:
-                    need_fit += 1
+                        tuning.misses.append(f"setting {case.q!r} (case {case.id})")
+            case_fit = 0
+            for case in CASES:
+                if _case_fits(client, case):
+                    case_fit += 1
                 else:
-                    misses.append(f"top-3   {need!r}")
+                    tuning.misses.append(f"top-3   {case.q!r} (case {case.id})")
             db.session.remove()
             db.engine.dispose()
 
-    total = len(LABELLED) + len(CASES)
-    print(f"relevance set: {total} needs ({len(LABELLED)} labelled, {len(CASES)} roster cases)")
-    print(f"interpretation accuracy: {read}/{len(LABELLED)} = {read / len(LABELLED):.1%}")
-    print(f"setting accuracy:        {in_setting}/{settled} = {in_setting / settled:.1%}")
-    print(f"top-3 fit, roster cases: {case_fit}/{len(CASES)} = {case_fit / len(CASES):.1%}")
-    listed = len(LABELLED) - unlisted
+    total = len(LABELLED) + len(HELD_OUT)
     print(
-        f"top-3 fit, labelled:     {need_fit}/{listed} = {need_fit / listed:.1%} "
-        f"(first results all list the need; {unlisted} with nobody near in the roster)"
+        f"relevance set: {total} labelled needs ({len(LABELLED)} tuning, {len(HELD_OUT)} "
+        f"held out) and {len(CASES)} roster cases"
     )
+    tuning.report()
+    print(f"  roster cases, setting:   {case_in_setting}/{case_settled}")
+    print(f"  roster cases, top-k fit: {case_fit}/{len(CASES)} = {case_fit / len(CASES):.1%}")
+    held_out.report()
     print(f"({time.perf_counter() - started:.1f} s)")
-    if args.misses or len(misses) <= 20:
-        for miss in misses:
-            print("  miss:", miss)
+    if args.misses or len(tuning.misses) <= 20:
+        for miss in tuning.misses:
+            print("  tuning miss:", miss)
     else:
-        print(f"  {len(misses)} misses (--misses lists them)")
+        print(f"  {len(tuning.misses)} tuning misses (--misses lists them)")
+    if args.held_out_misses:
+        for miss in held_out.misses:
+            print("  held-out miss:", miss)
+    else:
+        print(f"  {len(held_out.misses)} held-out misses, not listed (--held-out-misses)")
 
 
 if __name__ == "__main__":

@@ -8,17 +8,21 @@ How a need is read, in order:
 1. Words are those of `vocabulary.normalize`; each keeps its span in the typed text, so capitals,
    places and suggestions can refer back to what the client typed.
 2. Exact phrases: every n-gram (up to 20 words) that is a name, slug, synonym, lay term, listed
-   misspelling, ICD-10-CM code or description of a vocabulary entry, or a broad phrase standing
+   misspelling, ICD-10-CM code (with or without its dot, or a parent code standing for the
+   conditions under it) or description of a vocabulary entry, or a broad phrase standing
    for several entries ("back pain": lower and upper back pain); the longest phrases win, then
    the leftmost. Short abbreviations that are written in capitals in the vocabulary ("RA",
    "MS", "ART", "MET") only match when typed in capitals or when they are the whole query.
 3. A trailing "near X" / "in X" / "around X" whose words no phrase used is the place.
+   A body part said to hurt or be tight, a few link words apart ("my neck is killing me",
+   "calves are so tight"), names the entries that complaint stands for (words.body_parts).
 4. Typos: each remaining unknown word (and each adjacent pair with an unknown word) is compared
-   with the names and synonyms sharing its first letter by Damerau-Levenshtein distance (optimal
-   string alignment): at most 1 edit for 5-7 letters, 2 for 8 or more. A known word (one the
-   vocabulary uses, a stopword, a cue word or a common word listed below) is never a typo, so
-   "shoulder", "gentle" or "relay" stay as they are. A matched phrase also absorbs a misspelt
-   neighbour that completes a longer name ("craniosacral therpy").
+   with the names and synonyms by Damerau-Levenshtein distance (optimal string alignment): at
+   most 1 edit for 5-7 letters, 2 for 8 or more. A different first letter is only a slip of it
+   (dropped, added, or sounding alike: "ciatica", "kupping"), and costs one of those edits. A
+   known word (one the vocabulary uses, a stopword, a cue word or a common word listed below)
+   is never a typo, so "shoulder", "gentle" or "relay" stay as they are. A matched phrase also
+   absorbs a misspelt neighbour that completes a longer name ("craniosacral therpy").
 5. Setting, from the matched entries and the cue words no phrase used: a medical condition or a
    pain/injury word means medical, even next to spa words ("relaxing massage for my back pain");
    a medical modality or a clinical word (doctor, referral...) means medical unless spa words
@@ -65,6 +69,20 @@ _WORDLIKE_ABBREVIATIONS = frozenset(_WORDS["wordlike_abbreviations"])
 _ANY_CASE_ABBREVIATIONS = frozenset(_WORDS["any_case_abbreviations"])
 
 _EVERYDAY_ENDINGS = tuple(_WORDS["everyday_endings"])
+#: A body part that hurts or is tight ("my neck is killing me", "tight calves"): the entries
+#: each kind of complaint about it stands for, the words saying it, and the few words that may
+#: come between ("calves are always so tight").
+_BODY_PARTS = {tuple(part.split()): kinds for part, kinds in _WORDS["body_parts"].items()}
+_BODY_WORDS = {
+    **{tuple(w.split()): "pain" for w in _WORDS["body_pain_words"]},
+    **{tuple(w.split()): "tight" for w in _WORDS["body_tight_words"]},
+}
+_BODY_LINKS = frozenset(_WORDS["body_link_words"])
+_MAX_BODY_LINKS = 3
+
+#: First letters that sound alike, as pairs both ways ("cs", "sc"): a slip of the first letter.
+_SOUND_ALIKE = frozenset(p + q for group in _WORDS["sound_alike_first_letters"] for p in group
+                         for q in group if p != q)  # fmt: skip
 
 _PLACE_PREPOSITIONS = frozenset({"near", "in", "around"})
 # "in my lower back", "in the morning", "in hands", "near me" are not places.
@@ -131,6 +149,7 @@ def interpret(text: str) -> Interpretation:
     used = _used(matches, len(tokens))
     place_from = _place_start(text, tokens, used, protected)
     free = [not used[i] and i < place_from and i not in protected for i in range(len(tokens))]
+    matches += _body_matches(words, free)
     matches += _typo_matches(words, free)
     _extend(matches, words, free)
     matches.sort(key=lambda m: m.start)
@@ -300,16 +319,49 @@ def _index() -> dict[tuple[str, ...], _Phrase]:
     # A referral's clinical wording: the official ICD-10-CM descriptions of a condition's codes.
     for term in vocabulary.terms().values():
         for code, description in term.icd10:
-            for phrase in (description, code):  # "M54.16" on a referral too
+            # "M54.16" on a referral too, and "M5416" as some forms and keyboards write it.
+            for phrase in (description, code, code.replace(".", "")):
                 words = _phrase_words(phrase)
                 index.setdefault(words, _Phrase(term, words))
     terms = vocabulary.terms()
+    # A code at a parent level ("M54.1", "M54"): the conditions whose codes descend from it, the
+    # first standing for the others like a broad phrase (M54, dorsalgia: low back pain, sciatica).
+    for code, slugs in icd10_parents().items():
+        first, *others = (terms[slug] for slug in slugs)
+        for phrase in (code, code.replace(".", "")):
+            words = _phrase_words(phrase)
+            index.setdefault(words, _Phrase(first, words, others=tuple(others)))
     for key, slugs in vocabulary.broad_phrases().items():
         words = tuple(key.split())
         first, *others = (terms[slug] for slug in slugs)
         index.setdefault(words, _Phrase(first, words, others=tuple(others)))
     index.pop((), None)
     return index
+
+
+@cache
+def icd10_parents() -> dict[str, tuple[str, ...]]:
+    """The parent codes of the vocabulary's ICD-10-CM codes ("M54.16": "M54.1", "M54"), each
+    with the conditions (slugs, in vocabulary order) that have a code under it.
+
+    Placeholder levels ("S13.4XX") are no codes of their own and are skipped. A category (three
+    characters) counts only as the family of two conditions or more (M54, dorsalgia: back and
+    neck pain, sciatica): a category with one of ours under it is far wider than that one (M79,
+    other soft tissue disorders, is not fibromyalgia)."""
+    parents: dict[str, dict[str, None]] = {}
+    for term in vocabulary.terms().values():
+        for code, _description in term.icd10:
+            category, _, rest = code.partition(".")
+            for cut in range(len(rest)):
+                parent = f"{category}.{rest[:cut]}" if cut else category
+                if not parent.endswith("X"):
+                    parents.setdefault(parent, {})[term.slug] = None
+    listed = {code for term in vocabulary.terms().values() for code, _ in term.icd10}
+    return {
+        code: tuple(slugs)
+        for code, slugs in parents.items()
+        if code not in listed and ("." in code or len(slugs) > 1)
+    }
 
 
 @cache
@@ -330,16 +382,16 @@ class _Candidate:
 
 
 @cache
-def _typo_candidates() -> dict[str, list[_Candidate]]:
-    """Names and synonyms of one or two words (five letters or more), by first letter."""
-    by_letter: dict[str, list[_Candidate]] = {}
+def _all_typo_candidates() -> tuple[_Candidate, ...]:
+    """Names and synonyms of one or two words (five letters or more)."""
+    found = []
     for term in vocabulary.terms().values():
         for phrase, shown in _correct_forms(term):
             words = _phrase_words(phrase)
             # Abbreviations have no typos worth guessing at.
             if 0 < len(words) <= 2 and len("".join(words)) >= 5:
-                by_letter.setdefault(words[0][0], []).append(_Candidate(term, words, shown))
-    return by_letter
+                found.append(_Candidate(term, words, shown))
+    return tuple(found)
 
 
 # -- matching ---------------------------------------------------------------------------------
@@ -417,9 +469,22 @@ def _distance(a: str, b: str, limit: int) -> int:
 
 
 def _within(typed: str, form: str, budget: int) -> int | None:
-    """The edit distance from typed to form when within budget, else None."""
+    """The edit distance from typed to form when within budget, else None.
+
+    A word whose first letter differs is a typo only through a slip of that letter, which costs
+    one edit and leaves the rest to the remaining budget: a silent letter dropped ("ciatica"),
+    one added, or a letter that sounds the same ("kupping", "servical"). Any other change of
+    the first letter is a different word ("pension" is not "tension")."""
     # Everyday inflected words are one edit from many others ("relating" is not "relaxing").
     limit = min(budget, 1) if form.endswith(_EVERYDAY_ENDINGS) else budget
+    if typed[:1] != form[:1]:
+        if not limit:
+            return None
+        slips = [(typed, form[1:]), (typed[1:], form)]
+        if typed[:1] + form[:1] in _SOUND_ALIKE:
+            slips.append((typed[1:], form[1:]))
+        rest = min(_distance(a, b, limit - 1) for a, b in slips)
+        return 1 + rest if rest <= limit - 1 else None
     d = _distance(typed, form, limit) if limit else int(typed != form)
     return d if d <= limit else None
 
@@ -444,7 +509,7 @@ def _typo_distance(typed: tuple[str, ...], candidate: _Candidate) -> int | None:
 def _closest_candidate(typed: tuple[str, ...]) -> _Candidate | None:
     """The one name or synonym typed words are a typo of (None if none, or a tie)."""
     best: list[tuple[int, _Candidate]] = []
-    for candidate in _typo_candidates().get(typed[0][0], ()):
+    for candidate in _all_typo_candidates():
         d = _typo_distance(typed, candidate)
         if d is not None and candidate.words != typed:
             best.append((d, candidate))
@@ -454,6 +519,46 @@ def _closest_candidate(typed: tuple[str, ...]) -> _Candidate | None:
     winners = [c for d, c in best if d == least]
     # Two entries equally close is no answer; within one entry the name (listed first) wins.
     return winners[0] if len({c.term.slug for c in winners}) == 1 else None
+
+
+def _body_matches(words: list[str], free: list[bool]) -> list[_Match]:
+    """A body part named with a word saying it hurts or is tight, on either side and a few link
+    words apart ("my neck is killing me", "sore calves", "calves are so tight"): the entries
+    that complaint stands for (data: words.body_parts). Parts and words a phrase used are not
+    read again ("neck pain" is a name)."""
+    terms = vocabulary.terms()
+    matches = []
+    for i in range(len(words)):
+        for n in (2, 1):
+            part = tuple(words[i : i + n])
+            if len(part) < n or part not in _BODY_PARTS or not all(free[i : i + n]):
+                continue
+            said = _body_word(words, free, i + n, 1) or _body_word(words, free, i - 1, -1)
+            if said is None:
+                continue
+            start, end, kind = min(i, said[0]), max(i + n, said[1]), said[2]
+            slugs = _BODY_PARTS[part][kind]
+            matches += [_Match(start, end, terms[slug], part) for slug in slugs]
+            free[start:end] = [False] * (end - start)
+            break
+    return matches
+
+
+def _body_word(words: list[str], free: list[bool], k: int, step: int):
+    """(start, end, kind) of the complaint word nearest position k going one way (step +1 or
+    -1) past link words only; None when there is none."""
+    links = 0
+    while 0 <= k < len(words) and free[k]:
+        for n in (2, 1):
+            span = (k, k + n) if step > 0 else (k - n + 1, k + 1)
+            said = tuple(words[max(span[0], 0) : span[1]])
+            if len(said) == n and said in _BODY_WORDS and all(free[span[0] : span[1]]):
+                return (*span, _BODY_WORDS[said])
+        if words[k] not in _BODY_LINKS or links == _MAX_BODY_LINKS:
+            return None
+        links += 1
+        k += step
+    return None
 
 
 def _typo_matches(words: list[str], free: list[bool]) -> list[_Match]:

@@ -169,6 +169,12 @@ def test_abbreviations_that_do_match(query, slug):
         ("pitcher sholder", "rotator-cuff-injury", "pitcher's shoulder"),
         ("deeptisue", "deep-tissue-massage", "deep tissue"),
         ("acupresssure", "acupressure", "acupressure"),
+        # a slip of the first letter: dropped, or one that sounds alike
+        ("ciatica", "sciatica", "sciatica"),
+        ("ciática near Hoboken, NJ", "sciatica", "sciatica near Hoboken, NJ"),
+        ("coliosis", "scoliosis", "scoliosis"),
+        ("kupping", "cupping", "cupping"),
+        ("servicalgia", "neck-pain", "cervicalgia"),
     ],
 )
 def test_typos_match_and_suggest(query, slug, suggestion):
@@ -193,6 +199,12 @@ def test_typos_match_and_suggest(query, slug, suggestion):
         "relating to my therapist",
         "fibre",
         "streamed",
+        # a different first letter that is no slip of it, or an everyday word
+        "pension",
+        "an odder feeling",
+        "kneading",
+        "scented candles",
+        "sister",
     ],
 )
 def test_ordinary_words_are_not_typos(query):
@@ -419,3 +431,62 @@ def test_broad_phrases_name_known_entries_and_no_phrase_twice():
     assert "back pain" in phrases
     for slugs in phrases.values():
         assert len(slugs) >= 2 and all(s in vocabulary.terms() for s in slugs)
+
+
+@pytest.mark.parametrize(
+    ("code", "conditions"),
+    [
+        ("M54.16", ("sciatica",)),
+        ("M5416", ("sciatica",)),  # without its dot
+        ("m54.16", ("sciatica",)),
+        ("referral dx m5416", ("sciatica",)),
+        ("M54.1", ("sciatica",)),  # radiculopathy: only sciatica's code is under it
+        ("M541", ("sciatica",)),
+        ("M54.5", ("lower-back-pain",)),
+        ("M75.0", ("frozen-shoulder",)),
+        ("M54", ("lower-back-pain", "upper-back-pain", "neck-pain", "sciatica")),  # dorsalgia
+        ("M79", ()),  # a category far wider than the one condition under it (fibromyalgia)
+        ("M72", ()),
+    ],
+)
+def test_icd10_codes_with_or_without_the_dot_and_their_parents(code, conditions):
+    result = interpret(code)
+    assert result.conditions == conditions
+    assert result.choices == ((conditions,) if len(conditions) > 1 else ())
+
+
+@pytest.mark.parametrize(
+    ("need", "conditions", "modalities"),
+    [
+        ("sciatic", ("sciatica",), ()),
+        ("my sciatic is acting up", ("sciatica",), ()),
+        ("my neck is killing me", ("neck-pain",), ()),
+        ("pain in my neck", ("neck-pain",), ()),
+        ("my left hip has been really sore", ("hip-pain",), ()),
+        ("my knee is sore", ("knee-pain",), ()),
+        ("pain between the shoulder blades", ("upper-back-pain",), ()),
+        ("tight calves after running", ("muscle-tension", "sports-recovery"), ()),
+        ("calves are tight from training", ("muscle-tension", "sports-recovery"), ()),
+        ("my jaw is tight", ("tmj-disorder",), ()),
+        ("I sit at a desk all day and my shoulders ache", ("tech-neck", "muscle-tension"), ()),
+        ("my feet are killing me", ("plantar-fasciitis",), ("foot-massage",)),
+    ],
+)
+def test_a_body_part_said_to_hurt_or_be_tight(need, conditions, modalities):
+    result = interpret(need)
+    assert (result.conditions, result.modalities) == (conditions, modalities)
+    assert result.suggestion is None
+
+
+@pytest.mark.parametrize(
+    "need",
+    [
+        "back in the day",
+        "head of the department",
+        "a tight schedule",
+        "my knee is fine",
+        "pain relief for my neck",  # no part said to hurt: "relief" is no link word
+    ],
+)
+def test_a_body_part_alone_or_far_from_a_complaint_names_nothing(need):
+    assert named(interpret(need)) == ()

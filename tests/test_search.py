@@ -939,3 +939,25 @@ def test_cards_show_a_photo_or_initials_and_how_fresh_the_profile_is(app, client
     assert ">AM</span>" in roster_page
     embed = client.get("/t/crafted-hand/embed").get_data(as_text=True)
     assert 'class="avatar avatar-sm avatar-initials' in embed
+
+
+@pytest.mark.parametrize(
+    "need",
+    [
+        "pain between my shoulder blades",
+        "pain between the shoulder blades",
+        "my shoulder blades are paining me",  # "paining" is "pain" to the stemmed headline
+        "massaging between my shoulder blades",
+        "pain in my pinky toe",  # a pain word says "medical", never "anyone medical"
+    ],
+)
+def test_generic_words_never_list_a_therapist_alone(client, make_practitioner, need):
+    licensed = {"licenses": [("NJ", "verified", LATER)], "offices": ["07030"]}
+    tag(make_practitioner("upper-back-pro", setting="medical", **licensed),
+        conditions=["upper-back-pain"])  # fmt: skip
+    make_practitioner("pain-headline", setting="medical", headline="Pain relief for everyone",
+                      **licensed)  # fmt: skip
+    make_practitioner("massage-bio", setting="both", bio="Massage is my passion.", **licensed)
+    body = api(client, q=need, near="07030").json
+    assert {r["slug"] for r in body["results"]} <= {"upper-back-pro"}
+    assert body["total"] == len(body["results"])

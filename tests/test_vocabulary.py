@@ -157,7 +157,8 @@ def test_the_interpreters_word_lists_live_in_the_data_file():
     assert set(words) == {
         "stopwords", "pain_cues", "clinical_cues", "spa_cues", "cue_pairs", "common_words",
         "wordlike_abbreviations", "any_case_abbreviations", "everyday_endings",
-        "not_place_first", "not_place_words", "proper_words",
+        "sound_alike_first_letters", "body_parts", "body_pain_words", "body_tight_words",
+        "body_link_words", "not_place_first", "not_place_words", "proper_words",
     }  # fmt: skip
     for name, values in words.items():
         assert values, name
@@ -190,3 +191,29 @@ def test_every_medical_condition_carries_icd10_codes_whose_descriptions_resolve_
             assert owner.setdefault(description, term.slug) == term.slug, description
             assert term.slug in interpret(description).conditions, (term.slug, description)
             assert term.slug in interpret(f"referred for {code}").conditions, (term.slug, code)
+
+
+def test_parent_icd10_codes_are_real_and_stand_for_the_conditions_under_them():
+    """A parent code the interpreter reads ("M54.1", "M54") is a real ICD-10-CM code, an
+    ancestor of a code of each condition it stands for and of none of the others; a category
+    (three characters) stands only for a family of two conditions or more."""
+    import warnings
+
+    from directory.interpret import icd10_parents
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm as cm
+
+    parents = icd10_parents()
+    assert {"M54.1", "M54.5", "M54"} <= set(parents)
+    for parent, slugs in parents.items():
+        assert cm.is_valid_item(parent), parent
+        under = {
+            term.slug
+            for term in vocabulary.conditions()
+            for code, _ in term.icd10
+            if parent in cm.get_ancestors(code)
+        }
+        assert set(slugs) == under, parent
+        assert "." in parent or len(slugs) > 1, parent

@@ -139,34 +139,45 @@ def generic_words() -> frozenset[str]:
     return frozenset(word for word, n in counts.items() if n >= 3)
 
 
+@lru_cache(maxsize=16)
+def _generic_tokens(field_name: str) -> frozenset[str]:
+    """The generic words as a field's analyser indexes them: "massaging", "muscles" and
+    "paining" are "massage", "muscle" and "pain" to a stemmed field."""
+    return frozenset(t for word in generic_words() for t in _tokens(field_name, word))
+
+
 def text_clauses(interpretation: Interpretation) -> list[tuple[str, str, float, bool]]:
     """(field, token, boost, widens) of the text a need is looked for in: the names of what was
     recognised in headlines and bios, and the other words in every text field. A clause that
     widens lists whoever matches it; the others only rank. Named entries' distinctive words
-    widen (a profile that mentions "couples" in its bio); their generic words and, once
-    something was named, the other words only rank: "couples massage" never lists a profile
-    whose bio merely says "massage"."""
+    widen (a profile that mentions "couples" in its bio); generic words ("massage", "pain", in
+    any form the analyser gives the same token) and, once something was named, the other words
+    only rank: "couples massage" never lists a profile whose bio merely says "massage", nor
+    "my shoulder blades are paining me" one whose headline says "pain"."""
     clauses = []
     named = [vocabulary.terms()[slug].name for slug in (*interpretation.conditions,
                                                         *interpretation.modalities)]  # fmt: skip
-    generic = generic_words()
     # A specialist who writes "sciatica" in the headline outranks one who merely lists it.
     for name in named:
         for word in vocabulary.normalize(name).split():
-            widens = word not in generic
-            clauses += [(f, t, 1.0, widens) for f in ("headline", "bio") for t in _tokens(f, word)]
+            clauses += [(f, t, 1.0, t not in _generic_tokens(f)) for f in ("headline", "bio")
+                        for t in _tokens(f, word)]  # fmt: skip
     words = [w for w in interpretation.terms if re.fullmatch(r"[a-z0-9]+", w)][:MAX_TERMS]
     for word in words:
-        clauses += [(f, t, 1.0, not named) for f in TEXT_FIELDS for t in _tokens(f, word)]
+        clauses += [(f, t, 1.0, not named and t not in _generic_tokens(f)) for f in TEXT_FIELDS
+                    for t in _tokens(f, word)]  # fmt: skip
     return clauses
 
 
 def _request(params, interpretation, location, radius, on: date, tenant_id) -> _Request:
     intent = SETTING_CODES.get(interpretation.setting)
     clauses = text_clauses(interpretation)
+    named = interpretation.conditions or interpretation.modalities
+    # A medical need is only said by a pain or clinical word ("pain", "my doctor sent me"):
+    # when it has words of its own ("pain in my pinky toe"), those list, never a pain word alone.
+    own_words = interpretation.setting == "medical" and any(c[3] for c in clauses)
     spa_need = (interpretation.setting == "spa" and not interpretation.modalities) or (
-        interpretation.setting is not None
-        and not (interpretation.conditions or interpretation.modalities)
+        interpretation.setting is not None and not named and not own_words
     )
     # A need for relaxation ("a relaxing gift") is answered by the setting even when no listed
     # condition matches; a need naming a modality ("hot stone", "couples massage") lists only
