@@ -11,7 +11,7 @@ separately:
 - setting accuracy: needs labelled medical or spa read in that setting;
 - top-3 fit: roster cases whose expected therapists are within their first k results (with
   nothing listed that must never be), and labelled needs near Hoboken whose first results (up
-  to three) all list one of the labelled entries (a red flag: a see-a-doctor-first notice);
+  to three) all list one of the labelled entries (a red flag: nobody listed, and why);
   needs nobody in the small roster lists are counted apart.
 
 Nothing is asserted: numbers to stdout. The tuning set's misses are listed so they can be looked
@@ -53,7 +53,8 @@ def _need_fits(client, need: str, wanted: tuple[str, ...]) -> bool | None:
     body = client.get("/api/v1/search", query_string={"q": need, "near": "Hoboken, NJ"}).json
     terms = vocabulary.terms()
     if any(terms[slug].kind == "red_flag" for slug in wanted):
-        return any(a["level"] == "see_doctor_first" for a in body["advice"])
+        # Right when nobody is listed and the answer says why (an emergency, or a doctor first).
+        return body["withheld"] is not None and not body["results"]
     names = {terms[slug].name for slug in wanted}
     top = body["results"][:3]
     if not top:
