@@ -154,15 +154,16 @@ def interpret(text: str) -> Interpretation:
     _extend(matches, words, free)
     matches.sort(key=lambda m: m.start)
     # "no fever" names no fever; symptoms in everyday words name red flags too.
+    found = signs.Found(words)
     red_flags = _slugs(
         m.term
         for m in matches
         if m.term.kind == "red_flag"
         and not signs.negated(words, m.start)
-        and not signs.excused(m.term.slug, words)
+        and not signs.excused(m.term.slug, found)
     )
-    red_flags += tuple(slug for slug in signs.red_flags(words) if slug not in red_flags)
-    populations = signs.populations(words, [m.term.slug for m in matches])
+    red_flags += tuple(slug for slug in signs.red_flags(found) if slug not in red_flags)
+    populations = signs.populations(found, [m.term.slug for m in matches])
 
     cues, cue_positions = _cues(words, free)
     content = []

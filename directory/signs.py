@@ -65,63 +65,105 @@ def negated(words: Sequence[str], start: int) -> bool:
     return any(w in NEGATORS for w in words[max(0, start - NEGATION_REACH) : start])
 
 
-def _occurrences(words: Sequence[str], phrase: Phrase) -> list[tuple[int, int]]:
-    n = len(phrase)
-    return [
-        (i, i + n)
-        for i in range(len(words) - n + 1)
-        if all(_same(p, w) for p, w in zip(phrase, words[i : i + n], strict=True))
-    ]
+@cache
+def _by_first_word() -> dict[str, tuple[Phrase, ...]]:
+    """Every phrase of every rule, by its first word ("#" for a number): one pass over a need
+    finds them all (a phrase at a time would cost milliseconds per search)."""
+    phrases: set[Phrase] = set()
+    rules = [r for _slug, rs in _red_flag_rules() for r in rs]
+    rules += [r for _population, rs in _population_rules() for r in rs]
+    for rule in rules:
+        phrases.update(rule.unless)
+        phrases.update(p for group in rule.groups for p in group)
+    index: dict[str, list[Phrase]] = {}
+    for phrase in phrases:
+        index.setdefault(phrase[0], []).append(phrase)
+    return {word: tuple(found) for word, found in index.items()}
+
+
+class Found:
+    """Where each rule phrase occurs in a need's words (spans of token positions)."""
+
+    def __init__(self, words: Sequence[str], index: dict[str, tuple[Phrase, ...]] | None = None):
+        self.words = words
+        self.spans: dict[Phrase, list[tuple[int, int]]] = {}
+        index = _by_first_word() if index is None else index
+        for i, word in enumerate(words):
+            starting = index.get(word, ())
+            if word.isdigit():
+                starting += index.get("#", ())
+            for phrase in starting:
+                n = len(phrase)
+                if i + n <= len(words) and all(
+                    _same(p, w) for p, w in zip(phrase, words[i : i + n], strict=True)
+                ):
+                    self.spans.setdefault(phrase, []).append((i, i + n))
+
+    def of(self, phrase: Phrase) -> list[tuple[int, int]]:
+        return self.spans.get(phrase, [])
 
 
 def _same(pattern: str, word: str) -> bool:
     return pattern == word or (pattern == "#" and word.isdigit())
 
 
-def fires(rule: Rule, words: Sequence[str]) -> bool:
+def fires(rule: Rule, words: Sequence[str] | Found) -> bool:
     """Whether the rule's groups all appear, not negated, close together (and no "unless")."""
-    if any(_occurrences(words, phrase) for phrase in rule.unless):
+    found = words if isinstance(words, Found) else Found(words, _index_of(rule))
+    if any(found.of(phrase) for phrase in rule.unless):
         return False
-    found = []
+    groups = []
     for group in rule.groups:
         spans = [
             span
             for phrase in group
-            for span in _occurrences(words, phrase)
-            if not negated(words, span[0])
+            for span in found.of(phrase)
+            if not negated(found.words, span[0])
         ]
         if not spans:
             return False
-        found.append(spans)
-    starts = sorted({start for spans in found for start, _end in spans})
+        groups.append(spans)
+    starts = sorted({start for spans in groups for start, _end in spans})
     return any(
-        all(any(s >= first and e <= first + WINDOW for s, e in spans) for spans in found)
+        all(any(s >= first and e <= first + WINDOW for s, e in spans) for spans in groups)
         for first in starts
     )
 
 
-def excused(slug: str, words: Sequence[str]) -> bool:
+def _index_of(rule: Rule) -> dict[str, tuple[Phrase, ...]]:
+    index: dict[str, list[Phrase]] = {}
+    for phrase in {*rule.unless, *(p for group in rule.groups for p in group)}:
+        index.setdefault(phrase[0], []).append(phrase)
+    return {word: tuple(found) for word, found in index.items()}
+
+
+def excused(slug: str, words: Sequence[str] | Found) -> bool:
     """Whether the words say the red flag named is something else ("tight chest muscles" after
     the gym): a phrase of one of its rules' "unless" lists appears."""
+    found = words if isinstance(words, Found) else Found(words)
     rules = dict(_red_flag_rules()).get(slug, ())
-    return any(_occurrences(words, phrase) for rule in rules for phrase in rule.unless)
+    return any(found.of(phrase) for rule in rules for phrase in rule.unless)
 
 
-def red_flags(words: Sequence[str]) -> tuple[str, ...]:
+def red_flags(words: Sequence[str] | Found) -> tuple[str, ...]:
     """The red flags whose signs the words describe, in the data file's order."""
+    found = words if isinstance(words, Found) else Found(words)
     return tuple(
-        slug for slug, rules in _red_flag_rules() if any(fires(rule, words) for rule in rules)
+        slug for slug, rules in _red_flag_rules() if any(fires(rule, found) for rule in rules)
     )
 
 
-def populations(words: Sequence[str], named: Sequence[str]) -> tuple[vocabulary.Population, ...]:
+def populations(
+    words: Sequence[str] | Found, named: Sequence[str]
+) -> tuple[vocabulary.Population, ...]:
     """The populations a need belongs to: named by one of their entries (`named`: the slugs
     the need was read as) or described by their signs; a population another one found covers
     is left out (lymphedema after cancer surgery: a CLT, not also an oncology therapist)."""
+    occurrences = words if isinstance(words, Found) else Found(words)
     found = [
         population
         for population, rules in _population_rules()
-        if set(population.terms) & set(named) or any(fires(rule, words) for rule in rules)
+        if set(population.terms) & set(named) or any(fires(r, occurrences) for r in rules)
     ]
     covered = {slug for p in found for slug in p.covers}
     return tuple(p for p in found if p.slug not in covered)
