@@ -64,14 +64,14 @@ def advice_for(interpretation: Interpretation) -> list[dict]:
     if any(t.level == "emergency" for t in flags):
         return [a for a in advice if a["level"] == "emergency"]
     populations = {p.slug: p for p in vocabulary.populations()}
-    advice += [
-        {"condition": None, "level": "info", "text": populations[slug].advice}
-        for slug in interpretation.populations
-    ]
+    named = [populations[slug] for slug in interpretation.populations]
+    advice += [{"condition": None, "level": "info", "text": p.advice} for p in named]
+    # A population's advice says what its conditions' would ("book a prenatal therapist").
+    said = {slug for p in named for slug in p.terms}
     advice += [
         {"condition": t.slug, "level": t.level or "info", "text": t.text}
         for t in (terms[slug] for slug in interpretation.conditions)
-        if t.text
+        if t.text and t.slug not in said
     ]
     return sorted(advice, key=lambda a: vocabulary.ADVICE_LEVELS.index(a["level"]))
 
