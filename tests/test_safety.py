@@ -118,6 +118,8 @@ def test_a_pregnancy_lists_only_verified_prenatal_therapists_back_pain_first(cli
     assert body["interpretation"]["specialties"] == ["prenatal"]
     assert "lower-back-pain" in body["interpretation"]["conditions"]  # the body part is kept
     assert any("prenatal" in a["text"] for a in body["advice"] if a["condition"] is None)
+    # Said once: the population's advice, not again as pregnancy discomfort's.
+    assert "pregnancy-discomfort" not in [a["condition"] for a in body["advice"]]
     first = body["results"][0]
     # A rejected record is never shown; the verified one is.
     assert first["specialties"] == [
