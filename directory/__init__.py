@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.practices.public import bp as practice_pages_bp
     from directory.practices.views import bp as practices_bp
     from directory.practitioners import bp as practitioners_bp
+    from directory.practitioners.credentials import bp as credentials_bp
     from directory.practitioners.editor import editor_bp
     from directory.public import bp as public_bp
     from directory.public.landing import bp as landing_bp
@@ -63,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(editor_bp)
+    app.register_blueprint(credentials_bp)
     app.register_blueprint(practices_bp)
     app.register_blueprint(inquiries_bp)
     app.register_blueprint(inbox_bp)

@@ -5,6 +5,7 @@ import io
 import tomllib
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -16,7 +17,7 @@ from directory.accounts.sessions import UserSession
 from directory.db import db
 from directory.practices import operations
 from directory.practices.models import Invitation, Membership, Tenant
-from directory.practitioners.models import License, Office, Practitioner
+from directory.practitioners.models import License, Office, Practitioner, Specialty
 from tests.conftest import _prepare_database, add_practitioner, make_app
 from tests.people import build_crew, join, new_user
 
@@ -88,14 +89,14 @@ def build_world() -> dict:
     later = "2030-01-31"
     for key, state, zip_code in (("p_bo", "NJ", "07302"), ("p_zed", "NY", "10001")):
         p = world[key]
-        from datetime import date
-
         p.licenses.append(
             License(state=state, number="18KT01515000" if state == "NJ" else "028941",
                     status="verified", expires_on=date.fromisoformat(later))
         )  # fmt: skip
         db.session.commit()
         add_office(p, zip_code)
+    for key in ("p_alexa", "p_bo", "p_zed"):
+        add_specialty(world[key])
     world["yan"] = new_user("yan@example.com", "Yan Other")
     join(world["yan"], other, "therapist")
     world["admin"] = new_user("admin@example.com", "Ada Admin", is_admin=True)
@@ -226,6 +227,24 @@ def add_office(practitioner: Practitioner, zip_code: str) -> None:
     db.session.commit()
 
 
+#: A certificate as a therapist would upload it: a small, plain PDF.
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def add_specialty(practitioner: Practitioner) -> None:
+    """A pending CLT credential with its certificate on file (ready for an admin's decision)."""
+    from directory.practitioners import documents
+
+    name = f"{practitioner.id:032x}.pdf"
+    documents.folder().mkdir(parents=True, exist_ok=True)
+    (documents.folder() / name).write_bytes(PDF)
+    practitioner.specialties.append(
+        Specialty(kind="clt", issuer="Klose Training", number="K-1", document=name,
+                  expires_on=date(2030, 1, 31))
+    )  # fmt: skip
+    db.session.commit()
+
+
 def _membership_id(user: User, tenant: Tenant) -> int:
     return db.session.scalar(
         select(Membership.id).where(
@@ -277,6 +296,7 @@ def placeholders(world: dict, target: str) -> dict:
             "version": p.version,
             "license": children.licenses[0].id,
             "office": children.offices[0].id,
+            "specialty": children.specialties[0].id,
         }
     return values
 
@@ -319,9 +339,10 @@ def png() -> tuple[io.BytesIO, str]:
 
 
 def form_data(case: Case, values: dict) -> dict:
-    """The case's `data` with its placeholders filled (and "@png" made an image)."""
+    """The case's `data` with its placeholders filled ("@png" made an image, "@pdf" a PDF)."""
+    files = {"@png": png, "@pdf": lambda: (io.BytesIO(PDF), "certificate.pdf")}
     return {
-        key: png() if value == "@png" else str(value).format(**values)
+        key: files[value]() if value in files else str(value).format(**values)
         for key, value in case.data.items()
     }
 

@@ -181,17 +181,24 @@ def reject(lic: License, admin: User, reason: str) -> None:
 # --- Specialty credentials --------------------------------------------------------------------
 
 
-def specialty_queue(page: int = 1) -> tuple[list[Specialty], int]:
-    """Pending specialty credentials, the longest waiting first, one page; and how many."""
-    query = (
+def _specialty_queue_query():
+    return (
         select(Specialty)
         .join(Specialty.practitioner)
         .join(Practitioner.tenant)
         .where(Specialty.status == "pending", Tenant.status != "deleted")
     )
+
+
+def specialty_queue(page: int = 1) -> tuple[list[Specialty], int]:
+    """Pending specialty credentials, the longest waiting first, one page; and how many."""
+    query = _specialty_queue_query()
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
-        query.options(selectinload(Specialty.practitioner).selectinload(Practitioner.tenant))
+        query.options(
+            selectinload(Specialty.practitioner).selectinload(Practitioner.tenant),
+            selectinload(Specialty.practitioner).selectinload(Practitioner.user),
+        )
         .order_by(Specialty.updated_at, Specialty.id)
         .limit(QUEUE_PER_PAGE)
         .offset((page - 1) * QUEUE_PER_PAGE)
@@ -418,6 +425,9 @@ def counts() -> dict[str, int]:
     return {
         "pending": db.session.scalar(
             select(func.count()).select_from(_queue_query(QueueFilter()).subquery())
+        ),
+        "specialties": db.session.scalar(
+            select(func.count()).select_from(_specialty_queue_query().subquery())
         ),
         "suspended_profiles": db.session.scalar(
             select(func.count()).select_from(Practitioner).where(Practitioner.suspended)

@@ -1,4 +1,5 @@
-"""/admin: the license queue, suspensions and the audit log, for platform admins only.
+"""/admin: the license and specialty queues, suspensions and the audit log, for platform admins
+only.
 
 Everyone else gets a 404 for every path under /admin (its existence is not revealed). Admins'
 roles are re-read with the user on every request; every decision also needs a recent sign-in
@@ -11,14 +12,15 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from directory import licensing, refusals
+from directory import licensing, refusals, specialties
 from directory.accounts import freshness, totp
 from directory.admin import operations as ops
 from directory.admin.forms import BulkForm, ReasonForm
 from directory.db import db
 from directory.inquiries import operations as inquiries
 from directory.practices.models import Tenant
-from directory.practitioners.models import License, Practitioner
+from directory.practitioners import documents
+from directory.practitioners.models import License, Practitioner, Specialty
 from directory.validation import SLUG
 from directory.web import page_number
 
@@ -185,6 +187,82 @@ def bulk_approve():
         name = f"{lic.state} {lic.number} of {lic.practitioner.name}" if lic else "One license"
         flash(f"{name} was not approved: {why}", "error")
     return redirect(_queue_back())
+
+
+# --- Specialty credentials -------------------------------------------------------------------
+
+
+def _specialty_or_404(specialty_id: int) -> Specialty:
+    record = db.session.get(Specialty, specialty_id)
+    if record is None:
+        abort(404)
+    return record
+
+
+def _specialty_back() -> str:
+    target = request.form.get("back", "")
+    return target if target.startswith("/admin/specialties") else url_for(".specialties_queue")
+
+
+@bp.get("/specialties")
+def specialties_queue():
+    """Specialty credentials waiting for a check of their document, the longest waiting first."""
+    page = page_number()
+    rows, total = ops.specialty_queue(page)
+    if page > 1 and not rows:
+        abort(404)
+    kinds = specialties.kinds()
+    return render_template(
+        "admin/specialties.html",
+        rows=[
+            {
+                "record": s,
+                "kind": kinds.get(s.kind),
+                "status": specialties.status(s),
+                "known_issuer": s.kind in kinds and s.issuer in kinds[s.kind].issuers,
+                "own": ops.conflicted(current_user, s.practitioner),
+            }
+            for s in rows
+        ],
+        total=total,
+        page=page,
+        pages=_pages(total, ops.QUEUE_PER_PAGE),
+    )
+
+
+@bp.get("/specialties/<id:specialty_id>/document")
+def specialty_document(specialty_id: int):
+    """A credential's certificate, for the admin checking it (never cached, PDFs downloaded)."""
+    return documents.send(_specialty_or_404(specialty_id).document)
+
+
+@bp.post("/specialties/<id:specialty_id>/approve")
+def approve_specialty(specialty_id: int):
+    record = _specialty_or_404(specialty_id)
+    if not ReasonForm().validate():
+        abort(400)
+    back = _specialty_back()
+    said = f"Verified: {specialties.name(record.kind)} of {record.practitioner.name}."
+    refusals.show_on(back)
+    ops.approve_specialty(record, current_user)
+    db.session.commit()
+    flash(said, "success")
+    return redirect(back)
+
+
+@bp.post("/specialties/<id:specialty_id>/reject")
+def reject_specialty(specialty_id: int):
+    record = _specialty_or_404(specialty_id)
+    form = ReasonForm()
+    if not form.validate():
+        abort(400)
+    back = _specialty_back()
+    said = f"Rejected: {specialties.name(record.kind)} of {record.practitioner.name}."
+    refusals.show_on(back)
+    ops.reject_specialty(record, current_user, form.reason.data or "")
+    db.session.commit()
+    flash(said, "success")
+    return redirect(back)
 
 
 # --- Suspensions -----------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from directory import audit, mail, validation
 from directory.accounts.models import User
 from directory.db import db, now_utc
 from directory.practices.models import INVITABLE_ROLES, ROLES, Invitation, Membership, Tenant
+from directory.practitioners import documents, photos
 from directory.practitioners import operations as profiles
-from directory.practitioners import photos
 from directory.practitioners.models import Practitioner
 from directory.refusals import NotPermitted, Refused
 from directory.tenancy import MANAGING_ROLES, require
@@ -146,11 +146,13 @@ def create_staff_profile(actor: Membership, name: str) -> Practitioner:
 
 
 def delete_profile(actor: Membership, practitioner: Practitioner) -> None:
-    """Remove a profile of the practice for good (it leaves search at once; its photo file
-    goes once the transaction has committed)."""
+    """Remove a profile of the practice for good (it leaves search at once; its photo and its
+    credentials' documents go once the transaction has committed)."""
     require(actor, "delete_profile", practitioner)
     _record("profile.deleted", actor, practitioner, name=practitioner.name)
     photos.release(practitioner.photo)
+    for record in practitioner.specialties:
+        documents.release(record.document)
     db.session.delete(practitioner)
     db.session.flush()
 

@@ -17,7 +17,7 @@ from wtforms import Field, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from directory import geo, licensing
+from directory import geo, licensing, specialties
 from directory.practitioners import fields
 from directory.validation import clean_text
 
@@ -321,3 +321,86 @@ class LicenseForm(EditForm):
             self.expires_on.errors = [*self.expires_on.errors, "Enter a real expiry date."]
             ok = False
         return ok and not self.expires_on.errors
+
+
+class SpecialtyForm(EditForm):
+    """A specialty credential: its kind (chosen when it is added, fixed after), issuer, number,
+    dates and the certificate itself (required when adding, optional when editing)."""
+
+    kind = StringField("Specialty", validators=[OneOf()])
+    issuer = StringField("Issued by", validators=[Text(120, required=True)])
+    number = StringField("Certificate number", validators=[Text(60)])
+    issued_on = DateField("Issued on", format="%Y-%m-%d", validators=[Optional()])
+    expires_on = DateField("Expires on", format="%Y-%m-%d", validators=[Optional()])
+    never_expires = Flag("It does not expire")
+    document = FileField("Certificate (PDF, JPEG or PNG)")
+
+    EDITABLE = ("issuer", "number", "issued_on", "expires_on")
+    EARLIEST = date(1950, 1, 1)
+    LATEST = date(2100, 12, 31)
+
+    def __init__(self, *args, other_kinds=(), adding=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.options = [("", "Choose a specialty")] + [
+            (k.kind, f"{k.name} ({k.short})") for k in specialties.kinds().values()
+        ]
+        #: Kinds already on the profile (one record per kind).
+        self.other_kinds = set(other_kinds)
+        self.adding = adding
+
+    def has_document(self) -> bool:
+        """Whether a file was chosen (a browser sends an empty file part when none was)."""
+        return bool(getattr(self.document.data, "filename", None))
+
+    def validate_together(self) -> bool:
+        ok = True
+        if self.adding:
+            kind = self.kind.data or ""
+            if not kind:
+                self.kind.errors = ["Choose a specialty."]
+                ok = False
+            elif kind in self.other_kinds and not self.kind.errors:
+                name = specialties.name(kind)
+                self.kind.errors = [f"{name} is already on file: edit that one instead."]
+                ok = False
+            if not self.has_document():
+                self.document.errors = ["Upload the certificate: we check it before it counts."]
+                ok = False
+        today = licensing.today()
+        issued, expires = self.issued_on.data, self.expires_on.data
+        if self.issued_on.errors or self.expires_on.errors:
+            return False
+        if issued is not None and not self.EARLIEST <= issued <= today:
+            self.issued_on.errors = [
+                "Enter the date printed on the certificate (not a future one)."
+            ]
+            ok = False
+        if self.never_expires.data:
+            if expires is not None:
+                self.expires_on.errors = [
+                    "Leave the expiry date empty, or untick \u201cIt does not expire\u201d."
+                ]
+                ok = False
+        elif expires is None:
+            self.expires_on.errors = [
+                "Enter the expiry date, or tick \u201cIt does not expire\u201d."
+            ]
+            ok = False
+        elif expires < today:
+            self.expires_on.errors = [
+                "This certificate has expired: add it once it is renewed, with the new date."
+            ]
+            ok = False
+        elif expires > self.LATEST:
+            self.expires_on.errors = ["Enter a real expiry date."]
+            ok = False
+        elif issued is not None and expires <= issued:
+            self.expires_on.errors = ["The expiry date must come after the issue date."]
+            ok = False
+        return ok
+
+    def values(self) -> dict:
+        found = super().values()
+        if self.never_expires.data:
+            found["expires_on"] = None
+        return found

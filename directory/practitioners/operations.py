@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from directory import audit, geo, licensing, specialties, validation
 from directory.db import db, now_utc
-from directory.practitioners import fields, photos, readiness
+from directory.practitioners import documents, fields, photos, readiness
 from directory.practitioners.models import License, Office, Practitioner, Specialty
 from directory.refusals import Conflict, Refused
 from directory.vocabulary import Condition, Modality
@@ -300,7 +300,8 @@ def update_specialty(
     ):
         return False
     record.issuer, record.number, record.issued_on, record.expires_on = values
-    if document is not None:
+    if document is not None and document != record.document:
+        documents.release(record.document)  # the old file goes once this commits
         record.document = document
     # What an admin checked no longer describes this record.
     record.status, record.reviewer_id, record.reviewed_at, record.note = "pending", None, None, None
@@ -314,6 +315,7 @@ def remove_specialty(record: Specialty, *, actor=None) -> None:
     """Remove a specialty credential from its profile (its document goes with it)."""
     practitioner = record.practitioner
     _audit_specialty("specialty.removed", practitioner, record, actor)
+    documents.release(record.document)
     practitioner.specialties.remove(record)
     touch(practitioner)
     db.session.flush()

@@ -1,0 +1,217 @@
+"""Evidence for specialty credentials: the certificate a therapist uploads for an admin to check.
+
+Private, unlike photos: stored under <instance>/credentials/ (or CREDENTIALS_FOLDER), never under
+static/ or the public uploads folder, and served only through views that check who asks. What is
+accepted is judged by content, never by the file's name: a PDF (it starts with %PDF-, is stored
+as sent, and must not carry scripts, launch actions or attached files) or a JPEG or PNG image
+(decoded and re-encoded with Pillow, which drops EXIF/GPS and anything hidden in the file, with
+a pixel limit checked before decoding). Names are chosen by the server; a file stays only if the
+request's transaction commits, and a replaced or removed one goes once it has.
+"""
+
+import io
+import os
+import re
+import secrets
+import warnings
+from pathlib import Path
+
+from flask import Response, abort, current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from directory.db import db
+from directory.refusals import Refused
+
+#: Below the request limit (MAX_CONTENT_LENGTH, 8 MB), which answers a 413 before any form.
+MAX_BYTES = 7 * 1024 * 1024
+#: A letter or A4 page scanned at 300 dpi is 8.4-8.7 MP. At 12 MP the worst image allowed grows a
+#: process's peak memory by 138 MB (a progressive CMYK JPEG), an RGBA PNG by 92 MB; photos' 25 MP
+#: reaches 423 MB (bench/documents.py).
+MAX_PIXELS = 12_000_000
+#: Largest side of an image accepted (a page is never a strip), and of one stored: a scan stays
+#: legible, anything longer is scaled down.
+MAX_SIDE_IN = 10_000
+MAX_SIDE = 4000
+#: Pillow format -> file extension. Nothing else is decoded (no GIF, WebP, TIFF, SVG, HTML...).
+IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png"}
+MIMETYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
+NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|jpg|png)$")
+#: What a certificate never needs and an attacker would: PDF names of scripts, actions that
+#: start programs, embedded files and rich media (also when spelt with #xx escapes).
+ACTIVE_PDF = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA|SubmitForm)\b")
+#: Markup a browser would render if it ever sniffed the file as a page.
+MARKUP = re.compile(rb"<\s*(html|script|svg|body|iframe|!doctype|\?xml-stylesheet)", re.I)
+KINDS_SAID = "a PDF, JPEG or PNG file"
+
+
+class DocumentError(Refused):
+    """The upload is not evidence we accept; the message is for the person who sent it."""
+
+
+def folder() -> Path:
+    """Where documents are stored: <instance>/credentials/ unless CREDENTIALS_FOLDER says."""
+    configured = current_app.config.get("CREDENTIALS_FOLDER")
+    return Path(configured) if configured else Path(current_app.instance_path) / "credentials"
+
+
+def is_valid_name(name: str | None) -> bool:
+    """Whether `name` has the shape of a name this module gives files."""
+    return name is not None and NAME.fullmatch(name) is not None
+
+
+def is_pdf(name: str) -> bool:
+    return name.endswith(".pdf")
+
+
+def _read_limited(stream) -> bytes:
+    data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise DocumentError(f"The document is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    if not data:
+        raise DocumentError("Choose the certificate to upload (a PDF, JPEG or PNG file).")
+    return data
+
+
+def _checked_pdf(data: bytes) -> bytes:
+    # Hex escapes in names (/J#53 is /JS) are undone before looking.
+    plain = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), data)
+    if ACTIVE_PDF.search(plain) or MARKUP.search(plain):
+        raise DocumentError(
+            "That PDF contains scripts, actions or attachments: save or print it as a plain PDF "
+            "(or upload a scan as a JPEG or PNG)."
+        )
+    if b"%%EOF" not in data[-1024:]:
+        raise DocumentError("That PDF is incomplete: upload the whole file again.")
+    return data
+
+
+def _reencoded_image(data: bytes) -> tuple[bytes, str]:
+    too_many_pixels = DocumentError(
+        f"The image has too many pixels (at most {MAX_PIXELS // 1_000_000} megapixels, "
+        f"{MAX_SIDE_IN:,} on a side): scan the page at 300 dpi or less."
+    )
+    out = io.BytesIO()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as image:
+                # Checked on the header, before a single pixel is decoded.
+                if image.width * image.height > MAX_PIXELS or max(image.size) > MAX_SIDE_IN:
+                    raise too_many_pixels
+                fmt = image.format
+                image.seek(0)  # an animated PNG: the first frame only
+                image.load()
+                keep_alpha = fmt == "PNG" and (
+                    "A" in image.getbands() or "transparency" in image.info
+                )
+                mode = "RGBA" if keep_alpha else "RGB"
+                # Never more than two decoded copies at once (bench/documents.py measures the
+                # peak): the original goes once converted.
+                clean = image
+                if image.mode != mode:
+                    clean = image.convert(mode)
+                    image.close()
+                # The EXIF orientation first, so dropping EXIF does not turn the page over.
+                ImageOps.exif_transpose(clean, in_place=True)
+                clean.thumbnail((MAX_SIDE, MAX_SIDE))
+                clean.info = {}  # nothing of the original file's metadata travels on
+                if fmt == "JPEG":
+                    clean.save(out, "JPEG", quality=90, optimize=True)
+                else:
+                    clean.save(out, "PNG", optimize=True)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many_pixels from None
+    except DocumentError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        raise DocumentError(f"That file is not {KINDS_SAID}.") from None
+    return out.getvalue(), IMAGE_FORMATS[fmt]
+
+
+def accepted(stream) -> tuple[bytes, str]:
+    """The bytes to store for an upload, and their extension; or DocumentError."""
+    data = _read_limited(stream)
+    if data.startswith(b"%PDF-"):
+        return _checked_pdf(data), "pdf"
+    if data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
+        return _reencoded_image(data)
+    raise DocumentError(f"That file is not {KINDS_SAID}.")
+
+
+def _store(data: bytes, ext: str) -> str:
+    target_dir = folder()
+    target_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(16)}.{ext}"
+    tmp = target_dir / f".{name}.tmp"
+    tmp.write_bytes(data)
+    os.replace(tmp, target_dir / name)
+    return name
+
+
+def save(upload) -> str:
+    """Check and store an uploaded document under a new name, and return the name; or
+    DocumentError. The file stays only if the request's transaction commits."""
+    if upload is None or not getattr(upload, "filename", None):
+        raise DocumentError("Choose the certificate to upload (a PDF, JPEG or PNG file).")
+    data, ext = accepted(upload.stream)
+    # Tie the file to a transaction (begun now if none is under way), as photos.save does.
+    db.session.connection()
+    name = _store(data, ext)
+    db.session.info.setdefault(_NEW, []).append((folder(), name))
+    return name
+
+
+def release(name: str | None) -> None:
+    """The stored document `name` is no longer referenced: it goes once the transaction
+    commits (and stays if it rolls back)."""
+    if name:
+        db.session.info.setdefault(_RELEASED, []).append((folder(), name))
+
+
+def send(name: str | None):
+    """The response that hands a stored document to someone allowed to read it: never cached,
+    never sniffed, a PDF as a download (not rendered from our origin), an image inline."""
+    if not is_valid_name(name):
+        abort(404)
+    try:
+        # Read whole (at most MAX_BYTES): no open file outlives the request. The name was
+        # checked against NAME, so it cannot leave the folder.
+        data = (folder() / name).read_bytes()
+    except FileNotFoundError:
+        abort(404)
+    ext = name.rsplit(".", 1)[1]
+    response = Response(data, mimetype=MIMETYPES[ext])
+    disposition = "attachment" if ext == "pdf" else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="credential.{ext}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Should a browser ever render it as a page anyway: no scripts, no requests, no origin.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+_NEW, _RELEASED = "documents_new", "documents_released"
+
+
+def _unlink(where: Path, name: str) -> None:
+    if is_valid_name(name):
+        (where / name).unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session) -> None:
+    session.info.pop(_NEW, None)  # committed: now referenced
+    for where, name in session.info.pop(_RELEASED, ()):
+        _unlink(where, name)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    # Not committed (rolled back, or closed at the end of the request): new files go.
+    session.info.pop(_RELEASED, None)
+    for where, name in session.info.pop(_NEW, ()):
+        _unlink(where, name)
