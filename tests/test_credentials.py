@@ -168,7 +168,7 @@ def test_one_record_per_kind(client, alexa):
     assert add(client).status_code == 302
     response = add(client, issuer="Norton School of Lymphatic Therapy")
     assert response.status_code == 400
-    assert "Certified lymphedema therapist is already on file: edit that one instead." in (
+    assert "Certified lymphedema therapist (CLT) is already on file: edit that one instead." in (
         text_of(response)
     )
     assert len(records(alexa)) == 1 and len(stored_files()) == 1
@@ -307,7 +307,7 @@ def test_replacing_or_removing_deletes_the_old_file_after_the_commit(client, ale
     remove = f"{PAGE}/{record.id}/delete"
     assert f'href="{remove}"' in client.get(PAGE).get_data(as_text=True)
     confirm = client.get(remove)
-    assert "Remove the Certified lymphedema therapist credential?" in text_of(confirm)
+    assert "Remove the Certified lymphedema therapist (CLT) credential?" in text_of(confirm)
     assert records(alexa) and stored_files() == [second]
     fields = form_fields(confirm.get_data(as_text=True), remove)
     assert client.post(remove, data=fields).status_code == 302
@@ -506,7 +506,7 @@ def test_a_credential_added_in_the_editor_and_verified_in_the_queue_is_found(cli
     found = search(client)
     assert SLUG in found
     assert found[SLUG]["specialties"] == [
-        {"kind": "clt", "name": "Certified lymphedema therapist", "issuer": "Klose Training",
+        {"kind": "clt", "name": "Certified lymphedema therapist (CLT)", "issuer": "Klose Training",
          "verified": True}
     ]  # fmt: skip
 

@@ -342,7 +342,7 @@ class SpecialtyForm(EditForm):
     def __init__(self, *args, other_kinds=(), adding=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.options = [("", "Choose a specialty")] + [
-            (k.kind, f"{k.name} ({k.short})") for k in specialties.kinds().values()
+            (k.kind, k.name) for k in specialties.kinds().values()
         ]
         #: Kinds already on the profile (one record per kind).
         self.other_kinds = set(other_kinds)
