@@ -190,3 +190,12 @@ def test_a_need_over_the_limit_is_refused_with_the_limit_never_cut(client, speci
     assert "Now it is sciatica." in text  # what was typed is kept to edit, not cut
     fits = "x " * 200 + "sciatica"
     assert api(client, q=fits, near="Hoboken, NJ").status_code == 200
+
+
+def test_no_search_box_cuts_a_long_need_silently(client, specialists):
+    # A browser drops what goes past maxlength without a word: the server says the limit.
+    for path in ("/", "/search?q=sciatica", "/t/crafted-hand"):
+        page = client.get(path).get_data(as_text=True)
+        boxes = re.findall(r'<input[^>]*name="q"[^>]*>', page)
+        assert boxes, path
+        assert not any("maxlength" in box for box in boxes), (path, boxes)
