@@ -28,6 +28,17 @@ def name(kind: str) -> str:
     return found.name if found else kind
 
 
+def label(kind: str) -> str:
+    """A kind's name with its abbreviation when the name does not say it: "Certified lymphedema
+    therapist (CLT)", "Oncology massage"."""
+    found = kinds().get(kind)
+    if found is None:
+        return kind
+    if found.short.casefold() in found.name.casefold():
+        return found.name
+    return f"{found.name} ({found.short})"
+
+
 def last_day(expires_on: date | None) -> int:
     """The last day a verified record counts, as a proleptic ordinal."""
     return NEVER if expires_on is None else expires_on.toordinal()
