@@ -69,7 +69,8 @@ def _section(html: str, heading: str) -> str:
 def test_profile_page_badges_verified_and_labels_pending(client, alexa):
     html = client.get("/p/alexa-marie").get_data(as_text=True)
     shown = _section(html, "Specialty certificates")
-    badges = re.findall(r'<span class="badge badge-verified"[^>]*>([^<]+)</span>', shown)
+    badge = r'<span class="badge badge-verified badge-specialty"[^>]*>([^<]+)</span>'
+    badges = re.findall(badge, shown)
     assert badges == ["Certified lymphedema therapist (CLT) · verified"]
     assert "from Klose Training" in shown
     # Pending: said, with its issuer, and not as a badge.
