@@ -3,6 +3,12 @@
 `generate()` is pure: the same (count, seed, today) always yields the same practitioner records,
 in the import format (DESIGN.md) plus a few fields the import does not carry. `insert_records()`
 writes them with Core bulk inserts so that 100,000 practitioners load in well under a minute.
+
+Specialty certificates: a share of therapists hold some (prenatal, oncology, CLT for the
+lymphatic specialists, MLD, NMT, sports, geriatric), mostly verified, some pending, a few
+rejected or expired; the Hoboken / New York cluster always has verified prenatal, oncology and
+CLT therapists to route to. Verified demo certificates have no uploaded document: they stand
+for ones our staff checked, and the demo has no files to show.
 """
 
 import json
@@ -21,7 +27,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, insert, select, text
 
-from directory import audit, geo, licensing, validation, vocabulary
+from directory import audit, geo, licensing, specialties, validation, vocabulary
 from directory.accounts import passwords
 from directory.accounts.models import User
 from directory.db import db, now_utc, writing
@@ -32,6 +38,7 @@ from directory.practitioners.models import (
     License,
     Office,
     Practitioner,
+    Specialty,
     practitioner_condition,
     practitioner_modality,
 )
@@ -86,6 +93,25 @@ _LYMPH_MODALITIES = (
 _LYMPH_CONDITIONS = ("lymphedema", "post-surgical-swelling")
 _LICENSE_STATES = ("verified", "pending", "rejected", "expired")
 _REJECTION_NOTE = "Number not found in the state board's public lookup."
+
+#: Chance that a therapist of each setting holds a certificate of each kind (CLT is the
+#: lymphatic specialists', who all hold one; NMT follows the credentials line, see
+#: _Generator.specialties).
+_SPECIALTY_CHANCES = {
+    "medical": {"oncology": 0.07, "prenatal": 0.06, "sports": 0.09, "mld": 0.04,
+                "geriatric": 0.04, "nmt": 0.03},
+    "both": {"prenatal": 0.10, "sports": 0.06, "oncology": 0.04, "geriatric": 0.04,
+             "nmt": 0.02},
+    "spa": {"prenatal": 0.07, "geriatric": 0.02},
+}  # fmt: skip
+#: Populations the search routes to a verified specialist: the cluster keeps at least this
+#: share of its listed medical and "both" therapists verified in each (and at least one).
+_CLUSTER_SPECIALISTS = {"prenatal": 0.06, "oncology": 0.05}
+#: ...and at least this many verified CLTs among its lymphatic specialists.
+_CLUSTER_CLTS = 3
+_CERTIFICATE_PREFIX = {"clt": "CLT", "mld": "MLD", "prenatal": "PN", "oncology": "ONC",
+                       "nmt": "NMT", "sports": "SM", "geriatric": "GM"}  # fmt: skip
+_SPECIALTY_REJECTION_NOTE = "The certificate number is not in the issuer's register."
 
 
 @dataclass(frozen=True)
@@ -294,6 +320,10 @@ class _Generator:
 
     def __post_init__(self) -> None:
         self.cluster_codes = {z.code for z in self.pool.cluster}
+        #: Listed medical and "both" therapists in the cluster, and its verified specialists
+        #: by kind (see specialties).
+        self.cluster_medical = 0
+        self.cluster_verified: Counter = Counter()
         self.setting_counts = dict.fromkeys(_SETTINGS, 0)
         #: Practitioners placed in the cluster and elsewhere, by tenant (see any_zip).
         self.placed = [0.0, 0.0]
@@ -564,6 +594,78 @@ class _Generator:
         prefix, digits = template
         return prefix + "".join(self.rng.choices("0123456789", k=digits))
 
+    def listed_in_cluster(self, record: dict[str, Any]) -> bool:
+        """Published, not suspended, and an office in the cluster that may be listed (a
+        license in its state that is neither rejected nor expired): one a search there finds."""
+        if not record["published"] or record["suspended"]:
+            return False
+        held = {lic["state"] for lic in record["licenses"]
+                if license_status(lic, self.today) in ("verified", "pending")}  # fmt: skip
+        return any(o["zip"] in self.cluster_codes and o["state"] in held
+                   for o in record["offices"])  # fmt: skip
+
+    def specialties(self, record: dict[str, Any], lymph: bool) -> list[dict[str, Any]]:
+        """The therapist's specialty certificates in the import format. Drawn from a generator
+        of their own (the rest of a seed's data stays what it was before certificates)."""
+        rng = random.Random(f"specialties:{record['slug']}")
+        setting = record["setting"]
+        chances = _SPECIALTY_CHANCES[setting]
+        held: dict[str, str] = {}  # kind -> status
+        if lymph:
+            held["clt"] = "verified" if rng.random() < 0.8 else "pending"
+            if rng.random() < 0.4:
+                held["mld"] = self.specialty_status(rng)
+        if "NMT" in record["credentials"] and rng.random() < 0.6:
+            held["nmt"] = self.specialty_status(rng)
+        for kind, chance in chances.items():
+            if kind not in held and rng.random() < chance:
+                held[kind] = self.specialty_status(rng)
+        if self.listed_in_cluster(record):
+            # The cluster must show the routing: whoever comes along while a population's
+            # specialists are short of their share becomes one (verified).
+            if lymph and self.cluster_verified["clt"] < _CLUSTER_CLTS:
+                held["clt"] = "verified"
+            if setting != "spa":
+                self.cluster_medical += 1
+                for kind, share in _CLUSTER_SPECIALISTS.items():
+                    short = self.cluster_verified[kind] < max(1.0, share * self.cluster_medical)
+                    if short and held.get(kind) != "verified":
+                        held[kind] = "verified"
+                        break
+            for kind, status in held.items():
+                if status == "verified":
+                    self.cluster_verified[kind] += 1
+        return [self.certificate(rng, kind, held[kind]) for kind in sorted(held)]
+
+    @staticmethod
+    def specialty_status(rng: random.Random) -> str:
+        """verified, pending, rejected or expired (a verified one whose date has passed)."""
+        r = rng.random()
+        if r < 0.68:
+            return "verified"
+        if r < 0.88:
+            return "pending"
+        return "rejected" if r < 0.94 else "expired"
+
+    def certificate(self, rng: random.Random, kind: str, status: str) -> dict[str, Any]:
+        issued = self.today - timedelta(days=rng.randint(400, 4000))
+        if status == "expired":
+            expires = self.today - timedelta(days=rng.randint(1, 300))
+        elif rng.random() < 0.6:
+            # Current ones run at least a month more (no badge flickers off during a demo).
+            expires = self.today + timedelta(days=rng.randint(45, 1400))
+        else:
+            expires = None  # a certificate that does not expire
+        number = f"{_CERTIFICATE_PREFIX[kind]}-{rng.randint(1000, 99999)}"
+        return {
+            "kind": kind,
+            "issuer": rng.choice(specialties.kinds()[kind].issuers),
+            "number": number if rng.random() < 0.9 else "",
+            "issued": issued.isoformat(),
+            "expires": expires.isoformat() if expires else None,
+            "status": "verified" if status == "expired" else status,
+        }
+
     def offices(self, tenant: _Tenant) -> list[_Branch]:
         rng = self.rng
         first = rng.choice(tenant.branches)
@@ -775,6 +877,7 @@ class _Generator:
         # Some take bookings online, on a page of their own.
         books = own.random() < 0.3
         record["booking_url"] = f"https://book.example.com/{slug}" if books else ""
+        record["specialties"] = self.specialties(record, lymph)
         return record
 
 
@@ -784,8 +887,8 @@ def generate(
     """Yield `count` demo practitioner records; the same arguments always yield the same records.
 
     Records use the import format (DESIGN.md) with vocabulary slugs, plus `suspended`,
-    `suspended_reason`, `tenant_website` and `tenant_description`. License expiry dates are
-    relative to `today`. Tenant slugs in `taken_tenant_slugs` are not used.
+    `suspended_reason`, `tenant_website` and `tenant_description`. License and certificate
+    dates are relative to `today`. Tenant slugs in `taken_tenant_slugs` are not used.
     """
     if count < 0:
         raise ValueError("count must not be negative")
@@ -801,12 +904,21 @@ def license_status(lic: dict[str, Any], today: date) -> str:
     return licensing.status_of(lic["status"], date.fromisoformat(lic["expires"]), today)
 
 
+def specialty_status(certificate: dict[str, Any], today: date) -> str:
+    """The status a generated specialty certificate shows (specialties' one rule)."""
+    expires = certificate["expires"]
+    return specialties.status_of(
+        certificate["status"], date.fromisoformat(expires) if expires else None, today
+    )
+
+
 @dataclass
 class LoadSummary:
     practitioners: int = 0
     tenants: Counter = field(default_factory=Counter)
     settings: Counter = field(default_factory=Counter)
     licenses: Counter = field(default_factory=Counter)
+    specialties: Counter = field(default_factory=Counter)
     offices: int = 0
 
     def describe(self) -> str:
@@ -820,6 +932,8 @@ class LoadSummary:
             f"({counts(self.settings, ((s, s) for s in _SETTINGS))}); "
             f"{sum(self.licenses.values())} licenses ("
             f"{counts(self.licenses, ((s, s) for s in _LICENSE_STATES))}); "
+            f"{sum(self.specialties.values())} specialty certificates ("
+            f"{counts(self.specialties, ((s, s) for s in _LICENSE_STATES))}); "
             f"{self.offices} offices"
         )
 
@@ -860,12 +974,13 @@ def insert_records(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> LoadSummary:
-    """Bulk-insert generated records (tenants, practitioners, licenses, offices, vocabulary links,
-    search outbox rows) into the session's transaction; the caller commits."""
+    """Bulk-insert generated records (tenants, practitioners, licenses, specialty certificates,
+    offices, vocabulary links, search outbox rows) into the session's transaction; the caller
+    commits."""
     now = now_utc()
     condition_ids = dict(db.session.execute(select(Condition.slug, Condition.id)).all())
     modality_ids = dict(db.session.execute(select(Modality.slug, Modality.id)).all())
-    models = (Tenant, Practitioner, License, Office, User, Membership)
+    models = (Tenant, Practitioner, License, Specialty, Office, User, Membership)
     ids = {model: _next_id(model) for model in models}
     # One hash for every demo owner: hashing hundreds of times would take minutes.
     owner_hash = passwords.hash_password(DEMO_OWNER_PASSWORD)
@@ -888,6 +1003,7 @@ def insert_records(
             Membership.__table__,
             Practitioner.__table__,
             License.__table__,
+            Specialty.__table__,
             Office.__table__,
             practitioner_condition,
             practitioner_modality,
@@ -983,6 +1099,31 @@ def insert_records(
                 },
             )
             summary.licenses[license_status(lic, today)] += 1
+        for certificate in record["specialties"]:
+            expires = certificate["expires"]
+            add(
+                Specialty.__table__,
+                {
+                    "id": new_id(Specialty),
+                    "practitioner_id": pid,
+                    "kind": certificate["kind"],
+                    "issuer": certificate["issuer"],
+                    "number": certificate["number"],
+                    "issued_on": date.fromisoformat(certificate["issued"]),
+                    "expires_on": date.fromisoformat(expires) if expires else None,
+                    # Staff-checked in the demo: no uploaded document (see the module's note).
+                    "document": None,
+                    "status": certificate["status"],
+                    "reviewer_id": None,
+                    "reviewed_at": now if certificate["status"] != "pending" else None,
+                    "note": _SPECIALTY_REJECTION_NOTE
+                    if certificate["status"] == "rejected"
+                    else None,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            summary.specialties[specialty_status(certificate, today)] += 1
         for office in record["offices"]:
             # Placed as the editor places an office (the same check, the same coordinates).
             place = operations.locate_office(

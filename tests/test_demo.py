@@ -6,16 +6,17 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from directory import geo, licensing, vocabulary
+from directory import geo, licensing, specialties, vocabulary
 from directory.audit import AuditEvent
 from directory.db import db
-from directory.demo import MAX_COUNT, generate, license_status
+from directory.demo import MAX_COUNT, generate, license_status, specialty_status
 from directory.practices.models import Tenant
 from directory.practitioners import transfer
 from directory.practitioners.models import (
     License,
     Office,
     Practitioner,
+    Specialty,
     practitioner_condition,
     practitioner_modality,
 )
@@ -170,6 +171,39 @@ def test_license_status_mix(records):
                 assert (expires - TODAY).days >= 28
 
 
+def test_specialty_certificates_mix(records):
+    holders = [r for r in records if r["specialties"]]
+    # A realistic share holds one; every kind and every state of a certificate shows up.
+    assert 0.1 * len(records) <= len(holders) <= 0.5 * len(records)
+    certificates = [c for r in records for c in r["specialties"]]
+    assert {c["kind"] for c in certificates} == set(vocabulary.specialties())
+    statuses = Counter(specialty_status(c, TODAY) for c in certificates)
+    assert statuses["verified"] > sum(statuses.values()) / 2
+    assert all(statuses[s] > 0 for s in ("pending", "rejected", "expired"))
+    for r in holders:
+        assert len({c["kind"] for c in r["specialties"]}) == len(r["specialties"])
+        for c in r["specialties"]:
+            assert c["issuer"] in vocabulary.specialties()[c["kind"]].issuers
+            assert date.fromisoformat(c["issued"]) < TODAY
+            if c["expires"] and specialty_status(c, TODAY) != "expired":
+                assert (date.fromisoformat(c["expires"]) - TODAY).days >= 28  # no flicker
+        # A CLT certificate is the lymphatic specialists' (their credentials line says so);
+        # oncology is not a spa therapist's.
+        kinds = {c["kind"] for c in r["specialties"]}
+        assert "clt" not in kinds or "CLT" in r["credentials"]
+        assert "oncology" not in kinds or r["setting"] != "spa"
+
+
+def test_certificate_dates_follow_the_reference_date_and_the_rest_stays():
+    later = date(2027, 3, 1)
+    for before, after in zip(generate(60, 7, TODAY), generate(60, 7, later), strict=True):
+        for a, b in zip(before["specialties"], after["specialties"], strict=True):
+            for key in ("issued", "expires"):
+                if a[key]:
+                    delta = date.fromisoformat(b[key]) - date.fromisoformat(a[key])
+                    assert delta == later - TODAY
+
+
 def test_a_few_profiles_lack_a_license_where_they_work(records):
     unlicensed = [
         r
@@ -236,6 +270,45 @@ def test_spa_therapists_are_not_offered_for_lymphedema(loaded):
     assert all("CLT" in (r["credentials"] or "") for r in results)
 
 
+def _verified_holders(results: list[dict], kind: str) -> list[dict]:
+    return [r for r in results
+            if any(s["kind"] == kind and s["verified"] for s in r["specialties"])]  # fmt: skip
+
+
+def test_the_cluster_has_verified_specialists_the_search_routes_to(loaded):
+    for kind, need, least in (("prenatal", "massage while pregnant", 3),
+                              ("oncology", "massage during chemotherapy", 3),
+                              ("clt", "lymphedema", 2)):  # fmt: skip
+        held = _search(loaded, near="Hoboken, NJ", radius=25, specialty=kind)
+        assert len(held) >= least, kind
+        assert _verified_holders(held, kind) == held
+        routed = _search(loaded, q=need, near="Hoboken, NJ", radius=25)
+        answer = loaded.test_client().get(
+            "/api/v1/search", query_string={"q": need, "near": "Hoboken, NJ", "radius": 25}
+        )
+        assert kind in answer.json["interpretation"]["specialties"], need
+        assert routed and _verified_holders(routed, kind) == routed
+
+
+def test_demo_profiles_show_specialties_as_the_rules_say(loaded):
+    client = loaded.test_client()
+    with loaded.app_context():
+        held = db.session.scalars(select(Specialty)).all()
+        assert all(s.document is None for s in held)  # staff-checked in the demo: no files
+        visible = {(s.practitioner.slug, s.kind, specialties.status(s)) for s in held
+                   if s.practitioner.is_publicly_visible}  # fmt: skip
+    states = {state for _, _, state in visible}
+    assert {"verified", "pending", "rejected", "expired"} <= states
+    for state in ("verified", "pending", "rejected", "expired"):
+        slug, kind, _ = next(v for v in sorted(visible) if v[2] == state)
+        shown = {s["kind"]: s for s in client.get(f"/api/v1/practitioners/{slug}").json[
+            "specialties"]}  # fmt: skip
+        if state in ("rejected", "expired"):
+            assert kind not in shown
+        else:
+            assert shown[kind]["verified"] == (state == "verified")
+
+
 def test_load_command(app, runner):
     result = runner.invoke(args=["demo", "load", "--count", "50"])
     assert result.exit_code == 0, result.output
@@ -247,6 +320,8 @@ def test_load_command(app, runner):
     assert slugs == {r["slug"] for r in expected}
     assert _count(Tenant) == len({r["tenant"] for r in expected})
     assert _count(License) == sum(len(r["licenses"]) for r in expected)
+    assert _count(Specialty) == sum(len(r["specialties"]) for r in expected)
+    assert "specialty certificates (" in result.output
     assert _count(Office) == sum(len(r["offices"]) for r in expected)
     assert _count(practitioner_condition) == sum(len(r["conditions"]) for r in expected)
     assert _count(practitioner_modality) == sum(len(r["modalities"]) for r in expected)

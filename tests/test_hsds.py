@@ -20,7 +20,7 @@ from directory.admin import operations as admin
 from directory.db import db
 from directory.hsds import export, records, views
 from directory.practices.models import Tenant
-from directory.practitioners.models import License, Practitioner
+from directory.practitioners.models import License, Practitioner, Specialty
 from tests import hsds_check
 from tests.conftest import add_practitioner, module_world, tag
 from tests.people import new_user
@@ -43,6 +43,13 @@ def _build() -> dict:
     vera.licenses.append(License(state="NY", number="913577", status="rejected",
                                  expires_on=date.today() + timedelta(days=300)))  # fmt: skip
     vera.licenses[0].reviewed_at = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+    # Only Vera's verified, current CLT certificate is a specialty of the export.
+    vera.specialties += [
+        Specialty(kind="clt", issuer="Klose Training", number="K-77031", status="verified",
+                  expires_on=date.today() + timedelta(days=700), document="clt-doc.pdf"),
+        Specialty(kind="prenatal", issuer="Refused Prenatal School", number="P-77032",
+                  status="rejected"),
+    ]  # fmt: skip
     viv = add_practitioner("viv-visible", tenant=hand, licenses=[("NJ", "pending", None)],
                            offices=["07030"], setting="both", show_email=True,
                            contact_email="viv@example.com", phone="(201) 555-0100",
@@ -50,6 +57,8 @@ def _build() -> dict:
                            accepting_new_clients=False,
                            price_min=90, price_max=140, session_lengths=[60, 90])  # fmt: skip
     tag(viv, conditions=["lower-back-pain"], modalities=["swedish-massage"])
+    viv.specialties.append(Specialty(kind="oncology", issuer="Unchecked Oncology Course",
+                                     number="O-77033"))  # fmt: skip
     yesterday = date.today() - timedelta(days=1)
     cal = add_practitioner(
         "cal-calm",
@@ -59,6 +68,9 @@ def _build() -> dict:
         licenses=[("FL", "verified", None), ("NY", "verified", yesterday)],
     )
     tag(cal, modalities=["hot-stone-massage"])
+    cal.specialties.append(Specialty(kind="sports", issuer="Lapsed Sports Institute",
+                                     number="S-77034", status="verified",
+                                     expires_on=yesterday))  # fmt: skip
     add_practitioner("una-unpublished", tenant=hand, licenses=nj, offices=["07030"],
                      published=False)  # fmt: skip
     add_practitioner("sam-suspended", tenant=hand, licenses=nj, offices=["07030"],
@@ -191,7 +203,11 @@ def test_only_the_public_directory_is_exported(world):
     everything = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
     for hidden in ("una-unpublished", "Una Unpublished", "sam-suspended", "dee-deleted",
                    "Gone Spa", "quinn-quiet", "Quiet Practice", ids["una-unpublished"],
-                   "vera.private@example.com", "913577"):  # fmt: skip
+                   "vera.private@example.com", "913577",
+                   # Certificates: never a number or a document; only verified, current ones.
+                   "K-77031", "P-77032", "O-77033", "S-77034", "clt-doc.pdf",
+                   "Refused Prenatal School", "Unchecked Oncology Course",
+                   "Lapsed Sports Institute"):  # fmt: skip
         assert hidden not in everything, hidden
 
 
@@ -220,6 +236,12 @@ def test_a_service_carries_setting_needs_and_licenses_honestly(world):
     assert _terms(vera, "license") == {"NJ-verified": "18KT01515000", "NY-rejected": None}
     assert "not confirmed by the board" in vera["licenses"]
     assert vera["assured_date"] == "2026-11-02"  # the last license review
+    # A verified, current certificate: a term of our specialty taxonomy, valued by its issuer,
+    # and said after the therapist's own credentials line.
+    assert _terms(vera, "specialty") == {"specialty-clt": "Klose Training"}
+    assert vera["accreditations"] == (
+        "LMT. Verified by the directory: Certified lymphedema therapist (CLT) from Klose Training."
+    )
     assert "email" not in vera and "email" not in vera["contacts"][0]  # not opted in
     assert vera["contacts"][0]["name"] == "Vera Visible"
     [link] = vera["service_at_locations"]
@@ -238,6 +260,9 @@ def test_a_service_carries_setting_needs_and_licenses_honestly(world):
     assert viv["fees_description"] == "$90 to $140 a session. Sessions of 60 or 90 minutes."
     assert "not yet verified" in viv["service_at_locations"][0]["description"]
     assert "assured_date" not in viv  # never reviewed
+    # A pending, a rejected and an expired certificate are not a specialty of the record.
+    assert _terms(viv, "specialty") == {} and "accreditations" not in viv
+    assert _terms(_service(out, ids, "cal-calm"), "specialty") == {}
 
 
 def test_locations_are_listed_offices_shared_by_address(world):
@@ -372,6 +397,10 @@ def test_the_api_filters_and_pages(world):
     assert _ids(client, f"taxonomy_term_id={terms[('license', 'NJ-verified')]['id']}") == {vera}
     assert _ids(client, f"taxonomy_term_id={terms[('license', 'NJ')]['id']}") == {vera, viv}
     assert _ids(client, f"taxonomy_term_id={terms[('detail', 'in-home')]['id']}") == {viv}
+    for kind, holders in (("clt", {vera}), ("sports", set()), ("oncology", set())):
+        term = terms[("specialty", records.specialty_code(kind))]["id"]
+        assert _ids(client, f"taxonomy_term_id={term}") == holders, kind
+    assert _ids(client, f"taxonomy_id={records.taxonomy('specialty')['id']}") == {vera}
     kind = terms[("practice_kind", "kind-spa")]["id"]
     assert _ids(client, f"taxonomy_term_id={kind}") == {cal}
     assert _ids(client, f"taxonomy_id={records.taxonomy('condition')['id']}") == {vera, viv}
@@ -450,6 +479,8 @@ def test_terms_are_found_by_any_of_their_names_and_the_api_is_open_to_any_origin
     client = app.test_client()
     found = _get(client, "/hsds/taxonomy_terms?search=slipped+disc")["contents"]
     assert [t["code"] for t in found] == ["herniated-disc"]
+    found = _get(client, "/hsds/taxonomy_terms?search=CLT")["contents"]
+    assert [t["code"] for t in found] == ["specialty-clt"]
     response = client.get("/hsds/services")
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
@@ -579,3 +610,44 @@ def test_a_license_decision_and_a_lapse_change_the_record(app, client):
     assert datetime.fromisoformat(record["last_modified"]) >= before.replace(microsecond=0)
     assert record["assured_date"] == date.today().isoformat()
     assert _terms(record, "license") == {"NJ-verified": "18KT01515000"}
+
+
+def test_a_specialty_decision_and_a_lapse_change_the_record(app, client):
+    from directory.hsds import reads
+
+    p = add_practitioner("ana-pending", licenses=[("NJ", "verified", None)], offices=["07030"],
+                         specialties=[("prenatal", "pending", None)])  # fmt: skip
+    expired = date.today() - timedelta(days=3)
+    lapsing = add_practitioner("lou-lapsed", licenses=[("NJ", "verified", None)],
+                               offices=["07030"],
+                               specialties=[("clt", "verified", expired)])  # fmt: skip
+    p.specialties[0].document = "evidence.pdf"
+    db.session.commit()
+    for someone in (p, lapsing):
+        _age(someone)
+        db.session.execute(update(Specialty).where(Specialty.practitioner_id == someone.id)
+                           .values(updated_at=LONG_AGO))  # fmt: skip
+    db.session.commit()
+    db.session.expire_all()
+    # A verified certificate lapsing by its date changes the record (it loses the attribute).
+    lapsed = records.lapsed_at(expired)
+    assert records.last_modified(lapsing) == lapsed
+    assert records.last_modified(p) == LONG_AGO
+
+    def changed_since(moment: datetime) -> set[str]:
+        query = reads.Query(modified_after=moment, per_page=100)
+        return {s["name"].split(" with ")[1] for s in reads.services(query)["contents"]}
+
+    assert changed_since(lapsed) == {"Lou Lapsed"}
+    assert changed_since(lapsed + timedelta(seconds=1)) == set()
+    lou = client.get(f"/hsds/services/{lapsing.public_id}").get_json()
+    assert _terms(lou, "specialty") == {}
+
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    admin.approve_specialty(p.specialties[0], new_user("admin@example.com", is_admin=True))
+    db.session.commit()
+    assert changed_since(before) == {"Ana Pending"}
+    record = client.get(f"/hsds/services/{p.public_id}").get_json()
+    assert hsds_check.errors("compiled/service", record) == []
+    assert datetime.fromisoformat(record["last_modified"]) >= before.replace(microsecond=0)
+    assert _terms(record, "specialty") == {"specialty-prenatal": "Klose Training"}

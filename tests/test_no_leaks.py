@@ -1,6 +1,7 @@
 """Nothing private leaks through what crawlers and developers read (issue 15, item 6): a world
 with an unpublished, a suspended and a deleted-practice profile, a suspended practice, an email
-not opted in and a rejected license; then every page the sitemaps list, the landing pages, the
+not opted in, a rejected license, and specialty certificates rejected, expired or with a number
+and a private document; then every page the sitemaps list, the landing pages, the
 search page and API, the profile JSON, the practice page and its embed, robots.txt, the
 OpenAPI document, the HSDS export's files and the /hsds/ API are read, and none may name any of
 them."""
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from directory.db import db
 from directory.practices.models import Tenant
-from directory.practitioners.models import License, Practitioner
+from directory.practitioners.models import License, Practitioner, Specialty
 from tests.conftest import add_practitioner, module_world, tag
 
 #: Strings that must appear nowhere public.
@@ -26,6 +27,10 @@ SECRETS = (
     "Hidden Lane",  # the hidden profiles' offices (each on a street of its own)
     "vera.private@example.com",
     "913577",  # Vera's rejected New York license number
+    # Specialty certificates: never a number or a document; never a rejected or expired one;
+    # nothing of a hidden profile's.
+    "CLT-5150", "clt-evidence-5150.pdf", "Refused Weekend Prenatal Course",
+    "Lapsed Oncology Training", "Hidden Profile Geriatric School",
 )  # fmt: skip
 
 
@@ -49,6 +54,17 @@ def _build() -> None:
             p.offices[0].street = f"{number} Hidden Lane"
         tag(p, conditions=["sciatica"], modalities=["deep-tissue-massage"])
     vera = db.session.scalar(select(Practitioner).filter_by(slug="vera-visible"))
+    vera.specialties += [
+        Specialty(kind="clt", issuer="Klose Training", number="CLT-5150", status="verified",
+                  document="clt-evidence-5150.pdf"),
+        Specialty(kind="prenatal", issuer="Refused Weekend Prenatal Course", status="rejected"),
+        Specialty(kind="oncology", issuer="Lapsed Oncology Training", status="verified",
+                  expires_on=date.today() - timedelta(days=2)),
+    ]  # fmt: skip
+    una = db.session.scalar(select(Practitioner).filter_by(slug="una-unpublished"))
+    una.specialties.append(
+        Specialty(kind="geriatric", issuer="Hidden Profile Geriatric School", status="verified")
+    )
     vera.licenses.append(
         License(state="NY", number="913577", status="rejected",
                 expires_on=date.today() + timedelta(days=300))
@@ -86,6 +102,10 @@ def test_no_public_page_or_answer_names_anything_private(world):
     paths = _public_paths(client)
     assert "/p/vera-visible" in paths and "/sitemaps/profiles-1.xml" in paths
     assert len(paths) > 20
+    # Not vacuous: Vera's verified certificate is shown, by name and issuer.
+    profile = client.get("/p/vera-visible").get_data(as_text=True)
+    assert "Certified lymphedema therapist (CLT) · verified" in profile
+    assert "Klose Training" in profile
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200, path

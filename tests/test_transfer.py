@@ -1,6 +1,7 @@
 """Import and export of practitioners (JSON Lines), through the CLI as an operator runs them."""
 
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -8,7 +9,7 @@ from sqlalchemy import func, select
 from directory.audit import AuditEvent
 from directory.db import db
 from directory.practices.models import Tenant
-from directory.practitioners.models import License, Practitioner
+from directory.practitioners.models import License, Practitioner, Specialty
 
 ALEXA = {
     "slug": "alexa-marie",
@@ -259,7 +260,14 @@ def test_export_import_export_is_identical(runner, tmp_path, app):
             {"state": "NY", "number": "028941", "expires": "2027-01-31", "status": "rejected"},
             *ALEXA["licenses"],
         ],
-    }
+        # Every state of a certificate: verified, one that lapsed (it still reads back),
+        # pending with neither date, rejected.
+        "specialties": [
+            PRENATAL, GERIATRIC, CLT,
+            {"kind": "oncology", "issuer": "Tracy Walton & Associates", "number": "TW-1",
+             "issued": "2019-03-01", "expires": "2021-03-01", "status": "verified"},
+        ],
+    }  # fmt: skip
     runner.invoke(args=["practitioners", "import", write_lines(tmp_path, full, BO)])
     first = tmp_path / "first.jsonl"
     assert runner.invoke(args=["practitioners", "export", str(first)]).exit_code == 0
@@ -287,6 +295,126 @@ def test_export_import_export_is_identical(runner, tmp_path, app):
         "Spanish",
         "Portuguese",
     ]
+    assert exported["specialties"] == [
+        CLT,
+        {"kind": "geriatric", "issuer": "Day-Break Geriatric Massage Institute", "number": "DB-9",
+         "issued": None, "expires": None, "status": "rejected"},
+        {"kind": "oncology", "issuer": "Tracy Walton & Associates", "number": "TW-1",
+         "issued": "2019-03-01", "expires": "2021-03-01", "status": "verified"},
+        {"kind": "prenatal", "issuer": PRENATAL["issuer"], "number": "", "issued": None,
+         "expires": None, "status": "pending"},
+    ]  # fmt: skip
+    assert json.loads(lines[1])["specialties"] == []
+
+
+CLT = {"kind": "clt", "issuer": "Klose Training", "number": "K-1234", "issued": "2024-01-10",
+       "expires": "2028-05-31", "status": "verified"}  # fmt: skip
+PRENATAL = {"kind": "prenatal", "issuer": "Carole Osborne Pre- and Perinatal Massage Therapy"}
+GERIATRIC = {"kind": "geriatric", "issuer": "Day-Break Geriatric Massage Institute",
+             "number": "DB-9", "status": "rejected"}  # fmt: skip
+
+
+def _import(runner, tmp_path, *lines):
+    return runner.invoke(args=["practitioners", "import", write_lines(tmp_path, *lines)])
+
+
+def _specialties(slug: str = "alexa-marie") -> dict[str, Specialty]:
+    db.session.expire_all()
+    p = db.session.scalar(select(Practitioner).where(Practitioner.slug == slug))
+    return {s.kind: s for s in p.specialties}
+
+
+def test_specialties_import_with_their_decisions_audited_as_an_admins(runner, tmp_path):
+    line = {**ALEXA, "specialties": [CLT, PRENATAL, GERIATRIC]}
+    result = runner.invoke(args=["practitioners", "import", write_lines(tmp_path, line)])
+    assert result.exit_code == 0, result.output
+    held = _specialties()
+    clt = held["clt"]
+    assert (clt.issuer, clt.number, clt.status) == ("Klose Training", "K-1234", "verified")
+    assert (clt.issued_on, clt.expires_on) == (date(2024, 1, 10), date(2028, 5, 31))
+    assert clt.reviewed_at is not None and clt.document is None
+    assert held["prenatal"].status == "pending"  # the default
+    assert (held["prenatal"].number, held["prenatal"].expires_on) == ("", None)
+    assert held["geriatric"].status == "rejected"
+    # Added as the editor adds them, then the file's decisions, as an admin's (not pending's).
+    events = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    added = [e.details["kind"] for e in events if e.action == "specialty.added"]
+    assert added == ["clt", "prenatal", "geriatric"]
+    decided = {e.action: e for e in events if e.action in ("specialty.verified",
+                                                           "specialty.rejected")}  # fmt: skip
+    assert set(decided) == {"specialty.verified", "specialty.rejected"}
+    verified = decided["specialty.verified"]
+    assert (verified.actor_label, verified.subject_id) == ("cli:import", "alexa-marie")
+    assert verified.details["kind"] == "clt" and verified.details["source"].endswith("in.jsonl")
+    assert decided["specialty.rejected"].details["kind"] == "geriatric"
+    summary = next(e for e in events if e.action == "practitioners.import")
+    assert summary.details["verified_specialties"] == 1
+
+
+def test_a_present_specialty_list_replaces_the_stored_one_and_an_absent_one_keeps_it(
+    runner, tmp_path
+):
+    _import(runner, tmp_path, {**ALEXA, "specialties": [CLT, PRENATAL]})
+    clt = _specialties()["clt"]
+    clt.document = "evidence.pdf"  # uploaded in the editor since
+    reviewed_at = clt.reviewed_at
+    db.session.commit()
+
+    # The same certificate again keeps its review and its document; one not in the list goes.
+    result = _import(runner, tmp_path, {**ALEXA, "specialties": [CLT]})
+    assert result.exit_code == 0, result.output
+    held = _specialties()
+    assert set(held) == {"clt"}
+    assert (held["clt"].reviewed_at, held["clt"].document) == (reviewed_at, "evidence.pdf")
+    verifies = select(func.count()).where(AuditEvent.action == "specialty.verified")
+    assert db.session.scalar(verifies) == 1
+    removed = select(func.count()).where(AuditEvent.action == "specialty.removed")
+    assert db.session.scalar(removed) == 1
+
+    # A line without the key leaves them alone; a changed one goes back to its file's status.
+    _import(runner, tmp_path, ALEXA)
+    assert set(_specialties()) == {"clt"}
+    renewed = {**CLT, "expires": "2030-05-31", "status": "pending"}
+    _import(runner, tmp_path, {**ALEXA, "specialties": [renewed]})
+    clt = _specialties()["clt"]
+    assert (clt.status, clt.expires_on, clt.reviewed_at) == ("pending", date(2030, 5, 31), None)
+    _import(runner, tmp_path, {**ALEXA, "specialties": []})
+    assert _specialties() == {}
+
+
+def _with(**changes) -> dict:
+    return {**ALEXA, "specialties": [PRENATAL, {**CLT, **changes}]}
+
+
+SPECIALTY_ERRORS = [
+    (_with(kind="reiki"), "specialties[1].kind", "unknown specialty 'reiki'"),
+    (_with(kind="prenatal"), "specialties[1].kind", "a second 'prenatal'"),
+    (_with(expires="31/05/2028"), "specialties[1].expires", "'31/05/2028' is not a date"),
+    (_with(issued="soon"), "specialties[1].issued", "'soon' is not a date"),
+    (_with(status="approved"), "specialties[1].status", "must be one of"),
+    (_with(status="expired"), "specialties[1].status", "must be one of"),
+    (_with(document="clt.pdf"), "specialties[1].document", "unknown field"),
+    (_with(issuer=""), "specialties[1]", "Say who issued"),
+    (_with(issuer=7), "specialties[1].issuer", "must be text"),
+    (_with(number="K" * 61), "specialties[1]", "under 60"),
+    (_with(issued="2029-01-01", expires="2028-05-31"), "specialties[1]", "in the future"),
+    (_with(issued="2024-01-10", expires="2024-01-01"), "specialties[1]", "after the issue date"),
+    ({**ALEXA, "specialties": "clt"}, "specialties", "must be a list"),
+    ({**ALEXA, "specialties": ["clt"]}, "specialties[0]", "must be an object"),
+]
+
+
+@pytest.mark.parametrize(("line", "field", "message"), SPECIALTY_ERRORS)
+def test_each_invalid_specialty_is_reported_and_nothing_is_imported(
+    runner, tmp_path, line, field, message
+):
+    path = write_lines(tmp_path, BO, line)
+    result = runner.invoke(args=["practitioners", "import", path])
+    assert result.exit_code == 1
+    assert f"line 2: {field}: " in result.output, result.output
+    assert message in result.output
+    assert "nothing was imported" in result.output
+    assert count(Practitioner) == count(Specialty) == count(AuditEvent) == 0
 
 
 def test_export_to_stdout(runner, tmp_path):

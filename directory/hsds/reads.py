@@ -9,13 +9,13 @@ from functools import cache
 
 from sqlalchemy import and_, false, func, or_, select, true
 
-from directory import licensing, vocabulary
+from directory import licensing, specialties, vocabulary
 from directory.db import db
 from directory.hsds import records
 from directory.practices import roster
 from directory.practices.models import Tenant
 from directory.practitioners import profiles
-from directory.practitioners.models import License, Practitioner
+from directory.practitioners.models import License, Practitioner, Specialty
 from directory.search import results, sync
 from directory.search.params import Params, SearchError
 from directory.validation import clean_text, whole_number
@@ -157,15 +157,22 @@ def _page(total: int, q: Query, contents: list[dict]) -> dict:
 
 def modified_since(moment: datetime):
     """Services whose record changed at or after `moment` (records.last_modified in SQL): the
-    profile, its practice, a license, or a license lapsing by its date since then."""
+    profile, its practice, a license or specialty certificate, or a license or verified
+    certificate lapsing by its date since then."""
     today = licensing.today()
     midnight = moment.date() if moment.time() == time() else moment.date() + timedelta(days=1)
     lapsed = and_(licensing.status_in_sql("expired", today),
                   License.expires_on >= midnight - timedelta(days=1))  # fmt: skip
+    certificate_lapsed = and_(
+        Specialty.status == "verified",
+        Specialty.expires_on < today,
+        Specialty.expires_on >= midnight - timedelta(days=1),
+    )
     return or_(
         Practitioner.updated_at >= moment,
         Tenant.updated_at >= moment,
         Practitioner.licenses.any(or_(License.updated_at >= moment, lapsed)),
+        Practitioner.specialties.any(or_(Specialty.updated_at >= moment, certificate_lapsed)),
     )
 
 
@@ -185,6 +192,11 @@ def _term_clause(key: str, code: str, on):
         return getattr(Practitioner, flag).is_(True)
     if key == "practice_kind":
         return Tenant.kind == code.removeprefix("kind-")
+    if key == "specialty":
+        kind = code.removeprefix("specialty-")
+        return Practitioner.specialties.any(
+            and_(Specialty.kind == kind, specialties.verified_in_sql(on))
+        )
     state, _, status = code.partition("-")  # license: "NJ", or "NJ-verified"
     held = License.state == state
     if status:
@@ -200,6 +212,8 @@ def _taxonomy_clause(key: str):
         return Practitioner.modalities.any()
     if key == "license":
         return Practitioner.licenses.any()
+    if key == "specialty":
+        return Practitioner.specialties.any(specialties.verified_in_sql())
     if key == "detail":
         return or_(*(getattr(Practitioner, flag).is_(True) for flag in records.DETAIL_TERMS))
     return true() if key in ("setting", "practice_kind") else false()
@@ -320,6 +334,8 @@ def _names() -> dict[str, str]:
         names = [term["name"], code]
         if key in ("condition", "modality"):
             names += vocabulary.terms()[code].phrases
+        elif key == "specialty":
+            names += [specialties.kinds()[code.removeprefix("specialty-")].short]
         found[term["id"]] = " | ".join(vocabulary.normalize(n) for n in names)
     return found
 

@@ -3,16 +3,18 @@ line" and "Paths").
 
 - An **organization** is a practice with at least one profile the public may see (rule 1).
 - A **service** is one listed therapist's massage: its setting, the conditions and modalities
-  they list, and their state licenses are attributes; the therapist is its **contact**. One
-  service per therapist, not one per practice, so a referral for sciatica never lands on the
-  practice's spa therapist, and each license stays with the person who holds it.
+  they list, their state licenses and their verified, current specialty certificates are
+  attributes; the therapist is its **contact**. One service per therapist, not one per
+  practice, so a referral for sciatica never lands on the practice's spa therapist, and each
+  license stays with the person who holds it.
 - A **location** is a distinct address among the practice's listed offices (rule 2), with the
   ZIP code's centre as its coordinates; a **service at location** links a therapist to it and
   says whether their license in that state is verified (rule 3).
 
 Only what the public pages show goes in: contact details through the field table's public rule
 (`fields.public_values`, so an email not opted in stays out), a rejected license without its
-number. Ids are UUIDs: practices and profiles carry a random `public_id`; everything else is
+number, a specialty certificate only while verified and current (never its number or
+document). Ids are UUIDs: practices and profiles carry a random `public_id`; everything else is
 derived from those and public data (uuid5), so the same record keeps its id in every export.
 """
 
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
-from directory import languages, licensing, vocabulary
+from directory import languages, licensing, specialties, vocabulary
 from directory.db import db
 from directory.mail import public_url
 from directory.practices import roster
@@ -55,6 +57,13 @@ TAXONOMIES = {
         "A therapist's license in a US state or territory (a top term per state) and its "
         "status on the day of the export (a child term); an attribute's value is the license "
         "number, left out when the board did not confirm the license.",
+    ),
+    "specialty": (
+        "Specialty certificates",
+        "A certificate in a specialty of massage (lymphedema, pregnancy, cancer care...) that "
+        "the directory checked and that had not expired on the day of the export; an "
+        "attribute's value is the school or body that issued it. Certificates not yet checked, "
+        "refused or expired are not listed.",
     ),
     "detail": ("Service details", "How a therapist works with clients."),
     "practice_kind": ("Kind of practice", "What kind of business a practice is."),
@@ -156,6 +165,8 @@ def terms() -> dict[tuple[str, str], dict]:
         for status, (suffix, description) in LICENSE_STATUS_TERMS.items():
             add("license", f"{state.code}-{status}", f"{state.name} {suffix}", description,
                 parent=state.code)  # fmt: skip
+    for kind, about in specialties.kinds().items():
+        add("specialty", specialty_code(kind), specialties.name(kind), about.description)
     for code, name, description in DETAIL_TERMS.values():
         add("detail", code, name, description)
     for kind, label in KIND_LABELS.items():
@@ -164,6 +175,12 @@ def terms() -> dict[tuple[str, str], dict]:
     if len(set(codes)) != len(codes):  # the tabular package's taxonomy_term.code is unique
         raise ValueError("two taxonomy terms share a code")
     return found
+
+
+def specialty_code(kind: str) -> str:
+    """A specialty's term code ("specialty-clt"): prefixed, as term codes are unique across
+    taxonomies and a kind ("sports") could be another term's code."""
+    return f"specialty-{kind}"
 
 
 def _condition_description(t: vocabulary.Term) -> str:
@@ -297,6 +314,16 @@ def _license_text(lic: profiles.LicenseView) -> str:
     return f"{lic.state_name} massage therapy license{number} ({said}{until})"
 
 
+def _accreditations(p: Practitioner, certified: list) -> str | None:
+    """The credentials line as the therapist writes it, then the specialty certificates the
+    directory verified (the line itself is their own words, checked by nobody)."""
+    checked = [f"{specialties.name(s.kind)} from {s.issuer}" for s in certified]
+    said = [p.credentials] if p.credentials else []
+    if checked:
+        said.append("Verified by the directory: " + "; ".join(checked) + ".")
+    return ". ".join(said) or None
+
+
 def _assured(practitioner: Practitioner) -> str | None:
     """The day one of their licenses was last verified (by an admin, or an import recorded as
     one): when the directory last checked what the record says."""
@@ -306,19 +333,24 @@ def _assured(practitioner: Practitioner) -> str | None:
 
 
 def lapsed_at(expires_on: date) -> datetime:
-    """When a license expiring on this day stops being current: the next midnight (UTC)."""
+    """When a license or certificate expiring on this day stops being current: the next
+    midnight (UTC)."""
     return datetime.combine(expires_on + timedelta(days=1), time(), tzinfo=UTC)
 
 
 def last_modified(p: Practitioner, on: date | None = None) -> datetime:
-    """When the record last changed: the profile, its practice, a license (a decision, an
-    edit) or a license lapsing by its date, whichever is latest (reads.modified_since asks the
-    same in SQL)."""
+    """When the record last changed: the profile, its practice, a license or specialty
+    certificate (a decision, an edit), or a license or verified certificate lapsing by its
+    date, whichever is latest (reads.modified_since asks the same in SQL)."""
     today = on or licensing.today()
     moments = [p.updated_at, p.tenant.updated_at]
     moments += [lic.updated_at for lic in p.licenses]
     moments += [lapsed_at(lic.expires_on) for lic in p.licenses
                 if lic.status != "rejected" and lic.expires_on < today]  # fmt: skip
+    moments += [s.updated_at for s in p.specialties]
+    moments += [lapsed_at(s.expires_on) for s in p.specialties
+                if s.status == "verified" and s.expires_on is not None
+                and s.expires_on < today]  # fmt: skip
     return max(moments)
 
 
@@ -370,6 +402,7 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> dict:
     sid = service_id(p)
     url = public_url("practitioners.show", slug=p.slug)
     licenses = profiles.license_views(p, on)
+    certified = [s for s in p.specialties if specialties.earns_badge(s, on)]
     contact_id = derived_id("contact", sid)
 
     ways = [f"Book online at {values['booking_url']}."] if values.get("booking_url") else []
@@ -386,6 +419,9 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> dict:
         _attribute(sid, "service", "license", f"{lic.state}-{lic.status}", lic.public_number)
         for lic in licenses
         if licensing.rule(lic.state) is not None
+    ]
+    attributes += [
+        _attribute(sid, "service", "specialty", specialty_code(s.kind), s.issuer) for s in certified
     ]
     attributes += [
         _attribute(sid, "service", "detail", code)
@@ -423,7 +459,7 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> dict:
             "status": "active" if links else "inactive",
             "application_process": " ".join(ways),
             "fees_description": _fees(values),
-            "accreditations": p.credentials or None,
+            "accreditations": _accreditations(p, certified),
             "assured_date": _assured(p),
             "licenses": "; ".join(_license_text(lic) for lic in licenses) or None,
             "alert": _alert(p, links),

@@ -25,6 +25,9 @@ class Entry:
     #: The first office that may be listed (rule 2), with whether it earns the badge (rule 3).
     office: profiles.OfficeView | None
     licenses: list[profiles.LicenseView]
+    #: Verified, current specialty certificates: a card shows them as badges (pending ones only
+    #: on the profile).
+    specialties: list[profiles.SpecialtyView]
 
 
 @dataclass(frozen=True)
@@ -84,11 +87,14 @@ def listed_practices():
 
 
 def entries(practitioners, on: date | None = None) -> list[Entry]:
-    """Cards for practitioners: first listed office and every license with its derived status."""
+    """Cards for practitioners: first listed office, every license with its derived status and
+    the verified specialty certificates."""
     result = []
     for p in practitioners:
         offices = profiles.office_views(p, on)
-        result.append(Entry(p, offices[0] if offices else None, profiles.license_views(p, on)))
+        badges = [s for s in profiles.specialty_views(p, on) if s.verified]
+        first = offices[0] if offices else None
+        result.append(Entry(p, first, profiles.license_views(p, on), badges))
     return result
 
 

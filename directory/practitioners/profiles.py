@@ -6,7 +6,7 @@ from datetime import date
 from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, select
 
-from directory import licensing
+from directory import licensing, specialties
 from directory.db import db
 from directory.practices.models import Tenant
 from directory.practitioners import fields
@@ -64,6 +64,24 @@ class LicenseView:
 class OfficeView:
     office: Office
     verified: bool
+
+
+@dataclass(frozen=True)
+class SpecialtyView:
+    kind: str
+    label: str
+    issuer: str
+    #: Verified and current: a badge. Otherwise pending, said as "pending check", never a badge.
+    verified: bool
+
+
+def specialty_views(practitioner: Practitioner, on: date | None = None) -> list[SpecialtyView]:
+    """The specialty credentials the public sees (`specialties.shown`: verified and pending,
+    never rejected or expired), verified first."""
+    return [
+        SpecialtyView(s["kind"], specialties.name(s["kind"]), s["issuer"], s["verified"])
+        for s in specialties.shown(practitioner.specialties, on)
+    ]
 
 
 def license_views(practitioner: Practitioner, on: date | None = None) -> list[LicenseView]:
@@ -135,6 +153,7 @@ def as_json(practitioner: Practitioner, on: date | None = None) -> dict:
             }
             for lic in license_views(p, on)
         ],
+        "specialties": specialties.shown(p.specialties, on),
         "updated_at": p.updated_at.isoformat(),
         "url": f"/p/{p.slug}",
     }

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from directory import audit, licensing, vocabulary
+from directory import audit, licensing, specialties, vocabulary
 from directory.db import db, now_utc
 from directory.practices.models import TENANT_KINDS, Tenant
 from directory.practitioners import fields, operations
@@ -51,6 +51,7 @@ class ImportResult:
     updated: int = 0
     tenants_created: int = 0
     verified_licenses: int = 0
+    verified_specialties: int = 0
 
 
 @dataclass
@@ -78,7 +79,8 @@ ALL_FIELDS = tuple(f.name for f in fields.FIELDS)
 #: How an import is named in the audit log.
 IMPORT = "cli:import"
 TENANT_FIELDS = ("tenant", "tenant_name", "tenant_kind")
-LIST_FIELDS = ("modalities", "conditions", "licenses", "offices")
+LIST_FIELDS = ("modalities", "conditions", "licenses", "specialties", "offices")
+SPECIALTY_KEYS = ("kind", "issuer", "number", "issued", "expires", "status")
 KNOWN_FIELDS = ("slug", *TENANT_FIELDS, *PROFILE_FIELDS, *LIST_FIELDS)
 REQUIRED_FIELDS = ("slug", "tenant", "name", "setting")
 
@@ -150,6 +152,68 @@ def _parse_licenses(raw: Any, errors: _Errors) -> list[dict] | None:
                     "status": status,
                 }
             )
+    return parsed
+
+
+def _parse_date(item: dict, key: str, where: str, errors: _Errors) -> tuple[bool, date | None]:
+    """(whether it is valid, the date): absent or null is no date."""
+    value = item.get(key)
+    if value is None:
+        return True, None
+    try:
+        return True, date.fromisoformat(value)
+    except (TypeError, ValueError):
+        errors.add(f"{where}.{key}", f"{value!r} is not a date like 2028-05-31")
+        return False, None
+
+
+def _parse_specialties(raw: Any, errors: _Errors) -> list[dict] | None:
+    kinds = specialties.kinds()
+    if not isinstance(raw, list) or len(raw) > len(kinds):
+        errors.add("specialties", f"must be a list of at most {len(kinds)} certificates")
+        return None
+    parsed, seen = [], set()
+    for i, item in enumerate(raw):
+        where = f"specialties[{i}]"
+        if not isinstance(item, dict):
+            errors.add(where, "must be an object with kind, issuer, number, issued and expires")
+            continue
+        for key in sorted(set(item) - set(SPECIALTY_KEYS)):
+            errors.add(f"{where}.{key}", "unknown field")
+        kind, ok = item.get("kind"), True
+        if not isinstance(kind, str) or kind not in kinds:
+            errors.add(f"{where}.kind", f"unknown specialty {kind!r} (one of {', '.join(kinds)})")
+            ok = False
+        elif kind in seen:
+            errors.add(f"{where}.kind", f"a second {kind!r} certificate")
+            ok = False
+        seen.add(kind)
+        for key in ("issuer", "number"):
+            if not isinstance(item.get(key, ""), str):
+                errors.add(f"{where}.{key}", "must be text")
+                ok = False
+        status = item.get("status", "pending")
+        if status not in specialties.STATUSES:
+            errors.add(f"{where}.status", f"must be one of {', '.join(specialties.STATUSES)}")
+            ok = False
+        dated, issued_on = _parse_date(item, "issued", where, errors)
+        expiry_dated, expires_on = _parse_date(item, "expires", where, errors)
+        if not (ok and dated and expiry_dated):
+            continue
+        try:
+            # The editor's own checks, but a certificate that lapsed since it was exported
+            # still reads back (an export of any day imports).
+            issuer, number = operations.check_specialty(
+                kind, item.get("issuer", ""), item.get("number", ""), issued_on, expires_on,
+                lapsed_ok=True,
+            )  # fmt: skip
+        except Refused as refused:
+            errors.add(where, refused.message)
+            continue
+        parsed.append(
+            {"kind": kind, "issuer": issuer, "number": number, "issued_on": issued_on,
+             "expires_on": expires_on, "status": status}
+        )  # fmt: skip
     return parsed
 
 
@@ -237,6 +301,8 @@ def _parse_line(number: int, text: str, errors: list[LineError]) -> _Record | No
         values["conditions"] = _parse_vocabulary(raw["conditions"], "condition", "conditions", errs)
     if "licenses" in raw:
         values["licenses"] = _parse_licenses(raw["licenses"], errs)
+    if "specialties" in raw:
+        values["specialties"] = _parse_specialties(raw["specialties"], errs)
     if "offices" in raw:
         values["offices"] = _parse_offices(raw["offices"], errs)
     return record if len(errors) == before else None
@@ -333,6 +399,44 @@ def _apply_licenses(practitioner: Practitioner, licenses: list[dict], source: st
     return verified
 
 
+def _apply_specialties(practitioner: Practitioner, wanted: list[dict], source: str) -> int:
+    """The file's specialty certificates, through the editor's operations (a present list
+    replaces the stored one; documents on file stay with a certificate that is kept); the
+    status the file vouches for is then recorded as the import's decision, audited as an
+    admin's would be. Returns how many it verified."""
+    current = {record.kind: record for record in practitioner.specialties}
+    kinds = {values["kind"] for values in wanted}
+    for kind, record in current.items():
+        if kind not in kinds:
+            operations.remove_specialty(record, actor=IMPORT)
+    verified = 0
+    for values in wanted:
+        facts = {k: values[k] for k in ("issuer", "number", "issued_on", "expires_on")}
+        record = current.get(values["kind"])
+        if record is None:
+            record = operations.add_specialty(
+                practitioner, kind=values["kind"], **facts, actor=IMPORT, lapsed_ok=True
+            )
+        else:
+            operations.update_specialty(record, **facts, actor=IMPORT, lapsed_ok=True)
+        status = values["status"]
+        if record.status == status:
+            continue
+        record.status, record.reviewer_id, record.note = status, None, None
+        record.reviewed_at = None if status == "pending" else now_utc()
+        if status == "pending":
+            continue
+        if status == "verified":
+            verified += 1
+        audit.record(
+            f"specialty.{status}", actor=IMPORT, tenant=practitioner.tenant, subject=practitioner,
+            details={"kind": record.kind, "issuer": record.issuer, "number": record.number,
+                     "expires": record.expires_on.isoformat() if record.expires_on else None,
+                     "source": source},
+        )  # fmt: skip
+    return verified
+
+
 def _apply_offices(practitioner: Practitioner, offices: list[dict]) -> None:
     """The file's offices, through the editor's operations (offices already there are kept)."""
 
@@ -408,6 +512,9 @@ class _Importer:
         if "licenses" in v:
             verified = _apply_licenses(practitioner, v["licenses"], self.source)
             self.result.verified_licenses += verified
+        if "specialties" in v:
+            verified = _apply_specialties(practitioner, v["specialties"], self.source)
+            self.result.verified_specialties += verified
         if "offices" in v:
             _apply_offices(practitioner, v["offices"])
 
@@ -425,6 +532,7 @@ def apply(records: list[_Record], source: str = "") -> ImportResult:
             "updated": result.updated,
             "tenants_created": result.tenants_created,
             "verified_licenses": result.verified_licenses,
+            "verified_specialties": result.verified_specialties,
         },
     )
     db.session.flush()
@@ -457,6 +565,17 @@ def export_record(practitioner: Practitioner) -> dict[str, Any]:
             "status": lic.status,
         }
         for lic in sorted(practitioner.licenses, key=lambda lic: lic.state)
+    ]
+    record["specialties"] = [
+        {
+            "kind": s.kind,
+            "issuer": s.issuer,
+            "number": s.number,
+            "issued": s.issued_on.isoformat() if s.issued_on else None,
+            "expires": s.expires_on.isoformat() if s.expires_on else None,
+            "status": s.status,
+        }
+        for s in sorted(practitioner.specialties, key=lambda s: s.kind)
     ]
     record["offices"] = [
         {"street": o.street, "city": o.city, "state": o.state, "zip": o.zip}

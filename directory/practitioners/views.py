@@ -29,6 +29,7 @@ def render_profile(practitioner, form=None, *, preview=None, status=200):
         "practitioners/show.html",
         practitioner=practitioner,
         licenses=licenses,
+        specialties=profiles.specialty_views(practitioner),
         offices=offices,
         structured=None if preview else structured.person(practitioner, licenses, offices),
         preview=preview,

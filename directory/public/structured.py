@@ -1,7 +1,8 @@
 """schema.org structured data (JSON-LD) for profiles and practice pages: what their pages show,
 never more (no rating markup: there are no reviews). A rejected license is not a credential and
-its number is not repeated."""
+its number is not repeated; a specialty certificate is one only while verified and current."""
 
+from directory import specialties
 from directory.mail import public_url
 from directory.practices.models import Tenant
 from directory.practitioners.models import Practitioner
@@ -52,6 +53,16 @@ def person(p: Practitioner, licenses, offices) -> dict:
             }
             for lic in licenses
             if lic.public_number
+        ]
+        + [
+            {
+                "@type": "EducationalOccupationalCredential",
+                "credentialCategory": "certificate",
+                "name": specialties.name(record.kind),
+                "recognizedBy": {"@type": "Organization", "name": record.issuer},
+            }
+            for record in p.specialties
+            if specialties.earns_badge(record)
         ],
     }
     if p.headline:
