@@ -8,9 +8,11 @@ Specialty certificates: a share of therapists hold some (prenatal, oncology, CLT
 lymphatic specialists, MLD, NMT, sports, geriatric), mostly verified, some pending, a few
 rejected or expired; the Hoboken / New York cluster always has verified prenatal, oncology and
 CLT therapists to route to. Verified demo certificates have no uploaded document: they stand
-for ones our staff checked, and the demo has no files to show.
+for ones our staff checked. The first DEMO_DOCUMENTS pending ones get a generated picture of a
+certificate (marked as a demo), so the admin queue can be tried end to end.
 """
 
+import io
 import json
 import random
 import time
@@ -33,7 +35,7 @@ from directory.accounts.models import User
 from directory.db import db, now_utc, writing
 from directory.interpret import mid_sentence
 from directory.practices.models import Membership, Tenant
-from directory.practitioners import fields, operations, photos
+from directory.practitioners import documents, fields, operations, photos
 from directory.practitioners.models import (
     License,
     Office,
@@ -967,6 +969,37 @@ def demo_owner_email(tenant_slug: str) -> str:
     return f"owner@{tenant_slug}.demo.example"
 
 
+#: Pending demo certificates that get a generated document (a few are enough to try the queue).
+DEMO_DOCUMENTS = 25
+
+
+def _demo_document(record: dict[str, Any], certificate: dict[str, Any], left: list[int]):
+    """A PNG of a demo certificate for a pending record while `left[0]` lasts, else None."""
+    if certificate["status"] != "pending" or left[0] <= 0:
+        return None
+    left[0] -= 1
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (900, 560), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((12, 12, 887, 547), outline=(29, 79, 133), width=6)
+    lines = [
+        "DEMO CERTIFICATE - generated test data, not a real credential",
+        "",
+        vocabulary.specialties()[certificate["kind"]].name,
+        f"awarded to {record['name']}",
+        f"by {certificate['issuer']}",
+        f"Certificate number {certificate['number']}",
+        f"Issued {certificate['issued']}"
+        + (f", expires {certificate['expires']}" if certificate["expires"] else ""),
+    ]
+    for i, line in enumerate(lines):
+        draw.text((60, 70 + 55 * i), line, fill=(20, 30, 40), font_size=30 if i == 2 else 22)
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return documents.keep(out.getvalue(), "png")
+
+
 def insert_records(
     records: Iterable[dict[str, Any]],
     today: date,
@@ -987,6 +1020,7 @@ def insert_records(
     tenant_ids: dict[str, int] = {}
     summary = LoadSummary()
     rows: dict[Any, list[dict[str, Any]]] = {}
+    documents_left = [DEMO_DOCUMENTS]
 
     def add(table, row: dict[str, Any]) -> None:
         rows.setdefault(table, []).append(row)
@@ -1112,7 +1146,7 @@ def insert_records(
                     "issued_on": date.fromisoformat(certificate["issued"]),
                     "expires_on": date.fromisoformat(expires) if expires else None,
                     # Staff-checked in the demo: no uploaded document (see the module's note).
-                    "document": None,
+                    "document": _demo_document(record, certificate, documents_left),
                     "status": certificate["status"],
                     "reviewer_id": None,
                     "reviewed_at": now if certificate["status"] != "pending" else None,

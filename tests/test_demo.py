@@ -6,12 +6,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from directory import geo, licensing, specialties, vocabulary
+from directory import demo, geo, licensing, specialties, vocabulary
 from directory.audit import AuditEvent
 from directory.db import db
 from directory.demo import MAX_COUNT, generate, license_status, specialty_status
 from directory.practices.models import Tenant
-from directory.practitioners import transfer
+from directory.practitioners import documents, transfer
 from directory.practitioners.models import (
     License,
     Office,
@@ -294,7 +294,14 @@ def test_demo_profiles_show_specialties_as_the_rules_say(loaded):
     client = loaded.test_client()
     with loaded.app_context():
         held = db.session.scalars(select(Specialty)).all()
-        assert all(s.document is None for s in held)  # staff-checked in the demo: no files
+        # Staff-checked ones have no file; a few pending ones a generated certificate to try
+        # the admin queue with (a real, stored PNG the queue can open).
+        assert all(s.document is None for s in held if s.status != "pending")
+        with_files = [s for s in held if s.document]
+        assert 0 < len(with_files) <= demo.DEMO_DOCUMENTS
+        assert all(documents.is_valid_name(s.document) for s in with_files)
+        for s in with_files:
+            assert (documents.folder() / s.document).read_bytes().startswith(b"\x89PNG")
         visible = {(s.practitioner.slug, s.kind, specialties.status(s)) for s in held
                    if s.practitioner.is_publicly_visible}  # fmt: skip
     states = {state for _, _, state in visible}

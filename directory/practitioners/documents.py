@@ -156,6 +156,12 @@ def save(upload) -> str:
     if upload is None or not getattr(upload, "filename", None):
         raise DocumentError("Choose the certificate to upload (a PDF, JPEG or PNG file).")
     data, ext = accepted(upload.stream)
+    return keep(data, ext)
+
+
+def keep(data: bytes, ext: str) -> str:
+    """Store checked bytes (or the demo's own certificates) under a new name tied to the
+    session's transaction: the file stays only if it commits."""
     # Tie the file to a transaction (begun now if none is under way), as photos.save does.
     db.session.connection()
     name = _store(data, ext)
