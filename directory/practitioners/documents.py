@@ -10,18 +10,14 @@ request's transaction commits, and a replaced or removed one goes once it has.
 """
 
 import io
-import os
 import re
-import secrets
 import warnings
 from pathlib import Path
 
 from flask import Response, abort, current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from directory.db import db
+from directory import stored
 from directory.refusals import Refused
 
 #: Below the request limit (MAX_CONTENT_LENGTH, 8 MB), which answers a 413 before any form.
@@ -58,7 +54,7 @@ def folder() -> Path:
 
 def is_valid_name(name: str | None) -> bool:
     """Whether `name` has the shape of a name this module gives files."""
-    return name is not None and NAME.fullmatch(name) is not None
+    return _FILES.is_valid_name(name)
 
 
 def is_pdf(name: str) -> bool:
@@ -140,16 +136,6 @@ def accepted(stream) -> tuple[bytes, str]:
     raise DocumentError(f"That file is not {KINDS_SAID}.")
 
 
-def _store(data: bytes, ext: str) -> str:
-    target_dir = folder()
-    target_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(16)}.{ext}"
-    tmp = target_dir / f".{name}.tmp"
-    tmp.write_bytes(data)
-    os.replace(tmp, target_dir / name)
-    return name
-
-
 def save(upload) -> str:
     """Check and store an uploaded document under a new name, and return the name; or
     DocumentError. The file stays only if the request's transaction commits."""
@@ -162,18 +148,13 @@ def save(upload) -> str:
 def keep(data: bytes, ext: str) -> str:
     """Store checked bytes (or the demo's own certificates) under a new name tied to the
     session's transaction: the file stays only if it commits."""
-    # Tie the file to a transaction (begun now if none is under way), as photos.save does.
-    db.session.connection()
-    name = _store(data, ext)
-    db.session.info.setdefault(_NEW, []).append((folder(), name))
-    return name
+    return _FILES.keep(data, ext)
 
 
 def release(name: str | None) -> None:
     """The stored document `name` is no longer referenced: it goes once the transaction
     commits (and stays if it rolls back)."""
-    if name:
-        db.session.info.setdefault(_RELEASED, []).append((folder(), name))
+    _FILES.release(name)
 
 
 def send(name: str | None):
@@ -198,26 +179,4 @@ def send(name: str | None):
     return response
 
 
-_NEW, _RELEASED = "documents_new", "documents_released"
-
-
-def _unlink(where: Path, name: str) -> None:
-    if is_valid_name(name):
-        (where / name).unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session) -> None:
-    session.info.pop(_NEW, None)  # committed: now referenced
-    for where, name in session.info.pop(_RELEASED, ()):
-        _unlink(where, name)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _after_transaction_end(session, transaction) -> None:
-    if transaction.parent is not None:
-        return
-    # Not committed (rolled back, or closed at the end of the request): new files go.
-    session.info.pop(_RELEASED, None)
-    for where, name in session.info.pop(_NEW, ()):
-        _unlink(where, name)
+_FILES = stored.Files("documents", folder, NAME, private=True)

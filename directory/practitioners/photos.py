@@ -2,18 +2,14 @@
 the file), stored under <instance>/uploads/ with names the server chooses, served by a view."""
 
 import io
-import os
 import re
-import secrets
 import warnings
 from pathlib import Path
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from directory.db import db
+from directory import stored
 from directory.refusals import Refused
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -38,7 +34,7 @@ def folder() -> Path:
 
 def is_valid_name(name: str) -> bool:
     """Whether `name` has the shape of a name this module gives files."""
-    return NAME.fullmatch(name) is not None
+    return _FILES.is_valid_name(name)
 
 
 def _read_limited(stream) -> bytes:
@@ -94,16 +90,6 @@ def _without_metadata(image: Image.Image, fmt: str) -> Image.Image:
     return clean
 
 
-def _store(data: bytes, ext: str) -> str:
-    target_dir = folder()
-    target_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(16)}.{ext}"
-    tmp = target_dir / f".{name}.tmp"
-    tmp.write_bytes(data)
-    os.replace(tmp, target_dir / name)
-    return name
-
-
 def save(upload) -> str:
     """Re-encode and store an uploaded image under a new name, and return the name; or
     PhotoError when the upload is missing or not an image. The file stays only if the
@@ -111,41 +97,13 @@ def save(upload) -> str:
     if upload is None or not hasattr(upload, "stream"):
         raise PhotoError("Choose an image to upload.")
     data, ext = reencode(upload.stream)
-    # The file is tied to a transaction: begin one (after the CPU work) if none is under way, or a
-    # rollback with none to end would leave the file behind.
-    db.session.connection()
-    name = _store(data, ext)
-    db.session.info.setdefault(_NEW, []).append((folder(), name))
-    return name
+    return _FILES.keep(data, ext)
 
 
 def release(name: str | None) -> None:
     """The stored file `name` is no longer referenced: it goes once the transaction commits
     (and stays if it rolls back)."""
-    if name:
-        db.session.info.setdefault(_RELEASED, []).append((folder(), name))
+    _FILES.release(name)
 
 
-_NEW, _RELEASED = "photos_new", "photos_released"
-
-
-def _unlink(where: Path, name: str) -> None:
-    if is_valid_name(name):
-        (where / name).unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session) -> None:
-    session.info.pop(_NEW, None)  # committed: now referenced
-    for where, name in session.info.pop(_RELEASED, ()):
-        _unlink(where, name)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _after_transaction_end(session, transaction) -> None:
-    if transaction.parent is not None:
-        return
-    # Not committed (rolled back, or closed at the end of the request): new files go.
-    session.info.pop(_RELEASED, None)
-    for where, name in session.info.pop(_NEW, ()):
-        _unlink(where, name)
+_FILES = stored.Files("photos", folder, NAME)
