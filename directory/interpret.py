@@ -154,13 +154,14 @@ def interpret(text: str) -> Interpretation:
     _extend(matches, words, free)
     matches.sort(key=lambda m: m.start)
     # "no fever" names no fever; symptoms in everyday words name red flags too.
-    found = signs.Found(words)
+    breaks = _clause_starts(text, tokens)
+    found = signs.Found(words, breaks=breaks)
     red_flags = _slugs(
         m.term
         for m in matches
         if m.term.kind == "red_flag"
-        and not signs.negated(words, m.start)
-        and not signs.excused(m.term.slug, found)
+        and not signs.negated(words, m.start, breaks)
+        and not signs.excused(m.term.slug, found, m.start, m.end)
     )
     red_flags += tuple(slug for slug in signs.red_flags(found) if slug not in red_flags)
     populations = signs.populations(found, [m.term.slug for m in matches])
@@ -230,6 +231,19 @@ def _tokens(text: str) -> list[_Token]:
     if word:
         tokens.append(_Token("".join(word), start, end))
     return tokens
+
+
+_CLAUSE_MARKS = frozenset(".,;:!?()\n")
+
+
+def _clause_starts(text: str, tokens: list[_Token]) -> frozenset[int]:
+    """Positions of the tokens that begin a clause: punctuation stands between them and the
+    token before ("not sleeping, crushing chest pain")."""
+    return frozenset(
+        i
+        for i in range(1, len(tokens))
+        if _CLAUSE_MARKS.intersection(text[tokens[i - 1].end : tokens[i].start])
+    )
 
 
 def _trailing_state(text: str, tokens: list[_Token]) -> set[int]:

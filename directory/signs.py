@@ -3,8 +3,11 @@
 "my calf is swollen and warm since the flight" names no blood clot, but it is one until a doctor
 says otherwise. A sign rule (data/vocabulary.json, "signs" of a red flag or population) is a list
 of groups of phrases; it fires when a phrase of every group appears within WINDOW words, none of
-them negated ("no fever", "not swollen"), and no phrase of its "unless" list appears ("tight
-chest muscles" is not chest pain). "#" in a phrase stands for a number ("# weeks pregnant").
+them denied ("no fever", "dont have a fever", but not "without warning my face droops" nor
+"not sleeping, crushing chest pain") nor explained away by an "unless" phrase overlapping it
+("tight chest muscles" is not chest pain; "chest pain ... my pecs are sore" still is). "#" in a
+phrase stands for a number ("# weeks pregnant"). Over-reading is the safe error: a denial counts
+only when it plainly applies.
 
 Plain functions over the need's words (as vocabulary.normalize spells them): no Flask, no
 database.
@@ -18,11 +21,17 @@ from directory import vocabulary
 
 #: The words of a rule's groups must all fall within this many words (a sentence or two).
 WINDOW = 14
-#: A phrase is negated by one of these words at most this many words before it.
+#: A phrase is denied by one of these words right before it, or with at most two of _BETWEEN
+#: between them, in the same clause ("no fever", "dont have a fever", "not really numb").
+#: "never" denies nothing here: "never had pain like this" is a warning, not a denial.
 NEGATION_REACH = 3
 NEGATORS = frozenset(
-    ("no", "not", "without", "never", "nor", "denies", "dont", "doesnt", "didnt", "isnt",
-     "arent", "wasnt", "havent", "hasnt")
+    ("no", "not", "without", "nor", "denies", "dont", "doesnt", "didnt", "isnt", "arent",
+     "wasnt", "havent", "hasnt")
+)  # fmt: skip
+_BETWEEN = frozenset(
+    ("a", "an", "any", "have", "has", "had", "got", "feel", "feeling", "felt", "really", "much",
+     "the", "signs", "sign", "of", "real", "noticed", "experienced", "experiencing", "get")
 )  # fmt: skip
 
 Phrase = tuple[str, ...]
@@ -60,9 +69,19 @@ def _population_rules() -> tuple[tuple[vocabulary.Population, tuple[Rule, ...]],
     )
 
 
-def negated(words: Sequence[str], start: int) -> bool:
-    """Whether the phrase starting at `start` is denied ("no fever", "not numb")."""
-    return any(w in NEGATORS for w in words[max(0, start - NEGATION_REACH) : start])
+def negated(words: Sequence[str], start: int, breaks: frozenset[int] = frozenset()) -> bool:
+    """Whether the phrase starting at `start` is denied ("no fever", "not numb"). `breaks` are
+    the positions that begin a clause (after a comma, a full stop...): a denial never reaches
+    across one ("No. My calf is swollen")."""
+    for back in range(1, NEGATION_REACH + 1):
+        at = start - back
+        if at < 0 or (at + 1) in breaks:
+            return False
+        if words[at] in NEGATORS:
+            return True
+        if words[at] not in _BETWEEN:
+            return False
+    return False
 
 
 @cache
@@ -84,8 +103,13 @@ def _by_first_word() -> dict[str, tuple[Phrase, ...]]:
 class Found:
     """Where each rule phrase occurs in a need's words (spans of token positions)."""
 
-    def __init__(self, words: Sequence[str], index: dict[str, tuple[Phrase, ...]] | None = None):
-        self.words = words
+    def __init__(
+        self,
+        words: Sequence[str],
+        index: dict[str, tuple[Phrase, ...]] | None = None,
+        breaks: frozenset[int] = frozenset(),
+    ):
+        self.words, self.breaks = words, breaks
         self.spans: dict[Phrase, list[tuple[int, int]]] = {}
         index = _by_first_word() if index is None else index
         for i, word in enumerate(words):
@@ -108,17 +132,18 @@ def _same(pattern: str, word: str) -> bool:
 
 
 def fires(rule: Rule, words: Sequence[str] | Found) -> bool:
-    """Whether the rule's groups all appear, not negated, close together (and no "unless")."""
+    """Whether the rule's groups all appear close together, none denied nor explained away by
+    an "unless" phrase overlapping it."""
     found = words if isinstance(words, Found) else Found(words, _index_of(rule))
-    if any(found.of(phrase) for phrase in rule.unless):
-        return False
+    excuses = [span for phrase in rule.unless for span in found.of(phrase)]
     groups = []
     for group in rule.groups:
         spans = [
             span
             for phrase in group
             for span in found.of(phrase)
-            if not negated(found.words, span[0])
+            if not negated(found.words, span[0], found.breaks)
+            and not any(_touch(span, excuse) for excuse in excuses)
         ]
         if not spans:
             return False
@@ -130,6 +155,11 @@ def fires(rule: Rule, words: Sequence[str] | Found) -> bool:
     )
 
 
+def _touch(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two spans of words overlap or are next to each other."""
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
 def _index_of(rule: Rule) -> dict[str, tuple[Phrase, ...]]:
     index: dict[str, list[Phrase]] = {}
     for phrase in {*rule.unless, *(p for group in rule.groups for p in group)}:
@@ -137,12 +167,12 @@ def _index_of(rule: Rule) -> dict[str, tuple[Phrase, ...]]:
     return {word: tuple(found) for word, found in index.items()}
 
 
-def excused(slug: str, words: Sequence[str] | Found) -> bool:
-    """Whether the words say the red flag named is something else ("tight chest muscles" after
-    the gym): a phrase of one of its rules' "unless" lists appears."""
-    found = words if isinstance(words, Found) else Found(words)
+def excused(slug: str, found: Found, start: int, end: int) -> bool:
+    """Whether the words at [start, end) that name the red flag are explained away by one of
+    its rules' "unless" phrases overlapping them ("tight chest" in "tight chest muscles")."""
     rules = dict(_red_flag_rules()).get(slug, ())
-    return any(found.of(phrase) for rule in rules for phrase in rule.unless)
+    phrases = {phrase for rule in rules for phrase in rule.unless}
+    return any(_touch((start, end), span) for phrase in phrases for span in found.of(phrase))
 
 
 def red_flags(words: Sequence[str] | Found) -> tuple[str, ...]:

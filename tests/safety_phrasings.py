@@ -28,7 +28,21 @@ TUNED_RED_FLAGS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("my incision is red and oozing", ("open-wound-or-infection",)),
     ("going through chemo and have new pain in my hip", ("new-pain-after-cancer",)),
     ("my foot suddenly started dragging and my leg is numb", ("new-leg-numbness-or-weakness",)),
+    # A denial in another clause, or an excuse elsewhere in the need, hides nothing (review).
+    ("not sleeping, crushing chest pain and lower back pain", ("chest-pain-or-breathlessness",)),
+    ("without warning my face started drooping, lower back pain", ("stroke-signs",)),
+    ("I don't know why, chest pain and sciatica", ("chest-pain-or-breathlessness",)),
+    ("No. My calf is swollen and warm", ("blood-clot-signs",)),
+    ("never had chest pain like this", ("chest-pain-or-breathlessness",)),
+    ("cauda equina syndrome and IBS", ("bladder-bowel-or-groin-numbness",)),
+    ("saddle anesthesia, i also have ibs", ("bladder-bowel-or-groin-numbness",)),
+    ("chest pain, also tight chest muscles and lower back pain", ("chest-pain-or-breathlessness",)),
+    (
+        "crushing chest pain down my arm since the gym, pecs sore, lower back pain",
+        ("chest-pain-or-breathlessness",),
+    ),
     # Not red flags: everyday aches, denials, and the same words meaning something else.
+    ("i dont have a fever, just a stiff back", ()),
     ("sore calves after my marathon", ()),
     ("swollen ankles in the evening", ()),
     ("tight chest muscles from bench press", ()),
