@@ -199,3 +199,23 @@ def test_no_search_box_cuts_a_long_need_silently(client, specialists):
         boxes = re.findall(r'<input[^>]*name="q"[^>]*>', page)
         assert boxes, path
         assert not any("maxlength" in box for box in boxes), (path, boxes)
+
+
+def test_a_certificate_rejected_since_indexing_routes_to_no_one(client, specialists):
+    from sqlalchemy import update
+
+    from directory.db import db
+    from directory.practitioners.models import Specialty
+
+    need = {"q": "28 weeks pregnant, lower back aching", "near": "Hoboken, NJ"}
+    assert "pam-prenatal" in slugs(api(client, **need))
+    # Changed behind the outbox's back (as on another node before its indexer catches up):
+    # the index still says verified, the database is the truth.
+    db.session.execute(
+        update(Specialty)
+        .where(Specialty.practitioner_id == specialists["pam-prenatal"].id)
+        .values(status="rejected")
+    )
+    db.session.commit()
+    assert slugs(api(client, **need)) == ["pia-prenatal-back"]
+    assert slugs(api(client, specialty="prenatal", near="Hoboken, NJ")) == ["pia-prenatal-back"]

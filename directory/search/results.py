@@ -133,7 +133,9 @@ def search(params: Params) -> Outcome:
         radius=radius,
         total=selection.total,
         facets=selection.facets,
-        results=_hydrate(selection.hits, interpretation, on) if selection.hits else [],
+        results=_hydrate(selection.hits, interpretation, on, _required(params, interpretation))
+        if selection.hits
+        else [],
         suggestion=interpretation.suggestion,
         truncated=selection.truncated,
         candidates=selection.candidates,
@@ -178,7 +180,14 @@ def need_phrase(interpretation: Interpretation) -> str:
     return " or ".join(parts)
 
 
-def _hydrate(hits: list[engine.Hit], interpretation: Interpretation, on: date) -> list[dict]:
+def _required(params: Params, interpretation: Interpretation) -> frozenset[str]:
+    """The specialties every listed therapist must hold, verified: asked for or routed to."""
+    return frozenset((*params.specialties, *interpretation.specialties))
+
+
+def _hydrate(
+    hits: list[engine.Hit], interpretation: Interpretation, on: date, required: frozenset[str]
+) -> list[dict]:
     """The page's rows, read again from the database (a few Core queries for the whole page)."""
     ids = [hit.pid for hit in hits]
     # The database is the truth: a row changed since it was indexed is judged as it is now.
@@ -240,6 +249,10 @@ def _hydrate(hits: list[engine.Hit], interpretation: Interpretation, on: date) -
         if p is None or office is None or office.practitioner_id != hit.pid:
             continue
         if not licensing.may_list_office(office, licensed, on):
+            continue
+        # A certificate rejected or changed since it was indexed no longer routes to anyone.
+        held = {r.kind for r in specialty_rows.get(hit.pid, []) if specialties.earns_badge(r, on)}
+        if not required <= held:
             continue
         matched = {}
         listed = {}
