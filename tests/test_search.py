@@ -942,16 +942,17 @@ def test_cards_show_a_photo_or_initials_and_how_fresh_the_profile_is(app, client
 
 
 @pytest.mark.parametrize(
-    "need",
+    ("need", "listed"),
     [
-        "pain between my shoulder blades",
-        "pain between the shoulder blades",
-        "my shoulder blades are paining me",  # "paining" is "pain" to the stemmed headline
-        "massaging between my shoulder blades",
-        "pain in my pinky toe",  # a pain word says "medical", never "anyone medical"
+        ("pain between my shoulder blades", {"upper-back-pro"}),
+        ("pain between the shoulder blades", {"upper-back-pro"}),
+        # "paining" is "pain" to the stemmed headline
+        ("my shoulder blades are paining me", {"upper-back-pro"}),
+        ("massaging between my shoulder blades", {"upper-back-pro"}),
+        ("pain in my pinky toe", set()),  # a pain word says "medical", never "anyone medical"
     ],
 )
-def test_generic_words_never_list_a_therapist_alone(client, make_practitioner, need):
+def test_generic_words_never_list_a_therapist_alone(client, make_practitioner, need, listed):
     licensed = {"licenses": [("NJ", "verified", LATER)], "offices": ["07030"]}
     tag(make_practitioner("upper-back-pro", setting="medical", **licensed),
         conditions=["upper-back-pain"])  # fmt: skip
@@ -959,5 +960,5 @@ def test_generic_words_never_list_a_therapist_alone(client, make_practitioner, n
                       **licensed)  # fmt: skip
     make_practitioner("massage-bio", setting="both", bio="Massage is my passion.", **licensed)
     body = api(client, q=need, near="07030").json
-    assert {r["slug"] for r in body["results"]} <= {"upper-back-pro"}
+    assert {r["slug"] for r in body["results"]} == listed
     assert body["total"] == len(body["results"])

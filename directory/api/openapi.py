@@ -128,6 +128,7 @@ def _schemas() -> dict:
                 "office",
                 "licenses",
                 "verified",
+                "specialties",
                 "url",
             ],
             "properties": {
@@ -194,6 +195,7 @@ def _schemas() -> dict:
                 "interpretation",
                 "suggestion",
                 "advice",
+                "withheld",
                 "facets",
                 "results",
             ],
