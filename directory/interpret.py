@@ -187,6 +187,25 @@ def interpret(text: str) -> Interpretation:
     )
 
 
+#: How much of a need over the limit is still read for red flags (a story that ends "...and
+#: now my calf is swollen and warm" must not lose its warning with its answer).
+_MAX_SAFETY_READ = 8 * MAX_NEED_LENGTH
+
+
+def red_flags_in(text: str) -> tuple[str, ...]:
+    """The red flags named anywhere in a text of any length (read in overlapping windows of
+    the need's length, up to _MAX_SAFETY_READ characters)."""
+    text = text[:_MAX_SAFETY_READ] if isinstance(text, str) else ""
+    step = MAX_NEED_LENGTH - 100  # a phrase cut at one window's end is whole in the next
+    found: dict[str, None] = {}
+    for start in range(0, max(len(text), 1), step):
+        window = text[start : start + MAX_NEED_LENGTH]
+        found.update(dict.fromkeys(interpret(window).red_flags))
+        if start + MAX_NEED_LENGTH >= len(text):
+            break
+    return tuple(found)
+
+
 # -- words ------------------------------------------------------------------------------------
 
 

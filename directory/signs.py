@@ -197,3 +197,14 @@ def populations(
     ]
     covered = {slug for p in found for slug in p.covers}
     return tuple(p for p in found if p.slug not in covered)
+
+
+def advice(slugs: Sequence[str]) -> list[dict]:
+    """The advice of red flags, as an answer carries it: only the emergencies when there is one
+    (they say where to go now), else each flag's, most urgent first."""
+    terms = vocabulary.terms()
+    flags = [terms[slug] for slug in slugs]
+    found = [{"condition": None, "level": t.level, "text": t.text} for t in flags if t.text]
+    if any(a["level"] == "emergency" for a in found):
+        return [a for a in found if a["level"] == "emergency"]
+    return sorted(found, key=lambda a: vocabulary.ADVICE_LEVELS.index(a["level"]))

@@ -64,7 +64,7 @@ def test_an_emergency_lists_nobody_and_says_where_to_go(client, clinic, need):
     assert api(client, q=need, near="Hoboken, NJ", cleared="1").json["total"] == 0
     page = _page(client, q=need, near="Hoboken, NJ")
     assert EMERGENCY in page and "We list no massage therapists" in page
-    assert "<h1>\n    This needs medical help, not a massage" in page  # not "massage for..."
+    assert "<h1>\n    Please get medical help first\n" in page  # not "massage for...", no place
     assert 'href="tel:911"' in page and "A doctor has cleared me" not in page
     assert "lena-clt" not in page and "No massage therapists within" not in page
 

@@ -219,3 +219,20 @@ def test_a_certificate_rejected_since_indexing_routes_to_no_one(client, speciali
     db.session.commit()
     assert slugs(api(client, **need)) == ["pia-prenatal-back"]
     assert slugs(api(client, specialty="prenatal", near="Hoboken, NJ")) == ["pia-prenatal-back"]
+
+
+def test_a_story_too_long_to_search_still_carries_its_emergency(client, specialists):
+    story = "It started years ago with my back. " * 20 + (
+        "Now my calf is swollen, warm and red since the flight and I have sciatica."
+    )
+    assert len(story) > 500
+    response = api(client, q=story, near="Hoboken, NJ")
+    error = response.json["error"]
+    assert response.status_code == 400 and error["code"] == "need_too_long"
+    assert [a["level"] for a in error["advice"]] == ["emergency"]
+    page = client.get("/search", query_string={"q": story, "near": "Hoboken, NJ"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 400 and "Get medical help now, not a massage" in text
+    assert 'href="tel:911"' in text and "at most 500 characters" in html.unescape(text)
+    calm = api(client, q="My lower back aches after long days at the desk. " * 12)
+    assert calm.status_code == 400 and "advice" not in calm.json["error"]

@@ -48,6 +48,11 @@ def _error(codes: list[str]) -> dict:
                     "message": {"type": "string"},
                     "field": {"type": "string"},
                     "suggestions": {"type": "array", "items": {"type": "string"}},
+                    "advice": {
+                        "type": "array",
+                        "description": "Red-flag advice a refused need still carries.",
+                        "items": {"$ref": "#/components/schemas/Advice"},
+                    },
                 },
             }
         },
@@ -103,6 +108,15 @@ def _schemas() -> dict:
                 "server_error",
             ]
         ),
+        "Advice": {
+            "type": "object",
+            "required": ["condition", "level", "text"],
+            "properties": {
+                "condition": _NULLABLE_STRING,
+                "level": {"type": "string", "enum": list(vocabulary.ADVICE_LEVELS)},
+                "text": {"type": "string"},
+            },
+        },
         "Specialties": {
             "type": "array",
             "description": "Specialty credentials, verified and pending (never rejected or "
@@ -260,18 +274,7 @@ def _schemas() -> dict:
                     },
                 },
                 "suggestion": _NULLABLE_STRING,
-                "advice": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["condition", "level", "text"],
-                        "properties": {
-                            "condition": _NULLABLE_STRING,
-                            "level": {"type": "string", "enum": list(vocabulary.ADVICE_LEVELS)},
-                            "text": {"type": "string"},
-                        },
-                    },
-                },
+                "advice": {"type": "array", "items": {"$ref": "#/components/schemas/Advice"}},
                 "withheld": {
                     "type": ["string", "null"],
                     "enum": ["emergency", "see_doctor_first", None],

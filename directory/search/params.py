@@ -4,8 +4,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from directory import geo, languages, vocabulary
-from directory.interpret import MAX_NEED_LENGTH
+from directory import geo, languages, signs, vocabulary
+from directory.interpret import MAX_NEED_LENGTH, red_flags_in
 from directory.validation import whole_number
 
 MAX_Q = MAX_NEED_LENGTH
@@ -27,15 +27,20 @@ MAX_PER_PAGE = 50
 class SearchError(ValueError):
     """A request the search cannot answer; `code` is the API's error code."""
 
-    def __init__(self, code: str, message: str, field: str, suggestions=()):
+    def __init__(self, code: str, message: str, field: str, suggestions=(), advice=()):
         super().__init__(message)
         self.code, self.message, self.field = code, message, field
         self.suggestions = list(suggestions)
+        #: Red-flag advice a refused need still carries (a story too long to search may
+        #: describe an emergency).
+        self.advice = list(advice)
 
     def as_dict(self) -> dict:
         error = {"code": self.code, "message": self.message, "field": self.field}
         if self.suggestions:
             error["suggestions"] = self.suggestions
+        if self.advice:
+            error["advice"] = self.advice
         return {"error": error}
 
 
@@ -98,6 +103,7 @@ def _need(args) -> str:
             f"Please describe your need in at most {MAX_Q} characters (this has {len(need)}): "
             "the condition and where it hurts are enough.",
             "q",
+            advice=signs.advice(red_flags_in(need)),
         )
     return need
 

@@ -7,7 +7,7 @@ from datetime import date
 from flask import url_for
 from sqlalchemy import select
 
-from directory import geo, licensing, specialties, vocabulary
+from directory import geo, licensing, signs, specialties, vocabulary
 from directory.db import db
 from directory.interpret import Interpretation, interpret, mid_sentence
 from directory.practices.models import Tenant
@@ -59,10 +59,9 @@ def advice_for(interpretation: Interpretation) -> list[dict]:
     """The advice a need calls for, most urgent first: its red flags, then the advice for the
     populations and conditions it names. An emergency says only where to go now."""
     terms = vocabulary.terms()
-    flags = [terms[slug] for slug in interpretation.red_flags]
-    advice = [{"condition": None, "level": t.level, "text": t.text} for t in flags if t.text]
-    if any(t.level == "emergency" for t in flags):
-        return [a for a in advice if a["level"] == "emergency"]
+    advice = signs.advice(interpretation.red_flags)
+    if any(a["level"] == "emergency" for a in advice):
+        return advice
     populations = {p.slug: p for p in vocabulary.populations()}
     named = [populations[slug] for slug in interpretation.populations]
     advice += [{"condition": None, "level": "info", "text": p.advice} for p in named]
