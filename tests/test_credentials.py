@@ -2,6 +2,7 @@
 and search following the decisions. (Who may use each route: tests/authz_matrix.toml.)"""
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -182,6 +183,8 @@ PDF_WITH_HTML = b"%PDF-1.4\n<html><body><script>alert(1)</script></body></html>\
 PDF_WITH_JS = b"%PDF-1.4\n1 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\n%%EOF"
 PDF_WITH_HIDDEN_JS = b"%PDF-1.4\n1 0 obj << /OpenAction << /S /J#61vaScript >> >>\n%%EOF"
 PDF_WITH_FILE = b"%PDF-1.4\n1 0 obj << /Names << /EmbeddedFiles 2 0 R >> >>\n%%EOF"
+#: An action run on opening, whatever it does (here: go to a page; it could start anything).
+PDF_WITH_OPEN_ACTION = b"%PDF-1.4\n1 0 obj << /OpenAction 2 0 R >>\n%%EOF"
 
 
 #: Uploads refused whatever their name says: (bytes, the message).
@@ -195,6 +198,7 @@ REFUSED = {
     "pdf-javascript": (PDF_WITH_JS, "contains scripts, actions or attachments"),
     "pdf-escaped-javascript": (PDF_WITH_HIDDEN_JS, "contains scripts, actions or attachments"),
     "pdf-attachment": (PDF_WITH_FILE, "contains scripts, actions or attachments"),
+    "pdf-open-action": (PDF_WITH_OPEN_ACTION, "contains scripts, actions or attachments"),
     "pdf-cut-off": (PDF[:-7], "That PDF is incomplete"),
     "empty": (b"", "Choose the certificate to upload"),
     "oversized": (b"%PDF-" + b"0" * (7 * 1024 * 1024), "larger than 7 MB"),
@@ -529,3 +533,24 @@ def test_rejected_records_never_show_and_expired_ones_stop_matching(client, crew
     assert SLUG not in search(client)
     found = search(client, specialty=None)
     assert found[SLUG]["specialties"] == []
+
+
+def test_a_certificate_replaced_after_the_queue_was_opened_is_not_verified_unseen(
+    client, alexa, crew
+):
+    add(client)
+    record = records(alexa)[0]
+    log_in(client, crew["admin"])
+    page = client.get("/admin/specialties").get_data(as_text=True)
+    shown = re.search(r'name="document" value="([^"]+)"', page).group(1)
+    assert shown == record.document
+    # The therapist uploads another certificate while the admin reads the first one.
+    record.document = "f" * 32 + ".pdf"
+    db.session.commit()
+    response = client.post(
+        f"/admin/specialties/{record.id}/approve", data={"document": shown}, follow_redirects=True
+    )
+    assert "replaced the certificate after this page was opened" in text_of(response)
+    assert records(alexa)[0].status == "pending"
+    client.post(f"/admin/specialties/{record.id}/approve", data={"document": record.document})
+    assert records(alexa)[0].status == "verified"

@@ -231,10 +231,16 @@ def _tell_specialty(record: Specialty, subject: str, *paragraphs: str) -> None:
         mail.letter(address, subject, "Hello,", *paragraphs)
 
 
-def approve_specialty(record: Specialty, admin: User) -> None:
-    """Verify a pending specialty credential, checked against its uploaded document."""
+def approve_specialty(record: Specialty, admin: User, *, seen: str | None = None) -> None:
+    """Verify a pending specialty credential, checked against its uploaded document; `seen`
+    names the document the admin opened (a replaced one is refused, never verified unseen)."""
     if not record.document:
         raise Refused("There is no document to check: ask the therapist to upload it.")
+    if seen is not None and seen != record.document:
+        raise Refused(
+            "The therapist replaced the certificate after this page was opened: "
+            "open the new one before verifying."
+        )
     if specialties.status(record) == "expired":
         raise Refused("This certificate has expired: it cannot be verified.")
     _decide_specialty(record, admin, "verified", None)

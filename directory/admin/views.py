@@ -244,7 +244,7 @@ def approve_specialty(specialty_id: int):
     back = _specialty_back()
     said = f"Verified: {specialties.name(record.kind)} of {record.practitioner.name}."
     refusals.show_on(back)
-    ops.approve_specialty(record, current_user)
+    ops.approve_specialty(record, current_user, seen=request.form.get("document"))
     db.session.commit()
     flash(said, "success")
     return redirect(back)

@@ -3,7 +3,10 @@
 Private, unlike photos: stored under <instance>/credentials/ (or CREDENTIALS_FOLDER), never under
 static/ or the public uploads folder, and served only through views that check who asks. What is
 accepted is judged by content, never by the file's name: a PDF (it starts with %PDF-, is stored
-as sent, and must not carry scripts, launch actions or attached files) or a JPEG or PNG image
+as sent, and refused when its plain bytes name scripts, actions that run on opening, launch
+actions or attached files; compressed object streams are not inflated, so a script hidden in one
+is not seen: the queue serves PDFs only as downloads, to be opened with scripts off) or a JPEG or
+PNG image
 (decoded and re-encoded with Pillow, which drops EXIF/GPS and anything hidden in the file, with
 a pixel limit checked before decoding). Names are chosen by the server; a file stays only if the
 request's transaction commits, and a replaced or removed one goes once it has.
@@ -36,7 +39,9 @@ MIMETYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|jpg|png)$")
 #: What a certificate never needs and an attacker would: PDF names of scripts, actions that
 #: start programs, embedded files and rich media (also when spelt with #xx escapes).
-ACTIVE_PDF = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA|SubmitForm)\b")
+ACTIVE_PDF = re.compile(
+    rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA|SubmitForm|OpenAction|AA)\b"
+)
 #: Markup a browser would render if it ever sniffed the file as a page.
 MARKUP = re.compile(rb"<\s*(html|script|svg|body|iframe|!doctype|\?xml-stylesheet)", re.I)
 KINDS_SAID = "a PDF, JPEG or PNG file"
