@@ -907,9 +907,9 @@ def license_status(lic: dict[str, Any], today: date) -> str:
 
 
 def specialty_status(certificate: dict[str, Any], today: date) -> str:
-    """The status a generated specialty certificate shows (specialties' one rule)."""
+    """The status a generated specialty certificate shows (the same rule as a license's)."""
     expires = certificate["expires"]
-    return specialties.status_of(
+    return licensing.status_of(
         certificate["status"], date.fromisoformat(expires) if expires else None, today
     )
 

@@ -85,11 +85,12 @@ def status(license, on: date | None = None) -> str:
     return status_of(license.status, license.expires_on, on)
 
 
-def status_of(stored: str, expires_on: date, on: date | None = None) -> str:
-    """The status of a license stored as `stored` that expires on `expires_on` (see status)."""
+def status_of(stored: str, expires_on: date | None, on: date | None = None) -> str:
+    """The status of a license (or a specialty certificate) stored as `stored` that expires on
+    `expires_on` (None: never; see status)."""
     if stored == "rejected":
         return "rejected"
-    if expires_on < (on or today()):
+    if expires_on is not None and expires_on < (on or today()):
         return "expired"
     return stored
 

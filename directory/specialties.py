@@ -12,7 +12,6 @@ from sqlalchemy import and_, or_
 
 from directory import licensing, vocabulary
 
-STATUSES = ("pending", "verified", "rejected")
 #: Last day of a record that never expires, as a proleptic ordinal.
 NEVER = date.max.toordinal()
 
@@ -39,18 +38,9 @@ def last_day(expires_on: date | None) -> int:
     return NEVER if expires_on is None else expires_on.toordinal()
 
 
-def status_of(stored: str, expires_on: date | None, on: date | None = None) -> str:
-    """pending, verified, rejected or expired (derived from `expires_on`, never stored)."""
-    if stored == "rejected":
-        return "rejected"
-    if expires_on is not None and expires_on < (on or licensing.today()):
-        return "expired"
-    return stored
-
-
 def status(specialty, on: date | None = None) -> str:
-    """The record's status today (see status_of)."""
-    return status_of(specialty.status, specialty.expires_on, on)
+    """pending, verified, rejected or expired, as for a license (licensing.status_of)."""
+    return licensing.status_of(specialty.status, specialty.expires_on, on)
 
 
 def earns_badge(specialty, on: date | None = None) -> bool:

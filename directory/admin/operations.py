@@ -120,32 +120,38 @@ def history(lic: License) -> list[AuditEvent]:
     return [e for e in events if (e.details or {}).get("state") in (None, lic.state)]
 
 
-def _tell(lic: License, subject: str, *paragraphs: str) -> None:
-    p = lic.practitioner
-    for address in people_to_tell(p):
+def _tell(practitioner: Practitioner, subject: str, *paragraphs: str, page: str) -> None:
+    """Mail the people who look after a profile about a decision, with the editor `page`
+    (an endpoint) where they can act on it."""
+    for address in people_to_tell(practitioner):
         mail.letter(
-            address,
-            subject,
-            "Hello,",
-            *paragraphs,
-            "Your licenses:\n" + mail.public_url("editor.licenses", slug=p.slug),
-        )
+            address, subject, "Hello,", *paragraphs,
+            "On your profile:\n" + mail.public_url(page, slug=practitioner.slug),
+        )  # fmt: skip
 
 
-def _decide(lic: License, admin: User, status: str, reason: str | None) -> None:
-    if conflicted(admin, lic.practitioner):
-        raise Refused("You may not decide on a license of your own profile or practice.")
-    if lic.status != "pending":
-        raise Refused(f"This license was already {lic.status}.")
-    lic.status = status
-    lic.reviewer_id = admin.id
-    lic.reviewed_at = now_utc()
-    lic.note = reason
+def _decide(record: License | Specialty, admin: User, status: str, reason: str | None) -> None:
+    """Record an admin's decision on a pending license or specialty certificate, audited."""
+    noun = "license" if isinstance(record, License) else "credential"
+    if conflicted(admin, record.practitioner):
+        raise Refused(f"You may not decide on a {noun} of your own profile or practice.")
+    if record.status != "pending":
+        raise Refused(f"This {noun} was already {record.status}.")
+    record.status = status
+    record.reviewer_id = admin.id
+    record.reviewed_at = now_utc()
+    record.note = reason
     db.session.flush()
+    if isinstance(record, License):
+        action, details = "license", {"license": record.id, "state": record.state}
+    else:
+        action, details = "specialty", {"specialty": record.id, "kind": record.kind,
+                                        "issuer": record.issuer}  # fmt: skip
+    expires = record.expires_on.isoformat() if record.expires_on else None
     audit.record(
-        f"license.{status}", actor=admin, tenant=lic.practitioner.tenant, subject=lic.practitioner,
-        details={"license": lic.id, "state": lic.state, "number": lic.number,
-                 "expires": lic.expires_on.isoformat(), "reason": reason},
+        f"{action}.{status}", actor=admin, tenant=record.practitioner.tenant,
+        subject=record.practitioner,
+        details={**details, "number": record.number, "expires": expires, "reason": reason},
     )  # fmt: skip
 
 
@@ -154,7 +160,7 @@ def approve(lic: License, admin: User) -> None:
     _decide(lic, admin, "verified", None)
     rule = licensing.rule(lic.state)
     _tell(
-        lic,
+        lic.practitioner,
         f"Your {lic.state} license is verified",
         f"We checked license {lic.number} of {lic.practitioner.name} with the "
         f"{rule.board if rule and rule.board else lic.state + ' licensing board'}. It is verified "
@@ -162,6 +168,7 @@ def approve(lic: License, admin: User) -> None:
         "the verified badge.",
         "If the license changes (a renewal, a new number), update it: it goes back to pending "
         "until we check it again.",
+        page="editor.licenses",
     )
 
 
@@ -170,11 +177,12 @@ def reject(lic: License, admin: User, reason: str) -> None:
     reason = _check_reason(reason)
     _decide(lic, admin, "rejected", reason)
     _tell(
-        lic,
+        lic.practitioner,
         f"We could not verify your {lic.state} license",
         f"We could not verify license {lic.number} of {lic.practitioner.name}: {reason}",
         f"Until a license in {lic.state} is verified or pending, offices in {lic.state} are not "
         "listed. Correct the license (state, number or expiry) and it goes back to pending.",
+        page="editor.licenses",
     )
 
 
@@ -206,31 +214,6 @@ def specialty_queue(page: int = 1) -> tuple[list[Specialty], int]:
     return list(rows), total
 
 
-def _decide_specialty(record: Specialty, admin: User, status: str, reason: str | None) -> None:
-    if conflicted(admin, record.practitioner):
-        raise Refused("You may not decide on a credential of your own profile or practice.")
-    if record.status != "pending":
-        raise Refused(f"This credential was already {record.status}.")
-    record.status = status
-    record.reviewer_id = admin.id
-    record.reviewed_at = now_utc()
-    record.note = reason
-    db.session.flush()
-    audit.record(
-        f"specialty.{status}", actor=admin, tenant=record.practitioner.tenant,
-        subject=record.practitioner,
-        details={"specialty": record.id, "kind": record.kind, "issuer": record.issuer,
-                 "number": record.number, "reason": reason,
-                 "expires": record.expires_on.isoformat() if record.expires_on else None},
-    )  # fmt: skip
-
-
-def _tell_specialty(record: Specialty, subject: str, *paragraphs: str) -> None:
-    p = record.practitioner
-    for address in people_to_tell(p):
-        mail.letter(address, subject, "Hello,", *paragraphs)
-
-
 def approve_specialty(record: Specialty, admin: User, *, seen: str | None = None) -> None:
     """Verify a pending specialty credential, checked against its uploaded document; `seen`
     names the document the admin opened (a replaced one is refused, never verified unseen)."""
@@ -243,27 +226,29 @@ def approve_specialty(record: Specialty, admin: User, *, seen: str | None = None
         )
     if specialties.status(record) == "expired":
         raise Refused("This certificate has expired: it cannot be verified.")
-    _decide_specialty(record, admin, "verified", None)
+    _decide(record, admin, "verified", None)
     name = specialties.name(record.kind)
     until = f" until {record.expires_on.isoformat()}" if record.expires_on else ""
-    _tell_specialty(
-        record,
+    _tell(
+        record.practitioner,
         f"Your {name} credential is verified",
         f"We checked the {name} certificate of {record.practitioner.name} from "
         f"{record.issuer}. It shows as verified on your profile and in search{until}.",
+        page="credentials.index",
     )
 
 
 def reject_specialty(record: Specialty, admin: User, reason: str) -> None:
     """Refuse a pending specialty credential, with the reason the therapist is told."""
     reason = _check_reason(reason)
-    _decide_specialty(record, admin, "rejected", reason)
+    _decide(record, admin, "rejected", reason)
     name = specialties.name(record.kind)
-    _tell_specialty(
-        record,
+    _tell(
+        record.practitioner,
         f"We could not verify your {name} credential",
         f"We could not verify the {name} certificate of {record.practitioner.name}: {reason}",
         "Correct it (or upload a clearer document) and it goes back to our queue.",
+        page="credentials.index",
     )
 
 

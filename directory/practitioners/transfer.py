@@ -193,8 +193,8 @@ def _parse_specialties(raw: Any, errors: _Errors) -> list[dict] | None:
                 errors.add(f"{where}.{key}", "must be text")
                 ok = False
         status = item.get("status", "pending")
-        if status not in specialties.STATUSES:
-            errors.add(f"{where}.status", f"must be one of {', '.join(specialties.STATUSES)}")
+        if status not in LICENSE_STATUSES:
+            errors.add(f"{where}.status", f"must be one of {', '.join(LICENSE_STATUSES)}")
             ok = False
         dated, issued_on = _parse_date(item, "issued", where, errors)
         expiry_dated, expires_on = _parse_date(item, "expires", where, errors)
