@@ -3,7 +3,7 @@ after a confirmation, and read a credential's document.
 
 Loaded like the rest of the editor (tenancy.practitioner_for_edit_or_404: the therapist whose
 profile it is and their practice's owners and managers; 404 for other practices, 403 for a
-colleague) and taken through the editor's own form handling (editor._submit): a post cut off
+colleague) and taken through the editor's own form handling (editor.submit): a post cut off
 or made on an older version of the profile changes nothing, and a refused one keeps what was
 typed. Admins read documents through /admin (admin/views.py), where their own rules apply.
 """
@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from directory import specialties, tenancy
 from directory.db import db
 from directory.practitioners import documents, operations, readiness
-from directory.practitioners.editor import _action_allowed, _submit
+from directory.practitioners.editor import action_allowed, submit
 from directory.practitioners.forms import ActionForm, SpecialtyForm
 from directory.practitioners.models import Practitioner, Specialty
 
@@ -87,7 +87,7 @@ def _save(p: Practitioner, record: Specialty | None):
             return "Credential saved. It shows as pending until we check it again."
         return "Nothing had changed."
 
-    return _submit(p, form, render, save, url_for(".index", slug=p.slug))
+    return submit(p, form, render, save, url_for(".index", slug=p.slug))
 
 
 @bp.route(BASE, methods=["GET", "POST"])
@@ -122,7 +122,7 @@ def delete(slug: str, specialty_id: int):
             status=specialties.status(record), kinds=specialties.kinds(),
         )  # fmt: skip
     back = url_for(".index", slug=slug)
-    if not _action_allowed(p):
+    if not action_allowed(p):
         return redirect(back)
     said = f"{specialties.name(record.kind)} removed."
     operations.remove_specialty(record, actor=current_user)

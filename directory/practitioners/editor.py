@@ -67,7 +67,7 @@ def _profile_form(p: Practitioner, **kwargs) -> ProfileForm:
     )
 
 
-def _submit(p: Practitioner, form: EditForm, render, apply, back: str, refused_field=""):
+def submit(p: Practitioner, form: EditForm, render, apply, back: str, refused_field=""):
     """The editor's one way to take a form post: refuse one that arrived cut off (nothing of it
     is shown again) or was made on an older version (shown again to compare, 409), show the
     fields to correct (400), else apply() the change, commit, flash what apply() returns and
@@ -134,7 +134,7 @@ def edit(slug: str):
         changed = operations.update_profile(p, form.changes())
         return "Profile saved." if changed else "Nothing had changed."
 
-    return _submit(
+    return submit(
         p, form, lambda f, status: _render_edit(p, form=f, status=status), save,
         url_for(".edit", slug=p.slug),
     )  # fmt: skip
@@ -150,7 +150,7 @@ def upload_photo(slug: str):
         operations.set_photo(p, photos.save(form.photo.data))
         return "Photo saved."
 
-    return _submit(
+    return submit(
         p, form, lambda f, status: _render_edit(p, photo_form=f, status=status), save,
         url_for(".edit", slug=p.slug), refused_field="photo",
     )  # fmt: skip
@@ -160,7 +160,7 @@ def upload_photo(slug: str):
 @login_required
 def delete_photo(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
-    if not _action_allowed(p):
+    if not action_allowed(p):
         return redirect(url_for(".edit", slug=slug))
     operations.set_photo(p, None)
     db.session.commit()
@@ -168,7 +168,7 @@ def delete_photo(slug: str):
     return redirect(url_for(".edit", slug=slug))
 
 
-def _action_allowed(p: Practitioner) -> bool:
+def action_allowed(p: Practitioner) -> bool:
     """Whether a one-button action (publish, remove...) on `p` may go ahead; says why not."""
     form = ActionForm()
     if not form.is_complete():
@@ -184,7 +184,7 @@ def _action_allowed(p: Practitioner) -> bool:
 @login_required
 def publish(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
-    if not _action_allowed(p):
+    if not action_allowed(p):
         return redirect(url_for(".edit", slug=slug))
     refusals.show_on(url_for(".edit", slug=slug))
     operations.publish(p, actor=current_user)
@@ -219,7 +219,7 @@ def confirm_accepting(slug: str):
 @login_required
 def unpublish(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
-    if not _action_allowed(p):
+    if not action_allowed(p):
         return redirect(url_for(".edit", slug=slug))
     operations.unpublish(p, actor=current_user)
     db.session.commit()
@@ -282,7 +282,7 @@ def offices(slug: str):
         operations.add_office(p, **form.values())
         return "Office added."
 
-    return _submit(
+    return submit(
         p, form, lambda f, status: _render_offices(p, f, status=status), add,
         url_for(".offices", slug=p.slug),
     )  # fmt: skip
@@ -307,7 +307,7 @@ def edit_office(slug: str, office_id: int):
         operations.update_office(office, **form.values())
         return "Office saved."
 
-    return _submit(p, form, render, save, url_for(".offices", slug=p.slug))
+    return submit(p, form, render, save, url_for(".offices", slug=p.slug))
 
 
 @editor_bp.post("/dashboard/profiles/<slug:slug>/offices/<id:office_id>/delete")
@@ -315,7 +315,7 @@ def edit_office(slug: str, office_id: int):
 def delete_office(slug: str, office_id: int):
     p = tenancy.practitioner_for_edit_or_404(slug)
     office = _office_or_404(p, office_id)
-    if _action_allowed(p):
+    if action_allowed(p):
         operations.remove_office(office)
         db.session.commit()
         flash("Office removed.", "success")
@@ -362,7 +362,7 @@ def _save_license(p: Practitioner, lic: License | None):
             return "License saved. It shows as pending until we verify it again."
         return "Nothing had changed."
 
-    return _submit(p, form, render, save, url_for(".licenses", slug=p.slug))
+    return submit(p, form, render, save, url_for(".licenses", slug=p.slug))
 
 
 @editor_bp.route("/dashboard/profiles/<slug:slug>/licenses", methods=["GET", "POST"])
@@ -391,7 +391,7 @@ def edit_license(slug: str, license_id: int):
 def delete_license(slug: str, license_id: int):
     p = tenancy.practitioner_for_edit_or_404(slug)
     lic = _license_or_404(p, license_id)
-    if _action_allowed(p):
+    if action_allowed(p):
         operations.remove_license(lic, actor=current_user)
         db.session.commit()
         flash("License removed.", "success")
