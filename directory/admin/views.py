@@ -67,13 +67,6 @@ def _pages(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
-def _license_or_404(license_id: int) -> License:
-    lic = db.session.get(License, license_id)
-    if lic is None:
-        abort(404)
-    return lic
-
-
 def _slugged_or_404(model, slug: str):
     found = None
     if len(slug) <= 80 and SLUG.fullmatch(slug):
@@ -83,9 +76,12 @@ def _slugged_or_404(model, slug: str):
     return found
 
 
-def _queue_back() -> str:
+def _queue_back(queue: str = ".licenses") -> str:
+    """Where a decision returns: the queue page it was made on (the form's `back`), else the
+    queue itself; never anywhere else."""
+    home = url_for(queue)
     target = request.form.get("back", "")
-    return target if target.startswith("/admin/licenses") else url_for(".licenses")
+    return target if target.startswith(home) else home
 
 
 @bp.get("/spam")
@@ -146,7 +142,7 @@ def _review(lic: License) -> dict:
 
 @bp.post("/licenses/<id:license_id>/approve")
 def approve(license_id: int):
-    lic = _license_or_404(license_id)
+    lic = db.get_or_404(License, license_id)
     if not ReasonForm().validate():
         abort(400)
     back, said = _queue_back(), f"Verified: {lic.state} {lic.number} of {lic.practitioner.name}."
@@ -159,7 +155,7 @@ def approve(license_id: int):
 
 @bp.post("/licenses/<id:license_id>/reject")
 def reject(license_id: int):
-    lic = _license_or_404(license_id)
+    lic = db.get_or_404(License, license_id)
     form = ReasonForm()
     if not form.validate():
         abort(400)
@@ -192,18 +188,6 @@ def bulk_approve():
 # --- Specialty credentials -------------------------------------------------------------------
 
 
-def _specialty_or_404(specialty_id: int) -> Specialty:
-    record = db.session.get(Specialty, specialty_id)
-    if record is None:
-        abort(404)
-    return record
-
-
-def _specialty_back() -> str:
-    target = request.form.get("back", "")
-    return target if target.startswith("/admin/specialties") else url_for(".specialties_queue")
-
-
 @bp.get("/specialties")
 def specialties_queue():
     """Specialty credentials waiting for a check of their document, the longest waiting first."""
@@ -233,15 +217,15 @@ def specialties_queue():
 @bp.get("/specialties/<id:specialty_id>/document")
 def specialty_document(specialty_id: int):
     """A credential's certificate, for the admin checking it (never cached, PDFs downloaded)."""
-    return documents.send(_specialty_or_404(specialty_id).document)
+    return documents.send(db.get_or_404(Specialty, specialty_id).document)
 
 
 @bp.post("/specialties/<id:specialty_id>/approve")
 def approve_specialty(specialty_id: int):
-    record = _specialty_or_404(specialty_id)
+    record = db.get_or_404(Specialty, specialty_id)
     if not ReasonForm().validate():
         abort(400)
-    back = _specialty_back()
+    back = _queue_back(".specialties_queue")
     said = f"Verified: {specialties.name(record.kind)} of {record.practitioner.name}."
     refusals.show_on(back)
     ops.approve_specialty(record, current_user, seen=request.form.get("document"))
@@ -252,11 +236,11 @@ def approve_specialty(specialty_id: int):
 
 @bp.post("/specialties/<id:specialty_id>/reject")
 def reject_specialty(specialty_id: int):
-    record = _specialty_or_404(specialty_id)
+    record = db.get_or_404(Specialty, specialty_id)
     form = ReasonForm()
     if not form.validate():
         abort(400)
-    back = _specialty_back()
+    back = _queue_back(".specialties_queue")
     said = f"Rejected: {specialties.name(record.kind)} of {record.practitioner.name}."
     refusals.show_on(back)
     ops.reject_specialty(record, current_user, form.reason.data or "")
