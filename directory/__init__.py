@@ -52,6 +52,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.before_request(sessions.touch)
     # Before the CSRF check, which would otherwise answer for /admin first (see the hook).
     app.before_request(hide_from_non_admins)
+    # Before the CSRF check too: its refusal pages read the body as a form.
+    app.before_request(web.refuse_unreadable_body)
     csrf.init_app(app)
     login_manager.init_app(app)
 

@@ -3,12 +3,14 @@ resort."""
 
 import functools
 import logging
+import re
 import zlib
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import (
     Flask,
+    Request,
     abort,
     current_app,
     flash,
@@ -25,6 +27,7 @@ from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
     TooManyRequests,
+    UnsupportedMediaType,
 )
 from werkzeug.exceptions import Conflict as ConflictError
 from werkzeug.routing import BaseConverter, ValidationError
@@ -62,7 +65,7 @@ def csp_for(app: Flask, frameable: bool = False) -> str:
     return policy
 
 
-ERROR_CODES = (400, 403, 404, 405, 409, 413, 429, 500)
+ERROR_CODES = (400, 403, 404, 405, 409, 413, 415, 429, 500)
 ERROR_TITLES = {
     400: "That request did not make sense",
     403: "You may not do that",
@@ -70,6 +73,7 @@ ERROR_TITLES = {
     405: "Not allowed here",
     409: "That changed meanwhile",
     413: "That was too large",
+    415: "We could not read that",
     429: "Too many requests",
     500: "Something went wrong on our side",
 }
@@ -101,6 +105,32 @@ class SlugConverter(BaseConverter):
         if len(value) > 80 or not SLUG.fullmatch(value):
             raise ValidationError()
         return value
+
+
+class DirectoryRequest(Request):
+    """Flask's request, with a query string of raw bytes that are not ASCII percent-encoded
+    first, as a browser sends them: Werkzeug 3.1 raises UnicodeDecodeError on raw non-UTF-8
+    bytes (in `args`, `full_path`, `url`), and a socket can send them. "q=\\xff" reads as
+    "q=%FF", a value every parameter refuses as it refuses "%FF", never a 500."""
+
+    def __init__(self, environ, *args, **kwargs):
+        super().__init__(environ, *args, **kwargs)
+        if not self.query_string.isascii():
+            self.query_string = re.sub(
+                rb"[\x80-\xff]", lambda m: b"%%%02X" % m[0][0], self.query_string
+            )
+
+
+#: The bodies our forms send. Nothing here reads JSON (the API only answers GETs).
+FORM_TYPES = ("", "application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_unreadable_body() -> None:
+    """A body that is not a form (JSON, plain text) is refused with a 415 before anything reads
+    it: Flask-WTF would read a JSON body as form data, and a list or a nested object there is
+    not something any form can take."""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype not in FORM_TYPES:
+        raise UnsupportedMediaType("Send this as a form (application/x-www-form-urlencoded).")
 
 
 def client_ip() -> str:
@@ -201,6 +231,7 @@ def _error_code(status: int) -> str:
         405: "method_not_allowed",
         409: "conflict",
         413: "too_large",
+        415: "unsupported_media_type",
         429: "rate_limited",
     }.get(status, "server_error")
 
@@ -274,7 +305,8 @@ def ago(moment, now=None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the headers, error handlers and template filters."""
+    """Register the request class, headers, error handlers and template filters."""
+    app.request_class = DirectoryRequest
     app.add_template_filter(lambda s: SETTING_LABELS.get(s, s), "setting_label")
     app.add_template_filter(audit.describe, "audit_details")
     app.add_template_filter(ago, "ago")

@@ -37,6 +37,23 @@ FORM = {
 }  # fmt: skip
 #: Bytes no browser should send: an encoded surrogate and bytes that are not UTF-8 at all.
 BODY = urlencode(FORM, doseq=True) + "&headline=%ED%A0%80&city=%FF%FE&name=%C0%80"
+#: A query string sent raw, as a socket can: bytes that are not UTF-8, not percent-encoded, and
+#: NUL, with no bad page number, so that every view reads its filters (QUERY's page is a 404).
+RAW_QUERY = (
+    b"q=\xff\xfe%00&near=\xc0\x80%00&state=N\xffJ&since=\xfe&until=%00&actor=\x80%00"
+    b"&action=%00&practice=%00&key=%00&folder=%00&next=%00&about=%00&radius=\xff"
+)
+#: Other bodies a POST may carry: JSON, multipart with a file where no file is expected, a
+#: multipart body cut short, and none at all.
+OTHER_BODIES = (
+    ("application/json", b'{"name": "x", "email": ["a"], "version": {"x": 1}, "ids": [[1]]}'),
+    ("multipart/form-data; boundary=b", b'--b\r\nContent-Disposition: form-data; name="name"; '
+     b'filename="x.txt"\r\n\r\n\xff\xfe\r\n--b\r\nContent-Disposition: form-data; '
+     b'name="version"\r\n\r\n1\r\n--b--\r\n'),
+    ("multipart/form-data; boundary=b", b'--b\r\nContent-Disposition: form-data; name="na'),
+    ("application/x-www-form-urlencoded", b""),
+    ("text/plain", b"\xff\xfe\x00"),
+)  # fmt: skip
 ACTORS = ("anonymous", "therapist", "admin")
 #: A variable part of a rule: <name>, <conv:name> or <any(a, b):name>.
 PART = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>")
@@ -83,6 +100,7 @@ def _rules(app) -> list:
 def test_no_hostile_request_answers_5xx(world, actor):
     app, people = world
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash is a 500 here, as in production
+    app.config["WTF_CSRF_ENABLED"] = False
     client = app.test_client()
     user = authz.actor_user(people, actor)
     if user is not None:
@@ -92,18 +110,47 @@ def test_no_hostile_request_answers_5xx(world, actor):
         for path in _paths(rule):
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 if method == "GET":
-                    response = client.get(f"{path}?{QUERY}")
+                    requests = [
+                        {"query_string": QUERY},
+                        # WSGI carries the raw bytes as a latin-1 string, as a server passes them.
+                        {"environ_overrides": {"QUERY_STRING": RAW_QUERY.decode("latin-1")}},
+                    ]
                 else:
-                    response = client.open(
-                        path, method=method, data=BODY,
-                        content_type="application/x-www-form-urlencoded",
-                    )  # fmt: skip
-                sent += 1
-                # The readiness probe's 503 is its answer (no index yet), not a failure.
-                if response.status_code >= 500 and rule.endpoint != "health.readyz":
-                    failures.append(f"{method} {path} -> {response.status_code}")
-                response.close()
+                    requests = [
+                        {"data": BODY, "content_type": "application/x-www-form-urlencoded"},
+                        *({"data": b, "content_type": t} for t, b in OTHER_BODIES),
+                    ]
+                for request in requests:
+                    response = client.open(path, method=method, **request)
+                    sent += 1
+                    # The readiness probe's 503 is its answer (no index yet), not a failure.
+                    if response.status_code >= 500 and rule.endpoint != "health.readyz":
+                        shown = request.get("content_type") or request.get("query_string", "raw")
+                        failures.append(f"{method} {path} [{shown!r}] -> {response.status_code}")
+                    response.close()
         if user is not None:
             log_in(client, user)  # a sweep that signed itself out carries on signed in
     assert sent > 300
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("body", [b'{"name": {"a": 1}}', b"[1, 2]", b'"x"', b"{", b""])
+def test_a_json_body_on_a_form_is_refused_unread(world, body):
+    """A JSON body posted to a form is a 415, with or without a CSRF token, never read as the
+    form's data (Flask-WTF reads JSON as form data: a list there was a 500)."""
+    app, _people = world
+    app.config.update(PROPAGATE_EXCEPTIONS=False, WTF_CSRF_ENABLED=True)
+    try:
+        client = app.test_client()
+        page = client.get("/p/alexa-marie")
+        assert page.status_code == 200
+        token = re.search(rb'name="csrf_token" value="([^"]+)"', page.data).group(1).decode()
+        for headers in ({}, {"X-CSRFToken": token}):
+            response = client.post(
+                "/p/alexa-marie/inquiry", data=body, headers=headers,
+                content_type="application/json",
+            )  # fmt: skip
+            assert response.status_code == 415, response.status_code
+            assert b"We could not read that" in response.data
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

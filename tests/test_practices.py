@@ -119,6 +119,15 @@ def test_transfer_hands_over_ownership(crew):
     assert "ownership.transferred" in actions(crew["hand"])
 
 
+def test_a_transfer_with_the_box_ticked_and_no_member_says_so_in_the_form(client, crew):
+    log_in(client, crew["owner"])
+    path = f"/dashboard/practices/{crew['hand'].slug}/transfer"
+    response = client.post(path, data={"member": "", "confirm": "y"})
+    assert response.status_code == 400
+    assert "Choose the member who will own the practice." in response.text
+    assert (member(crew, "owner").role, member(crew, "bo").role) == ("owner", "therapist")
+
+
 def test_removing_a_member_keeps_their_profile_private_and_detached(client, crew):
     assert "alexa-marie" in found(client)
     ops.remove_member(member(crew, "manager"), member(crew, "alexa"))

@@ -21,7 +21,7 @@ from directory.inquiries import operations as inquiries
 from directory.practices.models import Tenant
 from directory.practitioners import documents
 from directory.practitioners.models import License, Practitioner, Specialty
-from directory.validation import SLUG
+from directory.validation import SLUG, clean_text
 from directory.web import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -56,6 +56,16 @@ def _back_path() -> str:
     if not parts.path.startswith("/admin"):
         return url_for(".index")
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _text_arg(name: str, max_length: int) -> str:
+    """A text filter as typed (cut to `max_length`); one with control characters (a NUL, which
+    PostgreSQL refuses) is left out, and the page says so."""
+    try:
+        return clean_text(request.args.get(name, "")[:max_length], max_length)
+    except ValueError:
+        flash(f"The {name} filter had characters we cannot search for; it was left out.", "error")
+        return ""
 
 
 def _slug_arg(name: str) -> str:
@@ -254,14 +264,14 @@ def reject_specialty(specialty_id: int):
 
 @bp.get("/practices")
 def practices():
-    q = request.args.get("q", "").strip()[:120]
+    q = _text_arg("q", 120)
     rows, total = ops.find_practices(q, page_number())
     return render_template("admin/suspensions.html", kind="practices", rows=rows, total=total, q=q)
 
 
 @bp.get("/profiles")
 def profiles():
-    q = request.args.get("q", "").strip()[:120]
+    q = _text_arg("q", 120)
     rows, total = ops.find_profiles(q, page_number())
     return render_template("admin/suspensions.html", kind="profiles", rows=rows, total=total, q=q)
 
@@ -312,9 +322,9 @@ def _date_arg(name: str) -> date | None:
 @bp.get("/audit")
 def audit():
     f = ops.AuditFilter(
-        actor=request.args.get("actor", "").strip()[:254],
+        actor=_text_arg("actor", 254),
         practice=_slug_arg("practice"),
-        action=request.args.get("action", "").strip()[:40],
+        action=_text_arg("action", 40),
         since=_date_arg("since"),
         until=_date_arg("until"),
         page=page_number(),

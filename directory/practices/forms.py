@@ -102,6 +102,10 @@ class TransferForm(FlaskForm):
             ],
         )
 
+    def validate_member(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Choose the member who will own the practice.")
+
     def validate_confirm(self, field) -> None:
         if not field.data:
             raise ValidationError("Tick the box to confirm.")
