@@ -536,6 +536,24 @@ def test_searches_keep_working_while_a_rebuild_swaps_the_index(app, client, rost
         "alexa-marie", "carla-diaz", "dev-patel"}  # fmt: skip
 
 
+def test_a_search_on_an_index_swapped_out_and_removed_meanwhile_finds_the_live_one(
+    app, client, roster, monkeypatch
+):
+    """Another process's rebuilds swapped and removed the directory this one found live before
+    it could open it (a 500 in the probe): the live index is found again."""
+    store = sync.store()
+    gone = store.live_dir()
+    store.close()
+    sync.rebuild()
+    sync.rebuild()  # the directory two swaps old is removed
+    assert not gone.exists()
+    found_first = iter([gone])
+    real = store.live_dir
+    monkeypatch.setattr(store, "live_dir", lambda: next(found_first, None) or real())
+    with store.searcher() as searcher:
+        assert searcher.doc_count() == 4
+
+
 def test_drain_command(runner, roster):
     assert "Applied" in runner.invoke(args=["search", "drain"]).output
     roster["bo"].headline = "changed"

@@ -331,9 +331,7 @@ class IndexStore:
                     break
                 candidate[3].close()
         if entry is None:
-            ix = self.open(path)
-            generation = ix.latest_generation()
-            entry = (path, ix, generation, ix.searcher())
+            entry = self._open_entry(path)
         try:
             yield entry[3]
         finally:
@@ -343,6 +341,23 @@ class IndexStore:
                     entry = None
             if entry is not None:
                 entry[3].close()
+
+    #: Tries at opening a searcher while swaps and writers remove the files under it.
+    OPEN_TRIES = 3
+
+    def _open_entry(self, path: Path) -> tuple:
+        """A new (path, ix, generation, searcher) on `path`. A rebuild in another process may
+        swap and remove that directory, or a writer's commit remove a segment, between finding
+        the live index and opening its files: then the live index is found again."""
+        for attempt in range(self.OPEN_TRIES):
+            try:
+                ix = self.open(path)
+                generation = ix.latest_generation()
+                return (path, ix, generation, ix.searcher())
+            except (FileNotFoundError, whoosh_index.EmptyIndexError):
+                if attempt == self.OPEN_TRIES - 1:
+                    raise
+                path = self.live_dir()
 
     def close(self) -> None:
         """Close the idle searchers (new ones open on next use)."""
