@@ -1,9 +1,12 @@
 """What every response gets: security headers, error pages (JSON under /api/ and /hsds/), a last
 resort."""
 
+import contextlib
 import functools
 import logging
 import re
+import threading
+import time
 import zlib
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -14,6 +17,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -21,11 +25,15 @@ from flask import (
     request,
 )
 from flask.globals import request_ctx
+from flask_login import AnonymousUserMixin
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import exc as orm_exc
 from werkzeug.exceptions import (
     BadRequest,
     Forbidden,
     HTTPException,
     InternalServerError,
+    ServiceUnavailable,
     TooManyRequests,
     UnsupportedMediaType,
 )
@@ -65,7 +73,7 @@ def csp_for(app: Flask, frameable: bool = False) -> str:
     return policy
 
 
-ERROR_CODES = (400, 403, 404, 405, 409, 413, 415, 429, 500)
+ERROR_CODES = (400, 403, 404, 405, 409, 413, 415, 429, 500, 503)
 ERROR_TITLES = {
     400: "That request did not make sense",
     403: "You may not do that",
@@ -76,6 +84,7 @@ ERROR_TITLES = {
     415: "We could not read that",
     429: "Too many requests",
     500: "Something went wrong on our side",
+    503: "Back in a moment",
 }
 
 
@@ -233,6 +242,7 @@ def _error_code(status: int) -> str:
         413: "too_large",
         415: "unsupported_media_type",
         429: "rate_limited",
+        503: "unavailable",
     }.get(status, "server_error")
 
 
@@ -255,7 +265,14 @@ def _refused(error: refusals.Refused):
             flash(error.message, "error")
         if isinstance(page, str):
             return redirect(page)
-        response = make_response(page(error))
+        try:
+            response = make_response(page(error))
+        except orm_exc.ObjectDeletedError:
+            # What the page shows was deleted meanwhile (a race lost to a deletion): the error
+            # page says it, with the message flashed above or, when the page was to say it, here.
+            db.session.rollback()
+            described = error.message if refusals.inline() else None
+            response = render_error(ConflictError(described))
         response.status_code = error.status
     if throttled:
         response.headers["Retry-After"] = str(error.retry_after)
@@ -272,6 +289,82 @@ def _last_resort(error: Exception):
         return render_error(error)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return render_error(InternalServerError())
+
+
+#: What a change that lost a race to another request's says (PostgreSQL runs them side by side:
+#: the row it updates was changed or deleted since it was read).
+MEANWHILE = (
+    "Someone else changed this at the same moment, so nothing was saved. "
+    "Check the page as it is now and try again."
+)
+#: PostgreSQL's codes for a transaction that lost a race: serialization failure, deadlock.
+RACE_CODES = {"40001", "40P01"}
+#: How long a client waits before trying again while the database is away (seconds).
+RETRY_AFTER = 5
+#: Failures closer together than this (seconds) are one outage, logged once.
+OUTAGE_QUIET = 30.0
+
+
+class Outages:
+    """One log line per database outage, not one traceback per request."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._last = None  # monotonic time of the last failure
+        self.refused = 0  # requests answered 503 in the current outage
+
+    def failed(self, error: Exception) -> None:
+        now = time.monotonic()
+        with self._lock:
+            new = self._last is None or now - self._last > OUTAGE_QUIET
+            self._last = now
+            self.refused = 1 if new else self.refused + 1
+        if new:
+            first = str(getattr(error, "orig", error)).strip().splitlines()[:1]
+            log.error("database unavailable, answering 503: %s", first[0] if first else error)
+
+
+outages = Outages()
+
+
+def _changed_meanwhile(error: Exception):
+    """A row this request updates was changed or deleted by another request since it was
+    read: a 409 with the form as it was sent, as refusals.Conflict answers."""
+    log.info("concurrent change on %s %s: %s", request.method, request.path, error)
+    return _refused(refusals.Conflict(MEANWHILE))
+
+
+def _database_error(error: sa_exc.DBAPIError):
+    """A race lost on PostgreSQL is a 409; the database away (connection refused or dropped,
+    the pool exhausted, SQLite busy) is a 503 with Retry-After; anything else a 500."""
+    if getattr(error.orig, "sqlstate", None) in RACE_CODES:
+        return _changed_meanwhile(error)
+    if not (
+        error.connection_invalidated
+        or isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
+    ):
+        return _last_resort(error)
+    return _unavailable(error)
+
+
+def _unavailable(error: Exception):
+    with contextlib.suppress(Exception):  # the database is away: nothing to roll back
+        db.session.rollback()
+    outages.failed(error)
+    # Who is signed in cannot be read now: the page is the one a visitor sees.
+    g._login_user = AnonymousUserMixin()
+    unavailable = ServiceUnavailable(
+        "The directory cannot reach its database for a moment. Please try again shortly.",
+        retry_after=RETRY_AFTER,
+    )
+    try:
+        response = render_error(unavailable)
+    except Exception:  # a page that needed the database after all: plain text
+        response = make_response(
+            f"503 {ERROR_TITLES[503]}\n", 503, {"Content-Type": "text/plain; charset=utf-8"}
+        )
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 SETTING_LABELS = {"spa": "Spa", "medical": "Medical", "both": "Spa & medical"}
@@ -321,4 +414,8 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(code, render_error)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(refusals.Refused, _refused)
+    app.register_error_handler(orm_exc.StaleDataError, _changed_meanwhile)
+    app.register_error_handler(orm_exc.ObjectDeletedError, _changed_meanwhile)
+    app.register_error_handler(sa_exc.DBAPIError, _database_error)
+    app.register_error_handler(sa_exc.TimeoutError, _unavailable)
     app.register_error_handler(Exception, _last_resort)

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user, login_user
 from sqlalchemy import ForeignKey, Index, String, delete, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from directory.accounts import freshness
@@ -115,14 +114,12 @@ def user_for(user_id: str) -> User | None:
         return None
     now = now_utc()
     idle, longest = lifetimes()
-    try:
-        record = db.session.scalar(
-            select(UserSession)
-            .options(joinedload(UserSession.user))
-            .where(UserSession.key_hash == _digest(user_id[len(PREFIX) :]))
-        )
-    except SQLAlchemyError:
-        return None
+    # A database that does not answer is not a sign-out: the error reaches the app's 503.
+    record = db.session.scalar(
+        select(UserSession)
+        .options(joinedload(UserSession.user))
+        .where(UserSession.key_hash == _digest(user_id[len(PREFIX) :]))
+    )
     if record is None or record.last_seen_at < now - idle or record.created_at < now - longest:
         return None
     if not record.user.is_active:

@@ -106,6 +106,7 @@ def _schemas() -> dict:
                 "method_not_allowed",
                 "rate_limited",
                 "server_error",
+                "unavailable",
             ]
         ),
         "Advice": {
@@ -469,6 +470,14 @@ def document() -> dict:
         ),
     ]
     error = _json("An error, as JSON.", "Error")
+    unavailable = {
+        **_json(
+            "The database is away for a moment (unavailable): retry after Retry-After.", "Error"
+        ),
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+        },
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -494,6 +503,7 @@ def document() -> dict:
                             "Error",
                         ),
                         "500": error,
+                        "503": unavailable,
                     },
                 }
             },
@@ -513,6 +523,7 @@ def document() -> dict:
                         "200": _json("The profile, as its public page shows it.", "Profile"),
                         "404": _json("No publicly visible profile has this slug.", "Error"),
                         "500": error,
+                        "503": unavailable,
                     },
                 }
             },
