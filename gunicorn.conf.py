@@ -1,7 +1,10 @@
 """gunicorn settings: `make run` serves with them, and so does production (README, "Production").
 
 The search indexer (`flask --app directory search drain --forever`) is started beside the
-server once it is ready and stopped with it, so Ctrl-C ends both. Where the indexer runs as a
+server once it is ready and stopped with it, so Ctrl-C ends both. It never outlives the server:
+it is told the master's pid and ends when the master does, even a killed one (see
+directory/search/indexer.py). When it dies while the server serves, a thread in the master
+starts another, waiting 1, 2, 4... up to 60 s between attempts. Where the indexer runs as a
 service of its own (deploy/directory-indexer.service), set DIRECTORY_INDEXER=off.
 """
 
@@ -9,6 +12,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 
 bind = os.environ.get("DIRECTORY_BIND", "127.0.0.1:5000")
 #: One process per core, each with a few threads: search is CPU work in numpy (which releases
@@ -23,30 +28,114 @@ keepalive = 5
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
-_indexer: subprocess.Popen | None = None
+#: Workers know an indexer keeps their index: /readyz fails while its heartbeat is stale.
+raw_env = [] if os.environ.get("DIRECTORY_INDEXER", "on") == "off" else [
+    "FLASK_SEARCH_INDEXER_EXPECTED=true"
+]  # fmt: skip
+
+#: Seconds before restarting an indexer that keeps dying (after a first second of grace),
+#: doubling from the first to the most; one that ran RESTART_RESET seconds starts over.
+RESTART_FIRST = 1
+RESTART_MOST = 60
+RESTART_RESET = 60
+
+
+class Indexer:
+    """The indexer process, kept running by a thread in the master until stop().
+
+    A thread, because gunicorn's master calls no hook periodically. The same thread starts
+    every indexer and lives as long as the master: PR_SET_PDEATHSIG fires when the *thread*
+    that started a process ends, so an indexer started by a thread that returned would be
+    stopped at once. gunicorn's master reaps every child, the indexer too, so its exit
+    status may be lost: any end while the server serves is a death to recover from.
+    """
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.process: subprocess.Popen | None = None
+        self.stopping = threading.Event()
+        #: Held while a process starts: stop() never misses one, and the master forks no
+        #: worker meanwhile. A worker forked while Popen waits for the exec would keep Popen's
+        #: error pipe open and block it until that worker exits (seen under load).
+        self.lock = threading.RLock()
+        os.register_at_fork(
+            before=self.lock.acquire,
+            after_in_parent=self.lock.release,
+            after_in_child=self.lock.release,
+        )
+        self.thread = threading.Thread(target=self._keep_running, name="indexer", daemon=True)
+
+    def _start(self) -> bool:
+        command = [sys.executable, "-m", "flask", "--app", "directory", "search", "drain",
+                   "--forever", "--parent", str(os.getpid())]  # fmt: skip
+        with self.lock:
+            if self.stopping.is_set():
+                return False
+            self.process = None  # until one starts
+            self.process = subprocess.Popen(command)
+        self.server.log.info("Search indexer started (pid %s)", self.process.pid)
+        return True
+
+    def _serving(self) -> bool:
+        # The master closes its listeners first thing when it stops (Ctrl-C reaches the
+        # indexer at the same time: that end is no death).
+        return not self.stopping.is_set() and bool(self.server.LISTENERS)
+
+    def _keep_running(self) -> None:
+        wait = RESTART_FIRST
+        while True:
+            began = time.monotonic()
+            try:
+                if not self._start():
+                    return
+                self.process.wait()
+            except OSError:  # could not start one (no memory, no processes left): try again
+                self.server.log.exception("Search indexer could not be started")
+            if time.monotonic() - began >= RESTART_RESET:
+                wait = RESTART_FIRST
+            # Ctrl-C reaches the indexer and the master together: give the master a moment
+            # to close its listeners before taking this end for a death.
+            if self.stopping.wait(RESTART_FIRST) or not self._serving():
+                return
+            self.server.log.warning(
+                "Search indexer (pid %s) ended; starting another in %s s",
+                self.process and self.process.pid,
+                wait,
+            )
+            if self.stopping.wait(wait) or not self._serving():
+                return
+            wait = min(wait * 2, RESTART_MOST)
+
+    def stop(self) -> None:
+        """Stop the indexer (and start no other); wait for it to end."""
+        with self.lock:
+            self.stopping.set()
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        try:
+            process.wait(timeout=2)  # Ctrl-C reached the whole group: it is stopping already
+        except subprocess.TimeoutExpired:
+            # Only the server was signalled (a supervisor, `kill`): SIGINT, as Ctrl-C sends it,
+            # stops the indexer cleanly (exit 0). A SIGTERM would be reaped by gunicorn's
+            # master and logged as "[ERROR] Worker ... was sent SIGTERM!".
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.server.log.info("Search indexer stopped")
 
 
 def when_ready(server) -> None:
-    global _indexer
     if os.environ.get("DIRECTORY_INDEXER", "on") == "off":
         return
-    command = [sys.executable, "-m", "flask", "--app", "directory", "search", "drain", "--forever"]
-    _indexer = subprocess.Popen(command)
-    server.log.info("Search indexer started (pid %s)", _indexer.pid)
+    # Kept on the arbiter: a reload (SIGHUP) reads this file again, into new globals.
+    server.directory_indexer = Indexer(server)
+    server.directory_indexer.thread.start()
 
 
 def on_exit(server) -> None:
-    if _indexer is None or _indexer.poll() is not None:
-        return
-    try:
-        _indexer.wait(timeout=2)  # Ctrl-C reached the whole group: it is stopping already
-    except subprocess.TimeoutExpired:
-        # Only the server was signalled (a supervisor, `kill`): SIGINT, as Ctrl-C sends it,
-        # stops the indexer cleanly (exit 0). A SIGTERM would be reaped by gunicorn's master
-        # and logged as "[ERROR] Worker ... was sent SIGTERM!".
-        _indexer.send_signal(signal.SIGINT)
-        try:
-            _indexer.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            _indexer.kill()
-    server.log.info("Search indexer stopped")
+    indexer = getattr(server, "directory_indexer", None)
+    if indexer is not None:
+        indexer.stop()

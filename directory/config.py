@@ -30,6 +30,11 @@ class Defaults:
     SESSION_MAX_DAYS = 60
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = 3600 * 4
+    #: Whether an indexer process (`search drain --forever`) keeps this node's search index:
+    #: then /readyz fails while its heartbeat is missing or stale (directory/search/indexer.py).
+    #: gunicorn.conf.py sets it when it starts the indexer; set it where the indexer is a
+    #: service of its own. Off (tests, `make dev`): searches catch the index up themselves.
+    SEARCH_INDEXER_EXPECTED = False
     #: Per-page size of public listings.
     PER_PAGE = 20
     #: URLs per child sitemap (the sitemap protocol allows 50,000).

@@ -5,7 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from directory.db import db
-from directory.search import sync
+from directory.search import indexer, sync
 
 bp = Blueprint("health", __name__)
 
@@ -21,7 +21,8 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Ready for traffic: the database answers and the search index exists and is caught up."""
+    """Ready for traffic: the database answers, the search index exists and is caught up, and,
+    where one is expected (SEARCH_INDEXER_EXPECTED), the indexer is running."""
     checks = {"database": "ok", "index": "ok"}
     try:
         db.session.execute(text("SELECT 1"))
@@ -33,5 +34,7 @@ def readyz():
         checks["index"] = "missing"
     elif checks["database"] == "ok" and (behind := sync.pending()) > limit:
         checks["index"] = f"{behind} changes not indexed yet"
+    if current_app.config["SEARCH_INDEXER_EXPECTED"]:
+        checks["indexer"] = indexer.problem(indexer.last_beat(sync.store().root)) or "ok"
     ready = all(value == "ok" for value in checks.values())
     return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503

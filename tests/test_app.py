@@ -3,6 +3,7 @@
 import multiprocessing
 import os
 import stat
+import time
 import warnings
 
 import pytest
@@ -387,6 +388,26 @@ def test_health_and_readiness(app, client, make_practitioner):
 
     shutil.rmtree(app.extensions["search_store"].root)
     assert client.get("/readyz").json["checks"]["index"] == "missing"
+
+
+def test_readiness_counts_the_indexer_only_where_one_is_expected(app, client, monkeypatch):
+    from directory.search import indexer, sync
+
+    assert client.get("/api/v1/search", query_string={"q": "sciatica"}).status_code == 200
+    assert "indexer" not in client.get("/readyz").json["checks"]  # tests, `make dev`: none
+    app.config["SEARCH_INDEXER_EXPECTED"] = True  # gunicorn.conf.py started one, or systemd
+    down = client.get("/readyz")
+    assert down.status_code == 503 and down.json["checks"]["indexer"] == "not running"
+    monkeypatch.setattr(indexer, "BEAT_SECONDS", 3600)  # only the first beat, at start
+    root = sync.store().root
+    with indexer.running(root):
+        up = client.get("/readyz")
+        assert up.status_code == 200 and up.json["checks"]["indexer"] == "ok"
+        past = time.time() - indexer.STALE_SECONDS - 1
+        os.utime(root / indexer.HEARTBEAT_FILE, (past, past))  # killed, or hung: no beat since
+        stale = client.get("/readyz")
+        assert stale.status_code == 503
+        assert stale.json["checks"]["indexer"].startswith("not running (last heartbeat 3")
 
 
 def test_forwarded_headers_count_only_behind_the_configured_proxies(tmp_path):

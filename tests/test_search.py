@@ -1,8 +1,13 @@
 """Search: the index fed by the outbox, the honesty rules, the API, hostile input, the page."""
 
+import ctypes
 import multiprocessing
 import os
 import re
+import signal
+import sys
+import threading
+import time
 from datetime import date, timedelta
 
 import numpy as np
@@ -11,7 +16,7 @@ from sqlalchemy import select
 
 from directory.db import db
 from directory.practitioners.models import License, Office, Practitioner
-from directory.search import columns, engine, sync
+from directory.search import columns, engine, indexer, sync
 from directory.search.index import VERSION_FILE
 from tests.conftest import tag
 
@@ -695,6 +700,58 @@ def test_the_indexer_survives_a_database_outage_and_catches_up(app, roster, monk
     with sync.store().searcher() as searcher:
         assert searcher.doc_count() == 4
     assert sync.pending() == 0
+
+
+def test_the_indexer_keeps_a_heartbeat_that_status_reads(app, runner, monkeypatch):
+    root = sync.store().root
+    app.config["SEARCH_INDEXER_EXPECTED"] = True
+    status = runner.invoke(args=["search", "status"]).output
+    assert "indexer:     not running\n" in status and "an indexer is expected here" in status
+    monkeypatch.setattr(indexer, "BEAT_SECONDS", 3600)  # only the first beat, at start
+    with indexer.running(root):
+        beat = indexer.last_beat(root)
+        assert beat.pid == os.getpid() and indexer.problem(beat) is None
+        status = runner.invoke(args=["search", "status"]).output
+        assert f"indexer:     running (pid {os.getpid()})" in status
+        assert "expected here" not in status
+        past = time.time() - indexer.STALE_SECONDS - 60
+        os.utime(root / indexer.HEARTBEAT_FILE, (past, past))  # it stopped beating: hung, killed
+        assert re.fullmatch(
+            rf"not running \(last heartbeat 9\d s ago, pid {os.getpid()}\)",
+            indexer.problem(indexer.last_beat(root)),
+        )
+    assert indexer.last_beat(root) is None  # a clean stop leaves no heartbeat behind
+
+
+def test_an_indexer_stops_when_its_server_has_ended(app, runner, monkeypatch):
+    """gunicorn.conf.py starts the indexer with `--parent <master pid>`; the kernel's signal on
+    the parent's death is tested with a real server (test_serving.py), the fallback here."""
+    sent = threading.Event()
+    kill = os.kill
+
+    def recorded(pid, sig):
+        if (pid, sig) == (os.getpid(), signal.SIGINT):
+            sent.set()
+        else:
+            kill(pid, sig)
+
+    monkeypatch.setattr(os, "kill", recorded)
+    monkeypatch.setattr(indexer, "WATCH_SECONDS", 0.01)
+    with indexer.running(sync.store().root, parent=os.getpid()):  # not its own parent: adopted
+        assert sent.wait(60), "the indexer did not interrupt itself"
+    # A server that ended before its indexer could tie itself to it: the indexer does not start.
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        result = runner.invoke(args=["search", "drain", "--forever", "--parent", str(os.getpid())])
+        assert result.exit_code == 0 and "Indexer not started: its server" in result.output
+        if sys.platform.startswith("linux"):
+            libc, asked = ctypes.CDLL(None), ctypes.c_int()
+            libc.prctl(2, ctypes.byref(asked), 0, 0, 0)  # PR_GET_PDEATHSIG
+            assert asked.value == signal.SIGINT
+    finally:  # this test process keeps its own parent's signal and Ctrl-C as they were
+        if sys.platform.startswith("linux"):
+            ctypes.CDLL(None).prctl(1, 0, 0, 0, 0)
+        signal.signal(signal.SIGINT, handler)
 
 
 # -- the column engine's own mechanics ------------------------------------------------------
