@@ -13,6 +13,8 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from whoosh.index import LockError
 
 from directory.db import db
 from directory.practitioners.models import License, Office, Practitioner
@@ -1037,3 +1039,25 @@ def test_generic_words_never_list_a_therapist_alone(client, make_practitioner, n
     body = api(client, q=need, near="07030").json
     assert {r["slug"] for r in body["results"]} == listed
     assert body["total"] == len(body["results"])
+
+
+def test_the_indexer_logs_a_database_away_in_one_line_and_other_errors_with_a_traceback(
+    app, monkeypatch, caplog
+):
+    failures = iter([
+        OperationalError("SELECT 1", {}, Exception("connection refused\nIs the server running?")),
+        LockError("index locked"),
+    ])  # fmt: skip
+
+    def drain():
+        raise next(failures)
+
+    monkeypatch.setattr(sync, "drain", drain)
+    monkeypatch.setattr(sync, "problem", lambda: None)
+    tries = iter(range(2))
+    with caplog.at_level("WARNING", logger=sync.log.name):
+        sync.serve(stop=lambda: next(tries, None) is None, sleep=lambda _s: None, say=print)
+    away, other = [r for r in caplog.records if r.getMessage().startswith("indexer:")]
+    assert "connection refused" in away.getMessage() and "\n" not in away.getMessage()
+    assert not away.exc_info
+    assert other.exc_info is not None

@@ -19,7 +19,7 @@ from pathlib import Path
 from flask import current_app, has_request_context
 from flask import session as browser_session
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from whoosh.index import LockError
 
 from directory import licensing
@@ -315,7 +315,10 @@ def serve(
                 last_prune = time.monotonic()
             wait = interval
         except (SQLAlchemyError, LockError, OSError) as error:
-            log.warning("indexer: %s; retrying in %.0f s", error, wait, exc_info=True)
+            # The database away says so in a line each retry; anything else with its traceback.
+            away = isinstance(error, OperationalError | InterfaceError)
+            first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            log.warning("indexer: %s; retrying in %.0f s", first, wait, exc_info=not away)
             say(f"Indexer error ({type(error).__name__}); retrying in {wait:.0f} s.")
             try:
                 db.session.rollback()
