@@ -695,7 +695,28 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses(client, make_use
     known = client.post("/password/reset", data={"email": "known@example.com"})
     unknown = client.post("/password/reset", data={"email": "ghost@example.com"})
     _same(known, unknown, "known@example.com", "ghost@example.com")
-    assert [m.to for m in _mails()] == ["known@example.com"]
+    # Each address gets a message (the same work, so the same time); only an account gets a link.
+    assert [m.to for m in _mails()] == ["known@example.com", "ghost@example.com"]
+    _link("known@example.com", "/password/reset/")
+    (note,) = _mails("ghost@example.com")
+    assert note.subject == "No Kneaded account uses this address"
+    assert "/password/reset/" not in note.body and "/password/reset" in note.body
+
+
+def test_an_unknown_address_costs_a_password_check(app, auth, make_user, monkeypatch):
+    make_user()
+    checked = []
+
+    def verify(stored_hash, password):
+        checked.append(stored_hash.split("$", 1)[0])
+        return real(stored_hash, password)
+
+    real = passwords.verify
+    monkeypatch.setattr(passwords, "verify", verify)
+    auth.login(password="not-the-password-at-all")
+    auth.login("nobody@example.com", password="not-the-password-at-all")
+    method = app.config["PASSWORD_HASH_METHOD"]
+    assert checked == [method, method]
 
 
 # --- throttling -------------------------------------------------------------------------------

@@ -227,9 +227,23 @@ def change_password(user: User, current: str, new: str, ip: str) -> bool:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if `email` has an account; nothing visible happens otherwise."""
+    """Mail a reset link if `email` has an account, else a note that no account uses it.
+
+    Both store one message in the same transaction: the page takes as long either way, so its
+    time does not tell which addresses have accounts (bench/accounts.py measures it).
+    """
     user = find_user(email)
     if user is None:
+        _send(
+            email.strip(),
+            "No Kneaded account uses this address",
+            "Hello,",
+            "Someone asked to reset the password of a Kneaded account with this email address, "
+            "but no account uses it, so there is no password to reset.",
+            "If it was you, perhaps you signed up with another address. Try that one here:\n"
+            + mail.public_url("accounts.reset_request"),
+            "If it was not you, you can ignore this message.",
+        )
         return
     link = mail.public_url("accounts.reset", token=_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
