@@ -50,9 +50,13 @@ class Defaults:
     PASSWORD_RESET_MAX_AGE = 3600
     #: How long an invitation link into a practice works (seconds).
     INVITATION_MAX_AGE = 7 * 24 * 3600
-    #: Failed sign-ins allowed per address and per IP within LOGIN_THROTTLE_SECONDS before a 429.
-    LOGIN_FAILURES_PER_ACCOUNT = 5
+    #: Failed sign-ins allowed within LOGIN_THROTTLE_SECONDS before a 429: on one address from
+    #: one IP (an IPv6 /64), and from one IP on any addresses. Failures on an address from all
+    #: IPs together that mark it as under attack: from then on each IP gets one try at it.
+    #: Why these numbers: accounts.operations._check_throttle.
+    LOGIN_FAILURES_PER_ACCOUNT_AND_IP = 5
     LOGIN_FAILURES_PER_IP = 20
+    LOGIN_FAILURES_UNDER_ATTACK = 50
     LOGIN_THROTTLE_SECONDS = 15 * 60
     #: Days an inquiry's text is kept (`flask inquiries purge` deletes it after that).
     INQUIRY_RETENTION_DAYS = 180

@@ -36,7 +36,8 @@ def join(user: User, practice: Tenant, role: str) -> Membership:
 
 def log_in(client, user: User, *, fresh_at: int | None = None) -> None:
     """Sign `user` in on `client`, authenticated just now (or at epoch second `fresh_at`)."""
-    # Session protection is "strong": the session must carry the browser's identifier too.
+    # The session carries the browser's identifier, as login_user() writes it: without it,
+    # session protection would count the session as not fresh.
     with client.application.test_request_context(environ_base=client.environ_base):
         identifier = _create_identifier()
     from directory.accounts import sessions

@@ -11,12 +11,13 @@ from werkzeug.security import generate_password_hash
 
 from directory.accounts import operations, passwords
 from directory.accounts.models import LoginAttempt, User
+from directory.accounts.sessions import connection_of
 from directory.config import Defaults
 from directory.db import db, now_utc
 from directory.mail import MailMessage
 from directory.practices import operations as practice_operations
 from directory.practices.models import Membership, Tenant
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD, AuthActions, make_app
 
 NEW_PASSWORD = "copper-kettle-morning-17"
 LINK = re.compile(r"http://127\.0\.0\.1:5000(/\S+)")
@@ -694,7 +695,28 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses(client, make_use
     known = client.post("/password/reset", data={"email": "known@example.com"})
     unknown = client.post("/password/reset", data={"email": "ghost@example.com"})
     _same(known, unknown, "known@example.com", "ghost@example.com")
-    assert [m.to for m in _mails()] == ["known@example.com"]
+    # Each address gets a message (the same work, so the same time); only an account gets a link.
+    assert [m.to for m in _mails()] == ["known@example.com", "ghost@example.com"]
+    _link("known@example.com", "/password/reset/")
+    (note,) = _mails("ghost@example.com")
+    assert note.subject == "No Kneaded account uses this address"
+    assert "/password/reset/" not in note.body and "/password/reset" in note.body
+
+
+def test_an_unknown_address_costs_a_password_check(app, auth, make_user, monkeypatch):
+    make_user()
+    checked = []
+
+    def verify(stored_hash, password):
+        checked.append(stored_hash.split("$", 1)[0])
+        return real(stored_hash, password)
+
+    real = passwords.verify
+    monkeypatch.setattr(passwords, "verify", verify)
+    auth.login(password="not-the-password-at-all")
+    auth.login("nobody@example.com", password="not-the-password-at-all")
+    method = app.config["PASSWORD_HASH_METHOD"]
+    assert checked == [method, method]
 
 
 # --- throttling -------------------------------------------------------------------------------
@@ -708,26 +730,60 @@ def _fail(client, email: str, ip: str = "127.0.0.1"):
     )
 
 
-def test_throttle_per_account(client, make_user):
-    make_user()
-    for n in range(5):
-        assert _fail(client, "Alexa@example.com", ip=f"10.0.0.{n}").status_code == 200
-    response = client.post(
-        "/login",
-        data={"email": "alexa@example.com", "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "10.9.9.9"},
+def _sign_in(client, ip: str, email: str = "alexa@example.com"):
+    return client.post(
+        "/login", data={"email": email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": ip}
     )
+
+
+@pytest.mark.parametrize(
+    ("stranger", "again"),
+    [("198.51.100.9", "198.51.100.9"), ("2001:db8:1:2::a", "2001:db8:1:2:ffff::b")],
+    ids=["ipv4", "ipv6-same-64"],
+)
+def test_a_stranger_is_throttled_and_the_owner_is_not(client, make_user, stranger, again):
+    make_user()
+    for _ in range(5):
+        assert _fail(client, "Alexa@example.com", ip=stranger).status_code == 200
+    # The stranger stays refused, even with the right password (another address of one /64
+    # is the same connection).
+    response = _sign_in(client, again)
     assert response.status_code == 429
     assert "Too many failed sign-in attempts" in _text(response)
     assert response.headers["Retry-After"] == "900"
     assert "Content-Security-Policy" in response.headers
     assert not _signed_in(client)
+    assert _fail(client, "alexa@example.com", ip=again).status_code == 429
     # Throttled requests check no password and are not recorded.
     assert db.session.scalar(select(func.count()).select_from(LoginAttempt)) == 5
-    # Another account from the same addresses is not affected.
+    # The owner, from another network, signs in.
+    assert _sign_in(client, "203.0.113.7").location == "/dashboard"
+    # Another account from the stranger's address is not affected.
     make_user("bo@example.com", name="Bo")
-    response = client.post("/login", data={"email": "bo@example.com", "password": PASSWORD})
-    assert response.location == "/dashboard"
+    AuthActions(client).logout()
+    assert _sign_in(client, stranger, "bo@example.com").location == "/dashboard"
+
+
+def test_an_account_failing_from_many_ips_gives_each_ip_one_try(client, make_user):
+    make_user()
+    now = now_utc()
+    db.session.add_all(
+        LoginAttempt(
+            email_key="alexa@example.com", ip=connection_of(f"198.51.100.{n}"), created_at=now
+        )
+        for n in range(12)
+        for _ in range(4)
+    )
+    db.session.commit()
+    # 48 failures in the window: an IP that failed once may try again.
+    assert _fail(client, "alexa@example.com", ip="192.0.2.1").status_code == 200
+    assert _fail(client, "alexa@example.com", ip="192.0.2.1").status_code == 200
+    # 50: each IP gets one try, however few it used.
+    assert _fail(client, "alexa@example.com", ip="192.0.2.1").status_code == 429
+    assert _fail(client, "alexa@example.com", ip="192.0.2.2").status_code == 200
+    assert _fail(client, "alexa@example.com", ip="192.0.2.2").status_code == 429
+    # The owner, from an IP that has not failed, still signs in.
+    assert _sign_in(client, "203.0.113.7").location == "/dashboard"
 
 
 def test_throttle_per_ip_and_shared_by_every_app_instance(tmp_path, app, client, make_user):

@@ -224,6 +224,46 @@ def test_the_remember_cookie_names_the_same_sign_in_and_dies_with_it(app, make_u
     assert not _signed_in(later)
 
 
+def test_a_remembered_sign_in_survives_a_new_network_and_browser_version(app, make_user):
+    make_user()
+    phone = _browser(app, SAFARI_IPHONE, "203.0.113.7")  # on the practice's Wi-Fi
+    AuthActions(phone).login(remember="y")
+    # On mobile data, after a browser update.
+    phone.environ_base.update(
+        HTTP_USER_AGENT=SAFARI_IPHONE.replace("Version/17.0", "Version/17.1"),
+        REMOTE_ADDR="2001:db8:77::5",
+    )
+    assert _signed_in(phone)
+    assert phone.get_cookie("remember_token") is not None
+    # Still signed in, but sensitive actions ask for the password again.
+    response = phone.post("/account/two-factor", data={"action": "start"})
+    assert response.location.startswith("/account/confirm?")
+    # The browser closed: the remember cookie alone signs in, from yet another network.
+    remembered = phone.get_cookie("remember_token").value
+    restarted = _browser(app, SAFARI_IPHONE, "198.51.100.4")
+    restarted.set_cookie("remember_token", remembered)
+    for _ in range(2):  # and it lasts beyond the first page
+        assert _signed_in(restarted)
+    assert len(_records()) == 1
+
+
+def test_ending_a_device_kills_its_remember_cookie(app, make_user):
+    make_user()
+    laptop = _browser(app, FIREFOX_MAC, "203.0.113.7")
+    AuthActions(laptop).login(remember="y")
+    remembered = laptop.get_cookie("remember_token").value
+    phone = _browser(app, SAFARI_IPHONE, "2001:db8:5:6::9")
+    AuthActions(phone).login()
+    [laptop_record] = [r for r in _records() if r.device == "Firefox on macOS"]
+    assert phone.post(f"/account/sessions/{laptop_record.id}/end").status_code == 302
+    assert not _signed_in(laptop)
+    for ip in ("203.0.113.7", "198.51.100.4"):
+        restarted = _browser(app, FIREFOX_MAC, ip)  # only the remember cookie left
+        restarted.set_cookie("remember_token", remembered)
+        assert not _signed_in(restarted)
+    assert [r.device for r in _records()] == ["Safari on iOS"]
+
+
 def test_last_seen_is_written_at_most_every_few_minutes(app, two_browsers):
     laptop, _phone = two_browsers
     record = _records()[0]

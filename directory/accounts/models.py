@@ -67,5 +67,7 @@ class LoginAttempt(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
     #: The address as typed, lowercased: unknown addresses are throttled like known ones.
     email_key: Mapped[str] = mapped_column(String(254), default="")
+    #: The client as the throttle counts it: an IPv4 address, an IPv6 /64
+    #: (accounts.sessions.connection_of).
     ip: Mapped[str] = mapped_column(String(64), default="")
     success: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -145,7 +145,7 @@ def confirm_email(confirmation: Confirmation) -> str:
 
 
 def sign_in(email: str, password: str, ip: str) -> SignIn:
-    """Check a password, throttled per address and per IP (raises Throttled before checking).
+    """Check a password, throttled by address and IP (raises Throttled before checking).
 
     A right password on an unconfirmed address does not sign in: a fresh link is mailed and the
     attempt counts as a failure, which also limits how often such links go out.
@@ -227,9 +227,23 @@ def change_password(user: User, current: str, new: str, ip: str) -> bool:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if `email` has an account; nothing visible happens otherwise."""
+    """Mail a reset link if `email` has an account, else a note that no account uses it.
+
+    Both store one message in the same transaction: the page takes as long either way, so its
+    time does not tell which addresses have accounts (bench/accounts.py measures it).
+    """
     user = find_user(email)
     if user is None:
+        _send(
+            email.strip(),
+            "No Kneaded account uses this address",
+            "Hello,",
+            "Someone asked to reset the password of a Kneaded account with this email address, "
+            "but no account uses it, so there is no password to reset.",
+            "If it was you, perhaps you signed up with another address. Try that one here:\n"
+            + mail.public_url("accounts.reset_request"),
+            "If it was not you, you can ignore this message.",
+        )
         return
     link = mail.public_url("accounts.reset", token=_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
@@ -321,21 +335,40 @@ def _email_key(email: str) -> str:
 
 
 def _check_throttle(email_key: str, ip: str) -> None:
+    """Raise Throttled when this address has failed too often from this IP, or this IP on any
+    address, within LOGIN_THROTTLE_SECONDS (15 minutes).
+
+    An IP is an IPv4 address or an IPv6 /64 (sessions.connection_of). Never by address alone:
+    then a stranger's failures would lock the owner out from everywhere.
+
+    - 5 failures on one address from one IP: room for a person's typos, and at most 5 guesses
+      at an account per IP per window.
+    - 20 failures from one IP, whatever the addresses: one connection trying many accounts
+      stops there; people sharing one address rarely mistype 20 times in 15 minutes.
+    - 50 failures on one address from all IPs together (over ten IPs' worth of typos: an attack
+      from many IPs): from then on each IP gets one try at that address, not five. Guessing
+      slows fivefold and the owner, from any IP that has not failed yet, still signs in; a lock
+      on the account itself would be the stranger's to set.
+    """
     config = current_app.config
     since = now_utc() - timedelta(seconds=config["LOGIN_THROTTLE_SECONDS"])
-    failures = (
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.success.is_(False), LoginAttempt.created_at >= since)
-    )
+    connection = sessions.connection_of(ip)
+
+    def failures(*where) -> int:
+        query = select(func.count()).select_from(LoginAttempt)
+        return db.session.scalar(
+            query.where(LoginAttempt.success.is_(False), LoginAttempt.created_at >= since, *where)
+        )
+
+    on_account = LoginAttempt.email_key == email_key
+    here = failures(on_account, LoginAttempt.ip == connection) if email_key else 0
     if (
-        email_key
-        and db.session.scalar(failures.where(LoginAttempt.email_key == email_key))
-        >= config["LOGIN_FAILURES_PER_ACCOUNT"]
-    ) or (
-        ip
-        and db.session.scalar(failures.where(LoginAttempt.ip == ip))
-        >= config["LOGIN_FAILURES_PER_IP"]
+        here >= config["LOGIN_FAILURES_PER_ACCOUNT_AND_IP"]
+        or (here and failures(on_account) >= config["LOGIN_FAILURES_UNDER_ATTACK"])
+        or (
+            connection
+            and failures(LoginAttempt.ip == connection) >= config["LOGIN_FAILURES_PER_IP"]
+        )
     ):
         seconds = config["LOGIN_THROTTLE_SECONDS"]
         raise Throttled(
@@ -349,7 +382,10 @@ def _record_attempt(email_key: str, ip: str, *, success: bool) -> None:
     now = now_utc()
     keep = max(ATTEMPT_RETENTION, timedelta(seconds=current_app.config["LOGIN_THROTTLE_SECONDS"]))
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - keep))
-    db.session.add(LoginAttempt(email_key=email_key, ip=ip[:64], success=success, created_at=now))
+    attempt = LoginAttempt(
+        email_key=email_key, ip=sessions.connection_of(ip), success=success, created_at=now
+    )
+    db.session.add(attempt)
     db.session.flush()
 
 

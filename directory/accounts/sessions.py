@@ -236,6 +236,12 @@ def device_of(user_agent: str) -> str:
     return browser or (f"A browser on {system}" if system else "Unknown browser")
 
 
+def connection_of(ip: str) -> str:
+    """What a throttle counts as one client: an IPv4 address, or an IPv6 address's /64 (one
+    subscriber holds a whole /64); what is not an address, as it is (at most 64 characters)."""
+    return network_of(ip, v4=32, v6=64) or (ip or "")[:64]
+
+
 def network_of(ip: str, *, v4: int = 24, v6: int = 48) -> str:
     """The network an address belongs to (/24 for IPv4, /48 for IPv6 unless said), never the
     address; "" for what is not an address. An IPv4 address mapped into IPv6 is IPv4."""
