@@ -33,7 +33,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 def escape(value: Any) -> Any:
     """The cell to write for `value`: text beginning like a formula gets a leading single
     quote; numbers and None (an empty cell) are kept as they are."""
-    if value is None or isinstance(value, Number):
+    # Text first: most cells are, and the Number check is an abstract class's (slower).
+    if value is None or (not isinstance(value, str) and isinstance(value, Number)):
         return value
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
