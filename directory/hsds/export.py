@@ -6,13 +6,13 @@
   once.
 - `DIR/csv/`: the tabular data package: one CSV file per resource of the official descriptor
   (`data/hsds/datapackage.json`, copied beside them), in its columns, empty ones with their
-  header only.
+  header only. Written by csvfile: text that begins like a spreadsheet formula gets a leading
+  single quote; latitude and longitude stay numbers, as the descriptor types them.
 
 Every file is written under a temporary name, flushed to disk, and renamed only when all are
 complete: an export that fails while writing leaves the previous one whole.
 """
 
-import csv
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from directory import csvfile
 from directory.db import db
 from directory.hsds import records
 from directory.practices import roster
@@ -166,9 +167,7 @@ def write(
         arrays = {name: _JsonArray(open_new(folder / f"{name}.json")) for name in JSON_FILES}
         writers = {}
         for name, (path, names) in table_columns.items():
-            writer = csv.DictWriter(open_new(tabular / path), fieldnames=names)
-            writer.writeheader()
-            writers[name] = writer
+            writers[name] = csvfile.writer(open_new(tabular / path), names)
 
         for done, practice in enumerate(practices(on), start=1):
             arrays["organizations"].add(practice.organization)
