@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+from directory import images
 from directory.accounts.models import User
 from directory.audit import AuditEvent
 from directory.db import db
@@ -19,6 +20,7 @@ from directory.search.outbox import SearchOutbox
 from tests.conftest import tag
 from tests.html_forms import form_fields, with_values
 from tests.people import build_crew, log_in
+from tests.test_images import png_declaring
 
 LATER = date.today() + timedelta(days=365)
 SLUG = "alexa-marie"
@@ -669,11 +671,36 @@ def test_unacceptable_uploads_are_refused(client, alexa, data, filename, message
 
 
 def test_a_bomb_above_pillows_own_limit_is_a_field_error(client, alexa, monkeypatch):
-    monkeypatch.setattr(photos, "MAX_PIXELS", 10**12)  # only Pillow's own guard is left
+    # Only Pillow's own guard is left.
+    monkeypatch.setattr(images, "MAX_PIXELS", 10**12)
+    monkeypatch.setattr(images, "DECODE_BUDGET", 10**12)
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
     response = upload(client, image_bytes("PNG", size=(100, 100)))
     assert response.status_code == 400
     assert "too many pixels" in response.get_data(as_text=True)
+
+
+def test_a_photo_over_the_memory_budget_is_refused_saying_what_to_do(client, alexa):
+    # 30 MP is under the pixel limit, but an RGBA PNG that size needs about 280 MB to scale.
+    response = upload(client, png_declaring(6000, 5000))
+    assert response.status_code == 400
+    assert "too many pixels for us to process (30 megapixels)" in text_of(response)
+    assert "2000 pixels on its longest side" in text_of(response)
+    assert reload(alexa).photo is None
+
+
+def test_an_upload_that_waits_too_long_for_its_turn_is_refused_as_busy(client, alexa, monkeypatch):
+    monkeypatch.setattr(images, "WAIT_SECONDS", 0)
+    before = snapshot(alexa)
+    with images._TURN:  # another upload of this process is being decoded
+        response = upload(client, image_bytes())
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "60"
+    page = response.get_data(as_text=True)
+    assert "Many images are being processed right now" in page
+    assert 'field field-invalid">Upload a photo' in page
+    assert snapshot(alexa) == before
+    assert upload(client, image_bytes()).status_code == 302  # its turn is free again
 
 
 def test_a_truncated_upload_changes_nothing(client, alexa):

@@ -1,23 +1,26 @@
-"""Profile photos: decoded and re-encoded with Pillow (which drops EXIF/GPS and anything hidden in
-the file), stored under <instance>/uploads/ with names the server chooses, served by a view."""
+"""Profile photos (and practice logos): decoded within a memory budget, scaled down and
+re-encoded by images.reencoded (which drops EXIF/GPS and anything hidden in the file), stored
+under <instance>/uploads/ with names the server chooses, served by a view."""
 
-import io
 import re
-import warnings
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image, ImageOps, UnidentifiedImageError
 
-from directory import stored
+from directory import images, stored
 from directory.refusals import Refused
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 25_000_000
 #: Largest side of the stored photo; bigger uploads are scaled down.
 MAX_SIDE = 1600
 #: Pillow format -> file extension. Nothing else is decoded (no GIF, SVG, HTML...).
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+#: Pillow format -> how the re-encoded photo is saved.
+SAVE_OPTIONS = {
+    "JPEG": {"quality": 88, "optimize": True},
+    "PNG": {"optimize": True},
+    "WEBP": {"quality": 85},
+}
 MIMETYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 
@@ -47,47 +50,20 @@ def _read_limited(stream) -> bytes:
 
 
 def reencode(stream) -> tuple[bytes, str]:
-    """The upload decoded and re-encoded without metadata, and its extension; or PhotoError."""
+    """The upload decoded and re-encoded without metadata, and its extension; or PhotoError
+    (images.Busy when too many images are being processed at once)."""
     data = _read_limited(stream)
-    too_many_pixels = PhotoError(
-        f"The photo has too many pixels (at most {MAX_PIXELS // 1_000_000} megapixels)."
-    )
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns below twice its own limit; a bomb is an error here.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
-                # Checked on the header, before a single pixel is decoded.
-                if image.width * image.height > MAX_PIXELS:
-                    raise too_many_pixels
-                fmt = image.format
-                image.seek(0)  # animated WebP/PNG: the first frame only
-                image.load()
-                clean = _without_metadata(image, fmt)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise too_many_pixels from None
-    except PhotoError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        reencoded, fmt = images.reencoded(data, SAVE_OPTIONS, MAX_SIDE)
+    except images.TooLarge as error:
+        has = f" ({error.megapixels} megapixels)" if error.megapixels else ""
+        raise PhotoError(
+            f"The photo has too many pixels for us to process{has}. Save it smaller "
+            f"({images.ADVISED_SIDE} pixels on its longest side is plenty) and upload it again."
+        ) from None
+    except images.Unreadable:
         raise PhotoError("That file is not a JPEG, PNG or WebP photo.") from None
-    out = io.BytesIO()
-    if fmt == "JPEG":
-        clean.save(out, "JPEG", quality=88, optimize=True)
-    elif fmt == "PNG":
-        clean.save(out, "PNG", optimize=True)
-    else:
-        clean.save(out, "WEBP", quality=85)
-    return out.getvalue(), FORMATS[fmt]
-
-
-def _without_metadata(image: Image.Image, fmt: str) -> Image.Image:
-    # Apply the EXIF orientation first, so dropping EXIF does not turn the photo on its side.
-    image = ImageOps.exif_transpose(image)
-    keep_alpha = fmt != "JPEG" and ("A" in image.getbands() or "transparency" in image.info)
-    clean = image.convert("RGBA" if keep_alpha else "RGB")
-    clean.thumbnail((MAX_SIDE, MAX_SIDE))
-    clean.info = {}  # nothing of the original file's metadata travels to the new one
-    return clean
+    return reencoded, FORMATS[fmt]
 
 
 def save(upload) -> str:
