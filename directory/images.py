@@ -97,22 +97,27 @@ class Busy(Throttled):
         )
 
 
-def reencoded(data: bytes, formats: Mapping[str, dict], max_side: int) -> tuple[bytes, str]:
+def reencoded(
+    data: bytes, formats: Mapping[str, dict], max_side: int, max_pixels: int = MAX_PIXELS
+) -> tuple[bytes, str]:
     """The image in `data` decoded within the budget, scaled to fit max_side x max_side, turned
     upright and saved again in its own format without metadata, and that format; `formats` maps
-    the Pillow formats accepted to their save options. Raises Unreadable, TooLarge, or Busy
-    when this process's turn did not come within WAIT_SECONDS."""
+    the Pillow formats accepted to their save options. More than `max_pixels` (at most
+    MAX_PIXELS) is TooLarge before decoding. Raises Unreadable, TooLarge, or Busy when this
+    process's turn did not come within WAIT_SECONDS."""
     if not _TURN.acquire(timeout=WAIT_SECONDS):
         raise Busy()
     try:
-        return _reencoded(data, formats, max_side)
+        return _reencoded(data, formats, max_side, min(max_pixels, MAX_PIXELS))
     finally:
         if _malloc_trim is not None:
             _malloc_trim(0)
         _TURN.release()
 
 
-def _reencoded(data: bytes, formats: Mapping[str, dict], max_side: int) -> tuple[bytes, str]:
+def _reencoded(
+    data: bytes, formats: Mapping[str, dict], max_side: int, max_pixels: int
+) -> tuple[bytes, str]:
     try:
         with warnings.catch_warnings():
             # Pillow only warns below twice its own limit; a bomb is an error here.
@@ -124,7 +129,7 @@ def _reencoded(data: bytes, formats: Mapping[str, dict], max_side: int) -> tuple
                 if fmt not in formats:
                     raise Unreadable()
                 image.seek(0)  # an animated PNG or WebP: the first frame only
-                clean = _reduced(image, fmt, data, max_side)
+                clean = _reduced(image, fmt, data, max_side, max_pixels)
                 out = io.BytesIO()
                 clean.save(out, fmt, **formats[fmt])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -134,11 +139,13 @@ def _reencoded(data: bytes, formats: Mapping[str, dict], max_side: int) -> tuple
     return out.getvalue(), fmt
 
 
-def _reduced(image: Image.Image, fmt: str, data: bytes, max_side: int) -> Image.Image:
+def _reduced(
+    image: Image.Image, fmt: str, data: bytes, max_side: int, max_pixels: int
+) -> Image.Image:
     """`image` (opened, not decoded) decoded within the budget and scaled down to fit, upright,
     in RGB or RGBA, without metadata."""
     pixels = image.width * image.height
-    if pixels > MAX_PIXELS:
+    if pixels > max_pixels:
         raise TooLarge(pixels)
     coefficients = 0
     if fmt == "JPEG":

@@ -239,3 +239,20 @@ def test_a_refused_image_gives_its_turn_back(monkeypatch):
         with pytest.raises(refusal):
             images.reencoded(data, FORMATS, 100)
         assert not images._TURN.locked()
+
+
+def test_a_certificate_scan_waits_for_the_same_turn_as_photos(monkeypatch):
+    """Certificates are decoded by the same code, within the same budget and turn: while
+    another image holds the turn, a scan is refused as busy, not decoded beside it."""
+    from directory.practitioners import documents
+
+    monkeypatch.setattr(images, "WAIT_SECONDS", 0)
+    scan = io.BytesIO(saved(Image.new("RGB", (850, 1100), "white"), "PNG"))
+    assert images._TURN.acquire(timeout=5)
+    try:
+        with pytest.raises(images.Busy):
+            documents.accepted(scan)
+    finally:
+        images._TURN.release()
+    scan.seek(0)
+    assert documents.accepted(scan)[1] == "png"

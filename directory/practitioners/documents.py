@@ -14,20 +14,18 @@ request's transaction commits, and a replaced or removed one goes once it has.
 
 import io
 import re
-import warnings
 from pathlib import Path
 
 from flask import Response, abort, current_app
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
-from directory import stored
+from directory import images, stored
 from directory.refusals import Refused
 
 #: Below the request limit (MAX_CONTENT_LENGTH, 8 MB), which answers a 413 before any form.
 MAX_BYTES = 7 * 1024 * 1024
-#: A letter or A4 page scanned at 300 dpi is 8.4-8.7 MP. At 12 MP the worst image allowed grows a
-#: process's peak memory by 138 MB (a progressive CMYK JPEG), an RGBA PNG by 92 MB; photos' 25 MP
-#: reaches 423 MB (bench/documents.py).
+#: A letter or A4 page scanned at 300 dpi is 8.4-8.7 MP; more is refused. What decoding costs is
+#: bounded as for photos (images.DECODE_BUDGET, bench/documents.py and bench/images.py).
 MAX_PIXELS = 12_000_000
 #: Largest side of an image accepted (a page is never a strip), and of one stored: a scan stays
 #: legible, anything longer is scaled down.
@@ -35,6 +33,8 @@ MAX_SIDE_IN = 10_000
 MAX_SIDE = 4000
 #: Pillow format -> file extension. Nothing else is decoded (no GIF, WebP, TIFF, SVG, HTML...).
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png"}
+#: How each is saved again.
+SAVE_OPTIONS = {"JPEG": {"quality": 90, "optimize": True}, "PNG": {"optimize": True}}
 MIMETYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|jpg|png)$")
 #: What a certificate never needs and an attacker would: PDF names of scripts, actions that
@@ -89,46 +89,22 @@ def _checked_pdf(data: bytes) -> bytes:
 
 
 def _reencoded_image(data: bytes) -> tuple[bytes, str]:
+    """A scan decoded as photos are (images.reencoded: within the memory budget, one at a time
+    per process, upright, without metadata) and kept legible (MAX_SIDE)."""
     too_many_pixels = DocumentError(
         f"The image has too many pixels (at most {MAX_PIXELS // 1_000_000} megapixels, "
         f"{MAX_SIDE_IN:,} on a side): scan the page at 300 dpi or less."
     )
-    out = io.BytesIO()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as image:
-                # Checked on the header, before a single pixel is decoded.
-                if image.width * image.height > MAX_PIXELS or max(image.size) > MAX_SIDE_IN:
-                    raise too_many_pixels
-                fmt = image.format
-                image.seek(0)  # an animated PNG: the first frame only
-                image.load()
-                keep_alpha = fmt == "PNG" and (
-                    "A" in image.getbands() or "transparency" in image.info
-                )
-                mode = "RGBA" if keep_alpha else "RGB"
-                # Never more than two decoded copies at once (bench/documents.py measures the
-                # peak): the original goes once converted.
-                clean = image
-                if image.mode != mode:
-                    clean = image.convert(mode)
-                    image.close()
-                # The EXIF orientation first, so dropping EXIF does not turn the page over.
-                ImageOps.exif_transpose(clean, in_place=True)
-                clean.thumbnail((MAX_SIDE, MAX_SIDE))
-                clean.info = {}  # nothing of the original file's metadata travels on
-                if fmt == "JPEG":
-                    clean.save(out, "JPEG", quality=90, optimize=True)
-                else:
-                    clean.save(out, "PNG", optimize=True)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as image:
+            if max(image.size) > MAX_SIDE_IN:  # the header only: a page is never a strip
+                raise too_many_pixels
+        reencoded, fmt = images.reencoded(data, SAVE_OPTIONS, MAX_SIDE, max_pixels=MAX_PIXELS)
+    except images.TooLarge:
         raise too_many_pixels from None
-    except DocumentError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+    except (images.Unreadable, UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise DocumentError(f"That file is not {KINDS_SAID}.") from None
-    return out.getvalue(), IMAGE_FORMATS[fmt]
+    return reencoded, IMAGE_FORMATS[fmt]
 
 
 def accepted(stream) -> tuple[bytes, str]:
