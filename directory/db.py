@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -32,6 +33,38 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+#: SQLite's codes for a database it cannot use now: busy, locked, cannot open the file.
+_SQLITE_AWAY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN}
+#: PostgreSQL's codes for a server that is going away or full of connections (class 08 too).
+_POSTGRES_AWAY = {"57P01", "57P02", "57P03", "53300"}
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database is away for now (connection refused or dropped, the
+    pool exhausted, the server shutting down, SQLite busy), not that the code asked it
+    something wrong (no such table, a syntax error, a cancelled query): those are bugs."""
+    if isinstance(error, sa_exc.TimeoutError):  # no connection free in the pool
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, sa_exc.InterfaceError):
+        return True
+    if not isinstance(error, sa_exc.OperationalError):
+        return False
+    if isinstance(error.orig, sqlite3.Error):
+        return getattr(error.orig, "sqlite_errorcode", None) in _SQLITE_AWAY
+    # psycopg: an error the server sent has its SQLSTATE; none means the client could not
+    # reach it (refused, timed out, closed).
+    state = getattr(error.orig, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _POSTGRES_AWAY
+
+
+def first_line(error: BaseException) -> str:
+    """What a log line says of a database error: the driver's first line, no statement."""
+    said = str(getattr(error, "orig", None) or error).strip()
+    return said.splitlines()[0] if said else type(error).__name__
 
 
 def now_utc() -> datetime:

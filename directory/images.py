@@ -98,17 +98,22 @@ class Busy(Throttled):
 
 
 def reencoded(
-    data: bytes, formats: Mapping[str, dict], max_side: int, max_pixels: int = MAX_PIXELS
+    data: bytes,
+    formats: Mapping[str, dict],
+    max_side: int,
+    max_pixels: int = MAX_PIXELS,
+    max_side_in: int | None = None,
 ) -> tuple[bytes, str]:
     """The image in `data` decoded within the budget, scaled to fit max_side x max_side, turned
     upright and saved again in its own format without metadata, and that format; `formats` maps
     the Pillow formats accepted to their save options. More than `max_pixels` (at most
-    MAX_PIXELS) is TooLarge before decoding. Raises Unreadable, TooLarge, or Busy when this
-    process's turn did not come within WAIT_SECONDS."""
+    MAX_PIXELS), or a side longer than `max_side_in`, is TooLarge before decoding. Raises
+    Unreadable, TooLarge, or Busy when this process's turn did not come within WAIT_SECONDS."""
     if not _TURN.acquire(timeout=WAIT_SECONDS):
         raise Busy()
     try:
-        return _reencoded(data, formats, max_side, min(max_pixels, MAX_PIXELS))
+        limits = (min(max_pixels, MAX_PIXELS), max_side_in)
+        return _reencoded(data, formats, max_side, limits)
     finally:
         if _malloc_trim is not None:
             _malloc_trim(0)
@@ -116,7 +121,7 @@ def reencoded(
 
 
 def _reencoded(
-    data: bytes, formats: Mapping[str, dict], max_side: int, max_pixels: int
+    data: bytes, formats: Mapping[str, dict], max_side: int, limits: tuple[int, int | None]
 ) -> tuple[bytes, str]:
     try:
         with warnings.catch_warnings():
@@ -129,7 +134,7 @@ def _reencoded(
                 if fmt not in formats:
                     raise Unreadable()
                 image.seek(0)  # an animated PNG or WebP: the first frame only
-                clean = _reduced(image, fmt, data, max_side, max_pixels)
+                clean = _reduced(image, fmt, data, max_side, limits)
                 out = io.BytesIO()
                 clean.save(out, fmt, **formats[fmt])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -140,12 +145,13 @@ def _reencoded(
 
 
 def _reduced(
-    image: Image.Image, fmt: str, data: bytes, max_side: int, max_pixels: int
+    image: Image.Image, fmt: str, data: bytes, max_side: int, limits: tuple[int, int | None]
 ) -> Image.Image:
     """`image` (opened, not decoded) decoded within the budget and scaled down to fit, upright,
     in RGB or RGBA, without metadata."""
     pixels = image.width * image.height
-    if pixels > max_pixels:
+    max_pixels, max_side_in = limits
+    if pixels > max_pixels or (max_side_in and max(image.size) > max_side_in):
         raise TooLarge(pixels)
     coefficients = 0
     if fmt == "JPEG":

@@ -17,7 +17,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     jsonify,
     make_response,
     redirect,
@@ -25,7 +24,6 @@ from flask import (
     request,
 )
 from flask.globals import request_ctx
-from flask_login import AnonymousUserMixin
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import exc as orm_exc
 from werkzeug.exceptions import (
@@ -41,7 +39,7 @@ from werkzeug.exceptions import Conflict as ConflictError
 from werkzeug.routing import BaseConverter, ValidationError
 
 from directory import audit, refusals, tenancy
-from directory.db import db, now_utc
+from directory.db import db, first_line, now_utc, unavailable
 from directory.mail import public_url
 from directory.practitioners import fields
 from directory.validation import MAX_ID, SLUG, whole_number
@@ -213,6 +211,17 @@ def _wants_json() -> bool:
 
 
 def render_error(error: HTTPException):
+    """The error page (JSON under /api/ and /hsds/). When the database is away and the page
+    needs it (who is signed in, for the menu), the 503 page instead."""
+    try:
+        return _rendered_error(error)
+    except sa_exc.SQLAlchemyError as failure:
+        if not unavailable(failure):
+            raise
+        return _unavailable(failure)
+
+
+def _rendered_error(error: HTTPException):
     code = error.code or 500
     if _wants_json():
         body = {"error": {"code": _error_code(code), "message": error.description or ""}}
@@ -311,17 +320,14 @@ class Outages:
     def __init__(self):
         self._lock = threading.Lock()
         self._last = None  # monotonic time of the last failure
-        self.refused = 0  # requests answered 503 in the current outage
 
     def failed(self, error: Exception) -> None:
         now = time.monotonic()
         with self._lock:
             new = self._last is None or now - self._last > OUTAGE_QUIET
             self._last = now
-            self.refused = 1 if new else self.refused + 1
         if new:
-            first = str(getattr(error, "orig", error)).strip().splitlines()[:1]
-            log.error("database unavailable, answering 503: %s", first[0] if first else error)
+            log.error("database unavailable, answering 503: %s", first_line(error))
 
 
 outages = Outages()
@@ -329,36 +335,35 @@ outages = Outages()
 
 def _changed_meanwhile(error: Exception):
     """A row this request updates was changed or deleted by another request since it was
-    read: a 409 with the form as it was sent, as refusals.Conflict answers."""
-    log.info("concurrent change on %s %s: %s", request.method, request.path, error)
+    read: a 409 with the form as it was sent, as refusals.Conflict answers. Logged with its
+    traceback: the same error from code that touched a row it deleted itself is a bug."""
+    log.warning("concurrent change on %s %s", request.method, request.path, exc_info=error)
     return _refused(refusals.Conflict(MEANWHILE))
 
 
 def _database_error(error: sa_exc.DBAPIError):
-    """A race lost on PostgreSQL is a 409; the database away (connection refused or dropped,
-    the pool exhausted, SQLite busy) is a 503 with Retry-After; anything else a 500."""
+    """A race lost on PostgreSQL is a 409; the database away (db.unavailable) is a 503 with
+    Retry-After; anything else (no such table, a syntax error) is the bug it is: a 500."""
     if getattr(error.orig, "sqlstate", None) in RACE_CODES:
         return _changed_meanwhile(error)
-    if not (
-        error.connection_invalidated
-        or isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
-    ):
-        return _last_resort(error)
-    return _unavailable(error)
+    if unavailable(error):
+        return _unavailable(error)
+    return _last_resort(error)
 
 
 def _unavailable(error: Exception):
     with contextlib.suppress(Exception):  # the database is away: nothing to roll back
         db.session.rollback()
     outages.failed(error)
-    # Who is signed in cannot be read now: the page is the one a visitor sees.
-    g._login_user = AnonymousUserMixin()
-    unavailable = ServiceUnavailable(
+    # Who is signed in cannot be read now: the page is the one a visitor sees (Flask-Login
+    # keeps the request's user in g._login_user; this sets its anonymous user there).
+    current_app.login_manager._update_request_context_with_user()
+    error = ServiceUnavailable(
         "The directory cannot reach its database for a moment. Please try again shortly.",
         retry_after=RETRY_AFTER,
     )
     try:
-        response = render_error(unavailable)
+        response = _rendered_error(error)
     except Exception:  # a page that needed the database after all: plain text
         response = make_response(
             f"503 {ERROR_TITLES[503]}\n", 503, {"Content-Type": "text/plain; charset=utf-8"}

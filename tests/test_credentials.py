@@ -19,6 +19,7 @@ from directory.practitioners.models import Practitioner, Specialty
 from tests.authz import PDF
 from tests.html_forms import form_fields, with_values
 from tests.people import build_crew, log_in, new_user
+from tests.test_images import png_declaring
 
 SLUG = "alexa-marie"
 PAGE = f"/dashboard/profiles/{SLUG}/specialties"
@@ -204,6 +205,9 @@ REFUSED = {
     "oversized": (b"%PDF-" + b"0" * (7 * 1024 * 1024), "larger than 7 MB"),
     "too-many-pixels": (image_bytes("PNG", size=(4001, 3001)), "too many pixels"),
     "strip": (image_bytes("PNG", size=(10_001, 10)), "too many pixels"),
+    # A tiny file whose header claims 180 MP: past Pillow's own bomb guard (a 500 before).
+    "bomb-header": (png_declaring(9999, 18000), "too many pixels"),
+    "bomb-header-warning": (png_declaring(9999, 9000), "too many pixels"),
 }
 
 

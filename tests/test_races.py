@@ -8,15 +8,17 @@ would wait for it). The answer is a 409 with the page shown again, never a 500.
 """
 
 import logging
+import sqlite3
 import threading
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from directory import web
-from directory.db import db
+from directory.db import db, unavailable
 from directory.practices import operations as practices
 from directory.practices.models import Membership
 from directory.practitioners.models import Practitioner
@@ -96,14 +98,16 @@ def test_a_photo_uploaded_while_another_save_lands_is_a_409_with_the_form(app, c
     assert db.session.get(Practitioner, profile).photo is None
 
 
-def test_leaving_a_practice_while_the_profile_is_saved_is_a_409(app, client, crew):
+def test_leaving_a_practice_while_the_profile_is_saved_keeps_nothing_and_says_so(client, crew):
     log_in(client, crew["alexa"])
     profile = crew["p_alexa"].id
     with meanwhile(profile, saved_elsewhere(profile)) as raced:
         response = client.post(f"/dashboard/practices/{crew['hand'].slug}/leave")
     assert raced, "the race did not happen"
-    assert response.status_code in (302, 409)
-    # Either way nothing of the leaving was kept: still a member, the profile still hers.
+    # A one-button action goes back to the page it came from, with the message (not a 500).
+    assert response.status_code == 302
+    assert MEANWHILE in client.get(response.headers["Location"]).text
+    # Nothing of the leaving was kept: still a member, the profile still hers.
     assert member(crew["alexa"]) is not None
     assert db.session.get(Practitioner, profile).user_id == crew["alexa"].id
 
@@ -142,7 +146,9 @@ def test_while_the_database_is_away_pages_are_503s_with_retry_after_and_one_log_
     dbapi = engine.dialect.loaded_dbapi
 
     def refused(*_args, **_kwargs):
-        raise dbapi.OperationalError("could not connect to server: Connection refused")
+        error = dbapi.OperationalError("could not connect to server: Connection refused")
+        error.sqlite_errorcode = sqlite3.SQLITE_CANTOPEN  # what SQLite says of a lost file
+        raise error
 
     db.session.remove()
     engine.dispose()
@@ -158,6 +164,7 @@ def test_while_the_database_is_away_pages_are_503s_with_retry_after_and_one_log_
                 "/hsds/services",
                 "/dashboard",
                 "/t/crafted-hand",
+                "/no-such-page",  # a 404's page needs who is signed in, for its menu
             )
         }
         answers["POST /login"] = client.post(
@@ -178,3 +185,39 @@ def test_while_the_database_is_away_pages_are_503s_with_retry_after_and_one_log_
     assert logged[0].exc_info is None  # a line, not a traceback
     # Back: the next request is answered as usual.
     assert client.get("/p/alexa-marie").status_code == 200
+
+
+def test_only_errors_that_say_the_database_is_away_count_as_an_outage():
+    """A missing table or a cancelled query is a bug to see (a 500 with its traceback), not an
+    outage to wait out."""
+    import psycopg
+
+    def wrapped(orig, kind=sa_exc.OperationalError):
+        return kind("SELECT 1", {}, orig)
+
+    busy = sqlite3.OperationalError("database is locked")
+    busy.sqlite_errorcode = sqlite3.SQLITE_BUSY
+    with pytest.raises(sqlite3.OperationalError) as no_table:
+        sqlite3.connect(":memory:").execute("SELECT * FROM practitioner")
+    assert unavailable(wrapped(busy))
+    assert not unavailable(wrapped(no_table.value))
+    assert unavailable(wrapped(psycopg.OperationalError("connection refused")))
+    assert unavailable(wrapped(psycopg.errors.AdminShutdown()))
+    assert unavailable(wrapped(psycopg.errors.TooManyConnections()))
+    assert not unavailable(wrapped(psycopg.errors.QueryCanceled()))
+    assert not unavailable(wrapped(psycopg.errors.UndefinedTable(), sa_exc.ProgrammingError))
+    assert unavailable(sa_exc.TimeoutError())
+    assert not unavailable(ValueError())
+
+
+def test_a_database_error_that_is_a_bug_is_a_500_with_its_traceback(app, client, caplog):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def broken():
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    app.add_url_rule("/broken-for-test", "broken_for_test", broken)
+    response = client.get("/broken-for-test")
+    assert response.status_code == 500
+    (logged,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert logged.exc_info and "database unavailable" not in logged.getMessage()

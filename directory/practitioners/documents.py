@@ -12,12 +12,10 @@ a pixel limit checked before decoding). Names are chosen by the server; a file s
 request's transaction commits, and a replaced or removed one goes once it has.
 """
 
-import io
 import re
 from pathlib import Path
 
 from flask import Response, abort, current_app
-from PIL import Image, UnidentifiedImageError
 
 from directory import images, stored
 from directory.refusals import Refused
@@ -96,13 +94,12 @@ def _reencoded_image(data: bytes) -> tuple[bytes, str]:
         f"{MAX_SIDE_IN:,} on a side): scan the page at 300 dpi or less."
     )
     try:
-        with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as image:
-            if max(image.size) > MAX_SIDE_IN:  # the header only: a page is never a strip
-                raise too_many_pixels
-        reencoded, fmt = images.reencoded(data, SAVE_OPTIONS, MAX_SIDE, max_pixels=MAX_PIXELS)
+        reencoded, fmt = images.reencoded(
+            data, SAVE_OPTIONS, MAX_SIDE, max_pixels=MAX_PIXELS, max_side_in=MAX_SIDE_IN
+        )
     except images.TooLarge:
         raise too_many_pixels from None
-    except (images.Unreadable, UnidentifiedImageError, OSError, ValueError, SyntaxError):
+    except images.Unreadable:
         raise DocumentError(f"That file is not {KINDS_SAID}.") from None
     return reencoded, IMAGE_FORMATS[fmt]
 

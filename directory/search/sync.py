@@ -19,11 +19,11 @@ from pathlib import Path
 from flask import current_app, has_request_context
 from flask import session as browser_session
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from whoosh.index import LockError
 
 from directory import licensing
-from directory.db import db, now_utc, writing
+from directory.db import db, first_line, now_utc, unavailable, writing
 from directory.practitioners.models import Practitioner
 from directory.practitioners.profiles import visible
 from directory.search import columns
@@ -316,9 +316,9 @@ def serve(
             wait = interval
         except (SQLAlchemyError, LockError, OSError) as error:
             # The database away says so in a line each retry; anything else with its traceback.
-            away = isinstance(error, OperationalError | InterfaceError)
-            first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            log.warning("indexer: %s; retrying in %.0f s", first, wait, exc_info=not away)
+            away = unavailable(error)
+            said = first_line(error) if away else str(error)
+            log.warning("indexer: %s; retrying in %.0f s", said, wait, exc_info=not away)
             say(f"Indexer error ({type(error).__name__}); retrying in {wait:.0f} s.")
             try:
                 db.session.rollback()
