@@ -35,6 +35,13 @@ def when_ready(server) -> None:
     server.log.info("Search indexer started (pid %s)", _indexer.pid)
 
 
+def post_worker_init(worker) -> None:
+    # Before the worker takes requests: its first visitor does not wait (directory/warmup.py).
+    from directory import warmup
+
+    warmup.warm(worker.wsgi)
+
+
 def on_exit(server) -> None:
     if _indexer is None or _indexer.poll() is not None:
         return
