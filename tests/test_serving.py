@@ -1,5 +1,9 @@
 """`make run`'s server: gunicorn with gunicorn.conf.py, the search indexer beside it, both
-stopped together by Ctrl-C, and an access log that never records what people searched for."""
+stopped together by Ctrl-C, an access log that never records what people searched for, and
+workers that are ready for their first search before they take requests.
+
+Waits are generous: a busy CI machine takes seconds to start a worker, and only a server that
+never answers should fail these tests."""
 
 import json
 import os
@@ -13,10 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from directory import warmup
 from directory.db import db
 from tests.conftest import tag
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Seconds to wait for a server to start, or for an answer.
+PATIENCE = 120
 
 
 def _free_port() -> int:
@@ -27,7 +34,7 @@ def _free_port() -> int:
 
 def _get(url: str) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(url, timeout=PATIENCE) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -85,7 +92,7 @@ def test_gunicorn_serves_with_the_indexer_and_stopping_it_stops_both(
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + PATIENCE
         while True:
             try:
                 if _get(f"{base}/healthz")[0] == 200:
@@ -104,8 +111,8 @@ def test_gunicorn_serves_with_the_indexer_and_stopping_it_stops_both(
             os.killpg(server.pid, signal.SIGINT)
         else:  # a supervisor or `kill` signals the server alone: it stops the indexer
             os.kill(server.pid, signal.SIGTERM)
-        server.wait(timeout=40)
-        deadline = time.monotonic() + 15
+        server.wait(timeout=PATIENCE)
+        deadline = time.monotonic() + PATIENCE
         while _alive(indexer[0]):
             assert time.monotonic() < deadline, "the indexer outlived the server"
             time.sleep(0.1)
@@ -119,3 +126,30 @@ def test_gunicorn_serves_with_the_indexer_and_stopping_it_stops_both(
     assert "was sent SIGTERM" not in logged and "[ERROR]" not in logged
     assert '"GET /api/v1/search" 200' in logged
     assert "sciatica" not in logged and "07030" not in logged  # no query string in the log
+
+
+def test_a_warmed_up_worker_has_what_a_first_search_builds(app, make_practitioner):
+    from directory.search import sync
+
+    tag(
+        make_practitioner("alexa-marie", licenses=[("NY", "verified", None)], offices=["10001"]),
+        conditions=["lower-back-pain"],
+    )
+    db.session.commit()
+    templates = Path(app.config["CACHE_FOLDER"], "templates")
+    assert Path(app.config["CACHE_FOLDER"]) == Path(app.instance_path, "cache")
+    assert sync.store().columns.stats()["segments"] == 0 and not any(templates.iterdir())
+    warmup.warm(app)
+    assert sync.store().columns.stats()["segments"] == 1  # the index's columns are read
+    assert any(templates.glob("*.cache"))  # the results page is compiled, and kept
+
+
+def test_a_worker_that_cannot_warm_up_still_starts(app, monkeypatch, caplog):
+    from directory.search import results
+
+    def broken(params):
+        raise RuntimeError("database unreachable")
+
+    monkeypatch.setattr(results, "search", broken)
+    warmup.warm(app)  # does not raise: the worker goes on to serve
+    assert "Warming up /search" in caplog.text
