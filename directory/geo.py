@@ -304,6 +304,9 @@ class _Acc:
 
 @dataclass(frozen=True)
 class _Index:
+    """The lookup tables: dicts as _build makes them; as the tables' file is read
+    (_Stored.index), each a _Table answering the same get, [] and in."""
+
     zips: dict[str, _Zip]
     # (state, city key) -> city; city keys are space-separated words, see _city_key.
     cities: dict[tuple[str, str], _City]
@@ -560,8 +563,7 @@ def _build() -> _Index:
     )
 
 
-#: The tables as stored: how each is keyed and how a stored value becomes what _Index holds.
-_KEY_PARTS = {"cities": 2, "compact": 2}
+#: How a stored value becomes what _Index holds (JSON keeps lists; the rest is as stored).
 _DECODE = {
     "zips": lambda code, v: _Zip(code, *v),
     "cities": lambda _key, v: _City(*v),
@@ -588,7 +590,7 @@ def use_cache(folder: str | os.PathLike | None) -> None:
 
 
 def _encode(name: str, value: Any) -> Any:
-    if name in ("cities",):
+    if name == "cities":
         return _city_row(value)
     if name in ("by_name", "alias_by_name"):
         return [_city_row(c) for c in value]
@@ -685,26 +687,33 @@ def _write(index: _Index, path: Path) -> None:
 
 def _open() -> _Stored:
     """The tables' file for this version of the sources, built first when there is none."""
-    folder = _cache_folder
-    if folder is None:
-        # Nowhere to keep them: a private file, gone once open (this process keeps reading it).
-        private = Path(tempfile.mkdtemp(prefix="directory-places-"))
+    if _cache_folder is not None:
         try:
-            _write(_build(), private / "places.sqlite3")
-            return _Stored(private / "places.sqlite3")
-        finally:
-            shutil.rmtree(private, ignore_errors=True)
+            return _Stored(_kept(_cache_folder))
+        except (OSError, sqlite3.Error):
+            pass  # a folder we cannot write to: this process builds its own, as below
+    # Nowhere to keep them: a private file, gone once open (this process keeps reading it).
+    private = Path(tempfile.mkdtemp(prefix="directory-places-"))
+    try:
+        _write(_build(), private / "places.sqlite3")
+        return _Stored(private / "places.sqlite3")
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _kept(folder: Path) -> Path:
+    """The tables' file in `folder`, built by one process (the others wait for it)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"places-{_digest()}.sqlite3"
     if not path.exists():
         with open(folder / ".places.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # one process builds them; the others wait
+            fcntl.flock(lock, fcntl.LOCK_EX)
             if not path.exists():
                 _write(_build(), path)
                 for old in folder.glob("places-*.sqlite3"):
                     if old != path:  # processes still reading it keep their open file
                         old.unlink(missing_ok=True)
-    return _Stored(path)
+    return path
 
 
 def _index() -> _Index:

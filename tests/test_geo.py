@@ -646,6 +646,15 @@ def test_new_sources_build_new_tables_and_drop_the_old(
     assert not old.exists()
 
 
+def test_a_folder_that_cannot_be_written_to_still_resolves(
+    new_process, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setattr(geo, "_cache_folder", tmp_path / "a-file" / "cache")
+    new_process()
+    assert zip_location("07030") == (*HOBOKEN, "Hoboken", "NJ")  # built for this process
+
+
 def test_the_tables_version_follows_their_sources(monkeypatch: pytest.MonkeyPatch) -> None:
     before = geo._digest()
     monkeypatch.setattr(geo, "_FILE_FORMAT", geo._FILE_FORMAT + 1)
