@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 bind = os.environ.get("DIRECTORY_BIND", "127.0.0.1:5000")
 #: One process per core, each with a few threads: search is CPU work in numpy (which releases
@@ -39,7 +40,9 @@ def post_worker_init(worker) -> None:
     # Before the worker takes requests: its first visitor does not wait (directory/warmup.py).
     from directory import warmup
 
+    started = time.perf_counter()
     warmup.warm(worker.wsgi)
+    worker.log.info("Warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
 
 
 def on_exit(server) -> None:
