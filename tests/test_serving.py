@@ -64,10 +64,16 @@ def _alive(pid: int) -> bool:
     return bool(stat) and stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+@pytest.fixture(scope="module")
+def cache_folder(tmp_path_factory) -> Path:
+    """One CACHE_FOLDER for the servers of this module: the place tables are built once."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
 @pytest.mark.parametrize("stop", ["ctrl-c", "server-only"])
 def test_gunicorn_serves_with_the_indexer_and_stopping_it_stops_both(
-    app, tmp_path, make_practitioner, stop
+    app, tmp_path, make_practitioner, stop, cache_folder
 ):
     tag(
         make_practitioner("alexa-marie", licenses=[("NJ", "verified", None)], offices=["07030"]),
@@ -82,6 +88,7 @@ def test_gunicorn_serves_with_the_indexer_and_stopping_it_stops_both(
         "DIRECTORY_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "DIRECTORY_THREADS": "2",
+        "FLASK_CACHE_FOLDER": json.dumps(str(cache_folder)),
     }
     log = tmp_path / "server.log"
     with log.open("w") as out:
