@@ -41,6 +41,9 @@ def post_worker_init(worker) -> None:
     from directory import warmup
 
     started = time.perf_counter()
+    # The master stops a worker silent for `timeout` seconds, booting included: the warm-up
+    # (longer on a first start, which builds the place tables) gets the whole of it.
+    worker.notify()
     warmup.warm(worker.wsgi)
     worker.log.info("Warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
 
