@@ -64,16 +64,10 @@ def _alive(pid: int) -> bool:
     return bool(stat) and stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.fixture(scope="module")
-def cache_folder(tmp_path_factory) -> Path:
-    """One CACHE_FOLDER for the servers of this module: the place tables are built once."""
-    return tmp_path_factory.mktemp("cache")
-
-
 @pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
 @pytest.mark.parametrize("stop", ["ctrl-c", "server-only"])
 def test_gunicorn_serves_with_the_indexer_and_stopping_it_stops_both(
-    app, tmp_path, make_practitioner, stop, cache_folder
+    app, tmp_path, make_practitioner, stop
 ):
     tag(
         make_practitioner("alexa-marie", licenses=[("NJ", "verified", None)], offices=["07030"]),
@@ -88,7 +82,8 @@ def test_gunicorn_serves_with_the_indexer_and_stopping_it_stops_both(
         "DIRECTORY_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "DIRECTORY_THREADS": "2",
-        "FLASK_CACHE_FOLDER": json.dumps(str(cache_folder)),
+        # The test session's: the place tables are built once (conftest).
+        "FLASK_CACHE_FOLDER": json.dumps(app.config["CACHE_FOLDER"]),
     }
     log = tmp_path / "server.log"
     with log.open("w") as out:
@@ -143,12 +138,22 @@ def test_a_warmed_up_worker_has_what_a_first_search_builds(app, make_practitione
         conditions=["lower-back-pain"],
     )
     db.session.commit()
-    templates = Path(app.config["CACHE_FOLDER"], "templates")
-    assert Path(app.config["CACHE_FOLDER"]) == Path(app.instance_path, "cache")
-    assert sync.store().columns.stats()["segments"] == 0 and not any(templates.iterdir())
+
+    def loaded(template: str) -> bool:
+        return any(name == template for _loader, name in app.jinja_env.cache)
+
+    assert sync.store().columns.stats()["segments"] == 0 and not loaded("search/index.html")
     warmup.warm(app)
     assert sync.store().columns.stats()["segments"] == 1  # the index's columns are read
-    assert any(templates.glob("*.cache"))  # the results page is compiled, and kept
+    assert loaded("search/index.html")  # the results page is compiled
+    assert any(Path(app.config["CACHE_FOLDER"], "templates").glob("*.cache"))  # and kept
+
+
+def test_derived_files_are_kept_in_the_instance_folder_by_default(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, CACHE_FOLDER=None)
+    assert app.config["CACHE_FOLDER"] == str(tmp_path / "instance" / "cache")
 
 
 def test_a_worker_that_cannot_warm_up_still_starts(app, monkeypatch, caplog):
