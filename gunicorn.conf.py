@@ -135,6 +135,18 @@ def when_ready(server) -> None:
     server.directory_indexer.thread.start()
 
 
+def post_worker_init(worker) -> None:
+    # Before the worker takes requests: its first visitor does not wait (directory/warmup.py).
+    from directory import warmup
+
+    started = time.perf_counter()
+    # The master stops a worker silent for `timeout` seconds, booting included: the warm-up
+    # (longer on a first start, which builds the place tables) gets the whole of it.
+    worker.notify()
+    warmup.warm(worker.wsgi)
+    worker.log.info("Warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
+
+
 def on_exit(server) -> None:
     indexer = getattr(server, "directory_indexer", None)
     if indexer is not None:

@@ -1,17 +1,24 @@
-"""Search benchmark: rebuild, latency over HTTP, a plain SQLite FTS5 baseline, edit to searchable.
+"""Search benchmark: rebuild, cold start of new workers, latency over HTTP, a plain SQLite FTS5
+baseline, edit to searchable.
 
 Run: .venv/bin/python bench/search.py --count 100000   (numbers go to stdout; nothing asserted)
+     .venv/bin/python bench/search.py --workdir DIR --cold-only   (an instance built before:
+     only its cold start and memory)
 
 1. A fresh instance (SQLite) under a temporary folder, built as `make run` builds it: migrate,
    vocabulary, seeded demo data; then `search rebuild`, timed (docs/s, index size).
-2. The app served as `make run` serves it (`flask run`), one process; the first search is the
-   cold start (columns decoded); after a warm-up, `--queries` mixed requests over HTTP: the 30 lay
-   needs of DOMAIN.md, "", spa needs; dense places (Hoboken, Manhattan, Brooklyn, Jersey City)
-   and sparse ones; radius 10 and 25. p50/p95/p99, candidates per query, truncated answers and
-   the server's RSS.
-3. The same requests answered by a plain SQLite FTS5 baseline over the same data (text match +
+2. The app served as `make run` serves it: gunicorn with gunicorn.conf.py (`--workers`, default
+   its own: one per core) and the indexer beside it. Cold start: `--restarts` times, every worker
+   is replaced (HUP, as `systemctl reload` does) and, once the new ones answer /healthz, the
+   first search over the API and the first results page are timed (p50/max), with how long the
+   replacement took (HUP to /healthz) and each worker's memory (RSS, PSS, USS from
+   /proc/PID/smaps_rollup).
+3. `--queries` mixed requests over HTTP after a warm-up: the 30 lay needs of DOMAIN.md, "", spa
+   needs; dense places (Hoboken, Manhattan, Brooklyn, Jersey City) and sparse ones; radius 10 and
+   25. p50/p95/p99, candidates per query, truncated answers and the workers' memory.
+4. The same requests answered by a plain SQLite FTS5 baseline over the same data (text match +
    bounding box + exact radius + setting counts, in-process), and the ratio of the p95s.
-4. Edit to searchable: a headline changed in the database, polled for over HTTP.
+5. Edit to searchable: a headline changed in the database, polled for over HTTP.
 """
 
 import argparse
@@ -21,6 +28,7 @@ import math
 import os
 import random
 import re
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -72,34 +80,40 @@ def _requests(count: int, seed: int) -> list[dict]:
 
 
 class Server:
-    """`flask run` on a free loopback port, as `make run` serves the app."""
+    """gunicorn with gunicorn.conf.py on a free loopback port, as `make run` serves the app."""
 
-    def __init__(self, env: dict, port: int):
+    def __init__(self, env: dict, port: int, workers: int | None = None):
         self.port = port
         env = {
             **env,
             "FLASK_SESSION_COOKIE_SECURE": "false",
             "FLASK_REMEMBER_COOKIE_SECURE": "false",
+            "DIRECTORY_BIND": f"127.0.0.1:{port}",
         }
+        if workers:
+            env["WEB_CONCURRENCY"] = str(workers)
         self.process = subprocess.Popen(
-            [*FLASK, "run", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
+             "directory:create_app()"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.wait_up(time.perf_counter())
+
+    def wait_up(self, since: float) -> float:
+        """Seconds from `since` until a worker answers /healthz."""
+        deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             try:
-                self.get("/")
-                return
+                self.get("/healthz")
+                return time.perf_counter() - since
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.05)
         raise RuntimeError("the server did not start")
 
     def get(self, path: str, params: dict | None = None) -> tuple[int, dict | None, float]:
         url = path + ("?" + urllib.parse.urlencode(params) if params else "")
         started = time.perf_counter()
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
         connection.request("GET", url)
         response = connection.getresponse()
         body = response.read()
@@ -108,15 +122,94 @@ class Server:
         is_json = response.getheader("Content-Type", "").startswith("application/json")
         return response.status, json.loads(body) if is_json else None, elapsed
 
-    def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+    def workers(self) -> list[int]:
+        """The worker processes (the indexer, also a child, is left out)."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except (OSError, ValueError):
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[1]) == self.process.pid and fields[0] != "Z" and b"drain" not in cmdline:
+                found.append(int(entry.name))
+        return sorted(found)
+
+    def replace_workers(self) -> float:
+        """Replace every worker (HUP, as `systemctl reload` does); seconds until the new ones
+        answer, the old ones gone."""
+        old = set(self.workers())
+        started = time.perf_counter()
+        self.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 600
+        while old & set(self.workers()) or len(self.workers()) < len(old):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the workers were not replaced")
+            time.sleep(0.02)
+        return self.wait_up(started)
+
+    def memory_mb(self) -> list[dict]:
+        """Per worker: RSS, PSS and USS (private pages) in MB."""
+        found = []
+        for pid in self.workers():
+            fields = {}
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+                name, value = line.split(":", 1)
+                fields[name] = int(value.split()[0]) / 1024
+            uss = fields["Private_Clean"] + fields["Private_Dirty"]
+            found.append({"rss": fields["Rss"], "pss": fields["Pss"], "uss": uss})
+        return found
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        self.process.send_signal(signal.SIGINT)  # as Ctrl-C: the indexer stops with it
+        self.process.wait(timeout=60)
+
+
+def _memory_line(server: Server) -> str:
+    rows = server.memory_mb()
+    each = ", ".join(f"RSS {m['rss']:.0f} / PSS {m['pss']:.0f} / USS {m['uss']:.0f}" for m in rows)
+    total = sum(m["pss"] for m in rows)
+    return f"{len(rows)} worker(s), MB: {each}; PSS total {total:.0f} MB"
+
+
+def _cold_start(server: Server, restarts: int) -> None:
+    """Every worker replaced `restarts` times; the first API search and the first results page
+    of the new workers timed."""
+    replace, api, page, again = [], [], [], []
+    for i in range(restarts):
+        replace.append(server.replace_workers() * 1000)
+        search = COLD_SEARCHES[i % len(COLD_SEARCHES)]
+        status, _body, elapsed = server.get("/api/v1/search", search)
+        assert status == 200, status
+        api.append(elapsed)
+        status, _body, elapsed = server.get("/search", COLD_PAGES[i % len(COLD_PAGES)])
+        assert status == 200, status
+        page.append(elapsed)
+        again.append(server.get("/api/v1/search", search)[2])
+
+    def line(samples):
+        return f"p50 {statistics.median(samples):.0f} ms, max {max(samples):.0f} ms"
+
+    print(f"cold start over {restarts} worker replacements (HUP):")
+    print(f"  HUP to the new workers answering: {line(replace)}")
+    print(f"  first API search of new workers: {line(api)}")
+    print(f"  the same search again (what it costs warm): {line(again)}")
+    print(f"  first results page of new workers: {line(page)}")
+    print(f"  memory after: {_memory_line(server)}")
+
+
+#: First searches of new workers: needs and places their warm-up did not ask for.
+COLD_SEARCHES = [
+    {"q": "sciatica", "near": "07030"},
+    {"q": "frozen shoulder", "near": "Brooklyn, NY", "radius": 25},
+    {"q": "relaxing gift", "near": "Chicago, IL"},
+]
+COLD_PAGES = [
+    {"q": "knee pain", "near": "Jersey City, NJ"},
+    {"q": "migraine", "near": "Austin, TX"},
+    {"q": "tennis elbow", "near": "Manhattan"},
+]
 
 
 class Fts5Baseline:
@@ -206,6 +299,11 @@ def main():
     parser.add_argument("--queries", type=int, default=200, help="timed requests")
     parser.add_argument("--port", type=int, default=5077)
     parser.add_argument("--workdir", type=Path, help="reuse (or keep) this instance folder")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: its config's)")
+    parser.add_argument("--restarts", type=int, default=5, help="cold starts timed")
+    parser.add_argument(
+        "--cold-only", action="store_true", help="only cold start and memory (no rebuild)"
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-search-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -220,22 +318,26 @@ def main():
         _flask(env, "vocabulary", "sync")
         _flask(env, "demo", "load", "--count", str(args.count), "--seed", str(args.seed))
         print(f"demo load {args.count}: {time.perf_counter() - started:.1f} s")
-    started = time.perf_counter()
-    output = _flask(env, "search", "rebuild")
-    rebuild = time.perf_counter() - started
-    indexed = int(re.search(r"Indexed (\d+)", output).group(1))
-    live = (workdir / "search" / "current").resolve()
-    size = sum(f.stat().st_size for f in live.iterdir() if f.is_file())
-    print(
-        f"rebuild: {rebuild:.1f} s for {indexed} documents ({indexed / rebuild:.0f} docs/s, "
-        f"including start-up), index {size / 1e6:.0f} MB"
-    )
+    if not args.cold_only:
+        started = time.perf_counter()
+        output = _flask(env, "search", "rebuild")
+        rebuild = time.perf_counter() - started
+        indexed = int(re.search(r"Indexed (\d+)", output).group(1))
+        live = (workdir / "search" / "current").resolve()
+        size = sum(f.stat().st_size for f in live.iterdir() if f.is_file())
+        print(
+            f"rebuild: {rebuild:.1f} s for {indexed} documents ({indexed / rebuild:.0f} docs/s, "
+            f"including start-up), index {size / 1e6:.0f} MB"
+        )
 
     requests = _requests(args.queries, args.seed)
-    server = Server(env, args.port)
+    started = time.perf_counter()
+    server = Server(env, args.port, args.workers)
+    print(f"server started in {time.perf_counter() - started:.1f} s; {_memory_line(server)}")
     try:
-        status, body, cold = server.get("/api/v1/search", {"q": "sciatica", "near": "07030"})
-        print(f"cold start (first search of a new process: places, columns): {cold:.0f} ms")
+        _cold_start(server, args.restarts)
+        if args.cold_only:
+            return
         for params in {json.dumps(p, sort_keys=True) for p in requests}:
             server.get("/api/v1/search", json.loads(params))
         samples, truncated, errors = [], 0, 0
@@ -245,12 +347,12 @@ def main():
             errors += status != 200
             truncated += bool(body and body.get("truncated"))
         p50, p95, p99 = _percentiles(samples)
-        rss = server.rss_mb()
+        memory = _memory_line(server)
         print(
             f"API over HTTP, {len(samples)} requests: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
             f"p99 {p99:.1f} ms, max {max(samples):.1f} ms; errors {errors}, truncated {truncated}"
         )
-        print(f"server RSS after the run: {rss:.0f} MB")
+        print(f"memory after the run: {memory}")
         candidates = _candidates(env, requests)
         c50, c95, _c99 = _percentiles(candidates)
         print(f"candidates per query (matching need and place): p50 {c50:.0f}, p95 {c95:.0f}")

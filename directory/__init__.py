@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, database, sign-in, pages, API and commands."""
-    from directory import cli, config, search, web
+    from directory import cli, config, search, warmup, web
     from directory.accounts import bp as accounts_bp
     from directory.accounts import login_manager, sessions
     from directory.admin.views import bp as admin_bp
@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     config.load(app, test_config)
+    warmup.init_app(app)
     if hops := int(app.config["PROXY_FIX_HOPS"]):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

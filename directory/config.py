@@ -11,6 +11,9 @@ from flask import Flask
 class Defaults:
     #: Set from the instance folder when not given; see load().
     SQLALCHEMY_DATABASE_URI: str | None = None
+    #: Files derived from the code and its data, kept so a new process opens them instead of
+    #: building them (warmup.py); `<instance>/cache` when not given.
+    CACHE_FOLDER: str | None = None
     #: hide_parameters: a database error (logged with its traceback) or SQL echo never shows
     #: the values of a statement, which may be a client's message or a password hash.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
@@ -135,5 +138,6 @@ def load(app: Flask, overrides: dict | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
+    app.config["CACHE_FOLDER"] = app.config.get("CACHE_FOLDER") or str(instance / "cache")
     if app.debug or app.config.get("DEV_INSECURE_COOKIES"):
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False

@@ -6,21 +6,34 @@ Besides the ZIP data: `data/populations.txt` (GeoNames, CC BY 4.0) says which of
 of one name people most likely mean, and `data/neighbourhoods.json` places the neighbourhoods of
 the largest cities ("Wicker Park, Chicago") by the ZIP codes that cover them. Both files say
 where they come from.
+
+Building the lookup tables from these takes about 2 s and 90 MB, so they are built once into a
+small SQLite file (`use_cache` names its folder; the app uses `<instance>/cache`) that every
+later process opens and reads on demand: a new web worker answers its first search at once and
+holds none of it in memory. The file's name carries a hash of its sources (this module, the data
+files, the zipcodes release), so new data or code builds a new one.
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
+import fcntl
+import hashlib
 import json
 import math
+import os
 import re
+import shutil
+import sqlite3
+import tempfile
+import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from importlib import resources
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import zipcodes
 from rapidfuzz.distance import OSA
@@ -33,6 +46,7 @@ __all__ = [
     "normalize_state",
     "preload",
     "resolve",
+    "use_cache",
     "zip_location",
 ]
 
@@ -290,6 +304,9 @@ class _Acc:
 
 @dataclass(frozen=True)
 class _Index:
+    """The lookup tables: dicts as _build makes them; as the tables' file is read
+    (_Stored.index), each a _Table answering the same get, [] and in."""
+
     zips: dict[str, _Zip]
     # (state, city key) -> city; city keys are space-separated words, see _city_key.
     cities: dict[tuple[str, str], _City]
@@ -439,9 +456,8 @@ def _hoods(zips: dict[str, _Zip]) -> dict[str, list[_Hood]]:
     return dict(found)
 
 
-@functools.cache
-def _index() -> _Index:
-    # Built on first use, never at import (~1.5 s).
+def _build() -> _Index:
+    """The lookup tables, built from the sources (~2 s): see _index for how they are kept."""
     zips: dict[str, _Zip] = {}
     primary: dict[tuple[str, str], _Acc] = {}
     aliases: dict[tuple[str, str], _Acc] = {}
@@ -545,6 +561,171 @@ def _index() -> _Index:
         hoods=hoods,
         populous_keys={k: sorted(v) for k, v in populous.items()},
     )
+
+
+#: How a stored value becomes what _Index holds (JSON keeps lists; the rest is as stored).
+_DECODE = {
+    "zips": lambda code, v: _Zip(code, *v),
+    "cities": lambda _key, v: _City(*v),
+    "by_name": lambda _key, v: [_City(*c) for c in v],
+    "alias_by_name": lambda _key, v: [_City(*c) for c in v],
+    "states": lambda _key, v: tuple(v),
+    "hoods": lambda _key, v: [_Hood(*h[:7], frozenset(h[7]), h[8]) for h in v],
+}
+#: Bumped when the file's layout changes (its sources are hashed: see _digest).
+_FILE_FORMAT = 1
+# Where the tables are kept between processes (use_cache); None: each process builds its own.
+_cache_folder: Path | None = None
+# (process id, tables): a process forked from one that had them opens its own connection.
+_loaded: tuple[int, _Index] | None = None
+_load_lock = threading.Lock()
+
+
+def use_cache(folder: str | os.PathLike | None) -> None:
+    """Keep the place tables in `folder` (created when missing), for every later process to
+    open instead of building; None builds them per process. A process that has them already
+    keeps them: they are the same wherever they are kept."""
+    global _cache_folder
+    _cache_folder = Path(folder) if folder is not None else None
+
+
+def _encode(name: str, value: Any) -> Any:
+    if name == "cities":
+        return _city_row(value)
+    if name in ("by_name", "alias_by_name"):
+        return [_city_row(c) for c in value]
+    if name == "zips":
+        return [value.city, value.state, value.lat, value.lon]
+    if name == "hoods":
+        return [
+            [h.name, h.city, h.state, h.lat, h.lon, h.zip, h.population, sorted(h.cities),
+             h.downtown]
+            for h in value
+        ]  # fmt: skip
+    return value
+
+
+def _city_row(city: _City) -> list:
+    return [city.name, city.state, city.lat, city.lon, city.zip, city.zip_count, city.population]
+
+
+class _Table:
+    """One table of _Index read from the file on demand: `get`, `[]` and `in`, as the dict the
+    builder made (keys of several parts are tuples, as there)."""
+
+    def __init__(self, stored: _Stored, name: str) -> None:
+        self._stored = stored
+        self._name = name
+        self._decode = _DECODE.get(name, lambda _key, value: value)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        text = "\t".join(key) if isinstance(key, tuple) else key
+        found = self._stored.value(self._name, text)
+        return default if found is None else self._decode(key, found)
+
+    def __getitem__(self, key: Any) -> Any:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: Any) -> bool:
+        return self.get(key) is not None
+
+
+class _Stored:
+    """The tables' file, open read-only: one connection for the process (a lookup takes
+    microseconds; the lock makes it safe for a worker's threads)."""
+
+    def __init__(self, path: Path) -> None:
+        self._connection = sqlite3.connect(
+            f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False
+        )
+        self._lock = threading.Lock()
+
+    def value(self, table: str, key: str) -> Any:
+        with self._lock:
+            row = self._connection.execute(
+                "SELECT value FROM entry WHERE tbl = ? AND key = ?", (table, key)
+            ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def index(self) -> _Index:
+        return _Index(**{name: _Table(self, name) for name in _Index.__dataclass_fields__})
+
+
+def _digest() -> str:
+    """Names a version of the tables: a hash of everything they are built from."""
+    sha = hashlib.sha256(f"{_FILE_FORMAT} {zipcodes.__version__}".encode())
+    sha.update(Path(__file__).read_bytes())
+    for name in ("populations.txt", "neighbourhoods.json", "states.json"):
+        sha.update(resources.files("directory").joinpath(f"data/{name}").read_bytes())
+    return sha.hexdigest()[:16]
+
+
+def _write(index: _Index, path: Path) -> None:
+    """Store the tables at `path`, atomically (readers see the whole file or none)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    with sqlite3.connect(tmp) as connection:
+        connection.execute(
+            "CREATE TABLE entry (tbl TEXT, key TEXT, value TEXT, PRIMARY KEY (tbl, key))"
+            " WITHOUT ROWID"
+        )
+        connection.executemany(
+            "INSERT INTO entry VALUES (?, ?, ?)",
+            (
+                (name, "\t".join(key) if isinstance(key, tuple) else key,
+                 json.dumps(_encode(name, value), separators=(",", ":")))
+                for name in _Index.__dataclass_fields__
+                for key, value in getattr(index, name).items()
+            ),
+        )  # fmt: skip
+    connection.close()
+    os.replace(tmp, path)
+
+
+def _open() -> _Stored:
+    """The tables' file for this version of the sources, built first when there is none."""
+    if _cache_folder is not None:
+        try:
+            return _Stored(_kept(_cache_folder))
+        except (OSError, sqlite3.Error):
+            pass  # a folder we cannot write to: this process builds its own, as below
+    # Nowhere to keep them: a private file, gone once open (this process keeps reading it).
+    private = Path(tempfile.mkdtemp(prefix="directory-places-"))
+    try:
+        _write(_build(), private / "places.sqlite3")
+        return _Stored(private / "places.sqlite3")
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _kept(folder: Path) -> Path:
+    """The tables' file in `folder`, built by one process (the others wait for it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"places-{_digest()}.sqlite3"
+    if not path.exists():
+        with open(folder / ".places.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not path.exists():
+                _write(_build(), path)
+                for old in folder.glob("places-*.sqlite3"):
+                    if old != path:  # processes still reading it keep their open file
+                        old.unlink(missing_ok=True)
+    return path
+
+
+def _index() -> _Index:
+    # Opened on first use, never at import.
+    global _loaded
+    loaded = _loaded
+    if loaded is None or loaded[0] != os.getpid():
+        with _load_lock:
+            loaded = _loaded
+            if loaded is None or loaded[0] != os.getpid():
+                loaded = _loaded = (os.getpid(), _open().index())
+    return loaded[1]
 
 
 def _zip_place(record: _Zip) -> Place:
@@ -953,5 +1134,6 @@ def _not_found(
 
 
 def preload() -> None:
-    """Build the lookup tables now (about a second) instead of on the first request."""
+    """Open the lookup tables now (building them when no process has) instead of on the first
+    request."""
     _index()

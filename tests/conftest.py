@@ -7,7 +7,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from directory import create_app, vocabulary
+from directory import create_app, geo, vocabulary
 from directory.db import db
 
 #: Set by CI to run the suite against PostgreSQL; SQLite in a temporary folder otherwise.
@@ -88,6 +88,18 @@ def check_against_openapi(app, response) -> None:
     API_ANSWERS_CHECKED[0] += 1
 
 
+#: The CACHE_FOLDER of every app of the session, and of the servers tests start: the place tables
+#: and compiled templates are built once (warmup.py).
+_CACHE_FOLDER: list = []
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shared_cache_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cache")
+    _CACHE_FOLDER.append(str(folder))
+    geo.use_cache(folder)  # tests of geo alone too
+
+
 def make_app(tmp_path, **overrides):
     """An app on a temporary instance folder (and, on SQLite, a database of its own)."""
     os.environ["DIRECTORY_INSTANCE_PATH"] = str(tmp_path / "instance")
@@ -100,6 +112,7 @@ def make_app(tmp_path, **overrides):
         # Fast hashing for tests; test_accounts checks the production default separately.
         "PASSWORD_HASH_METHOD": "scrypt:16384:8:1",
         "SQLALCHEMY_DATABASE_URI": DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "CACHE_FOLDER": _CACHE_FOLDER[0],
         **overrides,
     }
     try:

@@ -581,6 +581,8 @@ def test_geo_imports_only_stdlib_and_zipcodes() -> None:
             imported.add((node.module or "").split(".")[0])
     allowed = {"__future__", "difflib", "functools", "math", "re", "unicodedata", "collections"}
     allowed |= {"dataclasses", "typing", "zipcodes", "json", "importlib", "rapidfuzz"}
+    # The tables' file: see use_cache.
+    allowed |= {"fcntl", "hashlib", "os", "pathlib", "shutil", "sqlite3", "tempfile", "threading"}
     assert imported <= allowed
 
 
@@ -592,7 +594,71 @@ def test_index_is_not_built_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
     # dataclasses look the module up in sys.modules while the class bodies run.
     monkeypatch.setitem(sys.modules, "geo_fresh_copy", module)
     spec.loader.exec_module(module)
-    assert module._index.cache_info().currsize == 0
+    assert module._loaded is None
+
+
+# --- the tables' file ---------------------------------------------------------------
+
+_HOBOKEN_ONLY = geo._Index(
+    zips={"07030": geo._Zip("07030", "Hoboken", "NJ", *HOBOKEN)}, cities={}, compact={},
+    by_name={}, alias_by_name={}, state_keys={}, keys_by_letter={}, states={}, hoods={},
+    populous_keys={},
+)  # fmt: skip
+
+
+@pytest.fixture
+def new_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Tables kept in tmp_path, built as _HOBOKEN_ONLY (counted); calling it forgets the
+    opened tables, as a new process starts without them."""
+    builds = []
+    monkeypatch.setattr(geo, "_build", lambda: builds.append(1) or _HOBOKEN_ONLY)
+    monkeypatch.setattr(geo, "_cache_folder", tmp_path)
+
+    def start() -> list:
+        monkeypatch.setattr(geo, "_loaded", None)
+        return builds
+
+    return start
+
+
+def test_tables_are_built_once_and_opened_by_every_later_process(new_process, tmp_path) -> None:
+    new_process()
+    assert zip_location("07030") == (*HOBOKEN, "Hoboken", "NJ")
+    builds = new_process()
+    assert zip_location("07030") == (*HOBOKEN, "Hoboken", "NJ")
+    with pytest.raises(PlaceError):
+        zip_location("10001")  # only what the file holds: nothing was built again
+    assert len(builds) == 1
+    assert len(list(tmp_path.glob("places-*.sqlite3"))) == 1
+
+
+def test_new_sources_build_new_tables_and_drop_the_old(
+    new_process, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_process()
+    zip_location("07030")
+    (old,) = tmp_path.glob("places-*.sqlite3")
+    monkeypatch.setattr(geo, "_digest", lambda: "changed")  # this module or its data edited
+    builds = new_process()
+    zip_location("07030")
+    assert len(builds) == 2
+    assert [p.name for p in tmp_path.glob("places-*.sqlite3")] == ["places-changed.sqlite3"]
+    assert not old.exists()
+
+
+def test_a_folder_that_cannot_be_written_to_still_resolves(
+    new_process, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setattr(geo, "_cache_folder", tmp_path / "a-file" / "cache")
+    new_process()
+    assert zip_location("07030") == (*HOBOKEN, "Hoboken", "NJ")  # built for this process
+
+
+def test_the_tables_version_follows_their_sources(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = geo._digest()
+    monkeypatch.setattr(geo, "_FILE_FORMAT", geo._FILE_FORMAT + 1)
+    assert geo._digest() != before
 
 
 def test_places_and_license_rules_know_the_same_states() -> None:

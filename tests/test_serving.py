@@ -1,6 +1,10 @@
 """`make run`'s server: gunicorn with gunicorn.conf.py, the search indexer beside it, both
 stopped together by Ctrl-C, an indexer restarted when it dies and never outliving its server,
-and an access log that never records what people searched for."""
+an access log that never records what people searched for, and workers that are ready for their
+first search before they take requests.
+
+Waits are generous: a busy CI machine takes seconds to start a worker, and only a server that
+never answers should fail these tests."""
 
 import json
 import os
@@ -15,10 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from directory import warmup
 from directory.db import db
 from tests.conftest import tag
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Seconds to wait for a server to start, or for an answer.
+PATIENCE = 120
 
 
 def _free_port() -> int:
@@ -29,7 +36,7 @@ def _free_port() -> int:
 
 def _get(url: str) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=60) as response:  # a loaded CI machine
+        with urllib.request.urlopen(url, timeout=PATIENCE) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -63,7 +70,7 @@ def _indexers(master: int) -> list[int]:
     return [pid for pid, cmd in _children(master) if "search drain --forever" in cmd]
 
 
-def _until(found, what: str, seconds: float = 30):
+def _until(found, what: str, seconds: float = PATIENCE):
     """Poll `found()` until it returns something true (generous: a loaded CI machine is slow)."""
     deadline = time.monotonic() + seconds
     while not (result := found()):
@@ -84,6 +91,8 @@ def _gunicorn(app, log: Path):
         "DIRECTORY_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "DIRECTORY_THREADS": "2",
+        # The test session's: the place tables are built once (conftest).
+        "FLASK_CACHE_FOLDER": json.dumps(app.config["CACHE_FOLDER"]),
     }
     with log.open("w") as out:
         server = subprocess.Popen(
@@ -100,7 +109,7 @@ def _gunicorn(app, log: Path):
             except OSError:
                 return False
 
-        _until(answers, "the server never answered", seconds=60)
+        _until(answers, "the server never answered")
         yield server
     finally:
         with suppress(ProcessLookupError):  # all of it, or what a killed master left behind
@@ -130,7 +139,7 @@ def test_gunicorn_serves_with_the_indexer_and_stopping_it_stops_both(
             os.killpg(server.pid, signal.SIGINT)
         else:  # a supervisor or `kill` signals the server alone: it stops the indexer
             os.kill(server.pid, signal.SIGTERM)
-        server.wait(timeout=40)
+        server.wait(timeout=PATIENCE)
         _until(lambda: not _alive(indexer[0]), "the indexer outlived the server")
     logged = log.read_text()
     assert "Search indexer started" in logged and "Indexer stopped." in logged
@@ -164,3 +173,40 @@ def test_a_killed_indexer_is_restarted_and_a_killed_server_leaves_no_indexer(app
         server.wait()
         _until(lambda: not _alive(second), "the indexer outlived its killed server")
     assert f"Search indexer (pid {first}) ended; starting another" in log.read_text()
+
+
+def test_a_warmed_up_worker_has_what_a_first_search_builds(app, make_practitioner):
+    from directory.search import sync
+
+    tag(
+        make_practitioner("alexa-marie", licenses=[("NY", "verified", None)], offices=["10001"]),
+        conditions=["lower-back-pain"],
+    )
+    db.session.commit()
+
+    def loaded(template: str) -> bool:
+        return any(name == template for _loader, name in app.jinja_env.cache)
+
+    assert sync.store().columns.stats()["segments"] == 0 and not loaded("search/index.html")
+    warmup.warm(app)
+    assert sync.store().columns.stats()["segments"] == 1  # the index's columns are read
+    assert loaded("search/index.html")  # the results page is compiled
+    assert any(Path(app.config["CACHE_FOLDER"], "templates").glob("*.cache"))  # and kept
+
+
+def test_derived_files_are_kept_in_the_instance_folder_by_default(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, CACHE_FOLDER=None)
+    assert app.config["CACHE_FOLDER"] == str(tmp_path / "instance" / "cache")
+
+
+def test_a_worker_that_cannot_warm_up_still_starts(app, monkeypatch, caplog):
+    from directory.search import results
+
+    def broken(params):
+        raise RuntimeError("database unreachable")
+
+    monkeypatch.setattr(results, "search", broken)
+    warmup.warm(app)  # does not raise: the worker goes on to serve
+    assert "Warming up /search" in caplog.text
