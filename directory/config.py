@@ -52,12 +52,17 @@ class Defaults:
     INVITATION_MAX_AGE = 7 * 24 * 3600
     #: Failed sign-ins allowed within LOGIN_THROTTLE_SECONDS before a 429: on one address from
     #: one IP (an IPv6 /64), and from one IP on any addresses. Failures on an address from all
-    #: IPs together that mark it as under attack: from then on each IP gets one try at it.
+    #: IPs together that mark it as under attack: from then on each network (an IPv4 /24, an
+    #: IPv6 /48) gets one try at it. Failures on an address from networks its account has no
+    #: sign-in from within LOGIN_CEILING_SECONDS, above which only networks it has sign-ins
+    #: from get tries.
     #: Why these numbers: accounts.operations._check_throttle.
     LOGIN_FAILURES_PER_ACCOUNT_AND_IP = 5
     LOGIN_FAILURES_PER_IP = 20
     LOGIN_FAILURES_UNDER_ATTACK = 50
+    LOGIN_FAILURES_CEILING = 100
     LOGIN_THROTTLE_SECONDS = 15 * 60
+    LOGIN_CEILING_SECONDS = 24 * 3600
     #: Days an inquiry's text is kept (`flask inquiries purge` deletes it after that).
     INQUIRY_RETENTION_DAYS = 180
     #: Seconds a person needs at least to fill in the inquiry form; faster posts are refused.

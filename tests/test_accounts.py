@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from directory.accounts import operations, passwords
 from directory.accounts.models import LoginAttempt, User
-from directory.accounts.sessions import connection_of
+from directory.accounts.sessions import connection_of, network_of
 from directory.config import Defaults
 from directory.db import db, now_utc
 from directory.mail import MailMessage
@@ -764,26 +764,87 @@ def test_a_stranger_is_throttled_and_the_owner_is_not(client, make_user, strange
     assert _sign_in(client, stranger, "bo@example.com").location == "/dashboard"
 
 
-def test_an_account_failing_from_many_ips_gives_each_ip_one_try(client, make_user):
-    make_user()
-    now = now_utc()
+def _failed_before(ips, times: int = 1, ago: timedelta = timedelta(0)) -> None:
+    """Record `times` failed sign-ins at alexa@example.com from each of `ips`, `ago`."""
+    at = now_utc() - ago
     db.session.add_all(
         LoginAttempt(
-            email_key="alexa@example.com", ip=connection_of(f"198.51.100.{n}"), created_at=now
+            email_key="alexa@example.com",
+            ip=connection_of(ip),
+            network=network_of(ip),
+            created_at=at,
         )
-        for n in range(12)
-        for _ in range(4)
+        for ip in ips
+        for _ in range(times)
     )
     db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("first", "same_network", "elsewhere"),
+    [
+        ("192.0.2.1", "192.0.2.200", "192.0.3.1"),
+        ("2001:db8:1:1::1", "2001:db8:1:ffff::9", "2001:db8:2::1"),
+    ],
+    ids=["ipv4-24", "ipv6-48"],
+)
+def test_an_account_under_attack_gives_each_network_one_try(
+    client, make_user, first, same_network, elsewhere
+):
+    make_user()
+    _failed_before((f"198.51.{n}.1" for n in range(12)), times=4)
     # 48 failures in the window: an IP that failed once may try again.
-    assert _fail(client, "alexa@example.com", ip="192.0.2.1").status_code == 200
-    assert _fail(client, "alexa@example.com", ip="192.0.2.1").status_code == 200
-    # 50: each IP gets one try, however few it used.
-    assert _fail(client, "alexa@example.com", ip="192.0.2.1").status_code == 429
-    assert _fail(client, "alexa@example.com", ip="192.0.2.2").status_code == 200
-    assert _fail(client, "alexa@example.com", ip="192.0.2.2").status_code == 429
-    # The owner, from an IP that has not failed, still signs in.
+    assert _fail(client, "alexa@example.com", ip=first).status_code == 200
+    assert _fail(client, "alexa@example.com", ip=first).status_code == 200
+    # 50: each network gets one try, however few it used...
+    assert _fail(client, "alexa@example.com", ip=first).status_code == 429
+    # ...and another IP of that network (another /64 of the /48, another address of the /24)
+    # is the same network: rotating through a provider's block gains nothing.
+    assert _fail(client, "alexa@example.com", ip=same_network).status_code == 429
+    assert _sign_in(client, same_network).status_code == 429
+    assert _fail(client, "alexa@example.com", ip=elsewhere).status_code == 200
+    assert _fail(client, "alexa@example.com", ip=elsewhere).status_code == 429
+    # The owner, from a network that has not failed, still signs in.
     assert _sign_in(client, "203.0.113.7").location == "/dashboard"
+
+
+def test_the_ceiling_on_failures_from_new_networks_holds(app, client, make_user):
+    make_user()
+    home = app.test_client()
+    assert _sign_in(home, "203.0.113.7").location == "/dashboard"
+    # Spread over the day and over 99 networks (none under attack in the last 15 minutes);
+    # the owner's typos at home do not count towards the ceiling.
+    _failed_before((f"10.{n}.0.1" for n in range(99)), ago=timedelta(hours=2))
+    _failed_before(["203.0.113.50"], times=30, ago=timedelta(hours=3))
+    assert _fail(client, "alexa@example.com", ip="198.18.0.1").status_code == 200
+    # 100 failures from networks the account has no sign-in from: no other new network gets a
+    # try, however many a stranger has, not even with the right password...
+    for ip in ("198.18.1.1", "2001:db8:7::1"):
+        assert _fail(client, "alexa@example.com", ip=ip).status_code == 429
+        assert _sign_in(client, ip).status_code == 429
+    failures = select(func.count()).where(LoginAttempt.success.is_(False))
+    assert db.session.scalar(failures) == 130  # refusals check and record nothing
+    # ...while the owner at home signs in, from another address of the same network.
+    assert _sign_in(client, "203.0.113.8").location == "/dashboard"
+    # Other accounts are not affected.
+    make_user("bo@example.com", name="Bo")
+    assert _sign_in(app.test_client(), "198.18.1.1", "bo@example.com").location == "/dashboard"
+
+
+def test_the_owner_signs_in_from_a_known_network_under_attack(app, client, make_user):
+    make_user()
+    home = app.test_client()
+    assert _sign_in(home, "2001:db8:aa:1::5").location == "/dashboard"
+    _failed_before(f"10.{n}.0.1" for n in range(150))  # a botnet, in the last 15 minutes
+    assert _sign_in(client, "198.18.0.1").status_code == 429
+    # At home, on a laptop with another /64 of the same /48: typos are allowed...
+    for _ in range(4):
+        assert _fail(client, "alexa@example.com", ip="2001:db8:aa:2::5").status_code == 200
+    assert _sign_in(client, "2001:db8:aa:2::5").location == "/dashboard"
+    # ...five failures for the whole network while the attack lasts, not five per /64.
+    AuthActions(client).logout()
+    assert _fail(client, "alexa@example.com", ip="2001:db8:aa:3::5").status_code == 200
+    assert _sign_in(client, "2001:db8:aa:4::5").status_code == 429
 
 
 def test_throttle_per_ip_and_shared_by_every_app_instance(tmp_path, app, client, make_user):

@@ -70,4 +70,7 @@ class LoginAttempt(db.Model):
     #: The client as the throttle counts it: an IPv4 address, an IPv6 /64
     #: (accounts.sessions.connection_of).
     ip: Mapped[str] = mapped_column(String(64), default="")
+    #: The network around it: an IPv4 /24, an IPv6 /48, as sign-in records name networks
+    #: (accounts.sessions.network_of); "" for what is not an address.
+    network: Mapped[str] = mapped_column(String(64), default="", server_default="")
     success: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -335,41 +335,84 @@ def _email_key(email: str) -> str:
 
 
 def _check_throttle(email_key: str, ip: str) -> None:
-    """Raise Throttled when this address has failed too often from this IP, or this IP on any
-    address, within LOGIN_THROTTLE_SECONDS (15 minutes).
+    """Raise Throttled when one more attempt at this address from this IP would be too many.
 
-    An IP is an IPv4 address or an IPv6 /64 (sessions.connection_of). Never by address alone:
-    then a stranger's failures would lock the owner out from everywhere.
+    Failures are counted within LOGIN_THROTTLE_SECONDS (15 minutes) unless said. An IP is an
+    IPv4 address or an IPv6 /64 (sessions.connection_of: one subscriber), a network an IPv4 /24
+    or an IPv6 /48 (sessions.network_of: one provider's block, one site), a known network one
+    the account has a sign-in from (sessions.networks_of). Never by address alone: then a
+    stranger's failures would lock the owner out from everywhere.
 
     - 5 failures on one address from one IP: room for a person's typos, and at most 5 guesses
-      at an account per IP per window.
+      at an account per IP.
     - 20 failures from one IP, whatever the addresses: one connection trying many accounts
       stops there; people sharing one address rarely mistype 20 times in 15 minutes.
-    - 50 failures on one address from all IPs together (over ten IPs' worth of typos: an attack
-      from many IPs): from then on each IP gets one try at that address, not five. Guessing
-      slows fivefold and the owner, from any IP that has not failed yet, still signs in; a lock
-      on the account itself would be the stranger's to set.
+    - 50 failures on one address from everywhere (ten IPs' worth of typos: an attack): from
+      then on each network gets one try at it, not each IP, so rotating through a block (an
+      IPv6 /48 holds 65,536 /64s) does not multiply the tries. A known network keeps 5 for
+      the whole network: the owner at home who mistypes once tries again.
+    - 100 failures on one address from networks its account has no sign-in from, within
+      LOGIN_CEILING_SECONDS (a day): from then on only known networks get tries. However many
+      networks a stranger has (a botnet), guesses at one account stop at 100 a day, against
+      passwords of at least 12 characters that are not common ones (accounts.passwords). The
+      owner at home or at work (a device still signed in there) signs in as before; from a new
+      network they wait. Nothing locks the account everywhere: that would be the stranger's
+      to set.
+
+    An address without an account has no known networks: it is throttled like an account
+    strangers attack, so the answers tell nothing to anyone outside the owner's networks.
     """
     config = current_app.config
-    since = now_utc() - timedelta(seconds=config["LOGIN_THROTTLE_SECONDS"])
+    now = now_utc()
+    since = now - timedelta(seconds=config["LOGIN_THROTTLE_SECONDS"])
+    ceiling_since = now - timedelta(seconds=config["LOGIN_CEILING_SECONDS"])
     connection = sessions.connection_of(ip)
+    network = sessions.network_of(ip)
+    failed = (LoginAttempt.success.is_(False),)
 
-    def failures(*where) -> int:
-        query = select(func.count()).select_from(LoginAttempt)
-        return db.session.scalar(
-            query.where(LoginAttempt.success.is_(False), LoginAttempt.created_at >= since, *where)
+    here = per_ip = recent = from_network = from_strangers = 0
+    if email_key:
+        recently = LoginAttempt.created_at >= since
+        # One pass over the address's failures: the counts the rules below compare.
+        here, recent, from_network, from_strangers = db.session.execute(
+            select(
+                func.count().filter(recently, LoginAttempt.ip == connection),
+                func.count().filter(recently),
+                func.count().filter(recently, LoginAttempt.network == network),
+                func.count().filter(
+                    LoginAttempt.created_at >= ceiling_since,
+                    LoginAttempt.network.not_in(sessions.networks_of(email_key)),
+                ),
+            ).where(
+                LoginAttempt.email_key == email_key,
+                LoginAttempt.created_at >= min(since, ceiling_since),
+                *failed,
+            )
+        ).one()
+    if connection:
+        per_ip = db.session.scalar(
+            select(func.count()).where(
+                LoginAttempt.ip == connection, LoginAttempt.created_at >= since, *failed
+            )
         )
-
-    on_account = LoginAttempt.email_key == email_key
-    here = failures(on_account, LoginAttempt.ip == connection) if email_key else 0
-    if (
-        here >= config["LOGIN_FAILURES_PER_ACCOUNT_AND_IP"]
-        or (here and failures(on_account) >= config["LOGIN_FAILURES_UNDER_ATTACK"])
-        or (
-            connection
-            and failures(LoginAttempt.ip == connection) >= config["LOGIN_FAILURES_PER_IP"]
+    refused = here >= config["LOGIN_FAILURES_PER_ACCOUNT_AND_IP"] or (
+        per_ip >= config["LOGIN_FAILURES_PER_IP"]
+    )
+    under_attack = recent >= config["LOGIN_FAILURES_UNDER_ATTACK"]
+    at_ceiling = from_strangers >= config["LOGIN_FAILURES_CEILING"]
+    if not refused and (under_attack or at_ceiling):
+        known = bool(network) and db.session.scalar(
+            select(
+                sessions.networks_of(email_key)
+                .where(sessions.UserSession.network == network)
+                .exists()
+            )
         )
-    ):
+        if known:
+            refused = from_network >= config["LOGIN_FAILURES_PER_ACCOUNT_AND_IP"]
+        else:
+            refused = at_ceiling or from_network >= 1
+    if refused:
         seconds = config["LOGIN_THROTTLE_SECONDS"]
         raise Throttled(
             "Too many failed sign-in attempts. For your security, please wait "
@@ -380,10 +423,19 @@ def _check_throttle(email_key: str, ip: str) -> None:
 
 def _record_attempt(email_key: str, ip: str, *, success: bool) -> None:
     now = now_utc()
-    keep = max(ATTEMPT_RETENTION, timedelta(seconds=current_app.config["LOGIN_THROTTLE_SECONDS"]))
+    config = current_app.config
+    keep = max(
+        ATTEMPT_RETENTION,
+        timedelta(seconds=config["LOGIN_THROTTLE_SECONDS"]),
+        timedelta(seconds=config["LOGIN_CEILING_SECONDS"]),
+    )
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - keep))
     attempt = LoginAttempt(
-        email_key=email_key, ip=sessions.connection_of(ip), success=success, created_at=now
+        email_key=email_key,
+        ip=sessions.connection_of(ip),
+        network=sessions.network_of(ip),
+        success=success,
+        created_at=now,
     )
     db.session.add(attempt)
     db.session.flush()
