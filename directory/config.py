@@ -103,6 +103,27 @@ class Defaults:
     )
 
 
+#: Keys this version no longer reads, and what to set instead: an instance still setting one
+#: would silently lose what it asked for, so the app refuses to start (load()).
+RETIRED = {
+    "LOGIN_FAILURES_PER_ACCOUNT": (
+        "the sign-in throttle no longer counts an address's failures from everywhere (a "
+        "stranger could lock its owner out): set LOGIN_FAILURES_PER_ACCOUNT_AND_IP (failures "
+        "on one address from one IP), LOGIN_FAILURES_PER_IP, LOGIN_FAILURES_UNDER_ATTACK or "
+        "LOGIN_FAILURES_CEILING instead; the README's section on sign-ins says what each does"
+    ),
+}
+
+
+def _refuse_retired(config) -> None:
+    for key, instead in RETIRED.items():
+        if key in config:
+            raise RuntimeError(
+                f"{key} is set (in instance/config.py or as FLASK_{key}) but no longer read: "
+                f"{instead}."
+            )
+
+
 def _database_url(url: str) -> str:
     # Heroku-style and bare PostgreSQL URLs get the driver we ship (psycopg 3).
     for prefix in ("postgres://", "postgresql://"):
@@ -135,6 +156,7 @@ def load(app: Flask, overrides: dict | None = None) -> None:
     if key := os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = key
     app.config.update(overrides or {})
+    _refuse_retired(app.config)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'directory.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.config["SQLALCHEMY_DATABASE_URI"])
