@@ -63,6 +63,15 @@ class Defaults:
     LOGIN_FAILURES_CEILING = 100
     LOGIN_THROTTLE_SECONDS = 15 * 60
     LOGIN_CEILING_SECONDS = 24 * 3600
+    #: Password-reset requests accepted within RESET_THROTTLE_SECONDS before a 429: for one
+    #: address (with an account or not: the refusal tells nothing), from one IP (an IPv6 /64),
+    #: and from one network (an IPv4 /24, an IPv6 /48). An address without an account is sent
+    #: its note at most once a day whatever these say. Why these numbers:
+    #: accounts.operations._check_reset_limits.
+    RESET_REQUESTS_PER_ADDRESS = 3
+    RESET_REQUESTS_PER_IP = 10
+    RESET_REQUESTS_PER_NETWORK = 30
+    RESET_THROTTLE_SECONDS = 3600
     #: Days an inquiry's text is kept (`flask inquiries purge` deletes it after that).
     INQUIRY_RETENTION_DAYS = 180
     #: Seconds a person needs at least to fill in the inquiry form; faster posts are refused.

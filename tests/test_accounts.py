@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 from itsdangerous import TimestampSigner
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from werkzeug.security import generate_password_hash
 
 from directory.accounts import operations, passwords
-from directory.accounts.models import LoginAttempt, User
+from directory.accounts.models import LoginAttempt, ResetRequest, User
 from directory.accounts.sessions import connection_of, network_of
 from directory.config import Defaults
 from directory.db import db, now_utc
@@ -244,7 +244,7 @@ def test_reset_request_validation(client, email, message):
 )
 def test_reset_form_validation(client, make_user, password, message):
     make_user()
-    operations.request_password_reset("alexa@example.com")
+    operations.request_password_reset("alexa@example.com", "127.0.0.1")
     db.session.commit()
     path = _link("alexa@example.com", "/password/reset/")
     response = client.post(path, data={"password": password})
@@ -701,6 +701,99 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses(client, make_use
     (note,) = _mails("ghost@example.com")
     assert note.subject == "No Kneaded account uses this address"
     assert "/password/reset/" not in note.body and "/password/reset" in note.body
+
+
+def _reset(client, email: str, ip: str = "127.0.0.1"):
+    return client.post("/password/reset", data={"email": email}, environ_base={"REMOTE_ADDR": ip})
+
+
+def _backdate_resets(ago: timedelta) -> None:
+    for request in db.session.scalars(select(ResetRequest)):
+        request.created_at -= ago
+    db.session.commit()
+
+
+def test_reset_requests_are_limited_per_address_alike_for_known_and_unknown(client, make_user):
+    make_user("known@example.com")
+    refusals = []
+    for email in ("known@example.com", "ghost@example.com"):
+        for n in range(3):
+            assert _reset(client, email, ip=f"198.51.{n}.1").status_code == 200
+        refusals.append(_reset(client, email, ip="203.0.113.1"))
+    known, unknown = refusals
+    # The refusal tells nothing: the same answer, the same wait.
+    assert known.status_code == unknown.status_code == 429
+    assert _text(known) == _text(unknown)
+    assert "Too many password reset requests" in _text(known)
+    assert known.headers["Retry-After"] == unknown.headers["Retry-After"]
+    assert 3540 <= int(known.headers["Retry-After"]) <= 3601
+    # An inbox gets at most 3 links an hour; an address without an account, one note.
+    assert len(_mails("known@example.com")) == 3
+    assert len(_mails("ghost@example.com")) == 1
+    _backdate_resets(timedelta(minutes=61))
+    assert _reset(client, "known@example.com").status_code == 200
+    assert len(_mails("known@example.com")) == 4
+
+
+def test_an_unknown_address_gets_one_note_a_day(client):
+    assert _reset(client, "ghost@example.com").status_code == 200
+    _backdate_resets(timedelta(hours=2))
+    for n in range(3):
+        assert _reset(client, "Ghost@example.com", ip=f"198.51.{n}.1").status_code == 200
+    assert len(_mails("ghost@example.com")) == 1
+    note = db.session.scalar(select(ResetRequest).where(ResetRequest.mailed == "note"))
+    assert note.repeats == 3
+    _backdate_resets(timedelta(hours=23))
+    assert _reset(client, "ghost@example.com").status_code == 200
+    assert len(_mails("ghost@example.com")) == 2
+
+
+@pytest.mark.parametrize(
+    ("ips", "next_ip", "elsewhere"),
+    [
+        (["203.0.113.7"] * 10, "203.0.113.7", "203.0.113.8"),
+        ([f"2001:db8:5:{n:x}::1" for n in range(30)], "2001:db8:5:ffff::1", "2001:db8:6::1"),
+    ],
+    ids=["per-ip", "per-ipv6-48"],
+)
+def test_reset_requests_are_limited_per_ip_and_network(client, ips, next_ip, elsewhere):
+    for n, ip in enumerate(ips):
+        assert _reset(client, f"someone{n}@example.com", ip=ip).status_code == 200
+    response = _reset(client, "one.more@example.com", ip=next_ip)
+    assert response.status_code == 429
+    assert _mails("one.more@example.com") == []
+    assert _reset(client, "one.more@example.com", ip=elsewhere).status_code == 200
+
+
+def test_every_reset_request_does_the_same_database_work(app, client, make_user):
+    """What the time of a request depends on: the statements it runs. A request for an account
+    (a link), for an address without one (a note) and for that address again (no note) run as
+    many of each kind, so the page's time does not tell them apart."""
+    make_user("known@example.com")
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split(None, 1)[0].upper())
+
+    work = {}
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for case, email in (
+            ("link", "known@example.com"),
+            ("note", "ghost@example.com"),
+            ("nothing", "ghost@example.com"),
+        ):
+            statements.clear()
+            assert _reset(client, email, ip=f"198.51.100.{len(work)}").status_code == 200
+            work[case] = sorted(statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(_mails("ghost@example.com")) == 1
+    assert work["link"] == work["note"]
+    # Where no note goes out, a count on the day's note is written instead of the message.
+    instead = [*work["note"], "UPDATE"]
+    instead.remove("INSERT")
+    assert work["nothing"] == sorted(instead)
 
 
 def test_an_unknown_address_costs_a_password_check(app, auth, make_user, monkeypatch):
