@@ -55,12 +55,26 @@ class Defaults:
     INVITATION_MAX_AGE = 7 * 24 * 3600
     #: Failed sign-ins allowed within LOGIN_THROTTLE_SECONDS before a 429: on one address from
     #: one IP (an IPv6 /64), and from one IP on any addresses. Failures on an address from all
-    #: IPs together that mark it as under attack: from then on each IP gets one try at it.
+    #: IPs together that mark it as under attack: from then on each network (an IPv4 /24, an
+    #: IPv6 /48) gets one try at it. Failures on an address from networks its account has no
+    #: sign-in from within LOGIN_CEILING_SECONDS, above which only networks it has sign-ins
+    #: from get tries.
     #: Why these numbers: accounts.operations._check_throttle.
     LOGIN_FAILURES_PER_ACCOUNT_AND_IP = 5
     LOGIN_FAILURES_PER_IP = 20
     LOGIN_FAILURES_UNDER_ATTACK = 50
+    LOGIN_FAILURES_CEILING = 100
     LOGIN_THROTTLE_SECONDS = 15 * 60
+    LOGIN_CEILING_SECONDS = 24 * 3600
+    #: Password-reset requests accepted within RESET_THROTTLE_SECONDS before a 429: for one
+    #: address (with an account or not: the refusal tells nothing), from one IP (an IPv6 /64),
+    #: and from one network (an IPv4 /24, an IPv6 /48). An address without an account is sent
+    #: its note at most once a day whatever these say. Why these numbers:
+    #: accounts.operations._check_reset_limits.
+    RESET_REQUESTS_PER_ADDRESS = 3
+    RESET_REQUESTS_PER_IP = 10
+    RESET_REQUESTS_PER_NETWORK = 30
+    RESET_THROTTLE_SECONDS = 3600
     #: Days an inquiry's text is kept (`flask inquiries purge` deletes it after that).
     INQUIRY_RETENTION_DAYS = 180
     #: Seconds a person needs at least to fill in the inquiry form; faster posts are refused.
@@ -101,6 +115,27 @@ class Defaults:
     )
 
 
+#: Keys this version no longer reads, and what to set instead: an instance still setting one
+#: would silently lose what it asked for, so the app refuses to start (load()).
+RETIRED = {
+    "LOGIN_FAILURES_PER_ACCOUNT": (
+        "the sign-in throttle no longer counts an address's failures from everywhere (a "
+        "stranger could lock its owner out): set LOGIN_FAILURES_PER_ACCOUNT_AND_IP (failures "
+        "on one address from one IP), LOGIN_FAILURES_PER_IP, LOGIN_FAILURES_UNDER_ATTACK or "
+        "LOGIN_FAILURES_CEILING instead; the README's section on sign-ins says what each does"
+    ),
+}
+
+
+def _refuse_retired(config) -> None:
+    for key, instead in RETIRED.items():
+        if key in config:
+            raise RuntimeError(
+                f"{key} is set (in instance/config.py or as FLASK_{key}) but no longer read: "
+                f"{instead}."
+            )
+
+
 def _database_url(url: str) -> str:
     # Heroku-style and bare PostgreSQL URLs get the driver we ship (psycopg 3).
     for prefix in ("postgres://", "postgresql://"):
@@ -133,6 +168,7 @@ def load(app: Flask, overrides: dict | None = None) -> None:
     if key := os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = key
     app.config.update(overrides or {})
+    _refuse_retired(app.config)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'directory.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.config["SQLALCHEMY_DATABASE_URI"])

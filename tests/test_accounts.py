@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 from itsdangerous import TimestampSigner
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from werkzeug.security import generate_password_hash
 
 from directory.accounts import operations, passwords
-from directory.accounts.models import LoginAttempt, User
-from directory.accounts.sessions import connection_of
+from directory.accounts.models import LoginAttempt, ResetRequest, User
+from directory.accounts.sessions import connection_of, network_of
 from directory.config import Defaults
 from directory.db import db, now_utc
 from directory.mail import MailMessage
@@ -244,7 +244,7 @@ def test_reset_request_validation(client, email, message):
 )
 def test_reset_form_validation(client, make_user, password, message):
     make_user()
-    operations.request_password_reset("alexa@example.com")
+    operations.request_password_reset("alexa@example.com", "127.0.0.1")
     db.session.commit()
     path = _link("alexa@example.com", "/password/reset/")
     response = client.post(path, data={"password": password})
@@ -703,6 +703,99 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses(client, make_use
     assert "/password/reset/" not in note.body and "/password/reset" in note.body
 
 
+def _reset(client, email: str, ip: str = "127.0.0.1"):
+    return client.post("/password/reset", data={"email": email}, environ_base={"REMOTE_ADDR": ip})
+
+
+def _backdate_resets(ago: timedelta) -> None:
+    for request in db.session.scalars(select(ResetRequest)):
+        request.created_at -= ago
+    db.session.commit()
+
+
+def test_reset_requests_are_limited_per_address_alike_for_known_and_unknown(client, make_user):
+    make_user("known@example.com")
+    refusals = []
+    for email in ("known@example.com", "ghost@example.com"):
+        for n in range(3):
+            assert _reset(client, email, ip=f"198.51.{n}.1").status_code == 200
+        refusals.append(_reset(client, email, ip="203.0.113.1"))
+    known, unknown = refusals
+    # The refusal tells nothing: the same answer, the same wait.
+    assert known.status_code == unknown.status_code == 429
+    assert _text(known) == _text(unknown)
+    assert "Too many password reset requests" in _text(known)
+    assert known.headers["Retry-After"] == unknown.headers["Retry-After"]
+    assert 3540 <= int(known.headers["Retry-After"]) <= 3601
+    # An inbox gets at most 3 links an hour; an address without an account, one note.
+    assert len(_mails("known@example.com")) == 3
+    assert len(_mails("ghost@example.com")) == 1
+    _backdate_resets(timedelta(minutes=61))
+    assert _reset(client, "known@example.com").status_code == 200
+    assert len(_mails("known@example.com")) == 4
+
+
+def test_an_unknown_address_gets_one_note_a_day(client):
+    assert _reset(client, "ghost@example.com").status_code == 200
+    _backdate_resets(timedelta(hours=2))
+    for n in range(3):
+        assert _reset(client, "Ghost@example.com", ip=f"198.51.{n}.1").status_code == 200
+    assert len(_mails("ghost@example.com")) == 1
+    note = db.session.scalar(select(ResetRequest).where(ResetRequest.mailed == "note"))
+    assert note.repeats == 3
+    _backdate_resets(timedelta(hours=23))
+    assert _reset(client, "ghost@example.com").status_code == 200
+    assert len(_mails("ghost@example.com")) == 2
+
+
+@pytest.mark.parametrize(
+    ("ips", "next_ip", "elsewhere"),
+    [
+        (["203.0.113.7"] * 10, "203.0.113.7", "203.0.113.8"),
+        ([f"2001:db8:5:{n:x}::1" for n in range(30)], "2001:db8:5:ffff::1", "2001:db8:6::1"),
+    ],
+    ids=["per-ip", "per-ipv6-48"],
+)
+def test_reset_requests_are_limited_per_ip_and_network(client, ips, next_ip, elsewhere):
+    for n, ip in enumerate(ips):
+        assert _reset(client, f"someone{n}@example.com", ip=ip).status_code == 200
+    response = _reset(client, "one.more@example.com", ip=next_ip)
+    assert response.status_code == 429
+    assert _mails("one.more@example.com") == []
+    assert _reset(client, "one.more@example.com", ip=elsewhere).status_code == 200
+
+
+def test_every_reset_request_does_the_same_database_work(app, client, make_user):
+    """What the time of a request depends on: the statements it runs. A request for an account
+    (a link), for an address without one (a note) and for that address again (no note) run as
+    many of each kind, so the page's time does not tell them apart."""
+    make_user("known@example.com")
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split(None, 1)[0].upper())
+
+    work = {}
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for case, email in (
+            ("link", "known@example.com"),
+            ("note", "ghost@example.com"),
+            ("nothing", "ghost@example.com"),
+        ):
+            statements.clear()
+            assert _reset(client, email, ip=f"198.51.100.{len(work)}").status_code == 200
+            work[case] = sorted(statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(_mails("ghost@example.com")) == 1
+    assert work["link"] == work["note"]
+    # Where no note goes out, a count on the day's note is written instead of the message.
+    instead = [*work["note"], "UPDATE"]
+    instead.remove("INSERT")
+    assert work["nothing"] == sorted(instead)
+
+
 def test_an_unknown_address_costs_a_password_check(app, auth, make_user, monkeypatch):
     make_user()
     checked = []
@@ -764,26 +857,87 @@ def test_a_stranger_is_throttled_and_the_owner_is_not(client, make_user, strange
     assert _sign_in(client, stranger, "bo@example.com").location == "/dashboard"
 
 
-def test_an_account_failing_from_many_ips_gives_each_ip_one_try(client, make_user):
-    make_user()
-    now = now_utc()
+def _failed_before(ips, times: int = 1, ago: timedelta = timedelta(0)) -> None:
+    """Record `times` failed sign-ins at alexa@example.com from each of `ips`, `ago`."""
+    at = now_utc() - ago
     db.session.add_all(
         LoginAttempt(
-            email_key="alexa@example.com", ip=connection_of(f"198.51.100.{n}"), created_at=now
+            email_key="alexa@example.com",
+            ip=connection_of(ip),
+            network=network_of(ip),
+            created_at=at,
         )
-        for n in range(12)
-        for _ in range(4)
+        for ip in ips
+        for _ in range(times)
     )
     db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("first", "same_network", "elsewhere"),
+    [
+        ("192.0.2.1", "192.0.2.200", "192.0.3.1"),
+        ("2001:db8:1:1::1", "2001:db8:1:ffff::9", "2001:db8:2::1"),
+    ],
+    ids=["ipv4-24", "ipv6-48"],
+)
+def test_an_account_under_attack_gives_each_network_one_try(
+    client, make_user, first, same_network, elsewhere
+):
+    make_user()
+    _failed_before((f"198.51.{n}.1" for n in range(12)), times=4)
     # 48 failures in the window: an IP that failed once may try again.
-    assert _fail(client, "alexa@example.com", ip="192.0.2.1").status_code == 200
-    assert _fail(client, "alexa@example.com", ip="192.0.2.1").status_code == 200
-    # 50: each IP gets one try, however few it used.
-    assert _fail(client, "alexa@example.com", ip="192.0.2.1").status_code == 429
-    assert _fail(client, "alexa@example.com", ip="192.0.2.2").status_code == 200
-    assert _fail(client, "alexa@example.com", ip="192.0.2.2").status_code == 429
-    # The owner, from an IP that has not failed, still signs in.
+    assert _fail(client, "alexa@example.com", ip=first).status_code == 200
+    assert _fail(client, "alexa@example.com", ip=first).status_code == 200
+    # 50: each network gets one try, however few it used...
+    assert _fail(client, "alexa@example.com", ip=first).status_code == 429
+    # ...and another IP of that network (another /64 of the /48, another address of the /24)
+    # is the same network: rotating through a provider's block gains nothing.
+    assert _fail(client, "alexa@example.com", ip=same_network).status_code == 429
+    assert _sign_in(client, same_network).status_code == 429
+    assert _fail(client, "alexa@example.com", ip=elsewhere).status_code == 200
+    assert _fail(client, "alexa@example.com", ip=elsewhere).status_code == 429
+    # The owner, from a network that has not failed, still signs in.
     assert _sign_in(client, "203.0.113.7").location == "/dashboard"
+
+
+def test_the_ceiling_on_failures_from_new_networks_holds(app, client, make_user):
+    make_user()
+    home = app.test_client()
+    assert _sign_in(home, "203.0.113.7").location == "/dashboard"
+    # Spread over the day and over 99 networks (none under attack in the last 15 minutes);
+    # the owner's typos at home do not count towards the ceiling.
+    _failed_before((f"10.{n}.0.1" for n in range(99)), ago=timedelta(hours=2))
+    _failed_before(["203.0.113.50"], times=30, ago=timedelta(hours=3))
+    assert _fail(client, "alexa@example.com", ip="198.18.0.1").status_code == 200
+    # 100 failures from networks the account has no sign-in from: no other new network gets a
+    # try, however many a stranger has, not even with the right password...
+    for ip in ("198.18.1.1", "2001:db8:7::1"):
+        assert _fail(client, "alexa@example.com", ip=ip).status_code == 429
+        assert _sign_in(client, ip).status_code == 429
+    failures = select(func.count()).where(LoginAttempt.success.is_(False))
+    assert db.session.scalar(failures) == 130  # refusals check and record nothing
+    # ...while the owner at home signs in, from another address of the same network.
+    assert _sign_in(client, "203.0.113.8").location == "/dashboard"
+    # Other accounts are not affected.
+    make_user("bo@example.com", name="Bo")
+    assert _sign_in(app.test_client(), "198.18.1.1", "bo@example.com").location == "/dashboard"
+
+
+def test_the_owner_signs_in_from_a_known_network_under_attack(app, client, make_user):
+    make_user()
+    home = app.test_client()
+    assert _sign_in(home, "2001:db8:aa:1::5").location == "/dashboard"
+    _failed_before(f"10.{n}.0.1" for n in range(150))  # a botnet, in the last 15 minutes
+    assert _sign_in(client, "198.18.0.1").status_code == 429
+    # At home, on a laptop with another /64 of the same /48: typos are allowed...
+    for _ in range(4):
+        assert _fail(client, "alexa@example.com", ip="2001:db8:aa:2::5").status_code == 200
+    assert _sign_in(client, "2001:db8:aa:2::5").location == "/dashboard"
+    # ...five failures for the whole network while the attack lasts, not five per /64.
+    AuthActions(client).logout()
+    assert _fail(client, "alexa@example.com", ip="2001:db8:aa:3::5").status_code == 200
+    assert _sign_in(client, "2001:db8:aa:4::5").status_code == 429
 
 
 def test_throttle_per_ip_and_shared_by_every_app_instance(tmp_path, app, client, make_user):

@@ -43,6 +43,20 @@ def test_config_order_defaults_then_instance_file_then_environment(tmp_path, mon
     assert app.instance_path == str(instance)
 
 
+@pytest.mark.parametrize("where", ["file", "environment"])
+def test_a_retired_setting_stops_the_app_with_what_to_set_instead(tmp_path, monkeypatch, where):
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    monkeypatch.setenv("DIRECTORY_INSTANCE_PATH", str(instance))
+    if where == "file":
+        (instance / "config.py").write_text("LOGIN_FAILURES_PER_ACCOUNT = 3\n")
+    else:
+        monkeypatch.setenv("FLASK_LOGIN_FAILURES_PER_ACCOUNT", "3")
+    with pytest.raises(RuntimeError, match="LOGIN_FAILURES_PER_ACCOUNT is set") as refusal:
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "test"})
+    assert "LOGIN_FAILURES_PER_ACCOUNT_AND_IP" in str(refusal.value)
+
+
 def test_default_database_is_sqlite_in_instance_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("DIRECTORY_INSTANCE_PATH", str(tmp_path))

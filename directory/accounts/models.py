@@ -6,7 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from directory.db import UTCDateTime, db, now_utc
+from directory.db import UTCDateTime, db, now_utc, one_of
 
 
 class User(UserMixin, db.Model):
@@ -70,4 +70,39 @@ class LoginAttempt(db.Model):
     #: The client as the throttle counts it: an IPv4 address, an IPv6 /64
     #: (accounts.sessions.connection_of).
     ip: Mapped[str] = mapped_column(String(64), default="")
+    #: The network around it: an IPv4 /24, an IPv6 /48, as sign-in records name networks
+    #: (accounts.sessions.network_of); "" for what is not an address.
+    network: Mapped[str] = mapped_column(String(64), default="", server_default="")
     success: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+#: What a password-reset request mailed: a reset link (the address has an account), a note that
+#: no account uses the address, or nothing (the address had its note within the day).
+MAILED = ("link", "note", "")
+
+
+class ResetRequest(db.Model):
+    """One accepted password-reset request: the limits per address and per network count
+    these (every worker reads them here), and an address without an account is sent its note
+    at most once a day."""
+
+    __tablename__ = "reset_request"
+    __table_args__ = (
+        one_of("mailed", MAILED),
+        Index("ix_reset_request_email_key_created_at", "email_key", "created_at"),
+        Index("ix_reset_request_ip_created_at", "ip", "created_at"),
+        Index("ix_reset_request_network_created_at", "network", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+    #: The address as typed, lowercased, whether or not an account uses it.
+    email_key: Mapped[str] = mapped_column(String(254), default="")
+    #: An IPv4 address or an IPv6 /64, and its IPv4 /24 or IPv6 /48 (as in LoginAttempt).
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    network: Mapped[str] = mapped_column(String(64), default="")
+    #: What went to the address (MAILED).
+    mailed: Mapped[str] = mapped_column(String(8), default="")
+    #: Requests for a note's address within the day that mailed nothing (the write they make
+    #: instead of storing a message, so they take as long as a request that mails).
+    repeats: Mapped[int] = mapped_column(Integer, default=0)

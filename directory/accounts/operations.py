@@ -7,24 +7,29 @@ goes to the address's owner by mail.
 """
 
 import hashlib
+import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from directory import audit, mail
 from directory.accounts import passwords, sessions, totp
-from directory.accounts.models import LoginAttempt, User
-from directory.db import db, now_utc, without_write_lock
+from directory.accounts.models import LoginAttempt, ResetRequest, User
+from directory.db import db, now_utc, serialize, without_write_lock
 from directory.practices import operations as practices
 from directory.refusals import Refused, Throttled
 from directory.validation import MAX_ID
 
-#: Sign-in attempts are kept at least this long (longer than any throttle window).
+#: Sign-in attempts and reset requests are kept at least this long (longer than any
+#: throttle window).
 ATTEMPT_RETENTION = timedelta(days=1)
+#: An address without an account is told so at most this often, however often a reset is
+#: asked for it: the note is not worth more, and the form is no tool to fill an inbox.
+NOTE_EVERY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -226,14 +231,25 @@ def change_password(user: User, current: str, new: str, ip: str) -> bool:
     return True
 
 
-def request_password_reset(email: str) -> None:
-    """Mail a reset link if `email` has an account, else a note that no account uses it.
+def request_password_reset(email: str, ip: str) -> None:
+    """Mail a reset link if `email` has an account, else a note that no account uses it (at most
+    once a day, NOTE_EVERY). Raises Throttled past the limits, whichever the address
+    (_check_reset_limits).
 
-    Both store one message in the same transaction: the page takes as long either way, so its
-    time does not tell which addresses have accounts (bench/accounts.py measures it).
+    Every request does the same database work: the same queries, its own row stored, and one
+    more row written for what it mails: the message, or, when the address had its note already,
+    a count on that note's request. The page takes as long either way, so its time does not
+    tell which addresses have accounts (bench/accounts.py measures it).
     """
-    user = find_user(email)
-    if user is None:
+    key = _email_key(email)
+    now = now_utc()
+    had_note = _check_reset_limits(key, ip, now)
+    user = find_user(key)
+    if user is not None:
+        mailed = "link"
+        _send_reset_link(user)
+    elif not had_note:
+        mailed = "note"
         _send(
             email.strip(),
             "No Kneaded account uses this address",
@@ -244,7 +260,38 @@ def request_password_reset(email: str) -> None:
             + mail.public_url("accounts.reset_request"),
             "If it was not you, you can ignore this message.",
         )
-        return
+    else:
+        mailed = ""
+        db.session.execute(
+            update(ResetRequest)
+            .where(_note_of(key, now))
+            .values(repeats=ResetRequest.repeats + 1)
+            .execution_options(synchronize_session=False)
+        )
+    keep = max(ATTEMPT_RETENTION, NOTE_EVERY, _reset_window())
+    db.session.execute(delete(ResetRequest).where(ResetRequest.created_at < now - keep))
+    db.session.add(
+        ResetRequest(
+            email_key=key,
+            ip=sessions.connection_of(ip),
+            network=sessions.network_of(ip),
+            mailed=mailed,
+            created_at=now,
+        )
+    )
+    db.session.flush()
+
+
+def _note_of(email_key: str, now: datetime):
+    """The condition for requests that mailed `email_key` its note within NOTE_EVERY."""
+    return and_(
+        ResetRequest.email_key == email_key,
+        ResetRequest.mailed == "note",
+        ResetRequest.created_at > now - NOTE_EVERY,
+    )
+
+
+def _send_reset_link(user: User) -> None:
     link = mail.public_url("accounts.reset", token=_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     _send(
@@ -255,6 +302,67 @@ def request_password_reset(email: str) -> None:
         f"The link works for {minutes} minutes and only once. If you did not ask for it, you "
         "can ignore this message: your password stays as it is.",
     )
+
+
+def _reset_window() -> timedelta:
+    return timedelta(seconds=current_app.config["RESET_THROTTLE_SECONDS"])
+
+
+def _check_reset_limits(email_key: str, ip: str, now: datetime) -> bool:
+    """Raise Throttled when this address, this IP or this network has had as many reset
+    requests as accepted within RESET_THROTTLE_SECONDS (an hour); else whether the address was
+    sent its note within NOTE_EVERY (read in the same query).
+
+    Counted are requests, whether or not an account uses the address: a refusal tells nothing.
+    An IP is an IPv4 address or an IPv6 /64, a network an IPv4 /24 or an IPv6 /48 (as the
+    sign-in throttle counts them). Concurrent requests with a key in common wait for each other
+    here, so the limits hold on every database.
+
+    - 3 per address: room to ask again for a mail that went astray, twice; an account's inbox
+      gets at most 3 reset links an hour, whoever asks. (An address without an account gets
+      one note a day, NOTE_EVERY, however often it is asked for.)
+    - 10 per IP: a household rarely forgets 10 passwords in an hour; one connection cannot
+      make us mail more than 10 addresses an hour.
+    - 30 per network: rotating through a block (an IPv6 /48 holds 65,536 /64s) does not
+      multiply the 10; an office or a campus behind one /24 still has room.
+    """
+    config = current_app.config
+    window = _reset_window()
+    connection, network = sessions.connection_of(ip), sessions.network_of(ip)
+    serialize(f"reset:{email_key}", f"reset-ip:{connection}", f"reset-network:{network}")
+    recently = ResetRequest.created_at > now - window
+    keys = (
+        (ResetRequest.email_key == email_key, config["RESET_REQUESTS_PER_ADDRESS"]),
+        (ResetRequest.ip == connection, config["RESET_REQUESTS_PER_IP"] if connection else 0),
+        (ResetRequest.network == network, config["RESET_REQUESTS_PER_NETWORK"] if network else 0),
+    )
+    # One pass: per key, the requests within the window and the oldest of them; and the note.
+    counts = db.session.execute(
+        select(
+            *(
+                column
+                for key, _ in keys
+                for column in (
+                    func.count().filter(recently, key),
+                    func.min(ResetRequest.created_at).filter(recently, key),
+                )
+            ),
+            func.count().filter(_note_of(email_key, now)),
+        ).where(
+            ResetRequest.created_at > now - max(window, NOTE_EVERY),
+            or_(*(key for key, _ in keys)),
+        )
+    ).one()
+    for n, (_, limit) in enumerate(keys):
+        count, oldest = counts[2 * n], counts[2 * n + 1]
+        if limit and count >= limit:
+            wait = max(60, int((oldest + window - now).total_seconds()) + 1)
+            raise Throttled(
+                "Too many password reset requests for this address or from your connection. "
+                f"Please wait {math.ceil(wait / 60)} minutes before asking again.",
+                retry_after=wait,
+            )
+    return counts[-1] > 0
 
 
 def _reset_token(user: User) -> str:
@@ -335,41 +443,84 @@ def _email_key(email: str) -> str:
 
 
 def _check_throttle(email_key: str, ip: str) -> None:
-    """Raise Throttled when this address has failed too often from this IP, or this IP on any
-    address, within LOGIN_THROTTLE_SECONDS (15 minutes).
+    """Raise Throttled when one more attempt at this address from this IP would be too many.
 
-    An IP is an IPv4 address or an IPv6 /64 (sessions.connection_of). Never by address alone:
-    then a stranger's failures would lock the owner out from everywhere.
+    Failures are counted within LOGIN_THROTTLE_SECONDS (15 minutes) unless said. An IP is an
+    IPv4 address or an IPv6 /64 (sessions.connection_of: one subscriber), a network an IPv4 /24
+    or an IPv6 /48 (sessions.network_of: one provider's block, one site), a known network one
+    the account has a sign-in from (sessions.networks_of). Never by address alone: then a
+    stranger's failures would lock the owner out from everywhere.
 
     - 5 failures on one address from one IP: room for a person's typos, and at most 5 guesses
-      at an account per IP per window.
+      at an account per IP.
     - 20 failures from one IP, whatever the addresses: one connection trying many accounts
       stops there; people sharing one address rarely mistype 20 times in 15 minutes.
-    - 50 failures on one address from all IPs together (over ten IPs' worth of typos: an attack
-      from many IPs): from then on each IP gets one try at that address, not five. Guessing
-      slows fivefold and the owner, from any IP that has not failed yet, still signs in; a lock
-      on the account itself would be the stranger's to set.
+    - 50 failures on one address from everywhere (ten IPs' worth of typos: an attack): from
+      then on each network gets one try at it, not each IP, so rotating through a block (an
+      IPv6 /48 holds 65,536 /64s) does not multiply the tries. A known network keeps 5 for
+      the whole network: the owner at home who mistypes once tries again.
+    - 100 failures on one address from networks its account has no sign-in from, within
+      LOGIN_CEILING_SECONDS (a day): from then on only known networks get tries. However many
+      networks a stranger has (a botnet), guesses at one account stop at 100 a day, against
+      passwords of at least 12 characters that are not common ones (accounts.passwords). The
+      owner at home or at work (a device still signed in there) signs in as before; from a new
+      network they wait. Nothing locks the account everywhere: that would be the stranger's
+      to set.
+
+    An address without an account has no known networks: it is throttled like an account
+    strangers attack, so the answers tell nothing to anyone outside the owner's networks.
     """
     config = current_app.config
-    since = now_utc() - timedelta(seconds=config["LOGIN_THROTTLE_SECONDS"])
+    now = now_utc()
+    since = now - timedelta(seconds=config["LOGIN_THROTTLE_SECONDS"])
+    ceiling_since = now - timedelta(seconds=config["LOGIN_CEILING_SECONDS"])
     connection = sessions.connection_of(ip)
+    network = sessions.network_of(ip)
+    failed = (LoginAttempt.success.is_(False),)
 
-    def failures(*where) -> int:
-        query = select(func.count()).select_from(LoginAttempt)
-        return db.session.scalar(
-            query.where(LoginAttempt.success.is_(False), LoginAttempt.created_at >= since, *where)
+    here = per_ip = recent = from_network = from_strangers = 0
+    if email_key:
+        recently = LoginAttempt.created_at >= since
+        # One pass over the address's failures: the counts the rules below compare.
+        here, recent, from_network, from_strangers = db.session.execute(
+            select(
+                func.count().filter(recently, LoginAttempt.ip == connection),
+                func.count().filter(recently),
+                func.count().filter(recently, LoginAttempt.network == network),
+                func.count().filter(
+                    LoginAttempt.created_at >= ceiling_since,
+                    LoginAttempt.network.not_in(sessions.networks_of(email_key)),
+                ),
+            ).where(
+                LoginAttempt.email_key == email_key,
+                LoginAttempt.created_at >= min(since, ceiling_since),
+                *failed,
+            )
+        ).one()
+    if connection:
+        per_ip = db.session.scalar(
+            select(func.count()).where(
+                LoginAttempt.ip == connection, LoginAttempt.created_at >= since, *failed
+            )
         )
-
-    on_account = LoginAttempt.email_key == email_key
-    here = failures(on_account, LoginAttempt.ip == connection) if email_key else 0
-    if (
-        here >= config["LOGIN_FAILURES_PER_ACCOUNT_AND_IP"]
-        or (here and failures(on_account) >= config["LOGIN_FAILURES_UNDER_ATTACK"])
-        or (
-            connection
-            and failures(LoginAttempt.ip == connection) >= config["LOGIN_FAILURES_PER_IP"]
+    refused = here >= config["LOGIN_FAILURES_PER_ACCOUNT_AND_IP"] or (
+        per_ip >= config["LOGIN_FAILURES_PER_IP"]
+    )
+    under_attack = recent >= config["LOGIN_FAILURES_UNDER_ATTACK"]
+    at_ceiling = from_strangers >= config["LOGIN_FAILURES_CEILING"]
+    if not refused and (under_attack or at_ceiling):
+        known = bool(network) and db.session.scalar(
+            select(
+                sessions.networks_of(email_key)
+                .where(sessions.UserSession.network == network)
+                .exists()
+            )
         )
-    ):
+        if known:
+            refused = from_network >= config["LOGIN_FAILURES_PER_ACCOUNT_AND_IP"]
+        else:
+            refused = at_ceiling or from_network >= 1
+    if refused:
         seconds = config["LOGIN_THROTTLE_SECONDS"]
         raise Throttled(
             "Too many failed sign-in attempts. For your security, please wait "
@@ -380,10 +531,19 @@ def _check_throttle(email_key: str, ip: str) -> None:
 
 def _record_attempt(email_key: str, ip: str, *, success: bool) -> None:
     now = now_utc()
-    keep = max(ATTEMPT_RETENTION, timedelta(seconds=current_app.config["LOGIN_THROTTLE_SECONDS"]))
+    config = current_app.config
+    keep = max(
+        ATTEMPT_RETENTION,
+        timedelta(seconds=config["LOGIN_THROTTLE_SECONDS"]),
+        timedelta(seconds=config["LOGIN_CEILING_SECONDS"]),
+    )
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - keep))
     attempt = LoginAttempt(
-        email_key=email_key, ip=sessions.connection_of(ip), success=success, created_at=now
+        email_key=email_key,
+        ip=sessions.connection_of(ip),
+        network=sessions.network_of(ip),
+        success=success,
+        created_at=now,
     )
     db.session.add(attempt)
     db.session.flush()

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user, login_user
-from sqlalchemy import ForeignKey, Index, String, delete, select, update
+from sqlalchemy import ForeignKey, Index, Select, String, delete, func, select, update
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from directory.accounts import freshness
@@ -133,6 +133,17 @@ def _remember(record: UserSession) -> None:
     if has_request_context():
         g.user_session_id = record.id
         g.user_session_seen = record.last_seen_at
+
+
+def networks_of(email_key: str) -> Select:
+    """The networks (IPv4 /24, IPv6 /48) the account using `email_key` (lowercased) has
+    sign-ins from, as a subquery: by address, so an address without an account costs the same
+    query (and has none). Signing out of a device forgets its network."""
+    return (
+        select(UserSession.network)
+        .join(User, User.id == UserSession.user_id)
+        .where(func.lower(User.email) == email_key, UserSession.network != "")
+    )
 
 
 def current_id() -> int | None:

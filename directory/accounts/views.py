@@ -181,7 +181,7 @@ def _forget_browser() -> None:
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        operations.request_password_reset(form.email.data)
+        operations.request_password_reset(form.email.data, client_ip())
         db.session.commit()
         # The same page whether the address has an account or not.
         return render_template("accounts/reset_sent.html", email=form.email.data)
