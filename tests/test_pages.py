@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from directory.db import db
+from directory.practitioners import profiles
 from directory.vocabulary import Condition, Modality
+from tests.conftest import DATABASE_URL
 
 
 def test_home_has_the_search_form_and_an_empty_state(client):
@@ -35,6 +37,24 @@ def test_home_lists_recently_updated_visible_profiles(client, make_practitioner)
     assert "/p/alexa-marie" in page
     assert "Hoboken, NJ" in page
     assert "hidden-one" not in page
+
+
+def test_recently_updated_reads_an_index_instead_of_sorting_everyone(app):
+    with app.app_context():
+        statement = profiles.recently_updated_query(18)
+        sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        with db.engine.connect() as conn:
+            if DATABASE_URL:
+                # A test table is small enough that a sort is cheaper: ask for the index's plan.
+                conn.exec_driver_sql("SET enable_seqscan = off")
+                conn.exec_driver_sql("SET enable_sort = off")
+                plan = "\n".join(conn.exec_driver_sql("EXPLAIN " + sql).scalars())
+            else:
+                plan = "\n".join(
+                    row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
+                )
+    assert "ix_practitioner_updated_at_id" in plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan.replace("Incremental Sort", "")
 
 
 def test_guide_explains_spa_and_medical(client):

@@ -53,6 +53,9 @@ class Practitioner(db.Model):
         # An index, not a table constraint: SQLite adds it without rebuilding the table.
         Index("uq_practitioner_photo", "photo", unique=True),
         Index("uq_practitioner_public_id", "public_id", unique=True),
+        # The home page's "recently updated": read backwards, it stops after a page of rows
+        # instead of sorting every practitioner. `id` breaks ties in the same order.
+        Index("ix_practitioner_updated_at_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
