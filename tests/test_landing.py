@@ -348,3 +348,53 @@ def test_landing_sitemap_entries_are_reused_for_a_while(client, world, monkeypat
     finally:
         app.config["SITEMAP_CACHE_SECONDS"] = 0
         app.extensions.pop("landing.indexable", None)
+
+
+def _state_counts(client) -> tuple[int, int]:
+    page = client.get("/massage/nj").get_data(as_text=True)
+    total = re.search(r"(\d+) massage therapists? with an office in", page)
+    hoboken = re.search(r'href="/massage/nj/hoboken">Hoboken</a> <span[^>]*>(\d+) therap', page)
+    return int(total.group(1)), int(hoboken.group(1))
+
+
+def test_state_counts_are_kept_until_what_search_lists_changes(client, world, monkeypatch):
+    from datetime import timedelta
+
+    from directory import licensing
+
+    app, _ = world
+    calls = []
+    real = landing._count
+    monkeypatch.setattr(landing, "_count", lambda state: calls.append(state) or real(state))
+    app.extensions.pop("landing.listing", None)
+    before = _state_counts(client)
+    assert client.get("/massage/nj/hoboken").status_code == 200
+    assert _state_counts(client) == before
+    assert calls == ["NJ"]  # counted once for the three pages
+
+    today = licensing.today()
+    with app.app_context():
+        # Listed until the end of today: its license expires today.
+        pid = add_practitioner(
+            "hoboken-newcomer", licenses=[("NJ", "verified", today)], offices=["07030"]
+        ).id
+    try:
+        # The total and the city's count beside it move together, at once.
+        assert _state_counts(client) == (before[0] + 1, before[1] + 1)
+        with app.app_context():
+            db.session.get(Practitioner, pid).suspended = True
+            db.session.commit()
+        assert _state_counts(client) == before
+        with app.app_context():
+            db.session.get(Practitioner, pid).suspended = False
+            db.session.commit()
+        assert _state_counts(client) == (before[0] + 1, before[1] + 1)
+        # Nothing written, but the day turned: the expired license lists nobody.
+        monkeypatch.setattr(licensing, "today", lambda: today + timedelta(days=1))
+        assert _state_counts(client) == before
+        assert len(calls) == 5
+    finally:
+        with app.app_context():
+            db.session.delete(db.session.get(Practitioner, pid))
+            db.session.commit()
+        app.extensions.pop("landing.listing", None)

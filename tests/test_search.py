@@ -929,6 +929,19 @@ def test_a_lower_outbox_id_committed_after_a_higher_one_was_applied_is_still_ind
     assert sync.pending() == 0
 
 
+def test_the_outbox_generation_changes_when_a_lower_id_commits_late(client, roster):
+    from directory.search.outbox import SearchOutbox, generation
+
+    top = db.session.scalar(select(db.func.max(SearchOutbox.id)))
+    _late_write("bo-chen", "quixotic calm", top + 2)
+    seen = generation()
+    assert seen[0] == top + 2
+    # Transaction 1 (top+1) commits after transaction 2: the newest id stays, yet what search
+    # lists changed, and so does the generation that says whether counts are still right.
+    _late_write("alexa-marie", "zephyrine sciatica", top + 1)
+    assert generation()[0] == seen[0] and generation() != seen
+
+
 def test_a_gap_is_forgotten_after_its_time_to_live(client, roster, monkeypatch):
     from directory.search.outbox import SearchOutbox
 

@@ -23,7 +23,7 @@ from directory.interpret import interpret
 from directory.practices.models import Tenant
 from directory.practitioners import profiles
 from directory.practitioners.models import License, Office, Practitioner
-from directory.search import results, sync
+from directory.search import outbox, results, sync
 from directory.search.params import DEFAULT_RADIUS, SearchError, parse
 from directory.validation import slug_base
 from directory.web import page_number
@@ -68,19 +68,55 @@ def _listed_here():
     )
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A state's cities with listed therapists, most first, and how many therapists that is
+    (each once, whatever number of its cities they work in)."""
+
+    cities: list[City]
+    therapists: int
+
+
 def cities(state: str) -> list[City]:
     """The state's cities with listed therapists, most therapists first."""
+    return listing(state).cities
+
+
+def listing(state: str) -> Listing:
+    """`Listing` of the state, counted once and kept in each process until what search lists
+    changes (`outbox.generation`: every change that can list or unlist a therapist writes an
+    outbox row) or the day does (licenses expire by date). The key is read before the counts,
+    so counts kept under it are never older than it. Counting reads every listed office of the
+    state (two thirds of a city page at 100,000 profiles); a state page's total and its cities' counts
+    come from one count, so they always agree."""
+    key = (outbox.generation(), licensing.today())
+    holder = current_app.extensions.setdefault("landing.listing", {})
+    kept = holder.get("kept")
+    if kept is None or kept[0] != key:
+        # A new dict, not a cleared one: a thread still counting under the old key keeps its
+        # answer in the old dict, never under the new key.
+        kept = holder["kept"] = (key, {})
+    found = kept[1].get(state)
+    if found is None:
+        found = kept[1][state] = _count(state)
+    return found
+
+
+def _count(state: str) -> Listing:
     listed = _listed_here().where(Office.state == state).subquery()
+    # In the same statement, so both counts come from one snapshot of the data.
+    everyone = select(func.count(func.distinct(listed.c.practitioner_id))).scalar_subquery()
     rows = db.session.execute(
         select(
             listed.c.city,
             func.count(func.distinct(listed.c.practitioner_id)),
             func.avg(listed.c.lat),
             func.avg(listed.c.lon),
+            everyone,
         ).group_by(listed.c.city)
     ).all()
     merged: dict[str, City] = {}
-    for name, count, lat, lon in sorted(rows, key=lambda row: -row[1]):
+    for name, count, lat, lon, _ in sorted(rows, key=lambda row: -row[1]):
         slug = slug_base(name, "")
         if not slug:
             continue
@@ -91,7 +127,8 @@ def cities(state: str) -> list[City]:
             count += known.therapists
             name, lat, lon = known.name, known.lat, known.lon
         merged[slug] = City(name, slug, state, count, lat, lon)
-    return sorted(merged.values(), key=lambda c: (-c.therapists, c.name))
+    found = sorted(merged.values(), key=lambda c: (-c.therapists, c.name))
+    return Listing(found, rows[0][4] if rows else 0)
 
 
 def states_listed() -> list[str]:
@@ -170,13 +207,12 @@ def _setting_counts(outcome) -> dict[str, int]:
 @bp.get("/massage/<state>")
 def state(state: str):
     rule = _state_or_404(state)
-    found = cities(rule.code)
-    if not found:
+    found = listing(rule.code)
+    if not found.cities:
         abort(404)
-    # Each therapist once, whatever number of the state's cities they work in.
-    listed = _listed_here().where(Office.state == rule.code).subquery()
-    total = db.session.scalar(select(func.count(func.distinct(listed.c.practitioner_id))))
-    return render_template("public/landing_state.html", rule=rule, cities=found, total=total)
+    return render_template(
+        "public/landing_state.html", rule=rule, cities=found.cities, total=found.therapists
+    )
 
 
 @bp.get("/massage/<state>/<slug:city>")

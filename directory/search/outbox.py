@@ -58,6 +58,23 @@ def pending_count() -> int:
     return db.session.scalar(select(func.count()).select_from(SearchOutbox)) or 0
 
 
+#: How far below the newest outbox id `generation` looks for rows that committed late.
+LATE_WINDOW = 1000
+
+
+def generation() -> tuple[int, int]:
+    """A value that changes whenever a change to what search lists commits (each writes an
+    outbox row in its own transaction): the newest outbox id, and how many rows there are
+    among the LATE_WINDOW ids below it, so a transaction that took a lower id but committed
+    after a higher one (PostgreSQL) changes it too. Two indexed range reads, whatever the size
+    of the directory. Read it before the data it stands for: that data is then never older."""
+    top = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
+    recent = db.session.scalar(
+        select(func.count()).where(SearchOutbox.id > top - LATE_WINDOW, SearchOutbox.id <= top)
+    )
+    return top, recent or 0
+
+
 #: Key in the browser's session: the newest outbox id its own last save wrote. Its next search
 #: waits (briefly) until the index has applied it, whichever worker answers: read your writes.
 SEEN = "outbox_seen"
