@@ -338,7 +338,7 @@ def test_landing_sitemap_entries_are_reused_for_a_while(client, world, monkeypat
     monkeypatch.setattr(landing, "indexable", lambda: calls.append(1) or real())
     app.config["SITEMAP_CACHE_SECONDS"] = 600
     try:
-        app.extensions.pop("landing.indexable", None)
+        app.extensions.pop("sitemaps.plan", None)
         client.get("/sitemap.xml")
         client.get("/sitemaps/landing-1.xml")
         assert len(calls) == 1
@@ -347,4 +347,4 @@ def test_landing_sitemap_entries_are_reused_for_a_while(client, world, monkeypat
         assert len(calls) == 2
     finally:
         app.config["SITEMAP_CACHE_SECONDS"] = 0
-        app.extensions.pop("landing.indexable", None)
+        app.extensions.pop("sitemaps.plan", None)

@@ -8,12 +8,11 @@ cities a state page offers are those where a publicly visible therapist has a li
 """
 
 import math
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from sqlalchemy import exists, func, select
 from werkzeug.datastructures import MultiDict
 
@@ -236,20 +235,6 @@ class Entry:
 
     path: str
     lastmod: datetime
-
-
-def indexable_now() -> list[Entry]:
-    """`indexable()`, computed at most once per SITEMAP_CACHE_SECONDS in each process: every
-    state's offices and needs are read for it (seconds at 100,000 profiles), and a crawler asks
-    for the index and each child sitemap in a row. A page appears or leaves within that time."""
-    ttl = current_app.config["SITEMAP_CACHE_SECONDS"]
-    cache = current_app.extensions.setdefault("landing.indexable", {})
-    now = time.monotonic()
-    if ttl and "entries" in cache and now - cache["at"] < ttl:
-        return cache["entries"]
-    entries = list(indexable())
-    cache.update(at=now, entries=entries)
-    return entries
 
 
 def indexable() -> Iterator[Entry]:
