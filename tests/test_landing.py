@@ -2,9 +2,14 @@
 never thin for search engines. One world for the module: the relevance roster around Hoboken."""
 
 import html as html_module
+import os
 import re
+import time
+from datetime import datetime
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from directory.db import db
 from directory.practitioners.models import Practitioner
@@ -338,7 +343,7 @@ def test_landing_sitemap_entries_are_reused_for_a_while(client, world, monkeypat
     monkeypatch.setattr(landing, "indexable", lambda: calls.append(1) or real())
     app.config["SITEMAP_CACHE_SECONDS"] = 600
     try:
-        app.extensions.pop("landing.indexable", None)
+        app.extensions.pop("sitemaps.plan", None)
         client.get("/sitemap.xml")
         client.get("/sitemaps/landing-1.xml")
         assert len(calls) == 1
@@ -347,7 +352,7 @@ def test_landing_sitemap_entries_are_reused_for_a_while(client, world, monkeypat
         assert len(calls) == 2
     finally:
         app.config["SITEMAP_CACHE_SECONDS"] = 0
-        app.extensions.pop("landing.indexable", None)
+        app.extensions.pop("sitemaps.plan", None)
 
 
 def _state_counts(client) -> tuple[int, int]:
@@ -398,3 +403,133 @@ def test_state_counts_are_kept_until_what_search_lists_changes(client, world, mo
             db.session.delete(db.session.get(Practitioner, pid))
             db.session.commit()
         app.extensions.pop("landing.listing", None)
+
+
+def test_child_sitemaps_are_packed_in_id_order_whatever_their_size(client, world):
+    """Keyset pages hold what OFFSET pages held: every public profile once, by id, each child
+    full but the last."""
+    app, _ = world
+    app.config["SITEMAP_URLS"] = 3
+    try:
+        maps = _sitemap_urls(client)
+        listed = [maps[f"/sitemaps/profiles-{n}.xml"] for n in range(1, len(maps) + 1)
+                  if f"/sitemaps/profiles-{n}.xml" in maps]  # fmt: skip
+    finally:
+        app.config["SITEMAP_URLS"] = 50_000
+    assert all(len(page) == 3 for page in listed[:-1]) and 1 <= len(listed[-1]) <= 3
+    with app.app_context():
+        public = [p.slug for p in db.session.scalars(select(Practitioner).order_by(Practitioner.id))
+                  if p.is_publicly_visible]  # fmt: skip
+    assert [loc.rsplit("/", 1)[1] for page in listed for loc, _ in page] == public
+
+
+def test_sitemap_urls_are_built_as_url_for_builds_them(world):
+    from flask import url_for
+
+    from directory.public import seo
+
+    app, _ = world
+    updated = datetime(2026, 1, 2, 3, 4)
+    with app.test_request_context():
+        for slug in ("anna-lee", "odd slug&<>/?é"):
+            assert seo._pages("practitioners.show", [(slug, updated)]) == [
+                (url_for("practitioners.show", slug=slug), "2026-01-02")
+            ]
+
+
+@pytest.fixture
+def planned(world, monkeypatch):
+    """Sitemap plans kept for 600 s, landing.indexable() calls counted; the plan file and the
+    kept plans are gone after."""
+    from directory.public import sitemaps
+
+    app, _ = world
+    calls = []
+    real = landing.indexable
+    monkeypatch.setattr(landing, "indexable", lambda: calls.append(1) or real())
+    app.config["SITEMAP_CACHE_SECONDS"] = 600
+    app.extensions.pop("sitemaps.plan", None)
+    path = Path(app.instance_path) / sitemaps.PLAN_FILE
+    path.unlink(missing_ok=True)
+    try:
+        yield calls, path
+    finally:
+        app.config["SITEMAP_CACHE_SECONDS"] = 0
+        app.extensions.pop("sitemaps.plan", None)
+        path.unlink(missing_ok=True)
+
+
+def test_the_indexer_writes_the_sitemap_plan_and_workers_serve_it(client, world, planned):
+    from directory.public import sitemaps
+
+    app, _ = world
+    calls, path = planned
+    expected = _sitemap_urls(client)  # no file: this worker builds the plan
+    assert len(calls) == 1
+    app.extensions.pop("sitemaps.plan", None)
+    with app.app_context():
+        assert sitemaps.refresh_if_due() is True  # what the indexer does each poll
+        assert sitemaps.refresh_if_due() is False  # not due again for 600 s
+    assert len(calls) == 2 and path.exists()
+    assert _sitemap_urls(client) == expected
+    assert len(calls) == 2  # served from the file: no worker built anything
+    # A new file is read at once; the indexer rebuilds one SITEMAP_CACHE_SECONDS old.
+    with app.app_context():
+        plan = sitemaps.build(50_000)
+        sitemaps.write(sitemaps.Plan(plan.size, [("/massage/zz", "2026-01-01")], plan.starts))
+    assert "https://kneaded.example/massage/zz" in client.get("/sitemaps/landing-1.xml").text
+    old = time.time() - 601
+    os.utime(path, (old, old))
+    with app.app_context():
+        assert sitemaps.refresh_if_due() is True
+    assert _sitemap_urls(client) == expected
+
+
+@pytest.mark.parametrize("problem", ["missing", "stale", "unreadable", "another size"])
+def test_without_a_plan_file_to_trust_workers_answer_from_the_data(client, world, planned, problem):
+    from directory.public import sitemaps
+
+    app, _ = world
+    calls, path = planned
+    with app.app_context():
+        plan = sitemaps.build(50_000)
+    expected = _sitemap_urls(client)
+    app.extensions.pop("sitemaps.plan", None)
+    calls.clear()
+    wrong = sitemaps.Plan(plan.size, [("/massage/zz", "2026-01-01")], plan.starts)
+    with app.app_context():
+        sitemaps.write(wrong)
+        if problem == "missing":
+            path.unlink()
+        elif problem == "stale":  # its indexer has not written it for 3 x 600 s
+            old = time.time() - 1801
+            os.utime(path, (old, old))
+        elif problem == "unreadable":
+            path.write_text("{")
+        else:  # made before SITEMAP_URLS changed
+            sitemaps.write(sitemaps.Plan(10, wrong.landing, plan.starts))
+    assert _sitemap_urls(client) == expected
+    assert len(calls) == 1  # built here once, then kept
+
+
+def test_a_profile_hidden_after_the_plan_was_made_leaves_its_sitemap_at_once(
+    client, world, planned
+):
+    from directory.public import sitemaps
+
+    app, roster = world
+    with app.app_context():
+        sitemaps.refresh_if_due()
+        found = (db.session.get(Practitioner, p.id) for p in roster.values())
+        shown = next(p for p in found if p.is_publicly_visible)
+        pid, slug = shown.id, shown.slug
+        assert f"/p/{slug}<" in client.get("/sitemaps/profiles-1.xml").text
+        shown.published = False
+        db.session.commit()
+    try:
+        assert f"/p/{slug}<" not in client.get("/sitemaps/profiles-1.xml").text
+    finally:
+        with app.app_context():
+            db.session.get(Practitioner, pid).published = True
+            db.session.commit()
+    assert f"/p/{slug}<" in client.get("/sitemaps/profiles-1.xml").text

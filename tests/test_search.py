@@ -1074,3 +1074,10 @@ def test_the_indexer_logs_a_database_away_in_one_line_and_other_errors_with_a_tr
     assert "connection refused" in away.getMessage() and "\n" not in away.getMessage()
     assert not away.exc_info
     assert other.exc_info is not None
+
+
+def test_the_indexer_runs_its_chores_each_poll(app, roster):
+    ran, rounds = [], iter([False, False, True])
+    sync.serve(say=lambda _m: None, stop=lambda: next(rounds), sleep=lambda _s: None,
+               chores=lambda: ran.append(1))  # fmt: skip
+    assert len(ran) == 2

@@ -8,7 +8,6 @@ cities a state page offers are those where a publicly visible therapist has a li
 """
 
 import math
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,8 +86,8 @@ def listing(state: str) -> Listing:
     changes (`outbox.generation`: every change that can list or unlist a therapist writes an
     outbox row) or the day does (licenses expire by date). The key is read before the counts,
     so counts kept under it are never older than it. Counting reads every listed office of the
-    state (two thirds of a city page at 100,000 profiles); a state page's total and its cities' counts
-    come from one count, so they always agree."""
+    state (two thirds of a city page at 100,000 profiles); a state page's total and its cities'
+    counts come from one count, so they always agree."""
     key = (outbox.generation(), licensing.today())
     holder = current_app.extensions.setdefault("landing.listing", {})
     kept = holder.get("kept")
@@ -272,20 +271,6 @@ class Entry:
 
     path: str
     lastmod: datetime
-
-
-def indexable_now() -> list[Entry]:
-    """`indexable()`, computed at most once per SITEMAP_CACHE_SECONDS in each process: every
-    state's offices and needs are read for it (seconds at 100,000 profiles), and a crawler asks
-    for the index and each child sitemap in a row. A page appears or leaves within that time."""
-    ttl = current_app.config["SITEMAP_CACHE_SECONDS"]
-    cache = current_app.extensions.setdefault("landing.indexable", {})
-    now = time.monotonic()
-    if ttl and "entries" in cache and now - cache["at"] < ttl:
-        return cache["entries"]
-    entries = list(indexable())
-    cache.update(at=now, entries=entries)
-    return entries
 
 
 def indexable() -> Iterator[Entry]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from directory.db import db
 from directory.practitioners.profiles import visible
+from directory.public import sitemaps
 from directory.search import indexer, sync
 
 search_cli = AppGroup("search", help="The search index.")
@@ -48,7 +49,7 @@ def drain(forever: bool, interval: float, parent: int | None) -> None:
         click.echo("Indexer running (Ctrl-C stops it).")
         try:
             with indexer.running(sync.store().root, parent=parent):
-                sync.serve(interval=interval, say=click.echo)
+                sync.serve(interval=interval, say=click.echo, chores=sitemaps.refresh_if_due)
         except KeyboardInterrupt:  # Ctrl-C, or its server ended: a normal way to stop
             click.echo("Indexer stopped.")
         return

@@ -287,11 +287,13 @@ def serve(
     say: Callable[[str], None] = log.info,
     stop: Callable[[], bool] = lambda: False,
     sleep: Callable[[float], None] = time.sleep,
+    chores: Callable[[], object] = lambda: None,
 ) -> None:
     """The indexer process: apply outbox rows as they come, rebuild an index that cannot be
-    trusted (missing, empty, or missing pruned changes), prune old rows. A database error or a
-    lock timeout is logged and retried with a growing wait (up to MAX_BACKOFF_SECONDS),
-    forever: only a signal (or `stop()`) ends it."""
+    trusted (missing, empty, or missing pruned changes), prune old rows, and run `chores`
+    each poll (periodic work kept off the web workers, which decides itself when it is due).
+    A database error or a lock timeout is logged and retried with a growing wait (up to
+    MAX_BACKOFF_SECONDS), forever: only a signal (or `stop()`) ends it."""
     wait = interval
     last_check = last_prune = float("-inf")
     while not stop():
@@ -313,6 +315,7 @@ def serve(
                 if pruned:
                     say(f"Pruned {pruned} outbox row(s) older than {PRUNE_AFTER_DAYS} days.")
                 last_prune = time.monotonic()
+            chores()
             wait = interval
         except (SQLAlchemyError, LockError, OSError) as error:
             # The database away says so in a line each retry; anything else with its traceback.
