@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
 
-from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy import and_, false, func, or_, true
 
 from directory import licensing, specialties, vocabulary
 from directory.db import db
@@ -125,8 +125,12 @@ def parse(args) -> Query:
 
 
 def _paged(query, q: Query) -> tuple[int, list]:
-    """(how many rows `query` selects, the rows of the page asked for)."""
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    """(how many rows `query` selects, the rows of the page asked for), read in one transaction.
+    `query` selects one entity without DISTINCT or GROUP BY: it is counted as it is, its order
+    and columns dropped (not as a subquery of every column, which SQLite materialised in
+    order: 2.2x slower at 100,000 profiles)."""
+    counted = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    total = db.session.scalar(counted)
     rows = db.session.scalars(query.limit(q.per_page).offset((q.page - 1) * q.per_page)).all()
     return total, list(rows)
 
