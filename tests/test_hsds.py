@@ -400,6 +400,28 @@ def _walked(client, path: str) -> tuple[set[int], list[str]]:
         number += 1
 
 
+def test_a_page_that_is_not_full_is_not_counted_again(world):
+    app, ids, _, _ = world
+    client = app.test_client()
+    sent = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            short = _get(client, f"/hsds/services?organization_id={ids['open-hand']}")
+            sent_short = [s for s in sent if s.startswith("SELECT count(*)")]
+            sent.clear()
+            full = _get(client, "/hsds/services?per_page=1")
+            sent_full = [s for s in sent if s.startswith("SELECT count(*)")]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    assert (short["total_items"], short["size"], sent_short) == (2, 2, [])
+    assert (full["total_items"], full["size"], len(sent_full)) == (3, 1, 1)
+
+
 def test_each_count_is_what_its_pages_hold(world):
     app, ids, _, _ = world
     client = app.test_client()
