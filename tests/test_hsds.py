@@ -381,7 +381,63 @@ def test_the_api_answers_with_pages_of_the_same_records(world):
 
 
 def _ids(client, query: str) -> set[str]:
-    return {s["id"] for s in _get(client, f"/hsds/services?{query}")["contents"]}
+    """The services a filter selects (a page holds them all): its count says as many."""
+    page = _get(client, f"/hsds/services?{query}")
+    found = {s["id"] for s in page["contents"]}
+    assert page["total_items"] == len(found), query
+    return found
+
+
+def _walked(client, path: str) -> tuple[set[int], list[str]]:
+    """(every total_items its pages said, the ids they held): `path` a page at a time."""
+    totals, seen, number = set(), [], 1
+    while True:
+        page = _get(client, f"{path}{'&' if '?' in path else '?'}per_page=1&page={number}")
+        totals.add(page["total_items"])
+        seen += [item["id"] for item in page["contents"]]
+        if page["last_page"]:
+            return totals, seen
+        number += 1
+
+
+def test_a_page_that_is_not_full_is_not_counted_again(world):
+    app, ids, _, _ = world
+    client = app.test_client()
+    sent = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            short = _get(client, f"/hsds/services?organization_id={ids['open-hand']}")
+            sent_short = [s for s in sent if s.startswith("SELECT count(*)")]
+            sent.clear()
+            full = _get(client, "/hsds/services?per_page=1")
+            sent_full = [s for s in sent if s.startswith("SELECT count(*)")]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    assert (short["total_items"], short["size"], sent_short) == (2, 2, [])
+    assert (full["total_items"], full["size"], len(sent_full)) == (3, 1, 1)
+
+
+def test_each_count_is_what_its_pages_hold(world):
+    app, ids, _, _ = world
+    client = app.test_client()
+    terms = records.terms()
+    for path in (
+        "/hsds/services",
+        f"/hsds/services?organization_id={ids['open-hand']}",
+        f"/hsds/services?taxonomy_term_id={terms[('setting', 'spa')]['id']}",
+        f"/hsds/services?taxonomy_term_id={terms[('license', 'NJ')]['id']}",
+        f"/hsds/services?taxonomy_id={records.taxonomy('condition')['id']}",
+        "/hsds/services?modified_after=2000-01-01",
+        "/hsds/organizations",
+        "/hsds/organizations?search=hand",
+    ):
+        totals, seen = _walked(client, path)
+        assert totals == {len(seen)} and len(set(seen)) == len(seen) > 0, path
 
 
 def test_the_api_filters_and_pages(world):

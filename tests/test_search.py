@@ -12,13 +12,13 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from whoosh.index import LockError
 
 from directory.db import db
 from directory.practitioners.models import License, Office, Practitioner
-from directory.search import columns, engine, indexer, sync
+from directory.search import columns, engine, indexer, results, sync
 from directory.search.index import VERSION_FILE
 from tests.conftest import tag
 
@@ -218,6 +218,35 @@ def test_pagination(client, roster):
     assert not {r["slug"] for r in first["results"]} & {r["slug"] for r in second["results"]}
     past = api(client, near="Hoboken, NJ", per_page=2, page=9)
     assert past.status_code == 200 and past.json["results"] == []
+
+
+def _statements_sent(app, client, **params) -> tuple[list[dict], set[str]]:
+    """(the results of one search, the SQL texts it sent)."""
+    sent = set()
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.add(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            found = api(client, **params).json["results"]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    return found, sent
+
+
+def test_pages_of_any_length_are_read_with_the_same_statements(app, client, roster, monkeypatch):
+    api(client, near="Hoboken, NJ")  # the roster indexed, the index opened
+    one, one_sent = _statements_sent(app, client, near="Hoboken, NJ", per_page=1)
+    four, four_sent = _statements_sent(app, client, near="Hoboken, NJ", per_page=4)
+    assert len(one) == 1 and len(four) == 4
+    # The same SQL text: compiled once, not rendered again for each length of page.
+    assert one_sent == four_sent
+    # A page longer than the statements take is read by larger ones, in the same order.
+    monkeypatch.setattr(results, "SLOTS", 1)
+    assert _statements_sent(app, client, near="Hoboken, NJ", per_page=3)[0] == four[:3]
+    assert _statements_sent(app, client, near="Hoboken, NJ", per_page=4)[0] == four
 
 
 def test_sort_by_distance(client, roster):

@@ -3,9 +3,10 @@ hydrated from the database (the truth), and the API's JSON shape."""
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from directory import geo, licensing, signs, specialties, vocabulary
 from directory.db import db
@@ -19,7 +20,7 @@ from directory.practitioners.models import (
     practitioner_condition,
     practitioner_modality,
 )
-from directory.practitioners.profiles import visible
+from directory.practitioners.profiles import public_rule
 from directory.search import engine, sync
 from directory.search.params import DEFAULT_RADIUS, MAX_RADIUS, Params, SearchError
 from directory.vocabulary import Condition, Modality
@@ -184,63 +185,85 @@ def _required(params: Params, interpretation: Interpretation) -> frozenset[str]:
     return frozenset((*params.specialties, *interpretation.specialties))
 
 
-def _hydrate(
-    hits: list[engine.Hit], interpretation: Interpretation, on: date, required: frozenset[str]
-) -> list[dict]:
-    """The page's rows, read again from the database (a few Core queries for the whole page)."""
-    ids = [hit.pid for hit in hits]
-    # The database is the truth: a row changed since it was indexed is judged as it is now.
-    rows = {
-        row.id: row
-        for row in db.session.execute(
-            visible()
-            .with_only_columns(
-                Practitioner.id, Practitioner.slug, Practitioner.name, Practitioner.credentials,
-                Practitioner.headline, Practitioner.setting, Practitioner.accepting_new_clients,
-                Practitioner.accepting_confirmed_at, Practitioner.photo, Practitioner.updated_at,
-                Practitioner.booking_url,
-                Tenant.slug.label("tenant_slug"), Tenant.name.label("tenant_name"),
-            )
-            .where(Practitioner.id.in_(ids))
-        )
-    }  # fmt: skip
-    offices = {
-        row.id: row
-        for row in db.session.execute(
-            select(
-                Office.id,
-                Office.practitioner_id,
-                Office.city,
-                Office.state,
-                Office.zip,
-                Office.lat,
-                Office.lon,
-            ).where(Office.id.in_([hit.office_id for hit in hits]))
-        )
-    }
-    licenses = _grouped(
-        select(License.practitioner_id, License.state, License.status, License.expires_on)
-        .where(License.practitioner_id.in_(ids))
-        .order_by(License.state)
-    )
-    specialty_rows = _grouped(
-        select(
-            Specialty.practitioner_id, Specialty.kind, Specialty.issuer, Specialty.status,
-            Specialty.expires_on,
-        ).where(Specialty.practitioner_id.in_(ids))
-    )  # fmt: skip
+#: The fewest ids a hydration statement takes; a longer page takes twice, four times as many.
+SLOTS = 20
+
+
+def _slots(count: int) -> int:
+    """How many ids the statements for a page of `count` rows take: SLOTS doubled until
+    they fit, so a handful of statement shapes serve every page size."""
+    slots = SLOTS
+    while slots < count:
+        slots *= 2
+    return slots
+
+
+def _padded(name: str, values: list[int], slots: int) -> dict:
+    """Bound values name0 .. name{slots-1}: the values, the last repeated to fill every slot
+    (a repeated id selects nothing more)."""
+    values = values + values[-1:] * (slots - len(values))
+    return {f"{name}{i}": value for i, value in enumerate(values)}
+
+
+@cache
+def _statements(slots: int) -> dict:
+    """The hydration's statements for pages of up to `slots` rows, built once. Each id is a
+    bound parameter of its own (IN (?, ?, ...), padded by _padded): the statement is compiled
+    once and every later page runs it as cached, where building statements anew, or an
+    expanding IN re-rendered for each page, cost several times what their SQL costs."""
+    ids = [bindparam(f"id{i}") for i in range(slots)]
     tags = {
-        kind: _grouped(
-            select(table.c.practitioner_id, model.slug, model.name)
-            .join(model, model.id == table.c[f"{kind}_id"])
-            .where(table.c.practitioner_id.in_(ids))
-            .order_by(model.name)
-        )
+        kind: select(table.c.practitioner_id, model.slug, model.name)
+        .join(model, model.id == table.c[f"{kind}_id"])
+        .where(table.c.practitioner_id.in_(ids))
+        .order_by(model.name)
         for kind, table, model in (
             ("condition", practitioner_condition, Condition),
             ("modality", practitioner_modality, Modality),
         )
     }
+    return {
+        # The same rows as visible(), read as columns.
+        "rows": select(
+            Practitioner.id, Practitioner.slug, Practitioner.name, Practitioner.credentials,
+            Practitioner.headline, Practitioner.setting, Practitioner.accepting_new_clients,
+            Practitioner.accepting_confirmed_at, Practitioner.photo, Practitioner.updated_at,
+            Practitioner.booking_url,
+            Tenant.slug.label("tenant_slug"), Tenant.name.label("tenant_name"),
+        )
+        .join_from(Practitioner, Tenant, Practitioner.tenant)
+        .where(public_rule(), Practitioner.id.in_(ids)),
+        "offices": select(
+            Office.id, Office.practitioner_id, Office.city, Office.state, Office.zip, Office.lat,
+            Office.lon,
+        ).where(Office.id.in_([bindparam(f"office{i}") for i in range(slots)])),
+        "licenses": select(
+            License.practitioner_id, License.state, License.status, License.expires_on
+        )
+        .where(License.practitioner_id.in_(ids))
+        .order_by(License.state),
+        "specialties": select(
+            Specialty.practitioner_id, Specialty.kind, Specialty.issuer, Specialty.status,
+            Specialty.expires_on,
+        ).where(Specialty.practitioner_id.in_(ids)),
+        **tags,
+    }  # fmt: skip
+
+
+def _hydrate(
+    hits: list[engine.Hit], interpretation: Interpretation, on: date, required: frozenset[str]
+) -> list[dict]:
+    """The page's rows, read again from the database (a few Core queries for the whole page)."""
+    slots = _slots(len(hits))
+    statements = _statements(slots)
+    ids = _padded("id", [hit.pid for hit in hits], slots)
+    # The database is the truth: a row changed since it was indexed is judged as it is now.
+    rows = {row.id: row for row in _run(statements["rows"], ids)}
+    office_ids = _padded("office", [hit.office_id for hit in hits], slots)
+    offices = {row.id: row for row in _run(statements["offices"], office_ids)}
+    licenses = _grouped(statements["licenses"], ids)
+    specialty_rows = _grouped(statements["specialties"], ids)
+    tags = {kind: _grouped(statements[kind], ids) for kind in ("condition", "modality")}
     results = []
     for hit in hits:
         p, office = rows.get(hit.pid), offices.get(hit.office_id)
@@ -307,9 +330,15 @@ def _iso(moment) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds")
 
 
-def _grouped(query) -> dict[int, list]:
+def _run(statement, params: dict):
+    """Rows of a Core statement on the session's connection (its transaction), without the ORM's
+    result handling: these rows are plain columns."""
+    return db.session.connection().execute(statement, params)
+
+
+def _grouped(query, params: dict) -> dict[int, list]:
     grouped: dict[int, list] = {}
-    for row in db.session.execute(query):
+    for row in _run(query, params):
         grouped.setdefault(row.practitioner_id, []).append(row)
     return grouped
 
