@@ -7,7 +7,6 @@ Which pages exist and where each starts is the sitemaps module's plan, built off
 """
 
 from collections.abc import Iterator
-from datetime import datetime
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, current_app, url_for
@@ -48,7 +47,7 @@ def robots():
 
 
 def _pages(endpoint: str, rows) -> list[tuple[str, str]]:
-    """(path, lastmod) for (slug, updated) rows: what url_for(endpoint, slug=...) builds, with
+    """(path, lastmod) for (slug, day) rows: what url_for(endpoint, slug=...) builds, with
     the route's prefix built once and each slug quoted by the route's own converter (one
     url_for per row cost 450 ms in a sitemap of 50,000)."""
     marker = "0"
@@ -62,9 +61,9 @@ def _pages(endpoint: str, rows) -> list[tuple[str, str]]:
 
 
 def _day(value) -> str:
-    """YYYY-MM-DD of a lastmod: a datetime, or a day the database gave (date() in SQL reads the
-    stored UTC timestamp's day: a datetime object for each of 50,000 rows cost a third)."""
-    return value.date().isoformat() if isinstance(value, datetime) else str(value)[:10]
+    """YYYY-MM-DD of a day SQL's date() gave from a stored UTC timestamp: text on SQLite, a date
+    on PostgreSQL (a datetime object for each of 50,000 rows cost a third of a sitemap)."""
+    return str(value)[:10]
 
 
 def _range(column, plan: sitemaps.Plan, kind: str, number: int) -> list | None:
@@ -98,19 +97,18 @@ def _practices(plan: sitemaps.Plan, number: int, size: int) -> list[tuple[str, s
         return []
     # lastmod: the practice's own change, or its latest public profile's.
     latest = (
-        select(func.max(Practitioner.updated_at))
+        select(func.date(func.max(Practitioner.updated_at)))
         .where(Practitioner.tenant_id == Tenant.id, profiles.public_rule())
         .scalar_subquery()
     )
     rows = db.session.execute(
         roster.listed_practices()
-        .with_only_columns(Tenant.slug, Tenant.updated_at, latest)
+        .with_only_columns(Tenant.slug, func.date(Tenant.updated_at), latest)
         .where(*where)
         .limit(size)
     )
-    return _pages(
-        "practice_pages.show", ((slug, max(updated, latest)) for slug, updated, latest in rows)
-    )
+    days = ((slug, max(_day(updated), _day(latest))) for slug, updated, latest in rows)
+    return _pages("practice_pages.show", days)
 
 
 def _landing(plan: sitemaps.Plan, number: int, size: int) -> list[tuple[str, str]]:
