@@ -1,16 +1,53 @@
 """What the in-process benchmarks share: a fresh demo instance built as `make run` builds it,
 and a percentile."""
 
+import http.cookiejar
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = [str(Path(sys.executable).with_name("flask")), "--app", "directory"]
+
+
+#: A form's CSRF token in a page.
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Browser:
+    """One browser against a served instance: a cookie jar, no redirects followed."""
+
+    def __init__(self, base: str, timeout: float = 60):
+        self.base = base
+        self.timeout = timeout
+        self.jar = http.cookiejar.CookieJar()
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
+        )
+
+    def request(self, path: str, data=None, headers=None) -> tuple[int, str]:
+        """(status, body) of a GET, or of a POST of `data` (a dict is sent as a form)."""
+        if isinstance(data, dict):
+            data = urllib.parse.urlencode(data).encode()
+        request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        try:
+            with self.opener.open(request, timeout=self.timeout) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")
 
 
 def percentile(samples: list[float], q: float) -> float:

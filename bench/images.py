@@ -22,8 +22,6 @@ phone-sized JPEG, and files just under each limit of directory/images.py as it i
 (change them with the limits: a round of 400s is a file that is no longer accepted).
 """
 
-import http.client
-import http.cookiejar
 import io
 import os
 import re
@@ -38,12 +36,11 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from demo_instance import ROOT, build
+from demo_instance import CSRF, ROOT, Browser, build
 from PIL import Image
 
 PASSWORD = "try-the-demo-2026"  # directory.demo.DEMO_OWNER_PASSWORD
 UPLOADS = 8
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
 
 
@@ -109,30 +106,11 @@ def _cases() -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
     return before, now
 
 
-class Client:
-    """One browser: a cookie jar, no redirects followed."""
+class Client(Browser):
+    """One browser that signs in as a demo owner and uploads photos (uploads take long)."""
 
     def __init__(self, base: str):
-        self.base = base
-        self.jar = http.cookiejar.CookieJar()
-
-        class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
-                return None
-
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
-        )
-
-    def request(self, path: str, data=None, headers=None) -> tuple[int, str]:
-        if isinstance(data, dict):
-            data = urllib.parse.urlencode(data).encode()
-        request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
-        try:
-            with self.opener.open(request, timeout=300) as response:
-                return response.status, response.read().decode("utf-8", "replace")
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode("utf-8", "replace")
+        super().__init__(base, timeout=300)
 
     def sign_in(self, email: str) -> None:
         _, page = self.request("/login")

@@ -13,13 +13,10 @@ Run: .venv/bin/python bench/load.py [--database-url postgresql://...] [--seconds
 """
 
 import argparse
-import http.client
-import http.cookiejar
 import json
 import math
 import os
 import random
-import re
 import socket
 import subprocess
 import sys
@@ -33,11 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+from demo_instance import CSRF, Browser  # noqa: E402
+
 from tests.lay_needs import DENSE_PLACES, LAY_NEEDS  # noqa: E402
 
 FLASK = [str(Path(sys.executable).with_name("flask")), "--app", "directory"]
 PASSWORD = "lavender-table-stretch-42"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float, float]:
@@ -92,28 +91,8 @@ def _wait_up(base: str, server: subprocess.Popen) -> None:
     raise SystemExit("the server did not become ready")
 
 
-class Client:
-    """One browser: a cookie jar, no redirects followed."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.jar = http.cookiejar.CookieJar()
-
-        class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
-                return None
-
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
-        )
-
-    def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        try:
-            with self.opener.open(self.base + path, data=body, timeout=60) as response:
-                return response.status, response.read().decode("utf-8", "replace")
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode("utf-8", "replace")
+class Client(Browser):
+    """One browser that signs in as a bench user."""
 
     def sign_in(self, email: str) -> int:
         self.jar.clear()
