@@ -17,7 +17,6 @@ import json
 import math
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "bench"))
-from demo_instance import CSRF, Browser  # noqa: E402
+from demo_instance import CSRF, Browser, free_port  # noqa: E402
 
 from tests.lay_needs import DENSE_PLACES, LAY_NEEDS  # noqa: E402
 
@@ -46,12 +45,6 @@ def _percentiles(samples: list[float]) -> tuple[float, float, float]:
         return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
 
     return at(0.50), at(0.95), at(0.99)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _prepare(env: dict, count: int, accounts: int) -> list[str]:
@@ -174,7 +167,7 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DIRECTORY_INSTANCE_PATH": str(workdir / "instance"),

@@ -22,24 +22,24 @@ Run: .venv/bin/python bench/search.py --count 100000   (numbers go to stdout; no
 """
 
 import argparse
-import http.client
 import json
 import math
 import os
 import random
 import re
-import signal
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(ROOT / "bench"))
+from demo_instance import Server  # noqa: E402
 
 from tests.lay_needs import (  # noqa: E402
     DENSE_PLACES,
@@ -77,93 +77,6 @@ def _requests(count: int, seed: int) -> list[dict]:
             params["radius"] = rng.choice((10, 25))
         chosen.append(params)
     return chosen
-
-
-class Server:
-    """gunicorn with gunicorn.conf.py on a free loopback port, as `make run` serves the app."""
-
-    def __init__(self, env: dict, port: int, workers: int | None = None):
-        self.port = port
-        env = {
-            **env,
-            "FLASK_SESSION_COOKIE_SECURE": "false",
-            "FLASK_REMEMBER_COOKIE_SECURE": "false",
-            "DIRECTORY_BIND": f"127.0.0.1:{port}",
-        }
-        if workers:
-            env["WEB_CONCURRENCY"] = str(workers)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
-             "directory:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        self.wait_up(time.perf_counter())
-
-    def wait_up(self, since: float) -> float:
-        """Seconds from `since` until a worker answers /healthz."""
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            try:
-                self.get("/healthz")
-                return time.perf_counter() - since
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("the server did not start")
-
-    def get(self, path: str, params: dict | None = None) -> tuple[int, dict | None, float]:
-        url = path + ("?" + urllib.parse.urlencode(params) if params else "")
-        started = time.perf_counter()
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
-        connection.request("GET", url)
-        response = connection.getresponse()
-        body = response.read()
-        elapsed = (time.perf_counter() - started) * 1000
-        connection.close()
-        is_json = response.getheader("Content-Type", "").startswith("application/json")
-        return response.status, json.loads(body) if is_json else None, elapsed
-
-    def workers(self) -> list[int]:
-        """The worker processes (the indexer, also a child, is left out)."""
-        found = []
-        for entry in Path("/proc").iterdir():
-            try:
-                stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes()
-            except (OSError, ValueError):
-                continue
-            fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[1]) == self.process.pid and fields[0] != "Z" and b"drain" not in cmdline:
-                found.append(int(entry.name))
-        return sorted(found)
-
-    def replace_workers(self) -> float:
-        """Replace every worker (HUP, as `systemctl reload` does); seconds until the new ones
-        answer, the old ones gone."""
-        old = set(self.workers())
-        started = time.perf_counter()
-        self.process.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 600
-        while old & set(self.workers()) or len(self.workers()) < len(old):
-            if time.monotonic() > deadline:
-                raise RuntimeError("the workers were not replaced")
-            time.sleep(0.02)
-        return self.wait_up(started)
-
-    def memory_mb(self) -> list[dict]:
-        """Per worker: RSS, PSS and USS (private pages) in MB."""
-        found = []
-        for pid in self.workers():
-            fields = {}
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-                name, value = line.split(":", 1)
-                fields[name] = int(value.split()[0]) / 1024
-            uss = fields["Private_Clean"] + fields["Private_Dirty"]
-            found.append({"rss": fields["Rss"], "pss": fields["Pss"], "uss": uss})
-        return found
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)  # as Ctrl-C: the indexer stops with it
-        self.process.wait(timeout=60)
 
 
 def _memory_line(server: Server) -> str:
