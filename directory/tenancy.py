@@ -15,7 +15,7 @@ from directory.inquiries.models import Inquiry, SenderBlock
 from directory.practices.models import Invitation, Membership, Tenant
 from directory.practitioners.models import Practitioner, whole_profile
 from directory.refusals import NotPermitted
-from directory.validation import MAX_ID, SLUG
+from directory.validation import MAX_ID, is_slug
 
 #: Roles that may edit every profile of their practice and create profiles in it.
 MANAGING_ROLES = ("owner", "manager")
@@ -138,10 +138,6 @@ def _require_login() -> None:
         abort(current_app.login_manager.unauthorized())
 
 
-def _valid_slug(slug: str) -> bool:
-    return len(slug) <= 80 and SLUG.fullmatch(slug) is not None
-
-
 def _membership_in(tenant_id: int) -> Membership | None:
     """The current user's membership of a practice that still exists."""
     return db.session.scalar(
@@ -172,7 +168,7 @@ def practitioner_for_edit_or_404(slug: str, action: str = "edit_profile") -> Pra
     """The practitioner the current user may do `action` to: 404 outside their practices,
     403 inside."""
     _require_login()
-    if not _valid_slug(slug):
+    if not is_slug(slug):
         abort(404)
     practitioner = db.session.scalar(
         select(Practitioner)
@@ -189,7 +185,7 @@ def membership_or_404(tenant_slug: str, action: str = "see_practice") -> Members
     """The current user's membership of a practice: 404 if not a member, 403 if it may not do
     `action` there."""
     _require_login()
-    if not _valid_slug(tenant_slug):
+    if not is_slug(tenant_slug):
         abort(404)
     membership = db.session.scalar(
         select(Membership)

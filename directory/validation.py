@@ -11,7 +11,12 @@ from sqlalchemy import or_, select
 from directory import vocabulary
 from directory.db import db
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: A slug's shape, unanchored (a URL converter's regex takes it as is): lowercase ASCII letters
+#: and digits in words joined by single hyphens. Profiles, practices and vocabulary terms alike.
+SLUG_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+SLUG = re.compile(rf"^{SLUG_PATTERN}$")
+#: The longest slug (the columns are 80 characters).
+MAX_SLUG = 80
 #: The largest row id: ids are 32-bit integer columns on PostgreSQL (and SQLite takes the same).
 MAX_ID = 2**31 - 1
 _WHOLE = re.compile(r"[0-9]{1,18}")
@@ -49,14 +54,22 @@ def clean_text(value: object, max_length: int, *, multiline: bool = False) -> st
     return value
 
 
+def is_slug(value: object) -> bool:
+    """Whether `value` is a slug: text of SLUG's shape, at most MAX_SLUG characters. The one
+    test of a slug from outside (a URL, a query string, a form, an import line)."""
+    return isinstance(value, str) and len(value) <= MAX_SLUG and SLUG.fullmatch(value) is not None
+
+
 def check_slug(value: str) -> str:
-    """A slug: lowercase letters and digits in hyphen-separated words, at most 80 characters."""
-    if not (isinstance(value, str) and SLUG.fullmatch(value) and len(value) <= 80):
-        raise ValueError("must be lowercase letters, digits and single hyphens (at most 80)")
+    """A slug (is_slug), else ValueError."""
+    if not is_slug(value):
+        raise ValueError(
+            f"must be lowercase letters, digits and single hyphens (at most {MAX_SLUG})"
+        )
     return value
 
 
-#: Longest slug made from a name, leaving room for a "-2"... suffix within the 80 of a slug.
+#: Longest slug made from a name, leaving room for a "-2"... suffix within MAX_SLUG.
 MAX_SLUG_BASE = 70
 
 

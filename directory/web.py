@@ -42,7 +42,7 @@ from directory import audit, refusals, tenancy
 from directory.db import db, first_line, now_utc, unavailable
 from directory.mail import public_url
 from directory.practitioners import fields
-from directory.validation import MAX_ID, SLUG, whole_number
+from directory.validation import MAX_ID, SLUG_PATTERN, is_slug, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +103,13 @@ class IdConverter(BaseConverter):
 
 
 class SlugConverter(BaseConverter):
-    """`<slug:name>`: a profile's or practice's slug (validation.SLUG, at most 80 characters);
+    """`<slug:name>`: a profile's or practice's slug (validation.is_slug);
     NUL, other control characters and anything else match no route."""
 
-    regex = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+    regex = SLUG_PATTERN
 
     def to_python(self, value: str) -> str:
-        if len(value) > 80 or not SLUG.fullmatch(value):
+        if not is_slug(value):
             raise ValidationError()
         return value
 

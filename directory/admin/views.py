@@ -21,7 +21,7 @@ from directory.inquiries import operations as inquiries
 from directory.practices.models import Tenant
 from directory.practitioners import documents
 from directory.practitioners.models import License, Practitioner, Specialty
-from directory.validation import SLUG, clean_text
+from directory.validation import clean_text, is_slug
 from directory.web import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -70,7 +70,7 @@ def _text_arg(name: str, max_length: int) -> str:
 
 def _slug_arg(name: str) -> str:
     value = request.args.get(name, "").strip()
-    return value if value and len(value) <= 80 and SLUG.fullmatch(value) else ""
+    return value if is_slug(value) else ""
 
 
 def _pages(total: int, per_page: int) -> int:
@@ -79,7 +79,7 @@ def _pages(total: int, per_page: int) -> int:
 
 def _slugged_or_404(model, slug: str):
     found = None
-    if len(slug) <= 80 and SLUG.fullmatch(slug):
+    if is_slug(slug):
         found = db.session.scalar(db.select(model).where(model.slug == slug))
     if found is None:
         abort(404)

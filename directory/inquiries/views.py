@@ -25,6 +25,7 @@ from directory.practices import roster
 from directory.practices.public import render_practice
 from directory.practitioners import profiles
 from directory.practitioners.views import render_profile
+from directory.validation import SLUG_PATTERN
 from directory.web import client_ip, page_number, render_error
 
 bp = Blueprint("inquiries", __name__)
@@ -301,7 +302,7 @@ def unblock(block_id: int):
 
 #: The inbox pages a button may send back to (a relative path of ours, never another site).
 _INBOX_PAGE = re.compile(
-    r"/dashboard/(?:inquiries|practices/[a-z0-9-]{1,80}/inquiries)(?:[/?][^\s]*)?"
+    rf"/dashboard/(?:inquiries|practices/{SLUG_PATTERN}/inquiries)(?:[/?][^\s]*)?"
 )
 
 

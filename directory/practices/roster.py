@@ -10,7 +10,7 @@ from directory.db import db
 from directory.practices.models import KIND_LABELS, Tenant
 from directory.practitioners import profiles
 from directory.practitioners.models import Practitioner
-from directory.validation import SLUG, check_url
+from directory.validation import check_url, is_slug
 
 PER_PAGE = 24
 #: The embed shows this many at most and links to the practice's page for the rest.
@@ -40,7 +40,7 @@ class Page:
 
 def active_tenant(slug: str) -> Tenant | None:
     """The active practice with this slug; None for suspended, deleted and unknown ones."""
-    if len(slug) > 80 or SLUG.fullmatch(slug) is None:
+    if not is_slug(slug):
         return None
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     return tenant if tenant is not None and tenant.is_active else None

@@ -11,6 +11,7 @@ from directory.db import db
 from directory.practices.models import Tenant
 from directory.practitioners import fields
 from directory.practitioners.models import License, Office, Practitioner, whole_profile
+from directory.validation import is_slug
 
 
 def public_rule() -> ColumnElement[bool]:
@@ -35,7 +36,7 @@ def visible() -> Select:
 
 def get_visible_or_404(slug: str) -> Practitioner:
     """The publicly visible practitioner with this slug, else 404."""
-    if len(slug) > 80:
+    if not is_slug(slug):
         abort(404)
     practitioner = db.session.scalar(visible().where(Practitioner.slug == slug))
     if practitioner is None:

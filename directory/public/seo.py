@@ -19,7 +19,7 @@ from directory.practices.models import Tenant
 from directory.practitioners import profiles
 from directory.practitioners.models import Practitioner
 from directory.public import sitemaps
-from directory.validation import SLUG
+from directory.validation import is_slug
 
 bp = Blueprint("seo", __name__)
 
@@ -55,7 +55,7 @@ def _pages(endpoint: str, rows) -> list[tuple[str, str]]:
     quote = current_app.url_map.converters["slug"](current_app.url_map).to_url
 
     def quoted(slug: str) -> str:  # a slug of its own shape needs no quoting (the usual case)
-        return slug if SLUG.fullmatch(slug) else quote(slug)
+        return slug if is_slug(slug) else quote(slug)
 
     return [(f"{prefix}{quoted(slug)}{suffix}", _day(updated)) for slug, updated in rows]
 

@@ -1,12 +1,11 @@
 """Reading a search request: the query string in, validated `Params` (or a SearchError) out."""
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from directory import geo, languages, signs, vocabulary
 from directory.interpret import MAX_NEED_LENGTH, red_flags_in
-from directory.validation import whole_number
+from directory.validation import is_slug, whole_number
 
 MAX_Q = MAX_NEED_LENGTH
 #: Longer than any query string a server accepts: a bound on the work of cleaning one.
@@ -189,7 +188,7 @@ def parse(args) -> Params:
     if sort not in SORTS:
         raise SearchError("invalid_parameter", "sort must be relevance or distance.", "sort")
     tenant = args.get("tenant") or None
-    if tenant is not None and not re.fullmatch(r"[a-z0-9-]{1,80}", tenant):
+    if tenant is not None and not is_slug(tenant):
         raise SearchError("invalid_parameter", "tenant must be a practice's slug.", "tenant")
     gender = args.get("gender") or None
     if gender is not None and gender not in GENDERS:

@@ -1,0 +1,86 @@
+"""The small rules each have one home: what each rule accepts and refuses, and a scan of the
+package that fails when a module writes the rule again instead of using its home."""
+
+import ast
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from directory import validation
+
+PACKAGE = Path(validation.__file__).parent
+
+
+@cache
+def _modules() -> dict[str, ast.Module]:
+    """Every module of the package, parsed, by its path relative to the package."""
+    return {
+        str(path.relative_to(PACKAGE)): ast.parse(path.read_text(), str(path))
+        for path in sorted(PACKAGE.rglob("*.py"))
+    }
+
+
+def _nodes(kind, *, outside: tuple[str, ...]):
+    """(module, node) for every node of `kind` in every module but those `outside`."""
+    for name, tree in _modules().items():
+        if name not in outside:
+            for node in ast.walk(tree):
+                if isinstance(node, kind):
+                    yield name, node
+
+
+def _strings(*, outside: tuple[str, ...]):
+    for name, node in _nodes(ast.Constant, outside=outside):
+        if isinstance(node.value, str):
+            yield name, node.value
+
+
+# --- Slugs: validation.is_slug ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["a", "ana-ruiz", "ana-ruiz-2", "0", "x" * 80, "the-crafted-hand"],
+)
+def test_a_slug_is_lowercase_words_joined_by_single_hyphens(value):
+    assert validation.is_slug(value)
+    assert validation.check_slug(value) == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "-a", "a-", "a--b", "Ana", "ana_ruiz", "ana ruiz", "x" * 81, "café", "a\n", "a\x00",
+     "²", None, 7],
+)  # fmt: skip
+def test_anything_else_is_not_a_slug(value):
+    assert not validation.is_slug(value)
+    with pytest.raises(ValueError):
+        validation.check_slug(value)
+
+
+def test_the_slug_shape_is_written_only_in_validation():
+    slug_classes = ("a-z0-9-", "-[a-z0-9]", "a-z0-9]+(?:-")
+    copies = [
+        (name, text)
+        for name, text in _strings(outside=("validation.py",))
+        if any(c in text for c in slug_classes)
+    ]
+    assert copies == []
+    # Matching SLUG by hand skips the length limit: use is_slug.
+    by_hand = [
+        name
+        for name, node in _nodes(ast.Attribute, outside=("validation.py",))
+        if node.attr in ("match", "fullmatch", "search")
+        and isinstance(node.value, ast.Name | ast.Attribute)
+        and getattr(node.value, "id", getattr(node.value, "attr", "")) == "SLUG"
+    ]
+    assert by_hand == []
+
+
+def test_a_looser_slug_is_refused_by_the_search_api(client):
+    # The search's tenant filter took "[a-z0-9-]{1,80}" before: "-a--" is not any practice's.
+    answer = client.get("/api/v1/search", query_string={"tenant": "-a--"})
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["field"] == "tenant"
+    assert client.get("/api/v1/search", query_string={"tenant": "a-b"}).status_code == 200
