@@ -15,7 +15,7 @@ from directory.inquiries.models import Inquiry, SenderBlock
 from directory.practices.models import Invitation, Membership, Tenant
 from directory.practitioners.models import Practitioner, whole_profile
 from directory.refusals import NotPermitted
-from directory.validation import MAX_ID, is_slug
+from directory.validation import is_row_id, is_slug
 
 #: Roles that may edit every profile of their practice and create profiles in it.
 MANAGING_ROLES = ("owner", "manager")
@@ -208,7 +208,7 @@ def inquiry_or_404(inquiry_id: int, action: str = "handle_inquiry"):
     """An inquiry the current user may handle: 404 outside their practices, 403 inside (a
     colleague's, for a therapist)."""
     _require_login()
-    if not _valid_id(inquiry_id):
+    if not is_row_id(inquiry_id):
         abort(404)
     inquiry = db.session.scalar(
         select(Inquiry).where(Inquiry.id == inquiry_id).execution_options(populate_existing=True)
@@ -221,17 +221,12 @@ def inquiry_or_404(inquiry_id: int, action: str = "handle_inquiry"):
 def block_or_404(block_id: int) -> SenderBlock:
     """A sender block the current user may lift: 404 outside their practices, 403 inside."""
     _require_login()
-    if not _valid_id(block_id):
+    if not is_row_id(block_id):
         abort(404)
     block = db.session.get(SenderBlock, block_id)
     if block is None:
         abort(404)
     return _judged(block, "lift_block")
-
-
-def _valid_id(value: int) -> bool:
-    # A 25-digit id from the URL would overflow the database's integer (a 500 on SQLite).
-    return 0 < value <= MAX_ID
 
 
 def member_or_404(membership: Membership, member_id: int) -> Membership:
@@ -245,7 +240,7 @@ def invitation_or_404(membership: Membership, invitation_id: int) -> Invitation:
 
 
 def _of_practice_or_404(model, membership: Membership, row_id: int):
-    if not _valid_id(row_id):
+    if not is_row_id(row_id):
         abort(404)
     found = db.session.scalar(
         select(model).where(model.id == row_id, model.tenant_id == membership.tenant_id)

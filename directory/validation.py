@@ -34,6 +34,18 @@ def whole_number(raw: object, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
+def is_row_id(value: object) -> bool:
+    """Whether `value` is an int that can be a row id (1 to MAX_ID; True and False are not): the
+    one test of an id from outside (a URL, a form, a signed token, a session) before a query,
+    where a larger one would overflow the database's integer."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def row_id(raw: object) -> int | None:
+    """The row id written in `raw` (ASCII digits, is_row_id), else None."""
+    return whole_number(raw, 1, MAX_ID)
+
+
 def clean_text(value: object, max_length: int, *, multiline: bool = False) -> str:
     """The value trimmed, or ValueError when it is not text, too long or has control characters.
 

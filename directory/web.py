@@ -42,7 +42,7 @@ from directory import audit, refusals, tenancy
 from directory.db import db, first_line, now_utc, unavailable
 from directory.mail import public_url
 from directory.practitioners import fields
-from directory.validation import MAX_ID, SLUG_PATTERN, is_slug, whole_number
+from directory.validation import MAX_ID, SLUG_PATTERN, is_slug, row_id, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +87,13 @@ ERROR_TITLES = {
 
 
 class IdConverter(BaseConverter):
-    """`<id:name>`: a row id, ASCII digits from 1 to MAX_ID; anything else matches no route
-    (a 404 on every database, before a query is made)."""
+    """`<id:name>`: a row id (validation.row_id); anything else matches no route (a 404 on every
+    database, before a query is made)."""
 
-    regex = r"[0-9]{1,10}"
+    regex = rf"[0-9]{{1,{len(str(MAX_ID))}}}"
 
     def to_python(self, value: str) -> int:
-        number = whole_number(value, 1, MAX_ID)
+        number = row_id(value)
         if number is None:
             raise ValidationError()
         return number

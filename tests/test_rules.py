@@ -84,3 +84,60 @@ def test_a_looser_slug_is_refused_by_the_search_api(client):
     assert answer.status_code == 400
     assert answer.get_json()["error"]["field"] == "tenant"
     assert client.get("/api/v1/search", query_string={"tenant": "a-b"}).status_code == 200
+
+
+# --- Row ids: validation.is_row_id and row_id -------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [1, 42, validation.MAX_ID])
+def test_a_row_id_is_a_positive_int_the_database_can_hold(value):
+    assert validation.is_row_id(value)
+    assert validation.row_id(str(value)) == value
+
+
+@pytest.mark.parametrize(
+    "value", [0, -1, validation.MAX_ID + 1, 2**63 - 1, True, False, 1.0, "1", None]
+)
+def test_anything_else_is_not_a_row_id(value):
+    assert not validation.is_row_id(value)
+
+
+@pytest.mark.parametrize(
+    "raw", ["0", "-1", str(validation.MAX_ID + 1), "9" * 30, "1e3", " 1", "²", "①", "", None]
+)
+def test_text_that_is_not_a_row_id(raw):
+    assert validation.row_id(raw) is None
+
+
+def test_the_id_range_is_written_only_in_validation():
+    # A bound on an id is MAX_ID compared by hand, or the database's integer size spelled out.
+    compared = [
+        name
+        for name, node in _nodes(ast.Compare, outside=("validation.py",))
+        if any(isinstance(n, ast.Name) and n.id == "MAX_ID" for n in ast.walk(node))
+    ]
+    assert compared == []
+    powers = [
+        name
+        for name, node in _nodes(ast.BinOp, outside=("validation.py",))
+        if isinstance(node.op, ast.Pow)
+        and isinstance(node.left, ast.Constant)
+        and node.left.value == 2
+        and isinstance(node.right, ast.Constant)
+        and node.right.value in (31, 32, 53, 63, 64)
+    ]
+    limits = [
+        name
+        for name, node in _nodes(ast.Constant, outside=("validation.py",))
+        if node.value in (2**31 - 1, 2**31, 2**63 - 1, 2**63) and not isinstance(node.value, bool)
+    ]
+    assert powers == [] and limits == []
+
+
+def test_an_id_route_takes_exactly_the_row_ids(client):
+    # The converter's regex and row_id agree: the largest id reaches the view (sign in first),
+    # one more matches no route.
+    top = f"/dashboard/profiles/a/offices/{validation.MAX_ID}/edit"
+    over = f"/dashboard/profiles/a/offices/{validation.MAX_ID + 1}/edit"
+    assert client.get(top).status_code == 302
+    assert client.get(over).status_code == 404

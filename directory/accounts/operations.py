@@ -22,7 +22,7 @@ from directory.accounts.models import LoginAttempt, ResetRequest, User
 from directory.db import db, now_utc, serialize, without_write_lock
 from directory.practices import operations as practices
 from directory.refusals import Refused, Throttled
-from directory.validation import MAX_ID
+from directory.validation import is_row_id
 
 #: Sign-in attempts and reset requests are kept at least this long (longer than any
 #: throttle window).
@@ -578,7 +578,7 @@ def _load(purpose: str, token: str, max_age: int) -> dict[str, Any]:
 
 def _user(data: dict[str, Any]) -> User | None:
     uid = data.get("u")
-    if not isinstance(uid, int) or isinstance(uid, bool) or not 0 < uid <= MAX_ID:
+    if not is_row_id(uid):
         return None
     return db.session.get(User, uid)
 

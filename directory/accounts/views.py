@@ -31,7 +31,7 @@ from directory.accounts.forms import (
 )
 from directory.accounts.models import User
 from directory.db import db
-from directory.validation import MAX_ID
+from directory.validation import is_row_id
 from directory.web import client_ip
 
 bp = Blueprint("accounts", __name__)
@@ -372,7 +372,7 @@ def _pending_sign_in() -> tuple[User | None, dict]:
     uid, version, at = pending.get("u"), pending.get("v"), pending.get("at")
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (uid, version, at)):
         return None, {}
-    if time.time() - at > PENDING_MAX_AGE or not 0 < uid <= MAX_ID:
+    if time.time() - at > PENDING_MAX_AGE or not is_row_id(uid):
         return None, {}
     user = db.session.get(User, uid)
     # A password change or sign-out meanwhile (session version), or the factor turned off.

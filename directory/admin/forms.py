@@ -5,7 +5,7 @@ from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import ValidationError
 
 from directory.practitioners.forms import Text
-from directory.validation import MAX_ID
+from directory.validation import is_row_id
 
 
 class ReasonForm(FlaskForm):
@@ -20,5 +20,5 @@ class BulkForm(FlaskForm):
     def validate_ids(self, field) -> None:
         if not field.data:
             raise ValidationError("Tick the licenses to approve.")
-        if any(not 0 < value <= MAX_ID for value in field.data):
+        if not all(is_row_id(value) for value in field.data):
             raise ValidationError("That is not a license.")
