@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Container
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from directory import vocabulary
 from directory.db import db
@@ -137,6 +137,24 @@ def check_email(value: str) -> str:
     if not EMAIL.fullmatch(value):
         raise ValueError("must be an email address like name@example.com")
     return value
+
+
+def email_key(address: str) -> str:
+    """An email address as the directory compares it: trimmed and lowercased, so "Ana@X.org "
+    and "ana@x.org" are one address (accounts, invitations, sender blocks and limits alike)."""
+    return address.strip().lower()
+
+
+def same_email(a: str, b: str) -> bool:
+    """Whether two addresses are one (email_key)."""
+    return email_key(a) == email_key(b)
+
+
+def email_is(column, address: str) -> ColumnElement[bool]:
+    """SQL: the address stored in `column` is `address` (email_key). Stored addresses are
+    trimmed when they are written; lower() is what the unique index on users' lower(email)
+    holds, so the lookup uses it."""
+    return func.lower(column) == email_key(address)
 
 
 def check_phone(value: str) -> str:

@@ -141,3 +141,57 @@ def test_an_id_route_takes_exactly_the_row_ids(client):
     over = f"/dashboard/profiles/a/offices/{validation.MAX_ID + 1}/edit"
     assert client.get(top).status_code == 302
     assert client.get(over).status_code == 404
+
+
+# --- Email addresses: validation.email_key, same_email, email_is -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("ana@example.com", "ana@example.com"), ("Ana@Example.COM", "ana@example.com"),
+     (" ana@example.com\t", "ANA@example.com "), ("ana@example.com\n", "ana@example.com")],
+)  # fmt: skip
+def test_one_address_however_it_is_typed(a, b):
+    assert validation.email_key(a) == validation.email_key(b) == "ana@example.com"
+    assert validation.same_email(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("ana@example.com", "ana@example.org"), ("ana@example.com", "an a@example.com"),
+     ("ana+x@example.com", "ana@example.com")],
+)  # fmt: skip
+def test_other_addresses_stay_apart(a, b):
+    assert not validation.same_email(a, b)
+
+
+def test_an_account_is_found_by_its_address_however_typed(app, make_user):
+    from directory.accounts.operations import find_user
+
+    with app.app_context():
+        user = make_user(email="Ana.Ruiz@Example.com")
+        assert find_user("  ana.ruiz@EXAMPLE.com ").id == user.id
+        assert find_user("ana.ruiz@example.org") is None
+
+
+def _lowered(node: ast.AST) -> ast.AST | None:
+    """What `node` lowercases: x in x.lower(), x.casefold() or func.lower(x)."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return None
+    if node.func.attr in ("lower", "casefold") and not node.args:
+        return node.func.value
+    if node.func.attr == "lower" and node.args:
+        return node.args[0]
+    return None
+
+
+def test_addresses_are_normalised_only_in_validation():
+    copies = []
+    for name, node in _nodes(ast.Call, outside=("validation.py",)):
+        lowered = _lowered(node)
+        if lowered is not None and any(
+            "email" in text or "address" in text
+            for text in (getattr(n, "id", "") or getattr(n, "attr", "") for n in ast.walk(lowered))
+        ):
+            copies.append((name, node.lineno))
+    assert copies == []

@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import StopValidation
 
 from directory.accounts import passwords, totp
-from directory.validation import check_email, clean_text
+from directory.validation import check_email, clean_text, same_email
 
 
 class _Text:
@@ -159,7 +159,7 @@ class ChangeEmailForm(FlaskForm):
         self.account = account
 
     def validate_email(self, field) -> None:
-        if self.account is not None and field.data.lower() == self.account.email.lower():
+        if self.account is not None and same_email(field.data, self.account.email):
             raise StopValidation("That is already your email address.")
 
 

@@ -22,7 +22,7 @@ from directory.accounts.models import LoginAttempt, ResetRequest, User
 from directory.db import db, now_utc, serialize, without_write_lock
 from directory.practices import operations as practices
 from directory.refusals import Refused, Throttled
-from directory.validation import is_row_id
+from directory.validation import email_is, email_key, is_row_id, same_email
 
 #: Sign-in attempts and reset requests are kept at least this long (longer than any
 #: throttle window).
@@ -51,7 +51,7 @@ class Confirmation:
 
     @property
     def is_change(self) -> bool:
-        return self.address.lower() != self.user.email.lower()
+        return not same_email(self.address, self.user.email)
 
     @property
     def is_done(self) -> bool:
@@ -60,8 +60,7 @@ class Confirmation:
 
 def find_user(email: str) -> User | None:
     """The account using `email`, whatever its capitalisation."""
-    key = email.strip().lower()
-    return db.session.scalar(select(User).where(func.lower(User.email) == key))
+    return db.session.scalar(select(User).where(email_is(User.email, email)))
 
 
 def register(*, name: str, email: str, password: str, practice_name: str) -> User | None:
@@ -99,10 +98,12 @@ def send_confirmation(user: User, address: str | None = None) -> None:
     address = address or user.email
     link = mail.public_url(
         "accounts.verify",
-        token=_dump("confirm", {"u": user.id, "e": address, "c": _fingerprint(user.email.lower())}),
+        token=_dump(
+            "confirm", {"u": user.id, "e": address, "c": _fingerprint(email_key(user.email))}
+        ),
     )
     days = current_app.config["EMAIL_TOKEN_MAX_AGE"] // (24 * 3600)
-    if address.lower() == user.email.lower():
+    if same_email(address, user.email):
         subject, intro = "Confirm your email address", "Welcome to Kneaded."
     else:
         subject, intro = "Confirm your new email address", "You asked to use this address."
@@ -123,7 +124,7 @@ def read_confirmation(token: str) -> Confirmation | None:
     """
     data = _load("confirm", token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
     user = _user(data)
-    if user is None or data.get("c") != _fingerprint(user.email.lower()):
+    if user is None or data.get("c") != _fingerprint(email_key(user.email)):
         return None
     address = data.get("e")
     if not isinstance(address, str):
@@ -439,7 +440,8 @@ def _set_password(user: User, new_hash: str) -> None:
 
 
 def _email_key(email: str) -> str:
-    return email.strip().lower()[:254]
+    # Cut to the throttle columns' length (a form refuses longer addresses anyway).
+    return email_key(email)[:254]
 
 
 def _check_throttle(email_key: str, ip: str) -> None:

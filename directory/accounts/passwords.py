@@ -7,6 +7,8 @@ from importlib import resources
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from directory.validation import email_key
+
 MIN_LENGTH = 12
 MAX_LENGTH = 200
 
@@ -78,6 +80,6 @@ def problem(password: str, *, email: str = "", name: str = "") -> str | None:
 
 
 def _personal_words(email: str, name: str) -> set[str]:
-    email, name = email.strip().lower(), name.strip().lower()
+    email, name = email_key(email), name.strip().lower()
     words = {email, email.partition("@")[0], name, name.replace(" ", "")}
     return {w for w in words if w}

@@ -15,12 +15,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user, login_user
-from sqlalchemy import ForeignKey, Index, Select, String, delete, func, select, update
+from sqlalchemy import ForeignKey, Index, Select, String, delete, select, update
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from directory.accounts import freshness
 from directory.accounts.models import User
 from directory.db import UTCDateTime, db, now_utc, writing
+from directory.validation import email_is
 
 #: What a Flask-Login user id looks like: "s:" and the key (secrets.token_urlsafe(32)).
 PREFIX = "s:"
@@ -142,7 +143,7 @@ def networks_of(email_key: str) -> Select:
     return (
         select(UserSession.network)
         .join(User, User.id == UserSession.user_id)
-        .where(func.lower(User.email) == email_key, UserSession.network != "")
+        .where(email_is(User.email, email_key), UserSession.network != "")
     )
 
 

@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from directory import audit, mail
+from directory import audit, mail, validation
 from directory.accounts import sessions
 from directory.db import db, now_utc, serialize
 from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
@@ -130,13 +130,8 @@ def _ip_key(ip: str) -> str:
     return _keyed("ip", sessions.network_of(ip, v4=32, v6=64) or ip)
 
 
-def _address_key(email: str) -> str:
-    """An address as blocks and limits compare it: trimmed, lowercased."""
-    return email.strip().lower()
-
-
 def _sender_key(email: str) -> str:
-    return _keyed("sender", _address_key(email))
+    return _keyed("sender", validation.email_key(email))
 
 
 def _retention() -> timedelta:
@@ -198,7 +193,7 @@ def _blocks(tenant_id: int, practitioner_id: int | None, email: str) -> Select:
         for_whom = or_(for_whom, SenderBlock.practitioner_id == practitioner_id)
     return select(SenderBlock).where(
         SenderBlock.tenant_id == tenant_id,
-        SenderBlock.email_key == _address_key(email),
+        SenderBlock.email_key == validation.email_key(email),
         for_whom,
     )
 
@@ -416,7 +411,7 @@ def block_of(inquiry: Inquiry) -> SenderBlock | None:
 def block_sender(inquiry: Inquiry, actor) -> SenderBlock:
     """Hear no more from this inquiry's sender: for its profile, or for the practice when it
     was sent to the practice. Their later messages look sent to them and are dropped."""
-    email_key = _address_key(inquiry.sender_email)
+    email_key = validation.email_key(inquiry.sender_email)
     existing = db.session.scalar(
         select(SenderBlock).where(
             SenderBlock.tenant_id == inquiry.tenant_id,

@@ -321,7 +321,7 @@ def invite(
     already = db.session.scalar(
         select(Membership)
         .join(Membership.user)
-        .where(Membership.tenant_id == tenant.id, func.lower(User.email) == email.lower())
+        .where(Membership.tenant_id == tenant.id, validation.email_is(User.email, email))
     )
     if already is not None:
         raise Refused(f"{email} is already a member of {tenant.name}.")
@@ -331,7 +331,7 @@ def invite(
         raise Refused("That profile already belongs to someone.")
     now = now_utc()
     for old in pending_invitations(tenant.id):
-        if old.email.lower() == email.lower():
+        if validation.same_email(old.email, email):
             old.revoked_at = now
     if len(pending_invitations(tenant.id)) >= MAX_PENDING_INVITATIONS:
         raise Refused("Too many invitations are waiting: revoke some first.")
@@ -399,7 +399,7 @@ def invitation_for_token(token: str) -> InvitationView | None:
     if invitation.tenant.status != "active":
         return None
     account = db.session.scalar(
-        select(User).where(func.lower(User.email) == invitation.email.lower())
+        select(User).where(validation.email_is(User.email, invitation.email))
     )
     return InvitationView(invitation, account)
 
@@ -410,7 +410,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     now = now_utc()
     if invitation.status(now) != "pending":
         raise Refused("This invitation has already been used, was withdrawn, or has expired.")
-    if user.email.strip().lower() != invitation.email.strip().lower():
+    if not validation.same_email(user.email, invitation.email):
         raise NotPermitted("the invitation is for another address")
     tenant = invitation.tenant
     invitation.accepted_at = now

@@ -11,6 +11,7 @@ from directory.db import db, without_write_lock
 from directory.practices import forms, operations
 from directory.practices.models import Membership
 from directory.practitioners import photos
+from directory.validation import same_email
 from directory.web import page_number
 
 bp = Blueprint("practices", __name__)
@@ -318,7 +319,7 @@ def invitation(token: str):
         return render_template("practices/invitation_invalid.html"), 404
     inv = found.invitation
     signed_in = current_user.is_authenticated
-    matches = signed_in and current_user.email.strip().lower() == inv.email.strip().lower()
+    matches = signed_in and same_email(current_user.email, inv.email)
     account_form = None
     if not signed_in and found.account is None:
         account_form = forms.InvitedAccountForm(invited_email=inv.email)
