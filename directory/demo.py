@@ -55,10 +55,11 @@ BATCH_SIZE = 1000
 #: Shares of *practitioners* working for each kind of tenant, and each kind's size range.
 _KIND_SHARES = {"practice": 0.30, "clinic": 0.30, "spa": 0.25, "network": 0.15}
 _KIND_SIZES = {"practice": (1, 1), "clinic": (3, 12), "spa": (4, 15), "network": (15, 60)}
-_SETTINGS = ("medical", "spa", "both")
 #: Overall shares of the settings: spas employ mostly spa therapists, clinics mostly medical
-#: ones, and solo practitioners make up the difference (see _Generator.setting).
-_SETTING_SHARES = (0.40, 0.35, 0.25)
+#: ones, and solo practitioners make up the difference (see _Generator.setting). The order is
+#: that of the weights in _KIND_SETTINGS.
+_SETTING_SHARES = {"medical": 0.40, "spa": 0.35, "both": 0.25}
+_SETTINGS = tuple(_SETTING_SHARES)
 _KIND_SETTINGS = {"clinic": (80, 2, 18), "spa": (2, 80, 18), "network": (40, 35, 25)}
 
 #: Share of locations in the Hudson County / Manhattan / Brooklyn cluster.
@@ -770,7 +771,7 @@ class _Generator:
             placed = sum(self.setting_counts.values()) + 1
             weights = tuple(
                 max(0.05, share * placed - self.setting_counts[s])
-                for s, share in zip(_SETTINGS, _SETTING_SHARES, strict=True)
+                for s, share in _SETTING_SHARES.items()
             )
         setting = self.rng.choices(_SETTINGS, weights=weights)[0]
         self.setting_counts[setting] += 1

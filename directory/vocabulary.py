@@ -13,12 +13,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from directory.db import db, one_of
 
-SETTINGS = ("medical", "spa", "either")
+#: A practitioner's setting: spa (relaxation), medical (treatment) or both. The one list of
+#: its values; the search index stores each as its position here (search.columns).
+SETTINGS = ("spa", "medical", "both")
+
+#: Which way a condition or modality leans (its `setting` column): the setting it usually
+#: calls for, or either.
+LEANINGS = ("medical", "spa", "either")
+
+
+def offers(setting: str, kind: str) -> bool:
+    """Whether a practitioner of `setting` offers `kind` ("spa" or "medical") massage: those of
+    that setting and those of both."""
+    return setting in (kind, "both")
 
 
 class Condition(db.Model):
     __tablename__ = "condition"
-    __table_args__ = (one_of("setting", SETTINGS),)
+    __table_args__ = (one_of("setting", LEANINGS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -34,7 +46,7 @@ class Condition(db.Model):
 
 class Modality(db.Model):
     __tablename__ = "modality"
-    __table_args__ = (one_of("setting", SETTINGS),)
+    __table_args__ = (one_of("setting", LEANINGS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)

@@ -195,3 +195,56 @@ def test_addresses_are_normalised_only_in_validation():
         ):
             copies.append((name, node.lineno))
     assert copies == []
+
+
+# --- Settings: vocabulary.SETTINGS and offers -------------------------------------------------
+
+
+def test_the_settings_are_spa_medical_and_both():
+    from directory import vocabulary
+
+    assert vocabulary.SETTINGS == ("spa", "medical", "both")
+    assert [s for s in vocabulary.SETTINGS if vocabulary.offers(s, "medical")] == [
+        "medical",
+        "both",
+    ]
+    assert [s for s in vocabulary.SETTINGS if vocabulary.offers(s, "spa")] == ["spa", "both"]
+    # A term's leaning is another thing, with its own name.
+    assert "either" in vocabulary.LEANINGS and "either" not in vocabulary.SETTINGS
+
+
+def test_every_table_of_settings_names_each_setting_once(app):
+    from directory import vocabulary, web
+    from directory.hsds import records
+    from directory.practitioners import fields, models
+    from directory.search import columns
+
+    settings = set(vocabulary.SETTINGS)
+    editor = dict(next(f for f in fields.FIELDS if f.name == "setting").labels)
+    for table in (web.SETTING_LABELS, records.SETTING_OF, records.SETTING_NAMES,
+                  columns.SETTING_CODES, editor):  # fmt: skip
+        assert set(table) == settings
+    assert columns.SETTING_NAMES == vocabulary.SETTINGS  # the index stores positions
+    checks = [str(getattr(c, "sqltext", "")) for c in models.Practitioner.__table__.constraints]
+    assert "setting IN ('spa', 'medical', 'both')" in checks
+
+
+@pytest.mark.parametrize("setting", ["spa", "medical", "both"])
+def test_the_search_api_takes_each_setting(client, setting):
+    assert client.get("/api/v1/search", query_string={"setting": setting}).status_code == 200
+
+
+def test_the_search_api_refuses_another_setting(client):
+    answer = client.get("/api/v1/search", query_string={"setting": "either"})
+    assert answer.status_code == 400 and answer.get_json()["error"]["field"] == "setting"
+
+
+def test_the_settings_are_listed_only_in_vocabulary():
+    # A list of all three values, or a test for "both" beside another, writes the rule again.
+    values = {"spa", "medical", "both"}
+    copies = []
+    for name, node in _nodes(ast.Tuple | ast.List | ast.Set, outside=("vocabulary.py",)):
+        found = {e.value for e in node.elts if isinstance(e, ast.Constant)}
+        if found >= values or ("both" in found and found & {"spa", "medical"}):
+            copies.append((name, node.lineno))
+    assert copies == []

@@ -19,10 +19,10 @@ from directory.search.params import (
     MAX_PER_PAGE,
     MAX_Q,
     MAX_RADIUS,
-    SETTINGS,
     SORTS,
 )
 from directory.validation import SLUG
+from directory.vocabulary import SETTINGS
 
 #: Endpoint -> the path the document gives it (under the server's /api/v1).
 PATHS = {

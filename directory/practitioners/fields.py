@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from directory import languages
-from directory.practitioners.models import SETTINGS
 from directory.validation import check_email, check_https_url, check_phone, check_url, clean_text
+from directory.vocabulary import SETTINGS
 
 #: What a therapist may choose to show ("" shows nothing).
 GENDERS = ("", "woman", "man", "nonbinary")

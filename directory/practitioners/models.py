@@ -23,8 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from directory.db import UTCDateTime, db, now_utc, one_of
+from directory.vocabulary import SETTINGS
 
-SETTINGS = ("spa", "medical", "both")
 LICENSE_STATUSES = ("pending", "verified", "rejected")
 
 practitioner_condition = Table(

@@ -2,7 +2,7 @@
 never more (no rating markup: there are no reviews). A rejected license is not a credential and
 its number is not repeated; a specialty certificate is one only while verified and current."""
 
-from directory import specialties
+from directory import specialties, vocabulary
 from directory.mail import public_url
 from directory.practices.models import Tenant
 from directory.practitioners.models import Practitioner
@@ -81,7 +81,7 @@ def business(tenant: Tenant, entries, website: str | None) -> dict:
     """The practice as a HealthAndBeautyBusiness (a spa) or MedicalBusiness (entries:
     roster.Entry of its listed therapists, for its setting and its first office; website: the
     page's checked web address, roster.website)."""
-    medical = sum(e.practitioner.setting in ("medical", "both") for e in entries)
+    medical = sum(vocabulary.offers(e.practitioner.setting, "medical") for e in entries)
     spa_like = tenant.kind in SPA_KINDS or medical * 2 < len(entries)
     data = {
         "@context": "https://schema.org",

@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 from whoosh.reading import TermNotFound
 
-SETTING_CODES = {"spa": 0, "medical": 1, "both": 2}
+from directory.vocabulary import SETTINGS
+
+SETTING_CODES = {setting: code for code, setting in enumerate(SETTINGS)}
 #: A therapist's gender as they chose to show it (0: not shown).
 GENDER_CODES = {"": 0, "woman": 1, "man": 2, "nonbinary": 3}
 GENDER_NAMES = tuple(GENDER_CODES)

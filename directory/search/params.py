@@ -17,7 +17,6 @@ DEFAULT_RADIUS = 10
 MAX_RADIUS = 250
 #: The radii the results page offers.
 RADIUS_CHOICES = (5, 10, 25, 50, 100, 250)
-SETTINGS = ("spa", "medical", "both")
 SORTS = ("relevance", "distance")
 #: Results a page at most (default 20).
 MAX_PER_PAGE = 50
@@ -179,7 +178,7 @@ def _languages(args) -> list[str]:
 def parse(args) -> Params:
     """Validate a query string (a MultiDict); SearchError names the bad parameter."""
     setting = args.get("setting") or None
-    if setting is not None and setting not in SETTINGS:
+    if setting is not None and setting not in vocabulary.SETTINGS:
         raise SearchError("invalid_parameter", "setting must be spa, medical or both.", "setting")
     verified = args.get("verified", "")
     if verified not in ("", "0", "1", "true", "false"):
