@@ -38,7 +38,7 @@ from werkzeug.exceptions import (
 from werkzeug.exceptions import Conflict as ConflictError
 from werkzeug.routing import BaseConverter, ValidationError
 
-from directory import audit, refusals, tenancy
+from directory import audit, paging, refusals, tenancy
 from directory.db import db, first_line, now_utc, unavailable
 from directory.mail import public_url
 from directory.practitioners import fields
@@ -147,9 +147,9 @@ def client_ip() -> str:
 
 
 def page_number() -> int:
-    """The listing page asked for with ?page= (1 when absent): digits from 1 to 100,000 only;
-    anything else is a 404, never a 500."""
-    page = whole_number(request.args.get("page", "1"), 1, 100_000)
+    """The listing page asked for with ?page= (1 when absent): digits from 1 to
+    paging.MAX_PAGE only; anything else is a 404, never a 500."""
+    page = whole_number(request.args.get("page", "1"), 1, paging.MAX_PAGE)
     if page is None:
         abort(404)
     return page

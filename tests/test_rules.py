@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from directory import validation
 
@@ -248,3 +249,70 @@ def test_the_settings_are_listed_only_in_vocabulary():
         if found >= values or ("both" in found and found & {"spa", "medical"}):
             copies.append((name, node.lineno))
     assert copies == []
+
+
+# --- Paging: directory.paging (db.paginate) and web.page_number ---------------------------------
+
+
+def test_a_page_of_a_query(app):
+    from directory import paging
+    from directory.accounts.models import User
+
+    with app.app_context():
+        for n in range(5):
+            db_add_user(f"user{n}@example.com")
+        query = select(User).order_by(User.email)
+        first = paging.page_of(query, 1, 2)
+        assert [u.email for u in first.items] == ["user0@example.com", "user1@example.com"]
+        assert (first.number, first.pages, first.total) == (1, 3, 5)
+        assert [u.email for u in paging.page_of(query, 3, 2).items] == ["user4@example.com"]
+        assert paging.page_of(query, 4, 2) is None  # past the last
+        assert paging.page_of(query, 0, 2) is None
+        assert paging.page_of(query, 2, 2, total=5).number == 2  # counted by the caller
+        nobody = paging.page_of(query.where(User.id < 0), 1, 2)
+        assert (nobody.items, nobody.pages, nobody.total) == ([], 1, 0)  # page 1 always is
+        assert paging.page_of(query.where(User.id < 0), 2, 2) is None
+        # No page is larger than MAX_PER_PAGE, whatever is asked.
+        assert len(paging.page_of(query, 1, paging.MAX_PER_PAGE + 50).items) == 5
+        assert paging.page_count(0, 20) == 1 and paging.page_count(41, 20) == 3
+
+
+def db_add_user(email: str) -> None:
+    from directory.accounts.models import User
+    from directory.db import db
+
+    db.session.add(User(name="Someone", email=email, password_hash="x"))
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("page", "status"),
+    [("1", 200), ("2", 404), ("0", 404), ("-1", 404), ("x", 404), ("1e3", 404), ("²", 404),
+     (str(10**5 + 1), 404), ("9" * 30, 404)],
+)  # fmt: skip
+def test_a_bad_page_is_404_on_every_listing(app, client, auth, make_user, page, status):
+    # One sign-in that may read every listing: a platform admin owning a practice.
+    from directory.db import db
+
+    with app.app_context():
+        user = make_user(email="admin@example.com")
+        user.is_admin = True
+        slug = user.memberships[0].tenant.slug
+        db.session.commit()
+    auth.login("admin@example.com")
+    listings = ["/admin/licenses", "/admin/specialties", "/admin/spam", "/admin/practices",
+                "/admin/profiles", "/admin/audit", "/dashboard/inquiries",
+                f"/dashboard/practices/{slug}/audit"]  # fmt: skip
+    for url in listings:
+        assert client.get(url, query_string={"page": page}).status_code == status, url
+
+
+def test_lists_page_only_through_paging():
+    # .offset() by hand is a second way to page. HSDS pages by its specification (a page past
+    # the last is an empty page, and a short page spares the count), so it keeps its own.
+    by_hand = {
+        name
+        for name, node in _nodes(ast.Call, outside=("paging.py",))
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("offset", "paginate")
+    }
+    assert by_hand == {"hsds/reads.py"}

@@ -17,6 +17,7 @@ from directory import audit, licensing, mail, specialties, validation
 from directory.accounts.models import User
 from directory.audit import AuditEvent
 from directory.db import db, now_utc
+from directory.paging import Page, page_of
 from directory.practices.models import Membership, Tenant
 from directory.practices.operations import people_to_tell
 from directory.practitioners.models import License, Practitioner, Specialty
@@ -76,20 +77,18 @@ def _queue_query(f: QueueFilter):
     return query
 
 
-def queue(f: QueueFilter) -> tuple[list[License], int]:
-    """Pending licenses, oldest first (the longest waiting), one page; and how many in all."""
-    total = db.session.scalar(select(func.count()).select_from(_queue_query(f).subquery()))
-    rows = db.session.scalars(
+def queue(f: QueueFilter) -> Page | None:
+    """Pending licenses, oldest first (the longest waiting), one page (None past the last)."""
+    return page_of(
         _queue_query(f)
         .options(
             selectinload(License.practitioner).selectinload(Practitioner.tenant),
             selectinload(License.practitioner).selectinload(Practitioner.user),
         )
-        .order_by(License.updated_at, License.id)
-        .limit(QUEUE_PER_PAGE)
-        .offset((f.page - 1) * QUEUE_PER_PAGE)
+        .order_by(License.updated_at, License.id),
+        f.page,
+        QUEUE_PER_PAGE,
     )
-    return list(rows), total
 
 
 def queue_practices() -> list[tuple[str, str, int]]:
@@ -198,20 +197,19 @@ def _specialty_queue_query():
     )
 
 
-def specialty_queue(page: int = 1) -> tuple[list[Specialty], int]:
-    """Pending specialty credentials, the longest waiting first, one page; and how many."""
-    query = _specialty_queue_query()
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.options(
+def specialty_queue(page: int = 1) -> Page | None:
+    """Pending specialty credentials, the longest waiting first, one page (None past the
+    last)."""
+    return page_of(
+        _specialty_queue_query()
+        .options(
             selectinload(Specialty.practitioner).selectinload(Practitioner.tenant),
             selectinload(Specialty.practitioner).selectinload(Practitioner.user),
         )
-        .order_by(Specialty.updated_at, Specialty.id)
-        .limit(QUEUE_PER_PAGE)
-        .offset((page - 1) * QUEUE_PER_PAGE)
+        .order_by(Specialty.updated_at, Specialty.id),
+        page,
+        QUEUE_PER_PAGE,
     )
-    return list(rows), total
 
 
 def approve_specialty(record: Specialty, admin: User, *, seen: str | None = None) -> None:
@@ -333,33 +331,30 @@ def unsuspend_practice(t: Tenant, admin: User, reason: str) -> None:
     )
 
 
-def find_practices(q: str, page: int, per_page: int = 50) -> tuple[list[Tenant], int]:
-    """Practices whose name or slug contains `q` (all when empty), by name."""
+def find_practices(q: str, page: int) -> Page | None:
+    """Practices whose name or slug contains `q` (all when empty), by name: one page (None past
+    the last)."""
     query = select(Tenant).where(Tenant.status != "deleted")
     if q:
         like = f"%{q.lower()}%"
         query = query.where(func.lower(Tenant.name).like(like) | Tenant.slug.like(like))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.order_by(Tenant.name, Tenant.id).limit(per_page).offset((page - 1) * per_page)
-    )
-    return list(rows), total
+    return page_of(query.order_by(Tenant.name, Tenant.id), page, QUEUE_PER_PAGE)
 
 
-def find_profiles(q: str, page: int, per_page: int = 50) -> tuple[list[Practitioner], int]:
-    """Profiles whose name or slug contains `q` (all when empty), by name."""
+def find_profiles(q: str, page: int) -> Page | None:
+    """Profiles whose name or slug contains `q` (all when empty), by name: one page (None past
+    the last)."""
     query = select(Practitioner).join(Practitioner.tenant).where(Tenant.status != "deleted")
     if q:
         like = f"%{q.lower()}%"
         query = query.where(func.lower(Practitioner.name).like(like) | Practitioner.slug.like(like))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.options(selectinload(Practitioner.tenant))
-        .order_by(Practitioner.name, Practitioner.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    return page_of(
+        query.options(selectinload(Practitioner.tenant)).order_by(
+            Practitioner.name, Practitioner.id
+        ),
+        page,
+        QUEUE_PER_PAGE,
     )
-    return list(rows), total
 
 
 # --- The audit log ---------------------------------------------------------------------------
@@ -375,8 +370,8 @@ class AuditFilter:
     page: int = 1
 
 
-def audit_events(f: AuditFilter) -> tuple[list[AuditEvent], int]:
-    """Audit events matching the filter, newest first, one page; and how many in all."""
+def audit_events(f: AuditFilter) -> Page | None:
+    """Audit events matching the filter, newest first, one page (None past the last)."""
     query = select(AuditEvent)
     if f.actor:
         query = query.where(func.lower(AuditEvent.actor_label).like(f"%{f.actor.lower()}%"))
@@ -394,14 +389,13 @@ def audit_events(f: AuditFilter) -> tuple[list[AuditEvent], int]:
     if f.until:
         end = datetime.combine(f.until + timedelta(days=1), time(), UTC)
         query = query.where(AuditEvent.created_at < end)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.options(selectinload(AuditEvent.tenant))
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-        .limit(AUDIT_PER_PAGE)
-        .offset((f.page - 1) * AUDIT_PER_PAGE)
+    return page_of(
+        query.options(selectinload(AuditEvent.tenant)).order_by(
+            AuditEvent.created_at.desc(), AuditEvent.id.desc()
+        ),
+        f.page,
+        AUDIT_PER_PAGE,
     )
-    return list(rows), total
 
 
 def audit_actions() -> list[str]:

@@ -18,6 +18,7 @@ from directory.admin import operations as ops
 from directory.admin.forms import BulkForm, ReasonForm
 from directory.db import db
 from directory.inquiries import operations as inquiries
+from directory.paging import Page
 from directory.practices.models import Tenant
 from directory.practitioners import documents
 from directory.practitioners.models import License, Practitioner, Specialty
@@ -73,8 +74,10 @@ def _slug_arg(name: str) -> str:
     return value if is_slug(value) else ""
 
 
-def _pages(total: int, per_page: int) -> int:
-    return max(1, -(-total // per_page))
+def _page_or_404(found: Page | None) -> Page:
+    if found is None:
+        abort(404)
+    return found
 
 
 def _slugged_or_404(model, slug: str):
@@ -97,17 +100,11 @@ def _queue_back(queue: str = ".licenses") -> str:
 @bp.get("/spam")
 def spam():
     """Messages therapists reported as spam: their metadata, never their text."""
-    page = page_number()
-    reports, total = inquiries.reported_spam(page, SPAM_PER_PAGE)
-    if page > 1 and not reports:
-        abort(404)
+    found = _page_or_404(inquiries.reported_spam(page_number()))
     return render_template(
-        "admin/spam.html", reports=reports, total=total, page=page,
-        pages=_pages(total, SPAM_PER_PAGE),
+        "admin/spam.html", reports=found.items, total=found.total, page=found.number,
+        pages=found.pages,
     )  # fmt: skip
-
-
-SPAM_PER_PAGE = 50
 
 
 @bp.get("", strict_slashes=False)
@@ -123,15 +120,13 @@ def licenses():
     state = request.args.get("state", "").strip().upper()
     state = state if licensing.rule(state) else ""
     f = ops.QueueFilter(state=state, practice=_slug_arg("practice"), page=page_number())
-    rows, total = ops.queue(f)
-    if f.page > 1 and not rows:
-        abort(404)
+    found = _page_or_404(ops.queue(f))
     return render_template(
         "admin/licenses.html",
-        rows=[_review(lic) for lic in rows],
-        total=total,
+        rows=[_review(lic) for lic in found.items],
+        total=found.total,
         f=f,
-        pages=_pages(total, ops.QUEUE_PER_PAGE),
+        pages=found.pages,
         states=sorted(licensing.states().values(), key=lambda r: r.name),
         practices=ops.queue_practices(),
         today=licensing.today(),
@@ -201,10 +196,7 @@ def bulk_approve():
 @bp.get("/specialties")
 def specialties_queue():
     """Specialty credentials waiting for a check of their document, the longest waiting first."""
-    page = page_number()
-    rows, total = ops.specialty_queue(page)
-    if page > 1 and not rows:
-        abort(404)
+    found = _page_or_404(ops.specialty_queue(page_number()))
     kinds = specialties.kinds()
     return render_template(
         "admin/specialties.html",
@@ -216,11 +208,11 @@ def specialties_queue():
                 "known_issuer": s.kind in kinds and s.issuer in kinds[s.kind].issuers,
                 "own": ops.conflicted(current_user, s.practitioner),
             }
-            for s in rows
+            for s in found.items
         ],
-        total=total,
-        page=page,
-        pages=_pages(total, ops.QUEUE_PER_PAGE),
+        total=found.total,
+        page=found.number,
+        pages=found.pages,
     )
 
 
@@ -265,15 +257,19 @@ def reject_specialty(specialty_id: int):
 @bp.get("/practices")
 def practices():
     q = _text_arg("q", 120)
-    rows, total = ops.find_practices(q, page_number())
-    return render_template("admin/suspensions.html", kind="practices", rows=rows, total=total, q=q)
+    found = _page_or_404(ops.find_practices(q, page_number()))
+    return render_template(
+        "admin/suspensions.html", kind="practices", rows=found.items, total=found.total, q=q
+    )
 
 
 @bp.get("/profiles")
 def profiles():
     q = _text_arg("q", 120)
-    rows, total = ops.find_profiles(q, page_number())
-    return render_template("admin/suspensions.html", kind="profiles", rows=rows, total=total, q=q)
+    found = _page_or_404(ops.find_profiles(q, page_number()))
+    return render_template(
+        "admin/suspensions.html", kind="profiles", rows=found.items, total=found.total, q=q
+    )
 
 
 def _reason() -> str:
@@ -329,14 +325,14 @@ def audit():
         until=_date_arg("until"),
         page=page_number(),
     )
-    events, total = ops.audit_events(f)
+    found = _page_or_404(ops.audit_events(f))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "admin/audit.html",
-        events=events,
-        total=total,
+        events=found.items,
+        total=found.total,
         f=f,
         args=args,
-        pages=_pages(total, ops.AUDIT_PER_PAGE),
+        pages=found.pages,
         actions=ops.audit_actions(),
     )

@@ -12,6 +12,7 @@ from sqlalchemy import and_, false, func, or_, true
 from directory import licensing, specialties, vocabulary
 from directory.db import db
 from directory.hsds import records
+from directory.paging import MAX_PER_PAGE, PER_PAGE, page_count
 from directory.practices import roster
 from directory.practices.models import Tenant
 from directory.practitioners import profiles
@@ -21,8 +22,6 @@ from directory.search.params import Params, SearchError
 from directory.validation import clean_text, whole_number
 from directory.vocabulary import Condition, Modality
 
-MAX_PER_PAGE = 100
-DEFAULT_PER_PAGE = 20
 #: Fully nested organizations nest every service: fewer of them a page.
 MAX_FULL_ORGANIZATIONS = 20
 SEARCH_LENGTH = 200
@@ -43,7 +42,7 @@ class BadParameter(ValueError):
 @dataclass
 class Query:
     page: int = 1
-    per_page: int = DEFAULT_PER_PAGE
+    per_page: int = PER_PAGE
     search: str = ""
     organization: uuid.UUID | None = None
     term: tuple[str, dict] | None = None  # (taxonomy key, term)
@@ -87,7 +86,7 @@ def parse(args) -> Query:
     """The query of a list request; BadParameter for a value outside its shape."""
     q = Query()
     for name, low, high, default in (("page", 1, 100_000, 1),
-                                     ("per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE)):  # fmt: skip
+                                     ("per_page", 1, MAX_PER_PAGE, PER_PAGE)):  # fmt: skip
         value = whole_number(args.get(name, str(default)), low, high)
         if value is None:
             raise BadParameter(name, f"{name} must be a whole number from {low} to {high}.")
@@ -147,7 +146,7 @@ def _page_of(items: list[dict], q: Query) -> dict:
 
 def _page(total: int, q: Query, contents: list[dict]) -> dict:
     """The specification's `Page` wrapper around one page of contents."""
-    pages = max(1, -(-total // q.per_page))
+    pages = page_count(total, q.per_page)
     return {
         "total_items": total,
         "total_pages": pages,

@@ -12,7 +12,7 @@ import math
 import re
 import secrets
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -24,6 +24,7 @@ from directory.accounts import sessions
 from directory.db import db, now_utc, serialize
 from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
 from directory.mail import MailMessage
+from directory.paging import PER_PAGE, Page, page_of
 from directory.practices import operations as practices
 from directory.practices.models import Membership, Tenant
 from directory.practitioners.models import Practitioner
@@ -494,7 +495,7 @@ class Listing:
     unread: int
 
 
-def listing(query: Select, folder: str, page: int, per_page: int = 20) -> Listing | None:
+def listing(query: Select, folder: str, page: int, per_page: int = PER_PAGE) -> Listing | None:
     """One page of a folder, newest first; None for a page past the last (page 1 always is)."""
     counts = {
         name: db.session.scalar(select(func.count()).select_from(in_folder(query, name).subquery()))
@@ -505,22 +506,21 @@ def listing(query: Select, folder: str, page: int, per_page: int = 20) -> Listin
             in_folder(query, "inbox").where(Inquiry.read_at.is_(None)).subquery()
         )
     )
-    total = counts[folder]
-    pages = max(1, math.ceil(total / per_page))
-    if page > pages:
-        return None
-    rows = db.session.scalars(
+    found = page_of(
         in_folder(query, folder)
         .options(
             selectinload(Inquiry.practitioner),
             selectinload(Inquiry.tenant),
             selectinload(Inquiry.condition),
         )
-        .order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Listing(list(rows), page, pages, total, counts, unread)
+        .order_by(Inquiry.created_at.desc(), Inquiry.id.desc()),
+        page,
+        per_page,
+        total=counts[folder],
+    )
+    if found is None:
+        return None
+    return Listing(found.items, found.number, found.pages, found.total, counts, unread)
 
 
 def blocks_for(user, managed_tenant_ids: list[int]) -> list[SenderBlock]:
@@ -578,15 +578,22 @@ class SpamReport:
     links: int
 
 
-def reported_spam(page: int, per_page: int = 50) -> tuple[list[SpamReport], int]:
-    """Messages reported as spam, newest report first: (one page, total)."""
-    base = select(Inquiry).where(Inquiry.spam_at.is_not(None))
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = db.session.scalars(
-        base.order_by(Inquiry.spam_at.desc(), Inquiry.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+#: Spam reports on a page of the admin's list.
+SPAM_PER_PAGE = 50
+
+
+def reported_spam(page: int) -> Page | None:
+    """Messages reported as spam, newest report first: one page of SpamReport (None past the
+    last)."""
+    found = page_of(
+        select(Inquiry)
+        .where(Inquiry.spam_at.is_not(None))
+        .order_by(Inquiry.spam_at.desc(), Inquiry.id.desc()),
+        page,
+        SPAM_PER_PAGE,
+    )
+    if found is None:
+        return None
     reports = [
         SpamReport(
             id=i.id,
@@ -599,9 +606,9 @@ def reported_spam(page: int, per_page: int = 50) -> tuple[list[SpamReport], int]
             characters=len(i.body or ""),
             links=links_in(i.body or ""),
         )
-        for i in rows
+        for i in found.items
     ]
-    return reports, total
+    return replace(found, items=reports)
 
 
 # --- Retention -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from directory import audit, mail, validation
 from directory.accounts.models import User
 from directory.db import db, now_utc
+from directory.paging import Page, page_of
 from directory.practices.models import INVITABLE_ROLES, ROLES, Invitation, Membership, Tenant
 from directory.practitioners import documents, photos
 from directory.practitioners import operations as profiles
@@ -452,15 +453,16 @@ def create_invited_account(invitation: Invitation, name: str, password_hash: str
     return user
 
 
-def recent_events(tenant_id: int, page: int, per_page: int = 50):
-    """The practice's audit events, newest first: (events, total)."""
-    base = select(audit.AuditEvent).where(audit.AuditEvent.tenant_id == tenant_id)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    events = list(
-        db.session.scalars(
-            base.order_by(audit.AuditEvent.created_at.desc(), audit.AuditEvent.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
+#: Audit events on a page of a practice's log.
+AUDIT_PER_PAGE = 50
+
+
+def recent_events(tenant_id: int, page: int) -> Page | None:
+    """The practice's audit events, newest first: one page (None past the last)."""
+    return page_of(
+        select(audit.AuditEvent)
+        .where(audit.AuditEvent.tenant_id == tenant_id)
+        .order_by(audit.AuditEvent.created_at.desc(), audit.AuditEvent.id.desc()),
+        page,
+        AUDIT_PER_PAGE,
     )
-    return events, total

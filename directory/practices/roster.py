@@ -7,6 +7,7 @@ from flask import abort
 from sqlalchemy import exists, func, select
 
 from directory.db import db
+from directory.paging import page_of
 from directory.practices.models import KIND_LABELS, Tenant
 from directory.practitioners import profiles
 from directory.practitioners.models import Practitioner
@@ -103,17 +104,10 @@ def page(tenant: Tenant, number: int = 1, per_page: int = PER_PAGE) -> Page | No
 
     Page 1 always exists (it may be empty); any other page must hold someone.
     """
-    total = count(tenant)
-    pages = max(1, -(-total // per_page))
-    if not 1 <= number <= pages:
+    found = page_of(_listed(tenant).order_by(Practitioner.name, Practitioner.id), number, per_page)
+    if found is None:
         return None
-    rows = db.session.scalars(
-        _listed(tenant)
-        .order_by(Practitioner.name, Practitioner.id)
-        .limit(per_page)
-        .offset((number - 1) * per_page)
-    ).all()
-    return Page(entries(rows), number, pages, total)
+    return Page(entries(found.items), number, found.pages, found.total)
 
 
 def website(tenant: Tenant) -> str | None:

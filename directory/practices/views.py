@@ -16,8 +16,6 @@ from directory.web import page_number
 
 bp = Blueprint("practices", __name__)
 
-AUDIT_PER_PAGE = 50
-
 
 # Redirects take the practice's slug, read before the commit: after it, reading m.tenant again
 # would open a second transaction for a write already done (and fail it if that one times out).
@@ -298,14 +296,13 @@ def transfer(tenant_slug: str):
 @login_required
 def audit_log(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "read_audit_log")
-    page = page_number()
-    events, total = operations.recent_events(m.tenant_id, page, AUDIT_PER_PAGE)
-    if page > 1 and not events:
+    found = operations.recent_events(m.tenant_id, page_number())
+    if found is None:
         abort(404)
-    pages = max(1, -(-total // AUDIT_PER_PAGE))
     return render_template(
-        "practices/audit.html", m=m, events=events, total=total, page=page, pages=pages
-    )
+        "practices/audit.html", m=m, events=found.items, total=found.total, page=found.number,
+        pages=found.pages,
+    )  # fmt: skip
 
 
 # --- The invitation link ---------------------------------------------------------------------

@@ -7,7 +7,6 @@ cities a state page offers are those where a publicly visible therapist has a li
 `noindex` and left out of the sitemap.
 """
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from directory import geo, licensing, vocabulary
 from directory.db import db
 from directory.interpret import interpret
+from directory.paging import page_count
 from directory.practices.models import Tenant
 from directory.practitioners import profiles
 from directory.practitioners.models import License, Office, Practitioner
@@ -180,7 +180,7 @@ def _search(city: City, term: vocabulary.Term | None, page: int):
         outcome = results.search(parse(args))
     except SearchError:
         abort(404)  # a city name the place index does not know (typed into an old office)
-    pages = max(1, math.ceil(outcome.total / outcome.params.per_page))
+    pages = page_count(outcome.total, outcome.params.per_page)
     if page > pages:
         abort(404)
     return outcome, pages

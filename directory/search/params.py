@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from directory import geo, languages, signs, vocabulary
 from directory.interpret import MAX_NEED_LENGTH, red_flags_in
+from directory.paging import PER_PAGE
 from directory.validation import is_slug, whole_number
 
 MAX_Q = MAX_NEED_LENGTH
@@ -12,13 +13,14 @@ MAX_Q = MAX_NEED_LENGTH
 _MAX_URL = 65_536
 MAX_TERMS = 12
 MAX_FILTER_VALUES = 10
+#: The search's own limits, narrower than paging's (the API documents them): pages past 500
+#: and more than 50 results a page are refused.
 MAX_PAGE = 500
 DEFAULT_RADIUS = 10
 MAX_RADIUS = 250
 #: The radii the results page offers.
 RADIUS_CHOICES = (5, 10, 25, 50, 100, 250)
 SORTS = ("relevance", "distance")
-#: Results a page at most (default 20).
 MAX_PER_PAGE = 50
 
 
@@ -54,7 +56,7 @@ class Params:
     tenant: str | None = None
     sort: str = "relevance"
     page: int = 1
-    per_page: int = 20
+    per_page: int = PER_PAGE
     #: Client filters (DESIGN.md, "JSON API"): each narrows, all combine.
     accepting: bool = False
     in_home: bool = False
@@ -203,7 +205,7 @@ def parse(args) -> Params:
         tenant=tenant,
         sort=sort,
         page=_int(args, "page", 1, MAX_PAGE, 1),
-        per_page=_int(args, "per_page", 1, MAX_PER_PAGE, 20),
+        per_page=_int(args, "per_page", 1, MAX_PER_PAGE, PER_PAGE),
         **{name: _flag(args, name) for name in FLAGS},
         languages=_languages(args),
         gender=gender,
