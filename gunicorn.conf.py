@@ -8,12 +8,27 @@ starts another, waiting 1, 2, 4... up to 60 s between attempts. Where the indexe
 service of its own (deploy/directory-indexer.service), set DIRECTORY_INDEXER=off.
 """
 
+import ctypes
+import ctypes.util
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+
+#: glibc's malloc, set in the master before any worker is forked (workers inherit it). Each
+#: thread that allocates gets an arena of its own (up to 8 per core), each keeping what it
+#: freed; and a large block (a 4.5 MB sitemap, a page of rows) freed once raises the size
+#: from which blocks are mapped and unmapped, so later ones stay in the heap. Two arenas and
+#: a fixed threshold keep a worker's memory near what it uses (bench/pages.py measures it).
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8
+#: DIRECTORY_MALLOC=default leaves glibc's own settings (to measure the difference).
+_libc = ctypes.util.find_library("c")
+if _libc and os.environ.get("DIRECTORY_MALLOC") != "default":
+    _mallopt = ctypes.CDLL(_libc).mallopt
+    _mallopt(M_ARENA_MAX, 2)
+    _mallopt(M_MMAP_THRESHOLD, 256 * 1024)
 
 bind = os.environ.get("DIRECTORY_BIND", "127.0.0.1:5000")
 #: One process per core, each with a few threads: search is CPU work in numpy (which releases
