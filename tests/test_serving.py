@@ -210,3 +210,40 @@ def test_a_worker_that_cannot_warm_up_still_starts(app, monkeypatch, caplog):
     monkeypatch.setattr(results, "search", broken)
     warmup.warm(app)  # does not raise: the worker goes on to serve
     assert "Warming up /search" in caplog.text
+
+
+#: Runs gunicorn.conf.py as gunicorn's master does, then allocates from 8 threads at once and
+#: counts glibc's arenas (malloc_info lists a <heap> per arena).
+_ARENAS = """
+import ctypes, ctypes.util, re, runpy, tempfile, threading
+runpy.run_path("gunicorn.conf.py")
+barrier = threading.Barrier(8)
+def churn():
+    barrier.wait()
+    kept = [bytearray(4096) for _ in range(2000)]
+    barrier.wait()
+threads = [threading.Thread(target=churn) for _ in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.fdopen.restype = ctypes.c_void_p
+with tempfile.TemporaryFile("w+") as out:
+    stream = libc.fdopen(out.fileno(), b"w")
+    libc.malloc_info(0, ctypes.c_void_p(stream))
+    libc.fflush(ctypes.c_void_p(stream))
+    out.seek(0)
+    print(len(re.findall(r'<heap nr="', out.read())))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_workers_share_two_malloc_arenas_unless_told_otherwise():
+    def arenas(**env) -> int:
+        done = subprocess.run(
+            [sys.executable, "-c", _ARENAS], cwd=ROOT, env={**os.environ, **env},
+            capture_output=True, text=True, check=True, timeout=PATIENCE,
+        )  # fmt: skip
+        return int(done.stdout.split()[-1])
+
+    assert arenas() <= 2
+    assert arenas(DIRECTORY_MALLOC="default") > 2
