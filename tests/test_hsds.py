@@ -414,12 +414,46 @@ def test_a_page_that_is_not_full_is_not_counted_again(world):
             short = _get(client, f"/hsds/services?organization_id={ids['open-hand']}")
             sent_short = [s for s in sent if s.startswith("SELECT count(*)")]
             sent.clear()
-            full = _get(client, "/hsds/services?per_page=1")
+            full = _get(client, f"/hsds/services?per_page=1&organization_id={ids['open-hand']}")
             sent_full = [s for s in sent if s.startswith("SELECT count(*)")]
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
     assert (short["total_items"], short["size"], sent_short) == (2, 2, [])
-    assert (full["total_items"], full["size"], len(sent_full)) == (3, 1, 1)
+    assert (full["total_items"], full["size"], len(sent_full)) == (2, 1, 1)
+
+
+def _counted_services(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.startswith("SELECT count(*)") and "practitioner" in s]
+
+
+def test_the_whole_list_is_counted_once_until_what_is_public_changes(world):
+    app, _ids, _, _ = world
+    client = app.test_client()
+    sent = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            first = _get(client, "/hsds/services?per_page=1")["total_items"]
+            sent.clear()
+            again = _get(client, "/hsds/services?per_page=1&page=2")["total_items"]
+            assert (first, again, _counted_services(sent)) == (3, 3, [])
+            una = db.session.scalar(select(Practitioner).filter_by(slug="una-unpublished"))
+            una.published = True
+            db.session.commit()
+            try:
+                sent.clear()
+                published = _get(client, "/hsds/services?per_page=1")["total_items"]
+                assert (published, len(_counted_services(sent))) == (4, 1)
+            finally:
+                una.published = False
+                db.session.commit()
+            assert _get(client, "/hsds/services?per_page=1")["total_items"] == 3
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_each_count_is_what_its_pages_hold(world):
