@@ -10,27 +10,23 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, database, sign-in, pages, API and commands."""
-    from directory import cli, config, search, warmup, web
-    from directory.accounts import bp as accounts_bp
-    from directory.accounts import login_manager, sessions
-    from directory.admin.views import bp as admin_bp
-    from directory.admin.views import hide_from_non_admins
-    from directory.api import bp as api_bp
-    from directory.dashboard import bp as dashboard_bp
+    from directory import cli, config, health, search, tenancy, warmup, web
+    from directory.accounts import sessions
+    from directory.accounts import views as accounts
+    from directory.admin import views as admin
+    from directory.api import views as api
+    from directory.dashboard import views as dashboard
     from directory.db import db
     from directory.extensions import csrf, migrate
-    from directory.health import bp as health_bp
-    from directory.hsds.views import bp as hsds_bp
-    from directory.inquiries.views import bp as inquiries_bp
-    from directory.inquiries.views import inbox_bp
-    from directory.practices.public import bp as practice_pages_bp
-    from directory.practices.views import bp as practices_bp
-    from directory.practitioners import bp as practitioners_bp
-    from directory.practitioners.credentials import bp as credentials_bp
-    from directory.practitioners.editor import editor_bp
-    from directory.public import bp as public_bp
-    from directory.public.landing import bp as landing_bp
-    from directory.public.seo import bp as seo_bp
+    from directory.hsds import views as hsds
+    from directory.inquiries import views as inquiries
+    from directory.practices import public as practice_pages
+    from directory.practices import views as practices
+    from directory.practitioners import credentials, editor, fields
+    from directory.practitioners import views as practitioners
+    from directory.public import landing, seo, sitemaps
+    from directory.public import views as public
+    from directory.search import views as search_pages
 
     app = Flask(
         __name__,
@@ -52,29 +48,34 @@ def create_app(test_config: dict | None = None) -> Flask:
     # A signed-in browser's session record notes its use before any view reads it.
     app.before_request(sessions.touch)
     # Before the CSRF check, which would otherwise answer for /admin first (see the hook).
-    app.before_request(hide_from_non_admins)
+    app.before_request(admin.hide_from_non_admins)
     # Before the CSRF check too: its refusal pages read the body as a form.
     app.before_request(web.refuse_unreadable_body)
     csrf.init_app(app)
-    login_manager.init_app(app)
+    sessions.login_manager.init_app(app)
 
     web.init_app(app)
-    app.register_blueprint(public_bp)
-    app.register_blueprint(landing_bp)
-    app.register_blueprint(seo_bp)
-    app.register_blueprint(practitioners_bp)
-    app.register_blueprint(practice_pages_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(editor_bp)
-    app.register_blueprint(credentials_bp)
-    app.register_blueprint(practices_bp)
-    app.register_blueprint(inquiries_bp)
-    app.register_blueprint(inbox_bp)
-    app.register_blueprint(admin_bp)
-    search.init_app(app)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(hsds_bp)
-    app.register_blueprint(health_bp)
+    # What templates ask of the domain: may the user do this, may the public see that field.
+    app.add_template_global(tenancy.may, "may")
+    app.add_template_global(fields.shown_named, "shown")
+    app.register_blueprint(public.bp)
+    app.register_blueprint(landing.bp)
+    app.register_blueprint(seo.bp)
+    app.register_blueprint(practitioners.bp)
+    app.register_blueprint(practice_pages.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(editor.editor_bp)
+    app.register_blueprint(credentials.bp)
+    app.register_blueprint(practices.bp)
+    app.register_blueprint(inquiries.bp)
+    app.register_blueprint(inquiries.inbox_bp)
+    app.register_blueprint(admin.bp)
+    # The indexer process also keeps the sitemaps' plan file fresh, off the web workers.
+    search.init_app(app, chores=sitemaps.refresh_if_due)
+    app.register_blueprint(search_pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(hsds.bp)
+    app.register_blueprint(health.bp)
     cli.init_app(app)
     return app

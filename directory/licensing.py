@@ -95,23 +95,21 @@ def status_of(stored: str, expires_on: date | None, on: date | None = None) -> s
     return stored
 
 
-def status_in_sql(status: str, on: date | None = None):
-    """`status_of(...) == status` as a SQL condition on License (the same derivation)."""
-    from directory.practitioners.models import License
-
+def status_in_sql(model, status: str, on: date | None = None):
+    """`status_of(...) == status` as a SQL condition on `model` (License, or an alias of it:
+    the caller names the model, so the rule stays here and this module knows no models)."""
     day = on or today()
     if status == "rejected":
-        return License.status == "rejected"
+        return model.status == "rejected"
     if status == "expired":
-        return and_(License.status != "rejected", License.expires_on < day)
-    return and_(License.status == status, License.expires_on >= day)
+        return and_(model.status != "rejected", model.expires_on < day)
+    return and_(model.status == status, model.expires_on >= day)
 
 
-def current_in_sql(on: date | None = None):
-    """`is_current` as a SQL condition on License: neither rejected nor expired."""
-    from directory.practitioners.models import License
-
-    return and_(License.status != "rejected", License.expires_on >= (on or today()))
+def current_in_sql(model, on: date | None = None):
+    """`is_current` as a SQL condition on `model` (License, as for status_in_sql): neither
+    rejected nor expired."""
+    return and_(model.status != "rejected", model.expires_on >= (on or today()))
 
 
 def is_current(license, on: date | None = None) -> bool:

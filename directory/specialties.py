@@ -48,14 +48,13 @@ def earns_badge(specialty, on: date | None = None) -> bool:
     return status(specialty, on) == "verified"
 
 
-def verified_in_sql(on: date | None = None):
-    """`earns_badge` as a SQL condition on Specialty (the same derivation)."""
-    from directory.practitioners.models import Specialty
-
+def verified_in_sql(model, on: date | None = None):
+    """`earns_badge` as a SQL condition on `model` (Specialty, or an alias of it: the caller
+    names the model, so the rule stays here and this module knows no models)."""
     day = on or licensing.today()
     return and_(
-        Specialty.status == "verified",
-        or_(Specialty.expires_on.is_(None), Specialty.expires_on >= day),
+        model.status == "verified",
+        or_(model.expires_on.is_(None), model.expires_on >= day),
     )
 
 

@@ -266,18 +266,11 @@ def red_flag_signs() -> dict[str, tuple[dict, ...]]:
 def sync() -> tuple[int, int]:
     """Upsert the data file into the condition and modality tables; returns (added, updated).
 
-    Profiles listing an entry whose name or synonyms changed are queued for re-indexing: the
-    index holds that text for each of them."""
-    from directory.practitioners.models import practitioner_condition, practitioner_modality
-    from directory.search.outbox import enqueue_linked
-
+    (Profiles listing an entry whose name or synonyms changed are queued for re-indexing by
+    the search outbox, which watches every flush: search.outbox._retexted.)"""
     added = updated = 0
-    for model, entries, links in (
-        (Condition, conditions(), practitioner_condition.c.condition_id),
-        (Modality, modalities(), practitioner_modality.c.modality_id),
-    ):
+    for model, entries in ((Condition, conditions()), (Modality, modalities())):
         existing = {row.slug: row for row in db.session.scalars(select(model))}
-        retext = []
         for term in entries:
             values = {
                 "name": term.name,
@@ -290,11 +283,8 @@ def sync() -> tuple[int, int]:
                 db.session.add(model(slug=term.slug, **values))
                 added += 1
             elif any(getattr(row, k) != v for k, v in values.items()):
-                if (row.name, row.synonyms) != (values["name"], values["synonyms"]):
-                    retext.append(row.id)
                 for key, value in values.items():
                     setattr(row, key, value)
                 updated += 1
         db.session.flush()
-        enqueue_linked(links, retext)
     return added, updated

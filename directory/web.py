@@ -38,10 +38,9 @@ from werkzeug.exceptions import (
 from werkzeug.exceptions import Conflict as ConflictError
 from werkzeug.routing import BaseConverter, ValidationError
 
-from directory import audit, paging, refusals, tenancy
+from directory import audit, paging, refusals
 from directory.db import db, first_line, now_utc, unavailable
 from directory.mail import public_url
-from directory.practitioners import fields
 from directory.validation import MAX_ID, SLUG_PATTERN, is_slug, row_id, whole_number
 
 log = logging.getLogger(__name__)
@@ -411,9 +410,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(initials, "initials")
     app.add_template_filter(datetime.fromisoformat, "fromiso")
     app.add_template_filter(tone, "tone")
-    app.add_template_global(tenancy.may, "may")
     app.add_template_global(canonical_url, "canonical_url")
-    app.add_template_global(lambda p, name: fields.shown(p, fields.BY_NAME[name]), "shown")
     app.after_request(_security_headers)
     for code in ERROR_CODES:
         app.register_error_handler(code, render_error)

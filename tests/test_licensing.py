@@ -142,7 +142,8 @@ def test_the_sql_status_is_the_derived_status(app, make_practitioner):
     every = db.session.scalars(select(License)).all()
     assert len(every) == 9
     for status in ("pending", "verified", "rejected", "expired"):
-        found = set(db.session.scalars(select(License.id).where(licensing.status_in_sql(status))))
+        where = licensing.status_in_sql(License, status)
+        found = set(db.session.scalars(select(License.id).where(where)))
         assert found == {lic.id for lic in every if licensing.status(lic) == status}, status
-    current = set(db.session.scalars(select(License.id).where(licensing.current_in_sql())))
+    current = set(db.session.scalars(select(License.id).where(licensing.current_in_sql(License))))
     assert current == {lic.id for lic in every if licensing.is_current(lic)}

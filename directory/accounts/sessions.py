@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context, request
-from flask_login import current_user, login_user
+from flask_login import LoginManager, current_user, login_user
 from sqlalchemy import ForeignKey, Index, Select, String, delete, select, update
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
@@ -265,3 +265,20 @@ def network_of(ip: str, *, v4: int = 24, v6: int = 48) -> str:
         address = address.ipv4_mapped
     prefix = v4 if address.version == 4 else v6
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please sign in to see that page."
+login_manager.login_message_category = "info"
+# "basic": a session seen from another network or browser version stays signed in but is no
+# longer fresh (sensitive actions ask for the password again). "strong" signed people out and
+# deleted "keep me signed in" whenever a phone moved from Wi-Fi to mobile data. Each sign-in is
+# a record of its own (see above): ending it ends the session and its remember cookie.
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The user whose sign-in the session cookie names, while that sign-in lasts."""
+    return user_for(user_id)

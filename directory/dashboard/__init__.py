@@ -1,5 +1,1 @@
 """The signed-in home: a user's practices and the profiles they may edit, with what each needs."""
-
-from directory.dashboard.views import bp
-
-__all__ = ["bp"]

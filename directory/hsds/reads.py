@@ -174,7 +174,7 @@ def modified_since(moment: datetime):
     certificate lapsing by its date since then."""
     today = licensing.today()
     midnight = moment.date() if moment.time() == time() else moment.date() + timedelta(days=1)
-    lapsed = and_(licensing.status_in_sql("expired", today),
+    lapsed = and_(licensing.status_in_sql(License, "expired", today),
                   License.expires_on >= midnight - timedelta(days=1))  # fmt: skip
     certificate_lapsed = and_(
         Specialty.status == "verified",
@@ -208,12 +208,12 @@ def _term_clause(key: str, code: str, on):
     if key == "specialty":
         kind = code.removeprefix("specialty-")
         return Practitioner.specialties.any(
-            and_(Specialty.kind == kind, specialties.verified_in_sql(on))
+            and_(Specialty.kind == kind, specialties.verified_in_sql(Specialty, on))
         )
     state, _, status = code.partition("-")  # license: "NJ", or "NJ-verified"
     held = License.state == state
     if status:
-        held = and_(held, licensing.status_in_sql(status, on))
+        held = and_(held, licensing.status_in_sql(License, status, on))
     return Practitioner.licenses.any(held)
 
 
@@ -226,7 +226,7 @@ def _taxonomy_clause(key: str):
     if key == "license":
         return Practitioner.licenses.any()
     if key == "specialty":
-        return Practitioner.specialties.any(specialties.verified_in_sql())
+        return Practitioner.specialties.any(specialties.verified_in_sql(Specialty))
     if key == "detail":
         return or_(*(getattr(Practitioner, flag).is_(True) for flag in records.DETAIL_TERMS))
     return true() if key in ("setting", "practice_kind") else false()

@@ -1,5 +1,1 @@
-"""Practitioner profiles: the public pages, import and export."""
-
-from directory.practitioners.views import bp
-
-__all__ = ["bp"]
+"""Practitioner profiles: the public pages, the editor, credentials, import and export."""

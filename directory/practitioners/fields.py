@@ -238,6 +238,11 @@ def shown(practitioner, field: ProfileField) -> bool:
     return not field.public_if or bool(getattr(practitioner, field.public_if))
 
 
+def shown_named(practitioner, name: str) -> bool:
+    """`shown` for a field named by its name, as templates do (`shown(p, "phone")`)."""
+    return shown(practitioner, BY_NAME[name])
+
+
 def public_values(practitioner) -> dict:
     """The public JSON's part for the table's fields ("contact.email" nests)."""
     values: dict = {}

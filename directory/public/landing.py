@@ -57,7 +57,7 @@ def _listed_here():
     current = exists().where(
         License.practitioner_id == Practitioner.id,
         License.state == Office.state,
-        licensing.current_in_sql(),
+        licensing.current_in_sql(License),
     )
     return (
         select(Office)

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from directory.db import db
 from directory.practitioners.profiles import visible
-from directory.public import sitemaps
 from directory.search import indexer, sync
 
 search_cli = AppGroup("search", help="The search index.")
@@ -49,7 +48,8 @@ def drain(forever: bool, interval: float, parent: int | None) -> None:
         click.echo("Indexer running (Ctrl-C stops it).")
         try:
             with indexer.running(sync.store().root, parent=parent):
-                sync.serve(interval=interval, say=click.echo, chores=sitemaps.refresh_if_due)
+                chores = current_app.extensions["search_chores"]
+                sync.serve(interval=interval, say=click.echo, chores=chores)
         except KeyboardInterrupt:  # Ctrl-C, or its server ended: a normal way to stop
             click.echo("Indexer stopped.")
         return

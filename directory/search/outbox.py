@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import has_request_context
 from flask import session as browser_session
-from sqlalchemy import BigInteger, Integer, String, event, func, insert, literal, select
+from sqlalchemy import BigInteger, Integer, String, event, func, insert, inspect, literal, select
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm import Session as DbSession
 
@@ -115,13 +115,14 @@ def _forget_last(session: DbSession) -> None:
     session.info.pop(_LAST, None)
 
 
-def enqueue_linked(link_column, ids: list[int]) -> None:
+def enqueue_linked(link_column, ids: list[int], session: DbSession | None = None) -> None:
     """Queue every practitioner linked through `link_column` (practitioner_condition.c.
-    condition_id, say) to one of `ids`, in the session's transaction."""
+    condition_id, say) to one of `ids`, in the (request's) session's transaction."""
     if not ids:
         return
     table = link_column.table
-    db.session.execute(
+    session = session or db.session
+    session.connection().execute(
         insert(SearchOutbox).from_select(
             ["practitioner_id", "created_at"],
             select(table.c.practitioner_id, literal(now_utc(), UTCDateTime()))
@@ -129,14 +130,27 @@ def enqueue_linked(link_column, ids: list[int]) -> None:
             .distinct(),
         )
     )
+    session.info[_WROTE] = True
 
 
-def _affected(session: DbSession) -> tuple[set[int], set[int]]:
+def _affected(session: DbSession) -> tuple[set[int], set[int], dict]:
     from directory.practices.models import Tenant
-    from directory.practitioners.models import License, Office, Practitioner, Specialty
+    from directory.practitioners.models import (
+        License,
+        Office,
+        Practitioner,
+        Specialty,
+        practitioner_condition,
+        practitioner_modality,
+    )
+    from directory.vocabulary import Condition, Modality
 
     practitioner_ids: set[int] = set()
     tenant_ids: set[int] = set()
+    # A vocabulary entry's name and synonyms are indexed with every profile listing it
+    # (vocabulary.sync changes them): by link column, the entries whose text changed.
+    retexted = {practitioner_condition.c.condition_id: [], practitioner_modality.c.modality_id: []}
+    links = dict(zip((Condition, Modality), retexted, strict=True))
     # session.dirty builds a new set on every access: take it once.
     dirty = [obj for obj in session.dirty if session.is_modified(obj)]
     for obj in (*session.new, *dirty, *session.deleted):
@@ -148,7 +162,11 @@ def _affected(session: DbSession) -> tuple[set[int], set[int]]:
                 practitioner_ids.add(pid)
         elif isinstance(obj, Tenant) and obj not in session.new:
             tenant_ids.add(obj.id)
-    return practitioner_ids, tenant_ids
+        elif isinstance(obj, Condition | Modality) and obj not in session.new:
+            attrs = inspect(obj).attrs
+            if attrs.name.history.has_changes() or attrs.synonyms.history.has_changes():
+                retexted[links[type(obj)]].append(obj.id)
+    return practitioner_ids, tenant_ids, retexted
 
 
 @event.listens_for(DbSession, "after_flush")
@@ -156,8 +174,10 @@ def _write_outbox(session: DbSession, flush_context) -> None:
     # after_flush: ids of new rows exist and the new/dirty/deleted sets still describe the flush.
     from directory.practitioners.models import Practitioner
 
-    practitioner_ids, tenant_ids = _affected(session)
+    practitioner_ids, tenant_ids, retexted = _affected(session)
     practitioner_ids.discard(None)
+    for link_column, ids in retexted.items():
+        enqueue_linked(link_column, ids, session)
     enqueue(sorted(practitioner_ids), session)
     if tenant_ids:
         session.connection().execute(
