@@ -1,8 +1,10 @@
-"""Pages of a listing: the page sizes, the largest page number, and one page of a query by
-Flask-SQLAlchemy's db.paginate."""
+"""Pages of a listing: the page sizes, the largest page number, one page of a query by
+Flask-SQLAlchemy's db.paginate, and where each page of a long id-ordered list starts (keyset)."""
 
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import Select, func, select
 
 from directory.db import db
 
@@ -47,3 +49,25 @@ def page_of(query, number: int, per_page: int = PER_PAGE, *, total: int | None =
     if found.page != number or number > pages:
         return None
     return Page(list(found.items), number, pages, total)
+
+
+def keyset_starts(ids: Select, size: int) -> list[int]:
+    """The id after which each page of `size` rows of `ids` (a select of one id column, in
+    id order) starts: 0, then the last id of each full page that has a row after it (one pass
+    over the ids, in the database). Page n is then read by keyset (`id > starts[n - 1]`),
+    never by an OFFSET that walks every row before it."""
+    column = ids.selected_columns[0]
+    numbered = (
+        ids.order_by(None)
+        .add_columns(
+            func.row_number().over(order_by=column).label("n"),
+            func.count().over().label("total"),
+        )
+        .subquery()
+    )
+    ends = db.session.execute(
+        select(numbered.c[0])
+        .where(numbered.c.n % size == 0, numbered.c.n < numbered.c.total)
+        .order_by(numbered.c.n)
+    )
+    return [0, *ends.scalars()]

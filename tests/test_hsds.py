@@ -18,7 +18,7 @@ from sqlalchemy import event, select, update
 from directory import csvfile, licensing
 from directory.admin import operations as admin
 from directory.db import db
-from directory.hsds import export, records, views
+from directory.hsds import export, reads, records, views
 from directory.practices.models import Tenant
 from directory.practitioners.models import License, Practitioner, Specialty
 from tests import hsds_check
@@ -664,6 +664,32 @@ def _age(p: Practitioner) -> None:
     )
     db.session.commit()
     db.session.expire_all()
+
+
+@pytest.mark.parametrize(("stride", "deep"), [(1, 2), (2, 1)])
+def test_deep_pages_of_the_whole_list_are_read_by_keyset_with_the_same_rows(
+    world, monkeypatch, stride, deep
+):
+    app, _ids, _, _ = world
+    client = app.test_client()
+    everything = [s["id"] for s in _get(client, "/hsds/services?per_page=100")["contents"]]
+    monkeypatch.setattr(reads, "STRIDE", stride)
+    app.extensions.pop("hsds.services", None)  # starts kept for another stride
+    sent = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            totals, walked = _walked(client, "/hsds/services")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    app.extensions.pop("hsds.services", None)
+    assert (totals, walked) == ({3}, everything)
+    keyset = [s for s in sent if "FROM practitioner" in s and "practitioner.id >" in s]
+    assert len(keyset) == deep  # the pages whose offset is at least the stride
 
 
 def test_a_license_decision_and_a_lapse_change_the_record(app, client):

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, time, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, false, func, or_, true
+from sqlalchemy import and_, false, func, or_, select, true
 
 from directory import licensing, specialties, vocabulary
 from directory.db import db
 from directory.hsds import records
-from directory.paging import MAX_PER_PAGE, PER_PAGE, page_count
+from directory.paging import MAX_PER_PAGE, PER_PAGE, keyset_starts, page_count
 from directory.practices import roster
 from directory.practices.models import Tenant
 from directory.practitioners import profiles
@@ -124,20 +124,25 @@ def parse(args) -> Query:
     return q
 
 
-def _paged(query, q: Query, kept_count=None) -> tuple[int, list]:
+def _paged(query, q: Query, whole: "_Whole | None" = None) -> tuple[int, list]:
     """(how many rows `query` selects, the rows of the page asked for), read in one transaction.
-    `query` selects one entity without DISTINCT or GROUP BY; `kept_count`, if given, answers
-    how many it selects without counting them."""
-    if kept_count is not None:
-        kept = kept_count()  # read before the rows: they are never older than the count
+    `query` selects one entity without DISTINCT or GROUP BY; `whole`, for the unfiltered
+    services list, knows its count and where its runs of STRIDE rows start."""
     offset = (q.page - 1) * q.per_page
-    rows = list(db.session.scalars(query.limit(q.per_page).offset(offset)).all())
+    page = query.limit(q.per_page)
+    if whole is not None and offset >= STRIDE:
+        starts = whole.starts()
+        run = min(offset // STRIDE, len(starts) - 1)
+        page = page.where(Practitioner.id > starts[run]).offset(offset - run * STRIDE)
+    else:
+        page = page.offset(offset)
+    rows = list(db.session.scalars(page).all())
     if len(rows) < q.per_page and (rows or offset == 0):
         # A page that is not full is the last: it says how many there are, and no count can
         # contradict it (a practice's services, a rare term, the last page of any list).
         return offset + len(rows), rows
-    if kept_count is not None:
-        return kept, rows
+    if whole is not None:
+        return whole.total(), rows
     # Counted as it is, its order and columns dropped: a subquery of every column in order
     # made SQLite scan and copy every visible profile (2-11x slower at 100,000 profiles).
     counted = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
@@ -259,25 +264,49 @@ def services(q: Query) -> dict:
         query = query.where(_taxonomy_clause(q.taxonomy))
     if q.modified_after is not None:
         query = query.where(modified_since(q.modified_after))
-    unfiltered = query is profiles_query
-    total, ps = _paged(
-        query.order_by(Practitioner.id), q, _visible_services if unfiltered else None
-    )
+    whole = _Whole.current() if query is profiles_query else None
+    total, ps = _paged(query.order_by(Practitioner.id), q, whole)
     return _page(total, q, _services(ps, q.full, on))
 
 
-def _visible_services() -> int:
-    """How many services the unfiltered list has: counted once and kept in each process until
-    what is public changes (`outbox.generation`: every change to a practitioner or a practice
-    writes an outbox row), as the landing pages keep their counts (landing.listing). Counting
-    every visible profile was 64 ms of the first page's 80 at 100,000 profiles."""
-    key = outbox.generation()
-    holder = current_app.extensions.setdefault("hsds.services", {})
-    kept = holder.get("kept")
-    if kept is None or kept[0] != key:
-        counted = profiles.visible().with_only_columns(func.count(), maintain_column_froms=True)
-        kept = holder["kept"] = (key, db.session.scalar(counted.order_by(None)))
-    return kept[1]
+#: Rows of the unfiltered services list between two kept starts: a deep page reads by keyset
+#: from the nearest start and walks fewer than this many rows, not every row before it.
+STRIDE = 1000
+
+
+class _Whole:
+    """The unfiltered services list as this process keeps it: its count and where each run of
+    STRIDE rows starts, each read once when first asked for and kept until what is public
+    changes (`outbox.generation`: every change to a practitioner or a practice writes an outbox
+    row), as the landing pages keep their counts (landing.listing). The key is read before the
+    page's rows, so they are never older than what is kept. Counting every visible profile was
+    64 ms of the first page's 80 at 100,000 profiles; OFFSET to the last page walked them all."""
+
+    def __init__(self, key):
+        self.key = key
+        self._total: int | None = None
+        self._starts: list[int] | None = None
+
+    @classmethod
+    def current(cls) -> "_Whole":
+        key = outbox.generation()
+        holder = current_app.extensions.setdefault("hsds.services", {})
+        kept = holder.get("kept")
+        if kept is None or kept.key != key:
+            kept = holder["kept"] = cls(key)
+        return kept
+
+    def total(self) -> int:
+        if self._total is None:
+            counted = profiles.visible().with_only_columns(func.count(), maintain_column_froms=True)
+            self._total = db.session.scalar(counted.order_by(None))
+        return self._total
+
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            ids = select(Practitioner.id).join(Practitioner.tenant).where(profiles.public_rule())
+            self._starts = keyset_starts(ids, STRIDE)
+        return self._starts
 
 
 def _searched(q: Query, on) -> dict:

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from directory.db import db
+from directory.paging import keyset_starts
 from directory.practices import roster
 from directory.practices.models import Tenant
 from directory.practitioners import profiles
@@ -76,30 +77,10 @@ def practice_ids() -> Select:
 ID_QUERIES = {"profiles": profile_ids, "practices": practice_ids}
 
 
-def _starts(ids: Select, size: int) -> list[int]:
-    """The id after which each page of `size` rows of `ids` starts: 0, then the last id of
-    each full page that has a row after it (one pass over the ids, in the database)."""
-    column = ids.selected_columns[0]
-    numbered = (
-        ids.order_by(None)
-        .add_columns(
-            func.row_number().over(order_by=column).label("n"),
-            func.count().over().label("total"),
-        )
-        .subquery()
-    )
-    ends = db.session.execute(
-        select(numbered.c[0])
-        .where(numbered.c.n % size == 0, numbered.c.n < numbered.c.total)
-        .order_by(numbered.c.n)
-    )
-    return [0, *ends.scalars()]
-
-
 def build(size: int) -> Plan:
     """The plan as the data says now (reads every listed office and profile id)."""
     entries = [(e.path, e.lastmod.date().isoformat()) for e in landing.indexable()]
-    starts = {kind: _starts(query(), size) for kind, query in ID_QUERIES.items()}
+    starts = {kind: keyset_starts(query(), size) for kind, query in ID_QUERIES.items()}
     return Plan(size, entries, starts)
 
 
