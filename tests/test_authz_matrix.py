@@ -4,6 +4,7 @@ tests/authz_matrix.toml. Permitted writes change the world, so they run in
 test_authz_writes.py, each on a fresh one. A route missing from the matrix fails here."""
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -50,10 +51,35 @@ def test_matrix(world, case):
     before = authz.snapshot() if case.writes else None
     response = request_as(app, people, case, client)
     assert authz.outcome(response) == case.expected, response.get_data(as_text=True)[:300]
+    # Sent to sign in, and back to where they were going once signed in (the second-factor
+    # step without a first factor has nowhere to go back to: sign-in starts over).
+    if case.expected == "login" and case.endpoint != "accounts.login_code":
+        path = case.path.format(**authz.placeholders(people, case.target))
+        assert parse_qs(urlsplit(response.location).query)["next"] == [path]
     if before is not None:
         after = authz.snapshot()
         changed = [name for name in before if before[name] != after[name]]
         assert not changed, f"a refused {case.method} changed {changed}"
+
+
+#: Every route that names a profile, as someone allowed to use it on their own profile.
+PROFILE_ROUTES = [
+    c for c in authz.cases() if "{profile}" in c.path and c.target == "mine" and c.actor == "owner"
+]
+
+
+@pytest.mark.parametrize("case", PROFILE_ROUTES, ids=lambda c: f"{c.endpoint}-{c.method}")
+def test_a_huge_or_malformed_profile_slug_is_404(world, case):
+    app, people = world
+    client = signed_in(app, people, case)
+    values = authz.placeholders(people, case.target)
+    before = authz.snapshot() if case.writes else None
+    for slug in ("x" * 300, "Alexa-Marie", "alexa marie"):
+        path = case.path.format(**{**values, "profile": slug})
+        data = authz.form_data(case, values) if case.writes else None
+        assert client.open(path, method=case.method, data=data).status_code == 404, path
+    if before is not None:
+        assert authz.snapshot() == before
 
 
 def _declared(app) -> set[tuple[str, str]]:
