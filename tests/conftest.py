@@ -202,8 +202,9 @@ def make_app(tmp_path, **overrides):
         "WTF_CSRF_ENABLED": False,
         # Sitemaps read the data afresh in tests (test_landing.py checks the reuse).
         "SITEMAP_CACHE_SECONDS": 0,
-        # Fast hashing for tests; test_accounts checks the production default separately.
-        "PASSWORD_HASH_METHOD": "scrypt:16384:8:1",
+        # Fast hashing for tests (2 MB, ~8x cheaper than 16384); test_accounts checks the
+        # production default separately.
+        "PASSWORD_HASH_METHOD": "scrypt:2048:8:1",
         # Test databases are thrown away: no fsync per commit (test_app.py checks FULL's default).
         "SQLITE_SYNCHRONOUS": "OFF",
         "SQLALCHEMY_DATABASE_URI": DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
