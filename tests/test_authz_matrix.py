@@ -62,22 +62,29 @@ def test_matrix(world, case):
         assert not changed, f"a refused {case.method} changed {changed}"
 
 
-#: Every route that names a profile, as someone allowed to use it on their own profile.
-PROFILE_ROUTES = [
-    c for c in authz.cases() if "{profile}" in c.path and c.target == "mine" and c.actor == "owner"
-]
+#: Every route that names a profile or a practice by slug, as someone allowed to use it on
+#: their own, with each kind of slug no object can have.
+SLUG_CASES = [
+    (c, slug)
+    for c in authz.cases()
+    if c.actor == "owner" and c.target in ("mine", "own")
+    and ("{profile}" in c.path or "{tenant}" in c.path)
+    for slug in ("x" * 300, "Alexa-Marie", "alexa marie")
+]  # fmt: skip
 
 
-@pytest.mark.parametrize("case", PROFILE_ROUTES, ids=lambda c: f"{c.endpoint}-{c.method}")
-def test_a_huge_or_malformed_profile_slug_is_404(world, case):
+@pytest.mark.parametrize(
+    ("case", "slug"), SLUG_CASES, ids=lambda v: v.id if isinstance(v, authz.Case) else v[:12]
+)
+def test_a_huge_or_malformed_slug_is_404(world, case, slug):
     app, people = world
     client = signed_in(app, people, case)
     values = authz.placeholders(people, case.target)
+    named = "profile" if "{profile}" in case.path else "tenant"
+    path = case.path.format(**{**values, named: slug})
     before = authz.snapshot() if case.writes else None
-    for slug in ("x" * 300, "Alexa-Marie", "alexa marie"):
-        path = case.path.format(**{**values, "profile": slug})
-        data = authz.form_data(case, values) if case.writes else None
-        assert client.open(path, method=case.method, data=data).status_code == 404, path
+    data = authz.form_data(case, values) if case.writes else None
+    assert client.open(path, method=case.method, data=data).status_code == 404, path
     if before is not None:
         assert authz.snapshot() == before
 
