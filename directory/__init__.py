@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, database, sign-in, pages, API and commands."""
     from directory import cli, config, health, search, tenancy, warmup, web
+    from directory import db as database
     from directory.accounts import sessions
     from directory.accounts import views as accounts
     from directory.admin import views as admin
@@ -43,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters.update(id=web.IdConverter, slug=web.SlugConverter)
 
-    db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     # A signed-in browser's session record notes its use before any view reads it.
     app.before_request(sessions.touch)

@@ -17,6 +17,10 @@ class Defaults:
     #: hide_parameters: a database error (logged with its traceback) or SQL echo never shows
     #: the values of a statement, which may be a client's message or a password hash.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    #: SQLite's `PRAGMA synchronous` on every connection (db.init_app). FULL: a commit is on disk
+    #: before it is acknowledged, surviving power loss too (WAL with NORMAL survives only a crash
+    #: of the process; OFF not even that). The tests relax it: their databases are thrown away.
+    SQLITE_SYNCHRONOUS = "FULL"
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -138,6 +142,19 @@ def _refuse_retired(config) -> None:
             )
 
 
+#: The values SQLITE_SYNCHRONOUS may take (SQLite's own names).
+SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def _sqlite_synchronous(value) -> str:
+    name = str(value).upper()
+    if name not in SQLITE_SYNCHRONOUS:
+        raise RuntimeError(
+            f"SQLITE_SYNCHRONOUS is {value!r}: use one of {', '.join(SQLITE_SYNCHRONOUS)}."
+        )
+    return name
+
+
 def _database_url(url: str) -> str:
     # Heroku-style and bare PostgreSQL URLs get the driver we ship (psycopg 3).
     for prefix in ("postgres://", "postgresql://"):
@@ -171,6 +188,7 @@ def load(app: Flask, overrides: dict | None = None) -> None:
         app.config["SECRET_KEY"] = key
     app.config.update(overrides or {})
     _refuse_retired(app.config)
+    app.config["SQLITE_SYNCHRONOUS"] = _sqlite_synchronous(app.config["SQLITE_SYNCHRONOUS"])
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'directory.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.config["SQLALCHEMY_DATABASE_URI"])

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import Flask, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, event, text
 from sqlalchemy import exc as sa_exc
@@ -131,10 +131,22 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    # FULL: a commit is on disk before it is acknowledged, surviving power loss too (WAL with
-    # NORMAL survives only a process crash).
-    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+def init_app(app: Flask) -> None:
+    """Bind `db` to the app, and give its SQLite engines the durability app.config asks for
+    (SQLITE_SYNCHRONOUS, checked by config.load)."""
+    db.init_app(app)
+    synchronous = app.config["SQLITE_SYNCHRONOUS"]
+
+    def on_connect(dbapi_connection, connection_record):
+        dbapi_connection.execute(f"PRAGMA synchronous={synchronous}")
+
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", on_connect)
 
 
 @event.listens_for(Engine, "begin")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
-from directory import vocabulary
 from directory.accounts import sessions
 from directory.accounts.models import User
 from directory.accounts.sessions import UserSession
@@ -72,9 +71,7 @@ def shared_world(tmp_path, **config):
     """(app, people) on one world for a whole module: an app on `tmp_path`, the two practices."""
     app = make_app(tmp_path, **config)
     with app.app_context():
-        _prepare_database()
-        vocabulary.sync()
-        db.session.commit()
+        _prepare_database(with_vocabulary=True)
         people = build_world()
         yield app, people
         app.extensions["search_store"].close()

@@ -103,10 +103,10 @@ def test_production_hash_method_and_rehash_of_weaker_hashes(tmp_path, app):
 @pytest.mark.parametrize(
     ("stored", "needed"),
     [
-        ("scrypt:16384:8:1", False),  # the configured method in tests
+        ("scrypt:2048:8:1", False),  # the configured method in tests
         ("scrypt:131072:8:1", False),  # stronger: never downgraded
-        ("scrypt:8192:8:1", True),
-        ("scrypt:16384:4:1", True),
+        ("scrypt:1024:8:1", True),
+        ("scrypt:2048:4:1", True),
         ("pbkdf2:sha256:600000", True),
         ("plain", True),
     ],

@@ -66,14 +66,38 @@ def test_default_database_is_sqlite_in_instance_folder(tmp_path, monkeypatch):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
+def _pragmas(app) -> tuple:
+    with app.app_context(), db.engine.connect() as conn:
+        return tuple(
+            conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+        )
+
+
 @sqlite_only
-def test_sqlite_pragmas_on_every_connection(app):
-    with db.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
-        # FULL (2): an acknowledged commit survives power loss, not only a crash.
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+def test_sqlite_pragmas_on_every_connection(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIRECTORY_INSTANCE_PATH", str(tmp_path))
+    production = create_app({"SECRET_KEY": "x"})  # no SQLITE_SYNCHRONOUS given
+    journal, foreign_keys, busy_timeout, synchronous = _pragmas(production)
+    assert (journal, foreign_keys) == ("wal", 1)
+    assert busy_timeout >= 5000
+    # FULL (2): an acknowledged commit survives power loss, not only a crash.
+    assert synchronous == 2
+    with production.app_context():
+        db.engine.dispose()
+
+
+@sqlite_only
+@pytest.mark.parametrize(("setting", "pragma"), [("off", 0), ("NORMAL", 1), ("extra", 3)])
+def test_sqlite_synchronous_is_a_setting(tmp_path, setting, pragma):
+    app = make_app(tmp_path, SQLITE_SYNCHRONOUS=setting)
+    assert app.config["SQLITE_SYNCHRONOUS"] == setting.upper()
+    assert _pragmas(app)[3] == pragma
+
+
+def test_an_unknown_sqlite_synchronous_stops_the_app(tmp_path):
+    with pytest.raises(RuntimeError, match="SQLITE_SYNCHRONOUS is 'fast'"):
+        make_app(tmp_path, SQLITE_SYNCHRONOUS="fast")
 
 
 def _increment(url: str, instance: str, times: int) -> int:

@@ -4,6 +4,7 @@ tests/authz_matrix.toml. Permitted writes change the world, so they run in
 test_authz_writes.py, each on a fresh one. A route missing from the matrix fails here."""
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -50,10 +51,42 @@ def test_matrix(world, case):
     before = authz.snapshot() if case.writes else None
     response = request_as(app, people, case, client)
     assert authz.outcome(response) == case.expected, response.get_data(as_text=True)[:300]
+    # Sent to sign in, and back to where they were going once signed in (the second-factor
+    # step without a first factor has nowhere to go back to: sign-in starts over).
+    if case.expected == "login" and case.endpoint != "accounts.login_code":
+        path = case.path.format(**authz.placeholders(people, case.target))
+        assert parse_qs(urlsplit(response.location).query)["next"] == [path]
     if before is not None:
         after = authz.snapshot()
         changed = [name for name in before if before[name] != after[name]]
         assert not changed, f"a refused {case.method} changed {changed}"
+
+
+#: Every route that names a profile or a practice by slug, as someone allowed to use it on
+#: their own, with each kind of slug no object can have.
+SLUG_CASES = [
+    (c, slug)
+    for c in authz.cases()
+    if c.actor == "owner" and c.target in ("mine", "own")
+    and ("{profile}" in c.path or "{tenant}" in c.path)
+    for slug in ("x" * 300, "Alexa-Marie", "alexa marie")
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "slug"), SLUG_CASES, ids=lambda v: v.id if isinstance(v, authz.Case) else v[:12]
+)
+def test_a_huge_or_malformed_slug_is_404(world, case, slug):
+    app, people = world
+    client = signed_in(app, people, case)
+    values = authz.placeholders(people, case.target)
+    named = "profile" if "{profile}" in case.path else "tenant"
+    path = case.path.format(**{**values, named: slug})
+    before = authz.snapshot() if case.writes else None
+    data = authz.form_data(case, values) if case.writes else None
+    assert client.open(path, method=case.method, data=data).status_code == 404, path
+    if before is not None:
+        assert authz.snapshot() == before
 
 
 def _declared(app) -> set[tuple[str, str]]:

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from directory import vocabulary
 from directory.db import db
 from tests.conftest import PASSWORD, _prepare_database, make_app
 
@@ -49,9 +48,7 @@ def live(tmp_path):
     )
     server.app = app
     with app.app_context():
-        _prepare_database()
-        vocabulary.sync()
-        db.session.commit()
+        _prepare_database(with_vocabulary=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -4,6 +4,7 @@ all combine, each shows on the page with what it would give, a bad value is a 40
 import pytest
 
 from directory.db import db
+from tests.conftest import add_practitioner, module_world
 from tests.test_search import LATER, api, slugs, tag
 
 
@@ -11,8 +12,26 @@ def _fields(**fields) -> dict:
     return fields
 
 
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """One app and crew for the module: every test here only searches and reads."""
+    with module_world(
+        tmp_path_factory.mktemp("filters"), lambda: build_crew(add_practitioner)
+    ) as found:
+        yield found
+
+
 @pytest.fixture
-def crew(make_practitioner):
+def crew(world):
+    return world[1]
+
+
+@pytest.fixture
+def client(world):
+    return world[0].test_client()
+
+
+def build_crew(make_practitioner):
     """Five therapists around Hoboken who differ in every practical way."""
     rows = {
         "ana": _fields(accepting_new_clients=True, in_home=True, hsa_fsa=True, gender="woman",
@@ -132,7 +151,7 @@ def test_the_page_offers_each_filter_with_counts_and_keeps_them(client, crew):
     assert "with these filters" in nobody and "Remove the filters" in nobody
 
 
-def test_gender_is_the_therapists_choice_in_the_editor_and_the_import(app, crew):
+def test_gender_is_the_therapists_choice_in_the_editor_and_the_import(crew):
     from directory.practitioners import fields
 
     spec = fields.BY_NAME["gender"]

@@ -770,14 +770,11 @@ def test_subjects_stay_on_one_line(app):
 
 
 def test_a_form_whose_csrf_token_expired_is_shown_again_with_the_text(tmp_path):
-    from directory import vocabulary
     from tests.conftest import _prepare_database, add_practitioner, make_app
 
     app = make_app(tmp_path / "csrf", WTF_CSRF_ENABLED=True)
     with app.app_context():
-        _prepare_database()
-        vocabulary.sync()
-        db.session.commit()
+        _prepare_database(with_vocabulary=True)
         build_crew(add_practitioner)
         response = app.test_client().post("/p/alexa-marie/inquiry", data=posted(csrf_token="stale"))
         page = response.get_data(as_text=True)

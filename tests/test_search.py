@@ -28,6 +28,10 @@ YESTERDAY = date.today() - timedelta(days=1)
 
 @pytest.fixture
 def roster(make_practitioner):
+    return build_roster(make_practitioner)
+
+
+def build_roster(make_practitioner):
     """Three therapists around Hoboken and one in Manhattan."""
     alexa = tag(
         make_practitioner("alexa-marie", setting="medical",
@@ -255,69 +259,12 @@ def test_sort_by_distance(client, roster):
     assert distances == sorted(distances)
 
 
-@pytest.mark.parametrize(
-    ("params", "field"),
-    [
-        ({"per_page": 0}, "per_page"),
-        ({"per_page": 51}, "per_page"),
-        ({"page": 0}, "page"),
-        ({"page": "x"}, "page"),
-        ({"radius": 0}, "radius"),
-        ({"radius": 251}, "radius"),
-        ({"radius": "1e9"}, "radius"),
-        ({"setting": "sauna"}, "setting"),
-        ({"condition": "werewolf-bite"}, "condition"),
-        ({"modality": "sciatica"}, "modality"),
-        ({"verified": "maybe"}, "verified"),
-        ({"sort": "price"}, "sort"),
-        ({"tenant": "Not A Slug"}, "tenant"),
-    ],
-)
-def test_invalid_parameters_are_400_with_a_code(client, params, field):
-    response = api(client, **params)
-    assert response.status_code == 400
-    error = response.json["error"]
-    assert error["code"] == "invalid_parameter" and error["field"] == field
-    assert error["message"]
-
-
 def test_unknown_location_is_400_with_suggestions(client):
     response = api(client, q="sciatica", near="Hobokn, NJ", near_exact=1)
     assert response.status_code == 400
     error = response.json["error"]
     assert error["code"] == "unknown_location" and error["field"] == "near"
     assert "Hoboken, NJ" in error["suggestions"]
-
-
-HOSTILE = [
-    '"unbalanced quote',
-    "*",
-    "*a*",
-    "a:b",
-    "name:x pid:1 published:false",
-    "[a TO z]",
-    "{a TO}",
-    "x" * 5000,
-    "sciatica\x00\x01\x1f",
-    "🙂💆‍♀️ massage",
-    "'; DROP TABLE practitioner; --",
-    "sciatica^100",
-    "(((((",
-    "AND OR NOT",
-]
-
-
-@pytest.mark.parametrize("q", HOSTILE)
-def test_hostile_queries_never_fail(client, roster, q):
-    response = api(client, q=q, near="Hoboken, NJ")
-    assert response.status_code in (200, 400)
-    page = client.get("/search", query_string={"q": q, "near": "Hoboken, NJ"})
-    assert page.status_code in (200, 400)
-
-
-@pytest.mark.parametrize("near", HOSTILE)
-def test_hostile_places_never_fail(client, near):
-    assert api(client, q="sciatica", near=near).status_code in (200, 400)
 
 
 def test_invalid_utf8_in_the_query_string_never_fails(client):
