@@ -1,7 +1,13 @@
-"""The database handle, the declarative base and the engine-level settings every connection gets."""
+"""The database handle, the declarative base, the engine-level settings every connection gets,
+and every session and engine listener (registered in one place: `listen`).
+
+A request's changes commit once, in `directory.unit_of_work`; the session keeps what it loaded
+after a commit (expire_on_commit=False), so reading an attribute then opens no new transaction.
+The few commits elsewhere are commands and the named helpers below (`without_write_lock`,
+`short_write`), each saying why it ends a transaction early."""
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -11,6 +17,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.types import TypeDecorator
 
 #: Constraint names Alembic can rely on (SQLite batch migrations need named constraints).
@@ -24,7 +31,8 @@ NAMING_CONVENTION = {
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: True inside writing(), False inside without_write_lock(), None: by the request's method.
+#: True inside writing() and short_write(), False inside without_write_lock(), None: by the
+#: request's method.
 _write_intent: ContextVar[bool | None] = ContextVar("write_intent", default=None)
 
 
@@ -32,7 +40,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+#: expire_on_commit=False: what a transaction loaded stays readable after its commit (a redirect
+#: naming a slug, a flash naming a practice) without a second transaction to read it again.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 #: SQLite's codes for a database it cannot use now: busy, locked, cannot open the file.
@@ -105,13 +115,33 @@ def without_write_lock() -> Iterator[None]:
     ends first (it must hold no unflushed change), reads inside run in a transaction that takes
     no write lock, and that ends too on the way out. A writer's next statement then begins a
     short transaction of its own: on SQLite nobody waits for a hash to be computed."""
+    with _apart(write=False):
+        yield
+
+
+@contextmanager
+def short_write() -> Iterator[None]:
+    """A write that commits at once in a transaction of its own, begun as a writer, apart from
+    the request's unit of work: a GET noting something (a session's last use, a message read)
+    takes the write lock only for that, and a later error does not undo it."""
+    with _apart(write=True):
+        yield
+
+
+@contextmanager
+def _apart(*, write: bool) -> Iterator[None]:
+    # The deliberate commits outside directory.unit_of_work: the transaction in progress ends,
+    # the block runs in one of its own, and that one commits on the way out. What was loaded
+    # before is then read again in the next transaction (expire_all), so a change made
+    # meanwhile by another request is seen, not overwritten (session_version += 1).
     db.session.commit()
-    token = _write_intent.set(False)
+    token = _write_intent.set(write)
     try:
         yield
     finally:
         _write_intent.reset(token)
     db.session.commit()
+    db.session.expire_all()
 
 
 def _wants_write_lock() -> bool:
@@ -121,7 +151,6 @@ def _wants_write_lock() -> bool:
     return has_request_context() and request.method not in _SAFE_METHODS
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
@@ -137,7 +166,6 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
-@event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name != "sqlite":
         return
@@ -161,3 +189,37 @@ def one_of(column: str, values: tuple[str, ...]):
     """A CHECK constraint that keeps `column` within a fixed set of strings."""
     allowed = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=column)
+
+
+def listen() -> None:
+    """Register every session and engine listener, once (create_app calls it; more apps in one
+    process do not register them twice). Here, not beside each handler: db.py cannot import the
+    modules that import it, and a reader finds every hook on a transaction in one table."""
+    from flask_sqlalchemy.session import Session as AppSession
+
+    from directory import mail, stored
+    from directory.search import outbox
+
+    hooks: list[tuple[object, str, Callable]] = [
+        # SQLite: WAL, foreign keys, a busy timeout and synchronous=FULL on every connection.
+        (Engine, "connect", _sqlite_on_connect),
+        # SQLite: BEGIN IMMEDIATE for a writer, so it waits for the lock instead of failing.
+        (Engine, "begin", _sqlite_begin),
+        # A new database names itself (where tables are made without migrations).
+        (outbox.DatabaseIdentity.__table__, "after_create", outbox.name_the_database),
+        # Each flush queues the practitioners it changed for indexing, in its transaction.
+        (OrmSession, "after_flush", outbox.write_outbox),
+        # A rolled-back transaction's outbox rows are not the browser's to wait for.
+        (OrmSession, "after_rollback", outbox.forget_written),
+        # Mail written in a transaction is sent once it commits (after the response, in a request).
+        (AppSession, "after_commit", mail.send_after_commit),
+        # ... and never when it rolls back.
+        (AppSession, "after_rollback", mail.forget_after_rollback),
+        # Files stored beside a change: kept, and the ones it released removed, once it commits.
+        (AppSession, "after_commit", stored.after_commit),
+        # ... and removed when it ends without a commit (the released ones stay).
+        (AppSession, "after_transaction_end", stored.after_transaction_end),
+    ]
+    for target, name, hook in hooks:
+        if not event.contains(target, name, hook):
+            event.listen(target, name, hook)

@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 
 from directory import refusals, tenancy
-from directory.db import db, writing
+from directory.db import db, short_write
 from directory.inquiries import operations
 from directory.inquiries.forms import InquiryForm, seconds_since
 from directory.practices import roster
@@ -220,10 +220,8 @@ def show(inquiry_id: int):
     inquiry = tenancy.inquiry_or_404(inquiry_id)
     if operations.reads_it_first(inquiry, current_user):
         # Its own short write, begun as one (a GET's transaction takes no write lock first).
-        db.session.commit()
-        with writing():
+        with short_write():
             operations.mark_read(inquiry)
-            db.session.commit()
     membership = tenancy.role_in(current_user, inquiry.tenant_id)
     page = render_template(
         "inbox/show.html",
