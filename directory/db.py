@@ -144,6 +144,20 @@ def _apart(*, write: bool) -> Iterator[None]:
     db.session.expire_all()
 
 
+def unless_taken(answer, operation: Callable, /, *args, **kwargs):
+    """`operation(*args, **kwargs)`, flushed at once; `answer` instead, its transaction rolled
+    back, when a unique value it wrote was taken a moment ago by a simultaneous request
+    (IntegrityError). The request commits later (directory.unit_of_work): flushing here is what
+    lets a view still choose its answer to a race it lost (once more, or a message)."""
+    try:
+        result = operation(*args, **kwargs)
+        db.session.flush()
+    except sa_exc.IntegrityError:
+        db.session.rollback()
+        return answer
+    return result
+
+
 def _wants_write_lock() -> bool:
     intent = _write_intent.get()
     if intent is not None:
