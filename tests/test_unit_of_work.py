@@ -10,13 +10,17 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from directory import mail, refusals
-from directory.db import db
+from directory.accounts import operations as account_operations
+from directory.accounts.models import User
+from directory.db import db, unless_taken
 from directory.mail import MailMessage
 from directory.practices.models import Tenant
+from directory.practitioners import operations as practitioner_operations
 from directory.practitioners.models import Practitioner
 from directory.search.outbox import SEEN, SearchOutbox
 from directory.unit_of_work import unit_of_work
 from tests.conftest import add_practitioner
+from tests.people import build_crew, log_in
 from tests.test_mail import FakeSMTP, smtp  # noqa: F401  (the fixture)
 
 PACKAGE = Path(__file__).resolve().parent.parent / "directory"
@@ -210,3 +214,55 @@ def test_an_attribute_read_after_the_commit_opens_no_transaction(app):
     assert (tenant.name, tenant.slug) == ("Read After", "read-after")
     assert tenant.id is not None
     assert not db.session().in_transaction()
+
+
+# --- Races lost to a simultaneous request, answered by the view (db.unless_taken) -----------
+
+
+def test_unless_taken_flushes_now_and_rolls_back_a_lost_race(app):
+    db.session.add(Tenant(slug="taken", name="Taken"))
+    db.session.commit()
+
+    def clash():
+        db.session.add(Tenant(slug="taken", name="Second"))
+
+    assert unless_taken("lost", clash) == "lost"
+    assert not db.session().in_transaction()
+    assert unless_taken("lost", lambda: db.session.add(Tenant(slug="free", name="Free"))) is None
+    assert db.session().in_transaction()  # flushed, left for the request's commit
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Tenant)) == 1
+
+
+def test_a_draft_whose_slug_was_taken_meanwhile_asks_to_try_again(client, make_practitioner,
+                                                                  monkeypatch):  # fmt: skip
+    crew = build_crew(make_practitioner)
+    log_in(client, crew["owner"])
+    before = db.session.scalar(select(func.count()).select_from(Practitioner))
+    # As if another request had taken the slug after unique_slug looked.
+    monkeypatch.setattr(practitioner_operations, "unique_slug", lambda name: "alexa-marie")
+    response = client.post("/dashboard/practices/crafted-hand/profile")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/dashboard/practices/crafted-hand"
+    assert db.session.scalar(select(func.count()).select_from(Practitioner)) == before
+    with client.session_transaction() as browser:
+        assert browser["_flashes"] == [("error", "That did not work this time; please try again.")]
+
+
+def test_a_sign_up_that_lost_its_address_meanwhile_runs_once_more(client, auth, make_user,
+                                                                   monkeypatch):  # fmt: skip
+    make_user("alexa@example.com", name="First Alexa")
+    real, calls = account_operations.find_user, []
+
+    def late(email):  # the first look misses the account a simultaneous sign-up just made
+        calls.append(email)
+        return None if len(calls) == 1 else real(email)
+
+    monkeypatch.setattr(account_operations, "find_user", late)
+    response = auth.register(email="alexa@example.com", practice_name="Second Practice")
+    assert response.status_code == 200
+    assert len(calls) == 2
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+    assert db.session.scalar(select(func.count()).where(Tenant.name == "Second Practice")) == 0
+    subjects = db.session.scalars(select(MailMessage.subject)).all()
+    assert subjects == ["Someone tried to register with your address"]
