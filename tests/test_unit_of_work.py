@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 from flask import flash, has_request_context, redirect, request
+from flask import session as browser_session
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from directory import db as database
 from directory import mail, refusals
 from directory.accounts import operations as account_operations
 from directory.accounts.models import User
@@ -266,3 +268,30 @@ def test_a_sign_up_that_lost_its_address_meanwhile_runs_once_more(client, auth, 
     assert db.session.scalar(select(func.count()).where(Tenant.name == "Second Practice")) == 0
     subjects = db.session.scalars(select(MailMessage.subject)).all()
     assert subjects == ["Someone tried to register with your address"]
+
+
+# --- Listeners: one table in db.py, none of them touching HTTP state ------------------------
+
+
+def test_listeners_are_registered_in_db_py_only_and_once(app, monkeypatch):
+    elsewhere = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "db.py"
+        and any(word in path.read_text(encoding="utf-8") for word in ("listens_for", ".listen("))
+    ]
+    assert elsewhere == []
+    registered = []
+    monkeypatch.setattr(database.event, "listen", lambda *args: registered.append(args))
+    database.listen()  # another app in the same process
+    assert registered == []
+
+
+def test_a_commit_outside_a_write_view_writes_nothing_to_the_browser(app):
+    add_practitioner("alexa-marie")
+    with app.test_request_context("/", method="POST"):
+        practitioner = db.session.scalar(select(Practitioner))
+        practitioner.name = "Changed In A Hook"
+        db.session.commit()  # as a database event would see it: not the request's to answer
+        assert SEEN not in browser_session
+        assert not browser_session.modified
