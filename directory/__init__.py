@@ -16,8 +16,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.admin import views as admin
     from directory.api import views as api
     from directory.dashboard import views as dashboard
-    from directory.db import db, listen
-    from directory.extensions import csrf, migrate
+    from directory.db import db
+    from directory.extensions import csrf, listen, migrate
     from directory.hsds import views as hsds
     from directory.inquiries import views as inquiries
     from directory.practices import public as practice_pages
@@ -43,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters.update(id=web.IdConverter, slug=web.SlugConverter)
 
-    listen()  # every session and engine listener, from db.py's one table
+    listen()  # every session and engine listener, from extensions.LISTENERS
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     # A signed-in browser's session record notes its use before any view reads it.

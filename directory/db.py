@@ -1,5 +1,5 @@
-"""The database handle, the declarative base, the engine-level settings every connection gets,
-and every session and engine listener (registered in one place: `listen`).
+"""The database handle, the declarative base and the engine-level settings every connection gets
+(registered with every other session and engine listener in directory.extensions.listen).
 
 A request's changes commit once, in `directory.unit_of_work`; the session keeps what it loaded
 after a commit (expire_on_commit=False), so reading an attribute then opens no new transaction.
@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, event, text
+from sqlalchemy import CheckConstraint, DateTime, MetaData, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.types import TypeDecorator
 
 #: Constraint names Alembic can rely on (SQLite batch migrations need named constraints).
@@ -165,7 +164,8 @@ def _wants_write_lock() -> bool:
     return has_request_context() and request.method not in _SAFE_METHODS
 
 
-def _sqlite_on_connect(dbapi_connection, connection_record):
+def sqlite_on_connect(dbapi_connection, connection_record):
+    """Set up a new SQLite connection (a listener: directory.extensions registers it)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     # Hand transaction control to SQLAlchemy so the "begin" hook below decides how to BEGIN.
@@ -180,7 +180,9 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
-def _sqlite_begin(conn):
+def sqlite_begin(conn):
+    """Begin SQLite's transactions, a writer's as one (a listener: directory.extensions
+    registers it)."""
     if conn.dialect.name != "sqlite":
         return
     # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
@@ -203,37 +205,3 @@ def one_of(column: str, values: tuple[str, ...]):
     """A CHECK constraint that keeps `column` within a fixed set of strings."""
     allowed = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=column)
-
-
-def listen() -> None:
-    """Register every session and engine listener, once (create_app calls it; more apps in one
-    process do not register them twice). Here, not beside each handler: db.py cannot import the
-    modules that import it, and a reader finds every hook on a transaction in one table."""
-    from flask_sqlalchemy.session import Session as AppSession
-
-    from directory import mail, stored
-    from directory.search import outbox
-
-    hooks: list[tuple[object, str, Callable]] = [
-        # SQLite: WAL, foreign keys, a busy timeout and synchronous=FULL on every connection.
-        (Engine, "connect", _sqlite_on_connect),
-        # SQLite: BEGIN IMMEDIATE for a writer, so it waits for the lock instead of failing.
-        (Engine, "begin", _sqlite_begin),
-        # A new database names itself (where tables are made without migrations).
-        (outbox.DatabaseIdentity.__table__, "after_create", outbox.name_the_database),
-        # Each flush queues the practitioners it changed for indexing, in its transaction.
-        (OrmSession, "after_flush", outbox.write_outbox),
-        # A rolled-back transaction's outbox rows are not the browser's to wait for.
-        (OrmSession, "after_rollback", outbox.forget_written),
-        # Mail written in a transaction is sent once it commits (after the response, in a request).
-        (AppSession, "after_commit", mail.send_after_commit),
-        # ... and never when it rolls back.
-        (AppSession, "after_rollback", mail.forget_after_rollback),
-        # Files stored beside a change: kept, and the ones it released removed, once it commits.
-        (AppSession, "after_commit", stored.after_commit),
-        # ... and removed when it ends without a commit (the released ones stay).
-        (AppSession, "after_transaction_end", stored.after_transaction_end),
-    ]
-    for target, name, hook in hooks:
-        if not event.contains(target, name, hook):
-            event.listen(target, name, hook)

@@ -96,7 +96,7 @@ def send(to: str, subject: str, body: str, *, reply_to: str = "", inquiry=None) 
 
 def send_after_commit(session) -> None:
     """Send what the committed transaction wrote: after the response in a request, else now
-    (a listener: db.listen registers it)."""
+    (one of extensions.LISTENERS)."""
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
@@ -113,7 +113,7 @@ def send_after_commit(session) -> None:
 
 
 def forget_after_rollback(session) -> None:
-    """Send nothing a rolled-back transaction wrote (a listener: db.listen registers it)."""
+    """Send nothing a rolled-back transaction wrote (one of extensions.LISTENERS)."""
     session.info.pop(_PENDING, None)
 
 

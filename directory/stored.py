@@ -64,15 +64,15 @@ _KINDS: list[Files] = []
 
 
 def after_commit(session) -> None:
-    """Keep the files the transaction stored; remove the ones it released (a listener:
-    db.listen registers it)."""
+    """Keep the files the transaction stored; remove the ones it released (one of
+    extensions.LISTENERS)."""
     for kind in _KINDS:
         kind._committed(session)
 
 
 def after_transaction_end(session, transaction) -> None:
-    """Remove the files a transaction that did not commit stored (a listener: db.listen
-    registers it)."""
+    """Remove the files a transaction that did not commit stored (one of
+    extensions.LISTENERS)."""
     if transaction.parent is None:
         for kind in _KINDS:
             kind._ended(session)

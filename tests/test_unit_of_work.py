@@ -10,8 +10,7 @@ from flask import session as browser_session
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from directory import db as database
-from directory import mail, refusals
+from directory import extensions, mail, refusals
 from directory.accounts import operations as account_operations
 from directory.accounts.models import User
 from directory.db import db, unless_taken
@@ -270,20 +269,20 @@ def test_a_sign_up_that_lost_its_address_meanwhile_runs_once_more(client, auth, 
     assert subjects == ["Someone tried to register with your address"]
 
 
-# --- Listeners: one table in db.py, none of them touching HTTP state ------------------------
+# --- Listeners: one table (extensions.LISTENERS), none of them touching HTTP state ----------
 
 
-def test_listeners_are_registered_in_db_py_only_and_once(app, monkeypatch):
+def test_listeners_are_registered_in_one_table_only_and_once(app, monkeypatch):
     elsewhere = [
         path.relative_to(PACKAGE).as_posix()
         for path in PACKAGE.rglob("*.py")
-        if path.name != "db.py"
+        if path.name != "extensions.py"
         and any(word in path.read_text(encoding="utf-8") for word in ("listens_for", ".listen("))
     ]
     assert elsewhere == []
     registered = []
-    monkeypatch.setattr(database.event, "listen", lambda *args: registered.append(args))
-    database.listen()  # another app in the same process
+    monkeypatch.setattr(extensions.event, "listen", lambda *args: registered.append(args))
+    extensions.listen()  # another app in the same process
     assert registered == []
 
 

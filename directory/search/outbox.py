@@ -39,7 +39,7 @@ class DatabaseIdentity(db.Model):
 
 def name_the_database(table, connection, **kw) -> None:
     """Give a database its name as its tables are made (tests, create_all; the migration does
-    the same). A listener: db.listen registers it."""
+    the same). One of extensions.LISTENERS."""
     connection.execute(table.insert().values(id=1, token=uuid.uuid4().hex, created_at=now_utc()))
 
 
@@ -100,7 +100,7 @@ def last_written(session: DbSession) -> int | None:
 
 
 def forget_written(session: DbSession) -> None:
-    """After a rollback: its outbox rows are gone (a listener: db.listen registers it)."""
+    """After a rollback: its outbox rows are gone (one of extensions.LISTENERS)."""
     session.info.pop(_WROTE, None)
 
 
@@ -160,7 +160,7 @@ def _affected(session: DbSession) -> tuple[set[int], set[int], dict]:
 
 def write_outbox(session: DbSession, flush_context) -> None:
     """After each flush, in its transaction: an outbox row per practitioner it changed (every
-    profile of a changed practice). A listener: db.listen registers it."""
+    profile of a changed practice). One of extensions.LISTENERS."""
     # after_flush: ids of new rows exist and the new/dirty/deleted sets still describe the flush.
     from directory.practitioners.models import Practitioner
 
