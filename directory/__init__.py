@@ -11,14 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, database, sign-in, pages, API and commands."""
     from directory import cli, config, health, search, tenancy, warmup, web
-    from directory import db as database
     from directory.accounts import sessions
     from directory.accounts import views as accounts
     from directory.admin import views as admin
     from directory.api import views as api
     from directory.dashboard import views as dashboard
     from directory.db import db
-    from directory.extensions import csrf, migrate
+    from directory.extensions import csrf, listen, listen_to_engines, migrate
     from directory.hsds import views as hsds
     from directory.inquiries import views as inquiries
     from directory.practices import public as practice_pages
@@ -44,7 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters.update(id=web.IdConverter, slug=web.SlugConverter)
 
-    database.init_app(app)
+    listen()  # every session and engine listener, from extensions.LISTENERS
+    db.init_app(app)
+    listen_to_engines(app)  # and those that follow the app's config (SQLITE_SYNCHRONOUS)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     # A signed-in browser's session record notes its use before any view reads it.
     app.before_request(sessions.touch)

@@ -1,14 +1,20 @@
-"""The database handle, the declarative base and the engine-level settings every connection gets."""
+"""The database handle, the declarative base and the engine-level settings every connection gets
+(registered with every other session and engine listener in directory.extensions.listen).
+
+A request's changes commit once, in `directory.unit_of_work`; the session keeps what it loaded
+after a commit (expire_on_commit=False), so reading an attribute then opens no new transaction.
+The few commits elsewhere are commands and the named helpers below (`without_write_lock`,
+`short_write`), each saying why it ends a transaction early."""
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from flask import Flask, has_request_context, request
+from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, event, text
+from sqlalchemy import CheckConstraint, DateTime, MetaData, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -24,7 +30,8 @@ NAMING_CONVENTION = {
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: True inside writing(), False inside without_write_lock(), None: by the request's method.
+#: True inside writing() and short_write(), False inside without_write_lock(), None: by the
+#: request's method.
 _write_intent: ContextVar[bool | None] = ContextVar("write_intent", default=None)
 
 
@@ -32,7 +39,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+#: expire_on_commit=False: what a transaction loaded stays readable after its commit (a redirect
+#: naming a slug, a flash naming a practice) without a second transaction to read it again.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 #: SQLite's codes for a database it cannot use now: busy, locked, cannot open the file.
@@ -105,13 +114,47 @@ def without_write_lock() -> Iterator[None]:
     ends first (it must hold no unflushed change), reads inside run in a transaction that takes
     no write lock, and that ends too on the way out. A writer's next statement then begins a
     short transaction of its own: on SQLite nobody waits for a hash to be computed."""
+    with _apart(write=False):
+        yield
+
+
+@contextmanager
+def short_write() -> Iterator[None]:
+    """A write that commits at once in a transaction of its own, begun as a writer, apart from
+    the request's unit of work: a GET noting something (a session's last use, a message read)
+    takes the write lock only for that, and a later error does not undo it."""
+    with _apart(write=True):
+        yield
+
+
+@contextmanager
+def _apart(*, write: bool) -> Iterator[None]:
+    # The deliberate commits outside directory.unit_of_work: the transaction in progress ends,
+    # the block runs in one of its own, and that one commits on the way out. What was loaded
+    # before is then read again in the next transaction (expire_all), so a change made
+    # meanwhile by another request is seen, not overwritten (session_version += 1).
     db.session.commit()
-    token = _write_intent.set(False)
+    token = _write_intent.set(write)
     try:
         yield
     finally:
         _write_intent.reset(token)
     db.session.commit()
+    db.session.expire_all()
+
+
+def unless_taken(answer, operation: Callable, /, *args, **kwargs):
+    """`operation(*args, **kwargs)`, flushed at once; `answer` instead, its transaction rolled
+    back, when a unique value it wrote was taken a moment ago by a simultaneous request
+    (IntegrityError). The request commits later (directory.unit_of_work): flushing here is what
+    lets a view still choose its answer to a race it lost (once more, or a message)."""
+    try:
+        result = operation(*args, **kwargs)
+        db.session.flush()
+    except sa_exc.IntegrityError:
+        db.session.rollback()
+        return answer
+    return result
 
 
 def _wants_write_lock() -> bool:
@@ -121,8 +164,8 @@ def _wants_write_lock() -> bool:
     return has_request_context() and request.method not in _SAFE_METHODS
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_on_connect(dbapi_connection, connection_record):
+def sqlite_on_connect(dbapi_connection, connection_record):
+    """Set up a new SQLite connection (a listener: directory.extensions registers it)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     # Hand transaction control to SQLAlchemy so the "begin" hook below decides how to BEGIN.
@@ -134,23 +177,20 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
-def init_app(app: Flask) -> None:
-    """Bind `db` to the app, and give its SQLite engines the durability app.config asks for
-    (SQLITE_SYNCHRONOUS, checked by config.load)."""
-    db.init_app(app)
-    synchronous = app.config["SQLITE_SYNCHRONOUS"]
+def sqlite_synchronous(value: str) -> Callable:
+    """A connect listener that sets SQLite's synchronous to `value` (SQLITE_SYNCHRONOUS,
+    checked by config.load; directory.extensions registers it on each app's SQLite engines)."""
 
     def on_connect(dbapi_connection, connection_record):
-        dbapi_connection.execute(f"PRAGMA synchronous={synchronous}")
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.execute(f"PRAGMA synchronous={value}")
 
-    with app.app_context():
-        for engine in db.engines.values():
-            if engine.dialect.name == "sqlite":
-                event.listen(engine, "connect", on_connect)
+    return on_connect
 
 
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn):
+def sqlite_begin(conn):
+    """Begin SQLite's transactions, a writer's as one (a listener: directory.extensions
+    registers it)."""
     if conn.dialect.name != "sqlite":
         return
     # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another

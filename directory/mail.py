@@ -17,8 +17,7 @@ from urllib.parse import urlsplit
 import click
 from flask import Flask, after_this_request, current_app, has_request_context
 from flask.cli import AppGroup
-from flask_sqlalchemy.session import Session
-from sqlalchemy import ForeignKey, String, Text, event, select, update
+from sqlalchemy import ForeignKey, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from directory.db import UTCDateTime, db, now_utc
@@ -95,8 +94,9 @@ def send(to: str, subject: str, body: str, *, reply_to: str = "", inquiry=None) 
     return message
 
 
-@event.listens_for(Session, "after_commit")
-def _send_after_commit(session) -> None:
+def send_after_commit(session) -> None:
+    """Send what the committed transaction wrote: after the response in a request, else now
+    (one of extensions.LISTENERS)."""
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
@@ -112,8 +112,8 @@ def _send_after_commit(session) -> None:
         _deliver(app, pending)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session) -> None:
+def forget_after_rollback(session) -> None:
+    """Send nothing a rolled-back transaction wrote (one of extensions.LISTENERS)."""
     session.info.pop(_PENDING, None)
 
 

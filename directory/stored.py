@@ -8,9 +8,6 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
 from directory.db import db
 
 
@@ -66,14 +63,16 @@ class Files:
 _KINDS: list[Files] = []
 
 
-@event.listens_for(Session, "after_commit")
-def _after_commit(session) -> None:
+def after_commit(session) -> None:
+    """Keep the files the transaction stored; remove the ones it released (one of
+    extensions.LISTENERS)."""
     for kind in _KINDS:
         kind._committed(session)
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _after_transaction_end(session, transaction) -> None:
+def after_transaction_end(session, transaction) -> None:
+    """Remove the files a transaction that did not commit stored (one of
+    extensions.LISTENERS)."""
     if transaction.parent is None:
         for kind in _KINDS:
             kind._ended(session)

@@ -115,6 +115,8 @@ class RequestClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context() and db.session.registry.has():
             db.session.rollback()
+            # A commit keeps what it loaded (expire_on_commit=False): read afresh all the same.
+            db.session.expire_all()
         if self.preserve_context:  # `with client:` keeps the request's context for the test
             response = super().open(*args, **kwargs)
         else:

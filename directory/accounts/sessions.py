@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from directory.accounts import freshness
 from directory.accounts.models import User
-from directory.db import UTCDateTime, db, now_utc, writing
+from directory.db import UTCDateTime, db, now_utc, short_write
 from directory.validation import email_is
 
 #: What a Flask-Login user id looks like: "s:" and the key (secrets.token_urlsafe(32)).
@@ -163,12 +163,11 @@ def touch() -> None:
     now = now_utc()
     if seen is None or now - seen < TOUCH_EVERY:
         return
-    db.session.commit()  # end the read transaction: the update takes the write lock first
-    with writing():
+    # Its own short write, whatever the view then does (and on a GET, which takes no write lock).
+    with short_write():
         db.session.execute(
             update(UserSession).where(UserSession.id == g.user_session_id).values(last_seen_at=now)
         )
-        db.session.commit()
     g.user_session_seen = now
 
 

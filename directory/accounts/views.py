@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_login import confirm_login, current_user, login_required, logout_user
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
 
 from directory.accounts import freshness, operations, sessions, totp
@@ -30,7 +29,8 @@ from directory.accounts.forms import (
     ResetRequestForm,
 )
 from directory.accounts.models import User
-from directory.db import db
+from directory.db import db, unless_taken
+from directory.unit_of_work import unit_of_work
 from directory.validation import is_row_id
 from directory.web import client_ip
 
@@ -53,6 +53,7 @@ PENDING_MAX_AGE = 5 * 60
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@unit_of_work
 def register():
     if current_user.is_authenticated:
         return redirect(DASHBOARD)
@@ -64,20 +65,16 @@ def register():
             "password": form.password.data,
             "practice_name": form.practice_name.data,
         }
-        try:
-            operations.register(**fields)
-            db.session.commit()
-        except IntegrityError:
+        if unless_taken(False, operations.register, **fields) is False:
             # A simultaneous sign-up took the address or the practice's slug: once more sees it.
-            db.session.rollback()
             operations.register(**fields)
-            db.session.commit()
         # The same page whether the address was new or already had an account.
         return render_template("accounts/check_email.html", email=form.email.data)
     return render_template("accounts/register.html", form=form)
 
 
 @bp.route("/verify/<token>", methods=["GET", "POST"])
+@unit_of_work
 def verify(token: str):
     confirmation = operations.read_confirmation(token)
     if confirmation is None:
@@ -85,12 +82,8 @@ def verify(token: str):
     if request.method == "GET" or confirmation.is_done:
         # Confirming takes a click (a POST): mail scanners that open links change nothing.
         return render_template("accounts/verify.html", confirmation=confirmation)
-    try:
-        outcome = operations.confirm_email(confirmation)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        outcome = "taken"
+    # The address may have been taken since confirm_email looked: the unique index says so.
+    outcome = unless_taken("taken", operations.confirm_email, confirmation)
     if outcome == "taken":
         flash("That address now belongs to another account, so yours was not changed.", "error")
     elif outcome == "changed":
@@ -103,6 +96,7 @@ def verify(token: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@unit_of_work
 def login():
     form = LoginForm()
     target = _safe_next(form.next.data if request.method == "POST" else request.args.get("next"))
@@ -115,7 +109,6 @@ def login():
         result = operations.sign_in(form.email.data, form.password.data, client_ip())
         if result.status == "ok" and not result.user.totp_secret:
             sessions.sign_in_browser(result.user, remember=form.remember.data)
-            db.session.commit()
             return redirect(target)
         if result.status == "ok":
             # The password was right; the sign-in completes once the code is right too.
@@ -126,8 +119,6 @@ def login():
                 "remember": bool(form.remember.data),
                 "next": target,
             }
-        db.session.commit()
-        if result.status == "ok":
             return redirect(url_for(".login_code"))
         if result.status == "unconfirmed":
             unconfirmed = True
@@ -139,6 +130,7 @@ def login():
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
+@unit_of_work
 def login_code():
     user, pending = _pending_sign_in()
     if user is None:
@@ -152,19 +144,17 @@ def login_code():
         if right:
             session.pop(PENDING, None)
             sessions.sign_in_browser(user, remember=pending.get("remember") is True)
-        db.session.commit()
-        if right:
             return redirect(_safe_next(pending.get("next")))
         form.code.errors.append(CODE_FAILED)
     return render_template("accounts/login_code.html", form=form)
 
 
 @bp.post("/logout")
+@unit_of_work
 def logout():
     """Sign this browser out: its session ends, other devices stay signed in."""
     if current_user.is_authenticated and (ended := sessions.current_id()) is not None:
         sessions.end(current_user._get_current_object(), ended)
-        db.session.commit()
     _forget_browser()
     flash("You are signed out.", "info")
     return redirect(url_for("public.index"))
@@ -178,17 +168,18 @@ def _forget_browser() -> None:
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
+@unit_of_work
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         operations.request_password_reset(form.email.data, client_ip())
-        db.session.commit()
         # The same page whether the address has an account or not.
         return render_template("accounts/reset_sent.html", email=form.email.data)
     return render_template("accounts/reset_request.html", form=form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@unit_of_work
 def reset(token: str):
     user = operations.user_for_reset_token(token)
     if user is None:
@@ -196,7 +187,6 @@ def reset(token: str):
     form = PasswordResetForm(account=user)
     if form.validate_on_submit():
         operations.reset_password(user, form.password.data)
-        db.session.commit()
         flash("Your password has been changed. Sign in with your new password.", "info")
         return redirect(url_for(".login"))
     return render_template("accounts/reset.html", form=form)
@@ -215,6 +205,7 @@ def index():
 
 @bp.post("/account/sessions/<id:session_id>/end")
 @login_required
+@unit_of_work
 def end_session(session_id: int):
     """End one of the user's sign-ins ("end this one"); another user's is a 404."""
     user = current_user._get_current_object()
@@ -222,7 +213,6 @@ def end_session(session_id: int):
     device = sessions.end(user, session_id)
     if device is None:
         abort(404)
-    db.session.commit()
     if session_id == this_device:
         _forget_browser()
         flash("You are signed out.", "info")
@@ -233,10 +223,10 @@ def end_session(session_id: int):
 
 @bp.post("/account/sessions/end")
 @login_required
+@unit_of_work
 def end_all_sessions():
     """Sign out everywhere, this browser included."""
     operations.sign_out_everywhere(current_user._get_current_object())
-    db.session.commit()
     _forget_browser()
     flash("You are signed out on every device.", "info")
     return redirect(url_for("public.index"))
@@ -244,6 +234,7 @@ def end_all_sessions():
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def change_email():
     user = current_user._get_current_object()
     form = ChangeEmailForm(account=user)
@@ -251,7 +242,6 @@ def change_email():
         changed = operations.request_email_change(
             user, form.password.data, form.email.data, client_ip()
         )
-        db.session.commit()
         if changed:
             flash(
                 f"We have sent a link to {form.email.data}. Your address changes once you open "
@@ -265,6 +255,7 @@ def change_email():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm(account=user)
@@ -273,11 +264,8 @@ def change_password():
             user, form.current_password.data, form.password.data, client_ip()
         )
         if changed:
-            # Every session has ended; this browser signs in again with a new one (its cookie
-            # is written now, before the commit leaves the user to be read again).
+            # Every session has ended; this browser signs in again with a new one.
             sessions.sign_in_browser(user, remember=False)
-        db.session.commit()
-        if changed:
             flash("Your password has been changed. Other devices have been signed out.", "info")
             return redirect(url_for(".index"))
         form.current_password.errors.append("Current password is incorrect.")
@@ -286,6 +274,7 @@ def change_password():
 
 @bp.route("/account/confirm", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def reauth():
     user = current_user._get_current_object()
     form = ReauthForm(account=user)
@@ -294,7 +283,6 @@ def reauth():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         right = operations.reauthenticate(user, form.password.data, form.code.data, client_ip())
-        db.session.commit()
         if right:
             confirm_login()  # a session from a remember-me cookie is fresh again
             freshness.mark()
@@ -305,6 +293,7 @@ def reauth():
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def two_factor():
     user = current_user._get_current_object()
     secret = None if user.totp_secret else session.get(SETUP)
@@ -328,11 +317,9 @@ def two_factor():
                 flash("Platform admins must keep two-step sign-in on.", "error")
             else:
                 totp.disable(user)
-                db.session.commit()
                 flash("Two-step sign-in is off.", "info")
         elif action == "confirm" and secret and form.validate_on_submit():
             if totp.enable(user, secret, form.code.data):
-                db.session.commit()
                 session.pop(SETUP, None)
                 flash("Two-step sign-in is on: we will ask for a code when you sign in.", "info")
                 return redirect(url_for(".two_factor"))

@@ -22,6 +22,7 @@ from directory.paging import Page
 from directory.practices.models import Tenant
 from directory.practitioners import documents
 from directory.practitioners.models import License, Practitioner, Specialty
+from directory.unit_of_work import unit_of_work
 from directory.validation import clean_text, is_slug
 from directory.web import page_number
 
@@ -146,6 +147,7 @@ def _review(lic: License) -> dict:
 
 
 @bp.post("/licenses/<id:license_id>/approve")
+@unit_of_work
 def approve(license_id: int):
     lic = db.get_or_404(License, license_id)
     if not ReasonForm().validate():
@@ -153,12 +155,12 @@ def approve(license_id: int):
     back, said = _queue_back(), f"Verified: {lic.state} {lic.number} of {lic.practitioner.name}."
     refusals.show_on(back)
     ops.approve(lic, current_user)
-    db.session.commit()
     flash(said, "success")
     return redirect(back)
 
 
 @bp.post("/licenses/<id:license_id>/reject")
+@unit_of_work
 def reject(license_id: int):
     lic = db.get_or_404(License, license_id)
     form = ReasonForm()
@@ -167,12 +169,12 @@ def reject(license_id: int):
     back, said = _queue_back(), f"Rejected: {lic.state} {lic.number} of {lic.practitioner.name}."
     refusals.show_on(back)
     ops.reject(lic, current_user, form.reason.data or "")
-    db.session.commit()
     flash(said, "success")
     return redirect(back)
 
 
 @bp.post("/licenses/approve")
+@unit_of_work
 def bulk_approve():
     form = BulkForm()
     if not form.validate():
@@ -180,7 +182,6 @@ def bulk_approve():
         return redirect(_queue_back())
     refusals.show_on(_queue_back())
     result = ops.bulk_approve(form.ids.data, current_user)
-    db.session.commit()
     if result.approved:
         n = len(result.approved)
         flash(f"Verified {n} license{'' if n == 1 else 's'}.", "success")
@@ -223,6 +224,7 @@ def specialty_document(specialty_id: int):
 
 
 @bp.post("/specialties/<id:specialty_id>/approve")
+@unit_of_work
 def approve_specialty(specialty_id: int):
     record = db.get_or_404(Specialty, specialty_id)
     if not ReasonForm().validate():
@@ -231,12 +233,12 @@ def approve_specialty(specialty_id: int):
     said = f"Verified: {specialties.name(record.kind)} of {record.practitioner.name}."
     refusals.show_on(back)
     ops.approve_specialty(record, current_user, seen=request.form.get("document"))
-    db.session.commit()
     flash(said, "success")
     return redirect(back)
 
 
 @bp.post("/specialties/<id:specialty_id>/reject")
+@unit_of_work
 def reject_specialty(specialty_id: int):
     record = db.get_or_404(Specialty, specialty_id)
     form = ReasonForm()
@@ -246,7 +248,6 @@ def reject_specialty(specialty_id: int):
     said = f"Rejected: {specialties.name(record.kind)} of {record.practitioner.name}."
     refusals.show_on(back)
     ops.reject_specialty(record, current_user, form.reason.data or "")
-    db.session.commit()
     flash(said, "success")
     return redirect(back)
 
@@ -289,6 +290,7 @@ SUSPENSIONS = {
 
 
 @bp.post("/<any(practices, profiles):kind>/<slug:slug>/<any(suspend, unsuspend):action>")
+@unit_of_work
 def suspension(kind: str, slug: str, action: str):
     """Suspend or reinstate a practice or a profile, with the reason its people will read."""
     model, operation, said = SUSPENSIONS[kind, action]
@@ -296,7 +298,6 @@ def suspension(kind: str, slug: str, action: str):
     back, said = url_for(f".{kind}", q=record.slug), said.format(record.name)
     refusals.show_on(back)
     operation(record, current_user, _reason())
-    db.session.commit()
     flash(said, "success")
     return redirect(back)
 

@@ -5,14 +5,14 @@ from dataclasses import dataclass
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from directory import tenancy
-from directory.db import db
+from directory.db import db, unless_taken
 from directory.practices.models import Membership
 from directory.practitioners import operations, readiness
 from directory.practitioners.models import Practitioner
 from directory.practitioners.profiles import LicenseView, license_views
+from directory.unit_of_work import unit_of_work
 
 bp = Blueprint("dashboard", __name__)
 
@@ -80,6 +80,7 @@ def practice(tenant_slug: str):
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/profile")
 @login_required
+@unit_of_work
 def create(tenant_slug: str):
     membership = tenancy.membership_or_404(tenant_slug, "manage_practice")
     own = db.session.scalar(
@@ -91,14 +92,10 @@ def create(tenant_slug: str):
     if own is not None:
         flash("You already have a profile in this practice.", "info")
         return redirect(url_for("editor.edit", slug=own.slug))
-    try:
-        practitioner = operations.create_draft(membership.tenant, current_user)
-        edit = url_for("editor.edit", slug=practitioner.slug)
-        db.session.commit()
-    except IntegrityError:
+    practitioner = unless_taken(None, operations.create_draft, membership.tenant, current_user)
+    if practitioner is None:
         # Another request took the same slug a moment ago.
-        db.session.rollback()
         flash("That did not work this time; please try again.", "error")
         return redirect(url_for(".practice", tenant_slug=tenant_slug))
     flash("Your draft profile is ready. It stays private until you publish it.", "success")
-    return redirect(edit)
+    return redirect(url_for("editor.edit", slug=practitioner.slug))

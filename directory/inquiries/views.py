@@ -18,13 +18,14 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 
 from directory import refusals, tenancy
-from directory.db import db, writing
+from directory.db import short_write
 from directory.inquiries import operations
 from directory.inquiries.forms import InquiryForm, seconds_since
 from directory.practices import roster
 from directory.practices.public import render_practice
 from directory.practitioners import profiles
 from directory.practitioners.views import render_profile
+from directory.unit_of_work import unit_of_work
 from directory.validation import SLUG_PATTERN
 from directory.web import client_ip, page_number, render_error
 
@@ -36,7 +37,8 @@ inbox_bp = Blueprint("inbox", __name__)
 
 
 def _send(recipient: operations.Recipient, form: InquiryForm, render, back: str):
-    """Validate, send, commit; a refusal shows the page again with what was typed."""
+    """Validate and send (the view's @unit_of_work commits); a refusal shows the page again with
+    what was typed."""
 
     def again(error):
         # Said in the form, beside what was typed (not also at the top of the page).
@@ -63,16 +65,16 @@ def _send(recipient: operations.Recipient, form: InquiryForm, render, back: str)
         seconds_on_form=seconds_since(form.opened.data),
         honeypot=form.leave_empty.data or "",
     )
-    said = (
+    flash(
         f"Your message is on its way to {recipient.name}. We emailed {draft.email} a link to "
-        "read or withdraw it."
+        "read or withdraw it.",
+        "success",
     )
-    db.session.commit()
-    flash(said, "success")
     return redirect(back)
 
 
 @bp.post("/p/<slug:slug>/inquiry")
+@unit_of_work
 def send_to_profile(slug: str):
     practitioner = profiles.get_visible_or_404(slug)
     recipient = operations.Recipient(practitioner.tenant, practitioner)
@@ -85,6 +87,7 @@ def send_to_profile(slug: str):
 
 
 @bp.post("/t/<slug:slug>/inquiry")
+@unit_of_work
 def send_to_practice(slug: str):
     recipient = operations.Recipient(roster.public_tenant_or_404(slug))
     return _send(
@@ -144,13 +147,13 @@ def mine():
 
 
 @bp.post("/inquiries/yours/withdraw")
+@unit_of_work
 def withdraw():
     key = request.form.get("key", "")
     inquiry = operations.for_token(key)
     if inquiry is None:
         abort(404)
     operations.withdraw(inquiry)
-    db.session.commit()
     flash("Your message is withdrawn and its text deleted.", "success")
     return _private(redirect(url_for(".mine", key=key)))
 
@@ -220,10 +223,8 @@ def show(inquiry_id: int):
     inquiry = tenancy.inquiry_or_404(inquiry_id)
     if operations.reads_it_first(inquiry, current_user):
         # Its own short write, begun as one (a GET's transaction takes no write lock first).
-        db.session.commit()
-        with writing():
+        with short_write():
             operations.mark_read(inquiry)
-            db.session.commit()
     membership = tenancy.role_in(current_user, inquiry.tenant_id)
     page = render_template(
         "inbox/show.html",
@@ -240,13 +241,13 @@ def _back(inquiry) -> str:
 
 @inbox_bp.post("/dashboard/inquiries/<id:inquiry_id>/mark")
 @login_required
+@unit_of_work
 def mark(inquiry_id: int):
     inquiry = tenancy.inquiry_or_404(inquiry_id)
     action = request.form.get("action", "")
     back = _back(inquiry)
     refusals.show_on(back)
     operations.mark(inquiry, action, current_user)
-    db.session.commit()
     flash(MARKED[action], "success")
     return redirect(back)
 
@@ -264,38 +265,37 @@ MARKED = {
 
 @inbox_bp.post("/dashboard/inquiries/<id:inquiry_id>/delete")
 @login_required
+@unit_of_work
 def delete(inquiry_id: int):
     inquiry = tenancy.inquiry_or_404(inquiry_id)
     back = _back_to(url_for(".index"))
     operations.remove(inquiry, current_user)
-    db.session.commit()
     flash("The message is deleted.", "success")
     return redirect(back)
 
 
 @inbox_bp.post("/dashboard/inquiries/<id:inquiry_id>/block")
 @login_required
+@unit_of_work
 def block(inquiry_id: int):
     inquiry = tenancy.inquiry_or_404(inquiry_id)
     operations.block_sender(inquiry, current_user)
-    said = (
+    flash(
         f"{inquiry.sender_email} is blocked: their messages to "
         f"{inquiry.practitioner.name if inquiry.practitioner else inquiry.tenant.name} "
-        "are dropped from now on."
+        "are dropped from now on.",
+        "success",
     )
-    back = _back(inquiry)
-    db.session.commit()
-    flash(said, "success")
-    return redirect(back)
+    return redirect(_back(inquiry))
 
 
 @inbox_bp.post("/dashboard/inquiries/blocks/<id:block_id>/remove")
 @login_required
+@unit_of_work
 def unblock(block_id: int):
     found = tenancy.block_or_404(block_id)
     email = found.email_key
     operations.unblock(found, current_user)
-    db.session.commit()
     flash(f"{email} is no longer blocked.", "success")
     return redirect(_back_to(url_for(".index")))
 

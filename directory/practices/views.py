@@ -7,18 +7,17 @@ from flask_login import current_user, login_required
 
 from directory import mail, refusals, tenancy
 from directory.accounts import passwords, sessions
-from directory.db import db, without_write_lock
+from directory.db import without_write_lock
 from directory.practices import forms, operations
 from directory.practices.models import Membership
 from directory.practitioners import photos
+from directory.unit_of_work import unit_of_work
 from directory.validation import same_email
 from directory.web import page_number
 
 bp = Blueprint("practices", __name__)
 
 
-# Redirects take the practice's slug, read before the commit: after it, reading m.tenant again
-# would open a second transaction for a write already done (and fail it if that one times out).
 def _home(tenant_slug: str):
     return redirect(url_for("dashboard.practice", tenant_slug=tenant_slug))
 
@@ -42,6 +41,7 @@ def _flash_errors(form) -> None:
 
 @bp.post("/dashboard/practices")
 @login_required
+@unit_of_work
 def start():
     """A new practice owned by the signed-in user (a therapist going solo, a second clinic)."""
     form = forms.StartPracticeForm()
@@ -49,15 +49,14 @@ def start():
         _flash_errors(form)
         return redirect(url_for("dashboard.index"))
     refusals.show_on(url_for("dashboard.index"))
-    membership = operations.start_practice(current_user, form.name.data)
-    name, slug = membership.tenant.name, membership.tenant.slug
-    db.session.commit()
-    flash(f"{name} is ready. Add its details and your first profile.", "success")
-    return _home(slug)
+    tenant = operations.start_practice(current_user, form.name.data).tenant
+    flash(f"{tenant.name} is ready. Add its details and your first profile.", "success")
+    return _home(tenant.slug)
 
 
 @bp.route("/dashboard/practices/<slug:tenant_slug>/settings", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def settings(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     tenant = m.tenant
@@ -78,7 +77,6 @@ def settings(tenant_slug: str):
             flash("Nothing was saved yet: please correct the fields marked below.", "error")
             return render_template("practices/settings.html", m=m, form=form), 400
         changed = operations.update_practice(m, form.changes())
-        db.session.commit()
         flash("Practice details saved." if changed else "Nothing had changed.", "success")
         return redirect(url_for(".settings", tenant_slug=tenant_slug))
     return render_template(
@@ -92,6 +90,7 @@ def settings(tenant_slug: str):
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/logo")
 @login_required
+@unit_of_work
 def upload_logo(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     form = forms.LogoForm()
@@ -101,26 +100,26 @@ def upload_logo(tenant_slug: str):
         return redirect(back)
     refusals.show_on(back)
     operations.set_logo(m, photos.save(form.logo.data))
-    db.session.commit()
     flash("Logo saved.", "success")
     return redirect(back)
 
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/logo/delete")
 @login_required
+@unit_of_work
 def delete_logo(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     back = url_for(".settings", tenant_slug=m.tenant.slug)
     if not forms.ConfirmForm().validate():
         abort(400)
     operations.set_logo(m, None)
-    db.session.commit()
     flash("Logo removed.", "success")
     return redirect(back)
 
 
 @bp.route("/dashboard/practices/<slug:tenant_slug>/close", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def close(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "close_practice")
     form = forms.DeletePracticeForm()
@@ -129,9 +128,7 @@ def close(tenant_slug: str):
             lambda _: render_template("practices/close.html", m=m, form=form), form.confirm_name
         )
         operations.delete_practice(m, form.confirm_name.data or "")
-        name = m.tenant.name
-        db.session.commit()
-        flash(f"{name} is closed: its page and profiles are no longer listed.", "success")
+        flash(f"{m.tenant.name} is closed: its page and profiles are no longer listed.", "success")
         return redirect(url_for("dashboard.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("practices/close.html", m=m, form=form), status
@@ -142,6 +139,7 @@ def close(tenant_slug: str):
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/profiles")
 @login_required
+@unit_of_work
 def create_profile(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     form = forms.StaffProfileForm()
@@ -149,14 +147,16 @@ def create_profile(tenant_slug: str):
         _flash_errors(form)
         return _home(tenant_slug)
     practitioner = operations.create_staff_profile(m, form.name.data)
-    name, edit = practitioner.name, url_for("editor.edit", slug=practitioner.slug)
-    db.session.commit()
-    flash(f"A draft profile for {name} is ready. It stays private until published.", "success")
-    return redirect(edit)
+    flash(
+        f"A draft profile for {practitioner.name} is ready. It stays private until published.",
+        "success",
+    )
+    return redirect(url_for("editor.edit", slug=practitioner.slug))
 
 
 @bp.post("/dashboard/profiles/<slug:slug>/delete")
 @login_required
+@unit_of_work
 def delete_profile(slug: str):
     practitioner = tenancy.practitioner_for_edit_or_404(slug, "delete_profile")
     m = tenancy.membership_or_404(practitioner.tenant.slug, "manage_practice")
@@ -164,7 +164,6 @@ def delete_profile(slug: str):
         abort(400)
     name, practice = practitioner.name, practitioner.tenant.slug
     operations.delete_profile(m, practitioner)
-    db.session.commit()
     flash(f"The profile of {name} was deleted.", "success")
     return _home(practice)
 
@@ -195,6 +194,7 @@ def members(tenant_slug: str):
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/invitations")
 @login_required
+@unit_of_work
 def invite(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     unclaimed = operations.unclaimed_profiles(m.tenant_id)
@@ -204,13 +204,13 @@ def invite(tenant_slug: str):
     profile = next((p for p in unclaimed if p.slug == form.profile.data), None)
     refusals.show_on(lambda _: _render_members(m, form), form.email)
     operations.invite(m, form.email.data, form.role.data, profile)
-    db.session.commit()
     flash(f"Invitation sent to {form.email.data}.", "success")
     return _members_page(tenant_slug)
 
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/invitations/<id:invitation_id>/revoke")
 @login_required
+@unit_of_work
 def revoke(tenant_slug: str, invitation_id: int):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     invitation = tenancy.invitation_or_404(m, invitation_id)
@@ -219,13 +219,13 @@ def revoke(tenant_slug: str, invitation_id: int):
     refusals.show_on(_members_url(tenant_slug))
     email = invitation.email
     operations.revoke_invitation(m, invitation)
-    db.session.commit()
     flash(f"The invitation to {email} was withdrawn.", "success")
     return _members_page(tenant_slug)
 
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/members/<id:member_id>/role")
 @login_required
+@unit_of_work
 def change_role(tenant_slug: str, member_id: int):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     target = tenancy.member_or_404(m, member_id)
@@ -236,7 +236,6 @@ def change_role(tenant_slug: str, member_id: int):
     refusals.show_on(_members_url(tenant_slug))
     name, own = target.user.name, target.id == m.id
     operations.change_role(m, target, form.role.data)
-    db.session.commit()
     flash(f"{name} is now a {form.role.data}.", "success")
     # Who gave up managing can no longer see the members page.
     return _home(tenant_slug) if own else _members_page(tenant_slug)
@@ -244,6 +243,7 @@ def change_role(tenant_slug: str, member_id: int):
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/members/<id:member_id>/remove")
 @login_required
+@unit_of_work
 def remove(tenant_slug: str, member_id: int):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     target = tenancy.member_or_404(m, member_id)
@@ -252,7 +252,6 @@ def remove(tenant_slug: str, member_id: int):
     refusals.show_on(_members_url(tenant_slug))
     name, practice, leaving = target.user.name, m.tenant.name, target.id == m.id
     operations.remove_member(m, target)
-    db.session.commit()
     if leaving:
         flash(f"You left {practice}.", "success")
         return redirect(url_for("dashboard.index"))
@@ -262,6 +261,7 @@ def remove(tenant_slug: str, member_id: int):
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/leave")
 @login_required
+@unit_of_work
 def leave(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug)
     if not forms.ConfirmForm().validate():
@@ -269,13 +269,13 @@ def leave(tenant_slug: str):
     name = m.tenant.name
     refusals.show_on(url_for("dashboard.practice", tenant_slug=m.tenant.slug))
     operations.leave(m)
-    db.session.commit()
     flash(f"You left {name}.", "success")
     return redirect(url_for("dashboard.index"))
 
 
 @bp.route("/dashboard/practices/<slug:tenant_slug>/transfer", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def transfer(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "transfer_ownership")
     candidates = [x for x in operations.members(m.tenant_id) if x.id != m.id]
@@ -285,7 +285,6 @@ def transfer(tenant_slug: str):
         name, practice = target.user.name, m.tenant.name
         refusals.show_on(url_for("dashboard.practice", tenant_slug=m.tenant.slug))
         operations.transfer_ownership(m, target)
-        db.session.commit()
         flash(f"{name} now owns {practice}; you are a manager.", "success")
         return _home(tenant_slug)
     status = 400 if request.method == "POST" else 200
@@ -309,6 +308,7 @@ def audit_log(tenant_slug: str):
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
+@unit_of_work
 def invitation(token: str):
     """Anyone holding the link: shows the invitation, and accepts it for the invited address."""
     found = operations.invitation_for_token(token)
@@ -323,19 +323,15 @@ def invitation(token: str):
     if request.method == "POST":
         if matches and forms.ConfirmForm().validate():
             operations.accept_invitation(inv, current_user)
-            name, slug = inv.tenant.name, inv.tenant.slug
-            db.session.commit()
-            flash(f"Welcome to {name}.", "success")
-            return _home(slug)
+            flash(f"Welcome to {inv.tenant.name}.", "success")
+            return _home(inv.tenant.slug)
         if account_form is not None and account_form.validate():
             with without_write_lock():
                 password_hash = passwords.hash_password(account_form.password.data)
             user = operations.create_invited_account(inv, account_form.name.data, password_hash)
-            name, slug = inv.tenant.name, inv.tenant.slug
             sessions.sign_in_browser(user)
-            db.session.commit()
-            flash(f"Your account is ready. Welcome to {name}.", "success")
-            return redirect(url_for("dashboard.practice", tenant_slug=slug))
+            flash(f"Your account is ready. Welcome to {inv.tenant.name}.", "success")
+            return redirect(url_for("dashboard.practice", tenant_slug=inv.tenant.slug))
         status = 400
     else:
         status = 200

@@ -12,11 +12,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from directory import specialties, tenancy
-from directory.db import db
 from directory.practitioners import documents, operations, readiness
 from directory.practitioners.editor import action_allowed, submit
 from directory.practitioners.forms import ActionForm, SpecialtyForm
 from directory.practitioners.models import Practitioner, Specialty
+from directory.unit_of_work import unit_of_work
 
 bp = Blueprint("credentials", __name__)
 
@@ -92,6 +92,7 @@ def _save(p: Practitioner, record: Specialty | None):
 
 @bp.route(BASE, methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def index(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     if request.method == "GET":
@@ -101,6 +102,7 @@ def index(slug: str):
 
 @bp.route(f"{BASE}/<id:specialty_id>/edit", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def update(slug: str, specialty_id: int):
     p = tenancy.practitioner_for_edit_or_404(slug)
     record = _specialty_or_404(p, specialty_id)
@@ -111,6 +113,7 @@ def update(slug: str, specialty_id: int):
 
 @bp.route(f"{BASE}/<id:specialty_id>/delete", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def delete(slug: str, specialty_id: int):
     """GET asks to confirm (a credential is lost with its document); POST removes it."""
     p = tenancy.practitioner_for_edit_or_404(slug)
@@ -126,7 +129,6 @@ def delete(slug: str, specialty_id: int):
         return redirect(back)
     said = f"{specialties.name(record.kind)} removed."
     operations.remove_specialty(record, actor=current_user)
-    db.session.commit()
     flash(said, "success")
     return redirect(back)
 

@@ -1,8 +1,9 @@
 """The profile editor: profile fields, photo, offices, licenses, publishing and a preview.
 
 Every view loads through tenancy.practitioner_for_edit_or_404 -> validates its form -> calls an
-operation -> commits once -> flashes -> redirects. A post that arrived cut off, or that was made
-on a version of the profile someone has saved over since, changes nothing.
+operation -> flashes -> redirects; @unit_of_work commits once it has answered. A post that
+arrived cut off, or that was made on a version of the profile someone has saved over since,
+changes nothing.
 """
 
 from flask import (
@@ -33,6 +34,7 @@ from directory.practitioners.forms import (
 )
 from directory.practitioners.models import License, Office, Practitioner
 from directory.practitioners.views import render_profile
+from directory.unit_of_work import unit_of_work
 from directory.vocabulary import Condition, Modality
 
 editor_bp = Blueprint("editor", __name__)
@@ -70,10 +72,10 @@ def _profile_form(p: Practitioner, **kwargs) -> ProfileForm:
 def submit(p: Practitioner, form: EditForm, render, apply, back: str, refused_field=""):
     """The editor's one way to take a form post: refuse one that arrived cut off (nothing of it
     is shown again) or was made on an older version (shown again to compare, 409), show the
-    fields to correct (400), else apply() the change, commit, flash what apply() returns and
-    redirect to `back`. render(form, status) shows the page again; form None shows it as
-    stored. A refusal of the operation is shown on the page with the input kept (and on the
-    form's `refused_field`, when the refusal is about it)."""
+    fields to correct (400), else apply() the change, flash what apply() returns and redirect
+    to `back` (the view's @unit_of_work commits it). render(form, status) shows the page again;
+    form None shows it as stored. A refusal of the operation is shown on the page with the input
+    kept (and on the form's `refused_field`, when the refusal is about it)."""
     if not form.is_complete():
         flash(INCOMPLETE, "error")
         return render(None, 400)
@@ -96,9 +98,7 @@ def submit(p: Practitioner, form: EditForm, render, apply, back: str, refused_fi
         return render(form, 400)
 
     refusals.show_on(again, form[refused_field] if refused_field else None)
-    message = apply()
-    db.session.commit()
-    flash(message, "success")
+    flash(apply(), "success")
     return redirect(back)
 
 
@@ -124,6 +124,7 @@ def _render_edit(p: Practitioner, form=None, photo_form=None, status: int = 200)
 
 @editor_bp.route("/dashboard/profiles/<slug:slug>/edit", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def edit(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     if request.method == "GET":
@@ -142,6 +143,7 @@ def edit(slug: str):
 
 @editor_bp.post("/dashboard/profiles/<slug:slug>/photo")
 @login_required
+@unit_of_work
 def upload_photo(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     form = PhotoForm(data={"version": p.version})
@@ -158,12 +160,12 @@ def upload_photo(slug: str):
 
 @editor_bp.post("/dashboard/profiles/<slug:slug>/photo/delete")
 @login_required
+@unit_of_work
 def delete_photo(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     if not action_allowed(p):
         return redirect(url_for(".edit", slug=slug))
     operations.set_photo(p, None)
-    db.session.commit()
     flash("Photo removed.", "success")
     return redirect(url_for(".edit", slug=slug))
 
@@ -182,15 +184,14 @@ def action_allowed(p: Practitioner) -> bool:
 
 @editor_bp.post("/dashboard/profiles/<slug:slug>/publish")
 @login_required
+@unit_of_work
 def publish(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     if not action_allowed(p):
         return redirect(url_for(".edit", slug=slug))
     refusals.show_on(url_for(".edit", slug=slug))
     operations.publish(p, actor=current_user)
-    vis = readiness.visibility(p)
-    db.session.commit()
-    if vis.public:
+    if readiness.visibility(p).public:
         flash("Published: your profile is public.", "success")
     else:
         flash("Published, but not public yet: see below why.", "info")
@@ -199,6 +200,7 @@ def publish(slug: str):
 
 @editor_bp.post("/dashboard/profiles/<slug:slug>/accepting")
 @login_required
+@unit_of_work
 def confirm_accepting(slug: str):
     """The dashboard's question answered: still accepting new clients (yes or no), today."""
     p = tenancy.practitioner_for_edit_or_404(slug)
@@ -206,23 +208,21 @@ def confirm_accepting(slug: str):
     if answer not in ("yes", "no"):
         raise BadRequest()
     operations.confirm_accepting(p, answer == "yes")
-    name = p.name
-    db.session.commit()
     if answer == "yes":
-        flash(f"Thank you: {name} shows as accepting new clients, confirmed today.", "success")
+        flash(f"Thank you: {p.name} shows as accepting new clients, confirmed today.", "success")
     else:
-        flash(f"{name} now shows as not accepting new clients.", "success")
+        flash(f"{p.name} now shows as not accepting new clients.", "success")
     return redirect(url_for("dashboard.index"))
 
 
 @editor_bp.post("/dashboard/profiles/<slug:slug>/unpublish")
 @login_required
+@unit_of_work
 def unpublish(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     if not action_allowed(p):
         return redirect(url_for(".edit", slug=slug))
     operations.unpublish(p, actor=current_user)
-    db.session.commit()
     flash("Unpublished: your profile is no longer public or in search.", "success")
     return redirect(url_for(".edit", slug=slug))
 
@@ -272,6 +272,7 @@ def _office_values(office: Office) -> dict:
 
 @editor_bp.route("/dashboard/profiles/<slug:slug>/offices", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def offices(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     if request.method == "GET":
@@ -292,6 +293,7 @@ def offices(slug: str):
     "/dashboard/profiles/<slug:slug>/offices/<id:office_id>/edit", methods=["GET", "POST"]
 )
 @login_required
+@unit_of_work
 def edit_office(slug: str, office_id: int):
     p = tenancy.practitioner_for_edit_or_404(slug)
     office = _office_or_404(p, office_id)
@@ -312,12 +314,12 @@ def edit_office(slug: str, office_id: int):
 
 @editor_bp.post("/dashboard/profiles/<slug:slug>/offices/<id:office_id>/delete")
 @login_required
+@unit_of_work
 def delete_office(slug: str, office_id: int):
     p = tenancy.practitioner_for_edit_or_404(slug)
     office = _office_or_404(p, office_id)
     if action_allowed(p):
         operations.remove_office(office)
-        db.session.commit()
         flash("Office removed.", "success")
     return redirect(url_for(".offices", slug=slug))
 
@@ -367,6 +369,7 @@ def _save_license(p: Practitioner, lic: License | None):
 
 @editor_bp.route("/dashboard/profiles/<slug:slug>/licenses", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def licenses(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     if request.method == "GET":
@@ -378,6 +381,7 @@ def licenses(slug: str):
     "/dashboard/profiles/<slug:slug>/licenses/<id:license_id>/edit", methods=["GET", "POST"]
 )
 @login_required
+@unit_of_work
 def edit_license(slug: str, license_id: int):
     p = tenancy.practitioner_for_edit_or_404(slug)
     lic = _license_or_404(p, license_id)
@@ -388,12 +392,12 @@ def edit_license(slug: str, license_id: int):
 
 @editor_bp.post("/dashboard/profiles/<slug:slug>/licenses/<id:license_id>/delete")
 @login_required
+@unit_of_work
 def delete_license(slug: str, license_id: int):
     p = tenancy.practitioner_for_edit_or_404(slug)
     lic = _license_or_404(p, license_id)
     if action_allowed(p):
         operations.remove_license(lic, actor=current_user)
-        db.session.commit()
         flash("License removed.", "success")
     return redirect(url_for(".licenses", slug=slug))
 

@@ -5,9 +5,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import has_request_context
-from flask import session as browser_session
-from sqlalchemy import BigInteger, Integer, String, event, func, insert, inspect, literal, select
+from sqlalchemy import BigInteger, Integer, String, func, insert, inspect, literal, select
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm import Session as DbSession
 
@@ -39,9 +37,9 @@ class DatabaseIdentity(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
-@event.listens_for(DatabaseIdentity.__table__, "after_create")
-def _name_the_database(table, connection, **kw) -> None:
-    # Where tables are made without migrations (tests, create_all); the migration does the same.
+def name_the_database(table, connection, **kw) -> None:
+    """Give a database its name as its tables are made (tests, create_all; the migration does
+    the same). One of extensions.LISTENERS."""
     connection.execute(table.insert().values(id=1, token=uuid.uuid4().hex, created_at=now_utc()))
 
 
@@ -77,9 +75,9 @@ def generation() -> tuple[int, int]:
 
 #: Key in the browser's session: the newest outbox id its own last save wrote. Its next search
 #: waits (briefly) until the index has applied it, whichever worker answers: read your writes.
+#: directory.unit_of_work writes it after the request's commit.
 SEEN = "outbox_seen"
 _WROTE = "outbox_written"
-_LAST = "outbox_last_id"
 
 
 def enqueue(practitioner_ids: Iterable[int], session: DbSession | None = None) -> None:
@@ -91,28 +89,19 @@ def enqueue(practitioner_ids: Iterable[int], session: DbSession | None = None) -
         session.info[_WROTE] = True
 
 
-@event.listens_for(DbSession, "before_commit")
-def _remember_last(session: DbSession) -> None:
-    # Once per transaction, and only where a browser can be told (not in commands): the highest
-    # id this transaction sees includes its own rows (a little higher is harmless).
-    if not has_request_context():
-        return
-    session.flush()  # what the commit would flush next may write outbox rows too
-    if session.info.pop(_WROTE, False):
-        session.info[_LAST] = session.connection().scalar(select(func.max(SearchOutbox.id)))
+def last_written(session: DbSession) -> int | None:
+    """Before a commit: the newest outbox id its transaction sees when it wrote outbox rows (its
+    own included; a little higher is harmless), else None. Flushes first: what the commit would
+    flush next may write outbox rows too."""
+    session.flush()
+    if not session.info.pop(_WROTE, False):
+        return None
+    return session.connection().scalar(select(func.max(SearchOutbox.id)))
 
 
-@event.listens_for(DbSession, "after_commit")
-def _tell_the_browser(session: DbSession) -> None:
-    last = session.info.pop(_LAST, None)
-    if last and has_request_context():
-        browser_session[SEEN] = last
-
-
-@event.listens_for(DbSession, "after_rollback")
-def _forget_last(session: DbSession) -> None:
+def forget_written(session: DbSession) -> None:
+    """After a rollback: its outbox rows are gone (one of extensions.LISTENERS)."""
     session.info.pop(_WROTE, None)
-    session.info.pop(_LAST, None)
 
 
 def enqueue_linked(link_column, ids: list[int], session: DbSession | None = None) -> None:
@@ -169,8 +158,9 @@ def _affected(session: DbSession) -> tuple[set[int], set[int], dict]:
     return practitioner_ids, tenant_ids, retexted
 
 
-@event.listens_for(DbSession, "after_flush")
-def _write_outbox(session: DbSession, flush_context) -> None:
+def write_outbox(session: DbSession, flush_context) -> None:
+    """After each flush, in its transaction: an outbox row per practitioner it changed (every
+    profile of a changed practice). One of extensions.LISTENERS."""
     # after_flush: ids of new rows exist and the new/dirty/deleted sets still describe the flush.
     from directory.practitioners.models import Practitioner
 
