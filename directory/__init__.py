@@ -60,19 +60,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     # What templates ask of the domain: may the user do this, may the public see that field.
     app.add_template_global(tenancy.may, "may")
     app.add_template_global(fields.shown_named, "shown")
-    app.register_blueprint(public.bp)
-    app.register_blueprint(landing.bp)
-    app.register_blueprint(seo.bp)
-    app.register_blueprint(practitioners.bp)
-    app.register_blueprint(practice_pages.bp)
-    app.register_blueprint(accounts.bp)
-    app.register_blueprint(dashboard.bp)
-    app.register_blueprint(editor.editor_bp)
-    app.register_blueprint(credentials.bp)
-    app.register_blueprint(practices.bp)
-    app.register_blueprint(inquiries.bp)
-    app.register_blueprint(inquiries.inbox_bp)
-    app.register_blueprint(admin.bp)
+    for blueprint in (
+        public.bp,
+        landing.bp,
+        seo.bp,
+        practitioners.bp,
+        practice_pages.bp,
+        accounts.bp,
+        dashboard.bp,
+        editor.editor_bp,
+        credentials.bp,
+        practices.bp,
+        inquiries.bp,
+        inquiries.inbox_bp,
+        admin.bp,
+    ):
+        app.register_blueprint(blueprint)
     # The indexer process also keeps the sitemaps' plan file fresh, off the web workers.
     search.init_app(app, chores=sitemaps.refresh_if_due)
     app.register_blueprint(search_pages.bp)

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -333,6 +334,22 @@ def test_taxonomy_terms_have_unique_codes_and_validate():
 # The read API.
 
 
+@contextmanager
+def _sent(app):
+    """Every statement sent to the database inside the block, in an app context."""
+    sent = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield sent
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+
 def _get(client, path: str, status: int = 200) -> dict:
     response = client.get(path)
     assert response.status_code == status, (path, response.get_data(as_text=True)[:300])
@@ -403,21 +420,12 @@ def _walked(client, path: str) -> tuple[set[int], list[str]]:
 def test_a_page_that_is_not_full_is_not_counted_again(world):
     app, ids, _, _ = world
     client = app.test_client()
-    sent = []
-
-    def record(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            short = _get(client, f"/hsds/services?organization_id={ids['open-hand']}")
-            sent_short = [s for s in sent if s.startswith("SELECT count(*)")]
-            sent.clear()
-            full = _get(client, f"/hsds/services?per_page=1&organization_id={ids['open-hand']}")
-            sent_full = [s for s in sent if s.startswith("SELECT count(*)")]
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
+    with _sent(app) as sent:
+        short = _get(client, f"/hsds/services?organization_id={ids['open-hand']}")
+        sent_short = [s for s in sent if s.startswith("SELECT count(*)")]
+        sent.clear()
+        full = _get(client, f"/hsds/services?per_page=1&organization_id={ids['open-hand']}")
+        sent_full = [s for s in sent if s.startswith("SELECT count(*)")]
     assert (short["total_items"], short["size"], sent_short) == (2, 2, [])
     assert (full["total_items"], full["size"], len(sent_full)) == (2, 1, 1)
 
@@ -429,31 +437,22 @@ def _counted_services(statements: list[str]) -> list[str]:
 def test_the_whole_list_is_counted_once_until_what_is_public_changes(world):
     app, _ids, _, _ = world
     client = app.test_client()
-    sent = []
-
-    def record(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
+    with _sent(app) as sent:
+        first = _get(client, "/hsds/services?per_page=1")["total_items"]
+        sent.clear()
+        again = _get(client, "/hsds/services?per_page=1&page=2")["total_items"]
+        assert (first, again, _counted_services(sent)) == (3, 3, [])
+        una = db.session.scalar(select(Practitioner).filter_by(slug="una-unpublished"))
+        una.published = True
+        db.session.commit()
         try:
-            first = _get(client, "/hsds/services?per_page=1")["total_items"]
             sent.clear()
-            again = _get(client, "/hsds/services?per_page=1&page=2")["total_items"]
-            assert (first, again, _counted_services(sent)) == (3, 3, [])
-            una = db.session.scalar(select(Practitioner).filter_by(slug="una-unpublished"))
-            una.published = True
-            db.session.commit()
-            try:
-                sent.clear()
-                published = _get(client, "/hsds/services?per_page=1")["total_items"]
-                assert (published, len(_counted_services(sent))) == (4, 1)
-            finally:
-                una.published = False
-                db.session.commit()
-            assert _get(client, "/hsds/services?per_page=1")["total_items"] == 3
+            published = _get(client, "/hsds/services?per_page=1")["total_items"]
+            assert (published, len(_counted_services(sent))) == (4, 1)
         finally:
-            event.remove(db.engine, "before_cursor_execute", record)
+            una.published = False
+            db.session.commit()
+        assert _get(client, "/hsds/services?per_page=1")["total_items"] == 3
 
 
 def test_each_count_is_what_its_pages_hold(world):
@@ -586,21 +585,12 @@ def test_organizations_per_page_is_capped_when_fully_nested(world):
 def test_nested_organizations_load_in_a_few_queries_however_many(world):
     app, _, _, _ = world
     client = app.test_client()
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            for per_page in (1, 2):
-                seen.clear()
-                _get(client, f"/hsds/organizations?full=true&full_service=true&per_page={per_page}")
-                if per_page == 1:
-                    one = len(seen)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
+    with _sent(app) as seen:
+        for per_page in (1, 2):
+            seen.clear()
+            _get(client, f"/hsds/organizations?full=true&full_service=true&per_page={per_page}")
+            if per_page == 1:
+                one = len(seen)
     assert len(seen) == one  # two practices take no more queries than one
 
 
@@ -675,17 +665,8 @@ def test_deep_pages_of_the_whole_list_are_read_by_keyset_with_the_same_rows(
     everything = [s["id"] for s in _get(client, "/hsds/services?per_page=100")["contents"]]
     monkeypatch.setattr(reads, "STRIDE", stride)
     app.extensions.pop("hsds.services", None)  # starts kept for another stride
-    sent = []
-
-    def record(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            totals, walked = _walked(client, "/hsds/services")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
+    with _sent(app) as sent:
+        totals, walked = _walked(client, "/hsds/services")
     app.extensions.pop("hsds.services", None)
     assert (totals, walked) == ({3}, everything)
     keyset = [s for s in sent if "FROM practitioner" in s and "practitioner.id >" in s]
