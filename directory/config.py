@@ -17,9 +17,10 @@ class Defaults:
     #: hide_parameters: a database error (logged with its traceback) or SQL echo never shows
     #: the values of a statement, which may be a client's message or a password hash.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
-    #: SQLite's `PRAGMA synchronous` on every connection (db.init_app). FULL: a commit is on disk
-    #: before it is acknowledged, surviving power loss too (WAL with NORMAL survives only a crash
-    #: of the process; OFF not even that). The tests relax it: their databases are thrown away.
+    #: SQLite's `PRAGMA synchronous` on every connection (extensions.listen_to_engines). FULL:
+    #: a commit is on disk before it is acknowledged, surviving power loss too (WAL with NORMAL
+    #: survives only a crash of the process; OFF not even that). The tests relax it: their
+    #: databases are thrown away.
     SQLITE_SYNCHRONOUS = "FULL"
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
 
-from flask import current_app
 from sqlalchemy import and_, false, func, or_, select, true
 
 from directory import licensing, specialties, vocabulary
@@ -264,7 +263,7 @@ def services(q: Query) -> dict:
         query = query.where(_taxonomy_clause(q.taxonomy))
     if q.modified_after is not None:
         query = query.where(modified_since(q.modified_after))
-    whole = _Whole.current() if query is profiles_query else None
+    whole = outbox.kept("hsds.services", _Whole) if query is profiles_query else None
     total, ps = _paged(query.order_by(Practitioner.id), q, whole)
     return _page(total, q, _services(ps, q.full, on))
 
@@ -276,25 +275,14 @@ STRIDE = 1000
 
 class _Whole:
     """The unfiltered services list as this process keeps it: its count and where each run of
-    STRIDE rows starts, each read once when first asked for and kept until what is public
-    changes (`outbox.generation`: every change to a practitioner or a practice writes an outbox
-    row), as the landing pages keep their counts (landing.listing). The key is read before the
-    page's rows, so they are never older than what is kept. Counting every visible profile was
-    64 ms of the first page's 80 at 100,000 profiles; OFFSET to the last page walked them all."""
+    STRIDE rows starts, each read once when first asked for, kept (`outbox.kept`) until what
+    is public changes: every change to a practitioner or a practice writes an outbox row.
+    Counting every visible profile was 64 ms of the first page's 80 at 100,000 profiles;
+    OFFSET to the last page walked them all."""
 
-    def __init__(self, key):
-        self.key = key
+    def __init__(self):
         self._total: int | None = None
         self._starts: list[int] | None = None
-
-    @classmethod
-    def current(cls) -> "_Whole":
-        key = outbox.generation()
-        holder = current_app.extensions.setdefault("hsds.services", {})
-        kept = holder.get("kept")
-        if kept is None or kept.key != key:
-            kept = holder["kept"] = cls(key)
-        return kept
 
     def total(self) -> int:
         if self._total is None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from sqlalchemy import exists, func, select
 from werkzeug.datastructures import MultiDict
 
@@ -88,16 +88,10 @@ def listing(state: str) -> Listing:
     so counts kept under it are never older than it. Counting reads every listed office of the
     state (two thirds of a city page at 100,000 profiles); a state page's total and its cities'
     counts come from one count, so they always agree."""
-    key = (outbox.generation(), licensing.today())
-    holder = current_app.extensions.setdefault("landing.listing", {})
-    kept = holder.get("kept")
-    if kept is None or kept[0] != key:
-        # A new dict, not a cleared one: a thread still counting under the old key keeps its
-        # answer in the old dict, never under the new key.
-        kept = holder["kept"] = (key, {})
-    found = kept[1].get(state)
+    states = outbox.kept("landing.listing", dict, licensing.today())
+    found = states.get(state)
     if found is None:
-        found = kept[1][state] = _count(state)
+        found = states[state] = _count(state)
     return found
 
 

@@ -2,14 +2,18 @@
 transaction as the change, so a crash between commit and indexing loses nothing."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TypeVar
 
+from flask import current_app
 from sqlalchemy import BigInteger, Integer, String, func, insert, inspect, literal, select
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm import Session as DbSession
 
 from directory.db import UTCDateTime, db, now_utc
+
+T = TypeVar("T")
 
 
 class SearchOutbox(db.Model):
@@ -71,6 +75,19 @@ def generation() -> tuple[int, int]:
         select(func.count()).where(SearchOutbox.id > top - LATE_WINDOW, SearchOutbox.id <= top)
     )
     return top, recent or 0
+
+
+def kept(name: str, fresh: Callable[[], T], *also) -> T:
+    """What this process keeps under `name` (in the app) until what search lists changes
+    (`generation()`, read first: what is kept under it is never older than it) or one of `also`
+    does; then `fresh()` anew. A new object, not a cleared one: a thread still filling the old
+    one never writes into the new."""
+    key = (generation(), *also)
+    holder = current_app.extensions.setdefault(name, {})
+    found = holder.get("kept")
+    if found is None or found[0] != key:
+        found = holder["kept"] = (key, fresh())
+    return found[1]
 
 
 #: Key in the browser's session: the newest outbox id its own last save wrote. Its next search
