@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.practices import views as practices
     from directory.practitioners import credentials, editor, fields
     from directory.practitioners import views as practitioners
-    from directory.public import landing, seo, sitemaps
+    from directory.public import counts, landing, seo, sitemaps
     from directory.public import views as public
     from directory.search import views as search_pages
 
@@ -76,8 +76,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         admin.bp,
     ):
         app.register_blueprint(blueprint)
-    # The indexer process also keeps the sitemaps' plan file fresh, off the web workers.
-    search.init_app(app, chores=sitemaps.refresh_if_due)
+    # The indexer process also keeps the landing pages' counts and the sitemaps' plan file
+    # fresh, off the web workers (the counts first: they are due within seconds of a change).
+    search.init_app(app, chores=lambda: (counts.refresh(), sitemaps.refresh_if_due()))
     app.register_blueprint(search_pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(hsds.bp)

@@ -12,22 +12,26 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, abort, render_template, url_for
-from sqlalchemy import exists, func, select
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from directory import geo, licensing, vocabulary
 from directory.db import db
 from directory.interpret import interpret
 from directory.paging import page_count
-from directory.practices.models import Tenant
-from directory.practitioners import profiles
-from directory.practitioners.models import License, Office, Practitioner
+from directory.practitioners.models import Office, Practitioner
+from directory.public import counts
+from directory.public.counts import City, Listing
 from directory.search import outbox, results, sync
 from directory.search.params import DEFAULT_RADIUS, SearchError, parse
 from directory.validation import slug_base
 from directory.web import page_number
 
 bp = Blueprint("landing", __name__)
+
+# Counting lives in `counts` (the indexer counts too); these names are the page's view of it.
+_listed_here = counts.listed_here
+_count = counts.count
 
 #: Fewer results than this: the page is thin (noindex, not in the sitemap).
 THIN = 3
@@ -37,91 +41,26 @@ NEARBY_MILES = 25
 LINKS = 8
 
 
-@dataclass(frozen=True)
-class City:
-    name: str
-    slug: str
-    state: str
-    #: Publicly visible therapists with a listed office in it.
-    therapists: int
-    lat: float
-    lon: float
-
-    @property
-    def label(self) -> str:
-        return f"{self.name}, {self.state}"
-
-
-def _listed_here():
-    """Offices that may be listed (rule 2) of publicly visible practitioners (rule 1)."""
-    current = exists().where(
-        License.practitioner_id == Practitioner.id,
-        License.state == Office.state,
-        licensing.current_in_sql(License),
-    )
-    return (
-        select(Office)
-        .join(Practitioner, Office.practitioner_id == Practitioner.id)
-        .join(Tenant, Practitioner.tenant_id == Tenant.id)
-        .where(profiles.public_rule(), current)
-    )
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A state's cities with listed therapists, most first, and how many therapists that is
-    (each once, whatever number of its cities they work in)."""
-
-    cities: list[City]
-    therapists: int
-
-
 def cities(state: str) -> list[City]:
     """The state's cities with listed therapists, most therapists first."""
     return listing(state).cities
 
 
 def listing(state: str) -> Listing:
-    """`Listing` of the state, counted once and kept in each process until what search lists
-    changes (`outbox.generation`: every change that can list or unlist a therapist writes an
-    outbox row) or the day does (licenses expire by date). The key is read before the counts,
-    so counts kept under it are never older than it. Counting reads every listed office of the
-    state (two thirds of a city page at 100,000 profiles); a state page's total and its cities'
-    counts come from one count, so they always agree."""
+    """`Listing` of the state: the indexer's (`counts.kept`) while an indexer keeps it, else
+    counted here once and kept in each process until what search lists changes
+    (`outbox.generation`: every change that can list or unlist a therapist writes an outbox
+    row) or the day does (licenses expire by date). The key is read before the counts, so
+    counts kept under it are never older than it. A state page's total and its cities' counts
+    come from one count, so they always agree."""
+    found = counts.kept(state)
+    if found is not None:
+        return found
     states = outbox.kept("landing.listing", dict, licensing.today())
     found = states.get(state)
     if found is None:
         found = states[state] = _count(state)
     return found
-
-
-def _count(state: str) -> Listing:
-    listed = _listed_here().where(Office.state == state).subquery()
-    # In the same statement, so both counts come from one snapshot of the data.
-    everyone = select(func.count(func.distinct(listed.c.practitioner_id))).scalar_subquery()
-    rows = db.session.execute(
-        select(
-            listed.c.city,
-            func.count(func.distinct(listed.c.practitioner_id)),
-            func.avg(listed.c.lat),
-            func.avg(listed.c.lon),
-            everyone,
-        ).group_by(listed.c.city)
-    ).all()
-    merged: dict[str, City] = {}
-    for name, count, lat, lon, _ in sorted(rows, key=lambda row: -row[1]):
-        slug = slug_base(name, "")
-        if not slug:
-            continue
-        # Two spellings of one city ("Saint Paul", "Saint  Paul") are one page, under the
-        # spelling most offices use.
-        known = merged.get(slug)
-        if known is not None:
-            count += known.therapists
-            name, lat, lon = known.name, known.lat, known.lon
-        merged[slug] = City(name, slug, state, count, lat, lon)
-    found = sorted(merged.values(), key=lambda c: (-c.therapists, c.name))
-    return Listing(found, rows[0][4] if rows else 0)
 
 
 def states_listed() -> list[str]:
