@@ -405,6 +405,190 @@ def test_state_counts_are_kept_until_what_search_lists_changes(client, world, mo
         app.extensions.pop("landing.listing", None)
 
 
+@pytest.fixture
+def indexer_counts(world, monkeypatch):
+    """The landing counts as an indexer keeps them (`counts.refresh` is its chore), writing
+    at every poll; gone afterwards, so the module's other tests count for themselves."""
+    import shutil
+
+    from directory.public import counts
+
+    app, _ = world
+    monkeypatch.setattr(counts, "WRITE_EVERY_SECONDS", 0)
+
+    def poll() -> bool:
+        with app.app_context():
+            return counts.refresh()
+
+    try:
+        yield poll
+    finally:
+        shutil.rmtree(Path(app.instance_path) / counts.COUNTS_FOLDER, ignore_errors=True)
+        for name in ("landing.counts", "landing.counts.keeper", "landing.listing"):
+            app.extensions.pop(name, None)
+
+
+def _refuse_to_count(monkeypatch) -> list[str]:
+    """Make any count of a state by the worker fail the request; the states it tried."""
+    tried = []
+
+    def refuse(state, on=None):
+        tried.append(state)
+        raise AssertionError(f"{state} counted in a request")
+
+    monkeypatch.setattr(landing, "_count", refuse)
+    return tried
+
+
+def test_state_and_city_pages_read_the_indexers_counts_without_counting(
+    client, world, indexer_counts, monkeypatch
+):
+    from tests.test_hsds import _sent
+
+    app, _ = world
+    before = _state_counts(client)  # counted by this worker: no indexer yet
+    assert indexer_counts() is True
+    _refuse_to_count(monkeypatch)
+    with _sent(app) as sent:
+        assert _state_counts(client) == before
+    assert sent == []  # not even the outbox's generation: the page reads one file
+    assert client.get("/massage/nj/hoboken").status_code == 200
+    assert client.get("/massage/nj/hoboken/sciatica").status_code == 200
+    assert client.get("/massage/nj/no-such-city").status_code == 404
+    # A state nobody is listed in has a file too: its page is a 404 without a count.
+    assert client.get("/massage/wy").status_code == 404
+
+
+def test_kept_counts_follow_each_change_once_the_indexer_takes_it_in(
+    client, world, indexer_counts, monkeypatch
+):
+    from datetime import timedelta
+
+    from directory import licensing
+    from directory.practitioners.models import Office
+
+    app, _ = world
+    before = _state_counts(client)
+    indexer_counts()
+    today = licensing.today()
+    with app.app_context():
+        pid = add_practitioner(
+            "hoboken-regular", licenses=[("NJ", "verified", today), ("NY", "verified", None)],
+            offices=["07030"],
+        ).id  # fmt: skip
+    tried = _refuse_to_count(monkeypatch)
+    try:
+        # Until the indexer takes the change in, the page says what its file says.
+        assert _state_counts(client) == before
+        indexer_counts()
+        assert _state_counts(client) == (before[0] + 1, before[1] + 1)
+        with app.app_context():
+            db.session.get(Practitioner, pid).published = False
+            db.session.commit()
+        indexer_counts()
+        assert _state_counts(client) == before
+        with app.app_context():
+            db.session.get(Practitioner, pid).published = True
+            db.session.commit()
+        indexer_counts()
+        assert _state_counts(client) == (before[0] + 1, before[1] + 1)
+        # The office moves to New York: New Jersey's file is rewritten although nothing in
+        # the database ties the practitioner to New Jersey any more.
+        with app.app_context():
+            office = db.session.scalars(select(Office).filter_by(practitioner_id=pid)).one()
+            office.state, office.city, office.zip = "NY", "New York", "10001"
+            db.session.commit()
+        indexer_counts()
+        assert _state_counts(client) == before
+        with app.app_context():
+            office = db.session.scalars(select(Office).filter_by(practitioner_id=pid)).one()
+            office.state, office.city, office.zip = "NJ", "Hoboken", "07030"
+            db.session.commit()
+        indexer_counts()
+        assert _state_counts(client) == (before[0] + 1, before[1] + 1)
+        assert tried == []
+        # The day turns and its NJ license has expired: yesterday's file is not read (the
+        # worker counts), and the indexer counts every state again for the new day.
+        monkeypatch.undo()
+        monkeypatch.setattr(licensing, "today", lambda: today + timedelta(days=1))
+        assert _state_counts(client) == before
+        indexer_counts()
+        tried = _refuse_to_count(monkeypatch)
+        assert _state_counts(client) == before
+        assert tried == []
+    finally:
+        with app.app_context():
+            db.session.delete(db.session.get(Practitioner, pid))
+            db.session.commit()
+
+
+def test_the_indexer_writes_a_changed_state_at_most_every_few_seconds(
+    client, world, indexer_counts, monkeypatch
+):
+    from directory.public import counts
+
+    app, _ = world
+    indexer_counts()
+    monkeypatch.setattr(counts, "WRITE_EVERY_SECONDS", 3600)
+    before = _state_counts(client)
+    with app.app_context():
+        pid = add_practitioner("hoboken-burst", licenses=[("NJ", "verified", None)],
+                               offices=["07030"]).id  # fmt: skip
+    try:
+        assert indexer_counts() is False  # taken in, not written yet
+        assert _state_counts(client) == before
+        monkeypatch.setattr(counts, "WRITE_EVERY_SECONDS", 0)
+        assert indexer_counts() is True
+        assert _state_counts(client) == (before[0] + 1, before[1] + 1)
+        assert indexer_counts() is False  # nothing new: nothing written
+    finally:
+        with app.app_context():
+            db.session.delete(db.session.get(Practitioner, pid))
+            db.session.commit()
+
+
+def test_without_an_indexer_keeping_the_counts_a_worker_counts_itself(
+    client, world, indexer_counts, monkeypatch
+):
+    from directory.public import counts
+
+    app, _ = world
+    indexer_counts()
+    manifest = Path(app.instance_path) / counts.COUNTS_FOLDER / counts.MANIFEST
+    old = time.time() - counts.STALE_SECONDS - 5
+    os.utime(manifest, (old, old))  # its indexer stopped a while ago
+    tried = _refuse_to_count(monkeypatch)
+    assert client.get("/massage/nj").status_code == 500
+    assert tried == ["NJ"]
+    manifest.unlink()  # or never ran (`flask run`)
+    tried.clear()
+    assert client.get("/massage/nj").status_code == 500
+    assert tried == ["NJ"]
+
+
+def test_a_state_file_is_replaced_whole_or_not_at_all(world, indexer_counts, monkeypatch):
+    from directory.public import counts
+
+    app, _ = world
+    indexer_counts()
+    path = Path(app.instance_path) / counts.COUNTS_FOLDER / "NJ.json"
+    kept = path.read_bytes()
+
+    def crash(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(counts.os, "replace", crash)
+    with pytest.raises(OSError):
+        counts._write(path, b'{"day": "half')
+    assert path.read_bytes() == kept
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
+    monkeypatch.undo()
+    # A file that does not parse is not served: the worker counts.
+    path.write_bytes(b'{"day": "half')
+    with app.test_request_context():
+        assert counts.kept("NJ") is None
+
+
 def test_child_sitemaps_are_packed_in_id_order_whatever_their_size(client, world):
     """Keyset pages hold what OFFSET pages held: every public profile once, by id, each child
     full but the last."""
