@@ -537,6 +537,30 @@ def test_a_search_on_an_index_swapped_out_and_removed_meanwhile_finds_the_live_o
         assert searcher.doc_count() == 4
 
 
+def test_a_drain_that_finds_the_table_of_contents_just_replaced_opens_the_live_index(
+    app, roster, monkeypatch
+):
+    """Another process's commit removed the table of contents this one was about to read
+    (`FileNotFoundError: _MAIN_57.toc`, a 500 on a city page under a running indexer): the
+    drain opens the index again and applies its rows."""
+    sync.drain()
+    store = sync.store()
+    real = store.open
+    failures = iter([FileNotFoundError("_MAIN_57.toc")])
+
+    def opened(path=None):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real(path)
+
+    monkeypatch.setattr(store, "open", opened)
+    roster["bo"].headline = "changed"
+    db.session.commit()
+    assert sync.drain() == 1
+    assert next(failures, None) is None  # the failure was met, and the drain went on
+
+
 def test_drain_command(runner, roster):
     assert "Applied" in runner.invoke(args=["search", "drain"]).output
     roster["bo"].headline = "changed"

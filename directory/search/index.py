@@ -346,14 +346,19 @@ class IndexStore:
     OPEN_TRIES = 3
 
     def _open_entry(self, path: Path) -> tuple:
-        """A new (path, ix, generation, searcher) on `path`. A rebuild in another process may
-        swap and remove that directory, or a writer's commit remove a segment, between finding
-        the live index and opening its files: then the live index is found again."""
+        """A new (path, ix, generation, searcher) on `path`, or on the live index found again
+        (`open_live`)."""
+        return self.open_live(path, lambda ix: (ix.latest_generation(), ix.searcher()))
+
+    def open_live(self, path: Path, then=lambda ix: ()) -> tuple:
+        """(path, ix, *then(ix)) for the index at `path`. A rebuild in another process may swap
+        and remove that directory, or another process's commit remove the table of contents or
+        a segment, between finding the live index and opening its files: then the live index
+        is found again, up to OPEN_TRIES times."""
         for attempt in range(self.OPEN_TRIES):
             try:
                 ix = self.open(path)
-                generation = ix.latest_generation()
-                return (path, ix, generation, ix.searcher())
+                return (path, ix, *then(ix))
             except (FileNotFoundError, whoosh_index.EmptyIndexError):
                 if attempt == self.OPEN_TRIES - 1:
                     raise

@@ -122,7 +122,7 @@ def drain(*, timeout: float = 30.0, max_rows: int | None = None) -> int:
     path = index_store.live_dir()
     if pending(path) == 0:
         return 0
-    ix = index_store.open(path)
+    path, ix = index_store.open_live(path)
     try:
         writer = ix.writer(timeout=timeout, compound=False)
     except LockError:
@@ -157,7 +157,7 @@ def _prepare_columns(path: Path) -> None:
     """Decode (and keep beside the segments) the facts of new segments here, once, so searchers
     load arrays instead; drop those of segments merged away."""
     index_store = store()
-    ix = index_store.open(path)
+    path, ix = index_store.open_live(path)
     with ix.searcher() as searcher:
         segments = index_store.columns.segments(searcher)
     columns.forget_persisted(path, {key for key, _segment, _reader in segments})
