@@ -56,6 +56,46 @@ def _path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def search_paths() -> dict[str, list[str]]:
+    """The searches sampled: 200 lay needs in dense places, as the page and as the API."""
+    rng = random.Random(7)
+    searches = [
+        {"q": rng.choice(LAY_NEEDS), "near": rng.choice(DENSE_PLACES)} for _ in range(200)
+    ]
+    encoded = [urllib.parse.urlencode(q) for q in searches]
+    return {
+        "search (HTML)": [f"/search?{q}" for q in encoded],
+        "search (API)": [f"/api/v1/search?{q}" for q in encoded],
+    }
+
+
+def discover(text, get) -> tuple[dict[str, list[str]], list[str]]:
+    """Paths of every kind read off a site, and the crawler's walk: `text(path)` is a page's
+    body, `get(path, **params)` an API answer's JSON (served over HTTP, or a test client)."""
+    paths: dict[str, list[str]] = {}
+    index = [_path(u) for u in LOC.findall(text("/sitemap.xml"))]
+    landing = [_path(u) for u in LOC.findall(text(index[-1]))]
+    depth = {1: "landing state", 2: "landing city", 3: "landing city x need"}
+    for path in landing:
+        kind = depth.get(path.strip("/").count("/"))
+        if kind:
+            paths.setdefault(kind, []).append(path)
+    practices = [p for p in index if "/practices-" in p][:1]
+    paths["practice /t/"] = [_path(u) for u in LOC.findall(text(practices[0]))][:200]
+    found = get("/api/v1/search", near="07030", per_page=50)
+    paths["profile /p/"] = [f"/p/{r['slug']}" for r in found["results"]]
+    paths.update(search_paths())
+    paths["home"] = ["/"]
+    pages = get("/hsds/services")["total_pages"]
+    paths["hsds services"] = ["/hsds/services"]
+    paths["hsds services deep"] = [
+        f"/hsds/services?page={n}" for n in range(max(1, pages // 2), pages + 1)
+    ]
+    paths["sitemap index"] = ["/sitemap.xml"]
+    paths["child sitemap"] = [p for p in index if "/profiles-" in p]
+    return paths, ["/robots.txt", "/sitemap.xml", *index]
+
+
 class Instance:
     """One served demo instance and the paths of each page kind found on it."""
 
@@ -74,33 +114,7 @@ class Instance:
 
     def discover(self) -> None:
         """Paths of every kind, read off the site itself (its sitemaps and its API)."""
-        index = [_path(u) for u in LOC.findall(self.text("/sitemap.xml"))]
-        landing = [_path(u) for u in LOC.findall(self.text(index[-1]))]
-        depth = {1: "landing state", 2: "landing city", 3: "landing city x need"}
-        for path in landing:
-            kind = depth.get(path.strip("/").count("/"))
-            if kind:
-                self.paths.setdefault(kind, []).append(path)
-        practices = [p for p in index if "/practices-" in p][:1]
-        self.paths["practice /t/"] = [_path(u) for u in LOC.findall(self.text(practices[0]))][:200]
-        found = self.server.get("/api/v1/search", {"near": "07030", "per_page": 50})[1]
-        self.paths["profile /p/"] = [f"/p/{r['slug']}" for r in found["results"]]
-        rng = random.Random(7)
-        searches = [
-            {"q": rng.choice(LAY_NEEDS), "near": rng.choice(DENSE_PLACES)} for _ in range(200)
-        ]
-        encoded = [urllib.parse.urlencode(q) for q in searches]
-        self.paths["search (HTML)"] = [f"/search?{q}" for q in encoded]
-        self.paths["search (API)"] = [f"/api/v1/search?{q}" for q in encoded]
-        self.paths["home"] = ["/"]
-        pages = self.server.get("/hsds/services")[1]["total_pages"]
-        self.paths["hsds services"] = ["/hsds/services"]
-        self.paths["hsds services deep"] = [
-            f"/hsds/services?page={n}" for n in range(max(1, pages // 2), pages + 1)
-        ]
-        self.paths["sitemap index"] = ["/sitemap.xml"]
-        self.paths["child sitemap"] = [p for p in index if "/profiles-" in p]
-        self.crawl = ["/robots.txt", "/sitemap.xml", *index]
+        self.paths, self.crawl = discover(self.text, lambda path, **q: self.server.get(path, q)[1])
 
     def pick(self, kind: str, rng: random.Random) -> str:
         return rng.choice(self.paths[kind])
