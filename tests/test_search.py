@@ -881,6 +881,45 @@ def test_a_damaged_arrays_file_is_decoded_again(app, client, roster):
     assert api(client, q="sciatica", near="Hoboken, NJ").json["total"] == 3
 
 
+def test_reading_a_terms_postings_never_looks_up_a_length_per_posting(
+    app, client, roster, monkeypatch
+):
+    from whoosh.reading import SegmentReader
+
+    want = api(client, q="alexa", near="Hoboken, NJ").json  # a word of a name: a text term
+    assert [r["slug"] for r in want["results"]] == ["alexa-marie"]
+    store = sync.store()
+    store.columns = columns.SegmentCache()  # a new process: arrays loaded, no postings read
+    api(client, q="", near="Hoboken, NJ")
+    # The lengths BM25 reads come with the segment's arrays: a first search of a term costs
+    # its postings, not a length read for each of them (tens of thousands at 100k profiles).
+    monkeypatch.setattr(
+        SegmentReader, "doc_field_length", lambda *a, **k: pytest.fail("length per posting")
+    )
+    got = api(client, q="alexa", near="Hoboken, NJ").json
+    assert [(r["slug"], r["distance_miles"]) for r in got["results"]] == [
+        (r["slug"], r["distance_miles"]) for r in want["results"]
+    ]
+    assert got["facets"] == want["facets"]
+
+
+def test_arrays_of_an_older_layout_are_decoded_again(app, client, roster):
+    from directory.search.index import TEXT_FIELDS
+
+    assert set(TEXT_FIELDS) <= set(columns.LENGTH_FIELDS)
+    sync.drain()
+    store = sync.store()
+    for path in store.live_dir().glob(f"*{columns.PERSISTED_SUFFIX}"):
+        with np.load(path) as stored:
+            older = {k: stored[k] for k in stored.files if not k.startswith("length_")}
+        np.savez(path, **older)
+    store.columns = columns.SegmentCache()
+    assert api(client, q="sciatica", near="Hoboken, NJ").json["total"] == 3
+    for path in store.live_dir().glob(f"*{columns.PERSISTED_SUFFIX}"):
+        with np.load(path) as stored:
+            assert {f"length_{name}" for name in columns.LENGTH_FIELDS} <= set(stored.files)
+
+
 def test_arrays_of_merged_segments_are_removed(app, client, roster, make_practitioner):
     sync.drain()
     live = sync.store().live_dir()

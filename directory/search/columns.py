@@ -28,6 +28,8 @@ SETTING_NAMES = tuple(SETTING_CODES)
 #: Postings kept in memory per process (about 16 bytes each), least recently used dropped first.
 POSTINGS_BUDGET = 3_000_000
 PERSISTED_SUFFIX = ".facts.npz"
+#: The text fields whose lengths (in tokens, as Whoosh stores them) BM25 reads, per document.
+LENGTH_FIELDS = ("name", "headline", "bio", "condition_text", "modality_text")
 
 
 class Codes:
@@ -142,6 +144,9 @@ class Segment:
         #: Offices by latitude: a radius search reads one slice of it.
         self.office_by_lat = np.argsort(self.office_lat, kind="stable").astype(np.int32)
         self.office_lat_sorted = self.office_lat[self.office_by_lat]
+        #: Per text field, each document's length: a term's postings take theirs from here,
+        #: so reading a term costs its postings, never a length look-up per posting.
+        self.lengths = {name: stored[f"length_{name}"] for name in LENGTH_FIELDS}
 
     def holding(self, code: int, today: int) -> np.ndarray:
         """A boolean per document: holds this specialty, verified and current today."""
@@ -223,6 +228,10 @@ def _decode(reader) -> dict[str, np.ndarray]:
         office_listed_until=np.array(listed_until, dtype=np.int32),
         office_badge_until=np.array(badge_until, dtype=np.int32),
     )
+    for name in LENGTH_FIELDS:
+        stored[f"length_{name}"] = np.fromiter(
+            (reader.doc_field_length(doc, name) or 0 for doc in range(size)), np.uint32, size
+        )
     return stored
 
 
@@ -238,9 +247,12 @@ def _persisted_path(reader, key: str) -> Path | None:
 def _load(path: Path) -> dict | None:
     try:
         with np.load(path, allow_pickle=False) as stored:
-            return {name: stored[name] for name in stored.files}
+            found = {name: stored[name] for name in stored.files}
     except (OSError, ValueError, KeyError):
-        return None  # absent, half-written by a crash, or of an older layout: decode again
+        return None  # absent, half-written by a crash: decode again
+    if any(f"length_{name}" not in found for name in LENGTH_FIELDS):
+        return None  # of an older layout: decode again
+    return found
 
 
 def _save(path: Path, stored: dict) -> None:
@@ -340,7 +352,7 @@ class SegmentCache:
             if found is not None:
                 self._postings.move_to_end(cache_key)
                 return found
-        found = _read_postings(reader, field, token)
+        found = _read_postings(reader, field, token, self._segments[key].lengths[field])
         with self._lock:
             self._postings[cache_key] = found
             self._held += found.size
@@ -358,7 +370,7 @@ class SegmentCache:
             }
 
 
-def _read_postings(reader, field: str, token: str) -> Postings:
+def _read_postings(reader, field: str, token: str, lengths: np.ndarray) -> Postings:
     try:
         matcher = reader.postings(field, token)
     except TermNotFound:
@@ -370,12 +382,8 @@ def _read_postings(reader, field: str, token: str) -> Postings:
         matcher.next()
     if not docs:
         return _EMPTY
-    lengths = [reader.doc_field_length(doc, field) for doc in docs]
-    return Postings(
-        np.array(docs, dtype=np.int32),
-        np.array(weights, dtype=np.float64),
-        np.array(lengths, dtype=np.float64),
-    )
+    docs = np.array(docs, dtype=np.int32)
+    return Postings(docs, np.array(weights, dtype=np.float64), lengths[docs].astype(np.float64))
 
 
 def live_mask(reader, segment: Segment) -> np.ndarray:
