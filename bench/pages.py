@@ -59,9 +59,7 @@ def _path(url: str) -> str:
 def search_paths() -> dict[str, list[str]]:
     """The searches sampled: 200 lay needs in dense places, as the page and as the API."""
     rng = random.Random(7)
-    searches = [
-        {"q": rng.choice(LAY_NEEDS), "near": rng.choice(DENSE_PLACES)} for _ in range(200)
-    ]
+    searches = [{"q": rng.choice(LAY_NEEDS), "near": rng.choice(DENSE_PLACES)} for _ in range(200)]
     encoded = [urllib.parse.urlencode(q) for q in searches]
     return {
         "search (HTML)": [f"/search?{q}" for q in encoded],

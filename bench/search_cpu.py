@@ -127,7 +127,8 @@ def main() -> None:
     else:
         urls = _urls(client, options.urls)
         cache.write_text(json.dumps(urls))
-    print(f"# {label} ({folder}), code {Path(directory.__file__).parent.parent}, load {os.getloadavg()[0]:.1f}")
+    code = Path(directory.__file__).parent.parent
+    print(f"# {label} ({folder}), code {code}, load {os.getloadavg()[0]:.1f}")
     print(f"URLs: { {k: len(v) for k, v in urls.items()} }\n")
     names = ("engine", "hydration", "interpretation", "template")
     print("| kind | CPU ms p50 / p95 / max | mean ms | " + " | ".join(names)
@@ -170,9 +171,7 @@ def main() -> None:
         if profiler:
             for order in ("cumulative", "tottime"):
                 print(f"\n### {kind}: by {order}\n```")
-                pstats.Stats(profiler, stream=sys.stdout).sort_stats(order).print_stats(
-                    options.top
-                )
+                pstats.Stats(profiler, stream=sys.stdout).sort_stats(order).print_stats(options.top)
                 print("```")
 
 
