@@ -12,6 +12,8 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from whoosh.index import LockError
@@ -1120,3 +1122,27 @@ def test_the_indexer_runs_its_chores_each_poll(app, roster):
     sync.serve(say=lambda _m: None, stop=lambda: next(rounds), sleep=lambda _s: None,
                chores=lambda: ran.append(1))  # fmt: skip
     assert len(ran) == 2
+
+
+@given(
+    st.integers(1, 200).flatmap(
+        lambda size: st.tuples(
+            st.just(size),
+            st.lists(st.tuples(st.integers(0, size - 1), st.integers(0, 9)), max_size=400),
+            st.lists(st.booleans(), min_size=size, max_size=size),
+        )
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_tag_counts_over_any_set_of_documents_are_exact(case):
+    size, pairs, chosen = case
+    doc = np.array([d for d, _c in pairs], dtype=np.int32)
+    code = np.array([c for _d, c in pairs], dtype=np.int32)
+    tags = columns.Pairs(doc, code, size)
+    mask = np.array(chosen, dtype=bool)
+    holders = {c: {d for d, c2 in pairs if c2 == c} for c in range(12)}
+    assert tags.count(columns.packed(mask), 12).tolist() == [
+        sum(mask[d] for d in holders[c]) for c in range(12)
+    ]
+    for c in range(12):
+        assert np.flatnonzero(tags.having(c)).tolist() == sorted(holders[c])

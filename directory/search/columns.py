@@ -70,34 +70,42 @@ CONDITIONS, MODALITIES, STATES, LANGUAGES = Codes(), Codes(), Codes(), Codes()
 SPECIALTIES = Codes()
 
 
+def packed(mask: np.ndarray) -> np.ndarray:
+    """A boolean per document as a bitset of 64-bit words (the last one padded with zeros)."""
+    bits = np.packbits(mask)
+    return np.pad(bits, (0, -len(bits) % 8)).view(np.uint64)
+
+
 class Pairs:
-    """A multi-valued attribute: (document, value code) pairs, and per code a packed bitset of
-    the documents holding it, so a facet over any set of documents is a few popcounts."""
+    """A multi-valued attribute: (document, value code) pairs, and per code a bitset of the
+    documents holding it (a row of one matrix of 64-bit words), so the facet over any set of
+    documents is one popcount of the matrix, whatever the number of codes."""
 
     def __init__(self, doc: np.ndarray, code: np.ndarray, size: int):
         self.doc, self.code, self.size = doc, code, size
         order = np.argsort(code, kind="stable")
         codes, starts = np.unique(code[order], return_index=True)
-        self._bits: dict[int, np.ndarray] = {}
         groups = np.split(doc[order], starts[1:]) if len(codes) else []
-        for value, docs in zip(codes, groups, strict=True):
+        self._codes = codes.astype(np.int64)
+        self._matrix = np.zeros((len(codes), -(-size // 64)), dtype=np.uint64)
+        for row, docs in enumerate(groups):
             mask = np.zeros(size, dtype=bool)
             mask[docs] = True
-            self._bits[int(value)] = np.packbits(mask)
+            self._matrix[row] = packed(mask)
+        self._bits = {int(value): self._matrix[row] for row, value in enumerate(codes)}
 
     def having(self, code: int) -> np.ndarray:
         """A boolean per document: holds this value."""
         bits = self._bits.get(code)
         if bits is None:
             return np.zeros(self.size, dtype=bool)
-        return np.unpackbits(bits, count=self.size).view(bool)
+        return np.unpackbits(bits.view(np.uint8), count=self.size).view(bool)
 
-    def count(self, docs_mask: np.ndarray, size: int) -> np.ndarray:
-        """How many documents of the mask hold each code (index = code)."""
+    def count(self, chosen: np.ndarray, size: int) -> np.ndarray:
+        """How many documents of a set (its `packed` bitset) hold each code (index = code)."""
         counts = np.zeros(size, dtype=np.int64)
-        chosen = np.packbits(docs_mask)
-        for value, bits in self._bits.items():
-            counts[value] = int(np.bitwise_count(chosen & bits).sum())
+        if len(self._codes):
+            counts[self._codes] = np.bitwise_count(self._matrix & chosen).sum(axis=1)
         return counts
 
 

@@ -332,13 +332,14 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
     )
     chosen = np.zeros(size, dtype=bool)
     chosen[docs] = True
+    packed = columns.packed(chosen)
     prices = seg.price_min[docs]
     part.facets = {
         "setting": setting_counts,
-        "conditions": seg.conditions.count(chosen, len(CONDITIONS)),
-        "modalities": seg.modalities.count(chosen, len(MODALITIES)),
+        "conditions": seg.conditions.count(packed, len(CONDITIONS)),
+        "modalities": seg.modalities.count(packed, len(MODALITIES)),
         "specialties": seg.specialty_counts(chosen, req.today, len(SPECIALTIES)),
-        "languages": seg.languages.count(chosen, len(LANGUAGES)),
+        "languages": seg.languages.count(packed, len(LANGUAGES)),
         "gender": np.bincount(seg.gender[docs].astype(np.int64), minlength=len(GENDER_NAMES)),
         "flags": np.array([int(getattr(seg, FLAG_COLUMNS[n])[docs].sum()) for n in FLAGS]),
         "price": np.array([int(((prices >= 0) & (prices <= p)).sum()) for p in PRICE_STEPS]),
