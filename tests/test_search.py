@@ -1146,3 +1146,19 @@ def test_tag_counts_over_any_set_of_documents_are_exact(case):
     ]
     for c in range(12):
         assert np.flatnonzero(tags.having(c)).tolist() == sorted(holders[c])
+
+
+@given(
+    st.integers(1, 300).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(st.integers(-3, 3), min_size=n, max_size=n), min_size=1, max_size=4),
+            st.integers(1, n),
+        )
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_the_page_of_a_partial_sort_is_the_page_of_a_full_sort(case):
+    columns_of_keys, count = case
+    # Few distinct values: ties at the cut, broken by the earlier keys, then by row number.
+    keys = tuple(np.array(k, dtype=np.float64) / 2 for k in columns_of_keys)
+    assert engine._top(keys, count).tolist() == np.lexsort(keys)[:count].tolist()
