@@ -1134,7 +1134,7 @@ def test_the_indexer_runs_its_chores_each_poll(app, roster):
     )
 )
 @settings(max_examples=200, deadline=None)
-def test_tag_counts_over_any_set_of_documents_are_exact(case):
+def test_tag_counts_and_holders_over_any_set_of_documents_are_exact(case):
     size, pairs, chosen = case
     doc = np.array([d for d, _c in pairs], dtype=np.int32)
     code = np.array([c for _d, c in pairs], dtype=np.int32)
@@ -1146,6 +1146,7 @@ def test_tag_counts_over_any_set_of_documents_are_exact(case):
     ]
     for c in range(12):
         assert np.flatnonzero(tags.having(c)).tolist() == sorted(holders[c])
+        assert sorted(set(tags.holders(c).tolist())) == sorted(holders[c])
 
 
 @given(

@@ -70,6 +70,9 @@ CONDITIONS, MODALITIES, STATES, LANGUAGES = Codes(), Codes(), Codes(), Codes()
 SPECIALTIES = Codes()
 
 
+_NOBODY = np.zeros(0, dtype=np.int32)
+
+
 def packed(mask: np.ndarray) -> np.ndarray:
     """A boolean per document as a bitset of 64-bit words (the last one padded with zeros)."""
     bits = np.packbits(mask)
@@ -85,7 +88,10 @@ class Pairs:
         self.doc, self.code, self.size = doc, code, size
         order = np.argsort(code, kind="stable")
         codes, starts = np.unique(code[order], return_index=True)
-        groups = np.split(doc[order], starts[1:]) if len(codes) else []
+        by_code = doc[order]
+        groups = np.split(by_code, starts[1:]) if len(codes) else []
+        #: Per code, the documents holding it (a view of one array).
+        self._holders = {int(value): docs for value, docs in zip(codes, groups, strict=True)}
         self._codes = codes.astype(np.int64)
         self._matrix = np.zeros((len(codes), -(-size // 64)), dtype=np.uint64)
         for row, docs in enumerate(groups):
@@ -100,6 +106,11 @@ class Pairs:
         if bits is None:
             return np.zeros(self.size, dtype=bool)
         return np.unpackbits(bits.view(np.uint8), count=self.size).view(bool)
+
+    def holders(self, code: int) -> np.ndarray:
+        """The documents holding this value: what a need scores costs its holders, not the
+        segment's size."""
+        return self._holders.get(code, _NOBODY)
 
     def count(self, chosen: np.ndarray, size: int) -> np.ndarray:
         """How many documents of a set (its `packed` bitset) hold each code (index = code)."""

@@ -264,10 +264,10 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
             (req.modalities, seg.modalities, MODALITY_BOOST),
         ):
             for code in codes:
-                has = pairs.having(code)
-                score[has] += boost
-                covered[has] += 1
-                matched |= has
+                holders = pairs.holders(code)
+                score[holders] += boost
+                covered[holders] += 1
+                matched[holders] = True
         if req.setting_clause is not None:
             for code, boost in ((req.setting_clause, SETTING_BOOST), (_BOTH, BOTH_BOOST)):
                 has = seg.setting == code
