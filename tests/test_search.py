@@ -905,6 +905,26 @@ def test_reading_a_terms_postings_never_looks_up_a_length_per_posting(
     assert got["facets"] == want["facets"]
 
 
+def test_a_term_searched_again_reuses_its_scores_until_the_index_changes(
+    app, client, roster, make_practitioner, monkeypatch
+):
+    computed = []
+    real = columns.bm25
+    monkeypatch.setattr(columns, "bm25", lambda *a: computed.append(a[0]) or real(*a))
+    first = api(client, q="alexa", near="Hoboken, NJ").json
+    assert computed
+    computed.clear()
+    assert api(client, q="alexa", near="Hoboken, NJ").json == first
+    assert not computed
+    # Another profile with the word: the term's statistics change, and its scores with them.
+    make_practitioner("alexa-stone", licenses=[("NJ", "verified", LATER)], offices=["07030"])
+    sync.drain()
+    assert {r["slug"] for r in api(client, q="alexa", near="Hoboken, NJ").json["results"]} == {
+        "alexa-marie", "alexa-stone",
+    }  # fmt: skip
+    assert computed
+
+
 def test_arrays_of_an_older_layout_are_decoded_again(app, client, roster):
     from directory.search.index import TEXT_FIELDS
 

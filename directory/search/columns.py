@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 from whoosh.reading import TermNotFound
+from whoosh.scoring import bm25
 
 from directory.vocabulary import SETTINGS
 
@@ -310,10 +311,22 @@ class Postings:
     doc: np.ndarray
     weight: np.ndarray
     length: np.ndarray
+    #: The last BM25 scores computed, and the index statistics they were computed with.
+    _scored: tuple = (None, None)
 
     @property
     def size(self) -> int:
         return len(self.doc)
+
+    def bm25(self, idf: float, avgfl: float, weighting) -> np.ndarray:
+        """Whoosh's BM25F of each posting; kept until the index's statistics change, so a term
+        searched again costs only adding its scores."""
+        stats, scores = self._scored
+        key = (idf, avgfl, weighting.B, weighting.K1)
+        if stats != key:
+            scores = bm25(idf, self.weight, self.length, avgfl, weighting.B, weighting.K1)
+            self._scored = (key, scores)
+        return scores
 
 
 _EMPTY = Postings(np.zeros(0, np.int32), np.zeros(0), np.zeros(0))

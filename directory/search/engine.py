@@ -17,7 +17,6 @@ from datetime import date
 from functools import cache, lru_cache
 
 import numpy as np
-from whoosh.scoring import bm25
 
 from directory import languages, vocabulary
 from directory.geo import EARTH_RADIUS_MILES, Place
@@ -279,9 +278,7 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
                 break
             post = cache.postings(key, reader, field_name, token)
             if post.size:
-                score[post.doc] += boost * bm25(
-                    idf, post.weight, post.length, avgfl, weighting.B, weighting.K1
-                )
+                score[post.doc] += boost * post.bm25(idf, avgfl, weighting)
                 if widens:
                     matched[post.doc] = True
         matched = mask.copy() if req.rank_only else matched & mask
