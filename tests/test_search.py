@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
@@ -1183,3 +1183,27 @@ def test_the_page_of_a_partial_sort_is_the_page_of_a_full_sort(case):
     # Few distinct values: ties at the cut, broken by the earlier keys, then by row number.
     keys = tuple(np.array(k, dtype=np.float64) / 2 for k in columns_of_keys)
     assert engine._top(keys, count).tolist() == np.lexsort(keys)[:count].tolist()
+
+
+_PARAM = st.sampled_from(["q", "near", "condition", "language", "page", "price_max", "x y", "é"])
+_VALUE = st.one_of(
+    st.none(), st.text(max_size=8), st.integers(0, 500), st.lists(st.text(max_size=5), max_size=3)
+)
+
+
+@given(args=st.dictionaries(_PARAM, _VALUE, max_size=5), changes=st.dictionaries(_PARAM, _VALUE))
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_a_results_pages_links_read_as_url_for_builds_them(app, args, changes):
+    from flask import url_for
+
+    from directory.search import views
+
+    with app.test_request_context("/search"):
+        merged = {k: v for k, v in args.items() if k != "page"}
+        merged.update(changes)
+        expected = url_for(
+            "search.index", **{k: v for k, v in merged.items() if v not in (None, "", [])}
+        )
+        assert views._url(args, **changes) == expected
