@@ -8,7 +8,7 @@ Run: .venv/bin/python bench/search_cpu.py --instance 100k=/tmp/copy-100k [--code
      (give it a copy of a demo instance: the app writes to its instance folder)
 
 Per URL kind: CPU ms per request (`time.process_time`, p50 / p95 / max over the URL set) and the
-share of the stages: the engine (`engine.select`, the search and any "nobody near: how far"
+mean CPU ms of the stages: the engine (`engine.select`, the search and any "nobody near: how far"
 search after it), hydrating the page's rows (`results._hydrate`), the interpretation of the
 need, rendering the template, and the rest (routing, parsing, place, landing counts); with the
 SELECTs each request sent. `--profile KIND` prints cProfile's top functions for that kind,
@@ -131,8 +131,8 @@ def main() -> None:
     print(f"# {label} ({folder}), code {code}, load {os.getloadavg()[0]:.1f}")
     print(f"URLs: { {k: len(v) for k, v in urls.items()} }\n")
     names = ("engine", "hydration", "interpretation", "template")
-    print("| kind | CPU ms p50 / p95 / max | mean ms | " + " | ".join(names)
-          + " | rest | SELECTs max | first request CPU ms |")  # fmt: skip
+    print("| kind | CPU ms p50 / p95 / max | mean ms | " + " | ".join(f"{n} ms" for n in names)
+          + " | rest ms | SELECTs max | first request CPU ms p50 / p95 / max |")  # fmt: skip
     print("|---" * (len(names) + 6) + "|")
     for kind in KINDS:
         # A worker serves many requests: every URL once first (the first search of a term
@@ -160,12 +160,13 @@ def main() -> None:
                 spent[name] += stages.spent[name]
             most = max(most, selects[0])
         total = sum(cpu)
-        shares = [spent[n] / total for n in names]
-        cells = " | ".join(f"{s:.0%}" for s in shares)
+        mean = [spent[n] / len(cpu) * 1e3 for n in names]
+        cells = " | ".join(f"{ms:.1f}" for ms in mean)
         print(
             f"| {kind} | {_percentile(cpu, 0.5) * 1e3:.1f} / {_percentile(cpu, 0.95) * 1e3:.1f} "
             f"/ {max(cpu) * 1e3:.1f} | {total / len(cpu) * 1e3:.1f} | {cells} "
-            f"| {1 - sum(shares):.0%} | {most} | {_percentile(first, 0.5) * 1e3:.1f} / "
+            f"| {total / len(cpu) * 1e3 - sum(mean):.1f} | {most} "
+            f"| {_percentile(first, 0.5) * 1e3:.1f} / "
             f"{_percentile(first, 0.95) * 1e3:.1f} / {max(first) * 1e3:.1f} |"
         )
         if profiler:
