@@ -1207,3 +1207,32 @@ def test_a_results_pages_links_read_as_url_for_builds_them(app, args, changes):
             "search.index", **{k: v for k, v in merged.items() if v not in (None, "", [])}
         )
         assert views._url(args, **changes) == expected
+
+
+@given(
+    st.lists(st.tuples(st.floats(39.5, 41.5), st.floats(-75.5, -73.0)), max_size=300),
+    st.floats(40.0, 41.0),
+    st.floats(-75.0, -73.5),
+    st.sampled_from([1, 5, 10, 25, 100]),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_offices_in_a_radius_box_are_every_one_inside_it_in_order(offices, lat, lon, miles):
+    import math
+    from types import SimpleNamespace
+
+    from directory.geo import EARTH_RADIUS_MILES
+
+    lats = np.array([o[0] for o in offices], dtype=np.float64)
+    lons = np.array([o[1] for o in offices], dtype=np.float64)
+    by_lat = np.argsort(lats, kind="stable").astype(np.int32)
+    seg = SimpleNamespace(
+        office_doc=np.arange(len(offices), dtype=np.int32), office_lon=lons,
+        office_by_lat=by_lat, office_lat_sorted=lats[by_lat], office_lon_by_lat=lons[by_lat],
+    )  # fmt: skip
+    angular = miles * 1.01 / EARTH_RADIUS_MILES
+    dlat = math.degrees(angular)
+    dlon = math.degrees(math.asin(min(1.0, math.sin(angular) / math.cos(math.radians(lat)))))
+    inside = (lats >= lat - dlat) & (lats <= lat + dlat)
+    inside &= (lons >= lon - dlon) & (lons <= lon + dlon)
+    # Few or many of them (a dense place): the same rows, by row number.
+    assert engine._within_box(seg, lat, lon, miles).tolist() == np.flatnonzero(inside).tolist()

@@ -164,6 +164,7 @@ class Segment:
         #: Offices by latitude: a radius search reads one slice of it.
         self.office_by_lat = np.argsort(self.office_lat, kind="stable").astype(np.int32)
         self.office_lat_sorted = self.office_lat[self.office_by_lat]
+        self.office_lon_by_lat = self.office_lon[self.office_by_lat]
         #: Per text field, each document's length: a term's postings take theirs from here,
         #: so reading a term costs its postings, never a length look-up per posting.
         self.lengths = {name: stored[f"length_{name}"] for name in LENGTH_FIELDS}

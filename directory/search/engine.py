@@ -402,11 +402,15 @@ def _within_box(seg, lat: float, lon: float, miles: float) -> np.ndarray:
     dlon = math.degrees(math.asin(min(1.0, math.sin(angular) / cos_lat)))
     low = np.searchsorted(seg.office_lat_sorted, lat - dlat, side="left")
     high = np.searchsorted(seg.office_lat_sorted, lat + dlat, side="right")
-    rows = seg.office_by_lat[low:high]
-    lons = seg.office_lon[rows]
-    rows = rows[(lons >= lon - dlon) & (lons <= lon + dlon)]
-    rows.sort()
-    return rows
+    lons = seg.office_lon_by_lat[low:high]
+    rows = seg.office_by_lat[low:high][(lons >= lon - dlon) & (lons <= lon + dlon)]
+    if len(rows) * 64 < len(seg.office_doc):
+        rows.sort()
+        return rows
+    # Many rows (a dense place): marking them among all offices is linear, a sort is not.
+    inside = np.zeros(len(seg.office_doc), dtype=bool)
+    inside[rows] = True
+    return np.flatnonzero(inside).astype(rows.dtype)
 
 
 def _haversine(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
