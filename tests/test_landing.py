@@ -610,13 +610,13 @@ def test_child_sitemaps_are_packed_in_id_order_whatever_their_size(client, world
 def test_sitemap_urls_are_built_as_url_for_builds_them(world):
     from flask import url_for
 
-    from directory.public import seo
+    from directory.public import sitemaps
 
     app, _ = world
     updated = datetime(2026, 1, 2, 3, 4)
     with app.test_request_context():
         for slug in ("anna-lee", "odd slug&<>/?é"):
-            assert seo._pages("practitioners.show", [(slug, updated)]) == [
+            assert sitemaps._pages("practitioners.show", [(slug, updated)]) == [
                 (url_for("practitioners.show", slug=slug), "2026-01-02")
             ]
 

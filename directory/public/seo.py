@@ -10,16 +10,9 @@ from collections.abc import Iterator
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, current_app, url_for
-from sqlalchemy import func, select
 
-from directory.db import db
 from directory.mail import public_url
-from directory.practices import roster
-from directory.practices.models import Tenant
-from directory.practitioners import profiles
-from directory.practitioners.models import Practitioner
 from directory.public import sitemaps
-from directory.validation import is_slug
 
 bp = Blueprint("seo", __name__)
 
@@ -35,10 +28,6 @@ def _size() -> int:
     return current_app.config["SITEMAP_URLS"]
 
 
-def _base() -> str:
-    return public_url("public.index").rstrip("/")
-
-
 @bp.get("/robots.txt")
 def robots():
     lines = ["User-agent: *", *(f"Disallow: {path}" for path in PRIVATE_PATHS), "Allow: /", ""]
@@ -46,87 +35,13 @@ def robots():
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 
-def _pages(endpoint: str, rows) -> list[tuple[str, str]]:
-    """(path, lastmod) for (slug, day) rows: what url_for(endpoint, slug=...) builds, with
-    the route's prefix built once and each slug quoted by the route's own converter (one
-    url_for per row cost 450 ms in a sitemap of 50,000)."""
-    marker = "0"
-    prefix, _, suffix = url_for(endpoint, slug=marker).rpartition(marker)
-    quote = current_app.url_map.converters["slug"](current_app.url_map).to_url
-
-    def quoted(slug: str) -> str:  # a slug of its own shape needs no quoting (the usual case)
-        return slug if is_slug(slug) else quote(slug)
-
-    return [(f"{prefix}{quoted(slug)}{suffix}", _day(updated)) for slug, updated in rows]
-
-
-def _day(value) -> str:
-    """YYYY-MM-DD of a day SQL's date() gave from a stored UTC timestamp: text on SQLite, a date
-    on PostgreSQL (a datetime object for each of 50,000 rows cost a third of a sitemap)."""
-    return str(value)[:10]
-
-
-def _range(column, plan: sitemaps.Plan, kind: str, number: int) -> list | None:
-    """Keyset conditions on `column` for child sitemap `number` of `kind` (None: no such page)."""
-    starts = plan.starts[kind]
-    if number > len(starts):
-        return None
-    where = [column > starts[number - 1]]
-    if number < len(starts):
-        where.append(column <= starts[number])
-    return where
-
-
-def _profiles(plan: sitemaps.Plan, number: int, size: int) -> list[tuple[str, str]]:
-    where = _range(Practitioner.id, plan, "profiles", number)
-    if where is None:
-        return []
-    rows = db.session.execute(
-        select(Practitioner.slug, func.date(Practitioner.updated_at))
-        .join(Practitioner.tenant)
-        .where(profiles.public_rule(), *where)
-        .order_by(Practitioner.id)
-        .limit(size)
-    )
-    return _pages("practitioners.show", rows)
-
-
-def _practices(plan: sitemaps.Plan, number: int, size: int) -> list[tuple[str, str]]:
-    where = _range(Tenant.id, plan, "practices", number)
-    if where is None:
-        return []
-    # lastmod: the practice's own change, or its latest public profile's.
-    latest = (
-        select(func.date(func.max(Practitioner.updated_at)))
-        .where(Practitioner.tenant_id == Tenant.id, profiles.public_rule())
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        roster.listed_practices()
-        .with_only_columns(Tenant.slug, func.date(Tenant.updated_at), latest)
-        .where(*where)
-        .limit(size)
-    )
-    days = ((slug, max(_day(updated), _day(latest))) for slug, updated, latest in rows)
-    return _pages("practice_pages.show", days)
-
-
-def _landing(plan: sitemaps.Plan, number: int, size: int) -> list[tuple[str, str]]:
-    start = (number - 1) * size
-    return plan.landing[start : start + size]
-
-
-SOURCES = {"profiles": _profiles, "practices": _practices, "landing": _landing}
-
-
 def _xml(body: Iterator[str]) -> Response:
-    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
-    return Response(head + "".join(body), mimetype="application/xml")
+    return Response(sitemaps.HEAD + "".join(body), mimetype="application/xml")
 
 
 @bp.get("/sitemap.xml")
 def index():
-    base = _base()
+    base = sitemaps.base()
 
     def body():
         yield '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
@@ -142,18 +57,24 @@ def index():
 
 @bp.get("/sitemaps/<kind>-<int:number>.xml")
 def sitemap(kind: str, number: int):
-    if kind not in SOURCES or not 1 <= number <= 100_000:
+    if kind not in sitemaps.SOURCES or not 1 <= number <= 100_000:
         abort(404)
-    size = _size()
-    entries = SOURCES[kind](sitemaps.current(), number, size)
+    plan = sitemaps.current()
+    filed = sitemaps.served(plan, kind, number)
+    if filed is not None:  # the indexer's file, corrected for what changed since
+        document, count = filed
+        if number > 1 and not count:
+            abort(404)
+        return Response(document, mimetype="application/xml")
+    entries = sitemaps.SOURCES[kind](plan, number, _size())
     if number > 1 and not entries:
         abort(404)
-    base = _base()
+    base = sitemaps.base()
 
     def body():
-        yield '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        yield sitemaps.URLSET
         for path, lastmod in entries:
-            yield (f"  <url><loc>{escape(base + path)}</loc><lastmod>{lastmod}</lastmod></url>\n")
-        yield "</urlset>\n"
+            yield sitemaps.url_line(base, path, lastmod)
+        yield sitemaps.END
 
     return _xml(body())

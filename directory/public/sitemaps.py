@@ -10,36 +10,69 @@ missing, older than STALE_AFTER x SITEMAP_CACHE_SECONDS (no indexer wrote it lat
 for another SITEMAP_URLS, a worker builds the plan itself and keeps it for
 SITEMAP_CACHE_SECONDS, as every worker did before (0: never kept, always read afresh).
 
-A child sitemap reads the rows of its id range as they are now: a profile hidden since the
-plan was made leaves it at once, one added since joins the last sitemap (up to SITEMAP_URLS).
-The index and the children read one plan, so the index never names a child the plan does not
-have.
+A child sitemap of 50,000 profiles read from the database cost 300 ms of a worker's CPU at
+100,000 profiles (half of it SQLite handing over the rows, the rest building 50,000 lines),
+and it grows with the directory until each child is full. So the indexer also writes each child
+sitemap of profiles as a file, beside the plan (`<instance>/FILES_DIR/<token>/`), with the
+profile id and byte offset of each line; a request reads the file and corrects it (`served`):
+every profile the outbox names since the plan's `mark` (the newest outbox id before the rows
+were read; LATE_WINDOW ids below it too, for transactions that committed late) is read again
+from the database, its old line dropped and its line as of now put in id order. A covering
+index would have spared only the SQL's half, and the lines would still be built per request.
+
+A child sitemap thus lists the rows of its id range as they are now, from the file or from the
+data: a profile hidden since the plan was made leaves it at once, one added since joins the
+last sitemap (up to SITEMAP_URLS). Where the file cannot be trusted, the data answers: no file
+(a worker's own plan, SITEMAP_CACHE_SECONDS 0), another PUBLIC_URL, a request under a
+script prefix, an outbox that went back (another database), more than MAX_CHANGED outbox rows
+to correct, or a last child grown past SITEMAP_URLS. The index and the children read one plan,
+so the index never names a child the plan does not have. Child sitemaps of practices and
+landing pages are still built per request (a practice's line depends on all its profiles, and
+a deleted profile no longer says which practice it left).
 """
 
 import json
 import logging
 import os
+import shutil
 import time
-from dataclasses import dataclass
+from array import array
+from bisect import bisect_left
+from dataclasses import dataclass, replace
 from pathlib import Path
+from xml.sax.saxutils import escape
 
-from flask import current_app
-from sqlalchemy import Select, select
+from flask import current_app, has_request_context, request, url_for
+from sqlalchemy import Select, func, select
 
 from directory.db import db
+from directory.mail import public_url
 from directory.paging import keyset_starts
 from directory.practices import roster
 from directory.practices.models import Tenant
 from directory.practitioners import profiles
 from directory.practitioners.models import Practitioner
 from directory.public import landing
+from directory.search.outbox import LATE_WINDOW, SearchOutbox
+from directory.validation import is_slug
 
 log = logging.getLogger(__name__)
 
 PLAN_FILE = "sitemaps.json"
+#: Under the instance folder: a folder per written plan, holding its child sitemap files.
+FILES_DIR = "sitemaps"
 #: A plan file older than this many SITEMAP_CACHE_SECONDS is not trusted: its indexer missed
 #: two rebuilds (stopped or stuck), and a worker builds the plan from the data instead.
 STALE_AFTER = 3
+#: The most outbox rows a request corrects a child sitemap file for; with more (an import, a
+#: vocabulary change), it reads the data, until the indexer writes new files.
+MAX_CHANGED = 5000
+#: Kinds of child sitemap the indexer writes as files.
+FILED = ("profiles",)
+
+HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+URLSET = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+END = "</urlset>\n"
 
 
 @dataclass(frozen=True)
@@ -51,6 +84,13 @@ class Plan:
     #: For "profiles" and "practices": the id after which each child sitemap starts
     #: (0 for the first); as many as there are child sitemaps of that kind.
     starts: dict[str, list[int]]
+    #: The newest outbox id before the plan's rows were read (0: none yet).
+    mark: int = 0
+    #: The folder under FILES_DIR holding the child sitemaps the indexer wrote for this plan
+    #: (None: none, read the data).
+    files: str | None = None
+    #: The base URL (PUBLIC_URL) the files' links begin with.
+    base: str = ""
 
     def count(self, kind: str) -> int:
         """How many child sitemaps of this kind the index lists (at least one)."""
@@ -79,9 +119,207 @@ ID_QUERIES = {"profiles": profile_ids, "practices": practice_ids}
 
 def build(size: int) -> Plan:
     """The plan as the data says now (reads every listed office and profile id)."""
+    mark = db.session.scalar(select(func.max(SearchOutbox.id))) or 0  # before the data
     entries = [(e.path, e.lastmod.date().isoformat()) for e in landing.indexable()]
     starts = {kind: keyset_starts(query(), size) for kind, query in ID_QUERIES.items()}
-    return Plan(size, entries, starts)
+    return Plan(size, entries, starts, mark)
+
+
+def base() -> str:
+    """What every link in a sitemap begins with: PUBLIC_URL, without its last slash."""
+    return public_url("public.index").rstrip("/")
+
+
+# --- What each child sitemap lists ---------------------------------------------------------
+
+
+def _pages(endpoint: str, rows) -> list[tuple[str, str]]:
+    """(path, lastmod) for (slug, day) rows: what url_for(endpoint, slug=...) builds, with
+    the route's prefix built once and each slug quoted by the route's own converter (one
+    url_for per row cost 450 ms in a sitemap of 50,000)."""
+    marker = "0"
+    prefix, _, suffix = url_for(endpoint, slug=marker).rpartition(marker)
+    quote = current_app.url_map.converters["slug"](current_app.url_map).to_url
+
+    def quoted(slug: str) -> str:  # a slug of its own shape needs no quoting (the usual case)
+        return slug if is_slug(slug) else quote(slug)
+
+    return [(f"{prefix}{quoted(slug)}{suffix}", _day(updated)) for slug, updated in rows]
+
+
+def _day(value) -> str:
+    """YYYY-MM-DD of a day SQL's date() gave from a stored UTC timestamp: text on SQLite, a date
+    on PostgreSQL (a datetime object for each of 50,000 rows cost a third of a sitemap)."""
+    return str(value)[:10]
+
+
+def url_line(prefix: str, path: str, lastmod: str) -> str:
+    """One <url> of a child sitemap (`prefix`: base())."""
+    return f"  <url><loc>{escape(prefix + path)}</loc><lastmod>{lastmod}</lastmod></url>\n"
+
+
+def _range(column, plan: Plan, kind: str, number: int) -> list | None:
+    """Keyset conditions on `column` for child sitemap `number` of `kind` (None: no such page)."""
+    starts = plan.starts[kind]
+    if number > len(starts):
+        return None
+    where = [column > starts[number - 1]]
+    if number < len(starts):
+        where.append(column <= starts[number])
+    return where
+
+
+def _profile_rows(where: list, size: int) -> list[tuple[int, str, str]]:
+    """(id, slug, day of its last change) of the public profiles `where` says, by id."""
+    rows = db.session.execute(
+        select(Practitioner.id, Practitioner.slug, func.date(Practitioner.updated_at))
+        .join(Practitioner.tenant)
+        .where(profiles.public_rule(), *where)
+        .order_by(Practitioner.id)
+        .limit(size)
+    )
+    return [tuple(row) for row in rows]
+
+
+def _profiles(plan: Plan, number: int, size: int) -> list[tuple[str, str]]:
+    where = _range(Practitioner.id, plan, "profiles", number)
+    if where is None:
+        return []
+    rows = _profile_rows(where, size)
+    return _pages("practitioners.show", ((slug, day) for _, slug, day in rows))
+
+
+def _practices(plan: Plan, number: int, size: int) -> list[tuple[str, str]]:
+    where = _range(Tenant.id, plan, "practices", number)
+    if where is None:
+        return []
+    # lastmod: the practice's own change, or its latest public profile's.
+    latest = (
+        select(func.date(func.max(Practitioner.updated_at)))
+        .where(Practitioner.tenant_id == Tenant.id, profiles.public_rule())
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        roster.listed_practices()
+        .with_only_columns(Tenant.slug, func.date(Tenant.updated_at), latest)
+        .where(*where)
+        .limit(size)
+    )
+    days = ((slug, max(_day(updated), _day(latest))) for slug, updated, latest in rows)
+    return _pages("practice_pages.show", days)
+
+
+def _landing(plan: Plan, number: int, size: int) -> list[tuple[str, str]]:
+    start = (number - 1) * size
+    return plan.landing[start : start + size]
+
+
+#: (path, lastmod) of child sitemap `number` of each kind, from the data (the plan's for
+#: landing pages).
+SOURCES = {"profiles": _profiles, "practices": _practices, "landing": _landing}
+
+
+# --- Child sitemaps as files: written by the indexer, corrected by each request -------------
+
+
+def _files(token: str) -> Path:
+    return Path(current_app.instance_path) / FILES_DIR / token
+
+
+def _lines(rows: list[tuple[int, str, str]], prefix: str) -> list[bytes]:
+    pages = _pages("practitioners.show", ((slug, day) for _, slug, day in rows))
+    return [url_line(prefix, path, lastmod).encode() for path, lastmod in pages]
+
+
+def write_files(plan: Plan, prefix: str) -> str:
+    """Write each child sitemap of the FILED kinds as the data says now, into a new folder
+    under FILES_DIR; its name. Beside each `<kind>-<n>.xml`, `<kind>-<n>.idx` holds the id of
+    each line, then where each line begins and where the last ends (int64s)."""
+    token = f"{time.time_ns():x}-{os.getpid()}"
+    folder = _files(token)
+    folder.mkdir(parents=True)
+    # url_for builds paths as a request at the site's root would (served() checks the root).
+    with current_app.test_request_context():
+        for kind in FILED:
+            for number in range(1, plan.count(kind) + 1):
+                rows = _profile_rows(_range(Practitioner.id, plan, kind, number), plan.size)
+                head = (HEAD + URLSET).encode()
+                ids, offsets, at = array("q"), array("q"), len(head)
+                lines = _lines(rows, prefix)
+                for (pid, _, _), line in zip(rows, lines, strict=True):
+                    ids.append(pid)
+                    offsets.append(at)
+                    at += len(line)
+                offsets.append(at)
+                (folder / f"{kind}-{number}.xml").write_bytes(
+                    b"".join([head, *lines, END.encode()])
+                )
+                (folder / f"{kind}-{number}.idx").write_bytes(ids.tobytes() + offsets.tobytes())
+    return token
+
+
+def _changed_since(mark: int) -> set[int] | None:
+    """Practitioners the outbox names since `mark` (and LATE_WINDOW ids below it); None when
+    there are more than MAX_CHANGED rows or the outbox went back below `mark`."""
+    top = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
+    if top < mark:
+        return None
+    named = db.session.scalars(
+        select(SearchOutbox.practitioner_id)
+        .where(SearchOutbox.id > mark - LATE_WINDOW)
+        .limit(MAX_CHANGED + 1)
+    ).all()
+    return None if len(named) > MAX_CHANGED else set(named)
+
+
+def served(plan: Plan, kind: str, number: int) -> tuple[bytes, int] | None:
+    """Child sitemap `number` of `kind` as the indexer's file says, each profile changed since
+    read again: the whole document and how many URLs it lists. None when no file can be
+    trusted for it (the data answers then)."""
+    if plan.files is None or kind not in FILED or plan.base != base():
+        return None
+    if has_request_context() and request.script_root:
+        return None  # the files' paths are the site root's
+    starts = plan.starts[kind]
+    if number > len(starts):
+        return None
+    try:
+        data = (_files(plan.files) / f"{kind}-{number}.xml").read_bytes()
+        index = array("q")
+        index.frombytes((_files(plan.files) / f"{kind}-{number}.idx").read_bytes())
+    except (OSError, ValueError):  # removed with an old plan, or written half by a crash
+        return None
+    listed = (len(index) - 1) // 2
+    ids, offsets = index[:listed], index[listed:]
+    changed = _changed_since(plan.mark)
+    if changed is None:
+        return None
+    low = starts[number - 1]
+    high = starts[number] if number < len(starts) else None
+    mine = sorted(pid for pid in changed if pid > low and (high is None or pid <= high))
+    fresh = {}
+    if mine:
+        where = [*_range(Practitioner.id, plan, kind, number), Practitioner.id.in_(mine)]
+        rows = _profile_rows(where, plan.size)
+        fresh = dict(zip((row[0] for row in rows), _lines(rows, plan.base), strict=True))
+    pieces, at, count = [data[: offsets[0]]], offsets[0], listed
+    for pid in mine:
+        i = bisect_left(ids, pid)
+        pieces.append(data[at : offsets[i]])
+        at = offsets[i]
+        if i < listed and ids[i] == pid:  # its old line goes
+            at = offsets[i + 1]
+            count -= 1
+        if pid in fresh:
+            pieces.append(fresh[pid])
+            count += 1
+    if count > plan.size:
+        return None  # the last child grew past SITEMAP_URLS: the data says which fit
+    pieces.append(data[at:])
+    return b"".join(pieces), count
+
+
+# --- The plan file ---------------------------------------------------------------------------
 
 
 def _path() -> Path:
@@ -93,14 +331,33 @@ def write(plan: Plan) -> None:
     target = _path()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{PLAN_FILE}.{os.getpid()}.tmp")
-    data = {"size": plan.size, "landing": plan.landing, "starts": plan.starts}
+    data = {
+        "size": plan.size,
+        "landing": plan.landing,
+        "starts": plan.starts,
+        "mark": plan.mark,
+        "files": plan.files,
+        "base": plan.base,
+    }
     tmp.write_text(json.dumps(data, separators=(",", ":")))
     os.replace(tmp, target)
 
 
+def _remove_files(*keep: str | None) -> None:
+    """Remove the folders of child sitemap files but `keep`'s (a request may still be reading
+    the previous plan's)."""
+    try:
+        folders = list((Path(current_app.instance_path) / FILES_DIR).iterdir())
+    except FileNotFoundError:
+        return
+    for folder in folders:
+        if folder.name not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def refresh_if_due() -> bool:
-    """For the indexer: rebuild the plan file when it is missing or SITEMAP_CACHE_SECONDS old;
-    True when it did."""
+    """For the indexer: rebuild the plan file and the child sitemap files when the plan is
+    missing or SITEMAP_CACHE_SECONDS old; True when it did."""
     ttl = current_app.config["SITEMAP_CACHE_SECONDS"]
     try:
         age = time.time() - _path().stat().st_mtime
@@ -109,8 +366,14 @@ def refresh_if_due() -> bool:
     if ttl and age < ttl:
         return False
     began = time.perf_counter()
-    write(build(current_app.config["SITEMAP_URLS"]))
+    previous = _read()
+    plan = build(current_app.config["SITEMAP_URLS"])
+    if ttl:  # with 0, workers never read the plan file, nor the child files
+        prefix = base()
+        plan = replace(plan, files=write_files(plan, prefix), base=prefix)
+    write(plan)
     db.session.rollback()  # end the read transaction
+    _remove_files(plan.files, previous.files if previous else None)
     log.info("sitemaps: plan written in %.1f s", time.perf_counter() - began)
     return True
 
@@ -132,6 +395,25 @@ def current() -> Plan:
     return plan
 
 
+def _read() -> Plan | None:
+    """The plan in the plan file, else None (with a warning when there is a file)."""
+    try:
+        data = json.loads(_path().read_text())
+        return Plan(
+            data["size"],
+            [(path, lastmod) for path, lastmod in data["landing"]],
+            {kind: list(data["starts"][kind]) for kind in ID_QUERIES},
+            data.get("mark", 0),
+            data.get("files"),
+            data.get("base", ""),
+        )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        log.warning("sitemaps: cannot read %s: %s", _path(), error)
+        return None
+
+
 def _from_file(cache: dict, ttl: int, size: int) -> Plan | None:
     """The plan in the indexer's file, parsed once per version of the file; None when there is
     no file to trust."""
@@ -146,15 +428,8 @@ def _from_file(cache: dict, ttl: int, size: int) -> Plan | None:
     key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
     read = cache.get("file")
     if read is None or read[0] != key:
-        try:
-            data = json.loads(_path().read_text())
-            plan = Plan(
-                data["size"],
-                [(path, lastmod) for path, lastmod in data["landing"]],
-                {kind: list(data["starts"][kind]) for kind in ID_QUERIES},
-            )
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            log.warning("sitemaps: cannot read %s: %s", _path(), error)
+        plan = _read()
+        if plan is None:
             return None
         read = cache["file"] = (key, plan)
     plan = read[1]
