@@ -4,9 +4,11 @@ never thin for search engines. One world for the module: the relevance roster ar
 import html as html_module
 import os
 import re
+import shutil
 import time
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -641,6 +643,7 @@ def planned(world, monkeypatch):
         app.config["SITEMAP_CACHE_SECONDS"] = 0
         app.extensions.pop("sitemaps.plan", None)
         path.unlink(missing_ok=True)
+        shutil.rmtree(Path(app.instance_path) / sitemaps.FILES_DIR, ignore_errors=True)
 
 
 def test_the_indexer_writes_the_sitemap_plan_and_workers_serve_it(client, world, planned):
@@ -717,3 +720,162 @@ def test_a_profile_hidden_after_the_plan_was_made_leaves_its_sitemap_at_once(
             db.session.get(Practitioner, pid).published = True
             db.session.commit()
     assert f"/p/{slug}<" in client.get("/sitemaps/profiles-1.xml").text
+
+
+def _profile_children(client) -> dict[str, bytes]:
+    """Each child sitemap of profiles the index names, as served: path -> body."""
+    locs = [loc.text for loc in _xml(client, "/sitemap.xml").iter(f"{NS}loc")]
+    paths = [urlsplit(loc).path for loc in locs if "/profiles-" in loc]
+    return {path: client.get(path).data for path in paths}
+
+
+def _from_the_data(client, monkeypatch) -> dict[str, bytes]:
+    """The child sitemaps of profiles as the database answers them, without the files."""
+    from directory.public import sitemaps
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sitemaps, "served", lambda *args: None)
+        return _profile_children(client)
+
+
+@pytest.fixture
+def read_from_data(monkeypatch):
+    """The child sitemaps of profiles read from the database: one entry per read."""
+    from directory.public import sitemaps
+
+    reads = []
+    real = sitemaps.SOURCES["profiles"]
+    monkeypatch.setitem(sitemaps.SOURCES, "profiles", lambda *a: reads.append(a) or real(*a))
+    return reads
+
+
+def test_child_sitemaps_of_profiles_are_served_from_the_indexers_files_as_the_data_says(
+    client, world, planned, read_from_data, monkeypatch
+):
+    from directory.public import sitemaps
+
+    app, _ = world
+    app.config["SITEMAP_URLS"] = 3  # several children, the last one partly full
+    try:
+        expected = _profile_children(client)  # no plan file yet: from the data
+        assert len(expected) > 1 and len(read_from_data) == len(expected)
+        read_from_data.clear()
+        with app.app_context():
+            assert sitemaps.refresh_if_due() is True
+            plan = sitemaps.current()
+        folder = Path(app.instance_path) / sitemaps.FILES_DIR / plan.files
+        assert sorted(p.name for p in folder.glob("*.xml")) == sorted(
+            path.rsplit("/", 1)[1] for path in expected
+        )
+        assert _profile_children(client) == expected
+        assert read_from_data == []  # every child came from its file
+    finally:
+        app.config["SITEMAP_URLS"] = 50_000
+
+
+def test_a_child_sitemap_file_follows_every_change_since_it_was_written(
+    client, world, planned, read_from_data, monkeypatch
+):
+    """Renamed, added, hidden and deleted profiles: the file-served child says what the data
+    says after each change, without reading the whole child from the data."""
+    from directory.public import sitemaps
+
+    app, roster = world
+    with app.app_context():
+        sitemaps.refresh_if_due()
+        shown = next(p for p in (db.session.get(Practitioner, p.id) for p in roster.values())
+                     if p.is_publicly_visible)  # fmt: skip
+        pid, slug = shown.id, shown.slug
+
+    def listed() -> str:
+        read_from_data.clear()
+        served = _profile_children(client)
+        assert read_from_data == []  # from the file
+        assert served == _from_the_data(client, monkeypatch)
+        return served["/sitemaps/profiles-1.xml"].decode()
+
+    assert f"/p/{slug}<" in listed()
+    try:
+        with app.app_context():
+            db.session.get(Practitioner, pid).slug = "renamed-since"
+            db.session.commit()
+        text = listed()
+        assert "/p/renamed-since<" in text and f"/p/{slug}<" not in text
+        with app.app_context():
+            added = add_practitioner(
+                "newcomer-since", licenses=[("NJ", "verified", None)], offices=["07030"]
+            ).id
+        assert "/p/newcomer-since<" in listed()
+        with app.app_context():
+            db.session.delete(db.session.get(Practitioner, added))
+            db.session.commit()
+        assert "/p/newcomer-since<" not in listed()
+    finally:
+        with app.app_context():
+            db.session.get(Practitioner, pid).slug = slug
+            db.session.commit()
+    assert f"/p/{slug}<" in listed()
+
+
+@pytest.mark.parametrize(
+    "problem",
+    ["no file", "another PUBLIC_URL", "too many changes", "outbox went back", "last child full"],
+)
+def test_without_a_child_sitemap_file_to_trust_the_data_answers(
+    client, world, planned, read_from_data, monkeypatch, problem
+):
+    from dataclasses import replace
+
+    from directory.public import sitemaps
+
+    app, _ = world
+    with app.app_context():
+        public = len(db.session.execute(sitemaps.profile_ids()).all())
+    if problem == "last child full":
+        app.config["SITEMAP_URLS"] = public  # one child, full
+    added = None
+    try:
+        with app.app_context():
+            sitemaps.refresh_if_due()
+            plan = sitemaps.current()
+            if problem == "no file":
+                shutil.rmtree(Path(app.instance_path) / sitemaps.FILES_DIR / plan.files)
+            elif problem == "another PUBLIC_URL":
+                app.config["PUBLIC_URL"] = "https://elsewhere.example"
+            elif problem == "too many changes":
+                monkeypatch.setattr(sitemaps, "MAX_CHANGED", 0)
+            elif problem == "outbox went back":  # a restored or replaced database
+                sitemaps.write(replace(plan, mark=plan.mark + 10**6))
+            else:  # one more profile than a child holds
+                added = add_practitioner(
+                    "one-too-many", licenses=[("NJ", "verified", None)], offices=["07030"]
+                ).id
+        served = _profile_children(client)
+        assert read_from_data  # the data answered
+        assert served == _from_the_data(client, monkeypatch)
+        if problem == "another PUBLIC_URL":
+            assert b"https://elsewhere.example/p/" in served["/sitemaps/profiles-1.xml"]
+    finally:
+        app.config["SITEMAP_URLS"] = 50_000
+        app.config["PUBLIC_URL"] = "https://kneaded.example"
+        if added:
+            with app.app_context():
+                db.session.delete(db.session.get(Practitioner, added))
+                db.session.commit()
+
+
+def test_the_indexer_keeps_the_child_sitemap_files_of_two_plans_at_most(world, planned):
+    from directory.public import sitemaps
+
+    app, _ = world
+    folders = Path(app.instance_path) / sitemaps.FILES_DIR
+    made = []
+    with app.app_context():
+        for _ in range(3):
+            if planned[1].exists():  # due at once
+                old = time.time() - 601
+                os.utime(planned[1], (old, old))
+            assert sitemaps.refresh_if_due() is True
+            made.append(sitemaps.current().files)
+    assert len(set(made)) == 3
+    assert sorted(p.name for p in folders.iterdir()) == sorted(made[1:])

@@ -300,7 +300,7 @@ def served(plan: Plan, kind: str, number: int) -> tuple[bytes, int] | None:
     fresh = {}
     if mine:
         where = [*_range(Practitioner.id, plan, kind, number), Practitioner.id.in_(mine)]
-        rows = _profile_rows(where, plan.size)
+        rows = _profile_rows(where, len(mine))
         fresh = dict(zip((row[0] for row in rows), _lines(rows, plan.base), strict=True))
     pieces, at, count = [data[: offsets[0]]], offsets[0], listed
     for pid in mine:
