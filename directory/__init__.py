@@ -17,7 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.api import views as api
     from directory.dashboard import views as dashboard
     from directory.db import db
-    from directory.extensions import csrf, listen, listen_to_engines, migrate
+    from directory.extensions import csrf, listen, listen_to_engines
     from directory.hsds import views as hsds
     from directory.inquiries import views as inquiries
     from directory.practices import public as practice_pages
@@ -46,7 +46,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     listen()  # every session and engine listener, from extensions.LISTENERS
     db.init_app(app)
     listen_to_engines(app)  # and those that follow the app's config (SQLITE_SYNCHRONOUS)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     # A signed-in browser's session record notes its use before any view reads it.
     app.before_request(sessions.touch)
     # Before the CSRF check, which would otherwise answer for /admin first (see the hook).
@@ -83,5 +82,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(hsds.bp)
     app.register_blueprint(health.bp)
-    cli.init_app(app)
+    cli.init_app(app, migrations=ROOT / "migrations")
     return app

@@ -111,14 +111,34 @@ def restore_command(file: Path, yes: bool) -> None:
     click.echo(f"Restored {file}; the search index was rebuilt ({indexed} profiles).")
 
 
-def init_app(app: Flask) -> None:
-    """Register the command groups."""
+class Migrations(click.Command):
+    """`flask db ...`: Flask-Migrate's commands, loaded when a command line names them.
+    Flask-Migrate imports Alembic (11 MB of a process); a web worker never migrates, so it
+    never imports either. Loading them registers the real `db` group in this one's place (and
+    app.extensions["migrate"], which migrations/env.py reads), and the command line goes on
+    with it."""
+
+    def __init__(self, app: Flask, directory: Path) -> None:
+        super().__init__("db", help="Perform database migrations.")
+        self.app, self.directory = app, str(directory)
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        from flask_migrate import Migrate
+
+        Migrate(self.app, db, directory=self.directory)
+        real = self.app.cli.commands["db"]
+        return real.make_context(info_name, args, parent=parent, **extra)
+
+
+def init_app(app: Flask, migrations: Path) -> None:
+    """Register the command groups, and `db` for the migrations in the folder `migrations`."""
     from directory.admin.cli import users_cli
     from directory.demo import demo_cli
     from directory.expiry import licenses_cli
     from directory.inquiries.cli import inquiries_cli
     from directory.mail import mail_cli
 
+    app.cli.add_command(Migrations(app, migrations))
     app.cli.add_command(vocabulary_cli)
     app.cli.add_command(practitioners_cli)
     app.cli.add_command(export_cli)

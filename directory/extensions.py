@@ -1,20 +1,18 @@
 """Flask extensions without an app, and every session and engine listener; create_app binds
-them."""
+them. (Flask-Migrate is not here: cli.Migrations loads it when a command line asks for it.)"""
 
 from collections.abc import Callable
 
-from flask_migrate import Migrate
 from flask_sqlalchemy.session import Session as AppSession
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-import directory.models  # noqa: F401  (every table registered before Alembic looks)
+import directory.models  # noqa: F401  (every table registered before anything looks)
 from directory import mail, stored
 from directory.db import db, sqlite_begin, sqlite_on_connect, sqlite_synchronous
 from directory.search import outbox
 
-migrate = Migrate()
 csrf = CSRFProtect()
 
 #: Every listener on a connection, a session or a table: (target, event, hook), one line each

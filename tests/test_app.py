@@ -1,8 +1,11 @@
 """The app factory, configuration, SQLite settings, error pages, headers and migrations."""
 
+import json
 import multiprocessing
 import os
 import stat
+import subprocess
+import sys
 import time
 import warnings
 
@@ -204,6 +207,38 @@ def test_hsts_only_over_https(client):
     assert "Strict-Transport-Security" not in client.get("/guide").headers
     secure = client.get("/guide", base_url="https://localhost")
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+_SERVE = """
+import json, sys
+from directory import create_app
+client = create_app().test_client()
+statuses = [client.get(path).status_code for path in ("/healthz", "/", "/guide")]
+loaded = sorted({name.split(".")[0] for name in sys.modules} & {"alembic", "flask_migrate"})
+print(json.dumps([statuses, loaded]))
+"""
+
+
+def test_the_command_line_migrates_and_a_web_process_never_imports_alembic(app, tmp_path):
+    """Flask-Migrate and Alembic (11 MB of each worker) are loaded by `flask db` alone."""
+    env = {
+        **os.environ,
+        "DIRECTORY_INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        "FLASK_CACHE_FOLDER": json.dumps(app.config["CACHE_FOLDER"]),  # place tables built once
+    }
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, *args], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    run("-m", "flask", "--app", "directory", "db", "upgrade")
+    assert "(head)" in run("-m", "flask", "--app", "directory", "db", "current")
+    statuses, loaded = json.loads(run("-c", _SERVE).splitlines()[-1])
+    assert statuses == [200, 200, 200] and loaded == []
 
 
 def test_migrations_create_the_schema_from_an_empty_database(tmp_path):
