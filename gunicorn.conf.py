@@ -10,6 +10,7 @@ service of its own (deploy/directory-indexer.service), set DIRECTORY_INDEXER=off
 
 import ctypes
 import ctypes.util
+import gc
 import os
 import signal
 import subprocess
@@ -35,6 +36,13 @@ bind = os.environ.get("DIRECTORY_BIND", "127.0.0.1:5000")
 #: the GIL for its array work), page rendering waits on the database.
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
 worker_class = "gthread"
+#: The app is made in the master before the workers are forked: the modules and what they
+#: build on import (about 75 MB: Flask, SQLAlchemy, numpy, Whoosh and the rest) are
+#: shared by every worker instead of copied into each. create_app opens no database connection
+#: and no index file (tests/test_serving.py checks the master's): each worker opens its own.
+#: New code therefore needs a restart: a HUP forks new workers from the master's old modules
+#: (deploy/directory-web.service migrates on start only, so a new version restarts anyway).
+preload_app = True
 threads = int(os.environ.get("DIRECTORY_THREADS", 4))
 timeout = 30
 graceful_timeout = 20
@@ -148,6 +156,12 @@ def when_ready(server) -> None:
     # Kept on the arbiter: a reload (SIGHUP) reads this file again, into new globals.
     server.directory_indexer = Indexer(server)
     server.directory_indexer.thread.start()
+
+
+def pre_fork(server, worker) -> None:
+    # What the master holds is never collected in a worker: out of the collector's sight, the
+    # pages holding it are not written to (and copied) by each worker's collections.
+    gc.freeze()
 
 
 def post_worker_init(worker) -> None:

@@ -48,8 +48,9 @@ class Defaults:
     #: URLs per child sitemap (the sitemap protocol allows 50,000).
     SITEMAP_URLS = 50_000
     #: Seconds between rebuilds of the sitemaps' plan (which landing pages are listed, where each
-    #: child sitemap starts) by the indexer, and that a worker without a fresh plan file keeps
-    #: the one it built (0: never kept, every request reads the data; directory/public/sitemaps.py).
+    #: child sitemap starts) and of the child sitemap files of profiles by the indexer, and that
+    #: a worker without a fresh plan file keeps the one it built (0: never kept, no files, every
+    #: request reads the data; directory/public/sitemaps.py).
     SITEMAP_CACHE_SECONDS = 600
     #: werkzeug hash method for new passwords; weaker stored hashes are upgraded at sign-in.
     PASSWORD_HASH_METHOD = "scrypt:131072:8:1"

@@ -117,6 +117,54 @@ def _gunicorn(app, log: Path):
         server.wait()
 
 
+def _open_files(pid: int) -> list[str]:
+    found = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with suppress(OSError):  # closed meanwhile
+            found.append(os.readlink(fd))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
+def test_the_master_makes_the_app_before_forking_but_opens_no_database_or_index(
+    app, tmp_path, make_practitioner
+):
+    """Workers share the master's modules (preload_app); each opens its own database
+    connections and index files, none inherited."""
+    tag(
+        make_practitioner("alexa-marie", licenses=[("NJ", "verified", None)], offices=["07030"]),
+        conditions=["sciatica"],
+    )
+    db.session.commit()
+    with _gunicorn(app, tmp_path / "server.log") as server:
+        status, body = _get(f"{server.base}/api/v1/search?q=sciatica&near=07030")
+        assert status == 200 and json.loads(body)["total"] == 1
+        assert "numpy" in Path(f"/proc/{server.pid}/maps").read_text()  # the app was made here
+        opened = _open_files(server.pid)
+        assert [f for f in opened if f.startswith(app.instance_path)] == []  # no index file
+        assert [f for f in opened if f.endswith((".sqlite3", "-wal", "-shm"))] == []
+
+
+def test_making_the_app_connects_to_no_database(app):
+    """What gunicorn's master runs before forking (preload_app) leaves no connection for the
+    workers to share."""
+    from sqlalchemy import Engine, event
+
+    from directory import create_app
+
+    connected = []
+
+    def count(*args) -> None:
+        connected.append(args)
+
+    event.listen(Engine, "connect", count)
+    try:
+        create_app({**app.config})
+    finally:
+        event.remove(Engine, "connect", count)
+    assert connected == []
+
+
 @pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
 @pytest.mark.parametrize("stop", ["ctrl-c", "server-only"])
 def test_gunicorn_serves_with_the_indexer_and_stopping_it_stops_both(
@@ -135,6 +183,10 @@ def test_gunicorn_serves_with_the_indexer_and_stopping_it_stops_both(
         assert len(indexer) == 1 and len(workers) == 2, processes
         status, body = _get(f"{server.base}/api/v1/search?q=sciatica&near=07030")
         assert status == 200 and json.loads(body)["total"] == 1
+        # Stopped once it runs: the workers, forked from a master that made the app already,
+        # may answer before the indexer has made its own (a Ctrl-C then aborts its start).
+        ready = lambda: json.loads(_get(f"{server.base}/readyz")[1])["checks"].get("indexer")  # noqa: E731
+        _until(lambda: ready() == "ok", "/readyz never saw the indexer")
         if stop == "ctrl-c":  # reaches the whole foreground group
             os.killpg(server.pid, signal.SIGINT)
         else:  # a supervisor or `kill` signals the server alone: it stops the indexer
