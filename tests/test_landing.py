@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from directory.db import db
 from directory.practitioners.models import Practitioner
@@ -722,43 +722,48 @@ def test_a_profile_hidden_after_the_plan_was_made_leaves_its_sitemap_at_once(
     assert f"/p/{slug}<" in client.get("/sitemaps/profiles-1.xml").text
 
 
-def _profile_children(client) -> dict[str, bytes]:
-    """Each child sitemap of profiles the index names, as served: path -> body."""
+FILED = ("profiles", "practices")
+
+
+def _children(client) -> dict[str, bytes]:
+    """Each child sitemap of profiles and practices the index names, as served: path -> body."""
     locs = [loc.text for loc in _xml(client, "/sitemap.xml").iter(f"{NS}loc")]
-    paths = [urlsplit(loc).path for loc in locs if "/profiles-" in loc]
+    paths = [urlsplit(loc).path for loc in locs if "/landing-" not in loc]
     return {path: client.get(path).data for path in paths}
 
 
 def _from_the_data(client, monkeypatch) -> dict[str, bytes]:
-    """The child sitemaps of profiles as the database answers them, without the files."""
+    """The same child sitemaps as the database answers them, without the files."""
     from directory.public import sitemaps
 
     with monkeypatch.context() as patched:
         patched.setattr(sitemaps, "served", lambda *args: None)
-        return _profile_children(client)
+        return _children(client)
 
 
 @pytest.fixture
 def read_from_data(monkeypatch):
-    """The child sitemaps of profiles read from the database: one entry per read."""
+    """Child sitemaps of profiles and practices read from the database: a kind per read."""
     from directory.public import sitemaps
 
     reads = []
-    real = sitemaps.SOURCES["profiles"]
-    monkeypatch.setitem(sitemaps.SOURCES, "profiles", lambda *a: reads.append(a) or real(*a))
+    for kind in FILED:
+        real = sitemaps.SOURCES[kind]
+        reading = lambda *a, kind=kind, real=real: reads.append(kind) or real(*a)  # noqa: E731
+        monkeypatch.setitem(sitemaps.SOURCES, kind, reading)
     return reads
 
 
-def test_child_sitemaps_of_profiles_are_served_from_the_indexers_files_as_the_data_says(
-    client, world, planned, read_from_data, monkeypatch
+def test_child_sitemaps_are_served_from_the_indexers_files_as_the_data_says(
+    client, world, planned, read_from_data
 ):
     from directory.public import sitemaps
 
     app, _ = world
-    app.config["SITEMAP_URLS"] = 3  # several children, the last one partly full
+    app.config["SITEMAP_URLS"] = 3  # several children of each kind, the last partly full
     try:
-        expected = _profile_children(client)  # no plan file yet: from the data
-        assert len(expected) > 1 and len(read_from_data) == len(expected)
+        expected = _children(client)  # no plan file yet: from the data
+        assert sorted(set(read_from_data)) == sorted(FILED) and len(read_from_data) > 2
         read_from_data.clear()
         with app.app_context():
             assert sitemaps.refresh_if_due() is True
@@ -767,34 +772,40 @@ def test_child_sitemaps_of_profiles_are_served_from_the_indexers_files_as_the_da
         assert sorted(p.name for p in folder.glob("*.xml")) == sorted(
             path.rsplit("/", 1)[1] for path in expected
         )
-        assert _profile_children(client) == expected
+        assert _children(client) == expected
         assert read_from_data == []  # every child came from its file
     finally:
         app.config["SITEMAP_URLS"] = 50_000
 
 
-def test_a_child_sitemap_file_follows_every_change_since_it_was_written(
+def test_child_sitemap_files_follow_every_change_since_they_were_written(
     client, world, planned, read_from_data, monkeypatch
 ):
-    """Renamed, added, hidden and deleted profiles: the file-served child says what the data
-    says after each change, without reading the whole child from the data."""
+    """Renamed, added and deleted profiles, and the practices they list: the file-served
+    children say what the data says after each change, without reading a child from the data."""
+    from directory.practices.models import Tenant
     from directory.public import sitemaps
 
     app, roster = world
     with app.app_context():
+        solo = Tenant(slug="solo-practice", name="Solo Practice")
+        solo_id = add_practitioner(
+            "solo-at-build", tenant=solo, licenses=[("NJ", "verified", None)], offices=["07030"]
+        ).id
         sitemaps.refresh_if_due()
         shown = next(p for p in (db.session.get(Practitioner, p.id) for p in roster.values())
                      if p.is_publicly_visible)  # fmt: skip
         pid, slug = shown.id, shown.slug
 
     def listed() -> str:
+        """Every child, as served from the files (checked against the data's answer)."""
         read_from_data.clear()
-        served = _profile_children(client)
-        assert read_from_data == []  # from the file
+        served = _children(client)
+        assert read_from_data == []  # from the files
         assert served == _from_the_data(client, monkeypatch)
-        return served["/sitemaps/profiles-1.xml"].decode()
+        return b"".join(served.values()).decode()
 
-    assert f"/p/{slug}<" in listed()
+    assert f"/p/{slug}<" in listed() and "/t/solo-practice<" in listed()
     try:
         with app.app_context():
             db.session.get(Practitioner, pid).slug = "renamed-since"
@@ -803,16 +814,25 @@ def test_a_child_sitemap_file_follows_every_change_since_it_was_written(
         assert "/p/renamed-since<" in text and f"/p/{slug}<" not in text
         with app.app_context():
             added = add_practitioner(
-                "newcomer-since", licenses=[("NJ", "verified", None)], offices=["07030"]
+                "newcomer-since",
+                tenant=Tenant(slug="newcomer-practice", name="Newcomer Practice"),
+                licenses=[("NJ", "verified", None)],
+                offices=["07030"],
             ).id
-        assert "/p/newcomer-since<" in listed()
+        text = listed()
+        assert "/p/newcomer-since<" in text and "/t/newcomer-practice<" in text
         with app.app_context():
-            db.session.delete(db.session.get(Practitioner, added))
+            for gone in (added, solo_id):  # the last profile each practice listed
+                db.session.delete(db.session.get(Practitioner, gone))
             db.session.commit()
-        assert "/p/newcomer-since<" not in listed()
+        text = listed()
+        assert "/p/newcomer-since<" not in text and "/t/newcomer-practice<" not in text
+        assert "/p/solo-at-build<" not in text and "/t/solo-practice<" not in text
     finally:
         with app.app_context():
             db.session.get(Practitioner, pid).slug = slug
+            for tenant in ("solo-practice", "newcomer-practice"):
+                db.session.execute(delete(Tenant).where(Tenant.slug == tenant))
             db.session.commit()
     assert f"/p/{slug}<" in listed()
 
@@ -832,7 +852,7 @@ def test_without_a_child_sitemap_file_to_trust_the_data_answers(
     with app.app_context():
         public = len(db.session.execute(sitemaps.profile_ids()).all())
     if problem == "last child full":
-        app.config["SITEMAP_URLS"] = public  # one child, full
+        app.config["SITEMAP_URLS"] = public  # one child of profiles, full
     added = None
     try:
         with app.app_context():
@@ -850,8 +870,10 @@ def test_without_a_child_sitemap_file_to_trust_the_data_answers(
                 added = add_practitioner(
                     "one-too-many", licenses=[("NJ", "verified", None)], offices=["07030"]
                 ).id
-        served = _profile_children(client)
-        assert read_from_data  # the data answered
+        served = _children(client)
+        assert "profiles" in read_from_data  # the data answered
+        if problem != "last child full":  # (the practices still fit)
+            assert "practices" in read_from_data
         assert served == _from_the_data(client, monkeypatch)
         if problem == "another PUBLIC_URL":
             assert b"https://elsewhere.example/p/" in served["/sitemaps/profiles-1.xml"]
