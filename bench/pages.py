@@ -8,7 +8,8 @@ Run: .venv/bin/python bench/pages.py --instance 10k=/tmp/demo-10k --instance 100
      it copies of instances you want to keep as they were)
 
 1. Each instance is served at once by gunicorn with gunicorn.conf.py (a worker per core, the
-   indexer beside it) on its own loopback port, and warmed (every page below once).
+   indexer beside it) on its own loopback port, and warmed (every page below once) once its
+   indexer has written the sitemaps' plan and files, as a site serves them from then on.
 2. Sequential: `--rounds` rounds; in each, every page kind is fetched once from every instance,
    the instances in a shuffled order (A/B interleaving: a busy moment of the box falls on all of
    them alike). p50/p95/p99 per page and instance, and the p95 growth from the first instance to
@@ -109,6 +110,17 @@ class Instance:
         if status != 200:
             raise RuntimeError(f"{self.label}: {path} answered {status}")
         return body
+
+    def wait_for_the_plan(self, seconds: float = 600) -> None:
+        """Until the indexer has written the sitemaps' plan and child sitemap files (at its
+        start when there were none younger than SITEMAP_CACHE_SECONDS): what a site serves
+        from then on, and what this bench measures."""
+        plan = self.folder / "sitemaps.json"
+        deadline = time.monotonic() + seconds
+        while not (plan.exists() and time.time() - plan.stat().st_mtime < 600):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.label}: the indexer wrote no sitemap plan")
+            time.sleep(0.5)
 
     def discover(self) -> None:
         """Paths of every kind, read off the site itself (its sitemaps and its API)."""
@@ -221,6 +233,7 @@ def main() -> None:
             instances.append(Instance(label, Path(folder)))
             print(f"{label}: served in {time.perf_counter() - started:.1f} s")
         for instance in instances:
+            instance.wait_for_the_plan()
             instance.discover()
         _warm(instances)
         print(f"\n# {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
