@@ -3,7 +3,8 @@
 Only public, indexable pages are listed: publicly visible profiles (rule 1), active practices
 with someone listed, and landing pages with at least landing.THIN results. Each child sitemap
 holds at most SITEMAP_URLS (50,000, the protocol's limit) URLs; `lastmod` comes from the data.
-Which pages exist and where each starts is the sitemaps module's plan, built off the requests.
+Which pages exist and where each starts is the sitemaps module's plan, built off the requests;
+a child of profiles or practices is the indexer's file, corrected for what changed since.
 """
 
 from collections.abc import Iterator
