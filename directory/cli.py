@@ -137,7 +137,9 @@ def init_app(app: Flask, migrations: Path) -> None:
     from directory.expiry import licenses_cli
     from directory.inquiries.cli import inquiries_cli
     from directory.mail import mail_cli
+    from directory.rosters.cli import sync as roster_sync
 
+    licenses_cli.add_command(roster_sync)
     app.cli.add_command(Migrations(app, migrations))
     app.cli.add_command(vocabulary_cli)
     app.cli.add_command(practitioners_cli)

@@ -130,3 +130,93 @@ def earns_badge(office, licenses: Iterable, on: date | None = None) -> bool:
 def listed_offices(practitioner, on: date | None = None) -> list:
     """The practitioner's offices that may appear in search and on the public profile."""
     return [o for o in practitioner.offices if may_list_office(o, practitioner.licenses, on)]
+
+
+# --- Checks against the official record ---------------------------------------------------------
+
+#: What a board's roster may say of a license (DESIGN.md, "License verification against
+#: official rosters"); each source's words are mapped onto these.
+ROSTER_STATUSES = (
+    "active", "expired", "inactive", "conditional", "suspended", "revoked", "surrendered",
+    "deceased",
+)  # fmt: skip
+CHECK_METHODS = ("roster", "staff")
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+_PREFIX_AND_DIGITS = re.compile(r"^([A-Z]*)0*(\d.*)$")
+
+
+def number_key(number: str) -> str:
+    """The form in which a profile's license number and a roster's are compared: upper case,
+    letters and digits only, and the zeros that pad the digits after a letter prefix dropped,
+    so "MA 0011128", "MA11128" and "ma-11128" are one license, as are "028941" and "28941"
+    (boards pad their numbers differently in their files and on their certificates)."""
+    compact = _NOT_ALNUM.sub("", (number or "").upper())
+    match = _PREFIX_AND_DIGITS.match(compact)
+    return match.group(1) + match.group(2) if match else compact
+
+
+@cache
+def roster_sources() -> dict[str, dict]:
+    """Every roster source by its name ("tx-tdlr"): the declared mapping of its file
+    (data/rosters/<name>.json)."""
+    folder = resources.files("directory").joinpath("data/rosters")
+    found = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".json"):
+            found[entry.name.removesuffix(".json")] = json.loads(entry.read_text())
+    return dict(sorted(found.items()))
+
+
+def verification(state: str, method: str | None, source: str | None, checked_on: date | None,
+                 roster_status: str | None) -> dict | None:  # fmt: skip
+    """A license's `verification` as profile JSON and search results carry it (DESIGN.md): None
+    when nobody checked it. `source_name` is the roster's name ("Texas TDLR"), or for a staff
+    check the board whose lookup they used."""
+    if method is None or checked_on is None:
+        return None
+    if source is not None:
+        spec = roster_sources().get(source)
+        source_name = spec["name"] if spec else source
+    else:
+        state_rule = rule(state)
+        source_name = state_rule.board if state_rule else None
+    return {
+        "method": method,
+        "source": source,
+        "source_name": source_name,
+        "checked_on": checked_on.isoformat(),
+        "roster_status": roster_status,
+    }
+
+
+def _day(on: date) -> str:
+    return f"{on:%b} {on.day}, {on.year}"
+
+
+def verification_text(found: dict | None) -> str:
+    """How a page says what was checked: "Verified Dec 1, 2026 against the Texas TDLR roster",
+    "Checked by our staff on Dec 1, 2026", or "" when nothing was."""
+    if not found:
+        return ""
+    on = date.fromisoformat(found["checked_on"])
+    if found["method"] == "staff":
+        return f"Checked by our staff on {_day(on)}"
+    if found["roster_status"] == "active":
+        return f"Verified {_day(on)} against the {found['source_name']} roster"
+    return f"The {found['source_name']} roster of {_day(on)} lists it as {found['roster_status']}"
+
+
+def record_check(lic, *, method: str, on: date, source: str | None = None,
+                 roster_status: str | None = None, evidence: dict | None = None) -> None:  # fmt: skip
+    """Note on a license what was checked, how and when (the record behind `verification`)."""
+    lic.check_method = method
+    lic.check_source = source
+    lic.checked_on = on
+    lic.roster_status = roster_status
+    lic.roster_row = evidence
+
+
+def forget_check(lic) -> None:
+    """What was checked no longer describes the license (its facts changed, or it was
+    refused)."""
+    record_check(lic, method=None, on=None)

@@ -7,6 +7,7 @@ from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
 from directory.mail import MailMessage
 from directory.practices.models import Invitation, Membership, Tenant
 from directory.practitioners.models import License, LicenseNotice, Office, Practitioner
+from directory.rosters.models import LicenseReview, RosterSync
 from directory.search.outbox import DatabaseIdentity, SearchOutbox
 from directory.vocabulary import Condition, Modality
 
@@ -18,6 +19,7 @@ __all__ = [
     "InquiryAttempt",
     "Invitation",
     "License",
+    "LicenseReview",
     "LicenseNotice",
     "LoginAttempt",
     "MailMessage",
@@ -25,6 +27,7 @@ __all__ = [
     "Modality",
     "Office",
     "Practitioner",
+    "RosterSync",
     "SearchOutbox",
     "SenderBlock",
     "Tenant",

@@ -38,7 +38,7 @@ from werkzeug.exceptions import (
 from werkzeug.exceptions import Conflict as ConflictError
 from werkzeug.routing import BaseConverter, ValidationError
 
-from directory import audit, paging, refusals
+from directory import audit, licensing, paging, refusals
 from directory.db import db, first_line, now_utc, unavailable
 from directory.mail import public_url
 from directory.validation import MAX_ID, SLUG_PATTERN, is_slug, row_id, whole_number
@@ -410,6 +410,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(initials, "initials")
     app.add_template_filter(datetime.fromisoformat, "fromiso")
     app.add_template_filter(tone, "tone")
+    app.add_template_filter(licensing.verification_text, "checked")
     app.add_template_global(canonical_url, "canonical_url")
     app.after_request(_security_headers)
     for code in ERROR_CODES:

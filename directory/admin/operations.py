@@ -22,6 +22,7 @@ from directory.practices.models import Membership, Tenant
 from directory.practices.operations import people_to_tell
 from directory.practitioners.models import License, Practitioner, Specialty
 from directory.refusals import Refused
+from directory.rosters.models import LicenseReview
 
 QUEUE_PER_PAGE = 50
 AUDIT_PER_PAGE = 100
@@ -140,6 +141,12 @@ def _decide(record: License | Specialty, admin: User, status: str, reason: str |
     record.reviewer_id = admin.id
     record.reviewed_at = now_utc()
     record.note = reason
+    if isinstance(record, License):
+        if status == "verified":
+            licensing.record_check(record, method="staff", on=licensing.today())
+        else:
+            licensing.forget_check(record)
+        _resolve_reviews(record)
     db.session.flush()
     if isinstance(record, License):
         action, details = "license", {"license": record.id, "state": record.state}
@@ -152,6 +159,33 @@ def _decide(record: License | Specialty, admin: User, status: str, reason: str |
         subject=record.practitioner,
         details={**details, "number": record.number, "expires": expires, "reason": reason},
     )  # fmt: skip
+
+
+def _resolve_reviews(lic: License) -> None:
+    """An admin's decision answers what a roster sync queued the license for."""
+    for review in db.session.scalars(
+        select(LicenseReview).where(
+            LicenseReview.license_id == lic.id, LicenseReview.resolved_at.is_(None)
+        )
+    ):
+        review.resolved_at = now_utc()
+
+
+def open_reviews(licenses: list[License]) -> dict[int, list[LicenseReview]]:
+    """What roster syncs queued these licenses for (open items, oldest first), by license id:
+    the queue shows the roster's row beside the profile's license."""
+    found: dict[int, list[LicenseReview]] = {}
+    if licenses:
+        for review in db.session.scalars(
+            select(LicenseReview)
+            .where(
+                LicenseReview.license_id.in_([lic.id for lic in licenses]),
+                LicenseReview.resolved_at.is_(None),
+            )
+            .order_by(LicenseReview.created_at, LicenseReview.id)
+        ):
+            found.setdefault(review.license_id, []).append(review)
+    return found
 
 
 def approve(lic: License, admin: User) -> None:

@@ -122,9 +122,10 @@ def licenses():
     state = state if licensing.rule(state) else ""
     f = ops.QueueFilter(state=state, practice=_slug_arg("practice"), page=page_number())
     found = _page_or_404(ops.queue(f))
+    reviews = ops.open_reviews(found.items)
     return render_template(
         "admin/licenses.html",
-        rows=[_review(lic) for lic in found.items],
+        rows=[_review(lic, reviews.get(lic.id, [])) for lic in found.items],
         total=found.total,
         f=f,
         pages=found.pages,
@@ -134,16 +135,49 @@ def licenses():
     )
 
 
-def _review(lic: License) -> dict:
+def _review(lic: License, roster_reviews: list) -> dict:
     rule = licensing.rule(lic.state)
     return {
         "license": lic,
+        # What roster syncs queued it for, each with the roster's row (the queue shows both).
+        "roster": [_side_by_side(lic, r) for r in roster_reviews],
         "rule": rule,
         "number_problem": licensing.check_number(lic.state, lic.number),
         "status": licensing.status(lic),
         "history": ops.history(lic),
         "own": ops.conflicted(current_user, lic.practitioner),
     }
+
+
+def _side_by_side(lic: License, review) -> dict:
+    """A queued license and the roster's row for it, field by field."""
+    spec = licensing.roster_sources().get(review.source, {})
+    columns, row = spec.get("columns", {}), review.roster_row or {}
+
+    def cell(*keys: str) -> str:
+        said = " ".join(row.get(columns[k], "") for k in keys if k in columns).strip()
+        return said or ("—" if row else "not listed")
+
+    return {
+        "review": review,
+        "reason": ROSTER_REASONS[review.reason],
+        "source_name": spec.get("name", review.source),
+        "pairs": [
+            ("Name", lic.practitioner.name, cell("name", "first_name", "last_name")),
+            ("Number", lic.number, cell("number")),
+            ("Status", licensing.status(lic), review.roster_status or "not listed"),
+            ("Expires", lic.expires_on.isoformat(), cell("expires")),
+        ],
+    }
+
+
+#: How the queue says why a roster sync queued a license (rosters.models.REVIEW_REASONS).
+ROSTER_REASONS = {
+    "name_mismatch": "The roster lists this number under another name",
+    "conditional": "The roster lists this license with conditions",
+    "missing": "The roster, which lists every license of the state, does not list this number",
+    "staff_rejected": "The roster says active, but an admin rejected this license",
+}
 
 
 @bp.post("/licenses/<id:license_id>/approve")

@@ -325,11 +325,12 @@ def _accreditations(p: Practitioner, certified: list) -> str | None:
 
 
 def _assured(practitioner: Practitioner) -> str | None:
-    """The day one of their licenses was last verified (by an admin, or an import recorded as
-    one): when the directory last checked what the record says."""
-    verified = [lic.reviewed_at for lic in practitioner.licenses
-                if lic.status == "verified" and lic.reviewed_at is not None]  # fmt: skip
-    return max(verified).date().isoformat() if verified else None
+    """The day one of their licenses was last verified (against a board's roster, by an admin,
+    or an import recorded as one): the day the facts were checked as of (a roster file's date),
+    else the day of the decision."""
+    verified = [lic.checked_on or lic.reviewed_at.date() for lic in practitioner.licenses
+                if lic.status == "verified" and (lic.checked_on or lic.reviewed_at)]  # fmt: skip
+    return max(verified).isoformat() if verified else None
 
 
 def lapsed_at(expires_on: date) -> datetime:

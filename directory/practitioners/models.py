@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
+from directory import licensing
 from directory.db import UTCDateTime, db, now_utc, one_of
 from directory.vocabulary import SETTINGS
 
@@ -168,12 +169,31 @@ class License(db.Model):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(String(500))
+    # What was last checked, behind `verification` (licensing.record_check): None when nobody
+    # checked the license as it now stands.
+    #: "roster" (a board's roster file, licenses sync) or "staff" (an admin, an import).
+    check_method: Mapped[str | None] = mapped_column(String(6))
+    #: The roster source ("tx-tdlr"); None for a staff check.
+    check_source: Mapped[str | None] = mapped_column(String(20))
+    #: The day the facts were checked as of: the roster file's date, or the staff decision's.
+    checked_on: Mapped[date | None] = mapped_column(Date)
+    #: What the roster said (licensing.ROSTER_STATUSES); None for a staff check.
+    roster_status: Mapped[str | None] = mapped_column(String(12))
+    #: The roster row's fields as they were in the file: the evidence.
+    roster_row: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
     practitioner: Mapped[Practitioner] = relationship(
         back_populates="licenses", foreign_keys=[practitioner_id]
     )
+
+    @property
+    def verification(self) -> dict | None:
+        """The contract's `verification` object (licensing.verification)."""
+        return licensing.verification(
+            self.state, self.check_method, self.check_source, self.checked_on, self.roster_status
+        )
 
     def __repr__(self) -> str:
         return f"<License {self.state} {self.number} {self.status}>"

@@ -187,6 +187,7 @@ def update_license(lic: License, *, state: str, number: str, expires_on: date, a
     lic.reviewer_id = None
     lic.reviewed_at = None
     lic.note = None
+    licensing.forget_check(lic)
     touch(lic.practitioner)
     _flush_license()
     _audit("license.changed", lic.practitioner, lic, actor, before=before)

@@ -53,6 +53,13 @@ class LicenseView:
     expires_on: date
     board: str | None
     lookup_url: str | None
+    #: What was checked, how and when (licensing.verification), or None.
+    verification: dict | None = None
+
+    @property
+    def checked(self) -> str:
+        """The evidence line: "Verified Dec 1, 2026 against the Texas TDLR roster"."""
+        return licensing.verification_text(self.verification)
 
     @property
     def public_number(self) -> str | None:
@@ -99,6 +106,7 @@ def license_views(practitioner: Practitioner, on: date | None = None) -> list[Li
                 expires_on=lic.expires_on,
                 board=state_rule.board if state_rule else None,
                 lookup_url=state_rule.lookup_url if state_rule else None,
+                verification=lic.verification,
             )
         )
     return views
@@ -158,6 +166,7 @@ def as_json(practitioner: Practitioner, on: date | None = None) -> dict:
                 "expires": lic.expires_on.isoformat(),
                 "board": lic.board,
                 "lookup_url": lic.lookup_url,
+                "verification": lic.verification,
             }
             for lic in license_views(p, on)
         ],

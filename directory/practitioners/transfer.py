@@ -388,6 +388,10 @@ def _apply_licenses(practitioner: Practitioner, licenses: list[dict], source: st
             lic.status = values["status"]
             lic.reviewer_id, lic.reviewed_at = None, now_utc()
             if lic.status == "verified":
+                licensing.record_check(lic, method="staff", on=licensing.today())
+            else:
+                licensing.forget_check(lic)
+            if lic.status == "verified":
                 verified += 1
                 audit.record(
                     "license.verify",

@@ -238,7 +238,9 @@ def _statements(slots: int) -> dict:
             Office.lon,
         ).where(Office.id.in_([bindparam(f"office{i}") for i in range(slots)])),
         "licenses": select(
-            License.practitioner_id, License.state, License.status, License.expires_on
+            License.practitioner_id, License.state, License.status, License.expires_on,
+            License.check_method, License.check_source, License.checked_on,
+            License.roster_status,
         )
         .where(License.practitioner_id.in_(ids))
         .order_by(License.state),
@@ -310,6 +312,10 @@ def _hydrate(
                         "state": lic.state,
                         "status": licensing.status(lic, on),
                         "expires": lic.expires_on.isoformat(),
+                        "verification": licensing.verification(
+                            lic.state, lic.check_method, lic.check_source, lic.checked_on,
+                            lic.roster_status,
+                        ),
                     }
                     for lic in licensed
                 ],

@@ -1,0 +1,203 @@
+"""Reading a board's roster file through its declared mapping (directory/data/rosters/<source>.json):
+one row at a time (the csv module over the open file, never the whole file in memory), each
+turned into a RosterRow or refused with the line and the reason.
+
+A mapping says, as data: the delimiter; whether the first line is a header; which rows are
+massage therapists (`only`: a column and its values; the Texas and Washington files hold every
+profession); which columns hold the number, status, expiry date and names (`name` "LAST, FIRST"
+or `first_name` + `last_name`), and birth year; the date formats; the board's status words and
+the contract status each means; or `status_from_expiry` for a roster without a status column
+(Texas: a license in the file is current until its expiry date); `conditional_when` (a column
+flagging board action on an otherwise active license); `number_prefix` for numbers written
+without their letters; whether the roster is `complete` (a license it does not list is not
+current); and which columns are kept as `evidence` (never the mailing addresses or private
+telephone numbers some files carry).
+"""
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TextIO
+
+from directory import licensing
+
+#: Longer cells than any roster has: a file that has them is not a roster (or is broken).
+MAX_CELL = 1000
+_LETTERS = re.compile(r"[^a-z]+")
+#: Words in names that say nothing about who someone is.
+_NOT_NAMES = frozenset(
+    "jr sr ii iii iv v dr mr mrs ms miss mx lmt cmt rmt lmbt lmp".split()
+)  # fmt: skip
+
+
+class RosterError(Exception):
+    """Why the file cannot be applied, naming the line."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.message = message
+
+
+class UnmappedStatus(RosterError):
+    """A status word the source's mapping does not name: the sync stops rather than guess."""
+
+    def __init__(self, line: int, word: str, source: str):
+        super().__init__(
+            line,
+            f"the status {word!r} is not in the {source} mapping "
+            f"(directory/data/rosters/{source}.json, \"statuses\"): add what it means and run "
+            "the sync again",
+        )
+        self.word = word
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int
+    #: licensing.number_key of the number (with the source's prefix).
+    key: str
+    number: str
+    #: One of licensing.ROSTER_STATUSES.
+    status: str
+    expires_on: date | None
+    first_name: str
+    last_name: str
+    birth_year: int | None
+    #: The row's declared evidence columns, as written in the file.
+    evidence: dict = field(compare=False)
+
+
+def _cell(row: dict, column: str | None) -> str:
+    if column is None:
+        return ""
+    return (row.get(column) or "").strip()
+
+
+def _date(text: str, formats: list[str]) -> date | None:
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _split_name(full: str, name_format: str) -> tuple[str, str]:
+    """(first, last) of a name written in one cell."""
+    if name_format == "last, first" and "," in full:
+        last, _, first = full.partition(",")
+        return first.strip(), last.strip()
+    words = full.split()
+    return (words[0], " ".join(words[1:])) if len(words) > 1 else ("", full)
+
+
+def rows(spec: dict, source: str, handle: TextIO, file_date: date) -> Iterator[RosterRow]:
+    """The massage therapists' rows of an open roster file, in order; raises RosterError at the
+    first row that cannot be read (UnmappedStatus for an unknown status word)."""
+    columns = spec["columns"]
+    fieldnames = None if spec.get("header", True) else spec["fields"]
+    reader = csv.DictReader(handle, fieldnames=fieldnames, delimiter=spec.get("delimiter", ","))
+    header = reader.fieldnames or []
+    wanted = [c for c in (*columns.values(), (spec.get("only") or {}).get("column"),
+                          (spec.get("conditional_when") or {}).get("column")) if c]  # fmt: skip
+    if missing := [c for c in wanted if c not in header]:
+        raise RosterError(1, f"the header lacks the column(s) {', '.join(map(repr, missing))} "
+                          f"that the {source} mapping reads (is this a {spec['name']} file?)")  # fmt: skip
+    only = spec.get("only")
+    only_values = {v.upper() for v in only["values"]} if only else None
+    statuses = {word.upper(): status for word, status in (spec.get("statuses") or {}).items()}
+    flagged = spec.get("conditional_when")
+    flagged_values = {v.upper() for v in flagged["values"]} if flagged else set()
+    formats = spec["date_formats"]
+    prefix = spec.get("number_prefix", "")
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, UnicodeDecodeError) as broken:
+            raise RosterError(reader.line_num + 1, f"unreadable ({broken})") from None
+        line = reader.line_num
+        if None in row:
+            raise RosterError(line, f"more cells than the header's {len(header)}")
+        if only_values is not None and _cell(row, only["column"]).upper() not in only_values:
+            continue
+        if any(value is None for value in row.values()):
+            raise RosterError(line, f"fewer cells than the header's {len(header)}")
+        if any(len(value) > MAX_CELL or "\x00" in value for value in row.values()):
+            raise RosterError(line, "a cell is too long or holds a NUL character")
+        number = _cell(row, columns["number"]).upper()
+        if prefix and number[:1].isdigit():
+            number = prefix + number
+        key = licensing.number_key(number)
+        if not key:
+            raise RosterError(line, f"no license number in {columns['number']!r}")
+        expires_text = _cell(row, columns.get("expires"))
+        expires_on = _date(expires_text, formats) if expires_text else None
+        if expires_text and expires_on is None:
+            raise RosterError(line, f"the expiry date {expires_text!r} is not in the format "
+                              f"{' or '.join(formats)}")  # fmt: skip
+        if spec.get("status_from_expiry"):
+            if expires_on is None:
+                raise RosterError(line, f"no expiry date in {columns['expires']!r}: this "
+                                  "roster has no status column, the date is the status")  # fmt: skip
+            status = "active" if expires_on >= file_date else "expired"
+        else:
+            word = _cell(row, columns["status"])
+            if not word:
+                raise RosterError(line, f"no status in {columns['status']!r}")
+            status = statuses.get(word.upper())
+            if status is None:
+                raise UnmappedStatus(line, word, source)
+            if status not in licensing.ROSTER_STATUSES:
+                raise RosterError(line, f"the mapping sends {word!r} to {status!r}, which is "
+                                  "not a contract status")  # fmt: skip
+            # An "active" license past its expiry date is not current, whatever the word says.
+            if status == "active" and expires_on is not None and expires_on < file_date:
+                status = "expired"
+        if status == "active" and flagged and _cell(row, flagged["column"]).upper() in flagged_values:
+            status = "conditional"
+        if "name" in columns:
+            first, last = _split_name(_cell(row, columns["name"]), spec.get("name_format", ""))
+        else:
+            first, last = _cell(row, columns.get("first_name")), _cell(row, columns["last_name"])
+        if not last:
+            raise RosterError(line, "no last name")
+        year_text = _cell(row, columns.get("birth_year"))
+        if year_text and not (year_text.isdigit() and 1900 <= int(year_text) <= 2100):
+            raise RosterError(line, f"the birth year {year_text!r} is not a year")
+        yield RosterRow(
+            line=line,
+            key=key,
+            number=number,
+            status=status,
+            expires_on=expires_on,
+            first_name=first,
+            last_name=last,
+            birth_year=int(year_text) if year_text else None,
+            evidence={c: row.get(c, "") for c in spec.get("evidence", header) if c in row},
+        )
+
+
+def _words(name: str) -> list[str]:
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return [w for w in _LETTERS.split(plain.replace("'", "")) if w and w not in _NOT_NAMES]
+
+
+def names_match(profile_name: str, row: RosterRow) -> bool:
+    """Whether a profile's name is the roster's person: every word of the roster's last name is
+    among the profile's words after the first, the profile's last word is one of them, and the
+    first initials agree (when the roster gives a first name). A profile has no birth year, so
+    the roster's is kept as evidence but not compared."""
+    words = _words(profile_name)
+    last = _words(row.last_name)
+    if len(words) < 2 or not last:
+        return False
+    if not set(last) <= set(words[1:]) or words[-1] not in last:
+        return False
+    first = _words(row.first_name)
+    return not first or first[0][0] == words[0][0]
