@@ -16,6 +16,7 @@ from directory.practitioners.models import License
 from directory.rosters import files
 from directory.rosters.models import LicenseReview, RosterSync
 from directory.search.outbox import SearchOutbox
+from tests.conftest import check_against_openapi
 
 DATA = Path(__file__).parent / "data" / "rosters"
 TODAY = date(2026, 12, 7)
@@ -396,17 +397,21 @@ def test_a_revoked_license_loses_its_badge_and_its_listing_in_search(
     assert "Washington DOH roster of Dec 1, 2026 lists it as revoked" in page
 
 
-def test_verification_is_in_search_results_and_profile_json(runner, client, make_practitioner):
+def test_verification_is_in_search_results_and_profile_json(
+    app, runner, client, make_practitioner
+):
     licensed(make_practitioner, "alex-rivera", "Alex Rivera", "TX", "MT12345",
              zip_code="78701")  # fmt: skip
     licensed(make_practitioner, "casey-lee", "Casey Lee", "NJ", "18KT01515000", zip_code="07030")
     sync(runner, "tx-tdlr.csv", "tx-tdlr")
     expected = {"method": "roster", "source": "tx-tdlr", "source_name": "Texas TDLR",
                 "checked_on": "2026-12-01", "roster_status": "active"}  # fmt: skip
-    found = client.get("/api/v1/search", query_string={"near": "Austin, TX"}).json
-    assert found["results"][0]["licenses"][0]["verification"] == expected
-    profile = client.get("/api/v1/practitioners/alex-rivera").json
-    assert profile["licenses"][0]["verification"] == expected
+    response = client.get("/api/v1/search", query_string={"near": "Austin, TX"})
+    check_against_openapi(app, response)
+    assert response.json["results"][0]["licenses"][0]["verification"] == expected
+    response = client.get("/api/v1/practitioners/alex-rivera")
+    check_against_openapi(app, response)
+    assert response.json["licenses"][0]["verification"] == expected
     staff = client.get("/api/v1/practitioners/casey-lee").json["licenses"][0]["verification"]
     assert staff["method"] == "staff" and staff["source"] is None
     assert staff["roster_status"] is None and staff["checked_on"] == "2026-01-05"

@@ -7,7 +7,7 @@ and fail on an /api/ route it does not describe.
 
 from flask import current_app
 
-from directory import vocabulary
+from directory import licensing, vocabulary
 from directory.geo import MOST_POPULOUS
 from directory.mail import public_url
 from directory.practitioners import fields
@@ -118,6 +118,32 @@ def _schemas() -> dict:
                 "text": {"type": "string"},
             },
         },
+        "Verification": {
+            "type": ["object", "null"],
+            "description": "What was checked about the license, how and when; null when nobody "
+            "checked it as it now stands. `roster`: matched by state, number and name in the "
+            "board's roster file of `checked_on`; `staff`: an admin checked it (with the board's "
+            "lookup) on `checked_on`.",
+            "required": ["method", "source", "source_name", "checked_on", "roster_status"],
+            "properties": {
+                "method": {"type": "string", "enum": list(licensing.CHECK_METHODS)},
+                "source": {
+                    **_NULLABLE_STRING,
+                    "description": "The roster source (e.g. tx-tdlr); null for a staff check.",
+                },
+                "source_name": {
+                    **_NULLABLE_STRING,
+                    "description": "The roster's name (e.g. Texas TDLR), or the board whose "
+                    "lookup our staff used.",
+                },
+                "checked_on": {"type": "string", "format": "date"},
+                "roster_status": {
+                    "type": ["string", "null"],
+                    "enum": [*licensing.ROSTER_STATUSES, None],
+                    "description": "What the roster said; null for a staff check.",
+                },
+            },
+        },
         "Specialties": {
             "type": "array",
             "description": "Specialty credentials, verified and pending (never rejected or "
@@ -182,11 +208,12 @@ def _schemas() -> dict:
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "required": ["state", "status", "expires"],
+                        "required": ["state", "status", "expires", "verification"],
                         "properties": {
                             "state": {"type": "string"},
                             "status": license_status,
                             "expires": {"type": "string", "format": "date"},
+                            "verification": {"$ref": "#/components/schemas/Verification"},
                         },
                     },
                 },
@@ -346,7 +373,7 @@ def _schemas() -> dict:
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "required": ["state", "number", "status", "expires"],
+                        "required": ["state", "number", "status", "expires", "verification"],
                         "properties": {
                             "state": {"type": "string"},
                             "number": {
@@ -357,6 +384,7 @@ def _schemas() -> dict:
                             "expires": {"type": "string", "format": "date"},
                             "board": _NULLABLE_STRING,
                             "lookup_url": _NULLABLE_STRING,
+                            "verification": {"$ref": "#/components/schemas/Verification"},
                         },
                     },
                 },
