@@ -206,8 +206,15 @@ def verification_text(found: dict | None) -> str:
     return f"The {found['source_name']} roster of {_day(on)} lists it as {found['roster_status']}"
 
 
-def record_check(lic, *, method: str, on: date, source: str | None = None,
-                 roster_status: str | None = None, evidence: dict | None = None) -> None:  # fmt: skip
+def record_check(
+    lic,
+    *,
+    method: str | None,
+    on: date | None,
+    source: str | None = None,
+    roster_status: str | None = None,
+    evidence: dict | None = None,
+) -> None:
     """Note on a license what was checked, how and when (the record behind `verification`)."""
     lic.check_method = method
     lic.check_source = source

@@ -315,6 +315,11 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
                 )).scalars().all()  # fmt: skip
                 assert len(set(ids)) == 2 and all(ids)
                 assert "00000000" not in str(ids).replace("-", "")
+                # A license verified before roster syncs was checked by our staff, that day.
+                method, day = conn.execute(
+                    text("SELECT check_method, checked_on FROM license")
+                ).one()
+                assert method == "staff" and str(day) == "2026-01-01"
         finally:
             if DATABASE_URL:
                 reset_postgres_schema()

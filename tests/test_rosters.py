@@ -397,9 +397,7 @@ def test_a_revoked_license_loses_its_badge_and_its_listing_in_search(
     assert "Washington DOH roster of Dec 1, 2026 lists it as revoked" in page
 
 
-def test_verification_is_in_search_results_and_profile_json(
-    app, runner, client, make_practitioner
-):
+def test_verification_is_in_search_results_and_profile_json(app, runner, client, make_practitioner):
     licensed(make_practitioner, "alex-rivera", "Alex Rivera", "TX", "MT12345",
              zip_code="78701")  # fmt: skip
     licensed(make_practitioner, "casey-lee", "Casey Lee", "NJ", "18KT01515000", zip_code="07030")
@@ -453,9 +451,7 @@ def test_an_admin_verifying_in_the_queue_records_a_staff_check(runner, make_prac
     assert ops.open_reviews([fresh(lic)]) == {}
 
 
-def test_the_admin_queue_shows_the_roster_row_beside_the_license(
-    runner, client, make_practitioner
-):
+def test_the_admin_queue_shows_the_roster_row_beside_the_license(runner, client, make_practitioner):
     from tests.people import log_in, new_user
 
     lic = licensed(make_practitioner, "jordan-lee", "Jordan Lee", "TX", "MT33333")
@@ -466,3 +462,13 @@ def test_the_admin_queue_shows_the_roster_row_beside_the_license(
     assert "The roster lists this number under another name" in html
     assert "Jordan Lee" in html and "PATEL, SAM" in html  # both records
     assert "Texas TDLR roster of 2026-12-01" in html
+
+
+def test_a_long_file_reports_progress_on_stderr(runner, texas, monkeypatch):
+    from directory.rosters import sync as roster_sync
+
+    monkeypatch.setattr(roster_sync, "PROGRESS_EVERY", 2)
+    result = sync(runner, "tx-tdlr.csv", "tx-tdlr")
+    assert result.exit_code == 0
+    assert "2 rows read (" in result.stderr and "4 rows read (" in result.stderr
+    assert "rows read" not in result.stdout  # the summary line stays alone on stdout

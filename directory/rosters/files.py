@@ -1,6 +1,7 @@
-"""Reading a board's roster file through its declared mapping (directory/data/rosters/<source>.json):
-one row at a time (the csv module over the open file, never the whole file in memory), each
-turned into a RosterRow or refused with the line and the reason.
+"""Reading a board's roster file through its declared mapping
+(directory/data/rosters/<source>.json): one row at a time (the csv module over the open file,
+never the whole file in memory), each turned into a RosterRow or refused with the line and
+the reason.
 
 A mapping says, as data: the delimiter; whether the first line is a header; which rows are
 massage therapists (`only`: a column and its values; the Texas and Washington files hold every
@@ -29,7 +30,8 @@ MAX_CELL = 1000
 _LETTERS = re.compile(r"[^a-z]+")
 #: Words in names that say nothing about who someone is.
 _NOT_NAMES = frozenset(
-    "jr sr ii iii iv v dr mr mrs ms miss mx lmt cmt rmt lmbt lmp".split()
+    ("jr", "sr", "ii", "iii", "iv", "v", "dr", "mr", "mrs", "ms", "miss", "mx", "lmt", "cmt",
+     "rmt", "lmbt", "lmp")
 )  # fmt: skip
 
 
@@ -49,7 +51,7 @@ class UnmappedStatus(RosterError):
         super().__init__(
             line,
             f"the status {word!r} is not in the {source} mapping "
-            f"(directory/data/rosters/{source}.json, \"statuses\"): add what it means and run "
+            f'(directory/data/rosters/{source}.json, "statuses"): add what it means and run '
             "the sync again",
         )
         self.word = word
@@ -102,11 +104,21 @@ def rows(spec: dict, source: str, handle: TextIO, file_date: date) -> Iterator[R
     fieldnames = None if spec.get("header", True) else spec["fields"]
     reader = csv.DictReader(handle, fieldnames=fieldnames, delimiter=spec.get("delimiter", ","))
     header = reader.fieldnames or []
-    wanted = [c for c in (*columns.values(), (spec.get("only") or {}).get("column"),
-                          (spec.get("conditional_when") or {}).get("column")) if c]  # fmt: skip
+    wanted = [
+        c
+        for c in (
+            *columns.values(),
+            (spec.get("only") or {}).get("column"),
+            (spec.get("conditional_when") or {}).get("column"),
+        )
+        if c
+    ]
     if missing := [c for c in wanted if c not in header]:
-        raise RosterError(1, f"the header lacks the column(s) {', '.join(map(repr, missing))} "
-                          f"that the {source} mapping reads (is this a {spec['name']} file?)")  # fmt: skip
+        raise RosterError(
+            1,
+            f"the header lacks the column(s) {', '.join(map(repr, missing))} "
+            f"that the {source} mapping reads (is this a {spec['name']} file?)",
+        )
     only = spec.get("only")
     only_values = {v.upper() for v in only["values"]} if only else None
     statuses = {word.upper(): status for word, status in (spec.get("statuses") or {}).items()}
@@ -139,12 +151,17 @@ def rows(spec: dict, source: str, handle: TextIO, file_date: date) -> Iterator[R
         expires_text = _cell(row, columns.get("expires"))
         expires_on = _date(expires_text, formats) if expires_text else None
         if expires_text and expires_on is None:
-            raise RosterError(line, f"the expiry date {expires_text!r} is not in the format "
-                              f"{' or '.join(formats)}")  # fmt: skip
+            raise RosterError(
+                line,
+                f"the expiry date {expires_text!r} is not in the format {' or '.join(formats)}",
+            )
         if spec.get("status_from_expiry"):
             if expires_on is None:
-                raise RosterError(line, f"no expiry date in {columns['expires']!r}: this "
-                                  "roster has no status column, the date is the status")  # fmt: skip
+                raise RosterError(
+                    line,
+                    f"no expiry date in {columns['expires']!r}: this "
+                    "roster has no status column, the date is the status",
+                )
             status = "active" if expires_on >= file_date else "expired"
         else:
             word = _cell(row, columns["status"])
@@ -154,12 +171,18 @@ def rows(spec: dict, source: str, handle: TextIO, file_date: date) -> Iterator[R
             if status is None:
                 raise UnmappedStatus(line, word, source)
             if status not in licensing.ROSTER_STATUSES:
-                raise RosterError(line, f"the mapping sends {word!r} to {status!r}, which is "
-                                  "not a contract status")  # fmt: skip
+                raise RosterError(
+                    line,
+                    f"the mapping sends {word!r} to {status!r}, which is not a contract status",
+                )
             # An "active" license past its expiry date is not current, whatever the word says.
             if status == "active" and expires_on is not None and expires_on < file_date:
                 status = "expired"
-        if status == "active" and flagged and _cell(row, flagged["column"]).upper() in flagged_values:
+        if (
+            status == "active"
+            and flagged
+            and _cell(row, flagged["column"]).upper() in flagged_values
+        ):
             status = "conditional"
         if "name" in columns:
             first, last = _split_name(_cell(row, columns["name"]), spec.get("name_format", ""))

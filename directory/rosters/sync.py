@@ -34,8 +34,8 @@ from directory import audit, licensing
 from directory.db import db, now_utc
 from directory.practitioners.models import License, Practitioner
 from directory.rosters import files
-from directory.rosters.models import LicenseReview, RosterSync
 from directory.rosters.files import RosterError, RosterRow
+from directory.rosters.models import LicenseReview, RosterSync
 
 #: Rows between two progress reports.
 PROGRESS_EVERY = 50_000
