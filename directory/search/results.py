@@ -313,7 +313,10 @@ def _hydrate(
                         "status": licensing.status(lic, on),
                         "expires": lic.expires_on.isoformat(),
                         "verification": licensing.verification(
-                            lic.state, lic.check_method, lic.check_source, lic.checked_on,
+                            lic.state,
+                            lic.check_method,
+                            lic.check_source,
+                            lic.checked_on,
                             lic.roster_status,
                         ),
                     }
