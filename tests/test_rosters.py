@@ -472,3 +472,11 @@ def test_a_long_file_reports_progress_on_stderr(runner, texas, monkeypatch):
     assert result.exit_code == 0
     assert "2 rows read (" in result.stderr and "4 rows read (" in result.stderr
     assert "rows read" not in result.stdout  # the summary line stays alone on stdout
+
+
+def test_hsds_assures_the_record_as_of_the_rosters_day(runner, client, make_practitioner):
+    lic = licensed(make_practitioner, "alex-rivera", "Alex Rivera", "TX", "MT12345",
+                   status="pending", zip_code="78701")  # fmt: skip
+    sync(runner, "tx-tdlr.csv", "tx-tdlr")
+    record = client.get(f"/hsds/services/{fresh(lic).practitioner.public_id}").get_json()
+    assert record["assured_date"] == FILE_DATE  # the file's day, not the day it was run
