@@ -480,3 +480,26 @@ def test_hsds_assures_the_record_as_of_the_rosters_day(runner, client, make_prac
     sync(runner, "tx-tdlr.csv", "tx-tdlr")
     record = client.get(f"/hsds/services/{fresh(lic).practitioner.public_id}").get_json()
     assert record["assured_date"] == FILE_DATE  # the file's day, not the day it was run
+
+
+def test_a_refused_license_the_roster_says_is_active_waits_in_the_queue(
+    runner, client, make_practitioner
+):
+    from directory.admin import operations as ops
+    from tests.people import log_in, new_user
+
+    lic = licensed(make_practitioner, "alex-rivera", "Alex Rivera", "TX", "MT12345",
+                   status="rejected", zip_code="78701")  # fmt: skip
+    sync(runner, "tx-tdlr.csv", "tx-tdlr")
+    admin = new_user("admin@example.com", is_admin=True)
+    log_in(client, admin)
+    html = client.get("/admin/licenses").get_data(as_text=True)
+    assert f"license-{lic.id}" in html
+    assert "The roster says active, but an admin rejected this license" in html
+    assert fresh(lic).status == "rejected"  # not listed until an admin decides
+    ops.approve(fresh(lic), admin)
+    db.session.commit()
+    assert fresh(lic).status == "verified" and fresh(lic).check_method == "staff"
+    assert f"license-{lic.id}" not in client.get("/admin/licenses").get_data(as_text=True)
+    with pytest.raises(ops.Refused):
+        ops.reject(fresh(lic), admin, "changed my mind")  # decided: not in the queue any more

@@ -10,7 +10,7 @@ their own, nor of a practice they belong to. A decision that cannot be taken rai
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from directory import audit, licensing, mail, specialties, validation
@@ -64,12 +64,21 @@ class QueueFilter:
     page: int = 1
 
 
+def _waiting():
+    """A license waits for an admin when it is pending, or when a roster sync queued it (an
+    active roster entry for a license an admin rejected stays rejected until one decides)."""
+    return or_(
+        License.status == "pending",
+        License.id.in_(select(LicenseReview.license_id).where(LicenseReview.resolved_at.is_(None))),
+    )
+
+
 def _queue_query(f: QueueFilter):
     query = (
         select(License)
         .join(License.practitioner)
         .join(Practitioner.tenant)
-        .where(License.status == "pending", Tenant.status != "deleted")
+        .where(_waiting(), Tenant.status != "deleted")
     )
     if f.state:
         query = query.where(License.state == f.state)
@@ -98,7 +107,7 @@ def queue_practices() -> list[tuple[str, str, int]]:
         select(Tenant.slug, Tenant.name, func.count(License.id))
         .join(Practitioner, Practitioner.tenant_id == Tenant.id)
         .join(License, License.practitioner_id == Practitioner.id)
-        .where(License.status == "pending", Tenant.status != "deleted")
+        .where(_waiting(), Tenant.status != "deleted")
         .group_by(Tenant.slug, Tenant.name)
         .order_by(Tenant.name)
     )
@@ -135,7 +144,7 @@ def _decide(record: License | Specialty, admin: User, status: str, reason: str |
     noun = "license" if isinstance(record, License) else "credential"
     if conflicted(admin, record.practitioner):
         raise Refused(f"You may not decide on a {noun} of your own profile or practice.")
-    if record.status != "pending":
+    if record.status != "pending" and not (isinstance(record, License) and _queued(record)):
         raise Refused(f"This {noun} was already {record.status}.")
     record.status = status
     record.reviewer_id = admin.id
@@ -159,6 +168,17 @@ def _decide(record: License | Specialty, admin: User, status: str, reason: str |
         subject=record.practitioner,
         details={**details, "number": record.number, "expires": expires, "reason": reason},
     )  # fmt: skip
+
+
+def _queued(lic: License) -> bool:
+    return (
+        db.session.scalar(
+            select(LicenseReview.id).where(
+                LicenseReview.license_id == lic.id, LicenseReview.resolved_at.is_(None)
+            )
+        )
+        is not None
+    )
 
 
 def _resolve_reviews(lic: License) -> None:
