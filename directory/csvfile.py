@@ -1,5 +1,6 @@
 """The one way we write CSV: every CSV file the directory produces goes through `writer`, so no
-cell of therapist or practice text is run as a formula by the spreadsheet that opens it.
+cell of therapist or practice text is run as a formula by the spreadsheet that opens it. (The
+one module that imports csv: state boards' roster files are read through `dict_reader`.)
 
 A spreadsheet (Excel, LibreOffice Calc, Google Sheets) runs a cell as a formula when its text
 begins with `=`, `+`, `-` or `@`; a leading tab, carriage return or line feed can hide one.
@@ -59,3 +60,16 @@ def writer(handle: TextIO, fieldnames: Iterable[str]) -> DictWriter:
     out = DictWriter(handle, fieldnames)
     out.writeheader()
     return out
+
+
+#: What a malformed file raises while it is read.
+Error = csv.Error
+
+
+def dict_reader(
+    handle: TextIO, *, delimiter: str = ",", fieldnames: list[str] | None = None
+) -> csv.DictReader:
+    """Rows of a CSV file as dicts, one at a time (the first line is the header unless
+    `fieldnames` are given). Reading runs nothing: what is read is data, whatever it begins
+    with, so no escape is undone or applied."""
+    return csv.DictReader(handle, fieldnames=fieldnames, delimiter=delimiter)

@@ -15,7 +15,6 @@ current); and which columns are kept as `evidence` (never the mailing addresses 
 telephone numbers some files carry).
 """
 
-import csv
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TextIO
 
-from directory import licensing
+from directory import csvfile, licensing
 
 #: Longer cells than any roster has: a file that has them is not a roster (or is broken).
 MAX_CELL = 1000
@@ -102,7 +101,9 @@ def rows(spec: dict, source: str, handle: TextIO, file_date: date) -> Iterator[R
     first row that cannot be read (UnmappedStatus for an unknown status word)."""
     columns = spec["columns"]
     fieldnames = None if spec.get("header", True) else spec["fields"]
-    reader = csv.DictReader(handle, fieldnames=fieldnames, delimiter=spec.get("delimiter", ","))
+    reader = csvfile.dict_reader(
+        handle, delimiter=spec.get("delimiter", ","), fieldnames=fieldnames
+    )
     header = reader.fieldnames or []
     wanted = [
         c
@@ -131,7 +132,7 @@ def rows(spec: dict, source: str, handle: TextIO, file_date: date) -> Iterator[R
             row = next(reader)
         except StopIteration:
             return
-        except (csv.Error, UnicodeDecodeError) as broken:
+        except (csvfile.Error, UnicodeDecodeError) as broken:
             raise RosterError(reader.line_num + 1, f"unreadable ({broken})") from None
         line = reader.line_num
         if None in row:
