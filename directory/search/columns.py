@@ -6,6 +6,11 @@ holds is decoded once per process, from the `facts` column (public API:
 (document, value) pairs for lists (conditions, modalities, languages, offices). Postings of the
 text terms a query uses are read the same way, once per segment and term, through the public
 matcher API, and kept in a bounded cache. The engine then answers with array operations.
+
+Reading a term through the matcher costs about 1 s per million postings, once per process: so
+the indexer also writes every term's postings of a new segment beside it (`write_postings`), in
+arrays a searcher maps instead of reading (`np.load(mmap_mode="r")`): a first search of a term
+costs a slice, and every worker shares the pages through the page cache.
 """
 
 import json
@@ -29,6 +34,9 @@ SETTING_NAMES = tuple(SETTING_CODES)
 #: Postings kept in memory per process (about 16 bytes each), least recently used dropped first.
 POSTINGS_BUDGET = 3_000_000
 PERSISTED_SUFFIX = ".facts.npz"
+#: A segment's postings: the terms table (written last: the others are complete when it is
+#: there), and every posting's document and weight code, all terms concatenated, mapped.
+POSTINGS_SUFFIXES = (".postings.npz", ".postings-doc.npy", ".postings-code.npy")
 #: The text fields whose lengths (in tokens, as Whoosh stores them) BM25 reads, per document.
 LENGTH_FIELDS = ("name", "headline", "bio", "condition_text", "modality_text")
 
@@ -168,6 +176,8 @@ class Segment:
         #: Per text field, each document's length: a term's postings take theirs from here,
         #: so reading a term costs its postings, never a length look-up per posting.
         self.lengths = {name: stored[f"length_{name}"] for name in LENGTH_FIELDS}
+        #: The postings the indexer wrote beside the segment, once found (else the matcher).
+        self.stored_postings: StoredPostings | None = None
 
     def holding(self, code: int, today: int) -> np.ndarray:
         """A boolean per document: holds this specialty, verified and current today."""
@@ -287,10 +297,126 @@ def _save(path: Path, stored: dict) -> None:
 
 
 def forget_persisted(folder: Path, live_keys: set[str]) -> None:
-    """Remove the arrays of segments the index no longer has (merged away)."""
-    for path in folder.glob(f"*{PERSISTED_SUFFIX}"):
-        if path.name[: -len(PERSISTED_SUFFIX)] not in live_keys:
-            path.unlink(missing_ok=True)
+    """Remove the arrays and postings of segments the index no longer has (merged away)."""
+    for suffix in (PERSISTED_SUFFIX, *POSTINGS_SUFFIXES):
+        for path in folder.glob(f"*{suffix}"):
+            if path.name[: -len(suffix)] not in live_keys:
+                path.unlink(missing_ok=True)
+
+
+def _postings_paths(reader, key: str) -> tuple[Path, ...] | None:
+    folder = getattr(reader.storage(), "folder", None)
+    if not folder:
+        return None
+    return tuple(Path(folder) / f"{key}{suffix}" for suffix in POSTINGS_SUFFIXES)
+
+
+#: Weights are term frequency x field boost: a few distinct values per segment, kept as codes.
+_MAX_WEIGHT_CODES = 256
+
+
+def write_postings(reader, key: str) -> bool:
+    """Write (once) every text term's postings of a segment beside it; False if there already
+    or the folder is read-only. Segments never change, so the file stays right; documents
+    deleted later are masked by the searcher, as with postings read through the matcher."""
+    paths = _postings_paths(reader, key)
+    if paths is None or paths[0].exists():
+        return False
+    keys, spans, docs, weights = [], [0], [], []
+    for field in LENGTH_FIELDS:
+        if field not in reader.schema:
+            continue
+        for term in reader.lexicon(field):
+            doc, weight = _matched(reader.postings(field, term))
+            keys.append(_term_key(field, term))
+            docs.append(doc)
+            weights.append(weight)
+            spans.append(spans[-1] + len(doc))
+    doc = np.concatenate(docs) if docs else np.zeros(0, np.int32)
+    weight = np.concatenate(weights) if weights else np.zeros(0)
+    table, code = np.unique(weight, return_inverse=True)
+    if len(table) <= _MAX_WEIGHT_CODES:
+        code = code.astype(np.uint8)
+    else:  # too many to code: the weights themselves
+        table, code = np.zeros(0), weight
+    terms = np.array(keys, dtype=bytes)
+    order = np.argsort(terms, kind="stable")  # numpy's order: the one `find` searches in
+    table_of_terms = {
+        "terms": terms[order],
+        "start": np.array(spans[:-1], np.int64)[order],
+        "end": np.array(spans[1:], np.int64)[order],
+        "weights": table,
+    }
+    try:
+        _save_npy(paths[1], doc.astype(np.int32))
+        _save_npy(paths[2], code)
+        _save(paths[0], table_of_terms)
+    except OSError:
+        return False
+    return paths[0].exists()
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as out:
+            np.save(out, array, allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _term_key(field: str, term: bytes) -> bytes:
+    return field.encode() + b"\0" + term
+
+
+def _matched(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """Every posting of a matcher: documents and weights, as the searcher reads them."""
+    docs, weights = [], []
+    while matcher.is_active():
+        docs.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.array(docs, dtype=np.int32), np.array(weights, dtype=np.float64)
+
+
+class StoredPostings:
+    """A segment's postings as written by `write_postings`: the terms table in memory, the
+    postings mapped (shared by every process through the page cache)."""
+
+    def __init__(self, terms, start, end, weights, doc, code):
+        self.terms, self.start, self.end, self.weights = terms, start, end, weights
+        self.doc, self.code = doc, code
+
+    @classmethod
+    def load(cls, reader, key: str) -> "StoredPostings | None":
+        paths = _postings_paths(reader, key)
+        if paths is None:
+            return None
+        try:
+            with np.load(paths[0], allow_pickle=False) as table:
+                terms, start, end = table["terms"], table["start"], table["end"]
+                weights = table["weights"]
+            doc = np.load(paths[1], mmap_mode="r", allow_pickle=False)
+            code = np.load(paths[2], mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError, KeyError):
+            return None  # absent (not prepared yet, an older index) or damaged: the matcher
+        total = int(end.max()) if len(end) else 0
+        if len(doc) != len(code) or len(doc) < total:
+            return None
+        return cls(terms, start, end, weights, doc, code)
+
+    def find(self, field: str, token: str) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, weights) of a term; empty if the segment does not have it."""
+        wanted = _term_key(field, token.encode("utf-8"))
+        at = int(np.searchsorted(self.terms, wanted))
+        if at == len(self.terms) or self.terms[at] != wanted:
+            return _EMPTY.doc, _EMPTY.weight
+        start, end = int(self.start[at]), int(self.end[at])
+        code = self.code[start:end]
+        weight = self.weights[code] if len(self.weights) else np.array(code, dtype=np.float64)
+        return np.asarray(self.doc[start:end]), weight
 
 
 def _price(value) -> int:
@@ -385,7 +511,13 @@ class SegmentCache:
             if found is not None:
                 self._postings.move_to_end(cache_key)
                 return found
-        found = _read_postings(reader, field, token, self._segments[key].lengths[field])
+        segment = self._segments[key]
+        if segment.stored_postings is None:  # a stat while the indexer has not written them
+            segment.stored_postings = StoredPostings.load(reader, key)
+        if segment.stored_postings is not None:
+            found = _stored_postings(segment.stored_postings, field, token, segment.lengths[field])
+        else:
+            found = _read_postings(reader, field, token, segment.lengths[field])
         with self._lock:
             self._postings[cache_key] = found
             self._held += found.size
@@ -417,6 +549,13 @@ def _read_postings(reader, field: str, token: str, lengths: np.ndarray) -> Posti
         return _EMPTY
     docs = np.array(docs, dtype=np.int32)
     return Postings(docs, np.array(weights, dtype=np.float64), lengths[docs].astype(np.float64))
+
+
+def _stored_postings(stored: StoredPostings, field, token, lengths: np.ndarray) -> Postings:
+    docs, weights = stored.find(field, token)
+    if not len(docs):
+        return _EMPTY
+    return Postings(docs, weights, lengths[docs].astype(np.float64))
 
 
 def live_mask(reader, segment: Segment) -> np.ndarray:

@@ -154,12 +154,14 @@ def drain(*, timeout: float = 30.0, max_rows: int | None = None) -> int:
 
 
 def _prepare_columns(path: Path) -> None:
-    """Decode (and keep beside the segments) the facts of new segments here, once, so searchers
-    load arrays instead; drop those of segments merged away."""
+    """Decode (and keep beside the segments) the facts and postings of new segments here, once,
+    so searchers load and map arrays instead; drop those of segments merged away."""
     index_store = store()
     path, ix = index_store.open_live(path)
     with ix.searcher() as searcher:
         segments = index_store.columns.segments(searcher)
+        for key, _segment, reader in segments:
+            columns.write_postings(reader, key)
     columns.forget_persisted(path, {key for key, _segment, _reader in segments})
 
 
