@@ -69,6 +69,25 @@ def test_stored_postings_are_the_matchers_postings(docs, batches, deleted):
                     assert live == list(zip(read.doc.tolist(), read.weight.tolist(), strict=True))
 
 
+def test_postings_longer_than_a_block_are_written_whole(tmp_path):
+    ix = create_in(str(tmp_path), SCHEMA)
+    with ix.writer(compound=False) as writer:  # Whoosh keeps 128 postings a block
+        for number in range(700):
+            words = " ".join(["pain"] * (1 + number % 4) + ["neck"] * (number % 3 == 0))
+            writer.add_document(pid=str(number), name=str(number), bio=words, headline=words)
+    with ix.searcher() as searcher:
+        (reader, _offset), *_ = searcher.reader().leaf_readers()
+        key = reader.segment().segment_id()
+        assert columns.write_postings(reader, key)
+        lengths = np.arange(reader.doc_count_all(), dtype=np.uint32)
+        compared = 0
+        for read, stored in _both_ways(reader, key, lengths):
+            assert np.array_equal(stored.doc, read.doc)
+            assert np.array_equal(stored.weight, read.weight)
+            compared += read.size
+        assert compared > 3 * 700  # "pain" and "neck" in two fields, the names
+
+
 @pytest.fixture
 def roster(make_practitioner):
     return build_roster(make_practitioner)
@@ -129,3 +148,18 @@ def test_postings_of_merged_segments_are_removed(app, client, roster, make_pract
     for suffix in columns.POSTINGS_SUFFIXES:
         assert {p.name for p in live.glob(f"*{suffix}")} == {f"{key}{suffix}" for key in keys}
     assert before - {p.name for p in live.glob(f"*{columns.POSTINGS_SUFFIXES[1]}")}
+
+
+def test_a_request_catching_up_leaves_the_postings_to_the_indexer(app, roster, make_practitioner):
+    sync.drain()
+    live = sync.store().live_dir()
+    make_practitioner("late-lee", licenses=[("NJ", "verified", LATER)], offices=["07030"])
+    with app.test_request_context("/search"):  # a worker applying rows before a search
+        assert sync.drain() >= 1
+    unwritten = {
+        key for key in _keys() if not (live / f"{key}{columns.POSTINGS_SUFFIXES[0]}").exists()
+    }
+    assert unwritten  # the new segment: facts decoded, postings left for the indexer
+    assert all((live / f"{key}{columns.PERSISTED_SUFFIX}").exists() for key in unwritten)
+    sync._prepare_columns(live)  # the indexer's next round writes them
+    assert all((live / f"{key}{columns.POSTINGS_SUFFIXES[0]}").exists() for key in _keys())
