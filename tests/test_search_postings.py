@@ -112,6 +112,20 @@ def test_the_indexer_writes_postings_and_a_new_process_maps_them(app, client, ro
     assert slugs(api(client, q="alexa", near="Hoboken, NJ")) == ["alexa-marie"]
 
 
+def test_an_indexer_starting_on_an_index_without_postings_writes_them(app, roster):
+    """An index built before postings were kept, with nothing to apply: the indexer writes
+    them when it starts, not at the index's next change."""
+    sync.drain()
+    live = sync.store().live_dir()
+    for suffix in columns.POSTINGS_SUFFIXES:
+        for path in live.glob(f"*{suffix}"):
+            path.unlink()
+    rounds = iter([False, True])
+    sync.serve(say=lambda _m: None, stop=lambda: next(rounds), sleep=lambda _s: None)
+    for suffix in columns.POSTINGS_SUFFIXES:
+        assert {p.name for p in live.glob(f"*{suffix}")} == {f"{key}{suffix}" for key in _keys()}
+
+
 def test_without_the_postings_file_the_matcher_answers_the_same(app, client, roster, monkeypatch):
     sync.drain()
     store = sync.store()

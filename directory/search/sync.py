@@ -308,6 +308,10 @@ def serve(
                 if why:
                     say(f"{why}: rebuilding it from the database")
                     say(f"Indexed {rebuild()} practitioner(s).")
+                elif last_check == float("-inf"):
+                    # An index written before postings were kept (or whose indexer stopped
+                    # mid-way) gets them now, not at its next change.
+                    _prepare_columns(store().live_dir())
                 last_check = time.monotonic()
             applied = drain()
             db.session.rollback()  # end the read transaction: the next poll sees new commits
