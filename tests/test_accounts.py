@@ -402,6 +402,16 @@ def test_signed_in_users_skip_register_and_login(client, auth, make_user):
     assert client.get("/login?next=//evil.example").location == "/dashboard"
 
 
+def test_the_header_links_to_the_account_page_once_signed_in(client, auth, make_user):
+    """Devices, password and two-step sign-in are reachable from every page, not by URL only."""
+    link = 'href="/account">Account</a>'
+    assert link not in _text(client.get("/"))
+    make_user()
+    auth.login()
+    for path in ("/", "/dashboard"):
+        assert link in _text(client.get(path)), path
+
+
 def test_pages_need_sign_in(client):
     for path in ("/account", "/account/email", "/account/password"):
         response = client.get(path)
