@@ -342,6 +342,8 @@ def tag(practitioner, *, conditions=(), modalities=()):
 
 #: A password the policy accepts, used by the `auth` and `make_user` fixtures.
 PASSWORD = "lavender-table-stretch-42"
+#: The field a removal's confirmation page posts (directory/confirm.py); without it, nothing goes.
+CONFIRMED = {"confirm": "1"}
 
 
 class AuthActions:

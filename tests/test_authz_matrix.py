@@ -131,3 +131,41 @@ def test_the_matrix_covers_every_actor_against_both_practices():
     targets = {c.target for c in authz.cases()}
     assert {"own", "other", "mixed", "mine", "colleague", "theirs", "crossed"} <= targets
     assert {c.actor for c in authz.cases()} == set(authz.ACTORS)
+
+
+#: Routes that remove something (by their names); each must ask on a page first.
+REMOVES = re.compile(r"\.(delete\w*|remove|revoke|leave)$")
+#: Removal-like names that only undo a choice of the user's own (unblocking a sender).
+NOT_REMOVALS = {"inbox.unblock"}
+UNCONFIRMED = [
+    c for c in authz.cases()
+    if c.method == "POST" and REMOVES.search(c.endpoint) and c.actor == "owner"
+    and c.expected == "ok"
+]  # fmt: skip
+
+
+def test_every_removal_route_is_checked_for_its_confirmation(world):
+    app, _ = world
+    removals = {
+        rule.endpoint for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods and REMOVES.search(rule.endpoint)
+    } - NOT_REMOVALS  # fmt: skip
+    assert removals == {c.endpoint for c in UNCONFIRMED}
+    assert {"editor.delete_license", "editor.delete_office", "inbox.delete"} <= removals
+
+
+@pytest.mark.parametrize("case", UNCONFIRMED, ids=lambda c: c.id)
+def test_a_removal_without_its_confirmation_asks_and_changes_nothing(world, case):
+    """One click (a post without the confirmation page's field) shows that page, naming what
+    goes with its own CSRF-guarded button and a way back; nothing is removed."""
+    app, people = world
+    client = signed_in(app, people, case)
+    values = authz.placeholders(people, case.target)
+    data = {k: v for k, v in authz.form_data(case, values).items() if k != "confirm"}
+    before = authz.snapshot()
+    response = client.post(case.path.format(**values), data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[:300]
+    assert 'name="confirm" value="1"' in page and 'name="csrf_token"' in page
+    assert ">Keep it</a>" in page
+    assert authz.snapshot() == before

@@ -333,6 +333,8 @@ def test_a_visitor_writes_to_a_therapist_who_finds_it_and_the_visitor_withdraws_
     page.goto(_last_link(app, "casey@example.com"))
     assert "Shooting pain" in page.inner_text("main")
     page.click("button:has-text('Withdraw my message')")
+    assert "Withdraw your message?" in page.inner_text("main")  # asked first
+    page.click("button:has-text('Withdraw it')")
     assert "You withdrew this message" in page.inner_text("main")
     with app.app_context():
         assert db.session.get(Inquiry, inquiry_id).body is None

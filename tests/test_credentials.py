@@ -17,6 +17,7 @@ from directory.mail import MailMessage
 from directory.practitioners import documents
 from directory.practitioners.models import Practitioner, Specialty
 from tests.authz import PDF
+from tests.conftest import CONFIRMED
 from tests.html_forms import form_fields, with_values
 from tests.people import build_crew, log_in, new_user
 from tests.test_images import png_declaring
@@ -327,7 +328,7 @@ def test_deleting_the_profile_deletes_its_documents(client, alexa, crew):
     assert stored_files()
     profile_id = alexa.id
     log_in(client, crew["owner"])
-    response = client.post(f"/dashboard/profiles/{SLUG}/delete")
+    response = client.post(f"/dashboard/profiles/{SLUG}/delete", data=CONFIRMED)
     assert response.status_code == 302
     assert db.session.get(Practitioner, profile_id) is None
     assert stored_files() == []

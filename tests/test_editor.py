@@ -318,7 +318,8 @@ def test_add_edit_and_remove_an_office(client, alexa):
 
     office_id = office.id
     remove = f"{BASE}/offices/{office_id}/delete"
-    fields = opened(client, f"{BASE}/offices", remove)
+    assert f'href="{remove}"' in text_of(client.get(f"{BASE}/offices"))
+    fields = opened(client, remove)  # the confirmation page's own button
     assert client.post(remove, data=fields).status_code == 302
     assert db.session.get(Office, office_id) is None
     assert len(reload(alexa).offices) == 1
@@ -465,15 +466,34 @@ def test_a_therapist_can_never_set_a_license_status(client, alexa):
 def test_remove_a_license(client, alexa):
     lic = alexa.licenses[0]
     remove = f"{BASE}/licenses/{lic.id}/delete"
-    assert client.post(remove, data=opened(client, f"{BASE}/licenses", remove)).status_code == 302
+    assert f'href="{remove}"' in text_of(client.get(f"{BASE}/licenses"))
+    assert client.post(remove, data=opened(client, remove)).status_code == 302
     assert reload(alexa).licenses == []
     assert "No license on file" in text_of(client.get("/dashboard"))
+
+
+@pytest.mark.parametrize("kind", ["licenses", "offices"])
+def test_a_removal_asks_first_and_one_click_removes_nothing(client, alexa, kind):
+    """The list's Remove button leads to a page that names what goes; a post without that
+    page's confirmation (an old form, a replayed click) shows the same page and removes nothing."""
+    record = getattr(alexa, kind)[0]
+    remove = f"{BASE}/{kind}/{record.id}/delete"
+    named = f"#{record.number}" if kind == "licenses" else record.street
+    for response in (
+        client.get(remove),
+        client.post(remove, data={"version": alexa.version, "form_complete": "1"}),
+    ):
+        page = text_of(response)
+        assert response.status_code == 200 and named in page
+        assert f'href="{BASE}/{kind}">Keep it</a>' in page
+        assert 'name="confirm" value="1"' in page and 'name="csrf_token"' in page
+    assert len(getattr(reload(alexa), kind)) == 1
 
 
 def test_a_truncated_remove_does_nothing(client, alexa):
     lic = alexa.licenses[0]
     remove = f"{BASE}/licenses/{lic.id}/delete"
-    fields = opened(client, f"{BASE}/licenses", remove)
+    fields = opened(client, remove)
     fields.poplist("form_complete")
     client.post(remove, data=fields)
     assert db.session.get(License, lic.id) is not None
@@ -486,6 +506,7 @@ def test_another_profiles_records_are_not_found_through_this_one(client, alexa, 
     lic_id = other.licenses[0].id
     assert client.get(f"{BASE}/licenses/{lic_id}/edit").status_code == 404
     assert client.post(f"{BASE}/licenses/{lic_id}/delete").status_code == 404
+    assert client.get(f"{BASE}/licenses/{lic_id}/delete").status_code == 404
     huge = "9" * 25
     assert client.get(f"{BASE}/licenses/{huge}/edit").status_code == 404
     assert client.get(f"{BASE}/offices/{huge}/edit").status_code == 404
@@ -636,7 +657,10 @@ def test_a_png_stays_a_png_and_replacing_a_photo_deletes_the_old_file(client, al
     assert second.endswith(".webp") and second != first
     assert not (photos.folder() / first).exists()
     remove = f"{BASE}/photo/delete"
-    assert client.post(remove, data=opened(client, EDIT, remove)).status_code == 302
+    asked = client.post(remove, data=opened(client, EDIT, remove))
+    assert asked.status_code == 200 and reload(alexa).photo == second  # a page that asks first
+    fields = form_fields(text_of(asked), remove)
+    assert client.post(remove, data=fields).status_code == 302
     assert reload(alexa).photo is None
     assert not (photos.folder() / second).exists()
 

@@ -15,6 +15,7 @@ from directory.inquiries import forms, operations
 from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
 from directory.mail import MailMessage
 from directory.practitioners.models import Practitioner
+from tests.conftest import CONFIRMED
 from tests.people import build_crew, log_in
 
 MESSAGE = "Numbness in my left calf since Tuesday, quinceflower (a word only this test uses)."
@@ -336,7 +337,12 @@ def test_the_client_reads_and_withdraws_their_message(client, crew):
     assert "quinceflower" in text and "Withdraw my message" in text
 
     key = link.split("key=", 1)[1]
-    response = client.post("/inquiries/yours/withdraw", data={"key": key})
+    # One click asks first, on a page as private as the message's own.
+    asked = client.post("/inquiries/yours/withdraw", data={"key": key})
+    assert asked.status_code == 200 and "Withdraw your message?" in asked.text
+    assert asked.headers["Referrer-Policy"] == "no-referrer"
+    assert inquiries()[0].withdrawn_at is None and 'name="confirm" value="1"' in asked.text
+    response = client.post("/inquiries/yours/withdraw", data={"key": key, **CONFIRMED})
     assert response.status_code == 302
     [inquiry] = inquiries()
     assert inquiry.withdrawn_at is not None
@@ -388,7 +394,9 @@ def test_the_therapist_finds_it_in_the_inbox_and_handles_it(client, crew):
     assert client.post(f"{shown}/mark", data={"action": "x"}).status_code == 302
     assert "Choose what to do" in client.get(shown).get_data(as_text=True)
 
-    assert client.post(f"/dashboard/inquiries/{inquiry.id}/delete").status_code == 302
+    assert (
+        client.post(f"/dashboard/inquiries/{inquiry.id}/delete", data=CONFIRMED).status_code == 302
+    )
     assert inquiries() == []
     assert all("quinceflower" not in m.body for m in mails())
 
@@ -521,7 +529,9 @@ def test_message_text_appears_in_no_log_line(client, crew, caplog, monkeypatch, 
     client.get(f"/dashboard/inquiries/{inquiry.id}")
     link = _client_link()
     client.get(link)
-    client.post("/inquiries/yours/withdraw", data={"key": link.split("key=")[1]}).close()
+    client.post(
+        "/inquiries/yours/withdraw", data={"key": link.split("key=")[1], **CONFIRMED}
+    ).close()
     logged = list(caplog.records)
     assert any("INSERT INTO inquiry" in r.getMessage() for r in logged)
     assert any("was not sent" in r.getMessage() for r in logged)

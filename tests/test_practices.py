@@ -15,7 +15,7 @@ from directory.mail import MailMessage
 from directory.practices import operations as ops
 from directory.practices.models import Invitation, Membership
 from directory.practitioners.models import Practitioner
-from tests.conftest import PASSWORD, tag
+from tests.conftest import CONFIRMED, PASSWORD, tag
 from tests.people import build_crew, join, log_in, new_user
 
 
@@ -341,11 +341,11 @@ def test_managers_create_and_delete_staff_profiles(client, crew):
     dee = db.session.scalar(select(Practitioner).where(Practitioner.name == "Dee Staff"))
     assert dee.user_id is None and dee.tenant_id == crew["hand"].id and not dee.published
     dee_id = dee.id
-    assert client.post(f"/dashboard/profiles/{dee.slug}/delete").status_code == 302
+    assert client.post(f"/dashboard/profiles/{dee.slug}/delete", data=CONFIRMED).status_code == 302
     assert db.session.get(Practitioner, dee_id) is None
     log_in(client, crew["alexa"])
-    assert client.post("/dashboard/profiles/bo-chen/delete").status_code == 403
-    assert client.post("/dashboard/profiles/alexa-marie/delete").status_code == 403
+    assert client.post("/dashboard/profiles/bo-chen/delete", data=CONFIRMED).status_code == 403
+    assert client.post("/dashboard/profiles/alexa-marie/delete", data=CONFIRMED).status_code == 403
 
 
 # --- search follows every change at once -----------------------------------------------------
@@ -376,7 +376,7 @@ def test_a_suspended_practice_leaves_search_at_once(client, crew):
 def test_deleting_a_profile_takes_it_out_of_search_at_once(client, crew):
     assert "alexa-marie" in found(client)
     log_in(client, crew["owner"])
-    client.post("/dashboard/profiles/alexa-marie/delete")
+    client.post("/dashboard/profiles/alexa-marie/delete", data=CONFIRMED)
     assert "alexa-marie" not in found(client)
 
 

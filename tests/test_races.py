@@ -23,7 +23,7 @@ from directory.practices import operations as practices
 from directory.practices.models import Membership
 from directory.practitioners.models import Practitioner
 from directory.web import MEANWHILE
-from tests.conftest import DATABASE_URL
+from tests.conftest import CONFIRMED, DATABASE_URL
 from tests.people import build_crew, log_in
 from tests.test_editor import EDIT, image_bytes, opened, upload
 
@@ -102,7 +102,7 @@ def test_leaving_a_practice_while_the_profile_is_saved_keeps_nothing_and_says_so
     log_in(client, crew["alexa"])
     profile = crew["p_alexa"].id
     with meanwhile(profile, saved_elsewhere(profile)) as raced:
-        response = client.post(f"/dashboard/practices/{crew['hand'].slug}/leave")
+        response = client.post(f"/dashboard/practices/{crew['hand'].slug}/leave", data=CONFIRMED)
     assert raced, "the race did not happen"
     # A one-button action goes back to the page it came from, with the message (not a 500).
     assert response.status_code == 302

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 
-from directory import refusals, tenancy
+from directory import confirm, refusals, tenancy
 from directory.db import short_write
 from directory.inquiries import operations
 from directory.inquiries.forms import InquiryForm, seconds_since
@@ -153,6 +153,17 @@ def withdraw():
     inquiry = operations.for_token(key)
     if inquiry is None:
         abort(404)
+    if not confirm.given():
+        page = confirm.ask(
+            title="Withdraw your message?",
+            what=f"Your message to {inquiry.recipient_name}, sent {inquiry.created_at:%-d %B %Y}",
+            detail="Its text, your phone number and the topic are deleted now, and "
+            f"{inquiry.recipient_name} is asked to delete their email copy. This cannot be "
+            "undone.",
+            action=url_for(".withdraw"), back=url_for(".mine", key=key),
+            button="Withdraw it", fields={"key": key},
+        )  # fmt: skip
+        return _private(make_response(page))
     operations.withdraw(inquiry)
     flash("Your message is withdrawn and its text deleted.", "success")
     return _private(redirect(url_for(".mine", key=key)))
@@ -269,6 +280,17 @@ MARKED = {
 def delete(inquiry_id: int):
     inquiry = tenancy.inquiry_or_404(inquiry_id)
     back = _back_to(url_for(".index"))
+    if not confirm.given():
+        page = confirm.ask(
+            title="Delete this message for good?",
+            what=f"The message from {inquiry.sender_name}, {inquiry.created_at:%-d %B %Y}",
+            detail="Its text is deleted and cannot be brought back; archive it instead to "
+            "keep it out of your inbox.",
+            action=url_for(".delete", inquiry_id=inquiry.id),
+            back=url_for(".show", inquiry_id=inquiry.id), button="Delete it",
+            fields={"back": back},
+        )  # fmt: skip
+        return _unstored(make_response(page))
     operations.remove(inquiry, current_user)
     flash("The message is deleted.", "success")
     return redirect(back)

@@ -5,7 +5,7 @@ through `operations`; they only translate between HTTP and those two."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from directory import mail, refusals, tenancy
+from directory import confirm, mail, refusals, tenancy
 from directory.accounts import passwords, sessions
 from directory.db import without_write_lock
 from directory.practices import forms, operations
@@ -110,6 +110,12 @@ def upload_logo(tenant_slug: str):
 def delete_logo(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     back = url_for(".settings", tenant_slug=m.tenant.slug)
+    if not confirm.given():
+        return confirm.ask(
+            title="Remove the logo?", what=f"The logo of {m.tenant.name}",
+            detail="It is deleted for good; you can upload another at any time.",
+            action=url_for(".delete_logo", tenant_slug=m.tenant.slug), back=back,
+        )  # fmt: skip
     if not forms.ConfirmForm().validate():
         abort(400)
     operations.set_logo(m, None)
@@ -160,6 +166,14 @@ def create_profile(tenant_slug: str):
 def delete_profile(slug: str):
     practitioner = tenancy.practitioner_for_edit_or_404(slug, "delete_profile")
     m = tenancy.membership_or_404(practitioner.tenant.slug, "manage_practice")
+    if not confirm.given():
+        return confirm.ask(
+            title="Delete this profile?", what=f"{practitioner.name}'s profile",
+            detail="The profile, its licenses and offices are removed for good and leave "
+            "search at once.",
+            action=url_for(".delete_profile", slug=slug),
+            back=url_for("dashboard.practice", tenant_slug=m.tenant.slug), button="Delete it",
+        )  # fmt: skip
     if not forms.ConfirmForm().validate():
         abort(400)
     name, practice = practitioner.name, practitioner.tenant.slug
@@ -214,6 +228,13 @@ def invite(tenant_slug: str):
 def revoke(tenant_slug: str, invitation_id: int):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     invitation = tenancy.invitation_or_404(m, invitation_id)
+    if not confirm.given():
+        return confirm.ask(
+            title="Withdraw this invitation?", what=f"The invitation to {invitation.email}",
+            detail="Its link stops working at once; you can invite them again later.",
+            action=url_for(".revoke", tenant_slug=m.tenant.slug, invitation_id=invitation.id),
+            back=_members_url(m.tenant.slug), button="Withdraw it",
+        )  # fmt: skip
     if not forms.ConfirmForm().validate():
         abort(400)
     refusals.show_on(_members_url(tenant_slug))
@@ -247,6 +268,15 @@ def change_role(tenant_slug: str, member_id: int):
 def remove(tenant_slug: str, member_id: int):
     m = tenancy.membership_or_404(tenant_slug, "manage_practice")
     target = tenancy.member_or_404(m, member_id)
+    if not confirm.given():
+        return confirm.ask(
+            title=f"Remove {target.user.name}?",
+            what=f"{target.user.name} ({target.role}) from {m.tenant.name}",
+            detail="They lose access; their profile here goes private and stays with the "
+            "practice.",
+            action=url_for(".remove", tenant_slug=m.tenant.slug, member_id=target.id),
+            back=_members_url(m.tenant.slug),
+        )  # fmt: skip
     if not forms.ConfirmForm().validate():
         abort(400)
     refusals.show_on(_members_url(tenant_slug))
@@ -264,6 +294,13 @@ def remove(tenant_slug: str, member_id: int):
 @unit_of_work
 def leave(tenant_slug: str):
     m = tenancy.membership_or_404(tenant_slug)
+    if not confirm.given():
+        return confirm.ask(
+            title=f"Leave {m.tenant.name}?", what=f"Your membership of {m.tenant.name}",
+            detail="Your profile here goes private and stays with the practice.",
+            action=url_for(".leave", tenant_slug=m.tenant.slug),
+            back=url_for("dashboard.practice", tenant_slug=m.tenant.slug), button="Leave",
+        )  # fmt: skip
     if not forms.ConfirmForm().validate():
         abort(400)
     name = m.tenant.name

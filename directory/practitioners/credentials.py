@@ -11,7 +11,7 @@ typed. Admins read documents through /admin (admin/views.py), where their own ru
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from directory import specialties, tenancy
+from directory import confirm, specialties, tenancy
 from directory.practitioners import documents, operations, readiness
 from directory.practitioners.editor import action_allowed, submit
 from directory.practitioners.forms import ActionForm, SpecialtyForm
@@ -115,10 +115,11 @@ def update(slug: str, specialty_id: int):
 @login_required
 @unit_of_work
 def delete(slug: str, specialty_id: int):
-    """GET asks to confirm (a credential is lost with its document); POST removes it."""
+    """GET (or a POST without the confirmation) asks first: a credential is lost with its
+    document; the confirmed POST removes it."""
     p = tenancy.practitioner_for_edit_or_404(slug)
     record = _specialty_or_404(p, specialty_id)
-    if request.method == "GET":
+    if not confirm.given():
         form = ActionForm(formdata=None, data={"version": p.version})
         return render_template(
             "practitioners/delete_specialty.html", p=p, record=record, form=form,

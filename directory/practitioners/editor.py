@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
-from directory import refusals, tenancy
+from directory import confirm, refusals, tenancy
 from directory.db import db
 from directory.practices.models import Tenant
 from directory.practitioners import fields, operations, photos, profiles, readiness
@@ -163,6 +163,13 @@ def upload_photo(slug: str):
 @unit_of_work
 def delete_photo(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
+    if not confirm.given():
+        return confirm.ask(
+            title="Remove your photo?", what=f"The photo on {p.name}'s profile",
+            detail="It is deleted for good; you can upload another at any time.",
+            action=url_for(".delete_photo", slug=slug), back=url_for(".edit", slug=slug),
+            fields=confirm.editor_fields(p),
+        )  # fmt: skip
     if not action_allowed(p):
         return redirect(url_for(".edit", slug=slug))
     operations.set_photo(p, None)
@@ -312,12 +319,23 @@ def edit_office(slug: str, office_id: int):
     return submit(p, form, render, save, url_for(".offices", slug=p.slug))
 
 
-@editor_bp.post("/dashboard/profiles/<slug:slug>/offices/<id:office_id>/delete")
+@editor_bp.route(
+    "/dashboard/profiles/<slug:slug>/offices/<id:office_id>/delete", methods=["GET", "POST"]
+)
 @login_required
 @unit_of_work
 def delete_office(slug: str, office_id: int):
+    """GET (or a POST without the confirmation) asks first; the confirmed POST removes."""
     p = tenancy.practitioner_for_edit_or_404(slug)
     office = _office_or_404(p, office_id)
+    if not confirm.given():
+        return confirm.ask(
+            title="Remove this office?",
+            what=f"{office.street}, {office.city}, {office.state} {office.zip}",
+            detail="Clients stop finding you at this address in search at once.",
+            action=url_for(".delete_office", slug=slug, office_id=office.id),
+            back=url_for(".offices", slug=slug), fields=confirm.editor_fields(p),
+        )  # fmt: skip
     if action_allowed(p):
         operations.remove_office(office)
         flash("Office removed.", "success")
@@ -390,12 +408,28 @@ def edit_license(slug: str, license_id: int):
     return _save_license(p, lic)
 
 
-@editor_bp.post("/dashboard/profiles/<slug:slug>/licenses/<id:license_id>/delete")
+@editor_bp.route(
+    "/dashboard/profiles/<slug:slug>/licenses/<id:license_id>/delete", methods=["GET", "POST"]
+)
 @login_required
 @unit_of_work
 def delete_license(slug: str, license_id: int):
+    """GET (or a POST without the confirmation) asks first; the confirmed POST removes."""
     p = tenancy.practitioner_for_edit_or_404(slug)
     lic = _license_or_404(p, license_id)
+    if not confirm.given():
+        view = profiles.license_views(p)[p.licenses.index(lic)]
+        detail = "Your offices in that state leave search until a license there is verified."
+        if view.status == "verified":
+            detail = (
+                "It is verified: removing it takes the badge off your profile at once, and "
+                "adding it back means waiting for our check again. " + detail
+            )
+        return confirm.ask(
+            title="Remove this license?", what=f"{view.state_name} license #{lic.number}",
+            detail=detail, action=url_for(".delete_license", slug=slug, license_id=lic.id),
+            back=url_for(".licenses", slug=slug), fields=confirm.editor_fields(p),
+        )  # fmt: skip
     if action_allowed(p):
         operations.remove_license(lic, actor=current_user)
         flash("License removed.", "success")
