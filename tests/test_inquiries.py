@@ -112,10 +112,31 @@ def test_result_cards_carry_the_searched_condition_to_the_profile(client, crew):
 # --- Delivery ----------------------------------------------------------------------------------
 
 
+def test_after_sending_the_page_shows_what_was_sent_not_an_empty_form(client, crew):
+    """Once, in the form's place: the notice, what went and how they will answer, and a link
+    to write another; the next visit shows the form again. The text itself stays out of the
+    session cookie (the client has it in their mail)."""
+    response = send(client)
+    shown = client.get(response.location)
+    page = shown.get_data(as_text=True)
+    assert "Sent to Alexa Marie" in page and "Sciatica" in page
+    assert 'action="/p/alexa-marie/inquiry"' not in page
+    assert 'href="/p/alexa-marie#contact">Write another message</a>' in page
+    assert shown.headers["Cache-Control"] == "no-store"
+    with client.session_transaction() as session:
+        assert MESSAGE not in repr(dict(session))
+    again = client.get("/p/alexa-marie").get_data(as_text=True)
+    assert 'action="/p/alexa-marie/inquiry"' in again and "Sent to Alexa Marie" not in again
+    # Another page (another recipient) does not take it.
+    send(client)
+    assert "Sent to" not in client.get("/p/bo-chen").get_data(as_text=True)
+    assert "Sent to Alexa Marie" in client.get("/p/alexa-marie").get_data(as_text=True)
+
+
 def test_a_message_is_stored_and_mailed_with_the_client_as_reply_to(client, crew, runner):
     response = send(client, phone="201 555 0100")
     assert response.status_code == 302
-    assert response.location.endswith("/p/alexa-marie")
+    assert response.location.endswith("/p/alexa-marie#contact")
     page = client.get(response.location).get_data(as_text=True)
     assert "Your message is on its way to Alexa Marie" in page
 

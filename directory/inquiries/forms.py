@@ -2,7 +2,7 @@
 
 import time
 
-from flask import current_app
+from flask import current_app, request, session
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from sqlalchemy import select
@@ -17,6 +17,21 @@ from directory.validation import check_email, check_phone
 from directory.vocabulary import Condition
 
 MESSAGE_MAX = 2000
+#: The session key of what a client just sent, shown once in place of the form.
+SENT = "inquiry_sent"
+
+
+def remember_sent(recipient, email: str, contact: str, about: str) -> None:
+    """What the client sent, shown once on the page they return to instead of an empty form.
+    Not the text: the session cookie is not the place for it (they have it in their mail)."""
+    session[SENT] = {"to": recipient.key, "email": email, "contact": contact, "about": about}
+
+
+def just_sent(recipient) -> dict | None:
+    """What the client sent to `recipient`, once, on the page they were sent back to."""
+    if request.method != "GET" or session.get(SENT, {}).get("to") != recipient.key:
+        return None
+    return session.pop(SENT)
 
 
 #: A form older than this is refused (and shown again, with what was typed, to send anew):

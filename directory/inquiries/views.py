@@ -19,6 +19,7 @@ from werkzeug.exceptions import NotFound
 
 from directory import confirm, refusals, tenancy
 from directory.db import short_write
+from directory.inquiries import forms as inquiry_forms
 from directory.inquiries import operations
 from directory.inquiries.forms import InquiryForm, seconds_since
 from directory.practices import roster
@@ -65,12 +66,13 @@ def _send(recipient: operations.Recipient, form: InquiryForm, render, back: str)
         seconds_on_form=seconds_since(form.opened.data),
         honeypot=form.leave_empty.data or "",
     )
-    flash(
-        f"Your message is on its way to {recipient.name}. We emailed {draft.email} a link to "
-        "read or withdraw it.",
-        "success",
-    )
-    return redirect(back)
+    # Back to the page, where the form's place says what was sent (an empty form under the
+    # notice read as if nothing had gone), with a way to write another.
+    inquiry_forms.remember_sent(
+        recipient, draft.email, draft.preferred_contact,
+        draft.condition.name if draft.condition else "",
+    )  # fmt: skip
+    return redirect(f"{back}#contact")
 
 
 @bp.post("/p/<slug:slug>/inquiry")

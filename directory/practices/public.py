@@ -24,17 +24,26 @@ def render_practice(tenant, number: int, form=None, *, status=200):
     if listing is None:
         abort(404)
     website = roster.website(tenant)
-    return render_template(
-        "practices/public.html",
-        tenant=tenant,
-        listing=listing,
-        kind=KIND_LABELS.get(tenant.kind, tenant.kind),
-        website=website,
-        summary=roster.summary(tenant, listing.total),
-        structured=structured.business(tenant, listing.entries, website),
-        inquiry_form=form or inquiry_forms.InquiryForm(formdata=None),
-        recipient=inquiries.Recipient(tenant),
-    ), status
+    recipient = inquiries.Recipient(tenant)
+    sent = inquiry_forms.just_sent(recipient)
+    # The page names the client's address: no cache may keep that copy.
+    headers = {"Cache-Control": "no-store"} if sent else {}
+    return (
+        render_template(
+            "practices/public.html",
+            tenant=tenant,
+            listing=listing,
+            kind=KIND_LABELS.get(tenant.kind, tenant.kind),
+            website=website,
+            summary=roster.summary(tenant, listing.total),
+            structured=structured.business(tenant, listing.entries, website),
+            inquiry_form=form or inquiry_forms.InquiryForm(formdata=None),
+            recipient=recipient,
+            sent=sent,
+        ),
+        status,
+        headers,
+    )
 
 
 @bp.get("/t/<slug:slug>/embed")

@@ -25,15 +25,24 @@ def render_profile(practitioner, form=None, *, preview=None, status=200):
     """The profile page, with its inquiry form (as typed, after a refusal)."""
     licenses = profiles.license_views(practitioner)
     offices = profiles.office_views(practitioner)
-    return render_template(
-        "practitioners/show.html",
-        practitioner=practitioner,
-        licenses=licenses,
-        specialties=profiles.specialty_views(practitioner),
-        offices=offices,
-        structured=None if preview else structured.person(practitioner, licenses, offices),
-        preview=preview,
-        inquiry_form=form or inquiry_forms.InquiryForm(formdata=None),
-        recipient=inquiries.Recipient(practitioner.tenant, practitioner),
-        reply_days=inquiries.typical_reply_days(practitioner),
-    ), status
+    recipient = inquiries.Recipient(practitioner.tenant, practitioner)
+    sent = inquiry_forms.just_sent(recipient)
+    # The page names the client's address: no cache may keep that copy.
+    headers = {"Cache-Control": "no-store"} if sent else {}
+    return (
+        render_template(
+            "practitioners/show.html",
+            practitioner=practitioner,
+            licenses=licenses,
+            specialties=profiles.specialty_views(practitioner),
+            offices=offices,
+            structured=None if preview else structured.person(practitioner, licenses, offices),
+            preview=preview,
+            inquiry_form=form or inquiry_forms.InquiryForm(formdata=None),
+            recipient=recipient,
+            sent=sent,
+            reply_days=inquiries.typical_reply_days(practitioner),
+        ),
+        status,
+        headers,
+    )
