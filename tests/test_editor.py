@@ -12,7 +12,7 @@ from werkzeug.test import encode_multipart
 from directory import images
 from directory.accounts.models import User
 from directory.audit import AuditEvent
-from directory.db import db
+from directory.db import db, now_utc
 from directory.practitioners import operations, photos
 from directory.practitioners.models import License, Office, Practitioner
 from directory.search.outbox import SearchOutbox
@@ -120,6 +120,28 @@ def test_every_public_field_is_saved(client, alexa):
     assert again["version"] == "2"
 
 
+@pytest.mark.parametrize("confirmed_days_ago", [None, 200])
+def test_saving_the_profile_confirms_accepting_new_clients_today(client, alexa, confirmed_days_ago):
+    """A save with "Accepting new clients" ticked, unchanged, is the therapist saying it today:
+    the public page no longer says "not confirmed recently"."""
+    p = reload(alexa)
+    p.accepting_new_clients = True
+    p.accepting_confirmed_at = (
+        None if confirmed_days_ago is None else now_utc() - timedelta(days=confirmed_days_ago)
+    )
+    db.session.commit()
+    assert "not confirmed recently" in text_of(client.get("/p/alexa-marie"))
+    fields = opened(client, EDIT)
+    assert fields.getlist("accepting_new_clients") == ["0", "1"]
+    assert client.post(EDIT, data=fields).status_code == 302
+    assert "Profile saved." in text_of(client.get(EDIT))
+    page = text_of(client.get("/p/alexa-marie"))
+    assert "not confirmed recently" not in page and "(confirmed just now)" in page
+    # Saved again at once, it is still confirmed and nothing else changed.
+    client.post(EDIT, data=opened(client, EDIT))
+    assert "Nothing had changed." in text_of(client.get(EDIT))
+
+
 def test_the_form_groups_the_vocabulary_and_filters_without_inline_script(client, alexa):
     page = client.get(EDIT).get_data(as_text=True)
     assert "Usually medical" in page and "Usually spa" in page and "Spa or medical" in page
@@ -133,6 +155,9 @@ def test_the_form_groups_the_vocabulary_and_filters_without_inline_script(client
 
 
 def test_saving_an_unchanged_form_changes_nothing(client, alexa):
+    # Accepting confirmed recently (else the save confirms it: the test below).
+    reload(alexa).accepting_confirmed_at = now_utc() - timedelta(days=3)
+    db.session.commit()
     before = snapshot(alexa)
     response = client.post(EDIT, data=opened(client, EDIT))
     assert response.status_code == 302

@@ -132,7 +132,7 @@ def edit(slug: str):
     form = _profile_form(p)
 
     def save():
-        changed = operations.update_profile(p, form.changes())
+        changed = operations.update_profile(p, form.changes(), restates=True)
         return "Profile saved." if changed else "Nothing had changed."
 
     return submit(

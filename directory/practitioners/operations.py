@@ -65,10 +65,16 @@ def differences(practitioner: Practitioner, changes: dict) -> list[str]:
 
 
 def update_profile(
-    practitioner: Practitioner, changes: dict, *, allowed: tuple[str, ...] = PROFILE_FIELDS
+    practitioner: Practitioner,
+    changes: dict,
+    *,
+    allowed: tuple[str, ...] = PROFILE_FIELDS,
+    restates: bool = False,
 ) -> list[str]:
     """Apply the submitted fields (and only those, of `allowed`: the editor's unless a trusted
-    command says otherwise); returns the names of those that changed."""
+    command says otherwise); returns the names of those that changed. `restates`: the
+    therapist submitted what they see (the editor), so an "accepting new clients" sent unchanged
+    but not confirmed recently is confirmed today, as the dashboard's question would."""
     p = practitioner
     changed = differences(p, changes)
     # One UPDATE (one version step) per save: no flush half-way through.
@@ -85,7 +91,9 @@ def update_profile(
                 setattr(p, name, value)
             else:
                 raise KeyError(f"{name} is not a field the editor may change")
-    if "accepting_new_clients" in changed:
+    if restates and "accepting_new_clients" in changes and not p.accepting_confirmed_recently:
+        changed.append("accepting_confirmed_at")  # said again, unchanged: confirmed today
+    if "accepting_new_clients" in changed or "accepting_confirmed_at" in changed:
         p.accepting_confirmed_at = now_utc()  # saying it anew is confirming it
     if changed:
         touch(p)
