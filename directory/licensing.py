@@ -57,6 +57,17 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
+def check_expiry(expires_on: date, on: date | None = None) -> str | None:
+    """Why a license with this expiry date cannot be entered (it has passed), or None. An
+    expired license lists no office and earns no badge: saying "pending" would mislead."""
+    if expires_on < (on or today()):
+        return (
+            f"This license expired on {expires_on:%-d %B %Y}. Enter the expiry date of your "
+            "renewed license; an expired license cannot be listed."
+        )
+    return None
+
+
 def normalize_number(number: str) -> str:
     """The form a license number is stored and checked in: upper case, no spaces or hyphens."""
     return _SEPARATORS.sub("", number or "").upper()

@@ -408,6 +408,12 @@ LICENSE_MATRIX = [
     ({"expires_on": "next year"}, "Not a valid date value."),
     ({"expires_on": "2030-02-30"}, "Not a valid date value."),
     ({"expires_on": "1890-01-01"}, "Enter a real expiry date."),
+    # Passed: refused with the reason, not accepted as "pending".
+    (
+        {"expires_on": (date.today() - timedelta(days=2)).isoformat()},
+        f"This license expired on {date.today() - timedelta(days=2):%-d %B %Y}. Enter the "
+        "expiry date of your renewed license",
+    ),
     ({"state": "XX"}, "Choose a state."),
 ]
 

@@ -320,6 +320,9 @@ class LicenseForm(EditForm):
         elif expires is not None and not self.EARLIEST <= expires <= self.LATEST:
             self.expires_on.errors = [*self.expires_on.errors, "Enter a real expiry date."]
             ok = False
+        elif expires is not None and (problem := licensing.check_expiry(expires)):
+            self.expires_on.errors = [*self.expires_on.errors, problem]
+            ok = False
         return ok and not self.expires_on.errors
 
 
