@@ -254,6 +254,26 @@ def test_invitation_flow_for_someone_without_an_account(client, crew):
     assert client.get(path).status_code == 404
 
 
+def test_the_invitation_page_names_the_practice_and_the_invitee_where_known(client, crew):
+    owner = member(crew, "owner")
+    staff = ops.create_staff_profile(owner, "Casey Staff")
+    _, token = ops.invite(owner, "casey@example.com", "therapist", staff)
+    db.session.commit()
+    page = client.get(f"/invitations/{token}").get_data(as_text=True)
+    assert "Hello Casey Staff," in page
+    assert "Olivia Owner of The Crafted Hand invites you" in page
+    # The name is filled in for the new account (it can be changed).
+    assert re.search(r'name="name"[^>]*value="Casey Staff"', page)
+    # Whoever sent it left the practice: the practice invites, not a blank.
+    _, token = ops.invite(owner, "pat@example.com", "manager")
+    invitation = db.session.scalar(select(Invitation).where(Invitation.email == "pat@example.com"))
+    invitation.invited_by_id = None
+    db.session.commit()
+    page = client.get(f"/invitations/{token}").get_data(as_text=True)
+    assert "The Crafted Hand invites <strong>pat@example.com</strong>" in page
+    assert "Hello" not in page
+
+
 def test_an_invitation_is_not_accepted_by_another_signed_in_user(client, crew):
     _, token = ops.invite(member(crew, "owner"), "pat@example.com", "manager")
     db.session.commit()

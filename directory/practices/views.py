@@ -355,8 +355,14 @@ def invitation(token: str):
     signed_in = current_user.is_authenticated
     matches = signed_in and same_email(current_user.email, inv.email)
     account_form = None
+    # Who is invited, by name where we know it: the profile they take over, or their account.
+    invitee = inv.practitioner.name if inv.practitioner else ""
+    if found.account is not None:
+        invitee = found.account.name or invitee
     if not signed_in and found.account is None:
         account_form = forms.InvitedAccountForm(invited_email=inv.email)
+        if request.method == "GET" and invitee:
+            account_form.name.data = invitee
     if request.method == "POST":
         if matches and forms.ConfirmForm().validate():
             operations.accept_invitation(inv, current_user)
@@ -376,6 +382,7 @@ def invitation(token: str):
         render_template(
             "practices/invitation.html",
             inv=inv,
+            invitee=invitee,
             account=found.account,
             matches=matches,
             account_form=account_form,
