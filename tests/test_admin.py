@@ -208,6 +208,23 @@ def test_reject_needs_a_reason_which_the_staff_profiles_managers_read(client, cr
     for address in ("olivia@example.com", "max@example.com"):
         assert "No such license in NY" in mail_to(address)[-1].body
     assert not [m for m in mail_to("alexa@example.com") if "verify" in m.subject]
+    # The reason is on the profile's card in their dashboard too, not only "Rejected".
+    log_in(client, crew["manager"])
+    card = client.get("/dashboard").get_data(as_text=True)
+    assert f"We could not verify the New York license #{lic.number}: No such license in NY" in card
+
+
+def test_a_rejected_credential_gives_its_reason_on_the_dashboard(client, crew):
+    from directory.practitioners.models import Specialty
+
+    p = db.session.get(Practitioner, crew["p_alexa"].id)
+    p.specialties.append(Specialty(kind="clt", issuer="Klose Training", status="rejected",
+                                   note="The certificate is for someone else",
+                                   expires_on=date.today() + timedelta(days=400)))  # fmt: skip
+    db.session.commit()
+    log_in(client, crew["alexa"])
+    card = client.get("/dashboard").get_data(as_text=True)
+    assert "credential: The certificate is for someone else" in card
 
 
 def test_a_decided_license_is_not_decided_again(crew):

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from directory import tenancy
+from directory import specialties, tenancy
 from directory.db import db, unless_taken
 from directory.practices.models import Membership
 from directory.practitioners import operations, readiness
@@ -23,6 +23,32 @@ class ProfileSummary:
     visibility: readiness.Visibility
     completeness: readiness.Completeness
     licenses: list[LicenseView]
+    #: (what, reason, where to correct it) of each license or specialty credential we could not
+    #: verify: the card says why, not only "Rejected".
+    rejections: list[tuple[str, str, str]]
+
+
+def _rejections(p: Practitioner, licenses: list[LicenseView]) -> list[tuple[str, str, str]]:
+    found = [
+        (f"{view.state_name} license #{lic.number}", lic.note,
+         url_for("editor.licenses", slug=p.slug))
+        for lic, view in zip(p.licenses, licenses, strict=True)
+        if view.status == "rejected" and lic.note
+    ]  # fmt: skip
+    found += [
+        (f"{specialties.name(s.kind)} credential", s.note,
+         url_for("credentials.index", slug=p.slug))
+        for s in p.specialties
+        if specialties.status(s) == "rejected" and s.note
+    ]  # fmt: skip
+    return found
+
+
+def _profile_summary(p: Practitioner) -> ProfileSummary:
+    licenses = license_views(p)
+    return ProfileSummary(
+        p, readiness.visibility(p), readiness.completeness(p), licenses, _rejections(p, licenses)
+    )
 
 
 @dataclass(frozen=True)
@@ -38,10 +64,7 @@ def _summary(user, membership: Membership) -> PracticeSummary:
     has_own = any(p.user_id == user.id for p in profiles)
     return PracticeSummary(
         membership=membership,
-        profiles=[
-            ProfileSummary(p, readiness.visibility(p), readiness.completeness(p), license_views(p))
-            for p in profiles
-        ],
+        profiles=[_profile_summary(p) for p in profiles],
         may_create_own=tenancy.may(membership, "manage_practice") and not has_own,
     )
 
