@@ -101,6 +101,22 @@ def test_what_it_is_about_is_prefilled_from_the_search(client, crew):
     assert '<option value="" selected>' in ignored
 
 
+def test_the_topics_offer_the_therapists_own_conditions_first(client, crew):
+    from tests.conftest import tag
+
+    tag(db.session.get(Practitioner, crew["p_alexa"].id), conditions=["sciatica", "tmj-disorder"])
+    page = client.get("/p/alexa-marie").get_data(as_text=True)
+    select = page[page.index('name="about"') : page.index("</select>", page.index('name="about"'))]
+    own = select.index('<optgroup label="Alexa Marie works with">')
+    others = select.index('<optgroup label="Other topics">')
+    assert own < select.index('value="sciatica"') < select.index('value="tmj-disorder"') < others
+    assert select.index('value="frozen-shoulder"') > others  # the rest stay choosable
+    # A refused post shows the same order; a topic outside hers is still accepted.
+    refused = send(client, name="")
+    assert '<optgroup label="Alexa Marie works with">' in refused.get_data(as_text=True)
+    assert send(client, about="frozen-shoulder").status_code == 302
+
+
 def test_result_cards_carry_the_searched_condition_to_the_profile(client, crew):
     from tests.conftest import tag
 

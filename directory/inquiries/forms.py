@@ -75,10 +75,20 @@ class InquiryForm(FlaskForm):
     leave_empty = StringField("Leave this empty")
     opened = HiddenField()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, featured=(), featured_label="", **kwargs):
         super().__init__(*args, **kwargs)
         conditions = [(t.slug, t.name) for t in vocabulary.conditions()]
-        self.about.options = [("", "Not specified"), *conditions]
+        # The recipient's own conditions first (what a client most likely writes about), then
+        # the rest: a client may ask about something not on the list, and a topic carried over
+        # from their search (?about=) stays choosable.
+        own = {c.slug for c in featured}
+        mine = [c for c in conditions if c[0] in own]
+        rest = [c for c in conditions if c[0] not in own]
+        self.about.options = [("", "Not specified"), *mine, *rest]
+        #: The options in groups for the page: (label, options); one unlabelled group if none.
+        self.about.groups = (
+            [(featured_label, mine), ("Other topics", rest)] if mine else [("", conditions)]
+        )
         self.preferred_contact.options = [(way, f"By {way}") for way in CONTACT_WAYS]
         if not self.preferred_contact.data:
             self.preferred_contact.data = "email"
@@ -113,3 +123,11 @@ class InquiryForm(FlaskForm):
     def fresh_stamp(self) -> None:
         """Shown again after a refusal: the next post is timed from now."""
         self.opened.data = opened_stamp()
+
+
+def for_profile(practitioner, **kwargs) -> InquiryForm:
+    """The inquiry form on a therapist's profile: their own conditions first in its topics."""
+    return InquiryForm(
+        featured=practitioner.conditions, featured_label=f"{practitioner.name} works with",
+        **kwargs,
+    )  # fmt: skip

@@ -82,7 +82,7 @@ def send_to_profile(slug: str):
     recipient = operations.Recipient(practitioner.tenant, practitioner)
     return _send(
         recipient,
-        InquiryForm(),
+        inquiry_forms.for_profile(practitioner),
         lambda form, status=400: _profile_page(slug, form, status),
         url_for("practitioners.show", slug=slug),
     )

@@ -13,7 +13,7 @@ bp = Blueprint("practitioners", __name__)
 @bp.get("/p/<slug:slug>")
 def show(slug: str):
     practitioner = profiles.get_visible_or_404(slug)
-    form = inquiry_forms.InquiryForm(formdata=None)
+    form = inquiry_forms.for_profile(practitioner, formdata=None)
     # "What it is about", prefilled from the search the client came from (?about=sciatica).
     about = request.args.get("about", "")
     if about in {value for value, _ in form.about.options}:
@@ -38,7 +38,7 @@ def render_profile(practitioner, form=None, *, preview=None, status=200):
             offices=offices,
             structured=None if preview else structured.person(practitioner, licenses, offices),
             preview=preview,
-            inquiry_form=form or inquiry_forms.InquiryForm(formdata=None),
+            inquiry_form=form or inquiry_forms.for_profile(practitioner, formdata=None),
             recipient=recipient,
             sent=sent,
             reply_days=inquiries.typical_reply_days(practitioner),
