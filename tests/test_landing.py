@@ -114,6 +114,34 @@ def test_each_page_of_a_landing_page_has_its_own_canonical_url(client, world):
         assert 'href="https://kneaded.example/massage/nj/hoboken?page=2"' in second
 
 
+def test_a_need_named_with_massage_is_not_doubled_in_titles_or_headings(client):
+    page = client.get("/massage/nj/hoboken/hot-stone-massage").get_data(as_text=True)
+    assert "<title>Hot stone massage in Hoboken, NJ · Kneaded</title>" in page
+    assert "<h1>Hot stone massage in Hoboken, NJ</h1>" in page
+    assert "massage massage" not in page.lower()
+    assert "<h1>Massage for sciatica in Hoboken, NJ</h1>" in client.get(
+        "/massage/nj/hoboken/sciatica"
+    ).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "heading"),
+    [
+        ("modality", "Hot stone massage", "Hot stone massage"),
+        ("modality", "Swedish massage", "Swedish massage"),
+        ("modality", "Myofascial release", "Myofascial release massage"),
+        ("modality", "Massage cupping", "Massage cupping"),
+        ("condition", "Sciatica", "Massage for sciatica"),
+        ("condition", "TMJ disorder", "Massage for TMJ disorder"),
+    ],
+)
+def test_need_heading_names_massage_once(kind, name, heading):
+    from types import SimpleNamespace
+
+    assert landing.need_heading(SimpleNamespace(kind=kind, name=name)) == heading
+    assert landing.need_heading(None) == "Massage therapists"
+
+
 def test_the_introduction_is_written_from_the_data(client):
     page = client.get("/massage/nj/hoboken/sciatica").get_data(as_text=True)
     count = len(_result_slugs(page))

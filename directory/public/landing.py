@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from directory import geo, licensing, vocabulary
 from directory.db import db
-from directory.interpret import interpret
+from directory.interpret import interpret, mid_sentence
 from directory.paging import page_count
 from directory.practitioners.models import Office, Practitioner
 from directory.public import counts
@@ -162,6 +162,17 @@ def city_need(state: str, city: str, need: str):
     return _render(rule, place, found, term)
 
 
+def need_heading(term) -> str:
+    """How a landing page names its need, the one rule for its title and heading: "Hot stone
+    massage" (a modality named with "massage" once, never "... massage massage"), "Massage for
+    sciatica", or "Massage therapists" without a need."""
+    if term is None:
+        return "Massage therapists"
+    if term.kind == "modality":
+        return term.name if "massage" in term.name.lower().split() else f"{term.name} massage"
+    return f"Massage for {mid_sentence(term.name)}"
+
+
 def _render(rule, place: City, found: list[City], term):
     page = page_number()
     outcome, pages = _search(place, term, page)
@@ -180,6 +191,7 @@ def _render(rule, place: City, found: list[City], term):
         rule=rule,
         city=place,
         term=term,
+        heading=need_heading(term),
         o=outcome,
         page=page,
         pages=pages,
