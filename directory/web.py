@@ -388,6 +388,13 @@ def tone(name: str) -> int:
     return zlib.crc32((name or "").encode()) % 6
 
 
+def with_credentials(name: str, credentials: str | None) -> str:
+    """A therapist's name as people write it: "Amara Liu, LMT" (no stray space or comma
+    whatever the credentials line starts with), or the name alone."""
+    credentials = (credentials or "").strip().lstrip(",").strip()
+    return f"{name.strip()}, {credentials}" if credentials else name.strip()
+
+
 def ago(moment, now=None) -> str:
     """A past moment as people say it: "just now", "12 minutes ago", "3 days ago", a date."""
     seconds = ((now or now_utc()) - moment).total_seconds()
@@ -407,6 +414,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda s: SETTING_LABELS.get(s, s), "setting_label")
     app.add_template_filter(audit.describe, "audit_details")
     app.add_template_filter(ago, "ago")
+    app.add_template_filter(with_credentials, "with_credentials")
     app.add_template_filter(initials, "initials")
     app.add_template_filter(datetime.fromisoformat, "fromiso")
     app.add_template_filter(tone, "tone")

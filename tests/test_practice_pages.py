@@ -222,6 +222,16 @@ def test_only_web_addresses_are_linked(client, hand, website, linked):
     assert "javascript:" not in html
 
 
+def test_the_headers_separator_goes_with_the_website_it_leads_into(client, hand):
+    """The header's parts wrap as flex items: "· site" is one, so no line ends on "·"."""
+    assert "·" not in page(client, "/t/crafted-hand").split('class="meta">')[1].split("</p>")[0]
+    hand.website = "https://crafted-hand.example.com"
+    db.session.commit()
+    meta = page(client, "/t/crafted-hand").split('class="meta">')[1].split("</p>")[0]
+    assert not re.search(r"listed\s*·", meta)
+    assert '<span class="meta-part">· <a href="https://crafted-hand.example.com"' in meta
+
+
 def test_logo_is_shown_when_set(client, hand):
     assert "practice-logo" not in page(client, "/t/crafted-hand")
     hand.logo = "abcdef0123456789.png"
@@ -243,6 +253,35 @@ def test_embed_is_a_bare_roster_linking_out(client, hand):
     assert 'Listed on <a href="/t/crafted-hand" target="_blank" rel="noopener">Kneaded</a>' in html
     for hidden in ("hidden-draft", "suspended-one", "zed-other"):
         assert hidden not in html
+
+
+def test_a_name_and_its_credentials_are_one_item_with_no_space_before_the_comma(client, hand):
+    """In the embed's flex row a gap fell between "Amara Liu" and ", LMT"; one element now,
+    written by one formatter on every page."""
+    credentialed = re.compile(
+        r'<span class="named"><a [^>]*>Alexa Marie</a>'
+        r'<span class="[a-z-]*credentials">, LMT</span></span>'
+    )
+    for path in ("/t/crafted-hand/embed", "/t/crafted-hand", "/p/alexa-marie"):
+        html = page(client, path)
+        assert credentialed.search(html) or '<h1><span class="named">Alexa Marie<span' in html, path
+        assert " , LMT" not in html, path
+    assert "<title>Alexa Marie, LMT · Kneaded</title>" in page(client, "/p/alexa-marie")
+
+
+@pytest.mark.parametrize(
+    ("credentials", "written"),
+    [
+        ("LMT", "Amara Liu, LMT"),
+        (" , LMT ", "Amara Liu, LMT"),
+        ("", "Amara Liu"),
+        (None, "Amara Liu"),
+    ],
+)
+def test_with_credentials(credentials, written):
+    from directory.web import with_credentials
+
+    assert with_credentials("Amara Liu ", credentials) == written
 
 
 def test_only_the_embed_may_be_framed(client, hand):
