@@ -2,6 +2,8 @@
 field, hostile needs and places never fail. Every test here only searches, so the module
 shares one world (on PostgreSQL a module of its own: worlds there share one database)."""
 
+import html
+
 import pytest
 
 from tests.conftest import add_practitioner, module_world
@@ -46,6 +48,30 @@ def test_invalid_parameters_are_400_with_a_code(reader, params, field):
     error = response.json["error"]
     assert error["code"] == "invalid_parameter" and error["field"] == field
     assert error["message"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"price_max": "lots"},
+            "The highest price must be a whole number of dollars from 1 to 10,000.",
+        ),
+        ({"radius": 251}, "The distance must be a whole number of miles from 1 to 250."),
+        ({"per_page": 0}, "The number of results on a page must be a whole number from 1 to 50."),
+        ({"in_home": "maybe"}, "“Comes to you” is either on (1) or off (0)."),
+        ({"sort": "price"}, "Results are sorted by relevance or by distance."),
+        ({"condition": "werewolf-bite"}, "We do not know the condition “werewolf-bite”."),
+    ],
+)
+def test_messages_are_plain_words_and_codes_stay(reader, params, message):
+    """People read `message` (on the 400 page too); programs keep the code and field names."""
+    [(name, _)] = params.items()
+    error = api(reader, **params).json["error"]
+    assert (error["code"], error["field"], error["message"]) == ("invalid_parameter", name, message)
+    page = reader.get("/search", query_string=params)
+    assert page.status_code == 400 and html.escape(message, quote=False) in page.text
+    assert name not in message or "_" not in name
 
 
 HOSTILE = [

@@ -81,14 +81,35 @@ def _clean(value: str, limit: int) -> str:
     return " ".join(value.split())[:limit]
 
 
+#: What each parameter is, in the words of the page, for the messages people read (the API's
+#: `field` keeps the parameter's name; the `message` is for people).
+WORDS = {
+    "radius": ("The distance", "miles"),
+    "page": ("The page number", ""),
+    "per_page": ("The number of results on a page", ""),
+    "price_max": ("The highest price", "dollars"),
+    "accepting": ("Accepting new clients", ""),
+    "in_home": ("Comes to you", ""),
+    "hsa_fsa": ("Takes HSA or FSA cards", ""),
+    "referrals": ("Takes physician referrals", ""),
+    "cleared": ("Cleared by a doctor", ""),
+    "near_exact": ("The place as typed", ""),
+    "verified": ("Verified only", ""),
+}
+
+
 def _int(args, name: str, low: int, high: int, default: int | None) -> int | None:
     raw = args.get(name, "")
     if raw in ("", None):
         return default
     value = whole_number(raw.strip(), low, high)
     if value is None:
+        label, unit = WORDS[name]
+        of = f" of {unit}" if unit else ""
         raise SearchError(
-            "invalid_parameter", f"{name} must be a whole number from {low} to {high}.", name
+            "invalid_parameter",
+            f"{label} must be a whole number{of} from {low:,} to {high:,}.",
+            name,
         )
     return value
 
@@ -112,8 +133,9 @@ def _specialties(args) -> list[str]:
     values = [v for v in args.getlist("specialty") if v]
     if len(values) > MAX_FILTER_VALUES:
         raise SearchError(
-            "invalid_parameter", f"At most {MAX_FILTER_VALUES} specialty filters.", "specialty"
-        )
+            "invalid_parameter", f"Choose at most {MAX_FILTER_VALUES} specialties at a time.",
+            "specialty",
+        )  # fmt: skip
     kinds = vocabulary.specialties()
     for value in values:
         if value not in kinds:
@@ -128,12 +150,16 @@ def _specialties(args) -> list[str]:
 def _slugs(args, name: str, kind: str) -> list[str]:
     values = [v for v in args.getlist(name) if v]
     if len(values) > MAX_FILTER_VALUES:
-        raise SearchError("invalid_parameter", f"At most {MAX_FILTER_VALUES} {name} filters.", name)
+        raise SearchError(
+            "invalid_parameter", f"Choose at most {MAX_FILTER_VALUES} {kind}s at a time.", name
+        )
     slugs = []
     for value in values:
         term = vocabulary.terms().get(value)
         if term is None or term.kind != kind:
-            raise SearchError("invalid_parameter", f"Unknown {kind} {value[:40]!r}.", name)
+            raise SearchError(
+                "invalid_parameter", f"We do not know the {kind} \u201c{value[:40]}\u201d.", name
+            )
         if value not in slugs:
             slugs.append(value)
     return slugs
@@ -153,15 +179,18 @@ def _flag(args, name: str) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise SearchError("invalid_parameter", f"{name} must be 1 or 0.", name)
+    raise SearchError(
+        "invalid_parameter", f"\u201c{WORDS[name][0]}\u201d is either on (1) or off (0).", name
+    )
 
 
 def _languages(args) -> list[str]:
     values = [v.strip() for v in args.getlist("language") if v.strip()]
     if len(values) > MAX_FILTER_VALUES:
         raise SearchError(
-            "invalid_parameter", f"At most {MAX_FILTER_VALUES} language filters.", "language"
-        )
+            "invalid_parameter", f"Choose at most {MAX_FILTER_VALUES} languages at a time.",
+            "language",
+        )  # fmt: skip
     names: list[str] = []
     for value in values:
         name = languages.name(value)
@@ -181,19 +210,29 @@ def parse(args) -> Params:
     """Validate a query string (a MultiDict); SearchError names the bad parameter."""
     setting = args.get("setting") or None
     if setting is not None and setting not in vocabulary.SETTINGS:
-        raise SearchError("invalid_parameter", "setting must be spa, medical or both.", "setting")
+        raise SearchError("invalid_parameter", "The setting is spa, medical or both.", "setting")
     verified = args.get("verified", "")
     if verified not in ("", "0", "1", "true", "false"):
-        raise SearchError("invalid_parameter", "verified must be 1 or 0.", "verified")
+        raise SearchError(
+            "invalid_parameter",
+            "\u201cVerified only\u201d is either on (1) or off (0).",
+            "verified",
+        )
     sort = args.get("sort") or "relevance"
     if sort not in SORTS:
-        raise SearchError("invalid_parameter", "sort must be relevance or distance.", "sort")
+        raise SearchError(
+            "invalid_parameter", "Results are sorted by relevance or by distance.", "sort"
+        )
     tenant = args.get("tenant") or None
     if tenant is not None and not is_slug(tenant):
-        raise SearchError("invalid_parameter", "tenant must be a practice's slug.", "tenant")
+        raise SearchError(
+            "invalid_parameter", "That is not the address of a practice on Kneaded.", "tenant"
+        )
     gender = args.get("gender") or None
     if gender is not None and gender not in GENDERS:
-        raise SearchError("invalid_parameter", "gender must be woman, man or nonbinary.", "gender")
+        raise SearchError(
+            "invalid_parameter", "The therapist's gender is woman, man or nonbinary.", "gender"
+        )
     return Params(
         q=_need(args),
         near=_clean(args.get("near", ""), geo.MAX_INPUT_LENGTH),
