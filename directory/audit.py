@@ -58,6 +58,68 @@ def record(
     return event
 
 
+#: Each action the code writes, as a reader says it (its subject follows: "Sent an invitation
+#: to ..."). tests/test_admin.py finds every action in the code (ast) and checks it is here.
+PHRASES = {
+    "account.register": "Created an account",
+    "account.email_changed": "Changed the account's email address",
+    "account.password_changed": "Changed the password",
+    "account.password_reset": "Reset the password from an emailed link",
+    "account.signed_out_everywhere": "Signed out on every device",
+    "account.totp_enabled": "Turned on two-step sign-in",
+    "account.totp_disabled": "Turned off two-step sign-in",
+    "account.deactivated": "Deactivated an account",
+    "account.reactivated": "Reactivated an account",
+    "admin.created": "Created a platform admin",
+    "admin.promoted": "Made an account a platform admin",
+    "demo.load": "Loaded the demo data",
+    "inquiry.received": "A client sent a message",
+    "inquiry.withdrawn": "The client withdrew their message",
+    "inquiry.deleted": "Deleted a message",
+    "inquiry.reported_spam": "Reported a message as spam",
+    "inquiry.not_spam": "Marked a message as not spam",
+    "inquiry.sender_blocked": "Blocked a sender",
+    "inquiry.sender_unblocked": "Unblocked a sender",
+    "invitation.sent": "Sent an invitation",
+    "invitation.revoked": "Withdrew an invitation",
+    "member.joined": "Joined the practice",
+    "member.left": "Left the practice",
+    "member.removed": "Removed a member",
+    "member.role_changed": "Changed a member's role",
+    "ownership.transferred": "Handed the practice to another owner",
+    "practice.created": "Created the practice",
+    "practice.updated": "Changed the practice's details",
+    "practice.logo_changed": "Changed the practice's logo",
+    "practice.logo_removed": "Removed the practice's logo",
+    "practice.deleted": "Closed the practice",
+    "practice.suspended": "Suspended the practice",
+    "practice.unsuspended": "Lifted the practice's suspension",
+    "practitioners.import": "Imported profiles",
+    "profile.created": "Created a profile",
+    "profile.deleted": "Deleted a profile",
+    "profile.published": "Published a profile",
+    "profile.unpublished": "Unpublished a profile",
+    "profile.suspended": "Suspended a profile",
+    "profile.unsuspended": "Lifted a profile's suspension",
+    "license.added": "Added a license",
+    "license.changed": "Changed a license",
+    "license.removed": "Removed a license",
+    "license.verify": "Marked an imported license verified",
+    "license.verified": "Verified a license",
+    "license.rejected": "Could not verify a license",
+    "specialty.added": "Added a specialty credential",
+    "specialty.changed": "Changed a specialty credential",
+    "specialty.removed": "Removed a specialty credential",
+    "specialty.verified": "Verified a specialty credential",
+    "specialty.rejected": "Could not verify a specialty credential",
+}
+
+
+def phrase(action: str) -> str:
+    """An action as a sentence for people ("Sent an invitation"); the code itself when new."""
+    return PHRASES.get(action, action)
+
+
 def describe(details: dict[str, Any] | None) -> str:
     """An event's details as a reader wants them: "fields: website; before: website: (none)"."""
 

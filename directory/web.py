@@ -413,6 +413,7 @@ def init_app(app: Flask) -> None:
     app.request_class = DirectoryRequest
     app.add_template_filter(lambda s: SETTING_LABELS.get(s, s), "setting_label")
     app.add_template_filter(audit.describe, "audit_details")
+    app.add_template_filter(audit.phrase, "audit_phrase")
     app.add_template_filter(ago, "ago")
     app.add_template_filter(with_credentials, "with_credentials")
     app.add_template_filter(initials, "initials")
