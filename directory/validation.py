@@ -60,6 +60,10 @@ def clean_text(value: object, max_length: int, *, multiline: bool = False) -> st
     for char in value:
         if char not in allowed and unicodedata.category(char) in refused:
             raise ValueError("contains control characters")
+    if multiline:
+        # Browsers send a textarea's line breaks as CRLF: stored as "\n", one way for every
+        # source (form, import, API), and counted as one character as the browser counts it.
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = value.strip()
     if len(value) > max_length:
         raise ValueError(f"is longer than {max_length} characters")

@@ -100,7 +100,7 @@ def test_every_public_field_is_saved(client, alexa):
     assert (p.credentials, p.headline, p.setting) == (
         "LMT, NCBTMB", "Medical massage for sciatica", "both",
     )  # fmt: skip
-    assert p.bio == "First paragraph.\r\n\r\nSecond paragraph."
+    assert p.bio == "First paragraph.\n\nSecond paragraph."  # sent as CRLF, stored as LF
     assert [c.slug for c in p.conditions] == ["frozen-shoulder", "sciatica"]
     assert [m.slug for m in p.modalities] == ["myofascial-release"]
     assert p.languages == ["Spanish", "Portuguese"]
@@ -140,6 +140,21 @@ def test_saving_the_profile_confirms_accepting_new_clients_today(client, alexa, 
     # Saved again at once, it is still confirmed and nothing else changed.
     client.post(EDIT, data=opened(client, EDIT))
     assert "Nothing had changed." in text_of(client.get(EDIT))
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [("a\r\nb", "a\nb"), ("a\rb", "a\nb"), ("a\n\r\nb\r\n", "a\n\nb"), ("a\tb", "a\tb")],
+)
+def test_long_text_is_stored_with_plain_newlines(sent, stored):
+    """One rule for every multi-line field (bio, insurance notes, descriptions, messages)."""
+    from directory.validation import clean_text
+
+    assert clean_text(sent, 100, multiline=True) == stored
+    # A browser counts a line break as one character against maxlength: so do we.
+    assert clean_text("x" * 5 + "\r\n" + "y" * 4, 10, multiline=True) == "xxxxx\nyyyy"
+    with pytest.raises(ValueError, match="control characters"):
+        clean_text(sent, 100)  # one line stays one line
 
 
 def test_the_form_groups_the_vocabulary_and_filters_without_inline_script(client, alexa):
