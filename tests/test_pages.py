@@ -37,6 +37,10 @@ def test_home_lists_recently_updated_visible_profiles(client, make_practitioner)
     assert "/p/alexa-marie" in page
     assert "Hoboken, NJ" in page
     assert "hidden-one" not in page
+    # The home page knows nobody's location: it says these are from anywhere, and how to get
+    # nearby ones, rather than implying they are near.
+    assert "Recently updated, from across the country" in page
+    assert "Say where you are in the search above" in page
 
 
 def test_recently_updated_reads_an_index_instead_of_sorting_everyone(app):
