@@ -151,6 +151,12 @@ class Indexer:
 
 
 def when_ready(server) -> None:
+    # Where to point a browser, once the sockets are bound (the address actually served).
+    for listener in server.LISTENERS:
+        address = listener.getsockname()
+        if isinstance(address, tuple):  # TCP, not a unix socket
+            host, port = address[:2]
+            print(f"Open http://{'[' + host + ']' if ':' in host else host}:{port}", flush=True)
     if os.environ.get("DIRECTORY_INDEXER", "on") == "off":
         return
     # Kept on the arbiter: a reload (SIGHUP) reads this file again, into new globals.

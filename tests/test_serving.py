@@ -177,6 +177,8 @@ def test_gunicorn_serves_with_the_indexer_and_stopping_it_stops_both(
     db.session.commit()
     log = tmp_path / "server.log"
     with _gunicorn(app, log) as server:
+        # `make run` says where to point a browser, before the first request.
+        assert f"Open {server.base}\n" in log.read_text()
         processes = _children(server.pid)
         indexer = [pid for pid, cmd in processes if "search drain --forever" in cmd]
         workers = [pid for pid, cmd in processes if "search drain" not in cmd]
