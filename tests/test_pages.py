@@ -181,6 +181,16 @@ def test_profile_escapes_user_text(client, make_practitioner):
         ({"aim": "relax", "area": "neck", "pressure": "light"},
          {"q": "neck pain", "setting": "spa"}),
         ({"aim": "unsure"}, {}),
+        # The pressure shapes the search: gentle is the spa's work, firm and deep the medical's.
+        ({"aim": "unsure", "pressure": "light"}, {"setting": "spa"}),
+        ({"aim": "unsure", "pressure": "firm"}, {"q": "deep tissue", "setting": "medical"}),
+        ({"aim": "unsure", "area": "neck", "pressure": "firm"},
+         {"q": "neck pain", "setting": "medical"}),
+        ({"aim": "unsure", "area": "neck", "pressure": "medium"}, {"q": "neck pain"}),
+        # A need that names its setting is not searched in the other one.
+        ({"aim": "relax", "area": "leg"}, {"q": "sciatica", "setting": "medical"}),
+        ({"aim": "unsure", "area": "leg", "pressure": "light"},
+         {"q": "sciatica", "setting": "medical"}),
     ],
 )  # fmt: skip
 def test_the_guide_leads_into_the_search_its_answers_call_for(client, answers, search):
@@ -192,6 +202,24 @@ def test_the_guide_leads_into_the_search_its_answers_call_for(client, answers, s
     assert target.path == "/search" and dict(parse_qsl(target.query)) == search
     # And the search understands it.
     assert client.get(response.location).status_code == 200
+
+
+def test_every_guide_answer_searches_the_setting_its_heading_names(app):
+    """Whatever the answers, the search's setting never contradicts the heading its words
+    give (the need's own setting, as the results page's heading says it)."""
+    from itertools import product
+
+    from directory.interpret import interpret
+    from directory.public.views import AIMS, AREAS, PRESSURES, guide_search
+
+    with app.app_context():
+        for aim, area, pressure in product(AIMS, AREAS, PRESSURES):
+            answers = {"aim": aim[0], "area": area[0], "pressure": pressure[0]}
+            query, errors = guide_search(answers)
+            named = interpret(query.get("q", "")).setting
+            assert not errors and not (named and query.get("setting") not in (None, named)), (
+                answers, query,
+            )  # fmt: skip
 
 
 def test_the_guide_asks_its_questions_without_javascript(client):

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from directory import vocabulary
+from directory.interpret import interpret
 from directory.practitioners import profiles
 
 bp = Blueprint("public", __name__)
@@ -65,6 +66,9 @@ PRESSURES = (
     ("medium", "Medium", ""),
     ("firm", "Firm, deep", "deep tissue"),
 )
+#: The setting a pressure points to when the aim does not say: gentle work is the spa's,
+#: firm, deep work the medical therapist's.
+PRESSURE_SETTINGS = {"light": "spa", "firm": "medical"}
 
 
 def guide_search(answers) -> tuple[dict[str, str] | None, dict[str, str]]:
@@ -91,6 +95,13 @@ def guide_search(answers) -> tuple[dict[str, str] | None, dict[str, str]]:
     # names a modality ("deep tissue") only when no area does: beside one it would list
     # everyone who offers the modality, whatever the problem.
     words = [areas[area] or aim_words, "" if areas[area] else pressures[pressure]]
+    # The setting: the aim's, else the pressure's. A need that names its own setting
+    # ("sciatica" is medical) overrides one that contradicts it: "relax" + sciatica searched
+    # spa therapists under a "Medical massage for sciatica" heading.
+    setting = setting or PRESSURE_SETTINGS.get(pressure, "")
+    named = interpret(areas[area]).setting if areas[area] else None
+    if named and setting and setting != named:
+        setting = named
     query = {"q": " ".join(w for w in words if w), "near": near, "setting": setting}
     return {k: v for k, v in query.items() if v}, {}
 
