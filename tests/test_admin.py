@@ -444,18 +444,26 @@ def _audit_actions_in_the_code() -> tuple[set[str], list[str]]:
         f = call.func
         return f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
 
-    writers = {"record": 0}  # function name -> position of the action among its arguments
+    def params(fn) -> list[str]:  # as callers pass them: a method's self is not among them
+        names = [a.arg for a in fn.args.args]
+        return names[1:] if names[:1] in (["self"], ["cls"]) else names
+
+    def actions_of(call) -> list:  # the arguments in an action's place, for each writer so named
+        return [call.args[i] for i in writers.get(name(call), ()) if i < len(call.args)]
+
+    #: Function name -> positions of the action among its arguments (two functions may share a
+    #: name: a module's _audit and a class's).
+    writers: dict[str, set[int]] = {"record": {0}}
     while True:
         more = {
-            fn.name: [a.arg for a in fn.args.args].index(arg.id)
-            for fn, call in calls
-            if name(call) in writers and len(call.args) > writers[name(call)]
-            and isinstance(arg := call.args[writers[name(call)]], ast.Name)
-            and arg.id in [a.arg for a in fn.args.args] and fn.name not in writers
-        }  # fmt: skip
+            (fn.name, params(fn).index(arg.id))
+            for fn, call in calls for arg in actions_of(call)
+            if isinstance(arg, ast.Name) and arg.id in params(fn)
+        } - {(n, i) for n, found in writers.items() for i in found}  # fmt: skip
         if not more:
             break
-        writers.update(more)
+        for n, i in more:
+            writers.setdefault(n, set()).add(i)
 
     def literals(node) -> list[str] | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -467,13 +475,12 @@ def _audit_actions_in_the_code() -> tuple[set[str], list[str]]:
 
     found, formatted = set(), []
     for _, call in calls:
-        if name(call) in writers and len(call.args) > writers[name(call)]:
-            arg = call.args[writers[name(call)]]
+        for arg in actions_of(call):
             if (words := literals(arg)) is not None:
                 found.update(words)
             elif isinstance(arg, ast.JoinedStr):
                 formatted.append(ast.unparse(arg))
-    return found, sorted(formatted)
+    return found, sorted(set(formatted))
 
 
 def test_every_audit_action_the_code_writes_reads_as_a_sentence():
