@@ -6,7 +6,7 @@ asserted)
 
 1. The demo folder is copied (the app writes to its instance) and migrated. The demo spreads its
    licenses over many states and a Texas file speaks only for Texas, so the copy's licenses are
-   all moved to Texas first (`--keep-states` leaves them as they are): the sync then decides
+   moved to Texas first (each profile's first one) (`--keep-states` leaves them as they are): the sync then decides
    every license of the directory, the worst case for one state.
 2. The file: one row per license under its profile's name and a future expiry, except
    `--mismatch` of them under another name (queued), `--lapsed` with a past expiry (lapsed),
@@ -169,7 +169,12 @@ def main() -> None:
     db_path = instance / "directory.sqlite3"
     if not args.keep_states:
         con = sqlite3.connect(db_path)
-        con.execute("UPDATE license SET state = 'TX'")
+        # One license a person and state: each profile's first license moves (unless it
+        # holds a Texas one already).
+        con.execute(
+            "UPDATE license SET state = 'TX' WHERE id IN (SELECT min(id) FROM license "
+            "GROUP BY practitioner_id HAVING sum(state = 'TX') = 0)"
+        )
         con.commit()
         con.close()
     print(f"copied and migrated {args.demo} in {time.perf_counter() - started:.0f} s")
