@@ -157,6 +157,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep-states", action="store_true")
     parser.add_argument("--keep", action="store_true", help="leave the copy behind")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="run the sync under cProfile, its stats written to FILE")  # fmt: skip
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-rosters-"))
@@ -202,8 +204,10 @@ def main() -> None:
             target=lambda: during.extend(search_loop(server, stop, 10**9, seed=3))
         )
         started = time.perf_counter()
+        profiled = [sys.executable, "-m", "cProfile", "-o", args.profile, "-m", "flask",
+                    "--app", "directory"] if args.profile else FLASK  # fmt: skip
         child = subprocess.Popen(
-            [*FLASK, "licenses", "sync", str(roster), "--source", "tx-tdlr",
+            [*profiled, "licenses", "sync", str(roster), "--source", "tx-tdlr",
              "--file-date", today.isoformat()],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip
