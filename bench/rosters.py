@@ -5,9 +5,10 @@ Run: .venv/bin/python bench/rosters.py --demo /tmp/demo-100k   (numbers to stdou
 asserted)
 
 1. The demo folder is copied (the app writes to its instance) and migrated. The demo spreads its
-   licenses over many states and a Texas file speaks only for Texas, so the copy's licenses are
-   moved to Texas first (each profile's first one) (`--keep-states` leaves them as they are): the sync then decides
-   every license of the directory, the worst case for one state.
+   licenses over many states and a Texas file speaks only for Texas, so each profile's first
+   license is moved to Texas in the copy (`--keep-states` leaves them): the sync then decides a
+   license of every profile, the worst case for one state. (The search index is not rebuilt:
+   searches see the listings as they were until the indexer catches up with the sync.)
 2. The file: one row per license under its profile's name and a future expiry, except
    `--mismatch` of them under another name (queued), `--lapsed` with a past expiry (lapsed),
    and `--revoked` left out of the file (a complete roster: queued as missing); a few listed
@@ -94,7 +95,8 @@ def write_roster(db_path: Path, out: Path, args, today: date) -> dict:
                 kinds["revoked"] += 1
                 continue
             if draw < args.revoked + args.mismatch:
-                owner, expires = f"{rng.choice(SURNAMES).upper()}, {rng.choice(FIRSTS).upper()}", future
+                owner = f"{rng.choice(SURNAMES).upper()}, {rng.choice(FIRSTS).upper()}"
+                expires = future
                 kinds["mismatch"] += 1
             elif draw < args.revoked + args.mismatch + args.lapsed:
                 owner, expires = _owner(name), past
@@ -222,6 +224,7 @@ def main() -> None:
             raise SystemExit(f"the sync failed ({child.returncode})")
         rss_mb = usage.ru_maxrss / 1024
         print(f"sync: {out.strip()}")
+        print(f"sync: {kinds['rows']:,} rows in the file")
         print(
             f"sync: {seconds:.1f} s wall ({usage.ru_utime + usage.ru_stime:.1f} s CPU), "
             f"{kinds['rows'] / seconds:,.0f} rows/s, peak RSS {rss_mb:.0f} MB"

@@ -54,7 +54,8 @@ def upload(client, name="tx-tdlr.csv", content=None, follow_redirects=False, **f
 
 def shown(client, **args) -> set[int]:
     html = client.get("/admin/licenses", query_string=args).get_data(as_text=True)
-    return {lic.id for lic in db.session.scalars(select(License)) if f'id="license-{lic.id}"' in html}
+    ids = db.session.scalars(select(License.id)).all()
+    return {i for i in ids if f'id="license-{i}"' in html}
 
 
 def status(lic_id: int) -> str:
@@ -158,7 +159,9 @@ def test_an_uploaded_roster_is_applied_as_the_command_applies_it(client, admin, 
     assert status(current) == "verified" and status(lapsed) == "rejected"
     run = db.session.scalar(select(RosterSync))
     assert (run.file_name, run.file_date, run.actor_label) == (
-        "tx-tdlr.csv", date(2026, 12, 1), "admin@example.com"
+        "tx-tdlr.csv",
+        date(2026, 12, 1),
+        "admin@example.com",
     )
     # The history says which file, of when, what it did, who ran it.
     page = client.get("/admin/rosters").get_data(as_text=True)
@@ -199,7 +202,7 @@ def test_an_upload_with_a_wrong_source_or_date_changes_nothing(client, admin, fi
 def test_an_upload_over_the_size_limit_is_refused(app, client, admin):
     app.config["ROSTER_UPLOAD_MAX_BYTES"] = 1024
     body = (DATA / "tx-tdlr.csv").read_bytes()
-    padding = b"Barber,X1,,,,,,,01012030,\"DOE, JO\",,,,,,,N\n" * 40
+    padding = b'Barber,X1,,,,,,,01012030,"DOE, JO",,,,,,,N\n' * 40
     assert upload(client, content=body + padding).status_code == 413
     assert db.session.scalar(select(func.count()).select_from(RosterSync)) == 0
 
@@ -207,7 +210,7 @@ def test_an_upload_over_the_size_limit_is_refused(app, client, admin):
 def test_a_roster_larger_than_other_uploads_is_accepted(app, client, admin):
     app.config["MAX_CONTENT_LENGTH"] = 1024  # every other form
     body = (DATA / "tx-tdlr.csv").read_bytes()
-    padding = b"Barber,X1,,,,,,,01012030,\"DOE, JO\",,,,,,,N\n" * 40
+    padding = b'Barber,X1,,,,,,,01012030,"DOE, JO",,,,,,,N\n' * 40
     assert upload(client, content=body + padding).status_code == 302
 
 

@@ -143,7 +143,9 @@ def test_no_page_overflows_a_phone(site, tmp_path):
                     wide = tab.evaluate(
                         """(limit) => [...document.querySelectorAll('body *')]
                             .filter(e => e.getBoundingClientRect().right > limit + 1)
-                            .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > limit + 1)).slice(0, 5).map(e => e.tagName.toLowerCase() +
+                            .filter(e => ![...e.children].some(
+                              c => c.getBoundingClientRect().right > limit + 1))
+                            .slice(0, 5).map(e => e.tagName.toLowerCase() +
                               (e.className ? '.' + String(e.className).split(' ')[0] : ''))""",
                         WIDTH,
                     )

@@ -6,11 +6,10 @@ roles are re-read with the user on every request; every decision also needs a re
 (accounts.freshness) and, when the instance requires it, a second factor.
 """
 
-from datetime import date
-from urllib.parse import urlsplit
-
 import os
 import tempfile
+from datetime import date
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,

@@ -43,6 +43,12 @@ PROGRESS_EVERY = 50_000
 _CHUNK = 500
 #: Licenses loaded, decided and flushed at a time.
 APPLY_CHUNK = 1000
+#: What deciding a license reads of its profile: the name, the slug and the practice (audit).
+_DECIDING = (
+    selectinload(License.practitioner)
+    .load_only(Practitioner.id, Practitioner.slug, Practitioner.name, Practitioner.tenant_id)
+    .selectinload(Practitioner.tenant)
+)
 
 
 class UnknownSource(Exception):
@@ -257,12 +263,7 @@ def apply(source: str, found: Read, *, file_name: str, file_date: date,
         chunk = db.session.scalars(
             select(License)
             .where(License.id.in_(ids[start : start + APPLY_CHUNK]))
-            .options(
-                selectinload(License.practitioner)
-                .load_only(Practitioner.id, Practitioner.slug, Practitioner.name,
-                           Practitioner.tenant_id)
-                .selectinload(Practitioner.tenant)
-            )  # fmt: skip
+            .options(_DECIDING)
             .order_by(License.id)
         ).all()
         for lic in chunk:
