@@ -23,6 +23,10 @@ class Defaults:
     #: databases are thrown away.
     SQLITE_SYNCHRONOUS = "FULL"
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    #: An admin's roster upload (/admin/rosters): larger than any other body, and applied in
+    #: the request, so kept to what a worker applies well within its timeout (gunicorn.conf.py);
+    #: a whole board's file goes through `licenses sync` instead.
+    ROSTER_UPLOAD_MAX_BYTES = 32 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     #: Secure cookies everywhere but plain-HTTP local development (see load()).

@@ -133,9 +133,19 @@ def may_list_office(office, licenses: Iterable, on: date | None = None) -> bool:
     return any(lic.state == office.state and is_current(lic, on) for lic in licenses)
 
 
+def licenses_massage(state: str) -> bool:
+    """Whether the state licenses massage therapists (states.json `regulated`): where it does
+    not (Kansas, Minnesota, Wyoming), there is no license to verify, and no badge to show."""
+    found = rule(state)
+    return found is not None and found.regulated
+
+
 def earns_badge(office, licenses: Iterable, on: date | None = None) -> bool:
-    """DESIGN rule 3: verified means a verified, unexpired license in the shown office's state."""
-    return any(lic.state == office.state and status(lic, on) == "verified" for lic in licenses)
+    """DESIGN rule 3: verified means a verified, unexpired license in the shown office's state
+    (never in a state that does not license massage)."""
+    return licenses_massage(office.state) and any(
+        lic.state == office.state and status(lic, on) == "verified" for lic in licenses
+    )
 
 
 def listed_offices(practitioner, on: date | None = None) -> list:

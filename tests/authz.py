@@ -20,6 +20,7 @@ from directory.practitioners.models import License, Office, Practitioner, Specia
 from tests.conftest import _prepare_database, add_practitioner, make_app
 from tests.people import build_crew, join, new_user
 
+ROSTER = Path(__file__).parent / "data" / "rosters" / "tx-tdlr.csv"
 MATRIX = tomllib.loads(Path(__file__).with_name("authz_matrix.toml").read_text())
 ACTORS = ("anonymous", "therapist", "manager", "owner", "outsider", "admin")
 #: The outcomes after which nothing may have changed in the database.
@@ -336,8 +337,10 @@ def png() -> tuple[io.BytesIO, str]:
 
 
 def form_data(case: Case, values: dict) -> dict:
-    """The case's `data` with its placeholders filled ("@png" made an image, "@pdf" a PDF)."""
-    files = {"@png": png, "@pdf": lambda: (io.BytesIO(PDF), "certificate.pdf")}
+    """The case's `data` with its placeholders filled ("@png" made an image, "@pdf" a PDF,
+    "@roster" the Texas sample roster file)."""
+    files = {"@png": png, "@pdf": lambda: (io.BytesIO(PDF), "certificate.pdf"),
+             "@roster": lambda: (io.BytesIO(ROSTER.read_bytes()), "tx-tdlr.csv")}  # fmt: skip
     return {
         key: files[value]() if value in files else str(value).format(**values)
         for key, value in case.data.items()

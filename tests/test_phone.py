@@ -69,6 +69,7 @@ def site(tmp_path_factory):
             "cora-certified", licenses=[("NJ", "verified", None)], offices=["07030"],
             specialties=[(kind, "verified", None) for kind in ("clt", "mld", "prenatal")],
         )  # fmt: skip
+        _queue_from_a_roster()
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -93,12 +94,32 @@ def _cookie_for(app, world, actor: str) -> str | None:
     return client.get_cookie("session").value
 
 
+def _queue_from_a_roster() -> None:
+    """A Texas roster naming someone else for a license: the admin queue shows both records
+    side by side, and the sync history has a run (the widest admin pages)."""
+    from datetime import date
+    from pathlib import Path
+
+    from directory.db import db
+    from directory.rosters import sync
+
+    p = add_practitioner("jordan-lee", name="Jordan Lee", licenses=[("TX", "verified", None)])
+    p.licenses[0].number = "MT33333"
+    db.session.commit()
+    roster = Path(__file__).parent / "data" / "rosters" / "tx-tdlr.csv"
+    found = sync.read("tx-tdlr", str(roster), date(2026, 12, 1))
+    sync.apply("tx-tdlr", found, file_name="TDLR_All_Licenses_with_a_long_name.csv",
+               file_date=date(2026, 12, 1))  # fmt: skip
+    db.session.commit()
+
+
 def test_no_page_overflows_a_phone(site, tmp_path):
     app, world, base = site
     visits = _visits(world)
     visits += [
         ("anonymous", "/p/cora-certified"),
         ("anonymous", "/search?specialty=clt&near=Hoboken%2C+NJ"),
+        ("admin", "/admin/licenses?reason=name_mismatch"),
     ]
     assert len(visits) >= 30
     overflowing = []
@@ -122,7 +143,9 @@ def test_no_page_overflows_a_phone(site, tmp_path):
                     wide = tab.evaluate(
                         """(limit) => [...document.querySelectorAll('body *')]
                             .filter(e => e.getBoundingClientRect().right > limit + 1)
-                            .slice(0, 3).map(e => e.tagName.toLowerCase() +
+                            .filter(e => ![...e.children].some(
+                              c => c.getBoundingClientRect().right > limit + 1))
+                            .slice(0, 5).map(e => e.tagName.toLowerCase() +
                               (e.className ? '.' + String(e.className).split(' ')[0] : ''))""",
                         WIDTH,
                     )

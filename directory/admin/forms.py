@@ -1,9 +1,11 @@
-"""The admin pages' forms: a reason, and a set of licenses to approve."""
+"""The admin pages' forms: a reason, a set of licenses to decide on, a roster file."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, TextAreaField
-from wtforms.validators import ValidationError
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import Optional, ValidationError
 
+from directory import licensing
 from directory.practitioners.forms import Text
 from directory.validation import is_row_id
 
@@ -22,3 +24,18 @@ class BulkForm(FlaskForm):
             raise ValidationError("Tick the licenses to approve.")
         if not all(is_row_id(value) for value in field.data):
             raise ValidationError("That is not a license.")
+
+
+class RosterForm(FlaskForm):
+    """A board's roster file to apply, as `licenses sync` takes it: its source and the day it is
+    as of (default: today, the day it was downloaded)."""
+
+    source = SelectField("Source", validate_choice=True)
+    file = FileField("Roster file", validators=[FileRequired("Choose the roster file.")])
+    file_date = DateField("As of (YYYY-MM-DD)", validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.source.choices = [
+            (name, f"{spec['name']} ({name})") for name, spec in licensing.roster_sources().items()
+        ]

@@ -22,7 +22,7 @@ from directory.practices.models import Membership, Tenant
 from directory.practices.operations import people_to_tell
 from directory.practitioners.models import License, Practitioner, Specialty
 from directory.refusals import Refused
-from directory.rosters.models import LicenseReview
+from directory.rosters.models import REVIEW_REASONS, LicenseReview, RosterSync
 
 QUEUE_PER_PAGE = 50
 AUDIT_PER_PAGE = 100
@@ -57,10 +57,21 @@ def conflicted(admin: User, practitioner: Practitioner) -> bool:
 # --- The license queue -----------------------------------------------------------------------
 
 
+#: Why a license waits, as the queue filters it: what a roster sync queued it for
+#: (rosters.models.REVIEW_REASONS), or "unchecked": pending with nothing from a roster (a
+#: therapist added or changed it).
+QUEUE_REASONS = (*REVIEW_REASONS, "unchecked")
+#: The queue's age filter: waiting at least this many days.
+QUEUE_AGES = (1, 7, 30, 90)
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     state: str = ""
     practice: str = ""  # a tenant slug
+    reason: str = ""  # one of QUEUE_REASONS
+    source: str = ""  # a roster source that queued it (licensing.roster_sources())
+    age: int = 0  # waiting at least this many days (one of QUEUE_AGES), 0 for any
     page: int = 1
 
 
@@ -84,6 +95,15 @@ def _queue_query(f: QueueFilter):
         query = query.where(License.state == f.state)
     if f.practice:
         query = query.where(Tenant.slug == f.practice)
+    open_review = select(LicenseReview.license_id).where(LicenseReview.resolved_at.is_(None))
+    if f.reason == "unchecked":
+        query = query.where(License.status == "pending", License.id.not_in(open_review))
+    elif f.reason:
+        query = query.where(License.id.in_(open_review.where(LicenseReview.reason == f.reason)))
+    if f.source:
+        query = query.where(License.id.in_(open_review.where(LicenseReview.source == f.source)))
+    if f.age:
+        query = query.where(License.updated_at <= now_utc() - timedelta(days=f.age))
     return query
 
 
@@ -315,6 +335,19 @@ def bulk_approve(ids: list[int], admin: User) -> BulkResult:
     decision, and any that may not be approved is skipped with the reason."""
     if len(ids) > MAX_BULK:
         raise Refused(f"Approve at most {MAX_BULK} licenses at once.")
+    return _bulk(ids, lambda lic: approve(lic, admin))
+
+
+def bulk_reject(ids: list[int], admin: User, reason: str) -> BulkResult:
+    """Refuse several waiting licenses with one reason (each therapist reads it); each one is
+    its own audited decision, and any that may not be refused is skipped with the reason."""
+    if len(ids) > MAX_BULK:
+        raise Refused(f"Reject at most {MAX_BULK} licenses at once.")
+    reason = _check_reason(reason)
+    return _bulk(ids, lambda lic: reject(lic, admin, reason))
+
+
+def _bulk(ids: list[int], decide) -> BulkResult:
     found = {
         lic.id: lic
         for lic in db.session.scalars(
@@ -328,7 +361,7 @@ def bulk_approve(ids: list[int], admin: User) -> BulkResult:
             skipped.append((None, f"license {lic_id} does not exist"))
             continue
         try:
-            approve(lic, admin)
+            decide(lic)
         except Refused as why:
             skipped.append((lic, str(why)))
         else:
@@ -475,6 +508,20 @@ def counts() -> dict[str, int]:
             select(func.count()).select_from(Tenant).where(Tenant.status == "suspended")
         ),
     }
+
+
+# --- Roster syncs ----------------------------------------------------------------------------
+
+SYNCS_PER_PAGE = 50
+
+
+def roster_syncs(page: int = 1) -> Page | None:
+    """The history of roster syncs, newest first, one page (None past the last)."""
+    return page_of(
+        select(RosterSync).order_by(RosterSync.started_at.desc(), RosterSync.id.desc()),
+        page,
+        SYNCS_PER_PAGE,
+    )
 
 
 # --- Admins ----------------------------------------------------------------------------------

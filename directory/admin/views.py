@@ -6,22 +6,34 @@ roles are re-read with the user on every request; every decision also needs a re
 (accounts.freshness) and, when the instance requires it, a second factor.
 """
 
+import os
+import tempfile
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from directory import licensing, refusals, specialties
 from directory.accounts import freshness, totp
 from directory.admin import operations as ops
-from directory.admin.forms import BulkForm, ReasonForm
-from directory.db import db
+from directory.admin.forms import BulkForm, ReasonForm, RosterForm
+from directory.db import db, without_write_lock
 from directory.inquiries import operations as inquiries
 from directory.paging import Page
 from directory.practices.models import Tenant
 from directory.practitioners import documents
 from directory.practitioners.models import License, Practitioner, Specialty
+from directory.rosters import sync as roster_sync
 from directory.unit_of_work import unit_of_work
 from directory.validation import clean_text, is_slug
 from directory.web import page_number
@@ -35,6 +47,10 @@ def hide_from_non_admins():
     under_admin = request.path == "/admin" or request.path.startswith("/admin/")
     if under_admin and not (current_user.is_authenticated and current_user.is_admin):
         abort(404)
+    if request.endpoint == "admin.upload_roster":
+        # A roster is larger than any other upload: its own limit, for admins only, set before
+        # the CSRF check reads the body.
+        request.max_content_length = current_app.config["ROSTER_UPLOAD_MAX_BYTES"]
 
 
 @bp.before_request
@@ -120,17 +136,32 @@ def index():
 def licenses():
     state = request.args.get("state", "").strip().upper()
     state = state if licensing.rule(state) else ""
-    f = ops.QueueFilter(state=state, practice=_slug_arg("practice"), page=page_number())
+    reason = request.args.get("reason", "")
+    source = request.args.get("source", "")
+    age = request.args.get("age", "")
+    f = ops.QueueFilter(
+        state=state,
+        practice=_slug_arg("practice"),
+        reason=reason if reason in ops.QUEUE_REASONS else "",
+        source=source if source in licensing.roster_sources() else "",
+        age=int(age) if age in {str(days) for days in ops.QUEUE_AGES} else 0,
+        page=page_number(),
+    )
     found = _page_or_404(ops.queue(f))
     reviews = ops.open_reviews(found.items)
+    args = {k: v for k, v in vars(f).items() if k != "page" and v}
     return render_template(
         "admin/licenses.html",
         rows=[_review(lic, reviews.get(lic.id, [])) for lic in found.items],
         total=found.total,
         f=f,
+        args=args,
         pages=found.pages,
         states=sorted(licensing.states().values(), key=lambda r: r.name),
         practices=ops.queue_practices(),
+        reasons=[(r, QUEUE_REASON_LABELS[r]) for r in ops.QUEUE_REASONS],
+        sources=[(name, spec["name"]) for name, spec in licensing.roster_sources().items()],
+        ages=ops.QUEUE_AGES,
         today=licensing.today(),
     )
 
@@ -178,6 +209,14 @@ ROSTER_REASONS = {
     "missing": "The roster, which lists every license of the state, does not list this number",
     "staff_rejected": "The roster says active, but an admin rejected this license",
 }
+#: The queue's reason filter (ops.QUEUE_REASONS), in a word or two.
+QUEUE_REASON_LABELS = {
+    "name_mismatch": "Roster: another name",
+    "conditional": "Roster: conditions",
+    "missing": "Roster: not listed",
+    "staff_rejected": "Roster: active, rejected by us",
+    "unchecked": "Not from a roster (a therapist's entry)",
+}
 
 
 @bp.post("/licenses/<id:license_id>/approve")
@@ -223,6 +262,78 @@ def bulk_approve():
         name = f"{lic.state} {lic.number} of {lic.practitioner.name}" if lic else "One license"
         flash(f"{name} was not approved: {why}", "error")
     return redirect(_queue_back())
+
+
+@bp.post("/licenses/reject")
+@unit_of_work
+def bulk_reject():
+    """Reject the ticked licenses with one reason, each its own audited decision."""
+    form = BulkForm()
+    if not form.validate():
+        flash("Tick the licenses to reject.", "error")
+        return redirect(_queue_back())
+    refusals.show_on(_queue_back())
+    reason = ReasonForm()
+    if not reason.validate():
+        abort(400)
+    result = ops.bulk_reject(form.ids.data, current_user, reason.reason.data or "")
+    if result.approved:
+        n = len(result.approved)
+        flash(f"Rejected {n} license{'' if n == 1 else 's'}.", "success")
+    for lic, why in result.skipped:
+        name = f"{lic.state} {lic.number} of {lic.practitioner.name}" if lic else "One license"
+        flash(f"{name} was not rejected: {why}", "error")
+    return redirect(_queue_back())
+
+
+# --- Roster files ----------------------------------------------------------------------------
+
+
+@bp.get("/rosters")
+def rosters():
+    """Upload a board's roster file, and the history of syncs (the command's too)."""
+    return _rosters_page(RosterForm())
+
+
+def _rosters_page(form: RosterForm, status: int = 200):
+    found = _page_or_404(ops.roster_syncs(page_number()))
+    sources = licensing.roster_sources()
+    limit_mb = current_app.config["ROSTER_UPLOAD_MAX_BYTES"] // 2**20
+    return render_template(
+        "admin/rosters.html", form=form, syncs=found.items, total=found.total,
+        page=found.number, pages=found.pages, sources=sources, limit_mb=limit_mb,
+    ), status  # fmt: skip
+
+
+@bp.post("/rosters")
+@unit_of_work
+def upload_roster():
+    """Apply an uploaded roster file as `licenses sync` does: the whole file checked first (a
+    malformed row changes nothing, and the page names it), then applied in this request's
+    transaction; the summary line is flashed and the run joins the history."""
+    form = RosterForm()
+    if not form.validate():
+        return _rosters_page(form, 400)
+    upload = form.file.data
+    name = os.path.basename(upload.filename or "roster")[:255]
+    on = form.file_date.data or licensing.today()
+    if on > licensing.today():
+        form.file_date.errors = [f"The file date {on.isoformat()} is in the future."]
+        return _rosters_page(form, 400)
+    with tempfile.NamedTemporaryFile(prefix="roster-", suffix=".upload") as saved:
+        upload.save(saved)
+        saved.flush()
+        try:
+            with without_write_lock():
+                found = roster_sync.read(form.source.data, saved.name, on)
+        except roster_sync.RosterError as error:
+            form.file.errors = [f"Nothing changed: {name}, {error}"]
+            return _rosters_page(form, 400)
+    run = roster_sync.apply(
+        form.source.data, found, file_name=name, file_date=on, actor_label=current_user.email
+    )
+    flash(f"{name} ({form.source.data}, as of {on.isoformat()}): {run.summary()}", "success")
+    return redirect(url_for(".rosters"))
 
 
 # --- Specialty credentials -------------------------------------------------------------------

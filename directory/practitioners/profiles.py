@@ -55,6 +55,8 @@ class LicenseView:
     lookup_url: str | None
     #: What was checked, how and when (licensing.verification), or None.
     verification: dict | None = None
+    #: Whether the state licenses massage at all (no badge where it does not).
+    regulated: bool = True
 
     @property
     def checked(self) -> str:
@@ -107,6 +109,7 @@ def license_views(practitioner: Practitioner, on: date | None = None) -> list[Li
                 board=state_rule.board if state_rule else None,
                 lookup_url=state_rule.lookup_url if state_rule else None,
                 verification=lic.verification,
+                regulated=licensing.licenses_massage(lic.state),
             )
         )
     return views

@@ -41,6 +41,14 @@ from directory.rosters.models import LicenseReview, RosterSync
 PROGRESS_EVERY = 50_000
 #: Ids per statement when moving check dates on.
 _CHUNK = 500
+#: Licenses loaded, decided and flushed at a time.
+APPLY_CHUNK = 1000
+#: What deciding a license reads of its profile: the name, the slug and the practice (audit).
+_DECIDING = (
+    selectinload(License.practitioner)
+    .load_only(Practitioner.id, Practitioner.slug, Practitioner.name, Practitioner.tenant_id)
+    .selectinload(Practitioner.tenant)
+)
 
 
 class UnknownSource(Exception):
@@ -239,11 +247,8 @@ def apply(source: str, found: Read, *, file_name: str, file_date: date,
     db.session.add(sync)
     db.session.flush()
     run = _Run(source, spec, sync)
-    licenses = db.session.scalars(
-        select(License)
-        .where(License.state == spec["state"])
-        .options(selectinload(License.practitioner).selectinload(Practitioner.tenant))
-        .order_by(License.id)
+    ids = db.session.scalars(
+        select(License.id).where(License.state == spec["state"]).order_by(License.id)
     ).all()
     for review in db.session.scalars(
         select(LicenseReview)
@@ -252,11 +257,21 @@ def apply(source: str, found: Read, *, file_name: str, file_date: date,
     ):
         run.open_reviews.setdefault(review.license_id, []).append(review)
     counts = dict.fromkeys(("verified", "lapsed", "queued", "unchanged"), 0)
-    for lic in licenses:
-        outcome = run.decide(lic, found.matches.get(lic.id))
-        if outcome is not None:
-            counts[outcome] += 1
-    db.session.flush()
+    # A chunk of licenses at a time, each flushed before the next is loaded: the session holds
+    # clean objects weakly, so memory follows the chunk, not the state's licenses.
+    for start in range(0, len(ids), APPLY_CHUNK):
+        chunk = db.session.scalars(
+            select(License)
+            .where(License.id.in_(ids[start : start + APPLY_CHUNK]))
+            .options(_DECIDING)
+            .order_by(License.id)
+        ).all()
+        for lic in chunk:
+            outcome = run.decide(lic, found.matches.pop(lic.id, None))
+            if outcome is not None:
+                counts[outcome] += 1
+        db.session.flush()
+        del chunk
     # Said again by a newer file: only the check's date moves on. A plain UPDATE, so neither
     # the license's updated_at nor the search outbox moves (search shows the same).
     for start in range(0, len(run.refresh), _CHUNK):

@@ -196,7 +196,11 @@ def _office_facts(profile: Profile, on: date) -> list[list]:
     for office in licensing.listed_offices(profile, on):
         in_state = [lic for lic in profile.licenses if lic.state == office.state]
         current = [lic.expires_on for lic in in_state if licensing.is_current(lic, on)]
-        verified = [lic.expires_on for lic in in_state if licensing.status(lic, on) == "verified"]
+        verified = [
+            lic.expires_on
+            for lic in in_state
+            if licensing.status(lic, on) == "verified" and licensing.licenses_massage(lic.state)
+        ]
         # The last day each is true, judged again at query time: an expiry takes effect without
         # reindexing. 0 means never.
         offices.append(

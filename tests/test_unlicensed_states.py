@@ -1,0 +1,32 @@
+"""States that do not license massage (Kansas, Minnesota, Wyoming in states.json) never show a
+license badge: not on the profile, not in its JSON, not in search, whatever a license's status
+says (issue 26, item 4)."""
+
+import pytest
+
+from directory import licensing
+
+
+@pytest.mark.parametrize(("state", "zip_code"), [("KS", "66044"), ("MN", "55401"), ("WY", "82001")])
+def test_no_license_badge_where_the_state_does_not_license(client, make_practitioner, state,
+                                                           zip_code):  # fmt: skip
+    assert not licensing.licenses_massage(state)
+    make_practitioner("kay-plains", name="Kay Plains", licenses=[(state, "verified", None)],
+                      offices=[zip_code])  # fmt: skip
+    html = client.get("/p/kay-plains").get_data(as_text=True)
+    assert f"Verified {state} license" not in html and ">Verified</span> expires" not in html
+    assert "does not license massage therapists" in html
+    found = client.get("/api/v1/search", query_string={"near": zip_code}).get_json()
+    hits = [r for r in found["results"] if r["slug"] == "kay-plains"]
+    assert hits and all(not r["verified"] for r in hits)
+    assert client.get("/api/v1/search", query_string={"near": zip_code, "verified": "1"}
+                      ).get_json()["results"] == []  # fmt: skip
+
+
+def test_a_licensing_state_still_shows_its_badge(client, make_practitioner):
+    make_practitioner("nia-jersey", name="Nia Jersey", licenses=[("NJ", "verified", None)],
+                      offices=["07030"])  # fmt: skip
+    html = client.get("/p/nia-jersey").get_data(as_text=True)
+    assert "Verified NJ license" in html and "does not license" not in html
+    found = client.get("/api/v1/search", query_string={"near": "07030", "verified": "1"}).get_json()
+    assert [r["verified"] for r in found["results"]] == [True]
