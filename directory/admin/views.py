@@ -254,14 +254,18 @@ def bulk_approve():
         flash("Tick the licenses to approve.", "error")
         return redirect(_queue_back())
     refusals.show_on(_queue_back())
-    result = ops.bulk_approve(form.ids.data, current_user)
+    _say_what_was_decided(ops.bulk_approve(form.ids.data, current_user), "Verified", "approved")
+    return redirect(_queue_back())
+
+
+def _say_what_was_decided(result, done: str, not_done: str) -> None:
+    """Flash how many licenses a bulk decision decided, and each it skipped with why."""
     if result.approved:
         n = len(result.approved)
-        flash(f"Verified {n} license{'' if n == 1 else 's'}.", "success")
+        flash(f"{done} {n} license{'' if n == 1 else 's'}.", "success")
     for lic, why in result.skipped:
         name = f"{lic.state} {lic.number} of {lic.practitioner.name}" if lic else "One license"
-        flash(f"{name} was not approved: {why}", "error")
-    return redirect(_queue_back())
+        flash(f"{name} was not {not_done}: {why}", "error")
 
 
 @bp.post("/licenses/reject")
@@ -277,12 +281,7 @@ def bulk_reject():
     if not reason.validate():
         abort(400)
     result = ops.bulk_reject(form.ids.data, current_user, reason.reason.data or "")
-    if result.approved:
-        n = len(result.approved)
-        flash(f"Rejected {n} license{'' if n == 1 else 's'}.", "success")
-    for lic, why in result.skipped:
-        name = f"{lic.state} {lic.number} of {lic.practitioner.name}" if lic else "One license"
-        flash(f"{name} was not rejected: {why}", "error")
+    _say_what_was_decided(result, "Rejected", "rejected")
     return redirect(_queue_back())
 
 
