@@ -43,12 +43,17 @@ PROGRESS_EVERY = 50_000
 _CHUNK = 500
 #: Licenses loaded, decided and flushed at a time.
 APPLY_CHUNK = 1000
-#: What deciding a license reads of its profile: the name, the slug and the practice (audit).
-_DECIDING = (
-    selectinload(License.practitioner)
-    .load_only(Practitioner.id, Practitioner.slug, Practitioner.name, Practitioner.tenant_id)
-    .selectinload(Practitioner.tenant)
-)
+
+
+def _deciding():
+    """What deciding a license reads of its profile: the name, the slug and the practice
+    (audit). Built when a sync runs: at import it would configure every mapper, before the
+    modules that define them are imported (the module would not import alone)."""
+    return (
+        selectinload(License.practitioner)
+        .load_only(Practitioner.id, Practitioner.slug, Practitioner.name, Practitioner.tenant_id)
+        .selectinload(Practitioner.tenant)
+    )
 
 
 class UnknownSource(Exception):
@@ -263,7 +268,7 @@ def apply(source: str, found: Read, *, file_name: str, file_date: date,
         chunk = db.session.scalars(
             select(License)
             .where(License.id.in_(ids[start : start + APPLY_CHUNK]))
-            .options(_DECIDING)
+            .options(_deciding())
             .order_by(License.id)
         ).all()
         for lic in chunk:
