@@ -12,7 +12,7 @@ from sqlalchemy import and_, false, func, or_, select, true
 from directory import licensing, specialties, vocabulary
 from directory.db import db
 from directory.hsds import records
-from directory.paging import MAX_PER_PAGE, PER_PAGE, keyset_starts, page_count
+from directory.paging import MAX_PAGE, MAX_PER_PAGE, PER_PAGE, keyset_starts, page_count
 from directory.practices import roster
 from directory.practices.models import Tenant
 from directory.practitioners import profiles
@@ -85,7 +85,7 @@ def flag(args, name: str) -> bool:
 def parse(args) -> Query:
     """The query of a list request; BadParameter for a value outside its shape."""
     q = Query()
-    for name, low, high, default in (("page", 1, 100_000, 1),
+    for name, low, high, default in (("page", 1, MAX_PAGE, 1),
                                      ("per_page", 1, MAX_PER_PAGE, PER_PAGE)):  # fmt: skip
         value = whole_number(args.get(name, str(default)), low, high)
         if value is None:

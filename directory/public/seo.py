@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Response, abort, current_app, url_for
 
 from directory.mail import public_url
+from directory.paging import MAX_PAGE
 from directory.public import sitemaps
 
 bp = Blueprint("seo", __name__)
@@ -58,7 +59,7 @@ def index():
 
 @bp.get("/sitemaps/<kind>-<int:number>.xml")
 def sitemap(kind: str, number: int):
-    if kind not in sitemaps.SOURCES or not 1 <= number <= 100_000:
+    if kind not in sitemaps.SOURCES or not 1 <= number <= MAX_PAGE:
         abort(404)
     plan = sitemaps.current()
     filed = sitemaps.served(plan, kind, number)
