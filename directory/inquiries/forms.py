@@ -34,6 +34,12 @@ def just_sent(recipient) -> dict | None:
     return session.pop(SENT)
 
 
+def sent_headers(sent: dict | None) -> dict:
+    """Headers of a page showing what `just_sent` returned: it names the client's address, so
+    no cache may keep that copy."""
+    return {"Cache-Control": "no-store"} if sent else {}
+
+
 #: A form older than this is refused (and shown again, with what was typed, to send anew):
 #: the life of its CSRF token (WTF_CSRF_TIME_LIMIT), which would refuse it anyway.
 def form_max_age() -> int:

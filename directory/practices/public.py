@@ -26,8 +26,6 @@ def render_practice(tenant, number: int, form=None, *, status=200):
     website = roster.website(tenant)
     recipient = inquiries.Recipient(tenant)
     sent = inquiry_forms.just_sent(recipient)
-    # The page names the client's address: no cache may keep that copy.
-    headers = {"Cache-Control": "no-store"} if sent else {}
     return (
         render_template(
             "practices/public.html",
@@ -42,7 +40,7 @@ def render_practice(tenant, number: int, form=None, *, status=200):
             sent=sent,
         ),
         status,
-        headers,
+        inquiry_forms.sent_headers(sent),
     )
 
 

@@ -27,8 +27,6 @@ def render_profile(practitioner, form=None, *, preview=None, status=200):
     offices = profiles.office_views(practitioner)
     recipient = inquiries.Recipient(practitioner.tenant, practitioner)
     sent = inquiry_forms.just_sent(recipient)
-    # The page names the client's address: no cache may keep that copy.
-    headers = {"Cache-Control": "no-store"} if sent else {}
     return (
         render_template(
             "practitioners/show.html",
@@ -44,5 +42,5 @@ def render_profile(practitioner, form=None, *, preview=None, status=200):
             reply_days=inquiries.typical_reply_days(practitioner),
         ),
         status,
-        headers,
+        inquiry_forms.sent_headers(sent),
     )
