@@ -597,6 +597,7 @@ def test_without_an_indexer_keeping_the_counts_a_worker_counts_itself(
 
 
 def test_a_state_file_is_replaced_whole_or_not_at_all(world, indexer_counts, monkeypatch):
+    from directory import atomic
     from directory.public import counts
 
     app, _ = world
@@ -607,9 +608,9 @@ def test_a_state_file_is_replaced_whole_or_not_at_all(world, indexer_counts, mon
     def crash(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(counts.os, "replace", crash)
+    monkeypatch.setattr(atomic.os, "replace", crash)
     with pytest.raises(OSError):
-        counts._write(path, b'{"day": "half')
+        atomic.replace(path, b'{"day": "half')
     assert path.read_bytes() == kept
     assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
     monkeypatch.undo()

@@ -41,7 +41,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import exists, func, select
 
-from directory import licensing
+from directory import atomic, licensing
 from directory.db import db
 from directory.practices.models import Tenant
 from directory.practitioners import profiles
@@ -183,16 +183,6 @@ def _decode(raw: bytes, state: str) -> tuple[date, Listing]:
     return date.fromisoformat(data["day"]), Listing(cities, int(data["therapists"]))
 
 
-def _write(path: Path, raw: bytes) -> None:
-    """Replace the file at once: readers see the old one or the new one, never half."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(raw)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 # --- Kept by the indexer -------------------------------------------------------------------------
 
 
@@ -234,7 +224,7 @@ def refresh() -> bool:
             wrote = True
         if wrote or time.monotonic() - keeper.touched >= TOUCH_SECONDS:
             manifest = {"pid": os.getpid(), "day": day.isoformat()}
-            _write(_folder() / MANIFEST, json.dumps(manifest).encode())
+            atomic.replace(_folder() / MANIFEST, json.dumps(manifest).encode())
             keeper.touched = time.monotonic()
         return wrote
     finally:
@@ -287,7 +277,7 @@ def _write_states(keeper: _Keeper) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     states = sorted(keeper.dirty)
     for state in states:
-        _write(folder / f"{state}.json", _encode(count(state, keeper.day), keeper.day))
+        atomic.replace(folder / f"{state}.json", _encode(count(state, keeper.day), keeper.day))
     keeper.dirty.clear()
     keeper.written = time.monotonic()
     log.info(

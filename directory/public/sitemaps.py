@@ -49,6 +49,7 @@ from xml.sax.saxutils import escape
 from flask import current_app, has_request_context, request, url_for
 from sqlalchemy import Select, func, select
 
+from directory import atomic
 from directory.db import db
 from directory.mail import public_url
 from directory.paging import keyset_starts
@@ -390,7 +391,6 @@ def write(plan: Plan) -> None:
     """Replace the plan file at once (readers see the old file or the new one, never half)."""
     target = _path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{PLAN_FILE}.{os.getpid()}.tmp")
     data = {
         "size": plan.size,
         "landing": plan.landing,
@@ -399,8 +399,7 @@ def write(plan: Plan) -> None:
         "files": plan.files,
         "base": plan.base,
     }
-    tmp.write_text(json.dumps(data, separators=(",", ":")))
-    os.replace(tmp, target)
+    atomic.replace(target, json.dumps(data, separators=(",", ":")).encode())
 
 
 def _remove_files(*keep: str | None) -> None:

@@ -13,8 +13,8 @@ arrays a searcher maps instead of reading (`np.load(mmap_mode="r")`): a first se
 costs a slice, and every worker shares the pages through the page cache.
 """
 
+import contextlib
 import json
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ import numpy as np
 from whoosh.reading import TermNotFound
 from whoosh.scoring import bm25
 
+from directory import atomic
 from directory.vocabulary import SETTINGS
 
 SETTING_CODES = {setting: code for code, setting in enumerate(SETTINGS)}
@@ -287,13 +288,8 @@ def _load(path: Path) -> dict | None:
 
 
 def _save(path: Path, stored: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as out:
-            np.savez(out, **stored)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)  # a read-only index folder: every process decodes
+    with contextlib.suppress(OSError):  # a read-only index folder: every process decodes
+        atomic.replace(path, lambda out: np.savez(out, **stored))
 
 
 def forget_persisted(folder: Path, live_keys: set[str]) -> None:
@@ -357,14 +353,7 @@ def write_postings(reader, key: str) -> bool:
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as out:
-            np.save(out, array, allow_pickle=False)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic.replace(path, lambda out: np.save(out, array, allow_pickle=False))
 
 
 def _term_key(field: str, term: bytes) -> bytes:

@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from directory import atomic
+
 log = logging.getLogger(__name__)
 
 HEARTBEAT_FILE = "indexer.heartbeat"
@@ -121,10 +123,7 @@ def _keep_beating(root: Path, parent: int | None, done: threading.Event) -> None
 
 def _beat(root: Path) -> None:
     root.mkdir(parents=True, exist_ok=True)
-    target = root / HEARTBEAT_FILE
-    tmp = target.with_name(f"{HEARTBEAT_FILE}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"pid": os.getpid()}))
-    os.replace(tmp, target)
+    atomic.replace(root / HEARTBEAT_FILE, json.dumps({"pid": os.getpid()}).encode())
 
 
 def _forget(root: Path) -> None:

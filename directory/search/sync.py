@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from whoosh.index import LockError
 
-from directory import licensing
+from directory import atomic, licensing
 from directory.db import db, first_line, now_utc, unavailable, writing
 from directory.practitioners.models import Practitioner
 from directory.practitioners.profiles import visible
@@ -71,11 +71,8 @@ def read_mark(path: Path) -> Mark:
 
 
 def write_mark(path: Path, mark: Mark) -> None:
-    target = path.joinpath(HWM_FILE)
-    tmp = target.with_name(f"{HWM_FILE}.{os.getpid()}.tmp")
     raw = {"hwm": mark.hwm, "gaps": mark.gaps, "complete": mark.complete, "database": mark.database}
-    tmp.write_text(json.dumps(raw))
-    os.replace(tmp, target)
+    atomic.replace(path.joinpath(HWM_FILE), json.dumps(raw).encode())
 
 
 def _pending_clause(mark: Mark):
