@@ -18,6 +18,8 @@ import sys
 import threading
 import time
 
+from gunicorn.workers.gthread import ThreadWorker
+
 #: glibc's malloc, set in the master before any worker is forked (workers inherit it). Each
 #: thread that allocates gets an arena of its own (up to 8 per core), each keeping what it
 #: freed; and a large block (a 4.5 MB sitemap, a page of rows) freed once raises the size
@@ -35,7 +37,29 @@ bind = os.environ.get("DIRECTORY_BIND", "127.0.0.1:5000")
 #: One process per core, each with a few threads: search is CPU work in numpy (which releases
 #: the GIL for its array work), page rendering waits on the database.
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
-worker_class = "gthread"
+
+
+class Worker(ThreadWorker):
+    """gunicorn's gthread worker, stopped by Ctrl-C without hanging.
+
+    Ctrl-C reaches a worker twice: SIGINT from the terminal, SIGQUIT from the master, within
+    microseconds. gunicorn's handler shuts its thread pool down inside the signal handler,
+    holding the pool's lock; the second signal's handler, run in the same thread, waited
+    for that lock forever, and so did one that came while the worker was handing a request to
+    the pool (python/cpython#121649). The master then killed the worker after
+    graceful_timeout. Here the first quit signal turns the others off, and the pool is shut
+    down by the interpreter's exit, which lets running requests finish, as before.
+    """
+
+    def handle_quit(self, sig, frame) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGQUIT, signal.SIG_IGN)
+        self.alive = False
+        self.cfg.worker_int(self)
+        sys.exit(0)
+
+
+worker_class = Worker
 #: The app is made in the master before the workers are forked: the modules and what they
 #: build on import (about 75 MB: Flask, SQLAlchemy, numpy, Whoosh and the rest) are
 #: shared by every worker instead of copied into each. create_app opens no database connection

@@ -301,3 +301,43 @@ def test_workers_share_two_malloc_arenas_unless_told_otherwise():
 
     assert arenas() <= 2
     assert arenas(DIRECTORY_MALLOC="default") > 2
+
+
+#: A worker of gunicorn.conf.py's class told to quit (SIGINT) while its thread pool's lock is
+#: held by the same thread, as when Ctrl-C's second signal (the master's SIGQUIT) lands inside
+#: the first one's pool shutdown, or a signal lands while a request is handed to the pool.
+#: WORKER=stock runs gunicorn's own handler instead.
+_QUIT_WHILE_LOCKED = """
+import os, runpy, signal
+from concurrent.futures import ThreadPoolExecutor
+from gunicorn.workers.gthread import ThreadWorker
+conf = runpy.run_path("gunicorn.conf.py")
+Worker = ThreadWorker if os.environ.get("WORKER") == "stock" else conf["Worker"]
+worker = Worker.__new__(Worker)
+worker.alive = True
+worker.cfg = type("Config", (), {"worker_int": lambda self, worker: None})()
+worker.tpool = ThreadPoolExecutor(2)
+worker.tpool.submit(print, "serving", flush=True).result()
+try:
+    with worker.tpool._shutdown_lock:
+        worker.handle_quit(signal.SIGINT, None)
+except SystemExit as stop:
+    ignored = [signal.getsignal(s) == signal.SIG_IGN for s in (signal.SIGINT, signal.SIGQUIT)]
+    print("quit", stop.code, ignored, worker.alive, flush=True)
+"""
+
+
+def test_a_worker_told_to_quit_twice_at_once_quits():
+    """Ctrl-C sends a worker SIGINT and its master's SIGQUIT at once: the worker exits instead
+    of waiting forever on its own thread pool's lock (killed after graceful_timeout, seen in
+    CI), and the first signal turns the second off."""
+
+    def quit_(timeout: float, **env) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", _QUIT_WHILE_LOCKED], cwd=ROOT, env={**os.environ, **env},
+            capture_output=True, text=True, timeout=timeout,
+        ).stdout  # fmt: skip
+
+    assert quit_(PATIENCE).splitlines() == ["serving", "quit 0 [True, True] False"]
+    with pytest.raises(subprocess.TimeoutExpired):  # gunicorn's own handler hangs for good
+        quit_(10, WORKER="stock")
