@@ -1,4 +1,4 @@
-"""The authorization matrix's permitted writes, each on a fresh world (they change it)."""
+"""The authorization matrix's permitted writes, each on a copy of the world (they change it)."""
 
 import traceback
 
@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tests import authz
+from tests.conftest import copied_world, saved_world
 from tests.test_authz_matrix import request_as, signed_in
 
 WRITES = [c for c in authz.cases() if c.writes and c.expected not in authz.DENIED]
@@ -25,15 +26,23 @@ def _session_changes(app, response) -> set[str]:
     return set()
 
 
-@pytest.fixture
-def world(app):
-    return app, authz.build_world()
+@pytest.fixture(scope="module")
+def _saved(tmp_path_factory):
+    with saved_world(tmp_path_factory.mktemp("writes"), authz.build_world) as saved:
+        yield saved
 
 
 @pytest.fixture
-def reads_after_commit(app):
+def world(tmp_path, _saved):
+    with copied_world(tmp_path, _saved) as (app, people):
+        yield app, people
+
+
+@pytest.fixture
+def reads_after_commit(world):
     """Where a write request touched the database after its last commit (a second transaction
     for a write already done: if that one fails, the user sees an error for a saved change)."""
+    app, _people = world
     found: list[str] = []
 
     def committed(session) -> None:
