@@ -311,9 +311,9 @@ def expire(days: int, dry_run: bool, today) -> None:
             f"No one to remind for {len(nobody)} license(s) (no account on the profile, no owner "
             f"or manager in the practice): {slugs}"
         )
-    due = admin_ops.recheck_count(on)
+    rechecks = admin_ops.recheck_count(on)
     click.echo(
-        f"{due} license{'' if due == 1 else 's'} due for a re-check on the board's lookup page "
+        f"{rechecks} license{'' if rechecks == 1 else 's'} due for a re-check on the board's lookup page "
         "(states without a synced roster): /admin/rechecks"
     )
     expired_long_ago = len(report.expired) - sum(r.entry.kind == "expired" for r in reminders)
