@@ -61,6 +61,12 @@ def rule(state: str) -> StateRule | None:
     return states().get((state or "").upper())
 
 
+def state_name(state: str) -> str:
+    """The jurisdiction's name ("Kansas"), or the code as given when it is unknown."""
+    found = rule(state)
+    return found.name if found else state
+
+
 def today() -> date:
     """The date licenses are judged against (UTC)."""
     return datetime.now(UTC).date()
