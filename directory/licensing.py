@@ -36,7 +36,7 @@ class StateRule:
     @property
     def expiry_label(self) -> str:
         """What the expiry date is called on admin pages and in the re-check's form."""
-        return "Registration valid until" if self.expiry_of == "registration" else "Expires on"
+        return "Registered until" if self.expiry_of == "registration" else "Expires on"
 
     @property
     def pattern(self) -> re.Pattern[str]:

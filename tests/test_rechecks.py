@@ -122,7 +122,7 @@ def test_each_item_shows_the_number_to_copy_the_lookup_link_and_the_last_check(
 def test_new_york_says_registration(client, admin, make_practitioner):
     licensed(make_practitioner, "ny-reg", "NY", expires=TODAY - timedelta(days=1))
     html = client.get("/admin/rechecks").get_data(as_text=True)
-    assert "Registration valid until" in html
+    assert "Registered until" in html
     assert "The registration expired on Dec 6, 2026" in html
 
 
