@@ -217,7 +217,7 @@ def one_of(column: str, values: tuple[str, ...]):
     return CheckConstraint(f"{column} IN ({allowed})", name=column)
 
 
-class days_after(FunctionElement):  # noqa: N801 (a SQL function, named as one)
+class days_after(FunctionElement):
     """`column + days` for a DATE column, in SQL, on either database: the date `days` later
     (earlier when negative). SQLite keeps dates as ISO text (date(col, 'N days')); PostgreSQL
     adds an integer to a date."""

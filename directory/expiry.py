@@ -313,8 +313,8 @@ def expire(days: int, dry_run: bool, today) -> None:
         )
     rechecks = admin_ops.recheck_count(on)
     click.echo(
-        f"{rechecks} license{'' if rechecks == 1 else 's'} due for a re-check on the board's lookup page "
-        "(states without a synced roster): /admin/rechecks"
+        f"{rechecks} license{'' if rechecks == 1 else 's'} due for a re-check on the board's "
+        "lookup page (states without a synced roster): /admin/rechecks"
     )
     expired_long_ago = len(report.expired) - sum(r.entry.kind == "expired" for r in reminders)
     if expired_long_ago:

@@ -137,8 +137,7 @@ def test_the_queue_pages(client, admin, make_practitioner, monkeypatch):
 # --- Still current ----------------------------------------------------------------------------
 
 
-def test_still_current_records_a_staff_check_shown_on_the_profile(client, admin,
-                                                                  make_practitioner):  # fmt: skip
+def test_still_current_records_a_staff_check_shown_on_the_profile(client, admin, make_practitioner):
     lic = licensed(make_practitioner, "nia-jersey", "NJ", checked=TODAY - timedelta(days=100))
     response = client.post(f"/admin/rechecks/{lic.id}/current", data={"back": "/admin/rechecks"})
     assert response.status_code == 302 and response.location.endswith("/admin/rechecks")
@@ -193,8 +192,9 @@ def test_a_date_that_is_not_a_date_is_said(client, admin, make_practitioner):
 # --- Not current ------------------------------------------------------------------------------
 
 
-def test_not_current_asks_first_then_removes_the_badge_and_the_listing(client, admin,
-                                                                       make_practitioner):  # fmt: skip
+def test_not_current_asks_first_then_removes_the_badge_and_the_listing(
+    client, admin, make_practitioner
+):
     lic = licensed(make_practitioner, "nia-jersey", "NJ")
     lic.practitioner.user = new_user("nia@example.com")
     db.session.commit()

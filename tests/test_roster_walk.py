@@ -18,7 +18,9 @@ CARD = ".result-list .result"
 
 
 def test_a_license_the_roster_lapses_loses_its_badge_and_listing_in_chromium(
-    live, page, tmp_path  # noqa: F811
+    live,  # noqa: F811 (the fixture imported above)
+    page,  # noqa: F811
+    tmp_path,
 ):
     app, base = live
     with app.app_context():

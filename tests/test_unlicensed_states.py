@@ -47,7 +47,7 @@ def _kansas(make_practitioner):
 def test_no_badge_on_the_search_card(client, make_practitioner):
     _kansas(make_practitioner)
     html = client.get("/search", query_string={"near": "66044"}).get_data(as_text=True)
-    card = html[html.index('id="card-'):]
+    card = html[html.index('id="card-') :]
     assert "Kay Plains" in card
     assert "KS license verified" not in card and "Verified KS license" not in card
     assert "Checked by our staff" not in card

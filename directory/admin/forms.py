@@ -42,7 +42,7 @@ class RosterForm(FlaskForm):
 
 
 class RecheckForm(FlaskForm):
-    """"Still current": the expiry date the board's lookup shows (in New York the registration's
-    end), when it differs from the one on file."""
+    """What "Still current" takes: the expiry date the board's lookup shows (in New York the
+    registration's end), when it differs from the one on file."""
 
     expires_on = DateField("Expiry date the lookup shows (YYYY-MM-DD)", validators=[Optional()])

@@ -423,8 +423,13 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> dict:
     attributes += [_attribute(sid, "service", "modality", m.slug) for m in p.modalities]
     attributes += [
         # A state licensing nobody has its term, never a status: there is nothing to verify.
-        _attribute(sid, "service", "license",
-                   f"{lic.state}-{lic.status}" if lic.regulated else lic.state, lic.public_number)
+        _attribute(
+            sid,
+            "service",
+            "license",
+            f"{lic.state}-{lic.status}" if lic.regulated else lic.state,
+            lic.public_number,
+        )
         for lic in licenses
         if licensing.rule(lic.state) is not None
     ]
