@@ -109,6 +109,8 @@ PHRASES = {
     "license.rejected": "Could not verify a license",
     "license.lapsed": "A state roster shows a license no longer current",
     "license.queued": "A state roster sent a license for review",
+    "license.rechecked": "Checked a license on the board's lookup page: still current",
+    "license.not_current": "Found a license not current on the board's lookup page",
     "roster.synced": "Applied a state board's roster",
     "specialty.added": "Added a specialty credential",
     "specialty.changed": "Changed a specialty credential",

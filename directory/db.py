@@ -14,9 +14,11 @@ from datetime import UTC, datetime
 
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import CheckConstraint, DateTime, MetaData, text
+from sqlalchemy import CheckConstraint, Date, DateTime, Integer, MetaData, literal, text
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 #: Constraint names Alembic can rely on (SQLite batch migrations need named constraints).
@@ -213,3 +215,28 @@ def one_of(column: str, values: tuple[str, ...]):
     """A CHECK constraint that keeps `column` within a fixed set of strings."""
     allowed = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=column)
+
+
+class days_after(FunctionElement):
+    """`column + days` for a DATE column, in SQL, on either database: the date `days` later
+    (earlier when negative). SQLite keeps dates as ISO text (date(col, 'N days')); PostgreSQL
+    adds an integer to a date."""
+
+    type = Date()
+    inherit_cache = True
+    name = "days_after"
+
+    def __init__(self, column, days: int):
+        super().__init__(column, literal(int(days), Integer()))
+
+
+@compiles(days_after)
+def _days_after_postgresql(element, compiler, **kw):
+    column, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({column} + CAST({days} AS INTEGER))"
+
+
+@compiles(days_after, "sqlite")
+def _days_after_sqlite(element, compiler, **kw):
+    column, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date({column}, {days} || ' days')"

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from directory import licensing, mail
 from directory.accounts.models import User
+from directory.admin import operations as admin_ops
 from directory.db import db, writing
 from directory.practices import operations as practices
 from directory.practices.models import Tenant
@@ -310,6 +311,11 @@ def expire(days: int, dry_run: bool, today) -> None:
             f"No one to remind for {len(nobody)} license(s) (no account on the profile, no owner "
             f"or manager in the practice): {slugs}"
         )
+    rechecks = admin_ops.recheck_count(on)
+    click.echo(
+        f"{rechecks} license{'' if rechecks == 1 else 's'} due for a re-check on the board's "
+        "lookup page (states without a synced roster): /admin/rechecks"
+    )
     expired_long_ago = len(report.expired) - sum(r.entry.kind == "expired" for r in reminders)
     if expired_long_ago:
         click.echo(

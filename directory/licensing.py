@@ -5,11 +5,11 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
 
-from sqlalchemy import and_
+from sqlalchemy import and_, or_
 
 #: Used where a state's number format is unknown: letters, digits and a few separators.
 PERMISSIVE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9./]{2,29}$")
@@ -28,6 +28,15 @@ class StateRule:
     number_example: str | None
     renewal: str | None
     notes: str | None
+    #: What the expiry date of a license in this state is the end of: "registration" where the
+    #: license is for life and the right to practise is a registration renewed on its own (New
+    #: York's triennial registration), else None: the license's own expiry.
+    expiry_of: str | None = None
+
+    @property
+    def expiry_label(self) -> str:
+        """What the expiry date is called on admin pages and in the re-check's form."""
+        return "Registered until" if self.expiry_of == "registration" else "Expires on"
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -50,6 +59,12 @@ def states() -> dict[str, StateRule]:
 def rule(state: str) -> StateRule | None:
     """The rules of one jurisdiction, or None for an unknown code."""
     return states().get((state or "").upper())
+
+
+def state_name(state: str) -> str:
+    """The jurisdiction's name ("Kansas"), or the code as given when it is unknown."""
+    found = rule(state)
+    return found.name if found else state
 
 
 def today() -> date:
@@ -186,6 +201,60 @@ def roster_sources() -> dict[str, dict]:
         if entry.name.endswith(".json"):
             found[entry.name.removesuffix(".json")] = json.loads(entry.read_text())
     return dict(sorted(found.items()))
+
+
+def roster_states() -> frozenset[str]:
+    """The states whose board publishes a roster we sync (one per declared mapping)."""
+    return frozenset(spec["state"] for spec in roster_sources().values())
+
+
+def checked_by_lookup(state: str) -> bool:
+    """Whether a license in this state is kept true by staff checking the board's lookup page
+    (re-checks): the state licenses massage, and no roster of it is synced."""
+    return licenses_massage(state) and state.upper() not in roster_states()
+
+
+def lookup_only_states() -> list[str]:
+    """The codes of the states whose licenses staff re-check (checked_by_lookup), sorted."""
+    return sorted(code for code in states() if checked_by_lookup(code))
+
+
+#: A verified license in a lookup-only state is due for a re-check this many days after it was
+#: last checked...
+RECHECK_EVERY_DAYS = 90
+#: ...and from this many days before its expiry date (and once it has passed).
+RECHECK_BEFORE_EXPIRY_DAYS = 30
+
+
+def recheck_due_in_sql(model, on: date | None = None):
+    """The licenses due for a staff re-check as a SQL condition on `model` (License): verified
+    (whether or not its date has passed), in a lookup-only state, and expiring within
+    RECHECK_BEFORE_EXPIRY_DAYS (or expired), never checked, or last checked
+    RECHECK_EVERY_DAYS ago or more."""
+    day = on or today()
+    return and_(
+        model.status == "verified",
+        model.state.in_(lookup_only_states()),
+        or_(
+            model.expires_on <= day + timedelta(days=RECHECK_BEFORE_EXPIRY_DAYS),
+            model.checked_on.is_(None),
+            model.checked_on <= day - timedelta(days=RECHECK_EVERY_DAYS),
+        ),
+    )
+
+
+def recheck_reason(lic, on: date | None = None) -> str:
+    """Why a license is due for a re-check, in words (the queue shows it)."""
+    day = on or today()
+    found = rule(lic.state)
+    what = "registration" if found and found.expiry_of == "registration" else "license"
+    if lic.expires_on < day:
+        return f"The {what} expired on {_day(lic.expires_on)}"
+    if lic.expires_on <= day + timedelta(days=RECHECK_BEFORE_EXPIRY_DAYS):
+        return f"The {what} expires on {_day(lic.expires_on)}"
+    if lic.checked_on is None:
+        return "Never checked"
+    return f"Last checked {(day - lic.checked_on).days} days ago"
 
 
 def verification(state: str, method: str | None, source: str | None, checked_on: date | None,

@@ -420,6 +420,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(datetime.fromisoformat, "fromiso")
     app.add_template_filter(tone, "tone")
     app.add_template_filter(licensing.verification_text, "checked")
+    app.add_template_test(licensing.licenses_massage, "licensing_state")
+    app.add_template_filter(licensing.state_name, "state_name")
     app.add_template_global(canonical_url, "canonical_url")
     app.after_request(_security_headers)
     for code in ERROR_CODES:

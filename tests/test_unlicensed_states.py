@@ -30,3 +30,44 @@ def test_a_licensing_state_still_shows_its_badge(client, make_practitioner):
     assert "Verified NJ license" in html and "does not license" not in html
     found = client.get("/api/v1/search", query_string={"near": "07030", "verified": "1"}).get_json()
     assert [r["verified"] for r in found["results"]] == [True]
+
+
+def _kansas(make_practitioner):
+    from datetime import date
+
+    from directory.db import db
+
+    p = make_practitioner("kay-plains", name="Kay Plains", licenses=[("KS", "verified", None)],
+                          offices=["66044"])  # fmt: skip
+    licensing.record_check(p.licenses[0], method="staff", on=date(2026, 1, 5))
+    db.session.commit()
+    return p
+
+
+def test_no_badge_on_the_search_card(client, make_practitioner):
+    _kansas(make_practitioner)
+    html = client.get("/search", query_string={"near": "66044"}).get_data(as_text=True)
+    card = html[html.index('id="card-') :]
+    assert "Kay Plains" in card
+    assert "KS license verified" not in card and "Verified KS license" not in card
+    assert "Checked by our staff" not in card
+    assert "Kansas does not license massage therapists" in card
+
+
+def test_no_badge_in_the_profile_json(client, make_practitioner):
+    _kansas(make_practitioner)
+    found = client.get("/api/v1/practitioners/kay-plains").get_json()
+    assert [o["verified"] for o in found["offices"]] == [False]
+
+
+def test_no_badge_in_hsds_nor_in_the_pages_structured_data(client, make_practitioner):
+    p = _kansas(make_practitioner)
+    record = client.get(f"/hsds/services/{p.public_id}").get_json()
+    assert "assured_date" not in record or record["assured_date"] is None
+    codes = [a["taxonomy_term"]["code"] for a in record["attributes"]
+             if a["link_type"] == "license"]  # fmt: skip
+    assert codes == ["KS"]  # the state's term, no status: there is no license to verify
+    assert "verified" not in record["licenses"]
+    assert "Kansas does not license massage therapists" in record["licenses"]
+    page = client.get("/p/kay-plains").get_data(as_text=True)
+    assert "Kansas massage therapy license" not in page  # no credential in the JSON-LD

@@ -39,3 +39,10 @@ class RosterForm(FlaskForm):
         self.source.choices = [
             (name, f"{spec['name']} ({name})") for name, spec in licensing.roster_sources().items()
         ]
+
+
+class RecheckForm(FlaskForm):
+    """What "Still current" takes: the expiry date the board's lookup shows (in New York the
+    registration's end), when it differs from the one on file."""
+
+    expires_on = DateField("Expiry date the lookup shows (YYYY-MM-DD)", validators=[Optional()])

@@ -10,13 +10,13 @@ their own, nor of a practice they belong to. A decision that cannot be taken rai
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from directory import audit, licensing, mail, specialties, validation
 from directory.accounts.models import User
 from directory.audit import AuditEvent
-from directory.db import db, now_utc
+from directory.db import days_after, db, now_utc
 from directory.paging import Page, page_of
 from directory.practices.models import Membership, Tenant
 from directory.practices.operations import people_to_tell
@@ -255,6 +255,151 @@ def reject(lic: License, admin: User, reason: str) -> None:
         f"We could not verify license {lic.number} of {lic.practitioner.name}: {reason}",
         f"Until a license in {lic.state} is verified or pending, offices in {lic.state} are not "
         "listed. Correct the license (state, number or expiry) and it goes back to pending.",
+        page="editor.licenses",
+    )
+
+
+# --- Re-checks of licenses in lookup-only states -------------------------------------------------
+
+RECHECKS_PER_PAGE = 50
+
+
+def _rechecks_query(state: str = "", on: date | None = None):
+    query = (
+        select(License)
+        .join(License.practitioner)
+        .join(Practitioner.tenant)
+        .where(licensing.recheck_due_in_sql(License, on), Tenant.status != "deleted")
+    )
+    return query.where(License.state == state) if state else query
+
+
+def rechecks(state: str = "", page: int = 1, on: date | None = None) -> Page | None:
+    """Verified licenses in states without a synced roster that are due for a staff check
+    against the board's lookup page (licensing.recheck_due_in_sql), the longest due first: a
+    license never checked, then by the day it fell due (RECHECK_BEFORE_EXPIRY_DAYS before its
+    expiry, or RECHECK_EVERY_DAYS after its last check, whichever comes first). One page, None
+    past the last."""
+    before = days_after(License.expires_on, -licensing.RECHECK_BEFORE_EXPIRY_DAYS)
+    after = days_after(License.checked_on, licensing.RECHECK_EVERY_DAYS)
+    due_on = case((after < before, after), else_=before)
+    return page_of(
+        _rechecks_query(state, on)
+        .options(
+            selectinload(License.practitioner).selectinload(Practitioner.tenant),
+            selectinload(License.practitioner).selectinload(Practitioner.user),
+        )
+        .order_by(License.checked_on.is_not(None), due_on, License.id),
+        page,
+        RECHECKS_PER_PAGE,
+    )
+
+
+def recheck_count(on: date | None = None) -> int:
+    """How many licenses are due for a re-check (the admin home and `licenses expire` say it)."""
+    return db.session.scalar(select(func.count()).select_from(_rechecks_query("", on).subquery()))
+
+
+def recheck_states(on: date | None = None) -> list[tuple[str, str, int]]:
+    """(code, name, due count) of every lookup-only state, for the queue's filter."""
+    due = dict(
+        db.session.execute(
+            _rechecks_query("", on)
+            .with_only_columns(License.state, func.count(License.id))
+            .group_by(License.state)
+        ).all()
+    )
+    rules = licensing.states()
+    return sorted(
+        ((code, rules[code].name, due.get(code, 0)) for code in licensing.lookup_only_states()),
+        key=lambda row: row[1],
+    )
+
+
+def user_emails(ids: set) -> dict[int, str]:
+    """The addresses of these accounts by id (who made a staff check); a deleted one is absent."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+
+
+def _recheckable(lic: License, admin: User) -> None:
+    if conflicted(admin, lic.practitioner):
+        raise Refused("You may not check a license of your own profile or practice.")
+    if not licensing.checked_by_lookup(lic.state):
+        rule = licensing.rule(lic.state)
+        name = rule.name if rule else lic.state
+        raise Refused(
+            f"{name} licenses are checked against the board's roster, not by staff re-checks."
+            if licensing.licenses_massage(lic.state)
+            else f"{name} does not license massage therapists: there is nothing to check."
+        )
+    if lic.status != "verified":
+        raise Refused(
+            f"This license is {licensing.status(lic)}: only a verified license is re-checked "
+            "(a pending one waits in the license queue)."
+        )
+
+
+def still_current(lic: License, admin: User, expires_on: date | None = None) -> None:
+    """Record that the board's lookup page shows the license current today: a staff check
+    (the profile then says "Checked by our staff on <date>"). `expires_on` is the date the
+    lookup shows (in New York the registration's end), stored when given; it is required once
+    the stored date has passed."""
+    _recheckable(lic, admin)
+    today = licensing.today()
+    if expires_on is not None:
+        if licensing.check_expiry(expires_on, today):
+            raise Refused(
+                f"The date entered ({expires_on.isoformat()}) has passed: a current license's "
+                "date is to come. Enter the date the board's lookup shows, or mark the license "
+                "not current."
+            )
+    elif lic.expires_on < today:
+        raise Refused(
+            f"The date on file ({lic.expires_on.isoformat()}) has passed: enter the new date the "
+            "board's lookup shows, or mark the license not current."
+        )
+    before = lic.expires_on
+    if expires_on is not None:
+        lic.expires_on = expires_on
+    licensing.record_check(lic, method="staff", on=today)
+    lic.reviewer_id, lic.reviewed_at = admin.id, now_utc()
+    db.session.flush()
+    audit.record(
+        "license.rechecked", actor=admin, tenant=lic.practitioner.tenant, subject=lic.practitioner,
+        details={"license": lic.id, "state": lic.state, "number": lic.number,
+                 "expires": lic.expires_on.isoformat(),
+                 "was": before.isoformat() if before != lic.expires_on else None},
+    )  # fmt: skip
+
+
+def not_current(lic: License, admin: User, reason: str) -> None:
+    """Record that the board's lookup page does not show the license current: its badge and the
+    listing of its offices in that state go at once, with the reason the therapist reads."""
+    reason = _check_reason(reason)
+    _recheckable(lic, admin)
+    lic.status, lic.note = "rejected", reason
+    lic.reviewer_id, lic.reviewed_at = admin.id, now_utc()
+    licensing.forget_check(lic)
+    db.session.flush()
+    audit.record(
+        "license.not_current", actor=admin, tenant=lic.practitioner.tenant,
+        subject=lic.practitioner,
+        details={"license": lic.id, "state": lic.state, "number": lic.number,
+                 "expires": lic.expires_on.isoformat(), "reason": reason},
+    )  # fmt: skip
+    rule = licensing.rule(lic.state)
+    _tell(
+        lic.practitioner,
+        f"Your {lic.state} license could not be confirmed as current",
+        f"We checked license {lic.number} of {lic.practitioner.name} on the "
+        f"{rule.board if rule and rule.board else lic.state + ' licensing board'}'s lookup page, "
+        f"and it is not shown as current: {reason}",
+        f"Its verified badge is removed, and offices in {lic.state} are no longer listed. If "
+        "the license was renewed or restored, enter it again (its number and new expiry date): "
+        "it goes back to pending until we check it.",
         page="editor.licenses",
     )
 
@@ -504,6 +649,7 @@ def counts() -> dict[str, int]:
         "suspended_profiles": db.session.scalar(
             select(func.count()).select_from(Practitioner).where(Practitioner.suspended)
         ),
+        "rechecks": recheck_count(),
         "suspended_practices": db.session.scalar(
             select(func.count()).select_from(Tenant).where(Tenant.status == "suspended")
         ),

@@ -23,10 +23,10 @@ from flask import (
 )
 from flask_login import current_user
 
-from directory import licensing, refusals, specialties
+from directory import confirm, licensing, refusals, specialties
 from directory.accounts import freshness, totp
 from directory.admin import operations as ops
-from directory.admin.forms import BulkForm, ReasonForm, RosterForm
+from directory.admin.forms import BulkForm, ReasonForm, RecheckForm, RosterForm
 from directory.db import db, without_write_lock
 from directory.inquiries import operations as inquiries
 from directory.paging import Page
@@ -283,6 +283,95 @@ def bulk_reject():
     result = ops.bulk_reject(form.ids.data, current_user, reason.reason.data or "")
     _say_what_was_decided(result, "Rejected", "rejected")
     return redirect(_queue_back())
+
+
+# --- Re-checks: licenses in states without a synced roster -------------------------------------
+
+
+@bp.get("/rechecks")
+def rechecks():
+    """Verified licenses in lookup-only states due for a check on the board's lookup page, the
+    longest due first, with the number to paste and the lookup's link."""
+    state = request.args.get("state", "").strip().upper()
+    state = state if licensing.checked_by_lookup(state) else ""
+    found = _page_or_404(ops.rechecks(state, page_number()))
+    today = licensing.today()
+    by = ops.user_emails({lic.reviewer_id for lic in found.items if lic.check_method == "staff"})
+    return render_template(
+        "admin/rechecks.html",
+        rows=[
+            {
+                "license": lic,
+                "rule": licensing.rule(lic.state),
+                "why": licensing.recheck_reason(lic, today),
+                "checked": licensing.verification_text(lic.verification),
+                "by": by.get(lic.reviewer_id) if lic.check_method == "staff" else None,
+                "status": licensing.status(lic, today),
+                "own": ops.conflicted(current_user, lic.practitioner),
+            }
+            for lic in found.items
+        ],
+        total=found.total,
+        state=state,
+        page=found.number,
+        pages=found.pages,
+        states=ops.recheck_states(today),
+        every=licensing.RECHECK_EVERY_DAYS,
+        before=licensing.RECHECK_BEFORE_EXPIRY_DAYS,
+    )
+
+
+@bp.post("/rechecks/<id:license_id>/current")
+@unit_of_work
+def still_current(license_id: int):
+    """The board's lookup shows the license current: a staff check, dated today."""
+    lic = db.get_or_404(License, license_id)
+    form = RecheckForm()
+    back = _queue_back(".rechecks")
+    if not form.validate():
+        for error in form.expires_on.errors:
+            flash(f"{lic.state} {lic.number} of {lic.practitioner.name}: {error}", "error")
+        return redirect(back)
+    refusals.show_on(back)
+    ops.still_current(lic, current_user, form.expires_on.data)
+    flash(f"Still current: {lic.state} {lic.number} of {lic.practitioner.name}, checked today.",
+          "success")  # fmt: skip
+    return redirect(back)
+
+
+@bp.post("/rechecks/<id:license_id>/not-current")
+@unit_of_work
+def not_current(license_id: int):
+    """The board's lookup does not show the license current: asked first (confirm.py), then
+    the badge and the listing in that state go, with the reason the therapist reads."""
+    lic = db.get_or_404(License, license_id)
+    form = ReasonForm()
+    if not form.validate():
+        abort(400)
+    back = _queue_back(".rechecks")
+    reason = (form.reason.data or "").strip()
+    if not reason:
+        flash(f"{lic.state} {lic.number} of {lic.practitioner.name}: give the reason the "
+              "license is not current (the therapist reads it).", "error")  # fmt: skip
+        return redirect(back)
+    if not confirm.given():
+        rule = licensing.rule(lic.state)
+        return confirm.ask(
+            title="Mark this license not current?",
+            what=f"{lic.practitioner.name}: {rule.name if rule else lic.state} license "
+            f"{lic.number}",
+            detail=f"Its verified badge goes, and {lic.practitioner.name}'s offices in "
+            f"{lic.state} are no longer listed, at once. The therapist is told why: “{reason}”.",
+            action=url_for(".not_current", license_id=lic.id),
+            back=back,
+            button="Mark not current",
+            fields={"reason": reason, "back": back},
+        )
+    refusals.show_on(back)
+    ops.not_current(lic, current_user, reason)
+    flash(f"Not current: {lic.state} {lic.number} of {lic.practitioner.name}; its badge and "
+          f"its {lic.state} listing are removed.", "success")  # fmt: skip
+    return redirect(back)
 
 
 # --- Roster files ----------------------------------------------------------------------------

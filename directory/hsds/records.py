@@ -302,6 +302,10 @@ def _fees(values: dict) -> str:
 
 
 def _license_text(lic: profiles.LicenseView) -> str:
+    if not lic.regulated:
+        number = f" {lic.public_number}" if lic.public_number else ""
+        return (f"{lic.state_name} license{number} ({lic.state_name} does not license massage "
+                "therapists: there is nothing to verify)")  # fmt: skip
     said = {
         "verified": "verified by the directory",
         "pending": "not yet verified",
@@ -329,7 +333,8 @@ def _assured(practitioner: Practitioner) -> str | None:
     or an import recorded as one): the day the facts were checked as of (a roster file's date),
     else the day of the decision."""
     verified = [lic.checked_on or lic.reviewed_at.date() for lic in practitioner.licenses
-                if lic.status == "verified" and (lic.checked_on or lic.reviewed_at)]  # fmt: skip
+                if lic.status == "verified" and (lic.checked_on or lic.reviewed_at)
+                and licensing.licenses_massage(lic.state)]  # fmt: skip
     return max(verified).isoformat() if verified else None
 
 
@@ -417,7 +422,14 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> dict:
     attributes += [_attribute(sid, "service", "condition", c.slug) for c in p.conditions]
     attributes += [_attribute(sid, "service", "modality", m.slug) for m in p.modalities]
     attributes += [
-        _attribute(sid, "service", "license", f"{lic.state}-{lic.status}", lic.public_number)
+        # A state licensing nobody has its term, never a status: there is nothing to verify.
+        _attribute(
+            sid,
+            "service",
+            "license",
+            f"{lic.state}-{lic.status}" if lic.regulated else lic.state,
+            lic.public_number,
+        )
         for lic in licenses
         if licensing.rule(lic.state) is not None
     ]

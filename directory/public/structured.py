@@ -52,7 +52,7 @@ def person(p: Practitioner, licenses, offices) -> dict:
                 "recognizedBy": {"@type": "Organization", "name": lic.board or lic.state_name},
             }
             for lic in licenses
-            if lic.public_number
+            if lic.public_number and lic.regulated
         ]
         + [
             {
