@@ -22,7 +22,7 @@ if not shutil.which("chromium"):
         allow_module_level=True,
     )
 
-from tests.test_browser import ARGS, CHROMIUM  # noqa: E402
+from tests.test_browser import ARGS, CHROMIUM, _axe_violations  # noqa: E402
 
 WIDTH = 390
 #: Pages that are not HTML, or only answer a form.
@@ -238,7 +238,8 @@ def test_the_map_shows_the_pages_results_with_named_markers(site):
 
 
 def _phone(browser):
-    return browser.new_context(viewport={"width": WIDTH, "height": 844}, user_agent=AGENT).new_page()
+    context = browser.new_context(viewport={"width": WIDTH, "height": 844}, user_agent=AGENT)
+    return context.new_page()
 
 
 def _top(tab, selector: str) -> float:
@@ -261,12 +262,15 @@ def test_the_first_result_is_above_the_fold_under_a_one_line_search(site):
             assert not form.is_visible() and not tab.locator(".search-wide form").is_visible()
             said.click()  # no script needed: a <details>
             assert form.is_visible()
+            tab.locator("details.filters-phone > summary").click()
+            assert _axe_violations(tab) == []  # the form, the filters and the cards, open
             assert form.locator("input[name=near]").input_value() == "Hoboken, NJ"
             assert tab.evaluate("document.documentElement.scrollWidth") <= WIDTH
             wide = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
             wide.goto(f"{base}/search?q=sciatica&near=Hoboken%2C+NJ")
             assert wide.locator(".search-wide form").is_visible()
             assert not wide.locator("details.search-phone").is_visible()
+            assert _axe_violations(wide) == []
         finally:
             browser.close()
 
@@ -315,6 +319,7 @@ def test_a_phone_shows_the_list_or_the_map(site):
             switch.get_by_role("button", name="Map").click()
             assert box.is_visible() and not cards.is_visible()
             assert box.locator(".leaflet-marker-icon").count() > 0
+            assert _axe_violations(tab) == []
             assert switch.get_by_role("button", name="Map").get_attribute("aria-pressed") == "true"
             # A marker's popup leads back to its card, in the list.
             box.locator(".leaflet-marker-icon").first.click()
@@ -348,6 +353,7 @@ def test_a_profile_keeps_its_facts_before_the_form_and_contact_at_hand(site):
             assert tab.url.endswith("#contact")
             assert tab.locator("#contact").bounding_box()["y"] < 844
             assert tab.evaluate("document.documentElement.scrollWidth") <= WIDTH
+            assert _axe_violations(tab) == []
             # Only the ways that exist: no phone, no booking page, only Message.
             tab.goto(f"{base}/p/cora-certified")
             assert tab.locator("nav.contact-bar a").all_inner_texts() == ["Message"]
