@@ -1,11 +1,17 @@
 """Client filters: accepting, in-home, HSA/FSA, referrals, language, gender, price. Each narrows,
 all combine, each shows on the page with what it would give, a bad value is a 400 naming it."""
 
+import re
+from datetime import timedelta
+
 import pytest
 
-from directory.db import db
+from directory.db import db, now_utc
 from tests.conftest import add_practitioner, module_world
 from tests.test_search import LATER, api, slugs, tag
+
+#: How long ago eli said she accepts new clients.
+CONFIRMED = timedelta(days=21, hours=1)
 
 
 def _fields(**fields) -> dict:
@@ -43,7 +49,8 @@ def build_crew(make_practitioner):
         "dee": _fields(accepting_new_clients=True, in_home=True, hsa_fsa=False, gender="",
                     languages=[], price_min=None),
         "eli": _fields(accepting_new_clients=True, in_home=False, hsa_fsa=True, gender="woman",
-                    languages=["Mandarin"], price_min=150),
+                    languages=["Mandarin"], price_min=150, price_max=180,
+                    session_lengths=[60, 90], accepting_confirmed_at=now_utc() - CONFIRMED),
     }  # fmt: skip
     for slug, fields in rows.items():
         tag(
@@ -163,3 +170,63 @@ def test_gender_is_the_therapists_choice_in_the_editor_and_the_import(crew):
 
     ana = db.session.query(Practitioner).filter_by(slug="ana").one()
     assert as_json(ana)["gender"] == "woman"
+
+
+def _cards(html: str) -> dict[str, str]:
+    """Each result card's text by slug (tags dropped, spaces collapsed)."""
+    parts = re.split(r'<li class="card result" id="card-', html)[1:]
+    return {
+        part.split('"', 1)[0]: " ".join(re.sub(r"<[^>]+>", " ", part).split()) for part in parts
+    }
+
+
+def test_cards_say_what_the_filters_select(client, crew):
+    """Issue 28: prices, lengths, languages, home visits, HSA/FSA and referrals were filters
+    but not on the cards; accepting came without how recently it was said."""
+    html = client.get("/search", query_string={"q": "sciatica", "near": "Hoboken, NJ"})
+    cards = _cards(html.get_data(as_text=True))
+    assert set(cards) == {"ana", "ben", "cy", "dee", "eli"}
+    ana, ben, dee, eli = cards["ana"], cards["ben"], cards["dee"], cards["eli"]
+    assert "Accepting new clients · not confirmed recently" in ana
+    assert "$80" in ana and "Speaks Spanish" in ana and "Comes to you" in ana
+    assert "HSA/FSA" in ana and "Takes physician referrals" in ana
+    assert "Not accepting new clients" in ben and "Speaks Portuguese and Spanish" in ben
+    assert "Comes to you" not in ben and "Takes physician referrals" not in ben
+    assert "$" not in dee and "Speaks" not in dee and "HSA/FSA" not in dee
+    assert "Accepting new clients · confirmed 21 days ago" in eli
+    assert "$150\u2013$180 · 60/90 min" in eli and "Speaks Mandarin" in eli
+    # The verified license line is still there, with its evidence.
+    assert "Verified NJ license" in eli
+
+
+def test_api_results_carry_the_cards_facts(client, crew):
+    found = {r["slug"]: r for r in api(client, q="sciatica", near="Hoboken, NJ").json["results"]}
+    ana, eli = found["ana"], found["eli"]
+    assert (ana["price_min"], ana["price_max"], ana["session_lengths"]) == (80, None, [])
+    assert ana["languages"] == ["Spanish"] and ana["in_home"] and ana["hsa_fsa"]
+    assert ana["accepts_physician_referrals"] and not ana["accepting_confirmed_recently"]
+    assert (eli["price_min"], eli["price_max"], eli["session_lengths"]) == (150, 180, [60, 90])
+    assert eli["accepting_confirmed_recently"] and eli["accepting_confirmed_at"]
+    assert not eli["in_home"] and not eli["accepts_physician_referrals"]
+    assert found["ben"]["accepting_new_clients"] is False
+
+
+def test_the_phone_filters_are_one_form_that_keeps_the_search(client, crew):
+    """The phone's filters: ticked together, applied once, the need, place and sort kept (the
+    page number not: new filters start at page 1)."""
+    html = client.get(
+        "/search",
+        query_string={"q": "sciatica", "near": "Hoboken, NJ", "sort": "distance", "page": "1",
+                      "accepting": "1", "language": "es"},
+    ).get_data(as_text=True)  # fmt: skip
+    form = re.search(r'<form class="filter-form".*?</form>', html, re.S).group(0)
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)
+    assert hidden == [("q", "sciatica"), ("near", "Hoboken, NJ"), ("sort", "distance")]
+    assert '<input type="checkbox" name="accepting" value="1" checked>' in form
+    assert '<input type="checkbox" name="language" value="Spanish" checked>' in form
+    # A choice that would leave nobody cannot be ticked; "Clear filters" drops them all.
+    assert re.search(r'name="gender" value="man" disabled>', form)
+    assert 'href="/search?q=sciatica&amp;near=Hoboken,+NJ&amp;sort=distance"' in form
+    both = client.get("/search", query_string=[*hidden, ("in_home", "1"), ("hsa_fsa", "1"),
+                                                ("setting", ""), ("gender", "")])  # fmt: skip
+    assert set(_cards(both.get_data(as_text=True))) == {"ana"}

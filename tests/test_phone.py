@@ -22,7 +22,7 @@ if not shutil.which("chromium"):
         allow_module_level=True,
     )
 
-from tests.test_browser import ARGS, CHROMIUM  # noqa: E402
+from tests.test_browser import ARGS, CHROMIUM, _axe_violations  # noqa: E402
 
 WIDTH = 390
 #: Pages that are not HTML, or only answer a form.
@@ -70,6 +70,7 @@ def site(tmp_path_factory):
             specialties=[(kind, "verified", None) for kind in ("clt", "mld", "prenatal")],
         )  # fmt: skip
         _queue_from_a_roster()
+        _reachable_three_ways()
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -92,6 +93,29 @@ def _cookie_for(app, world, actor: str) -> str | None:
     client.environ_base.update(HTTP_USER_AGENT=AGENT, REMOTE_ADDR="127.0.0.1")
     log_in(client, user)
     return client.get_cookie("session").value
+
+
+def _reachable_three_ways() -> None:
+    """A Hoboken therapist with a phone, an online booking page and a long story: the profile
+    whose facts a phone must not bury under the text and the message form."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from directory.db import db, now_utc
+    from directory.vocabulary import Condition
+
+    story = "\n".join(["I trained in Hoboken and have worked with runners for years. " * 6] * 5)
+    pat = add_practitioner(
+        "pat-phone", name="Pat Phone", licenses=[("NJ", "verified", None)], offices=["07030"],
+        phone="(201) 555-0199", booking_url="https://book.example.com/pat", bio=story,
+        price_min=80, price_max=120, session_lengths=[60, 90], languages=["Spanish"],
+        in_home=True, hsa_fsa=True, accepts_physician_referrals=True,
+        accepting_confirmed_at=now_utc() - timedelta(days=21),
+    )  # fmt: skip
+    wanted = ("sciatica", "lower-back-pain")
+    pat.conditions = list(db.session.scalars(select(Condition).where(Condition.slug.in_(wanted))))
+    db.session.commit()
 
 
 def _queue_from_a_roster() -> None:
@@ -209,5 +233,134 @@ def test_the_map_shows_the_pages_results_with_named_markers(site):
             markers.first.click()
             tab.locator(".leaflet-popup-content a").click()
             assert tab.evaluate("document.activeElement.id").startswith("card-")
+        finally:
+            browser.close()
+
+
+def _phone(browser):
+    context = browser.new_context(viewport={"width": WIDTH, "height": 844}, user_agent=AGENT)
+    return context.new_page()
+
+
+def _top(tab, selector: str) -> float:
+    return tab.locator(selector).first.bounding_box()["y"]
+
+
+def test_the_first_result_is_above_the_fold_under_a_one_line_search(site):
+    """Issue 28: on a 390 x 844 screen the first result started at 1,115 px."""
+    _app, _world, base = site
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            tab = _phone(browser)
+            tab.goto(f"{base}/search?q=sciatica&near=Hoboken%2C+NJ")
+            assert tab.locator(".advice-info").is_visible()  # the advice still comes first
+            assert _top(tab, ".result-list .result") < 500
+            said = tab.locator("details.search-phone > summary")
+            assert said.is_visible() and "sciatica" in said.inner_text()
+            form = tab.locator("details.search-phone form[role=search]")
+            assert not form.is_visible() and not tab.locator(".search-wide form").is_visible()
+            said.click()  # no script needed: a <details>
+            assert form.is_visible()
+            tab.locator("details.filters-phone > summary").click()
+            assert _axe_violations(tab) == []  # the form, the filters and the cards, open
+            assert form.locator("input[name=near]").input_value() == "Hoboken, NJ"
+            assert tab.evaluate("document.documentElement.scrollWidth") <= WIDTH
+            wide = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            wide.goto(f"{base}/search?q=sciatica&near=Hoboken%2C+NJ")
+            assert wide.locator(".search-wide form").is_visible()
+            assert not wide.locator("details.search-phone").is_visible()
+            assert _axe_violations(wide) == []
+        finally:
+            browser.close()
+
+
+def test_filters_are_ticked_together_and_applied_once(site):
+    _app, _world, base = site
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            tab = _phone(browser)
+            start = f"{base}/search?q=back+pain&near=Hoboken%2C+NJ&sort=distance&page=1"
+            tab.goto(start)
+            tab.locator("details.filters-phone > summary").click()
+            panel = tab.locator("details.filters-phone")
+            panel.get_by_label("Comes to your home").check()
+            panel.get_by_label("HSA/FSA superbills").check()
+            assert tab.url == start  # nothing reloaded yet
+            panel.get_by_role("button", name="Show results").click()
+            tab.wait_for_load_state()
+            query = tab.url.split("?", 1)[1]
+            for part in ("in_home=1", "hsa_fsa=1", "q=back+pain", "sort=distance"):
+                assert part in query, query
+            assert "page=" not in query  # new filters start at the first page
+            assert "Filters (2 on)" in tab.locator("details.filters-phone > summary").inner_text()
+            names = tab.locator(".result-list .result h2 a").all_inner_texts()
+            assert names == ["Pat Phone"]
+            tab.locator("details.filters-phone > summary").click()
+            assert panel.get_by_label("Comes to your home").is_checked()
+            assert tab.evaluate("document.documentElement.scrollWidth") <= WIDTH
+        finally:
+            browser.close()
+
+
+def test_a_phone_shows_the_list_or_the_map(site):
+    _app, _world, base = site
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            tab = _phone(browser)
+            tab.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+            tab.goto(f"{base}/search?near=Hoboken%2C+NJ")
+            switch = tab.locator("#view-switch")
+            switch.wait_for(state="visible")
+            box, cards = tab.locator("#results-map"), tab.locator(".result-list")
+            assert cards.is_visible() and not box.is_visible()
+            switch.get_by_role("button", name="Map").click()
+            assert box.is_visible() and not cards.is_visible()
+            assert box.locator(".leaflet-marker-icon").count() > 0
+            assert _axe_violations(tab) == []
+            assert switch.get_by_role("button", name="Map").get_attribute("aria-pressed") == "true"
+            # A marker's popup leads back to its card, in the list.
+            box.locator(".leaflet-marker-icon").first.click()
+            tab.locator(".leaflet-popup-content a").click()
+            assert cards.is_visible() and not box.is_visible()
+            assert tab.evaluate("document.activeElement.id").startswith("card-")
+        finally:
+            browser.close()
+
+
+def test_a_profile_keeps_its_facts_before_the_form_and_contact_at_hand(site):
+    """Issue 28: offices, licenses, phone and "Book online" sat 2,450-2,850 px down, below the
+    whole message form."""
+    _app, _world, base = site
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            tab = _phone(browser)
+            tab.goto(f"{base}/p/pat-phone")
+            bar = tab.locator("nav.contact-bar")
+            box = bar.bounding_box()
+            assert bar.is_visible() and box["y"] >= 0 and box["y"] + box["height"] <= 844
+            assert bar.locator("a").all_inner_texts() == ["Call", "Message", "Book"]
+            assert bar.get_by_role("link", name="Call").get_attribute("href").startswith("tel:")
+            form = _top(tab, "#contact")
+            for heading in ("Offices", "Licenses", "Sessions", "Contact"):
+                assert _top(tab, f"h2:text-is('{heading}')") < form, heading
+            tab.mouse.wheel(0, 2000)
+            assert bar.bounding_box()["y"] + bar.bounding_box()["height"] <= 844  # still there
+            bar.get_by_role("link", name="Message").click()
+            assert tab.url.endswith("#contact")
+            assert tab.locator("#contact").bounding_box()["y"] < 844
+            assert tab.evaluate("document.documentElement.scrollWidth") <= WIDTH
+            assert _axe_violations(tab) == []
+            # Only the ways that exist: no phone, no booking page, only Message.
+            tab.goto(f"{base}/p/cora-certified")
+            assert tab.locator("nav.contact-bar a").all_inner_texts() == ["Message"]
+            wide = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            wide.goto(f"{base}/p/pat-phone")
+            assert not wide.locator("nav.contact-bar").is_visible()
+            side, form = wide.locator(".profile-side"), wide.locator("#contact")
+            assert side.bounding_box()["x"] > form.bounding_box()["x"] + 300  # two columns
         finally:
             browser.close()

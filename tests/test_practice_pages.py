@@ -307,3 +307,23 @@ def test_scoped_results_say_so_and_offer_every_practice(client, hand):
 def test_profiles_and_results_link_to_the_practice_page(client, hand):
     assert 'href="/t/crafted-hand"' in page(client, "/p/alexa-marie")
     assert 'href="/t/crafted-hand"' in page(client, "/search?q=massage&near=07030")
+
+
+def test_the_roster_and_the_embed_say_what_a_client_decides_on(client, make_practitioner):
+    """Issue 28: the cards' facts (templates/_facts.html) on the practice page and its embed."""
+    from directory.db import now_utc
+
+    solo = practice("solo-practice", "Solo Practice")
+    make_practitioner(
+        "ana-facts", tenant=solo, licenses=[("NJ", "verified", LATER)], offices=["07030"],
+        price_min=90, price_max=130, session_lengths=[60, 90], languages=["Spanish", "Tagalog"],
+        in_home=True, hsa_fsa=True, accepts_physician_referrals=True,
+        accepting_confirmed_at=now_utc() - timedelta(days=3),
+    )  # fmt: skip
+    make_practitioner("ben-closed", tenant=solo, accepting_new_clients=False)
+    for path in ("/t/solo-practice", "/t/solo-practice/embed"):
+        text = " ".join(re.sub(r"<[^>]+>", " ", page(client, path)).split())
+        for fact in ("Accepting new clients · confirmed 3 days ago", "$90\u2013$130 · 60/90 min",
+                     "Speaks Spanish and Tagalog", "Comes to you", "HSA/FSA",
+                     "Takes physician referrals", "Not accepting new clients"):  # fmt: skip
+            assert fact in text, (path, fact)

@@ -11,7 +11,7 @@ from directory import licensing, vocabulary
 from directory.geo import MOST_POPULOUS
 from directory.mail import public_url
 from directory.practitioners import fields
-from directory.practitioners.models import LICENSE_STATUSES
+from directory.practitioners.models import ACCEPTING_FRESH_DAYS, LICENSE_STATUSES
 from directory.search.params import (
     FLAGS,
     GENDERS,
@@ -21,6 +21,7 @@ from directory.search.params import (
     MAX_RADIUS,
     SORTS,
 )
+from directory.search.results import CARD_FACTS
 from directory.validation import SLUG
 from directory.vocabulary import SETTINGS
 
@@ -171,6 +172,8 @@ def _schemas() -> dict:
                 "verified",
                 "specialties",
                 "url",
+                "accepting_confirmed_recently",
+                *CARD_FACTS,
             ],
             "properties": {
                 "slug": {"type": "string"},
@@ -221,6 +224,12 @@ def _schemas() -> dict:
                 "specialties": {"$ref": "#/components/schemas/Specialties"},
                 "accepting_new_clients": {"type": "boolean"},
                 "accepting_confirmed_at": _NULLABLE_STRING,
+                "accepting_confirmed_recently": {
+                    "type": "boolean",
+                    "description": "Whether the therapist said within "
+                    f"{ACCEPTING_FRESH_DAYS} days whether they accept new clients.",
+                },
+                **{name: _field_schema(fields.BY_NAME[name]) for name in CARD_FACTS},
                 "photo": _NULLABLE_STRING,
                 "updated_at": _NULLABLE_STRING,
                 "booking_url": _NULLABLE_STRING,

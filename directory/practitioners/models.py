@@ -47,6 +47,11 @@ practitioner_modality = Table(
 ACCEPTING_FRESH_DAYS = 90
 
 
+def confirmed_recently(at: datetime | None) -> bool:
+    """Whether a word on accepting new clients given `at` (None: never) is still recent."""
+    return at is not None and now_utc() - at <= timedelta(days=ACCEPTING_FRESH_DAYS)
+
+
 class Practitioner(db.Model):
     __tablename__ = "practitioner"
     __table_args__ = (
@@ -143,8 +148,7 @@ class Practitioner(db.Model):
     @property
     def accepting_confirmed_recently(self) -> bool:
         """Whether the therapist said within ACCEPTING_FRESH_DAYS whether they accept clients."""
-        at = self.accepting_confirmed_at
-        return at is not None and now_utc() - at <= timedelta(days=ACCEPTING_FRESH_DAYS)
+        return confirmed_recently(self.accepting_confirmed_at)
 
     def __repr__(self) -> str:
         return f"<Practitioner {self.slug}>"

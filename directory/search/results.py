@@ -17,6 +17,7 @@ from directory.practitioners.models import (
     Office,
     Practitioner,
     Specialty,
+    confirmed_recently,
     practitioner_condition,
     practitioner_modality,
 )
@@ -185,6 +186,19 @@ def _required(params: Params, interpretation: Interpretation) -> frozenset[str]:
     return frozenset((*params.specialties, *interpretation.specialties))
 
 
+#: The profile fields a result carries for the client to decide on (prices, lengths, languages,
+#: home visits, HSA/FSA, referrals), named as the profile's JSON names them.
+CARD_FACTS = (
+    "price_min",
+    "price_max",
+    "session_lengths",
+    "languages",
+    "in_home",
+    "hsa_fsa",
+    "accepts_physician_referrals",
+)
+
+
 #: The fewest ids a hydration statement takes; a longer page takes twice, four times as many.
 SLOTS = 20
 
@@ -228,7 +242,7 @@ def _statements(slots: int) -> dict:
             Practitioner.id, Practitioner.slug, Practitioner.name, Practitioner.credentials,
             Practitioner.headline, Practitioner.setting, Practitioner.accepting_new_clients,
             Practitioner.accepting_confirmed_at, Practitioner.photo, Practitioner.updated_at,
-            Practitioner.booking_url,
+            Practitioner.booking_url, *(getattr(Practitioner, name) for name in CARD_FACTS),
             Tenant.slug.label("tenant_slug"), Tenant.name.label("tenant_name"),
         )
         .join_from(Practitioner, Tenant, Practitioner.tenant)
@@ -326,6 +340,8 @@ def _hydrate(
                 "specialties": specialties.shown(specialty_rows.get(hit.pid, []), on),
                 "accepting_new_clients": p.accepting_new_clients,
                 "accepting_confirmed_at": _iso(p.accepting_confirmed_at),
+                "accepting_confirmed_recently": confirmed_recently(p.accepting_confirmed_at),
+                **{name: getattr(p, name) for name in CARD_FACTS},
                 "photo": url_for("editor.media", name=p.photo) if p.photo else None,
                 "updated_at": _iso(p.updated_at),
                 "booking_url": p.booking_url or None,

@@ -23,6 +23,9 @@ FLAG_LABELS = (
     ("referrals", "Takes physician referrals"),
 )
 GENDER_LABELS = (("woman", "Woman"), ("man", "Man"), ("nonbinary", "Nonbinary"))
+#: The parameters the filters set (the phone's filter form has an input for each).
+FACET_KEYS = ("setting", "verified", "specialty", *FLAGS, "price_max", "gender", "language",
+              "condition", "modality")  # fmt: skip
 #: Single-valued parameters a new search from the form keeps.
 FILTER_KEYS = ("setting", "verified", "tenant", "sort", *FLAGS, "gender", "price_max")
 
@@ -91,6 +94,8 @@ def index():
         need=results.need_phrase(outcome.interpretation),
         map_pins=_pins(outcome),
         filters_on=_filters_on(params),
+        kept=_kept(args),
+        cleared_filters=dict.fromkeys(FACET_KEYS),
     )
 
 
@@ -109,6 +114,16 @@ def _filters_on(params) -> int:
     single += [getattr(params, name) for name in FLAGS]
     lists = (params.conditions, params.modalities, params.languages, params.specialties)
     return sum(1 for value in single if value) + sum(len(values) for values in lists)
+
+
+#: What the phone's filter form carries unchanged, as hidden fields (not the page: new filters
+#: start at page 1).
+KEPT_KEYS = ("q", "near", "near_exact", "radius", "tenant", "sort", "cleared", "per_page")
+
+
+def _kept(args: dict) -> list[tuple[str, str]]:
+    """The search's KEPT_KEYS as (name, value) pairs, in the order of the query string."""
+    return [(key, args[key]) for key in args if key in KEPT_KEYS and args[key]]
 
 
 def _pins(outcome) -> list[dict]:
