@@ -368,12 +368,12 @@ def _run(tenant: Tenant, fmt: str, text: str, actor, source: str) -> Outcome:
     for record in records:
         wanted = publish.get(record.line)
         p = profiles[record.values["slug"]]
-        if wanted is True:
+        if wanted is True and not p.published:  # already public: nothing to publish
             try:
                 operations.publish(p, actor=actor)
             except Refused as refused:
                 errors.append(transfer.LineError(record.line, "published", refused.message))
-        elif wanted is False:
+        elif wanted is False and p.published:
             operations.unpublish(p, actor=actor)
     return outcome
 
