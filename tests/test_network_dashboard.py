@@ -145,7 +145,7 @@ def test_bulk_publish_asks_first_then_publishes_each_it_may(client, crew, make_p
     log_in(client, crew["owner"])
     asked = bulk(client, "publish", ready, bare, zed)
     page = text(asked)
-    assert asked.status_code == 200 and "Publish these profiles?" in page
+    assert asked.status_code == 200 and "Publish 2 profiles?" in page
     assert "Bare One, Ready One" in page and "Zed" not in page
     assert not profiles_of(hand)["ready-one"].published  # nothing on the first click
     ids = ",".join(str(p.id) for p in (ready, bare, zed))
@@ -189,6 +189,22 @@ def test_bulk_confirms_accepting_and_audits_it(client, crew):
     log_in(client, crew["owner"])
     log = text(client.get("/dashboard/practices/crafted-hand/audit"))
     assert log.count("Confirmed a profile accepts new clients") == 2
+
+
+def test_every_profile_on_the_page_at_once(client, network):
+    log_in(client, network["owner"])
+    page = client.get("/dashboard/practices/crafted-hand", query_string={"state": "NJ"})
+    shown = re.search(r'name="shown" value="([0-9,]+)"', page.get_data(as_text=True)).group(1)
+    data = {"action": "unpublish", "every": "1", "shown": shown}
+    assert "Unpublish 3 profiles?" in text(
+        client.post("/dashboard/practices/crafted-hand/bulk", data=data)
+    )
+    data = {"action": "unpublish", "ids": shown, "confirm": "1"}
+    client.post("/dashboard/practices/crafted-hand/bulk", data=data)
+    after = profiles_of(network["hand"])
+    assert [s for s, p in sorted(after.items()) if not p.published] == [
+        "alexa-marie", "drafty", "lapsed",
+    ]  # fmt: skip
 
 
 def test_a_bulk_action_without_ticks_or_with_an_unknown_action_changes_nothing(client, crew):

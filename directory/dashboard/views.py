@@ -181,26 +181,30 @@ def bulk(tenant_slug: str):
     membership = tenancy.membership_or_404(tenant_slug)
     back = _list_back(tenant_slug)
     action = request.form.get("action", "")
-    ids = staff.ids_from(request.form.getlist("ids"))
+    ticked = request.form.getlist("ids")
+    if request.form.get("every") == "1":
+        ticked += request.form.getlist("shown")  # every profile the page showed
+    ids = staff.ids_from(ticked)
     if action not in staff.ACTIONS or not ids:
         flash("Tick the profiles, then choose what to do with them.", "error")
         return redirect(back)
-    button, done = staff.ACTIONS[action]
+    _offer, verb, done = staff.ACTIONS[action]
     if not confirm.given():
         judged = staff.judge(membership, ids)
         if not judged.allowed:
             flash("You may not change any of the ticked profiles.", "error")
             return redirect(back)
-        detail = f"{len(judged.allowed)} profile{'s' if len(judged.allowed) != 1 else ''}: "
-        detail += _names(judged.allowed) + "."
+        n = len(judged.allowed)
+        profiles = f"{n} profile{'s' if n != 1 else ''}"
+        detail = _names(judged.allowed) + "."
         if judged.refused:
             detail += " Left as they are (you may not change them): " + _names(
                 p for p, _why in judged.refused
             ) + "."
         return confirm.ask(
-            title=f"{button}: check the profiles", what=f"{button} these profiles?",
+            title="Check the ticked profiles", what=f"{verb} {profiles}?",
             detail=detail, action=url_for(".bulk", tenant_slug=tenant_slug), back=back,
-            button=f"{button} {len(judged.allowed)}",
+            button=f"{verb.rstrip(':')} {profiles}",
             fields={"action": action, "ids": ",".join(str(p.id) for p in judged.allowed),
                     "back": back},
         )  # fmt: skip

@@ -28,11 +28,16 @@ LICENSES = {
     "pending": "License waiting for review",
     "attention": "Needs attention (no license, rejected or expired)",
 }
-#: Bulk action -> (what its button says, what it did, in the audit log's words).
+#: Bulk action -> (what the list offers, what the confirmation asks of "N profiles", what it
+#: says it did).
 ACTIONS = {
-    "publish": ("Publish", "Published"),
-    "unpublish": ("Unpublish", "Unpublished"),
-    "accepting": ("Confirm accepting new clients", "Confirmed as accepting new clients"),
+    "publish": ("Publish", "Publish", "Published"),
+    "unpublish": ("Unpublish", "Unpublish", "Unpublished"),
+    "accepting": (
+        "Confirm accepting new clients",
+        "Mark as accepting new clients, confirmed today:",
+        "Confirmed as accepting new clients",
+    ),
 }
 
 
