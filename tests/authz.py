@@ -16,8 +16,8 @@ from directory.accounts.sessions import UserSession
 from directory.db import db
 from directory.practices import operations
 from directory.practices.models import Invitation, Membership, Tenant
-from directory.practitioners.models import License, Office, Practitioner, Specialty
 from directory.practitioners import roster_files
+from directory.practitioners.models import License, Office, Practitioner, Specialty
 from tests.conftest import _prepare_database, add_practitioner, make_app
 from tests.people import build_crew, join, new_user
 

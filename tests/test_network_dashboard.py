@@ -42,7 +42,9 @@ def profiles_of(tenant) -> dict[str, Practitioner]:
 def audit_actions(tenant) -> list[str]:
     return list(
         db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.tenant_id == tenant.id).order_by(AuditEvent.id)
+            select(AuditEvent.action)
+            .where(AuditEvent.tenant_id == tenant.id)
+            .order_by(AuditEvent.id)
         )
     )
 
@@ -71,7 +73,7 @@ def names_on(client, path, **args) -> list[str]:
     response = client.get(path, query_string=args)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    return [p.name for p in profiles_of_any() if f'>{p.name}</a>' in page]
+    return [p.name for p in profiles_of_any() if f">{p.name}</a>" in page]
 
 
 def profiles_of_any() -> list[Practitioner]:
@@ -85,8 +87,8 @@ def test_the_list_is_paged_with_counts(client, network):
     second = names_on(client, path, page=2)
     assert len(first) == 20 and len(second) == 6
     assert not set(first) & set(second)
-    assert "Showing 1–20 of 26 profiles" in text(client.get(path))
-    assert "Showing 21–26 of 26 profiles" in text(client.get(path, query_string={"page": 2}))
+    assert "Showing 1\u201320 of 26 profiles" in text(client.get(path))
+    assert "Showing 21\u201326 of 26 profiles" in text(client.get(path, query_string={"page": 2}))
     assert client.get(path, query_string={"page": 3}).status_code == 404
     assert "Zed" not in " ".join(first + second)
 
@@ -110,7 +112,7 @@ def test_search_by_name_and_each_filter(client, network):
     assert set(combined) == {f"Staff {i:02d}" for i in range(0, 22, 6)}
     page = text(client.get(path, query_string={"status": "draft"}))
     assert "Draft (1)" in page and "Published (25)" in page and "NJ (3)" in page
-    assert "Showing 1–1 of 1 matching these filters (26 in all)" in page
+    assert "Showing 1\u20131 of 1 matching these filters (26 in all)" in page
     empty = text(client.get(path, query_string={"q": "nobody-like-this"}))
     assert "No profile matches these filters." in empty
     # An unknown filter value is no filter; a bad page is a 404, never a 500.
@@ -173,7 +175,9 @@ def test_a_therapist_cannot_bulk_change_a_colleague(client, crew):
     after = profiles_of(crew["hand"])
     assert not after["alexa-marie"].published and after["bo-chen"].published
     flashed = text(client.get(response.headers["Location"]))
-    assert "Bo Chen was left as it was: only its therapist or the practice's managers may" in flashed
+    assert (
+        "Bo Chen was left as it was: only its therapist or the practice's managers may" in flashed
+    )
 
 
 def test_bulk_confirms_accepting_and_audits_it(client, crew):
@@ -218,7 +222,7 @@ def test_a_bulk_action_without_ticks_or_with_an_unknown_action_changes_nothing(c
 
 
 def test_export_is_the_practices_own_profiles_only(client, crew):
-    crew["p_bo"].name = "=HYPERLINK(\"http://evil.example\")"
+    crew["p_bo"].name = '=HYPERLINK("http://evil.example")'
     crew["p_alexa"].phone = "+1 201 555 0100"
     db.session.commit()
     log_in(client, crew["owner"])
@@ -268,10 +272,10 @@ def test_a_network_owner_imports_a_csv_roster_from_the_dashboard(client, crew):
     log_in(client, crew["owner"])
     assert client.get("/dashboard/practices/crafted-hand/roster").status_code == 200
     body = HEADER + (
-        f'new-one,New One,medical,Sports massage,2015550100,yes,sciatica,NJ 18KT01515001 {LATER},'
+        f"new-one,New One,medical,Sports massage,2015550100,yes,sciatica,NJ 18KT01515001 {LATER},"
         '"51 Newark St, Hoboken, NJ 07030"\n'
         "new-two,New Two,spa,,,no,,,\n"
-        f'bo-chen,Bo Chen,both,Relaxing massage,2015550111,,slipped disc,,\n'
+        f"bo-chen,Bo Chen,both,Relaxing massage,2015550111,,slipped disc,,\n"
     )
     previewed = upload(client, body)
     page = text(previewed)
@@ -329,7 +333,9 @@ def test_an_import_may_not_verify_nor_reach_another_practice(client, crew):
         {"slug": "unready", "name": "Unready", "setting": "spa", "published": True},
     ]  # fmt: skip
     page = text(upload(client, "\n".join(map(json.dumps, lines)), "roster.jsonl"))
-    assert "Line 1, licenses[0].status: only the directory's reviewers mark a license verified" in page
+    assert (
+        "Line 1, licenses[0].status: only the directory's reviewers mark a license verified" in page
+    )
     assert "Line 2, tenant: 'other-spa' is not this practice (crafted-hand)" in page
     # Line 3 alone would import, but not publish: the Publish button's checks.
     page = text(upload(client, json.dumps(lines[2]), "roster.jsonl"))
@@ -345,8 +351,13 @@ def test_an_export_imports_back_unchanged_keeping_reviews(client, crew):
         assert "0 profiles to create, 2 to update" in page, fmt
         assert "Check before importing" in page and "Not imported" not in page, page[:3000]
         form = carried_form(upload(client, exported.get_data(as_text=True), f"roster.{fmt}"))
-        assert client.post("/dashboard/practices/crafted-hand/roster/import", data=form).status_code == 302
-        lic = db.session.scalar(select(License).where(License.practitioner_id == crew["p_alexa"].id))
+        assert (
+            client.post("/dashboard/practices/crafted-hand/roster/import", data=form).status_code
+            == 302
+        )
+        lic = db.session.scalar(
+            select(License).where(License.practitioner_id == crew["p_alexa"].id)
+        )
         db.session.refresh(lic)
         assert lic.status == "verified", fmt
         again = client.get(f"/dashboard/practices/crafted-hand/roster.{fmt}").get_data(as_text=True)

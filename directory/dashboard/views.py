@@ -198,9 +198,11 @@ def bulk(tenant_slug: str):
         profiles = f"{n} profile{'s' if n != 1 else ''}"
         detail = _names(judged.allowed) + "."
         if judged.refused:
-            detail += " Left as they are (you may not change them): " + _names(
-                p for p, _why in judged.refused
-            ) + "."
+            detail += (
+                " Left as they are (you may not change them): "
+                + _names(p for p, _why in judged.refused)
+                + "."
+            )
         return confirm.ask(
             title="Check the ticked profiles", what=f"{verb} {profiles}?",
             detail=detail, action=url_for(".bulk", tenant_slug=tenant_slug), back=back,

@@ -46,7 +46,9 @@ CSV_COLUMNS = (
 )  # fmt: skip
 #: How a CSV cell lists several values.
 SEPARATOR = ";"
-_OFFICE = re.compile(r"^(?P<street>.+),\s*(?P<city>[^,]+),\s*(?P<state>[A-Za-z]{2})\s+(?P<zip>\S+)$")
+_OFFICE = re.compile(
+    r"^(?P<street>.+),\s*(?P<city>[^,]+),\s*(?P<state>[A-Za-z]{2})\s+(?P<zip>\S+)$"
+)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -191,7 +193,9 @@ def _csv_value(key: str, value: str, errors: list[str]) -> Any:
                 continue
             found.append(match.groupdict())
         return found
-    spec = fields.BY_NAME[transfer.PROFILE_FIELDS[key][0]] if key in transfer.PROFILE_FIELDS else None
+    spec = (
+        fields.BY_NAME[transfer.PROFILE_FIELDS[key][0]] if key in transfer.PROFILE_FIELDS else None
+    )
     if spec is None:
         return value
     if spec.kind == "bool":
@@ -202,7 +206,7 @@ def _csv_value(key: str, value: str, errors: list[str]) -> Any:
             return False
         return value
     if spec.kind == "int":
-        return int(value) if value.isdigit() else (None if not value else value)
+        return int(value) if value.isdigit() else (value or None)
     if spec.kind == "languages":
         return [part.strip() for part in re.split(r"[;,]", value) if part.strip()]
     if spec.kind == "minutes":
@@ -391,4 +395,3 @@ def apply(tenant: Tenant, fmt: str, text: str, actor, source: str) -> Outcome:
     """Import the file: everything, or (any error) nothing; the caller commits only when the
     Outcome has no errors."""
     return _run(tenant, fmt, text, actor, source)
-

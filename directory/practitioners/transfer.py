@@ -328,8 +328,10 @@ def _check_against_database(
         owner = existing.get(v["slug"])
         if owner is not None and owner != v["tenant"]:
             # A practice's own import never learns which practice holds a slug (tenancy).
-            whose = f"belongs to practice {owner!r}, not here" if name_owners else (
-                "is taken by a profile of another practice: choose another slug"
+            whose = (
+                f"belongs to practice {owner!r}, not here"
+                if name_owners
+                else ("is taken by a profile of another practice: choose another slug")
             )
             errors.append(LineError(line, "slug", f"{v['slug']!r} {whose}"))
         if "tenant_name" in v:
@@ -537,9 +539,7 @@ class _Importer:
             verified = _apply_licenses(practitioner, v["licenses"], self.source, self.actor)
             self.result.verified_licenses += verified
         if "specialties" in v:
-            verified = _apply_specialties(
-                practitioner, v["specialties"], self.source, self.actor
-            )
+            verified = _apply_specialties(practitioner, v["specialties"], self.source, self.actor)
             self.result.verified_specialties += verified
         if "offices" in v:
             _apply_offices(practitioner, v["offices"])
