@@ -305,7 +305,7 @@ def import_roster(tenant_slug: str):
         )
     flash(
         f"Imported {filename}: {len(outcome.created)} profile(s) created, "
-        f"{len(outcome.updated)} updated.",
+        f"{len(outcome.updated)} updated, {len(outcome.unchanged)} already as the file says.",
         "success",
     )
     return redirect(url_for(".practice", tenant_slug=tenant_slug))

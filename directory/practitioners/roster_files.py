@@ -279,11 +279,13 @@ class Outcome:
     format: str
     created: list[tuple[int, str, str]] = field(default_factory=list)
     updated: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Lines of profiles the file leaves as they are (known once the import has run).
+    unchanged: list[tuple[int, str, str]] = field(default_factory=list)
     errors: list[transfer.LineError] = field(default_factory=list)
 
     @property
     def lines(self) -> int:
-        return len(self.created) + len(self.updated)
+        return len(self.created) + len(self.updated) + len(self.unchanged)
 
 
 def _check_reviews(records, existing: dict[str, Practitioner], errors) -> None:
@@ -359,6 +361,7 @@ def _run(tenant: Tenant, fmt: str, text: str, actor, source: str) -> Outcome:
         errors.sort(key=lambda e: e.line)
         return outcome
     publish = {r.line: r.values.pop("published") for r in records if "published" in r.values}
+    before = {slug: transfer.export_record(p) for slug, p in existing.items()}
     transfer.apply(records, source, actor=actor, tenant=tenant)
     profiles = {
         p.slug: p
@@ -379,6 +382,10 @@ def _run(tenant: Tenant, fmt: str, text: str, actor, source: str) -> Outcome:
                 errors.append(transfer.LineError(record.line, "published", refused.message))
         elif wanted is False and p.published:
             operations.unpublish(p, actor=actor)
+    # An update that changed nothing (an export imported back) is said so.
+    same = {slug for slug, was in before.items() if transfer.export_record(profiles[slug]) == was}
+    outcome.unchanged = [entry for entry in outcome.updated if entry[1] in same]
+    outcome.updated = [entry for entry in outcome.updated if entry[1] not in same]
     return outcome
 
 
