@@ -99,6 +99,7 @@ PHRASES = {
     "profile.deleted": "Deleted a profile",
     "profile.published": "Published a profile",
     "profile.unpublished": "Unpublished a profile",
+    "profile.accepting_confirmed": "Confirmed a profile accepts new clients",
     "profile.suspended": "Suspended a profile",
     "profile.unsuspended": "Lifted a profile's suspension",
     "license.added": "Added a license",

@@ -16,11 +16,14 @@ from directory.accounts.sessions import UserSession
 from directory.db import db
 from directory.practices import operations
 from directory.practices.models import Invitation, Membership, Tenant
+from directory.practitioners import roster_files
 from directory.practitioners.models import License, Office, Practitioner, Specialty
 from tests.conftest import _prepare_database, add_practitioner, make_app
 from tests.people import build_crew, join, new_user
 
 ROSTER = Path(__file__).parent / "data" / "rosters" / "tx-tdlr.csv"
+#: A practice's own roster file, as its dashboard imports it: one new staff profile.
+STAFF_CSV = "slug,name,setting\nnew-from-file,New From File,spa\n"
 MATRIX = tomllib.loads(Path(__file__).with_name("authz_matrix.toml").read_text())
 ACTORS = ("anonymous", "therapist", "manager", "owner", "outsider", "admin")
 #: The outcomes after which nothing may have changed in the database.
@@ -267,7 +270,8 @@ def placeholders(world: dict, target: str) -> dict:
     """What {tenant}, {member}, {profile}, {license}... stand for with this target."""
     hand, other = world["hand"], world["other"]
     profiles = {"mine": "p_alexa", "colleague": "p_bo", "theirs": "p_zed", "crossed": "p_bo"}
-    values: dict = {"password": PASSWORD, "session": _alexa_session_id(world)}
+    values: dict = {"password": PASSWORD, "session": _alexa_session_id(world),
+                    "roster_carried": roster_files.carry(STAFF_CSV)}  # fmt: skip
     if target in ("own", "other", "mixed"):
         tenant = other if target == "other" else hand
         member_of = world["bo"], hand
@@ -279,6 +283,8 @@ def placeholders(world: dict, target: str) -> dict:
             "organization": str(tenant.public_id),
             "member": _membership_id(*member_of),
             "invitation": _invitation_id(other if target in ("other", "mixed") else hand),
+            # A profile of the practice in the path that its therapist (Alexa, Zed) holds.
+            "profile_id": world["p_zed" if target == "other" else "p_alexa"].id,
         }
     elif target in INQUIRIES:
         values["inquiry"] = world[target]
@@ -338,9 +344,10 @@ def png() -> tuple[io.BytesIO, str]:
 
 def form_data(case: Case, values: dict) -> dict:
     """The case's `data` with its placeholders filled ("@png" made an image, "@pdf" a PDF,
-    "@roster" the Texas sample roster file)."""
+    "@roster" the Texas sample roster file, "@staff_csv" a practice's roster of one)."""
     files = {"@png": png, "@pdf": lambda: (io.BytesIO(PDF), "certificate.pdf"),
-             "@roster": lambda: (io.BytesIO(ROSTER.read_bytes()), "tx-tdlr.csv")}  # fmt: skip
+             "@roster": lambda: (io.BytesIO(ROSTER.read_bytes()), "tx-tdlr.csv"),
+             "@staff_csv": lambda: (io.BytesIO(STAFF_CSV.encode()), "staff.csv")}  # fmt: skip
     return {
         key: files[value]() if value in files else str(value).format(**values)
         for key, value in case.data.items()

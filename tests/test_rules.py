@@ -302,7 +302,7 @@ def test_a_bad_page_is_404_on_every_listing(app, client, auth, make_user, page, 
     auth.login("admin@example.com")
     listings = ["/admin/licenses", "/admin/specialties", "/admin/spam", "/admin/practices",
                 "/admin/profiles", "/admin/audit", "/dashboard/inquiries",
-                f"/dashboard/practices/{slug}/audit"]  # fmt: skip
+                f"/dashboard/practices/{slug}/audit", f"/dashboard/practices/{slug}"]  # fmt: skip
     for url in listings:
         assert client.get(url, query_string={"page": page}).status_code == status, url
 

@@ -2,17 +2,32 @@
 
 from dataclasses import dataclass
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.exceptions import BadRequest
 
-from directory import specialties, tenancy
+from directory import confirm, refusals, specialties, tenancy
 from directory.db import db, unless_taken
+from directory.paging import Page
+from directory.practices import staff
 from directory.practices.models import Membership
-from directory.practitioners import operations, readiness
+from directory.practitioners import operations, readiness, roster_files
 from directory.practitioners.models import Practitioner
 from directory.practitioners.profiles import LicenseView, license_views
 from directory.unit_of_work import unit_of_work
+from directory.validation import clean_text
+from directory.web import page_number
 
 bp = Blueprint("dashboard", __name__)
 
@@ -57,15 +72,28 @@ class PracticeSummary:
     profiles: list[ProfileSummary]
     #: The user owns or manages the practice and has no profile of their own in it yet.
     may_create_own: bool
+    #: The page of profiles shown (their summaries above), the filters and their counts.
+    page: Page
+    filters: staff.Filters
+    counts: staff.Counts
 
 
-def _summary(user, membership: Membership) -> PracticeSummary:
-    profiles = tenancy.editable_profiles(user, membership)
-    has_own = any(p.user_id == user.id for p in profiles)
+def _summary(user, membership: Membership, f: staff.Filters, number: int) -> PracticeSummary:
+    found = staff.find(user, membership, f, number)
+    if found is None:
+        abort(404)
+    has_own = db.session.scalar(
+        select(Practitioner.id).where(
+            Practitioner.tenant_id == membership.tenant_id, Practitioner.user_id == user.id
+        )
+    )
     return PracticeSummary(
         membership=membership,
-        profiles=[_profile_summary(p) for p in profiles],
-        may_create_own=tenancy.may(membership, "manage_practice") and not has_own,
+        profiles=[_profile_summary(p) for p in found.items],
+        may_create_own=tenancy.may(membership, "manage_practice") and has_own is None,
+        page=found,
+        filters=f,
+        counts=staff.counts(user, membership),
     )
 
 
@@ -74,12 +102,20 @@ CURRENT = "dashboard.practice"
 
 
 def _render(memberships: list[Membership], current: Membership | None):
+    practice = None
     if current is not None:
         session[CURRENT] = current.tenant.slug
+        f = staff.filters_from(request.args)
+        practice = _summary(current_user, current, f, page_number())
     return render_template(
         "dashboard/index.html",
         memberships=memberships,
-        practice=_summary(current_user, current) if current is not None else None,
+        practice=practice,
+        statuses=staff.STATUSES,
+        accepting=staff.ACCEPTING,
+        license_filters=staff.LICENSES,
+        actions=staff.ACTIONS,
+        per_page=staff.PER_PAGE,
     )
 
 
@@ -122,3 +158,154 @@ def create(tenant_slug: str):
         return redirect(url_for(".practice", tenant_slug=tenant_slug))
     flash("Your draft profile is ready. It stays private until you publish it.", "success")
     return redirect(url_for("editor.edit", slug=practitioner.slug))
+
+
+def _list_back(tenant_slug: str) -> str:
+    """Where a bulk action returns: the list it was made on (the form's `back`, filters and
+    page kept), else the practice's list; never anywhere else."""
+    home = url_for(".practice", tenant_slug=tenant_slug)
+    target = request.form.get("back", "")
+    return target if target.startswith(home) else home
+
+
+def _names(profiles) -> str:
+    return ", ".join(p.name for p in profiles)
+
+
+@bp.post("/dashboard/practices/<slug:tenant_slug>/bulk")
+@login_required
+@unit_of_work
+def bulk(tenant_slug: str):
+    """Publish, unpublish or confirm "accepting" for the ticked profiles: a confirmation page
+    names each one and those the actor may not change; its button applies it."""
+    membership = tenancy.membership_or_404(tenant_slug)
+    back = _list_back(tenant_slug)
+    action = request.form.get("action", "")
+    ticked = request.form.getlist("ids")
+    if request.form.get("every") == "1":
+        ticked += request.form.getlist("shown")  # every profile the page showed
+    ids = staff.ids_from(ticked)
+    if action not in staff.ACTIONS or not ids:
+        flash("Tick the profiles, then choose what to do with them.", "error")
+        return redirect(back)
+    _offer, verb, done = staff.ACTIONS[action]
+    if not confirm.given():
+        judged = staff.judge(membership, ids)
+        if not judged.allowed:
+            flash("You may not change any of the ticked profiles.", "error")
+            return redirect(back)
+        n = len(judged.allowed)
+        profiles = f"{n} profile{'s' if n != 1 else ''}"
+        detail = _names(judged.allowed) + "."
+        if judged.refused:
+            detail += (
+                " Left as they are (you may not change them): "
+                + _names(p for p, _why in judged.refused)
+                + "."
+            )
+        return confirm.ask(
+            title="Check the ticked profiles", what=f"{verb} {profiles}?",
+            detail=detail, action=url_for(".bulk", tenant_slug=tenant_slug), back=back,
+            button=f"{verb.rstrip(':')} {profiles}",
+            fields={"action": action, "ids": ",".join(str(p.id) for p in judged.allowed),
+                    "back": back},
+        )  # fmt: skip
+    result = staff.bulk(membership, action, ids, current_user)
+    if result.done:
+        flash(f"{done}: {_names(result.done)}.", "success")
+    if result.unchanged:
+        flash(f"Already so, nothing to do: {_names(result.unchanged)}.", "info")
+    for p, why in result.refused:
+        flash(f"{p.name} was left as it was: {why}", "error")
+    if result.unknown:
+        flash(f"{result.unknown} ticked profile(s) are not in this practice any more.", "error")
+    return redirect(back)
+
+
+# --- The roster as a file: export, and import with a preview ---------------------------------
+
+
+@bp.get("/dashboard/practices/<slug:tenant_slug>/roster")
+@login_required
+def roster(tenant_slug: str):
+    """Export the practice's profiles, or upload a file of them to preview and import."""
+    membership = tenancy.membership_or_404(tenant_slug, "manage_practice")
+    return render_template(
+        "dashboard/roster.html", m=membership, outcome=None, max_mb=roster_files.MAX_BYTES >> 20
+    )
+
+
+@bp.get("/dashboard/practices/<slug:tenant_slug>/roster.<any(csv, jsonl):fmt>")
+@login_required
+def export_roster(tenant_slug: str, fmt: str):
+    """The practice's own profiles as CSV or JSON Lines, downloaded."""
+    membership = tenancy.membership_or_404(tenant_slug, "manage_practice")
+    tenant = membership.tenant
+    if fmt == "csv":
+        body, mimetype = roster_files.export_csv(tenant), "text/csv"
+    else:
+        body, mimetype = "".join(roster_files.export_jsonl(tenant)), "application/jsonl"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{tenant.slug}.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _filename(raw: str) -> str:
+    """An uploaded file's name as the pages and the activity log show it."""
+    try:
+        return clean_text(raw.rpartition("/")[2].rpartition("\\")[2], 120) or "upload"
+    except ValueError:
+        return "upload"
+
+
+def _roster_page(membership: Membership, outcome, *, carried="", filename="", status=200):
+    page = render_template(
+        "dashboard/roster.html", m=membership, outcome=outcome, carried=carried,
+        filename=filename, max_mb=roster_files.MAX_BYTES >> 20,
+    )  # fmt: skip
+    return page, status
+
+
+@bp.post("/dashboard/practices/<slug:tenant_slug>/roster/preview")
+@login_required
+@unit_of_work
+def preview_roster(tenant_slug: str):
+    """An uploaded roster file, tried and undone: what importing it would create, update or
+    refuse, by line."""
+    membership = tenancy.membership_or_404(tenant_slug, "manage_practice")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("Choose a CSV or JSON Lines file to import.", "error")
+        return redirect(url_for(".roster", tenant_slug=tenant_slug))
+    refusals.show_on(url_for(".roster", tenant_slug=tenant_slug))
+    fmt, text = roster_files.read(upload.read(roster_files.MAX_BYTES + 1), upload.filename)
+    filename = _filename(upload.filename)
+    outcome = roster_files.preview(membership.tenant, fmt, text, current_user, filename)
+    return _roster_page(membership, outcome, carried=roster_files.carry(text), filename=filename)
+
+
+@bp.post("/dashboard/practices/<slug:tenant_slug>/roster/import")
+@login_required
+@unit_of_work
+def import_roster(tenant_slug: str):
+    """The previewed file imported: every line, or (any error now) none."""
+    membership = tenancy.membership_or_404(tenant_slug, "manage_practice")
+    refusals.show_on(url_for(".roster", tenant_slug=tenant_slug))
+    text = roster_files.carried(request.form.get("roster", ""))
+    fmt = request.form.get("format", "")
+    if fmt not in roster_files.FORMATS:
+        raise BadRequest()
+    filename = _filename(request.form.get("filename", ""))
+    outcome = roster_files.apply(membership.tenant, fmt, text, current_user, filename)
+    if outcome.errors:
+        # Nothing is kept (a status of 400 rolls the unit of work back): the errors, by line.
+        return _roster_page(
+            membership, outcome, carried=roster_files.carry(text), filename=filename, status=400
+        )
+    flash(
+        f"Imported {filename}: {len(outcome.created)} profile(s) created, "
+        f"{len(outcome.updated)} updated, {len(outcome.unchanged)} already as the file says.",
+        "success",
+    )
+    return redirect(url_for(".practice", tenant_slug=tenant_slug))

@@ -308,7 +308,9 @@ def _parse_line(number: int, text: str, errors: list[LineError]) -> _Record | No
     return record if len(errors) == before else None
 
 
-def _check_against_database(records: list[_Record], errors: list[LineError]) -> None:
+def _check_against_database(
+    records: list[_Record], errors: list[LineError], *, name_owners: bool = True
+) -> None:
     existing: dict[str, str] = {}
     for chunk in _chunks([r.values["slug"] for r in records]):
         query = (
@@ -325,9 +327,13 @@ def _check_against_database(records: list[_Record], errors: list[LineError]) -> 
         v, line = record.values, record.line
         owner = existing.get(v["slug"])
         if owner is not None and owner != v["tenant"]:
-            errors.append(
-                LineError(line, "slug", f"{v['slug']!r} belongs to practice {owner!r}, not here")
+            # A practice's own import never learns which practice holds a slug (tenancy).
+            whose = (
+                f"belongs to practice {owner!r}, not here"
+                if name_owners
+                else ("is taken by a profile of another practice: choose another slug")
             )
+            errors.append(LineError(line, "slug", f"{v['slug']!r} {whose}"))
         if "tenant_name" in v:
             first = tenant_names.setdefault(v["tenant"], (v["tenant_name"], line))
             if first[0] != v["tenant_name"]:
@@ -344,10 +350,22 @@ def _check_against_database(records: list[_Record], errors: list[LineError]) -> 
 
 def validate(lines: Iterable[str]) -> list[_Record]:
     """Parse and check every line; raise ImportFailed listing every problem found."""
+    records, errors = check(enumerate(lines, start=1))
+    if errors:
+        raise ImportFailed(errors)
+    return records
+
+
+def check(
+    numbered: Iterable[tuple[int, str]], *, name_owners: bool = True
+) -> tuple[list[_Record], list[LineError]]:
+    """Parse and check every (line number, JSON text): the lines that passed, and every
+    problem found, by line (`name_owners`: whether an error may name the practice that holds a
+    slug; a practice's own import may not)."""
     errors: list[LineError] = []
     records: list[_Record] = []
     first_line: dict[str, int] = {}
-    for number, text in enumerate(lines, start=1):
+    for number, text in numbered:
         if not text.strip():
             continue
         record = _parse_line(number, text, errors)
@@ -362,28 +380,29 @@ def validate(lines: Iterable[str]) -> list[_Record]:
         first_line[slug] = number
         records.append(record)
     if records:
-        _check_against_database(records, errors)
-    if errors:
-        raise ImportFailed(sorted(errors, key=lambda e: e.line))
-    return records
+        _check_against_database(records, errors, name_owners=name_owners)
+    bad = {e.line for e in errors}
+    return [r for r in records if r.line not in bad], sorted(errors, key=lambda e: e.line)
 
 
-def _apply_licenses(practitioner: Practitioner, licenses: list[dict], source: str) -> int:
+def _apply_licenses(
+    practitioner: Practitioner, licenses: list[dict], source: str, actor=IMPORT
+) -> int:
     """The file's licenses, through the editor's operations; the status the file vouches for
     (an export of a directory that verified them) is then recorded as the import's review."""
     current = {lic.state: lic for lic in practitioner.licenses}
     wanted = {values["state"] for values in licenses}
     for state, lic in current.items():
         if state not in wanted:
-            operations.remove_license(lic, actor=IMPORT)
+            operations.remove_license(lic, actor=actor)
     verified = 0
     for values in licenses:
         facts = {k: values[k] for k in ("state", "number", "expires_on")}
         lic = current.get(values["state"])
         if lic is None:
-            lic = operations.add_license(practitioner, **facts, actor=IMPORT)
+            lic = operations.add_license(practitioner, **facts, actor=actor)
         else:
-            operations.update_license(lic, **facts, actor=IMPORT)
+            operations.update_license(lic, **facts, actor=actor)
         if lic.status != values["status"]:
             lic.status = values["status"]
             lic.reviewer_id, lic.reviewed_at = None, now_utc()
@@ -395,7 +414,7 @@ def _apply_licenses(practitioner: Practitioner, licenses: list[dict], source: st
                 verified += 1
                 audit.record(
                     "license.verify",
-                    actor=IMPORT,
+                    actor=actor,
                     tenant=practitioner.tenant,
                     subject=practitioner,
                     details={"state": lic.state, "number": lic.number, "source": source},
@@ -403,7 +422,9 @@ def _apply_licenses(practitioner: Practitioner, licenses: list[dict], source: st
     return verified
 
 
-def _apply_specialties(practitioner: Practitioner, wanted: list[dict], source: str) -> int:
+def _apply_specialties(
+    practitioner: Practitioner, wanted: list[dict], source: str, actor=IMPORT
+) -> int:
     """The file's specialty certificates, through the editor's operations (a present list
     replaces the stored one; documents on file stay with a certificate that is kept); the
     status the file vouches for is then recorded as the import's decision, audited as an
@@ -412,17 +433,17 @@ def _apply_specialties(practitioner: Practitioner, wanted: list[dict], source: s
     kinds = {values["kind"] for values in wanted}
     for kind, record in current.items():
         if kind not in kinds:
-            operations.remove_specialty(record, actor=IMPORT)
+            operations.remove_specialty(record, actor=actor)
     verified = 0
     for values in wanted:
         facts = {k: values[k] for k in ("issuer", "number", "issued_on", "expires_on")}
         record = current.get(values["kind"])
         if record is None:
             record = operations.add_specialty(
-                practitioner, kind=values["kind"], **facts, actor=IMPORT, lapsed_ok=True
+                practitioner, kind=values["kind"], **facts, actor=actor, lapsed_ok=True
             )
         else:
-            operations.update_specialty(record, **facts, actor=IMPORT, lapsed_ok=True)
+            operations.update_specialty(record, **facts, actor=actor, lapsed_ok=True)
         status = values["status"]
         if record.status == status:
             continue
@@ -433,7 +454,7 @@ def _apply_specialties(practitioner: Practitioner, wanted: list[dict], source: s
         if status == "verified":
             verified += 1
         audit.record(
-            f"specialty.{status}", actor=IMPORT, tenant=practitioner.tenant, subject=practitioner,
+            f"specialty.{status}", actor=actor, tenant=practitioner.tenant, subject=practitioner,
             details={"kind": record.kind, "issuer": record.issuer, "number": record.number,
                      "expires": record.expires_on.isoformat() if record.expires_on else None,
                      "source": source},
@@ -466,8 +487,9 @@ def _chunks(values: list, size: int = 500) -> Iterator[list]:
 class _Importer:
     """Applies validated records; everything the loop touches is loaded up front in bulk."""
 
-    def __init__(self, records: list[_Record], source: str):
+    def __init__(self, records: list[_Record], source: str, actor=IMPORT):
         self.records, self.source, self.result = records, source, ImportResult()
+        self.actor = actor
         slugs = [r.values["slug"] for r in records]
         self.existing: dict[str, Practitioner] = {}
         for chunk in _chunks(slugs):
@@ -514,22 +536,25 @@ class _Importer:
         # The editor's operation; an import may also set what only the editor's actions do.
         operations.update_profile(practitioner, changes, allowed=ALL_FIELDS)
         if "licenses" in v:
-            verified = _apply_licenses(practitioner, v["licenses"], self.source)
+            verified = _apply_licenses(practitioner, v["licenses"], self.source, self.actor)
             self.result.verified_licenses += verified
         if "specialties" in v:
-            verified = _apply_specialties(practitioner, v["specialties"], self.source)
+            verified = _apply_specialties(practitioner, v["specialties"], self.source, self.actor)
             self.result.verified_specialties += verified
         if "offices" in v:
             _apply_offices(practitioner, v["offices"])
 
 
-def apply(records: list[_Record], source: str = "") -> ImportResult:
-    """Write validated records: upsert each practitioner by slug, practices created as needed."""
+def apply(records: list[_Record], source: str = "", *, actor=IMPORT, tenant=None) -> ImportResult:
+    """Write validated records: upsert each practitioner by slug, practices created as needed.
+    `actor` is who imports (the command line, or a practice's manager from the dashboard), and
+    `tenant` the practice whose roster it is, when it is one practice's."""
     vocabulary.sync()
-    result = _Importer(records, source).run()
+    result = _Importer(records, source, actor).run()
     audit.record(
         "practitioners.import",
-        actor_label="cli:import",
+        actor=actor,
+        tenant=tenant,
         details={
             "source": source,
             "created": result.created,
