@@ -503,3 +503,84 @@ def test_a_refused_license_the_roster_says_is_active_waits_in_the_queue(
     assert f"license-{lic.id}" not in client.get("/admin/licenses").get_data(as_text=True)
     with pytest.raises(ops.Refused):
         ops.reject(fresh(lic), admin, "changed my mind")  # decided: not in the queue any more
+
+
+# --- Cost: statements follow the chunks, not the rows ---------------------------------------
+
+
+def _state_of(licenses: int, tmp_path) -> Path:
+    """`licenses` Texas profiles in one commit, and a TDLR file of them: most listed under
+    their names, every 10th with a past expiry (lapsed), every 10th another name (queued),
+    every 10th left out (queued as missing), every 20th listed twice."""
+    from directory.practices.models import Tenant
+    from directory.practitioners.models import Practitioner
+
+    tenant = Tenant(slug="big-spa", name="Big Spa")
+    header = (DATA / "tx-tdlr.csv").read_text().splitlines()[0]
+    lines = [header]
+    for i in range(licenses):
+        first, last = f"Avery{i}", f"Quinn{i}"
+        db.session.add(Practitioner(
+            slug=f"p-{i}", name=f"{first} {last}", tenant=tenant, setting="medical",
+            published=True,
+            licenses=[License(state="TX", number=f"MT{100000 + i}", status="pending",
+                              expires_on=LATER)],
+        ))  # fmt: skip
+        if i % 10 == 3:
+            continue
+        owner = f"SMITH, {first.upper()}" if i % 10 == 5 else f"{last.upper()}, {first.upper()}"
+        expires = "01312025" if i % 10 == 7 else "11302027"
+        line = (f"Massage Therapist,MT{100000 + i},TRAVIS,,,,,,{expires},\"{owner}\","
+                ",,,,,Massage Therapist,N")  # fmt: skip
+        lines += [line, line] if i % 20 == 1 else [line]
+    db.session.commit()
+    path = tmp_path / f"tx-{licenses}.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _statements(app, runner, path) -> tuple[int, dict[str, int]]:
+    """The statements a sync of `path` sends (reading the file and applying it), and its
+    writes by table."""
+    import re
+
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = runner.invoke(args=["licenses", "sync", str(path), "--source", "tx-tdlr",
+                                     "--file-date", FILE_DATE])  # fmt: skip
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert result.exit_code == 0, result.output
+    writes: dict[str, int] = {}
+    for statement in seen:
+        if found := re.match(r"\s*(?:INSERT INTO|UPDATE)\s+(\w+)", statement, re.I):
+            writes[found.group(1)] = writes.get(found.group(1), 0) + 1
+    return len(seen), writes
+
+
+@pytest.mark.parametrize("licenses", [200, 2000])
+def test_a_syncs_statements_do_not_grow_with_its_rows(app, runner, tmp_path, licenses):
+    from directory.rosters import sync as roster_sync
+
+    # A few statements a chunk of licenses (one read, one write of each kind), whatever it
+    # decides: a statement per license or per decision would be hundreds more.
+    chunks = -(-licenses // roster_sync.APPLY_CHUNK)
+    path = _state_of(licenses, tmp_path)
+    first, writes = _statements(app, runner, path)
+    run = db.session.scalar(select(RosterSync))
+    assert run.verified and run.lapsed and run.queued  # every kind of write happened
+    assert first <= 20 + 8 * chunks, writes
+    for table in ("license", "license_review", "search_outbox"):
+        assert 1 <= writes.get(table, 0) <= chunks, writes
+    assert writes["audit_event"] <= chunks + 1, writes  # and the run's own event
+    # The same file again: only the history row is written, whatever the file's size.
+    again, writes = _statements(app, runner, path)
+    assert again <= 20 + 2 * chunks and writes == {"roster_sync": 2}, writes

@@ -27,8 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, insert, select, update
 
 from directory import audit, licensing
 from directory.db import db, now_utc
@@ -36,24 +35,67 @@ from directory.practitioners.models import License, Practitioner
 from directory.rosters import files
 from directory.rosters.files import RosterError, RosterRow
 from directory.rosters.models import LicenseReview, RosterSync
+from directory.search import outbox
 
 #: Rows between two progress reports.
 PROGRESS_EVERY = 50_000
-#: Ids per statement when moving check dates on.
-_CHUNK = 500
-#: Licenses loaded, decided and flushed at a time.
+#: Licenses loaded, decided and written at a time.
 APPLY_CHUNK = 1000
+#: What a decision may change on a license: the columns compared before and after it, and
+#: written back (one UPDATE for the chunk's changed licenses) when they differ.
+_DECIDED = ("status", "note", "expires_on", "reviewer_id", "reviewed_at", "check_method",
+            "check_source", "checked_on", "roster_status", "roster_row")  # fmt: skip
 
 
-def _deciding():
-    """What deciding a license reads of its profile: the name, the slug and the practice
-    (audit). Built when a sync runs: at import it would configure every mapper, before the
-    modules that define them are imported (the module would not import alone)."""
-    return (
-        selectinload(License.practitioner)
-        .load_only(Practitioner.id, Practitioner.slug, Practitioner.name, Practitioner.tenant_id)
-        .selectinload(Practitioner.tenant)
-    )
+class _License:
+    """A license as deciding it reads it (its decided columns, and its profile's name, slug and
+    practice), a plain object: the decisions of a state's licenses are compared and written a
+    chunk at a time, not flushed one ORM object at a time."""
+
+    def __init__(self, row):
+        self.id, self.practitioner_id, self.state, self.number = row[:4]
+        for column, value in zip(_DECIDED, row[4 : 4 + len(_DECIDED)], strict=True):
+            setattr(self, column, value)
+        self.name, self.slug, self.tenant_id = row[4 + len(_DECIDED) :]
+        self.before = self.decided()
+
+    def decided(self) -> dict:
+        return {column: getattr(self, column) for column in _DECIDED}
+
+
+def _load(ids: list[int]) -> list[_License]:
+    """The licenses of `ids`, in id order, with their profiles' name, slug and practice: one
+    query."""
+    return [
+        _License(row)
+        for row in db.session.execute(
+            select(
+                License.id,
+                License.practitioner_id,
+                License.state,
+                License.number,
+                *(getattr(License, column) for column in _DECIDED),
+                Practitioner.name,
+                Practitioner.slug,
+                Practitioner.tenant_id,
+            )
+            .join(Practitioner, Practitioner.id == License.practitioner_id)
+            .where(License.id.in_(ids))
+            .order_by(License.id)
+        )
+    ]
+
+
+@dataclass
+class _Review:
+    """An open review of a license: loaded (id set), or added by this run (id None)."""
+
+    license_id: int
+    reason: str
+    roster_row: dict | None
+    id: int | None = None
+    roster_status: str | None = None
+    resolved: bool = False
 
 
 class UnknownSource(Exception):
@@ -126,15 +168,17 @@ class _Run:
     def __init__(self, source: str, spec: dict, sync: RosterSync):
         self.source, self.spec, self.sync = source, spec, sync
         self.refresh: list[int] = []
-        self.open_reviews: dict[int, list[LicenseReview]] = {}
+        self.open_reviews: dict[int, list[_Review]] = {}
+        self.audit = audit.Batch(f"sync:{source}")
+        self.added: list[_Review] = []
+        self.resolved: list[int] = []
 
-    def _audit(self, action: str, lic: License, **details) -> None:
-        practitioner = lic.practitioner
-        audit.record(
+    def _audit(self, action: str, lic: _License, **details) -> None:
+        self.audit.record(
             action,
-            actor=f"sync:{self.source}",
-            tenant=practitioner.tenant,
-            subject=practitioner,
+            tenant_id=lic.tenant_id,
+            subject_type="practitioner",
+            subject_id=lic.slug or str(lic.practitioner_id),
             details={
                 "license": lic.id, "state": lic.state, "number": lic.number,
                 "source": self.source, "file": self.sync.file_name,
@@ -142,11 +186,16 @@ class _Run:
             },
         )  # fmt: skip
 
-    def _resolve(self, lic: License) -> None:
-        for review in self.open_reviews.pop(lic.id, []):
-            review.resolved_at = now_utc()
+    def _settle(self, review: _Review) -> None:
+        review.resolved = True
+        if review.id is not None:
+            self.resolved.append(review.id)
 
-    def _same_check(self, lic: License, status: str, row: RosterRow | None) -> bool:
+    def _resolve(self, lic: _License) -> None:
+        for review in self.open_reviews.pop(lic.id, []):
+            self._settle(review)
+
+    def _same_check(self, lic: _License, status: str, row: RosterRow | None) -> bool:
         return (
             lic.check_method == "roster"
             and lic.check_source == self.source
@@ -154,21 +203,27 @@ class _Run:
             and (row is None or lic.roster_row == row.evidence)
         )
 
-    def _checked(self, lic: License, row: RosterRow) -> None:
+    def _refresh(self, lic: _License) -> None:
+        # Said again by a newer file: only the check's date moves on (a file older than the
+        # check never gets here: decide).
+        if lic.checked_on is not None and lic.checked_on < self.sync.file_date:
+            self.refresh.append(lic.id)
+
+    def _checked(self, lic: _License, row: RosterRow) -> None:
         licensing.record_check(
             lic, method="roster", on=self.sync.file_date, source=self.source,
             roster_status=row.status, evidence=row.evidence,
         )  # fmt: skip
         lic.reviewer_id, lic.reviewed_at = None, now_utc()
 
-    def verify(self, lic: License, row: RosterRow) -> str:
+    def verify(self, lic: _License, row: RosterRow) -> str:
         expires_on = row.expires_on or lic.expires_on
         if (
             lic.status == "verified"
             and lic.expires_on == expires_on
             and self._same_check(lic, "active", row)
         ):
-            self.refresh.append(lic.id)
+            self._refresh(lic)
             return "unchanged"
         self._checked(lic, row)
         lic.status, lic.note, lic.expires_on = "verified", None, expires_on
@@ -177,9 +232,9 @@ class _Run:
                     expires=expires_on.isoformat())  # fmt: skip
         return "verified"
 
-    def lapse(self, lic: License, row: RosterRow) -> str:
+    def lapse(self, lic: _License, row: RosterRow) -> str:
         if lic.status == "rejected" and self._same_check(lic, row.status, None):
-            self.refresh.append(lic.id)
+            self._refresh(lic)
             return "unchanged"
         self._checked(lic, row)
         on = self.sync.file_date
@@ -192,20 +247,16 @@ class _Run:
         self._audit("license.lapsed", lic, roster_status=row.status)
         return "lapsed"
 
-    def queue(self, lic: License, reason: str, row: RosterRow | None) -> str:
+    def queue(self, lic: _License, reason: str, row: RosterRow | None) -> str:
         evidence = row.evidence if row else None
         waiting = self.open_reviews.get(lic.id, [])
         if any(r.reason == reason and r.roster_row == evidence for r in waiting):
             return "unchanged"
         for earlier in [r for r in waiting if r.reason == reason]:
-            earlier.resolved_at = now_utc()  # superseded by what this file says
+            self._settle(earlier)  # superseded by what this file says
             waiting.remove(earlier)
-        review = LicenseReview(
-            license_id=lic.id, sync_id=self.sync.id, reason=reason, source=self.source,
-            file_date=self.sync.file_date, roster_status=row.status if row else None,
-            roster_row=evidence,
-        )  # fmt: skip
-        db.session.add(review)
+        review = _Review(lic.id, reason, evidence, roster_status=row.status if row else None)
+        self.added.append(review)
         waiting.append(review)
         self.open_reviews[lic.id] = waiting
         if lic.status == "verified":
@@ -219,7 +270,7 @@ class _Run:
                     roster_status=row.status if row else None)  # fmt: skip
         return "queued"
 
-    def decide(self, lic: License, rows: list[RosterRow] | None) -> str | None:
+    def decide(self, lic: _License, rows: list[RosterRow] | None) -> str | None:
         """What this file does to one license: verified, lapsed, queued, unchanged, or None
         when the file says nothing about it."""
         if lic.checked_on is not None and lic.checked_on > self.sync.file_date:
@@ -228,7 +279,7 @@ class _Run:
             if not self.spec.get("complete") or lic.status == "rejected":
                 return None
             return self.queue(lic, "missing", None)
-        row, named = _best(rows, lic.practitioner.name)
+        row, named = _best(rows, lic.name)
         if not named:
             return self.queue(lic, "name_mismatch", row)
         if row.status == "active":
@@ -238,6 +289,59 @@ class _Run:
         if row.status == "conditional":
             return self.queue(lic, "conditional", row)
         return self.lapse(lic, row)
+
+    def write(self, decided: list[_License]) -> None:
+        """What the chunk's decisions changed, a statement for each kind of write (not one for
+        each license): the licenses whose decided columns differ, their profiles' search outbox
+        rows, the reviews settled and added, the audit events. A license whose record already
+        said what the file says is not written at all."""
+        changed = [lic for lic in decided if lic.decided() != lic.before]
+        if changed:
+            # updated_at moves on as an ORM flush would move it (the column's onupdate).
+            db.session.connection().execute(
+                update(License.__table__).where(License.__table__.c.id == bindparam("_id")),
+                [{"_id": lic.id, **lic.decided()} for lic in changed],
+            )
+            outbox.enqueue(sorted({lic.practitioner_id for lic in changed}))
+        if self.refresh:
+            # A plain UPDATE of the date, no search outbox row (search shows the same); its
+            # updated_at moves (the column's onupdate), so HSDS readers of what changed since
+            # a moment see the new assured_date.
+            db.session.connection().execute(
+                update(License.__table__)
+                .where(License.__table__.c.id.in_(self.refresh))
+                .values(checked_on=self.sync.file_date)
+            )
+            self.refresh = []
+        if self.resolved:
+            db.session.connection().execute(
+                update(LicenseReview)
+                .where(LicenseReview.id.in_(self.resolved))
+                .values(resolved_at=now_utc())
+                .execution_options(synchronize_session=False)
+            )
+            self.resolved = []
+        if added := [r for r in self.added if not r.resolved]:
+            sync = self.sync
+            db.session.connection().execute(
+                insert(LicenseReview),
+                [
+                    {
+                        "license_id": r.license_id,
+                        "sync_id": sync.id,
+                        "reason": r.reason,
+                        "source": self.source,
+                        "file_date": sync.file_date,
+                        "roster_status": r.roster_status,
+                        "roster_row": r.roster_row,
+                        "created_at": now_utc(),
+                        "resolved_at": None,
+                    }
+                    for r in added
+                ],
+            )
+        self.added = []
+        self.audit.write()
 
 
 def apply(source: str, found: Read, *, file_name: str, file_date: date,
@@ -255,38 +359,31 @@ def apply(source: str, found: Read, *, file_name: str, file_date: date,
     ids = db.session.scalars(
         select(License.id).where(License.state == spec["state"]).order_by(License.id)
     ).all()
-    for review in db.session.scalars(
-        select(LicenseReview)
+    for review in db.session.execute(
+        select(
+            LicenseReview.id,
+            LicenseReview.license_id,
+            LicenseReview.reason,
+            LicenseReview.roster_row,
+        )
         .join(License, License.id == LicenseReview.license_id)
         .where(License.state == spec["state"], LicenseReview.resolved_at.is_(None))
+        .order_by(LicenseReview.id)
     ):
-        run.open_reviews.setdefault(review.license_id, []).append(review)
+        run.open_reviews.setdefault(review.license_id, []).append(
+            _Review(review.license_id, review.reason, review.roster_row, id=review.id)
+        )
     counts = dict.fromkeys(("verified", "lapsed", "queued", "unchanged"), 0)
-    # A chunk of licenses at a time, each flushed before the next is loaded: the session holds
-    # clean objects weakly, so memory follows the chunk, not the state's licenses.
+    # A chunk of licenses at a time: one query reads them, a few statements write what their
+    # decisions changed, so statements follow the chunks and memory the chunk, not the state.
     for start in range(0, len(ids), APPLY_CHUNK):
-        chunk = db.session.scalars(
-            select(License)
-            .where(License.id.in_(ids[start : start + APPLY_CHUNK]))
-            .options(_deciding())
-            .order_by(License.id)
-        ).all()
+        chunk = _load(ids[start : start + APPLY_CHUNK])
         for lic in chunk:
             outcome = run.decide(lic, found.matches.pop(lic.id, None))
             if outcome is not None:
                 counts[outcome] += 1
-        db.session.flush()
+        run.write(chunk)
         del chunk
-    # Said again by a newer file: only the check's date moves on. A plain UPDATE, so neither
-    # the license's updated_at nor the search outbox moves (search shows the same).
-    for start in range(0, len(run.refresh), _CHUNK):
-        db.session.execute(
-            update(License)
-            .where(License.id.in_(run.refresh[start : start + _CHUNK]))
-            .where(License.checked_on < file_date)
-            .values(checked_on=file_date)
-            .execution_options(synchronize_session=False)
-        )
     sync.verified, sync.lapsed = counts["verified"], counts["lapsed"]
     sync.queued, sync.unchanged = counts["queued"], counts["unchanged"]
     sync.finished_at = now_utc()
