@@ -584,3 +584,19 @@ def test_a_syncs_statements_do_not_grow_with_its_rows(app, runner, tmp_path, lic
     # The same file again: only the history row is written, whatever the file's size.
     again, writes = _statements(app, runner, path)
     assert again <= 20 + 2 * chunks and writes == {"roster_sync": 2}, writes
+
+
+def test_a_license_a_sync_changes_moves_its_updated_at_and_one_it_leaves_does_not(
+    runner, make_practitioner, texas
+):
+    # The admin queue's waiting time and HSDS's changed-since read updated_at: the chunked
+    # UPDATE moves it as a flush of the license did, and only for licenses it changed.
+    elsewhere = licensed(make_practitioner, "kim-park", "Kim Park", "WA", "MA60555555")
+    db.session.expire_all()
+    before = {lic.id: lic.updated_at for lic in db.session.scalars(select(License))}
+    assert sync(runner, "tx-tdlr.csv", "tx-tdlr").exit_code == 0
+    db.session.expire_all()
+    after = {lic.id: lic.updated_at for lic in db.session.scalars(select(License))}
+    for changed in ("current", "lapsed", "missing"):  # verified, lapsed, back to pending
+        assert after[texas[changed].id] > before[texas[changed].id], changed
+    assert after[elsewhere.id] == before[elsewhere.id]
