@@ -344,7 +344,8 @@ def badge_everywhere(client, slug: str) -> dict[str, bool | None]:
     hit = next((r for r in api["results"] if r["slug"] == slug), None)
     page = client.get("/search", query_string={"q": "sciatica", "near": "07030"})
     html = page.get_data(as_text=True)
-    card = re.search(rf'href="/p/{slug}(?:\?[^"]*)?".*?</li>', html, re.S)
+    # The card whole: it holds lists of its own (its facts), so up to the next card.
+    card = re.search(rf'id="card-{slug}".*?(?=<li class="card result"|</ol>)', html, re.S)
     profile = client.get(f"/p/{slug}")
     return {
         "api": None if hit is None else hit["verified"],
