@@ -136,6 +136,7 @@ def init_app(app: Flask, migrations: Path) -> None:
     from directory.demo import demo_cli
     from directory.expiry import licenses_cli
     from directory.inquiries.cli import inquiries_cli
+    from directory.listings.cli import listings_cli
     from directory.mail import mail_cli
     from directory.rosters.cli import sync as roster_sync
 
@@ -149,5 +150,6 @@ def init_app(app: Flask, migrations: Path) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(licenses_cli)
     app.cli.add_command(inquiries_cli)
+    app.cli.add_command(listings_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
