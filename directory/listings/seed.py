@@ -329,8 +329,9 @@ class Seeder:
     # --- listings ----------------------------------------------------------------------------
 
     def _create(self, person: Person) -> Practitioner:
+        # Added to the session once the chunk's slugs are chosen (`_slugs`).
         listing = Practitioner(
-            tenant=self.home,
+            tenant_id=self.home.id,
             slug="",
             name=person.name[:120],
             credentials=person.credentials[:80],
@@ -345,7 +346,6 @@ class Seeder:
             listing.licenses.append(self._license(lic))
         if office := _office(person):
             listing.offices.append(office)
-        db.session.add(listing)
         self.run.created += 1
         return listing
 
@@ -426,6 +426,7 @@ class Seeder:
                 slug = base
             used.add(slug)
             listing.slug = slug
+            db.session.add(listing)
 
     def hide_absent(self) -> None:
         """After a full file: hide the unclaimed listings that only this source lists and that
