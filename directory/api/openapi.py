@@ -89,6 +89,12 @@ def _profile_fields() -> tuple[dict, list[str]]:
                 needs.append(parent)
             target, needs = holder["properties"], holder.setdefault("required", [])
         target[leaf] = _field_schema(f)
+        if f.name not in fields.RECORD_FIELDS:
+            # Null on an unclaimed listing: the public records do not say it.
+            kind = target[leaf]["type"]
+            target[leaf]["type"] = [*(kind if isinstance(kind, list) else [kind]), "null"]
+            if "enum" in target[leaf]:
+                target[leaf]["enum"] = [*target[leaf]["enum"], None]
         if not f.public_if:
             needs.append(leaf)
     return properties, required
@@ -185,7 +191,11 @@ def _schemas() -> dict:
                     "required": ["slug", "name"],
                     "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
                 },
-                "setting": {"type": "string", "enum": list(SETTINGS)},
+                "setting": {
+                    "type": ["string", "null"],
+                    "enum": [*SETTINGS, None],
+                    "description": "null: not stated (an unclaimed listing)",
+                },
                 "conditions": {"type": "array", "items": {"type": "string"}},
                 "modalities": {"type": "array", "items": {"type": "string"}},
                 "matched": {
@@ -215,14 +225,23 @@ def _schemas() -> dict:
                         "properties": {
                             "state": {"type": "string"},
                             "status": license_status,
-                            "expires": {"type": "string", "format": "date"},
+                            "expires": {
+                                "type": ["string", "null"],
+                                "format": "date",
+                                "description": "null when the source does not say (a "
+                                "listing's license from the NPPES file)",
+                            },
                             "verification": {"$ref": "#/components/schemas/Verification"},
                         },
                     },
                 },
                 "verified": {"type": "boolean"},
                 "specialties": {"$ref": "#/components/schemas/Specialties"},
-                "accepting_new_clients": {"type": "boolean"},
+                "accepting_new_clients": {"type": ["boolean", "null"]},
+                "claimed": {
+                    "type": "boolean",
+                    "description": "false for a listing from public records not yet claimed",
+                },
                 "accepting_confirmed_at": _NULLABLE_STRING,
                 "accepting_confirmed_recently": {
                     "type": "boolean",
@@ -347,6 +366,8 @@ def _schemas() -> dict:
                 "offices",
                 "licenses",
                 "specialties",
+                "claimed",
+                "sources",
                 "updated_at",
                 "url",
             ],
@@ -390,7 +411,12 @@ def _schemas() -> dict:
                                 "description": "null for a license that could not be verified",
                             },
                             "status": license_status,
-                            "expires": {"type": "string", "format": "date"},
+                            "expires": {
+                                "type": ["string", "null"],
+                                "format": "date",
+                                "description": "null when the source does not say (a "
+                                "listing's license from the NPPES file)",
+                            },
                             "board": _NULLABLE_STRING,
                             "lookup_url": _NULLABLE_STRING,
                             "verification": {"$ref": "#/components/schemas/Verification"},
@@ -398,6 +424,24 @@ def _schemas() -> dict:
                     },
                 },
                 "specialties": {"$ref": "#/components/schemas/Specialties"},
+                "claimed": {
+                    "type": "boolean",
+                    "description": "false for a listing seeded from public records that its "
+                    "therapist has not claimed: it shows only what the records say",
+                },
+                "sources": {
+                    "type": "array",
+                    "description": "The public-record files the listing came from, newest first",
+                    "items": {
+                        "type": "object",
+                        "required": ["source", "source_name", "file_date"],
+                        "properties": {
+                            "source": {"type": "string"},
+                            "source_name": {"type": "string"},
+                            "file_date": {"type": "string", "format": "date"},
+                        },
+                    },
+                },
                 "updated_at": {"type": "string"},
                 "url": {"type": "string"},
             },
@@ -468,6 +512,9 @@ def document() -> dict:
         _query("condition", {"type": "string"}, "A condition's slug.", repeat=True),
         _query("modality", {"type": "string"}, "A modality's slug.", repeat=True),
         _query("verified", flag, "1: only verified, current licenses in the office's state."),
+        _query("include_unclaimed", flag,
+               "0: leave out listings from public records that no therapist has claimed yet "
+               "(default 1: they are listed, below claimed profiles of equal fit)."),
         _query("tenant", {"type": "string"}, "A practice's slug."),
         _query("sort", {"type": "string", "enum": list(SORTS)}, "The order."),
         _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "From 1."),

@@ -537,4 +537,14 @@ def sources_of(practitioner_id: int) -> list[dict]:
     ]
 
 
+def from_files(found: list[dict]) -> str:
+    """Where a listing comes from, as its page says it: "the NPPES file of November 2026 and
+    the Texas TDLR file of December 2026" (`found`: sources_of)."""
+    parts = [
+        f"the {s['source_name']} file of {date.fromisoformat(s['file_date']):%B %Y}"
+        for s in found
+    ]
+    return " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 __all__ = ["RosterError", "Run", "Seeder", "chunks", "people", "record_run", "sources_of"]

@@ -40,11 +40,12 @@ class Page:
 
 
 def active_tenant(slug: str) -> Tenant | None:
-    """The active practice with this slug; None for suspended, deleted and unknown ones."""
+    """The active practice with this slug; None for suspended, deleted and unknown ones, and
+    for those seeded from public records and not claimed (their page waits for an owner)."""
     if not is_slug(slug):
         return None
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-    return tenant if tenant is not None and tenant.is_active else None
+    return tenant if tenant is not None and tenant.is_active and tenant.claimed else None
 
 
 def public_tenant_or_404(slug: str) -> Tenant:
