@@ -342,6 +342,11 @@ def _schemas() -> dict:
                     "type": "object",
                     "properties": {
                         "setting": _COUNTS,
+                        "unclaimed": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "unclaimed listings from public records among them",
+                        },
                         "conditions": _COUNTS,
                         "modalities": _COUNTS,
                         "specialties": _COUNTS,

@@ -538,6 +538,8 @@ def _facets(parts) -> dict:
         "modalities": named(summed("modalities", len(MODALITIES)), MODALITIES.name),
         "specialties": named(summed("specialties", len(SPECIALTIES)), SPECIALTIES.name),
         "verified": {"true": verified, "false": total - verified},
+        # Unclaimed listings among the matches (pages count them apart from therapists).
+        "unclaimed": sum(int(p.unclaimed.sum()) for p in parts),
         "languages": dict(sorted(spoken.values(), key=lambda item: (-item[1], item[0]))),
         "gender": {GENDER_NAMES[c]: int(n) for c, n in enumerate(genders) if c and n},
         **{name: int(n) for name, n in zip(FLAGS, summed("flags", len(FLAGS)), strict=True)},
