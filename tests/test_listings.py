@@ -266,3 +266,137 @@ def test_a_claimed_profile_with_the_license_is_not_listed_twice(app, runner, tmp
     result = seed(runner, write_nppes(tmp_path / "f.csv", SAMPLE[:1]))
     assert "claimed 1" in result.output
     assert count(Practitioner) == 1
+
+
+# --- What the public sees of a listing --------------------------------------------------------
+
+
+@pytest.fixture
+def seeded(app, runner, tmp_path):
+    """Alex Rivera seeded from NPPES (Austin, TX), beside a claimed profile in Austin."""
+    from tests.conftest import add_practitioner
+
+    result = seed(runner, write_nppes(tmp_path / "npidata_pfile.csv", SAMPLE[:1]))
+    assert result.exit_code == 0, result.output
+    claimed = add_practitioner("kim-lee", name="Kim Lee", setting="spa", offices=["78701"],
+                               licenses=[("TX", "pending", None)])  # fmt: skip
+    claimed.licenses[0].number = "MT0077777"
+    db.session.commit()
+    return listing("Alex M Rivera"), claimed
+
+
+def test_the_listing_page_says_where_it_comes_from_and_offers_a_claim(client, seeded):
+    alex, _ = seeded
+    page = client.get(f"/p/{alex.slug}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Not yet claimed: from the NPPES file of November 2026." in html
+    assert f'href="/p/{alex.slug}/claim"' in html and "Is this you? Claim this listing" in html
+    assert "Remove this listing" in html
+    assert "100 Congress Ave" in html and "(512) 555-0100" in html and "MT0012345" in html
+    # No message form, and nothing the record does not say.
+    assert "<form" not in html.split("<main", 1)[-1]
+    for invented in ("Conditions treated", "Accepting new clients", "Not accepting",
+                     "Spa", "Medical"):  # fmt: skip
+        assert invented not in html.split("<main", 1)[-1]
+
+
+def test_the_claim_page_explains_claiming_and_removal(client, seeded):
+    alex, claimed = seeded
+    page = client.get(f"/p/{alex.slug}/claim")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Claiming your listing" in html and 'id="remove"' in html
+    assert "<form" not in html.split("<main", 1)[-1]
+    assert client.get(f"/p/{claimed.slug}/claim").status_code == 404
+
+
+def test_a_listing_takes_no_messages(client, seeded):
+    alex, _ = seeded
+    sent = client.post(f"/p/{alex.slug}/inquiry", data={"name": "A", "email": "a@example.com",
+                                                         "message": "Hello there"})  # fmt: skip
+    assert sent.status_code == 404
+
+
+def test_the_profile_json_says_claimed_and_sources(client, seeded):
+    alex, claimed = seeded
+    body = client.get(f"/api/v1/practitioners/{alex.slug}").get_json()
+    assert body["claimed"] is False
+    assert body["sources"] == [{"source": "nppes", "source_name": "NPPES",
+                                "file_date": "2026-11-30"}]  # fmt: skip
+    assert body["setting"] is None and body["accepting_new_clients"] is None
+    assert body["headline"] is None and body["name"] == "Alex M Rivera"
+    assert body["licenses"][0]["expires"] is None
+    mine = client.get(f"/api/v1/practitioners/{claimed.slug}").get_json()
+    assert mine["claimed"] is True and mine["sources"] == []
+
+
+def test_search_lists_listings_by_place_below_claimed_profiles(client, seeded):
+    alex, claimed = seeded
+    body = client.get("/api/v1/search?near=Austin,+TX").get_json()
+    slugs = [r["slug"] for r in body["results"]]
+    assert slugs == [claimed.slug, alex.slug]
+    assert [r["claimed"] for r in body["results"]] == [True, False]
+    assert body["facets"]["unclaimed"] == 1
+    # Their setting is unknown: no setting filter lists them, and the facet leaves them out.
+    assert body["facets"]["setting"] == {"spa": 1}
+    spa = client.get("/api/v1/search?near=Austin,+TX&setting=spa").get_json()
+    assert [r["slug"] for r in spa["results"]] == [claimed.slug]
+    hidden = client.get("/api/v1/search?near=Austin,+TX&include_unclaimed=0").get_json()
+    assert [r["slug"] for r in hidden["results"]] == [claimed.slug]
+    # They name no conditions until claimed: a need lists nobody of them.
+    need = client.get("/api/v1/search?near=Austin,+TX&q=sciatica").get_json()
+    assert alex.slug not in [r["slug"] for r in need["results"]]
+
+
+def test_the_results_page_has_a_toggle_for_listings(client, seeded):
+    alex, _ = seeded
+    page = client.get("/search?near=Austin,+TX").get_data(as_text=True)
+    assert "Not yet claimed" in page and alex.slug in page
+    assert "include_unclaimed=0" in page
+    hidden = client.get("/search?near=Austin,+TX&include_unclaimed=0").get_data(as_text=True)
+    assert f"/p/{alex.slug}" not in hidden and "✓ Hide listings not yet claimed" in hidden
+
+
+def test_landing_pages_count_listings_apart(client, seeded):
+    state = client.get("/massage/tx").get_data(as_text=True)
+    assert "1 massage therapist with an office" in state
+    assert "and 1 unclaimed listing from public records" in state
+    city = client.get("/massage/tx/austin").get_data(as_text=True)
+    assert "1 massage therapist within" in city
+    assert "and 1 unclaimed listing from public records" in city
+
+
+def test_the_hsds_export_leaves_listings_out_unless_asked(app, runner, seeded, tmp_path):
+    import json
+
+    alex, claimed = seeded
+    plain = runner.invoke(args=["export", "hsds", str(tmp_path / "plain")])
+    assert plain.exit_code == 0, plain.output
+    names = [s["name"] for s in json.loads((tmp_path / "plain" / "services.json").read_text())]
+    assert names == ["Spa massage with Kim Lee"]
+    asked = runner.invoke(args=["export", "hsds", str(tmp_path / "all"), "--include-unclaimed"])
+    assert asked.exit_code == 0, asked.output
+    names = [s["name"] for s in json.loads((tmp_path / "all" / "services.json").read_text())]
+    assert sorted(names) == ["Massage with Alex M Rivera, LMT", "Spa massage with Kim Lee"]
+
+
+def test_the_hsds_api_and_practice_pages_leave_listings_out(client, seeded):
+    alex, _ = seeded
+    services = client.get("/hsds/services").get_json()
+    assert [s["name"] for s in services["contents"]] == ["Spa massage with Kim Lee"]
+    assert client.get(f"/t/{alex.tenant.slug}").status_code == 404
+    practice = db.session.scalar(select(Tenant).where(Tenant.claimed.is_(False),
+                                                     Tenant.slug != alex.tenant.slug))  # fmt: skip
+    assert practice is None  # no NPPES organization in this sample
+
+
+@pytest.mark.parametrize("role", ["owner", "manager", "therapist"])
+def test_no_practice_member_can_edit_a_listing(app, client, auth, make_user, seeded, role):
+    alex, claimed = seeded
+    make_user(email=f"{role}@example.com", tenant=claimed.tenant, role=role)
+    auth.login(f"{role}@example.com")
+    assert client.get(f"/dashboard/profiles/{alex.slug}/edit").status_code == 404
+    before = listing("Alex M Rivera").name
+    client.post(f"/dashboard/profiles/{alex.slug}/edit", data={"name": "Taken Over"})
+    assert listing(before) is not None
