@@ -136,7 +136,12 @@ def people(source: str, path: str, file_date: date,
     with open(path, encoding=encoding, newline="") as handle:
         tally = Tally()
         if spec is None:
-            found = nppes_people(handle, tally)
+            # A deactivation concerns only the NPIs the directory lists.
+            known = set(db.session.scalars(
+                select(ListingSource.key).where(ListingSource.source == NPPES)
+            ))  # fmt: skip
+            db.session.rollback()
+            found = nppes_people(handle, tally, known)
         else:
             found = roster_people(spec, source, handle, file_date, tally)
         last = 0
@@ -222,6 +227,7 @@ class Seeder:
         } if wanted else {}  # fmt: skip
         own = self._primary_sources(listings)
         new: list[tuple[Person, Practitioner]] = []
+        self.new_practices: list[tuple[Person, Tenant, dict]] = []
         for person in chunk:
             if person.npi in gone_npis or any((lic.state, lic.key) in gone_pairs
                                               for lic in person.licenses):  # fmt: skip
@@ -267,11 +273,15 @@ class Seeder:
                 entry.file_date = self.file_date
             self.run.updated += changed
             self.run.unchanged += not changed
-        if new:
-            self._slugs(new)
+        made = self.new_practices
+        if new or made:
+            self._slugs(Practitioner.slug, [(f"{p.name} {p.city}", lst) for p, lst in new])
+            self._slugs(Tenant.slug, [(t.name, t) for _p, t, _r in made])
             db.session.flush()
             for person, listing in new:
                 db.session.add(self._source_row(person, practitioner_id=listing.id))
+            for person, tenant, record in made:
+                db.session.add(self._source_row(person, tenant_id=tenant.id, record=record))
         db.session.flush()
 
     def _license_holders(self, chunk: list[Person]) -> dict[tuple[str, str], list[int]]:
@@ -409,24 +419,23 @@ class Seeder:
                     mine.checked_on = self.file_date
         return changed
 
-    def _slugs(self, new: list[tuple[Person, Practitioner]]) -> None:
-        """Slugs for new listings, "name-city" (then numbered): one query for the chunk, and one
-        per name already taken."""
-        bases = [slug_base(f"{p.name} {p.city}", "listing") for p, _l in new]
-        taken = set(
-            db.session.scalars(select(Practitioner.slug).where(Practitioner.slug.in_(bases)))
-        )
+    def _slugs(self, column, new: list[tuple[str, object]]) -> None:
+        """Slugs for new listings ("name-city") or practices ("name"), then numbered; each
+        object is added to the session once it has one. One query for the chunk, and one per
+        name already taken."""
+        bases = [slug_base(text, "listing") for text, _obj in new]
+        taken = set(db.session.scalars(select(column).where(column.in_(bases)))) if bases else set()
         used: set[str] = set()
-        for base, (_person, listing) in zip(bases, new, strict=True):
+        for base, (_text, obj) in zip(bases, new, strict=True):
             if base in taken or base in used:
                 with db.session.no_autoflush:
-                    slug = unique_slug(Practitioner.slug, base, "listing")
+                    slug = unique_slug(column, base, "listing")
                 slug = numbered(slug, used) if slug in used else slug
             else:
                 slug = base
             used.add(slug)
-            listing.slug = slug
-            db.session.add(listing)
+            obj.slug = slug
+            db.session.add(obj)
 
     def hide_absent(self) -> None:
         """After a full file: hide the unclaimed listings that only this source lists and that
@@ -467,11 +476,9 @@ class Seeder:
             if not person.active or not name:
                 self.run.skipped += 1
                 return
-            tenant = Tenant(slug=unique_slug(Tenant.slug, name, "practice"), name=name,
-                            kind="practice", claimed=False)  # fmt: skip
-            db.session.add(tenant)
-            db.session.flush()
-            db.session.add(self._source_row(person, tenant_id=tenant.id, record=record))
+            # Added with a slug at the end of the chunk (`_slugs`).
+            tenant = Tenant(slug="", name=name, kind="practice", claimed=False)
+            self.new_practices.append((person, tenant, record))
             self.run.practices_created += 1
             return
         tenant = db.session.get(Tenant, entry.tenant_id)
