@@ -92,7 +92,8 @@ def _profile_fields() -> tuple[dict, list[str]]:
         if f.name not in fields.RECORD_FIELDS:
             # Null on an unclaimed listing: the public records do not say it.
             kind = target[leaf]["type"]
-            target[leaf]["type"] = [*(kind if isinstance(kind, list) else [kind]), "null"]
+            kinds = kind if isinstance(kind, list) else [kind]
+            target[leaf]["type"] = kinds if "null" in kinds else [*kinds, "null"]
             if "enum" in target[leaf]:
                 target[leaf]["enum"] = [*target[leaf]["enum"], None]
         if not f.public_if:
