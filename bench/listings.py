@@ -37,9 +37,11 @@ from directory import geo  # noqa: E402
 from directory.listings import records  # noqa: E402
 
 OTHER_TAXONOMIES = ("207Q00000X", "363LF0000X", "225100000X", "122300000X", "1041C0700X",
-                    "101YM0800X", "152W00000X", "111N00000X", "163W00000X", "207R00000X")  # fmt: skip
+                    "101YM0800X", "152W00000X", "111N00000X", "163W00000X",
+                    "207R00000X")  # fmt: skip
 SURNAMES = ("GARCIA", "SMITH", "NGUYEN", "PATEL", "JOHNSON", "OKAFOR", "KOWALSKI", "ROSSI",
-            "O'NEIL", "MCDONALD", "LEE", "BROWN", "WILSON", "MARTINEZ", "ANDERSON", "TAYLOR")  # fmt: skip
+            "O'NEIL", "MCDONALD", "LEE", "BROWN", "WILSON", "MARTINEZ", "ANDERSON",
+            "TAYLOR")  # fmt: skip
 FIRSTS = ("AVERY", "BLAKE", "CASEY", "DREW", "EMERY", "FINLEY", "HARPER", "QUINN", "MARY-JO",
           "ALEX", "SAM", "JORDAN", "TAYLOR", "MORGAN", "RILEY", "JAMIE")  # fmt: skip
 STREETS = ("MAIN ST", "OAK AVE", "CONGRESS AVE", "BROADWAY", "ELM ST", "PARK BLVD", "2ND ST")
@@ -150,14 +152,18 @@ def main() -> None:
         subprocess.run([*FLASK, "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run([*FLASK, "vocabulary", "sync"], env=env, check=True, capture_output=True)
         # The offline ZIP index is built once per machine (warmup): not part of a seed's time.
-        warm = "from directory import create_app, geo\nwith create_app().app_context(): " \
-               "geo.zip_location('10001')"
+        warm = (
+            "from directory import create_app, geo\nwith create_app().app_context(): "
+            "geo.zip_location('10001')"
+        )
         subprocess.run([sys.executable, "-c", warm], env=env, check=True, capture_output=True)
 
         out, wall, cpu, rss = run_child([sys.executable, "-c", READ_ONLY, str(path)], env)
         rows, kept, _wall, _cpu = out.split()
-        print(f"read only: {int(rows):,} rows, {int(kept):,} kept, {int(rows) / wall:,.0f} "
-              f"rows/s wall, {int(rows) / cpu:,.0f} rows/s CPU, peak RSS {rss:.0f} MB")
+        print(
+            f"read only: {int(rows):,} rows, {int(kept):,} kept, {int(rows) / wall:,.0f} "
+            f"rows/s wall, {int(rows) / cpu:,.0f} rows/s CPU, peak RSS {rss:.0f} MB"
+        )
         seed = [*FLASK, "listings", "seed", str(path), "--source", "nppes",
                 "--file-date", "2026-11-30"]  # fmt: skip
         for attempt in ("first", "second (idempotent)"):

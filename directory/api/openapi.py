@@ -518,9 +518,12 @@ def document() -> dict:
         _query("condition", {"type": "string"}, "A condition's slug.", repeat=True),
         _query("modality", {"type": "string"}, "A modality's slug.", repeat=True),
         _query("verified", flag, "1: only verified, current licenses in the office's state."),
-        _query("include_unclaimed", flag,
-               "0: leave out listings from public records that no therapist has claimed yet "
-               "(default 1: they are listed, below claimed profiles of equal fit)."),
+        _query(
+            "include_unclaimed",
+            flag,
+            "0: leave out listings from public records that no therapist has claimed yet "
+            "(default 1: they are listed, below claimed profiles of equal fit).",
+        ),
         _query("tenant", {"type": "string"}, "A practice's slug."),
         _query("sort", {"type": "string", "enum": list(SORTS)}, "The order."),
         _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "From 1."),

@@ -145,7 +145,9 @@ class _JsonArray:
 
 
 def write(
-    folder: Path, on: date | None = None, progress: Callable[[int, int], None] | None = None,
+    folder: Path,
+    on: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
     include_unclaimed: bool = False,
 ) -> Counts:
     """Write the export into `folder` (made if missing); progress(done, total) after each batch

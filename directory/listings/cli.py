@@ -65,8 +65,11 @@ def seed(file: str, source: str, file_date, increment: bool) -> None:
             db.session.commit()
     except seeding.RosterError as error:
         db.session.rollback()
-        click.echo(f"Stopped at {file}, {error}. The rows before it are applied; fix the "
-                   "file and seed it again (what is applied stays as it is).", err=True)  # fmt: skip
+        click.echo(
+            f"Stopped at {file}, {error}. The rows before it are applied; fix the file and "
+            "seed it again (what is applied stays as it is).",
+            err=True,
+        )
         click.echo(seeder.run.summary(), err=True)
         sys.exit(1)
     click.echo(seeder.run.summary())

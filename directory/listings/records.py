@@ -276,8 +276,11 @@ def nppes_people(handle: TextIO, tally: Tally | None = None,
             raise RosterError(line, f"the entity type {entity!r} is neither 1 nor 2")
         licenses: dict[str, RecordLicense] = {}
         # The primary taxonomy's license first: one license per state.
-        for _tax, i_number, i_lic_state, i_primary in sorted(massage, key=lambda s: row[s[3]] != "Y"):
-            state, number = row[i_lic_state].strip().upper(), licensing.normalize_number(row[i_number])
+        for _tax, i_number, i_lic_state, _primary in sorted(
+            massage, key=lambda s: row[s[3]] != "Y"
+        ):
+            state = row[i_lic_state].strip().upper()
+            number = licensing.normalize_number(row[i_number])
             if number and licensing.rule(state) is not None and state not in licenses:
                 licenses[state] = RecordLicense(state, number, licensing.number_key(number))
         yield Person(
@@ -317,19 +320,22 @@ def roster_people(spec: dict, source: str, handle: TextIO, file_date: date,
             first_name=row.first_name,
             middle_name="",
             last_name=row.last_name,
-            street=", ".join(
-                x for x in (where.get("street", ""), where.get("street_2", "")) if x
-            ),
+            street=", ".join(x for x in (where.get("street", ""), where.get("street_2", "")) if x),
             city=city,
             state=state or spec["state"],
             zip=zip_code,
             phone=phone_of(where.get("phone", "")),
             licenses=[
                 RecordLicense(
-                    spec["state"], row.number, row.key, status, row.expires_on,
-                    roster_status=row.status, evidence=row.evidence,
+                    spec["state"],
+                    row.number,
+                    row.key,
+                    status,
+                    row.expires_on,
+                    roster_status=row.status,
+                    evidence=row.evidence,
                 )
-            ],  # fmt: skip
+            ],
             active=row.status == "active",
         )
 

@@ -313,7 +313,7 @@ class Seeder:
                 first[pid] = (sid, source, key)
         return {pid: key for pid, (_sid, source, key) in first.items() if source == self.source}
 
-    def _joined(self, person: Person, holders, listings) -> Practitioner | None | bool:
+    def _joined(self, person: Person, holders, listings) -> Practitioner | bool | None:
         """The listing holding one of the person's licenses under their name, None when no one
         holds them, False when someone else does (a conflict)."""
         other = False
@@ -548,8 +548,7 @@ def from_files(found: list[dict]) -> str:
     """Where a listing comes from, as its page says it: "the NPPES file of November 2026 and
     the Texas TDLR file of December 2026" (`found`: sources_of)."""
     parts = [
-        f"the {s['source_name']} file of {date.fromisoformat(s['file_date']):%B %Y}"
-        for s in found
+        f"the {s['source_name']} file of {date.fromisoformat(s['file_date']):%B %Y}" for s in found
     ]
     return " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
 

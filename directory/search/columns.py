@@ -439,8 +439,9 @@ def _price(value) -> int:
 
 #: Stands in for a document without facts (never written by us): matches nothing.
 _BLANK = {
-    "pid": -1, "setting": "spa", "claimed": True, "tenant": -1, "accepting": False, "in_home": False,
-    "hsa_fsa": False, "referrals": False, "price_min": None, "price_max": None, "gender": "",
+    "pid": -1, "setting": "spa", "claimed": True, "tenant": -1, "accepting": False,
+    "in_home": False, "hsa_fsa": False, "referrals": False, "price_min": None,
+    "price_max": None, "gender": "",
     "conditions": [], "modalities": [], "languages": [], "offices": [], "specialties": [],
 }  # fmt: skip
 

@@ -29,9 +29,9 @@ from directory.search.columns import (
     LANGUAGES,
     MODALITIES,
     SETTING_CODES,
-    UNSTATED,
     SPECIALTIES,
     STATES,
+    UNSTATED,
 )
 from directory.search.index import SCHEMA, TEXT_FIELDS
 from directory.search.params import FLAGS, MAX_TERMS, PRICE_STEPS, Params

@@ -256,6 +256,5 @@ def parse(args) -> Params:
         specialties=_specialties(args),
         cleared=_flag(args, "cleared"),
         near_exact=_flag(args, "near_exact"),
-        include_unclaimed=_flag(args, "include_unclaimed") if "include_unclaimed" in args
-        else True,
+        include_unclaimed=_flag(args, "include_unclaimed") if "include_unclaimed" in args else True,
     )
