@@ -339,6 +339,8 @@ def test_search_lists_listings_by_place_below_claimed_profiles(client, seeded):
     slugs = [r["slug"] for r in body["results"]]
     assert slugs == [claimed.slug, alex.slug]
     assert [r["claimed"] for r in body["results"]] == [True, False]
+    # A listing's card states nothing of how its therapist works.
+    assert body["results"][1]["in_home"] is None and body["results"][1]["hsa_fsa"] is None
     assert body["facets"]["unclaimed"] == 1
     # Their setting is unknown: no setting filter lists them, and the facet leaves them out.
     assert body["facets"]["setting"] == {"spa": 1}

@@ -74,6 +74,18 @@ def _field_schema(f: fields.ProfileField) -> dict:
     return {"type": "array", "items": {"type": "integer"}, "maxItems": f.max_items}
 
 
+def _stated_schema(f: fields.ProfileField) -> dict:
+    """A field's schema, null allowed unless the public records state it (fields.RECORD_FIELDS):
+    an unclaimed listing's JSON says null for what the records do not say."""
+    schema = _field_schema(f)
+    if f.name not in fields.RECORD_FIELDS:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        schema["type"] = kinds if "null" in kinds else [*kinds, "null"]
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
 def _profile_fields() -> tuple[dict, list[str]]:
     """The field table's public part as JSON Schema properties ("contact.email" nests)."""
     properties: dict = {}
@@ -88,14 +100,7 @@ def _profile_fields() -> tuple[dict, list[str]]:
             if parent not in needs:
                 needs.append(parent)
             target, needs = holder["properties"], holder.setdefault("required", [])
-        target[leaf] = _field_schema(f)
-        if f.name not in fields.RECORD_FIELDS:
-            # Null on an unclaimed listing: the public records do not say it.
-            kind = target[leaf]["type"]
-            kinds = kind if isinstance(kind, list) else [kind]
-            target[leaf]["type"] = kinds if "null" in kinds else [*kinds, "null"]
-            if "enum" in target[leaf]:
-                target[leaf]["enum"] = [*target[leaf]["enum"], None]
+        target[leaf] = _stated_schema(f)
         if not f.public_if:
             needs.append(leaf)
     return properties, required
@@ -249,7 +254,7 @@ def _schemas() -> dict:
                     "description": "Whether the therapist said within "
                     f"{ACCEPTING_FRESH_DAYS} days whether they accept new clients.",
                 },
-                **{name: _field_schema(fields.BY_NAME[name]) for name in CARD_FACTS},
+                **{name: _stated_schema(fields.BY_NAME[name]) for name in CARD_FACTS},
                 "photo": _NULLABLE_STRING,
                 "updated_at": _NULLABLE_STRING,
                 "booking_url": _NULLABLE_STRING,

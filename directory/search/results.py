@@ -344,7 +344,7 @@ def _hydrate(
                 "claimed": p.claimed,
                 "accepting_confirmed_at": _iso(p.accepting_confirmed_at),
                 "accepting_confirmed_recently": confirmed_recently(p.accepting_confirmed_at),
-                **{name: getattr(p, name) for name in CARD_FACTS},
+                **{name: getattr(p, name) if p.claimed else None for name in CARD_FACTS},
                 "photo": url_for("editor.media", name=p.photo) if p.photo else None,
                 "updated_at": _iso(p.updated_at),
                 "booking_url": p.booking_url or None,
