@@ -61,7 +61,10 @@ def practitioners_export(file) -> None:
 
 @export_cli.command("hsds")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def export_hsds(folder: Path) -> None:
+@click.option("--include-unclaimed", is_flag=True,
+              help="Also export the unclaimed listings from public records (left out by "
+                   "default: nobody asked to publish them).")  # fmt: skip
+def export_hsds(folder: Path, include_unclaimed: bool) -> None:
     """Write the published directory as Open Referral HSDS 3.0 into FOLDER: organizations.json,
     services.json, service_at_locations.json and csv/ (the tabular data package)."""
     from directory.hsds import export
@@ -70,7 +73,7 @@ def export_hsds(folder: Path) -> None:
         click.echo(f"  {done:,} of {total:,} practices", err=True)
 
     try:
-        counts = export.write(folder, progress=progress)
+        counts = export.write(folder, progress=progress, include_unclaimed=include_unclaimed)
     except OSError as error:
         raise click.ClickException(f"Cannot write the export to {folder}: {error}") from None
     click.echo(
@@ -136,6 +139,7 @@ def init_app(app: Flask, migrations: Path) -> None:
     from directory.demo import demo_cli
     from directory.expiry import licenses_cli
     from directory.inquiries.cli import inquiries_cli
+    from directory.listings.cli import listings_cli
     from directory.mail import mail_cli
     from directory.rosters.cli import sync as roster_sync
 
@@ -149,5 +153,6 @@ def init_app(app: Flask, migrations: Path) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(licenses_cli)
     app.cli.add_command(inquiries_cli)
+    app.cli.add_command(listings_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

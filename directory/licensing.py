@@ -129,13 +129,19 @@ def status_in_sql(model, status: str, on: date | None = None):
         return model.status == "rejected"
     if status == "expired":
         return and_(model.status != "rejected", model.expires_on < day)
-    return and_(model.status == status, model.expires_on >= day)
+    return and_(model.status == status, _not_expired(model, day))
+
+
+def _not_expired(model, day: date):
+    # No expiry date (a listing's license from the NPPES file, which names none): not expired,
+    # as status_of judges it.
+    return or_(model.expires_on.is_(None), model.expires_on >= day)
 
 
 def current_in_sql(model, on: date | None = None):
     """`is_current` as a SQL condition on `model` (License, as for status_in_sql): neither
     rejected nor expired."""
-    return and_(model.status != "rejected", model.expires_on >= (on or today()))
+    return and_(model.status != "rejected", _not_expired(model, on or today()))
 
 
 def is_current(license, on: date | None = None) -> bool:

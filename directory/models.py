@@ -4,6 +4,7 @@ from directory.accounts.models import LoginAttempt, User
 from directory.accounts.sessions import UserSession
 from directory.audit import AuditEvent
 from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
+from directory.listings.models import ListingRemoval, ListingSource
 from directory.mail import MailMessage
 from directory.practices.models import Invitation, Membership, Tenant
 from directory.practitioners.models import License, LicenseNotice, Office, Practitioner
@@ -21,6 +22,8 @@ __all__ = [
     "License",
     "LicenseNotice",
     "LicenseReview",
+    "ListingRemoval",
+    "ListingSource",
     "LoginAttempt",
     "MailMessage",
     "Membership",

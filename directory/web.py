@@ -40,6 +40,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from directory import audit, licensing, paging, refusals
 from directory.db import db, first_line, now_utc, unavailable
+from directory.listings import seed
 from directory.mail import public_url
 from directory.validation import MAX_ID, SLUG_PATTERN, is_slug, row_id, whole_number
 
@@ -422,6 +423,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(licensing.verification_text, "checked")
     app.add_template_test(licensing.licenses_massage, "licensing_state")
     app.add_template_filter(licensing.state_name, "state_name")
+    app.add_template_filter(seed.from_files, "from_files")
     app.add_template_global(canonical_url, "canonical_url")
     app.after_request(_security_headers)
     for code in ERROR_CODES:

@@ -89,7 +89,9 @@ def _queue_query(f: QueueFilter):
         select(License)
         .join(License.practitioner)
         .join(Practitioner.tenant)
-        .where(_waiting(), Tenant.status != "deleted")
+        # An unclaimed listing's licenses wait for its claim, not for an admin: the NPPES file
+        # names thousands, none of them asserted by the person (a claim brings them here).
+        .where(_waiting(), Tenant.status != "deleted", Practitioner.claimed.is_(True))
     )
     if f.state:
         query = query.where(License.state == f.state)

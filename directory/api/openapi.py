@@ -74,6 +74,18 @@ def _field_schema(f: fields.ProfileField) -> dict:
     return {"type": "array", "items": {"type": "integer"}, "maxItems": f.max_items}
 
 
+def _stated_schema(f: fields.ProfileField) -> dict:
+    """A field's schema, null allowed unless the public records state it (fields.RECORD_FIELDS):
+    an unclaimed listing's JSON says null for what the records do not say."""
+    schema = _field_schema(f)
+    if f.name not in fields.RECORD_FIELDS:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        schema["type"] = kinds if "null" in kinds else [*kinds, "null"]
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
 def _profile_fields() -> tuple[dict, list[str]]:
     """The field table's public part as JSON Schema properties ("contact.email" nests)."""
     properties: dict = {}
@@ -88,7 +100,7 @@ def _profile_fields() -> tuple[dict, list[str]]:
             if parent not in needs:
                 needs.append(parent)
             target, needs = holder["properties"], holder.setdefault("required", [])
-        target[leaf] = _field_schema(f)
+        target[leaf] = _stated_schema(f)
         if not f.public_if:
             needs.append(leaf)
     return properties, required
@@ -185,7 +197,11 @@ def _schemas() -> dict:
                     "required": ["slug", "name"],
                     "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
                 },
-                "setting": {"type": "string", "enum": list(SETTINGS)},
+                "setting": {
+                    "type": ["string", "null"],
+                    "enum": [*SETTINGS, None],
+                    "description": "null: not stated (an unclaimed listing)",
+                },
                 "conditions": {"type": "array", "items": {"type": "string"}},
                 "modalities": {"type": "array", "items": {"type": "string"}},
                 "matched": {
@@ -215,21 +231,30 @@ def _schemas() -> dict:
                         "properties": {
                             "state": {"type": "string"},
                             "status": license_status,
-                            "expires": {"type": "string", "format": "date"},
+                            "expires": {
+                                "type": ["string", "null"],
+                                "format": "date",
+                                "description": "null when the source does not say (a "
+                                "listing's license from the NPPES file)",
+                            },
                             "verification": {"$ref": "#/components/schemas/Verification"},
                         },
                     },
                 },
                 "verified": {"type": "boolean"},
                 "specialties": {"$ref": "#/components/schemas/Specialties"},
-                "accepting_new_clients": {"type": "boolean"},
+                "accepting_new_clients": {"type": ["boolean", "null"]},
+                "claimed": {
+                    "type": "boolean",
+                    "description": "false for a listing from public records not yet claimed",
+                },
                 "accepting_confirmed_at": _NULLABLE_STRING,
                 "accepting_confirmed_recently": {
                     "type": "boolean",
                     "description": "Whether the therapist said within "
                     f"{ACCEPTING_FRESH_DAYS} days whether they accept new clients.",
                 },
-                **{name: _field_schema(fields.BY_NAME[name]) for name in CARD_FACTS},
+                **{name: _stated_schema(fields.BY_NAME[name]) for name in CARD_FACTS},
                 "photo": _NULLABLE_STRING,
                 "updated_at": _NULLABLE_STRING,
                 "booking_url": _NULLABLE_STRING,
@@ -323,6 +348,11 @@ def _schemas() -> dict:
                     "type": "object",
                     "properties": {
                         "setting": _COUNTS,
+                        "unclaimed": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "unclaimed listings from public records among them",
+                        },
                         "conditions": _COUNTS,
                         "modalities": _COUNTS,
                         "specialties": _COUNTS,
@@ -347,6 +377,8 @@ def _schemas() -> dict:
                 "offices",
                 "licenses",
                 "specialties",
+                "claimed",
+                "sources",
                 "updated_at",
                 "url",
             ],
@@ -390,7 +422,12 @@ def _schemas() -> dict:
                                 "description": "null for a license that could not be verified",
                             },
                             "status": license_status,
-                            "expires": {"type": "string", "format": "date"},
+                            "expires": {
+                                "type": ["string", "null"],
+                                "format": "date",
+                                "description": "null when the source does not say (a "
+                                "listing's license from the NPPES file)",
+                            },
                             "board": _NULLABLE_STRING,
                             "lookup_url": _NULLABLE_STRING,
                             "verification": {"$ref": "#/components/schemas/Verification"},
@@ -398,6 +435,24 @@ def _schemas() -> dict:
                     },
                 },
                 "specialties": {"$ref": "#/components/schemas/Specialties"},
+                "claimed": {
+                    "type": "boolean",
+                    "description": "false for a listing seeded from public records that its "
+                    "therapist has not claimed: it shows only what the records say",
+                },
+                "sources": {
+                    "type": "array",
+                    "description": "The public-record files the listing came from, newest first",
+                    "items": {
+                        "type": "object",
+                        "required": ["source", "source_name", "file_date"],
+                        "properties": {
+                            "source": {"type": "string"},
+                            "source_name": {"type": "string"},
+                            "file_date": {"type": "string", "format": "date"},
+                        },
+                    },
+                },
                 "updated_at": {"type": "string"},
                 "url": {"type": "string"},
             },
@@ -468,6 +523,12 @@ def document() -> dict:
         _query("condition", {"type": "string"}, "A condition's slug.", repeat=True),
         _query("modality", {"type": "string"}, "A modality's slug.", repeat=True),
         _query("verified", flag, "1: only verified, current licenses in the office's state."),
+        _query(
+            "include_unclaimed",
+            flag,
+            "0: leave out listings from public records that no therapist has claimed yet "
+            "(default 1: they are listed, below claimed profiles of equal fit).",
+        ),
         _query("tenant", {"type": "string"}, "A practice's slug."),
         _query("sort", {"type": "string", "enum": list(SORTS)}, "The order."),
         _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "From 1."),

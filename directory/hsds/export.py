@@ -95,14 +95,15 @@ class Counts:
 
 
 def practices(
-    on: date | None = None, per_batch: int = PROFILES_PER_BATCH
+    on: date | None = None, per_batch: int = PROFILES_PER_BATCH, include_unclaimed: bool = False
 ) -> Iterator[records.Practice]:
     """Every listed practice's records, in batches of about `per_batch` profiles (a practice
-    larger than that is a batch of its own)."""
+    larger than that is a batch of its own); the unclaimed listings' practice only if asked."""
     last = 0
     while True:
         window = db.session.scalars(
-            roster.listed_practices().with_only_columns(Tenant.id).where(Tenant.id > last)
+            roster.listed_practices(include_unclaimed=include_unclaimed)
+            .with_only_columns(Tenant.id).where(Tenant.id > last)
             .limit(500)
         ).all()  # fmt: skip
         if not window:
@@ -121,8 +122,9 @@ def practices(
         db.session.expunge_all()  # the batch is written: let its objects go
 
 
-def count_practices() -> int:
-    return db.session.scalar(select(func.count()).select_from(roster.listed_practices().subquery()))
+def count_practices(include_unclaimed: bool = False) -> int:
+    listed = roster.listed_practices(include_unclaimed=include_unclaimed)
+    return db.session.scalar(select(func.count()).select_from(listed.subquery()))
 
 
 class _JsonArray:
@@ -143,10 +145,15 @@ class _JsonArray:
 
 
 def write(
-    folder: Path, on: date | None = None, progress: Callable[[int, int], None] | None = None
+    folder: Path,
+    on: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    include_unclaimed: bool = False,
 ) -> Counts:
     """Write the export into `folder` (made if missing); progress(done, total) after each batch
-    of practices and at the end. Returns what was written."""
+    of practices and at the end. Returns what was written. Unclaimed listings from public
+    records only if `include_unclaimed` (under their practice, "Listings from public
+    records")."""
     folder = Path(folder)
     tabular = folder / "csv"
     tabular.mkdir(parents=True, exist_ok=True)
@@ -162,14 +169,15 @@ def write(
         return handle
 
     counts = Counts()
-    total = count_practices()
+    total = count_practices(include_unclaimed)
     try:
         arrays = {name: _JsonArray(open_new(folder / f"{name}.json")) for name in JSON_FILES}
         writers = {}
         for name, (path, names) in table_columns.items():
             writers[name] = csvfile.writer(open_new(tabular / path), names)
 
-        for done, practice in enumerate(practices(on), start=1):
+        found = practices(on, include_unclaimed=include_unclaimed)
+        for done, practice in enumerate(found, start=1):
             arrays["organizations"].add(practice.organization)
             for s in practice.services:
                 arrays["services"].add(s)

@@ -247,6 +247,12 @@ def _services(ps: list[Practitioner], full: bool, on) -> list[dict]:
     return found
 
 
+def _published():
+    """The profiles HSDS lists: the public ones their therapists made or claimed (unclaimed
+    listings from public records are not services anyone offered to publish)."""
+    return profiles.visible().where(Practitioner.claimed.is_(True))
+
+
 def services(q: Query) -> dict:
     """A page of services: one-to-one fields and their organization, or fully nested (full)."""
     on = licensing.today()
@@ -254,7 +260,7 @@ def services(q: Query) -> dict:
         return _searched(q, on)
     if q.nothing:
         return _page(0, q, [])
-    query = profiles_query = profiles.visible()
+    query = profiles_query = _published()
     if q.organization is not None:
         query = query.where(Tenant.public_id == q.organization)
     if q.term is not None:
@@ -286,13 +292,16 @@ class _Whole:
 
     def total(self) -> int:
         if self._total is None:
-            counted = profiles.visible().with_only_columns(func.count(), maintain_column_froms=True)
+            counted = _published().with_only_columns(func.count(), maintain_column_froms=True)
             self._total = db.session.scalar(counted.order_by(None))
         return self._total
 
     def starts(self) -> list[int]:
         if self._starts is None:
-            ids = select(Practitioner.id).join(Practitioner.tenant).where(profiles.public_rule())
+            ids = (
+                select(Practitioner.id).join(Practitioner.tenant)
+                .where(profiles.public_rule(), Practitioner.claimed.is_(True))
+            )  # fmt: skip
             self._starts = keyset_starts(ids, STRIDE)
         return self._starts
 
@@ -312,7 +321,7 @@ def _searched(q: Query, on) -> dict:
         raise BadParameter("search", error.message) from None
     slugs = [row["slug"] for row in outcome.results]
     by_slug = {p.slug: p for p in db.session.scalars(
-        profiles.visible().where(Practitioner.slug.in_(slugs)))}  # fmt: skip
+        _published().where(Practitioner.slug.in_(slugs)))}  # fmt: skip
     ps = [by_slug[s] for s in slugs if s in by_slug]
     return _page(outcome.total, q, _services(ps, q.full, on))
 
@@ -321,7 +330,7 @@ def service(service_id: str) -> dict | None:
     """The fully nested service with this id, or None (unknown, or not public)."""
     if (wanted := _id(service_id)) is None:
         return None
-    p = db.session.scalar(profiles.visible().where(Practitioner.public_id == wanted))
+    p = db.session.scalar(_published().where(Practitioner.public_id == wanted))
     return _services([p], True, licensing.today())[0] if p is not None else None
 
 

@@ -313,8 +313,10 @@ def _license_text(lic: profiles.LicenseView) -> str:
         "rejected": "not confirmed by the board",
     }[lic.status]
     number = f" {lic.public_number}" if lic.public_number else ""
-    when = lic.expires_on.isoformat()
+    when = lic.expires_on.isoformat() if lic.expires_on else None
     until = {"rejected": "", "expired": f" on {when}"}.get(lic.status, f", expires {when}")
+    if when is None:
+        until = ""  # the source names no expiry (a listing's license from the NPPES file)
     return f"{lic.state_name} massage therapy license{number} ({said}{until})"
 
 
@@ -352,7 +354,8 @@ def last_modified(p: Practitioner, on: date | None = None) -> datetime:
     moments = [p.updated_at, p.tenant.updated_at]
     moments += [lic.updated_at for lic in p.licenses]
     moments += [lapsed_at(lic.expires_on) for lic in p.licenses
-                if lic.status != "rejected" and lic.expires_on < today]  # fmt: skip
+                if lic.status != "rejected" and lic.expires_on is not None
+                and lic.expires_on < today]  # fmt: skip
     moments += [s.updated_at for s in p.specialties]
     moments += [lapsed_at(s.expires_on) for s in p.specialties
                 if s.status == "verified" and s.expires_on is not None
@@ -418,7 +421,8 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> dict:
         ways.append(f"Email {email}.")
     ways.append(f"Their profile, with every way to reach them: {url}")
 
-    attributes = [_attribute(sid, "service", "setting", s) for s in SETTING_OF[p.setting]]
+    # An unclaimed listing states no setting: none is exported.
+    attributes = [_attribute(sid, "service", "setting", s) for s in SETTING_OF.get(p.setting, ())]
     attributes += [_attribute(sid, "service", "condition", c.slug) for c in p.conditions]
     attributes += [_attribute(sid, "service", "modality", m.slug) for m in p.modalities]
     attributes += [
@@ -464,7 +468,7 @@ def service(p: Practitioner, org: dict, on: date | None = None) -> dict:
         {
             "id": sid,
             "organization_id": org["id"],
-            "name": f"{SETTING_NAMES[p.setting]} with {p.name}"
+            "name": f"{SETTING_NAMES.get(p.setting, 'Massage')} with {p.name}"
             + (f", {p.credentials}" if p.credentials else ""),
             "description": "\n\n".join(x for x in (p.headline, p.bio) if x) or None,
             "url": url,

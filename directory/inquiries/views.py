@@ -79,6 +79,8 @@ def _send(recipient: operations.Recipient, form: InquiryForm, render, back: str)
 @unit_of_work
 def send_to_profile(slug: str):
     practitioner = profiles.get_visible_or_404(slug)
+    if not practitioner.claimed:
+        abort(404)  # an unclaimed listing takes no messages: nobody agreed to receive them
     recipient = operations.Recipient(practitioner.tenant, practitioner)
     return _send(
         recipient,

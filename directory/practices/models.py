@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, Uuid, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.db import UTCDateTime, db, now_utc, one_of
@@ -38,6 +38,10 @@ class Tenant(db.Model):
     website: Mapped[str | None] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    #: False for a practice seeded from public records (an NPPES organization, or the one
+    #: practice that holds every unclaimed listing: listings.seed.PUBLIC_RECORDS): nobody is
+    #: a member, nobody can sign in to it, and it has no public page until claimed.
+    claimed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     status_reason: Mapped[str | None] = mapped_column(String(500))
     #: File name of the practice's logo under <instance>/uploads/, chosen by the server.
     logo: Mapped[str | None] = mapped_column(String(40))

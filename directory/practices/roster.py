@@ -40,11 +40,12 @@ class Page:
 
 
 def active_tenant(slug: str) -> Tenant | None:
-    """The active practice with this slug; None for suspended, deleted and unknown ones."""
+    """The active practice with this slug; None for suspended, deleted and unknown ones, and
+    for those seeded from public records and not claimed (their page waits for an owner)."""
     if not is_slug(slug):
         return None
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-    return tenant if tenant is not None and tenant.is_active else None
+    return tenant if tenant is not None and tenant.is_active and tenant.claimed else None
 
 
 def public_tenant_or_404(slug: str) -> Tenant:
@@ -78,13 +79,15 @@ def counts(tenant_ids) -> dict[int, int]:
     )
 
 
-def listed_practices():
+def listed_practices(*, include_unclaimed: bool = False):
     """Active practices with at least one profile the public may see, by id (those the
-    practice sitemap lists, and the HSDS organizations)."""
+    practice sitemap lists, and the HSDS organizations). Practices seeded from public records
+    and not claimed only when asked (`export hsds --include-unclaimed`): they have no page."""
     # EXISTS, not IN (SELECT DISTINCT ...): a page of them reads only the practices it shows
     # (about 1 ms instead of 56 ms for a page with 100,000 profiles; the count 66 ms, not 85).
     listed = exists().where(Practitioner.tenant_id == Tenant.id, profiles.public_rule())
-    return select(Tenant).where(listed).order_by(Tenant.id)
+    query = select(Tenant).where(listed).order_by(Tenant.id)
+    return query if include_unclaimed else query.where(Tenant.claimed.is_(True))
 
 
 def entries(practitioners, on: date | None = None) -> list[Entry]:

@@ -233,6 +233,18 @@ def check_prices(price_min: int | None, price_max: int | None) -> str | None:
     return None
 
 
+#: What an unclaimed listing (seeded from public records: directory.listings) shows of the
+#: field table: the records say these and nothing else, so the other fields are null in its
+#: JSON and absent from its page until its therapist claims it.
+RECORD_FIELDS = frozenset(("name", "credentials", "phone"))
+
+
+def stated(practitioner, field: ProfileField) -> bool:
+    """Whether the profile's value of this field was said by someone: always on a claimed
+    profile; on an unclaimed listing, only for the RECORD_FIELDS."""
+    return getattr(practitioner, "claimed", True) or field.name in RECORD_FIELDS
+
+
 def shown(practitioner, field: ProfileField) -> bool:
     """Whether the public may see this field of the profile (its `public_if` switch is on)."""
     return not field.public_if or bool(getattr(practitioner, field.public_if))
@@ -252,5 +264,5 @@ def public_values(practitioner) -> dict:
             target = values
             for parent in parents:
                 target = target.setdefault(parent, {})
-            target[leaf] = getattr(practitioner, f.name)
+            target[leaf] = getattr(practitioner, f.name) if stated(practitioner, f) else None
     return values

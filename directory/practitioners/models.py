@@ -19,8 +19,9 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     false,
+    true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, validates
 
 from directory import licensing
 from directory.db import UTCDateTime, db, now_utc, one_of
@@ -78,7 +79,13 @@ class Practitioner(db.Model):
     credentials: Mapped[str] = mapped_column(String(80), default="")
     headline: Mapped[str] = mapped_column(String(160), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
-    setting: Mapped[str] = mapped_column(String(8))
+    #: None: not stated (an unclaimed listing: the public record does not say, and nothing is
+    #: invented). Search and its filters treat it as unknown: no setting filter lists it.
+    setting: Mapped[str | None] = mapped_column(String(8))
+    #: False for a listing seeded from public records (directory.listings) that its therapist
+    #: has not claimed: it shows only what the records say, and a seed may update it. A seed
+    #: never touches a claimed profile's fields.
+    claimed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     suspended_reason: Mapped[str | None] = mapped_column(String(500))
@@ -154,11 +161,16 @@ class Practitioner(db.Model):
         return f"<Practitioner {self.slug}>"
 
 
+def _number_key_default(context) -> str:
+    return licensing.number_key(context.get_current_parameters().get("number") or "")
+
+
 class License(db.Model):
     __tablename__ = "license"
     __table_args__ = (
         UniqueConstraint("practitioner_id", "state", name="uq_license_practitioner_state"),
         one_of("status", LICENSE_STATUSES),
+        Index("ix_license_state_number_key", "state", "number_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,8 +179,12 @@ class License(db.Model):
     )
     state: Mapped[str] = mapped_column(String(2))
     number: Mapped[str] = mapped_column(String(40))
+    #: The number as rosters and the NPPES file are matched on (licensing.number_key), kept
+    #: by the model (`_keep_number_key`, and the column default for bulk inserts).
+    number_key: Mapped[str | None] = mapped_column(String(40), default=_number_key_default)
     #: Expired is derived from this date, never stored. Indexed for the daily expiry job.
-    expires_on: Mapped[date] = mapped_column(Date, index=True)
+    #: None only on an unclaimed listing's license from the NPPES file, which names no expiry.
+    expires_on: Mapped[date | None] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -191,6 +207,11 @@ class License(db.Model):
     practitioner: Mapped[Practitioner] = relationship(
         back_populates="licenses", foreign_keys=[practitioner_id]
     )
+
+    @validates("number")
+    def _keep_number_key(self, _key: str, number: str) -> str:
+        self.number_key = licensing.number_key(number)
+        return number
 
     @property
     def verification(self) -> dict | None:

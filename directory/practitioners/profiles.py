@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, Select, and_, select
 
 from directory import licensing, specialties
 from directory.db import db
+from directory.listings import seed
 from directory.practices.models import Tenant
 from directory.practitioners import fields
 from directory.practitioners.models import License, Office, Practitioner, whole_profile
@@ -50,7 +51,8 @@ class LicenseView:
     state_name: str
     number: str
     status: str  # pending | verified | rejected | expired
-    expires_on: date
+    #: None: the source does not say (an unclaimed listing's license from the NPPES file).
+    expires_on: date | None
     board: str | None
     lookup_url: str | None
     #: What was checked, how and when (licensing.verification), or None.
@@ -136,10 +138,20 @@ def recently_updated_query(limit: int) -> Select:
     sorting every practitioner."""
     return (
         visible()
-        .where(Practitioner.offices.any(), Practitioner.licenses.any(License.status == "verified"))
+        .where(
+            Practitioner.claimed.is_(True),
+            Practitioner.offices.any(),
+            Practitioner.licenses.any(License.status == "verified"),
+        )
         .order_by(Practitioner.updated_at.desc(), Practitioner.id.desc())
         .limit(limit)
     )
+
+
+def listing_sources(practitioner: Practitioner) -> list[dict]:
+    """The contract's `sources`: each public-record file the listing came from (none for a
+    profile its therapist made)."""
+    return seed.sources_of(practitioner.id)
 
 
 def as_json(practitioner: Practitioner, on: date | None = None) -> dict:
@@ -166,7 +178,7 @@ def as_json(practitioner: Practitioner, on: date | None = None) -> dict:
                 "state": lic.state,
                 "number": lic.public_number,
                 "status": lic.status,
-                "expires": lic.expires_on.isoformat(),
+                "expires": lic.expires_on.isoformat() if lic.expires_on else None,
                 "board": lic.board,
                 "lookup_url": lic.lookup_url,
                 "verification": lic.verification,
@@ -174,6 +186,8 @@ def as_json(practitioner: Practitioner, on: date | None = None) -> dict:
             for lic in license_views(p, on)
         ],
         "specialties": specialties.shown(p.specialties, on),
+        "claimed": p.claimed,
+        "sources": listing_sources(p),
         "updated_at": p.updated_at.isoformat(),
         "url": f"/p/{p.slug}",
     }

@@ -614,9 +614,11 @@ def export_record(practitioner: Practitioner) -> dict[str, Any]:
 
 
 def export_lines(batch_size: int = 500) -> Iterator[str]:
-    """Every practitioner as one JSON line, by slug."""
+    """Every practitioner as one JSON line, by slug; not the unclaimed listings from public
+    records (`listings seed` makes them again from their files)."""
     query = (
         select(Practitioner)
+        .where(Practitioner.claimed.is_(True))
         .order_by(Practitioner.slug)
         .options(*whole_profile())
         .execution_options(yield_per=batch_size)

@@ -1,6 +1,6 @@
 """Public profile pages."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from directory.inquiries import forms as inquiry_forms
 from directory.inquiries import operations as inquiries
@@ -13,12 +13,39 @@ bp = Blueprint("practitioners", __name__)
 @bp.get("/p/<slug:slug>")
 def show(slug: str):
     practitioner = profiles.get_visible_or_404(slug)
+    if not practitioner.claimed:
+        return render_listing(practitioner)
     form = inquiry_forms.for_profile(practitioner, formdata=None)
     # "What it is about", prefilled from the search the client came from (?about=sciatica).
     about = request.args.get("about", "")
     if about in {value for value, _ in form.about.options}:
         form.about.data = about
     return render_profile(practitioner, form)
+
+
+def render_listing(practitioner):
+    """An unclaimed listing's page: the public record's facts, where they come from, and how
+    to claim it; no message form (nobody has agreed to receive messages here)."""
+    return render_template(
+        "practitioners/listing.html",
+        practitioner=practitioner,
+        licenses=profiles.license_views(practitioner),
+        offices=profiles.office_views(practitioner),
+        sources=profiles.listing_sources(practitioner),
+    )
+
+
+@bp.get("/p/<slug:slug>/claim")
+def claim(slug: str):
+    """How the person an unclaimed listing names takes it over (or has it removed)."""
+    practitioner = profiles.get_visible_or_404(slug)
+    if practitioner.claimed:
+        abort(404)
+    return render_template(
+        "practitioners/claim.html",
+        practitioner=practitioner,
+        sources=profiles.listing_sources(practitioner),
+    )
 
 
 def render_profile(practitioner, form=None, *, preview=None, status=200):

@@ -39,7 +39,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, select
 
 from directory import atomic, licensing
 from directory.db import db
@@ -69,10 +69,12 @@ class City:
     name: str
     slug: str
     state: str
-    #: Publicly visible therapists with a listed office in it.
+    #: Publicly visible therapists with a listed office in it (claimed profiles).
     therapists: int
     lat: float
     lon: float
+    #: Unclaimed listings from public records with a listed office in it, counted apart.
+    unclaimed: int = 0
 
     @property
     def label(self) -> str:
@@ -86,6 +88,8 @@ class Listing:
 
     cities: list[City]
     therapists: int
+    #: Unclaimed listings from public records, counted apart from the therapists.
+    unclaimed: int = 0
 
 
 def listed_here(on: date | None = None):
@@ -105,20 +109,32 @@ def listed_here(on: date | None = None):
 
 def count(state: str, on: date | None = None) -> Listing:
     """The state's `Listing` as the data says now (reads every listed office of the state)."""
-    listed = listed_here(on).where(Office.state == state).subquery()
-    # In the same statement, so both counts come from one snapshot of the data.
-    everyone = select(func.count(func.distinct(listed.c.practitioner_id))).scalar_subquery()
+    listed = (
+        listed_here(on).add_columns(Practitioner.claimed.label("claimed"))
+        .where(Office.state == state).subquery()
+    )  # fmt: skip
+
+    def distinct(claimed: bool):
+        # Therapists (claimed profiles) and unclaimed listings, counted apart.
+        return func.count(func.distinct(case((listed.c.claimed.is_(claimed),
+                                              listed.c.practitioner_id))))  # fmt: skip
+
+    # In the same statement, so every count comes from one snapshot of the data.
+    everyone = select(distinct(True)).scalar_subquery()
+    unclaimed = select(distinct(False)).scalar_subquery()
     rows = db.session.execute(
         select(
             listed.c.city,
-            func.count(func.distinct(listed.c.practitioner_id)),
+            distinct(True),
             func.avg(listed.c.lat),
             func.avg(listed.c.lon),
             everyone,
+            distinct(False),
+            unclaimed,
         ).group_by(listed.c.city)
     ).all()
     merged: dict[str, City] = {}
-    for name, therapists, lat, lon, _ in sorted(rows, key=lambda row: -row[1]):
+    for name, therapists, lat, lon, _, records, _ in sorted(rows, key=lambda row: -row[1]):
         slug = slug_base(name, "")
         if not slug:
             continue
@@ -127,10 +143,11 @@ def count(state: str, on: date | None = None) -> Listing:
         known = merged.get(slug)
         if known is not None:
             therapists += known.therapists
+            records += known.unclaimed
             name, lat, lon = known.name, known.lat, known.lon
-        merged[slug] = City(name, slug, state, therapists, lat, lon)
-    found = sorted(merged.values(), key=lambda c: (-c.therapists, c.name))
-    return Listing(found, rows[0][4] if rows else 0)
+        merged[slug] = City(name, slug, state, therapists, lat, lon, records)
+    found = sorted(merged.values(), key=lambda c: (-c.therapists, -c.unclaimed, c.name))
+    return Listing(found, rows[0][4] if rows else 0, rows[0][6] if rows else 0)
 
 
 # --- Read by the workers -------------------------------------------------------------------------
@@ -169,18 +186,20 @@ def kept(state: str) -> Listing | None:
 
 
 def _encode(listing: Listing, on: date) -> bytes:
-    cities = [[c.name, c.slug, c.therapists, c.lat, c.lon] for c in listing.cities]
-    data = {"day": on.isoformat(), "therapists": listing.therapists, "cities": cities}
+    cities = [[c.name, c.slug, c.therapists, c.lat, c.lon, c.unclaimed] for c in listing.cities]
+    data = {"day": on.isoformat(), "therapists": listing.therapists,
+            "unclaimed": listing.unclaimed, "cities": cities}  # fmt: skip
     return json.dumps(data, separators=(",", ":")).encode()
 
 
 def _decode(raw: bytes, state: str) -> tuple[date, Listing]:
     data = json.loads(raw)
     cities = [
-        City(str(name), str(slug), state, int(n), float(lat), float(lon))
-        for name, slug, n, lat, lon in data["cities"]
+        City(str(name), str(slug), state, int(n), float(lat), float(lon), int(records))
+        for name, slug, n, lat, lon, records in data["cities"]
     ]
-    return date.fromisoformat(data["day"]), Listing(cities, int(data["therapists"]))
+    listing = Listing(cities, int(data["therapists"]), int(data["unclaimed"]))
+    return date.fromisoformat(data["day"]), listing
 
 
 # --- Kept by the indexer -------------------------------------------------------------------------

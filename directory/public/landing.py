@@ -143,7 +143,11 @@ def state(state: str):
     if not found.cities:
         abort(404)
     return render_template(
-        "public/landing_state.html", rule=rule, cities=found.cities, total=found.therapists
+        "public/landing_state.html",
+        rule=rule,
+        cities=found.cities,
+        total=found.therapists,
+        unclaimed=found.unclaimed,
     )
 
 

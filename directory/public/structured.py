@@ -48,7 +48,7 @@ def person(p: Practitioner, licenses, offices) -> dict:
                 "credentialCategory": "license",
                 "name": f"{lic.state_name} massage therapy license",
                 "identifier": lic.public_number,
-                "validUntil": lic.expires_on.isoformat(),
+                "validUntil": lic.expires_on.isoformat() if lic.expires_on else None,
                 "recognizedBy": {"@type": "Organization", "name": lic.board or lic.state_name},
             }
             for lic in licenses

@@ -12,7 +12,8 @@ the contract status each means; or `status_from_expiry` for a roster without a s
 flagging board action on an otherwise active license); `number_prefix` for numbers written
 without their letters; whether the roster is `complete` (a license it does not list is not
 current); and which columns are kept as `evidence` (never the mailing addresses or private
-telephone numbers some files carry).
+telephone numbers some files carry); and, for a roster that `listings seed` may read, the
+`listing` columns of the business address of record (never the mailing address).
 """
 
 import re
@@ -71,6 +72,9 @@ class RosterRow:
     birth_year: int | None
     #: The row's declared evidence columns, as written in the file.
     evidence: dict = field(compare=False)
+    #: The mapping's `listing` columns (business street, "city, state zip", telephone) by
+    #: their role: what `listings seed` shows of a roster's therapist. Empty without them.
+    listing: dict = field(default_factory=dict, compare=False)
 
 
 def _cell(row: dict, column: str | None) -> str:
@@ -115,6 +119,7 @@ def rows(spec: dict, source: str, handle: TextIO, file_date: date) -> Iterator[R
             *columns.values(),
             (spec.get("only") or {}).get("column"),
             (spec.get("conditional_when") or {}).get("column"),
+            *(spec.get("listing") or {}).values(),
         )
         if c
     ]
@@ -209,6 +214,7 @@ def rows(spec: dict, source: str, handle: TextIO, file_date: date) -> Iterator[R
             last_name=last,
             birth_year=int(year_text) if year_text else None,
             evidence={c: row.get(c, "") for c in spec.get("evidence", header) if c in row},
+            listing={role: _cell(row, c) for role, c in (spec.get("listing") or {}).items()},
         )
 
 

@@ -28,6 +28,9 @@ from directory import atomic
 from directory.vocabulary import SETTINGS
 
 SETTING_CODES = {setting: code for code, setting in enumerate(SETTINGS)}
+#: The code of a setting nobody stated (an unclaimed listing): no setting filter lists it, and
+#: the setting facet does not count it.
+UNSTATED = len(SETTINGS)
 #: A therapist's gender as they chose to show it (0: not shown).
 GENDER_CODES = {"": 0, "woman": 1, "man": 2, "nonbinary": 3}
 GENDER_NAMES = tuple(GENDER_CODES)
@@ -149,7 +152,8 @@ class Segment:
                 _save(path, stored)
         self.size = int(stored["size"])
         for name in ("pid", "setting", "tenant", "accepting", "in_home", "hsa_fsa", "referrals",
-                     "price_min", "price_max", "gender", "listed", "written"):  # fmt: skip
+                     "price_min", "price_max", "gender", "listed", "written",
+                     "claimed"):  # fmt: skip
             setattr(self, name, stored[name])
         for name, codes in self.PAIRS:
             local = _remap(stored[f"{name}_names"], codes)
@@ -211,7 +215,9 @@ def _decode(reader) -> dict[str, np.ndarray]:
         #: Documents we wrote (any other is treated as deleted).
         "written": np.fromiter((f is not None for f in parsed), bool, size),
         "pid": ints("pid", np.int64),
-        "setting": ints("setting", np.int8, SETTING_CODES.__getitem__),
+        "setting": ints("setting", np.int8, lambda s: SETTING_CODES.get(s, UNSTATED)),
+        #: False: an unclaimed listing from public records.
+        "claimed": ints("claimed", bool, bool),
         "tenant": ints("tenant", np.int64),
         "accepting": ints("accepting", bool, bool),
         "in_home": ints("in_home", bool, bool),
@@ -282,7 +288,7 @@ def _load(path: Path) -> dict | None:
             found = {name: stored[name] for name in stored.files}
     except (OSError, ValueError, KeyError):
         return None  # absent, half-written by a crash: decode again
-    if any(f"length_{name}" not in found for name in LENGTH_FIELDS):
+    if "claimed" not in found or any(f"length_{name}" not in found for name in LENGTH_FIELDS):
         return None  # of an older layout: decode again
     return found
 
@@ -433,8 +439,9 @@ def _price(value) -> int:
 
 #: Stands in for a document without facts (never written by us): matches nothing.
 _BLANK = {
-    "pid": -1, "setting": "spa", "tenant": -1, "accepting": False, "in_home": False,
-    "hsa_fsa": False, "referrals": False, "price_min": None, "price_max": None, "gender": "",
+    "pid": -1, "setting": "spa", "claimed": True, "tenant": -1, "accepting": False,
+    "in_home": False, "hsa_fsa": False, "referrals": False, "price_min": None,
+    "price_max": None, "gender": "",
     "conditions": [], "modalities": [], "languages": [], "offices": [], "specialties": [],
 }  # fmt: skip
 

@@ -31,6 +31,7 @@ from directory.search.columns import (
     SETTING_CODES,
     SPECIALTIES,
     STATES,
+    UNSTATED,
 )
 from directory.search.index import SCHEMA, TEXT_FIELDS
 from directory.search.params import FLAGS, MAX_TERMS, PRICE_STEPS, Params
@@ -94,6 +95,7 @@ class _Request:
     rank_only: bool
     tenant_id: int | None
     verified_only: bool
+    include_unclaimed: bool
     #: The yes/no client filters asked for (accepting, in_home, hsa_fsa, referrals).
     flags: tuple[str, ...]
     #: Per language asked for, the codes of its spellings (any one will do).
@@ -119,6 +121,7 @@ class _Part:
     listed: np.ndarray
     covered: np.ndarray
     accepting: np.ndarray
+    unclaimed: np.ndarray
     facets: dict = field(default_factory=dict)
 
 
@@ -204,6 +207,7 @@ def _request(params, interpretation, location, radius, on: date, tenant_id) -> _
         rank_only=bool(interpretation.specialties),
         tenant_id=tenant_id,
         verified_only=params.verified,
+        include_unclaimed=params.include_unclaimed,
         flags=tuple(name for name in FLAGS if getattr(params, name)),
         languages=[
             LANGUAGES.matching(name) for name in params.languages if not languages.is_english(name)
@@ -312,7 +316,7 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
         verified = verified[verified]
     # The setting facet says what each choice would give: counted before the setting is applied.
     settings = seg.setting[docs].astype(np.int64)
-    setting_counts = np.bincount(settings, minlength=3)
+    setting_counts = np.bincount(settings, minlength=UNSTATED + 1)[:UNSTATED]
     allowed = _setting_allows(req, settings)
     rows, docs, distance = rows[allowed], docs[allowed], distance[allowed]
     verified = verified[allowed]
@@ -326,6 +330,7 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
         listed=seg.listed[docs],
         covered=covered[docs],
         accepting=seg.accepting[docs].astype(bool),
+        unclaimed=~seg.claimed[docs],
     )
     chosen = np.zeros(size, dtype=bool)
     chosen[docs] = True
@@ -361,6 +366,8 @@ def _filters(req: _Request, seg) -> np.ndarray:
     keep = np.ones(seg.size, dtype=bool)
     if req.tenant_id is not None:
         keep &= seg.tenant == req.tenant_id
+    if not req.include_unclaimed:
+        keep &= seg.claimed
     for name in req.flags:
         keep &= getattr(seg, FLAG_COLUMNS[name])
     for codes in req.languages:
@@ -430,7 +437,7 @@ def _ranked(req, parts, params, candidates, truncated, interpretation) -> Select
     if not total:
         return Selection(0, facets, [], candidates, truncated)
     names = ("office_id", "distance", "verified", "score", "setting", "listed", "covered",
-             "accepting")  # fmt: skip
+             "accepting", "unclaimed")  # fmt: skip
     cat = {name: np.concatenate([getattr(p, name) for p in parts]) for name in names}
     score, distance = cat["score"], cat["distance"]
     wanted = len(set(interpretation.conditions)) + len(set(interpretation.modalities))
@@ -459,10 +466,12 @@ def _ranked(req, parts, params, candidates, truncated, interpretation) -> Select
     near_first = np.nan_to_num(distance)
     start = (params.page - 1) * params.per_page
     end = start + params.per_page
+    # An unclaimed listing comes after the claimed profiles of equal fit (or distance).
+    unclaimed = cat["unclaimed"].astype(np.int8)
     if params.sort == "distance" and has_distance.any():
-        keys = (pid, -detail, -fit, near_first)
+        keys = (pid, -detail, -fit, unclaimed, near_first)
     else:
-        keys = (pid, -detail, near_first, -np.round(fit, 6))
+        keys = (pid, -detail, near_first, unclaimed, -np.round(fit, 6))
     order = _top(keys, end)[start:end]
     hits = [
         Hit(
@@ -529,6 +538,8 @@ def _facets(parts) -> dict:
         "modalities": named(summed("modalities", len(MODALITIES)), MODALITIES.name),
         "specialties": named(summed("specialties", len(SPECIALTIES)), SPECIALTIES.name),
         "verified": {"true": verified, "false": total - verified},
+        # Unclaimed listings among the matches (pages count them apart from therapists).
+        "unclaimed": sum(int(p.unclaimed.sum()) for p in parts),
         "languages": dict(sorted(spoken.values(), key=lambda item: (-item[1], item[0]))),
         "gender": {GENDER_NAMES[c]: int(n) for c, n in enumerate(genders) if c and n},
         **{name: int(n) for name, n in zip(FLAGS, summed("flags", len(FLAGS)), strict=True)},

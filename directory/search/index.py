@@ -81,7 +81,7 @@ class EntryAnalyzer:
 _entries = EntryAnalyzer()
 
 #: Bumped whenever the schema or the facts change shape: an index of another version is rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SCHEMA = Schema(
     pid=ID(unique=True),
     #: JSON of the structured data (see `facts`), read per segment into arrays, never per hit.
@@ -110,7 +110,8 @@ class Profile:
     credentials: str
     headline: str
     bio: str
-    setting: str
+    setting: str | None
+    claimed: bool
     accepting_new_clients: bool
     in_home: bool
     languages: list
@@ -195,9 +196,10 @@ def _office_facts(profile: Profile, on: date) -> list[list]:
     offices = []
     for office in licensing.listed_offices(profile, on):
         in_state = [lic for lic in profile.licenses if lic.state == office.state]
-        current = [lic.expires_on for lic in in_state if licensing.is_current(lic, on)]
+        # A license whose expiry the source does not say (NPPES) is current until it does.
+        current = [lic.expires_on or date.max for lic in in_state if licensing.is_current(lic, on)]
         verified = [
-            lic.expires_on
+            lic.expires_on or date.max
             for lic in in_state
             if licensing.status(lic, on) == "verified" and licensing.licenses_massage(lic.state)
         ]
@@ -227,6 +229,7 @@ def document(profile: Profile, on: date | None = None) -> dict | None:
     facts = {
         "pid": profile.id,
         "setting": profile.setting,
+        "claimed": profile.claimed,
         "tenant": profile.tenant_id,
         "conditions": [slug for slug, _text in profile.conditions],
         "modalities": [slug for slug, _text in profile.modalities],

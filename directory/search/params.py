@@ -73,6 +73,9 @@ class Params:
     cleared: bool = False
     #: `near` exactly as typed: no misspelling corrected (the "search for what I typed" undo).
     near_exact: bool = False
+    #: List unclaimed listings from public records (below claimed profiles of equal fit). On
+    #: unless `include_unclaimed=0`: a directory seeded from the records is mostly listings.
+    include_unclaimed: bool = True
 
 
 def _clean(value: str, limit: int) -> str:
@@ -95,6 +98,7 @@ WORDS = {
     "cleared": ("Cleared by a doctor", ""),
     "near_exact": ("The place as typed", ""),
     "verified": ("Verified only", ""),
+    "include_unclaimed": ("Listings not yet claimed", ""),
 }
 
 
@@ -252,4 +256,5 @@ def parse(args) -> Params:
         specialties=_specialties(args),
         cleared=_flag(args, "cleared"),
         near_exact=_flag(args, "near_exact"),
+        include_unclaimed=_flag(args, "include_unclaimed") if "include_unclaimed" in args else True,
     )

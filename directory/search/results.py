@@ -242,7 +242,8 @@ def _statements(slots: int) -> dict:
             Practitioner.id, Practitioner.slug, Practitioner.name, Practitioner.credentials,
             Practitioner.headline, Practitioner.setting, Practitioner.accepting_new_clients,
             Practitioner.accepting_confirmed_at, Practitioner.photo, Practitioner.updated_at,
-            Practitioner.booking_url, *(getattr(Practitioner, name) for name in CARD_FACTS),
+            Practitioner.booking_url, Practitioner.claimed,
+            *(getattr(Practitioner, name) for name in CARD_FACTS),
             Tenant.slug.label("tenant_slug"), Tenant.name.label("tenant_name"),
         )
         .join_from(Practitioner, Tenant, Practitioner.tenant)
@@ -325,7 +326,7 @@ def _hydrate(
                     {
                         "state": lic.state,
                         "status": licensing.status(lic, on),
-                        "expires": lic.expires_on.isoformat(),
+                        "expires": lic.expires_on.isoformat() if lic.expires_on else None,
                         "verification": licensing.verification(
                             lic.state,
                             lic.check_method,
@@ -338,10 +339,12 @@ def _hydrate(
                 ],
                 "verified": licensing.earns_badge(office, licensed, on),
                 "specialties": specialties.shown(specialty_rows.get(hit.pid, []), on),
-                "accepting_new_clients": p.accepting_new_clients,
+                # An unclaimed listing says nothing the records do not: null, not "no".
+                "accepting_new_clients": p.accepting_new_clients if p.claimed else None,
+                "claimed": p.claimed,
                 "accepting_confirmed_at": _iso(p.accepting_confirmed_at),
                 "accepting_confirmed_recently": confirmed_recently(p.accepting_confirmed_at),
-                **{name: getattr(p, name) for name in CARD_FACTS},
+                **{name: getattr(p, name) if p.claimed else None for name in CARD_FACTS},
                 "photo": url_for("editor.media", name=p.photo) if p.photo else None,
                 "updated_at": _iso(p.updated_at),
                 "booking_url": p.booking_url or None,

@@ -27,7 +27,8 @@ GENDER_LABELS = (("woman", "Woman"), ("man", "Man"), ("nonbinary", "Nonbinary"))
 FACET_KEYS = ("setting", "verified", "specialty", *FLAGS, "price_max", "gender", "language",
               "condition", "modality")  # fmt: skip
 #: Single-valued parameters a new search from the form keeps.
-FILTER_KEYS = ("setting", "verified", "tenant", "sort", *FLAGS, "gender", "price_max")
+FILTER_KEYS = ("setting", "verified", "tenant", "sort", *FLAGS, "gender", "price_max",
+               "include_unclaimed")  # fmt: skip
 
 
 #: Characters a query string keeps as they are: werkzeug's, so a link reads as url_for's.
@@ -110,7 +111,8 @@ def _robots() -> str | None:
 
 def _filters_on(params) -> int:
     """How many filters narrow this search (said on the phone's collapsed "Filters")."""
-    single = [params.setting, params.verified, params.gender, params.price_max]
+    single = [params.setting, params.verified, params.gender, params.price_max,
+              not params.include_unclaimed]  # fmt: skip
     single += [getattr(params, name) for name in FLAGS]
     lists = (params.conditions, params.modalities, params.languages, params.specialties)
     return sum(1 for value in single if value) + sum(len(values) for values in lists)
