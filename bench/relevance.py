@@ -4,7 +4,7 @@
 
 Builds the labelled roster of tests/test_relevance.py (30 therapists around Hoboken, NJ, plus
 decoys) in a temporary instance and reports, for the tuning set (the labelled needs of
-tests/relevance_set.py and the 52 roster cases) and for the held-out set (HELD_OUT there)
+tests/relevance_set.py and the 53 roster cases) and for the held-out set (HELD_OUT there)
 separately:
 
 - interpretation accuracy: labelled needs read as one of their labelled entries;

@@ -517,7 +517,9 @@ def test_among_equal_needs_accepting_then_nearer_come_first(client, roster):
              if "Relaxation" in r["conditions"] and r["setting"] in ("spa", "both")
              and len(r["conditions"]) + len(r["modalities"]) <= 12]  # fmt: skip
     assert {r["slug"] for r in equal} >= {"mei-tanaka", "nora-quinn", "chloe-martin"}
-    order = [(not r["accepting_new_clients"], not r["verified"], r["distance_miles"]) for r in equal]
+    order = [
+        (not r["accepting_new_clients"], not r["verified"], r["distance_miles"]) for r in equal
+    ]
     assert order == sorted(order)
     assert equal[-1]["slug"] == "nora-quinn"
 

@@ -9,7 +9,6 @@ committing it. Each line of the file is one request."""
 import json
 
 import pytest
-
 from sqlalchemy import select
 
 from directory import geo, licensing
@@ -98,5 +97,8 @@ def test_among_equal_needs_accepting_then_verified_then_nearer_come_first(world)
     assert order == sorted(order)
     # Both settings and both answers to "accepting" are among them: the order means something.
     assert {(people[h.pid]["setting"], people[h.pid]["accepting"]) for h in lists} == {
-        ("spa", True), ("spa", False), ("both", True), ("both", False)
+        ("spa", True),
+        ("spa", False),
+        ("both", True),
+        ("both", False),
     }
