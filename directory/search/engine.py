@@ -104,6 +104,8 @@ class _Request:
     radius: float
     today: int
     deadline: float
+    #: Count the facets (False: a count or the nearest hits are all that is wanted).
+    facets: bool = True
 
 
 @dataclass
@@ -226,13 +228,16 @@ def select(
     radius: int | None,
     on: date,
     tenant_id: int | None = None,
+    facets: bool = True,
 ) -> Selection:
-    """Every match of the request, counted and ranked; the hits of the requested page."""
+    """Every match of the request, counted and ranked; the hits of the requested page; the
+    facet counts unless `facets` is False (then {})."""
     # Decoded first: decoding registers the codes the request is translated to.
     segments = cache.segments(searcher)
     if not segments or not searcher.doc_count():
         return Selection(0, _facets([]), [])
     req = _request(params, interpretation, location, radius, on, tenant_id)
+    req.facets = facets
     stats = [
         (field_name, token, boost, widens, searcher.idf(field_name, token),
          searcher.avg_field_length(field_name) or 1)
@@ -327,6 +332,8 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
         covered=covered[docs],
         accepting=seg.accepting[docs].astype(bool),
     )
+    if not req.facets:
+        return part, placed, truncated
     chosen = np.zeros(size, dtype=bool)
     chosen[docs] = True
     packed = columns.packed(chosen)
@@ -426,7 +433,7 @@ def _haversine(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np
 def _ranked(req, parts, params, candidates, truncated, interpretation) -> Selection:
     pid = np.concatenate([p.pid for p in parts]) if parts else np.zeros(0, np.int64)
     total = len(pid)
-    facets = _facets(parts)
+    facets = _facets(parts) if req.facets else {}
     if not total:
         return Selection(0, facets, [], candidates, truncated)
     names = ("office_id", "distance", "verified", "score", "setting", "listed", "covered",

@@ -174,12 +174,14 @@ def search(params: Params, alternatives: bool = False) -> Outcome:
     )
 
 
-def _select(params: Params, interpretation: Interpretation, location, radius, on):
+def _select(
+    params: Params, interpretation: Interpretation, location, radius, on, facets: bool = True
+):
     store = sync.store()
     with store.searcher() as searcher:
         return engine.select(
             searcher, store.columns, params, interpretation, location, radius, on,
-            tenant_id=_tenant_id(params.tenant),
+            tenant_id=_tenant_id(params.tenant), facets=facets,
         )  # fmt: skip
 
 
@@ -191,12 +193,13 @@ BEYOND, CITIES = 50, 3
 def _beyond(params: Params, interpretation: Interpretation, location, on) -> list[engine.Hit]:
     """The nearest matches within MAX_RADIUS, nearest first (the radius had none)."""
     wider = replace(params, sort="distance", page=1, per_page=BEYOND)
-    hits = _select(wider, interpretation, location, MAX_RADIUS, on).hits
+    hits = _select(wider, interpretation, location, MAX_RADIUS, on, facets=False).hits
     return [hit for hit in hits if hit.distance is not None]
 
 
 def _count(params: Params, interpretation: Interpretation, location, radius, on) -> int:
-    return _select(replace(params, page=1, per_page=1), interpretation, location, radius, on).total
+    only = replace(params, page=1, per_page=1)
+    return _select(only, interpretation, location, radius, on, facets=False).total
 
 
 def _wider(params, interpretation, location, on, radius, beyond) -> list[Alternative]:
