@@ -4,7 +4,7 @@
 
 Builds the labelled roster of tests/test_relevance.py (30 therapists around Hoboken, NJ, plus
 decoys) in a temporary instance and reports, for the tuning set (the labelled needs of
-tests/relevance_set.py and the 52 roster cases) and for the held-out set (HELD_OUT there)
+tests/relevance_set.py and the 53 roster cases) and for the held-out set (HELD_OUT there)
 separately:
 
 - interpretation accuracy: labelled needs read as one of their labelled entries;
@@ -28,9 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from directory import vocabulary  # noqa: E402
+from directory import geo, vocabulary  # noqa: E402
 from directory.db import db  # noqa: E402
 from directory.interpret import interpret  # noqa: E402
+from tests import conftest  # noqa: E402
 from tests.conftest import _prepare_database, add_practitioner, make_app  # noqa: E402
 from tests.relevance_set import HELD_OUT, LABELLED  # noqa: E402
 from tests.test_relevance import CASES, build_roster  # noqa: E402
@@ -123,6 +124,9 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
+        # The place tables and templates are built once into a cache folder, as the suite's.
+        conftest._CACHE_FOLDER.append(str(Path(tmp) / "cache"))
+        geo.use_cache(conftest._CACHE_FOLDER[0])
         app = make_app(Path(tmp))
         with app.app_context():
             _prepare_database()

@@ -55,6 +55,9 @@ def requests() -> list[Params]:
         Params(q="relaxing gift", near="Hoboken, NJ", sort="distance", radius=25),
         Params(q="", near="", verified=True),
         Params(q="tension headaches", near="NJ", sort="distance"),
+        # Issue 28: spa-only therapists up to 9.9 miles away, and some not accepting, ranked
+        # before an accepting "spa & medical" one 0.7 miles away.
+        Params(q="relaxing gift for my mom", near="Brooklyn, NY"),
     ]
     return found
 

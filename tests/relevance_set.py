@@ -4,7 +4,7 @@ Each entry is (need, acceptable entries, setting): the interpretation must name 
 the acceptable entries (conditions, modalities or red flags, by slug) and, for "M" or "S", that
 setting ("E": either). Written the way people write: typos, run-ons, "my mom", "after my
 c-section", shouting, no punctuation. Two sets: LABELLED, the tuning set, which together with
-the 52 roster cases of test_relevance.py is checked one by one by test_relevance.py, and
+the 53 roster cases of test_relevance.py is checked one by one by test_relevance.py, and
 HELD_OUT (below: how it was made), whose accuracy only has a floor. bench/relevance.py scores
 both apart.
 """

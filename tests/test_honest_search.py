@@ -2,6 +2,9 @@
 and "spa & medical", an empty answer says how far the nearest match is, equal fits come nearest
 first."""
 
+import re
+from html import unescape
+
 import pytest
 
 from tests.test_search import LATER, api, slugs, tag
@@ -61,6 +64,84 @@ def test_setting_choices_include_both_and_say_what_they_give(client, spas):
     assert body["facets"]["setting"] == {"spa": 3, "both": 1, "medical": 1}
     assert set(slugs(api(client, near="Hoboken, NJ", setting="medical"))) == {"kai-both"}
     assert api(client, near="Hoboken, NJ", setting="everything").status_code == 400
+
+
+def _alternatives(text: str) -> list[tuple[str, str, int]]:
+    """(link, words, count) of each alternative an empty results page offers."""
+    block = re.search(r'<ul class="alternatives">(.*?)</ul>', text, re.S)
+    found = re.findall(
+        r'<a href="([^"]+)">([^<]+)</a>: (\d+) therap', block.group(1) if block else ""
+    )
+    return [(unescape(href), words, int(n)) for href, words, n in found]
+
+
+def _count(text: str) -> int:
+    return int(re.search(r'<p class="count">(\d+) therapist', text).group(1))
+
+
+def test_the_setting_facet_says_what_it_counts_and_the_counts_add_up(client, spas):
+    """ "Offers spa massage (3)" for 3 results: each count is who offers it, "spa & medical"
+    counted in each, as the note under them says; each link gives that many."""
+    query = {"near": "Hoboken, NJ", "radius": 5}
+    results = api(client, per_page=50, **query).json["results"]
+    text = client.get("/search", query_string=query).get_data(as_text=True)
+    assert "A therapist who offers both counts in each." in text
+    offers = {"medical": {"medical", "both"}, "spa": {"spa", "both"}, "both": {"both"}}
+    for value, label in (("medical", "Offers medical massage"), ("spa", "Offers spa massage"),
+                         ("both", "Offers both")):  # fmt: skip
+        shown = re.search(rf'setting={value}">{label}</a> <span class="muted">\((\d+)\)', text)
+        n = int(shown.group(1))
+        assert n == sum(r["setting"] in offers[value] for r in results), label
+        linked = client.get("/search", query_string={**query, "setting": value})
+        assert _count(linked.get_data(as_text=True)) == n, label
+    # The groups overlap by the "spa & medical" therapists, and only by them.
+    facet = api(client, **query).json["facets"]["setting"]
+    assert facet["medical"] + facet["spa"] - facet["both"] == len(results) == 3
+
+
+def test_an_empty_answer_offers_a_wider_radius_and_nearby_cities_with_exact_counts(client, spas):
+    need = {"q": "couples massage", "near": "Hoboken, NJ"}
+    body = api(client, **need).json
+    assert body["total"] == 0
+    assert body["alternatives"] == [
+        {"kind": "radius", "changes": {"radius": 50}, "total": 1},
+        {"kind": "place", "changes": {"near": "Princeton, NJ"}, "total": 1},
+    ]
+    for alternative in body["alternatives"]:
+        assert api(client, **(need | alternative["changes"])).json["total"] == alternative["total"]
+    text = client.get("/search", query_string=need).get_data(as_text=True)
+    offered = _alternatives(text)
+    assert [words for _href, words, _n in offered] == [
+        "Within 50 miles",
+        "Near Princeton, NJ, within 10 miles",
+    ]
+    for href, words, n in offered:
+        assert _count(client.get(href).get_data(as_text=True)) == n, words
+    # No wall of filters at (0) beside it.
+    assert "(0)" not in text and 'aria-label="Filters"' not in text
+
+
+def test_an_empty_setting_offers_the_other_one_but_never_spa_for_a_medical_need(
+    client, spas, make_practitioner
+):
+    need = {"q": "couples massage", "near": "Princeton, NJ", "setting": "medical"}
+    body = api(client, **need).json
+    assert body["total"] == 0
+    assert body["alternatives"] == [{"kind": "setting", "changes": {"setting": "spa"}, "total": 1}]
+    text = client.get("/search", query_string=need).get_data(as_text=True)
+    [(href, words, n)] = _alternatives(text)
+    assert words == "Offers spa massage" and n == 1
+    assert _count(client.get(href).get_data(as_text=True)) == 1
+    # A spa therapist who lists sciatica is never offered for it, even as an alternative.
+    tag(
+        make_practitioner("spa-sciatica", setting="spa", licenses=[("NJ", "verified", LATER)],
+                          offices=["08540"]),
+        conditions=["sciatica"],
+    )  # fmt: skip
+    medical = {"q": "sciatica", "near": "Princeton, NJ", "setting": "both"}
+    assert api(client, **medical).json["total"] == 0
+    assert api(client, **medical).json["alternatives"] == []
+    assert api(client, q="sciatica", near="Princeton, NJ", setting="spa").json["total"] == 1
 
 
 @pytest.fixture
@@ -125,3 +206,21 @@ def test_a_bio_saying_massage_is_not_a_mention_of_couples_massage(client, make_p
     assert found == {offers.slug, writes.slug}
     # Nothing named: the words themselves are the need, and match wherever they are.
     assert "mo-massage" in set(slugs(api(client, q="friends", near="Hoboken, NJ")))
+
+
+def test_a_chosen_setting_is_never_headed_as_the_other_one(client, make_practitioner):
+    """Issue 28: "relax" + sciatica searched `setting=spa` under a "Medical massage for
+    sciatica" heading. The guide no longer sends that (test_pages); the setting facet still
+    can, and the page then says what it lists."""
+    tag(
+        make_practitioner("spa-sciatica", setting="spa", licenses=[("NJ", "verified", LATER)],
+                          offices=["07030"]),
+        conditions=["sciatica"],
+    )  # fmt: skip
+    need = {"q": "sciatica", "near": "Hoboken, NJ"}  # what the guide sent for "relax" + leg
+    assert api(client, **need).json["interpretation"]["setting"] == "medical"
+    medical = client.get("/search", query_string=need).get_data(as_text=True)
+    assert "<title>Medical massage for sciatica" in medical
+    spa = client.get("/search", query_string={**need, "setting": "spa"}).get_data(as_text=True)
+    assert "spa-sciatica" in spa
+    assert "Spa massage for sciatica" in spa and "Medical massage for sciatica" not in spa

@@ -48,6 +48,7 @@ SPA_ONLY = {
     "aisha-bello",
     "lucas-meyer",
     "claire-hughes",
+    "nora-quinn",
 }
 #: Far from Hoboken (Trenton ~53 mi, Philadelphia ~81 mi): never within the default 10 miles.
 FAR = {"paul-dunn", "claire-hughes"}
@@ -82,6 +83,7 @@ class Therapist:
     licenses: tuple[tuple, ...] | None = None
     headline: str = ""
     bio: str = ""
+    accepting: bool = True
 
 
 def t(slug, tenant, setting, credentials, office, conditions, modalities, **more) -> Therapist:
@@ -226,6 +228,14 @@ ROSTER = [
     t("lucas-meyer", "crafted-hand", "spa", "LMT", "10001",
       "relaxation stress insomnia",
       "swedish-massage aromatherapy-massage reflexology scalp-massage"),
+    # Issue 28: for a spa need, "spa & medical" offers what a spa does, and a therapist who is
+    # not accepting new clients comes after those who are, however near.
+    t("mei-tanaka", "glow-body-studio", "both", "LMT", "07030",
+      "relaxation stress", "swedish-massage aromatherapy-massage medical-massage",
+      headline="Swedish and aromatherapy sessions; medical massage on referral"),
+    t("nora-quinn", "mile-square-spa", "spa", "LMT", "07030",
+      "relaxation stress", "swedish-massage hot-stone-massage", accepting=False,
+      headline="Hot stone rituals"),
     # --- the medical-only catch-all clinic next door ------------------------------------------
     t("gregory-hale", "hoboken-pain-center", "medical", "LMT", "07030",
       " ".join(ALL_MEDICAL_CONDITIONS),
@@ -273,7 +283,7 @@ def build_roster(make_practitioner) -> dict:
             th.slug, tenant=tenants[th.tenant], setting=th.setting, credentials=th.credentials,
             headline=th.headline, bio=th.bio, offices=[th.office],
             licenses=th.licenses or [(state, "verified", LATER)],
-            specialties=_specialties(th.credentials),
+            specialties=_specialties(th.credentials), accepting_new_clients=th.accepting,
         )  # fmt: skip
         made[th.slug] = tag(p, conditions=th.conditions, modalities=th.modalities)
     ghost = make_practitioner(
@@ -424,6 +434,9 @@ CASES = [
     # (the other cases use k=3 and would not notice a catch-all profile always ranking first).
     Case("specialist-before-catch-all", "numb fingers when typing", "M", ("elena-petrova",),
          k=1),
+    # A spa need: the accepting "spa & medical" therapist next door, not spa-only therapists
+    # further away (the ranking before put every spa-only one first, even one not accepting).
+    Case("spa-and-medical-next-door", "relaxing gift for my mom", "S", ("mei-tanaka",)),
 ]  # fmt: skip
 
 #: Known relevance bugs, kept visible (strict: the case fails the suite once it is fixed).
@@ -491,6 +504,24 @@ def test_the_roster_is_what_the_cases_assume(client, roster):
         body = client.get("/api/v1/search", query_string={"near": near, "per_page": 50}).json
         listed |= {r["slug"] for r in body["results"]}
     assert listed == set(roster) - NEVER
+
+
+def test_among_equal_needs_accepting_then_nearer_come_first(client, roster):
+    """The ranking rule (README, "Search"): those who fit a spa need equally (they list
+    relaxation, a short list, a setting that offers spa) come accepting first, then the nearer,
+    whether spa or "spa & medical"; the one not accepting new clients next door comes after
+    them all."""
+    body = client.get("/api/v1/search", query_string={"q": "relaxing gift for my mom",
+                                                      "near": "Hoboken, NJ"}).json  # fmt: skip
+    equal = [r for r in body["results"]
+             if "Relaxation" in r["conditions"] and r["setting"] in ("spa", "both")
+             and len(r["conditions"]) + len(r["modalities"]) <= 12]  # fmt: skip
+    assert {r["slug"] for r in equal} >= {"mei-tanaka", "nora-quinn", "chloe-martin"}
+    order = [
+        (not r["accepting_new_clients"], not r["verified"], r["distance_miles"]) for r in equal
+    ]
+    assert order == sorted(order)
+    assert equal[-1]["slug"] == "nora-quinn"
 
 
 # -- the labelled needs (tests/relevance_set.py): each read as labelled --------------------------

@@ -9,7 +9,14 @@ committing it. Each line of the file is one request."""
 import json
 
 import pytest
+from sqlalchemy import select
 
+from directory import geo, licensing
+from directory.db import db
+from directory.interpret import interpret
+from directory.practitioners.models import Practitioner
+from directory.search import engine, sync
+from directory.search.params import Params
 from tests import golden
 from tests.conftest import DATABASE_URL
 from tests.lay_needs import DENSE_PLACES, LAY_NEEDS
@@ -51,3 +58,47 @@ def test_the_file_answers_the_sweep_and_the_sweep_covers_dense_places_and_every_
     for place in DENSE_PLACES:
         totals = [RECORDED[golden.key(p)]["total"] for p in requests if p.near == place]
         assert max(totals) > 1000, place
+
+
+def test_among_equal_needs_accepting_then_verified_then_nearer_come_first(world):
+    """The ranking rule (README, "Search"): "a relaxing gift" near Brooklyn lists spa and "spa
+    & medical" therapists; those who list relaxation fit the need equally (short lists, a
+    setting that offers spa), and among them accepting new clients, then a verified license,
+    then the nearer comes first, whatever their setting. The rule before ranked spa-only
+    therapists 9.9 miles away, and some not accepting, before an accepting "spa & medical"
+    one under a mile away."""
+    params = Params(q="relaxing gift for my mom", near="Brooklyn, NY", per_page=10**6)
+    interpretation = interpret(params.q)
+    assert interpretation.conditions == ("relaxation",) and interpretation.setting == "spa"
+    with world.app_context():
+        store = sync.store()
+        with store.searcher() as searcher:
+            hits = engine.select(
+                searcher, store.columns, params, interpretation, geo.resolve(params.near), 10,
+                licensing.today(),
+            ).hits  # fmt: skip
+        people = {
+            p.id: {
+                "setting": p.setting,
+                "accepting": p.accepting_new_clients,
+                "conditions": {c.slug for c in p.conditions},
+                "listed": len(p.conditions) + len(p.modalities),
+            }
+            for p in db.session.scalars(
+                select(Practitioner).where(Practitioner.id.in_([h.pid for h in hits]))
+            )
+        }
+    lists = [hit for hit in hits if "relaxation" in people[hit.pid]["conditions"]]
+    # Those who list the need come first, and all of them fit it equally.
+    assert hits[: len(lists)] == lists
+    assert {people[h.pid]["setting"] for h in lists} == {"spa", "both"}
+    assert all(people[h.pid]["listed"] <= 2 * engine.FOCUSED_LIST for h in lists)
+    order = [(not people[h.pid]["accepting"], not h.verified, h.distance) for h in lists]
+    assert order == sorted(order)
+    # Both settings and both answers to "accepting" are among them: the order means something.
+    assert {(people[h.pid]["setting"], people[h.pid]["accepting"]) for h in lists} == {
+        ("spa", True),
+        ("spa", False),
+        ("both", True),
+        ("both", False),
+    }

@@ -272,6 +272,7 @@ def _schemas() -> dict:
                 "suggestion",
                 "advice",
                 "withheld",
+                "alternatives",
                 "facets",
                 "results",
             ],
@@ -344,6 +345,34 @@ def _schemas() -> dict:
                     "a sign to see a doctor about first (until `cleared=1`).",
                 },
                 "nearest_miles": {"type": ["number", "null"]},
+                "alternatives": {
+                    "type": "array",
+                    "description": "When nobody is listed (and nothing is withheld): the nearest "
+                    "searches that list somebody, each this search with `changes` applied "
+                    "(a wider `radius`, the same need `near` another city with the same radius, "
+                    "the other `setting`; never spa for a medical need), and the exact `total` "
+                    "it gives. Empty otherwise.",
+                    "items": {
+                        "type": "object",
+                        "required": ["kind", "changes", "total"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "kind": {"type": "string", "enum": ["radius", "place", "setting"]},
+                            "changes": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "minProperties": 1,
+                                "maxProperties": 1,
+                                "properties": {
+                                    "radius": {"type": "integer", "minimum": 1},
+                                    "near": {"type": "string"},
+                                    "setting": {"type": "string", "enum": ["medical", "spa"]},
+                                },
+                            },
+                            "total": {"type": "integer", "minimum": 1},
+                        },
+                    },
+                },
                 "facets": {
                     "type": "object",
                     "properties": {

@@ -15,7 +15,7 @@ def search():
     try:
         params = parse(request.args)
         sync.catch_up()
-        outcome = results.search(params)
+        outcome = results.search(params, alternatives=True)
     except SearchError as error:
         return jsonify(error.as_dict()), 400
     return jsonify(results.as_json(outcome))

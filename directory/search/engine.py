@@ -106,6 +106,8 @@ class _Request:
     radius: float
     today: int
     deadline: float
+    #: Count the facets (False: a count or the nearest hits are all that is wanted).
+    facets: bool = True
 
 
 @dataclass
@@ -230,13 +232,16 @@ def select(
     radius: int | None,
     on: date,
     tenant_id: int | None = None,
+    facets: bool = True,
 ) -> Selection:
-    """Every match of the request, counted and ranked; the hits of the requested page."""
+    """Every match of the request, counted and ranked; the hits of the requested page; the
+    facet counts unless `facets` is False (then {})."""
     # Decoded first: decoding registers the codes the request is translated to.
     segments = cache.segments(searcher)
     if not segments or not searcher.doc_count():
         return Selection(0, _facets([]), [])
     req = _request(params, interpretation, location, radius, on, tenant_id)
+    req.facets = facets
     stats = [
         (field_name, token, boost, widens, searcher.idf(field_name, token),
          searcher.avg_field_length(field_name) or 1)
@@ -332,6 +337,8 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
         accepting=seg.accepting[docs].astype(bool),
         unclaimed=~seg.claimed[docs],
     )
+    if not req.facets:
+        return part, placed, truncated
     chosen = np.zeros(size, dtype=bool)
     chosen[docs] = True
     packed = columns.packed(chosen)
@@ -433,7 +440,7 @@ def _haversine(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np
 def _ranked(req, parts, params, candidates, truncated, interpretation) -> Selection:
     pid = np.concatenate([p.pid for p in parts]) if parts else np.zeros(0, np.int64)
     total = len(pid)
-    facets = _facets(parts)
+    facets = _facets(parts) if req.facets else {}
     if not total:
         return Selection(0, facets, [], candidates, truncated)
     names = ("office_id", "distance", "verified", "score", "setting", "listed", "covered",
@@ -451,27 +458,34 @@ def _ranked(req, parts, params, candidates, truncated, interpretation) -> Select
     top = score.max()
     text = score / top if top else np.zeros(total)
     has_distance = ~np.isnan(distance)
-    fit = (
+    # The need's fit, in a few levels, so that how a profile happens to be written (a tag more,
+    # a word more) never outweighs whether the therapist can take the client, and how far.
+    need = (
         # What was asked: the share of named needs treated, or (none named) the text's match
         # in tenths, so that near-equal text counts as equal.
         2.0 * (coverage if wanted else np.round(text, 1))
-        # A specialist (a short list of needs) over a catch-all list, in tenths.
-        + 0.4 * np.round(focus, 1)
+        # A specialist (a short list of needs) over a catch-all list.
+        + 0.4 * (_specialist(listed) if wanted else 0.0)
+        # The setting the need calls for ("spa & medical" offers either).
         + 0.8 * _fit(cat["setting"], req.intent)
-        + 0.3 * cat["verified"]
-        + 0.2 * cat["accepting"]
     )
-    # Among equal fits the nearer comes first; then text mentions.
+    # Among equal needs: a claimed profile before an unclaimed listing (public records say
+    # nothing of fit), then accepting new clients, then a verified license, then the nearer.
+    unclaimed = cat["unclaimed"].astype(np.int8)
+    level = (
+        np.round(need * 100) * 8 + 4 * (1 - unclaimed) + 2 * cat["accepting"] + cat["verified"]
+    )
+    # Only then the exact text mentions and list length.
     detail = 0.4 * focus + 0.6 * text
     near_first = np.nan_to_num(distance)
     start = (params.page - 1) * params.per_page
     end = start + params.per_page
-    # An unclaimed listing comes after the claimed profiles of equal fit (or distance).
-    unclaimed = cat["unclaimed"].astype(np.int8)
     if params.sort == "distance" and has_distance.any():
-        keys = (pid, -detail, -fit, unclaimed, near_first)
+        keys = (pid, -detail, -level, unclaimed, near_first)
     else:
-        keys = (pid, -detail, near_first, unclaimed, -np.round(fit, 6))
+        # One key for level then distance (under MAX_RADIUS < 1000 miles): the page's rows
+        # are found by partitioning it, with no ties beyond equal distances.
+        keys = (pid, -detail, near_first - level * 1000.0)
     order = _top(keys, end)[start:end]
     hits = [
         Hit(
@@ -498,9 +512,24 @@ def _top(keys: tuple, count: int) -> np.ndarray:
 
 
 def _fit(setting: np.ndarray, intent: int | None) -> np.ndarray:
+    """How a therapist's setting fits the need's: its own fully, the other not at all (a need
+    with no setting: all alike). "Spa & medical" offers a spa need what a spa does, and a
+    medical need a step less than a clinic: the clinical specialist (a lymphedema therapist
+    over a body-wrap studio's drainage) comes first."""
     if intent is None:
         return np.full(len(setting), 0.5)
-    return np.where(setting == intent, 1.0, np.where(setting == _BOTH, 0.7, 0.0))
+    both = 1.0 if intent == _SPA else 0.7
+    return np.where(setting == intent, 1.0, np.where(setting == _BOTH, both, 0.0))
+
+
+def _specialist(listed: np.ndarray) -> np.ndarray:
+    """A short list of conditions and modalities (up to twice FOCUSED_LIST) 1, a catch-all one
+    (over four times) 0, between them 0.5; none listed 0."""
+    return np.where(
+        (listed > 0) & (listed <= 2 * FOCUSED_LIST),
+        1.0,
+        np.where((listed > 0) & (listed <= 4 * FOCUSED_LIST), 0.5, 0.0),
+    )
 
 
 def _facets(parts) -> dict:

@@ -23,8 +23,26 @@ from directory.practitioners.models import (
 )
 from directory.practitioners.profiles import public_rule
 from directory.search import engine, sync
-from directory.search.params import DEFAULT_RADIUS, MAX_RADIUS, Params, SearchError
+from directory.search.params import (
+    DEFAULT_RADIUS,
+    MAX_RADIUS,
+    RADIUS_CHOICES,
+    Params,
+    SearchError,
+)
 from directory.vocabulary import Condition, Modality
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A search next to an empty one that lists somebody: what it changes, and how many it
+    lists (exactly: the link gives that many)."""
+
+    #: "radius" (a wider circle), "place" (the same search near another city), "setting".
+    kind: str
+    #: The parameters that change, as the request names them ({"radius": 25}).
+    changes: dict
+    total: int
 
 
 @dataclass
@@ -49,6 +67,8 @@ class Outcome:
     #: When nobody within the radius matches: how far the nearest match is (miles), if any
     #: within MAX_RADIUS.
     nearest_miles: float | None = None
+    #: When nobody is listed (and nothing is withheld): the nearest searches that list somebody.
+    alternatives: list[Alternative] = field(default_factory=list)
 
 
 def display_name(slug: str) -> str:
@@ -114,8 +134,9 @@ def _tenant_id(slug: str | None) -> int | None:
     return -1 if found is None else found  # an unknown practice matches nobody
 
 
-def search(params: Params) -> Outcome:
-    """Run a search; SearchError for an unknown place."""
+def search(params: Params, alternatives: bool = False) -> Outcome:
+    """Run a search; SearchError for an unknown place. With `alternatives`, an empty answer
+    comes with the nearest searches that list somebody (each one more search)."""
     interpretation = interpret(params.q)
     location = _resolve_location(params, interpretation)
     radius = None
@@ -124,9 +145,15 @@ def search(params: Params) -> Outcome:
     on = licensing.today()
     held = withheld(interpretation, params)
     selection = engine.nothing() if held else _select(params, interpretation, location, radius, on)
-    nearest = None
+    nearest, others = None, []
     if not selection.total and radius and not held and radius < MAX_RADIUS:
-        nearest = _nearest(params, interpretation, location, on)
+        beyond = _beyond(params, interpretation, location, on)
+        if beyond:
+            nearest = round(beyond[0].distance, 1)
+            if alternatives:
+                others += _wider(params, interpretation, location, on, radius, beyond)
+    if alternatives and not selection.total and not held:
+        others += _other_settings(params, interpretation, location, radius, on)
     return Outcome(
         params=params,
         interpretation=interpretation,
@@ -143,25 +170,93 @@ def search(params: Params) -> Outcome:
         advice=advice_for(interpretation),
         withheld=held,
         nearest_miles=nearest,
+        alternatives=others,
     )
 
 
-def _select(params: Params, interpretation: Interpretation, location, radius, on):
+def _select(
+    params: Params, interpretation: Interpretation, location, radius, on, facets: bool = True
+):
     store = sync.store()
     with store.searcher() as searcher:
         return engine.select(
             searcher, store.columns, params, interpretation, location, radius, on,
-            tenant_id=_tenant_id(params.tenant),
+            tenant_id=_tenant_id(params.tenant), facets=facets,
         )  # fmt: skip
 
 
-def _nearest(params: Params, interpretation: Interpretation, location, on) -> float | None:
-    """The distance of the nearest match beyond the radius (up to MAX_RADIUS), or None."""
-    wider = replace(params, sort="distance", page=1, per_page=1)
-    found = _select(wider, interpretation, location, MAX_RADIUS, on)
-    if not found.hits or found.hits[0].distance is None:
-        return None
-    return round(found.hits[0].distance, 1)
+#: How many of the nearest matches beyond the radius are looked at for their cities, and how
+#: many cities are offered.
+BEYOND, CITIES = 50, 3
+
+
+def _beyond(params: Params, interpretation: Interpretation, location, on) -> list[engine.Hit]:
+    """The nearest matches within MAX_RADIUS, nearest first (the radius had none)."""
+    wider = replace(params, sort="distance", page=1, per_page=BEYOND)
+    hits = _select(wider, interpretation, location, MAX_RADIUS, on, facets=False).hits
+    return [hit for hit in hits if hit.distance is not None]
+
+
+def _count(params: Params, interpretation: Interpretation, location, radius, on) -> int:
+    only = replace(params, page=1, per_page=1)
+    return _select(only, interpretation, location, radius, on, facets=False).total
+
+
+def _wider(params, interpretation, location, on, radius, beyond) -> list[Alternative]:
+    """The smallest offered radius that reaches the nearest match, and the cities of the nearest
+    matches, each searched with the radius asked for; with their exact counts."""
+    found = []
+    reach = next(r for r in RADIUS_CHOICES if r >= beyond[0].distance)
+    total = _count(params, interpretation, location, reach, on)
+    if total:
+        found.append(Alternative("radius", {"radius": reach}, total))
+    offices = dict(
+        db.session.execute(
+            select(Office.id, Office.city + ", " + Office.state).where(
+                Office.id.in_([hit.office_id for hit in beyond])
+            )
+        ).all()
+    )
+    cities = dict.fromkeys(offices[hit.office_id] for hit in beyond if hit.office_id in offices)
+    places = []
+    for near in list(cities)[: CITIES + 1]:
+        try:
+            place = geo.resolve(near, correct=not params.near_exact)
+        except geo.PlaceError:
+            continue
+        if place.label != location.label and len(places) < CITIES:
+            places.append((near, place))
+    for near, place in places:
+        # Counted as the link will search it: this city, the radius asked for.
+        total = _count(params, interpretation, place, params.radius or DEFAULT_RADIUS, on)
+        if total:
+            found.append(Alternative("place", {"near": near}, total))
+    return found
+
+
+def _other_settings(params, interpretation, location, radius, on) -> list[Alternative]:
+    """The setting the client did not choose, when a chosen setting lists nobody ("spa & medical"
+    only: medical, then spa). A medical need is never offered spa therapists."""
+    others = {"medical": ("spa",), "spa": ("medical",), "both": ("medical", "spa")}
+    found = []
+    for setting in others.get(params.setting, ()):
+        if setting == "spa" and interpretation.setting == "medical":
+            continue
+        total = _count(replace(params, setting=setting), interpretation, location, radius, on)
+        if total:
+            found.append(Alternative("setting", {"setting": setting}, total))
+    return found
+
+
+def heading(outcome: Outcome) -> str:
+    """What the page lists, in one line ("Medical massage for sciatica"): the need as
+    understood, in the setting the client chose if they chose one ("relax" + sciatica with
+    `setting=spa` lists spa therapists: never under a "Medical massage" heading)."""
+    chosen = outcome.params.setting
+    interpretation = outcome.interpretation
+    if chosen in ("medical", "spa") and interpretation.setting not in (None, chosen):
+        interpretation = replace(interpretation, setting=chosen)
+    return interpretation.describe(display_name)
 
 
 def need_phrase(interpretation: Interpretation) -> str:
@@ -408,6 +503,9 @@ def as_json(outcome: Outcome) -> dict:
         "advice": outcome.advice,
         "withheld": outcome.withheld,
         "nearest_miles": outcome.nearest_miles,
+        "alternatives": [
+            {"kind": a.kind, "changes": a.changes, "total": a.total} for a in outcome.alternatives
+        ],
         "facets": outcome.facets,
         "results": outcome.results,
     }

@@ -22,6 +22,12 @@ FLAG_LABELS = (
     ("hsa_fsa", "HSA/FSA superbills"),
     ("referrals", "Takes physician referrals"),
 )
+#: The setting facet's choices: each counts who offers it ("spa & medical" counts in each).
+SETTING_LABELS = (
+    ("medical", "Offers medical massage"),
+    ("spa", "Offers spa massage"),
+    ("both", "Offers both"),
+)
 GENDER_LABELS = (("woman", "Woman"), ("man", "Man"), ("nonbinary", "Nonbinary"))
 #: The parameters the filters set (the phone's filter form has an input for each).
 FACET_KEYS = ("setting", "verified", "specialty", *FLAGS, "price_max", "gender", "language",
@@ -67,7 +73,7 @@ def index():
     try:
         params = parse(request.args)
         sync.catch_up()
-        outcome = results.search(params)
+        outcome = results.search(params, alternatives=True)
     except SearchError as error:
         # The suggestions keep the client's filters: links are built by _url, as on results.
         return render_template("search/index.html", error=error, args=args, radii=RADII,
@@ -84,6 +90,7 @@ def index():
         radii=RADII,
         filters=FILTER_KEYS,
         flag_labels=FLAG_LABELS,
+        setting_labels=SETTING_LABELS,
         gender_labels=GENDER_LABELS,
         price_steps=PRICE_STEPS,
         chosen_languages=params.languages,
@@ -91,7 +98,7 @@ def index():
         name_of=results.display_name,
         specialty_name=specialties.name,
         specialty_short=specialties.short,
-        description=outcome.interpretation.describe(results.display_name),
+        description=results.heading(outcome),
         need=results.need_phrase(outcome.interpretation),
         map_pins=_pins(outcome),
         filters_on=_filters_on(params),
