@@ -19,6 +19,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.db import db
     from directory.extensions import csrf, listen, listen_to_engines
     from directory.hsds import views as hsds
+    from directory.insights import tally
+    from directory.insights import views as insights
     from directory.inquiries import views as inquiries
     from directory.practices import public as practice_pages
     from directory.practices import views as practices
@@ -37,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     config.load(app, test_config)
     warmup.init_app(app)
+    tally.init_app(app)
     if hops := int(app.config["PROXY_FIX_HOPS"]):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -72,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         practices.bp,
         inquiries.bp,
         inquiries.inbox_bp,
+        insights.bp,
         admin.bp,
     ):
         app.register_blueprint(blueprint)

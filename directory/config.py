@@ -101,6 +101,9 @@ class Defaults:
     INQUIRY_MAX_LINKS = 2
     #: Replies marked on a profile's inquiries before it says "Usually replies within N days".
     INQUIRY_REPLIES_FOR_TYPICAL = 3
+    #: Seconds between each process's writes of the profile views and search appearances it
+    #: counted (directory/insights/tally.py); 0: written only when asked (tests).
+    INSIGHTS_FLUSH_SECONDS = 5
     #: Seconds a sign-in counts as recent: sensitive actions (turning off the second factor)
     #: ask for the password, and the code if there is one, again after that.
     FRESH_AUTH_SECONDS = 15 * 60

@@ -4,6 +4,7 @@ from directory.accounts.models import LoginAttempt, User
 from directory.accounts.sessions import UserSession
 from directory.audit import AuditEvent
 from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
+from directory.insights.models import InsightCount
 from directory.listings.models import ListingRemoval, ListingSource
 from directory.mail import MailMessage
 from directory.practices.models import Invitation, Membership, Tenant
@@ -18,6 +19,7 @@ __all__ = [
     "DatabaseIdentity",
     "Inquiry",
     "InquiryAttempt",
+    "InsightCount",
     "Invitation",
     "License",
     "LicenseNotice",

@@ -204,6 +204,8 @@ def make_app(tmp_path, **overrides):
         "WTF_CSRF_ENABLED": False,
         # Sitemaps read the data afresh in tests (test_landing.py checks the reuse).
         "SITEMAP_CACHE_SECONDS": 0,
+        # Profile views and search appearances are written when a test flushes them.
+        "INSIGHTS_FLUSH_SECONDS": 0,
         # Fast hashing for tests (2 MB, ~8x cheaper than 16384); test_accounts checks the
         # production default separately.
         "PASSWORD_HASH_METHOD": "scrypt:2048:8:1",

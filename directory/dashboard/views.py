@@ -19,6 +19,7 @@ from werkzeug.exceptions import BadRequest
 
 from directory import confirm, refusals, specialties, tenancy
 from directory.db import db, unless_taken
+from directory.insights import reports as insights
 from directory.paging import Page
 from directory.practices import staff
 from directory.practices.models import Membership
@@ -76,6 +77,8 @@ class PracticeSummary:
     page: Page
     filters: staff.Filters
     counts: staff.Counts
+    #: Profile id -> (views, search appearances) this week so far, for the profiles shown.
+    this_week: dict[int, tuple[int, int]]
 
 
 def _summary(user, membership: Membership, f: staff.Filters, number: int) -> PracticeSummary:
@@ -94,6 +97,7 @@ def _summary(user, membership: Membership, f: staff.Filters, number: int) -> Pra
         page=found,
         filters=f,
         counts=staff.counts(user, membership),
+        this_week=insights.this_week_of([p.id for p in found.items]),
     )
 
 

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template, request
 
 from directory.inquiries import forms as inquiry_forms
 from directory.inquiries import operations as inquiries
+from directory.insights import visits
 from directory.practitioners import profiles
 from directory.public import structured
 
@@ -13,6 +14,7 @@ bp = Blueprint("practitioners", __name__)
 @bp.get("/p/<slug:slug>")
 def show(slug: str):
     practitioner = profiles.get_visible_or_404(slug)
+    visits.profile_viewed(practitioner)
     if not practitioner.claimed:
         return render_listing(practitioner)
     form = inquiry_forms.for_profile(practitioner, formdata=None)

@@ -69,6 +69,8 @@ class Outcome:
     nearest_miles: float | None = None
     #: When nobody is listed (and nothing is withheld): the nearest searches that list somebody.
     alternatives: list[Alternative] = field(default_factory=list)
+    #: The profile ids of `results`, in order: the appearances this page counts (insights).
+    shown: list[int] = field(default_factory=list)
 
 
 def display_name(slug: str) -> str:
@@ -154,6 +156,12 @@ def search(params: Params, alternatives: bool = False) -> Outcome:
                 others += _wider(params, interpretation, location, on, radius, beyond)
     if alternatives and not selection.total and not held:
         others += _other_settings(params, interpretation, location, radius, on)
+    shown = []
+    rows = (
+        _hydrate(selection.hits, interpretation, on, _required(params, interpretation), shown)
+        if selection.hits
+        else []
+    )
     return Outcome(
         params=params,
         interpretation=interpretation,
@@ -161,9 +169,7 @@ def search(params: Params, alternatives: bool = False) -> Outcome:
         radius=radius,
         total=selection.total,
         facets=selection.facets,
-        results=_hydrate(selection.hits, interpretation, on, _required(params, interpretation))
-        if selection.hits
-        else [],
+        results=rows,
         suggestion=interpretation.suggestion,
         truncated=selection.truncated,
         candidates=selection.candidates,
@@ -171,6 +177,7 @@ def search(params: Params, alternatives: bool = False) -> Outcome:
         withheld=held,
         nearest_miles=nearest,
         alternatives=others,
+        shown=shown,
     )
 
 
@@ -363,9 +370,14 @@ def _statements(slots: int) -> dict:
 
 
 def _hydrate(
-    hits: list[engine.Hit], interpretation: Interpretation, on: date, required: frozenset[str]
+    hits: list[engine.Hit],
+    interpretation: Interpretation,
+    on: date,
+    required: frozenset[str],
+    shown: list[int],
 ) -> list[dict]:
-    """The page's rows, read again from the database (a few Core queries for the whole page)."""
+    """The page's rows, read again from the database (a few Core queries for the whole page);
+    their profile ids appended to `shown`."""
     slots = _slots(len(hits))
     statements = _statements(slots)
     ids = _padded("id", [hit.pid for hit in hits], slots)
@@ -446,6 +458,7 @@ def _hydrate(
                 "url": f"/p/{p.slug}",
             }
         )
+        shown.append(hit.pid)
     return results
 
 

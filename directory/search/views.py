@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, g, render_template, request, url_for
 
 from directory import specialties
+from directory.insights import visits
 from directory.practices import roster
 from directory.search import results, sync
 from directory.search.params import FLAGS, PRICE_STEPS, RADIUS_CHOICES, SearchError, parse
@@ -79,6 +80,7 @@ def index():
         return render_template("search/index.html", error=error, args=args, radii=RADII,
                                filters=FILTER_KEYS, robots="noindex, follow",
                                url=lambda **changes: _url(args, **changes)), 400  # fmt: skip
+    visits.results_shown(outcome)
     return render_template(
         "search/index.html",
         outcome=outcome,
