@@ -19,9 +19,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.db import db
     from directory.extensions import csrf, listen, listen_to_engines
     from directory.hsds import views as hsds
+    from directory.inquiries import views as inquiries
     from directory.insights import tally
     from directory.insights import views as insights
-    from directory.inquiries import views as inquiries
     from directory.practices import public as practice_pages
     from directory.practices import views as practices
     from directory.practitioners import credentials, editor, fields

@@ -46,9 +46,7 @@ def warm(app: Flask) -> None:
     client = app.test_client()
     for path in ("/api/v1/search", "/search"):
         try:
-            response = client.get(
-                path, query_string=WARM_QUERY, environ_base={ENVIRON_KEY: True}
-            )
+            response = client.get(path, query_string=WARM_QUERY, environ_base={ENVIRON_KEY: True})
         except Exception:
             log.exception("Warming up %s failed", path)
             continue
