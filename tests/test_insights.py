@@ -31,7 +31,10 @@ def crew(make_practitioner):
 
 
 def flushed() -> int:
-    return tally.of(current_app).flush()
+    """Hand this process's counts to the indexer, and fold them in as the indexer does."""
+    handed = tally.of(current_app).flush()
+    assert tally.fold() == handed
+    return handed
 
 
 def counts() -> list[tuple]:
@@ -145,8 +148,9 @@ def test_a_view_or_a_search_writes_nothing(client, crew, statements, path):
     assert statements and "SELECT" in statements
     assert not {"INSERT", "UPDATE", "DELETE"} & set(statements), statements
     assert tally.of(current_app).pending() == 2
-    statements.clear()
-    flushed()
+    tally.of(current_app).flush()
+    assert not {"INSERT", "UPDATE", "DELETE"} & set(statements)  # a file, not a write
+    tally.fold()
     assert "INSERT" in statements
 
 
@@ -232,14 +236,36 @@ def test_a_practice_sees_only_its_own_profiles_numbers(client, crew):
     assert client.get("/dashboard/profiles/alexa-marie/insights").status_code == 404
 
 
-def test_counts_wait_for_the_next_flush_when_the_database_refuses(app, client, crew, monkeypatch):
+def test_counts_wait_for_the_next_fold_when_the_database_refuses(client, crew, monkeypatch):
     client.get("/p/alexa-marie", headers=PERSON)
+    client.get("/p/alexa-marie", headers=PERSON)
+    assert tally.of(current_app).flush() == 2
     from sqlalchemy.exc import OperationalError
 
     def refuse(counts):
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
     monkeypatch.setattr(tally, "_write", refuse)
-    assert flushed() == 0
+    with pytest.raises(OperationalError):  # the indexer logs it and tries again
+        tally.fold()
     monkeypatch.undo()
-    assert flushed() == 1 and counts()[0][-1] == 1
+    assert tally.fold() == 2 and counts()[0][-1] == 2
+    assert tally.fold() == 0  # folded once only
+
+
+def test_the_indexer_folds_the_spool_in_each_poll(app, client, crew):
+    client.get("/p/alexa-marie", headers=PERSON)
+    tally.of(app).flush()
+    (tally.spool(app) / "garbage.json").write_text("not json")
+    app.extensions["search_chores"]()
+    assert counts() == [(crew["p_alexa"].id, "view", "", "", 1)]
+    assert [p.name for p in tally.spool(app).iterdir()] == ["garbage.bad"]
+
+
+def test_a_process_that_cannot_write_its_spool_keeps_its_counts(app, client, crew):
+    client.get("/p/alexa-marie", headers=PERSON)
+    tally.spool(app).parent.mkdir(parents=True, exist_ok=True)
+    tally.spool(app).write_text("a file where the folder should be")
+    assert tally.of(app).flush() == 0 and tally.of(app).pending() == 1
+    tally.spool(app).unlink()
+    assert flushed() == 1

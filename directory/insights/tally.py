@@ -1,26 +1,34 @@
-"""Counting without writing on every read: each process adds to a dict in memory and writes it
-every few seconds, and when it exits, in one small transaction.
+"""Counting without writing on every read: each web process adds to a dict in memory and hands
+it every few seconds, and when it exits, to the indexer as a spool file, which the indexer folds
+into the database in one small transaction.
 
 A profile page or a search stays a read: its request only adds to `Tally` (a lock and a dict).
-A thread of each process writes what was added every INSIGHTS_FLUSH_SECONDS as one upsert
-(`n = n + excluded.n`), so the database sees one short write per process every few seconds
-whatever the traffic (README, "Insights"). What a process had not written when it was killed
-(SIGKILL, a power cut) is lost: at most a few seconds of counts, never a visitor's request.
+A thread of each web process writes what was added every INSIGHTS_FLUSH_SECONDS to a file of its
+own under `<instance>/insights/` (atomic.replace: the indexer sees all of it or none). The
+indexer (`search drain --forever`, which has no visitors to serve) adds each file's counts in
+one upsert (`n = n + excluded.n`) and removes the files once that committed (README,
+"Insights"). Not a write from the web process itself: a web worker's threads share one GIL
+with the requests, and a transaction begun there waits for it between statements, holding
+SQLite's write lock meanwhile (measured: waits of 200-470 ms for other writers under load).
+What a process had not handed over when it was killed (SIGKILL) is lost: a few seconds of counts.
 """
 
 import atexit
+import json
 import logging
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
+from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
+from directory import atomic
 from directory.db import db, now_utc, writing
 from directory.insights.models import InsightCount
 from directory.practitioners.models import Practitioner
@@ -31,6 +39,8 @@ log = logging.getLogger(__name__)
 Key = tuple[int, date, str, str, str]
 #: Longest need and place kept (the columns' lengths).
 MAX_KEY = 80
+#: Spool files the indexer folds in one transaction (more wait for its next poll).
+FOLD_FILES = 200
 
 
 def week_of(day: date) -> date:
@@ -76,16 +86,21 @@ class Tally:
             return sum(self._counts.values())
 
     def flush(self) -> int:
-        """Write the counts added so far (one transaction); how many. Kept for the next flush
-        when the database cannot take them now."""
+        """Hand the counts added so far to the indexer (a spool file); how many. Kept for the
+        next flush when the file cannot be written (a full disk)."""
         with self._lock:
             counts, self._counts = self._counts, Counter()
         if not counts:
             return 0
+        rows = [[pid, week.isoformat(), kind, need, place, n]
+                for (pid, week, kind, need, place), n in counts.items()]  # fmt: skip
+        folder = spool(self.app)
         try:
-            with self.app.app_context():
-                _write(counts)
-        except SQLAlchemyError as error:
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic.replace(
+                folder / f"{os.getpid()}-{time.time_ns()}.json", json.dumps(rows).encode()
+            )
+        except OSError as error:
             log.warning("insights: counts kept for the next flush: %s", error)
             with self._lock:
                 self._counts.update(counts)
@@ -113,7 +128,37 @@ class Tally:
                 log.exception("insights: flush failed")
 
 
+def spool(app: Flask) -> Path:
+    """The folder of counts handed to the indexer."""
+    return Path(app.instance_path) / "insights"
+
+
+def fold() -> int:
+    """For the indexer (each poll): add the spooled counts to the database, in one transaction,
+    and remove their files once it committed; how many counts. A database error leaves the
+    files for the next poll."""
+    files = sorted(spool(current_app).glob("*.json"))[:FOLD_FILES]
+    if not files:
+        return 0
+    counts: Counter[Key] = Counter()
+    for path in list(files):
+        try:
+            rows = json.loads(path.read_bytes())
+            for pid, week, kind, need, place, n in rows:
+                counts[int(pid), date.fromisoformat(week), kind, need, place] += int(n)
+        except (ValueError, TypeError) as error:  # never written by us: set aside, not retried
+            log.warning("insights: %s is not a spool file (%s); renamed .bad", path.name, error)
+            path.rename(path.with_suffix(".bad"))
+            files.remove(path)
+    _write(counts)
+    for path in files:
+        path.unlink(missing_ok=True)
+    return sum(counts.values())
+
+
 def _write(counts: Counter) -> None:
+    if not counts:
+        return
     ids = {key[0] for key in counts}
     with writing(), db.engine.begin() as conn:
         # A profile deleted since it was counted takes its counts with it.
@@ -122,7 +167,7 @@ def _write(counts: Counter) -> None:
             {"practitioner_id": pid, "week": week, "kind": kind, "need": need, "place": place,
              "n": n}
             for (pid, week, kind, need, place), n in counts.items()
-            if pid in live
+            if pid in live and kind in ("view", "appearance")
         ]  # fmt: skip
         if rows:
             conn.execute(_upsert(conn.dialect.name), rows)
