@@ -82,7 +82,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The indexer process also keeps the landing pages' counts and the sitemaps' plan file
     # fresh, off the web workers (the counts first: they are due within seconds of a change).
     # And folds in the profile views and search appearances the web workers counted.
-    search.init_app(app, chores=lambda: (counts.refresh(), sitemaps.refresh_if_due(), tally.fold()))
+    search.init_app(
+        app, chores=lambda: (counts.refresh(), sitemaps.refresh_if_due(), tally.fold_if_due())
+    )
     app.register_blueprint(search_pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(hsds.bp)

@@ -104,6 +104,9 @@ class Defaults:
     #: Seconds between each process's writes of the profile views and search appearances it
     #: counted (directory/insights/tally.py); 0: written only when asked (tests).
     INSIGHTS_FLUSH_SECONDS = 5
+    #: Seconds between the indexer's writes of what the web processes counted: each is a short
+    #: write transaction, so few of them (the insights pages are at most this much behind).
+    INSIGHTS_FOLD_SECONDS = 30
     #: Seconds a sign-in counts as recent: sensitive actions (turning off the second factor)
     #: ask for the password, and the code if there is one, again after that.
     FRESH_AUTH_SECONDS = 15 * 60

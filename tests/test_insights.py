@@ -260,6 +260,11 @@ def test_the_indexer_folds_the_spool_in_each_poll(app, client, crew):
     app.extensions["search_chores"]()
     assert counts() == [(crew["p_alexa"].id, "view", "", "", 1)]
     assert [p.name for p in tally.spool(app).iterdir()] == ["garbage.bad"]
+    client.get("/p/alexa-marie", headers=PERSON)
+    tally.of(app).flush()
+    app.extensions["search_chores"]()  # within INSIGHTS_FOLD_SECONDS: left for later
+    assert counts() == [(crew["p_alexa"].id, "view", "", "", 1)]
+    assert tally.fold() == 1
 
 
 def test_a_process_that_cannot_write_its_spool_keeps_its_counts(app, client, crew):

@@ -156,21 +156,36 @@ def fold() -> int:
     return sum(counts.values())
 
 
+def fold_if_due() -> int:
+    """`fold`, at most every INSIGHTS_FOLD_SECONDS (the indexer's chore)."""
+    last = current_app.extensions.setdefault("insights.folded", [float("-inf")])
+    if time.monotonic() - last[0] < current_app.config["INSIGHTS_FOLD_SECONDS"]:
+        return 0
+    last[0] = time.monotonic()
+    return fold()
+
+
 def _write(counts: Counter) -> None:
     if not counts:
         return
     ids = {key[0] for key in counts}
-    with writing(), db.engine.begin() as conn:
-        # A profile deleted since it was counted takes its counts with it.
+    with db.engine.connect() as conn:
+        # Read before the write lock is taken. A profile deleted since it was counted takes
+        # its counts with it (one deleted in between fails the fold: retried next poll).
         live = set(conn.scalars(select(Practitioner.id).where(Practitioner.id.in_(ids))))
+        conn.commit()
         rows = [
             {"practitioner_id": pid, "week": week, "kind": kind, "need": need, "place": place,
              "n": n}
             for (pid, week, kind, need, place), n in counts.items()
             if pid in live and kind in ("view", "appearance")
         ]  # fmt: skip
-        if rows:
-            conn.execute(_upsert(conn.dialect.name), rows)
+        if not rows:
+            return
+        statement = _upsert(conn.dialect.name)
+        with writing():
+            conn.execute(statement, rows)
+            conn.commit()
 
 
 def _upsert(dialect: str):
