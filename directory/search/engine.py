@@ -472,9 +472,7 @@ def _ranked(req, parts, params, candidates, truncated, interpretation) -> Select
     # Among equal needs: a claimed profile before an unclaimed listing (public records say
     # nothing of fit), then accepting new clients, then a verified license, then the nearer.
     unclaimed = cat["unclaimed"].astype(np.int8)
-    level = (
-        np.round(need * 100) * 8 + 4 * (1 - unclaimed) + 2 * cat["accepting"] + cat["verified"]
-    )
+    level = np.round(need * 100) * 8 + 4 * (1 - unclaimed) + 2 * cat["accepting"] + cat["verified"]
     # Only then the exact text mentions and list length.
     detail = 0.4 * focus + 0.6 * text
     near_first = np.nan_to_num(distance)

@@ -1,7 +1,7 @@
 """therapist insights: profile views and search appearances per week, counted in aggregate
 
-Revision ID: b9c0d1e2f3a4
-Revises: a8b9c0d1e2f3
+Revision ID: c1d2e3f4a5b6
+Revises: b9c0d1e2f3a4
 Create Date: 2026-12-07 19:45:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b9c0d1e2f3a4'
-down_revision = 'a8b9c0d1e2f3'
+revision = 'c1d2e3f4a5b6'
+down_revision = 'b9c0d1e2f3a4'
 branch_labels = None
 depends_on = None
 
