@@ -149,6 +149,7 @@ PHRASES = {
     "license.rechecked": "Checked a license on the board's lookup page: still current",
     "license.not_current": "Found a license not current on the board's lookup page",
     "roster.synced": "Applied a state board's roster",
+    "listings.seeded": "Listed therapists from a public records file",
     "specialty.added": "Added a specialty credential",
     "specialty.changed": "Changed a specialty credential",
     "specialty.removed": "Removed a specialty credential",

@@ -1,6 +1,7 @@
 """The one way we write CSV: every CSV file the directory produces goes through `writer`, so no
 cell of therapist or practice text is run as a formula by the spreadsheet that opens it. (The
-one module that imports csv: state boards' roster files are read through `dict_reader`.)
+one module that imports csv: state boards' roster files are read through `dict_reader`, and
+files as wide as NPPES's (330 columns) as plain rows through `reader`.)
 
 A spreadsheet (Excel, LibreOffice Calc, Google Sheets) runs a cell as a formula when its text
 begins with `=`, `+`, `-` or `@`; a leading tab, carriage return or line feed can hide one.
@@ -73,3 +74,9 @@ def dict_reader(
     `fieldnames` are given). Reading runs nothing: what is read is data, whatever it begins
     with, so no escape is undone or applied."""
     return csv.DictReader(handle, fieldnames=fieldnames, delimiter=delimiter)
+
+
+def reader(handle: TextIO, *, delimiter: str = ","):
+    """Rows of a CSV file as lists of cells, one at a time, header included: for files so wide
+    that a dict per row costs more than the row (NPPES). Reading runs nothing, as above."""
+    return csv.reader(handle, delimiter=delimiter)

@@ -11,14 +11,13 @@ taxonomy, for the seed to hide the listing they name. `Provider Sex Code` (forme
 Gender Code`) is never read: a therapist's gender is theirs to state.
 """
 
-import csv
 import re
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TextIO
 
-from directory import licensing
+from directory import csvfile, licensing
 from directory.rosters import files
 from directory.rosters.files import RosterError
 
@@ -216,12 +215,12 @@ def nppes_people(handle: TextIO, tally: Tally | None = None,
     that cannot be read."""
     tally = tally or Tally()
     # Line numbers as the file counts them: the header is line 1.
-    reader = csv.reader(_records(handle, tally, known))
+    reader = csvfile.reader(_records(handle, tally, known))
     try:
         header = next(reader)
     except StopIteration:
         raise RosterError(1, "the file is empty") from None
-    except (csv.Error, UnicodeDecodeError) as broken:
+    except (csvfile.Error, UnicodeDecodeError) as broken:
         raise RosterError(1, f"unreadable ({broken})") from None
     where = {name: i for i, name in enumerate(header)}
     if missing := [c for c in COLUMNS if c not in where]:
@@ -242,7 +241,7 @@ def nppes_people(handle: TextIO, tally: Tally | None = None,
             row = next(reader)
         except StopIteration:
             return
-        except (csv.Error, UnicodeDecodeError) as broken:
+        except (csvfile.Error, UnicodeDecodeError) as broken:
             raise RosterError(tally.rows + 1, f"unreadable ({broken})") from None
         line = tally.rows + 1
         if len(row) != width:
