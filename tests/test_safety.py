@@ -169,6 +169,7 @@ def test_the_specialty_filter_lists_verified_current_holders_only(client, specia
 def test_cards_show_verified_specialty_badges_and_the_facet(client, specialists):
     page = client.get("/search", query_string={"q": "lower back pain", "near": "Hoboken, NJ"})
     text = page.get_data(as_text=True)
+
     def card(slug: str) -> str:  # the card whole: it holds lists of its own, up to the next
         return re.search(rf'id="card-{slug}".*?(?=<li class="card result"|</ol>)', text, re.S)[0]
 
