@@ -84,7 +84,11 @@ _MAX_BODY_LINKS = 3
 _SOUND_ALIKE = frozenset(p + q for group in _WORDS["sound_alike_first_letters"] for p in group
                          for q in group if p != q)  # fmt: skip
 
-_PLACE_PREPOSITIONS = frozenset({"near", "in", "around"})
+#: Words that put a place after them ("near Hoboken", "cerca de Hoboken"), by their words.
+_PLACE_PREPOSITIONS = frozenset(
+    {("near",), ("in",), ("around",), *(tuple(p.split()) for p in _WORDS["place_prepositions"])}
+)
+_LONGEST_PREPOSITION = max(len(p) for p in _PLACE_PREPOSITIONS)
 # "in my lower back", "in the morning", "in hands", "near me" are not places.
 _NOT_PLACE_FIRST = frozenset(_WORDS["not_place_first"])
 _NOT_PLACE_WORDS = frozenset(_WORDS["not_place_words"])
@@ -271,7 +275,9 @@ def _trailing_state(text: str, tokens: list[_Token]) -> set[int]:
     if not found or found.group(1).upper() not in _US_STATES:
         return set()
     before = tokens[-_MAX_PLACE_WORDS - 2 : -1]
-    return {len(tokens) - 1} if any(t.word in _PLACE_PREPOSITIONS for t in before) else set()
+    words = [t.word for t in before]
+    named = any(_preposition_at(words, i) for i in range(len(words)))
+    return {len(tokens) - 1} if named else set()
 
 
 # -- the vocabulary, indexed once -------------------------------------------------------------
@@ -308,8 +314,13 @@ def _capitals(phrase: str) -> tuple[int, ...]:
 
 @cache
 def _correct_forms(term: Term) -> tuple[tuple[str, str], ...]:
-    """(phrase, how to show it) for the correctly spelt names and synonyms of an entry."""
-    return ((term.name, mid_sentence(term.name)), *((s, s) for s in term.synonyms))
+    """(phrase, how to show it) for the correctly spelt names and synonyms of an entry, English
+    first, then Spanish."""
+    return tuple(
+        form
+        for wording in term.wordings
+        for form in ((wording.name, mid_sentence(wording.name)), *((s, s) for s in wording.synonyms))
+    )
 
 
 @cache
@@ -337,10 +348,10 @@ def _correction(slug: str, typed: str) -> str:
 def _index() -> dict[tuple[str, ...], _Phrase]:
     index: dict[tuple[str, ...], _Phrase] = {}
     for term in vocabulary.terms().values():
-        correct = (term.name, *term.synonyms, *term.lay_terms)
+        correct = [p for w in term.wordings for p in (w.name, *w.synonyms, *w.lay_terms)]
         for phrase in correct:
             index.setdefault(_phrase_words(phrase), _Phrase(term, _phrase_words(phrase)))
-        for phrase in term.misspellings:
+        for phrase in (p for w in term.wordings for p in w.misspellings):
             words = _phrase_words(phrase)
             index.setdefault(words, _Phrase(term, words, misspelling=phrase))
         slug_words = tuple(term.slug.split("-"))
@@ -700,14 +711,16 @@ def _place_start(text: str, tokens: list[_Token], used: list[bool], protected: s
     """Where a trailing place ("near Hoboken, NJ") begins, its preposition included;
     len(tokens) when the need names no place."""
     size = len(tokens)
+    words = [t.word for t in tokens]
+    lowest = max(0, size - _MAX_PLACE_WORDS - _LONGEST_PREPOSITION - 1)
     last = max(
-        (i for i in range(max(0, size - _MAX_PLACE_WORDS - 2), size - 1)
-         if tokens[i].word in _PLACE_PREPOSITIONS and not used[i]),
+        (i for i in range(lowest, size - 1)
+         if (n := _preposition_at(words, i)) and i + n < size and not any(used[i : i + n])),
         default=None,
     )  # fmt: skip
     if last is None:
         return size
-    place = range(last + 1, size)
+    place = range(last + _preposition_at(words, last), size)
     named = [i for i in place if i not in protected]
     if not named or len(named) > _MAX_PLACE_WORDS or any(used[i] for i in named):
         return size
@@ -727,10 +740,18 @@ def _place_start(text: str, tokens: list[_Token], used: list[bool], protected: s
     return last
 
 
+def _preposition_at(words: list[str], i: int) -> int:
+    """How many words the place preposition starting at position i has (0: none there)."""
+    return max(
+        (len(p) for p in _PLACE_PREPOSITIONS if tuple(words[i : i + len(p)]) == p), default=0
+    )
+
+
 def _place(text: str, tokens: list[_Token], place_from: int) -> str | None:
-    if place_from >= len(tokens) - 1:
+    start = place_from + _preposition_at([t.word for t in tokens], place_from)
+    if place_from >= len(tokens) - 1 or start >= len(tokens):
         return None
-    return _clean(text[tokens[place_from + 1].start : tokens[-1].end])
+    return _clean(text[tokens[start].start : tokens[-1].end])
 
 
 def _clean(text: str) -> str:

@@ -27,11 +27,12 @@ WINDOW = 14
 NEGATION_REACH = 3
 NEGATORS = frozenset(
     ("no", "not", "without", "nor", "denies", "dont", "doesnt", "didnt", "isnt", "arent",
-     "wasnt", "havent", "hasnt")
+     "wasnt", "havent", "hasnt", *vocabulary.words().get("negators", ()))
 )  # fmt: skip
 _BETWEEN = frozenset(
     ("a", "an", "any", "have", "has", "had", "got", "feel", "feeling", "felt", "really", "much",
-     "the", "signs", "sign", "of", "real", "noticed", "experienced", "experiencing", "get")
+     "the", "signs", "sign", "of", "real", "noticed", "experienced", "experiencing", "get",
+     *vocabulary.words().get("negation_between", ()))
 )  # fmt: skip
 
 Phrase = tuple[str, ...]
