@@ -86,7 +86,7 @@ _SOUND_ALIKE = frozenset(p + q for group in _WORDS["sound_alike_first_letters"] 
 
 #: Words that put a place after them ("near Hoboken", "cerca de Hoboken"), by their words.
 _PLACE_PREPOSITIONS = frozenset(
-    {("near",), ("in",), ("around",), *(tuple(p.split()) for p in _WORDS["place_prepositions"])}
+    {("near",), ("in",), ("around",), *(tuple(p.split()) for p in _WORDS.get("place_prepositions", ()))}
 )
 _LONGEST_PREPOSITION = max(len(p) for p in _PLACE_PREPOSITIONS)
 # "in my lower back", "in the morning", "in hands", "near me" are not places.
