@@ -550,11 +550,33 @@ def _typo_distance(typed: tuple[str, ...], candidate: _Candidate) -> int | None:
     return _within(joined, "".join(candidate.words), _budget(len(joined)))
 
 
+@cache
+def _candidates_by_length() -> dict[int, tuple[tuple[int, _Candidate], ...]]:
+    """The typo candidates by the letters of their words, each with its place in the list."""
+    found: dict[int, list[tuple[int, _Candidate]]] = {}
+    for k, candidate in enumerate(_all_typo_candidates()):
+        found.setdefault(len("".join(candidate.words)), []).append((k, candidate))
+    return {letters: tuple(group) for letters, group in found.items()}
+
+
+def _candidates_near(typed: tuple[str, ...]) -> list[_Candidate]:
+    """The candidates typed words could be within budget of, in the list's order: every edit
+    changes the length by one at most, so only lengths within the budget can be (both
+    languages' names make the full list long, and it is read for every unknown word)."""
+    letters = len("".join(typed))
+    reach = _budget(letters)
+    if len(typed) == 2:
+        reach = max(reach, sum(_budget(len(word)) for word in typed))
+    by_length = _candidates_by_length()
+    near = [c for n in range(letters - reach, letters + reach + 1) for c in by_length.get(n, ())]
+    return [candidate for _k, candidate in sorted(near, key=lambda kc: kc[0])]
+
+
 @lru_cache(maxsize=4096)
 def _closest_candidate(typed: tuple[str, ...]) -> _Candidate | None:
     """The one name or synonym typed words are a typo of (None if none, or a tie)."""
     best: list[tuple[int, _Candidate]] = []
-    for candidate in _all_typo_candidates():
+    for candidate in _candidates_near(typed):
         d = _typo_distance(typed, candidate)
         if d is not None and candidate.words != typed:
             best.append((d, candidate))
