@@ -291,6 +291,8 @@ class _Phrase:
     capitals: tuple[int, ...] = ()
     #: For a listed misspelling: how the vocabulary spells it.
     misspelling: str | None = None
+    #: Which of the entry's wordings lists the misspelling (0 English, 1 Spanish).
+    language: int = 0
     #: A broad phrase ("back pain") names these entries too.
     others: tuple[Term, ...] = ()
 
@@ -323,12 +325,22 @@ def _correct_forms(term: Term) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _language_first(forms: tuple[tuple[str, str], ...], term: Term, language: int):
+    """The forms with those of one wording (0 English, 1 Spanish) first: a misspelling listed in
+    Spanish is corrected to the Spanish word when an English one is as close."""
+    if language == 0:
+        return forms
+    english = 1 + len(term.synonyms)
+    return (*forms[english:], *forms[:english])
+
+
 @cache
-def _correction(slug: str, typed: str) -> str:
+def _correction(slug: str, typed: str, language: int = 0) -> str:
     """The correct wording a listed misspelling stands for: the nearest name or synonym, or the
     leading words of one ("multiple scelrosis" -> "multiple sclerosis", not the whole name
     "multiple sclerosis symptoms"); whole phrases win ties, then the name."""
-    forms = _correct_forms(vocabulary.terms()[slug])
+    term = vocabulary.terms()[slug]
+    forms = _language_first(_correct_forms(term), term, language)
     typed_words = _phrase_words(typed)
     key = "".join(typed_words)
     best: tuple[int, bool, int] | None = None
@@ -351,9 +363,10 @@ def _index() -> dict[tuple[str, ...], _Phrase]:
         correct = [p for w in term.wordings for p in (w.name, *w.synonyms, *w.lay_terms)]
         for phrase in correct:
             index.setdefault(_phrase_words(phrase), _Phrase(term, _phrase_words(phrase)))
-        for phrase in (p for w in term.wordings for p in w.misspellings):
-            words = _phrase_words(phrase)
-            index.setdefault(words, _Phrase(term, words, misspelling=phrase))
+        for language, wording in enumerate(term.wordings):
+            for phrase in wording.misspellings:
+                words = _phrase_words(phrase)
+                index.setdefault(words, _Phrase(term, words, misspelling=phrase, language=language))
         slug_words = tuple(term.slug.split("-"))
         index.setdefault(slug_words, _Phrase(term, slug_words))
         # Capitals are judged on the vocabulary's own spelling, never on the lowercase slug.
@@ -484,7 +497,9 @@ def _exact_matches(text: str, tokens: list[_Token], protected: set[int]) -> list
             used[i : i + n] = [True] * n
             match = _Match(i, i + n, phrase.term, phrase.words)
             if phrase.misspelling:
-                match.correction = _correction(phrase.term.slug, phrase.misspelling)
+                match.correction = _correction(
+                    phrase.term.slug, phrase.misspelling, phrase.language
+                )
                 match.words = _phrase_words(match.correction)
             matches.append(match)
             # "back pain": lower back pain and upper back pain, the same words.
