@@ -175,7 +175,9 @@ def main() -> None:
             db.engine.dispose()
 
     total = len(LABELLED) + len(HELD_OUT)
-    vocabulary_read = "English vocabulary only" if ENGLISH_ONLY else "English and Spanish vocabulary"
+    vocabulary_read = (
+        "English vocabulary only" if ENGLISH_ONLY else "English and Spanish vocabulary"
+    )
     print(
         f"relevance set ({vocabulary_read}): {total} labelled needs in English "
         f"({len(LABELLED)} tuning, {len(HELD_OUT)} held out), {len(LABELLED_ES)} + "

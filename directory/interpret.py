@@ -86,7 +86,8 @@ _SOUND_ALIKE = frozenset(p + q for group in _WORDS["sound_alike_first_letters"] 
 
 #: Words that put a place after them ("near Hoboken", "cerca de Hoboken"), by their words.
 _PLACE_PREPOSITIONS = frozenset(
-    {("near",), ("in",), ("around",), *(tuple(p.split()) for p in _WORDS.get("place_prepositions", ()))}
+    {("near",), ("in",), ("around",)}
+    | {tuple(p.split()) for p in _WORDS.get("place_prepositions", ())}
 )
 _LONGEST_PREPOSITION = max(len(p) for p in _PLACE_PREPOSITIONS)
 # "in my lower back", "in the morning", "in hands", "near me" are not places.
@@ -320,8 +321,8 @@ def _correct_forms(term: Term) -> tuple[tuple[str, str], ...]:
     first, then Spanish."""
     return tuple(
         form
-        for wording in term.wordings
-        for form in ((wording.name, mid_sentence(wording.name)), *((s, s) for s in wording.synonyms))
+        for w in term.wordings
+        for form in ((w.name, mid_sentence(w.name)), *((s, s) for s in w.synonyms))
     )
 
 

@@ -536,8 +536,11 @@ def test_a_spanish_need_is_read_as_its_english_twin(spanish, english):
         ("depresion", "depression", None),
         ("síndrome del túnel carpiano", "carpal-tunnel-syndrome", "medical"),
         # lay phrasings
-        ("me duele la espalda baja después de estar sentado todo el día", "lower-back-pain",
-         "medical"),
+        (
+            "me duele la espalda baja después de estar sentado todo el día",
+            "lower-back-pain",
+            "medical",
+        ),
         ("tengo una hernia de disco", "herniated-disc", "medical"),
         ("tengo un disco salido", "herniated-disc", "medical"),
         ("algo relajante para regalar a mi mamá", "relaxation", "spa"),
@@ -549,9 +552,7 @@ def test_a_spanish_need_is_read_as_its_english_twin(spanish, english):
         ("masajes post operatorios", "post-operative-lymphatic-massage", "medical"),
     ],
 )
-def test_spanish_needs_are_read_with_or_without_accents_and_in_everyday_words(
-    query, slug, setting
-):
+def test_spanish_needs_are_read_with_or_without_accents_and_in_everyday_words(query, slug, setting):
     found = interpret(query)
     assert slug in named(found), found
     assert found.setting == setting and found.suggestion is None
@@ -566,8 +567,11 @@ def test_spanish_needs_are_read_with_or_without_accents_and_in_everyday_words(
         ("ciatca", "sciatica", "ciática"),  # typos within the edit budget
         ("hombro congeldo", "frozen-shoulder", "hombro congelado"),
         ("drenage linfatico", "manual-lymphatic-drainage", "drenaje linfático"),
-        ("piedras kalientes cerca de Hoboken", "hot-stone-massage",
-         "piedras calientes cerca de Hoboken"),
+        (
+            "piedras kalientes cerca de Hoboken",
+            "hot-stone-massage",
+            "piedras calientes cerca de Hoboken",
+        ),
         ("insonmio", "insomnia", "insomnio"),
     ],
 )
