@@ -4,8 +4,8 @@
 
 Builds the labelled roster of tests/test_relevance.py (30 therapists around Hoboken, NJ, plus
 decoys) in a temporary instance and reports, for the tuning set (the labelled needs of
-tests/relevance_set.py and the 53 roster cases) and for the held-out set (HELD_OUT there)
-separately:
+tests/relevance_set.py and the 53 roster cases), for the held-out set (HELD_OUT there) and for
+the Spanish tuning and held-out sets (tests/relevance_set_es.py) separately:
 
 - interpretation accuracy: labelled needs read as one of their labelled entries;
 - setting accuracy: needs labelled medical or spa read in that setting;
@@ -13,6 +13,9 @@ separately:
   nothing listed that must never be), and labelled needs near Hoboken whose first results (up
   to three) all list one of the labelled entries (a red flag: nobody listed, and why);
   needs nobody in the small roster lists are counted apart.
+
+`--english-only` reads the needs without the Spanish vocabulary: the English numbers before it,
+to compare with a plain run (the Spanish words must not cost the English needs anything).
 
 Nothing is asserted: numbers to stdout. The tuning set's misses are listed so they can be looked
 at; the held-out set's are only counted unless asked for, so that tuning does not see them.
@@ -29,11 +32,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from directory import geo, vocabulary  # noqa: E402
+
+#: --english-only: needs read without the Spanish vocabulary, i.e. the English score before it
+#: (set before the interpreter is imported: it reads its word lists once).
+ENGLISH_ONLY = "--english-only" in sys.argv
+if ENGLISH_ONLY:
+    _no_spanish = {"entries": {}, "broad_phrases": [], "red_flag_signs": {},
+                   "population_signs": {}, "words": {}}  # fmt: skip
+    vocabulary._spanish = lambda: _no_spanish
+
 from directory.db import db  # noqa: E402
 from directory.interpret import interpret  # noqa: E402
 from tests import conftest  # noqa: E402
 from tests.conftest import _prepare_database, add_practitioner, make_app  # noqa: E402
 from tests.relevance_set import HELD_OUT, LABELLED  # noqa: E402
+from tests.relevance_set_es import HELD_OUT_ES, LABELLED_ES  # noqa: E402
 from tests.test_relevance import CASES, build_roster  # noqa: E402
 
 SETTINGS_OF = {"M": "medical", "S": "spa"}
@@ -121,6 +134,11 @@ def main() -> None:
         action="store_true",
         help="Also list the held-out set's misses (spoils it for tuning: see relevance_set.py).",
     )
+    parser.add_argument(
+        "--english-only",
+        action="store_true",
+        help="Read needs without the Spanish vocabulary (the English numbers before it).",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,6 +155,8 @@ def main() -> None:
 
             tuning = _score(client, "tuning set", LABELLED)
             held_out = _score(client, "held-out set", HELD_OUT)
+            spanish = _score(client, "Spanish tuning set", LABELLED_ES)
+            spanish_held_out = _score(client, "Spanish held-out set", HELD_OUT_ES)
             case_settled = case_in_setting = 0
             for case in CASES:
                 if case.setting in SETTINGS_OF:
@@ -155,15 +175,23 @@ def main() -> None:
             db.engine.dispose()
 
     total = len(LABELLED) + len(HELD_OUT)
+    vocabulary_read = (
+        "English vocabulary only" if ENGLISH_ONLY else "English and Spanish vocabulary"
+    )
     print(
-        f"relevance set: {total} labelled needs ({len(LABELLED)} tuning, {len(HELD_OUT)} "
-        f"held out) and {len(CASES)} roster cases"
+        f"relevance set ({vocabulary_read}): {total} labelled needs in English "
+        f"({len(LABELLED)} tuning, {len(HELD_OUT)} held out), {len(LABELLED_ES)} + "
+        f"{len(HELD_OUT_ES)} in Spanish, and {len(CASES)} roster cases"
     )
     tuning.report()
     print(f"  roster cases, setting:   {case_in_setting}/{case_settled}")
     print(f"  roster cases, top-k fit: {case_fit}/{len(CASES)} = {case_fit / len(CASES):.1%}")
     held_out.report()
+    spanish.report()
+    spanish_held_out.report()
     print(f"({time.perf_counter() - started:.1f} s)")
+    tuning.misses += spanish.misses
+    held_out.misses += spanish_held_out.misses
     if args.misses or len(tuning.misses) <= 20:
         for miss in tuning.misses:
             print("  tuning miss:", miss)

@@ -84,7 +84,12 @@ _MAX_BODY_LINKS = 3
 _SOUND_ALIKE = frozenset(p + q for group in _WORDS["sound_alike_first_letters"] for p in group
                          for q in group if p != q)  # fmt: skip
 
-_PLACE_PREPOSITIONS = frozenset({"near", "in", "around"})
+#: Words that put a place after them ("near Hoboken", "cerca de Hoboken"), by their words.
+_PLACE_PREPOSITIONS = frozenset(
+    {("near",), ("in",), ("around",)}
+    | {tuple(p.split()) for p in _WORDS.get("place_prepositions", ())}
+)
+_LONGEST_PREPOSITION = max(len(p) for p in _PLACE_PREPOSITIONS)
 # "in my lower back", "in the morning", "in hands", "near me" are not places.
 _NOT_PLACE_FIRST = frozenset(_WORDS["not_place_first"])
 _NOT_PLACE_WORDS = frozenset(_WORDS["not_place_words"])
@@ -271,7 +276,9 @@ def _trailing_state(text: str, tokens: list[_Token]) -> set[int]:
     if not found or found.group(1).upper() not in _US_STATES:
         return set()
     before = tokens[-_MAX_PLACE_WORDS - 2 : -1]
-    return {len(tokens) - 1} if any(t.word in _PLACE_PREPOSITIONS for t in before) else set()
+    words = [t.word for t in before]
+    named = any(_preposition_at(words, i) for i in range(len(words)))
+    return {len(tokens) - 1} if named else set()
 
 
 # -- the vocabulary, indexed once -------------------------------------------------------------
@@ -285,6 +292,8 @@ class _Phrase:
     capitals: tuple[int, ...] = ()
     #: For a listed misspelling: how the vocabulary spells it.
     misspelling: str | None = None
+    #: Which of the entry's wordings lists the misspelling (0 English, 1 Spanish).
+    language: int = 0
     #: A broad phrase ("back pain") names these entries too.
     others: tuple[Term, ...] = ()
 
@@ -308,16 +317,31 @@ def _capitals(phrase: str) -> tuple[int, ...]:
 
 @cache
 def _correct_forms(term: Term) -> tuple[tuple[str, str], ...]:
-    """(phrase, how to show it) for the correctly spelt names and synonyms of an entry."""
-    return ((term.name, mid_sentence(term.name)), *((s, s) for s in term.synonyms))
+    """(phrase, how to show it) for the correctly spelt names and synonyms of an entry, English
+    first, then Spanish."""
+    return tuple(
+        form
+        for w in term.wordings
+        for form in ((w.name, mid_sentence(w.name)), *((s, s) for s in w.synonyms))
+    )
+
+
+def _language_first(forms: tuple[tuple[str, str], ...], term: Term, language: int):
+    """The forms with those of one wording (0 English, 1 Spanish) first: a misspelling listed in
+    Spanish is corrected to the Spanish word when an English one is as close."""
+    if language == 0:
+        return forms
+    english = 1 + len(term.synonyms)
+    return (*forms[english:], *forms[:english])
 
 
 @cache
-def _correction(slug: str, typed: str) -> str:
+def _correction(slug: str, typed: str, language: int = 0) -> str:
     """The correct wording a listed misspelling stands for: the nearest name or synonym, or the
     leading words of one ("multiple scelrosis" -> "multiple sclerosis", not the whole name
     "multiple sclerosis symptoms"); whole phrases win ties, then the name."""
-    forms = _correct_forms(vocabulary.terms()[slug])
+    term = vocabulary.terms()[slug]
+    forms = _language_first(_correct_forms(term), term, language)
     typed_words = _phrase_words(typed)
     key = "".join(typed_words)
     best: tuple[int, bool, int] | None = None
@@ -337,12 +361,13 @@ def _correction(slug: str, typed: str) -> str:
 def _index() -> dict[tuple[str, ...], _Phrase]:
     index: dict[tuple[str, ...], _Phrase] = {}
     for term in vocabulary.terms().values():
-        correct = (term.name, *term.synonyms, *term.lay_terms)
+        correct = [p for w in term.wordings for p in (w.name, *w.synonyms, *w.lay_terms)]
         for phrase in correct:
             index.setdefault(_phrase_words(phrase), _Phrase(term, _phrase_words(phrase)))
-        for phrase in term.misspellings:
-            words = _phrase_words(phrase)
-            index.setdefault(words, _Phrase(term, words, misspelling=phrase))
+        for language, wording in enumerate(term.wordings):
+            for phrase in wording.misspellings:
+                words = _phrase_words(phrase)
+                index.setdefault(words, _Phrase(term, words, misspelling=phrase, language=language))
         slug_words = tuple(term.slug.split("-"))
         index.setdefault(slug_words, _Phrase(term, slug_words))
         # Capitals are judged on the vocabulary's own spelling, never on the lowercase slug.
@@ -473,7 +498,9 @@ def _exact_matches(text: str, tokens: list[_Token], protected: set[int]) -> list
             used[i : i + n] = [True] * n
             match = _Match(i, i + n, phrase.term, phrase.words)
             if phrase.misspelling:
-                match.correction = _correction(phrase.term.slug, phrase.misspelling)
+                match.correction = _correction(
+                    phrase.term.slug, phrase.misspelling, phrase.language
+                )
                 match.words = _phrase_words(match.correction)
             matches.append(match)
             # "back pain": lower back pain and upper back pain, the same words.
@@ -539,11 +566,33 @@ def _typo_distance(typed: tuple[str, ...], candidate: _Candidate) -> int | None:
     return _within(joined, "".join(candidate.words), _budget(len(joined)))
 
 
+@cache
+def _candidates_by_length() -> dict[int, tuple[tuple[int, _Candidate], ...]]:
+    """The typo candidates by the letters of their words, each with its place in the list."""
+    found: dict[int, list[tuple[int, _Candidate]]] = {}
+    for k, candidate in enumerate(_all_typo_candidates()):
+        found.setdefault(len("".join(candidate.words)), []).append((k, candidate))
+    return {letters: tuple(group) for letters, group in found.items()}
+
+
+def _candidates_near(typed: tuple[str, ...]) -> list[_Candidate]:
+    """The candidates typed words could be within budget of, in the list's order: every edit
+    changes the length by one at most, so only lengths within the budget can be (both
+    languages' names make the full list long, and it is read for every unknown word)."""
+    letters = len("".join(typed))
+    reach = _budget(letters)
+    if len(typed) == 2:
+        reach = max(reach, sum(_budget(len(word)) for word in typed))
+    by_length = _candidates_by_length()
+    near = [c for n in range(letters - reach, letters + reach + 1) for c in by_length.get(n, ())]
+    return [candidate for _k, candidate in sorted(near, key=lambda kc: kc[0])]
+
+
 @lru_cache(maxsize=4096)
 def _closest_candidate(typed: tuple[str, ...]) -> _Candidate | None:
     """The one name or synonym typed words are a typo of (None if none, or a tie)."""
     best: list[tuple[int, _Candidate]] = []
-    for candidate in _all_typo_candidates():
+    for candidate in _candidates_near(typed):
         d = _typo_distance(typed, candidate)
         if d is not None and candidate.words != typed:
             best.append((d, candidate))
@@ -700,14 +749,16 @@ def _place_start(text: str, tokens: list[_Token], used: list[bool], protected: s
     """Where a trailing place ("near Hoboken, NJ") begins, its preposition included;
     len(tokens) when the need names no place."""
     size = len(tokens)
+    words = [t.word for t in tokens]
+    lowest = max(0, size - _MAX_PLACE_WORDS - _LONGEST_PREPOSITION - 1)
     last = max(
-        (i for i in range(max(0, size - _MAX_PLACE_WORDS - 2), size - 1)
-         if tokens[i].word in _PLACE_PREPOSITIONS and not used[i]),
+        (i for i in range(lowest, size - 1)
+         if (n := _preposition_at(words, i)) and i + n < size and not any(used[i : i + n])),
         default=None,
     )  # fmt: skip
     if last is None:
         return size
-    place = range(last + 1, size)
+    place = range(last + _preposition_at(words, last), size)
     named = [i for i in place if i not in protected]
     if not named or len(named) > _MAX_PLACE_WORDS or any(used[i] for i in named):
         return size
@@ -727,10 +778,18 @@ def _place_start(text: str, tokens: list[_Token], used: list[bool], protected: s
     return last
 
 
+def _preposition_at(words: list[str], i: int) -> int:
+    """How many words the place preposition starting at position i has (0: none there)."""
+    return max(
+        (len(p) for p in _PLACE_PREPOSITIONS if tuple(words[i : i + len(p)]) == p), default=0
+    )
+
+
 def _place(text: str, tokens: list[_Token], place_from: int) -> str | None:
-    if place_from >= len(tokens) - 1:
+    start = place_from + _preposition_at([t.word for t in tokens], place_from)
+    if place_from >= len(tokens) - 1 or start >= len(tokens):
         return None
-    return _clean(text[tokens[place_from + 1].start : tokens[-1].end])
+    return _clean(text[tokens[start].start : tokens[-1].end])
 
 
 def _clean(text: str) -> str:

@@ -14,7 +14,7 @@ database.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from directory import vocabulary
@@ -27,11 +27,12 @@ WINDOW = 14
 NEGATION_REACH = 3
 NEGATORS = frozenset(
     ("no", "not", "without", "nor", "denies", "dont", "doesnt", "didnt", "isnt", "arent",
-     "wasnt", "havent", "hasnt")
+     "wasnt", "havent", "hasnt", *vocabulary.words().get("negators", ()))
 )  # fmt: skip
 _BETWEEN = frozenset(
     ("a", "an", "any", "have", "has", "had", "got", "feel", "feeling", "felt", "really", "much",
-     "the", "signs", "sign", "of", "real", "noticed", "experienced", "experiencing", "get")
+     "the", "signs", "sign", "of", "real", "noticed", "experienced", "experiencing", "get",
+     *vocabulary.words().get("negation_between", ()))
 )  # fmt: skip
 
 Phrase = tuple[str, ...]
@@ -41,6 +42,12 @@ Phrase = tuple[str, ...]
 class Rule:
     groups: tuple[tuple[Phrase, ...], ...]
     unless: tuple[Phrase, ...] = ()
+    #: Each group's phrases as a set: a need naming none of one group's is passed over at once
+    #: (most needs, for most rules; English and Spanish rules are read for every need).
+    sets: tuple[frozenset[Phrase], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "sets", tuple(frozenset(group) for group in self.groups))
 
 
 def _phrase(text: str) -> Phrase:
@@ -135,6 +142,8 @@ def fires(rule: Rule, words: Sequence[str] | Found) -> bool:
     """Whether the rule's groups all appear close together, none denied nor explained away by
     an "unless" phrase overlapping it."""
     found = words if isinstance(words, Found) else Found(words, _index_of(rule))
+    if any(found.spans.keys().isdisjoint(group) for group in rule.sets):
+        return False
     excuses = [span for phrase in rule.unless for span in found.of(phrase)]
     groups = []
     for group in rule.groups:

@@ -61,6 +61,17 @@ class Modality(db.Model):
 
 
 @dataclass(frozen=True)
+class Wording:
+    """How one language names an entry beyond its English: a name, synonyms, everyday phrasings
+    and common misspellings (data/vocabulary-es.json for Spanish)."""
+
+    name: str
+    synonyms: tuple[str, ...] = ()
+    lay_terms: tuple[str, ...] = ()
+    misspellings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Term:
     """One vocabulary entry as the data file describes it."""
 
@@ -79,17 +90,22 @@ class Term:
     sources: tuple[str, ...] = ()
     #: (ICD-10-CM code, official description) pairs a referral may name (medical conditions).
     icd10: tuple[tuple[str, str], ...] = ()
+    #: How Spanish-speaking clients name it (a need is read in either language).
+    spanish: Wording | None = None
+
+    @property
+    def wordings(self) -> tuple[Wording, ...]:
+        """The entry's names in every language, English first."""
+        english = Wording(self.name, self.synonyms, self.lay_terms, self.misspellings)
+        return (english, self.spanish) if self.spanish else (english,)
 
     @property
     def phrases(self) -> tuple[str, ...]:
         """Every way of naming this entry, the display name first."""
-        return (
-            self.name,
-            self.slug.replace("-", " "),
-            *self.synonyms,
-            *self.lay_terms,
-            *self.misspellings,
-        )
+        found = [self.name, self.slug.replace("-", " ")]
+        for wording in self.wordings:
+            found += [wording.name, *wording.synonyms, *wording.lay_terms, *wording.misspellings]
+        return tuple(dict.fromkeys(found))
 
 
 _APOSTROPHES = re.compile(r"['\u2018\u2019`]")
@@ -104,6 +120,7 @@ def normalize(text: str) -> str:
 
 
 def _term(kind: str, raw: dict[str, Any]) -> Term:
+    spanish = _spanish()["entries"].get(raw["slug"])
     return Term(
         kind=kind,
         slug=raw["slug"],
@@ -117,6 +134,16 @@ def _term(kind: str, raw: dict[str, Any]) -> Term:
         level=raw.get("advice_level", "") if raw.get("advice") else "",
         sources=tuple(raw.get("sources", ())),
         icd10=tuple(raw.get("icd10", {}).items()),
+        spanish=_wording(spanish) if spanish else None,
+    )
+
+
+def _wording(raw: dict[str, Any]) -> Wording:
+    return Wording(
+        name=raw["name"],
+        synonyms=tuple(raw.get("synonyms", ())),
+        lay_terms=tuple(raw.get("lay_terms", ())),
+        misspellings=tuple(raw.get("misspellings", ())),
     )
 
 
@@ -126,9 +153,24 @@ def _data() -> dict:
 
 
 @cache
+def _spanish() -> dict:
+    """Needs in Spanish: names and phrasings by slug, sign rules, word lists."""
+    text = resources.files("directory").joinpath("data/vocabulary-es.json").read_text()
+    return json.loads(text)
+
+
+@cache
 def words() -> dict:
-    """The need interpreter's word lists (stopwords, cue words...), from the data file."""
-    return {k: v for k, v in _data()["words"].items() if not k.startswith("_")}
+    """The need interpreter's word lists (stopwords, cue words...), from the data files: each
+    list holds its English and its Spanish words."""
+    found = {k: v for k, v in _data()["words"].items() if not k.startswith("_")}
+    for key, spanish in _spanish()["words"].items():
+        english = found.get(key, type(spanish)())
+        if isinstance(spanish, dict):
+            found[key] = {**english, **spanish}
+        else:
+            found[key] = [*english, *(w for w in spanish if w not in english)]
+    return found
 
 
 @cache
@@ -138,7 +180,10 @@ def terms() -> dict[str, Term]:
     entries = [_term("condition", c) for c in raw["conditions"]]
     entries += [_term("modality", m) for m in raw["modalities"]]
     entries += [_term("red_flag", r) for r in raw["red_flags"]]
-    return {t.slug: t for t in entries}
+    found = {t.slug: t for t in entries}
+    if unknown := set(_spanish()["entries"]) - set(found):
+        raise ValueError(f"Spanish wording for unknown entries: {sorted(unknown)}")
+    return found
 
 
 @cache
@@ -177,7 +222,7 @@ def broad_phrases() -> dict[str, tuple[str, ...]]:
     by their normalized words; the entries' slugs in order."""
     found: dict[str, tuple[str, ...]] = {}
     known = terms()
-    for raw in _data()["broad_phrases"]:
+    for raw in (*_data()["broad_phrases"], *_spanish()["broad_phrases"]):
         key = normalize(raw["phrase"])
         slugs = tuple(raw["terms"])
         unknown = [slug for slug in slugs if slug not in known]
@@ -239,6 +284,9 @@ class Population:
 def populations() -> tuple[Population, ...]:
     """The populations the search routes to a verified specialty, in the file's order."""
     found = []
+    spanish = _spanish()["population_signs"]
+    if unknown := set(spanish) - {raw["slug"] for raw in _data()["populations"]}:
+        raise ValueError(f"Spanish signs for unknown populations: {sorted(unknown)}")
     for raw in _data()["populations"]:
         unknown = [s for s in raw["terms"] if s not in terms()]
         if raw["specialty"] not in specialties() or unknown:
@@ -249,7 +297,7 @@ def populations() -> tuple[Population, ...]:
                 name=raw["name"],
                 specialty=raw["specialty"],
                 terms=tuple(raw["terms"]),
-                signs=tuple(raw["signs"]),
+                signs=(*raw["signs"], *spanish.get(raw["slug"], ())),
                 advice=raw["advice"],
                 covers=tuple(raw.get("covers", ())),
             )
@@ -260,7 +308,13 @@ def populations() -> tuple[Population, ...]:
 @cache
 def red_flag_signs() -> dict[str, tuple[dict, ...]]:
     """Each red flag's sign rules (symptoms in everyday words), by slug."""
-    return {raw["slug"]: tuple(raw.get("signs", ())) for raw in _data()["red_flags"]}
+    spanish = _spanish()["red_flag_signs"]
+    if unknown := set(spanish) - {raw["slug"] for raw in _data()["red_flags"]}:
+        raise ValueError(f"Spanish signs for unknown red flags: {sorted(unknown)}")
+    return {
+        raw["slug"]: (*raw.get("signs", ()), *spanish.get(raw["slug"], ()))
+        for raw in _data()["red_flags"]
+    }
 
 
 def sync() -> tuple[int, int]:

@@ -211,3 +211,78 @@ def test_leg_pain_with_numbness_asks_for_a_doctor_then_lists_sciatica_therapists
     response = api(client, q="leg pain with numbness", near="Hoboken, NJ", cleared="1")
     assert slugs(response) == ["lena-clt"]
     assert [a["level"] for a in response.json["advice"]] == ["see_doctor_first", "info"]
+
+
+# -- red flags told in Spanish (issue 29): the same advice as in English ------------------------
+
+#: One Spanish need per red flag, beside an English need that names the same flag.
+SPANISH_RED_FLAGS = [
+    ("pantorrilla hinchada y caliente", "my calf is swollen and warm"),
+    ("dolor en el pecho", "chest pain"),
+    ("me falta el aire", "short of breath"),
+    ("el peor dolor de cabeza de mi vida", "worst headache of my life"),
+    ("se me cae la cara y tengo el habla arrastrada", "face drooping and slurred speech"),
+    ("entumecimiento en ambas piernas", "numbness in both legs"),
+    ("perdí el control de la vejiga", "lost bladder control"),
+    ("pierna entumecida", "numb leg"),
+    ("fiebre", "fever"),
+    ("me caí y no puedo apoyar el pie", "i fell and cant put weight on it"),
+    ("herida abierta", "open wound"),
+    ("bajé de peso sin querer", "lost weight without trying"),
+    ("dolor nuevo después del cáncer", "new pain after cancer"),
+    ("ciática con entumecimiento en la ingle", "sciatica with numbness in the groin"),
+    ("hernia de disco y fiebre", "herniated disc and fever"),
+]
+
+
+def _api_in(client, language: str, **params):
+    """The search API asked by a browser that prefers `language`."""
+    response = client.get(
+        "/api/v1/search", query_string=params, headers={"Accept-Language": language}
+    )
+    assert response.status_code == 200
+    return response
+
+
+def test_every_red_flag_has_a_spanish_need_in_the_table():
+    named = {flag for spanish, _ in SPANISH_RED_FLAGS for flag in interpret(spanish).red_flags}
+    assert named == {flag.slug for flag in vocabulary.red_flags()}
+
+
+@pytest.mark.parametrize(("spanish", "english"), SPANISH_RED_FLAGS)
+def test_a_red_flag_told_in_spanish_gets_the_english_advice(client, clinic, spanish, english):
+    es = api(client, q=spanish, near="Hoboken, NJ").json
+    en = api(client, q=english, near="Hoboken, NJ").json
+    assert es["interpretation"]["red_flags"] == en["interpretation"]["red_flags"] != []
+    assert es["withheld"] == en["withheld"] in ("emergency", "see_doctor_first")
+    assert es["advice"] == en["advice"] and es["advice"]
+    assert es["total"] == en["total"] == 0
+    # Whatever the language the page is asked in.
+    asked_in_spanish = _api_in(client, "es", q=spanish, near="Hoboken, NJ")
+    assert asked_in_spanish.json["interpretation"] == es["interpretation"]
+
+
+def test_dolor_de_espalda_finds_the_back_pain_therapists_in_either_language(
+    client, make_practitioner
+):
+    low = tag(
+        make_practitioner("lou-low", licenses=[("NJ", "verified", LATER)], offices=["07030"]),
+        conditions=["lower-back-pain"],
+    )
+    up = tag(
+        make_practitioner("uma-up", licenses=[("NJ", "verified", LATER)], offices=["07030"]),
+        conditions=["upper-back-pain"],
+    )
+    tag(
+        make_practitioner("sam-sciatica", licenses=[("NJ", "verified", LATER)], offices=["07030"]),
+        conditions=["sciatica"],
+    )
+    english = slugs(api(client, q="back pain", near="07030"))
+    assert sorted(english) == sorted([low.slug, up.slug])
+    for need in ("dolor de espalda", "Dolor de Espalda", "me duele la espalda"):
+        for language in ("en", "es"):
+            found = _api_in(client, language, q=need, near="07030")
+            assert slugs(found) == english, (need, language)
+    assert slugs(api(client, q="ciatica", near="07030")) == ["sam-sciatica"]
+    page = _page(client, q="dolor de espalda", near="07030")
+    assert "lou-low" in page and "uma-up" in page and "sam-sciatica" not in page

@@ -238,3 +238,21 @@ def test_a_story_too_long_to_search_still_carries_its_emergency(client, speciali
     assert 'href="tel:911"' in text and "at most 500 characters" in html.unescape(text)
     calm = api(client, q="My lower back aches after long days at the desk. " * 12)
     assert calm.status_code == 400 and "advice" not in calm.json["error"]
+
+
+@pytest.mark.parametrize(
+    ("need", "populations", "specialties"),
+    [
+        ("tengo 20 semanas de embarazo y me duele la espalda", ("pregnancy",), ("prenatal",)),
+        ("estoy esperando un bebé", ("pregnancy",), ("prenatal",)),
+        ("acabo de dar a luz", ("pregnancy",), ("prenatal",)),
+        ("estoy en quimioterapia", ("cancer-treatment",), ("oncology",)),
+        # lymphedema after cancer: a CLT, not also an oncology therapist, as in English
+        ("brazo hinchado después de que me quitaron los ganglios por cáncer de mama",
+         ("lymphedema",), ("clt",)),
+        ("masaje relajante para mi esposa", (), ()),
+    ],
+)  # fmt: skip
+def test_populations_are_read_in_spanish(need, populations, specialties):
+    found = interpret(need)
+    assert (found.populations, found.specialties) == (populations, specialties)

@@ -102,3 +102,27 @@ def test_among_equal_needs_accepting_then_verified_then_nearer_come_first(world)
         ("both", True),
         ("both", False),
     }
+
+
+#: Needs in Spanish, each beside the English need whose therapists it must find (issue 29):
+#: the same practitioners, offices and order, in a dense place and a sparse one.
+SPANISH_TWINS = [
+    ("dolor de espalda", "back pain", "07030"),
+    ("me duele la espalda baja", "lower back pain", "Hoboken, NJ"),
+    ("ciática", "sciatica", "07030"),
+    ("ciatica", "sciatica", "Brooklyn, NY"),
+    ("hernia de disco", "herniated disc", "Hoboken, NJ"),
+    ("fascitis plantar", "plantar fasciitis", "Brooklyn, NY"),
+    ("masaje con piedras calientes", "hot stone massage", "07030"),
+    ("drenaje linfático", "lymphatic drainage", "Brooklyn, NY"),
+]
+
+
+@pytest.mark.parametrize(("spanish", "english", "near"), SPANISH_TWINS)
+def test_a_spanish_need_finds_what_its_english_twin_finds(world, spanish, english, near):
+    with world.app_context():
+        es = golden.answer(Params(q=spanish, near=near))
+        en = golden.answer(Params(q=english, near=near))
+    assert en["total"] > 0
+    assert (es["total"], es["top"], es["hits"]) == (en["total"], en["top"], en["hits"])
+    assert es["all_facets"] == en["all_facets"]

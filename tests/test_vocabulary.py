@@ -159,6 +159,7 @@ def test_the_interpreters_word_lists_live_in_the_data_file():
         "wordlike_abbreviations", "any_case_abbreviations", "everyday_endings",
         "sound_alike_first_letters", "body_parts", "body_pain_words", "body_tight_words",
         "body_link_words", "not_place_first", "not_place_words", "proper_words",
+        "place_prepositions", "negators", "negation_between",
     }  # fmt: skip
     for name, values in words.items():
         assert values, name
@@ -217,3 +218,61 @@ def test_parent_icd10_codes_are_real_and_stand_for_the_conditions_under_them():
         }
         assert set(slugs) == under, parent
         assert "." in parent or len(slugs) > 1, parent
+
+
+# -- Spanish (data/vocabulary-es.json) ---------------------------------------------------------
+
+
+def test_every_entry_and_population_is_named_in_spanish():
+    spanish = vocabulary._spanish()
+    for term in vocabulary.terms().values():
+        assert term.spanish is not None, term.slug
+        assert term.spanish.name and (term.spanish.synonyms or term.spanish.lay_terms), term.slug
+        assert term.spanish.misspellings, term.slug  # the typos people make in Spanish
+    assert set(spanish["red_flag_signs"]) == {t.slug for t in vocabulary.red_flags()}
+    assert set(spanish["population_signs"]) == {p.slug for p in vocabulary.populations()}
+    for population in vocabulary.populations():
+        english = next(p for p in vocabulary._data()["populations"] if p["slug"] == population.slug)
+        assert len(population.signs) > len(english["signs"]), population.slug
+
+
+def test_spanish_word_lists_are_spelt_as_needs_are_read_and_join_the_english():
+    for name, values in vocabulary._spanish()["words"].items():
+        flat = [v for pair in values for v in pair[:1]] if name == "cue_pairs" else values
+        assert all(vocabulary.normalize(v) == v for v in flat), name  # no accents: folded
+    words = vocabulary.words()
+    assert {"de", "la", "the", "masaje", "massage"} <= set(words["stopwords"])
+    assert {"dolor", "pain"} <= set(words["pain_cues"])
+    assert {"espalda", "back"} <= set(words["body_parts"])
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("Ciática", "sciatica"),
+        ("ciatica", "sciatica"),  # accents are optional
+        ("CIÁTICA", "sciatica"),
+        ("siática", "sciatica"),  # a known misspelling
+        ("hernia de disco", "herniated-disc"),
+        ("disco salido", "herniated-disc"),
+        ("túnel carpiano", "carpal-tunnel-syndrome"),
+        ("tunel carpiano", "carpal-tunnel-syndrome"),
+        ("hombro congelado", "frozen-shoulder"),
+        ("fascitis plantar", "plantar-fasciitis"),
+        ("migraña", "migraine"),
+        ("migrana", "migraine"),
+        ("drenaje linfático", "manual-lymphatic-drainage"),
+        ("masaje de tejido profundo", "deep-tissue-massage"),
+        ("dolor en el pecho", "chest-pain-or-breathlessness"),
+    ],
+)
+def test_spanish_names_are_looked_up_with_or_without_accents(text, slug):
+    assert vocabulary.lookup(text).slug == slug
+
+
+def test_spanish_names_are_not_stored_as_english_synonyms(app):
+    # The tables (and the search index built from them) keep the English wording; Spanish is
+    # read from needs only.
+    vocabulary.sync()
+    row = db.session.scalar(select(Condition).where(Condition.slug == "sciatica"))
+    assert row.name == "Sciatica" and "ciática" not in row.synonyms
