@@ -354,10 +354,13 @@ def test_search_lists_listings_by_place_below_claimed_profiles(client, seeded):
 
 
 def test_the_results_page_has_a_toggle_for_listings(client, seeded):
-    alex, _ = seeded
+    alex, claimed = seeded
     page = client.get("/search?near=Austin,+TX").get_data(as_text=True)
     assert "Not yet claimed" in page and alex.slug in page
-    assert "include_unclaimed=0" in page
+    assert "include_unclaimed=0" in page and "Hide listings not yet claimed</a> <span" in page
+    # No listing among the results: nothing to hide, no toggle.
+    spa = client.get("/search?near=Austin,+TX&setting=spa").get_data(as_text=True)
+    assert f"/p/{claimed.slug}" in spa and "include_unclaimed=0" not in spa
     hidden = client.get("/search?near=Austin,+TX&include_unclaimed=0").get_data(as_text=True)
     assert f"/p/{alex.slug}" not in hidden and "✓ Hide listings not yet claimed" in hidden
 
