@@ -29,6 +29,7 @@ from directory.admin import operations as ops
 from directory.admin.forms import BulkForm, ReasonForm, RecheckForm, RosterForm
 from directory.db import db, without_write_lock
 from directory.inquiries import operations as inquiries
+from directory.listings import claims
 from directory.paging import Page
 from directory.practices.models import Tenant
 from directory.practitioners import documents
@@ -126,7 +127,9 @@ def spam():
 
 @bp.get("", strict_slashes=False)
 def index():
-    return render_template("admin/index.html", counts=ops.counts())
+    counts = ops.counts() | {"claims": claims.review_count(),
+                             "letters": claims.pending_letter_count()}  # fmt: skip
+    return render_template("admin/index.html", counts=counts)
 
 
 # --- Licenses --------------------------------------------------------------------------------
