@@ -3,7 +3,7 @@ it over, or has it removed (listings.claims says how). Reading the page is open 
 every step is for a signed-in account, and a visitor who is not signed in is sent to sign in
 and back here."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from directory import confirm, refusals
@@ -66,8 +66,9 @@ def remove(slug: str):
     return _page(_listing_or_404(slug, removal=True), removal=True)
 
 
-def _sign_in_first(listing):
-    return redirect(url_for("accounts.login", next=url_for(".show", slug=listing.slug)))
+def _sign_in_first():
+    # Back here once signed in: a step's GET leads on to the claim page.
+    return redirect(url_for("accounts.login", next=request.path))
 
 
 def _claim_or_back(listing):
@@ -81,7 +82,7 @@ def _claim_or_back(listing):
 def prove(slug: str):
     listing = _listing_or_404(slug)
     if not current_user.is_authenticated:
-        return _sign_in_first(listing)
+        return _sign_in_first()
     form = ProofForm()
     removal = form.purpose.data == "remove"
     if removal and listing.claimed:
@@ -108,7 +109,11 @@ def _step(slug: str):
     """The listing and the user's claim on it for a step of the claim (or a redirect)."""
     listing = _listing_or_404(slug)
     if not current_user.is_authenticated:
-        return listing, None, _sign_in_first(listing)
+        return listing, None, _sign_in_first()
+    if request.method == "GET":
+        # A step's address reached by a link (after signing in): the claim page says where
+        # the claim stands.
+        return listing, None, redirect(url_for(".show", slug=listing.slug))
     claim = _claim_or_back(listing)
     if claim is None:
         flash("Start by giving the license number and legal name on the record.", "info")
@@ -117,7 +122,7 @@ def _step(slug: str):
     return listing, claim, None
 
 
-@bp.post("/p/<slug:slug>/claim/letter")
+@bp.route("/p/<slug:slug>/claim/letter", methods=["GET", "POST"])
 @unit_of_work
 def letter(slug: str):
     listing, claim, away = _step(slug)
@@ -131,7 +136,7 @@ def letter(slug: str):
     return redirect(url_for(".show", slug=listing.slug))
 
 
-@bp.post("/p/<slug:slug>/claim/text")
+@bp.route("/p/<slug:slug>/claim/text", methods=["GET", "POST"])
 @unit_of_work
 def text(slug: str):
     listing, claim, away = _step(slug)
@@ -144,7 +149,7 @@ def text(slug: str):
     return redirect(url_for(".show", slug=listing.slug))
 
 
-@bp.post("/p/<slug:slug>/claim/code")
+@bp.route("/p/<slug:slug>/claim/code", methods=["GET", "POST"])
 @unit_of_work
 def code(slug: str):
     listing, claim, away = _step(slug)
@@ -183,7 +188,7 @@ def code(slug: str):
     return redirect(url_for("editor.edit", slug=listing.slug))
 
 
-@bp.post("/p/<slug:slug>/claim/document")
+@bp.route("/p/<slug:slug>/claim/document", methods=["GET", "POST"])
 @unit_of_work
 def document(slug: str):
     listing, claim, away = _step(slug)
@@ -198,7 +203,7 @@ def document(slug: str):
     return redirect(url_for(".show", slug=listing.slug))
 
 
-@bp.post("/p/<slug:slug>/claim/request")
+@bp.route("/p/<slug:slug>/claim/request", methods=["GET", "POST"])
 @unit_of_work
 def request_removal(slug: str):
     listing, claim, away = _step(slug)
