@@ -436,3 +436,23 @@ def test_the_admin_pages_say_when_nothing_waits(client, auth, alex, people):
     assert empty.status_code == 302
     home = client.get("/admin").get_data(as_text=True)
     assert "0 listing claims waiting" in home and "0 claim letters to print" in home
+
+
+def test_a_claimed_listing_s_license_without_an_expiry_shows_everywhere(client, auth, alex,
+                                                                        people):
+    """The NPPES file names no expiry: the claimed profile's pages, its editor and the admin
+    license queue (where a claim brings its licenses) say so instead of failing."""
+    claims.take_over(alex, people["alex"], actor=people["alex"])
+    alex.headline, alex.setting, alex.published = "Sports massage", "spa", True
+    db.session.commit()
+    assert alex.licenses[0].expires_on is None
+    sign_in(client, auth, "alex")
+    for path in ("/dashboard", f"/dashboard/profiles/{alex.slug}/licenses",
+                 f"/dashboard/profiles/{alex.slug}/edit", f"/p/{alex.slug}"):
+        assert client.get(path).status_code == 200, path
+    edit = client.get(f"/dashboard/profiles/{alex.slug}/licenses").get_data(as_text=True)
+    assert "no expiry date on file" in edit
+    sign_in(client, auth, "admin")
+    queue = client.get("/admin/licenses")
+    assert queue.status_code == 200 and NUMBER in queue.get_data(as_text=True)
+    assert "not on file" in queue.get_data(as_text=True)
