@@ -51,7 +51,9 @@ def print_letters():
     The codes exist only in this file: print it before closing it."""
     if not ActionForm().validate():
         abort(400)
-    batch = claims.print_letters(current_user, mail.public_url("public.index"))
+    batch = claims.print_letters(
+        current_user, lambda slug: mail.public_url("claims.show", slug=slug)
+    )
     if not batch:
         flash("No letters are waiting.", "info")
         return redirect(url_for(".letters_page"))

@@ -21,6 +21,7 @@ Every step writes an audit event.
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -325,9 +326,10 @@ def pending_letter_count() -> int:
     return db.session.scalar(select(func.count()).where(*_waiting_letter()))
 
 
-def print_letters(actor: User, where: str) -> list[Letter]:
+def print_letters(actor: User, link: Callable[[str], str]) -> list[Letter]:
     """Issue the codes of the letters waiting (up to LETTERS_PER_BATCH) and return their
-    pages: each code is stored hashed, and exists in plain text only in what this returns."""
+    pages: each code is stored hashed, and exists in plain text only in what this returns.
+    `link(slug)` is the address of a listing's claim page, printed on its letter."""
     days = current_app.config["CLAIM_LETTER_DAYS"]
     now = now_utc()
     batch = []
@@ -344,7 +346,8 @@ def print_letters(actor: User, where: str) -> list[Letter]:
         batch.append(Letter(
             claim.id, claim.listing.name,
             [claim.listing.name, office.street, f"{office.city}, {office.state} {office.zip}"],
-            f"{code[:4]}-{code[4:]}", claim.code_expires_at.date(), claim.purpose, where,
+            f"{code[:4]}-{code[4:]}", claim.code_expires_at.date(), claim.purpose,
+            link(claim.listing.slug),
         ))  # fmt: skip
     if batch:
         audit.record("listing.claim_letters_printed", actor=actor,

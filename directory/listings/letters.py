@@ -48,7 +48,7 @@ def render(batch: list[Letter]) -> bytes:
         pdf.ln(18)
         pdf.set_font("Helvetica", "", 12)
         rest = (
-            f"Where: sign in at {letter.where} and enter the code on the page of your listing.\n"
+            f"Where: sign in, open {letter.where} and enter the code there.\n"
             f"It expires on {letter.expires_on:%B} {letter.expires_on.day}, "
             f"{letter.expires_on.year}, and works once.\n\n"
             "If you did not ask for this letter, someone else may be trying to claim your "
