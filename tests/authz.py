@@ -358,8 +358,12 @@ def placeholders(world: dict, target: str) -> dict:
             "profile_id": world["p_zed" if target == "other" else "p_alexa"].id,
         }
     elif target == "listing":
-        values |= {"profile": world["listing"].slug, "claim": world["listing_claim"],
-                   "number": LISTING_NUMBER, "legal_name": LISTING_NAME}
+        values |= {
+            "profile": world["listing"].slug,
+            "claim": world["listing_claim"],
+            "number": LISTING_NUMBER,
+            "legal_name": LISTING_NAME,
+        }
     elif target in INQUIRIES:
         values["inquiry"] = world[target]
     elif target in BLOCKS:

@@ -79,7 +79,7 @@ def test_a_therapist_claims_their_listing_with_a_printed_letter_and_edits_it(
     _shot(admin, tmp_path / "4-admin-letters.png")
     with admin.expect_download() as download:
         admin.get_by_role("button", name="Download PDF").click()
-    pdf = (tmp_path / "letters.pdf")
+    pdf = tmp_path / "letters.pdf"
     download.value.save_as(pdf)
     letter = PdfReader(io.BytesIO(pdf.read_bytes())).pages[0].extract_text()
     assert "Dear Alex M Rivera" in letter and "100 Congress Ave" in letter

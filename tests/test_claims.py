@@ -60,9 +60,10 @@ def prove(client, slug, **changes):
 def my_claim(email="alex@example.com") -> ListingClaim | None:
     db.session.expire_all()
     return db.session.scalar(
-        select(ListingClaim).join(ListingClaim.user).where(
-            ListingClaim.user.property.mapper.class_.email == email
-        ).order_by(ListingClaim.id.desc())
+        select(ListingClaim)
+        .join(ListingClaim.user)
+        .where(ListingClaim.user.property.mapper.class_.email == email)
+        .order_by(ListingClaim.id.desc())
     )
 
 
@@ -118,21 +119,37 @@ def test_a_claim_by_the_code_of_a_printed_letter(client, auth, alex, people):
 
     sign_in(client, auth, "alex")
     done = client.post(f"/p/{alex.slug}/claim/code", data={"code": codes[0].lower()})
-    assert done.status_code == 302 and done.location.endswith(f"/dashboard/profiles/{alex.slug}/edit")
+    assert done.status_code == 302
+    assert done.location.endswith(f"/dashboard/profiles/{alex.slug}/edit")
     mine = listing(NAME)
     assert mine.claimed and mine.user_id == people["alex"].id
     # In a practice of their own: the one their sign-up made, which they own.
-    assert db.session.scalar(select(Membership.role).where(
-        Membership.user_id == people["alex"].id, Membership.tenant_id == mine.tenant_id)) == "owner"
+    assert (
+        db.session.scalar(
+            select(Membership.role).where(
+                Membership.user_id == people["alex"].id, Membership.tenant_id == mine.tenant_id
+            )
+        )
+        == "owner"
+    )
     # They edit everything in the normal editor now.
     editor = client.get(f"/dashboard/profiles/{alex.slug}/edit")
     assert editor.status_code == 200 and "Setting" in editor.get_data(as_text=True)
     assert my_claim().status == "done"
-    said = actions("listing.claim_started", "listing.claim_letter_asked",
-                   "listing.claim_letters_printed", "listing.claim_code_entered", "listing.claimed")
-    assert said == ["listing.claim_started", "listing.claim_letter_asked",
-                    "listing.claim_letters_printed", "listing.claim_code_entered",
-                    "listing.claimed"]
+    said = actions(
+        "listing.claim_started",
+        "listing.claim_letter_asked",
+        "listing.claim_letters_printed",
+        "listing.claim_code_entered",
+        "listing.claimed",
+    )
+    assert said == [
+        "listing.claim_started",
+        "listing.claim_letter_asked",
+        "listing.claim_letters_printed",
+        "listing.claim_code_entered",
+        "listing.claimed",
+    ]
     assert all(PHRASES[action] for action in said)
 
 
@@ -144,8 +161,11 @@ def test_a_claim_by_a_texted_code(client, auth, alex, people, app):
     claim = my_claim()
     assert claim.channel == "sms" and claim.code_hash == claims.code_digest(code)
     minutes = app.config["CLAIM_SMS_MINUTES"]
-    assert timedelta(minutes=minutes - 1) < claim.code_expires_at - now_utc() <= timedelta(
-        minutes=minutes)
+    assert (
+        timedelta(minutes=minutes - 1)
+        < claim.code_expires_at - now_utc()
+        <= timedelta(minutes=minutes)
+    )
     client.post(f"/p/{alex.slug}/claim/code", data={"code": code})
     assert listing(NAME).claimed and listing(NAME).user_id == people["alex"].id
 
@@ -176,10 +196,16 @@ def test_a_claim_by_a_document_an_admin_approves(client, auth, alex, people):
 # --- The proof ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("wrong", [{"number": "MT0012346"}, {"legal_name": "Alexis Rivera"},
-                                   {"legal_name": "Alex Rivers"}, {"legal_name": "Rivera"}])
-def test_a_wrong_number_or_name_is_refused_without_saying_which(client, auth, alex, people,
-                                                                 wrong):
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"number": "MT0012346"},
+        {"legal_name": "Alexis Rivera"},
+        {"legal_name": "Alex Rivers"},
+        {"legal_name": "Rivera"},
+    ],
+)
+def test_a_wrong_number_or_name_is_refused_without_saying_which(client, auth, alex, people, wrong):
     sign_in(client, auth, "alex")
     page = prove(client, alex.slug, **wrong)
     assert page.status_code == 200
@@ -199,8 +225,7 @@ def test_the_birth_year_is_asked_where_a_roster_lists_one(app, alex):
     assert claims.matches(alex, NUMBER, "Alex Rivera", 1984)
 
 
-def test_proofs_are_rate_limited_per_account_and_per_listing(client, auth, alex, people,
-                                                             make_user):
+def test_proofs_are_rate_limited_per_account_and_per_listing(client, auth, alex, people, make_user):
     sign_in(client, auth, "robin")
     for _ in range(claims.PROOF_FAILURES_PER_ACCOUNT):
         assert prove(client, alex.slug, number="MT999").status_code == 200
@@ -208,7 +233,7 @@ def test_proofs_are_rate_limited_per_account_and_per_listing(client, auth, alex,
     refused = prove(client, alex.slug)
     assert refused.status_code == 429 and my_claim("robin@example.com") is None
     # Per listing: many accounts' failures stop every try at it.
-    for n in range(claims.PROOF_FAILURES_PER_LISTING - claims.PROOF_FAILURES_PER_ACCOUNT):
+    for _ in range(claims.PROOF_FAILURES_PER_LISTING - claims.PROOF_FAILURES_PER_ACCOUNT):
         db.session.add(ClaimAttempt(user_id=people["admin"].id, practitioner_id=alex.id,
                                     success=False))  # fmt: skip
     db.session.commit()
@@ -320,8 +345,7 @@ def test_a_contested_claim_waits_for_an_admin_who_sees_both(client, auth, alex, 
     assert "No claim is waiting" in client.get("/admin/claims").get_data(as_text=True)
 
 
-def test_claiming_a_claimed_listing_is_contested_and_changes_nothing(client, auth, alex,
-                                                                     people):
+def test_claiming_a_claimed_listing_is_contested_and_changes_nothing(client, auth, alex, people):
     claims.take_over(alex, people["alex"], actor=people["alex"])
     alex.headline, alex.setting, alex.published = "Sports massage", "spa", True
     db.session.commit()
@@ -438,8 +462,7 @@ def test_the_admin_pages_say_when_nothing_waits(client, auth, alex, people):
     assert "0 listing claims waiting" in home and "0 claim letters to print" in home
 
 
-def test_a_claimed_listing_s_license_without_an_expiry_shows_everywhere(client, auth, alex,
-                                                                        people):
+def test_a_claimed_listing_s_license_without_an_expiry_shows_everywhere(client, auth, alex, people):
     """The NPPES file names no expiry: the claimed profile's pages, its editor and the admin
     license queue (where a claim brings its licenses) say so instead of failing."""
     claims.take_over(alex, people["alex"], actor=people["alex"])
@@ -447,8 +470,12 @@ def test_a_claimed_listing_s_license_without_an_expiry_shows_everywhere(client, 
     db.session.commit()
     assert alex.licenses[0].expires_on is None
     sign_in(client, auth, "alex")
-    for path in ("/dashboard", f"/dashboard/profiles/{alex.slug}/licenses",
-                 f"/dashboard/profiles/{alex.slug}/edit", f"/p/{alex.slug}"):
+    for path in (
+        "/dashboard",
+        f"/dashboard/profiles/{alex.slug}/licenses",
+        f"/dashboard/profiles/{alex.slug}/edit",
+        f"/p/{alex.slug}",
+    ):
         assert client.get(path).status_code == 200, path
     edit = client.get(f"/dashboard/profiles/{alex.slug}/licenses").get_data(as_text=True)
     assert "no expiry date on file" in edit

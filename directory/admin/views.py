@@ -200,8 +200,11 @@ def _side_by_side(lic: License, review) -> dict:
             ("Name", lic.practitioner.name, cell("name", "first_name", "last_name")),
             ("Number", lic.number, cell("number")),
             ("Status", licensing.status(lic), review.roster_status or "not listed"),
-            ("Expires", lic.expires_on.isoformat() if lic.expires_on else "not on file",
-             cell("expires")),
+            (
+                "Expires",
+                lic.expires_on.isoformat() if lic.expires_on else "not on file",
+                cell("expires"),
+            ),
         ],
     }
 

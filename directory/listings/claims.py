@@ -258,9 +258,12 @@ def send_text(claim: ListingClaim, backend) -> None:
     claim.channel, claim.code_hash = "sms", code_digest(code)
     claim.code_expires_at = now_utc() + timedelta(minutes=minutes)
     claim.code_failures, claim.printed_at = 0, None
-    backend.send(f"+1{phone}", f"Kneaded: your code to {_verb(claim)} the listing of "
-                               f"{claim.listing_name} is {code}. It expires in {minutes} "
-                               f"minutes. If you did not ask for it, ignore this text.")  # fmt: skip
+    backend.send(
+        f"+1{phone}",
+        f"Kneaded: your code to {_verb(claim)} the listing of "
+        f"{claim.listing_name} is {code}. It expires in {minutes} "
+        f"minutes. If you did not ask for it, ignore this text.",
+    )
     _record("listing.claim_code_texted", claim, phone_ending=phone[-4:])
     db.session.flush()
 
@@ -318,8 +321,12 @@ def pending_letters(page: int) -> Page | None:
 
 
 def _waiting_letter():
-    return (ListingClaim.channel == "letter", ListingClaim.status == "open",
-            ListingClaim.printed_at.is_(None), ListingClaim.practitioner_id.is_not(None))  # fmt: skip
+    return (
+        ListingClaim.channel == "letter",
+        ListingClaim.status == "open",
+        ListingClaim.printed_at.is_(None),
+        ListingClaim.practitioner_id.is_not(None),
+    )
 
 
 def pending_letter_count() -> int:
@@ -350,8 +357,11 @@ def print_letters(actor: User, link: Callable[[str], str]) -> list[Letter]:
             link(claim.listing.slug),
         ))  # fmt: skip
     if batch:
-        audit.record("listing.claim_letters_printed", actor=actor,
-                     details={"letters": len(batch), "claims": [x.claim_id for x in batch]})  # fmt: skip
+        audit.record(
+            "listing.claim_letters_printed",
+            actor=actor,
+            details={"letters": len(batch), "claims": [x.claim_id for x in batch]},
+        )
     db.session.flush()
     return batch
 
@@ -475,9 +485,17 @@ def remove_listing(listing: Practitioner, *, actor, reason: str) -> None:
         if lic.number_key:
             db.session.add(ListingRemoval(state=lic.state, number_key=lic.number_key,
                                           reason=reason[:500]))  # fmt: skip
-    audit.record("listing.removed", actor=actor, tenant=listing.tenant, subject=listing,
-                 details={"name": listing.name, "npi": list(npis),
-                          "licenses": [f"{x.state} {x.number}" for x in listing.licenses]})  # fmt: skip
+    audit.record(
+        "listing.removed",
+        actor=actor,
+        tenant=listing.tenant,
+        subject=listing,
+        details={
+            "name": listing.name,
+            "npi": list(npis),
+            "licenses": [f"{x.state} {x.number}" for x in listing.licenses],
+        },
+    )
     for record in listing.specialties:
         documents.release(record.document)
     db.session.delete(listing)
@@ -512,8 +530,9 @@ def active_claims(listing: Practitioner) -> list[ListingClaim]:
 
 def review_count() -> int:
     return db.session.scalar(
-        select(func.count(func.distinct(ListingClaim.practitioner_id)))
-        .where(ListingClaim.status == "review")
+        select(func.count(func.distinct(ListingClaim.practitioner_id))).where(
+            ListingClaim.status == "review"
+        )
     )
 
 

@@ -141,13 +141,13 @@ class ClaimAttempt(db.Model):
     """One try at a listing's license number and legal name: what the rate limits count."""
 
     __tablename__ = "listing_claim_attempt"
-    __table_args__ = (Index("ix_claim_attempt_user", "user_id", "created_at"),
-                      Index("ix_claim_attempt_listing", "practitioner_id", "created_at"))  # fmt: skip
+    __table_args__ = (
+        Index("ix_claim_attempt_user", "user_id", "created_at"),
+        Index("ix_claim_attempt_listing", "practitioner_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    practitioner_id: Mapped[int] = mapped_column(
-        ForeignKey("practitioner.id", ondelete="CASCADE")
-    )
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id", ondelete="CASCADE"))
     success: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
