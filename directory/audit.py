@@ -155,7 +155,6 @@ PHRASES = {
     "specialty.removed": "Removed a specialty credential",
     "specialty.verified": "Verified a specialty credential",
     "specialty.rejected": "Could not verify a specialty credential",
-    "listings.seeded": "Seeded listings from a public-record file",
     "listing.claim_not_matched": "Gave a license and name that do not match a listing's record",
     "listing.claim_started": "Proved a listing's license and name, to claim or remove it",
     "listing.claim_contested": "A second person claimed a listing: the admins decide",

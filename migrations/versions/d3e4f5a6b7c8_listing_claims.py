@@ -1,8 +1,8 @@
 """listing claims: claims and removal requests of listings from public records, with their
 one-time codes (hashed) and the tries the rate limits count
 
-Revision ID: c1d2e3f4a5b6
-Revises: b9c0d1e2f3a4
+Revision ID: d3e4f5a6b7c8
+Revises: c1d2e3f4a5b6
 Create Date: 2026-12-07 20:00:00
 
 """
@@ -13,8 +13,8 @@ from directory.db import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision = 'c1d2e3f4a5b6'
-down_revision = 'b9c0d1e2f3a4'
+revision = 'd3e4f5a6b7c8'
+down_revision = 'c1d2e3f4a5b6'
 branch_labels = None
 depends_on = None
 
