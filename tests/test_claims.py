@@ -390,6 +390,11 @@ def test_a_claimed_profile_is_untouched_by_a_reseed(client, auth, alex, people, 
 
 def _gone(client, slug, sample, runner):
     assert listing(NAME) is None
+    # Counted nowhere, listed in no sitemap.
+    assert "unclaimed listing" not in client.get("/massage/tx").get_data(as_text=True)
+    index = client.get("/sitemap.xml").get_data(as_text=True)
+    parts = re.findall(r"<loc>https?://[^/]+(/sitemaps/[^<]+)</loc>", index)
+    assert parts and not any(slug in client.get(p).get_data(as_text=True) for p in parts)
     assert client.get(f"/p/{slug}").status_code == 404
     assert NAME not in client.get("/search?near=Austin%2C+TX").get_data(as_text=True)
     registry = db.session.scalars(select(ListingRemoval)).all()
@@ -403,6 +408,10 @@ def _gone(client, slug, sample, runner):
 
 def test_removal_by_the_code_of_record(client, auth, alex, people, runner):
     slug = alex.slug
+    assert "and 1 unclaimed listing" in client.get("/massage/tx").get_data(as_text=True)
+    index = client.get("/sitemap.xml").get_data(as_text=True)
+    parts = re.findall(r"<loc>https?://[^/]+(/sitemaps/[^<]+)</loc>", index)
+    assert any(slug in client.get(p).get_data(as_text=True) for p in parts)
     assert client.get(f"/p/{alex.slug}").get_data(as_text=True).count(f"/p/{alex.slug}/remove")
     sign_in(client, auth, "alex")
     page = client.get(f"/p/{alex.slug}/remove").get_data(as_text=True)
