@@ -17,7 +17,15 @@ from flask import Flask, abort, current_app, g, has_request_context, redirect, r
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
-from directory.locales import long_date, money, number, short_date, translated
+from directory.locales import (
+    long_date,
+    money,
+    number,
+    short_date,
+    term_label,
+    term_name,
+    translated,
+)
 
 #: The interface's languages, each named in itself (the switch shows the other one's name).
 LANGUAGES = {"en": "English", "es": "Español"}
@@ -260,3 +268,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(language_name, "language_name")
     app.add_template_filter(translated, "translated")
+    app.add_template_filter(term_name, "term_name")
+    app.add_template_filter(term_label, "term_label")

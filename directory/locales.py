@@ -57,3 +57,26 @@ def say(message: str) -> str:
     if template is None:
         return translated(message)
     return str(gettext(template, **message.values))
+
+
+def term_name(slug: str) -> str:
+    """A condition's or modality's name in the reader's language: the vocabulary's Spanish
+    wording for Spanish readers (data/vocabulary-es.json), else its English name."""
+    from directory import vocabulary
+
+    term = vocabulary.terms().get(slug)
+    if term is None:
+        return slug
+    if locale().language == "es" and term.spanish is not None:
+        return term.spanish.name
+    return term.name
+
+
+def term_label(name: str) -> str:
+    """`term_name` for an entry known by its English name (a result card's tags)."""
+    from directory import vocabulary
+
+    if locale().language == "en":
+        return name
+    found = next((t.slug for t in vocabulary.terms().values() if t.name == name), None)
+    return term_name(found) if found else name

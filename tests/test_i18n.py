@@ -423,3 +423,16 @@ def test_a_place_the_directory_does_not_know_is_said_in_spanish(client):
     assert api.get_json()["error"]["message"].startswith("No encontramos")
     english = client.get("/api/v1/search?near=Qqqzzville,+NJ").get_json()["error"]["message"]
     assert english.startswith("We couldn't find")
+
+
+def test_needs_are_named_in_spanish_on_spanish_pages(client):
+    from directory import vocabulary
+
+    with client.application.app_context():
+        spanish = vocabulary.terms()["sciatica"].spanish
+    assert spanish is not None and spanish.name != "Sciatica"
+    assert '<li class="tag">Sciatica</li>' in _text(client.get("/p/lucia-bilingue"))
+    page = _text(client.get("/es/p/lucia-bilingue"))
+    assert f'<li class="tag">{spanish.name}</li>' in page
+    results = _text(client.get("/es/search?q=sciatica&near=Hoboken,+NJ"))
+    assert f"<mark>{spanish.name}</mark>" in results

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from directory import vocabulary
+from directory import locales, vocabulary
 from directory.db import db
 from directory.inquiries.models import CONTACT_WAYS
 from directory.practitioners.forms import OneOf, Text
@@ -85,7 +85,7 @@ class InquiryForm(FlaskForm):
 
     def __init__(self, *args, featured=(), featured_label="", **kwargs):
         super().__init__(*args, **kwargs)
-        conditions = [(t.slug, t.name) for t in vocabulary.conditions()]
+        conditions = [(t.slug, locales.term_name(t.slug)) for t in vocabulary.conditions()]
         # The recipient's own conditions first (what a client most likely writes about), then
         # the rest: a client may ask about something not on the list, and a topic carried over
         # from their search (?about=) stays choosable.

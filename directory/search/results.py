@@ -76,8 +76,7 @@ class Outcome:
 
 def display_name(slug: str) -> str:
     """A vocabulary entry's name for people; the slug itself when it is unknown."""
-    term = vocabulary.terms().get(slug)
-    return term.name if term else slug
+    return locales.term_name(slug)
 
 
 def advice_for(interpretation: Interpretation) -> list[dict]:
