@@ -39,7 +39,7 @@ compile-translations: $(COMPILED)
 translations: $(VENV)/.installed
 	$(PYBABEL) extract --no-location --sort-output -F babel.cfg -k lazy_gettext -k _l \
 		-o translations/messages.pot directory templates
-	$(PYBABEL) update --no-fuzzy-matching -i translations/messages.pot -d translations
+	$(PYBABEL) update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
 	$(MAKE) compile-translations
 
 # Migrate, sync the vocabulary, load demo data when the database has no practitioners, and
