@@ -13,6 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory import cli, config, health, i18n, search, tenancy, warmup, web
     from directory.accounts import sessions
     from directory.accounts import views as accounts
+    from directory.admin import claims as admin_claims
     from directory.admin import views as admin
     from directory.api import views as api
     from directory.dashboard import views as dashboard
@@ -22,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.inquiries import views as inquiries
     from directory.insights import tally
     from directory.insights import views as insights
+    from directory.listings import views as claims
     from directory.practices import public as practice_pages
     from directory.practices import views as practices
     from directory.practitioners import credentials, editor, fields
@@ -69,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         landing.bp,
         seo.bp,
         practitioners.bp,
+        claims.bp,
         practice_pages.bp,
         accounts.bp,
         dashboard.bp,
@@ -79,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         inquiries.inbox_bp,
         insights.bp,
         admin.bp,
+        admin_claims.bp,
     ):
         app.register_blueprint(blueprint)
     # The indexer process also keeps the landing pages' counts and the sitemaps' plan file

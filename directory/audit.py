@@ -155,6 +155,20 @@ PHRASES = {
     "specialty.removed": "Removed a specialty credential",
     "specialty.verified": "Verified a specialty credential",
     "specialty.rejected": "Could not verify a specialty credential",
+    "listing.claim_not_matched": "Gave a license and name that do not match a listing's record",
+    "listing.claim_started": "Proved a listing's license and name, to claim or remove it",
+    "listing.claim_contested": "A second person claimed a listing: the admins decide",
+    "listing.claim_letter_asked": "Asked for a claim letter to the practice address of record",
+    "listing.claim_letters_printed": "Printed a batch of claim letters with their codes",
+    "listing.claim_code_texted": "Texted a claim code to the business phone of record",
+    "listing.claim_code_entered": "Entered a listing's code of record",
+    "listing.claim_code_void": "Entered a claim code wrong too many times: the code is void",
+    "listing.claim_document_sent": "Sent a license document to claim a listing",
+    "listing.removal_requested": "Asked the admins to remove a listing",
+    "listing.claim_approved": "Accepted a claim of a listing",
+    "listing.claim_refused": "Refused a claim of a listing",
+    "listing.claimed": "Claimed a listing: it became their profile",
+    "listing.removed": "Removed a listing at the request of the person it names",
 }
 
 

@@ -65,6 +65,12 @@ class Defaults:
     PASSWORD_RESET_MAX_AGE = 3600
     #: How long an invitation link into a practice works (seconds).
     INVITATION_MAX_AGE = 7 * 24 * 3600
+    #: Days a claim letter's code works (it travels by post), and minutes a texted code works.
+    CLAIM_LETTER_DAYS = 30
+    CLAIM_SMS_MINUTES = 15
+    #: The SMS provider's backend (directory.listings.sms.BACKENDS): "logging" writes texts
+    #: to the log and the mail outbox instead of sending them (development and tests).
+    SMS_BACKEND = "logging"
     #: Failed sign-ins allowed within LOGIN_THROTTLE_SECONDS before a 429: on one address from
     #: one IP (an IPv6 /64), and from one IP on any addresses. Failures on an address from all
     #: IPs together that mark it as under attack: from then on each network (an IPv4 /24, an

@@ -112,7 +112,37 @@ def build_world() -> dict:
     world["alexa_session"] = sessions.start(world["alexa"], user_agent="Safari on her phone")
     db.session.commit()
     _add_inquiries(world)
+    _add_listing(world)
     return world
+
+
+#: The listing target's record: what a claimant gives as proof.
+LISTING_NUMBER, LISTING_NAME = "MT0044444", "Lena Record"
+
+
+def _add_listing(world: dict) -> None:
+    """An unclaimed listing from public records (Lena Record, Austin) and Yan's claim on it,
+    sent to the admins with a license document."""
+    from directory.listings import seed
+    from directory.listings.models import ListingClaim, ListingSource
+    from directory.practitioners import documents
+
+    home = seed.public_records_practice()
+    lena = Practitioner(tenant_id=home.id, slug="lena-record-austin", name=LISTING_NAME,
+                        setting=None, claimed=False, published=True, phone="5125550199",
+                        accepting_new_clients=False)  # fmt: skip
+    lena.licenses.append(License(state="TX", number=LISTING_NUMBER, status="pending"))
+    db.session.add(lena)
+    db.session.flush()
+    db.session.add(ListingSource(practitioner_id=lena.id, source="nppes", key="1234567950",
+                                 file_date=date(2026, 11, 30)))  # fmt: skip
+    add_office(lena, "78701")
+    claim = ListingClaim(user_id=world["yan"].id, practitioner_id=lena.id,
+                         listing_name=LISTING_NAME, status="review", channel="document",
+                         document=documents.keep(PDF, "pdf"))  # fmt: skip
+    db.session.add(claim)
+    db.session.commit()
+    world["listing"], world["listing_claim"] = lena, claim.id
 
 
 #: Inquiry targets: the message each names, as (practice key, profile key or None).
@@ -198,8 +228,49 @@ def _logo(world: dict, case: Case) -> None:
         tenant.logo = f"{'0' * 32}.png"
 
 
+def _claim(world: dict, case: Case, **fields):
+    from directory.listings.models import ListingClaim
+
+    user = actor_user(world, case.actor)
+    db.session.add(ListingClaim(user_id=user.id, practitioner_id=world["listing"].id,
+                                listing_name=LISTING_NAME, **fields))  # fmt: skip
+
+
+def _claim_open(world: dict, case: Case) -> None:
+    _claim(world, case)
+
+
+def _removal_open(world: dict, case: Case) -> None:
+    _claim(world, case, purpose="remove")
+
+
+#: The code `setup = "claim_texted"` sends; `{code}` in `data`.
+CODE = "424242"
+
+
+def _claim_texted(world: dict, case: Case) -> None:
+    from datetime import timedelta
+
+    from directory.db import now_utc
+    from directory.listings import claims
+
+    _claim(world, case, channel="sms", code_hash=claims.code_digest(CODE),
+           code_expires_at=now_utc() + timedelta(minutes=10))  # fmt: skip
+
+
+def _letter_waiting(world: dict, case: Case) -> None:
+    from directory.listings.models import ListingClaim
+
+    db.session.add(ListingClaim(user_id=world["bo"].id, practitioner_id=world["listing"].id,
+                                listing_name=LISTING_NAME, channel="letter"))  # fmt: skip
+
+
 #: Steps that ready a fresh world for a route's permitted request (the route's `setup`).
 SETUPS = {
+    "claim_open": _claim_open,
+    "removal_open": _removal_open,
+    "claim_texted": _claim_texted,
+    "letter_waiting": _letter_waiting,
     "password": _set_password,
     "unpublished": _unpublished,
     "pending_license": _pending_license,
@@ -270,7 +341,7 @@ def placeholders(world: dict, target: str) -> dict:
     """What {tenant}, {member}, {profile}, {license}... stand for with this target."""
     hand, other = world["hand"], world["other"]
     profiles = {"mine": "p_alexa", "colleague": "p_bo", "theirs": "p_zed", "crossed": "p_bo"}
-    values: dict = {"password": PASSWORD, "session": _alexa_session_id(world),
+    values: dict = {"password": PASSWORD, "code": CODE, "session": _alexa_session_id(world),
                     "roster_carried": roster_files.carry(STAFF_CSV)}  # fmt: skip
     if target in ("own", "other", "mixed"):
         tenant = other if target == "other" else hand
@@ -285,6 +356,13 @@ def placeholders(world: dict, target: str) -> dict:
             "invitation": _invitation_id(other if target in ("other", "mixed") else hand),
             # A profile of the practice in the path that its therapist (Alexa, Zed) holds.
             "profile_id": world["p_zed" if target == "other" else "p_alexa"].id,
+        }
+    elif target == "listing":
+        values |= {
+            "profile": world["listing"].slug,
+            "claim": world["listing_claim"],
+            "number": LISTING_NUMBER,
+            "legal_name": LISTING_NAME,
         }
     elif target in INQUIRIES:
         values["inquiry"] = world[target]

@@ -27,7 +27,7 @@ from tests.test_browser import ARGS, CHROMIUM, _axe_violations  # noqa: E402
 WIDTH = 390
 #: Pages that are not HTML, or only answer a form.
 NOT_PAGES = {"api.search", "api.show", "health.healthz", "health.readyz", "static", "editor.media",
-             "credentials.document", "admin.specialty_document",
+             "credentials.document", "admin.specialty_document", "admin_claims.document",
              "dashboard.export_roster"}  # fmt: skip
 PUBLIC = [
     "/",

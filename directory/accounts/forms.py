@@ -120,6 +120,8 @@ class RegisterForm(_NewPasswordForm):
         validators=[_Text(120, required="Enter the name of your practice.")],
         render_kw={"maxlength": 120},
     )
+    #: Where to come back to after the first sign-in (a listing's claim page).
+    next = HiddenField()
 
     def _personal(self) -> tuple[str, str]:
         return self.email.data or "", self.name.data or ""

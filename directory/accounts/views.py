@@ -49,6 +49,9 @@ DEACTIVATED = (
 #: Session keys: a sign-in waiting for its code, and a second factor being set up.
 PENDING = "pending_sign_in"
 SETUP = "totp_setup"
+#: Where the first sign-in after a sign-up goes (the page the sign-up started from, such as
+#: a listing's claim page), kept in this browser's session.
+AFTER_SIGN_UP = "after_sign_up"
 #: Seconds between the right password and the code before the sign-in starts over.
 PENDING_MAX_AGE = 5 * 60
 
@@ -59,6 +62,8 @@ def register():
     if current_user.is_authenticated:
         return redirect(DASHBOARD)
     form = RegisterForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         fields = {
             "name": form.name.data,
@@ -69,6 +74,8 @@ def register():
         if unless_taken(False, operations.register, **fields) is False:
             # A simultaneous sign-up took the address or the practice's slug: once more sees it.
             operations.register(**fields)
+        if form.next.data and _safe_next(form.next.data) != DASHBOARD:
+            session[AFTER_SIGN_UP] = _safe_next(form.next.data)
         # The same page whether the address was new or already had an account.
         return render_template("accounts/check_email.html", email=form.email.data)
     return render_template("accounts/register.html", form=form)
@@ -100,7 +107,8 @@ def verify(token: str):
 @unit_of_work
 def login():
     form = LoginForm()
-    target = _safe_next(form.next.data if request.method == "POST" else request.args.get("next"))
+    asked = form.next.data if request.method == "POST" else request.args.get("next")
+    target = _safe_next(asked or session.get(AFTER_SIGN_UP))
     if current_user.is_authenticated:
         return redirect(target)
     if request.method == "GET":
@@ -108,6 +116,8 @@ def login():
     unconfirmed = False
     if form.validate_on_submit():
         result = operations.sign_in(form.email.data, form.password.data, client_ip())
+        if result.status == "ok":
+            session.pop(AFTER_SIGN_UP, None)
         if result.status == "ok" and not result.user.totp_secret:
             sessions.sign_in_browser(result.user, remember=form.remember.data)
             return redirect(target)

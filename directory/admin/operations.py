@@ -238,8 +238,9 @@ def approve(lic: License, admin: User) -> None:
         lic.practitioner,
         f"Your {lic.state} license is verified",
         f"We checked license {lic.number} of {lic.practitioner.name} with the "
-        f"{rule.board if rule and rule.board else lic.state + ' licensing board'}. It is verified "
-        f"until it expires on {lic.expires_on.isoformat()}; your offices in {lic.state} now show "
+        f"{rule.board if rule and rule.board else lic.state + ' licensing board'}. It is verified"
+        + (f" until it expires on {lic.expires_on.isoformat()}" if lic.expires_on else "")
+        + f"; your offices in {lic.state} now show "
         "the verified badge.",
         "If the license changes (a renewal, a new number), update it: it goes back to pending "
         "until we check it again.",
@@ -372,7 +373,7 @@ def still_current(lic: License, admin: User, expires_on: date | None = None) -> 
     audit.record(
         "license.rechecked", actor=admin, tenant=lic.practitioner.tenant, subject=lic.practitioner,
         details={"license": lic.id, "state": lic.state, "number": lic.number,
-                 "expires": lic.expires_on.isoformat(),
+                 "expires": lic.expires_on.isoformat() if lic.expires_on else None,
                  "was": before.isoformat() if before != lic.expires_on else None},
     )  # fmt: skip
 
@@ -390,7 +391,8 @@ def not_current(lic: License, admin: User, reason: str) -> None:
         "license.not_current", actor=admin, tenant=lic.practitioner.tenant,
         subject=lic.practitioner,
         details={"license": lic.id, "state": lic.state, "number": lic.number,
-                 "expires": lic.expires_on.isoformat(), "reason": reason},
+                 "expires": lic.expires_on.isoformat() if lic.expires_on else None,
+                 "reason": reason},
     )  # fmt: skip
     rule = licensing.rule(lic.state)
     _tell(

@@ -29,6 +29,7 @@ from directory.admin import operations as ops
 from directory.admin.forms import BulkForm, ReasonForm, RecheckForm, RosterForm
 from directory.db import db, without_write_lock
 from directory.inquiries import operations as inquiries
+from directory.listings import claims
 from directory.paging import Page
 from directory.practices.models import Tenant
 from directory.practitioners import documents
@@ -126,7 +127,9 @@ def spam():
 
 @bp.get("", strict_slashes=False)
 def index():
-    return render_template("admin/index.html", counts=ops.counts())
+    counts = ops.counts() | {"claims": claims.review_count(),
+                             "letters": claims.pending_letter_count()}  # fmt: skip
+    return render_template("admin/index.html", counts=counts)
 
 
 # --- Licenses --------------------------------------------------------------------------------
@@ -197,7 +200,11 @@ def _side_by_side(lic: License, review) -> dict:
             ("Name", lic.practitioner.name, cell("name", "first_name", "last_name")),
             ("Number", lic.number, cell("number")),
             ("Status", licensing.status(lic), review.roster_status or "not listed"),
-            ("Expires", lic.expires_on.isoformat(), cell("expires")),
+            (
+                "Expires",
+                lic.expires_on.isoformat() if lic.expires_on else "not on file",
+                cell("expires"),
+            ),
         ],
     }
 

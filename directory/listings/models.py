@@ -8,10 +8,20 @@ and adds its own row (one listing per person across sources).
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from directory.db import UTCDateTime, db, now_utc
+from directory.db import UTCDateTime, db, now_utc, one_of
 
 
 class ListingSource(db.Model):
@@ -63,4 +73,81 @@ class ListingRemoval(db.Model):
     state: Mapped[str | None] = mapped_column(String(2))
     number_key: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+#: Where a claim stands: open (license and name proven, a channel of record chosen or to
+#: choose), review (an admin decides: a document, a removal request, or a contested listing),
+#: done, refused, withdrawn.
+CLAIM_STATUSES = ("open", "review", "done", "refused", "withdrawn")
+#: Whether the person takes the listing over or has it removed.
+CLAIM_PURPOSES = ("claim", "remove")
+#: How the code reaches them (letter, sms), or what an admin reads (document, request).
+CLAIM_CHANNELS = ("letter", "sms", "document", "request")
+
+
+class ListingClaim(db.Model):
+    """Someone who proved a listing's license number and legal name, on their way to taking it
+    over (or having it removed) through a channel of record. Codes are kept as keyed hashes:
+    the code itself exists only in the letter or the text that carried it."""
+
+    __tablename__ = "listing_claim"
+    __table_args__ = (
+        one_of("status", CLAIM_STATUSES),
+        one_of("purpose", CLAIM_PURPOSES),
+        Index("ix_listing_claim_listing_status", "practitioner_id", "status"),
+        Index("ix_listing_claim_letters", "channel", "status", "printed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SET NULL: a removed listing's claims stay, naming it by `listing_name`.
+    practitioner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("practitioner.id", ondelete="SET NULL")
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    listing_name: Mapped[str] = mapped_column(String(120))
+    purpose: Mapped[str] = mapped_column(String(8), default="claim")
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    channel: Mapped[str | None] = mapped_column(String(10))
+    #: Someone else claims the listing too (or it was claimed already): an admin decides.
+    contested: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: HMAC-SHA256 of the code under the app's secret (claims.code_digest); None: no code out.
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    #: When the letter's code was issued and its page printed (None: waiting for the batch).
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the channel of record proved them (a right code, an approved document).
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The license document sent for review (practitioners.documents' stored name).
+    document: Mapped[str | None] = mapped_column(String(40))
+    #: What the person wrote to the admins (a removal request).
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
+    listing: Mapped["Practitioner | None"] = relationship()  # noqa: F821
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ("open", "review")
+
+
+class ClaimAttempt(db.Model):
+    """One try at a listing's license number and legal name: what the rate limits count."""
+
+    __tablename__ = "listing_claim_attempt"
+    __table_args__ = (
+        Index("ix_claim_attempt_user", "user_id", "created_at"),
+        Index("ix_claim_attempt_listing", "practitioner_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id", ondelete="CASCADE"))
+    success: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -187,7 +187,11 @@ def update_license(lic: License, *, state: str, number: str, expires_on: date, a
     number = licensing.normalize_number(number)
     if (lic.state, lic.number, lic.expires_on) == (state, number, expires_on):
         return False
-    before = {"state": lic.state, "number": lic.number, "expires": lic.expires_on.isoformat()}
+    before = {
+        "state": lic.state,
+        "number": lic.number,
+        "expires": lic.expires_on.isoformat() if lic.expires_on else None,
+    }
     lic.state, lic.number, lic.expires_on = state, number, expires_on
     # What a reviewer checked no longer describes this license (a new expiry date too:
     # otherwise a verified badge could be stretched past the date the board confirmed).
@@ -226,7 +230,11 @@ def _flush_license() -> None:
 
 
 def _audit(action: str, practitioner: Practitioner, lic: License, actor, **extra) -> None:
-    details = {"state": lic.state, "number": lic.number, "expires": lic.expires_on.isoformat()}
+    details = {
+        "state": lic.state,
+        "number": lic.number,
+        "expires": lic.expires_on.isoformat() if lic.expires_on else None,
+    }
     audit.record(
         action, actor=actor, tenant=practitioner.tenant, subject=practitioner,
         details={**details, **extra},

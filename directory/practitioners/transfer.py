@@ -590,7 +590,7 @@ def export_record(practitioner: Practitioner) -> dict[str, Any]:
         {
             "state": lic.state,
             "number": lic.number,
-            "expires": lic.expires_on.isoformat(),
+            "expires": lic.expires_on.isoformat() if lic.expires_on else None,
             "status": lic.status,
         }
         for lic in sorted(practitioner.licenses, key=lambda lic: lic.state)

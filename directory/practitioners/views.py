@@ -1,6 +1,6 @@
 """Public profile pages."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 
 from directory.inquiries import forms as inquiry_forms
 from directory.inquiries import operations as inquiries
@@ -33,19 +33,6 @@ def render_listing(practitioner):
         practitioner=practitioner,
         licenses=profiles.license_views(practitioner),
         offices=profiles.office_views(practitioner),
-        sources=profiles.listing_sources(practitioner),
-    )
-
-
-@bp.get("/p/<slug:slug>/claim")
-def claim(slug: str):
-    """How the person an unclaimed listing names takes it over (or has it removed)."""
-    practitioner = profiles.get_visible_or_404(slug)
-    if practitioner.claimed:
-        abort(404)
-    return render_template(
-        "practitioners/claim.html",
-        practitioner=practitioner,
         sources=profiles.listing_sources(practitioner),
     )
 

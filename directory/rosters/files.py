@@ -223,6 +223,11 @@ def _words(name: str) -> list[str]:
     return [w for w in _LETTERS.split(plain.replace("'", "")) if w and w not in _NOT_NAMES]
 
 
+def name_words(name: str) -> list[str]:
+    """A name's words as the matching compares them: ASCII, lower case, titles dropped."""
+    return _words(name)
+
+
 def names_match(profile_name: str, row: RosterRow) -> bool:
     """Whether a profile's name is the roster's person: every word of the roster's last name is
     among the profile's words after the first, the profile's last word is one of them, and the

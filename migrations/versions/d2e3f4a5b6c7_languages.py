@@ -1,7 +1,7 @@
 """languages: an account's interface language, a profile's Spanish headline and bio
 
 Revision ID: d2e3f4a5b6c7
-Revises: c1d2e3f4a5b6
+Revises: d3e4f5a6b7c8
 Create Date: 2026-12-07 19:40:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd2e3f4a5b6c7'
-down_revision = 'c1d2e3f4a5b6'
+down_revision = 'd3e4f5a6b7c8'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,116 @@
+"""/admin/claims: claims of listings from public records that wait for an admin (a license
+document, a removal request, a contested listing with its claimants side by side), and the
+letters waiting to be printed, downloaded as one PDF batch. Platform admins only: a 404 for
+everyone else (admin.views.hide_from_non_admins), and the admin pages' own checks before a
+decision (a recent sign-in, a second factor where required)."""
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from directory import mail, refusals
+from directory.admin.forms import ReasonForm
+from directory.admin.views import _admins_only, _page_or_404
+from directory.db import db
+from directory.listings import claims, letters
+from directory.listings.forms import ActionForm
+from directory.listings.models import ListingClaim
+from directory.practitioners import documents
+from directory.unit_of_work import unit_of_work
+from directory.web import page_number
+
+bp = Blueprint("admin_claims", __name__, url_prefix="/admin/claims")
+bp.before_request(_admins_only)
+
+
+@bp.get("", strict_slashes=False)
+def index():
+    """Listings whose claims wait for a decision, each with every claim under way on it."""
+    found = _page_or_404(claims.review_queue(page_number()))
+    return render_template(
+        "admin/claims.html",
+        rows=[(listing, claims.active_claims(listing)) for listing in found.items],
+        total=found.total, page=found.number, pages=found.pages,
+        letters_waiting=claims.pending_letter_count(), form=ReasonForm(formdata=None),
+    )  # fmt: skip
+
+
+@bp.get("/letters")
+def letters_page():
+    """The letters waiting to be printed, and the button that prints them."""
+    found = _page_or_404(claims.pending_letters(page_number()))
+    return render_template(
+        "admin/claim_letters.html", rows=found.items, total=found.total, page=found.number,
+        pages=found.pages, form=ActionForm(formdata=None), batch=claims.LETTERS_PER_BATCH,
+    )  # fmt: skip
+
+
+@bp.post("/letters.pdf")
+@unit_of_work
+def print_letters():
+    """Issue the waiting letters' codes and download them as one PDF (a page per letter).
+    The codes exist only in this file: print it before closing it."""
+    if not ActionForm().validate():
+        abort(400)
+    batch = claims.print_letters(
+        current_user, lambda slug: mail.public_url("claims.show", slug=slug)
+    )
+    if not batch:
+        flash("No letters are waiting.", "info")
+        return redirect(url_for(".letters_page"))
+    response = Response(letters.render(batch), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="claim-letters-{len(batch)}.pdf"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/<id:claim_id>/document")
+def document(claim_id: int):
+    """The license a claimant sent (never cached, a PDF downloaded)."""
+    return documents.send(db.get_or_404(ListingClaim, claim_id).document)
+
+
+@bp.post("/<id:claim_id>/approve")
+@unit_of_work
+def approve(claim_id: int):
+    claim = db.get_or_404(ListingClaim, claim_id)
+    if not ReasonForm().validate():
+        abort(400)
+    refusals.show_on(url_for(".index"))
+    name, purpose = claim.listing_name, claim.purpose
+    claims.approve(claim, current_user)
+    _tell(claim, approved=True)
+    done = "given to" if purpose == "claim" else "removed at the request of"
+    flash(f"The listing of {name}: {done} {claim.user.email}.", "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/<id:claim_id>/refuse")
+@unit_of_work
+def refuse(claim_id: int):
+    claim = db.get_or_404(ListingClaim, claim_id)
+    form = ReasonForm()
+    if not form.validate():
+        abort(400)
+    refusals.show_on(url_for(".index"))
+    claims.refuse(claim, current_user, form.reason.data or "")
+    _tell(claim, approved=False)
+    flash(f"Refused: {claim.user.email}'s claim on the listing of {claim.listing_name}.",
+          "success")  # fmt: skip
+    return redirect(url_for(".index"))
+
+
+def _tell(claim: ListingClaim, *, approved: bool) -> None:
+    """Mail the claimant the decision."""
+    what = "claim of" if claim.purpose == "claim" else "request to remove"
+    if approved and claim.purpose == "claim":
+        said = ("An admin accepted it: the listing is now your profile. Sign in to say how you "
+                "work and publish it:\n" + mail.public_url("dashboard.index"))  # fmt: skip
+    elif approved:
+        said = "An admin removed the listing. It will not be listed again."
+    else:
+        said = "An admin could not accept it" + (f": {claim.reason}" if claim.reason else ".")
+    mail.letter(claim.user.email, f"Your {what} the listing of {claim.listing_name}",
+                f"Hello {claim.user.name},", f"About your {what} the listing of "
+                f"{claim.listing_name} on Kneaded.", said)  # fmt: skip

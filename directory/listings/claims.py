@@ -1,0 +1,543 @@
+"""Claiming a listing from public records, and having it removed (DESIGN.md, "Listings from
+public records, and claims"): plain operations that flush and never commit.
+
+1. `prove`: a signed-in person gives the license number and legal name (and the birth year,
+   where a roster lists one); they must match the listing's record, normalised as the roster
+   matching does (licensing.number_key, rosters.files.names_match). Tries are counted per
+   account and per listing (ClaimAttempt) and refused past the limits. A refusal says the
+   details do not match the record, never which one.
+2. A channel of record carries a one-time code: a letter to the practice address (its code is
+   issued when an admin prints the batch: `print_letters`), or a text to the business phone
+   (listings.sms). Or a document goes to the admins (`submit_document`), or, for a removal,
+   a request (`request_removal`). Codes are stored as keyed hashes, expire, are single use,
+   and die after MAX_CODE_FAILURES wrong tries.
+3. The right code (or an admin's approval) completes it: the listing becomes the person's
+   profile in a practice of their own (`take_over`), or is removed and remembered in the
+   removal registry (`remove_listing`). When someone else claims the same listing (or it is
+   claimed already), nothing changes: every claim on it goes to the admins (`contested`).
+Every step writes an audit event.
+"""
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from directory import audit, licensing
+from directory.accounts.models import User
+from directory.db import db, now_utc
+from directory.listings.models import ClaimAttempt, ListingClaim, ListingRemoval, ListingSource
+from directory.paging import Page, page_of
+from directory.practices import operations as practices
+from directory.practices.models import Membership, Tenant
+from directory.practitioners import documents, readiness
+from directory.practitioners.models import Practitioner
+from directory.refusals import Refused, Throttled
+from directory.rosters import files
+
+#: Letters and digits nobody misreads on paper (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
+LETTER_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+LETTER_CODE_LENGTH = 8
+SMS_CODE_LENGTH = 6
+#: Wrong codes one claim may enter before its code is void (a new one must be sent).
+MAX_CODE_FAILURES = 5
+#: Wrong license/name tries: per account within an hour, per listing within a day.
+PROOF_FAILURES_PER_ACCOUNT = 5
+PROOF_FAILURES_PER_LISTING = 10
+ACCOUNT_WINDOW = timedelta(hours=1)
+LISTING_WINDOW = timedelta(days=1)
+#: Letters in one printed batch (a PDF an office printer takes in one go).
+LETTERS_PER_BATCH = 200
+
+NOT_MATCHED = (
+    "Those details do not match the public record of this listing. Give the license number "
+    "as the board issued it and your legal name as the license shows it"
+)
+TOO_MANY = "Too many tries at this listing's details. Please wait and try again later."
+
+
+def code_digest(code: str) -> str:
+    """The stored form of a one-time code: HMAC-SHA256 under the app's secret key, so a copy
+    of the database alone cannot test guesses against it."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, normalize_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def normalize_code(code: str) -> str:
+    """A code as typed, in the form it was issued: upper case, no spaces or dashes."""
+    return "".join(c for c in (code or "").upper() if c.isalnum())[:20]
+
+
+def _new_code(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def claimable_or_none(listing: Practitioner) -> bool:
+    """Whether a profile came from public records (so it has a claim page): unclaimed, or
+    claimed through a claim (someone else may contest it)."""
+    return db.session.scalar(
+        select(ListingSource.id).where(ListingSource.practitioner_id == listing.id).limit(1)
+    ) is not None  # fmt: skip
+
+
+def claim_of(user: User, listing: Practitioner) -> ListingClaim | None:
+    """The user's claim on this listing still under way (open or with the admins)."""
+    return db.session.scalar(
+        select(ListingClaim).where(
+            ListingClaim.user_id == user.id,
+            ListingClaim.practitioner_id == listing.id,
+            ListingClaim.status.in_(("open", "review")),
+        )
+    )
+
+
+def _others(claim: ListingClaim) -> list[ListingClaim]:
+    return list(db.session.scalars(
+        select(ListingClaim).where(
+            ListingClaim.practitioner_id == claim.practitioner_id,
+            ListingClaim.id != claim.id,
+            ListingClaim.status.in_(("open", "review")),
+        )
+    ))  # fmt: skip
+
+
+def _record(action: str, claim: ListingClaim, actor=None, **details) -> None:
+    listing = claim.listing
+    audit.record(
+        action, actor=actor or claim.user, tenant=listing.tenant if listing else None,
+        subject=listing, details={"claim": claim.id, "name": claim.listing_name,
+                                  "purpose": claim.purpose, **details},
+    )  # fmt: skip
+
+
+# --- 1. Proving the license and the name ----------------------------------------------------
+
+
+def birth_years(listing: Practitioner) -> set[int]:
+    """The birth years state rosters list for this listing's licenses (most list none)."""
+    found = set()
+    for lic in listing.licenses:
+        spec = licensing.roster_sources().get(lic.check_source or "")
+        column = spec and spec.get("columns", {}).get("birth_year")
+        value = str((lic.roster_row or {}).get(column) or "") if column else ""
+        if value[:4].isdigit():
+            found.add(int(value[:4]))
+    return found
+
+
+def matches(listing: Practitioner, number: str, legal_name: str, birth_year: int | None) -> bool:
+    """Whether the license number and the legal name (and the birth year, where a roster lists
+    one) are this listing's, normalised as the roster matching does."""
+    key = licensing.number_key(number)
+    if not key or not any(lic.number_key == key for lic in listing.licenses):
+        return False
+    words = files.name_words(listing.name)
+    typed = files.name_words(legal_name)
+    if len(words) < 2 or len(typed) < 2 or words[0] != typed[0]:
+        return False
+    if not files.names_match(legal_name, _Named(first_name=words[0], last_name=words[-1])):
+        return False
+    years = birth_years(listing)
+    return not years or birth_year in years
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A listing's name as the roster matching reads a roster's row."""
+
+    first_name: str
+    last_name: str
+
+
+def _check_limits(user: User, listing: Practitioner) -> None:
+    now = now_utc()
+    failed = ClaimAttempt.success.is_(False)
+    by_user = db.session.scalar(select(func.count()).where(
+        ClaimAttempt.user_id == user.id, ClaimAttempt.created_at >= now - ACCOUNT_WINDOW, failed
+    ))  # fmt: skip
+    by_listing = db.session.scalar(select(func.count()).where(
+        ClaimAttempt.practitioner_id == listing.id,
+        ClaimAttempt.created_at >= now - LISTING_WINDOW, failed,
+    ))  # fmt: skip
+    if by_user >= PROOF_FAILURES_PER_ACCOUNT:
+        raise Throttled(TOO_MANY, retry_after=int(ACCOUNT_WINDOW.total_seconds()))
+    if by_listing >= PROOF_FAILURES_PER_LISTING:
+        raise Throttled(TOO_MANY, retry_after=int(LISTING_WINDOW.total_seconds()))
+
+
+@dataclass
+class Proof:
+    claim: ListingClaim | None
+    #: Why it was refused, as the page says it (None: proven).
+    refusal: str | None = None
+
+
+def prove(user: User, listing: Practitioner, *, number: str, legal_name: str,
+          birth_year: int | None, purpose: str) -> Proof:  # fmt: skip
+    """Start (or continue) a claim or removal when the details match the record; a refusal
+    otherwise, counted (the caller commits it: a refusal is a try). Throttled past the
+    limits, before anything is compared."""
+    _check_limits(user, listing)
+    right = matches(listing, number, legal_name, birth_year)
+    db.session.add(ClaimAttempt(user_id=user.id, practitioner_id=listing.id, success=right))
+    if not right:
+        audit.record("listing.claim_not_matched", actor=user, tenant=listing.tenant,
+                     subject=listing, details={"purpose": purpose})  # fmt: skip
+        db.session.flush()
+        asked = " and your birth year" if birth_years(listing) else ""
+        return Proof(None, NOT_MATCHED + asked + ".")
+    claim = claim_of(user, listing)
+    if claim is None:
+        claim = ListingClaim(user_id=user.id, practitioner_id=listing.id, listing=listing,
+                             listing_name=listing.name, purpose=purpose)  # fmt: skip
+        db.session.add(claim)
+        db.session.flush()
+        _record("listing.claim_started", claim)
+    elif claim.status == "open" and claim.purpose != purpose and claim.channel is None:
+        claim.purpose = purpose
+    others = _others(claim)
+    if purpose == "claim" and (others or listing.claimed):
+        _contest(claim, others)
+    db.session.flush()
+    return Proof(claim)
+
+
+def _contest(claim: ListingClaim, others: list[ListingClaim]) -> None:
+    """Someone else claims this listing too, or holds it: every claim on it waits for an
+    admin, who sees them side by side. Nothing changes until they decide."""
+    for each in (claim, *others):
+        if not each.contested:
+            each.contested = True
+            _record("listing.claim_contested", each, actor=claim.user)
+    # The newcomer's proof so far is a match of public facts: an admin decides.
+    claim.status = "review"
+
+
+# --- 2. The channels of record --------------------------------------------------------------
+
+
+def channels(listing: Practitioner) -> dict[str, bool]:
+    """Which channels of record this listing has: a letter needs an address, a text a phone."""
+    return {"letter": bool(listing.offices), "sms": bool(_phone_digits(listing.phone))}
+
+
+def _phone_digits(phone: str) -> str:
+    digits = "".join(c for c in phone or "" if c.isdigit())
+    return digits if len(digits) == 10 else ""
+
+
+def _open_or_refuse(claim: ListingClaim) -> None:
+    if claim.status != "open" or claim.listing is None:
+        raise Refused("This claim is with the admins now: they will write to you.")
+
+
+def ask_for_letter(claim: ListingClaim) -> None:
+    """A letter with a code will go to the practice address of record (in the next batch)."""
+    _open_or_refuse(claim)
+    if not channels(claim.listing)["letter"]:
+        raise Refused("The record names no practice address to write to: choose another way.")
+    claim.channel, claim.code_hash, claim.code_expires_at = "letter", None, None
+    claim.printed_at, claim.code_failures = None, 0
+    _record("listing.claim_letter_asked", claim)
+    db.session.flush()
+
+
+def send_text(claim: ListingClaim, backend) -> None:
+    """Text a code to the business phone of record through the SMS provider (`backend`)."""
+    _open_or_refuse(claim)
+    phone = _phone_digits(claim.listing.phone)
+    if not phone:
+        raise Refused("The record names no business phone to text: choose another way.")
+    code = _new_code("0123456789", SMS_CODE_LENGTH)
+    minutes = current_app.config["CLAIM_SMS_MINUTES"]
+    claim.channel, claim.code_hash = "sms", code_digest(code)
+    claim.code_expires_at = now_utc() + timedelta(minutes=minutes)
+    claim.code_failures, claim.printed_at = 0, None
+    backend.send(
+        f"+1{phone}",
+        f"Kneaded: your code to {_verb(claim)} the listing of "
+        f"{claim.listing_name} is {code}. It expires in {minutes} "
+        f"minutes. If you did not ask for it, ignore this text.",
+    )
+    _record("listing.claim_code_texted", claim, phone_ending=phone[-4:])
+    db.session.flush()
+
+
+def _verb(claim: ListingClaim) -> str:
+    return "claim" if claim.purpose == "claim" else "remove"
+
+
+def submit_document(claim: ListingClaim, upload) -> None:
+    """A license image or PDF for an admin to compare with the record (the fallback)."""
+    _open_or_refuse(claim)
+    if claim.purpose != "claim":
+        raise Refused("A removal is asked for with a request to the admins.")
+    name = documents.save(upload)
+    documents.release(claim.document)
+    claim.channel, claim.document, claim.status = "document", name, "review"
+    claim.code_hash = claim.code_expires_at = None
+    _record("listing.claim_document_sent", claim)
+    db.session.flush()
+
+
+def request_removal(claim: ListingClaim, note: str) -> None:
+    """Ask the admins to remove the listing (when no code of record can reach the person)."""
+    _open_or_refuse(claim)
+    if claim.purpose != "remove":
+        raise Refused("Only a removal is asked for with a request.")
+    claim.channel, claim.note, claim.status = "request", note[:1000], "review"
+    claim.code_hash = claim.code_expires_at = None
+    _record("listing.removal_requested", claim)
+    db.session.flush()
+
+
+# --- Letters ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One printed letter: what its page says. The code exists only here and on paper."""
+
+    claim_id: int
+    name: str
+    address: list[str]
+    code: str
+    expires_on: date
+    purpose: str
+    where: str
+
+
+def pending_letters(page: int) -> Page | None:
+    """Letters waiting to be printed, the oldest first."""
+    return page_of(
+        select(ListingClaim).where(*_waiting_letter())
+        .order_by(ListingClaim.updated_at, ListingClaim.id), page,
+    )  # fmt: skip
+
+
+def _waiting_letter():
+    return (
+        ListingClaim.channel == "letter",
+        ListingClaim.status == "open",
+        ListingClaim.printed_at.is_(None),
+        ListingClaim.practitioner_id.is_not(None),
+    )
+
+
+def pending_letter_count() -> int:
+    return db.session.scalar(select(func.count()).where(*_waiting_letter()))
+
+
+def print_letters(actor: User, link: Callable[[str], str]) -> list[Letter]:
+    """Issue the codes of the letters waiting (up to LETTERS_PER_BATCH) and return their
+    pages: each code is stored hashed, and exists in plain text only in what this returns.
+    `link(slug)` is the address of a listing's claim page, printed on its letter."""
+    days = current_app.config["CLAIM_LETTER_DAYS"]
+    now = now_utc()
+    batch = []
+    for claim in db.session.scalars(
+        select(ListingClaim).where(*_waiting_letter())
+        .order_by(ListingClaim.updated_at, ListingClaim.id).limit(LETTERS_PER_BATCH)
+    ):  # fmt: skip
+        office = claim.listing.offices[0] if claim.listing.offices else None
+        if office is None:
+            continue
+        code = _new_code(LETTER_ALPHABET, LETTER_CODE_LENGTH)
+        claim.code_hash, claim.code_expires_at = code_digest(code), now + timedelta(days=days)
+        claim.printed_at, claim.code_failures = now, 0
+        batch.append(Letter(
+            claim.id, claim.listing.name,
+            [claim.listing.name, office.street, f"{office.city}, {office.state} {office.zip}"],
+            f"{code[:4]}-{code[4:]}", claim.code_expires_at.date(), claim.purpose,
+            link(claim.listing.slug),
+        ))  # fmt: skip
+    if batch:
+        audit.record(
+            "listing.claim_letters_printed",
+            actor=actor,
+            details={"letters": len(batch), "claims": [x.claim_id for x in batch]},
+        )
+    db.session.flush()
+    return batch
+
+
+# --- 3. The code, and the decisions ---------------------------------------------------------
+
+
+def enter_code(claim: ListingClaim, code: str, *, commit_to_removal: bool = True) -> str:
+    """Check a code: "wrong" (counted), "void" (too many wrong: a new one is needed),
+    "expired", "none" (no code out), "right" (for a removal not yet confirmed: nothing used),
+    "review" (right, but the listing is contested: the admins decide) or "done"."""
+    _open_or_refuse(claim)
+    if claim.code_hash is None:
+        return "none"
+    if claim.code_expires_at is None or claim.code_expires_at <= now_utc():
+        return "expired"
+    if not hmac.compare_digest(claim.code_hash, code_digest(code)):
+        claim.code_failures += 1
+        if claim.code_failures >= MAX_CODE_FAILURES:
+            claim.code_hash = claim.code_expires_at = None
+            _record("listing.claim_code_void", claim)
+            db.session.flush()
+            return "void"
+        db.session.flush()
+        return "wrong"
+    if claim.purpose == "remove" and not commit_to_removal:
+        return "right"
+    # Single use: the code is gone whatever follows.
+    claim.code_hash = claim.code_expires_at = None
+    claim.confirmed_at = now_utc()
+    _record("listing.claim_code_entered", claim, channel=claim.channel)
+    if claim.purpose == "claim" and (claim.contested or _others(claim) or claim.listing.claimed):
+        _contest(claim, _others(claim))
+        db.session.flush()
+        return "review"
+    complete(claim, actor=claim.user)
+    return "done"
+
+
+def complete(claim: ListingClaim, *, actor: User) -> None:
+    """The claim succeeded: the listing is theirs (or gone), and every other claim on it is
+    refused."""
+    listing = claim.listing
+    for other in _others(claim):
+        _decide(other, "refused", actor, "Another person's claim on this listing was accepted.")
+    _decide(claim, "done", actor, "")
+    if claim.purpose == "claim":
+        take_over(listing, claim.user, actor=actor, claim=claim)
+    else:
+        remove_listing(listing, actor=actor, reason="Removed at the request of the person it "
+                                                    "names")  # fmt: skip
+    db.session.flush()
+
+
+def _decide(claim: ListingClaim, status: str, actor: User, reason: str) -> None:
+    claim.status, claim.decided_by_id, claim.decided_at = status, actor.id, now_utc()
+    claim.reason = reason[:500]
+    claim.code_hash = claim.code_expires_at = None
+    if status == "refused":
+        _record("listing.claim_refused", claim, actor=actor, reason=reason)
+
+
+def refuse(claim: ListingClaim, actor: User, reason: str) -> None:
+    """An admin refuses a claim (or a removal request)."""
+    if not claim.is_active:
+        raise Refused("This claim was decided already.")
+    _decide(claim, "refused", actor, reason or "Refused by an admin")
+    db.session.flush()
+
+
+def approve(claim: ListingClaim, actor: User) -> None:
+    """An admin accepts a claim in review (its document, its request, or the one of a contested
+    listing they judged right): it completes as a right code would."""
+    if claim.status != "review" or claim.listing is None:
+        raise Refused("Only a claim waiting for review can be approved.")
+    if claim.user_id == actor.id:
+        raise Refused("Another admin decides your own claim.")
+    if claim.channel == "document" and claim.confirmed_at is None:
+        claim.confirmed_at = now_utc()
+    _record("listing.claim_approved", claim, actor=actor)
+    complete(claim, actor=actor)
+
+
+def own_practice(user: User, name: str) -> Tenant:
+    """The practice a claimed listing moves into: the oldest the user owns (sign-up made one),
+    else a new one named after them."""
+    tenant = db.session.scalar(
+        select(Tenant).join(Membership, Membership.tenant_id == Tenant.id)
+        .where(Membership.user_id == user.id, Membership.role == "owner",
+               Tenant.status == "active")
+        .order_by(Membership.created_at, Membership.id).limit(1)
+    )  # fmt: skip
+    return tenant or practices.start_practice(user, name).tenant
+
+
+def take_over(listing: Practitioner, user: User, *, actor: User,
+              claim: ListingClaim | None = None) -> None:  # fmt: skip
+    """The listing becomes the user's profile in a practice of their own: its seeds never
+    touch it again, and its editor is theirs. It stays public if it is complete enough to
+    publish, else it waits as a draft for what only they can say (its setting...)."""
+    tenant = own_practice(user, listing.name)
+    listing.tenant_id, listing.tenant = tenant.id, tenant
+    listing.user_id, listing.claimed = user.id, True
+    if listing.published and readiness.publish_blockers(listing):
+        listing.published = False
+    db.session.flush()
+    audit.record("listing.claimed", actor=actor, tenant=tenant, subject=listing,
+                 details={"claim": claim.id if claim else None, "by": user.email})  # fmt: skip
+
+
+def remove_listing(listing: Practitioner, *, actor, reason: str) -> None:
+    """Remove a listing for good and remember its NPI and licenses, so no seed lists the
+    person again (listings.seed reads the registry)."""
+    npis = db.session.scalars(
+        select(ListingSource.key).where(ListingSource.practitioner_id == listing.id,
+                                        ListingSource.source == "nppes")
+    ).all()  # fmt: skip
+    for npi in npis:
+        db.session.add(ListingRemoval(npi=npi, reason=reason[:500]))
+    for lic in listing.licenses:
+        if lic.number_key:
+            db.session.add(ListingRemoval(state=lic.state, number_key=lic.number_key,
+                                          reason=reason[:500]))  # fmt: skip
+    audit.record(
+        "listing.removed",
+        actor=actor,
+        tenant=listing.tenant,
+        subject=listing,
+        details={
+            "name": listing.name,
+            "npi": list(npis),
+            "licenses": [f"{x.state} {x.number}" for x in listing.licenses],
+        },
+    )
+    for record in listing.specialties:
+        documents.release(record.document)
+    db.session.delete(listing)
+    db.session.flush()
+
+
+# --- The admins' queue ------------------------------------------------------------------------
+
+
+def review_queue(page: int) -> Page | None:
+    """Listings with a claim waiting for an admin, the longest waiting first; each with every
+    active claim on it (side by side when contested)."""
+    first = (
+        select(ListingClaim.practitioner_id, func.min(ListingClaim.updated_at).label("since"))
+        .where(ListingClaim.status == "review", ListingClaim.practitioner_id.is_not(None))
+        .group_by(ListingClaim.practitioner_id)
+        .subquery()
+    )
+    return page_of(
+        select(Practitioner).join(first, first.c.practitioner_id == Practitioner.id)
+        .order_by(first.c.since, Practitioner.id), page,
+    )  # fmt: skip
+
+
+def active_claims(listing: Practitioner) -> list[ListingClaim]:
+    return list(db.session.scalars(
+        select(ListingClaim).where(ListingClaim.practitioner_id == listing.id,
+                                   ListingClaim.status.in_(("open", "review")))
+        .order_by(ListingClaim.created_at, ListingClaim.id)
+    ))  # fmt: skip
+
+
+def review_count() -> int:
+    return db.session.scalar(
+        select(func.count(func.distinct(ListingClaim.practitioner_id))).where(
+            ListingClaim.status == "review"
+        )
+    )
+
+
+def expires_in_words(at: datetime | None) -> str:
+    """When a code expires, as a page says it."""
+    if at is None:
+        return ""
+    return f"{at:%B} {at.day}, {at.year}"

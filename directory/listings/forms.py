@@ -1,0 +1,42 @@
+"""The claim pages' forms: they check shape; listings.claims decides."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import NumberRange, Optional, ValidationError
+
+from directory.listings.models import CLAIM_PURPOSES
+from directory.practitioners.forms import Text
+
+
+class ProofForm(FlaskForm):
+    """The license number and legal name (and birth year) the record must show."""
+
+    purpose = HiddenField(default="claim")
+    number = StringField("License number", validators=[Text(40, required=True)])
+    legal_name = StringField("Legal name, as on your license",
+                             validators=[Text(120, required=True)])  # fmt: skip
+    birth_year = IntegerField("Birth year", validators=[Optional(),
+                                                        NumberRange(1900, 2015, "Enter a year "
+                                                                    "like 1984.")])  # fmt: skip
+
+    def validate_purpose(self, field) -> None:
+        if field.data not in CLAIM_PURPOSES:
+            raise ValidationError("Choose whether to claim or remove the listing.")
+
+
+class CodeForm(FlaskForm):
+    code = StringField("One-time code", validators=[Text(20, required=True)])
+
+
+class DocumentForm(FlaskForm):
+    document = FileField("Your license (a PDF, JPEG or PNG file)")
+
+
+class RequestForm(FlaskForm):
+    note = TextAreaField("Anything the admins should know (optional)",
+                         validators=[Text(1000, multiline=True)])  # fmt: skip
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token."""

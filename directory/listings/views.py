@@ -1,0 +1,218 @@
+"""/p/<slug>/claim and /p/<slug>/remove: the person a listing from public records names takes
+it over, or has it removed (listings.claims says how). Reading the page is open to everyone;
+every step is for a signed-in account, and a visitor who is not signed in is sent to sign in
+and back here."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from directory import confirm, refusals
+from directory.listings import claims, sms
+from directory.listings.forms import ActionForm, CodeForm, DocumentForm, ProofForm, RequestForm
+from directory.practitioners import profiles
+from directory.unit_of_work import unit_of_work
+
+bp = Blueprint("claims", __name__)
+
+CODE_SAID = {
+    "wrong": "That code is not right. Check it against the letter or text and try again.",
+    "void": "That code was entered wrong too many times and no longer works: ask for a new one.",
+    "expired": "That code has expired: ask for a new one.",
+    "none": "No code is out for this claim yet: choose how to receive one.",
+}
+
+
+def _listing_or_404(slug: str, *, removal: bool = False):
+    """A visible listing from public records (a claimed one too, for a claim: it may be
+    contested); a removal only of an unclaimed one."""
+    listing = profiles.get_visible_or_404(slug)
+    if not claims.claimable_or_none(listing) or (removal and listing.claimed):
+        abort(404)
+    return listing
+
+
+def _page(listing, *, removal=False, proof=None, code=None, status=200):
+    claim = claims.claim_of(current_user, listing) if current_user.is_authenticated else None
+    if claim is not None:
+        removal = claim.purpose == "remove"
+    if proof is None:
+        proof = ProofForm(formdata=None, purpose="remove" if removal else "claim")
+    return render_template(
+        "practitioners/claim.html",
+        practitioner=listing,
+        sources=profiles.listing_sources(listing),
+        removal=removal,
+        claim=claim,
+        channels=claims.channels(listing),
+        asks_birth_year=bool(claims.birth_years(listing)),
+        proof=proof,
+        code_form=code or CodeForm(formdata=None),
+        document_form=DocumentForm(formdata=None),
+        request_form=RequestForm(formdata=None),
+        action_form=ActionForm(formdata=None),
+        expires=claims.expires_in_words,
+    ), status
+
+
+@bp.get("/p/<slug:slug>/claim")
+def show(slug: str):
+    """How claiming works, and the signed-in person's claim where it stands."""
+    return _page(_listing_or_404(slug))
+
+
+@bp.get("/p/<slug:slug>/remove")
+def remove(slug: str):
+    """How removal works, and the signed-in person's request where it stands."""
+    return _page(_listing_or_404(slug, removal=True), removal=True)
+
+
+def _sign_in_first():
+    # Back here once signed in: a step's GET leads on to the claim page.
+    return redirect(url_for("accounts.login", next=request.path))
+
+
+def _claim_or_back(listing):
+    """The signed-in user's claim under way on this listing; None: they have none (another
+    person's claim is never reachable: each user sees and acts on their own)."""
+    return claims.claim_of(current_user, listing)
+
+
+@bp.post("/p/<slug:slug>/claim")
+@unit_of_work
+def prove(slug: str):
+    listing = _listing_or_404(slug)
+    if not current_user.is_authenticated:
+        return _sign_in_first()
+    form = ProofForm()
+    removal = form.purpose.data == "remove"
+    if removal and listing.claimed:
+        abort(404)
+    if not form.validate():
+        return _page(listing, removal=removal, proof=form, status=400)
+    refusals.show_on(url_for(".show", slug=listing.slug))
+    found = claims.prove(current_user, listing, number=form.number.data,
+                         legal_name=form.legal_name.data, birth_year=form.birth_year.data,
+                         purpose=form.purpose.data)  # fmt: skip
+    if found.claim is None:
+        # A refusal is a try: it is committed (counted), so the page answers 200.
+        form.form_errors.append(found.refusal)
+        return _page(listing, removal=removal, proof=form)
+    if found.claim.status == "review":
+        flash("Someone else has claimed this listing too. An admin will compare the claims and "
+              "write to you; nothing changes until then.", "info")  # fmt: skip
+    else:
+        flash("Those details match the record. Now choose how to receive your code.", "success")
+    return redirect(url_for(".show", slug=listing.slug))
+
+
+def _step(slug: str):
+    """The listing and the user's claim on it for a step of the claim (or a redirect)."""
+    listing = _listing_or_404(slug)
+    if not current_user.is_authenticated:
+        return listing, None, _sign_in_first()
+    if request.method == "GET":
+        # A step's address reached by a link (after signing in): the claim page says where
+        # the claim stands.
+        return listing, None, redirect(url_for(".show", slug=listing.slug))
+    claim = _claim_or_back(listing)
+    if claim is None:
+        flash("Start by giving the license number and legal name on the record.", "info")
+        return listing, None, redirect(url_for(".show", slug=listing.slug))
+    refusals.show_on(url_for(".show", slug=listing.slug))
+    return listing, claim, None
+
+
+@bp.route("/p/<slug:slug>/claim/letter", methods=["GET", "POST"])
+@unit_of_work
+def letter(slug: str):
+    listing, claim, away = _step(slug)
+    if away:
+        return away
+    if not ActionForm().validate():
+        abort(400)
+    claims.ask_for_letter(claim)
+    flash("A letter with your code will go to the practice address of record within a few "
+          "days. Enter its code here when it arrives.", "success")  # fmt: skip
+    return redirect(url_for(".show", slug=listing.slug))
+
+
+@bp.route("/p/<slug:slug>/claim/text", methods=["GET", "POST"])
+@unit_of_work
+def text(slug: str):
+    listing, claim, away = _step(slug)
+    if away:
+        return away
+    if not ActionForm().validate():
+        abort(400)
+    claims.send_text(claim, sms.backend())
+    flash("We texted a code to the business phone of record. Enter it below.", "success")
+    return redirect(url_for(".show", slug=listing.slug))
+
+
+@bp.route("/p/<slug:slug>/claim/code", methods=["GET", "POST"])
+@unit_of_work
+def code(slug: str):
+    listing, claim, away = _step(slug)
+    if away:
+        return away
+    form = CodeForm()
+    if not form.validate():
+        return _page(listing, code=form, status=400)
+    confirmed = confirm.given()
+    outcome = claims.enter_code(claim, form.code.data, commit_to_removal=confirmed)
+    if outcome in CODE_SAID:
+        # A wrong code is counted: committed, so the page answers 200.
+        form.code.errors = [CODE_SAID[outcome]]
+        return _page(listing, code=form)
+    if outcome == "right":
+        return confirm.ask(
+            title="Remove this listing?",
+            what=f"The listing of {listing.name}",
+            detail="It leaves the directory at once, and its NPI and licenses are remembered "
+                   "so it is never listed again, even when the public record is read again.",
+            action=url_for(".code", slug=listing.slug),
+            back=url_for(".show", slug=listing.slug),
+            button="Remove the listing",
+            fields={"code": form.code.data},
+        )  # fmt: skip
+    if outcome == "review":
+        flash("Your code is right. Someone else has claimed this listing too: an admin will "
+              "compare the claims and write to you.", "info")  # fmt: skip
+        return redirect(url_for(".show", slug=listing.slug))
+    if claim.purpose == "remove":
+        flash(f"The listing of {claim.listing_name} is removed, and will not be listed again.",
+              "success")  # fmt: skip
+        return redirect(url_for("public.index"))
+    flash("The listing is yours. Say how you work (setting, conditions, prices), then publish "
+          "it.", "success")  # fmt: skip
+    return redirect(url_for("editor.edit", slug=listing.slug))
+
+
+@bp.route("/p/<slug:slug>/claim/document", methods=["GET", "POST"])
+@unit_of_work
+def document(slug: str):
+    listing, claim, away = _step(slug)
+    if away:
+        return away
+    form = DocumentForm()
+    if not form.validate():
+        abort(400)
+    claims.submit_document(claim, form.document.data)
+    flash("Thank you: an admin will compare your license with the record and write to you.",
+          "success")  # fmt: skip
+    return redirect(url_for(".show", slug=listing.slug))
+
+
+@bp.route("/p/<slug:slug>/claim/request", methods=["GET", "POST"])
+@unit_of_work
+def request_removal(slug: str):
+    listing, claim, away = _step(slug)
+    if away:
+        return away
+    form = RequestForm()
+    if not form.validate():
+        return _page(listing, status=400)
+    claims.request_removal(claim, form.note.data or "")
+    flash("Your request is with the admins: they will remove the listing and write to you.",
+          "success")  # fmt: skip
+    return redirect(url_for(".show", slug=listing.slug))
