@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app directory
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run dev test lint format install setup clean
+.PHONY: run dev test lint format install setup clean translations compile-translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,28 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 install: $(VENV)/.installed
 
+# The interface's languages: English is the source; each translations/<lang>/LC_MESSAGES has a
+# messages.po (committed) and its compiled messages.mo (built here, never committed).
+PYBABEL := $(BIN)/pybabel
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+%.mo: %.po | $(VENV)/.installed
+	$(PYBABEL) compile --use-fuzzy -d translations -l $(word 2,$(subst /, ,$<)) -i $< -o $@
+
+compile-translations: $(COMPILED)
+
+# Extract every message to translations/messages.pot and merge it into each catalogue
+# (new messages arrive untranslated: tests/test_i18n.py names them), then compile.
+translations: $(VENV)/.installed
+	$(PYBABEL) extract --no-location --sort-output -F babel.cfg -k lazy_gettext -k _l \
+		-o translations/messages.pot directory templates
+	$(PYBABEL) update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
+	$(MAKE) compile-translations
+
 # Migrate, sync the vocabulary, load demo data when the database has no practitioners, and
 # bring the search index up to date (built from the database the first time).
-setup: install
+setup: install compile-translations
 	$(FLASK) db upgrade
 	$(FLASK) vocabulary sync
 	$(FLASK) demo load --if-empty
@@ -45,7 +64,7 @@ run: setup
 dev: setup
 	$(LOCAL) $(FLASK) run --debug --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test compile-translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

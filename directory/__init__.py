@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, database, sign-in, pages, API and commands."""
-    from directory import cli, config, health, search, tenancy, warmup, web
+    from directory import cli, config, health, i18n, search, tenancy, warmup, web
     from directory.accounts import sessions
     from directory.accounts import views as accounts
     from directory.admin import claims as admin_claims
@@ -59,6 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.before_request(web.refuse_unreadable_body)
     csrf.init_app(app)
     sessions.login_manager.init_app(app)
+    # English at /, Spanish under /es/ (after sign-in: an account's preference counts).
+    i18n.init_app(app)
 
     web.init_app(app)
     # What templates ask of the domain: may the user do this, may the public see that field.

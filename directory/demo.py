@@ -868,6 +868,12 @@ class _Generator:
         }
         record["headline"] = self.headline(setting, lymph, modalities, conditions, home.city)
         record["bio"] = self.bio(record, first, lymph, tenant, home)
+        # Those who speak Spanish write a Spanish headline too (shown to Spanish readers); the
+        # bio stays English, as most real profiles would.
+        record["headline_es"] = (
+            _spanish_headline(setting, conditions, home.city) if "Spanish" in languages else ""
+        )
+        record["bio_es"] = ""
         # About half show their gender; drawn from the slug, so the rest of a seed's output is
         # what it was before profiles had a gender.
         own = random.Random(slug)
@@ -959,6 +965,17 @@ def _advance_sequences(models) -> None:
                 f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
             )
         )
+
+
+def _spanish_headline(setting: str, conditions: list[str], city: str) -> str:
+    """A demo headline in Spanish, naming the first condition as the vocabulary says it."""
+    term = vocabulary.terms()[conditions[0]] if conditions else None
+    need = (term.spanish.name if term and term.spanish else "").lower()
+    kind = {"medical": "Masaje terapéutico", "spa": "Masaje relajante"}.get(
+        setting, "Masaje terapéutico y relajante"
+    )
+    headline = f"{kind} para {need} en {city}" if need else f"{kind} en {city}"
+    return headline if len(headline) <= 160 else f"{kind} en {city}"
 
 
 #: Every demo practice has an owner who can sign in (to read its messages, edit its profiles):

@@ -100,7 +100,25 @@ _STATE_ALIASES: dict[str, str] = {
     "wyo": "WY",
 }
 
-GENERIC_MESSAGE = "Enter a city and state, a ZIP code or a state."
+
+class Said(str):
+    """An English message that keeps its template and values, so that a page can say it in
+    its reader's language (directory.locales.say); geo itself knows no languages."""
+
+    template: str
+    values: dict
+
+    def __new__(cls, template: str, **values) -> Said:
+        said = super().__new__(cls, template % values if values else template)
+        said.template, said.values = template, values
+        return said
+
+
+#: Marks a message for the catalogue (pybabel extracts `_`); it stays English here.
+_ = Said
+
+
+GENERIC_MESSAGE = _("Enter a city and state, a ZIP code or a state.")
 MAX_INPUT_LENGTH = 100
 MAX_SUGGESTIONS = 5
 EARTH_RADIUS_MILES = 3958.8
@@ -740,14 +758,16 @@ def _state_place(code: str) -> Place:
 
 def _lookup_zip(zip_code: str) -> _Zip:
     if not isinstance(zip_code, str):
-        raise PlaceError("Enter a 5-digit ZIP code.")
+        raise PlaceError(_("Enter a 5-digit ZIP code."))
     text = zip_code.strip()
     match = _ZIP_RE.fullmatch(text)
     if match is None:
-        raise PlaceError(f"{_quoted(text)} is not a ZIP code: ZIP codes have 5 digits.")
+        raise PlaceError(
+            _("%(text)s is not a ZIP code: ZIP codes have 5 digits.", text=_quoted(text))
+        )
     record = _index().zips.get(match.group(1))
     if record is None:
-        raise PlaceError(f"ZIP code {match.group(1)} was not found.")
+        raise PlaceError(_("ZIP code %(zip)s was not found.", zip=match.group(1)))
     return record
 
 
@@ -757,9 +777,16 @@ def zip_location(zip_code: str, state: str | None = None) -> tuple[float, float,
     if state is not None:
         wanted = normalize_state(state)
         if wanted is None:
-            raise PlaceError(f"{_quoted(state)} is not a US state.")
+            raise PlaceError(_("%(state)s is not a US state.", state=_quoted(state)))
         if wanted != record.state:
-            raise PlaceError(f"ZIP {record.code} is in {record.state}, not {wanted}.")
+            raise PlaceError(
+                _(
+                    "ZIP %(zip)s is in %(state)s, not %(wanted)s.",
+                    zip=record.code,
+                    state=record.state,
+                    wanted=wanted,
+                )
+            )
     return record.lat, record.lon, record.city, record.state
 
 
@@ -924,7 +951,15 @@ def _resolve_zip(zip_code: str, parts: list[list[str]]) -> Place:
                 break
     if claimed is not None and claimed != record.state:
         place = _zip_place(record)
-        raise PlaceError(f"ZIP {record.code} is in {record.state}, not {claimed}.", [place.label])
+        raise PlaceError(
+            _(
+                "ZIP %(zip)s is in %(state)s, not %(wanted)s.",
+                zip=record.code,
+                state=record.state,
+                wanted=claimed,
+            ),
+            [place.label],
+        )
     return _zip_place(record)
 
 
@@ -939,7 +974,7 @@ def resolve(text: str, correct: bool = True) -> Place:
 
     zips = {m.group(1) for m in _ZIP_IN_TEXT_RE.finditer(stripped)}
     if len(zips) > 1:
-        raise PlaceError("Enter just one ZIP code.")
+        raise PlaceError(_("Enter just one ZIP code."))
     if zips:
         zip_code = zips.pop()
         rest = _ZIP_IN_TEXT_RE.sub(" ", stripped)
@@ -951,7 +986,8 @@ def resolve(text: str, correct: bool = True) -> Place:
         if 3 <= len(digits) < 5 and digits.zfill(5) in _index().zips:
             suggestions.append(_zip_place(_index().zips[digits.zfill(5)]).label)
         raise PlaceError(
-            f"{_quoted(stripped)} is not a ZIP code: ZIP codes have 5 digits.", suggestions
+            _("%(text)s is not a ZIP code: ZIP codes have 5 digits.", text=_quoted(stripped)),
+            suggestions,
         )
 
     parts = _split_parts(stripped)
@@ -992,7 +1028,8 @@ def resolve(text: str, correct: bool = True) -> Place:
     if candidates:
         name = candidates[0].name
         raise PlaceError(
-            f"There is a {name} in several states: which one?", [c.label for c in candidates]
+            _("There is a %(name)s in several states: which one?", name=name),
+            [c.label for c in candidates],
         )
     if correct:
         corrected = _correction(words, splits)
@@ -1107,7 +1144,10 @@ def _not_found(
         elsewhere = [c.label for c in others]
         suggestions = _dedupe(elsewhere + _in_state_suggestions(state, city_words))
         shown = _shown(" ".join(city_words).title())
-        return PlaceError(f"We couldn't find {shown} in {STATE_NAMES[state]}.", suggestions)
+        return PlaceError(
+            _("We couldn't find %(place)s in %(state)s.", place=shown, state=STATE_NAMES[state]),
+            suggestions,
+        )
 
     suggestions: list[str] = []
     whole_state = _fuzzy_state(words)
@@ -1130,7 +1170,7 @@ def _not_found(
             suggestions.extend(_in_state_suggestions(state, city_words))
     if not suggestions:
         suggestions = _anywhere_suggestions(words)
-    return PlaceError(f"We couldn't find {_quoted(text)}.", _dedupe(suggestions))
+    return PlaceError(_("We couldn't find %(place)s.", place=_quoted(text)), _dedupe(suggestions))
 
 
 def preload() -> None:

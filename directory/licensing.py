@@ -9,7 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, or_
+
+from directory import locales
 
 #: Used where a state's number format is unknown: letters, digits and a few separators.
 PERMISSIVE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9./]{2,29}$")
@@ -286,7 +289,7 @@ def verification(state: str, method: str | None, source: str | None, checked_on:
 
 
 def _day(on: date) -> str:
-    return f"{on:%b} {on.day}, {on.year}"
+    return locales.short_date(on)
 
 
 def verification_text(found: dict | None) -> str:
@@ -296,10 +299,12 @@ def verification_text(found: dict | None) -> str:
         return ""
     on = date.fromisoformat(found["checked_on"])
     if found["method"] == "staff":
-        return f"Checked by our staff on {_day(on)}"
+        return _("Checked by our staff on %(day)s", day=_day(on))
     if found["roster_status"] == "active":
-        return f"Verified {_day(on)} against the {found['source_name']} roster"
-    return f"The {found['source_name']} roster of {_day(on)} lists it as {found['roster_status']}"
+        return _("Verified %(day)s against the %(source)s roster",
+                 day=_day(on), source=found["source_name"])  # fmt: skip
+    return _("The %(source)s roster of %(day)s lists it as %(status)s",
+             source=found["source_name"], day=_day(on), status=found["roster_status"])  # fmt: skip
 
 
 def record_check(

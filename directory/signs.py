@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from directory import vocabulary
+from directory import locales, vocabulary
 
 #: The words of a rule's groups must all fall within this many words (a sentence or two).
 WINDOW = 14
@@ -213,7 +213,11 @@ def advice(slugs: Sequence[str]) -> list[dict]:
     (they say where to go now), else each flag's, most urgent first."""
     terms = vocabulary.terms()
     flags = [terms[slug] for slug in slugs]
-    found = [{"condition": None, "level": t.level, "text": t.text} for t in flags if t.text]
+    found = [
+        {"condition": None, "level": t.level, "text": locales.translated(t.text)}
+        for t in flags
+        if t.text
+    ]
     if any(a["level"] == "emergency" for a in found):
         return [a for a in found if a["level"] == "emergency"]
     return sorted(found, key=lambda a: vocabulary.ADVICE_LEVELS.index(a["level"]))

@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import and_, or_
 
-from directory import licensing, vocabulary
+from directory import licensing, locales, vocabulary
 
 #: Last day of a record that never expires, as a proleptic ordinal.
 NEVER = date.max.toordinal()
@@ -24,13 +24,13 @@ def kinds() -> dict[str, vocabulary.SpecialtyKind]:
 def name(kind: str) -> str:
     """A kind's name for people; the kind itself when unknown."""
     found = kinds().get(kind)
-    return found.name if found else kind
+    return locales.translated(found.name) if found else kind
 
 
 def short(kind: str) -> str:
     """How a kind reads mid-sentence ("prenatal massage", "CLT (lymphedema)")."""
     found = kinds().get(kind)
-    return found.short if found else kind
+    return locales.translated(found.short) if found else kind
 
 
 def last_day(expires_on: date | None) -> int:

@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Container
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, or_, select
 
 from directory import vocabulary
@@ -53,20 +54,20 @@ def clean_text(value: object, max_length: int, *, multiline: bool = False) -> st
     NUL; SQLite would store it), tab and newlines only where multiline text is expected.
     """
     if not isinstance(value, str):
-        raise ValueError("must be text")
+        raise ValueError(_("must be text"))
     allowed = {"\n", "\r", "\t"} if multiline else set()
     # One line is one line: the Unicode line and paragraph separators break a mail header too.
     refused = ("Cc", "Cs") if multiline else ("Cc", "Cs", "Zl", "Zp")
     for char in value:
         if char not in allowed and unicodedata.category(char) in refused:
-            raise ValueError("contains control characters")
+            raise ValueError(_("contains control characters"))
     if multiline:
         # Browsers send a textarea's line breaks as CRLF: stored as "\n", one way for every
         # source (form, import, API), and counted as one character as the browser counts it.
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = value.strip()
     if len(value) > max_length:
-        raise ValueError(f"is longer than {max_length} characters")
+        raise ValueError(_("is longer than %(most)s characters", most=max_length))
     return value
 
 
@@ -80,7 +81,10 @@ def check_slug(value: str) -> str:
     """A slug (is_slug), else ValueError."""
     if not is_slug(value):
         raise ValueError(
-            f"must be lowercase letters, digits and single hyphens (at most {MAX_SLUG})"
+            _(
+                "must be lowercase letters, digits and single hyphens (at most %(most)s)",
+                most=MAX_SLUG,
+            )
         )
     return value
 
@@ -124,7 +128,7 @@ def check_url(value: str) -> str:
     """An http or https URL with a host; anything else (javascript:, data:) is refused."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-        raise ValueError("must be a web address starting with http:// or https://")
+        raise ValueError(_("must be a web address starting with http:// or https://"))
     return value
 
 
@@ -132,14 +136,14 @@ def check_https_url(value: str) -> str:
     """An https URL with a host (a booking page takes payment details: never plain http)."""
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.netloc or " " in value:
-        raise ValueError("must be a secure web address starting with https://")
+        raise ValueError(_("must be a secure web address starting with https://"))
     return value
 
 
 def check_email(value: str) -> str:
     """A plausible email address."""
     if not EMAIL.fullmatch(value):
-        raise ValueError("must be an email address like name@example.com")
+        raise ValueError(_("must be an email address like name@example.com"))
     return value
 
 
@@ -164,5 +168,5 @@ def email_is(column, address: str) -> ColumnElement[bool]:
 def check_phone(value: str) -> str:
     """Digits with the usual separators."""
     if not PHONE.fullmatch(value) or sum(c.isdigit() for c in value) < 7:
-        raise ValueError("must be a phone number (digits, spaces, + ( ) - .)")
+        raise ValueError(_("must be a phone number (digits, spaces, + ( ) - .)"))
     return value

@@ -24,6 +24,9 @@ from flask import (
     request,
 )
 from flask.globals import request_ctx
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import exc as orm_exc
 from werkzeug.exceptions import (
@@ -38,7 +41,7 @@ from werkzeug.exceptions import (
 from werkzeug.exceptions import Conflict as ConflictError
 from werkzeug.routing import BaseConverter, ValidationError
 
-from directory import audit, licensing, paging, refusals
+from directory import audit, i18n, licensing, paging, refusals
 from directory.db import db, first_line, now_utc, unavailable
 from directory.listings import seed
 from directory.mail import public_url
@@ -73,17 +76,36 @@ def csp_for(app: Flask, frameable: bool = False) -> str:
 
 ERROR_CODES = (400, 403, 404, 405, 409, 413, 415, 429, 500, 503)
 ERROR_TITLES = {
-    400: "That request did not make sense",
-    403: "You may not do that",
-    404: "Page not found",
-    405: "Not allowed here",
-    409: "That changed meanwhile",
-    413: "That was too large",
-    415: "We could not read that",
-    429: "Too many requests",
-    500: "Something went wrong on our side",
-    503: "Back in a moment",
+    400: _l("That request did not make sense"),
+    403: _l("You may not do that"),
+    404: _l("Page not found"),
+    405: _l("Not allowed here"),
+    409: _l("That changed meanwhile"),
+    413: _l("That was too large"),
+    415: _l("We could not read that"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong on our side"),
+    503: _l("Back in a moment"),
 }
+#: What an error page says when the error came with no words of its own (Werkzeug's defaults
+#: are English sentences written for developers).
+ERROR_TEXTS = {
+    400: _l("The browser sent something we could not understand. Go back and try again."),
+    403: _l("You do not have permission to see or change this."),
+    405: _l("This page cannot be used that way."),
+    409: _l("Someone changed this at the same moment. Check the page as it is now."),
+    415: _l("Send this as a form."),
+    503: _l("The directory cannot reach its database for a moment. Please try again shortly."),
+}
+
+
+def described(error: HTTPException) -> str:
+    """What the error says, in the page's language: its own words, or ERROR_TEXTS when it
+    carries only Werkzeug's default description."""
+    text = error.description or ""
+    if text == type(error).description or not text:
+        return str(ERROR_TEXTS.get(error.code or 500, text))
+    return str(_(text))
 
 
 class IdConverter(BaseConverter):
@@ -177,7 +199,8 @@ def canonical_url() -> str | None:
     if keep is None or request.method not in ("GET", "HEAD"):
         return None
     args = {k: request.args[k] for k in keep if request.args.get(k, "") not in ("", "1")}
-    return public_url(request.endpoint, **(request.view_args or {}), **args)
+    english = public_url(request.endpoint, **(request.view_args or {}), **args)
+    return i18n.to_language(english, i18n.current())
 
 
 def allow_framing(view):
@@ -224,7 +247,7 @@ def render_error(error: HTTPException):
 def _rendered_error(error: HTTPException):
     code = error.code or 500
     if _wants_json():
-        body = {"error": {"code": _error_code(code), "message": error.description or ""}}
+        body = {"error": {"code": _error_code(code), "message": described(error)}}
         response = make_response(jsonify(body), code)
     elif request_ctx.url_adapter is None:
         # Refused before routing (a Host header not in TRUSTED_HOSTS): no page can link back.
@@ -232,7 +255,9 @@ def _rendered_error(error: HTTPException):
         response = make_response(f"{code} {title}\n", code, {"Content-Type": "text/plain"})
     else:
         title = ERROR_TITLES.get(code, error.name)
-        page = render_template("error.html", code=code, title=title, error=error)
+        page = render_template(
+            "error.html", code=code, title=title, error=error, description=described(error)
+        )
         response = make_response(page, code)
     # Keep what the exception says about itself (Allow on a 405, Retry-After on a 429).
     for name, value in error.get_headers():
@@ -372,7 +397,7 @@ def _unavailable(error: Exception):
     return response
 
 
-SETTING_LABELS = {"spa": "Spa", "medical": "Medical", "both": "Spa & medical"}
+SETTING_LABELS = {"spa": _l("Spa"), "medical": _l("Medical"), "both": _l("Spa & medical")}
 
 
 def initials(name: str) -> str:
@@ -399,20 +424,21 @@ def with_credentials(name: str, credentials: str | None) -> str:
 def ago(moment, now=None) -> str:
     """A past moment as people say it: "just now", "12 minutes ago", "3 days ago", a date."""
     seconds = ((now or now_utc()) - moment).total_seconds()
-    units = ((3600, 60, "minute"), (86400, 3600, "hour"), (30 * 86400, 86400, "day"))
-    for limit, size, unit in units:
-        if seconds < limit:
-            count = int(seconds // size)
-            if count < 1:
-                return "just now"
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    return moment.strftime("%-d %b %Y")
+    if seconds < 60:
+        return _("just now")
+    if seconds < 3600:
+        return ngettext("%(num)s minute ago", "%(num)s minutes ago", int(seconds // 60))
+    if seconds < 86400:
+        return ngettext("%(num)s hour ago", "%(num)s hours ago", int(seconds // 3600))
+    if seconds < 30 * 86400:
+        return ngettext("%(num)s day ago", "%(num)s days ago", int(seconds // 86400))
+    return i18n.short_date(moment, "d MMM y")
 
 
 def init_app(app: Flask) -> None:
     """Register the request class, headers, error handlers and template filters."""
     app.request_class = DirectoryRequest
-    app.add_template_filter(lambda s: SETTING_LABELS.get(s, s), "setting_label")
+    app.add_template_filter(lambda s: str(SETTING_LABELS.get(s, s)), "setting_label")
     app.add_template_filter(audit.describe, "audit_details")
     app.add_template_filter(audit.phrase, "audit_phrase")
     app.add_template_filter(ago, "ago")

@@ -189,7 +189,8 @@ def test_a_therapist_sees_their_own_profile_with_what_it_needs(client, crew):
     assert "Public and in search" in text
     assert "Missing: a headline, a bio" in text
     assert 'NJ <span class="badge badge-verified">Verified</span>' in text
-    assert f"expires {LATER.isoformat()}" in text
+    # Dates people read are written by Babel for the page's language (en_US: "Dec 7, 2027").
+    assert f"expires {LATER:%b} {LATER.day}, {LATER.year}" in text
     assert "Last updated" in text
     assert "Create my profile" not in text
 

@@ -18,8 +18,8 @@ ROOT = Path(directory.__file__).resolve().parent.parent
 #: `directory.db` and each other.
 DOMAIN = {
     "directory.csvfile", "directory.geo", "directory.interpret", "directory.languages",
-    "directory.licensing", "directory.signs", "directory.specialties", "directory.validation",
-    "directory.vocabulary",
+    "directory.licensing", "directory.locales", "directory.signs", "directory.specialties",
+    "directory.validation", "directory.vocabulary",
 }  # fmt: skip
 #: What a domain rule may import from this package besides its peers.
 DOMAIN_MAY_IMPORT = {"directory.db"}

@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     #: Set by a platform operator (`flask users deactivate`): the account cannot sign in.
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The interface language the user chose with the switch ("en", "es"; None: not chosen).
+    language: Mapped[str | None] = mapped_column(String(8))
 
     #: The cookie's user id of the sign-in this object was loaded for (accounts.sessions): not
     #: a column; one user has a sign-in per device.

@@ -208,6 +208,16 @@ def reauthenticate(user: User, password: str, code: str, ip: str) -> bool:
     return right
 
 
+def set_language(user: User, language: str) -> None:
+    """Remember the interface language the user chose (a code of i18n.LANGUAGES)."""
+    from directory.i18n import LANGUAGES
+
+    if language not in LANGUAGES:
+        raise ValueError(f"no such language: {language!r}")
+    user.language = language
+    db.session.flush()
+
+
 def sign_out_everywhere(user: User) -> None:
     """End every session of `user` (this browser's too). Flushes."""
     ended = sessions.end_all(user)

@@ -17,6 +17,7 @@ from flask import (
 from flask_login import confirm_login, current_user, login_required, logout_user
 from werkzeug.exceptions import BadRequest
 
+from directory import i18n
 from directory.accounts import freshness, operations, sessions, totp
 from directory.accounts.forms import (
     ChangeEmailForm,
@@ -157,6 +158,21 @@ def login_code():
             return redirect(_safe_next(pending.get("next")))
         form.code.errors.append(CODE_FAILED)
     return render_template("accounts/login_code.html", form=form)
+
+
+@bp.post("/language")
+@unit_of_work
+def language():
+    """The language switch: remember the choice (cookie; signed in, the account too) and show
+    the page the switch was on, in that language."""
+    chosen = request.form.get("language", "")
+    if chosen not in i18n.LANGUAGES:
+        abort(400)
+    if current_user.is_authenticated:
+        operations.set_language(current_user._get_current_object(), chosen)
+    response = redirect(_safe_next(request.form.get("next")))
+    i18n.remember(response, chosen)
+    return response
 
 
 @bp.post("/logout")

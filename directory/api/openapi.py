@@ -192,6 +192,10 @@ def _schemas() -> dict:
                 "name": {"type": "string"},
                 "credentials": {"type": "string"},
                 "headline": {"type": "string"},
+                "headline_es": {
+                    "type": "string",
+                    "description": "The headline in Spanish; empty when the therapist wrote none.",
+                },
                 "tenant": {
                     "type": "object",
                     "required": ["slug", "name"],

@@ -3,13 +3,15 @@
 import time
 
 from flask import current_app, request, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from directory import vocabulary
+from directory import locales, vocabulary
 from directory.db import db
 from directory.inquiries.models import CONTACT_WAYS
 from directory.practitioners.forms import OneOf, Text
@@ -67,35 +69,36 @@ def seconds_since(stamp: str | None) -> float | None:
 
 
 class InquiryForm(FlaskForm):
-    name = StringField("Your name", validators=[Text(120, required=True)])
-    email = StringField("Your email", validators=[Text(254, required=True, check=check_email)])
-    phone = StringField("Your phone (optional)", validators=[Text(40, check=check_phone)])
-    about = StringField("What it is about (optional)", validators=[OneOf()])
+    name = StringField(_l("Your name"), validators=[Text(120, required=True)])
+    email = StringField(_l("Your email"), validators=[Text(254, required=True, check=check_email)])
+    phone = StringField(_l("Your phone (optional)"), validators=[Text(40, check=check_phone)])
+    about = StringField(_l("What it is about (optional)"), validators=[OneOf()])
     message = TextAreaField(
-        "Your message", validators=[Text(MESSAGE_MAX, multiline=True, required=True)]
+        _l("Your message"), validators=[Text(MESSAGE_MAX, multiline=True, required=True)]
     )
-    preferred_contact = StringField("How should they answer?", validators=[OneOf()])
-    consent = BooleanField("I agree")
+    preferred_contact = StringField(_l("How should they answer?"), validators=[OneOf()])
+    consent = BooleanField(_l("I agree"))
     #: Left empty by people (it is hidden from them); filled in by form-filling robots. Not
     #: named like anything a browser's autofill knows.
-    leave_empty = StringField("Leave this empty")
+    leave_empty = StringField(_l("Leave this empty"))
     opened = HiddenField()
 
     def __init__(self, *args, featured=(), featured_label="", **kwargs):
         super().__init__(*args, **kwargs)
-        conditions = [(t.slug, t.name) for t in vocabulary.conditions()]
+        conditions = [(t.slug, locales.term_name(t.slug)) for t in vocabulary.conditions()]
         # The recipient's own conditions first (what a client most likely writes about), then
         # the rest: a client may ask about something not on the list, and a topic carried over
         # from their search (?about=) stays choosable.
         own = {c.slug for c in featured}
         mine = [c for c in conditions if c[0] in own]
         rest = [c for c in conditions if c[0] not in own]
-        self.about.options = [("", "Not specified"), *mine, *rest]
+        self.about.options = [("", _("Not specified")), *mine, *rest]
         #: The options in groups for the page: (label, options); one unlabelled group if none.
         self.about.groups = (
-            [(featured_label, mine), ("Other topics", rest)] if mine else [("", conditions)]
+            [(featured_label, mine), (_("Other topics"), rest)] if mine else [("", conditions)]
         )
-        self.preferred_contact.options = [(way, f"By {way}") for way in CONTACT_WAYS]
+        ways = {"email": _("By email"), "phone": _("By phone")}
+        self.preferred_contact.options = [(way, ways.get(way, way)) for way in CONTACT_WAYS]
         if not self.preferred_contact.data:
             self.preferred_contact.data = "email"
         if not self.about.data:
@@ -105,16 +108,16 @@ class InquiryForm(FlaskForm):
 
     def validate_message(self, field) -> None:
         if field.data and len(field.data.strip()) < 10:
-            raise ValidationError("Please say a little more: what would you like to ask?")
+            raise ValidationError(_("Please say a little more: what would you like to ask?"))
 
     def validate_preferred_contact(self, field) -> None:
         if field.data == "phone" and not (self.phone.data or "").strip():
-            raise ValidationError("Add your phone number, or choose to be answered by email.")
+            raise ValidationError(_("Add your phone number, or choose to be answered by email."))
 
     def validate_consent(self, field) -> None:
         if not field.data:
             raise ValidationError(
-                "Please tick the box: we can only pass your message on with your agreement."
+                _("Please tick the box: we can only pass your message on with your agreement.")
             )
 
     @property
@@ -133,7 +136,5 @@ class InquiryForm(FlaskForm):
 
 def for_profile(practitioner, **kwargs) -> InquiryForm:
     """The inquiry form on a therapist's profile: their own conditions first in its topics."""
-    return InquiryForm(
-        featured=practitioner.conditions, featured_label=f"{practitioner.name} works with",
-        **kwargs,
-    )  # fmt: skip
+    label = _("%(name)s works with", name=practitioner.name)
+    return InquiryForm(featured=practitioner.conditions, featured_label=label, **kwargs)

@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from directory import audit, mail, validation
+from directory import audit, i18n, mail, validation
 from directory.accounts import sessions
 from directory.db import db, now_utc, serialize
 from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
@@ -71,11 +72,11 @@ class Recipient:
     def receivers(self) -> str:
         """Who reads it, as the consent line names them."""
         p = self.practitioner
-        managers = f"the owners and managers of {self.tenant.name}"
+        managers = _("the owners and managers of %(practice)s", practice=self.tenant.name)
         if p is not None and p.user_id is not None:
-            return f"{p.name}, and {managers}"
+            return _("%(name)s, and %(managers)s", name=p.name, managers=managers)
         if p is not None:
-            return f"{managers}, who answer for {p.name}"
+            return _("%(managers)s, who answer for %(name)s", managers=managers, name=p.name)
         return managers
 
     @property
@@ -153,19 +154,25 @@ def check_limits(recipient: Recipient, ip: str, sender: str, now: datetime | Non
     )
     checks = (
         (InquiryAttempt.ip_key == keys[0], config["INQUIRY_LIMIT_PER_IP"],
-         "You have sent as many messages as we accept from one connection in an hour."),
+         _("You have sent as many messages as we accept from one connection in an hour.")),
         (InquiryAttempt.recipient == keys[1], config["INQUIRY_LIMIT_PER_RECIPIENT"],
-         f"{recipient.name} has had as many messages as we pass on in an hour."),
+         _("%(name)s has had as many messages as we pass on in an hour.",
+           name=recipient.name)),
         (InquiryAttempt.sender_key == keys[2], config["INQUIRY_LIMIT_PER_SENDER"],
-         "This email address has sent as many messages as we accept in an hour."),
+         _("This email address has sent as many messages as we accept in an hour.")),
     )  # fmt: skip
     for condition, limit, why in checks:
         count, oldest = db.session.execute(recent.where(condition)).one()
         if count >= limit:
             wait = max(60, int((oldest + window - now).total_seconds()) + 1)
             raise Throttled(
-                f"{why} Your message is not sent yet and is still below: please send it again "
-                f"in {math.ceil(wait / 60)} minutes.",
+                why
+                + " "
+                + _(
+                    "Your message is not sent yet and is still below: please send it "
+                    "again in %(minutes)s minutes.",
+                    minutes=math.ceil(wait / 60),
+                ),
                 retry_after=wait,
             )
 
@@ -220,23 +227,32 @@ def send(
     config = current_app.config
     if seconds_on_form is None:
         raise Refused(
-            "This form was open too long, or did not come from our page. Please check your "
-            "message below and send it again."
+            _(
+                "This form was open too long, or did not come from our page. Please check your "
+                "message below and send it again."
+            )
         )
     if seconds_on_form < config["INQUIRY_MIN_SECONDS"]:
         raise Refused(
-            "That was sent faster than anyone can type. Please check your message below and "
-            "send it again."
+            _(
+                "That was sent faster than anyone can type. Please check your message below and "
+                "send it again."
+            )
         )
     if links_in(draft.message) > config["INQUIRY_MAX_LINKS"]:
         raise Refused(
-            f"Please include at most {config['INQUIRY_MAX_LINKS']} links in your message."
+            _(
+                "Please include at most %(most)s links in your message.",
+                most=config["INQUIRY_MAX_LINKS"],
+            )
         )
     addresses = recipient.addresses()
     if not addresses:
-        raise Refused(f"{recipient.name} cannot receive messages through Kneaded yet.")
+        raise Refused(
+            _("%(name)s cannot receive messages through Kneaded yet.", name=recipient.name)
+        )
     if links_in(draft.name):
-        raise Refused("Please write your name without a web address.")
+        raise Refused(_("Please write your name without a web address."))
     now = now_utc()
     check_limits(recipient, ip, draft.email, now)
     if honeypot or is_blocked(recipient, draft.email):
@@ -301,16 +317,24 @@ def _mail_recipient(address: str, recipient: Recipient, inquiry: Inquiry, draft:
 
 def _mail_client(recipient: Recipient, inquiry: Inquiry, draft: Draft, token: str) -> None:
     days = current_app.config["INQUIRY_RETENTION_DAYS"]
-    answer = "by phone" if draft.preferred_contact == "phone" else f"at {draft.email}"
+    # The client's mail is in the language of the page they wrote from.
+    if draft.preferred_contact == "phone":
+        answer = _("They will answer you by phone.")
+    else:
+        answer = _("They will answer you at %(email)s.", email=draft.email)
     mail.letter(
         draft.email,
-        f"Your message to {recipient.name}",
-        "Hello,",
-        f"We passed your message to {recipient.receivers}. They will answer you {answer}.",
-        "Read your message, or withdraw it (this deletes it from our records at once):\n"
-        + mail.public_url("inquiries.mine", key=token),
-        f"We delete the text of your message {days} days after you sent it. If you did not "
-        "write to them, someone used your address: withdraw it with the link above.",
+        _("Your message to %(name)s", name=recipient.name),
+        _("Hello,"),
+        _("We passed your message to %(receivers)s.", receivers=recipient.receivers) + " " + answer,
+        _("Read your message, or withdraw it (this deletes it from our records at once):")
+        + "\n"
+        + i18n.to_language(mail.public_url("inquiries.mine", key=token), i18n.current()),
+        _(
+            "We delete the text of your message %(days)s days after you sent it. If you did not "
+            "write to them, someone used your address: withdraw it with the link above.",
+            days=days,
+        ),
         # Its link opens the message: emptied with it (withdrawn, deleted, past retention).
         inquiry=inquiry,
     )

@@ -13,11 +13,12 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 
-from directory import confirm, refusals, tenancy
+from directory import confirm, i18n, refusals, tenancy
 from directory.db import short_write
 from directory.inquiries import forms as inquiry_forms
 from directory.inquiries import operations
@@ -119,8 +120,10 @@ def _form_expired(error):
         return render_error(error)
     form = InquiryForm(meta={"csrf": False})
     form.form_errors.append(
-        "This page was open a long time, so we could not send it as it was. Your message is "
-        "still below: please send it again."
+        _(
+            "This page was open a long time, so we could not send it as it was. Your message is "
+            "still below: please send it again."
+        )
     )
     form.fresh_stamp()
     try:
@@ -159,17 +162,18 @@ def withdraw():
         abort(404)
     if not confirm.given():
         page = confirm.ask(
-            title="Withdraw your message?",
-            what=f"Your message to {inquiry.recipient_name}, sent {inquiry.created_at:%-d %B %Y}",
-            detail="Its text, your phone number and the topic are deleted now, and "
-            f"{inquiry.recipient_name} is asked to delete their email copy. This cannot be "
-            "undone.",
+            title=_("Withdraw your message?"),
+            what=_("Your message to %(name)s, sent %(day)s", name=inquiry.recipient_name,
+                   day=i18n.long_date(inquiry.created_at)),
+            detail=_("Its text, your phone number and the topic are deleted now, and %(name)s is "
+                     "asked to delete their email copy. This cannot be undone.",
+                     name=inquiry.recipient_name),
             action=url_for(".withdraw"), back=url_for(".mine", key=key),
-            button="Withdraw it", fields={"key": key},
+            button=_("Withdraw it"), fields={"key": key},
         )  # fmt: skip
         return _private(make_response(page))
     operations.withdraw(inquiry)
-    flash("Your message is withdrawn and its text deleted.", "success")
+    flash(_("Your message is withdrawn and its text deleted."), "success")
     return _private(redirect(url_for(".mine", key=key)))
 
 

@@ -5,6 +5,7 @@ clients"), each judged profile by profile by the role rules (tenancy.RULES)."""
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, not_, or_, select
 
 from directory import audit, licensing, tenancy
@@ -21,12 +22,12 @@ PER_PAGE = 20
 MAX_BULK = 200
 
 #: Filter value -> label, in the order the filters offer them.
-STATUSES = {"published": "Published", "draft": "Draft", "suspended": "Suspended"}
-ACCEPTING = {"yes": "Accepting new clients", "no": "Not accepting"}
+STATUSES = {"published": _l("Published"), "draft": _l("Draft"), "suspended": _l("Suspended")}
+ACCEPTING = {"yes": _l("Accepting new clients"), "no": _l("Not accepting")}
 LICENSES = {
-    "verified": "Verified license",
-    "pending": "License waiting for review",
-    "attention": "Needs attention (no license, rejected or expired)",
+    "verified": _l("Verified license"),
+    "pending": _l("License waiting for review"),
+    "attention": _l("Needs attention (no license, rejected or expired)"),
 }
 #: Bulk action -> (what the list offers, what the confirmation asks of "N profiles", what it
 #: says it did).

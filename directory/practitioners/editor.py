@@ -83,7 +83,7 @@ def submit(p: Practitioner, form: EditForm, render, apply, back: str, refused_fi
     if form.version.data != p.version:
         message = CONFLICT if isinstance(form, ProfileForm) else ACTION_CONFLICT
         if isinstance(form, ProfileForm) and (differ := operations.differences(p, form.changes())):
-            labels = ", ".join(form[name].label.text for name in differ)
+            labels = ", ".join(str(form[name].label.text) for name in differ)
             message += f" Your input differs from the saved profile in: {labels}."
         flash(message, "error")
         # Saving again after reading the message is a deliberate overwrite of the newer version.

@@ -11,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from directory import languages
 from directory.validation import check_email, check_https_url, check_phone, check_url, clean_text
 from directory.vocabulary import SETTINGS
@@ -70,20 +73,26 @@ class ProfileField:
             return parse_text(self, value)
         if self.kind == "bool":
             if not isinstance(value, bool):
-                raise ValueError("must be true or false")
+                raise ValueError(_("must be true or false"))
             return value
         if self.kind == "int":
             if value is None:
                 return None
             if not _whole(value) or not self.low <= value <= self.high:
-                raise ValueError(f"must be a whole number from {self.low} to {self.high}")
+                raise ValueError(
+                    _(
+                        "must be a whole number from %(low)s to %(high)s",
+                        low=self.low,
+                        high=self.high,
+                    )
+                )
             return value
         if self.kind == "choice":
             if value not in self.choices:
-                raise ValueError(f"must be one of {', '.join(self.choices)}")
+                raise ValueError(_("must be one of %(choices)s", choices=", ".join(self.choices)))
             return value
         if not isinstance(value, list):
-            raise ValueError("must be a list")
+            raise ValueError(_("must be a list"))
         if self.kind == "languages":
             return parse_languages(self, value)
         return parse_minutes(self, value)
@@ -95,23 +104,26 @@ def parse_text(field: ProfileField, value: Any) -> str:
     if value and field.check:
         value = field.check(value)
     if field.required and not value:
-        raise ValueError("is required")
+        raise ValueError(_("is required"))
     return value
 
 
 def parse_languages(field: ProfileField, names: list) -> list[str]:
     """Language names, each capitalised once; a second spelling of one is dropped."""
     if len(names) > field.max_items:
-        raise ValueError(f"list at most {field.max_items} languages")
+        raise ValueError(_("list at most %(most)s languages", most=field.max_items))
     seen: dict[str, str] = {}
     for name in names:
         if not isinstance(name, str):
-            raise ValueError("must be a list of language names")
+            raise ValueError(_("must be a list of language names"))
         name = name.strip()
         if len(name) > field.max_length or not languages.NAME.fullmatch(name):
             raise ValueError(
-                f"\u201c{name[:40]}\u201d is not a language name "
-                "(letters; separate languages with commas)"
+                _(
+                    "\u201c%(name)s\u201d is not a language name "
+                    "(letters; separate languages with commas)",
+                    name=name[:40],
+                )
             )
         seen.setdefault(name.casefold(), name[0].upper() + name[1:])
     return list(seen.values())
@@ -120,11 +132,13 @@ def parse_languages(field: ProfileField, names: list) -> list[str]:
 def parse_minutes(field: ProfileField, values: list) -> list[int]:
     """Session lengths in minutes, each once, in order."""
     if len(values) > field.max_items:
-        raise ValueError(f"list at most {field.max_items} session lengths")
+        raise ValueError(_("list at most %(most)s session lengths", most=field.max_items))
     lengths: list[int] = []
     for value in values:
         if not _whole(value) or not field.low <= value <= field.high:
-            raise ValueError(f"must be minutes from {field.low} to {field.high}")
+            raise ValueError(
+                _("must be minutes from %(low)s to %(high)s", low=field.low, high=field.high)
+            )
         if value not in lengths:
             lengths.append(value)
     return sorted(lengths)
@@ -136,64 +150,73 @@ def _whole(value: Any) -> bool:
 
 #: In the import/export format's order; the editor shows each section in this order too.
 FIELDS = (
-    ProfileField("name", "Name", "text", max_length=120, required=True, public="name",
+    ProfileField("name", _l("Name"), "text", max_length=120, required=True, public="name",
                  section="about", autocomplete="name"),
-    ProfileField("credentials", "Credentials", "text", max_length=80, public="credentials",
-                 section="about", hint="For example LMT, CMT, NCBTMB."),
-    ProfileField("contact_email", "Contact email", "text", max_length=254, check=check_email,
+    ProfileField("credentials", _l("Credentials"), "text", max_length=80, public="credentials",
+                 section="about", hint=_l("For example LMT, CMT, NCBTMB.")),
+    ProfileField("contact_email", _l("Contact email"), "text", max_length=254, check=check_email,
                  key="email", public="contact.email", public_if="show_email", section="contact",
                  input="email", autocomplete="email",
-                 hint="Shown to clients only if you tick the box below. Messages sent through "
-                      "your profile's form come to your account's address and your inbox."),
-    ProfileField("show_email", "Show this email address on my public profile", "bool",
+                 hint=_l("Shown to clients only if you tick the box below. Messages sent through "
+                      "your profile's form come to your account's address and your inbox.")),
+    ProfileField("show_email", _l("Show this email address on my public profile"), "bool",
                  section="contact",
-                 hint="Off by default: clients write to you through the form on your profile, "
-                      "and scrapers never see your address."),
-    ProfileField("phone", "Phone", "text", max_length=40, check=check_phone,
+                 hint=_l("Off by default: clients write to you through the form on your profile, "
+                      "and scrapers never see your address.")),
+    ProfileField("phone", _l("Phone"), "text", max_length=40, check=check_phone,
                  public="contact.phone", section="contact", input="tel", autocomplete="tel"),
-    ProfileField("website", "Website", "text", max_length=300, check=check_url,
+    ProfileField("website", _l("Website"), "text", max_length=300, check=check_url,
                  public="contact.website", section="contact", input="url", autocomplete="url",
-                 hint="Starting with https:// or http://"),
-    ProfileField("booking_url", "Online booking page", "text", max_length=300,
+                 hint=_l("Starting with https:// or http://")),
+    ProfileField("booking_url", _l("Online booking page"), "text", max_length=300,
                  check=check_https_url, public="booking_url", section="contact", input="url",
-                 hint="Your own booking page, starting with https://. Clients see a "
-                      "“Book online” button; we do not take bookings."),
-    ProfileField("headline", "Headline", "text", max_length=160, public="headline",
-                 section="about", hint="One line clients see in search results."),
-    ProfileField("bio", "About you", "text", max_length=5000, multiline=True, public="bio",
-                 section="about", hint="Plain text; blank lines start a new paragraph."),
-    ProfileField("setting", "Setting", "choice", choices=SETTINGS, public="setting",
+                 hint=_l("Your own booking page, starting with https://. Clients see a "
+                      "“Book online” button; we do not take bookings.")),
+    ProfileField("headline", _l("Headline"), "text", max_length=160, public="headline",
+                 section="about", hint=_l("One line clients see in search results.")),
+    ProfileField("bio", _l("About you"), "text", max_length=5000, multiline=True, public="bio",
+                 section="about", hint=_l("Plain text; blank lines start a new paragraph.")),
+    # Shown on the Spanish pages instead of the English ones; empty: the English, marked so.
+    ProfileField("headline_es", _l("Headline in Spanish (optional)"), "text", max_length=160,
+                 public="headline_es", section="about",
+                 hint=_l("Spanish-speaking clients see it instead of your headline. Left empty, "
+                      "they see the English one, marked as English.")),
+    ProfileField("bio_es", _l("About you, in Spanish (optional)"), "text", max_length=5000,
+                 multiline=True, public="bio_es", section="about",
+                 hint=_l("Shown on the Spanish page of your profile instead of “About you”.")),
+    ProfileField("setting", _l("Setting"), "choice", choices=SETTINGS, public="setting",
                  section="about",
-                 labels=(("medical", "Medical: treatment of pain, injury, conditions"),
-                         ("spa", "Spa: relaxation and wellbeing"), ("both", "Both"))),
+                 labels=(("medical", _l("Medical: treatment of pain, injury, conditions")),
+                         ("spa", _l("Spa: relaxation and wellbeing")), ("both", _l("Both")))),
     # Publishing is an action with its own checks, not a field of the editor's form.
-    ProfileField("published", "Published", "bool", editable=False),
-    ProfileField("accepting_new_clients", "Accepting new clients", "bool",
+    ProfileField("published", _l("Published"), "bool", editable=False),
+    ProfileField("accepting_new_clients", _l("Accepting new clients"), "bool",
                  public="accepting_new_clients", section="sessions"),
-    ProfileField("in_home", "Comes to the client's home (mobile)", "bool", public="in_home",
+    ProfileField("in_home", _l("Comes to the client's home (mobile)"), "bool", public="in_home",
                  section="sessions"),
-    ProfileField("languages", "Languages besides English", "languages", max_length=40,
+    ProfileField("languages", _l("Languages besides English"), "languages", max_length=40,
                  max_items=20, public="languages", section="about",
-                 hint="Comma-separated, for example: Spanish, Portuguese."),
-    ProfileField("price_min", "Lowest price ($)", "int", high=10_000, public="price_min",
+                 hint=_l("Comma-separated, for example: Spanish, Portuguese.")),
+    ProfileField("price_min", _l("Lowest price ($)"), "int", high=10_000, public="price_min",
                  section="sessions", input="number"),
-    ProfileField("price_max", "Highest price ($)", "int", high=10_000, public="price_max",
+    ProfileField("price_max", _l("Highest price ($)"), "int", high=10_000, public="price_max",
                  section="sessions", input="number"),
-    ProfileField("session_lengths", "Session lengths (minutes)", "minutes", low=10, high=480,
+    ProfileField("session_lengths", _l("Session lengths (minutes)"), "minutes", low=10, high=480,
                  max_items=20, public="session_lengths", section="sessions"),
-    ProfileField("insurance_notes", "Insurance notes", "text", max_length=500, multiline=True,
+    ProfileField("insurance_notes", _l("Insurance notes"), "text", max_length=500, multiline=True,
                  public="insurance_notes", section="sessions",
-                 hint="For example: auto-accident (PIP) claims accepted; no network insurance."),
-    ProfileField("accepts_physician_referrals", "Accepts physician referrals", "bool",
+                 hint=_l("For example: auto-accident (PIP) claims accepted; "
+                         "no network insurance.")),
+    ProfileField("accepts_physician_referrals", _l("Accepts physician referrals"), "bool",
                  public="accepts_physician_referrals", section="sessions"),
-    ProfileField("hsa_fsa", "Provides HSA/FSA superbills", "bool", public="hsa_fsa",
+    ProfileField("hsa_fsa", _l("Provides HSA/FSA superbills"), "bool", public="hsa_fsa",
                  section="sessions"),
-    ProfileField("gender", "Your gender, shown to clients", "choice", choices=GENDERS,
+    ProfileField("gender", _l("Your gender, shown to clients"), "choice", choices=GENDERS,
                  public="gender", section="about",
-                 labels=(("", "Not shown"), ("woman", "Woman"), ("man", "Man"),
-                         ("nonbinary", "Nonbinary")),
-                 hint="Optional. Some clients look for a therapist of a gender they are "
-                      "comfortable with."),
+                 labels=(("", _l("Not shown")), ("woman", _l("Woman")), ("man", _l("Man")),
+                         ("nonbinary", _l("Nonbinary"))),
+                 hint=_l("Optional. Some clients look for a therapist of a gender they are "
+                      "comfortable with.")),
 )  # fmt: skip
 BY_NAME = {f.name: f for f in FIELDS}
 #: The fields the editor's profile form offers (the operations change only these).

@@ -11,13 +11,15 @@ sent with a hidden companion (a "0" before a flag, an empty value before a list)
 from datetime import date
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import Field, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from directory import geo, licensing, specialties
+from directory import geo, licensing, locales, specialties
 from directory.practitioners import fields
 from directory.validation import clean_text
 
@@ -32,7 +34,7 @@ def state_choices() -> list[tuple[str, str]]:
         ((code, f"{rule.name} ({code})") for code, rule in licensing.states().items()),
         key=lambda choice: choice[1],
     )
-    return [("", "Choose a state"), *states]
+    return [("", _("Choose a state")), *states]
 
 
 class Text:
@@ -55,7 +57,9 @@ class Text:
         try:
             field.data = fields.parse_text(self, field.data or "")
         except ValueError as error:
-            raise ValidationError(f"{field.label.text} {error}.") from None
+            raise ValidationError(
+                _("%(label)s %(problem)s.", label=field.label.text, problem=error)
+            ) from None
 
 
 class OneOf:
@@ -63,7 +67,9 @@ class OneOf:
 
     def __call__(self, form, field) -> None:
         if field.data not in {value for value, _ in field.options}:
-            raise ValidationError(f"Choose one of the {field.label.text.lower()} options.")
+            raise ValidationError(
+                _("Choose one of the %(label)s options.", label=str(field.label.text).lower())
+            )
 
 
 class Flag(Field):
@@ -272,7 +278,7 @@ class OfficeForm(EditForm):
         try:
             self.location = geo.zip_location(zip_code, state)
         except geo.PlaceError as error:
-            self.zip.errors = [*self.zip.errors, error.message]
+            self.zip.errors = [*self.zip.errors, locales.say(error.message)]
             return False
         self.zip.data = zip_code
         return True
@@ -330,13 +336,13 @@ class SpecialtyForm(EditForm):
     """A specialty credential: its kind (chosen when it is added, fixed after), issuer, number,
     dates and the certificate itself (required when adding, optional when editing)."""
 
-    kind = StringField("Specialty", validators=[OneOf()])
-    issuer = StringField("Issued by", validators=[Text(120, required=True)])
-    number = StringField("Certificate number", validators=[Text(60)])
-    issued_on = DateField("Issued on", format="%Y-%m-%d", validators=[Optional()])
-    expires_on = DateField("Expires on", format="%Y-%m-%d", validators=[Optional()])
-    never_expires = Flag("It does not expire")
-    document = FileField("Certificate (PDF, JPEG or PNG)")
+    kind = StringField(_l("Specialty"), validators=[OneOf()])
+    issuer = StringField(_l("Issued by"), validators=[Text(120, required=True)])
+    number = StringField(_l("Certificate number"), validators=[Text(60)])
+    issued_on = DateField(_l("Issued on"), format="%Y-%m-%d", validators=[Optional()])
+    expires_on = DateField(_l("Expires on"), format="%Y-%m-%d", validators=[Optional()])
+    never_expires = Flag(_l("It does not expire"))
+    document = FileField(_l("Certificate (PDF, JPEG or PNG)"))
 
     EDITABLE = ("issuer", "number", "issued_on", "expires_on")
     EARLIEST = date(1950, 1, 1)
@@ -344,8 +350,8 @@ class SpecialtyForm(EditForm):
 
     def __init__(self, *args, other_kinds=(), adding=True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.options = [("", "Choose a specialty")] + [
-            (k.kind, k.name) for k in specialties.kinds().values()
+        self.kind.options = [("", _("Choose a specialty"))] + [
+            (k.kind, specialties.name(k.kind)) for k in specialties.kinds().values()
         ]
         #: Kinds already on the profile (one record per kind).
         self.other_kinds = set(other_kinds)

@@ -79,6 +79,10 @@ class Practitioner(db.Model):
     credentials: Mapped[str] = mapped_column(String(80), default="")
     headline: Mapped[str] = mapped_column(String(160), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
+    #: The headline and bio in Spanish, shown on Spanish pages when set ("" : the English ones,
+    #: said to be in English).
+    headline_es: Mapped[str] = mapped_column(String(160), default="", server_default="")
+    bio_es: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: None: not stated (an unclaimed listing: the public record does not say, and nothing is
     #: invented). Search and its filters treat it as unknown: no setting filter lists it.
     setting: Mapped[str | None] = mapped_column(String(8))

@@ -4,6 +4,8 @@ how complete is it; may it be published. Plain functions over a loaded Practitio
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
+
 from directory import licensing
 from directory.practitioners.models import Practitioner
 
@@ -31,10 +33,10 @@ class Visibility:
     @property
     def summary(self) -> str:
         if self.public and self.searchable:
-            return "Public and in search"
+            return _("Public and in search")
         if self.public:
-            return "Public page only: not in search"
-        return "Not public"
+            return _("Public page only: not in search")
+        return _("Not public")
 
 
 def _state_name(code: str) -> str:
@@ -57,15 +59,21 @@ def visibility(practitioner: Practitioner, on: date | None = None) -> Visibility
         )
     if p.suspended:
         reason = p.suspended_reason or "no reason was given"
-        issues.append(Issue("suspended", HIDDEN, f"Suspended by the directory: {reason}."))
+        issues.append(
+            Issue("suspended", HIDDEN, _("Suspended by the directory: %(reason)s.", reason=reason))
+        )
     if not p.tenant.is_active:
         reason = f": {p.tenant.status_reason}" if p.tenant.status_reason else ""
         issues.append(
             Issue(
                 "practice_suspended",
                 HIDDEN,
-                f"Your practice {p.tenant.name} is suspended{reason}. "
-                "None of its profiles are shown until it is reinstated.",
+                _(
+                    "Your practice %(name)s is suspended%(reason)s. "
+                    "None of its profiles are shown until it is reinstated.",
+                    name=p.tenant.name,
+                    reason=reason,
+                ),
             )
         )
     if not p.licenses:
@@ -73,13 +81,15 @@ def visibility(practitioner: Practitioner, on: date | None = None) -> Visibility
             Issue(
                 "no_license",
                 UNLISTED,
-                "No license on file: an office is listed in search only in a state where you "
-                "hold a current license.",
+                _(
+                    "No license on file: an office is listed in search only in a state where you "
+                    "hold a current license."
+                ),
             )
         )
     if not p.offices:
         issues.append(
-            Issue("no_office", UNLISTED, "No office: add one so clients near you can find you.")
+            Issue("no_office", UNLISTED, _("No office: add one so clients near you can find you."))
         )
     by_state = {lic.state: lic for lic in p.licenses}
     first_office_in = {}
@@ -91,18 +101,24 @@ def visibility(practitioner: Practitioner, on: date | None = None) -> Visibility
         name = _state_name(state)
         lic = by_state.get(state)
         if lic is None:
-            why = f"no {name} license on file"
+            why = _("no %(state)s license on file", state=name)
         elif licensing.status(lic, on) == "expired":
-            why = f"your {name} license expired on {lic.expires_on.isoformat()}"
+            why = _("your %(state)s license expired on %(day)s", state=name,
+                    day=lic.expires_on.isoformat())  # fmt: skip
         else:
-            why = f"your {name} license could not be verified"
+            why = _("your %(state)s license could not be verified", state=name)
         cities = ", ".join(sorted({o.city for o in p.offices if o.state == state}))
         issues.append(
             Issue(
                 "no_current_license",
                 UNLISTED,
-                f"No current license for {name} ({why}): your office in {cities} "
-                "is not listed in search.",
+                _(
+                    "No current license for %(state)s (%(why)s): your office in %(cities)s "
+                    "is not listed in search.",
+                    state=name,
+                    why=why,
+                    cities=cities,
+                ),
             )
         )
     for lic in p.licenses:
@@ -111,8 +127,11 @@ def visibility(practitioner: Practitioner, on: date | None = None) -> Visibility
                 Issue(
                     "pending",
                     BADGE,
-                    f"Your {_state_name(lic.state)} license is pending verification. This only "
-                    "affects the Verified badge: your offices there are listed meanwhile.",
+                    _(
+                        "Your %(state)s license is pending verification. This only affects the "
+                        "Verified badge: your offices there are listed meanwhile.",
+                        state=_state_name(lic.state),
+                    ),
                 )
             )
     public = p.is_publicly_visible

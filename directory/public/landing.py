@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, abort, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -171,10 +172,11 @@ def need_heading(term) -> str:
     massage" (a modality named with "massage" once, never "... massage massage"), "Massage for
     sciatica", or "Massage therapists" without a need."""
     if term is None:
-        return "Massage therapists"
+        return _("Massage therapists")
     if term.kind == "modality":
-        return term.name if "massage" in term.name.lower().split() else f"{term.name} massage"
-    return f"Massage for {mid_sentence(term.name)}"
+        named = "massage" in term.name.lower().split()
+        return term.name if named else _("%(name)s massage", name=term.name)
+    return _("Massage for %(need)s", need=mid_sentence(term.name))
 
 
 def _render(rule, place: City, found: list[City], term):

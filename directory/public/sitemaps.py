@@ -51,6 +51,7 @@ from sqlalchemy import Select, func, select
 
 from directory import atomic
 from directory.db import db
+from directory.i18n import DEFAULT, LANGUAGES
 from directory.mail import public_url
 from directory.paging import keyset_starts
 from directory.practices import roster
@@ -76,7 +77,10 @@ MAX_CHANGED = 5000
 MEMBERS = "members.idx"
 
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
-URLSET = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+URLSET = (
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+    'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+)
 END = "</urlset>\n"
 
 
@@ -159,8 +163,18 @@ def _day(value) -> str:
 
 
 def url_line(prefix: str, path: str, lastmod: str) -> str:
-    """One <url> of a child sitemap (`prefix`: base())."""
-    return f"  <url><loc>{escape(prefix + path)}</loc><lastmod>{lastmod}</lastmod></url>\n"
+    """One <url> of a child sitemap (`prefix`: base()): the English page, with its versions in
+    each language (i18n: the Spanish one under /es/) as xhtml:link alternates."""
+    english = escape(prefix + path)
+    versions = "".join(
+        f'<xhtml:link rel="alternate" hreflang="{code}" '
+        f'href="{english if code == DEFAULT else escape(f"{prefix}/{code}{path}")}"/>'
+        for code in LANGUAGES
+    )
+    return (
+        f"  <url><loc>{english}</loc><lastmod>{lastmod}</lastmod>{versions}"
+        f'<xhtml:link rel="alternate" hreflang="x-default" href="{english}"/></url>\n'
+    )
 
 
 def _range(column, plan: Plan, kind: str, number: int) -> list | None:

@@ -2,7 +2,9 @@
 never more (no rating markup: there are no reviews). A rejected license is not a credential and
 its number is not repeated; a specialty certificate is one only while verified and current."""
 
-from directory import specialties, vocabulary
+from flask_babel import gettext as _
+
+from directory import i18n, specialties, vocabulary
 from directory.mail import public_url
 from directory.practices.models import Tenant
 from directory.practitioners.models import Practitioner
@@ -34,8 +36,9 @@ def person(p: Practitioner, licenses, offices) -> dict:
         "@context": "https://schema.org",
         "@type": "Person",
         "name": p.name,
-        "jobTitle": "Massage therapist" + (f" ({p.credentials})" if p.credentials else ""),
-        "url": public_url("practitioners.show", slug=p.slug),
+        "jobTitle": _("Massage therapist") + (f" ({p.credentials})" if p.credentials else ""),
+        "url": i18n.to_language(public_url("practitioners.show", slug=p.slug), i18n.current()),
+        "inLanguage": i18n.current(),
         "worksFor": {
             "@type": "Organization",
             "name": p.tenant.name,
@@ -46,7 +49,7 @@ def person(p: Practitioner, licenses, offices) -> dict:
             {
                 "@type": "EducationalOccupationalCredential",
                 "credentialCategory": "license",
-                "name": f"{lic.state_name} massage therapy license",
+                "name": _("%(state)s massage therapy license", state=lic.state_name),
                 "identifier": lic.public_number,
                 "validUntil": lic.expires_on.isoformat() if lic.expires_on else None,
                 "recognizedBy": {"@type": "Organization", "name": lic.board or lic.state_name},
@@ -65,8 +68,10 @@ def person(p: Practitioner, licenses, offices) -> dict:
             if specialties.earns_badge(record)
         ],
     }
-    if p.headline:
-        data["description"] = p.headline
+    # The Spanish page describes the therapist in Spanish when they wrote it so.
+    headline = p.headline_es if i18n.current() == "es" and p.headline_es else p.headline
+    if headline:
+        data["description"] = headline
     if offices:
         data["workLocation"] = [
             {"@type": "Place", "address": _address(ov.office), "geo": _geo(ov.office)}

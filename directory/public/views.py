@@ -3,6 +3,8 @@
 from urllib.parse import urlencode
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from directory import vocabulary
 from directory.interpret import interpret
@@ -42,29 +44,29 @@ def guide(answers=None, errors=None, status=200):
 #: The guide's questions. Each answer is (value, label, words for the search): the words are
 #: what a client would type, read by the need interpreter like anything typed.
 AIMS = (
-    ("relax", "Relax and unwind", "spa", "relaxing massage"),
-    ("fix", "Fix a problem: pain, stiffness, an injury, surgery", "medical", ""),
-    ("unsure", "I am not sure", "", ""),
+    ("relax", _l("Relax and unwind"), "spa", "relaxing massage"),
+    ("fix", _l("Fix a problem: pain, stiffness, an injury, surgery"), "medical", ""),
+    ("unsure", _l("I am not sure"), "", ""),
 )
 AREAS = (
-    ("", "Nothing in particular", ""),
-    ("lower-back", "Lower back", "lower back pain"),
-    ("neck", "Neck", "neck pain"),
-    ("shoulder", "Shoulder", "shoulder pain"),
-    ("leg", "Pain down one leg (sciatica)", "sciatica"),
-    ("headache", "Headaches", "tension headache"),
-    ("jaw", "Jaw (clenching, clicking)", "jaw clenching"),
-    ("hands", "Hands or wrists (numb, tingling)", "numb fingers"),
-    ("feet", "Feet or heels", "heel pain"),
-    ("surgery", "Swelling or stiffness after surgery", "swelling after surgery"),
-    ("stress", "Stress", "stress relief"),
-    ("sleep", "Sleep", "trouble sleeping"),
+    ("", _l("Nothing in particular"), ""),
+    ("lower-back", _l("Lower back"), "lower back pain"),
+    ("neck", _l("Neck"), "neck pain"),
+    ("shoulder", _l("Shoulder"), "shoulder pain"),
+    ("leg", _l("Pain down one leg (sciatica)"), "sciatica"),
+    ("headache", _l("Headaches"), "tension headache"),
+    ("jaw", _l("Jaw (clenching, clicking)"), "jaw clenching"),
+    ("hands", _l("Hands or wrists (numb, tingling)"), "numb fingers"),
+    ("feet", _l("Feet or heels"), "heel pain"),
+    ("surgery", _l("Swelling or stiffness after surgery"), "swelling after surgery"),
+    ("stress", _l("Stress"), "stress relief"),
+    ("sleep", _l("Sleep"), "trouble sleeping"),
 )
 PRESSURES = (
-    ("", "No preference", ""),
-    ("light", "Light and gentle", ""),
-    ("medium", "Medium", ""),
-    ("firm", "Firm, deep", "deep tissue"),
+    ("", _l("No preference"), ""),
+    ("light", _l("Light and gentle"), ""),
+    ("medium", _l("Medium"), ""),
+    ("firm", _l("Firm, deep"), "deep tissue"),
 )
 #: The setting a pressure points to when the aim does not say: gentle work is the spa's,
 #: firm, deep work the medical therapist's.
@@ -81,13 +83,13 @@ def guide_search(answers) -> tuple[dict[str, str] | None, dict[str, str]]:
     aim, area = answers.get("aim", ""), answers.get("area", "")
     pressure, near = answers.get("pressure", ""), " ".join(answers.get("near", "").split())
     if aim not in aims:
-        errors["aim"] = "Choose what you want from the massage."
+        errors["aim"] = _("Choose what you want from the massage.")
     if area not in areas:
-        errors["area"] = "Choose one of the areas listed."
+        errors["area"] = _("Choose one of the areas listed.")
     if pressure not in pressures:
-        errors["pressure"] = "Choose one of the pressures listed."
+        errors["pressure"] = _("Choose one of the pressures listed.")
     if len(near) > 100:
-        errors["near"] = "A place is a city and state or a ZIP code (at most 100 characters)."
+        errors["near"] = _("A place is a city and state or a ZIP code (at most 100 characters).")
     if errors:
         return None, errors
     setting, aim_words = aims[aim]

@@ -3,8 +3,12 @@
 import unicodedata
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from directory import geo, languages, signs, vocabulary
 from directory.interpret import MAX_NEED_LENGTH, red_flags_in
+from directory.locales import number
 from directory.paging import PER_PAGE
 from directory.validation import is_slug, whole_number
 
@@ -36,7 +40,7 @@ class SearchError(ValueError):
         self.advice = list(advice)
 
     def as_dict(self) -> dict:
-        error = {"code": self.code, "message": self.message, "field": self.field}
+        error = {"code": self.code, "message": str(self.message), "field": self.field}
         if self.suggestions:
             error["suggestions"] = self.suggestions
         if self.advice:
@@ -87,18 +91,18 @@ def _clean(value: str, limit: int) -> str:
 #: What each parameter is, in the words of the page, for the messages people read (the API's
 #: `field` keeps the parameter's name; the `message` is for people).
 WORDS = {
-    "radius": ("The distance", "miles"),
-    "page": ("The page number", ""),
-    "per_page": ("The number of results on a page", ""),
-    "price_max": ("The highest price", "dollars"),
-    "accepting": ("Accepting new clients", ""),
-    "in_home": ("Comes to you", ""),
-    "hsa_fsa": ("Takes HSA or FSA cards", ""),
-    "referrals": ("Takes physician referrals", ""),
-    "cleared": ("Cleared by a doctor", ""),
-    "near_exact": ("The place as typed", ""),
-    "verified": ("Verified only", ""),
-    "include_unclaimed": ("Listings not yet claimed", ""),
+    "radius": (_l("The distance"), _l("miles")),
+    "page": (_l("The page number"), ""),
+    "per_page": (_l("The number of results on a page"), ""),
+    "price_max": (_l("The highest price"), _l("dollars")),
+    "accepting": (_l("Accepting new clients"), ""),
+    "in_home": (_l("Comes to you"), ""),
+    "hsa_fsa": (_l("Takes HSA or FSA cards"), ""),
+    "referrals": (_l("Takes physician referrals"), ""),
+    "cleared": (_l("Cleared by a doctor"), ""),
+    "near_exact": (_l("The place as typed"), ""),
+    "verified": (_l("Verified only"), ""),
+    "include_unclaimed": (_l("Listings not yet claimed"), ""),
 }
 
 
@@ -109,12 +113,13 @@ def _int(args, name: str, low: int, high: int, default: int | None) -> int | Non
     value = whole_number(raw.strip(), low, high)
     if value is None:
         label, unit = WORDS[name]
-        of = f" of {unit}" if unit else ""
-        raise SearchError(
-            "invalid_parameter",
-            f"{label} must be a whole number{of} from {low:,} to {high:,}.",
-            name,
-        )
+        bounds = {"label": label, "low": number(low), "high": number(high)}
+        if unit:
+            message = _("%(label)s must be a whole number of %(unit)s from %(low)s to %(high)s.",
+                        unit=unit, **bounds)  # fmt: skip
+        else:
+            message = _("%(label)s must be a whole number from %(low)s to %(high)s.", **bounds)
+        raise SearchError("invalid_parameter", message, name)
     return value
 
 
@@ -125,8 +130,12 @@ def _need(args) -> str:
     if len(need) > MAX_Q:
         raise SearchError(
             "need_too_long",
-            f"Please describe your need in at most {MAX_Q} characters (this has {len(need)}): "
-            "the condition and where it hurts are enough.",
+            _(
+                "Please describe your need in at most %(most)s characters (this has %(has)s): "
+                "the condition and where it hurts are enough.",
+                most=MAX_Q,
+                has=len(need),
+            ),
             "q",
             advice=signs.advice(red_flags_in(need)),
         )
@@ -137,7 +146,8 @@ def _specialties(args) -> list[str]:
     values = [v for v in args.getlist("specialty") if v]
     if len(values) > MAX_FILTER_VALUES:
         raise SearchError(
-            "invalid_parameter", f"Choose at most {MAX_FILTER_VALUES} specialties at a time.",
+            "invalid_parameter",
+            _("Choose at most %(most)s specialties at a time.", most=MAX_FILTER_VALUES),
             "specialty",
         )  # fmt: skip
     kinds = vocabulary.specialties()
@@ -145,7 +155,11 @@ def _specialties(args) -> list[str]:
         if value not in kinds:
             raise SearchError(
                 "invalid_parameter",
-                f"Unknown specialty {value[:40]!r}: use one of {', '.join(kinds)}.",
+                _(
+                    "Unknown specialty %(value)r: use one of %(kinds)s.",
+                    value=value[:40],
+                    kinds=", ".join(kinds),
+                ),
                 "specialty",
             )
     return list(dict.fromkeys(values))
@@ -154,16 +168,18 @@ def _specialties(args) -> list[str]:
 def _slugs(args, name: str, kind: str) -> list[str]:
     values = [v for v in args.getlist(name) if v]
     if len(values) > MAX_FILTER_VALUES:
-        raise SearchError(
-            "invalid_parameter", f"Choose at most {MAX_FILTER_VALUES} {kind}s at a time.", name
-        )
+        most = {"condition": _l("Choose at most %(most)s conditions at a time."),
+                "modality": _l("Choose at most %(most)s modalities at a time.")}[kind]  # fmt: skip
+        raise SearchError("invalid_parameter", str(most) % {"most": MAX_FILTER_VALUES}, name)
     slugs = []
     for value in values:
         term = vocabulary.terms().get(value)
         if term is None or term.kind != kind:
-            raise SearchError(
-                "invalid_parameter", f"We do not know the {kind} \u201c{value[:40]}\u201d.", name
-            )
+            unknown = {
+                "condition": _l("We do not know the condition \u201c%(value)s\u201d."),
+                "modality": _l("We do not know the modality \u201c%(value)s\u201d."),
+            }[kind]
+            raise SearchError("invalid_parameter", str(unknown) % {"value": value[:40]}, name)
         if value not in slugs:
             slugs.append(value)
     return slugs
@@ -184,7 +200,9 @@ def _flag(args, name: str) -> bool:
     if value in _FALSE:
         return False
     raise SearchError(
-        "invalid_parameter", f"\u201c{WORDS[name][0]}\u201d is either on (1) or off (0).", name
+        "invalid_parameter",
+        _("\u201c%(label)s\u201d is either on (1) or off (0).", label=WORDS[name][0]),
+        name,
     )
 
 
@@ -192,7 +210,8 @@ def _languages(args) -> list[str]:
     values = [v.strip() for v in args.getlist("language") if v.strip()]
     if len(values) > MAX_FILTER_VALUES:
         raise SearchError(
-            "invalid_parameter", f"Choose at most {MAX_FILTER_VALUES} languages at a time.",
+            "invalid_parameter",
+            _("Choose at most %(most)s languages at a time.", most=MAX_FILTER_VALUES),
             "language",
         )  # fmt: skip
     names: list[str] = []
@@ -201,8 +220,11 @@ def _languages(args) -> list[str]:
         if name is None:
             raise SearchError(
                 "invalid_parameter",
-                f"Unknown language {value[:40]!r}: use a name (Spanish) or a two-letter ISO 639-1 "
-                "code (es).",
+                _(
+                    "Unknown language %(value)r: use a name (Spanish) or a two-letter ISO 639-1 "
+                    "code (es).",
+                    value=value[:40],
+                ),
                 "language",
             )
         if name.casefold() not in {n.casefold() for n in names}:
@@ -214,28 +236,28 @@ def parse(args) -> Params:
     """Validate a query string (a MultiDict); SearchError names the bad parameter."""
     setting = args.get("setting") or None
     if setting is not None and setting not in vocabulary.SETTINGS:
-        raise SearchError("invalid_parameter", "The setting is spa, medical or both.", "setting")
+        raise SearchError("invalid_parameter", _("The setting is spa, medical or both."), "setting")
     verified = args.get("verified", "")
     if verified not in ("", "0", "1", "true", "false"):
         raise SearchError(
             "invalid_parameter",
-            "\u201cVerified only\u201d is either on (1) or off (0).",
+            _("\u201c%(label)s\u201d is either on (1) or off (0).", label=WORDS["verified"][0]),
             "verified",
         )
     sort = args.get("sort") or "relevance"
     if sort not in SORTS:
         raise SearchError(
-            "invalid_parameter", "Results are sorted by relevance or by distance.", "sort"
+            "invalid_parameter", _("Results are sorted by relevance or by distance."), "sort"
         )
     tenant = args.get("tenant") or None
     if tenant is not None and not is_slug(tenant):
         raise SearchError(
-            "invalid_parameter", "That is not the address of a practice on Kneaded.", "tenant"
+            "invalid_parameter", _("That is not the address of a practice on Kneaded."), "tenant"
         )
     gender = args.get("gender") or None
     if gender is not None and gender not in GENDERS:
         raise SearchError(
-            "invalid_parameter", "The therapist's gender is woman, man or nonbinary.", "gender"
+            "invalid_parameter", _("The therapist's gender is woman, man or nonbinary."), "gender"
         )
     return Params(
         q=_need(args),

@@ -6,9 +6,10 @@ from datetime import date
 from functools import cache
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
-from directory import geo, licensing, signs, specialties, vocabulary
+from directory import geo, licensing, locales, signs, specialties, vocabulary
 from directory.db import db
 from directory.interpret import Interpretation, interpret, mid_sentence
 from directory.practices.models import Tenant
@@ -75,8 +76,7 @@ class Outcome:
 
 def display_name(slug: str) -> str:
     """A vocabulary entry's name for people; the slug itself when it is unknown."""
-    term = vocabulary.terms().get(slug)
-    return term.name if term else slug
+    return locales.term_name(slug)
 
 
 def advice_for(interpretation: Interpretation) -> list[dict]:
@@ -88,11 +88,13 @@ def advice_for(interpretation: Interpretation) -> list[dict]:
         return advice
     populations = {p.slug: p for p in vocabulary.populations()}
     named = [populations[slug] for slug in interpretation.populations]
-    advice += [{"condition": None, "level": "info", "text": p.advice} for p in named]
+    advice += [
+        {"condition": None, "level": "info", "text": locales.translated(p.advice)} for p in named
+    ]
     # A population's advice says what its conditions' would ("book a prenatal therapist").
     said = {slug for p in named for slug in p.terms}
     advice += [
-        {"condition": t.slug, "level": t.level or "info", "text": t.text}
+        {"condition": t.slug, "level": t.level or "info", "text": locales.translated(t.text)}
         for t in (terms[slug] for slug in interpretation.conditions)
         if t.text and t.slug not in said
     ]
@@ -125,7 +127,9 @@ def _resolve_location(params: Params, interpretation: Interpretation):
             vocabulary.normalize(s.rsplit(",", 1)[0]) == city for s in exc.suggestions
         )
         if params.near or ambiguous:
-            raise SearchError("unknown_location", exc.message, "near", exc.suggestions) from exc
+            raise SearchError(
+                "unknown_location", locales.say(exc.message), "near", exc.suggestions
+            ) from exc
         return None
 
 
@@ -263,7 +267,33 @@ def heading(outcome: Outcome) -> str:
     interpretation = outcome.interpretation
     if chosen in ("medical", "spa") and interpretation.setting not in (None, chosen):
         interpretation = replace(interpretation, setting=chosen)
-    return interpretation.describe(display_name)
+    return describe(interpretation)
+
+
+def _listed(items: list[str], word: str) -> str:
+    """ "a", "a and b", "a, b and c" in the page's language (`word`: a translated "and"/"or");
+    items that hold the word themselves are joined by commas alone."""
+    if len(items) < 2:
+        return "".join(items)
+    if any(f" {word} " in item for item in items):  # "lower back pain, desk posture and tech neck"
+        return ", ".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def describe(interpretation: Interpretation) -> str:
+    """One line for people, in the page's language ("Medical massage for sciatica"); "" when
+    nothing was understood."""
+    if not (interpretation.conditions or interpretation.modalities or interpretation.setting):
+        return ""
+    kinds = {"medical": _("Medical massage"), "spa": _("Spa massage")}
+    text = kinds.get(interpretation.setting or "", _("Massage"))
+    names = [mid_sentence(display_name(slug)) for slug in interpretation.conditions]
+    if names:
+        text = _("%(massage)s for %(needs)s", massage=text, needs=_listed(names, _("and")))
+    names = [mid_sentence(display_name(slug)) for slug in interpretation.modalities]
+    if names:
+        text = _("%(massage)s: %(modalities)s", massage=text, modalities=_listed(names, _("and")))
+    return text
 
 
 def need_phrase(interpretation: Interpretation) -> str:
@@ -271,16 +301,17 @@ def need_phrase(interpretation: Interpretation) -> str:
     need named nothing."""
     conditions = [mid_sentence(display_name(s)) for s in interpretation.conditions]
     modalities = [mid_sentence(display_name(s)) for s in interpretation.modalities]
+    either, both = " " + _("or") + " ", " " + _("and") + " "
     parts = []
     if conditions:
-        parts.append("treats " + " or ".join(conditions))
+        parts.append(_("treats %(needs)s", needs=either.join(conditions)))
     if modalities:
-        parts.append("offers " + " or ".join(modalities))
+        parts.append(_("offers %(modalities)s", modalities=either.join(modalities)))
     held = [specialties.short(kind) for kind in interpretation.specialties]
     if held:
         # A population's need: the credential is required, what else was named only ranks.
-        return "holds a verified " + " and ".join(held) + " credential"
-    return " or ".join(parts)
+        return _("holds a verified %(credentials)s credential", credentials=both.join(held))
+    return either.join(parts)
 
 
 def _required(params: Params, interpretation: Interpretation) -> frozenset[str]:
@@ -342,10 +373,10 @@ def _statements(slots: int) -> dict:
         # The same rows as visible(), read as columns.
         "rows": select(
             Practitioner.id, Practitioner.slug, Practitioner.name, Practitioner.credentials,
-            Practitioner.headline, Practitioner.setting, Practitioner.accepting_new_clients,
-            Practitioner.accepting_confirmed_at, Practitioner.photo, Practitioner.updated_at,
-            Practitioner.booking_url, Practitioner.claimed,
-            *(getattr(Practitioner, name) for name in CARD_FACTS),
+            Practitioner.headline, Practitioner.headline_es, Practitioner.setting,
+            Practitioner.accepting_new_clients, Practitioner.accepting_confirmed_at,
+            Practitioner.photo, Practitioner.updated_at, Practitioner.booking_url,
+            Practitioner.claimed, *(getattr(Practitioner, name) for name in CARD_FACTS),
             Tenant.slug.label("tenant_slug"), Tenant.name.label("tenant_name"),
         )
         .join_from(Practitioner, Tenant, Practitioner.tenant)
@@ -415,6 +446,7 @@ def _hydrate(
                 "name": p.name,
                 "credentials": p.credentials,
                 "headline": p.headline,
+                "headline_es": p.headline_es,
                 "tenant": {"slug": p.tenant_slug, "name": p.tenant_name},
                 "setting": p.setting,
                 "conditions": listed["condition"],
@@ -510,7 +542,7 @@ def as_json(outcome: Outcome) -> dict:
             "populations": list(interpretation.populations),
             "specialties": list(interpretation.specialties),
             "choices": [list(group) for group in interpretation.choices],
-            "text": interpretation.describe(display_name),
+            "text": describe(interpretation),
         },
         "suggestion": outcome.suggestion,
         "advice": outcome.advice,

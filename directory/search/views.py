@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from flask import Blueprint, g, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from directory import specialties
 from directory.insights import visits
@@ -18,18 +19,18 @@ RADII = RADIUS_CHOICES
 LISTS = ("condition", "modality", "language", "specialty")
 #: The yes/no client filters as the results page names them.
 FLAG_LABELS = (
-    ("accepting", "Accepting new clients"),
-    ("in_home", "Comes to your home"),
-    ("hsa_fsa", "HSA/FSA superbills"),
-    ("referrals", "Takes physician referrals"),
+    ("accepting", _l("Accepting new clients")),
+    ("in_home", _l("Comes to your home")),
+    ("hsa_fsa", _l("HSA/FSA superbills")),
+    ("referrals", _l("Takes physician referrals")),
 )
 #: The setting facet's choices: each counts who offers it ("spa & medical" counts in each).
 SETTING_LABELS = (
-    ("medical", "Offers medical massage"),
-    ("spa", "Offers spa massage"),
-    ("both", "Offers both"),
+    ("medical", _l("Offers medical massage")),
+    ("spa", _l("Offers spa massage")),
+    ("both", _l("Offers both")),
 )
-GENDER_LABELS = (("woman", "Woman"), ("man", "Man"), ("nonbinary", "Nonbinary"))
+GENDER_LABELS = (("woman", _l("Woman")), ("man", _l("Man")), ("nonbinary", _l("Nonbinary")))
 #: The parameters the filters set (the phone's filter form has an input for each).
 FACET_KEYS = ("setting", "verified", "specialty", *FLAGS, "price_max", "gender", "language",
               "condition", "modality")  # fmt: skip
