@@ -18,8 +18,8 @@ asserted)
    run must say created 0, updated 0).
 
 Search at scale: .venv/bin/python bench/listings.py --search DIR [--listings 100000]
-[--queries 200] [--keep]   (DIR: a copy of a demo instance, `db upgrade` and `search drain` run
-on it; it is written to while served)
+[--queries 200] [--keep | --seeded DIR2]   (DIR: a copy of a demo instance, `db upgrade` and
+`search drain` run on it; it is written to while served)
 
 1. A copy of DIR; a synthetic NPPES file of about `--listings` massage therapists (people only,
    varied names) placed at the ZIPs of DIR's offices, as often as the demo places an office
@@ -32,7 +32,9 @@ on it; it is written to while served)
    in shuffled mode order (A/B interleaved). Per mode: p50/p95/p99 over HTTP (wall), the
    workers' CPU per request (their utime + stime from /proc over each block), errors, truncated
    answers, and how many of the first page's results and of all the matches are listings. The
-   load average is printed before and after.
+   load average is printed before and after. Then the same for place-only searches (the mix's
+   places with no need: the searches listings take part in, as they name no conditions).
+   `--keep` keeps the copy with listings; `--seeded DIR2` measures such a copy again.
 """
 
 import argparse
@@ -197,37 +199,88 @@ def worker_cpu(server) -> float:
     return total / ticks
 
 
+def measure(modes: dict, requests: list[dict], label: str) -> None:
+    """Every request in every mode (server, extra parameters): a warm-up, then blocks of 10 in
+    shuffled mode order; a line per mode."""
+    from demo_instance import percentile
+
+    for server, extra in modes.values():
+        for params in requests:
+            server.get("/api/v1/search", {**params, **extra})
+    wall_ms = {mode: [] for mode in modes}
+    cpu_s = dict.fromkeys(modes, 0.0)
+    errors, truncated = dict.fromkeys(modes, 0), dict.fromkeys(modes, 0)
+    listed, shown = dict.fromkeys(modes, 0), dict.fromkeys(modes, 0)
+    matches, unclaimed = dict.fromkeys(modes, 0), dict.fromkeys(modes, 0)
+    rng = random.Random(5)
+    for start in range(0, len(requests), 10):
+        order = list(modes)
+        rng.shuffle(order)
+        for mode in order:
+            server, extra = modes[mode]
+            before = worker_cpu(server)
+            for params in requests[start : start + 10]:
+                status, body, elapsed = server.get("/api/v1/search", {**params, **extra})
+                wall_ms[mode].append(elapsed)
+                errors[mode] += status != 200
+                body = body or {}
+                truncated[mode] += bool(body.get("truncated"))
+                results = body.get("results", [])
+                shown[mode] += len(results)
+                listed[mode] += sum(not r["claimed"] for r in results)
+                matches[mode] += body.get("total", 0)
+                unclaimed[mode] += body.get("facets", {}).get("unclaimed", 0)
+            cpu_s[mode] += worker_cpu(server) - before
+    print(f"search API over HTTP, {label}: {len(requests)} requests per mode, A/B interleaved "
+          "in blocks of 10 (wall ms; CPU: the workers' per request):")  # fmt: skip
+    for mode in modes:
+        samples = wall_ms[mode]
+        p50, p95, p99 = (percentile(samples, q) for q in (0.50, 0.95, 0.99))
+        print(f"  {mode}: p50 {p50:.1f}, p95 {p95:.1f}, p99 {p99:.1f}, max "
+              f"{max(samples):.1f} ms; CPU {1000 * cpu_s[mode] / len(samples):.1f} ms "
+              f"per request; errors {errors[mode]}, truncated {truncated[mode]}; listings "
+              f"{listed[mode]:,} of {shown[mode]:,} first-page results, "
+              f"{unclaimed[mode]:,} of {matches[mode]:,} matches")  # fmt: skip
+
+
+def seed_beside(base: Path, copy: Path, work: Path, listings: int, env: dict) -> None:
+    """A copy of `base` with about `listings` listings seeded from a synthetic file at its
+    offices' ZIPs, and indexed."""
+    shutil.copytree(base, copy, symlinks=True)
+    zips = demo_zips(base)
+    path = work / "npidata_pfile_20261101-20261130.csv"
+    rows = round(listings / 0.98)
+    started = time.perf_counter()
+    kinds = write_file(path, rows, zips=zips, massage=1.0, organizations=0.0, varied=True)
+    print(f"file: {rows:,} rows ({kinds['massage']:,} massage therapists, "
+          f"{kinds['deactivated']:,} deactivated) at {len(set(zips)):,} places of the "
+          f"demo's {len(zips):,} offices; written in {time.perf_counter() - started:.0f} s, "
+          f"{path.stat().st_size / 1e6:.0f} MB")  # fmt: skip
+    seed = [*FLASK, "listings", "seed", str(path), "--source", "nppes",
+            "--file-date", "2026-11-30"]  # fmt: skip
+    out, wall, cpu, rss = run_child(seed, env)
+    path.unlink()
+    print(f"seed: {out.strip()}")
+    print(f"  {wall:.0f} s wall, {cpu:.0f} s CPU ({rows / cpu:,.0f} rows/s CPU), "
+          f"peak RSS {rss:.0f} MB")  # fmt: skip
+    out, wall, cpu, rss = run_child([*FLASK, "search", "drain"], env)
+    print(f"search drain: {wall:.0f} s wall, {cpu:.0f} s CPU, peak RSS {rss:.0f} MB")
+
+
 def search_bench(options) -> None:
     """Search p95 at `--listings` listings beside the claimed profiles of `--search DIR`."""
-    from demo_instance import Server, free_port, percentile
+    from demo_instance import Server, free_port
     from search import _requests
 
     base = options.search.resolve()
     work = Path(tempfile.mkdtemp(prefix="bench-listings-search-"))
-    copy = work / "instance"
+    copy = options.seeded.resolve() if options.seeded else work / "instance"
     try:
         print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-        shutil.copytree(base, copy, symlinks=True)
-        zips = demo_zips(base)
-        path = work / "npidata_pfile_20261101-20261130.csv"
-        rows = round(options.listings / 0.98)
-        started = time.perf_counter()
-        kinds = write_file(path, rows, zips=zips, massage=1.0, organizations=0.0, varied=True)
-        print(f"file: {rows:,} rows ({kinds['massage']:,} massage therapists, "
-              f"{kinds['deactivated']:,} deactivated) at {len(set(zips)):,} places of the "
-              f"demo's {len(zips):,} offices; written in {time.perf_counter() - started:.0f} s, "
-              f"{path.stat().st_size / 1e6:.0f} MB")  # fmt: skip
         env = {**os.environ, "DIRECTORY_INSTANCE_PATH": str(copy), "PYTHONUNBUFFERED": "1"}
         env.pop("DATABASE_URL", None)
-        seed = [*FLASK, "listings", "seed", str(path), "--source", "nppes",
-                "--file-date", "2026-11-30"]  # fmt: skip
-        out, wall, cpu, rss = run_child(seed, env)
-        print(f"seed: {out.strip()}")
-        print(f"  {wall:.0f} s wall, {cpu:.0f} s CPU ({rows / cpu:,.0f} rows/s CPU), "
-              f"peak RSS {rss:.0f} MB")  # fmt: skip
-        out, wall, cpu, rss = run_child([*FLASK, "search", "drain"], env)
-        print(f"search drain: {wall:.0f} s wall, {cpu:.0f} s CPU, peak RSS {rss:.0f} MB")
-
+        if not options.seeded:
+            seed_beside(base, copy, work, options.listings, env)
         requests = _requests(options.queries, 11)
         without = {**os.environ, "DIRECTORY_INSTANCE_PATH": str(base), "PYTHONUNBUFFERED": "1"}
         without.pop("DATABASE_URL", None)
@@ -237,51 +290,17 @@ def search_bench(options) -> None:
                  "with listings": (servers["with listings"], {}),
                  "with listings, include_unclaimed=0": (servers["with listings"],
                                                         {"include_unclaimed": "0"})}  # fmt: skip
+        place_only = [{**params, "q": ""} for params in requests[: max(10, len(requests) // 4)]]
         try:
-            for server, extra in modes.values():  # warm-up: every request once in every mode
-                for params in requests:
-                    server.get("/api/v1/search", {**params, **extra})
-            wall_ms = {mode: [] for mode in modes}
-            cpu_s = dict.fromkeys(modes, 0.0)
-            errors, truncated = dict.fromkeys(modes, 0), dict.fromkeys(modes, 0)
-            listed, shown = dict.fromkeys(modes, 0), dict.fromkeys(modes, 0)
-            matches, unclaimed = dict.fromkeys(modes, 0), dict.fromkeys(modes, 0)
-            rng = random.Random(5)
-            for start in range(0, len(requests), 10):
-                order = list(modes)
-                rng.shuffle(order)
-                for mode in order:
-                    server, extra = modes[mode]
-                    before = worker_cpu(server)
-                    for params in requests[start : start + 10]:
-                        status, body, elapsed = server.get("/api/v1/search", {**params, **extra})
-                        wall_ms[mode].append(elapsed)
-                        errors[mode] += status != 200
-                        body = body or {}
-                        truncated[mode] += bool(body.get("truncated"))
-                        results = body.get("results", [])
-                        shown[mode] += len(results)
-                        listed[mode] += sum(not r["claimed"] for r in results)
-                        matches[mode] += body.get("total", 0)
-                        unclaimed[mode] += body.get("facets", {}).get("unclaimed", 0)
-                    cpu_s[mode] += worker_cpu(server) - before
-            print(f"search API over HTTP, {len(requests)} requests per mode, A/B interleaved "
-                  "in blocks of 10 (wall ms; CPU: the workers' per request):")  # fmt: skip
-            for mode in modes:
-                samples = wall_ms[mode]
-                p50, p95, p99 = (percentile(samples, q) for q in (0.50, 0.95, 0.99))
-                print(f"  {mode}: p50 {p50:.1f}, p95 {p95:.1f}, p99 {p99:.1f}, max "
-                      f"{max(samples):.1f} ms; CPU {1000 * cpu_s[mode] / len(samples):.1f} ms "
-                      f"per request; errors {errors[mode]}, truncated {truncated[mode]}; listings "
-                      f"{listed[mode]:,} of {shown[mode]:,} first-page results, "
-                      f"{unclaimed[mode]:,} of {matches[mode]:,} matches")  # fmt: skip
+            measure(modes, requests, "the search bench's mix")
+            measure(modes, place_only, "place only (no need: where listings compete)")
         finally:
             for server in servers.values():
                 server.stop()
         print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
         if options.keep:
-            print(f"kept: {work} (the instance with listings: {copy})")
+            print(f"kept: the instance with listings, {copy} (--seeded)")
         else:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -297,6 +316,12 @@ def main() -> None:
         help="search at scale: listings seeded beside DIR's claimed profiles",
     )
     parser.add_argument("--listings", type=int, default=100_000, help="with --search")
+    parser.add_argument(
+        "--seeded",
+        type=Path,
+        metavar="DIR2",
+        help="with --search: DIR2 already holds the listings (kept by --keep)",
+    )
     parser.add_argument("--queries", type=int, default=200, help="with --search: per mode")
     options = parser.parse_args()
     if options.search:
