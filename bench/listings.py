@@ -16,12 +16,32 @@ asserted)
 4. `flask listings seed FILE --source nppes` in a child process, twice: wall time, rows/s,
    CPU time and peak RSS (ru_maxrss of the child, from wait4), and its summary line (the second
    run must say created 0, updated 0).
+
+Search at scale: .venv/bin/python bench/listings.py --search DIR [--listings 100000]
+[--queries 200] [--keep | --seeded DIR2]   (DIR: a copy of a demo instance, `db upgrade` and
+`search drain` run on it; it is written to while served)
+
+1. A copy of DIR; a synthetic NPPES file of about `--listings` massage therapists (people only,
+   varied names) placed at the ZIPs of DIR's offices, as often as the demo places an office
+   there (so they compete with the demo's profiles in the same searches); seeded into the copy,
+   then `search drain` (times, rows/s, peak RSS).
+2. Both instances served at once (gunicorn as `make run`), the search API asked bench/search.py's
+   request mix (its `_requests`: the lay needs, dense and sparse places, radius 10 and 25) in
+   three modes: DIR (claimed profiles only), the copy (profiles and listings), and the copy with
+   `include_unclaimed=0`; after a warm-up of every request in every mode, blocks of 10 requests
+   in shuffled mode order (A/B interleaved). Per mode: p50/p95/p99 over HTTP (wall), the
+   workers' CPU per request (their utime + stime from /proc over each block), errors, truncated
+   answers, and how many of the first page's results and of all the matches are listings. The
+   load average is printed before and after. Then the same for place-only searches (the mix's
+   places with no need: the searches listings take part in, as they name no conditions).
+   `--keep` keeps the copy with listings; `--seeded DIR2` measures such a copy again.
 """
 
 import argparse
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -47,14 +67,30 @@ FIRSTS = ("AVERY", "BLAKE", "CASEY", "DREW", "EMERY", "FINLEY", "HARPER", "QUINN
 STREETS = ("MAIN ST", "OAK AVE", "CONGRESS AVE", "BROADWAY", "ELM ST", "PARK BLVD", "2ND ST")
 
 
-def write_file(path: Path, rows: int, seed: int = 27) -> dict:
-    """The synthetic file; what it holds, counted."""
+#: Syllables of the varied surnames of a search bench's listings (three: 64,000 surnames).
+SYLLABLES = ("AL", "BAR", "CON", "DEL", "ER", "FAR", "GAR", "HOL", "IN", "JAN", "KEL", "LAN",
+             "MOR", "NOR", "OL", "PER", "QUIN", "ROS", "SAN", "TOR", "UL", "VAL", "WEN", "YOR",
+             "ZAN", "BEL", "CAR", "DOR", "EN", "FEL", "GRA", "HAR", "IS", "JOR", "KIN", "LOR",
+             "MAR", "NAS", "OS", "PAL")  # fmt: skip
+
+
+def write_file(path: Path, rows: int, seed: int = 27, *, zips: list | None = None,
+               massage: float = 0.03, organizations: float = 0.10,
+               varied: bool = False) -> dict:  # fmt: skip
+    """The synthetic file; what it holds, counted. `zips`: (ZIP, city, state) to place people
+    at, drawn uniformly (repeat one to weigh it; default: 5,000 ZIPs of the country); `massage`:
+    the share of all rows that are massage therapists (besides the 2% deactivated);
+    `organizations`: the share of organizations; `varied`: surnames of three syllables
+    (64,000 of them, beside 16 first names and 4 middle initials) rather than 16 common ones,
+    so that few listings share a name in a city (each shared one costs the seed a slug
+    lookup)."""
     rng = random.Random(seed)
     header = records.full_header()
     at = {name: i for i, name in enumerate(header)}
-    zips = [(z.code, z.city, z.state) for z in geo.zip_records()]
-    rng.shuffle(zips)
-    zips = zips[:5000]
+    if zips is None:
+        zips = [(z.code, z.city, z.state) for z in geo.zip_records()]
+        rng.shuffle(zips)
+        zips = zips[:5000]
     blank = ['""'] * len(header)
     kinds = {"massage": 0, "organizations": 0, "deactivated": 0, "rows": rows}
 
@@ -73,15 +109,19 @@ def write_file(path: Path, rows: int, seed: int = 27) -> dict:
                 kinds["deactivated"] += 1
                 out.write(",".join(row) + "\r\n")
                 continue
-            organization = rng.random() < 0.10
-            massage = draw < 0.05  # 3% of the rows after the 2% deactivated
+            organization = rng.random() < organizations
+            is_massage = draw < 0.02 + massage  # after the 2% deactivated
             zip_code, city, state = rng.choice(zips)
             row[at[records.ENTITY]] = q("2" if organization else "1")
             if organization:
                 row[at[records.ORGANIZATION]] = q(f"{rng.choice(SURNAMES)} WELLNESS LLC")
-                kinds["organizations"] += massage
+                kinds["organizations"] += is_massage
             else:
-                row[at[records.LAST]] = q(rng.choice(SURNAMES))
+                if varied:
+                    last = "".join(rng.choice(SYLLABLES) for _ in range(3))
+                else:
+                    last = rng.choice(SURNAMES)
+                row[at[records.LAST]] = q(last)
                 row[at[records.FIRST]] = q(rng.choice(FIRSTS))
                 row[at[records.MIDDLE]] = q(rng.choice(("", "A", "J", "M")))
                 row[at[records.CREDENTIAL]] = q(rng.choice(("LMT", "CMT", "MD", "RN", "")))
@@ -95,7 +135,7 @@ def write_file(path: Path, rows: int, seed: int = 27) -> dict:
             row[at["Last Update Date"]] = q("07/08/2007")
             row[at["Is Sole Proprietor"]] = q(rng.choice(("Y", "N", "X")))
             slots = rng.randint(1, 3)
-            chosen = rng.randrange(slots) if massage else -1
+            chosen = rng.randrange(slots) if is_massage else -1
             for k in range(slots):
                 n_slot = k + 1
                 taxonomy = "225700000X" if k == chosen else rng.choice(OTHER_TAXONOMIES)
@@ -104,7 +144,7 @@ def write_file(path: Path, rows: int, seed: int = 27) -> dict:
                 row[at[records.LICENSE_STATE.format(n_slot)]] = q(state)
                 row[at[records.PRIMARY.format(n_slot)]] = q("Y" if k == 0 else "N")
                 row[at[f"Healthcare Provider Taxonomy Group_{n_slot}"]] = q("")
-            kinds["massage"] += massage
+            kinds["massage"] += is_massage
             out.write(",".join(row) + "\r\n")
     return kinds
 
@@ -132,11 +172,161 @@ def run_child(args: list[str], env: dict) -> tuple[str, float, float, float]:
     return out, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
+def demo_zips(instance: Path) -> list[tuple[str, str, str]]:
+    """(ZIP, city, state) of every published office of an instance: the demo's places, each
+    as often as it has offices."""
+    with sqlite3.connect(f"file:{instance / 'directory.sqlite3'}?mode=ro", uri=True) as con:
+        return [
+            (z, city.upper(), state)
+            for z, city, state in con.execute(
+                "SELECT office.zip, office.city, office.state FROM office JOIN practitioner "
+                "ON practitioner.id = office.practitioner_id WHERE practitioner.published "
+                "AND office.zip IS NOT NULL ORDER BY office.id"
+            )
+        ]
+
+
+def worker_cpu(server) -> float:
+    """Seconds of CPU (user + system) the server's workers have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in server.workers():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def measure(modes: dict, requests: list[dict], label: str) -> None:
+    """Every request in every mode (server, extra parameters): a warm-up, then blocks of 10 in
+    shuffled mode order; a line per mode."""
+    from demo_instance import percentile
+
+    for server, extra in modes.values():
+        for params in requests:
+            server.get("/api/v1/search", {**params, **extra})
+    wall_ms = {mode: [] for mode in modes}
+    cpu_s = dict.fromkeys(modes, 0.0)
+    errors, truncated = dict.fromkeys(modes, 0), dict.fromkeys(modes, 0)
+    listed, shown = dict.fromkeys(modes, 0), dict.fromkeys(modes, 0)
+    matches, unclaimed = dict.fromkeys(modes, 0), dict.fromkeys(modes, 0)
+    rng = random.Random(5)
+    for start in range(0, len(requests), 10):
+        order = list(modes)
+        rng.shuffle(order)
+        for mode in order:
+            server, extra = modes[mode]
+            before = worker_cpu(server)
+            for params in requests[start : start + 10]:
+                status, body, elapsed = server.get("/api/v1/search", {**params, **extra})
+                wall_ms[mode].append(elapsed)
+                errors[mode] += status != 200
+                body = body or {}
+                truncated[mode] += bool(body.get("truncated"))
+                results = body.get("results", [])
+                shown[mode] += len(results)
+                listed[mode] += sum(not r["claimed"] for r in results)
+                matches[mode] += body.get("total", 0)
+                unclaimed[mode] += body.get("facets", {}).get("unclaimed", 0)
+            cpu_s[mode] += worker_cpu(server) - before
+    print(f"search API over HTTP, {label}: {len(requests)} requests per mode, A/B interleaved "
+          "in blocks of 10 (wall ms; CPU: the workers' per request):")  # fmt: skip
+    for mode in modes:
+        samples = wall_ms[mode]
+        p50, p95, p99 = (percentile(samples, q) for q in (0.50, 0.95, 0.99))
+        print(f"  {mode}: p50 {p50:.1f}, p95 {p95:.1f}, p99 {p99:.1f}, max "
+              f"{max(samples):.1f} ms; CPU {1000 * cpu_s[mode] / len(samples):.1f} ms "
+              f"per request; errors {errors[mode]}, truncated {truncated[mode]}; listings "
+              f"{listed[mode]:,} of {shown[mode]:,} first-page results, "
+              f"{unclaimed[mode]:,} of {matches[mode]:,} matches")  # fmt: skip
+
+
+def seed_beside(base: Path, copy: Path, work: Path, listings: int, env: dict) -> None:
+    """A copy of `base` with about `listings` listings seeded from a synthetic file at its
+    offices' ZIPs, and indexed."""
+    shutil.copytree(base, copy, symlinks=True)
+    zips = demo_zips(base)
+    path = work / "npidata_pfile_20261101-20261130.csv"
+    rows = round(listings / 0.98)
+    started = time.perf_counter()
+    kinds = write_file(path, rows, zips=zips, massage=1.0, organizations=0.0, varied=True)
+    print(f"file: {rows:,} rows ({kinds['massage']:,} massage therapists, "
+          f"{kinds['deactivated']:,} deactivated) at {len(set(zips)):,} places of the "
+          f"demo's {len(zips):,} offices; written in {time.perf_counter() - started:.0f} s, "
+          f"{path.stat().st_size / 1e6:.0f} MB")  # fmt: skip
+    seed = [*FLASK, "listings", "seed", str(path), "--source", "nppes",
+            "--file-date", "2026-11-30"]  # fmt: skip
+    out, wall, cpu, rss = run_child(seed, env)
+    path.unlink()
+    print(f"seed: {out.strip()}")
+    print(f"  {wall:.0f} s wall, {cpu:.0f} s CPU ({rows / cpu:,.0f} rows/s CPU), "
+          f"peak RSS {rss:.0f} MB")  # fmt: skip
+    out, wall, cpu, rss = run_child([*FLASK, "search", "drain"], env)
+    print(f"search drain: {wall:.0f} s wall, {cpu:.0f} s CPU, peak RSS {rss:.0f} MB")
+
+
+def search_bench(options) -> None:
+    """Search p95 at `--listings` listings beside the claimed profiles of `--search DIR`."""
+    from demo_instance import Server, free_port
+    from search import _requests
+
+    base = options.search.resolve()
+    work = Path(tempfile.mkdtemp(prefix="bench-listings-search-"))
+    copy = options.seeded.resolve() if options.seeded else work / "instance"
+    try:
+        print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        env = {**os.environ, "DIRECTORY_INSTANCE_PATH": str(copy), "PYTHONUNBUFFERED": "1"}
+        env.pop("DATABASE_URL", None)
+        if not options.seeded:
+            seed_beside(base, copy, work, options.listings, env)
+        requests = _requests(options.queries, 11)
+        without = {**os.environ, "DIRECTORY_INSTANCE_PATH": str(base), "PYTHONUNBUFFERED": "1"}
+        without.pop("DATABASE_URL", None)
+        servers = {"claimed only": Server(without, free_port()),
+                   "with listings": Server(env, free_port())}  # fmt: skip
+        modes = {"claimed only": (servers["claimed only"], {}),
+                 "with listings": (servers["with listings"], {}),
+                 "with listings, include_unclaimed=0": (servers["with listings"],
+                                                        {"include_unclaimed": "0"})}  # fmt: skip
+        place_only = [{**params, "q": ""} for params in requests[: max(10, len(requests) // 4)]]
+        try:
+            measure(modes, requests, "the search bench's mix")
+            measure(modes, place_only, "place only (no need: where listings compete)")
+        finally:
+            for server in servers.values():
+                server.stop()
+        print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    finally:
+        if options.keep:
+            print(f"kept: the instance with listings, {copy} (--seeded)")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the file and the instance")
+    parser.add_argument(
+        "--search",
+        type=Path,
+        metavar="DIR",
+        help="search at scale: listings seeded beside DIR's claimed profiles",
+    )
+    parser.add_argument("--listings", type=int, default=100_000, help="with --search")
+    parser.add_argument(
+        "--seeded",
+        type=Path,
+        metavar="DIR2",
+        help="with --search: DIR2 already holds the listings (kept by --keep)",
+    )
+    parser.add_argument("--queries", type=int, default=200, help="with --search: per mode")
     options = parser.parse_args()
+    if options.search:
+        search_bench(options)
+        return
     work = Path(tempfile.mkdtemp(prefix="bench-listings-"))
     try:
         path = work / "npidata_pfile_20261101-20261130.csv"

@@ -41,7 +41,8 @@ LOC = re.compile(r"<loc>([^<]+)</loc>")
 #: The page kinds, in the table's order.
 KINDS = (
     "home", "landing state", "landing city", "landing city x need", "search (HTML)",
-    "search (API)", "profile /p/", "practice /t/", "hsds services", "hsds services deep",
+    "search (API)", "profile /p/", "listing /p/", "practice /t/", "hsds services",
+    "hsds services deep",
     "sitemap index", "child sitemap",
 )  # fmt: skip
 #: Share of each kind in the concurrent mix (sitemaps come from the crawler).
@@ -82,7 +83,11 @@ def discover(text, get) -> tuple[dict[str, list[str]], list[str]]:
     practices = [p for p in index if "/practices-" in p][:1]
     paths["practice /t/"] = [_path(u) for u in LOC.findall(text(practices[0]))][:200]
     found = get("/api/v1/search", near="07030", per_page=50)
-    paths["profile /p/"] = [f"/p/{r['slug']}" for r in found["results"]]
+    paths["profile /p/"] = [f"/p/{r['slug']}" for r in found["results"] if r["claimed"]]
+    # Unclaimed listings from public records (listings seed) all belong to one practice.
+    records = get("/api/v1/search", tenant="public-records", per_page=50).get("results", [])
+    if records:
+        paths["listing /p/"] = [f"/p/{r['slug']}" for r in records]
     paths.update(search_paths())
     paths["home"] = ["/"]
     pages = get("/hsds/services")["total_pages"]
@@ -133,7 +138,7 @@ class Instance:
 def _warm(instances: list[Instance]) -> None:
     for instance in instances:
         for kind in KINDS:
-            for path in instance.paths[kind][:3]:
+            for path in instance.paths.get(kind, [])[:3]:
                 instance.server.fetch(path)
 
 
@@ -146,6 +151,8 @@ def sequential(instances: list[Instance], rounds: int) -> dict:
             order = instances[:]
             rng.shuffle(order)
             for instance in order:
+                if kind not in instance.paths:
+                    continue  # no such page there (a listing, on an instance without them)
                 status, _body, ms = instance.server.fetch(instance.pick(kind, rng))
                 errors += status != 200
                 samples[(kind, instance.label)].append(ms)
@@ -157,10 +164,14 @@ def sequential(instances: list[Instance], rounds: int) -> dict:
         cells, p95s = [], []
         for instance in instances:
             rows = samples[(kind, instance.label)]
+            if not rows:
+                cells.append("-")
+                continue
             p50, p95, p99 = (percentile(rows, q) for q in (0.5, 0.95, 0.99))
             p95s.append(p95)
             cells.append(f"{p50:.1f} / {p95:.1f} / {p99:.1f}")
-        print(f"| {kind} | {' | '.join(cells)} | {p95s[-1] / p95s[0]:.2f}x |")
+        growth = f"{p95s[-1] / p95s[0]:.2f}x" if len(p95s) == len(instances) else "-"
+        print(f"| {kind} | {' | '.join(cells)} | {growth} |")
     return samples
 
 

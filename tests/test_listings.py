@@ -150,11 +150,63 @@ def test_a_header_without_the_nppes_columns_changes_nothing(app, runner, tmp_pat
     assert count(Practitioner) == 0
 
 
-def test_a_malformed_row_stops_the_seed_naming_its_line(app, runner, tmp_path):
-    rows = [nppes_row("1234567893", **ALEX), nppes_row("12345", last="BAD", first="X")]
+def test_a_malformed_row_changes_nothing_and_every_bad_row_is_named(app, runner, tmp_path,
+                                                                    monkeypatch):  # fmt: skip
+    from directory.listings import seed as seeding
+
+    assert seed(runner, write_nppes(tmp_path / "nov.csv", SAMPLE)).exit_code == 0
+    before = (count(Practitioner), count(Tenant), count(ListingSource), count(AuditEvent))
+    # Two people a chunk: without the check, the chunks before the first bad row would apply.
+    monkeypatch.setattr(seeding, "CHUNK", 2)
+    people = [nppes_row(f"19999999{n:02d}", last="NEW", first=f"P{n}",
+                        slots=(("225700000X", f"MT00777{n:02d}", "TX", "Y"),))
+              for n in range(6)]  # fmt: skip
+    rows = [
+        nppes_row("1234567893", street="9 MOVED ST", **ALEX),
+        *people[:4],
+        nppes_row("12345", last="BAD", first="X"),  # line 7
+        *people[4:],
+        nppes_row("1234567950", entity="3", last="ODD", first="Y"),  # line 10
+        nppes_row("1234567968", last="LATE", first="Z", deactivated="someday"),  # line 11
+    ]
+    result = seed(runner, write_nppes(tmp_path / "dec.csv", rows), file_date="2026-12-05")
+    assert result.exit_code == 1
+    assert "Nothing changed" in result.output and "3 row(s) that cannot be read" in result.output
+    assert "line 7: the NPI '12345' is not 10 digits" in result.output
+    assert "line 10: the entity type '3' is neither 1 nor 2" in result.output
+    assert "line 11: the deactivation date 'someday' is not a date" in result.output
+    assert (count(Practitioner), count(Tenant), count(ListingSource),
+            count(AuditEvent)) == before  # fmt: skip
+    assert listing("Alex M Rivera").offices[0].street == "100 Congress Ave"
+    # Fixed, the file goes in whole.
+    fixed = [row for n, row in enumerate(rows) if n not in (5, 8, 9)]
+    result = seed(runner, write_nppes(tmp_path / "dec.csv", fixed), file_date="2026-12-05")
+    assert result.exit_code == 0, result.output
+    assert "created 6" in result.output
+    assert listing("Alex M Rivera").offices[0].street == "9 Moved St"
+
+
+def test_a_seed_names_at_most_twenty_bad_rows_and_counts_the_rest(app, runner, tmp_path):
+    rows = [nppes_row(f"{n:05d}", last="BAD", first="X") for n in range(25)]
     result = seed(runner, write_nppes(tmp_path / "bad.csv", rows))
     assert result.exit_code == 1
-    assert "line 3" in result.output and "not 10 digits" in result.output
+    assert "25 row(s) that cannot be read" in result.output
+    assert "line 21: " in result.output and "line 22: " not in result.output
+    assert "... and 5 more bad rows" in result.output
+    assert count(Practitioner) == 0
+
+
+def test_a_bad_roster_row_changes_nothing(app, runner, tmp_path):
+    text = (ROSTERS / "tx-tdlr.csv").read_text()
+    lines = text.splitlines(keepends=True)
+    # Line 5 (Sam Patel, a massage therapist) loses its expiry date: Texas's date is its status.
+    lines[4] = lines[4].replace("08312027", "")
+    path = tmp_path / "tx.csv"
+    path.write_text("".join(lines))
+    result = seed(runner, path, "tx-tdlr", file_date="2026-12-01")
+    assert result.exit_code == 1
+    assert "line 5: no expiry date" in result.output
+    assert count(Practitioner) == 0 and listing("Alex M Rivera") is None
 
 
 def test_an_unknown_source_is_refused(app, runner, tmp_path):
@@ -363,6 +415,27 @@ def test_the_results_page_has_a_toggle_for_listings(client, seeded):
     assert f"/p/{claimed.slug}" in spa and "include_unclaimed=0" not in spa
     hidden = client.get("/search?near=Austin,+TX&include_unclaimed=0").get_data(as_text=True)
     assert f"/p/{alex.slug}" not in hidden and "✓ Hide listings not yet claimed" in hidden
+
+
+def test_the_results_heading_counts_listings_apart_from_therapists(client, seeded):
+    import re
+
+    def heading(path):
+        page = client.get(path).get_data(as_text=True)
+        return " ".join(re.search(r'<p class="count">(.*?)</p>', page, re.S).group(1).split())
+
+    assert heading("/search?near=Austin,+TX").startswith(
+        "1 therapist and 1 listing not yet claimed"
+    )
+    hidden = heading("/search?near=Austin,+TX&include_unclaimed=0")
+    assert hidden.startswith("1 therapist") and "not yet claimed" not in hidden
+    # No listing among the results: no word about them.
+    spa = heading("/search?near=Austin,+TX&setting=spa")
+    assert spa.startswith("1 therapist") and "not yet claimed" not in spa
+    # (Last: the Spanish page keeps the reader in Spanish.)
+    assert heading("/es/search?near=Austin,+TX").startswith(
+        "1 masajista y 1 ficha aún sin reclamar"
+    )
 
 
 def test_landing_pages_count_listings_apart(client, seeded):

@@ -11,6 +11,9 @@ from directory.db import db, writing
 from directory.listings import seed as seeding
 from directory.rosters.sync import file_day
 
+#: People applied between two progress reports.
+APPLIED_EVERY = 10_000
+
 listings_cli = AppGroup("listings", help="Listings from public records.")
 
 
@@ -36,9 +39,11 @@ def _progress(rows: int, done: int, total: int) -> None:
 def seed(file: str, source: str, file_date, increment: bool) -> None:
     """Create or update unclaimed listings from a public-record FILE.
 
-    Streams the file, a chunk of people per transaction, printing progress; seeding the same
-    file again changes nothing. Never touches a claimed profile, never lists anyone in the
-    removal registry. Prints one summary line of what it did."""
+    Reads the whole file first and checks every row: a file with a bad row changes nothing (each
+    bad row is named with its line). Then applies it a chunk of people per transaction,
+    printing progress; seeding the same file again changes nothing. Never touches a claimed
+    profile, never lists anyone in the removal registry. Prints one summary line of what it
+    did."""
     try:
         seeding.check_source(source)
     except seeding.UnknownSource as unknown:
@@ -48,9 +53,22 @@ def seed(file: str, source: str, file_date, increment: bool) -> None:
         click.echo(f"Nothing changed: the file date {on.isoformat()} is in the future.", err=True)
         sys.exit(1)
     seeder = seeding.Seeder(source, on, increment=increment)
-    found = seeding.people(source, file, on, progress=_progress, run=seeder.run)
-    try:
-        for chunk in seeding.chunks(found):
+    with seeding.Spool() as spool:
+        try:
+            problems = seeding.check(source, file, on, spool, progress=_progress, run=seeder.run)
+        except seeding.RosterError as error:
+            db.session.rollback()
+            click.echo(f"Nothing changed: {file}, {error}", err=True)
+            sys.exit(1)
+        if problems:
+            click.echo(f"Nothing changed: {file} has {problems.count:,} row(s) that cannot be "
+                       "read. Fix them and seed the file again:", err=True)  # fmt: skip
+            for said in problems.report():
+                click.echo(f"  {said}", err=True)
+            sys.exit(1)
+        click.echo(f"{seeder.run.rows:,} rows checked, {spool.count:,} to apply...", err=True)
+        applied = 0
+        for chunk in seeding.chunks(spool, seeding.CHUNK):
             with writing():
                 try:
                     seeder.apply(chunk)
@@ -58,18 +76,12 @@ def seed(file: str, source: str, file_date, increment: bool) -> None:
                 except BaseException:
                     db.session.rollback()
                     raise
-        with writing():
-            if not increment:
-                seeder.hide_absent()
-            seeding.record_run(seeder, file)
-            db.session.commit()
-    except seeding.RosterError as error:
-        db.session.rollback()
-        click.echo(
-            f"Stopped at {file}, {error}. The rows before it are applied; fix the file and "
-            "seed it again (what is applied stays as it is).",
-            err=True,
-        )
-        click.echo(seeder.run.summary(), err=True)
-        sys.exit(1)
+            applied += len(chunk)
+            if applied % APPLIED_EVERY < len(chunk) and applied < spool.count:
+                click.echo(f"{applied:,} of {spool.count:,} applied...", err=True)
+    with writing():
+        if not increment:
+            seeder.hide_absent()
+        seeding.record_run(seeder, file)
+        db.session.commit()
     click.echo(seeder.run.summary())

@@ -11,15 +11,16 @@ taxonomy, for the seed to hide the listing they name. `Provider Sex Code` (forme
 Gender Code`) is never read: a therapist's gender is theirs to state.
 """
 
+import json
 import re
 from collections.abc import Container, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TextIO
 
 from directory import csvfile, licensing
 from directory.rosters import files
-from directory.rosters.files import RosterError
+from directory.rosters.files import Problems, RosterError
 
 MASSAGE_TAXONOMY = "225700000X"
 SLOTS = range(1, 16)
@@ -209,10 +210,12 @@ def _records(handle: TextIO, tally: Tally, known: Container[str] | None) -> Iter
 
 
 def nppes_people(handle: TextIO, tally: Tally | None = None,
-                 known: Container[str] | None = None) -> Iterator[Person]:  # fmt: skip
+                 known: Container[str] | None = None,
+                 problems: Problems | None = None) -> Iterator[Person]:  # fmt: skip
     """The massage therapists (and their organizations) of an NPPES file, and its deactivated
     rows (only those of the NPIs in `known`, when given); RosterError names the line of a row
-    that cannot be read."""
+    that cannot be read (given `problems`, it is added there and the reading goes on; a header
+    it cannot read always raises)."""
     tally = tally or Tally()
     # Line numbers as the file counts them: the header is line 1.
     reader = csvfile.reader(_records(handle, tally, known))
@@ -231,83 +234,99 @@ def nppes_people(handle: TextIO, tally: Tally | None = None,
         )  # fmt: skip
     width = len(header)
     at = [where[c] for c in COLUMNS]
-    (i_npi, i_entity, i_last, i_first, i_middle, i_cred, i_org, i_street, i_street2, i_city,
-     i_state, i_postal, i_phone, i_deact, i_react) = at[:15]  # fmt: skip
     slots = [tuple(at[15 + 4 * k : 19 + 4 * k]) for k in range(len(SLOTS))]
     taxonomy_columns = [s[0] for s in slots]
-    line = 1
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
         except (csvfile.Error, UnicodeDecodeError) as broken:
-            raise RosterError(tally.rows + 1, f"unreadable ({broken})") from None
+            error = RosterError(tally.rows + 1, f"unreadable ({broken})")
+            if problems is None:
+                raise error from None
+            problems.add(error)
+            continue
         line = tally.rows + 1
-        if len(row) != width:
-            if not row:
-                continue
-            raise RosterError(line, f"{len(row)} cells, the header has {width}")
-        deactivated = row[i_deact]
-        massage = [s for s, col in zip(slots, taxonomy_columns, strict=True)
-                   if row[col] == MASSAGE_TAXONOMY]  # fmt: skip
-        if not massage and not deactivated:
+        if not row:
             continue
-        npi = row[i_npi].strip()
-        if not _NPI.fullmatch(npi):
-            raise RosterError(line, f"the NPI {npi!r} is not 10 digits")
-        active = True
-        if deactivated:
-            off, back = _day(deactivated), _day(row[i_react]) if row[i_react] else None
-            if off is None:
-                raise RosterError(line, f"the deactivation date {deactivated!r} is not a date")
-            active = back is not None and back >= off
-        if not massage:
-            if active:
-                continue
-            yield Person(line=line, key=npi, npi=npi, first_name="", middle_name="",
-                         last_name="", active=False)  # fmt: skip
+        try:
+            found = _person(row, line, width, at, slots, taxonomy_columns)
+        except RosterError as error:
+            if problems is None:
+                raise
+            problems.add(error)
             continue
-        if any(len(row[i]) > files.MAX_CELL or "\x00" in row[i] for i in at):
-            raise RosterError(line, "a cell is too long or holds a NUL character")
-        entity = row[i_entity]
-        if entity not in ("1", "2"):
-            raise RosterError(line, f"the entity type {entity!r} is neither 1 nor 2")
-        licenses: dict[str, RecordLicense] = {}
-        # The primary taxonomy's license first: one license per state.
-        for _tax, i_number, i_lic_state, _primary in sorted(
-            massage, key=lambda s: row[s[3]] != "Y"
-        ):
-            state = row[i_lic_state].strip().upper()
-            number = licensing.normalize_number(row[i_number])
-            if number and licensing.rule(state) is not None and state not in licenses:
-                licenses[state] = RecordLicense(state, number, licensing.number_key(number))
-        yield Person(
-            line=line,
-            key=npi,
-            npi=npi,
-            first_name=row[i_first].strip() if entity == "1" else "",
-            middle_name=row[i_middle].strip() if entity == "1" else "",
-            last_name=row[i_last].strip() if entity == "1" else "",
-            credentials=row[i_cred].strip() if entity == "1" else "",
-            organization=row[i_org].strip() if entity == "2" else "",
-            street=", ".join(x for x in (row[i_street].strip(), row[i_street2].strip()) if x),
-            city=row[i_city].strip(),
-            state=row[i_state].strip().upper(),
-            zip=row[i_postal].strip()[:5],
-            phone=phone_of(row[i_phone]),
-            licenses=list(licenses.values()),
-            active=active,
-        )
+        if found is not None:
+            yield found
+
+
+def _person(row: list[str], line: int, width: int, at: list[int], slots: list[tuple],
+            taxonomy_columns: list[int]) -> Person | None:  # fmt: skip
+    """The person of one NPPES row (None: not a massage therapist, nor a deactivation);
+    RosterError says why the row cannot be read."""
+    if len(row) != width:
+        raise RosterError(line, f"{len(row)} cells, the header has {width}")
+    (i_npi, i_entity, i_last, i_first, i_middle, i_cred, i_org, i_street, i_street2, i_city,
+     i_state, i_postal, i_phone, i_deact, i_react) = at[:15]  # fmt: skip
+    deactivated = row[i_deact]
+    massage = [s for s, col in zip(slots, taxonomy_columns, strict=True)
+               if row[col] == MASSAGE_TAXONOMY]  # fmt: skip
+    if not massage and not deactivated:
+        return None
+    npi = row[i_npi].strip()
+    if not _NPI.fullmatch(npi):
+        raise RosterError(line, f"the NPI {npi!r} is not 10 digits")
+    active = True
+    if deactivated:
+        off, back = _day(deactivated), _day(row[i_react]) if row[i_react] else None
+        if off is None:
+            raise RosterError(line, f"the deactivation date {deactivated!r} is not a date")
+        active = back is not None and back >= off
+    if not massage:
+        if active:
+            return None
+        return Person(line=line, key=npi, npi=npi, first_name="", middle_name="",
+                      last_name="", active=False)  # fmt: skip
+    if any(len(row[i]) > files.MAX_CELL or "\x00" in row[i] for i in at):
+        raise RosterError(line, "a cell is too long or holds a NUL character")
+    entity = row[i_entity]
+    if entity not in ("1", "2"):
+        raise RosterError(line, f"the entity type {entity!r} is neither 1 nor 2")
+    licenses: dict[str, RecordLicense] = {}
+    # The primary taxonomy's license first: one license per state.
+    for _tax, i_number, i_lic_state, _primary in sorted(massage, key=lambda s: row[s[3]] != "Y"):
+        state = row[i_lic_state].strip().upper()
+        number = licensing.normalize_number(row[i_number])
+        if number and licensing.rule(state) is not None and state not in licenses:
+            licenses[state] = RecordLicense(state, number, licensing.number_key(number))
+    return Person(
+        line=line,
+        key=npi,
+        npi=npi,
+        first_name=row[i_first].strip() if entity == "1" else "",
+        middle_name=row[i_middle].strip() if entity == "1" else "",
+        last_name=row[i_last].strip() if entity == "1" else "",
+        credentials=row[i_cred].strip() if entity == "1" else "",
+        organization=row[i_org].strip() if entity == "2" else "",
+        street=", ".join(x for x in (row[i_street].strip(), row[i_street2].strip()) if x),
+        city=row[i_city].strip(),
+        state=row[i_state].strip().upper(),
+        zip=row[i_postal].strip()[:5],
+        phone=phone_of(row[i_phone]),
+        licenses=list(licenses.values()),
+        active=active,
+    )
 
 
 def roster_people(spec: dict, source: str, handle: TextIO, file_date: date,
-                  tally: Tally | None = None) -> Iterator[Person]:  # fmt: skip
+                  tally: Tally | None = None,
+                  problems: Problems | None = None) -> Iterator[Person]:  # fmt: skip
     """The people of a roster with business addresses, through its declared mapping's
     `listing` columns (street, "city, state zip", telephone) and the roster reader. Its rows
     are those of massage therapists (as `licenses sync` counts them)."""
     tally = tally or Tally()
-    for row in files.rows(spec, source, handle, file_date):
+    for row in files.rows(spec, source, handle, file_date, problems):
         tally.rows += 1
         where = row.listing
         city, state, zip_code = _city_state_zip(where.get("city_state_zip", ""))
@@ -345,3 +364,20 @@ def _city_state_zip(text: str) -> tuple[str, str, str]:
     if match is None:
         return "", "", ""
     return match.group(1), match.group(2).upper(), match.group(3)
+
+
+def to_text(person: Person) -> str:
+    """A person as one line of JSON (from_text reads it back): how a checked file's people wait
+    in a spool between the check and the seed."""
+    return json.dumps(asdict(person), default=date.isoformat, separators=(",", ":"))
+
+
+def from_text(text: str) -> Person:
+    """The person to_text wrote."""
+    fields = json.loads(text)
+    licenses = []
+    for lic in fields.pop("licenses"):
+        if lic["expires_on"]:
+            lic["expires_on"] = date.fromisoformat(lic["expires_on"])
+        licenses.append(RecordLicense(**lic))
+    return Person(**fields, licenses=licenses)

@@ -1,11 +1,15 @@
 """`listings seed`: public-record files turned into unclaimed listings (DESIGN.md, "Listings
 from public records, and claims").
 
-The file is read one row at a time (records.py) and applied a chunk of CHUNK people at a time,
-each chunk in its own short transaction: a 9 GB file never sits in memory, and the site keeps
-serving while it runs. Every decision is taken on what the database holds, keyed as each
-source keys people, so the same file seeded twice changes nothing, and a run stopped halfway
-is finished by running it again.
+The file is read once, one row at a time (records.py), and every row is checked before
+anything is applied (`check`): a bad row is named with its line and the reading goes on, so one
+run names every bad row (up to Problems.KEEP) and changes nothing. The people of a whole file
+wait in a Spool (an anonymous temporary file, a JSON line each) and are then applied a chunk of
+CHUNK people at a time, each chunk in its own short transaction: a 9 GB file never sits in
+memory, and the site keeps serving while it runs. Every decision is taken on what the
+database holds, keyed as each source keys people, so the same file seeded twice changes
+nothing, and a run stopped halfway (killed, or the machine down) is finished by running it
+again.
 
 For each person of the file, in order:
 - named in the removal registry (by NPI, or by state + license number): skipped;
@@ -24,6 +28,7 @@ or edit what it holds, and its page is not public (README, "Listings from public
 """
 
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date
@@ -39,13 +44,15 @@ from directory.listings.records import (
     RecordLicense,
     Tally,
     display,
+    from_text,
     nppes_people,
     roster_people,
+    to_text,
 )
 from directory.practices.models import Tenant
 from directory.practitioners.models import License, Office, Practitioner
 from directory.rosters import files
-from directory.rosters.files import RosterError
+from directory.rosters.files import Problems, RosterError
 from directory.validation import numbered, slug_base, unique_slug
 
 NPPES = "nppes"
@@ -123,9 +130,11 @@ class Run:
 
 def people(source: str, path: str, file_date: date,
            progress: Callable[[int, int, int], None] | None = None,
-           run: Run | None = None) -> Iterator[Person]:  # fmt: skip
+           run: Run | None = None,
+           problems: Problems | None = None) -> Iterator[Person]:  # fmt: skip
     """The people of a file of `source`, one at a time; RosterError names a line that cannot
-    be read. `progress(rows, bytes read, bytes in all)` every PROGRESS_EVERY rows."""
+    be read (given `problems`, such a row is added there and skipped; a header that cannot be
+    read still raises). `progress(rows, bytes read, bytes in all)` every PROGRESS_EVERY rows."""
     check_source(source)
     total = os.path.getsize(path)
     if source == NPPES:
@@ -141,9 +150,9 @@ def people(source: str, path: str, file_date: date,
                 select(ListingSource.key).where(ListingSource.source == NPPES)
             ))  # fmt: skip
             db.session.rollback()
-            found = nppes_people(handle, tally, known)
+            found = nppes_people(handle, tally, known, problems)
         else:
-            found = roster_people(spec, source, handle, file_date, tally)
+            found = roster_people(spec, source, handle, file_date, tally, problems)
         last = 0
         for person in found:
             if run is not None:
@@ -154,6 +163,45 @@ def people(source: str, path: str, file_date: date,
             yield person
         if run is not None:
             run.rows = tally.rows
+
+
+class Spool:
+    """The people of a file being checked, waiting in an anonymous temporary file (a JSON line
+    each) between the check and the seed: the big file is read once, and memory stays flat."""
+
+    def __init__(self) -> None:
+        # Closed by __exit__: a Spool is used as a context manager.
+        self.handle = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self.count = 0
+
+    def add(self, person: Person) -> None:
+        self.handle.write(to_text(person) + "\n")
+        self.count += 1
+
+    def __iter__(self) -> Iterator[Person]:
+        self.handle.flush()
+        self.handle.seek(0)
+        for text in self.handle:
+            yield from_text(text)
+
+    def __enter__(self) -> "Spool":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.handle.close()
+
+
+def check(source: str, path: str, file_date: date, spool: Spool,
+          progress: Callable[[int, int, int], None] | None = None,
+          run: Run | None = None) -> Problems:  # fmt: skip
+    """The first pass over a file: every row read; the people it names put in `spool`, every
+    row that cannot be read counted in the Problems returned (when there is one, nothing is to
+    be applied: a file goes in whole or not at all). RosterError: the header cannot be read."""
+    problems = Problems()
+    for person in people(source, path, file_date, progress, run, problems):
+        if not problems:
+            spool.add(person)
+    return problems
 
 
 def public_records_practice() -> Tenant:
@@ -553,4 +601,5 @@ def from_files(found: list[dict]) -> str:
     return " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-__all__ = ["RosterError", "Run", "Seeder", "chunks", "people", "record_run", "sources_of"]
+__all__ = ["Problems", "RosterError", "Run", "Seeder", "Spool", "check", "chunks", "people",
+           "record_run", "sources_of"]  # fmt: skip

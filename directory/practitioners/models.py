@@ -63,6 +63,9 @@ class Practitioner(db.Model):
         # The home page's "recently updated": read backwards, it stops after a page of rows
         # instead of sorting every practitioner. `id` breaks ties in the same order.
         Index("ix_practitioner_updated_at_id", "updated_at", "id"),
+        # The same for claimed profiles only: seeded listings (unclaimed, and the newest rows
+        # after a seed) would otherwise be stepped over by the 100,000 before the first one.
+        Index("ix_practitioner_claimed_updated_at_id", "claimed", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

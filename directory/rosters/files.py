@@ -45,6 +45,33 @@ class RosterError(Exception):
         self.message = message
 
 
+class Problems:
+    """The rows a first pass over a file found it cannot read: every one counted, the first
+    KEEP kept with their line and reason. A reader given one reads on past a bad row (and
+    yields nothing for it), so one pass names every bad row and a fixed file goes in whole."""
+
+    KEEP = 20
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: list[RosterError] = []
+
+    def add(self, error: RosterError) -> None:
+        self.count += 1
+        if len(self.first) < self.KEEP:
+            self.first.append(error)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def report(self) -> list[str]:
+        """Lines saying what is wrong: each kept row's line and reason, then how many more."""
+        said = [str(error) for error in self.first]
+        if self.count > len(self.first):
+            said.append(f"... and {self.count - len(self.first):,} more bad rows")
+        return said
+
+
 class UnmappedStatus(RosterError):
     """A status word the source's mapping does not name: the sync stops rather than guess."""
 
@@ -104,9 +131,11 @@ def _split_name(full: str, name_format: str) -> tuple[str, str]:
     return (words[0], " ".join(words[1:])) if len(words) > 1 else ("", full)
 
 
-def rows(spec: dict, source: str, handle: TextIO, file_date: date) -> Iterator[RosterRow]:
+def rows(spec: dict, source: str, handle: TextIO, file_date: date,
+         problems: Problems | None = None) -> Iterator[RosterRow]:  # fmt: skip
     """The massage therapists' rows of an open roster file, in order; raises RosterError at the
-    first row that cannot be read (UnmappedStatus for an unknown status word)."""
+    first row that cannot be read (UnmappedStatus for an unknown status word), or, given
+    `problems`, adds it there and reads on. A header it cannot read always raises."""
     columns = spec["columns"]
     fieldnames = None if spec.get("header", True) else spec["fields"]
     reader = csvfile.dict_reader(
@@ -142,80 +171,92 @@ def rows(spec: dict, source: str, handle: TextIO, file_date: date) -> Iterator[R
         except StopIteration:
             return
         except (csvfile.Error, UnicodeDecodeError) as broken:
-            raise RosterError(reader.line_num + 1, f"unreadable ({broken})") from None
-        line = reader.line_num
-        if None in row:
-            raise RosterError(line, f"more cells than the header's {len(header)}")
-        if only_values is not None and _cell(row, only["column"]).upper() not in only_values:
+            error = RosterError(reader.line_num + 1, f"unreadable ({broken})")
+            if problems is None:
+                raise error from None
+            problems.add(error)
             continue
-        values = row.values()
-        if None in values:
-            raise RosterError(line, f"fewer cells than the header's {len(header)}")
-        if max(map(len, values)) > MAX_CELL or "\x00" in "".join(values):
-            raise RosterError(line, "a cell is too long or holds a NUL character")
-        number = _cell(row, columns["number"]).upper()
-        if prefix and number[:1].isdigit():
-            number = prefix + number
-        key = licensing.number_key(number)
-        if not key:
-            raise RosterError(line, f"no license number in {columns['number']!r}")
-        expires_text = _cell(row, columns.get("expires"))
-        expires_on = _date(expires_text, formats) if expires_text else None
-        if expires_text and expires_on is None:
-            raise RosterError(
-                line,
-                f"the expiry date {expires_text!r} is not in the format {' or '.join(formats)}",
+        try:
+            line = reader.line_num
+            if None in row:
+                raise RosterError(line, f"more cells than the header's {len(header)}")
+            if only_values is not None and _cell(row, only["column"]).upper() not in only_values:
+                continue
+            values = row.values()
+            if None in values:
+                raise RosterError(line, f"fewer cells than the header's {len(header)}")
+            if max(map(len, values)) > MAX_CELL or "\x00" in "".join(values):
+                raise RosterError(line, "a cell is too long or holds a NUL character")
+            number = _cell(row, columns["number"]).upper()
+            if prefix and number[:1].isdigit():
+                number = prefix + number
+            key = licensing.number_key(number)
+            if not key:
+                raise RosterError(line, f"no license number in {columns['number']!r}")
+            expires_text = _cell(row, columns.get("expires"))
+            expires_on = _date(expires_text, formats) if expires_text else None
+            if expires_text and expires_on is None:
+                raise RosterError(
+                    line,
+                    f"the expiry date {expires_text!r} is not in the format {' or '.join(formats)}",
+                )
+            if spec.get("status_from_expiry"):
+                if expires_on is None:
+                    raise RosterError(
+                        line,
+                        f"no expiry date in {columns['expires']!r}: this "
+                        "roster has no status column, the date is the status",
+                    )
+                status = "active" if expires_on >= file_date else "expired"
+            else:
+                word = _cell(row, columns["status"])
+                if not word:
+                    raise RosterError(line, f"no status in {columns['status']!r}")
+                status = statuses.get(word.upper())
+                if status is None:
+                    raise UnmappedStatus(line, word, source)
+                if status not in licensing.ROSTER_STATUSES:
+                    raise RosterError(
+                        line,
+                        f"the mapping sends {word!r} to {status!r}, which is not a contract status",
+                    )
+                # An "active" license past its expiry date is not current, whatever the word says.
+                if status == "active" and expires_on is not None and expires_on < file_date:
+                    status = "expired"
+            if (
+                status == "active"
+                and flagged
+                and _cell(row, flagged["column"]).upper() in flagged_values
+            ):
+                status = "conditional"
+            if "name" in columns:
+                first, last = _split_name(_cell(row, columns["name"]), spec.get("name_format", ""))
+            else:
+                first = _cell(row, columns.get("first_name"))
+                last = _cell(row, columns["last_name"])
+            if not last:
+                raise RosterError(line, "no last name")
+            year_text = _cell(row, columns.get("birth_year"))
+            if year_text and not (year_text.isdigit() and 1900 <= int(year_text) <= 2100):
+                raise RosterError(line, f"the birth year {year_text!r} is not a year")
+            found = RosterRow(
+                line=line,
+                key=key,
+                number=number,
+                status=status,
+                expires_on=expires_on,
+                first_name=first,
+                last_name=last,
+                birth_year=int(year_text) if year_text else None,
+                evidence={c: row.get(c, "") for c in spec.get("evidence", header) if c in row},
+                listing={role: _cell(row, c) for role, c in (spec.get("listing") or {}).items()},
             )
-        if spec.get("status_from_expiry"):
-            if expires_on is None:
-                raise RosterError(
-                    line,
-                    f"no expiry date in {columns['expires']!r}: this "
-                    "roster has no status column, the date is the status",
-                )
-            status = "active" if expires_on >= file_date else "expired"
-        else:
-            word = _cell(row, columns["status"])
-            if not word:
-                raise RosterError(line, f"no status in {columns['status']!r}")
-            status = statuses.get(word.upper())
-            if status is None:
-                raise UnmappedStatus(line, word, source)
-            if status not in licensing.ROSTER_STATUSES:
-                raise RosterError(
-                    line,
-                    f"the mapping sends {word!r} to {status!r}, which is not a contract status",
-                )
-            # An "active" license past its expiry date is not current, whatever the word says.
-            if status == "active" and expires_on is not None and expires_on < file_date:
-                status = "expired"
-        if (
-            status == "active"
-            and flagged
-            and _cell(row, flagged["column"]).upper() in flagged_values
-        ):
-            status = "conditional"
-        if "name" in columns:
-            first, last = _split_name(_cell(row, columns["name"]), spec.get("name_format", ""))
-        else:
-            first, last = _cell(row, columns.get("first_name")), _cell(row, columns["last_name"])
-        if not last:
-            raise RosterError(line, "no last name")
-        year_text = _cell(row, columns.get("birth_year"))
-        if year_text and not (year_text.isdigit() and 1900 <= int(year_text) <= 2100):
-            raise RosterError(line, f"the birth year {year_text!r} is not a year")
-        yield RosterRow(
-            line=line,
-            key=key,
-            number=number,
-            status=status,
-            expires_on=expires_on,
-            first_name=first,
-            last_name=last,
-            birth_year=int(year_text) if year_text else None,
-            evidence={c: row.get(c, "") for c in spec.get("evidence", header) if c in row},
-            listing={role: _cell(row, c) for role, c in (spec.get("listing") or {}).items()},
-        )
+        except RosterError as error:
+            if problems is None:
+                raise
+            problems.add(error)
+            continue
+        yield found
 
 
 def _words(name: str) -> list[str]:

@@ -170,6 +170,10 @@ class Segment:
         self.office_id = stored["office_id"]
         self.office_lat = stored["office_lat"]
         self.office_lon = stored["office_lon"]
+        #: Each office's latitude in radians and its cosine: the distance's per-office terms,
+        #: computed once (a search through a dense place computes the rest for 100,000s).
+        self.office_phi = np.radians(self.office_lat)
+        self.office_cos_phi = np.cos(self.office_phi)
         self.office_state = _remap(stored["state_names"], STATES)[stored["office_state"]]
         #: Last day (proleptic ordinal) the office may be listed / shows the verified badge.
         self.office_listed_until = stored["office_listed_until"]

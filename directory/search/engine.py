@@ -306,7 +306,8 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
     else:
         rows = _within_box(seg, place.lat, place.lon, req.radius)
         rows = rows[matched[seg.office_doc[rows]] & (seg.office_listed_until[rows] >= req.today)]
-        distance = _haversine(place.lat, place.lon, seg.office_lat[rows], seg.office_lon[rows])
+        distance = _haversine(place.lat, place.lon, seg.office_phi[rows],
+                              seg.office_cos_phi[rows], seg.office_lon[rows])  # fmt: skip
         inside = distance <= req.radius
         rows, distance = rows[inside], distance[inside]
         first_key = distance
@@ -427,13 +428,15 @@ def _within_box(seg, lat: float, lon: float, miles: float) -> np.ndarray:
     return np.flatnonzero(inside).astype(rows.dtype)
 
 
-def _haversine(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """geo.distance_miles over arrays (same formula, same order of operations)."""
+def _haversine(lat: float, lon: float, phi2: np.ndarray, cos_phi2: np.ndarray,
+               lons: np.ndarray) -> np.ndarray:  # fmt: skip
+    """geo.distance_miles over arrays (same formula, same order of operations, so the same
+    miles), from the offices' latitudes in radians and their cosines (the segment's
+    office_phi and office_cos_phi: computed once, not per search)."""
     phi1 = math.radians(lat)
-    phi2 = np.radians(lats)
     dphi = phi2 - phi1
     dlambda = np.radians(lons - lon)
-    h = np.sin(dphi / 2) ** 2 + math.cos(phi1) * np.cos(phi2) * np.sin(dlambda / 2) ** 2
+    h = np.sin(dphi / 2) ** 2 + math.cos(phi1) * cos_phi2 * np.sin(dlambda / 2) ** 2
     return 2 * EARTH_RADIUS_MILES * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
