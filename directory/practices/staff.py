@@ -40,6 +40,9 @@ ACTIONS = {
         "Confirmed as accepting new clients",
     ),
 }
+#: The bulk actions that take something away (from the public): their confirmation's button
+#: looks like a danger; the others' is an ordinary button.
+DESTRUCTIVE = frozenset({"unpublish"})
 
 
 @dataclass(frozen=True)
