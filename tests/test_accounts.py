@@ -426,6 +426,16 @@ def test_logout_is_post_only(client, auth, make_user):
     assert _signed_in(client)
 
 
+def test_logout_leaves_no_message_for_the_next_person(client, auth, make_user):
+    make_user()
+    auth.login()
+    with client.session_transaction() as browser:  # a message the leaver never saw
+        browser["_flashes"] = [("success", "Alexa's two-step sign-in is on.")]
+    auth.logout()
+    page = client.get("/").get_data(as_text=True)
+    assert "You are signed out." in page and "two-step sign-in is on" not in page
+
+
 @pytest.mark.parametrize("token", ["nonsense", "a" * 5000, "eyJ1IjoxfQ.abc.def"])
 def test_forged_links_are_refused(client, make_user, token):
     make_user(verified=False)

@@ -182,6 +182,8 @@ def logout():
     if current_user.is_authenticated and (ended := sessions.current_id()) is not None:
         sessions.end(current_user._get_current_object(), ended)
     _forget_browser()
+    # Messages for the one who leaves are not for the next person on this browser.
+    session.pop("_flashes", None)
     flash("You are signed out.", "info")
     return redirect(url_for("public.index"))
 
