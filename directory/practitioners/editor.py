@@ -214,7 +214,7 @@ def confirm_accepting(slug: str):
     answer = request.form.get("accepting", "")
     if answer not in ("yes", "no"):
         raise BadRequest()
-    operations.confirm_accepting(p, answer == "yes")
+    operations.confirm_accepting(p, answer == "yes", actor=current_user)
     if answer == "yes":
         flash(f"Thank you: {p.name} shows as accepting new clients, confirmed today.", "success")
     else:
