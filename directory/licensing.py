@@ -164,6 +164,16 @@ def licenses_massage(state: str) -> bool:
     return found is not None and found.regulated
 
 
+#: The public status of a license in a state that licenses nobody: there is nothing to verify.
+UNREGULATED = "unregulated"
+
+
+def public_status(license, on: date | None = None) -> str:
+    """The status the public reads (profile JSON, search results): `status`, except where the
+    state does not license massage, where no stored "verified" may claim a verification."""
+    return status(license, on) if licenses_massage(license.state) else UNREGULATED
+
+
 def earns_badge(office, licenses: Iterable, on: date | None = None) -> bool:
     """DESIGN rule 3: verified means a verified, unexpired license in the shown office's state
     (never in a state that does not license massage)."""

@@ -177,11 +177,11 @@ def as_json(practitioner: Practitioner, on: date | None = None) -> dict:
             {
                 "state": lic.state,
                 "number": lic.public_number,
-                "status": lic.status,
+                "status": lic.status if lic.regulated else licensing.UNREGULATED,
                 "expires": lic.expires_on.isoformat() if lic.expires_on else None,
                 "board": lic.board,
                 "lookup_url": lic.lookup_url,
-                "verification": lic.verification,
+                "verification": lic.verification if lic.regulated else None,
             }
             for lic in license_views(p, on)
         ],
