@@ -59,6 +59,13 @@ def states() -> dict[str, StateRule]:
     }
 
 
+def dates_registration(state: str) -> bool:
+    """Whether a license's date in this state is the end of a registration, not of the
+    license (New York's triennial registration; states.json `expiry_of`)."""
+    found = rule(state)
+    return found is not None and found.expiry_of == "registration"
+
+
 def rule(state: str) -> StateRule | None:
     """The rules of one jurisdiction, or None for an unknown code."""
     return states().get((state or "").upper())

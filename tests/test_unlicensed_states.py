@@ -2,6 +2,8 @@
 license badge: not on the profile, not in its JSON, not in search, whatever a license's status
 says (issue 26, item 4)."""
 
+import re
+
 import pytest
 
 from directory import licensing
@@ -93,3 +95,29 @@ def test_no_badge_in_hsds_nor_in_the_pages_structured_data(client, make_practiti
     page = client.get("/p/kay-plains").get_data(as_text=True)
     assert "Kansas massage therapy license" not in page  # no credential in the JSON-LD
 
+
+
+def test_new_yorks_date_is_the_registrations_end_in_the_editor_and_on_the_profile(
+    client, make_practitioner, make_user
+):
+    """NY licenses for life; its date is the end of the triennial registration."""
+    from datetime import date
+
+    from tests.people import log_in
+
+    later = date(2029, 6, 30)
+    ny = make_practitioner("nora-york", name="Nora York", offices=["10001"],
+                           licenses=[("NY", "verified", later), ("NJ", "pending", later)])  # fmt: skip
+    def dates(path):
+        page = " ".join(client.get(path).get_data(as_text=True).split())
+        return sorted(re.findall(r"(registered until|expires) [A-Z][a-z]+ \d+, 2029", page))
+
+    assert dates("/p/nora-york") == ["expires", "registered until"]
+    log_in(client, make_user(tenant=ny.tenant))
+    base = "/dashboard/profiles/nora-york/licenses"
+    assert dates(base) == ["expires", "registered until"]
+    by_state = {lic.state: lic.id for lic in ny.licenses}
+    editing_ny = client.get(f"{base}/{by_state['NY']}/edit").get_data(as_text=True)
+    assert "Registered until" in editing_ny and "Expires on" not in editing_ny
+    editing_nj = client.get(f"{base}/{by_state['NJ']}/edit").get_data(as_text=True)
+    assert "Expires on" in editing_nj and "Registered until" not in editing_nj
