@@ -72,6 +72,11 @@ def site(tmp_path_factory):
         )  # fmt: skip
         _queue_from_a_roster()
         _reachable_three_ways()
+        # Credentials longer than the name, wrapping at 390 px (a card of the 10k demo).
+        add_practitioner(
+            "tova-wrapped", name="Tova Shah", credentials="LMT, NMT",
+            licenses=[("NJ", "verified", None)], offices=["07030"],
+        )  # fmt: skip
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -363,5 +368,22 @@ def test_a_profile_keeps_its_facts_before_the_form_and_contact_at_hand(site):
             assert not wide.locator("nav.contact-bar").is_visible()
             side, form = wide.locator(".profile-side"), wide.locator("#contact")
             assert side.bounding_box()["x"] > form.bounding_box()["x"] + 300  # two columns
+        finally:
+            browser.close()
+
+
+def test_a_card_whose_credentials_wrap_tells_its_name_link_apart(site):
+    """axe `link-in-text-block` (serious) on the 10k demo at 390 px: a name link told from
+    ", LMT, NMT" by its colour alone (2.3:1) once the line wraps."""
+    _app, _world, base = site
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            tab = _phone(browser)
+            tab.goto(f"{base}/search?near=Hoboken%2C+NJ&sort=distance")
+            card = tab.locator("#card-tova-wrapped")
+            lines = card.locator("h2 .named").evaluate("e => e.getClientRects().length")
+            assert lines > 1  # the case itself: the name and its credentials wrap
+            assert _axe_violations(tab) == []
         finally:
             browser.close()
