@@ -501,6 +501,23 @@ def test_no_remember_cookie_without_the_box_or_for_admins(client, auth, make_use
     assert client.get_cookie("remember_token") is None
 
 
+def test_an_admin_of_no_practice_lands_on_the_admin_pages(client, auth, make_user):
+    from tests.people import new_user
+
+    root = new_user("root@example.com", "Root", is_admin=True, email_verified_at=now_utc())
+    root.password_hash = passwords.hash_password(PASSWORD)
+    db.session.commit()
+    assert auth.login("root@example.com").location == "/admin"
+    auth.logout()
+    # Asked for a page, they get it; an admin who also runs a practice gets their dashboard.
+    asked = client.post("/login", data={"email": "root@example.com", "password": PASSWORD,
+                                        "next": "/account"})  # fmt: skip
+    assert asked.location == "/account"
+    auth.logout()
+    make_user("owner@example.com", name="Olga Owner", is_admin=True)
+    assert auth.login("owner@example.com").location == "/dashboard"
+
+
 SAFE_NEXT = ["/account", "/p/alexa-marie?tab=licenses#top", "/search?q=back+pain&near=07030"]
 UNSAFE_NEXT = [
     "//evil.example",
