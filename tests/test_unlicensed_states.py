@@ -96,7 +96,6 @@ def test_no_badge_in_hsds_nor_in_the_pages_structured_data(client, make_practiti
     assert "Kansas massage therapy license" not in page  # no credential in the JSON-LD
 
 
-
 def test_new_yorks_date_is_the_registrations_end_in_the_editor_and_on_the_profile(
     client, make_practitioner, make_user
 ):
@@ -106,8 +105,9 @@ def test_new_yorks_date_is_the_registrations_end_in_the_editor_and_on_the_profil
     from tests.people import log_in
 
     later = date(2029, 6, 30)
-    ny = make_practitioner("nora-york", name="Nora York", offices=["10001"],
-                           licenses=[("NY", "verified", later), ("NJ", "pending", later)])  # fmt: skip
+    held = [("NY", "verified", later), ("NJ", "pending", later)]
+    ny = make_practitioner("nora-york", name="Nora York", offices=["10001"], licenses=held)
+
     def dates(path):
         page = " ".join(client.get(path).get_data(as_text=True).split())
         return sorted(re.findall(r"(registered until|expires) [A-Z][a-z]+ \d+, 2029", page))
