@@ -136,6 +136,7 @@ PHRASES = {
     "profile.published": "Published a profile",
     "profile.unpublished": "Unpublished a profile",
     "profile.accepting_confirmed": "Confirmed a profile accepts new clients",
+    "profile.not_accepting_confirmed": "Said a profile does not accept new clients",
     "profile.suspended": "Suspended a profile",
     "profile.unsuspended": "Lifted a profile's suspension",
     "license.added": "Added a license",

@@ -18,12 +18,15 @@ def given() -> bool:
 
 
 def ask(*, title: str, what: str, action: str, back: str, detail: str = "",
-        button: str = "Remove", fields: dict | None = None, status: int = 200):  # fmt: skip
+        button: str = "Remove", fields: dict | None = None, status: int = 200,
+        destructive: bool = True):  # fmt: skip
     """The confirmation page: `what` names the object, `detail` what removing it means;
-    `fields` are posted with the button (the profile's version, a secret key...)."""
+    `fields` are posted with the button (the profile's version, a secret key...). The button
+    looks like a danger only when the action takes something away (`destructive`): publishing
+    ticked profiles is confirmed too, but with the ordinary button."""
     page = render_template(
         "confirm.html", title=title, what=what, detail=detail, action=action, back=back,
-        button=button, fields=fields or {}, field=FIELD,
+        button=button, fields=fields or {}, field=FIELD, destructive=destructive,
     )  # fmt: skip
     return page, status
 

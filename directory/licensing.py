@@ -59,6 +59,13 @@ def states() -> dict[str, StateRule]:
     }
 
 
+def dates_registration(state: str) -> bool:
+    """Whether a license's date in this state is the end of a registration, not of the
+    license (New York's triennial registration; states.json `expiry_of`)."""
+    found = rule(state)
+    return found is not None and found.expiry_of == "registration"
+
+
 def rule(state: str) -> StateRule | None:
     """The rules of one jurisdiction, or None for an unknown code."""
     return states().get((state or "").upper())
@@ -162,6 +169,16 @@ def licenses_massage(state: str) -> bool:
     not (Kansas, Minnesota, Wyoming), there is no license to verify, and no badge to show."""
     found = rule(state)
     return found is not None and found.regulated
+
+
+#: The public status of a license in a state that licenses nobody: there is nothing to verify.
+UNREGULATED = "unregulated"
+
+
+def public_status(license, on: date | None = None) -> str:
+    """The status the public reads (profile JSON, search results): `status`, except where the
+    state does not license massage, where no stored "verified" may claim a verification."""
+    return status(license, on) if licenses_massage(license.state) else UNREGULATED
 
 
 def earns_badge(office, licenses: Iterable, on: date | None = None) -> bool:

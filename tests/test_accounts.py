@@ -426,6 +426,16 @@ def test_logout_is_post_only(client, auth, make_user):
     assert _signed_in(client)
 
 
+def test_logout_leaves_no_message_for_the_next_person(client, auth, make_user):
+    make_user()
+    auth.login()
+    with client.session_transaction() as browser:  # a message the leaver never saw
+        browser["_flashes"] = [("success", "Alexa's two-step sign-in is on.")]
+    auth.logout()
+    page = client.get("/").get_data(as_text=True)
+    assert "You are signed out." in page and "two-step sign-in is on" not in page
+
+
 @pytest.mark.parametrize("token", ["nonsense", "a" * 5000, "eyJ1IjoxfQ.abc.def"])
 def test_forged_links_are_refused(client, make_user, token):
     make_user(verified=False)
@@ -489,6 +499,23 @@ def test_no_remember_cookie_without_the_box_or_for_admins(client, auth, make_use
     assert response.status_code == 302
     assert _signed_in(client)
     assert client.get_cookie("remember_token") is None
+
+
+def test_an_admin_of_no_practice_lands_on_the_admin_pages(client, auth, make_user):
+    from tests.people import new_user
+
+    root = new_user("root@example.com", "Root", is_admin=True, email_verified_at=now_utc())
+    root.password_hash = passwords.hash_password(PASSWORD)
+    db.session.commit()
+    assert auth.login("root@example.com").location == "/admin"
+    auth.logout()
+    # Asked for a page, they get it; an admin who also runs a practice gets their dashboard.
+    asked = client.post("/login", data={"email": "root@example.com", "password": PASSWORD,
+                                        "next": "/account"})  # fmt: skip
+    assert asked.location == "/account"
+    auth.logout()
+    make_user("owner@example.com", name="Olga Owner", is_admin=True)
+    assert auth.login("owner@example.com").location == "/dashboard"
 
 
 SAFE_NEXT = ["/account", "/p/alexa-marie?tab=licenses#top", "/search?q=back+pain&near=07030"]

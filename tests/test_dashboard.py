@@ -318,6 +318,18 @@ def test_accepting_new_clients_is_confirmed_from_the_dashboard_and_shown_honestl
     client.post("/dashboard/profiles/alexa-marie/accepting", data={"accepting": "no"})
     profile = client.get("/p/alexa-marie").get_data(as_text=True)
     assert "Not accepting new clients" in profile and "(confirmed just now)" in profile
+    # Each answer is in the practice's audit log, by whom and what it said before.
+    from directory.audit import AuditEvent
+
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.subject_id == "alexa-marie").order_by(AuditEvent.id)
+    ).all()
+    answers = [(e.action, e.actor_id, e.tenant_id, e.details["before"]) for e in events
+               if e.action.endswith("accepting_confirmed")]  # fmt: skip
+    assert answers == [
+        ("profile.accepting_confirmed", crew["alexa"].id, alexa.tenant_id, "accepting"),
+        ("profile.not_accepting_confirmed", crew["alexa"].id, alexa.tenant_id, "accepting"),
+    ]
 
 
 def test_changing_accepting_in_the_editor_confirms_it(app, crew):

@@ -164,6 +164,24 @@ def test_bulk_publish_asks_first_then_publishes_each_it_may(client, crew, make_p
     assert "profile.published" not in audit_actions(crew["other"])
 
 
+@pytest.mark.parametrize(("action", "danger"), [("publish", False), ("accepting", False),
+                                             ("unpublish", True)])  # fmt: skip
+def test_the_confirmation_button_looks_like_what_it_does(client, crew, action, danger):
+    """Publishing is confirmed too, but it is no danger: only taking away looks like one."""
+    log_in(client, crew["owner"])
+    page = bulk(client, action, crew["p_alexa"], crew["p_bo"]).get_data(as_text=True)
+    button = re.search(r'<button class="([^"]*)" type="submit">[^<]* 2 profiles</button>', page)
+    assert button, page
+    assert ("button-danger" in button.group(1).split()) is danger
+
+
+def test_a_removal_asks_with_a_danger_button(client, crew):
+    log_in(client, crew["owner"])
+    page = client.post(f"/dashboard/profiles/{crew['p_bo'].slug}/delete")
+    assert page.status_code == 200 and "Delete this profile?" in page.get_data(as_text=True)
+    assert '<button class="button button-danger" type="submit">' in page.get_data(as_text=True)
+
+
 def test_a_therapist_cannot_bulk_change_a_colleague(client, crew):
     log_in(client, crew["alexa"])
     page = text(bulk(client, "unpublish", crew["p_alexa"], crew["p_bo"]))

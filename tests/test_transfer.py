@@ -83,11 +83,18 @@ def test_import_is_recorded_in_the_audit_log_with_verified_licenses_as_admin_act
     in_file = [(line["slug"], lic["state"]) for line in (ALEXA, BO) for lic in line["licenses"]]
     assert added == in_file
     assert [e.action for e in events if e.action != "license.added"] == [
-        "license.verify", "practitioners.import"
+        "license.verify", "practitioners.import", "practitioners.import"
     ]  # fmt: skip
     verify = next(e for e in events if e.action == "license.verify")
     assert verify.subject_id == "alexa-marie" and verify.details["state"] == "NJ"
     assert {e.actor_label for e in events} == {"cli:import"}
+    # Every event names its practice, the summary too: one per practice, with its own counts.
+    assert None not in {e.tenant_id for e in events}
+    summaries = {e.tenant.slug: e.details for e in events if e.action == "practitioners.import"}
+    assert sorted(summaries) == sorted({ALEXA["tenant"], BO["tenant"]})
+    alexas = summaries[ALEXA["tenant"]]
+    assert (alexas["created"], alexas["tenants_created"], alexas["verified_licenses"]) == (1, 1, 1)
+    assert summaries[BO["tenant"]]["verified_licenses"] == 0
 
 
 def test_one_bad_line_imports_nothing_and_names_the_line(runner, tmp_path):

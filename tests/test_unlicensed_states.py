@@ -2,6 +2,8 @@
 license badge: not on the profile, not in its JSON, not in search, whatever a license's status
 says (issue 26, item 4)."""
 
+import re
+
 import pytest
 
 from directory import licensing
@@ -58,6 +60,27 @@ def test_no_badge_in_the_profile_json(client, make_practitioner):
     _kansas(make_practitioner)
     found = client.get("/api/v1/practitioners/kay-plains").get_json()
     assert [o["verified"] for o in found["offices"]] == [False]
+    # What the license truly is: no "verified" status, no verification claimed.
+    [lic] = found["licenses"]
+    assert (lic["state"], lic["status"], lic["verification"]) == ("KS", "unregulated", None)
+    [hit] = client.get("/api/v1/search", query_string={"near": "66044"}).get_json()["results"]
+    assert [(x["status"], x["verification"]) for x in hit["licenses"]] == [("unregulated", None)]
+
+
+def test_the_openapi_document_names_the_unregulated_status(client):
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    profile = schemas["Profile"]["properties"]["licenses"]["items"]["properties"]["status"]
+    assert "unregulated" in profile["enum"] and "does not license" in profile["description"]
+
+
+def test_the_editor_says_the_state_does_not_license(client, make_practitioner, make_user):
+    from tests.people import log_in
+
+    p = _kansas(make_practitioner)
+    log_in(client, make_user(tenant=p.tenant))
+    page = client.get("/dashboard/profiles/kay-plains/licenses").get_data(as_text=True)
+    row = page[page.index('<ul class="row-list">') : page.index("</ul>", page.index("row-list"))]
+    assert "Kansas does not license massage therapists" in row and "Verified" not in row
 
 
 def test_no_badge_in_hsds_nor_in_the_pages_structured_data(client, make_practitioner):
@@ -71,3 +94,30 @@ def test_no_badge_in_hsds_nor_in_the_pages_structured_data(client, make_practiti
     assert "Kansas does not license massage therapists" in record["licenses"]
     page = client.get("/p/kay-plains").get_data(as_text=True)
     assert "Kansas massage therapy license" not in page  # no credential in the JSON-LD
+
+
+def test_new_yorks_date_is_the_registrations_end_in_the_editor_and_on_the_profile(
+    client, make_practitioner, make_user
+):
+    """NY licenses for life; its date is the end of the triennial registration."""
+    from datetime import date
+
+    from tests.people import log_in
+
+    later = date(2029, 6, 30)
+    held = [("NY", "verified", later), ("NJ", "pending", later)]
+    ny = make_practitioner("nora-york", name="Nora York", offices=["10001"], licenses=held)
+
+    def dates(path):
+        page = " ".join(client.get(path).get_data(as_text=True).split())
+        return sorted(re.findall(r"(registered until|expires) [A-Z][a-z]+ \d+, 2029", page))
+
+    assert dates("/p/nora-york") == ["expires", "registered until"]
+    log_in(client, make_user(tenant=ny.tenant))
+    base = "/dashboard/profiles/nora-york/licenses"
+    assert dates(base) == ["expires", "registered until"]
+    by_state = {lic.state: lic.id for lic in ny.licenses}
+    editing_ny = client.get(f"{base}/{by_state['NY']}/edit").get_data(as_text=True)
+    assert "Registered until" in editing_ny and "Expires on" not in editing_ny
+    editing_nj = client.get(f"{base}/{by_state['NJ']}/edit").get_data(as_text=True)
+    assert "Expires on" in editing_nj and "Registered until" not in editing_nj

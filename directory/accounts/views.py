@@ -17,7 +17,7 @@ from flask import (
 from flask_login import confirm_login, current_user, login_required, logout_user
 from werkzeug.exceptions import BadRequest
 
-from directory import i18n
+from directory import i18n, tenancy
 from directory.accounts import freshness, operations, sessions, totp
 from directory.accounts.forms import (
     ChangeEmailForm,
@@ -118,6 +118,8 @@ def login():
         result = operations.sign_in(form.email.data, form.password.data, client_ip())
         if result.status == "ok":
             session.pop(AFTER_SIGN_UP, None)
+        if result.status == "ok":
+            target = _landing(result.user, target)
         if result.status == "ok" and not result.user.totp_secret:
             sessions.sign_in_browser(result.user, remember=form.remember.data)
             return redirect(target)
@@ -182,6 +184,8 @@ def logout():
     if current_user.is_authenticated and (ended := sessions.current_id()) is not None:
         sessions.end(current_user._get_current_object(), ended)
     _forget_browser()
+    # Messages for the one who leaves are not for the next person on this browser.
+    session.pop("_flashes", None)
     flash("You are signed out.", "info")
     return redirect(url_for("public.index"))
 
@@ -360,6 +364,14 @@ def two_factor():
         uri=totp.provisioning_uri(user, secret) if secret else "",
         required=totp.is_required(user),
     )
+
+
+def _landing(user: User, target: str) -> str:
+    """Where a sign-in leads when nothing else was asked: a platform admin who belongs to no
+    practice lands on the admin pages, not on a dashboard offering to start a practice."""
+    if target != DASHBOARD or not user.is_admin or tenancy.memberships_of(user):
+        return target
+    return url_for("admin.index")
 
 
 def _safe_next(target: str | None) -> str:

@@ -108,7 +108,12 @@ def _profile_fields() -> tuple[dict, list[str]]:
 
 def _schemas() -> dict:
     profile_properties, profile_required = _profile_fields()
-    license_status = {"type": "string", "enum": [*LICENSE_STATUSES, "expired"]}
+    license_status = {
+        "type": "string",
+        "enum": [*LICENSE_STATUSES, "expired", licensing.UNREGULATED],
+        "description": f"{licensing.UNREGULATED}: the state does not license massage "
+        "therapists, so there is nothing to verify (and the verification is null)",
+    }
     return {
         "Error": _error(
             [

@@ -210,7 +210,7 @@ def bulk(tenant_slug: str):
         return confirm.ask(
             title="Check the ticked profiles", what=f"{verb} {profiles}?",
             detail=detail, action=url_for(".bulk", tenant_slug=tenant_slug), back=back,
-            button=f"{verb.rstrip(':')} {profiles}",
+            button=f"{verb.rstrip(':')} {profiles}", destructive=action in staff.DESTRUCTIVE,
             fields={"action": action, "ids": ",".join(str(p.id) for p in judged.allowed),
                     "back": back},
         )  # fmt: skip

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, not_, or_, select
 
-from directory import audit, licensing, tenancy
+from directory import licensing, tenancy
 from directory.db import db
 from directory.paging import Page, page_of
 from directory.practices.models import Membership
@@ -40,6 +40,9 @@ ACTIONS = {
         "Confirmed as accepting new clients",
     ),
 }
+#: The bulk actions that take something away (from the public): their confirmation's button
+#: looks like a danger; the others' is an ordinary button.
+DESTRUCTIVE = frozenset({"unpublish"})
 
 
 @dataclass(frozen=True)
@@ -259,11 +262,6 @@ def bulk(membership: Membership, action: str, ids: list[int], actor) -> BulkResu
                 continue
             operations.unpublish(p, actor=actor)
         else:
-            was = p.accepting_new_clients
-            operations.confirm_accepting(p, True)
-            audit.record(
-                "profile.accepting_confirmed", actor=actor, tenant=p.tenant, subject=p,
-                details={"before": "accepting" if was else "not accepting"},
-            )  # fmt: skip
+            operations.confirm_accepting(p, True, actor=actor)
         result.done.append(p)
     return result

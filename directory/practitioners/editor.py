@@ -16,11 +16,12 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
-from directory import confirm, refusals, tenancy
+from directory import confirm, licensing, refusals, tenancy
 from directory.db import db
 from directory.practices.models import Tenant
 from directory.practitioners import fields, operations, photos, profiles, readiness
@@ -214,7 +215,7 @@ def confirm_accepting(slug: str):
     answer = request.form.get("accepting", "")
     if answer not in ("yes", "no"):
         raise BadRequest()
-    operations.confirm_accepting(p, answer == "yes")
+    operations.confirm_accepting(p, answer == "yes", actor=current_user)
     if answer == "yes":
         flash(f"Thank you: {p.name} shows as accepting new clients, confirmed today.", "success")
     else:
@@ -347,12 +348,16 @@ def _render_licenses(p: Practitioner, form=None, editing: License | None = None,
         form = LicenseForm(
             formdata=None, data={"version": p.version}, other_states=[x.state for x in p.licenses]
         )
+    registration = editing is not None and licensing.dates_registration(editing.state)
+    if registration:  # New York's date is the end of the triennial registration
+        form.expires_on.label.text = _("Registered until")
     return (
         render_template(
             "practitioners/edit_licenses.html",
             p=p,
             form=form,
             editing=editing,
+            registration=registration,
             licenses=list(zip(p.licenses, profiles.license_views(p), strict=True)),
             visibility=readiness.visibility(p),
         ),

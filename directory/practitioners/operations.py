@@ -104,8 +104,15 @@ def update_profile(
     return changed
 
 
-def confirm_accepting(practitioner: Practitioner, accepting: bool) -> None:
-    """The therapist says, today, whether they accept new clients. Flushes."""
+def confirm_accepting(practitioner: Practitioner, accepting: bool, *, actor) -> None:
+    """The therapist (or their practice's manager) says, today, whether they accept new
+    clients; audited, with what the profile said before. Flushes."""
+    was = practitioner.accepting_new_clients
+    audit.record(
+        "profile.accepting_confirmed" if accepting else "profile.not_accepting_confirmed",
+        actor=actor, tenant=practitioner.tenant, subject=practitioner,
+        details={"before": "accepting" if was else "not accepting"},
+    )  # fmt: skip
     practitioner.accepting_new_clients = accepting
     practitioner.accepting_confirmed_at = now_utc()
     touch(practitioner)

@@ -59,6 +59,8 @@ class LicenseView:
     verification: dict | None = None
     #: Whether the state licenses massage at all (no badge where it does not).
     regulated: bool = True
+    #: Whether `expires_on` ends a registration, not the license (New York's).
+    registration: bool = False
 
     @property
     def checked(self) -> str:
@@ -112,6 +114,7 @@ def license_views(practitioner: Practitioner, on: date | None = None) -> list[Li
                 lookup_url=state_rule.lookup_url if state_rule else None,
                 verification=lic.verification,
                 regulated=licensing.licenses_massage(lic.state),
+                registration=licensing.dates_registration(lic.state),
             )
         )
     return views
@@ -177,11 +180,11 @@ def as_json(practitioner: Practitioner, on: date | None = None) -> dict:
             {
                 "state": lic.state,
                 "number": lic.public_number,
-                "status": lic.status,
+                "status": lic.status if lic.regulated else licensing.UNREGULATED,
                 "expires": lic.expires_on.isoformat() if lic.expires_on else None,
                 "board": lic.board,
                 "lookup_url": lic.lookup_url,
-                "verification": lic.verification,
+                "verification": lic.verification if lic.regulated else None,
             }
             for lic in license_views(p, on)
         ],

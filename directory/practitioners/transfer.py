@@ -490,6 +490,8 @@ class _Importer:
     def __init__(self, records: list[_Record], source: str, actor=IMPORT):
         self.records, self.source, self.result = records, source, ImportResult()
         self.actor = actor
+        #: Per practice the file names: its Tenant and its own counts (the audit log's).
+        self.by_tenant: dict[str, tuple[Tenant, ImportResult]] = {}
         slugs = [r.values["slug"] for r in records]
         self.existing: dict[str, Practitioner] = {}
         for chunk in _chunks(slugs):
@@ -515,6 +517,7 @@ class _Importer:
             db.session.add(tenant)
             self.tenants[tenant.slug] = tenant
             self.result.tenants_created += 1
+            self.by_tenant[tenant.slug] = (tenant, ImportResult(tenants_created=1))
         else:
             if "tenant_name" in values:
                 tenant.name = values["tenant_name"]
@@ -524,13 +527,16 @@ class _Importer:
 
     def _apply(self, v: dict) -> None:
         tenant = self._tenant(v)
+        _tenant, its = self.by_tenant.setdefault(tenant.slug, (tenant, ImportResult()))
         practitioner = self.existing.get(v["slug"])
         if practitioner is None:
             practitioner = Practitioner(slug=v["slug"], tenant=tenant, setting=v["setting"])
             db.session.add(practitioner)
             self.result.created += 1
+            its.created += 1
         else:
             self.result.updated += 1
+            its.updated += 1
         changes = {attr: v[key] for key, (attr, _parse) in PROFILE_FIELDS.items() if key in v}
         changes.update({name: v[name] for name in ("conditions", "modalities") if name in v})
         # The editor's operation; an import may also set what only the editor's actions do.
@@ -538,9 +544,11 @@ class _Importer:
         if "licenses" in v:
             verified = _apply_licenses(practitioner, v["licenses"], self.source, self.actor)
             self.result.verified_licenses += verified
+            its.verified_licenses += verified
         if "specialties" in v:
             verified = _apply_specialties(practitioner, v["specialties"], self.source, self.actor)
             self.result.verified_specialties += verified
+            its.verified_specialties += verified
         if "offices" in v:
             _apply_offices(practitioner, v["offices"])
 
@@ -550,20 +558,30 @@ def apply(records: list[_Record], source: str = "", *, actor=IMPORT, tenant=None
     `actor` is who imports (the command line, or a practice's manager from the dashboard), and
     `tenant` the practice whose roster it is, when it is one practice's."""
     vocabulary.sync()
-    result = _Importer(records, source, actor).run()
-    audit.record(
-        "practitioners.import",
-        actor=actor,
-        tenant=tenant,
-        details={
-            "source": source,
-            "created": result.created,
-            "updated": result.updated,
-            "tenants_created": result.tenants_created,
-            "verified_licenses": result.verified_licenses,
-            "verified_specialties": result.verified_specialties,
-        },
-    )
+    importer = _Importer(records, source, actor)
+    result = importer.run()
+    if tenant is not None:
+        summaries = [(tenant, result)]
+    else:
+        # A file from the command line may name many practices: each one's log says what the
+        # import did to it (practices it created have their ids once flushed).
+        db.session.flush()
+        named = [importer.by_tenant[slug] for slug in sorted(importer.by_tenant)]
+        summaries = named or [(None, result)]  # an empty file: still on record
+    for practice, counts in summaries:
+        audit.record(
+            "practitioners.import",
+            actor=actor,
+            tenant=practice,
+            details={
+                "source": source,
+                "created": counts.created,
+                "updated": counts.updated,
+                "tenants_created": counts.tenants_created,
+                "verified_licenses": counts.verified_licenses,
+                "verified_specialties": counts.verified_specialties,
+            },
+        )
     db.session.flush()
     return result
 

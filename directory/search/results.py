@@ -464,7 +464,7 @@ def _hydrate(
                 "licenses": [
                     {
                         "state": lic.state,
-                        "status": licensing.status(lic, on),
+                        "status": licensing.public_status(lic, on),
                         "expires": lic.expires_on.isoformat() if lic.expires_on else None,
                         "verification": licensing.verification(
                             lic.state,
@@ -472,7 +472,9 @@ def _hydrate(
                             lic.check_source,
                             lic.checked_on,
                             lic.roster_status,
-                        ),
+                        )
+                        if licensing.licenses_massage(lic.state)
+                        else None,
                     }
                     for lic in licensed
                 ],
