@@ -1,5 +1,6 @@
 """The claim pages' forms: they check shape; listings.claims decides."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
@@ -23,6 +24,14 @@ class ProofForm(FlaskForm):
     def validate_purpose(self, field) -> None:
         if field.data not in CLAIM_PURPOSES:
             raise ValidationError("Choose whether to claim or remove the listing.")
+
+
+class OrganizationProofForm(FlaskForm):
+    """An NPPES organization's NPI and its authorized official's legal name."""
+
+    npi = StringField(_l("The practice's NPI (10 digits)"), validators=[Text(14, required=True)])
+    legal_name = StringField(_l("Your legal name, as the NPPES record lists its authorized "
+                                "official"), validators=[Text(120, required=True)])  # fmt: skip
 
 
 class CodeForm(FlaskForm):
