@@ -639,6 +639,16 @@ def linked_organization(listing: Practitioner) -> Tenant | None:
     return tenant if tenant is not None and tenant.claimed and tenant.is_active else None
 
 
+def own_listing(user, slug: str) -> Practitioner | None:
+    """The listing with this slug when `user` claimed it (published or not)."""
+    if not getattr(user, "is_authenticated", False) or not is_slug(slug):
+        return None
+    return db.session.scalar(
+        select(Practitioner).where(Practitioner.slug == slug, Practitioner.user_id == user.id,
+                                   Practitioner.claimed.is_(True))
+    )  # fmt: skip
+
+
 def pending_join(listing: Practitioner) -> PracticeJoin | None:
     return db.session.scalar(
         select(PracticeJoin).where(PracticeJoin.practitioner_id == listing.id,

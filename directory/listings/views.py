@@ -37,7 +37,9 @@ CODE_SAID = {
 def _listing_or_404(slug: str, *, removal: bool = False):
     """A visible listing from public records (a claimed one too, for a claim: it may be
     contested); a removal only of an unclaimed one."""
-    listing = profiles.get_visible_or_404(slug)
+    # The therapist who claimed it reaches its page while it waits as a draft (to join the
+    # practice its record places them at).
+    listing = claims.own_listing(current_user, slug) or profiles.get_visible_or_404(slug)
     if not claims.claimable_or_none(listing) or (removal and listing.claimed):
         abort(404)
     return listing
