@@ -293,3 +293,107 @@ def test_a_listing_claim_is_withdrawn_too(client, auth, world):
     client.post(f"/p/{slug}/claim/withdraw", data={"confirm": "1"})
     assert db.session.scalar(select(ListingClaim.status)) == "withdrawn"
     assert "Check my details" in client.get(f"/p/{slug}/claim").get_data(as_text=True)
+
+
+# --- Removal without an account ---------------------------------------------------------------
+
+
+def removal_form(prefix, **fields):
+    return {f"{prefix}-{k}": v for k, v in fields.items()}
+
+
+WHO = {"name": "Alex Rivera", "email": "alex.r@example.net"}
+
+
+def test_a_removal_request_without_an_account_an_admin_approves(client, auth, world):
+    from directory.mail import MailMessage
+
+    slug = listing("Alex Rivera").slug
+    page = client.get(f"/p/{slug}/remove").get_data(as_text=True)
+    assert "Ask the admins to remove it" in page and "Remove it with your code of record" in page
+    bad = client.post(f"/p/{slug}/remove/request", data=removal_form("request", name="Alex"))
+    assert bad.status_code == 400 and db.session.scalar(select(ListingClaim)) is None
+    sent = client.post(f"/p/{slug}/remove/request",
+                       data=removal_form("request", note="I retired.", **WHO))  # fmt: skip
+    assert sent.status_code == 302
+    claim = db.session.scalar(select(ListingClaim))
+    assert (claim.user_id, claim.status, claim.channel, claim.requester_email) == (
+        None, "review", "request", "alex.r@example.net")
+    # Asking again adds no second request.
+    client.post(f"/p/{slug}/remove/request", data=removal_form("request", **WHO))
+    assert len(db.session.scalars(select(ListingClaim)).all()) == 1
+
+    sign_in(auth, "admin")
+    queue = client.get("/admin/claims").get_data(as_text=True)
+    assert "alex.r@example.net" in queue and "I retired." in queue
+    assert client.post(f"/admin/claims/{claim.id}/approve").status_code == 302
+    assert listing("Alex Rivera") is None
+    told = db.session.scalar(select(MailMessage).where(MailMessage.to == "alex.r@example.net"))
+    assert told is not None and "removed the listing" in told.body
+    assert actions("listing.removal_requested_anonymously", "listing.removed") == [
+        "listing.removal_requested_anonymously", "listing.removed"]
+
+
+def test_an_admin_declines_a_request_with_a_reason_the_requester_is_told(client, auth, world):
+    from directory.mail import MailMessage
+
+    slug = listing("Alex Rivera").slug
+    client.post(f"/p/{slug}/remove/request", data=removal_form("request", **WHO))
+    claim = db.session.scalar(select(ListingClaim))
+    sign_in(auth, "admin")
+    client.post(f"/admin/claims/{claim.id}/refuse", data={"reason": "Not the person named"})
+    assert listing("Alex Rivera") is not None
+    told = db.session.scalar(select(MailMessage).where(MailMessage.to == "alex.r@example.net"))
+    assert "Not the person named" in told.body
+
+
+def test_a_filled_honeypot_is_dropped_and_requests_are_rate_limited(client, app, world):
+    slug = listing("Alex Rivera").slug
+    robot = client.post(f"/p/{slug}/remove/request",
+                        data=removal_form("request", leave_empty="http://spam", **WHO))
+    assert robot.status_code == 302 and db.session.scalar(select(ListingClaim)) is None
+    limit = app.config["INQUIRY_LIMIT_PER_IP"]
+    answers = [client.post(f"/p/{slug}/remove/request",
+                           data=removal_form("request", name="Someone",
+                                             email=f"x{n}@example.net")).status_code
+               for n in range(limit + 1)]  # fmt: skip
+    assert answers[-1] == 429
+
+
+def test_a_removal_request_needs_the_csrf_token(app, world):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        fresh = app.test_client()
+        slug = listing("Alex Rivera").slug
+        answer = fresh.post(f"/p/{slug}/remove/request", data=removal_form("request", **WHO))
+        assert answer.status_code == 400 and db.session.scalar(select(ListingClaim)) is None
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_a_removal_without_an_account_by_the_code_of_record(client, world):
+    from directory.listings.models import ListingRemoval
+    from directory.mail import MailMessage
+
+    slug = listing("Alex Rivera").slug
+    wrong = client.post(f"/p/{slug}/remove/send-code", data=removal_form(
+        "send", number="MT0012345", legal_name="Pat Rivera", channel="sms", **WHO))
+    assert wrong.status_code == 200 and "do not match" in wrong.get_data(as_text=True)
+    sent = client.post(f"/p/{slug}/remove/send-code", data=removal_form(
+        "send", number="mt-12345", legal_name="Alex Rivera", channel="sms", **WHO))
+    assert sent.status_code == 302
+    code = texted_code()
+    bad = client.post(f"/p/{slug}/remove/code", data=removal_form("code", code="000000", **WHO))
+    assert bad.status_code == 200 and "does not work" in bad.get_data(as_text=True)
+    asked = client.post(f"/p/{slug}/remove/code", data=removal_form("code", code=code, **WHO))
+    assert asked.status_code == 200 and "Remove this listing?" in asked.get_data(as_text=True)
+    assert listing("Alex Rivera") is not None  # nothing removed before the confirmation
+    done = client.post(f"/p/{slug}/remove/code",
+                       data={**removal_form("code", code=code, **WHO), "confirm": "1"})
+    assert done.status_code == 302 and listing("Alex Rivera") is None
+    assert db.session.scalar(select(ListingRemoval.npi).where(ListingRemoval.npi.is_not(None))
+                             ) == "1234567893"  # fmt: skip
+    assert db.session.scalar(select(MailMessage.subject).where(
+        MailMessage.to == "alex.r@example.net")).startswith("The listing of Alex Rivera")
+    # The code worked once.
+    assert client.get(f"/p/{slug}/remove").status_code == 404

@@ -436,6 +436,119 @@ def request_removal(claim: ListingClaim, note: str) -> None:
     db.session.flush()
 
 
+# --- Removal without an account ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _RemovalOf:
+    """A listing as the inquiry form's limits count posts to it (inquiries.count_post)."""
+
+    listing: Practitioner
+
+    @property
+    def key(self) -> str:
+        return f"r:{self.listing.id}"
+
+    @property
+    def name(self) -> str:
+        return self.listing.name
+
+
+def _anonymous_claim(listing: Practitioner, name: str, email: str) -> ListingClaim:
+    """The removal under way that this reply address asked for without an account, or a new
+    one."""
+    claim = db.session.scalar(
+        select(ListingClaim).where(
+            ListingClaim.practitioner_id == listing.id, ListingClaim.user_id.is_(None),
+            ListingClaim.requester_email == email, ListingClaim.status.in_(("open", "review")),
+        ).limit(1)
+    )  # fmt: skip
+    if claim is None:
+        claim = ListingClaim(practitioner_id=listing.id, listing=listing, purpose="remove",
+                             listing_name=listing.name, requester_email=email)  # fmt: skip
+        db.session.add(claim)
+    claim.requester_name = name[:120]
+    return claim
+
+
+def removal_request(listing: Practitioner, *, name: str, email: str, note: str, ip: str,
+                    honeypot: str = "") -> ListingClaim | None:  # fmt: skip
+    """Someone the listing names asks the admins, without an account, to remove it; they
+    answer by mail. Limited as the inquiry form is (Throttled); a filled honeypot is dropped
+    without a word (None). One request per reply address and listing."""
+    from directory.inquiries import operations as inquiries
+
+    inquiries.count_post(_RemovalOf(listing), ip, email)
+    if honeypot:
+        return None
+    claim = _anonymous_claim(listing, name, email)
+    if claim.status == "review" and claim.channel == "request":
+        claim.note = note[:1000] or claim.note
+        db.session.flush()
+        return claim
+    claim.channel, claim.note, claim.status = "request", note[:1000], "review"
+    claim.code_hash = claim.code_expires_at = None
+    db.session.flush()
+    _record("listing.removal_requested_anonymously", claim)
+    db.session.flush()
+    return claim
+
+
+def removal_code(listing: Practitioner, *, name: str, email: str, number: str,
+                 legal_name: str, birth_year: int | None, channel: str, ip: str, backend,
+                 honeypot: str = "") -> ListingClaim | None:  # fmt: skip
+    """Someone without an account proves the license number and legal name, and a code of
+    record goes out for the removal (a text now, or a letter with the next batch). None when
+    the details do not match (or the honeypot was filled); limited as the inquiry form is."""
+    from directory.inquiries import operations as inquiries
+
+    inquiries.count_post(_RemovalOf(listing), ip, email)
+    if honeypot:
+        return None
+    if not matches(listing, number, legal_name, birth_year):
+        audit.record("listing.claim_not_matched", actor=f"visitor:{email}"[:120],
+                     tenant=listing.tenant, subject=listing, details={"purpose": "remove"})
+        db.session.flush()
+        return None
+    claim = _anonymous_claim(listing, name, email)
+    if claim.id is None:
+        db.session.flush()
+        _record("listing.claim_started", claim)
+    if claim.status != "open":
+        raise Refused("Your request is with the admins already: they will write to you.")
+    if channel == "sms":
+        send_text(claim, backend)
+    else:
+        ask_for_letter(claim)
+    return claim
+
+
+def count_removal_post(listing: Practitioner, ip: str, email: str) -> None:
+    """Count a code entered without an account against the inquiry form's limits
+    (Throttled past them): guesses are as limited as messages."""
+    from directory.inquiries import operations as inquiries
+
+    inquiries.count_post(_RemovalOf(listing), ip, email)
+
+
+def removal_by_code(listing: Practitioner, code: str) -> ListingClaim | None:
+    """The removal without an account that this code of record was sent for, while it works
+    (the code is its only key: whoever holds it received it at the record's address or
+    phone)."""
+    if not normalize_code(code):
+        return None
+    claim = db.session.scalar(
+        select(ListingClaim).where(
+            ListingClaim.practitioner_id == listing.id, ListingClaim.user_id.is_(None),
+            ListingClaim.purpose == "remove", ListingClaim.status == "open",
+            ListingClaim.code_hash == code_digest(code),
+        ).limit(1)
+    )  # fmt: skip
+    if claim is None or claim.code_expires_at is None or claim.code_expires_at <= now_utc():
+        return None
+    return claim
+
+
 # --- Letters ---------------------------------------------------------------------------------
 
 
@@ -541,7 +654,7 @@ def enter_code(claim: ListingClaim, code: str, *, commit_to_removal: bool = True
     return "done"
 
 
-def complete(claim: ListingClaim, *, actor: User) -> None:
+def complete(claim: ListingClaim, *, actor: User | None) -> None:
     """The claim succeeded: the listing is theirs (or gone), and every other claim on it is
     refused."""
     listing = subject_of(claim)
@@ -553,13 +666,15 @@ def complete(claim: ListingClaim, *, actor: User) -> None:
     elif claim.purpose == "claim":
         take_over(listing, claim.user, actor=actor, claim=claim)
     else:
-        remove_listing(listing, actor=actor, reason="Removed at the request of the person it "
-                                                    "names")  # fmt: skip
+        who = actor if actor is not None else f"visitor:{claim.requester_email}"[:120]
+        remove_listing(listing, actor=who, reason="Removed at the request of the person it "
+                                                  "names")  # fmt: skip
     db.session.flush()
 
 
-def _decide(claim: ListingClaim, status: str, actor: User, reason: str) -> None:
-    claim.status, claim.decided_by_id, claim.decided_at = status, actor.id, now_utc()
+def _decide(claim: ListingClaim, status: str, actor: User | None, reason: str) -> None:
+    claim.status, claim.decided_at = status, now_utc()
+    claim.decided_by_id = actor.id if actor is not None else None
     claim.reason = reason[:500]
     claim.code_hash = claim.code_expires_at = None
     if status == "refused":

@@ -8,8 +8,9 @@ both prefixes: `kind` is "p" (a listing) or "t" (an organization)."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
-from directory import confirm, refusals, tenancy
+from directory import confirm, mail, refusals, tenancy
 from directory.listings import claims, sms
 from directory.listings.forms import (
     ActionForm,
@@ -17,10 +18,14 @@ from directory.listings.forms import (
     DocumentForm,
     OrganizationProofForm,
     ProofForm,
+    RemovalCodeForm,
+    RemovalCodeRequestForm,
+    RemovalRequestForm,
     RequestForm,
 )
 from directory.practitioners import profiles
 from directory.unit_of_work import unit_of_work
+from directory.web import client_ip
 
 bp = Blueprint("claims", __name__)
 
@@ -80,7 +85,7 @@ def _organization_page(tenant, *, proof=None, code=None, status=200):
     ), status
 
 
-def _page(listing, *, removal=False, proof=None, code=None, status=200):
+def _page(listing, *, removal=False, proof=None, code=None, status=200, anonymous=None):
     if not isinstance(listing, claims.Practitioner):
         return _organization_page(listing, proof=proof, code=code, status=status)
     claim = claims.claim_of(current_user, listing) if current_user.is_authenticated else None
@@ -103,6 +108,9 @@ def _page(listing, *, removal=False, proof=None, code=None, status=200):
         action_form=ActionForm(formdata=None),
         expires=claims.expires_in_words,
         record=claims.of_record(listing),
+        anonymous={"request": RemovalRequestForm(formdata=None, prefix="request"),
+                   "send": RemovalCodeRequestForm(formdata=None, prefix="send"),
+                   "code": RemovalCodeForm(formdata=None, prefix="code")} | (anonymous or {}),
         join_offer=claims.join_offer(listing, current_user),
         joining=claims.pending_join(listing) if listing.claimed else None,
         kind="p",
@@ -387,3 +395,96 @@ def approve_join(tenant_slug: str, request_id: int, approve: bool):
     else:
         flash(_("You declined %(name)s's request to join.", name=join.user.name), "success")
     return redirect(url_for("practices.members", tenant_slug=tenant_slug))
+
+
+# --- Removal without an account ---------------------------------------------------------------
+
+
+def _removal_page(listing, which: str, form, status: int = 400):
+    return _page(listing, removal=True, anonymous={which: form}, status=status)
+
+
+@bp.post("/p/<slug:slug>/remove/request")
+@unit_of_work
+def removal_request(slug: str):
+    """Ask the admins to remove a listing without an account: they answer by mail."""
+    listing = _listing_or_404(slug, removal=True)
+    form = RemovalRequestForm(prefix="request")
+    if not form.validate():
+        return _removal_page(listing, "request", form)
+    refusals.show_on(lambda _: _removal_page(listing, "request", form, 429))
+    claims.removal_request(listing, name=form.name.data, email=form.email.data,
+                           note=form.note.data or "", ip=client_ip(),
+                           honeypot=form.leave_empty.data or "")  # fmt: skip
+    flash(_("Your request is with the admins. They will write to %(email)s when they have "
+            "decided.", email=form.email.data), "success")
+    return redirect(url_for(".remove", slug=listing.slug))
+
+
+@bp.post("/p/<slug:slug>/remove/send-code")
+@unit_of_work
+def removal_send_code(slug: str):
+    """Prove the license and name without an account, and have a code of record sent."""
+    listing = _listing_or_404(slug, removal=True)
+    form = RemovalCodeRequestForm(prefix="send")
+    if not form.validate():
+        return _removal_page(listing, "send", form)
+    refusals.show_on(lambda _: _removal_page(listing, "send", form, 429))
+    claim = claims.removal_code(
+        listing, name=form.name.data, email=form.email.data, number=form.number.data,
+        legal_name=form.legal_name.data, birth_year=form.birth_year.data,
+        channel=form.channel.data, ip=client_ip(), backend=sms.backend(),
+        honeypot=form.leave_empty.data or "",
+    )  # fmt: skip
+    if claim is None and not form.leave_empty.data:
+        # A refusal is a try (counted): the page answers 200 with the form as typed.
+        form.form_errors.append(_("Those details do not match the public record of this "
+                                  "listing. Give the license number as the board issued it "
+                                  "and your legal name as the license shows it."))  # fmt: skip
+        return _removal_page(listing, "send", form, 200)
+    if form.channel.data == "sms":
+        flash(_("We texted a code to the business phone of record. Enter it below."), "success")
+    else:
+        flash(_("A letter with your code will go to the practice address of record within a "
+                "few days. Enter its code on this page when it arrives."), "success")
+    return redirect(url_for(".remove", slug=listing.slug) + "#removal-code")
+
+
+@bp.post("/p/<slug:slug>/remove/code")
+@unit_of_work
+def removal_enter_code(slug: str):
+    """Remove a listing in one step with its code of record, after a confirmation."""
+    listing = _listing_or_404(slug, removal=True)
+    form = RemovalCodeForm(prefix="code")
+    if not form.validate():
+        return _removal_page(listing, "code", form)
+    refusals.show_on(lambda _: _removal_page(listing, "code", form, 429))
+    claims.count_removal_post(listing, client_ip(), form.email.data)
+    claim = claims.removal_by_code(listing, form.code.data)
+    if claim is None:
+        form.code.errors = [_("That code does not work for this listing: check it against the "
+                              "letter or text, or ask for a new one.")]  # fmt: skip
+        return _removal_page(listing, "code", form, 200)
+    if not confirm.given():
+        return confirm.ask(
+            title=_("Remove this listing?"),
+            what=listing.name,
+            detail=_("It leaves the directory at once, and its NPI and licenses are "
+                     "remembered so it is never listed again, even when the public record is "
+                     "read again."),
+            action=url_for(".removal_enter_code", slug=listing.slug),
+            back=url_for(".remove", slug=listing.slug),
+            button=_("Remove the listing"),
+            fields={"code-name": form.name.data, "code-email": form.email.data,
+                    "code-code": form.code.data, "code-csrf_token": generate_csrf()},
+        )  # fmt: skip
+    name = listing.name
+    claims.enter_code(claim, form.code.data)
+    mail.letter(claim.reply_to, _("The listing of %(name)s is removed", name=name),
+                _("Hello %(name)s,", name=claim.claimant_name),
+                _("You asked us to remove the listing of %(name)s from Kneaded, with its code "
+                  "of record.", name=name),
+                _("It is removed, and will not be listed again."))  # fmt: skip
+    flash(_("The listing of %(name)s is removed, and will not be listed again.", name=name),
+          "success")
+    return redirect(url_for("public.index"))
