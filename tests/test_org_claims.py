@@ -5,7 +5,6 @@ practice with a claimed listing (its managers approve), withdrawing a claim, and
 isolation. On small NPPES files in the published format (tests.test_listings.write_nppes)."""
 
 import io
-import re
 
 import pytest
 from pypdf import PdfReader
@@ -20,7 +19,6 @@ from tests.test_claims import print_batch, texted_code
 from tests.test_listings import listing, nppes_row, seed, write_nppes
 
 ORG_NPI = "1234567927"
-OFFICIAL = {"official_first": "JORDAN", "official_last": "LEE"}
 ORG = nppes_row(ORG_NPI, entity="2", org="HANDS ON HEALING, LLC",
                 slots=(("225700000X", "", "", "Y"),))  # fmt: skip
 ORG |= {"Authorized Official First Name": "JORDAN", "Authorized Official Last Name": "LEE",
@@ -77,8 +75,12 @@ def actions(*names):
 def test_the_seed_keeps_the_official_for_the_claim_and_never_shows_them(client, world):
     tenant = practice()
     record = claims.organization_record(tenant)
-    assert (record["official_first"], record["official_last"], record["official_title"],
-            record["official_phone"]) == ("JORDAN", "LEE", "OWNER", "(512) 555-9876")
+    assert (
+        record["official_first"],
+        record["official_last"],
+        record["official_title"],
+        record["official_phone"],
+    ) == ("JORDAN", "LEE", "OWNER", "(512) 555-9876")
     page = client.get(f"/t/{tenant.slug}")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -115,7 +117,8 @@ def test_an_organization_claimed_end_to_end_by_a_texted_code(client, auth, world
     assert reseed(client.application.test_cli_runner(), world["path"]).exit_code == 0
     assert practice() is None  # the name is the owner's, not the file's
     assert db.session.scalar(select(Tenant).where(Tenant.slug == slug)).name == (
-        "Hands On Healing Austin")
+        "Hands On Healing Austin"
+    )
 
 
 def test_an_organization_claim_by_a_printed_letter(client, auth, world):
@@ -139,7 +142,9 @@ def test_contested_organization_claims_go_to_the_admins(client, auth, world):
     for who in ("jordan", "mallory"):
         sign_in(auth, who)
         client.post(f"/t/{slug}/claim", data=PROOF)
-    found = list(db.session.scalars(select(ListingClaim).where(ListingClaim.tenant_id.is_not(None))))
+    found = db.session.scalars(
+        select(ListingClaim).where(ListingClaim.tenant_id.is_not(None))
+    ).all()
     assert len(found) == 2 and all(c.contested for c in found)
     # Jordan's right code of record sends their claim to the admins too: nothing changes yet.
     sign_in(auth, "jordan")
@@ -213,11 +218,16 @@ def test_a_claimed_listing_may_join_the_claimed_practice_its_owner_approves(clie
                        ).status_code == 302  # fmt: skip
     alex = listing("Alex Rivera")
     assert alex.tenant_id == practice().id
-    role = db.session.scalar(select(Membership.role).where(
-        Membership.user_id == world["alex"].id, Membership.tenant_id == practice().id))
+    role = db.session.scalar(
+        select(Membership.role).where(
+            Membership.user_id == world["alex"].id, Membership.tenant_id == practice().id
+        )
+    )
     assert role == "therapist"
     assert actions("practice.join_requested", "practice.join_approved") == [
-        "practice.join_requested", "practice.join_approved"]
+        "practice.join_requested",
+        "practice.join_approved",
+    ]
 
 
 def test_a_declined_joiner_keeps_their_own_practice(client, auth, world):
@@ -252,11 +262,16 @@ def test_an_unclaimed_practice_offers_nothing_to_join(client, auth, world):
 def test_claiming_an_organization_gives_no_access_to_other_practices(client, auth, world,
                                                                      make_user):  # fmt: skip
     other = make_user("zed@example.com", name="Zed Other")
-    other_slug = db.session.scalar(select(Tenant.slug).join(Membership).where(
-        Membership.user_id == other.id, Membership.role == "owner"))
+    other_slug = db.session.scalar(
+        select(Tenant.slug)
+        .join(Membership)
+        .where(Membership.user_id == other.id, Membership.role == "owner")
+    )
     claim_practice(client, auth, practice().slug)
-    for path in (f"/dashboard/practices/{other_slug}/members",
-                 f"/dashboard/practices/{other_slug}/settings"):
+    for path in (
+        f"/dashboard/practices/{other_slug}/members",
+        f"/dashboard/practices/{other_slug}/settings",
+    ):
         assert client.get(path).status_code == 404
     assert client.get("/t/public-records").status_code == 404
 
@@ -318,7 +333,11 @@ def test_a_removal_request_without_an_account_an_admin_approves(client, auth, wo
     assert sent.status_code == 302
     claim = db.session.scalar(select(ListingClaim))
     assert (claim.user_id, claim.status, claim.channel, claim.requester_email) == (
-        None, "review", "request", "alex.r@example.net")
+        None,
+        "review",
+        "request",
+        "alex.r@example.net",
+    )
     # Asking again adds no second request.
     client.post(f"/p/{slug}/remove/request", data=removal_form("request", **WHO))
     assert len(db.session.scalars(select(ListingClaim)).all()) == 1
@@ -331,7 +350,9 @@ def test_a_removal_request_without_an_account_an_admin_approves(client, auth, wo
     told = db.session.scalar(select(MailMessage).where(MailMessage.to == "alex.r@example.net"))
     assert told is not None and "removed the listing" in told.body
     assert actions("listing.removal_requested_anonymously", "listing.removed") == [
-        "listing.removal_requested_anonymously", "listing.removed"]
+        "listing.removal_requested_anonymously",
+        "listing.removed",
+    ]
 
 
 def test_an_admin_declines_a_request_with_a_reason_the_requester_is_told(client, auth, world):
@@ -349,8 +370,9 @@ def test_an_admin_declines_a_request_with_a_reason_the_requester_is_told(client,
 
 def test_a_filled_honeypot_is_dropped_and_requests_are_rate_limited(client, app, world):
     slug = listing("Alex Rivera").slug
-    robot = client.post(f"/p/{slug}/remove/request",
-                        data=removal_form("request", leave_empty="http://spam", **WHO))
+    robot = client.post(
+        f"/p/{slug}/remove/request", data=removal_form("request", leave_empty="http://spam", **WHO)
+    )
     assert robot.status_code == 302 and db.session.scalar(select(ListingClaim)) is None
     limit = app.config["INQUIRY_LIMIT_PER_IP"]
     answers = [client.post(f"/p/{slug}/remove/request",
@@ -376,11 +398,19 @@ def test_a_removal_without_an_account_by_the_code_of_record(client, world):
     from directory.mail import MailMessage
 
     slug = listing("Alex Rivera").slug
-    wrong = client.post(f"/p/{slug}/remove/send-code", data=removal_form(
-        "send", number="MT0012345", legal_name="Pat Rivera", channel="sms", **WHO))
+    wrong = client.post(
+        f"/p/{slug}/remove/send-code",
+        data=removal_form(
+            "send", number="MT0012345", legal_name="Pat Rivera", channel="sms", **WHO
+        ),
+    )
     assert wrong.status_code == 200 and "do not match" in wrong.get_data(as_text=True)
-    sent = client.post(f"/p/{slug}/remove/send-code", data=removal_form(
-        "send", number="mt-12345", legal_name="Alex Rivera", channel="sms", **WHO))
+    sent = client.post(
+        f"/p/{slug}/remove/send-code",
+        data=removal_form(
+            "send", number="mt-12345", legal_name="Alex Rivera", channel="sms", **WHO
+        ),
+    )
     assert sent.status_code == 302
     code = texted_code()
     bad = client.post(f"/p/{slug}/remove/code", data=removal_form("code", code="000000", **WHO))
@@ -388,12 +418,14 @@ def test_a_removal_without_an_account_by_the_code_of_record(client, world):
     asked = client.post(f"/p/{slug}/remove/code", data=removal_form("code", code=code, **WHO))
     assert asked.status_code == 200 and "Remove this listing?" in asked.get_data(as_text=True)
     assert listing("Alex Rivera") is not None  # nothing removed before the confirmation
-    done = client.post(f"/p/{slug}/remove/code",
-                       data={**removal_form("code", code=code, **WHO), "confirm": "1"})
+    done = client.post(
+        f"/p/{slug}/remove/code", data={**removal_form("code", code=code, **WHO), "confirm": "1"}
+    )
     assert done.status_code == 302 and listing("Alex Rivera") is None
     assert db.session.scalar(select(ListingRemoval.npi).where(ListingRemoval.npi.is_not(None))
                              ) == "1234567893"  # fmt: skip
-    assert db.session.scalar(select(MailMessage.subject).where(
-        MailMessage.to == "alex.r@example.net")).startswith("The listing of Alex Rivera")
+    assert db.session.scalar(
+        select(MailMessage.subject).where(MailMessage.to == "alex.r@example.net")
+    ).startswith("The listing of Alex Rivera")
     # The code worked once.
     assert client.get(f"/p/{slug}/remove").status_code == 404

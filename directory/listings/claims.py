@@ -506,8 +506,13 @@ def removal_code(listing: Practitioner, *, name: str, email: str, number: str,
     if honeypot:
         return None
     if not matches(listing, number, legal_name, birth_year):
-        audit.record("listing.claim_not_matched", actor=f"visitor:{email}"[:120],
-                     tenant=listing.tenant, subject=listing, details={"purpose": "remove"})
+        audit.record(
+            "listing.claim_not_matched",
+            actor=f"visitor:{email}"[:120],
+            tenant=listing.tenant,
+            subject=listing,
+            details={"purpose": "remove"},
+        )
         db.session.flush()
         return None
     claim = _anonymous_claim(listing, name, email)
@@ -913,9 +918,7 @@ def review_count() -> int:
     waiting = ListingClaim.status == "review"
     return db.session.scalar(
         select(func.count(func.distinct(ListingClaim.practitioner_id))).where(waiting)
-    ) + db.session.scalar(
-        select(func.count(func.distinct(ListingClaim.tenant_id))).where(waiting)
-    )
+    ) + db.session.scalar(select(func.count(func.distinct(ListingClaim.tenant_id))).where(waiting))
 
 
 def expires_in_words(at: datetime | None) -> str:

@@ -16,10 +16,10 @@ class ProofForm(FlaskForm):
     """The license number and legal name (and birth year) the record must show."""
 
     purpose = HiddenField(default="claim")
-    number = StringField("License number", validators=[Text(40, required=True)])
-    legal_name = StringField("Legal name, as on your license",
+    number = StringField(_l("Your license number"), validators=[Text(40, required=True)])
+    legal_name = StringField(_l("Legal name, as on your license"),
                              validators=[Text(120, required=True)])  # fmt: skip
-    birth_year = IntegerField("Birth year", validators=[Optional(),
+    birth_year = IntegerField(_l("Birth year"), validators=[Optional(),
                                                         NumberRange(1900, 2015, "Enter a year "
                                                                     "like 1984.")])  # fmt: skip
 
@@ -45,7 +45,7 @@ class DocumentForm(FlaskForm):
 
 
 class RequestForm(FlaskForm):
-    note = TextAreaField("Anything the admins should know (optional)",
+    note = TextAreaField(_l("Anything the admins should know (optional)"),
                          validators=[Text(1000, multiline=True)])  # fmt: skip
 
 
@@ -69,7 +69,7 @@ class RemovalRequestForm(_Requester):
 
 
 class RemovalCodeRequestForm(_Requester):
-    number = StringField(_l("License number"), validators=[Text(40, required=True)])
+    number = StringField(_l("Your license number"), validators=[Text(40, required=True)])
     legal_name = StringField(_l("Legal name, as on your license"),
                              validators=[Text(120, required=True)])  # fmt: skip
     birth_year = IntegerField(_l("Birth year"), validators=[Optional(), NumberRange(1900, 2015)])
@@ -77,8 +77,10 @@ class RemovalCodeRequestForm(_Requester):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.channel.options = [("sms", _("a text to the business phone of record")),
-                                ("letter", _("a letter to the practice address of record"))]
+        self.channel.options = [
+            ("sms", _("a text to the business phone of record")),
+            ("letter", _("a letter to the practice address of record")),
+        ]
         if not self.channel.data:
             self.channel.data = "sms"
 

@@ -108,9 +108,12 @@ def _page(listing, *, removal=False, proof=None, code=None, status=200, anonymou
         action_form=ActionForm(formdata=None),
         expires=claims.expires_in_words,
         record=claims.of_record(listing),
-        anonymous={"request": RemovalRequestForm(formdata=None, prefix="request"),
-                   "send": RemovalCodeRequestForm(formdata=None, prefix="send"),
-                   "code": RemovalCodeForm(formdata=None, prefix="code")} | (anonymous or {}),
+        anonymous={
+            "request": RemovalRequestForm(formdata=None, prefix="request"),
+            "send": RemovalCodeRequestForm(formdata=None, prefix="send"),
+            "code": RemovalCodeForm(formdata=None, prefix="code"),
+        }
+        | (anonymous or {}),
         join_offer=claims.join_offer(listing, current_user),
         joining=claims.pending_join(listing) if listing.claimed else None,
         kind="p",
@@ -251,8 +254,13 @@ def code(slug: str, kind: str):
               "compare the claims and write to you.", "info")  # fmt: skip
         return redirect(_claim_url(kind, listing.slug))
     if kind == "t":
-        flash(_("The practice is yours. Say how it works and invite your team; therapists "
-                "who claim their listings at its address may ask to join it."), "success")
+        flash(
+            _(
+                "The practice is yours. Say how it works and invite your team; therapists "
+                "who claim their listings at its address may ask to join it."
+            ),
+            "success",
+        )
         return redirect(url_for("practices.settings", tenant_slug=listing.slug))
     if claim.purpose == "remove":
         flash(f"The listing of {claim.listing_name} is removed, and will not be listed again.",
@@ -333,11 +341,15 @@ def organization_prove(slug: str):
                                   "official as the NPPES record lists them."))  # fmt: skip
         return _organization_page(tenant, proof=form)
     if found.claim.status == "review":
-        flash(_("Someone else has claimed this practice too. An admin will compare the claims "
-                "and write to you; nothing changes until then."), "info")
+        flash(
+            _(
+                "Someone else has claimed this practice too. An admin will compare the claims "
+                "and write to you; nothing changes until then."
+            ),
+            "info",
+        )
     else:
-        flash(_("Those details match the record. Now choose how to receive your code."),
-              "success")
+        flash(_("Those details match the record. Now choose how to receive your code."), "success")
     return redirect(url_for(".organization", slug=tenant.slug))
 
 
@@ -355,8 +367,14 @@ def join(slug: str):
     if offer is None or not ActionForm().validate():
         abort(404 if offer is None else 400)
     claims.ask_to_join(listing, current_user, offer)
-    flash(_("Your request to join %(practice)s is with its owner. Until they approve it your "
-            "listing stays in your own practice.", practice=offer.name), "success")
+    flash(
+        _(
+            "Your request to join %(practice)s is with its owner. Until they approve it your "
+            "listing stays in your own practice.",
+            practice=offer.name,
+        ),
+        "success",
+    )
     return redirect(url_for(".show", slug=listing.slug))
 
 
@@ -375,8 +393,10 @@ def request_removal(slug: str):
     return redirect(url_for(".show", slug=listing.slug))
 
 
-@bp.post("/dashboard/practices/<slug:tenant_slug>/joins/<id:request_id>/approve",
-         defaults={"approve": True})
+@bp.post(
+    "/dashboard/practices/<slug:tenant_slug>/joins/<id:request_id>/approve",
+    defaults={"approve": True},
+)
 @bp.post("/dashboard/practices/<slug:tenant_slug>/joins/<id:request_id>/decline",
          defaults={"approve": False}, endpoint="decline_join")  # fmt: skip
 @unit_of_work
@@ -390,8 +410,13 @@ def approve_join(tenant_slug: str, request_id: int, approve: bool):
     refusals.show_on(url_for("practices.members", tenant_slug=tenant_slug))
     claims.decide_join(join, m, approve=approve)
     if approve:
-        flash(_("%(name)s is a therapist of the practice now, with their profile.",
-                name=join.user.name), "success")
+        flash(
+            _(
+                "%(name)s is a therapist of the practice now, with their profile.",
+                name=join.user.name,
+            ),
+            "success",
+        )
     else:
         flash(_("You declined %(name)s's request to join.", name=join.user.name), "success")
     return redirect(url_for("practices.members", tenant_slug=tenant_slug))
@@ -416,8 +441,13 @@ def removal_request(slug: str):
     claims.removal_request(listing, name=form.name.data, email=form.email.data,
                            note=form.note.data or "", ip=client_ip(),
                            honeypot=form.leave_empty.data or "")  # fmt: skip
-    flash(_("Your request is with the admins. They will write to %(email)s when they have "
-            "decided.", email=form.email.data), "success")
+    flash(
+        _(
+            "Your request is with the admins. They will write to %(email)s when they have decided.",
+            email=form.email.data,
+        ),
+        "success",
+    )
     return redirect(url_for(".remove", slug=listing.slug))
 
 
@@ -445,8 +475,13 @@ def removal_send_code(slug: str):
     if form.channel.data == "sms":
         flash(_("We texted a code to the business phone of record. Enter it below."), "success")
     else:
-        flash(_("A letter with your code will go to the practice address of record within a "
-                "few days. Enter its code on this page when it arrives."), "success")
+        flash(
+            _(
+                "A letter with your code will go to the practice address of record within a "
+                "few days. Enter its code on this page when it arrives."
+            ),
+            "success",
+        )
     return redirect(url_for(".remove", slug=listing.slug) + "#removal-code")
 
 
@@ -485,6 +520,7 @@ def removal_enter_code(slug: str):
                 _("You asked us to remove the listing of %(name)s from Kneaded, with its code "
                   "of record.", name=name),
                 _("It is removed, and will not be listed again."))  # fmt: skip
-    flash(_("The listing of %(name)s is removed, and will not be listed again.", name=name),
-          "success")
+    flash(
+        _("The listing of %(name)s is removed, and will not be listed again.", name=name), "success"
+    )
     return redirect(url_for("public.index"))

@@ -3,8 +3,8 @@
 from flask import Blueprint, abort, render_template
 
 from directory.inquiries import forms as inquiry_forms
-from directory.listings import claims
 from directory.inquiries import operations as inquiries
+from directory.listings import claims
 from directory.practices import roster
 from directory.practices.models import KIND_LABELS
 from directory.public import structured
