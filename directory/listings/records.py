@@ -325,8 +325,14 @@ def _person(row: list[str], line: int, width: int, at: list[int], slots: list[tu
         phone=phone_of(row[i_phone]),
         licenses=list(licenses.values()),
         active=active,
-        official=(row[i_o_first].strip(), row[i_o_last].strip(), row[i_o_title].strip(),
-                  phone_of(row[i_o_phone])) if entity == "2" else ("", "", "", ""),
+        official=(
+            row[i_o_first].strip(),
+            row[i_o_last].strip(),
+            row[i_o_title].strip(),
+            phone_of(row[i_o_phone]),
+        )
+        if entity == "2"
+        else ("", "", "", ""),
     )
 
 

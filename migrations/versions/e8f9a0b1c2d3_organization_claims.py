@@ -4,7 +4,7 @@ reply address), the link the seed draws from an individual's listing to the orga
 same file places at the same address and phone, and the requests to join that practice
 
 Revision ID: e8f9a0b1c2d3
-Revises: d2e3f4a5b6c7
+Revises: a9b8c7d6e5f4
 Create Date: 2026-12-07 21:40:00
 
 """
@@ -18,7 +18,7 @@ from directory.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'e8f9a0b1c2d3'
-down_revision = 'd2e3f4a5b6c7'
+down_revision = 'a9b8c7d6e5f4'
 branch_labels = None
 depends_on = None
 
