@@ -170,6 +170,12 @@ PHRASES = {
     "listing.claim_refused": "Refused a claim of a listing",
     "listing.claimed": "Claimed a listing: it became their profile",
     "listing.removed": "Removed a listing at the request of the person it names",
+    "listing.claim_withdrawn": "Withdrew a claim of a listing (its codes no longer work)",
+    "listing.removal_requested_anonymously": "Asked, without an account, to remove a listing",
+    "organization.claimed": "Claimed a practice from the NPPES file: they own it now",
+    "practice.join_requested": "Asked to join a practice with a claimed listing",
+    "practice.join_approved": "Let a therapist join the practice with their listing",
+    "practice.join_declined": "Declined a therapist's request to join the practice",
 }
 
 

@@ -239,6 +239,13 @@ def invitation_or_404(membership: Membership, invitation_id: int) -> Invitation:
     return _of_practice_or_404(Invitation, membership, invitation_id)
 
 
+def join_request_or_404(membership: Membership, request_id: int):
+    """A request to join the same practice as `membership`: 404 for any other practice's."""
+    from directory.listings.models import PracticeJoin
+
+    return _of_practice_or_404(PracticeJoin, membership, request_id)
+
+
 def _of_practice_or_404(model, membership: Membership, row_id: int):
     if not is_row_id(row_id):
         abort(404)

@@ -113,6 +113,7 @@ def build_world() -> dict:
     db.session.commit()
     _add_inquiries(world)
     _add_listing(world)
+    _add_organization(world)
     return world
 
 
@@ -143,6 +144,50 @@ def _add_listing(world: dict) -> None:
     db.session.add(claim)
     db.session.commit()
     world["listing"], world["listing_claim"] = lena, claim.id
+
+
+#: The organization target's record: what its authorized official gives as proof.
+ORG_NPI, ORG_OFFICIAL = "1234567984", "Orla Official"
+
+
+def _add_organization(world: dict) -> None:
+    """An NPPES organization nobody has claimed (Nppes Hands, Austin); and Kai, a therapist
+    who claimed their listing and asks to join The Crafted Hand and Other Spa (a request to
+    each, `{join}`)."""
+    from directory.listings.models import ListingSource, PracticeJoin
+
+    org = Tenant(slug="nppes-hands", name="Nppes Hands", kind="practice", claimed=False)
+    db.session.add(org)
+    db.session.flush()
+    db.session.add(ListingSource(
+        tenant_id=org.id, source="nppes", key=ORG_NPI, file_date=date(2026, 11, 30),
+        record={"street": "1 MAIN ST", "city": "AUSTIN", "state": "TX", "zip": "78701",
+                "phone": "(512) 555-0177", "licenses": [], "official_first": "ORLA",
+                "official_last": "OFFICIAL", "official_title": "OWNER",
+                "official_phone": "(512) 555-0178"},
+    ))  # fmt: skip
+    kai = new_user("kai@example.com", "Kai Claimed")
+    home = practice_of(kai, "kai-own", "Kai's Practice")
+    profile = Practitioner(tenant_id=home.id, slug="kai-claimed", name="Kai Claimed",
+                           user_id=kai.id, claimed=True, published=False)  # fmt: skip
+    db.session.add(profile)
+    db.session.flush()
+    for key in ("hand", "other"):
+        join_request = PracticeJoin(user_id=kai.id, tenant_id=world[key].id,
+                                    practitioner_id=profile.id)  # fmt: skip
+        db.session.add(join_request)
+        db.session.flush()
+        world[f"join_{key}"] = join_request.id
+    db.session.commit()
+    world["organization"] = org
+
+
+def practice_of(user: User, slug: str, name: str) -> Tenant:
+    tenant = Tenant(slug=slug, name=name)
+    db.session.add(tenant)
+    db.session.flush()
+    db.session.add(Membership(user_id=user.id, tenant_id=tenant.id, role="owner"))
+    return tenant
 
 
 #: Inquiry targets: the message each names, as (practice key, profile key or None).
@@ -240,6 +285,43 @@ def _claim_open(world: dict, case: Case) -> None:
     _claim(world, case)
 
 
+def _org_claim(world: dict, case: Case, **fields) -> None:
+    from directory.listings.models import ListingClaim
+
+    user = actor_user(world, case.actor)
+    db.session.add(ListingClaim(user_id=user.id, tenant_id=world["organization"].id,
+                                listing_name="Nppes Hands", **fields))  # fmt: skip
+
+
+def _org_claim_open(world: dict, case: Case) -> None:
+    _org_claim(world, case)
+
+
+def _org_claim_texted(world: dict, case: Case) -> None:
+    from datetime import timedelta
+
+    from directory.db import now_utc
+    from directory.listings import claims
+
+    _org_claim(world, case, channel="sms", code_hash=claims.code_digest(CODE),
+               code_expires_at=now_utc() + timedelta(minutes=10))  # fmt: skip
+
+
+def _removal_texted_anonymously(world: dict, case: Case) -> None:
+    """A removal without an account with a code out (`{code}`), for anyone who holds it."""
+    from datetime import timedelta
+
+    from directory.db import now_utc
+    from directory.listings import claims
+    from directory.listings.models import ListingClaim
+
+    db.session.add(ListingClaim(
+        practitioner_id=world["listing"].id, listing_name=LISTING_NAME, purpose="remove",
+        requester_name=LISTING_NAME, requester_email="lena@example.net", channel="sms",
+        code_hash=claims.code_digest(CODE), code_expires_at=now_utc() + timedelta(minutes=10),
+    ))  # fmt: skip
+
+
 def _removal_open(world: dict, case: Case) -> None:
     _claim(world, case, purpose="remove")
 
@@ -268,6 +350,9 @@ def _letter_waiting(world: dict, case: Case) -> None:
 #: Steps that ready a fresh world for a route's permitted request (the route's `setup`).
 SETUPS = {
     "claim_open": _claim_open,
+    "org_claim_open": _org_claim_open,
+    "org_claim_texted": _org_claim_texted,
+    "removal_texted_anonymously": _removal_texted_anonymously,
     "removal_open": _removal_open,
     "claim_texted": _claim_texted,
     "letter_waiting": _letter_waiting,
@@ -356,6 +441,8 @@ def placeholders(world: dict, target: str) -> dict:
             "invitation": _invitation_id(other if target in ("other", "mixed") else hand),
             # A profile of the practice in the path that its therapist (Alexa, Zed) holds.
             "profile_id": world["p_zed" if target == "other" else "p_alexa"].id,
+            # A therapist's request to join the practice in the path (Other Spa's: mixed).
+            "join": world["join_other" if target in ("other", "mixed") else "join_hand"],
         }
     elif target == "listing":
         values |= {
@@ -364,6 +451,9 @@ def placeholders(world: dict, target: str) -> dict:
             "number": LISTING_NUMBER,
             "legal_name": LISTING_NAME,
         }
+    elif target == "organization":
+        values |= {"org": world["organization"].slug, "npi": ORG_NPI,
+                   "official": ORG_OFFICIAL}  # fmt: skip
     elif target in INQUIRIES:
         values["inquiry"] = world[target]
     elif target in BLOCKS:

@@ -34,6 +34,9 @@ FORM = {
     "languages": "\x00", "price_min": "²", "price_max": "9" * 40, "session_lengths": "①",
     "conditions": ["\x00"], "modalities": ["\x00"], "action": "\x00", "next": "//\x00evil",
     "form_complete": "1", "current_password": "\x00", "practice_name": "\x00",
+    "npi": "①②③", "legal_name": "\x00", "request-name": "\x00", "request-email": "a\x00@x.y",
+    "send-number": "\x00", "send-legal_name": "\x00", "send-channel": "\x00",
+    "send-birth_year": "²", "code-code": "①②③④⑤⑥", "code-email": "\x00",
 }  # fmt: skip
 #: Bytes no browser should send: an encoded surrogate and bytes that are not UTF-8 at all.
 BODY = urlencode(FORM, doseq=True) + "&headline=%ED%A0%80&city=%FF%FE&name=%C0%80"

@@ -25,10 +25,15 @@ bp.before_request(_admins_only)
 @bp.get("", strict_slashes=False)
 def index():
     """Listings whose claims wait for a decision, each with every claim under way on it."""
-    found = _page_or_404(claims.review_queue(page_number()))
+    number = page_number()
+    found = _page_or_404(claims.review_queue(number))
+    # NPPES organizations' claims (few) come first, on the first page.
+    organizations = claims.organization_queue(1).items if number == 1 else []
     return render_template(
         "admin/claims.html",
         rows=[(listing, claims.active_claims(listing)) for listing in found.items],
+        organizations=[(t, claims.active_claims(t), claims.organization_record(t) or {})
+                       for t in organizations],
         total=found.total, page=found.number, pages=found.pages,
         letters_waiting=claims.pending_letter_count(), form=ReasonForm(formdata=None),
     )  # fmt: skip
@@ -51,9 +56,7 @@ def print_letters():
     The codes exist only in this file: print it before closing it."""
     if not ActionForm().validate():
         abort(400)
-    batch = claims.print_letters(
-        current_user, lambda slug: mail.public_url("claims.show", slug=slug)
-    )
+    batch = claims.print_letters(current_user, _claim_page)
     if not batch:
         flash("No letters are waiting.", "info")
         return redirect(url_for(".letters_page"))
@@ -63,6 +66,15 @@ def print_letters():
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _claim_page(claim: ListingClaim) -> str:
+    """Where the letter's reader enters its code: the claim page of the listing or of the
+    organization."""
+    if claim.tenant_id is not None:
+        return mail.public_url("claims.organization", slug=claim.organization.slug)
+    return mail.public_url("claims.remove" if claim.user_id is None else "claims.show",
+                           slug=claim.listing.slug)  # fmt: skip
 
 
 @bp.get("/<id:claim_id>/document")
@@ -82,7 +94,7 @@ def approve(claim_id: int):
     claims.approve(claim, current_user)
     _tell(claim, approved=True)
     done = "given to" if purpose == "claim" else "removed at the request of"
-    flash(f"The listing of {name}: {done} {claim.user.email}.", "success")
+    flash(f"The listing of {name}: {done} {claim.reply_to}.", "success")
     return redirect(url_for(".index"))
 
 
@@ -96,7 +108,7 @@ def refuse(claim_id: int):
     refusals.show_on(url_for(".index"))
     claims.refuse(claim, current_user, form.reason.data or "")
     _tell(claim, approved=False)
-    flash(f"Refused: {claim.user.email}'s claim on the listing of {claim.listing_name}.",
+    flash(f"Refused: {claim.reply_to}'s claim on the listing of {claim.listing_name}.",
           "success")  # fmt: skip
     return redirect(url_for(".index"))
 
@@ -104,13 +116,16 @@ def refuse(claim_id: int):
 def _tell(claim: ListingClaim, *, approved: bool) -> None:
     """Mail the claimant the decision."""
     what = "claim of" if claim.purpose == "claim" else "request to remove"
-    if approved and claim.purpose == "claim":
+    if approved and claim.tenant_id is not None:
+        said = ("An admin accepted it: you own the practice now. Sign in to describe it and "
+                "invite your team:\n" + mail.public_url("dashboard.index"))  # fmt: skip
+    elif approved and claim.purpose == "claim":
         said = ("An admin accepted it: the listing is now your profile. Sign in to say how you "
                 "work and publish it:\n" + mail.public_url("dashboard.index"))  # fmt: skip
     elif approved:
         said = "An admin removed the listing. It will not be listed again."
     else:
         said = "An admin could not accept it" + (f": {claim.reason}" if claim.reason else ".")
-    mail.letter(claim.user.email, f"Your {what} the listing of {claim.listing_name}",
-                f"Hello {claim.user.name},", f"About your {what} the listing of "
+    mail.letter(claim.reply_to, f"Your {what} the listing of {claim.listing_name}",
+                f"Hello {claim.claimant_name},", f"About your {what} the listing of "
                 f"{claim.listing_name} on Kneaded.", said)  # fmt: skip

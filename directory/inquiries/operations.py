@@ -177,6 +177,15 @@ def check_limits(recipient: Recipient, ip: str, sender: str, now: datetime | Non
             )
 
 
+def count_post(recipient, ip: str, sender: str) -> None:
+    """The inquiry form's limits on another form anyone may post (a removal request without
+    an account): Throttled past them, else this post is counted. `recipient` has a `key`
+    (24 characters at most) and a `name`."""
+    now = now_utc()
+    check_limits(recipient, ip, sender, now)
+    _record_attempt(recipient, ip, sender, now)
+
+
 def _record_attempt(recipient: Recipient | None, ip: str, sender: str, now: datetime) -> None:
     """Count a post: against its connection and sender always, against its recipient only
     when it was passed on (dropped posts must not close a therapist's form)."""

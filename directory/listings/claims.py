@@ -31,7 +31,14 @@ from sqlalchemy import func, select
 from directory import audit, licensing
 from directory.accounts.models import User
 from directory.db import db, now_utc
-from directory.listings.models import ClaimAttempt, ListingClaim, ListingRemoval, ListingSource
+from directory.listings.models import (
+    ClaimAttempt,
+    ListingClaim,
+    ListingRemoval,
+    ListingSource,
+    PracticeJoin,
+)
+from directory.listings.records import display
 from directory.paging import Page, page_of
 from directory.practices import operations as practices
 from directory.practices.models import Membership, Tenant
@@ -39,6 +46,7 @@ from directory.practitioners import documents, readiness
 from directory.practitioners.models import Practitioner
 from directory.refusals import Refused, Throttled
 from directory.rosters import files
+from directory.validation import is_slug
 
 #: Letters and digits nobody misreads on paper (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
 LETTER_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -85,21 +93,98 @@ def claimable_or_none(listing: Practitioner) -> bool:
     ) is not None  # fmt: skip
 
 
-def claim_of(user: User, listing: Practitioner) -> ListingClaim | None:
-    """The user's claim on this listing still under way (open or with the admins)."""
+# A claim's subject is a listing (a Practitioner) or an NPPES organization (a Tenant nobody
+# owns yet): the same steps, channels and decisions serve both.
+Subject = Practitioner | Tenant
+
+
+def subject_of(claim: ListingClaim) -> Subject | None:
+    """What the claim is of; None once the listing is removed."""
+    return claim.listing if claim.tenant_id is None else claim.organization
+
+
+def _of(subject: Subject):
+    """The claims of this subject (a condition)."""
+    if isinstance(subject, Tenant):
+        return ListingClaim.tenant_id == subject.id
+    return ListingClaim.practitioner_id == subject.id
+
+
+@dataclass(frozen=True)
+class OfRecord:
+    """What the public record says of a claim's subject that a channel of record uses."""
+
+    name: str
+    #: The practice address of record as a letter's lines after the name; [] when none.
+    address: list[str]
+    phone: str
+    claimed: bool
+
+
+def of_record(subject: Subject) -> OfRecord:
+    if isinstance(subject, Tenant):
+        rec = organization_record(subject) or {}
+        street, city = display(rec.get("street") or ""), display(rec.get("city") or "")
+        address = ([street, f"{city}, {rec.get('state', '')} {rec.get('zip', '')}"]
+                   if street and city else [])  # fmt: skip
+        return OfRecord(subject.name, address, rec.get("phone") or "", subject.claimed)
+    office = subject.offices[0] if subject.offices else None
+    address = [office.street, f"{office.city}, {office.state} {office.zip}"] if office else []
+    return OfRecord(subject.name, address, subject.phone or "", subject.claimed)
+
+
+def organization_record(tenant: Tenant) -> dict | None:
+    """What the NPPES file said of an organization (seed keeps it for its claim); None for a
+    practice no file made."""
+    return db.session.scalar(
+        select(ListingSource.record).where(ListingSource.tenant_id == tenant.id,
+                                           ListingSource.source == "nppes").limit(1)
+    )  # fmt: skip
+
+
+def organization_or_none(slug: str) -> Tenant | None:
+    """The active practice an NPPES file made with this slug (claimed or not); None for any
+    other practice (the one holding unclaimed listings included)."""
+    if not is_slug(slug):
+        return None
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None or not tenant.is_active or organization_record(tenant) is None:
+        return None
+    return tenant
+
+
+def organization_sources(tenant: Tenant) -> list[dict]:
+    """The contract's `sources` of an organization's practice (as seed.sources_of)."""
+    from directory.listings.seed import source_name
+
+    rows = db.session.execute(
+        select(ListingSource.source, ListingSource.file_date)
+        .where(ListingSource.tenant_id == tenant.id)
+        .order_by(ListingSource.file_date.desc(), ListingSource.id)
+    )
+    return [{"source": source, "source_name": source_name(source),
+             "file_date": on.isoformat()} for source, on in rows]  # fmt: skip
+
+
+def claim_of(user: User, subject: Subject) -> ListingClaim | None:
+    """The user's claim on this listing (or organization) still under way (open or with the
+    admins)."""
     return db.session.scalar(
         select(ListingClaim).where(
             ListingClaim.user_id == user.id,
-            ListingClaim.practitioner_id == listing.id,
+            _of(subject),
             ListingClaim.status.in_(("open", "review")),
         )
     )
 
 
 def _others(claim: ListingClaim) -> list[ListingClaim]:
+    subject = subject_of(claim)
+    if subject is None:
+        return []
     return list(db.session.scalars(
         select(ListingClaim).where(
-            ListingClaim.practitioner_id == claim.practitioner_id,
+            _of(subject),
             ListingClaim.id != claim.id,
             ListingClaim.status.in_(("open", "review")),
         )
@@ -107,10 +192,13 @@ def _others(claim: ListingClaim) -> list[ListingClaim]:
 
 
 def _record(action: str, claim: ListingClaim, actor=None, **details) -> None:
-    listing = claim.listing
+    subject = subject_of(claim)
+    tenant = subject if isinstance(subject, Tenant) else getattr(subject, "tenant", None)
+    if actor is None:
+        actor = claim.user or f"visitor:{claim.requester_email}"[:120]
     audit.record(
-        action, actor=actor or claim.user, tenant=listing.tenant if listing else None,
-        subject=listing, details={"claim": claim.id, "name": claim.listing_name,
+        action, actor=actor, tenant=tenant,
+        subject=subject, details={"claim": claim.id, "name": claim.listing_name,
                                   "purpose": claim.purpose, **details},
     )  # fmt: skip
 
@@ -154,14 +242,16 @@ class _Named:
     last_name: str
 
 
-def _check_limits(user: User, listing: Practitioner) -> None:
+def _check_limits(user: User, subject: Subject) -> None:
     now = now_utc()
     failed = ClaimAttempt.success.is_(False)
     by_user = db.session.scalar(select(func.count()).where(
         ClaimAttempt.user_id == user.id, ClaimAttempt.created_at >= now - ACCOUNT_WINDOW, failed
     ))  # fmt: skip
+    tried = (ClaimAttempt.tenant_id == subject.id if isinstance(subject, Tenant)
+             else ClaimAttempt.practitioner_id == subject.id)  # fmt: skip
     by_listing = db.session.scalar(select(func.count()).where(
-        ClaimAttempt.practitioner_id == listing.id,
+        tried,
         ClaimAttempt.created_at >= now - LISTING_WINDOW, failed,
     ))  # fmt: skip
     if by_user >= PROOF_FAILURES_PER_ACCOUNT:
@@ -191,20 +281,67 @@ def prove(user: User, listing: Practitioner, *, number: str, legal_name: str,
         db.session.flush()
         asked = " and your birth year" if birth_years(listing) else ""
         return Proof(None, NOT_MATCHED + asked + ".")
-    claim = claim_of(user, listing)
+    return _proven(user, listing, purpose)
+
+
+def _proven(user: User, subject: Subject, purpose: str) -> Proof:
+    """The details matched: the user's claim on the subject, started or continued (or
+    contested when someone else claims it too, or holds it)."""
+    claim = claim_of(user, subject)
     if claim is None:
-        claim = ListingClaim(user_id=user.id, practitioner_id=listing.id, listing=listing,
-                             listing_name=listing.name, purpose=purpose)  # fmt: skip
+        claim = ListingClaim(user_id=user.id, listing_name=subject.name, purpose=purpose)
+        if isinstance(subject, Tenant):
+            claim.tenant_id, claim.organization = subject.id, subject
+        else:
+            claim.practitioner_id, claim.listing = subject.id, subject
         db.session.add(claim)
         db.session.flush()
         _record("listing.claim_started", claim)
     elif claim.status == "open" and claim.purpose != purpose and claim.channel is None:
         claim.purpose = purpose
     others = _others(claim)
-    if purpose == "claim" and (others or listing.claimed):
+    if purpose == "claim" and (others or subject.claimed):
         _contest(claim, others)
     db.session.flush()
     return Proof(claim)
+
+
+def official_matches(tenant: Tenant, npi: str, legal_name: str) -> bool:
+    """Whether the NPI is the organization's and the name is its authorized official's, as
+    the NPPES file lists them (names normalised as the roster matching does)."""
+    rec = organization_record(tenant) or {}
+    key = db.session.scalar(
+        select(ListingSource.key).where(ListingSource.tenant_id == tenant.id,
+                                        ListingSource.source == "nppes").limit(1)
+    )  # fmt: skip
+    first, last = rec.get("official_first") or "", rec.get("official_last") or ""
+    digits = "".join(c for c in npi or "" if c.isdigit())
+    if not key or digits != key or not first or not last:
+        return False
+    typed = files.name_words(legal_name)
+    if len(typed) < 2 or typed[0] != files.name_words(first)[0]:
+        return False
+    return files.names_match(legal_name, _Named(first_name=first, last_name=last))
+
+
+NOT_MATCHED_ORGANIZATION = (
+    "Those details do not match the public record of this practice. Give its NPI and the "
+    "legal name of its authorized official as the NPPES record lists them."
+)
+
+
+def prove_organization(user: User, tenant: Tenant, *, npi: str, legal_name: str) -> Proof:
+    """As `prove`, for an NPPES organization: its NPI and its authorized official's legal
+    name."""
+    _check_limits(user, tenant)
+    right = official_matches(tenant, npi, legal_name)
+    db.session.add(ClaimAttempt(user_id=user.id, tenant_id=tenant.id, success=right))
+    if not right:
+        audit.record("listing.claim_not_matched", actor=user, tenant=tenant, subject=tenant,
+                     details={"purpose": "claim"})  # fmt: skip
+        db.session.flush()
+        return Proof(None, NOT_MATCHED_ORGANIZATION)
+    return _proven(user, tenant, "claim")
 
 
 def _contest(claim: ListingClaim, others: list[ListingClaim]) -> None:
@@ -221,9 +358,11 @@ def _contest(claim: ListingClaim, others: list[ListingClaim]) -> None:
 # --- 2. The channels of record --------------------------------------------------------------
 
 
-def channels(listing: Practitioner) -> dict[str, bool]:
-    """Which channels of record this listing has: a letter needs an address, a text a phone."""
-    return {"letter": bool(listing.offices), "sms": bool(_phone_digits(listing.phone))}
+def channels(subject: Subject) -> dict[str, bool]:
+    """Which channels of record a listing (or organization) has: a letter needs an address,
+    a text a phone."""
+    found = of_record(subject)
+    return {"letter": bool(found.address), "sms": bool(_phone_digits(found.phone))}
 
 
 def _phone_digits(phone: str) -> str:
@@ -232,14 +371,14 @@ def _phone_digits(phone: str) -> str:
 
 
 def _open_or_refuse(claim: ListingClaim) -> None:
-    if claim.status != "open" or claim.listing is None:
+    if claim.status != "open" or subject_of(claim) is None:
         raise Refused("This claim is with the admins now: they will write to you.")
 
 
 def ask_for_letter(claim: ListingClaim) -> None:
     """A letter with a code will go to the practice address of record (in the next batch)."""
     _open_or_refuse(claim)
-    if not channels(claim.listing)["letter"]:
+    if not channels(subject_of(claim))["letter"]:
         raise Refused("The record names no practice address to write to: choose another way.")
     claim.channel, claim.code_hash, claim.code_expires_at = "letter", None, None
     claim.printed_at, claim.code_failures = None, 0
@@ -250,7 +389,7 @@ def ask_for_letter(claim: ListingClaim) -> None:
 def send_text(claim: ListingClaim, backend) -> None:
     """Text a code to the business phone of record through the SMS provider (`backend`)."""
     _open_or_refuse(claim)
-    phone = _phone_digits(claim.listing.phone)
+    phone = _phone_digits(of_record(subject_of(claim)).phone)
     if not phone:
         raise Refused("The record names no business phone to text: choose another way.")
     code = _new_code("0123456789", SMS_CODE_LENGTH)
@@ -260,7 +399,8 @@ def send_text(claim: ListingClaim, backend) -> None:
     claim.code_failures, claim.printed_at = 0, None
     backend.send(
         f"+1{phone}",
-        f"Kneaded: your code to {_verb(claim)} the listing of "
+        f"Kneaded: your code to {_verb(claim)} "
+        f"{'the practice' if claim.tenant_id else 'the listing of'} "
         f"{claim.listing_name} is {code}. It expires in {minutes} "
         f"minutes. If you did not ask for it, ignore this text.",
     )
@@ -296,6 +436,124 @@ def request_removal(claim: ListingClaim, note: str) -> None:
     db.session.flush()
 
 
+# --- Removal without an account ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _RemovalOf:
+    """A listing as the inquiry form's limits count posts to it (inquiries.count_post)."""
+
+    listing: Practitioner
+
+    @property
+    def key(self) -> str:
+        return f"r:{self.listing.id}"
+
+    @property
+    def name(self) -> str:
+        return self.listing.name
+
+
+def _anonymous_claim(listing: Practitioner, name: str, email: str) -> ListingClaim:
+    """The removal under way that this reply address asked for without an account, or a new
+    one."""
+    claim = db.session.scalar(
+        select(ListingClaim).where(
+            ListingClaim.practitioner_id == listing.id, ListingClaim.user_id.is_(None),
+            ListingClaim.requester_email == email, ListingClaim.status.in_(("open", "review")),
+        ).limit(1)
+    )  # fmt: skip
+    if claim is None:
+        claim = ListingClaim(practitioner_id=listing.id, listing=listing, purpose="remove",
+                             listing_name=listing.name, requester_email=email)  # fmt: skip
+        db.session.add(claim)
+    claim.requester_name = name[:120]
+    return claim
+
+
+def removal_request(listing: Practitioner, *, name: str, email: str, note: str, ip: str,
+                    honeypot: str = "") -> ListingClaim | None:  # fmt: skip
+    """Someone the listing names asks the admins, without an account, to remove it; they
+    answer by mail. Limited as the inquiry form is (Throttled); a filled honeypot is dropped
+    without a word (None). One request per reply address and listing."""
+    from directory.inquiries import operations as inquiries
+
+    inquiries.count_post(_RemovalOf(listing), ip, email)
+    if honeypot:
+        return None
+    claim = _anonymous_claim(listing, name, email)
+    if claim.status == "review" and claim.channel == "request":
+        claim.note = note[:1000] or claim.note
+        db.session.flush()
+        return claim
+    claim.channel, claim.note, claim.status = "request", note[:1000], "review"
+    claim.code_hash = claim.code_expires_at = None
+    db.session.flush()
+    _record("listing.removal_requested_anonymously", claim)
+    db.session.flush()
+    return claim
+
+
+def removal_code(listing: Practitioner, *, name: str, email: str, number: str,
+                 legal_name: str, birth_year: int | None, channel: str, ip: str, backend,
+                 honeypot: str = "") -> ListingClaim | None:  # fmt: skip
+    """Someone without an account proves the license number and legal name, and a code of
+    record goes out for the removal (a text now, or a letter with the next batch). None when
+    the details do not match (or the honeypot was filled); limited as the inquiry form is."""
+    from directory.inquiries import operations as inquiries
+
+    inquiries.count_post(_RemovalOf(listing), ip, email)
+    if honeypot:
+        return None
+    if not matches(listing, number, legal_name, birth_year):
+        audit.record(
+            "listing.claim_not_matched",
+            actor=f"visitor:{email}"[:120],
+            tenant=listing.tenant,
+            subject=listing,
+            details={"purpose": "remove"},
+        )
+        db.session.flush()
+        return None
+    claim = _anonymous_claim(listing, name, email)
+    if claim.id is None:
+        db.session.flush()
+        _record("listing.claim_started", claim)
+    if claim.status != "open":
+        raise Refused("Your request is with the admins already: they will write to you.")
+    if channel == "sms":
+        send_text(claim, backend)
+    else:
+        ask_for_letter(claim)
+    return claim
+
+
+def count_removal_post(listing: Practitioner, ip: str, email: str) -> None:
+    """Count a code entered without an account against the inquiry form's limits
+    (Throttled past them): guesses are as limited as messages."""
+    from directory.inquiries import operations as inquiries
+
+    inquiries.count_post(_RemovalOf(listing), ip, email)
+
+
+def removal_by_code(listing: Practitioner, code: str) -> ListingClaim | None:
+    """The removal without an account that this code of record was sent for, while it works
+    (the code is its only key: whoever holds it received it at the record's address or
+    phone)."""
+    if not normalize_code(code):
+        return None
+    claim = db.session.scalar(
+        select(ListingClaim).where(
+            ListingClaim.practitioner_id == listing.id, ListingClaim.user_id.is_(None),
+            ListingClaim.purpose == "remove", ListingClaim.status == "open",
+            ListingClaim.code_hash == code_digest(code),
+        ).limit(1)
+    )  # fmt: skip
+    if claim is None or claim.code_expires_at is None or claim.code_expires_at <= now_utc():
+        return None
+    return claim
+
+
 # --- Letters ---------------------------------------------------------------------------------
 
 
@@ -325,7 +583,7 @@ def _waiting_letter():
         ListingClaim.channel == "letter",
         ListingClaim.status == "open",
         ListingClaim.printed_at.is_(None),
-        ListingClaim.practitioner_id.is_not(None),
+        (ListingClaim.practitioner_id.is_not(None) | ListingClaim.tenant_id.is_not(None)),
     )
 
 
@@ -333,10 +591,10 @@ def pending_letter_count() -> int:
     return db.session.scalar(select(func.count()).where(*_waiting_letter()))
 
 
-def print_letters(actor: User, link: Callable[[str], str]) -> list[Letter]:
+def print_letters(actor: User, link: Callable[[ListingClaim], str]) -> list[Letter]:
     """Issue the codes of the letters waiting (up to LETTERS_PER_BATCH) and return their
     pages: each code is stored hashed, and exists in plain text only in what this returns.
-    `link(slug)` is the address of a listing's claim page, printed on its letter."""
+    `link(claim)` is the address of its claim page, printed on its letter."""
     days = current_app.config["CLAIM_LETTER_DAYS"]
     now = now_utc()
     batch = []
@@ -344,17 +602,16 @@ def print_letters(actor: User, link: Callable[[str], str]) -> list[Letter]:
         select(ListingClaim).where(*_waiting_letter())
         .order_by(ListingClaim.updated_at, ListingClaim.id).limit(LETTERS_PER_BATCH)
     ):  # fmt: skip
-        office = claim.listing.offices[0] if claim.listing.offices else None
-        if office is None:
+        found = of_record(subject_of(claim))
+        if not found.address:
             continue
         code = _new_code(LETTER_ALPHABET, LETTER_CODE_LENGTH)
         claim.code_hash, claim.code_expires_at = code_digest(code), now + timedelta(days=days)
         claim.printed_at, claim.code_failures = now, 0
         batch.append(Letter(
-            claim.id, claim.listing.name,
-            [claim.listing.name, office.street, f"{office.city}, {office.state} {office.zip}"],
+            claim.id, found.name, [found.name, *found.address],
             f"{code[:4]}-{code[4:]}", claim.code_expires_at.date(), claim.purpose,
-            link(claim.listing.slug),
+            link(claim),
         ))  # fmt: skip
     if batch:
         audit.record(
@@ -393,7 +650,8 @@ def enter_code(claim: ListingClaim, code: str, *, commit_to_removal: bool = True
     claim.code_hash = claim.code_expires_at = None
     claim.confirmed_at = now_utc()
     _record("listing.claim_code_entered", claim, channel=claim.channel)
-    if claim.purpose == "claim" and (claim.contested or _others(claim) or claim.listing.claimed):
+    if claim.purpose == "claim" and (claim.contested or _others(claim)
+                                     or subject_of(claim).claimed):  # fmt: skip
         _contest(claim, _others(claim))
         db.session.flush()
         return "review"
@@ -401,23 +659,27 @@ def enter_code(claim: ListingClaim, code: str, *, commit_to_removal: bool = True
     return "done"
 
 
-def complete(claim: ListingClaim, *, actor: User) -> None:
+def complete(claim: ListingClaim, *, actor: User | None) -> None:
     """The claim succeeded: the listing is theirs (or gone), and every other claim on it is
     refused."""
-    listing = claim.listing
+    listing = subject_of(claim)
     for other in _others(claim):
         _decide(other, "refused", actor, "Another person's claim on this listing was accepted.")
     _decide(claim, "done", actor, "")
-    if claim.purpose == "claim":
+    if isinstance(listing, Tenant):
+        take_over_practice(listing, claim.user, actor=actor, claim=claim)
+    elif claim.purpose == "claim":
         take_over(listing, claim.user, actor=actor, claim=claim)
     else:
-        remove_listing(listing, actor=actor, reason="Removed at the request of the person it "
-                                                    "names")  # fmt: skip
+        who = actor if actor is not None else f"visitor:{claim.requester_email}"[:120]
+        remove_listing(listing, actor=who, reason="Removed at the request of the person it "
+                                                  "names")  # fmt: skip
     db.session.flush()
 
 
-def _decide(claim: ListingClaim, status: str, actor: User, reason: str) -> None:
-    claim.status, claim.decided_by_id, claim.decided_at = status, actor.id, now_utc()
+def _decide(claim: ListingClaim, status: str, actor: User | None, reason: str) -> None:
+    claim.status, claim.decided_at = status, now_utc()
+    claim.decided_by_id = actor.id if actor is not None else None
     claim.reason = reason[:500]
     claim.code_hash = claim.code_expires_at = None
     if status == "refused":
@@ -435,9 +697,9 @@ def refuse(claim: ListingClaim, actor: User, reason: str) -> None:
 def approve(claim: ListingClaim, actor: User) -> None:
     """An admin accepts a claim in review (its document, its request, or the one of a contested
     listing they judged right): it completes as a right code would."""
-    if claim.status != "review" or claim.listing is None:
+    if claim.status != "review" or subject_of(claim) is None:
         raise Refused("Only a claim waiting for review can be approved.")
-    if claim.user_id == actor.id:
+    if claim.user_id is not None and claim.user_id == actor.id:
         raise Refused("Another admin decides your own claim.")
     if claim.channel == "document" and claim.confirmed_at is None:
         claim.confirmed_at = now_utc()
@@ -470,6 +732,115 @@ def take_over(listing: Practitioner, user: User, *, actor: User,
     db.session.flush()
     audit.record("listing.claimed", actor=actor, tenant=tenant, subject=listing,
                  details={"claim": claim.id if claim else None, "by": user.email})  # fmt: skip
+
+
+def take_over_practice(tenant: Tenant, user: User, *, actor: User,
+                       claim: ListingClaim | None = None) -> None:  # fmt: skip
+    """An NPPES organization's official proved it: they own the practice now, its page is
+    public, its seeds never touch it again, and the listings the seed linked to it are offered
+    to join it when their therapists claim them."""
+    tenant.claimed = True
+    db.session.add(Membership(user_id=user.id, tenant_id=tenant.id, role="owner"))
+    db.session.flush()
+    audit.record("organization.claimed", actor=actor, tenant=tenant, subject=tenant,
+                 details={"claim": claim.id if claim else None, "by": user.email})  # fmt: skip
+
+
+# --- Joining the organization a listing's record places it at --------------------------------
+
+
+def linked_organization(listing: Practitioner) -> Tenant | None:
+    """The NPPES organization the seed linked this listing to (same file, same practice
+    address and business phone), when its official has claimed it and it is active."""
+    tenant = db.session.scalar(
+        select(Tenant).join(ListingSource, ListingSource.organization_id == Tenant.id)
+        .where(ListingSource.practitioner_id == listing.id).limit(1)
+    )  # fmt: skip
+    return tenant if tenant is not None and tenant.claimed and tenant.is_active else None
+
+
+def own_listing(user, slug: str) -> Practitioner | None:
+    """The listing with this slug when `user` claimed it (published or not)."""
+    if not getattr(user, "is_authenticated", False) or not is_slug(slug):
+        return None
+    return db.session.scalar(
+        select(Practitioner).where(Practitioner.slug == slug, Practitioner.user_id == user.id,
+                                   Practitioner.claimed.is_(True))
+    )  # fmt: skip
+
+
+def pending_join(listing: Practitioner) -> PracticeJoin | None:
+    return db.session.scalar(
+        select(PracticeJoin).where(PracticeJoin.practitioner_id == listing.id,
+                                   PracticeJoin.status == "pending")
+    )  # fmt: skip
+
+
+def join_offer(listing: Practitioner, user) -> Tenant | None:
+    """The claimed practice the therapist who claimed this listing may ask to join: None when
+    there is none, they are in it already, or a request waits."""
+    if not getattr(user, "is_authenticated", False) or listing.user_id != user.id:
+        return None
+    if not listing.claimed:
+        return None
+    tenant = linked_organization(listing)
+    if tenant is None or tenant.id == listing.tenant_id or pending_join(listing) is not None:
+        return None
+    member = db.session.scalar(
+        select(Membership.id).where(Membership.user_id == user.id,
+                                    Membership.tenant_id == tenant.id)
+    )  # fmt: skip
+    return None if member is not None else tenant
+
+
+def ask_to_join(listing: Practitioner, user: User, tenant: Tenant) -> PracticeJoin:
+    """Ask the practice's owner to let the listing's therapist (and the profile) in."""
+    request = PracticeJoin(user_id=user.id, tenant_id=tenant.id, practitioner_id=listing.id)
+    db.session.add(request)
+    db.session.flush()
+    audit.record("practice.join_requested", actor=user, tenant=tenant, subject=listing,
+                 details={"request": request.id})  # fmt: skip
+    return request
+
+
+def join_requests(tenant_id: int) -> list[PracticeJoin]:
+    """The requests to join this practice that wait for its owner, oldest first."""
+    return list(db.session.scalars(
+        select(PracticeJoin).where(PracticeJoin.tenant_id == tenant_id,
+                                   PracticeJoin.status == "pending")
+        .order_by(PracticeJoin.created_at, PracticeJoin.id)
+    ))  # fmt: skip
+
+
+def decide_join(request: PracticeJoin, actor: Membership, *, approve: bool) -> None:
+    """The owner lets the therapist in (a therapist's membership; the profile moves into the
+    practice, as an accepted invitation's would) or declines."""
+    if request.status != "pending" or request.tenant_id != actor.tenant_id:
+        raise Refused("This request was decided already.")
+    request.status = "approved" if approve else "declined"
+    request.decided_by_id, request.decided_at = actor.user_id, now_utc()
+    listing = request.practitioner
+    if approve:
+        db.session.add(Membership(user_id=request.user_id, tenant_id=request.tenant_id,
+                                  role="therapist"))  # fmt: skip
+        listing.tenant_id, listing.tenant = request.tenant_id, request.tenant
+    audit.record("practice.join_approved" if approve else "practice.join_declined",
+                 actor=actor.user, tenant=request.tenant, subject=listing,
+                 details={"request": request.id, "by": request.user.email})  # fmt: skip
+    db.session.flush()
+
+
+def withdraw(claim: ListingClaim, actor) -> None:
+    """The claimant gives up a claim under way: its codes stop working at once, its document
+    is deleted, and any contest it was part of goes on without it."""
+    if not claim.is_active:
+        raise Refused("This claim was decided already.")
+    claim.status = "withdrawn"
+    claim.code_hash = claim.code_expires_at = None
+    documents.release(claim.document)
+    claim.document = None
+    _record("listing.claim_withdrawn", claim, actor=actor)
+    db.session.flush()
 
 
 def remove_listing(listing: Practitioner, *, actor, reason: str) -> None:
@@ -520,20 +891,34 @@ def review_queue(page: int) -> Page | None:
     )  # fmt: skip
 
 
-def active_claims(listing: Practitioner) -> list[ListingClaim]:
+def organization_queue(page: int) -> Page | None:
+    """NPPES organizations with a claim waiting for an admin, the longest waiting first."""
+    first = (
+        select(ListingClaim.tenant_id, func.min(ListingClaim.updated_at).label("since"))
+        .where(ListingClaim.status == "review", ListingClaim.tenant_id.is_not(None))
+        .group_by(ListingClaim.tenant_id)
+        .subquery()
+    )
+    return page_of(
+        select(Tenant).join(first, first.c.tenant_id == Tenant.id)
+        .order_by(first.c.since, Tenant.id), page,
+    )  # fmt: skip
+
+
+def active_claims(subject: Subject) -> list[ListingClaim]:
     return list(db.session.scalars(
-        select(ListingClaim).where(ListingClaim.practitioner_id == listing.id,
+        select(ListingClaim).where(_of(subject),
                                    ListingClaim.status.in_(("open", "review")))
         .order_by(ListingClaim.created_at, ListingClaim.id)
     ))  # fmt: skip
 
 
 def review_count() -> int:
+    """Listings and organizations with a claim waiting for an admin."""
+    waiting = ListingClaim.status == "review"
     return db.session.scalar(
-        select(func.count(func.distinct(ListingClaim.practitioner_id))).where(
-            ListingClaim.status == "review"
-        )
-    )
+        select(func.count(func.distinct(ListingClaim.practitioner_id))).where(waiting)
+    ) + db.session.scalar(select(func.count(func.distinct(ListingClaim.tenant_id))).where(waiting))
 
 
 def expires_in_words(at: datetime | None) -> str:

@@ -82,6 +82,9 @@ def seed(file: str, source: str, file_date, increment: bool) -> None:
     with writing():
         if not increment:
             seeder.hide_absent()
+        if source == seeding.NPPES:
+            click.echo("Linking listings to the organizations at their address...", err=True)
+            seeder.run.linked = seeder.link_organizations()
         seeding.record_run(seeder, file)
         db.session.commit()
     click.echo(seeder.run.summary())

@@ -49,9 +49,15 @@ class ListingSource(db.Model):
     key: Mapped[str] = mapped_column(String(60))
     #: The date of the newest file that listed this entry.
     file_date: Mapped[date] = mapped_column(Date)
-    #: What the file said of an organization (address and phone of record): kept for the
-    #: claim, not shown.
+    #: What the file said of an organization (address and phone of record, its authorized
+    #: official's name, title and phone): kept for the claim, never shown.
     record: Mapped[dict | None] = mapped_column(JSON)
+    #: For an individual's NPPES entry: the NPPES organization the same file places at the
+    #: same practice-location address and business phone (seed.link_organizations): once its
+    #: official claims it, the person who claims this listing is offered to join it.
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tenant.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
@@ -97,6 +103,7 @@ class ListingClaim(db.Model):
         one_of("purpose", CLAIM_PURPOSES),
         Index("ix_listing_claim_listing_status", "practitioner_id", "status"),
         Index("ix_listing_claim_letters", "channel", "status", "printed_at"),
+        Index("ix_listing_claim_tenant_status", "tenant_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,7 +111,14 @@ class ListingClaim(db.Model):
     practitioner_id: Mapped[int | None] = mapped_column(
         ForeignKey("practitioner.id", ondelete="SET NULL")
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: The claim of an NPPES organization (a practice nobody owns yet) instead of a listing.
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id", ondelete="SET NULL"))
+    #: None: a removal request made without an account (`requester_*` say who to answer).
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    requester_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    requester_email: Mapped[str | None] = mapped_column(String(254))
     listing_name: Mapped[str] = mapped_column(String(120))
     purpose: Mapped[str] = mapped_column(String(8), default="claim")
     status: Mapped[str] = mapped_column(String(10), default="open")
@@ -129,12 +143,22 @@ class ListingClaim(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
-    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
+    user: Mapped["User | None"] = relationship(foreign_keys=[user_id])  # noqa: F821
     listing: Mapped["Practitioner | None"] = relationship()  # noqa: F821
+    organization: Mapped["Tenant | None"] = relationship()  # noqa: F821
 
     @property
     def is_active(self) -> bool:
         return self.status in ("open", "review")
+
+    @property
+    def reply_to(self) -> str:
+        """Where decisions about this claim are mailed."""
+        return self.user.email if self.user is not None else (self.requester_email or "")
+
+    @property
+    def claimant_name(self) -> str:
+        return self.user.name if self.user is not None else self.requester_name
 
 
 class ClaimAttempt(db.Model):
@@ -144,10 +168,44 @@ class ClaimAttempt(db.Model):
     __table_args__ = (
         Index("ix_claim_attempt_user", "user_id", "created_at"),
         Index("ix_claim_attempt_listing", "practitioner_id", "created_at"),
+        Index("ix_claim_attempt_tenant", "tenant_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id", ondelete="CASCADE"))
+    #: The listing tried, or (tenant_id) the organization.
+    practitioner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("practitioner.id", ondelete="CASCADE")
+    )
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"))
     success: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+#: Where a request to join a practice stands.
+JOIN_STATUSES = ("pending", "approved", "declined", "withdrawn")
+
+
+class PracticeJoin(db.Model):
+    """A therapist who claimed a listing asks to join the claimed NPPES organization the
+    seed linked it to: its owner approves (the profile moves in, as an accepted invitation's
+    would) or declines. Until then the therapist sees nothing of the practice."""
+
+    __tablename__ = "practice_join"
+    __table_args__ = (
+        one_of("status", JOIN_STATUSES),
+        Index("ix_practice_join_tenant_status", "tenant_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"))
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
+    tenant: Mapped["Tenant"] = relationship()  # noqa: F821
+    practitioner: Mapped["Practitioner"] = relationship()  # noqa: F821

@@ -45,8 +45,15 @@ TAXONOMY = "Healthcare Provider Taxonomy Code_{}"
 LICENSE = "Provider License Number_{}"
 LICENSE_STATE = "Provider License Number State Code_{}"
 PRIMARY = "Healthcare Provider Primary Taxonomy Switch_{}"
+#: An organization's authorized official (kept for its claim: the official proves their name;
+#: the phone is never shown).
+OFFICIAL_LAST = "Authorized Official Last Name"
+OFFICIAL_FIRST = "Authorized Official First Name"
+OFFICIAL_TITLE = "Authorized Official Title or Position"
+OFFICIAL_PHONE = "Authorized Official Telephone Number"
 COLUMNS = (NPI, ENTITY, LAST, FIRST, MIDDLE, CREDENTIAL, ORGANIZATION, STREET, STREET_2, CITY,
-           STATE, POSTAL, PHONE, DEACTIVATED, REACTIVATED,
+           STATE, POSTAL, PHONE, DEACTIVATED, REACTIVATED, OFFICIAL_LAST, OFFICIAL_FIRST,
+           OFFICIAL_TITLE, OFFICIAL_PHONE,
            *(name.format(n) for n in SLOTS for name in (TAXONOMY, LICENSE, LICENSE_STATE,
                                                          PRIMARY)))  # fmt: skip
 
@@ -75,9 +82,8 @@ def full_header() -> list[str]:
         "Provider Other Credential Text", "Provider Other Last Name Type Code",
         *place("Business Mailing"), *place("Business Practice Location"),
         "Provider Enumeration Date", "Last Update Date", "NPI Deactivation Reason Code",
-        DEACTIVATED, REACTIVATED, "Provider Sex Code", "Authorized Official Last Name",
-        "Authorized Official First Name", "Authorized Official Middle Name",
-        "Authorized Official Title or Position", "Authorized Official Telephone Number",
+        DEACTIVATED, REACTIVATED, "Provider Sex Code", OFFICIAL_LAST, OFFICIAL_FIRST,
+        "Authorized Official Middle Name", OFFICIAL_TITLE, OFFICIAL_PHONE,
         *(name.format(n) for n in SLOTS for name in (TAXONOMY, LICENSE, LICENSE_STATE, PRIMARY)),
         *(name.format(n) for n in range(1, 51)
           for name in ("Other Provider Identifier_{}", "Other Provider Identifier Type Code_{}",
@@ -132,6 +138,8 @@ class Person:
     licenses: list[RecordLicense] = field(default_factory=list)
     #: False: deactivated (NPPES) or no longer current (a roster): the listing is hidden.
     active: bool = True
+    #: An NPPES organization's authorized official: first, last, title, phone (else empty).
+    official: tuple[str, str, str, str] = ("", "", "", "")
 
     @property
     def is_organization(self) -> bool:
@@ -234,7 +242,7 @@ def nppes_people(handle: TextIO, tally: Tally | None = None,
         )  # fmt: skip
     width = len(header)
     at = [where[c] for c in COLUMNS]
-    slots = [tuple(at[15 + 4 * k : 19 + 4 * k]) for k in range(len(SLOTS))]
+    slots = [tuple(at[19 + 4 * k : 23 + 4 * k]) for k in range(len(SLOTS))]
     taxonomy_columns = [s[0] for s in slots]
     while True:
         try:
@@ -268,7 +276,8 @@ def _person(row: list[str], line: int, width: int, at: list[int], slots: list[tu
     if len(row) != width:
         raise RosterError(line, f"{len(row)} cells, the header has {width}")
     (i_npi, i_entity, i_last, i_first, i_middle, i_cred, i_org, i_street, i_street2, i_city,
-     i_state, i_postal, i_phone, i_deact, i_react) = at[:15]  # fmt: skip
+     i_state, i_postal, i_phone, i_deact, i_react, i_o_last, i_o_first, i_o_title,
+     i_o_phone) = at[:19]  # fmt: skip
     deactivated = row[i_deact]
     massage = [s for s, col in zip(slots, taxonomy_columns, strict=True)
                if row[col] == MASSAGE_TAXONOMY]  # fmt: skip
@@ -316,6 +325,14 @@ def _person(row: list[str], line: int, width: int, at: list[int], slots: list[tu
         phone=phone_of(row[i_phone]),
         licenses=list(licenses.values()),
         active=active,
+        official=(
+            row[i_o_first].strip(),
+            row[i_o_last].strip(),
+            row[i_o_title].strip(),
+            phone_of(row[i_o_phone]),
+        )
+        if entity == "2"
+        else ("", "", "", ""),
     )
 
 
@@ -380,4 +397,5 @@ def from_text(text: str) -> Person:
         if lic["expires_on"]:
             lic["expires_on"] = date.fromisoformat(lic["expires_on"])
         licenses.append(RecordLicense(**lic))
+    fields["official"] = tuple(fields.get("official") or ("", "", "", ""))
     return Person(**fields, licenses=licenses)

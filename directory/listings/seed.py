@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from directory import audit, geo, licensing
@@ -117,6 +117,8 @@ class Run:
     skipped: int = 0
     practices_created: int = 0
     practices_updated: int = 0
+    #: Listings linked to (or unlinked from) the organization at their address.
+    linked: int = 0
 
     def summary(self) -> str:
         return ", ".join(f"{f.name.replace('_', ' ')} {getattr(self, f.name)}"
@@ -125,7 +127,7 @@ class Run:
     @property
     def changed(self) -> int:
         return (self.created + self.updated + self.hidden + self.practices_created
-                + self.practices_updated)  # fmt: skip
+                + self.practices_updated + self.linked)  # fmt: skip
 
 
 def people(source: str, path: str, file_date: date,
@@ -513,12 +515,63 @@ class Seeder:
                 self.run.hidden += 1
             db.session.flush()
 
+    def link_organizations(self) -> int:
+        """Link each individual's NPPES entry of this file to the organization the same file
+        places at the same practice-location street, ZIP and business phone (the link rule,
+        README "Listings from public records"): once its official claims the practice, the
+        person who claims the listing is offered to join it. Two organizations at one place
+        link nobody (never a guess), and nothing is matched across files: a full file
+        recomputes every link of its entries, an increment only adds. Returns the links
+        made or changed."""
+        if self.source != NPPES:
+            return 0
+        places: dict[tuple[str, str, str], int | None] = {}
+        for tenant_id, record in db.session.execute(
+            select(ListingSource.tenant_id, ListingSource.record).where(
+                ListingSource.source == NPPES, ListingSource.tenant_id.is_not(None),
+                ListingSource.file_date == self.file_date,
+            )
+        ):  # fmt: skip
+            key = place_key((record or {}).get("street"), (record or {}).get("zip"),
+                            (record or {}).get("phone"))  # fmt: skip
+            if key:
+                places[key] = tenant_id if key not in places else None
+        first_office = (
+            select(Office.practitioner_id, func.min(Office.id).label("office_id"))
+            .group_by(Office.practitioner_id).subquery()
+        )  # fmt: skip
+        rows = db.session.execute(
+            select(ListingSource.id, ListingSource.organization_id, Practitioner.phone,
+                   Office.street, Office.zip)
+            .join(Practitioner, Practitioner.id == ListingSource.practitioner_id)
+            .outerjoin(first_office, first_office.c.practitioner_id == Practitioner.id)
+            .outerjoin(Office, Office.id == first_office.c.office_id)
+            .where(ListingSource.source == NPPES, ListingSource.file_date == self.file_date,
+                   ListingSource.practitioner_id.is_not(None))
+        ).all()  # fmt: skip
+        changes = {}
+        for entry_id, linked, phone, street, zip_code in rows:
+            wanted = places.get(place_key(street, zip_code, phone))
+            if wanted != linked and (wanted is not None or not self.increment):
+                changes[entry_id] = wanted
+        ids = list(changes)
+        for start in range(0, len(ids), CHUNK):
+            for entry in db.session.scalars(
+                select(ListingSource).where(ListingSource.id.in_(ids[start : start + CHUNK]))
+            ):
+                entry.organization_id = changes[entry.id]
+            db.session.flush()
+        return len(changes)
+
     # --- practices ---------------------------------------------------------------------------
 
     def _practice(self, person: Person, entry: ListingSource | None) -> None:
+        first, last, title, phone = person.official
         record = {"street": person.street, "city": person.city, "state": person.state,
                   "zip": person.zip, "phone": person.phone,
-                  "licenses": [[lic.state, lic.number] for lic in person.licenses]}  # fmt: skip
+                  "licenses": [[lic.state, lic.number] for lic in person.licenses],
+                  "official_first": first, "official_last": last, "official_title": title,
+                  "official_phone": phone}  # fmt: skip
         name = (display(person.organization) or "")[:120]
         if entry is None:
             if not person.active or not name:
@@ -540,6 +593,16 @@ class Seeder:
             self.run.unchanged += 1
         if entry.file_date < self.file_date:
             entry.file_date = self.file_date
+
+
+def place_key(street, zip_code, phone) -> tuple[str, str, str] | None:
+    """A practice location as the link rule compares it: the street as a listing shows it
+    (case and spacing aside), the ZIP, the phone's digits; None when one is missing."""
+    street = " ".join(display(street or "").lower().split())[:200]
+    digits = "".join(c for c in phone or "" if c.isdigit())
+    if not street or not zip_code or len(digits) != 10:
+        return None
+    return street, str(zip_code)[:5], digits
 
 
 def _office(person: Person) -> Office | None:

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template
 
 from directory.inquiries import forms as inquiry_forms
 from directory.inquiries import operations as inquiries
+from directory.listings import claims
 from directory.practices import roster
 from directory.practices.models import KIND_LABELS
 from directory.public import structured
@@ -14,7 +15,17 @@ bp = Blueprint("practice_pages", __name__)
 
 @bp.get("/t/<slug:slug>")
 def show(slug: str):
-    tenant = roster.public_tenant_or_404(slug)
+    tenant = roster.active_tenant(slug)
+    if tenant is None:
+        # An NPPES organization nobody has claimed: a plain page of its public record.
+        organization = claims.organization_or_none(slug)
+        if organization is None or organization.claimed:
+            abort(404)
+        return render_template(
+            "practices/unclaimed.html", tenant=organization,
+            record=claims.of_record(organization),
+            sources=claims.organization_sources(organization),
+        )  # fmt: skip
     return render_practice(tenant, page_number())
 
 

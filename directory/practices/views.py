@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from directory import confirm, mail, refusals, tenancy
 from directory.accounts import passwords, sessions
 from directory.db import without_write_lock
+from directory.listings import claims
 from directory.practices import forms, operations
 from directory.practices.models import Membership
 from directory.practitioners import photos
@@ -193,6 +194,7 @@ def _render_members(m: Membership, invite_form=None, status: int = 200):
             m=m,
             members=operations.members(m.tenant_id),
             invitations=operations.pending_invitations(m.tenant_id),
+            join_requests=claims.join_requests(m.tenant_id),
             invite_form=invite_form or forms.InviteForm(formdata=None, unclaimed=unclaimed),
             role_form=forms.RoleForm,
         ),

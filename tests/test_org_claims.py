@@ -1,0 +1,431 @@
+"""Claiming an NPPES organization (issue 27, item 3 for organizations): its plain page while
+unclaimed, its authorized official's claim through the channels of record, the link from a
+listing to the organization the same file places at its address and phone, joining that
+practice with a claimed listing (its managers approve), withdrawing a claim, and tenant
+isolation. On small NPPES files in the published format (tests.test_listings.write_nppes)."""
+
+import io
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from directory.audit import AuditEvent
+from directory.db import db
+from directory.listings import claims
+from directory.listings.models import ListingClaim, ListingSource, PracticeJoin
+from directory.practices.models import Membership, Tenant
+from tests.test_claims import print_batch, texted_code
+from tests.test_listings import listing, nppes_row, seed, write_nppes
+
+ORG_NPI = "1234567927"
+ORG = nppes_row(ORG_NPI, entity="2", org="HANDS ON HEALING, LLC",
+                slots=(("225700000X", "", "", "Y"),))  # fmt: skip
+ORG |= {"Authorized Official First Name": "JORDAN", "Authorized Official Last Name": "LEE",
+        "Authorized Official Title or Position": "OWNER",
+        "Authorized Official Telephone Number": "5125559876"}  # fmt: skip
+#: At the organization's practice address and phone: linked.
+ALEX = nppes_row("1234567893", last="RIVERA", first="ALEX", credential="LMT")
+#: The same phone at another address: not linked.
+ROBIN = nppes_row("1234567968", last="PARK", first="ROBIN", street="200 MAIN ST",
+                  slots=(("225700000X", "MT0077777", "TX", "Y"),))  # fmt: skip
+PROOF = {"npi": ORG_NPI, "legal_name": "Jordan Lee"}
+
+
+def practice() -> Tenant:
+    db.session.expire_all()
+    return db.session.scalar(select(Tenant).where(Tenant.name == "Hands On Healing, Llc"))
+
+
+@pytest.fixture
+def world(app, runner, tmp_path, make_user):
+    path = write_nppes(tmp_path / "npidata_pfile.csv", [ORG, ALEX, ROBIN])
+    result = seed(runner, path)
+    assert result.exit_code == 0, result.output
+    assert "linked 1" in result.output
+    return {
+        "path": path,
+        "jordan": make_user("jordan@example.com", name="Jordan Lee"),
+        "alex": make_user("alex@example.com", name="Alex Rivera"),
+        "robin": make_user("robin@example.com", name="Robin Park"),
+        "mallory": make_user("mallory@example.com", name="Mallory Fake"),
+        "admin": make_user("admin@example.com", name="Ada Admin", is_admin=True),
+    }
+
+
+def sign_in(auth, who):
+    auth.logout()
+    assert auth.login(f"{who}@example.com").status_code == 302
+
+
+def claim_practice(client, auth, slug, who="jordan"):
+    """Jordan proves the NPI and their name, then enters the code texted to the business phone."""
+    sign_in(auth, who)
+    assert client.post(f"/t/{slug}/claim", data=PROOF).status_code == 302
+    assert client.post(f"/t/{slug}/claim/text").status_code == 302
+    return client.post(f"/t/{slug}/claim/code", data={"code": texted_code()})
+
+
+def actions(*names):
+    return list(db.session.scalars(select(AuditEvent.action)
+                                   .where(AuditEvent.action.in_(names))
+                                   .order_by(AuditEvent.id)))  # fmt: skip
+
+
+def test_the_seed_keeps_the_official_for_the_claim_and_never_shows_them(client, world):
+    tenant = practice()
+    record = claims.organization_record(tenant)
+    assert (
+        record["official_first"],
+        record["official_last"],
+        record["official_title"],
+        record["official_phone"],
+    ) == ("JORDAN", "LEE", "OWNER", "(512) 555-9876")
+    page = client.get(f"/t/{tenant.slug}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Hands On Healing, Llc" in text and "Not yet claimed" in text
+    assert "Is this your practice? Claim it" in text and f"/t/{tenant.slug}/claim" in text
+    assert "100 Congress Ave" in text and "(512) 555-0100" in text
+    assert "555-9876" not in text and "Jordan" not in text and "JORDAN" not in text
+    claim_page = client.get(f"/t/{tenant.slug}/claim").get_data(as_text=True)
+    assert "555-9876" not in claim_page and "Sign in to claim it" in claim_page
+    # The practice holding every unclaimed listing has no such page.
+    assert client.get("/t/public-records").status_code == 404
+    assert client.get("/t/public-records/claim").status_code == 404
+
+
+def test_an_organization_claimed_end_to_end_by_a_texted_code(client, auth, world):
+    slug = practice().slug
+    sign_in(auth, "jordan")
+    wrong = client.post(f"/t/{slug}/claim", data={**PROOF, "legal_name": "Pat Lee"})
+    assert wrong.status_code == 200 and "do not match" in wrong.get_data(as_text=True)
+    assert client.post(f"/t/{slug}/claim", data={**PROOF, "npi": "1234567893"}).status_code == 200
+    done = claim_practice(client, auth, slug)
+    assert done.status_code == 302 and f"/dashboard/practices/{slug}/settings" in done.location
+    tenant = practice()
+    assert tenant.claimed
+    [owner] = tenant.memberships
+    assert (owner.user_id, owner.role) == (world["jordan"].id, "owner")
+    assert actions("organization.claimed") == ["organization.claimed"]
+    # Its page is the practice's own page now, and a reseed leaves it as its owner has it.
+    assert "Not yet claimed" not in client.get(f"/t/{slug}").get_data(as_text=True)
+    tenant.name = "Hands On Healing Austin"
+    db.session.commit()
+    from tests.test_listings import seed as reseed
+
+    assert reseed(client.application.test_cli_runner(), world["path"]).exit_code == 0
+    assert practice() is None  # the name is the owner's, not the file's
+    assert db.session.scalar(select(Tenant).where(Tenant.slug == slug)).name == (
+        "Hands On Healing Austin"
+    )
+
+
+def test_an_organization_claim_by_a_printed_letter(client, auth, world):
+    slug = practice().slug
+    sign_in(auth, "jordan")
+    client.post(f"/t/{slug}/claim", data=PROOF)
+    client.post(f"/t/{slug}/claim/letter")
+    assert "with our next batch" in client.get(f"/t/{slug}/claim").get_data(as_text=True)
+    sign_in(auth, "admin")
+    pdf, codes = print_batch(client)
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Hands On Healing, Llc" in text and "100 Congress Ave" in text
+    assert f"/t/{slug}/claim" in text
+    sign_in(auth, "jordan")
+    client.post(f"/t/{slug}/claim/code", data={"code": codes[0]})
+    assert practice().claimed
+
+
+def test_contested_organization_claims_go_to_the_admins(client, auth, world):
+    slug = practice().slug
+    for who in ("jordan", "mallory"):
+        sign_in(auth, who)
+        client.post(f"/t/{slug}/claim", data=PROOF)
+    found = db.session.scalars(
+        select(ListingClaim).where(ListingClaim.tenant_id.is_not(None))
+    ).all()
+    assert len(found) == 2 and all(c.contested for c in found)
+    # Jordan's right code of record sends their claim to the admins too: nothing changes yet.
+    sign_in(auth, "jordan")
+    client.post(f"/t/{slug}/claim/text")
+    client.post(f"/t/{slug}/claim/code", data={"code": texted_code()})
+    assert not practice().claimed
+    sign_in(auth, "admin")
+    queue = client.get("/admin/claims").get_data(as_text=True)
+    assert "Practices from the NPPES file" in queue and "mallory@example.com" in queue
+    assert "authorized official Jordan" in queue or "JORDAN" in queue
+    mallory = next(c for c in found if c.user_id == world["mallory"].id)
+    assert client.post(f"/admin/claims/{mallory.id}/refuse", data={"reason": "Not the official"}
+                       ).status_code == 302  # fmt: skip
+    jordan = next(c for c in found if c.user_id == world["jordan"].id)
+    assert client.post(f"/admin/claims/{jordan.id}/approve").status_code == 302
+    assert practice().claimed and practice().memberships[0].user_id == world["jordan"].id
+
+
+# --- The link, and joining the practice -------------------------------------------------------
+
+
+def test_the_link_rule_same_file_same_address_and_phone(world):
+    tenant = practice()
+    linked = dict(db.session.execute(
+        select(ListingSource.key, ListingSource.organization_id)
+        .where(ListingSource.practitioner_id.is_not(None))
+    ).all())  # fmt: skip
+    assert linked["1234567893"] == tenant.id  # Alex: same street, ZIP and phone
+    assert linked["1234567968"] is None  # Robin: the same phone at another address
+
+
+def test_two_organizations_at_one_place_link_nobody(app, runner, tmp_path):
+    twin = nppes_row("1234567976", entity="2", org="OTHER HANDS LLC",
+                     slots=(("225700000X", "", "", "Y"),))  # fmt: skip
+    result = seed(runner, write_nppes(tmp_path / "npidata_pfile.csv", [ORG, twin, ALEX]))
+    assert result.exit_code == 0 and "linked 0" in result.output
+
+
+def claim_listing(client, auth, name, number, who):
+    sign_in(auth, who)
+    slug = listing(name).slug
+    client.post(f"/p/{slug}/claim", data={"number": number, "legal_name": name,
+                                         "purpose": "claim"})  # fmt: skip
+    client.post(f"/p/{slug}/claim/text")
+    return slug, client.post(f"/p/{slug}/claim/code", data={"code": texted_code()})
+
+
+def test_a_claimed_listing_may_join_the_claimed_practice_its_owner_approves(client, auth, world):
+    org_slug = practice().slug
+    claim_practice(client, auth, org_slug)
+    slug, done = claim_listing(client, auth, "Alex Rivera", "MT0012345", "alex")
+    # The claim page offers the practice (rather than the editor straight away).
+    assert done.location.endswith(f"/p/{slug}/claim")
+    page = client.get(f"/p/{slug}/claim").get_data(as_text=True)
+    assert "Ask to join Hands On Healing, Llc" in page and "Keep my own practice" in page
+    assert client.post(f"/p/{slug}/join").status_code == 302
+    assert "waits for its owner" in client.get(f"/p/{slug}/claim").get_data(as_text=True)
+    # Not approved yet: Alex sees nothing of the practice, and asks only once.
+    assert client.get(f"/dashboard/practices/{org_slug}/members").status_code == 404
+    assert client.get(f"/dashboard/practices/{org_slug}").status_code == 404
+    assert client.post(f"/p/{slug}/join").status_code == 404
+    [request] = db.session.scalars(select(PracticeJoin)).all()
+    # Alex cannot approve their own request.
+    assert client.post(f"/dashboard/practices/{org_slug}/joins/{request.id}/approve"
+                       ).status_code == 404  # fmt: skip
+
+    sign_in(auth, "jordan")
+    members = client.get(f"/dashboard/practices/{org_slug}/members").get_data(as_text=True)
+    assert "Therapists asking to join" in members and "alex@example.com" in members
+    assert client.post(f"/dashboard/practices/{org_slug}/joins/{request.id}/approve"
+                       ).status_code == 302  # fmt: skip
+    alex = listing("Alex Rivera")
+    assert alex.tenant_id == practice().id
+    role = db.session.scalar(
+        select(Membership.role).where(
+            Membership.user_id == world["alex"].id, Membership.tenant_id == practice().id
+        )
+    )
+    assert role == "therapist"
+    assert actions("practice.join_requested", "practice.join_approved") == [
+        "practice.join_requested",
+        "practice.join_approved",
+    ]
+
+
+def test_a_declined_joiner_keeps_their_own_practice(client, auth, world):
+    org_slug = practice().slug
+    claim_practice(client, auth, org_slug)
+    slug, _done = claim_listing(client, auth, "Alex Rivera", "MT0012345", "alex")
+    own = listing("Alex Rivera").tenant_id
+    client.post(f"/p/{slug}/join")
+    request = db.session.scalar(select(PracticeJoin))
+    sign_in(auth, "jordan")
+    client.post(f"/dashboard/practices/{org_slug}/joins/{request.id}/decline")
+    assert listing("Alex Rivera").tenant_id == own
+    assert db.session.scalar(select(PracticeJoin.status)) == "declined"
+    sign_in(auth, "alex")
+    assert client.get(f"/dashboard/practices/{org_slug}/members").status_code == 404
+
+
+def test_a_listing_at_another_address_is_not_offered_the_practice(client, auth, world):
+    claim_practice(client, auth, practice().slug)
+    slug, done = claim_listing(client, auth, "Robin Park", "MT0077777", "robin")
+    assert "/edit" in done.location  # straight to the editor: nothing to join
+    assert "Ask to join" not in client.get(f"/p/{slug}/claim").get_data(as_text=True)
+    assert client.post(f"/p/{slug}/join").status_code == 404
+
+
+def test_an_unclaimed_practice_offers_nothing_to_join(client, auth, world):
+    slug, done = claim_listing(client, auth, "Alex Rivera", "MT0012345", "alex")
+    assert "/edit" in done.location
+    assert client.post(f"/p/{slug}/join").status_code == 404
+
+
+def test_claiming_an_organization_gives_no_access_to_other_practices(client, auth, world,
+                                                                     make_user):  # fmt: skip
+    other = make_user("zed@example.com", name="Zed Other")
+    other_slug = db.session.scalar(
+        select(Tenant.slug)
+        .join(Membership)
+        .where(Membership.user_id == other.id, Membership.role == "owner")
+    )
+    claim_practice(client, auth, practice().slug)
+    for path in (
+        f"/dashboard/practices/{other_slug}/members",
+        f"/dashboard/practices/{other_slug}/settings",
+    ):
+        assert client.get(path).status_code == 404
+    assert client.get("/t/public-records").status_code == 404
+
+
+# --- Withdrawing a claim ----------------------------------------------------------------------
+
+
+def test_a_claim_is_withdrawn_after_a_confirmation_and_its_code_dies(client, auth, world):
+    slug = practice().slug
+    sign_in(auth, "jordan")
+    client.post(f"/t/{slug}/claim", data=PROOF)
+    client.post(f"/t/{slug}/claim/text")
+    code = texted_code()
+    asked = client.post(f"/t/{slug}/claim/withdraw")
+    assert asked.status_code == 200 and "Withdraw your claim?" in asked.get_data(as_text=True)
+    assert db.session.scalar(select(ListingClaim.status)) == "open"
+    client.post(f"/t/{slug}/claim/withdraw", data={"confirm": "1"})
+    db.session.expire_all()
+    claim = db.session.scalar(select(ListingClaim))
+    assert (claim.status, claim.code_hash) == ("withdrawn", None)
+    # The code no longer works: there is no claim under way to enter it on.
+    client.post(f"/t/{slug}/claim/code", data={"code": code})
+    assert not practice().claimed
+    assert actions("listing.claim_withdrawn") == ["listing.claim_withdrawn"]
+
+
+def test_a_listing_claim_is_withdrawn_too(client, auth, world):
+    sign_in(auth, "alex")
+    slug = listing("Alex Rivera").slug
+    client.post(f"/p/{slug}/claim", data={"number": "MT0012345", "legal_name": "Alex Rivera",
+                                         "purpose": "claim"})  # fmt: skip
+    page = client.get(f"/p/{slug}/claim").get_data(as_text=True)
+    assert "Withdraw my claim" in page
+    client.post(f"/p/{slug}/claim/withdraw", data={"confirm": "1"})
+    assert db.session.scalar(select(ListingClaim.status)) == "withdrawn"
+    assert "Check my details" in client.get(f"/p/{slug}/claim").get_data(as_text=True)
+
+
+# --- Removal without an account ---------------------------------------------------------------
+
+
+def removal_form(prefix, **fields):
+    return {f"{prefix}-{k}": v for k, v in fields.items()}
+
+
+WHO = {"name": "Alex Rivera", "email": "alex.r@example.net"}
+
+
+def test_a_removal_request_without_an_account_an_admin_approves(client, auth, world):
+    from directory.mail import MailMessage
+
+    slug = listing("Alex Rivera").slug
+    page = client.get(f"/p/{slug}/remove").get_data(as_text=True)
+    assert "Ask the admins to remove it" in page and "Remove it with your code of record" in page
+    bad = client.post(f"/p/{slug}/remove/request", data=removal_form("request", name="Alex"))
+    assert bad.status_code == 400 and db.session.scalar(select(ListingClaim)) is None
+    sent = client.post(f"/p/{slug}/remove/request",
+                       data=removal_form("request", note="I retired.", **WHO))  # fmt: skip
+    assert sent.status_code == 302
+    claim = db.session.scalar(select(ListingClaim))
+    assert (claim.user_id, claim.status, claim.channel, claim.requester_email) == (
+        None,
+        "review",
+        "request",
+        "alex.r@example.net",
+    )
+    # Asking again adds no second request.
+    client.post(f"/p/{slug}/remove/request", data=removal_form("request", **WHO))
+    assert len(db.session.scalars(select(ListingClaim)).all()) == 1
+
+    sign_in(auth, "admin")
+    queue = client.get("/admin/claims").get_data(as_text=True)
+    assert "alex.r@example.net" in queue and "I retired." in queue
+    assert client.post(f"/admin/claims/{claim.id}/approve").status_code == 302
+    assert listing("Alex Rivera") is None
+    told = db.session.scalar(select(MailMessage).where(MailMessage.to == "alex.r@example.net"))
+    assert told is not None and "removed the listing" in told.body
+    assert actions("listing.removal_requested_anonymously", "listing.removed") == [
+        "listing.removal_requested_anonymously",
+        "listing.removed",
+    ]
+
+
+def test_an_admin_declines_a_request_with_a_reason_the_requester_is_told(client, auth, world):
+    from directory.mail import MailMessage
+
+    slug = listing("Alex Rivera").slug
+    client.post(f"/p/{slug}/remove/request", data=removal_form("request", **WHO))
+    claim = db.session.scalar(select(ListingClaim))
+    sign_in(auth, "admin")
+    client.post(f"/admin/claims/{claim.id}/refuse", data={"reason": "Not the person named"})
+    assert listing("Alex Rivera") is not None
+    told = db.session.scalar(select(MailMessage).where(MailMessage.to == "alex.r@example.net"))
+    assert "Not the person named" in told.body
+
+
+def test_a_filled_honeypot_is_dropped_and_requests_are_rate_limited(client, app, world):
+    slug = listing("Alex Rivera").slug
+    robot = client.post(
+        f"/p/{slug}/remove/request", data=removal_form("request", leave_empty="http://spam", **WHO)
+    )
+    assert robot.status_code == 302 and db.session.scalar(select(ListingClaim)) is None
+    limit = app.config["INQUIRY_LIMIT_PER_IP"]
+    answers = [client.post(f"/p/{slug}/remove/request",
+                           data=removal_form("request", name="Someone",
+                                             email=f"x{n}@example.net")).status_code
+               for n in range(limit + 1)]  # fmt: skip
+    assert answers[-1] == 429
+
+
+def test_a_removal_request_needs_the_csrf_token(app, world):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        fresh = app.test_client()
+        slug = listing("Alex Rivera").slug
+        answer = fresh.post(f"/p/{slug}/remove/request", data=removal_form("request", **WHO))
+        assert answer.status_code == 400 and db.session.scalar(select(ListingClaim)) is None
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_a_removal_without_an_account_by_the_code_of_record(client, world):
+    from directory.listings.models import ListingRemoval
+    from directory.mail import MailMessage
+
+    slug = listing("Alex Rivera").slug
+    wrong = client.post(
+        f"/p/{slug}/remove/send-code",
+        data=removal_form(
+            "send", number="MT0012345", legal_name="Pat Rivera", channel="sms", **WHO
+        ),
+    )
+    assert wrong.status_code == 200 and "do not match" in wrong.get_data(as_text=True)
+    sent = client.post(
+        f"/p/{slug}/remove/send-code",
+        data=removal_form(
+            "send", number="mt-12345", legal_name="Alex Rivera", channel="sms", **WHO
+        ),
+    )
+    assert sent.status_code == 302
+    code = texted_code()
+    bad = client.post(f"/p/{slug}/remove/code", data=removal_form("code", code="000000", **WHO))
+    assert bad.status_code == 200 and "does not work" in bad.get_data(as_text=True)
+    asked = client.post(f"/p/{slug}/remove/code", data=removal_form("code", code=code, **WHO))
+    assert asked.status_code == 200 and "Remove this listing?" in asked.get_data(as_text=True)
+    assert listing("Alex Rivera") is not None  # nothing removed before the confirmation
+    done = client.post(
+        f"/p/{slug}/remove/code", data={**removal_form("code", code=code, **WHO), "confirm": "1"}
+    )
+    assert done.status_code == 302 and listing("Alex Rivera") is None
+    assert db.session.scalar(select(ListingRemoval.npi).where(ListingRemoval.npi.is_not(None))
+                             ) == "1234567893"  # fmt: skip
+    assert db.session.scalar(
+        select(MailMessage.subject).where(MailMessage.to == "alex.r@example.net")
+    ).startswith("The listing of Alex Rivera")
+    # The code worked once.
+    assert client.get(f"/p/{slug}/remove").status_code == 404
