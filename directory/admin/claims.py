@@ -29,7 +29,7 @@ def index():
     return render_template(
         "admin/claims.html",
         rows=[(listing, claims.active_claims(listing)) for listing in found.items],
-        total=found.total, page=found.number, pages=found.pages,
+        total=found.total, paged=found,
         letters_waiting=claims.pending_letter_count(), form=ReasonForm(formdata=None),
     )  # fmt: skip
 
@@ -39,8 +39,8 @@ def letters_page():
     """The letters waiting to be printed, and the button that prints them."""
     found = _page_or_404(claims.pending_letters(page_number()))
     return render_template(
-        "admin/claim_letters.html", rows=found.items, total=found.total, page=found.number,
-        pages=found.pages, form=ActionForm(formdata=None), batch=claims.LETTERS_PER_BATCH,
+        "admin/claim_letters.html", rows=found.items, total=found.total,
+        paged=found, form=ActionForm(formdata=None), batch=claims.LETTERS_PER_BATCH,
     )  # fmt: skip
 
 
