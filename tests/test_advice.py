@@ -7,6 +7,7 @@ import pytest
 
 from directory import vocabulary
 from directory.interpret import interpret
+from tests.conftest import add_practitioner, module_world
 from tests.test_search import LATER, api, slugs, tag
 
 #: Results-page markers.
@@ -14,21 +15,40 @@ URGENT = "See a doctor first"
 INFO = "Good to know before you book"
 
 
-@pytest.fixture
-def clinic(make_practitioner):
+def _clinic():
     """Around Hoboken: a CLT who treats post-surgical swelling and sciatica, a spa therapist."""
     clt = tag(
-        make_practitioner("lena-clt", setting="medical", credentials="LMT, CLT",
-                          licenses=[("NJ", "verified", LATER)], offices=["07030"]),
+        add_practitioner("lena-clt", setting="medical", credentials="LMT, CLT",
+                         licenses=[("NJ", "verified", LATER)], offices=["07030"]),
         conditions=["post-surgical-swelling", "lymphedema", "sciatica"],
         modalities=["manual-lymphatic-drainage"],
     )  # fmt: skip
     spa = tag(
-        make_practitioner("sol-spa", setting="spa",
-                          licenses=[("NJ", "verified", LATER)], offices=["07302"]),
+        add_practitioner("sol-spa", setting="spa",
+                         licenses=[("NJ", "verified", LATER)], offices=["07302"]),
         conditions=["stress"], modalities=["swedish-massage"],
     )  # fmt: skip
     return {"clt": clt, "spa": spa}
+
+
+@pytest.fixture(scope="module")
+def clinic_app(tmp_path_factory):
+    with module_world(tmp_path_factory.mktemp("clinic"), _clinic) as (app, _):
+        yield app
+
+
+@pytest.fixture
+def clinic(clinic_app):
+    """The clinic's app: built once a module, as the searches of the tests using it only read."""
+    return clinic_app
+
+
+@pytest.fixture
+def client(request):
+    """A browser of the clinic for the tests that search it, else of the test's own app."""
+    return request.getfixturevalue(
+        "clinic" if "clinic" in request.fixturenames else "app"
+    ).test_client()
 
 
 def _page(client, **params) -> str:
