@@ -32,6 +32,12 @@ def page_count(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
+def counted(items: list[Any], number: int, total: int, per_page: int) -> Page:
+    """Page `number` of a listing whose rows were found and counted elsewhere (the search
+    engine's results), `per_page` a page."""
+    return Page(list(items), number, page_count(total, per_page), total)
+
+
 def page_of(query, number: int, per_page: int = PER_PAGE, *, total: int | None = None):
     """Page `number` of `query` (a select of rows, in its order), else None when the page is
     past the last: page 1 always exists, even empty. `total`, when the caller counted the rows

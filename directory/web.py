@@ -9,7 +9,7 @@ import threading
 import time
 import zlib
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import (
     Flask,
@@ -22,6 +22,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    url_for,
 )
 from flask.globals import request_ctx
 from flask_babel import gettext as _
@@ -175,6 +176,17 @@ def page_number() -> int:
     if page is None:
         abort(404)
     return page
+
+
+def page_address(number: int) -> str:
+    """This listing's address at page `number` (templates/_pager.html): the same route and the
+    same other query parameters, `page` replaced, and left out for page 1 (one address for the
+    first page)."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+    if number > 1:
+        args.append(("page", str(number)))
+    path = url_for(request.endpoint, **(request.view_args or {}))
+    return f"{path}?{urlencode(args, safe=i18n.QUERY_SAFE)}" if args else path
 
 
 #: The public pages, and the query parameters that make another page of each (whatever else
@@ -451,6 +463,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(licensing.state_name, "state_name")
     app.add_template_filter(seed.from_files, "from_files")
     app.add_template_global(canonical_url, "canonical_url")
+    app.add_template_global(page_address, "page_address")
     app.after_request(_security_headers)
     for code in ERROR_CODES:
         app.register_error_handler(code, render_error)

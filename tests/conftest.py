@@ -336,6 +336,28 @@ def copied_world(tmp_path, saved):
             db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def _chromium():
+    """One headless Chromium for the session (launching one was about a second a test)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def chromium(_chromium):
+    """The session's Chromium; what a test opens in it (contexts: cookies, storage, pages of
+    their own) is closed after the test, as closing a browser of its own did."""
+    yield _chromium
+    for context in _chromium.contexts:
+        context.close()
+
+
 @pytest.fixture
 def app(tmp_path):
     with module_world(tmp_path, lambda: None) as (app, _):

@@ -107,9 +107,15 @@ def test_a_filtered_page_links_its_next_page_with_the_same_filters(client, admin
         licensed(make_practitioner, f"p-{n}", f"Pat Doe{n}", "NY", f"02894{n}", status="pending")
     html = client.get("/admin/licenses?reason=unchecked&state=NY").get_data(as_text=True)
     assert "Page 1 of 2" in html
-    nxt = re.search(r'<a href="([^"]+)">Next</a>', html).group(1).replace("&amp;", "&")
+    nxt = re.search(r'<a href="([^"]+)" rel="next">', html).group(1).replace("&amp;", "&")
     assert parse_qs(urlsplit(nxt).query) == {"page": ["2"], "state": ["NY"],
                                              "reason": ["unchecked"]}  # fmt: skip
+    # Back to page 1: the same filters, and no ?page=1 (the first page has one address).
+    second = client.get(nxt).get_data(as_text=True)
+    assert "Page 2 of 2" in second and 'rel="next"' not in second
+    prev = re.search(r'<a href="([^"]+)" rel="prev">', second).group(1).replace("&amp;", "&")
+    assert urlsplit(prev).path == "/admin/licenses"
+    assert parse_qs(urlsplit(prev).query) == {"state": ["NY"], "reason": ["unchecked"]}
     assert client.get("/admin/licenses?reason=unchecked&page=3").status_code == 404
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from directory import vocabulary
 from directory.interpret import interpret
+from tests.conftest import add_practitioner, module_world
 from tests.test_search import LATER, api, slugs, tag
 
 #: Results-page markers.
@@ -14,21 +15,40 @@ URGENT = "See a doctor first"
 INFO = "Good to know before you book"
 
 
-@pytest.fixture
-def clinic(make_practitioner):
+def _clinic():
     """Around Hoboken: a CLT who treats post-surgical swelling and sciatica, a spa therapist."""
     clt = tag(
-        make_practitioner("lena-clt", setting="medical", credentials="LMT, CLT",
-                          licenses=[("NJ", "verified", LATER)], offices=["07030"]),
+        add_practitioner("lena-clt", setting="medical", credentials="LMT, CLT",
+                         licenses=[("NJ", "verified", LATER)], offices=["07030"]),
         conditions=["post-surgical-swelling", "lymphedema", "sciatica"],
         modalities=["manual-lymphatic-drainage"],
     )  # fmt: skip
     spa = tag(
-        make_practitioner("sol-spa", setting="spa",
-                          licenses=[("NJ", "verified", LATER)], offices=["07302"]),
+        add_practitioner("sol-spa", setting="spa",
+                         licenses=[("NJ", "verified", LATER)], offices=["07302"]),
         conditions=["stress"], modalities=["swedish-massage"],
     )  # fmt: skip
     return {"clt": clt, "spa": spa}
+
+
+@pytest.fixture(scope="module")
+def clinic_app(tmp_path_factory):
+    with module_world(tmp_path_factory.mktemp("clinic"), _clinic) as (app, _):
+        yield app
+
+
+@pytest.fixture
+def clinic(clinic_app):
+    """The clinic's app: built once a module, as the searches of the tests using it only read."""
+    return clinic_app
+
+
+@pytest.fixture
+def client(request):
+    """A browser of the clinic for the tests that search it, else of the test's own app."""
+    return request.getfixturevalue(
+        "clinic" if "clinic" in request.fixturenames else "app"
+    ).test_client()
 
 
 def _page(client, **params) -> str:
@@ -170,35 +190,6 @@ def test_condition_advice_has_a_level():
             assert term.level == "", term.slug
 
 
-def test_red_flags_are_never_stored_or_searched_as_conditions(app):
-    from sqlalchemy import select
-
-    from directory.db import db
-    from directory.vocabulary import Condition
-
-    stored = set(db.session.scalars(select(Condition.slug)))
-    assert stored and not stored & {f.slug for f in vocabulary.red_flags()}
-
-
-def test_back_pain_is_either_back_and_offers_each_alone(client, make_practitioner):
-    low = tag(
-        make_practitioner("lou-low", licenses=[("NJ", "verified", LATER)], offices=["07030"]),
-        conditions=["lower-back-pain"],
-    )
-    up = tag(
-        make_practitioner("uma-up", licenses=[("NJ", "verified", LATER)], offices=["07030"]),
-        conditions=["upper-back-pain"],
-    )
-    both = api(client, q="back pain", near="Hoboken, NJ")
-    assert sorted(slugs(both)) == sorted([low.slug, up.slug])
-    page = _page(client, q="back pain", near="Hoboken, NJ")
-    assert "Showing both Lower back pain and Upper back pain. Narrow it to:" in page
-    only = re.search(r'href="([^"]*condition=upper-back-pain[^"]*)"', page).group(1)
-    narrowed = client.get(only.replace("&amp;", "&")).get_data(as_text=True)
-    assert "uma-up" in narrowed and "lou-low" not in narrowed
-    assert "Narrow it to" not in narrowed  # narrowed already
-
-
 def test_swelling_after_surgery_gets_the_surgeon_advice(client, clinic):
     response = api(client, q="swelling after surgery", near="Hoboken, NJ")
     assert slugs(response)[0] == "lena-clt"
@@ -265,6 +256,10 @@ def test_a_red_flag_told_in_spanish_gets_the_english_advice(client, clinic, span
     assert (text.startswith("Masaje") and text != english) if english else text == ""
 
 
+# Tests with worlds of their own come last: on PostgreSQL each empties the one database, which
+# the clinic's shared world lives in (README, "Tests").
+
+
 def test_dolor_de_espalda_finds_the_back_pain_therapists_in_either_language(
     client, make_practitioner
 ):
@@ -289,3 +284,32 @@ def test_dolor_de_espalda_finds_the_back_pain_therapists_in_either_language(
     assert slugs(api(client, q="ciatica", near="07030")) == ["sam-sciatica"]
     page = _page(client, q="dolor de espalda", near="07030")
     assert "lou-low" in page and "uma-up" in page and "sam-sciatica" not in page
+
+
+def test_red_flags_are_never_stored_or_searched_as_conditions(app):
+    from sqlalchemy import select
+
+    from directory.db import db
+    from directory.vocabulary import Condition
+
+    stored = set(db.session.scalars(select(Condition.slug)))
+    assert stored and not stored & {f.slug for f in vocabulary.red_flags()}
+
+
+def test_back_pain_is_either_back_and_offers_each_alone(client, make_practitioner):
+    low = tag(
+        make_practitioner("lou-low", licenses=[("NJ", "verified", LATER)], offices=["07030"]),
+        conditions=["lower-back-pain"],
+    )
+    up = tag(
+        make_practitioner("uma-up", licenses=[("NJ", "verified", LATER)], offices=["07030"]),
+        conditions=["upper-back-pain"],
+    )
+    both = api(client, q="back pain", near="Hoboken, NJ")
+    assert sorted(slugs(both)) == sorted([low.slug, up.slug])
+    page = _page(client, q="back pain", near="Hoboken, NJ")
+    assert "Showing both Lower back pain and Upper back pain. Narrow it to:" in page
+    only = re.search(r'href="([^"]*condition=upper-back-pain[^"]*)"', page).group(1)
+    narrowed = client.get(only.replace("&amp;", "&")).get_data(as_text=True)
+    assert "uma-up" in narrowed and "lou-low" not in narrowed
+    assert "Narrow it to" not in narrowed  # narrowed already

@@ -1,5 +1,6 @@
 """The app factory, configuration, SQLite settings, error pages, headers and migrations."""
 
+import ast
 import json
 import multiprocessing
 import os
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
@@ -239,6 +241,75 @@ def test_the_command_line_migrates_and_a_web_process_never_imports_alembic(app, 
     assert "(head)" in run("-m", "flask", "--app", "directory", "db", "current")
     statuses, loaded = json.loads(run("-c", _SERVE).splitlines()[-1])
     assert statuses == [200, 200, 200] and loaded == []
+
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+
+
+def migration_chain_problems(folder: Path) -> list[str]:
+    """What keeps the migrations in `folder` from being one line of revisions, each problem
+    named with its files: an id two files share, a revision of an id no file has, or more than
+    one head (two migrations written against the same parent, each unaware of the other)."""
+    files: dict[str, list[str]] = {}
+    parents: dict[str, list[str]] = {}
+    for path in sorted(folder.glob("*.py")):
+        found = {
+            node.targets[0].id: ast.literal_eval(node.value)
+            for node in ast.parse(path.read_text()).body
+            if isinstance(node, ast.Assign) and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id in ("revision", "down_revision")
+        }  # fmt: skip
+        down = found.get("down_revision")
+        files.setdefault(found["revision"], []).append(path.name)
+        parents[found["revision"]] = (
+            [] if down is None else [down] if isinstance(down, str) else list(down)
+        )
+    problems = [
+        f"revision {rev} is in {len(names)} files: {', '.join(names)}"
+        for rev, names in files.items()
+        if len(names) > 1
+    ]
+    problems += [
+        f"{files[rev][0]} revises {parent}, which no migration file has"
+        for rev, ups in parents.items()
+        for parent in ups
+        if parent not in files
+    ]
+    revised = {parent for ups in parents.values() for parent in ups}
+    heads = sorted(rev for rev in files if rev not in revised)
+    if len(heads) > 1:
+        problems.append(
+            f"{len(heads)} heads, not one: "
+            + " and ".join(f"{rev} ({', '.join(files[rev])})" for rev in heads)
+            + "; make the newer revise the other (its down_revision), then `flask db heads`"
+        )
+    return problems
+
+
+def test_the_migrations_are_one_line_with_one_head():
+    """`flask db upgrade` fails on a second head; this names the two heads and their files."""
+    problems = migration_chain_problems(MIGRATIONS)
+    assert not problems, "\n".join(problems)
+
+
+def test_two_migrations_on_one_parent_are_named_with_their_files(tmp_path):
+    def write(name: str, revision: str, down: str | None) -> None:
+        (tmp_path / name).write_text(f"revision = {revision!r}\ndown_revision = {down!r}\n")
+
+    write("a1_initial.py", "a1", None)
+    write("b2_claims.py", "b2", "a1")
+    assert migration_chain_problems(tmp_path) == []
+    write("c3_languages.py", "c3", "a1")  # written against a1 while b2 was in another branch
+    assert migration_chain_problems(tmp_path) == [
+        "2 heads, not one: b2 (b2_claims.py) and c3 (c3_languages.py); make the newer revise"
+        " the other (its down_revision), then `flask db heads`"
+    ]
+    write("c3_copy.py", "c3", "b2")
+    write("d4_gone.py", "d4", "zz")
+    problems = migration_chain_problems(tmp_path)
+    assert "revision c3 is in 2 files: c3_copy.py, c3_languages.py" in problems
+    assert "d4_gone.py revises zz, which no migration file has" in problems
 
 
 def test_migrations_create_the_schema_from_an_empty_database(tmp_path):

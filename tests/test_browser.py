@@ -61,14 +61,10 @@ def live(tmp_path):
 
 
 @pytest.fixture
-def page():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context()
-        tab = context.new_page()
-        tab.set_default_timeout(15_000)
-        yield tab
-        browser.close()
+def page(chromium):
+    tab = chromium.new_context().new_page()
+    tab.set_default_timeout(15_000)
+    return tab
 
 
 def _shot(page, path) -> None:

@@ -4,6 +4,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from directory import demo, geo, licensing, specialties, vocabulary
@@ -21,6 +22,7 @@ from directory.practitioners.models import (
     practitioner_modality,
 )
 from directory.search.outbox import SearchOutbox
+from tests.conftest import module_world
 
 TODAY = date(2026, 1, 15)
 HOBOKEN = geo.zip_location("07030")[:2]
@@ -231,12 +233,18 @@ def test_records_are_valid_import_lines(app, records):
     assert len(transfer.validate(lines)) == len(records)
 
 
-@pytest.fixture
-def loaded(app, runner):
-    result = runner.invoke(args=["demo", "load", "--count", "300"])
-    assert result.exit_code == 0, result.output
-    assert runner.invoke(args=["search", "drain"]).exit_code == 0
-    return app
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """One demo of 300, loaded and indexed once (2 to 3 s): the tests using it only read."""
+
+    def load() -> None:
+        runner = current_app.test_cli_runner()
+        result = runner.invoke(args=["demo", "load", "--count", "300"])
+        assert result.exit_code == 0, result.output
+        assert runner.invoke(args=["search", "drain"]).exit_code == 0
+
+    with module_world(tmp_path_factory.mktemp("demo"), load) as (app, _):
+        yield app
 
 
 def _search(app, **query) -> list[dict]:

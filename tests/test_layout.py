@@ -4,6 +4,7 @@ operations and models -> domain rules -> db), so every module imports alone, in 
 import ast
 import functools
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -221,3 +222,25 @@ def test_every_module_imports_alone_in_a_fresh_interpreter():
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr[-6000:]
     assert run.stdout.strip() == f"{len(ours)} imported alone; failed: none"
+
+
+#: What a pager written by hand leaves in a template: the pager's own class, a prev/next link,
+#: or a link to the page next to this one.
+HAND_WRITTEN_PAGER = re.compile(
+    r'class="pagination"|rel="(?:prev|next)"|page=\s*[\w.]*(?:page|number)\s*[-+]\s*1\b'
+)
+
+
+def test_every_listing_pages_with_the_one_pager_macro():
+    """A paged listing shows templates/_pager.html's pager (rel prev/next, "Page X of Y"
+    translated, ?page=1 left out, the other query parameters kept): none of its own."""
+    pager = ROOT / "templates" / "_pager.html"
+    assert HAND_WRITTEN_PAGER.search(pager.read_text())  # the rule sees a pager where there is one
+    own = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        if path != pager
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if HAND_WRITTEN_PAGER.search(line)
+    ]
+    assert not own, "pagers written by hand (use pager() from _pager.html): " + ", ".join(own)

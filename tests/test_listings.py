@@ -482,33 +482,28 @@ def test_no_practice_member_can_edit_a_listing(app, client, auth, make_user, see
     assert listing(before) is not None
 
 
-def test_the_listing_and_claim_pages_fit_a_phone(app, seeded, tmp_path):
+def test_the_listing_and_claim_pages_fit_a_phone(app, seeded, tmp_path, request):
     import shutil
     import threading
 
     from werkzeug.serving import make_server
 
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
     if not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed")
-    from tests.test_browser import ARGS, CHROMIUM
+    chromium = request.getfixturevalue("chromium")
 
     alex, _ = seeded
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                tab = browser.new_page(viewport={"width": 390, "height": 844})
-                for name, path in (("listing", f"/p/{alex.slug}"),
-                                   ("claim", f"/p/{alex.slug}/claim"),
-                                   ("results", "/search?near=Austin%2C+TX")):  # fmt: skip
-                    tab.goto(base + path)
-                    tab.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
-                    assert tab.evaluate("document.documentElement.scrollWidth") <= 390, path
-            finally:
-                browser.close()
+        tab = chromium.new_page(viewport={"width": 390, "height": 844})
+        for name, path in (("listing", f"/p/{alex.slug}"),
+                           ("claim", f"/p/{alex.slug}/claim"),
+                           ("results", "/search?near=Austin%2C+TX")):  # fmt: skip
+            tab.goto(base + path)
+            tab.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+            assert tab.evaluate("document.documentElement.scrollWidth") <= 390, path
     finally:
         server.shutdown()

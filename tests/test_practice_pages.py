@@ -121,6 +121,11 @@ def test_pagination_24_per_page(client, make_practitioner):
     assert "Therapist 24" in second and "Therapist 25" in second and "Therapist 23" not in second
     assert 'href="/t/big-network" rel="prev"' in second
     assert "26 massage therapists listed" in second
+    # The Spanish page's pager speaks Spanish and stays on Spanish addresses.
+    spanish = page(client, "/es/t/big-network")
+    assert '<nav class="pagination" aria-label="Páginas">' in spanish
+    assert "Página 1 de 2" in spanish
+    assert 'href="/es/t/big-network?page=2" rel="next">Siguiente →</a>' in spanish
 
 
 @pytest.mark.parametrize("number", ["0", "3", "-1", "abc", "", "1.5", "9" * 25])

@@ -34,7 +34,7 @@ def index():
         rows=[(listing, claims.active_claims(listing)) for listing in found.items],
         organizations=[(t, claims.active_claims(t), claims.organization_record(t) or {})
                        for t in organizations],
-        total=found.total, page=found.number, pages=found.pages,
+        total=found.total, paged=found,
         letters_waiting=claims.pending_letter_count(), form=ReasonForm(formdata=None),
     )  # fmt: skip
 
@@ -44,8 +44,8 @@ def letters_page():
     """The letters waiting to be printed, and the button that prints them."""
     found = _page_or_404(claims.pending_letters(page_number()))
     return render_template(
-        "admin/claim_letters.html", rows=found.items, total=found.total, page=found.number,
-        pages=found.pages, form=ActionForm(formdata=None), batch=claims.LETTERS_PER_BATCH,
+        "admin/claim_letters.html", rows=found.items, total=found.total,
+        paged=found, form=ActionForm(formdata=None), batch=claims.LETTERS_PER_BATCH,
     )  # fmt: skip
 
 

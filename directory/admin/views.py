@@ -120,8 +120,7 @@ def spam():
     """Messages therapists reported as spam: their metadata, never their text."""
     found = _page_or_404(inquiries.reported_spam(page_number()))
     return render_template(
-        "admin/spam.html", reports=found.items, total=found.total, page=found.number,
-        pages=found.pages,
+        "admin/spam.html", reports=found.items, total=found.total, paged=found
     )  # fmt: skip
 
 
@@ -159,7 +158,7 @@ def licenses():
         total=found.total,
         f=f,
         args=args,
-        pages=found.pages,
+        paged=found,
         states=sorted(licensing.states().values(), key=lambda r: r.name),
         practices=ops.queue_practices(),
         reasons=[(r, QUEUE_REASON_LABELS[r]) for r in ops.QUEUE_REASONS],
@@ -320,8 +319,7 @@ def rechecks():
         ],
         total=found.total,
         state=state,
-        page=found.number,
-        pages=found.pages,
+        paged=found,
         states=ops.recheck_states(today),
         every=licensing.RECHECK_EVERY_DAYS,
         before=licensing.RECHECK_BEFORE_EXPIRY_DAYS,
@@ -396,7 +394,7 @@ def _rosters_page(form: RosterForm, status: int = 200):
     limit_mb = current_app.config["ROSTER_UPLOAD_MAX_BYTES"] // 2**20
     return render_template(
         "admin/rosters.html", form=form, syncs=found.items, total=found.total,
-        page=found.number, pages=found.pages, sources=sources, limit_mb=limit_mb,
+        paged=found, sources=sources, limit_mb=limit_mb,
     ), status  # fmt: skip
 
 
@@ -452,8 +450,7 @@ def specialties_queue():
             for s in found.items
         ],
         total=found.total,
-        page=found.number,
-        pages=found.pages,
+        paged=found,
     )
 
 
@@ -567,13 +564,11 @@ def audit():
         page=page_number(),
     )
     found = _page_or_404(ops.audit_events(f))
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "admin/audit.html",
         events=found.items,
         total=found.total,
         f=f,
-        args=args,
-        pages=found.pages,
+        paged=found,
         actions=ops.audit_actions(),
     )

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 
-from directory import confirm, i18n, refusals, tenancy
+from directory import confirm, i18n, paging, refusals, tenancy
 from directory.db import short_write
 from directory.inquiries import forms as inquiry_forms
 from directory.inquiries import operations
@@ -202,6 +202,7 @@ def _render_inbox(query, title: str, practice=None):
     page = render_template(
         "inbox/index.html",
         listing=found,
+        paged=paging.Page(found.inquiries, found.page, found.pages, found.total),
         folder=folder,
         title=title,
         practice=practice,

@@ -338,8 +338,7 @@ def audit_log(tenant_slug: str):
     if found is None:
         abort(404)
     return render_template(
-        "practices/audit.html", m=m, events=found.items, total=found.total, page=found.number,
-        pages=found.pages,
+        "practices/audit.html", m=m, events=found.items, total=found.total, paged=found,
     )  # fmt: skip
 
 

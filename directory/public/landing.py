@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from directory import geo, licensing, vocabulary
 from directory.db import db
 from directory.interpret import interpret, mid_sentence
-from directory.paging import page_count
+from directory.paging import Page, page_count
 from directory.practitioners.models import Office, Practitioner
 from directory.public import counts
 from directory.public.counts import City, Listing
@@ -182,9 +182,6 @@ def need_heading(term) -> str:
 def _render(rule, place: City, found: list[City], term):
     page = page_number()
     outcome, pages = _search(place, term, page)
-    endpoint, values = ("landing.city", {"state": rule.code.lower(), "city": place.slug})
-    if term is not None:
-        endpoint, values = "landing.city_need", {**values, "need": term.slug}
     related = [
         (slug, count)
         for slug, count in sorted(
@@ -200,13 +197,12 @@ def _render(rule, place: City, found: list[City], term):
         heading=need_heading(term),
         o=outcome,
         page=page,
-        pages=pages,
+        paged=Page(outcome.results, page, pages, outcome.total),
         settings=_setting_counts(outcome),
         verified=outcome.facets.get("verified", {}).get("true", 0),
         nearby=nearby(place, found),
         related=related,
         robots="noindex, follow" if outcome.total < THIN else None,
-        page_url=lambda n: url_for(endpoint, **values, page=n if n > 1 else None),
         search_url=url_for("search.index", q=term.name if term else None, near=place.label),
         name_of=results.display_name,
         about=term.slug if term is not None and term.kind == "condition" else None,

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from directory import specialties
+from directory import paging, specialties
 from directory.insights import visits
 from directory.practices import roster
 from directory.search import results, sync
@@ -85,6 +85,7 @@ def index():
     return render_template(
         "search/index.html",
         outcome=outcome,
+        paged=paging.counted(outcome.results, params.page, outcome.total, params.per_page),
         robots=_robots(),
         # A profile opened from the results prefills its inquiry form's "what it is about".
         about=next(iter((*outcome.interpretation.conditions, *params.conditions)), None),
