@@ -28,6 +28,17 @@ def short_date(value, pattern: str = "medium") -> str:
     return "" if day is None else dates.format_date(day, pattern, locale=locale())
 
 
+def date_time(value) -> str:
+    """A moment as the reader writes it, to the minute: "Dec 7, 2026, 9:30 PM",
+    "7 dic 2026, 9:30 p.m." (in the zone of `value`: the directory keeps UTC)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    when = dates.format_time(value, "short", locale=locale())
+    return f"{short_date(value)}, {when}"
+
+
 def long_date(value) -> str:
     """A date in words: "March 4, 2026", "4 de marzo de 2026"."""
     return short_date(value, "long")

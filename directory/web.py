@@ -42,6 +42,7 @@ from werkzeug.exceptions import Conflict as ConflictError
 from werkzeug.routing import BaseConverter, ValidationError
 
 from directory import audit, i18n, licensing, paging, refusals
+from directory.accounts import sessions
 from directory.db import db, first_line, now_utc, unavailable
 from directory.listings import seed
 from directory.mail import public_url
@@ -442,6 +443,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(audit.describe, "audit_details")
     app.add_template_filter(audit.phrase, "audit_phrase")
     app.add_template_filter(ago, "ago")
+    app.add_template_filter(sessions.said, "device")
     app.add_template_filter(with_credentials, "with_credentials")
     app.add_template_filter(initials, "initials")
     app.add_template_filter(datetime.fromisoformat, "fromiso")
