@@ -484,3 +484,47 @@ def test_a_therapist_is_mailed_in_their_language_whatever_the_clients_page(world
         # The clients read their copy in the language they wrote in.
         assert letters["casey@example.com"].subject.startswith("Your message to")
         assert letters["carla@example.com"].subject.startswith("Su mensaje a ")
+
+
+def test_flash_messages_and_form_errors_are_spanish_on_spanish_pages(world, therapist):
+    """The editor's save, a validation error (ours and WTForms' own, through Flask-WTF's
+    Babel support) and a confirmation, as Lucía meets them on /es/ pages."""
+    app, _ = world
+    from directory.practitioners.models import Practitioner
+    from tests.people import log_in
+
+    base = "/es/dashboard/profiles/lucia-bilingue"
+    with app.app_context():
+        browser = app.test_client()
+        log_in(browser, db.session.get(User, therapist))
+        profile = db.session.scalar(
+            db.select(Practitioner).where(Practitioner.slug == "lucia-bilingue")
+        )
+        saved = browser.post(
+            f"{base}/edit",
+            data={"version": profile.version, "credentials": "LMT", "form_complete": "1"},
+            follow_redirects=True,
+        )
+        page = _text(saved)
+        assert "Perfil guardado." in page and "Profile saved." not in page
+        db.session.expire_all()
+        version = db.session.get(Practitioner, profile.id).version
+        refused = browser.post(
+            f"{base}/licenses",
+            data={"version": version, "state": "NY", "number": "028941",
+                  "expires_on": "31/01/2030", "form_complete": "1"},
+        )  # fmt: skip
+        assert refused.status_code == 400
+        page = _text(refused)
+        assert "Corrija los campos marcados abajo; no se guardó nada." in page
+        assert "No es una fecha válida." in page and "Not a valid date" not in page
+        office = profile.offices[0]
+        asked = _text(browser.get(f"{base}/offices/{office.id}/delete"))
+        assert "¿Quitar este consultorio?" in asked and ">Quitar</button>" in asked
+        assert "Remove this office" not in asked
+        done = browser.post(
+            f"{base}/accepting", data={"accepting": "yes"}, follow_redirects=True
+        )
+        page = _text(done)
+        assert "Gracias: Lucía Bilingüe aparece como que acepta clientes nuevos" in page
+        assert "Thank you" not in page
