@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from directory.locales import (
     date_time,
+    day_month,
     long_date,
     money,
     number,
@@ -265,6 +266,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(get_locale, "get_locale")
     app.add_template_filter(short_date, "date")
     app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(day_month, "day_month")
     app.add_template_filter(date_time, "date_time")
     app.add_template_filter(number, "number")
     app.add_template_filter(money, "money")

@@ -39,6 +39,12 @@ def date_time(value) -> str:
     return f"{short_date(value)}, {when}"
 
 
+def day_month(value) -> str:
+    """A day of the year without the year: "Dec 7", "7 dic"."""
+    day = _day(value)
+    return "" if day is None else dates.format_skeleton("MMMd", day, locale=locale())
+
+
 def long_date(value) -> str:
     """A date in words: "March 4, 2026", "4 de marzo de 2026"."""
     return short_date(value, "long")
@@ -53,6 +59,12 @@ def number(value, digits: int = 0) -> str:
 def money(value) -> str:
     """Whole dollars as a price: "$95", "$1,200"."""
     return "$" + number(value)
+
+
+def N_(text: str) -> str:
+    """Mark an English text for the catalogue where it is defined (pybabel extracts N_), to be
+    said in the reader's language where it is shown (`translated`)."""
+    return text
 
 
 def translated(text: str) -> str:

@@ -464,9 +464,7 @@ def test_a_therapist_is_mailed_in_their_language_whatever_the_clients_page(world
             ("/p/lucia-bilingue/inquiry", "198.51.100.21", "casey@example.com"),
             ("/es/p/only-english/inquiry", "198.51.100.22", "carla@example.com"),
         ):
-            sent = browser.post(
-                path, data=posted(email=email), environ_base={"REMOTE_ADDR": ip}
-            )
+            sent = browser.post(path, data=posted(email=email), environ_base={"REMOTE_ADDR": ip})
             assert sent.status_code in (302, 303), sent.get_data(as_text=True)[:300]
         db.session.expire_all()
         letters = {m.to: m for m in db.session.scalars(db.select(MailMessage))}
@@ -522,9 +520,7 @@ def test_flash_messages_and_form_errors_are_spanish_on_spanish_pages(world, ther
         asked = _text(browser.get(f"{base}/offices/{office.id}/delete"))
         assert "¿Quitar este consultorio?" in asked and ">Quitar</button>" in asked
         assert "Remove this office" not in asked
-        done = browser.post(
-            f"{base}/accepting", data={"accepting": "yes"}, follow_redirects=True
-        )
+        done = browser.post(f"{base}/accepting", data={"accepting": "yes"}, follow_redirects=True)
         page = _text(done)
         assert "Gracias: Lucía Bilingüe aparece como que acepta clientes nuevos" in page
         assert "Thank you" not in page

@@ -275,8 +275,11 @@ def change_email():
         )
         if changed:
             flash(
-                _("We have sent a link to %(email)s. Your address changes once you open it; "
-                  "until then, keep using your current one.", email=form.email.data),
+                _(
+                    "We have sent a link to %(email)s. Your address changes once you open it; "
+                    "until then, keep using your current one.",
+                    email=form.email.data,
+                ),
                 "info",
             )
             return redirect(url_for(".index"))

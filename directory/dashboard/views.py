@@ -223,8 +223,13 @@ def bulk(tenant_slug: str):
     for p, why in result.refused:
         flash(_("%(name)s was left as it was: %(why)s", name=p.name, why=why), "error")
     if result.unknown:
-        flash(_("%(count)s ticked profile(s) are not in this practice any more.",
-                count=result.unknown), "error")
+        flash(
+            _(
+                "%(count)s ticked profile(s) are not in this practice any more.",
+                count=result.unknown,
+            ),
+            "error",
+        )
     return redirect(back)
 
 
@@ -310,10 +315,14 @@ def import_roster(tenant_slug: str):
             membership, outcome, carried=roster_files.carry(text), filename=filename, status=400
         )
     flash(
-        _("Imported %(file)s: %(created)s profile(s) created, %(updated)s updated, "
-          "%(unchanged)s already as the file says.", file=filename,
-          created=len(outcome.created), updated=len(outcome.updated),
-          unchanged=len(outcome.unchanged)),
+        _(
+            "Imported %(file)s: %(created)s profile(s) created, %(updated)s updated, "
+            "%(unchanged)s already as the file says.",
+            file=filename,
+            created=len(outcome.created),
+            updated=len(outcome.updated),
+            unchanged=len(outcome.unchanged),
+        ),
         "success",
     )
     return redirect(url_for(".practice", tenant_slug=tenant_slug))

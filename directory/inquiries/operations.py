@@ -302,11 +302,15 @@ def _mail_recipient(address: str, recipient: Recipient, inquiry: Inquiry, draft:
     """The therapist's (or manager's) notice, in their language."""
     with mail.written_for(address) as language:
         if recipient.practitioner:
-            wrote = _("%(sender)s wrote to you through your profile (%(name)s) on Kneaded.",
-                      sender=draft.name, name=recipient.name)
+            wrote = _(
+                "%(sender)s wrote to you through your profile (%(name)s) on Kneaded.",
+                sender=draft.name,
+                name=recipient.name,
+            )
         else:
-            wrote = _("%(sender)s wrote to you through your practice page on Kneaded.",
-                      sender=draft.name)
+            wrote = _(
+                "%(sender)s wrote to you through your practice page on Kneaded.", sender=draft.name
+            )
         facts = [_("From: %(name)s <%(email)s>", name=draft.name, email=draft.email)]
         if draft.phone:
             facts.append(_("Phone: %(phone)s", phone=draft.phone))
@@ -323,12 +327,20 @@ def _mail_recipient(address: str, recipient: Recipient, inquiry: Inquiry, draft:
             wrote,
             "\n".join(facts),
             f"---\n{draft.message}\n---",
-            _("Reply to this email to answer %(name)s directly: your reply goes to %(email)s, "
-              "not to us.", name=draft.name, email=draft.email),
+            _(
+                "Reply to this email to answer %(name)s directly: your reply goes to %(email)s, "
+                "not to us.",
+                name=draft.name,
+                email=draft.email,
+            ),
             _("Mark it replied, archive it or block the sender in your inbox:")
-            + "\n" + mail.link(language, "inbox.show", inquiry_id=inquiry.id),
-            _("This is health information: please keep it private. We delete its text %(days)s "
-              "days after it was sent, or as soon as the sender withdraws it.", days=days),
+            + "\n"
+            + mail.link(language, "inbox.show", inquiry_id=inquiry.id),
+            _(
+                "This is health information: please keep it private. We delete its text %(days)s "
+                "days after it was sent, or as soon as the sender withdraws it.",
+                days=days,
+            ),
             reply_to=draft.email,
             inquiry=inquiry,
         )
@@ -396,10 +408,13 @@ def withdraw(inquiry: Inquiry) -> None:
             mail.letter(
                 address,
                 _("%(name)s withdrew their message", name=inquiry.sender_name),
-                _("%(name)s withdrew the message they sent to %(recipient)s on %(day)s. We "
-                  "deleted its text; please delete the email that carried it too.",
-                  name=inquiry.sender_name, recipient=inquiry.recipient_name,
-                  day=locales.long_date(inquiry.created_at)),
+                _(
+                    "%(name)s withdrew the message they sent to %(recipient)s on %(day)s. We "
+                    "deleted its text; please delete the email that carried it too.",
+                    name=inquiry.sender_name,
+                    recipient=inquiry.recipient_name,
+                    day=locales.long_date(inquiry.created_at),
+                ),
             )
     audit.record("inquiry.withdrawn", actor_label="visitor", tenant=inquiry.tenant, subject=inquiry)
     db.session.flush()

@@ -314,9 +314,11 @@ def block(inquiry_id: int):
     inquiry = tenancy.inquiry_or_404(inquiry_id)
     operations.block_sender(inquiry, current_user)
     flash(
-        _("%(email)s is blocked: their messages to %(name)s are dropped from now on.",
-          email=inquiry.sender_email,
-          name=inquiry.practitioner.name if inquiry.practitioner else inquiry.tenant.name),
+        _(
+            "%(email)s is blocked: their messages to %(name)s are dropped from now on.",
+            email=inquiry.sender_email,
+            name=inquiry.practitioner.name if inquiry.practitioner else inquiry.tenant.name,
+        ),
         "success",
     )
     return redirect(_back(inquiry))

@@ -52,8 +52,10 @@ def start():
         return redirect(url_for("dashboard.index"))
     refusals.show_on(url_for("dashboard.index"))
     tenant = operations.start_practice(current_user, form.name.data).tenant
-    flash(_("%(practice)s is ready. Add its details and your first profile.",
-            practice=tenant.name), "success")
+    flash(
+        _("%(practice)s is ready. Add its details and your first profile.", practice=tenant.name),
+        "success",
+    )
     return _home(tenant.slug)
 
 
@@ -74,7 +76,9 @@ def settings(tenant_slug: str):
     )
     if request.method == "POST":
         if not form.is_complete():
-            flash(_("The form arrived incomplete, so nothing was saved. Please try again."), "error")
+            flash(
+                _("The form arrived incomplete, so nothing was saved. Please try again."), "error"
+            )
             return render_template("practices/settings.html", m=m, form=form), 400
         if not form.validate():
             flash(_("Nothing was saved yet: please correct the fields marked below."), "error")
@@ -137,8 +141,13 @@ def close(tenant_slug: str):
             lambda _: render_template("practices/close.html", m=m, form=form), form.confirm_name
         )
         operations.delete_practice(m, form.confirm_name.data or "")
-        flash(_("%(practice)s is closed: its page and profiles are no longer listed.",
-                practice=m.tenant.name), "success")
+        flash(
+            _(
+                "%(practice)s is closed: its page and profiles are no longer listed.",
+                practice=m.tenant.name,
+            ),
+            "success",
+        )
         return redirect(url_for("dashboard.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("practices/close.html", m=m, form=form), status
@@ -158,8 +167,10 @@ def create_profile(tenant_slug: str):
         return _home(tenant_slug)
     practitioner = operations.create_staff_profile(m, form.name.data)
     flash(
-        _("A draft profile for %(name)s is ready. It stays private until published.",
-          name=practitioner.name),
+        _(
+            "A draft profile for %(name)s is ready. It stays private until published.",
+            name=practitioner.name,
+        ),
         "success",
     )
     return redirect(url_for("editor.edit", slug=practitioner.slug))
@@ -263,7 +274,10 @@ def change_role(tenant_slug: str, member_id: int):
     refusals.show_on(_members_url(tenant_slug))
     name, own = target.user.name, target.id == m.id
     operations.change_role(m, target, form.role.data)
-    flash(f"{name} is now a {form.role.data}.", "success")
+    flash(
+        _("%(name)s is now %(role)s.", name=name, role=_(form.role.data.capitalize()).lower()),
+        "success",
+    )
     # Who gave up managing can no longer see the members page.
     return _home(tenant_slug) if own else _members_page(tenant_slug)
 
@@ -328,8 +342,10 @@ def transfer(tenant_slug: str):
         name, practice = target.user.name, m.tenant.name
         refusals.show_on(url_for("dashboard.practice", tenant_slug=m.tenant.slug))
         operations.transfer_ownership(m, target)
-        flash(_("%(name)s now owns %(practice)s; you are a manager.", name=name, practice=practice),
-              "success")
+        flash(
+            _("%(name)s now owns %(practice)s; you are a manager.", name=name, practice=practice),
+            "success",
+        )
         return _home(tenant_slug)
     status = 400 if request.method == "POST" else 200
     return render_template("practices/transfer.html", m=m, form=form, candidates=candidates), status
@@ -380,8 +396,10 @@ def invitation(token: str):
                 password_hash = passwords.hash_password(account_form.password.data)
             user = operations.create_invited_account(inv, account_form.name.data, password_hash)
             sessions.sign_in_browser(user)
-            flash(_("Your account is ready. Welcome to %(practice)s.", practice=inv.tenant.name),
-                  "success")
+            flash(
+                _("Your account is ready. Welcome to %(practice)s.", practice=inv.tenant.name),
+                "success",
+            )
             return redirect(url_for("dashboard.practice", tenant_slug=inv.tenant.slug))
         status = 400
     else:

@@ -90,8 +90,9 @@ def submit(p: Practitioner, form: EditForm, render, apply, back: str, refused_fi
         message = str(CONFLICT if isinstance(form, ProfileForm) else ACTION_CONFLICT)
         if isinstance(form, ProfileForm) and (differ := operations.differences(p, form.changes())):
             labels = ", ".join(str(form[name].label.text) for name in differ)
-            message += " " + _("Your input differs from the saved profile in: %(labels)s.",
-                               labels=labels)
+            message += " " + _(
+                "Your input differs from the saved profile in: %(labels)s.", labels=labels
+            )
         flash(message, "error")
         # Saving again after reading the message is a deliberate overwrite of the newer version.
         form.version.data = p.version
@@ -223,8 +224,10 @@ def confirm_accepting(slug: str):
         raise BadRequest()
     operations.confirm_accepting(p, answer == "yes", actor=current_user)
     if answer == "yes":
-        flash(_("Thank you: %(name)s shows as accepting new clients, confirmed today.",
-                name=p.name), "success")
+        flash(
+            _("Thank you: %(name)s shows as accepting new clients, confirmed today.", name=p.name),
+            "success",
+        )
     else:
         flash(_("%(name)s now shows as not accepting new clients.", name=p.name), "success")
     return redirect(url_for("dashboard.index"))
@@ -433,10 +436,14 @@ def delete_license(slug: str, license_id: int):
         view = profiles.license_views(p)[p.licenses.index(lic)]
         detail = _("Your offices in that state leave search until a license there is verified.")
         if view.status == "verified":
-            detail = _(
-                "It is verified: removing it takes the badge off your profile at once, and "
-                "adding it back means waiting for our check again."
-            ) + " " + detail
+            detail = (
+                _(
+                    "It is verified: removing it takes the badge off your profile at once, and "
+                    "adding it back means waiting for our check again."
+                )
+                + " "
+                + detail
+            )
         return confirm.ask(
             title=_("Remove this license?"),
             what=_("%(state)s license #%(number)s", state=view.state_name, number=lic.number),

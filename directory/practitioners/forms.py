@@ -309,8 +309,10 @@ class LicenseForm(EditForm):
         if state in self.other_states:
             self.state.errors = [
                 *self.state.errors,
-                _("You already have a %(state)s license on file: edit that one instead.",
-                  state=state_rule.name),
+                _(
+                    "You already have a %(state)s license on file: edit that one instead.",
+                    state=state_rule.name,
+                ),
             ]
             ok = False
         if not self.number.errors:
