@@ -47,15 +47,8 @@ CODE = re.compile(r"^[a-z0-9_-]{0,40}$")
 NOT_YET = {
     "claims.show",
     "claims.remove",
-    "admin.index",
-    "admin.spam",
     "admin.licenses",
     "admin.rechecks",
-    "admin.rosters",
-    "admin.specialties_queue",
-    "admin.practices",
-    "admin.profiles",
-    "admin.audit",
     "admin_claims.index",
     "admin_claims.letters_page",
 }
