@@ -524,3 +524,30 @@ def test_flash_messages_and_form_errors_are_spanish_on_spanish_pages(world, ther
         page = _text(done)
         assert "Gracias: Lucía Bilingüe aparece como que acepta clientes nuevos" in page
         assert "Thank you" not in page
+
+
+def test_a_license_decision_reaches_a_spanish_speaking_therapist_in_spanish(world, therapist):
+    app, _ = world
+    from directory.admin import operations as admin_ops
+    from directory.mail import MailMessage
+    from directory.practitioners.models import Practitioner
+    from tests.people import new_user
+
+    with app.app_context():
+        db.session.get(User, therapist).language = "es"
+        profile = db.session.scalar(
+            db.select(Practitioner).where(Practitioner.slug == "lucia-bilingue")
+        )
+        lic = profile.licenses[0]
+        lic.status = "pending"
+        admin = new_user("ada-i18n@example.com", "Ada Admin", is_admin=True)
+        admin_ops.approve(lic, admin)
+        db.session.commit()
+        letter = db.session.scalars(
+            db.select(MailMessage).where(MailMessage.to == "lucia@example.com")
+            .order_by(MailMessage.id.desc())
+        ).first()  # fmt: skip
+        assert letter.subject == "Su licencia de NJ está verificada"
+        assert "hasta que venza el 4 de marzo de 2027" in letter.body
+        assert "/es/dashboard/profiles/lucia-bilingue/licenses" in letter.body
+        assert "verified" not in letter.body.replace("/es/", "")
