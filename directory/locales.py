@@ -3,7 +3,7 @@ locale directory.i18n chose for the request, read back through Flask-Babel; en_U
 
 from datetime import date, datetime
 
-from babel import Locale, dates, numbers
+from babel import Locale, dates, lists, numbers
 from flask_babel import get_locale, gettext
 
 DEFAULT = Locale("en", "US")
@@ -43,6 +43,17 @@ def day_month(value) -> str:
     """A day of the year without the year: "Dec 7", "7 dic"."""
     day = _day(value)
     return "" if day is None else dates.format_skeleton("MMMd", day, locale=locale())
+
+
+def month_year(value) -> str:
+    """A month in words: "November 2026", "noviembre de 2026"."""
+    day = _day(value)
+    return "" if day is None else dates.format_skeleton("yMMMM", day, locale=locale())
+
+
+def joined(items) -> str:
+    """Words in a list as the reader joins them: "A, B and C", "A, B y C"."""
+    return lists.format_list([str(item) for item in items], locale=locale())
 
 
 def long_date(value) -> str:
