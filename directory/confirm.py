@@ -8,6 +8,7 @@ show this page; nothing is removed on one click.
 """
 
 from flask import render_template, request
+from flask_babel import gettext as _
 
 FIELD = "confirm"
 
@@ -18,7 +19,7 @@ def given() -> bool:
 
 
 def ask(*, title: str, what: str, action: str, back: str, detail: str = "",
-        button: str = "Remove", fields: dict | None = None, status: int = 200,
+        button: str = "", fields: dict | None = None, status: int = 200,
         destructive: bool = True):  # fmt: skip
     """The confirmation page: `what` names the object, `detail` what removing it means;
     `fields` are posted with the button (the profile's version, a secret key...). The button
@@ -26,7 +27,7 @@ def ask(*, title: str, what: str, action: str, back: str, detail: str = "",
     ticked profiles is confirmed too, but with the ordinary button."""
     page = render_template(
         "confirm.html", title=title, what=what, detail=detail, action=action, back=back,
-        button=button, fields=fields or {}, field=FIELD, destructive=destructive,
+        button=button or _("Remove"), fields=fields or {}, field=FIELD, destructive=destructive,
     )  # fmt: skip
     return page, status
 

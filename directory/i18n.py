@@ -18,6 +18,8 @@ from flask_babel import Babel, get_locale
 from flask_login import current_user
 
 from directory.locales import (
+    date_time,
+    day_month,
     long_date,
     money,
     number,
@@ -264,6 +266,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(get_locale, "get_locale")
     app.add_template_filter(short_date, "date")
     app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(day_month, "day_month")
+    app.add_template_filter(date_time, "date_time")
     app.add_template_filter(number, "number")
     app.add_template_filter(money, "money")
     app.add_template_filter(language_name, "language_name")

@@ -3,7 +3,7 @@ locale directory.i18n chose for the request, read back through Flask-Babel; en_U
 
 from datetime import date, datetime
 
-from babel import Locale, dates, numbers
+from babel import Locale, dates, lists, numbers
 from flask_babel import get_locale, gettext
 
 DEFAULT = Locale("en", "US")
@@ -28,6 +28,34 @@ def short_date(value, pattern: str = "medium") -> str:
     return "" if day is None else dates.format_date(day, pattern, locale=locale())
 
 
+def date_time(value) -> str:
+    """A moment as the reader writes it, to the minute: "Dec 7, 2026, 9:30 PM",
+    "7 dic 2026, 9:30 p.m." (in the zone of `value`: the directory keeps UTC)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    when = dates.format_time(value, "short", locale=locale())
+    return f"{short_date(value)}, {when}"
+
+
+def day_month(value) -> str:
+    """A day of the year without the year: "Dec 7", "7 dic"."""
+    day = _day(value)
+    return "" if day is None else dates.format_skeleton("MMMd", day, locale=locale())
+
+
+def month_year(value) -> str:
+    """A month in words: "November 2026", "noviembre de 2026"."""
+    day = _day(value)
+    return "" if day is None else dates.format_skeleton("yMMMM", day, locale=locale())
+
+
+def joined(items) -> str:
+    """Words in a list as the reader joins them: "A, B and C", "A, B y C"."""
+    return lists.format_list([str(item) for item in items], locale=locale())
+
+
 def long_date(value) -> str:
     """A date in words: "March 4, 2026", "4 de marzo de 2026"."""
     return short_date(value, "long")
@@ -42,6 +70,12 @@ def number(value, digits: int = 0) -> str:
 def money(value) -> str:
     """Whole dollars as a price: "$95", "$1,200"."""
     return "$" + number(value)
+
+
+def N_(text: str) -> str:
+    """Mark an English text for the catalogue where it is defined (pybabel extracts N_), to be
+    said in the reader's language where it is shown (`translated`)."""
+    return text
 
 
 def translated(text: str) -> str:

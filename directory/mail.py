@@ -9,6 +9,7 @@ and the failure is logged: nothing is dropped silently.
 import logging
 import smtplib
 import ssl
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -17,6 +18,8 @@ from urllib.parse import urlsplit
 import click
 from flask import Flask, after_this_request, current_app, has_request_context
 from flask.cli import AppGroup
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -65,13 +68,48 @@ def public_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-#: Closes every letter the directory writes.
-SIGNATURE = "\n\n-- \nKneaded, the massage therapist directory\n"
+def signature() -> str:
+    """What closes every letter the directory writes, in the letter's language."""
+    return "\n\n-- \n" + _("Kneaded, the massage therapist directory") + "\n"
 
 
 def letter(to: str, subject: str, *paragraphs: str, **options) -> MailMessage:
     """Send plain-text paragraphs, signed (see `send`)."""
-    return send(to, subject, "\n\n".join(paragraphs) + SIGNATURE, **options)
+    return send(to, subject, "\n\n".join(paragraphs) + signature(), **options)
+
+
+def language_of(address: str) -> str:
+    """The language mail to `address` is written in: the language its account chose (English
+    when it chose none); without an account, the language of this request's page (a client
+    reads the language they wrote in; English outside a request)."""
+    from directory import i18n
+    from directory.accounts.models import User
+    from directory.validation import email_is
+
+    account = db.session.execute(
+        select(User.id, User.language).where(email_is(User.email, address))
+    ).first()
+    if account is None:
+        return i18n.current()
+    return account.language if account.language in i18n.LANGUAGES else i18n.DEFAULT
+
+
+@contextmanager
+def written_for(address: str):
+    """Within it, gettext, dates and numbers speak the language of `address`'s reader
+    (`language_of`); yields that language, for `link`."""
+    from directory import i18n
+
+    language = language_of(address)
+    with force_locale(i18n.LOCALES[language]):
+        yield language
+
+
+def link(language: str, endpoint: str, **values) -> str:
+    """`public_url` of a page, in `language` (its /es/ address for a Spanish reader)."""
+    from directory import i18n
+
+    return i18n.to_language(public_url(endpoint, **values), language)
 
 
 def send(to: str, subject: str, body: str, *, reply_to: str = "", inquiry=None) -> MailMessage:

@@ -19,6 +19,7 @@ class Refused(Exception):
     status = 400
 
     def __init__(self, message: str):
+        message = str(message)  # a lazy_gettext message, in the language of this request
         super().__init__(message)
         self.message = message
 

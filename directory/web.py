@@ -42,7 +42,8 @@ from werkzeug.exceptions import (
 from werkzeug.exceptions import Conflict as ConflictError
 from werkzeug.routing import BaseConverter, ValidationError
 
-from directory import audit, i18n, licensing, paging, refusals
+from directory import audit, i18n, licensing, locales, paging, refusals
+from directory.accounts import sessions
 from directory.db import db, first_line, now_utc, unavailable
 from directory.listings import seed
 from directory.mail import public_url
@@ -447,6 +448,13 @@ def ago(moment, now=None) -> str:
     return i18n.short_date(moment, "d MMM y")
 
 
+def practice_kind(kind: str) -> str:
+    """A practice's kind as the reader says it ("Clínica")."""
+    from directory.practices.models import KIND_LABELS
+
+    return locales.translated(KIND_LABELS.get(kind, kind))
+
+
 def init_app(app: Flask) -> None:
     """Register the request class, headers, error handlers and template filters."""
     app.request_class = DirectoryRequest
@@ -454,6 +462,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(audit.describe, "audit_details")
     app.add_template_filter(audit.phrase, "audit_phrase")
     app.add_template_filter(ago, "ago")
+    app.add_template_filter(sessions.said, "device")
+    app.add_template_filter(practice_kind, "practice_kind")
     app.add_template_filter(with_credentials, "with_credentials")
     app.add_template_filter(initials, "initials")
     app.add_template_filter(datetime.fromisoformat, "fromiso")

@@ -21,7 +21,16 @@
   var map = null;
 
   function draw() {
-    map = window.L.map(box, { scrollWheelZoom: false });
+    // The controls Leaflet writes itself, named in the page's language (the page says how).
+    map = window.L.map(box, { scrollWheelZoom: false, zoomControl: false });
+    window.L.control
+      .zoom({ zoomInTitle: box.dataset.zoomIn, zoomOutTitle: box.dataset.zoomOut })
+      .addTo(map);
+    var credit = document.createElement("a");
+    credit.href = "https://leafletjs.com";
+    credit.title = box.dataset.leafletTitle;
+    credit.textContent = "Leaflet";
+    map.attributionControl.setPrefix(credit.outerHTML);
     window.L.tileLayer(box.dataset.tiles, {
       maxZoom: 18,
       attribution: box.dataset.attribution,

@@ -13,6 +13,7 @@ from werkzeug.test import encode_multipart
 
 from directory.audit import AuditEvent
 from directory.db import db
+from directory.locales import short_date
 from directory.mail import MailMessage
 from directory.practitioners import documents
 from directory.practitioners.models import Practitioner, Specialty
@@ -410,8 +411,8 @@ def test_the_queue_shows_the_record_and_its_document_and_home_counts_it(client, 
     assert "1 specialty credential waiting" in text_of(client.get("/admin"))
     page = text_of(client.get("/admin/specialties"))
     for shown in ("Alexa Marie", "The Crafted Hand", "Certified lymphedema therapist (CLT)",
-                  "Klose Training", "A known issuer", "K-1234", "2021-05-01",
-                  LATER.isoformat()):  # fmt: skip
+                  "Klose Training", "A known issuer", "K-1234", "May 1, 2021",
+                  short_date(LATER)):  # fmt: skip
         assert shown in page
     assert f'href="/admin/specialties/{record.id}/document"' in page
     assert f"/admin/specialties/{record.id}/approve" in page

@@ -436,3 +436,118 @@ def test_needs_are_named_in_spanish_on_spanish_pages(client):
     assert f'<li class="tag">{spanish.name}</li>' in page
     results = _text(client.get("/es/search?q=sciatica&near=Hoboken,+NJ"))
     assert f"<mark>{spanish.name}</mark>" in results
+
+
+# --- Mail in the reader's language -------------------------------------------------------------
+
+
+def test_a_therapist_is_mailed_in_their_language_whatever_the_clients_page(world, therapist):
+    """Lucía chose Spanish: a message written on an English page reaches her in Spanish, with
+    a Spanish link; a therapist who chose no language is written to in English, even from a
+    Spanish page. The client's own copy follows the page they wrote on."""
+    app, _ = world
+    from directory.mail import MailMessage
+    from directory.practitioners.models import Practitioner
+    from tests.people import new_user
+    from tests.test_inquiries import posted
+
+    with app.app_context():
+        db.session.get(User, therapist).language = "es"
+        english = new_user("only@example.com", "Only English")
+        profile = db.session.scalar(
+            db.select(Practitioner).where(Practitioner.slug == "only-english")
+        )
+        profile.user_id = english.id
+        db.session.commit()
+        browser = app.test_client()
+        for path, ip, email in (
+            ("/p/lucia-bilingue/inquiry", "198.51.100.21", "casey@example.com"),
+            ("/es/p/only-english/inquiry", "198.51.100.22", "carla@example.com"),
+        ):
+            sent = browser.post(path, data=posted(email=email), environ_base={"REMOTE_ADDR": ip})
+            assert sent.status_code in (302, 303), sent.get_data(as_text=True)[:300]
+        db.session.expire_all()
+        letters = {m.to: m for m in db.session.scalars(db.select(MailMessage))}
+        to_lucia, to_only = letters["lucia@example.com"], letters["only@example.com"]
+        assert to_lucia.subject == "Nuevo mensaje de Casey Client"
+        assert "le escribió a través de su perfil (Lucía Bilingüe)" in to_lucia.body
+        assert "Acerca de: Ciática" in to_lucia.body and "información de salud" in to_lucia.body
+        assert "/es/dashboard/inquiries/" in to_lucia.body
+        assert "Kneaded, el directorio de masajistas" in to_lucia.body
+        assert "wrote to you" not in to_lucia.body
+        assert to_only.subject == "New message from Casey Client"
+        assert "wrote to you through your profile (Only English)" in to_only.body
+        assert "About: Sciatica" in to_only.body and "/es/" not in to_only.body
+        assert "Mensaje" not in to_only.body
+        # The clients read their copy in the language they wrote in.
+        assert letters["casey@example.com"].subject.startswith("Your message to")
+        assert letters["carla@example.com"].subject.startswith("Su mensaje a ")
+
+
+def test_flash_messages_and_form_errors_are_spanish_on_spanish_pages(world, therapist):
+    """The editor's save, a validation error (ours and WTForms' own, through Flask-WTF's
+    Babel support) and a confirmation, as Lucía meets them on /es/ pages."""
+    app, _ = world
+    from directory.practitioners.models import Practitioner
+    from tests.people import log_in
+
+    base = "/es/dashboard/profiles/lucia-bilingue"
+    with app.app_context():
+        browser = app.test_client()
+        log_in(browser, db.session.get(User, therapist))
+        profile = db.session.scalar(
+            db.select(Practitioner).where(Practitioner.slug == "lucia-bilingue")
+        )
+        saved = browser.post(
+            f"{base}/edit",
+            data={"version": profile.version, "credentials": "LMT", "form_complete": "1"},
+            follow_redirects=True,
+        )
+        page = _text(saved)
+        assert "Perfil guardado." in page and "Profile saved." not in page
+        db.session.expire_all()
+        version = db.session.get(Practitioner, profile.id).version
+        refused = browser.post(
+            f"{base}/licenses",
+            data={"version": version, "state": "NY", "number": "028941",
+                  "expires_on": "31/01/2030", "form_complete": "1"},
+        )  # fmt: skip
+        assert refused.status_code == 400
+        page = _text(refused)
+        assert "Corrija los campos marcados abajo; no se guardó nada." in page
+        assert "No es una fecha válida." in page and "Not a valid date" not in page
+        office = profile.offices[0]
+        asked = _text(browser.get(f"{base}/offices/{office.id}/delete"))
+        assert "¿Quitar este consultorio?" in asked and ">Quitar</button>" in asked
+        assert "Remove this office" not in asked
+        done = browser.post(f"{base}/accepting", data={"accepting": "yes"}, follow_redirects=True)
+        page = _text(done)
+        assert "Gracias: Lucía Bilingüe aparece como que acepta clientes nuevos" in page
+        assert "Thank you" not in page
+
+
+def test_a_license_decision_reaches_a_spanish_speaking_therapist_in_spanish(world, therapist):
+    app, _ = world
+    from directory.admin import operations as admin_ops
+    from directory.mail import MailMessage
+    from directory.practitioners.models import Practitioner
+    from tests.people import new_user
+
+    with app.app_context():
+        db.session.get(User, therapist).language = "es"
+        profile = db.session.scalar(
+            db.select(Practitioner).where(Practitioner.slug == "lucia-bilingue")
+        )
+        lic = profile.licenses[0]
+        lic.status = "pending"
+        admin = new_user("ada-i18n@example.com", "Ada Admin", is_admin=True)
+        admin_ops.approve(lic, admin)
+        db.session.commit()
+        letter = db.session.scalars(
+            db.select(MailMessage).where(MailMessage.to == "lucia@example.com")
+            .order_by(MailMessage.id.desc())
+        ).first()  # fmt: skip
+        assert letter.subject == "Su licencia de NJ está verificada"
+        assert "hasta que venza el 4 de marzo de 2027" in letter.body
+        assert "/es/dashboard/profiles/lucia-bilingue/licenses" in letter.body
+        assert "verified" not in letter.body.replace("/es/", "")

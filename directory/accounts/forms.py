@@ -2,6 +2,8 @@
 
 import unicodedata
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import StopValidation
@@ -22,27 +24,30 @@ class _Text:
         try:
             field.data = clean_text(field.data or "", self.max_length)
         except ValueError as error:
-            raise StopValidation(f"{field.label.text} {error}.") from None
+            said = _("%(label)s %(problem)s.", label=field.label.text, problem=error)
+            raise StopValidation(said) from None
         if self.required and not field.data:
-            raise StopValidation(self.required)
+            raise StopValidation(str(self.required))
 
 
 def _email(form, field) -> None:
     try:
         check_email(field.data)
     except ValueError:
-        raise StopValidation("Enter an email address like name@example.com.") from None
+        raise StopValidation(_("Enter an email address like name@example.com.")) from None
 
 
 def _password_shape(form, field) -> None:
     # Shape only: a password being typed to sign in is never judged against the policy.
     value = field.data or ""
     if not value:
-        raise StopValidation("Enter your password.")
+        raise StopValidation(_("Enter your password."))
     if len(value) > passwords.MAX_LENGTH:
-        raise StopValidation(f"Password must be at most {passwords.MAX_LENGTH} characters long.")
+        raise StopValidation(
+            _("Password must be at most %(count)s characters long.", count=passwords.MAX_LENGTH)
+        )
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
-        raise StopValidation("Password must not contain control characters.")
+        raise StopValidation(_("Password must not contain control characters."))
 
 
 _password_shape.field_flags = {"required": True}
@@ -51,14 +56,14 @@ _password_shape.field_flags = {"required": True}
 def _code_shape(form, field) -> None:
     # Shape only: whether the code is right is the operation's question (and it is counted).
     if field.data and totp.normalize(field.data) is None:
-        raise StopValidation("Enter the 6 digits your authenticator app shows.")
+        raise StopValidation(_("Enter the 6 digits your authenticator app shows."))
 
 
 def _code_field(*, required: bool = True) -> StringField:
     return StringField(
-        "Code from your authenticator app",
+        _l("Code from your authenticator app"),
         validators=[
-            _Text(20, required="Enter the 6-digit code from your app." if required else None),
+            _Text(20, required=_l("Enter the 6-digit code from your app.") if required else None),
             _code_shape,
         ],
         render_kw={
@@ -70,15 +75,15 @@ def _code_field(*, required: bool = True) -> StringField:
     )
 
 
-def _email_field(label: str = "Email") -> EmailField:
+def _email_field(label: str = _l("Email")) -> EmailField:
     return EmailField(
         label,
-        validators=[_Text(254, required="Enter your email address."), _email],
+        validators=[_Text(254, required=_l("Enter your email address.")), _email],
         render_kw={"maxlength": 254},
     )
 
 
-def _new_password_field(label: str = "Password") -> PasswordField:
+def _new_password_field(label: str = _l("Password")) -> PasswordField:
     return PasswordField(
         label,
         render_kw={
@@ -109,15 +114,15 @@ class _NewPasswordForm(FlaskForm):
 
 class RegisterForm(_NewPasswordForm):
     name = StringField(
-        "Your name",
-        validators=[_Text(120, required="Enter your name.")],
+        _l("Your name"),
+        validators=[_Text(120, required=_l("Enter your name."))],
         render_kw={"maxlength": 120},
     )
     email = _email_field()
     password = _new_password_field()
     practice_name = StringField(
-        "Name of your practice",
-        validators=[_Text(120, required="Enter the name of your practice.")],
+        _l("Name of your practice"),
+        validators=[_Text(120, required=_l("Enter the name of your practice."))],
         render_kw={"maxlength": 120},
     )
     #: Where to come back to after the first sign-in (a listing's claim page).
@@ -129,8 +134,8 @@ class RegisterForm(_NewPasswordForm):
 
 class LoginForm(FlaskForm):
     email = _email_field()
-    password = PasswordField("Password", validators=[_password_shape])
-    remember = BooleanField("Keep me signed in on this device")
+    password = PasswordField(_l("Password"), validators=[_password_shape])
+    remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
 
 
@@ -139,22 +144,22 @@ class ResetRequestForm(FlaskForm):
 
 
 class PasswordResetForm(_NewPasswordForm):
-    password = _new_password_field("New password")
+    password = _new_password_field(_l("New password"))
 
 
 class ChangePasswordForm(_NewPasswordForm):
-    current_password = PasswordField("Current password", validators=[_password_shape])
-    password = _new_password_field("New password")
+    current_password = PasswordField(_l("Current password"), validators=[_password_shape])
+    password = _new_password_field(_l("New password"))
 
     def validate_password(self, field) -> None:
         super().validate_password(field)
         if field.data == self.current_password.data:
-            raise StopValidation("Choose a password different from your current one.")
+            raise StopValidation(_("Choose a password different from your current one."))
 
 
 class ChangeEmailForm(FlaskForm):
-    email = _email_field("New email address")
-    password = PasswordField("Current password", validators=[_password_shape])
+    email = _email_field(_l("New email address"))
+    password = PasswordField(_l("Current password"), validators=[_password_shape])
 
     def __init__(self, *args, account=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,7 +167,7 @@ class ChangeEmailForm(FlaskForm):
 
     def validate_email(self, field) -> None:
         if self.account is not None and same_email(field.data, self.account.email):
-            raise StopValidation("That is already your email address.")
+            raise StopValidation(_("That is already your email address."))
 
 
 class CodeForm(FlaskForm):
@@ -174,7 +179,7 @@ class CodeForm(FlaskForm):
 class ReauthForm(FlaskForm):
     """The password again, and the code when the second factor is on, for a sensitive action."""
 
-    password = PasswordField("Password", validators=[_password_shape])
+    password = PasswordField(_l("Password"), validators=[_password_shape])
     code = _code_field(required=False)
     next = HiddenField()
 
@@ -184,4 +189,4 @@ class ReauthForm(FlaskForm):
 
     def validate_code(self, field) -> None:
         if self.account is not None and self.account.totp_secret and not field.data:
-            raise StopValidation("Enter the 6-digit code from your app.")
+            raise StopValidation(_("Enter the 6-digit code from your app."))

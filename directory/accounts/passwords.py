@@ -5,6 +5,7 @@ from functools import cache
 from importlib import resources
 
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from directory.validation import email_key
@@ -64,18 +65,18 @@ def common_passwords() -> frozenset[str]:
 def problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """Why `password` is not acceptable for this user, or None when it is."""
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in password):
-        return "Password must not contain control characters."
+        return _("Password must not contain control characters.")
     if len(password) < MIN_LENGTH:
-        return f"Password must be at least {MIN_LENGTH} characters long."
+        return _("Password must be at least %(count)s characters long.", count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Password must be at most {MAX_LENGTH} characters long."
+        return _("Password must be at most %(count)s characters long.", count=MAX_LENGTH)
     lowered = password.lower()
     if len(set(lowered)) == 1:
-        return "Password must not be one character repeated."
+        return _("Password must not be one character repeated.")
     if lowered in common_passwords():
-        return "That password is too common; choose one that is harder to guess."
+        return _("That password is too common; choose one that is harder to guess.")
     if lowered in _personal_words(email, name):
-        return "Password must not be your email address or your name."
+        return _("Password must not be your email address or your name.")
     return None
 
 

@@ -14,6 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context, request
+from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user
 from sqlalchemy import ForeignKey, Index, Select, String, delete, select, update
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
@@ -245,6 +246,23 @@ def device_of(user_agent: str) -> str:
     if browser and system:
         return f"{browser} on {system}"
     return browser or (f"A browser on {system}" if system else "Unknown browser")
+
+
+#: How device_of phrases a name (kept in English with the sign-in), and so how `said` reads it.
+_DEVICE_ON = re.compile(r"^(.+) on (.+)$")
+
+
+def said(device: str) -> str:
+    """A device's name, as device_of kept it, in the reader's language ("Firefox en Linux")."""
+    if not device or device == "Unknown browser":
+        return _("Unknown browser")
+    found = _DEVICE_ON.match(device)
+    if found is None:
+        return device
+    browser, system = found.groups()
+    if browser == "A browser":
+        return _("A browser on %(system)s", system=system)
+    return _("%(browser)s on %(system)s", browser=browser, system=system)
 
 
 def connection_of(ip: str) -> str:

@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import confirm_login, current_user, login_required, logout_user
 from werkzeug.exceptions import BadRequest
 
@@ -93,11 +94,11 @@ def verify(token: str):
     # The address may have been taken since confirm_email looked: the unique index says so.
     outcome = unless_taken("taken", operations.confirm_email, confirmation)
     if outcome == "taken":
-        flash("That address now belongs to another account, so yours was not changed.", "error")
+        flash(_("That address now belongs to another account, so yours was not changed."), "error")
     elif outcome == "changed":
-        flash(f"Your email address is now {confirmation.address}.", "info")
+        flash(_("Your email address is now %(email)s.", email=confirmation.address), "info")
     else:
-        flash("Thank you: your email address is confirmed.", "info")
+        flash(_("Thank you: your email address is confirmed."), "info")
     if current_user.is_authenticated:
         return redirect(url_for(".index"))
     return redirect(url_for(".login"))
@@ -149,7 +150,7 @@ def login_code():
     if user is None:
         session.pop(PENDING, None)
         if request.method == "POST":
-            flash("That took too long: please sign in again.", "info")
+            flash(_("That took too long: please sign in again."), "info")
         return redirect(url_for(".login"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -186,7 +187,7 @@ def logout():
     _forget_browser()
     # Messages for the one who leaves are not for the next person on this browser.
     session.pop("_flashes", None)
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("public.index"))
 
 
@@ -217,7 +218,7 @@ def reset(token: str):
     form = PasswordResetForm(account=user)
     if form.validate_on_submit():
         operations.reset_password(user, form.password.data)
-        flash("Your password has been changed. Sign in with your new password.", "info")
+        flash(_("Your password has been changed. Sign in with your new password."), "info")
         return redirect(url_for(".login"))
     return render_template("accounts/reset.html", form=form)
 
@@ -245,9 +246,9 @@ def end_session(session_id: int):
         abort(404)
     if session_id == this_device:
         _forget_browser()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
         return redirect(url_for("public.index"))
-    flash(f"Signed out {device}.", "info")
+    flash(_("Signed out %(device)s.", device=sessions.said(device)), "info")
     return redirect(url_for(".index"))
 
 
@@ -258,7 +259,7 @@ def end_all_sessions():
     """Sign out everywhere, this browser included."""
     operations.sign_out_everywhere(current_user._get_current_object())
     _forget_browser()
-    flash("You are signed out on every device.", "info")
+    flash(_("You are signed out on every device."), "info")
     return redirect(url_for("public.index"))
 
 
@@ -274,12 +275,15 @@ def change_email():
         )
         if changed:
             flash(
-                f"We have sent a link to {form.email.data}. Your address changes once you open "
-                "it; until then, keep using your current one.",
+                _(
+                    "We have sent a link to %(email)s. Your address changes once you open it; "
+                    "until then, keep using your current one.",
+                    email=form.email.data,
+                ),
                 "info",
             )
             return redirect(url_for(".index"))
-        form.password.errors.append("Password is incorrect.")
+        form.password.errors.append(_("Password is incorrect."))
     return render_template("accounts/change_email.html", form=form, user=user)
 
 
@@ -296,7 +300,7 @@ def change_password():
         if changed:
             # Every session has ended; this browser signs in again with a new one.
             sessions.sign_in_browser(user, remember=False)
-            flash("Your password has been changed. Other devices have been signed out.", "info")
+            flash(_("Your password has been changed. Other devices have been signed out."), "info")
             return redirect(url_for(".index"))
         form.current_password.errors.append("Current password is incorrect.")
     return render_template("accounts/change_password.html", form=form)
@@ -338,20 +342,20 @@ def two_factor():
         # Turning the second factor on or off takes a recent password (and code): a borrowed
         # session must neither lock the owner out nor take their second factor away.
         if not freshness.is_recent():
-            flash("Please confirm it is you first.", "info")
+            flash(_("Please confirm it is you first."), "info")
             return redirect(url_for(".reauth", next=url_for(".two_factor")))
         if action == "start" and not user.totp_secret:
             session[SETUP] = totp.new_secret()
         elif action == "disable" and user.totp_secret:
             if totp.is_required(user):
-                flash("Platform admins must keep two-step sign-in on.", "error")
+                flash(_("Platform admins must keep two-step sign-in on."), "error")
             else:
                 totp.disable(user)
-                flash("Two-step sign-in is off.", "info")
+                flash(_("Two-step sign-in is off."), "info")
         elif action == "confirm" and secret and form.validate_on_submit():
             if totp.enable(user, secret, form.code.data):
                 session.pop(SETUP, None)
-                flash("Two-step sign-in is on: we will ask for a code when you sign in.", "info")
+                flash(_("Two-step sign-in is on: we will ask for a code when you sign in."), "info")
                 return redirect(url_for(".two_factor"))
             form.code.errors.append(CODE_FAILED)
         if not form.errors:

@@ -10,6 +10,9 @@ their own, nor of a practice they belong to. A decision that cannot be taken rai
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +20,7 @@ from directory import audit, licensing, mail, specialties, validation
 from directory.accounts.models import User
 from directory.audit import AuditEvent
 from directory.db import days_after, db, now_utc
+from directory.locales import long_date
 from directory.paging import Page, page_of
 from directory.practices.models import Membership, Tenant
 from directory.practices.operations import people_to_tell
@@ -153,12 +157,14 @@ def history(lic: License) -> list[AuditEvent]:
 
 def _tell(practitioner: Practitioner, subject: str, *paragraphs: str, page: str) -> None:
     """Mail the people who look after a profile about a decision, with the editor `page`
-    (an endpoint) where they can act on it."""
+    (an endpoint) where they can act on it; each in their language (texts given as lazy
+    gettext are said in it)."""
     for address in people_to_tell(practitioner):
-        mail.letter(
-            address, subject, "Hello,", *paragraphs,
-            "On your profile:\n" + mail.public_url(page, slug=practitioner.slug),
-        )  # fmt: skip
+        with mail.written_for(address) as language:
+            mail.letter(
+                address, str(subject), _("Hello,"), *map(str, paragraphs),
+                _("On your profile:") + "\n" + mail.link(language, page, slug=practitioner.slug),
+            )  # fmt: skip
 
 
 def _decide(record: License | Specialty, admin: User, status: str, reason: str | None) -> None:
@@ -236,14 +242,24 @@ def approve(lic: License, admin: User) -> None:
     rule = licensing.rule(lic.state)
     _tell(
         lic.practitioner,
-        f"Your {lic.state} license is verified",
-        f"We checked license {lic.number} of {lic.practitioner.name} with the "
-        f"{rule.board if rule and rule.board else lic.state + ' licensing board'}. It is verified"
-        + (f" until it expires on {lic.expires_on.isoformat()}" if lic.expires_on else "")
-        + f"; your offices in {lic.state} now show "
-        "the verified badge.",
-        "If the license changes (a renewal, a new number), update it: it goes back to pending "
-        "until we check it again.",
+        _l("Your %(state)s license is verified", state=lic.state),
+        _l(
+            "We checked license %(number)s of %(name)s with the %(board)s. It is "
+            "verified%(until)s; your offices in %(state)s now show the verified badge.",
+            number=lic.number,
+            name=lic.practitioner.name,
+            state=lic.state,
+            board=rule.board
+            if rule and rule.board
+            else _l("%(state)s licensing board", state=lic.state),
+            until=_l(" until it expires on %(day)s", day=LazyString(long_date, lic.expires_on))
+            if lic.expires_on
+            else "",
+        ),
+        _l(
+            "If the license changes (a renewal, a new number), update it: it goes back to pending "
+            "until we check it again."
+        ),
         page="editor.licenses",
     )
 
@@ -254,10 +270,18 @@ def reject(lic: License, admin: User, reason: str) -> None:
     _decide(lic, admin, "rejected", reason)
     _tell(
         lic.practitioner,
-        f"We could not verify your {lic.state} license",
-        f"We could not verify license {lic.number} of {lic.practitioner.name}: {reason}",
-        f"Until a license in {lic.state} is verified or pending, offices in {lic.state} are not "
-        "listed. Correct the license (state, number or expiry) and it goes back to pending.",
+        _l("We could not verify your %(state)s license", state=lic.state),
+        _l(
+            "We could not verify license %(number)s of %(name)s: %(reason)s",
+            number=lic.number,
+            name=lic.practitioner.name,
+            reason=reason,
+        ),
+        _l(
+            "Until a license in %(state)s is verified or pending, offices in %(state)s are not "
+            "listed. Correct the license (state, number or expiry) and it goes back to pending.",
+            state=lic.state,
+        ),
         page="editor.licenses",
     )
 

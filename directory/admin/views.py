@@ -21,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from directory import confirm, licensing, refusals, specialties
@@ -57,10 +58,10 @@ def hide_from_non_admins():
 @bp.before_request
 def _admins_only():
     if totp.needs_totp_setup(current_user):
-        flash("Set up a second factor before using the admin pages.", "info")
+        flash(_("Set up a second factor before using the admin pages."), "info")
         return redirect(url_for("accounts.two_factor"))
     if request.method == "POST" and not freshness.is_recent():
-        flash("Confirm your password to continue: decisions need a recent sign-in.", "info")
+        flash(_("Confirm your password to continue: decisions need a recent sign-in."), "info")
         return redirect(url_for("accounts.reauth", next=_back_path()))
     return None
 
@@ -257,7 +258,7 @@ def reject(license_id: int):
 def bulk_approve():
     form = BulkForm()
     if not form.validate():
-        flash("Tick the licenses to approve.", "error")
+        flash(_("Tick the licenses to approve."), "error")
         return redirect(_queue_back())
     refusals.show_on(_queue_back())
     _say_what_was_decided(ops.bulk_approve(form.ids.data, current_user), "Verified", "approved")
@@ -280,7 +281,7 @@ def bulk_reject():
     """Reject the ticked licenses with one reason, each its own audited decision."""
     form = BulkForm()
     if not form.validate():
-        flash("Tick the licenses to reject.", "error")
+        flash(_("Tick the licenses to reject."), "error")
         return redirect(_queue_back())
     refusals.show_on(_queue_back())
     reason = ReasonForm()

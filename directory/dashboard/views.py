@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
@@ -153,14 +154,14 @@ def create(tenant_slug: str):
         )
     )
     if own is not None:
-        flash("You already have a profile in this practice.", "info")
+        flash(_("You already have a profile in this practice."), "info")
         return redirect(url_for("editor.edit", slug=own.slug))
     practitioner = unless_taken(None, operations.create_draft, membership.tenant, current_user)
     if practitioner is None:
         # Another request took the same slug a moment ago.
-        flash("That did not work this time; please try again.", "error")
+        flash(_("That did not work this time; please try again."), "error")
         return redirect(url_for(".practice", tenant_slug=tenant_slug))
-    flash("Your draft profile is ready. It stays private until you publish it.", "success")
+    flash(_("Your draft profile is ready. It stays private until you publish it."), "success")
     return redirect(url_for("editor.edit", slug=practitioner.slug))
 
 
@@ -190,13 +191,13 @@ def bulk(tenant_slug: str):
         ticked += request.form.getlist("shown")  # every profile the page showed
     ids = staff.ids_from(ticked)
     if action not in staff.ACTIONS or not ids:
-        flash("Tick the profiles, then choose what to do with them.", "error")
+        flash(_("Tick the profiles, then choose what to do with them."), "error")
         return redirect(back)
     _offer, verb, done = staff.ACTIONS[action]
     if not confirm.given():
         judged = staff.judge(membership, ids)
         if not judged.allowed:
-            flash("You may not change any of the ticked profiles.", "error")
+            flash(_("You may not change any of the ticked profiles."), "error")
             return redirect(back)
         n = len(judged.allowed)
         profiles = f"{n} profile{'s' if n != 1 else ''}"
@@ -218,11 +219,17 @@ def bulk(tenant_slug: str):
     if result.done:
         flash(f"{done}: {_names(result.done)}.", "success")
     if result.unchanged:
-        flash(f"Already so, nothing to do: {_names(result.unchanged)}.", "info")
+        flash(_("Already so, nothing to do: %(names)s.", names=_names(result.unchanged)), "info")
     for p, why in result.refused:
-        flash(f"{p.name} was left as it was: {why}", "error")
+        flash(_("%(name)s was left as it was: %(why)s", name=p.name, why=why), "error")
     if result.unknown:
-        flash(f"{result.unknown} ticked profile(s) are not in this practice any more.", "error")
+        flash(
+            _(
+                "%(count)s ticked profile(s) are not in this practice any more.",
+                count=result.unknown,
+            ),
+            "error",
+        )
     return redirect(back)
 
 
@@ -280,7 +287,7 @@ def preview_roster(tenant_slug: str):
     membership = tenancy.membership_or_404(tenant_slug, "manage_practice")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("Choose a CSV or JSON Lines file to import.", "error")
+        flash(_("Choose a CSV or JSON Lines file to import."), "error")
         return redirect(url_for(".roster", tenant_slug=tenant_slug))
     refusals.show_on(url_for(".roster", tenant_slug=tenant_slug))
     fmt, text = roster_files.read(upload.read(roster_files.MAX_BYTES + 1), upload.filename)
@@ -308,8 +315,14 @@ def import_roster(tenant_slug: str):
             membership, outcome, carried=roster_files.carry(text), filename=filename, status=400
         )
     flash(
-        f"Imported {filename}: {len(outcome.created)} profile(s) created, "
-        f"{len(outcome.updated)} updated, {len(outcome.unchanged)} already as the file says.",
+        _(
+            "Imported %(file)s: %(created)s profile(s) created, %(updated)s updated, "
+            "%(unchanged)s already as the file says.",
+            file=filename,
+            created=len(outcome.created),
+            updated=len(outcome.updated),
+            unchanged=len(outcome.unchanged),
+        ),
         "success",
     )
     return redirect(url_for(".practice", tenant_slug=tenant_slug))

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from directory import audit, i18n, mail, validation
+from directory import audit, i18n, locales, mail, validation
 from directory.accounts import sessions
 from directory.db import db, now_utc, serialize
 from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
@@ -299,29 +299,51 @@ def send(
 
 
 def _mail_recipient(address: str, recipient: Recipient, inquiry: Inquiry, draft: Draft) -> None:
-    via = f"your profile ({recipient.name})" if recipient.practitioner else "your practice page"
-    facts = [f"From: {draft.name} <{draft.email}>"]
-    if draft.phone:
-        facts.append(f"Phone: {draft.phone}")
-    facts.append(f"Prefers to be contacted by {draft.preferred_contact}.")
-    if draft.condition:
-        facts.append(f"About: {draft.condition.name}")
-    days = current_app.config["INQUIRY_RETENTION_DAYS"]
-    mail.letter(
-        address,
-        f"New message from {draft.name}",
-        f"{draft.name} wrote to you through {via} on Kneaded.",
-        "\n".join(facts),
-        f"---\n{draft.message}\n---",
-        f"Reply to this email to answer {draft.name} directly: your reply goes to "
-        f"{draft.email}, not to us.",
-        "Mark it replied, archive it or block the sender in your inbox:\n"
-        + mail.public_url("inbox.show", inquiry_id=inquiry.id),
-        f"This is health information: please keep it private. We delete its text {days} days "
-        "after it was sent, or as soon as the sender withdraws it.",
-        reply_to=draft.email,
-        inquiry=inquiry,
-    )
+    """The therapist's (or manager's) notice, in their language."""
+    with mail.written_for(address) as language:
+        if recipient.practitioner:
+            wrote = _(
+                "%(sender)s wrote to you through your profile (%(name)s) on Kneaded.",
+                sender=draft.name,
+                name=recipient.name,
+            )
+        else:
+            wrote = _(
+                "%(sender)s wrote to you through your practice page on Kneaded.", sender=draft.name
+            )
+        facts = [_("From: %(name)s <%(email)s>", name=draft.name, email=draft.email)]
+        if draft.phone:
+            facts.append(_("Phone: %(phone)s", phone=draft.phone))
+        if draft.preferred_contact == "phone":
+            facts.append(_("Prefers to be contacted by phone."))
+        else:
+            facts.append(_("Prefers to be contacted by email."))
+        if draft.condition:
+            facts.append(_("About: %(need)s", need=locales.term_name(draft.condition.slug)))
+        days = current_app.config["INQUIRY_RETENTION_DAYS"]
+        mail.letter(
+            address,
+            _("New message from %(name)s", name=draft.name),
+            wrote,
+            "\n".join(facts),
+            f"---\n{draft.message}\n---",
+            _(
+                "Reply to this email to answer %(name)s directly: your reply goes to %(email)s, "
+                "not to us.",
+                name=draft.name,
+                email=draft.email,
+            ),
+            _("Mark it replied, archive it or block the sender in your inbox:")
+            + "\n"
+            + mail.link(language, "inbox.show", inquiry_id=inquiry.id),
+            _(
+                "This is health information: please keep it private. We delete its text %(days)s "
+                "days after it was sent, or as soon as the sender withdraws it.",
+                days=days,
+            ),
+            reply_to=draft.email,
+            inquiry=inquiry,
+        )
 
 
 def _mail_client(recipient: Recipient, inquiry: Inquiry, draft: Draft, token: str) -> None:
@@ -382,13 +404,18 @@ def withdraw(inquiry: Inquiry) -> None:
     _empty_copies([inquiry.id], "the sender withdrew it")
     recipient = Recipient(inquiry.tenant, inquiry.practitioner)
     for address in recipient.addresses():
-        mail.letter(
-            address,
-            f"{inquiry.sender_name} withdrew their message",
-            f"{inquiry.sender_name} withdrew the message they sent to {inquiry.recipient_name} on "
-            f"{inquiry.created_at:%-d %B %Y}. We deleted its text; please delete the email "
-            "that carried it too.",
-        )
+        with mail.written_for(address):
+            mail.letter(
+                address,
+                _("%(name)s withdrew their message", name=inquiry.sender_name),
+                _(
+                    "%(name)s withdrew the message they sent to %(recipient)s on %(day)s. We "
+                    "deleted its text; please delete the email that carried it too.",
+                    name=inquiry.sender_name,
+                    recipient=inquiry.recipient_name,
+                    day=locales.long_date(inquiry.created_at),
+                ),
+            )
     audit.record("inquiry.withdrawn", actor_label="visitor", tenant=inquiry.tenant, subject=inquiry)
     db.session.flush()
 

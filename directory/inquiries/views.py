@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
@@ -23,6 +24,7 @@ from directory.db import short_write
 from directory.inquiries import forms as inquiry_forms
 from directory.inquiries import operations
 from directory.inquiries.forms import InquiryForm, seconds_since
+from directory.locales import long_date
 from directory.practices import roster
 from directory.practices.public import render_practice
 from directory.practitioners import profiles
@@ -222,7 +224,7 @@ def _unstored(response):
 @login_required
 def index():
     """Messages to the user's own profiles (and links to the practices they manage)."""
-    return _render_inbox(operations.of_user(current_user), "Your messages")
+    return _render_inbox(operations.of_user(current_user), _("Your messages"))
 
 
 @inbox_bp.get("/dashboard/practices/<slug:tenant_slug>/inquiries")
@@ -232,7 +234,7 @@ def practice(tenant_slug: str):
     membership = tenancy.membership_or_404(tenant_slug, "read_practice_inquiries")
     return _render_inbox(
         operations.of_practice(membership.tenant_id),
-        f"Messages to {membership.tenant.name}",
+        _("Messages to %(practice)s", practice=membership.tenant.name),
         practice=membership,
     )
 
@@ -268,18 +270,18 @@ def mark(inquiry_id: int):
     back = _back(inquiry)
     refusals.show_on(back)
     operations.mark(inquiry, action, current_user)
-    flash(MARKED[action], "success")
+    flash(str(MARKED[action]), "success")
     return redirect(back)
 
 
 #: What the inbox says after each mark.
 MARKED = {
-    "replied": "Marked as replied.",
-    "unreplied": "No longer marked as replied.",
-    "archived": "Archived.",
-    "inbox": "Moved back to the inbox.",
-    "spam": "Reported as spam and moved to Spam. Block the sender to hear no more from them.",
-    "not_spam": "Moved back to the inbox.",
+    "replied": _l("Marked as replied."),
+    "unreplied": _l("No longer marked as replied."),
+    "archived": _l("Archived."),
+    "inbox": _l("Moved back to the inbox."),
+    "spam": _l("Reported as spam and moved to Spam. Block the sender to hear no more from them."),
+    "not_spam": _l("Moved back to the inbox."),
 }
 
 
@@ -291,17 +293,18 @@ def delete(inquiry_id: int):
     back = _back_to(url_for(".index"))
     if not confirm.given():
         page = confirm.ask(
-            title="Delete this message for good?",
-            what=f"The message from {inquiry.sender_name}, {inquiry.created_at:%-d %B %Y}",
-            detail="Its text is deleted and cannot be brought back; archive it instead to "
-            "keep it out of your inbox.",
+            title=_("Delete this message for good?"),
+            what=_("The message from %(name)s, %(day)s", name=inquiry.sender_name,
+                   day=long_date(inquiry.created_at)),
+            detail=_("Its text is deleted and cannot be brought back; archive it instead to "
+                     "keep it out of your inbox."),
             action=url_for(".delete", inquiry_id=inquiry.id),
-            back=url_for(".show", inquiry_id=inquiry.id), button="Delete it",
+            back=url_for(".show", inquiry_id=inquiry.id), button=_("Delete it"),
             fields={"back": back},
         )  # fmt: skip
         return _unstored(make_response(page))
     operations.remove(inquiry, current_user)
-    flash("The message is deleted.", "success")
+    flash(_("The message is deleted."), "success")
     return redirect(back)
 
 
@@ -312,9 +315,11 @@ def block(inquiry_id: int):
     inquiry = tenancy.inquiry_or_404(inquiry_id)
     operations.block_sender(inquiry, current_user)
     flash(
-        f"{inquiry.sender_email} is blocked: their messages to "
-        f"{inquiry.practitioner.name if inquiry.practitioner else inquiry.tenant.name} "
-        "are dropped from now on.",
+        _(
+            "%(email)s is blocked: their messages to %(name)s are dropped from now on.",
+            email=inquiry.sender_email,
+            name=inquiry.practitioner.name if inquiry.practitioner else inquiry.tenant.name,
+        ),
         "success",
     )
     return redirect(_back(inquiry))
@@ -327,7 +332,7 @@ def unblock(block_id: int):
     found = tenancy.block_or_404(block_id)
     email = found.email_key
     operations.unblock(found, current_user)
-    flash(f"{email} is no longer blocked.", "success")
+    flash(_("%(email)s is no longer blocked.", email=email), "success")
     return redirect(_back_to(url_for(".index")))
 
 

@@ -4,15 +4,14 @@ practice's, for its managers."""
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from directory import tenancy, vocabulary
+from directory import locales, tenancy
 from directory.insights import reports
 
 bp = Blueprint("insights", __name__)
 
 
 def _need_name(slug: str) -> str:
-    term = vocabulary.terms().get(slug)
-    return term.name if term else slug
+    return locales.term_name(slug)
 
 
 @bp.get("/dashboard/profiles/<slug:slug>/insights")

@@ -33,10 +33,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from directory import audit, geo, licensing
+from directory import audit, geo, licensing, locales
 from directory.db import db
 from directory.listings.models import ListingRemoval, ListingSource
 from directory.listings.records import (
@@ -658,10 +659,11 @@ def sources_of(practitioner_id: int) -> list[dict]:
 def from_files(found: list[dict]) -> str:
     """Where a listing comes from, as its page says it: "the NPPES file of November 2026 and
     the Texas TDLR file of December 2026" (`found`: sources_of)."""
-    parts = [
-        f"the {s['source_name']} file of {date.fromisoformat(s['file_date']):%B %Y}" for s in found
-    ]
-    return " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return locales.joined(
+        _("the %(source)s file of %(month)s", source=s["source_name"],
+          month=locales.month_year(date.fromisoformat(s["file_date"])))
+        for s in found
+    )  # fmt: skip
 
 
 __all__ = ["Problems", "RosterError", "Run", "Seeder", "Spool", "check", "chunks", "people",

@@ -1,19 +1,22 @@
 """Forms of the practice pages: settings, staff, invitations, roles, ownership, closing."""
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from directory import locales
 from directory.accounts.forms import RegisterForm
 from directory.practices.models import INVITABLE_ROLES, KIND_LABELS, ROLES, TENANT_KINDS
 from directory.practitioners.forms import OneOf, Text
 from directory.validation import check_email, check_url
 
 ROLE_LABELS = {
-    "owner": "Owner: everything, including ownership and closing the practice",
-    "manager": "Manager: practice details, members and every profile",
-    "therapist": "Therapist: their own profile",
+    "owner": _l("Owner: everything, including ownership and closing the practice"),
+    "manager": _l("Manager: practice details, members and every profile"),
+    "therapist": _l("Therapist: their own profile"),
 }
 
 
@@ -34,21 +37,21 @@ class _WholeForm(FlaskForm):
 
 
 class PracticeForm(_WholeForm):
-    name = StringField("Practice name", validators=[Text(120, required=True)])
-    kind = SelectField("Kind", validators=[OneOf()], validate_choice=False)
-    website = StringField("Website", validators=[Text(300, check=check_url)])
-    description = TextAreaField("About the practice", validators=[Text(3000, multiline=True)])
+    name = StringField(_l("Practice name"), validators=[Text(120, required=True)])
+    kind = SelectField(_l("Kind"), validators=[OneOf()], validate_choice=False)
+    website = StringField(_l("Website"), validators=[Text(300, check=check_url)])
+    description = TextAreaField(_l("About the practice"), validators=[Text(3000, multiline=True)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _options(self.kind, [(k, KIND_LABELS[k]) for k in TENANT_KINDS])
+        _options(self.kind, [(k, locales.translated(KIND_LABELS[k])) for k in TENANT_KINDS])
 
     def changes(self) -> dict:
         return {name: self[name].data for name in ("name", "kind", "website", "description")}
 
 
 class LogoForm(FlaskForm):
-    logo = FileField("Logo")
+    logo = FileField(_l("Logo"))
 
 
 class ConfirmForm(FlaskForm):
@@ -56,19 +59,21 @@ class ConfirmForm(FlaskForm):
 
 
 class StartPracticeForm(FlaskForm):
-    name = StringField("Name of the practice", validators=[Text(120, required=True)])
+    name = StringField(_l("Name of the practice"), validators=[Text(120, required=True)])
 
 
 class StaffProfileForm(FlaskForm):
-    name = StringField("Therapist's name", validators=[Text(120, required=True)])
+    name = StringField(_l("Therapist's name"), validators=[Text(120, required=True)])
 
 
 class InviteForm(FlaskForm):
-    email = StringField("Email address", validators=[Text(254, required=True, check=check_email)])
-    role = SelectField("Role", validators=[OneOf()], validate_choice=False, default="therapist")
+    email = StringField(
+        _l("Email address"), validators=[Text(254, required=True, check=check_email)]
+    )
+    role = SelectField(_l("Role"), validators=[OneOf()], validate_choice=False, default="therapist")
     # Only offered when the practice has unclaimed profiles; a form without it takes none.
     profile = SelectField(
-        "Profile they take over", validators=[OneOf()], validate_choice=False, default=""
+        _l("Profile they take over"), validators=[OneOf()], validate_choice=False, default=""
     )
 
     def __init__(self, *args, unclaimed=(), **kwargs):
@@ -76,43 +81,43 @@ class InviteForm(FlaskForm):
         _options(self.role, [(r, ROLE_LABELS[r]) for r in INVITABLE_ROLES])
         _options(
             self.profile,
-            [("", "None: they create their own"), *((p.slug, p.name) for p in unclaimed)],
+            [("", _("None: they create their own")), *((p.slug, p.name) for p in unclaimed)],
         )
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", validators=[OneOf()], validate_choice=False)
+    role = SelectField(_l("Role"), validators=[OneOf()], validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _options(self.role, [(r, r.capitalize()) for r in ROLES])
+        _options(self.role, [(r, _(r.capitalize())) for r in ROLES])
 
 
 class TransferForm(FlaskForm):
-    member = SelectField("New owner", validators=[OneOf()], validate_choice=False)
-    confirm = BooleanField("I understand I will become a manager of this practice.")
+    member = SelectField(_l("New owner"), validators=[OneOf()], validate_choice=False)
+    confirm = BooleanField(_l("I understand I will become a manager of this practice."))
 
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
         _options(
             self.member,
             [
-                ("", "Choose a member"),
+                ("", _("Choose a member")),
                 *((str(m.id), f"{m.user.name} ({m.user.email})") for m in candidates),
             ],
         )
 
     def validate_member(self, field) -> None:
         if not field.data:
-            raise ValidationError("Choose the member who will own the practice.")
+            raise ValidationError(_("Choose the member who will own the practice."))
 
     def validate_confirm(self, field) -> None:
         if not field.data:
-            raise ValidationError("Tick the box to confirm.")
+            raise ValidationError(_("Tick the box to confirm."))
 
 
 class DeletePracticeForm(FlaskForm):
-    confirm_name = StringField("Type the practice's name to confirm", validators=[Text(120)])
+    confirm_name = StringField(_l("Type the practice's name to confirm"), validators=[Text(120)])
 
 
 class InvitedAccountForm(RegisterForm):

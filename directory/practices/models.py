@@ -7,13 +7,14 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.db import UTCDateTime, db, now_utc, one_of
+from directory.locales import N_
 
 TENANT_KINDS = ("practice", "clinic", "spa", "network")
 KIND_LABELS = {
-    "practice": "Private practice",
-    "clinic": "Clinic",
-    "spa": "Spa",
-    "network": "Network of practices",
+    "practice": N_("Private practice"),
+    "clinic": N_("Clinic"),
+    "spa": N_("Spa"),
+    "network": N_("Network of practices"),
 }
 TENANT_STATUSES = ("active", "suspended", "deleted")
 ROLES = ("owner", "manager", "therapist")

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, render_template
 
+from directory import locales
 from directory.inquiries import forms as inquiry_forms
 from directory.inquiries import operations as inquiries
 from directory.listings import claims
@@ -42,7 +43,7 @@ def render_practice(tenant, number: int, form=None, *, status=200):
             "practices/public.html",
             tenant=tenant,
             listing=listing,
-            kind=KIND_LABELS.get(tenant.kind, tenant.kind),
+            kind=locales.translated(KIND_LABELS.get(tenant.kind, tenant.kind)),
             website=website,
             summary=roster.summary(tenant, listing.total),
             structured=structured.business(tenant, listing.entries, website),

@@ -3,6 +3,7 @@ its audit log, and the invitation link's own page. Views load through `tenancy` 
 through `operations`; they only translate between HTTP and those two."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from directory import confirm, mail, refusals, tenancy
@@ -51,7 +52,10 @@ def start():
         return redirect(url_for("dashboard.index"))
     refusals.show_on(url_for("dashboard.index"))
     tenant = operations.start_practice(current_user, form.name.data).tenant
-    flash(f"{tenant.name} is ready. Add its details and your first profile.", "success")
+    flash(
+        _("%(practice)s is ready. Add its details and your first profile.", practice=tenant.name),
+        "success",
+    )
     return _home(tenant.slug)
 
 
@@ -72,13 +76,15 @@ def settings(tenant_slug: str):
     )
     if request.method == "POST":
         if not form.is_complete():
-            flash("The form arrived incomplete, so nothing was saved. Please try again.", "error")
+            flash(
+                _("The form arrived incomplete, so nothing was saved. Please try again."), "error"
+            )
             return render_template("practices/settings.html", m=m, form=form), 400
         if not form.validate():
-            flash("Nothing was saved yet: please correct the fields marked below.", "error")
+            flash(_("Nothing was saved yet: please correct the fields marked below."), "error")
             return render_template("practices/settings.html", m=m, form=form), 400
         changed = operations.update_practice(m, form.changes())
-        flash("Practice details saved." if changed else "Nothing had changed.", "success")
+        flash(_("Practice details saved.") if changed else _("Nothing had changed."), "success")
         return redirect(url_for(".settings", tenant_slug=tenant_slug))
     return render_template(
         "practices/settings.html",
@@ -101,7 +107,7 @@ def upload_logo(tenant_slug: str):
         return redirect(back)
     refusals.show_on(back)
     operations.set_logo(m, photos.save(form.logo.data))
-    flash("Logo saved.", "success")
+    flash(_("Logo saved."), "success")
     return redirect(back)
 
 
@@ -120,7 +126,7 @@ def delete_logo(tenant_slug: str):
     if not forms.ConfirmForm().validate():
         abort(400)
     operations.set_logo(m, None)
-    flash("Logo removed.", "success")
+    flash(_("Logo removed."), "success")
     return redirect(back)
 
 
@@ -135,7 +141,13 @@ def close(tenant_slug: str):
             lambda _: render_template("practices/close.html", m=m, form=form), form.confirm_name
         )
         operations.delete_practice(m, form.confirm_name.data or "")
-        flash(f"{m.tenant.name} is closed: its page and profiles are no longer listed.", "success")
+        flash(
+            _(
+                "%(practice)s is closed: its page and profiles are no longer listed.",
+                practice=m.tenant.name,
+            ),
+            "success",
+        )
         return redirect(url_for("dashboard.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("practices/close.html", m=m, form=form), status
@@ -155,7 +167,10 @@ def create_profile(tenant_slug: str):
         return _home(tenant_slug)
     practitioner = operations.create_staff_profile(m, form.name.data)
     flash(
-        f"A draft profile for {practitioner.name} is ready. It stays private until published.",
+        _(
+            "A draft profile for %(name)s is ready. It stays private until published.",
+            name=practitioner.name,
+        ),
         "success",
     )
     return redirect(url_for("editor.edit", slug=practitioner.slug))
@@ -179,7 +194,7 @@ def delete_profile(slug: str):
         abort(400)
     name, practice = practitioner.name, practitioner.tenant.slug
     operations.delete_profile(m, practitioner)
-    flash(f"The profile of {name} was deleted.", "success")
+    flash(_("The profile of %(name)s was deleted.", name=name), "success")
     return _home(practice)
 
 
@@ -220,7 +235,7 @@ def invite(tenant_slug: str):
     profile = next((p for p in unclaimed if p.slug == form.profile.data), None)
     refusals.show_on(lambda _: _render_members(m, form), form.email)
     operations.invite(m, form.email.data, form.role.data, profile)
-    flash(f"Invitation sent to {form.email.data}.", "success")
+    flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
     return _members_page(tenant_slug)
 
 
@@ -242,7 +257,7 @@ def revoke(tenant_slug: str, invitation_id: int):
     refusals.show_on(_members_url(tenant_slug))
     email = invitation.email
     operations.revoke_invitation(m, invitation)
-    flash(f"The invitation to {email} was withdrawn.", "success")
+    flash(_("The invitation to %(email)s was withdrawn.", email=email), "success")
     return _members_page(tenant_slug)
 
 
@@ -259,7 +274,10 @@ def change_role(tenant_slug: str, member_id: int):
     refusals.show_on(_members_url(tenant_slug))
     name, own = target.user.name, target.id == m.id
     operations.change_role(m, target, form.role.data)
-    flash(f"{name} is now a {form.role.data}.", "success")
+    flash(
+        _("%(name)s is now %(role)s.", name=name, role=_(form.role.data.capitalize()).lower()),
+        "success",
+    )
     # Who gave up managing can no longer see the members page.
     return _home(tenant_slug) if own else _members_page(tenant_slug)
 
@@ -285,9 +303,9 @@ def remove(tenant_slug: str, member_id: int):
     name, practice, leaving = target.user.name, m.tenant.name, target.id == m.id
     operations.remove_member(m, target)
     if leaving:
-        flash(f"You left {practice}.", "success")
+        flash(_("You left %(practice)s.", practice=practice), "success")
         return redirect(url_for("dashboard.index"))
-    flash(f"{name} was removed.", "success")
+    flash(_("%(name)s was removed.", name=name), "success")
     return _members_page(tenant_slug)
 
 
@@ -308,7 +326,7 @@ def leave(tenant_slug: str):
     name = m.tenant.name
     refusals.show_on(url_for("dashboard.practice", tenant_slug=m.tenant.slug))
     operations.leave(m)
-    flash(f"You left {name}.", "success")
+    flash(_("You left %(practice)s.", practice=name), "success")
     return redirect(url_for("dashboard.index"))
 
 
@@ -324,7 +342,10 @@ def transfer(tenant_slug: str):
         name, practice = target.user.name, m.tenant.name
         refusals.show_on(url_for("dashboard.practice", tenant_slug=m.tenant.slug))
         operations.transfer_ownership(m, target)
-        flash(f"{name} now owns {practice}; you are a manager.", "success")
+        flash(
+            _("%(name)s now owns %(practice)s; you are a manager.", name=name, practice=practice),
+            "success",
+        )
         return _home(tenant_slug)
     status = 400 if request.method == "POST" else 200
     return render_template("practices/transfer.html", m=m, form=form, candidates=candidates), status
@@ -367,14 +388,17 @@ def invitation(token: str):
     if request.method == "POST":
         if matches and forms.ConfirmForm().validate():
             operations.accept_invitation(inv, current_user)
-            flash(f"Welcome to {inv.tenant.name}.", "success")
+            flash(_("Welcome to %(practice)s.", practice=inv.tenant.name), "success")
             return _home(inv.tenant.slug)
         if account_form is not None and account_form.validate():
             with without_write_lock():
                 password_hash = passwords.hash_password(account_form.password.data)
             user = operations.create_invited_account(inv, account_form.name.data, password_hash)
             sessions.sign_in_browser(user)
-            flash(f"Your account is ready. Welcome to {inv.tenant.name}.", "success")
+            flash(
+                _("Your account is ready. Welcome to %(practice)s.", practice=inv.tenant.name),
+                "success",
+            )
             return redirect(url_for("dashboard.practice", tenant_slug=inv.tenant.slug))
         status = 400
     else:

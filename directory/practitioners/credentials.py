@@ -9,6 +9,7 @@ typed. Admins read documents through /admin (admin/views.py), where their own ru
 """
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from directory import confirm, specialties, tenancy
@@ -81,11 +82,11 @@ def _save(p: Practitioner, record: Specialty | None):
             operations.add_specialty(
                 p, kind=form.kind.data, **form.values(), document=document, actor=current_user
             )
-            return "Credential added. It shows as pending until we check the certificate."
+            return _("Credential added. It shows as pending until we check the certificate.")
         if operations.update_specialty(record, **form.values(), document=document,
                                        actor=current_user):  # fmt: skip
-            return "Credential saved. It shows as pending until we check it again."
-        return "Nothing had changed."
+            return _("Credential saved. It shows as pending until we check it again.")
+        return _("Nothing had changed.")
 
     return submit(p, form, render, save, url_for(".index", slug=p.slug))
 
@@ -128,7 +129,7 @@ def delete(slug: str, specialty_id: int):
     back = url_for(".index", slug=slug)
     if not action_allowed(p):
         return redirect(back)
-    said = f"{specialties.name(record.kind)} removed."
+    said = _("%(name)s removed.", name=specialties.name(record.kind))
     operations.remove_specialty(record, actor=current_user)
     flash(said, "success")
     return redirect(back)

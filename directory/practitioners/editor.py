@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
@@ -40,17 +41,21 @@ from directory.vocabulary import Condition, Modality
 
 editor_bp = Blueprint("editor", __name__)
 
-INCOMPLETE = (
+INCOMPLETE = _l(
     "Your changes did not arrive complete (the connection may have dropped), so nothing was "
     "saved. Please try again."
 )
 CONFLICT = operations.CONFLICT
-ACTION_CONFLICT = (
+ACTION_CONFLICT = _l(
     "Someone else saved this profile since you opened it, so nothing was done. "
     "Check the profile below and try again."
 )
 #: Vocabulary groups in the pickers, by the setting an entry usually calls for.
-GROUPS = (("medical", "Usually medical"), ("either", "Spa or medical"), ("spa", "Usually spa"))
+GROUPS = (
+    ("medical", _l("Usually medical")),
+    ("either", _l("Spa or medical")),
+    ("spa", _l("Usually spa")),
+)
 
 
 def _grouped(rows) -> list[tuple[str, list]]:
@@ -78,20 +83,22 @@ def submit(p: Practitioner, form: EditForm, render, apply, back: str, refused_fi
     form None shows it as stored. A refusal of the operation is shown on the page with the input
     kept (and on the form's `refused_field`, when the refusal is about it)."""
     if not form.is_complete():
-        flash(INCOMPLETE, "error")
+        flash(str(INCOMPLETE), "error")
         return render(None, 400)
     valid = form.validate()
     if form.version.data != p.version:
-        message = CONFLICT if isinstance(form, ProfileForm) else ACTION_CONFLICT
+        message = str(CONFLICT if isinstance(form, ProfileForm) else ACTION_CONFLICT)
         if isinstance(form, ProfileForm) and (differ := operations.differences(p, form.changes())):
             labels = ", ".join(str(form[name].label.text) for name in differ)
-            message += f" Your input differs from the saved profile in: {labels}."
+            message += " " + _(
+                "Your input differs from the saved profile in: %(labels)s.", labels=labels
+            )
         flash(message, "error")
         # Saving again after reading the message is a deliberate overwrite of the newer version.
         form.version.data = p.version
         return render(form, 409)
     if not valid:
-        flash("Please correct the fields marked below; nothing was saved.", "error")
+        flash(_("Please correct the fields marked below; nothing was saved."), "error")
         return render(form, 400)
 
     def again(_):
@@ -134,7 +141,7 @@ def edit(slug: str):
 
     def save():
         changed = operations.update_profile(p, form.changes(), restates=True)
-        return "Profile saved." if changed else "Nothing had changed."
+        return _("Profile saved.") if changed else _("Nothing had changed.")
 
     return submit(
         p, form, lambda f, status: _render_edit(p, form=f, status=status), save,
@@ -166,15 +173,15 @@ def delete_photo(slug: str):
     p = tenancy.practitioner_for_edit_or_404(slug)
     if not confirm.given():
         return confirm.ask(
-            title="Remove your photo?", what=f"The photo on {p.name}'s profile",
-            detail="It is deleted for good; you can upload another at any time.",
+            title=_("Remove your photo?"), what=_("The photo on %(name)s's profile", name=p.name),
+            detail=_("It is deleted for good; you can upload another at any time."),
             action=url_for(".delete_photo", slug=slug), back=url_for(".edit", slug=slug),
             fields=confirm.editor_fields(p),
         )  # fmt: skip
     if not action_allowed(p):
         return redirect(url_for(".edit", slug=slug))
     operations.set_photo(p, None)
-    flash("Photo removed.", "success")
+    flash(_("Photo removed."), "success")
     return redirect(url_for(".edit", slug=slug))
 
 
@@ -182,10 +189,10 @@ def action_allowed(p: Practitioner) -> bool:
     """Whether a one-button action (publish, remove...) on `p` may go ahead; says why not."""
     form = ActionForm()
     if not form.is_complete():
-        flash(INCOMPLETE, "error")
+        flash(str(INCOMPLETE), "error")
         return False
     if form.version.data != p.version:
-        flash(ACTION_CONFLICT, "error")
+        flash(str(ACTION_CONFLICT), "error")
         return False
     return form.validate()
 
@@ -200,9 +207,9 @@ def publish(slug: str):
     refusals.show_on(url_for(".edit", slug=slug))
     operations.publish(p, actor=current_user)
     if readiness.visibility(p).public:
-        flash("Published: your profile is public.", "success")
+        flash(_("Published: your profile is public."), "success")
     else:
-        flash("Published, but not public yet: see below why.", "info")
+        flash(_("Published, but not public yet: see below why."), "info")
     return redirect(url_for(".edit", slug=slug))
 
 
@@ -217,9 +224,12 @@ def confirm_accepting(slug: str):
         raise BadRequest()
     operations.confirm_accepting(p, answer == "yes", actor=current_user)
     if answer == "yes":
-        flash(f"Thank you: {p.name} shows as accepting new clients, confirmed today.", "success")
+        flash(
+            _("Thank you: %(name)s shows as accepting new clients, confirmed today.", name=p.name),
+            "success",
+        )
     else:
-        flash(f"{p.name} now shows as not accepting new clients.", "success")
+        flash(_("%(name)s now shows as not accepting new clients.", name=p.name), "success")
     return redirect(url_for("dashboard.index"))
 
 
@@ -231,7 +241,7 @@ def unpublish(slug: str):
     if not action_allowed(p):
         return redirect(url_for(".edit", slug=slug))
     operations.unpublish(p, actor=current_user)
-    flash("Unpublished: your profile is no longer public or in search.", "success")
+    flash(_("Unpublished: your profile is no longer public or in search."), "success")
     return redirect(url_for(".edit", slug=slug))
 
 
@@ -289,7 +299,7 @@ def offices(slug: str):
 
     def add():
         operations.add_office(p, **form.values())
-        return "Office added."
+        return _("Office added.")
 
     return submit(
         p, form, lambda f, status: _render_offices(p, f, status=status), add,
@@ -315,7 +325,7 @@ def edit_office(slug: str, office_id: int):
 
     def save():
         operations.update_office(office, **form.values())
-        return "Office saved."
+        return _("Office saved.")
 
     return submit(p, form, render, save, url_for(".offices", slug=p.slug))
 
@@ -331,15 +341,15 @@ def delete_office(slug: str, office_id: int):
     office = _office_or_404(p, office_id)
     if not confirm.given():
         return confirm.ask(
-            title="Remove this office?",
+            title=_("Remove this office?"),
             what=f"{office.street}, {office.city}, {office.state} {office.zip}",
-            detail="Clients stop finding you at this address in search at once.",
+            detail=_("Clients stop finding you at this address in search at once."),
             action=url_for(".delete_office", slug=slug, office_id=office.id),
             back=url_for(".offices", slug=slug), fields=confirm.editor_fields(p),
         )  # fmt: skip
     if action_allowed(p):
         operations.remove_office(office)
-        flash("Office removed.", "success")
+        flash(_("Office removed."), "success")
     return redirect(url_for(".offices", slug=slug))
 
 
@@ -382,10 +392,10 @@ def _save_license(p: Practitioner, lic: License | None):
     def save():
         if lic is None:
             operations.add_license(p, **form.values(), actor=current_user)
-            return "License added. It shows as pending until we verify it."
+            return _("License added. It shows as pending until we verify it.")
         if operations.update_license(lic, **form.values(), actor=current_user):
-            return "License saved. It shows as pending until we verify it again."
-        return "Nothing had changed."
+            return _("License saved. It shows as pending until we verify it again.")
+        return _("Nothing had changed.")
 
     return submit(p, form, render, save, url_for(".licenses", slug=p.slug))
 
@@ -424,20 +434,25 @@ def delete_license(slug: str, license_id: int):
     lic = _license_or_404(p, license_id)
     if not confirm.given():
         view = profiles.license_views(p)[p.licenses.index(lic)]
-        detail = "Your offices in that state leave search until a license there is verified."
+        detail = _("Your offices in that state leave search until a license there is verified.")
         if view.status == "verified":
             detail = (
-                "It is verified: removing it takes the badge off your profile at once, and "
-                "adding it back means waiting for our check again. " + detail
+                _(
+                    "It is verified: removing it takes the badge off your profile at once, and "
+                    "adding it back means waiting for our check again."
+                )
+                + " "
+                + detail
             )
         return confirm.ask(
-            title="Remove this license?", what=f"{view.state_name} license #{lic.number}",
+            title=_("Remove this license?"),
+            what=_("%(state)s license #%(number)s", state=view.state_name, number=lic.number),
             detail=detail, action=url_for(".delete_license", slug=slug, license_id=lic.id),
             back=url_for(".licenses", slug=slug), fields=confirm.editor_fields(p),
         )  # fmt: skip
     if action_allowed(p):
         operations.remove_license(lic, actor=current_user)
-        flash("License removed.", "success")
+        flash(_("License removed."), "success")
     return redirect(url_for(".licenses", slug=slug))
 
 

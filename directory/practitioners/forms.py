@@ -210,8 +210,8 @@ def _form_field(f: fields.ProfileField) -> Field:
 
 
 class _ProfileFormBase(EditForm):
-    conditions = Checklist("Conditions you treat", noun="condition")
-    modalities = Checklist("Modalities", noun="modality")
+    conditions = Checklist(_l("Conditions you treat"), noun="condition")
+    modalities = Checklist(_l("Modalities"), noun="modality")
 
     def __init__(self, *args, conditions=(), modalities=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -247,7 +247,7 @@ ProfileForm = type(
 
 
 class PhotoForm(EditForm):
-    photo = FileField("Photo")
+    photo = FileField(_l("Photo"))
     EDITABLE = ("photo",)
 
 
@@ -256,10 +256,10 @@ class ActionForm(EditForm):
 
 
 class OfficeForm(EditForm):
-    street = StringField("Street address", validators=[Text.of(fields.OFFICE["street"])])
-    city = StringField("City", validators=[Text.of(fields.OFFICE["city"])])
-    state = StringField("State")
-    zip = StringField("ZIP code", validators=[Text.of(fields.OFFICE["zip"])])
+    street = StringField(_l("Street address"), validators=[Text.of(fields.OFFICE["street"])])
+    city = StringField(_l("City"), validators=[Text.of(fields.OFFICE["city"])])
+    state = StringField(_l("State"))
+    zip = StringField(_l("ZIP code"), validators=[Text.of(fields.OFFICE["zip"])])
 
     EDITABLE = ("street", "city", "state", "zip")
 
@@ -271,7 +271,7 @@ class OfficeForm(EditForm):
     def validate_together(self) -> bool:
         state, zip_code = self.state.data or "", (self.zip.data or "").strip()
         if licensing.rule(state) is None:
-            self.state.errors = [*self.state.errors, "Choose a state."]
+            self.state.errors = [*self.state.errors, _("Choose a state.")]
             return False
         if self.zip.errors:
             return False
@@ -285,9 +285,9 @@ class OfficeForm(EditForm):
 
 
 class LicenseForm(EditForm):
-    state = StringField("State")
-    number = StringField("License number", validators=[Text(40, required=True)])
-    expires_on = DateField("Expires on", format="%Y-%m-%d")
+    state = StringField(_l("State"))
+    number = StringField(_l("License number"), validators=[Text(40, required=True)])
+    expires_on = DateField(_l("Expires on"), format="%Y-%m-%d")
 
     EDITABLE = ("state", "number", "expires_on")
     EARLIEST = date(2000, 1, 1)
@@ -304,12 +304,15 @@ class LicenseForm(EditForm):
         state = self.state.data or ""
         state_rule = licensing.rule(state)
         if state_rule is None:
-            self.state.errors = [*self.state.errors, "Choose a state."]
+            self.state.errors = [*self.state.errors, _("Choose a state.")]
             return False
         if state in self.other_states:
             self.state.errors = [
                 *self.state.errors,
-                f"You already have a {state_rule.name} license on file: edit that one instead.",
+                _(
+                    "You already have a %(state)s license on file: edit that one instead.",
+                    state=state_rule.name,
+                ),
             ]
             ok = False
         if not self.number.errors:
@@ -321,10 +324,10 @@ class LicenseForm(EditForm):
                 self.number.data = licensing.normalize_number(self.number.data)
         expires = self.expires_on.data
         if expires is None and not self.expires_on.errors:
-            self.expires_on.errors = ["Enter the expiry date."]
+            self.expires_on.errors = [_("Enter the expiry date.")]
             ok = False
         elif expires is not None and not self.EARLIEST <= expires <= self.LATEST:
-            self.expires_on.errors = [*self.expires_on.errors, "Enter a real expiry date."]
+            self.expires_on.errors = [*self.expires_on.errors, _("Enter a real expiry date.")]
             ok = False
         elif expires is not None and (problem := licensing.check_expiry(expires)):
             self.expires_on.errors = [*self.expires_on.errors, problem]

@@ -7,6 +7,7 @@ applied over it. The search outbox rows are written by the flush itself (search/
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,7 +23,7 @@ from directory.vocabulary import Condition, Modality
 #: The fields the editor may change (the table's editable ones).
 PROFILE_FIELDS = fields.EDITABLE
 MAX_OFFICES = 20
-CONFLICT = (
+CONFLICT = _l(
     "Someone else saved this profile since you opened it, so nothing was saved. "
     "Your input is kept below: check the current profile, then save again to keep yours."
 )

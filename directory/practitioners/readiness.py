@@ -155,13 +155,13 @@ def completeness(practitioner: Practitioner) -> Completeness:
     p = practitioner
     contact = bool(p.contact_email or p.phone or p.website)
     checks = [
-        ("a headline", bool(p.headline)),
-        ("a bio", bool(p.bio)),
-        ("at least one condition", bool(p.conditions)),
-        ("at least one modality", bool(p.modalities)),
-        ("an office", bool(p.offices)),
-        ("a license", bool(p.licenses)),
-        ("a way to contact you (email, phone or website)", contact),
+        (_("a headline"), bool(p.headline)),
+        (_("a bio"), bool(p.bio)),
+        (_("at least one condition"), bool(p.conditions)),
+        (_("at least one modality"), bool(p.modalities)),
+        (_("an office"), bool(p.offices)),
+        (_("a license"), bool(p.licenses)),
+        (_("a way to contact you (email, phone or website)"), contact),
     ]
     missing = [label for label, ok in checks if not ok]
     return Completeness(done=len(checks) - len(missing), total=len(checks), missing=missing)
@@ -172,11 +172,11 @@ def publish_blockers(practitioner: Practitioner) -> list[str]:
     p = practitioner
     blockers = []
     if p.suspended:
-        blockers.append("It is suspended by the directory.")
+        blockers.append(_("It is suspended by the directory."))
     if not p.headline:
-        blockers.append("Add a headline.")
+        blockers.append(_("Add a headline."))
     if not p.licenses:
-        blockers.append("Add your license.")
+        blockers.append(_("Add your license."))
     if not (p.contact_email or p.phone or p.website):
-        blockers.append("Add a way to contact you (email, phone or website).")
+        blockers.append(_("Add a way to contact you (email, phone or website)."))
     return blockers
