@@ -57,7 +57,7 @@ def test_recently_updated_reads_an_index_instead_of_sorting_everyone(app):
                 plan = "\n".join(
                     row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
                 )
-    assert "ix_practitioner_updated_at_id" in plan
+    assert "ix_practitioner_claimed_updated_at_id" in plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan.replace("Incremental Sort", "")
 
 

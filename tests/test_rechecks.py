@@ -175,7 +175,7 @@ def test_new_york_still_current_stores_the_registration_date(client, admin, make
     lic = fresh(lic)
     assert lic.expires_on == date(2029, 11, 30) and lic.checked_on == TODAY
     page = client.get("/p/ny-reg").get_data(as_text=True)
-    assert "Verified</span> expires Nov 30, 2029" in page
+    assert "Verified</span> registered until Nov 30, 2029" in page
     assert "Checked by our staff on Dec 7, 2026" in page
     [event] = events("license.rechecked")
     assert event.details["expires"] == "2029-11-30"

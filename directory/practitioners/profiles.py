@@ -136,9 +136,9 @@ def recently_updated(limit: int = 6) -> list[tuple[Practitioner, Office]]:
 
 
 def recently_updated_query(limit: int) -> Select:
-    """Visible profiles with an office and a verified license, newest edits first. Read
-    backwards along ix_practitioner_updated_at_id, it stops after `limit` of them instead of
-    sorting every practitioner."""
+    """Visible claimed profiles with an office and a verified license, newest edits first.
+    Read backwards along ix_practitioner_claimed_updated_at_id, it stops after `limit` of
+    them instead of sorting every practitioner (or walking past every unclaimed listing)."""
     return (
         visible()
         .where(
