@@ -122,6 +122,7 @@ PHRASES = {
     "member.joined": N_("Joined the practice"),
     "member.left": N_("Left the practice"),
     "member.removed": N_("Removed a member"),
+    "member.dismissed": N_("Ended a membership: an admin gave the practice to another claimant"),
     "member.role_changed": N_("Changed a member's role"),
     "ownership.transferred": N_("Handed the practice to another owner"),
     "practice.created": N_("Created the practice"),

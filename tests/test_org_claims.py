@@ -163,6 +163,49 @@ def test_contested_organization_claims_go_to_the_admins(client, auth, world):
     assert practice().claimed and practice().memberships[0].user_id == world["jordan"].id
 
 
+def mail_to(address):
+    from directory.mail import MailMessage
+
+    return db.session.scalars(select(MailMessage).where(MailMessage.to == address)
+                              .order_by(MailMessage.id)).all()  # fmt: skip
+
+
+def test_an_admin_gives_a_claimed_practice_to_its_contester_the_earlier_owner_goes(
+    client, auth, world
+):
+    slug = practice().slug
+    claim_practice(client, auth, slug)  # Jordan owns it
+    # Jordan made a co-owner; Robin works there as a therapist.
+    tenant = practice()
+    db.session.add_all([Membership(user_id=world["alex"].id, tenant_id=tenant.id, role="owner"),
+                        Membership(user_id=world["robin"].id, tenant_id=tenant.id,
+                                   role="therapist")])  # fmt: skip
+    world["jordan"].language = "es"
+    db.session.commit()
+    sign_in(auth, "mallory")
+    client.post(f"/t/{slug}/claim", data=PROOF)
+    mallory = db.session.scalar(select(ListingClaim).where(
+        ListingClaim.user_id == world["mallory"].id))  # fmt: skip
+    assert mallory.status == "review" and mallory.contested
+    sign_in(auth, "admin")
+    assert client.post(f"/admin/claims/{mallory.id}/approve").status_code == 302
+    roles = dict(db.session.execute(
+        select(Membership.user_id, Membership.role).where(Membership.tenant_id == tenant.id)
+    ).all())  # fmt: skip
+    # The decision names who keeps the practice: Mallory alone owns it; its therapist stays.
+    assert roles == {world["mallory"].id: "owner", world["robin"].id: "therapist"}
+    dismissed = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "member.dismissed").order_by(AuditEvent.id)).all()  # fmt: skip
+    assert [e.details["email"] for e in dismissed] == ["jordan@example.com", "alex@example.com"]
+    assert {e.actor_id for e in dismissed} == {world["admin"].id}
+    [told] = mail_to("jordan@example.com")[-1:]
+    assert "Ya no es dueño" in told.subject and "Hands On Healing" in told.subject
+    assert "You no longer own" in mail_to("alex@example.com")[-1].subject
+    # Jordan sees nothing of it any more.
+    sign_in(auth, "jordan")
+    assert client.get(f"/es/dashboard/practices/{slug}/members").status_code == 404
+
+
 # --- The link, and joining the practice -------------------------------------------------------
 
 
@@ -200,8 +243,13 @@ def test_a_claimed_listing_may_join_the_claimed_practice_its_owner_approves(clie
     assert done.location.endswith(f"/p/{slug}/claim")
     page = client.get(f"/p/{slug}/claim").get_data(as_text=True)
     assert "Ask to join Hands On Healing, Llc" in page and "Keep my own practice" in page
+    before = len(mail_to("jordan@example.com"))
     assert client.post(f"/p/{slug}/join").status_code == 302
     assert "waits for its owner" in client.get(f"/p/{slug}/claim").get_data(as_text=True)
+    # Its owner is mailed, with the Members page where they decide.
+    [asked] = mail_to("jordan@example.com")[before:]
+    assert asked.subject == "Alex Rivera asks to join Hands On Healing, Llc"
+    assert f"/dashboard/practices/{org_slug}/members" in asked.body
     # Not approved yet: Alex sees nothing of the practice, and asks only once.
     assert client.get(f"/dashboard/practices/{org_slug}/members").status_code == 404
     assert client.get(f"/dashboard/practices/{org_slug}").status_code == 404

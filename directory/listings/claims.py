@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from directory import audit, licensing
+from directory import audit, licensing, mail
 from directory.accounts.models import User
 from directory.db import db, now_utc
 from directory.listings.models import (
@@ -739,11 +740,37 @@ def take_over_practice(tenant: Tenant, user: User, *, actor: User,
     """An NPPES organization's official proved it: they own the practice now, its page is
     public, its seeds never touch it again, and the listings the seed linked to it are offered
     to join it when their therapists claim them."""
+    # Claimed already: an admin judged a contested claim, and their decision names who keeps
+    # the practice. Every other owner (the earlier claimant, and owners they made) goes.
+    previous = [m for m in tenant.memberships if m.role == "owner" and m.user_id != user.id]
     tenant.claimed = True
-    db.session.add(Membership(user_id=user.id, tenant_id=tenant.id, role="owner"))
+    member = next((m for m in tenant.memberships if m.user_id == user.id), None)
+    if member is None:
+        db.session.add(Membership(user_id=user.id, tenant_id=tenant.id, role="owner"))
+    else:
+        member.role = "owner"
     db.session.flush()
     audit.record("organization.claimed", actor=actor, tenant=tenant, subject=tenant,
                  details={"claim": claim.id if claim else None, "by": user.email})  # fmt: skip
+    for owner in previous:
+        _dismiss_owner(owner, tenant, actor)
+
+
+def _dismiss_owner(owner: Membership, tenant: Tenant, admin: User) -> None:
+    """An admin gave the practice to another claimant: this owner's membership ends, and they
+    are told why, in their language."""
+    address = owner.user.email
+    practices.dismiss(owner, admin, "An admin gave the practice to another claimant.")
+    with mail.written_for(address):
+        mail.letter(
+            address,
+            _("You no longer own %(practice)s on Kneaded", practice=tenant.name),
+            _("Hello %(name)s,", name=owner.user.name),
+            _("Someone else claimed %(practice)s too, as the authorized official the NPPES "
+              "record names. An admin compared the claims and gave the practice to them, so "
+              "your membership of it has ended.", practice=tenant.name),
+            _("If you think this is wrong, reply to this message."),
+        )  # fmt: skip
 
 
 # --- Joining the organization a listing's record places it at --------------------------------
@@ -800,6 +827,18 @@ def ask_to_join(listing: Practitioner, user: User, tenant: Tenant) -> PracticeJo
     db.session.flush()
     audit.record("practice.join_requested", actor=user, tenant=tenant, subject=listing,
                  details={"request": request.id})  # fmt: skip
+    for address in practices.managers_emails([tenant.id]).get(tenant.id, ()):
+        with mail.written_for(address) as language:
+            mail.letter(
+                address,
+                _("%(name)s asks to join %(practice)s", name=user.name, practice=tenant.name),
+                _("Hello,"),
+                _("%(name)s claimed their listing from the public record, which places them at "
+                  "%(practice)s, and asks to join the practice with it. Until you approve, "
+                  "they see nothing of the practice.", name=user.name, practice=tenant.name),
+                _("Approve or decline on the Members page:") + "\n"
+                + mail.link(language, "practices.members", tenant_slug=tenant.slug),
+            )  # fmt: skip
     return request
 
 

@@ -247,6 +247,30 @@ def leave(member: Membership) -> None:
 def _end_membership(target: Membership, actor: Membership, action: str) -> None:
     if target.role == "owner" and _owner_count(target.tenant_id) <= 1:
         raise Refused("A practice needs an owner: transfer ownership to another member first.")
+    unpublished = _release_profiles(target)
+    _record(
+        action, actor, target.user,
+        email=target.user.email, role=target.role, unpublished=unpublished,
+    )  # fmt: skip
+    db.session.delete(target)
+    db.session.flush()
+
+
+def dismiss(target: Membership, admin: User, reason: str) -> None:
+    """A platform admin's decision ends a membership (a contested organization given to
+    another claimant): as if they had left, audited as the admin's act."""
+    unpublished = _release_profiles(target)
+    audit.record(
+        "member.dismissed", actor=admin, tenant=target.tenant, subject=target.user,
+        details={"email": target.user.email, "role": target.role, "unpublished": unpublished,
+                 "reason": reason},
+    )  # fmt: skip
+    db.session.delete(target)
+    db.session.flush()
+
+
+def _release_profiles(target: Membership) -> list[str]:
+    """The slugs of the leaving member's profiles that went private."""
     # Their profiles stay with the practice (it may list staff without accounts) but go
     # private until someone of the practice publishes them again: nobody is listed at a
     # practice they left without the practice deciding so.
@@ -261,12 +285,7 @@ def _end_membership(target: Membership, actor: Membership, action: str) -> None:
             practitioner.published = False
             unpublished.append(practitioner.slug)
         profiles.touch(practitioner)
-    _record(
-        action, actor, target.user,
-        email=target.user.email, role=target.role, unpublished=unpublished,
-    )  # fmt: skip
-    db.session.delete(target)
-    db.session.flush()
+    return unpublished
 
 
 def transfer_ownership(actor: Membership, target: Membership) -> None:
