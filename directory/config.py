@@ -68,6 +68,9 @@ class Defaults:
     #: Days a claim letter's code works (it travels by post), and minutes a texted code works.
     CLAIM_LETTER_DAYS = 30
     CLAIM_SMS_MINUTES = 15
+    #: Days a decided claim or removal request keeps who asked (a requester's name, email and
+    #: note, a license document): `flask inquiries purge`, the daily job, deletes them after.
+    CLAIM_RETENTION_DAYS = 180
     #: The SMS provider's backend (directory.listings.sms.BACKENDS): "logging" writes texts
     #: to the log and the mail outbox instead of sending them (development and tests).
     SMS_BACKEND = "logging"

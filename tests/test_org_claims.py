@@ -477,3 +477,48 @@ def test_a_removal_without_an_account_by_the_code_of_record(client, world):
     ).startswith("The listing of Alex Rivera")
     # The code worked once.
     assert client.get(f"/p/{slug}/remove").status_code == 404
+
+
+def test_who_asked_is_forgotten_past_the_retention_period(client, auth, runner, world):
+    from datetime import timedelta
+
+    from directory.db import now_utc
+    from tests.authz import PDF
+
+    for name in ("Alex Rivera", "Robin Park"):
+        client.post(f"/p/{listing(name).slug}/remove/request",
+                    data=removal_form("request", note="Please.", name=name,
+                                      email=f"{name.split()[0].lower()}@example.net"))  # fmt: skip
+    slug = practice().slug
+    sign_in(auth, "mallory")
+    client.post(f"/t/{slug}/claim", data=PROOF)
+    client.post(f"/t/{slug}/claim/document",
+                data={"document": (io.BytesIO(PDF), "license.pdf")})  # fmt: skip
+    # One more request about Alex, still waiting for the admins: kept however old.
+    client.post(f"/p/{listing('Alex Rivera').slug}/remove/request",
+                data=removal_form("request", name="Al", email="al@example.net"))  # fmt: skip
+    by = {c.requester_email or c.user_id: c for c in db.session.scalars(select(ListingClaim))}
+    sign_in(auth, "admin")
+    for key in ("alex@example.net", "robin@example.net", world["mallory"].id):
+        client.post(f"/admin/claims/{by[key].id}/refuse", data={"reason": "No"})
+    long_ago = now_utc() - timedelta(days=181)
+    db.session.execute(ListingClaim.__table__.update().where(ListingClaim.id.in_(
+        [by["alex@example.net"].id, by[world["mallory"].id].id])).values(decided_at=long_ago))
+    db.session.execute(ListingClaim.__table__.update().where(
+        ListingClaim.id == by["al@example.net"].id).values(updated_at=long_ago))  # fmt: skip
+    db.session.commit()
+
+    result = runner.invoke(args=["inquiries", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted who asked in 2 claims and removal requests decided before" in result.output
+    db.session.expire_all()
+    old, document = by["alex@example.net"], by[world["mallory"].id]
+    assert (old.requester_email, old.requester_name, old.note, old.status) == (
+        None, "", "", "refused")  # fmt: skip
+    assert document.document is None and document.user_id == world["mallory"].id
+    assert client.get(f"/admin/claims/{document.id}/document").status_code == 404
+    # Decided lately, or still waiting: who asked stays (the admins answer them by mail).
+    assert (by["robin@example.net"].requester_email, by["robin@example.net"].note) == (
+        "robin@example.net", "Please.")  # fmt: skip
+    assert by["al@example.net"].requester_email == "al@example.net"
+    assert "Deleted who asked in 0 claims" in runner.invoke(args=["inquiries", "purge"]).output

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from directory import audit, licensing, mail
 from directory.accounts.models import User
@@ -880,6 +880,34 @@ def withdraw(claim: ListingClaim, actor) -> None:
     claim.document = None
     _record("listing.claim_withdrawn", claim, actor=actor)
     db.session.flush()
+
+
+def purge(now: datetime | None = None) -> int:
+    """Forget who asked, once a claim or removal request was decided (or withdrawn) more than
+    CLAIM_RETENTION_DAYS ago: the requester's name, email and note, and a license document.
+    The claim stays (the listing's name, the outcome and dates, its account, if any), and so
+    do the tries the limits count for a day. Returns how many claims were emptied."""
+    now = now or now_utc()
+    cutoff = now - timedelta(days=current_app.config["CLAIM_RETENTION_DAYS"])
+    emptied = 0
+    for claim in db.session.scalars(
+        select(ListingClaim).where(
+            ListingClaim.status.not_in(("open", "review")),
+            func.coalesce(ListingClaim.decided_at, ListingClaim.updated_at) < cutoff,
+            (ListingClaim.requester_email.is_not(None) | (ListingClaim.requester_name != "")
+             | (ListingClaim.note != "") | ListingClaim.document.is_not(None)),
+        )
+    ):  # fmt: skip
+        documents.release(claim.document)
+        claim.requester_email, claim.requester_name = None, ""
+        claim.note, claim.document = "", None
+        emptied += 1
+    db.session.execute(
+        delete(ClaimAttempt).where(ClaimAttempt.created_at < now - max(ACCOUNT_WINDOW,
+                                                                       LISTING_WINDOW))
+    )  # fmt: skip
+    db.session.flush()
+    return emptied
 
 
 def remove_listing(listing: Practitioner, *, actor, reason: str) -> None:
