@@ -278,6 +278,23 @@ def test_a_claimed_listing_may_join_the_claimed_practice_its_owner_approves(clie
     ]
 
 
+def test_the_editor_offers_to_join_the_practice_too(client, auth, world):
+    org_slug = practice().slug
+    claim_practice(client, auth, org_slug)
+    slug, _done = claim_listing(client, auth, "Alex Rivera", "MT0012345", "alex")
+    editor = client.get(f"/dashboard/profiles/{slug}/edit").get_data(as_text=True)
+    assert "Ask to join Hands On Healing, Llc" in editor and f"/p/{slug}/join" in editor
+    asked = client.post(f"/p/{slug}/join", data={"back": "editor"})
+    assert asked.status_code == 302 and asked.location.endswith(f"/dashboard/profiles/{slug}/edit")
+    assert db.session.scalar(select(PracticeJoin.status)) == "pending"
+    editor = client.get(f"/dashboard/profiles/{slug}/edit").get_data(as_text=True)
+    assert "Ask to join" not in editor and "waits for its owner" in editor
+    # A listing at another address is offered nothing in its editor.
+    other, _done = claim_listing(client, auth, "Robin Park", "MT0077777", "robin")
+    editor = client.get(f"/dashboard/profiles/{other}/edit").get_data(as_text=True)
+    assert "Ask to join" not in editor and "waits for its owner" not in editor
+
+
 def test_a_declined_joiner_keeps_their_own_practice(client, auth, world):
     org_slug = practice().slug
     claim_practice(client, auth, org_slug)

@@ -357,7 +357,8 @@ def organization_prove(slug: str):
 @unit_of_work
 def join(slug: str):
     """The therapist who claimed a listing asks to join the claimed practice its record
-    places them at; its owner decides."""
+    places them at (from its claim page, or from the editor: `back=editor` returns there);
+    its owner decides."""
     listing = _listing_or_404(slug)
     if not current_user.is_authenticated:
         return _sign_in_first()
@@ -375,6 +376,8 @@ def join(slug: str):
         ),
         "success",
     )
+    if request.form.get("back") == "editor":
+        return redirect(url_for("editor.edit", slug=listing.slug))
     return redirect(url_for(".show", slug=listing.slug))
 
 

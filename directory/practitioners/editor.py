@@ -24,6 +24,8 @@ from werkzeug.exceptions import BadRequest
 
 from directory import confirm, licensing, refusals, tenancy
 from directory.db import db
+from directory.listings import claims
+from directory.listings.forms import ActionForm
 from directory.practices.models import Tenant
 from directory.practitioners import fields, operations, photos, profiles, readiness
 from directory.practitioners.forms import (
@@ -125,6 +127,11 @@ def _render_edit(p: Practitioner, form=None, photo_form=None, status: int = 200)
             visibility=readiness.visibility(p),
             completeness=readiness.completeness(p),
             blockers=readiness.publish_blockers(p),
+            # A claimed listing's therapist may ask to join the claimed practice its record
+            # places them at, here as on its claim page.
+            join_offer=claims.join_offer(p, current_user),
+            joining=claims.pending_join(p) if p.claimed else None,
+            action_form=ActionForm(formdata=None),
         ),
         status,
     )
