@@ -25,7 +25,7 @@ from werkzeug.exceptions import BadRequest
 from directory import confirm, licensing, refusals, tenancy
 from directory.db import db
 from directory.listings import claims
-from directory.listings.forms import ActionForm
+from directory.listings import forms as claim_forms
 from directory.practices.models import Tenant
 from directory.practitioners import fields, operations, photos, profiles, readiness
 from directory.practitioners.forms import (
@@ -131,7 +131,7 @@ def _render_edit(p: Practitioner, form=None, photo_form=None, status: int = 200)
             # places them at, here as on its claim page.
             join_offer=claims.join_offer(p, current_user),
             joining=claims.pending_join(p) if p.claimed else None,
-            action_form=ActionForm(formdata=None),
+            join_form=claim_forms.ActionForm(formdata=None),
         ),
         status,
     )
