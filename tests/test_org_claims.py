@@ -519,8 +519,11 @@ def test_who_asked_is_forgotten_past_the_retention_period(client, auth, runner, 
     for key in ("alex@example.net", "robin@example.net", world["mallory"].id):
         client.post(f"/admin/claims/{by[key].id}/refuse", data={"reason": "No"})
     long_ago = now_utc() - timedelta(days=181)
-    db.session.execute(ListingClaim.__table__.update().where(ListingClaim.id.in_(
-        [by["alex@example.net"].id, by[world["mallory"].id].id])).values(decided_at=long_ago))
+    db.session.execute(
+        ListingClaim.__table__.update()
+        .where(ListingClaim.id.in_([by["alex@example.net"].id, by[world["mallory"].id].id]))
+        .values(decided_at=long_ago)
+    )
     db.session.execute(ListingClaim.__table__.update().where(
         ListingClaim.id == by["al@example.net"].id).values(updated_at=long_ago))  # fmt: skip
     db.session.commit()
