@@ -120,6 +120,38 @@ def test_search_by_name_and_each_filter(client, network):
     assert client.get(path, query_string={"page": "x"}).status_code == 404
 
 
+def test_the_filter_form_lands_on_the_address_of_the_filters_chosen(client, network):
+    """The form submits every field; the address it lands on names only those chosen, as the
+    pager's and "Clear"'s links do."""
+    log_in(client, network["owner"])
+    path = "/dashboard/practices/crafted-hand"
+    submitted = client.get(f"{path}?q=&status=draft&accepting=&state=&license=")
+    assert submitted.status_code == 302
+    assert submitted.headers["Location"] == f"{path}?status=draft"
+    assert client.get(f"{path}?q=+&status=").headers["Location"] == path
+    assert client.get("/dashboard?q=").headers["Location"] == "/dashboard"
+    landed = client.get(submitted.headers["Location"])
+    assert names_on(client, path, status="draft") == ["Drafty Draft"]
+    assert f'href="{path}">' in landed.get_data(as_text=True)  # "Clear"
+    # Someone else's practice stays a 404, blank fields or not.
+    assert client.get("/dashboard/practices/other-spa?q=").status_code == 404
+
+
+def test_create_my_profile_comes_first_only_in_a_practice_with_no_list_yet(client, network):
+    """An owner of 26 profiles came for the list: the offer of their own profile follows it.
+    In a new practice it is the first thing."""
+    log_in(client, network["owner"])
+    page = client.get("/dashboard/practices/crafted-hand").get_data(as_text=True)
+    offer = page.index("Create my profile")
+    assert page.index('class="profile-list"') < offer
+    assert page.index("Add a profile for someone on your staff") > offer
+    client.post("/dashboard/practices", data={"name": "Second Room"})
+    page = client.get("/dashboard/practices/second-room").get_data(as_text=True)
+    assert page.index("Create my profile") < page.index("Add a profile for someone on your")
+    assert page.index("Create my profile") < page.index("Leave Second Room")
+    assert page.count("Create my profile") == 1
+
+
 def test_a_therapist_lists_only_their_own_profile(client, network):
     log_in(client, network["alexa"])
     path = "/dashboard/practices/crafted-hand"

@@ -29,7 +29,7 @@ from directory.practitioners.models import Practitioner
 from directory.practitioners.profiles import LicenseView, license_views
 from directory.unit_of_work import unit_of_work
 from directory.validation import clean_text
-from directory.web import page_number
+from directory.web import page_number, without_blanks
 
 bp = Blueprint("dashboard", __name__)
 
@@ -128,6 +128,8 @@ def _render(memberships: list[Membership], current: Membership | None):
 @login_required
 def index():
     """The practice shown last (when the user still belongs to it), else their first."""
+    if clean := without_blanks():
+        return clean
     memberships = tenancy.memberships_of(current_user)
     remembered = session.get(CURRENT)
     current = next((m for m in memberships if m.tenant.slug == remembered), None)
@@ -139,7 +141,7 @@ def index():
 def practice(tenant_slug: str):
     """One of the user's practices: its profiles they may edit, and what each needs."""
     current = tenancy.membership_or_404(tenant_slug)
-    return _render(tenancy.memberships_of(current_user), current)
+    return without_blanks() or _render(tenancy.memberships_of(current_user), current)
 
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/profile")
