@@ -332,6 +332,11 @@ def test_a_network_owner_imports_a_csv_roster_from_the_dashboard(client, crew):
     assert previewed.status_code == 200
     assert "2 profiles to create, 1 to update" in page
     assert "Line 2: New One" in page and "Line 4: Bo Chen" in page
+    # What the update changes, column by column, old → new (columns it leaves are not named).
+    assert "setting: medical → becomes both" in page
+    assert "conditions: (empty) → becomes Herniated disc" in page
+    assert "name:" not in page and "offices:" not in page
+    assert "Import 3 profiles" in page
     assert "new-one" not in profiles_of(hand)  # a preview writes nothing
     imported = client.post("/dashboard/practices/crafted-hand/roster/import",
                            data=carried_form(previewed))  # fmt: skip
@@ -346,7 +351,7 @@ def test_a_network_owner_imports_a_csv_roster_from_the_dashboard(client, crew):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "practitioners.import"))
     assert event.actor_id == crew["owner"].id and event.details["created"] == 2
     said = text(client.get(imported.headers["Location"]))
-    assert "2 profile(s) created, 1 updated, 0 already as the file says" in said
+    assert "Imported roster.csv: 2 profiles created, 1 updated, 0 unchanged." in said
 
 
 def test_one_bad_line_and_nothing_is_imported(client, crew):
@@ -399,13 +404,17 @@ def test_an_export_imports_back_unchanged_keeping_reviews(client, crew):
     for fmt in ("csv", "jsonl"):
         exported = client.get(f"/dashboard/practices/crafted-hand/roster.{fmt}")
         page = text(upload(client, exported.get_data(as_text=True), f"roster.{fmt}"))
-        assert "0 profiles to create, 0 to update, 2 already as the file says" in page, fmt
+        assert "0 profiles to create, 0 to update, 2 unchanged" in page, fmt
         assert "Check before importing" in page and "Not imported" not in page, page[:3000]
-        form = carried_form(upload(client, exported.get_data(as_text=True), f"roster.{fmt}"))
-        assert (
-            client.post("/dashboard/practices/crafted-hand/roster/import", data=form).status_code
-            == 302
-        )
+        # Nothing to import: no button; the file posted anyway writes nothing and says so.
+        assert "Nothing to import: every profile is already as the file says." in page
+        assert "Import 2 profiles" not in page and "Import 0 profiles" not in page
+        body = exported.get_data(as_text=True)
+        form = {"roster": roster_files.carry(body), "format": fmt, "filename": f"roster.{fmt}"}
+        done = client.post("/dashboard/practices/crafted-hand/roster/import", data=form)
+        assert done.status_code == 302
+        said = text(client.get(done.headers["Location"]))
+        assert "0 profiles created, 0 updated, 2 unchanged." in said, fmt
         lic = db.session.scalar(
             select(License).where(License.practitioner_id == crew["p_alexa"].id)
         )
@@ -430,3 +439,13 @@ def test_a_file_too_large_or_not_text_is_refused(client, crew, monkeypatch):
     response = client.post("/dashboard/practices/crafted-hand/roster/import", data=tampered)
     assert "upload the file again" in text(client.get(response.headers["Location"]))
     assert db.session.scalar(select(func.count()).select_from(Practitioner)) == 3
+
+
+def test_a_change_is_shown_short_and_on_one_line(crew):
+    before = roster_files.transfer.export_record(crew["p_alexa"])
+    after = {**before, "bio": "Line one\r\n" + "word " * 40, "accepting_new_clients": False}
+    found = {c.column: c for c in roster_files.changes(before, after)}
+    assert set(found) == {"bio", "accepting_new_clients"}
+    assert found["bio"].new.startswith("Line one word") and found["bio"].new.endswith("…")
+    assert len(found["bio"].new) <= roster_files.SHORT and "\n" not in found["bio"].new
+    assert (found["accepting_new_clients"].old, found["accepting_new_clients"].new) == ("yes", "no")

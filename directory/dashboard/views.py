@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
@@ -316,15 +317,10 @@ def import_roster(tenant_slug: str):
         return _roster_page(
             membership, outcome, carried=roster_files.carry(text), filename=filename, status=400
         )
-    flash(
-        _(
-            "Imported %(file)s: %(created)s profile(s) created, %(updated)s updated, "
-            "%(unchanged)s already as the file says.",
-            file=filename,
-            created=len(outcome.created),
-            updated=len(outcome.updated),
-            unchanged=len(outcome.unchanged),
-        ),
-        "success",
-    )
+    counts = [
+        ngettext("%(num)s profile created", "%(num)s profiles created", len(outcome.created)),
+        ngettext("%(num)s updated", "%(num)s updated", len(outcome.updated)),
+        ngettext("%(num)s unchanged", "%(num)s unchanged", len(outcome.unchanged)),
+    ]
+    flash(_("Imported %(file)s: %(counts)s.", file=filename, counts=", ".join(counts)), "success")
     return redirect(url_for(".practice", tenant_slug=tenant_slug))
