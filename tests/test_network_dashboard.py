@@ -449,3 +449,18 @@ def test_a_change_is_shown_short_and_on_one_line(crew):
     assert found["bio"].new.startswith("Line one word") and found["bio"].new.endswith("…")
     assert len(found["bio"].new) <= roster_files.SHORT and "\n" not in found["bio"].new
     assert (found["accepting_new_clients"].old, found["accepting_new_clients"].new) == ("yes", "no")
+
+
+def test_the_import_counts_in_spanish(client, crew):
+    log_in(client, crew["owner"])
+    exported = client.get("/dashboard/practices/crafted-hand/roster.csv").get_data(as_text=True)
+    row = io.StringIO()
+    csvfile.writer(row, roster_files.CSV_COLUMNS).writerow(
+        {"slug": "solo-uno", "name": "Solo Uno", "setting": "spa"}
+    )
+    body = exported + row.getvalue().partition("\n")[2]  # the row, not a second header
+    form = {"roster": roster_files.carry(body), "format": "csv", "filename": "equipo.csv"}
+    done = client.post("/es/dashboard/practices/crafted-hand/roster/import", data=form)
+    assert done.status_code == 302
+    said = text(client.get(done.headers["Location"]))
+    assert "Se importó equipo.csv: 1 perfil creado, 0 actualizados, 2 sin cambios." in said
