@@ -190,6 +190,20 @@ def page_address(number: int) -> str:
     return f"{path}?{urlencode(args, safe=i18n.QUERY_SAFE)}" if args else path
 
 
+def without_blanks():
+    """A redirect to this GET's own address without its blank parameters (`?q=&status=draft`
+    becomes `?status=draft`), or None when it has none. A filter form submits every field,
+    chosen or not; the server answers it with the one clean address a link to the same
+    choice has, so the address bar, history and shared links stay short and stable, without
+    any JavaScript. A blank parameter means "no choice" everywhere it is used."""
+    pairs = request.args.items(multi=True)
+    if request.method not in ("GET", "HEAD") or all(value.strip() for _key, value in pairs):
+        return None
+    args = [(k, v) for k, v in request.args.items(multi=True) if v.strip()]
+    path = url_for(request.endpoint, **(request.view_args or {}))
+    return redirect(f"{path}?{urlencode(args, safe=i18n.QUERY_SAFE)}" if args else path)
+
+
 #: The public pages, and the query parameters that make another page of each (whatever else
 #: a URL carries, a search's filters or a form's prefill, narrows or decorates the same page).
 CANONICAL = {

@@ -228,5 +228,24 @@ def test_the_phone_filters_are_one_form_that_keeps_the_search(client, crew):
     assert re.search(r'name="gender" value="man" disabled>', form)
     assert 'href="/search?q=sciatica&amp;near=Hoboken,+NJ&amp;sort=distance"' in form
     both = client.get("/search", query_string=[*hidden, ("in_home", "1"), ("hsa_fsa", "1"),
-                                                ("setting", ""), ("gender", "")])  # fmt: skip
+                                                ("setting", ""), ("gender", "")],
+                      follow_redirects=True)  # fmt: skip
     assert set(_cards(both.get_data(as_text=True))) == {"ana"}
+
+
+def test_a_submitted_form_lands_on_the_address_without_its_blank_fields(client, crew):
+    """The forms submit every field, the "Any" choices blank: the page answers with the one
+    address the same choice's links have (no JavaScript needed), repeated values and their
+    order kept; the Spanish pages keep their /es/ prefix."""
+    submitted = client.get(
+        "/search?q=sciatica&near=Hoboken,+NJ&setting=&language=Spanish&gender=&language=Mandarin"
+        "&price_max=&in_home=1&page="
+    )
+    assert submitted.status_code == 302
+    assert submitted.headers["Location"] == (
+        "/search?q=sciatica&near=Hoboken,+NJ&language=Spanish&language=Mandarin&in_home=1"
+    )
+    assert client.get("/search?q=&near=").headers["Location"] == "/search"
+    clean = client.get("/search", query_string={"q": "sciatica", "near": "Hoboken, NJ"})
+    assert clean.status_code == 200, clean.headers.get("Location")
+    assert client.get("/es/search?q=ciatica&radius=").headers["Location"] == "/es/search?q=ciatica"

@@ -222,6 +222,8 @@ def test_an_empty_week_says_so(client, crew):
     assert "No views yet this week." in words
     assert "No search appearances yet this week." in words
     assert "Nothing counted in the last 12 weeks yet." in words
+    # Counts are folded in every half minute or so: the page says a visit shows up later.
+    assert "Counts are updated about once a minute" in words
     assert "no views yet" in text(client.get("/dashboard"))
 
 

@@ -120,6 +120,38 @@ def test_search_by_name_and_each_filter(client, network):
     assert client.get(path, query_string={"page": "x"}).status_code == 404
 
 
+def test_the_filter_form_lands_on_the_address_of_the_filters_chosen(client, network):
+    """The form submits every field; the address it lands on names only those chosen, as the
+    pager's and "Clear"'s links do."""
+    log_in(client, network["owner"])
+    path = "/dashboard/practices/crafted-hand"
+    submitted = client.get(f"{path}?q=&status=draft&accepting=&state=&license=")
+    assert submitted.status_code == 302
+    assert submitted.headers["Location"] == f"{path}?status=draft"
+    assert client.get(f"{path}?q=+&status=").headers["Location"] == path
+    assert client.get("/dashboard?q=").headers["Location"] == "/dashboard"
+    landed = client.get(submitted.headers["Location"])
+    assert names_on(client, path, status="draft") == ["Drafty Draft"]
+    assert f'href="{path}">' in landed.get_data(as_text=True)  # "Clear"
+    # Someone else's practice stays a 404, blank fields or not.
+    assert client.get("/dashboard/practices/other-spa?q=").status_code == 404
+
+
+def test_create_my_profile_comes_first_only_in_a_practice_with_no_list_yet(client, network):
+    """An owner of 26 profiles came for the list: the offer of their own profile follows it.
+    In a new practice it is the first thing."""
+    log_in(client, network["owner"])
+    page = client.get("/dashboard/practices/crafted-hand").get_data(as_text=True)
+    offer = page.index("Create my profile")
+    assert page.index('class="profile-list"') < offer
+    assert page.index("Add a profile for someone on your staff") > offer
+    client.post("/dashboard/practices", data={"name": "Second Room"})
+    page = client.get("/dashboard/practices/second-room").get_data(as_text=True)
+    assert page.index("Create my profile") < page.index("Add a profile for someone on your")
+    assert page.index("Create my profile") < page.index("Leave Second Room")
+    assert page.count("Create my profile") == 1
+
+
 def test_a_therapist_lists_only_their_own_profile(client, network):
     log_in(client, network["alexa"])
     path = "/dashboard/practices/crafted-hand"
@@ -300,6 +332,11 @@ def test_a_network_owner_imports_a_csv_roster_from_the_dashboard(client, crew):
     assert previewed.status_code == 200
     assert "2 profiles to create, 1 to update" in page
     assert "Line 2: New One" in page and "Line 4: Bo Chen" in page
+    # What the update changes, column by column, old → new (columns it leaves are not named).
+    assert "setting: medical → becomes both" in page
+    assert "conditions: (empty) → becomes Herniated disc" in page
+    assert "name:" not in page and "offices:" not in page
+    assert "Import 3 profiles" in page
     assert "new-one" not in profiles_of(hand)  # a preview writes nothing
     imported = client.post("/dashboard/practices/crafted-hand/roster/import",
                            data=carried_form(previewed))  # fmt: skip
@@ -314,7 +351,7 @@ def test_a_network_owner_imports_a_csv_roster_from_the_dashboard(client, crew):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "practitioners.import"))
     assert event.actor_id == crew["owner"].id and event.details["created"] == 2
     said = text(client.get(imported.headers["Location"]))
-    assert "2 profile(s) created, 1 updated, 0 already as the file says" in said
+    assert "Imported roster.csv: 2 profiles created, 1 updated, 0 unchanged." in said
 
 
 def test_one_bad_line_and_nothing_is_imported(client, crew):
@@ -367,13 +404,17 @@ def test_an_export_imports_back_unchanged_keeping_reviews(client, crew):
     for fmt in ("csv", "jsonl"):
         exported = client.get(f"/dashboard/practices/crafted-hand/roster.{fmt}")
         page = text(upload(client, exported.get_data(as_text=True), f"roster.{fmt}"))
-        assert "0 profiles to create, 0 to update, 2 already as the file says" in page, fmt
+        assert "0 profiles to create, 0 to update, 2 unchanged" in page, fmt
         assert "Check before importing" in page and "Not imported" not in page, page[:3000]
-        form = carried_form(upload(client, exported.get_data(as_text=True), f"roster.{fmt}"))
-        assert (
-            client.post("/dashboard/practices/crafted-hand/roster/import", data=form).status_code
-            == 302
-        )
+        # Nothing to import: no button; the file posted anyway writes nothing and says so.
+        assert "Nothing to import: every profile is already as the file says." in page
+        assert "Import 2 profiles" not in page and "Import 0 profiles" not in page
+        body = exported.get_data(as_text=True)
+        form = {"roster": roster_files.carry(body), "format": fmt, "filename": f"roster.{fmt}"}
+        done = client.post("/dashboard/practices/crafted-hand/roster/import", data=form)
+        assert done.status_code == 302
+        said = text(client.get(done.headers["Location"]))
+        assert "0 profiles created, 0 updated, 2 unchanged." in said, fmt
         lic = db.session.scalar(
             select(License).where(License.practitioner_id == crew["p_alexa"].id)
         )
@@ -398,3 +439,28 @@ def test_a_file_too_large_or_not_text_is_refused(client, crew, monkeypatch):
     response = client.post("/dashboard/practices/crafted-hand/roster/import", data=tampered)
     assert "upload the file again" in text(client.get(response.headers["Location"]))
     assert db.session.scalar(select(func.count()).select_from(Practitioner)) == 3
+
+
+def test_a_change_is_shown_short_and_on_one_line(crew):
+    before = roster_files.transfer.export_record(crew["p_alexa"])
+    after = {**before, "bio": "Line one\r\n" + "word " * 40, "accepting_new_clients": False}
+    found = {c.column: c for c in roster_files.changes(before, after)}
+    assert set(found) == {"bio", "accepting_new_clients"}
+    assert found["bio"].new.startswith("Line one word") and found["bio"].new.endswith("…")
+    assert len(found["bio"].new) <= roster_files.SHORT and "\n" not in found["bio"].new
+    assert (found["accepting_new_clients"].old, found["accepting_new_clients"].new) == ("yes", "no")
+
+
+def test_the_import_counts_in_spanish(client, crew):
+    log_in(client, crew["owner"])
+    exported = client.get("/dashboard/practices/crafted-hand/roster.csv").get_data(as_text=True)
+    row = io.StringIO()
+    csvfile.writer(row, roster_files.CSV_COLUMNS).writerow(
+        {"slug": "solo-uno", "name": "Solo Uno", "setting": "spa"}
+    )
+    body = exported + row.getvalue().partition("\n")[2]  # the row, not a second header
+    form = {"roster": roster_files.carry(body), "format": "csv", "filename": "equipo.csv"}
+    done = client.post("/es/dashboard/practices/crafted-hand/roster/import", data=form)
+    assert done.status_code == 302
+    said = text(client.get(done.headers["Location"]))
+    assert "Se importó equipo.csv: 1 perfil creado, 0 actualizados, 2 sin cambios." in said

@@ -282,6 +282,8 @@ def test_filters_are_ticked_together_and_applied_once(site, chromium):
     for part in ("in_home=1", "hsa_fsa=1", "q=back+pain", "sort=distance"):
         assert part in query, query
     assert "page=" not in query  # new filters start at the first page
+    # The form's untouched "Any" choices leave no blank parameter in the address.
+    assert "=&" not in query and not query.endswith("="), query
     assert "Filters (2 on)" in tab.locator("details.filters-phone > summary").inner_text()
     names = tab.locator(".result-list .result h2 a").all_inner_texts()
     assert names == ["Pat Phone"]

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
@@ -29,7 +30,7 @@ from directory.practitioners.models import Practitioner
 from directory.practitioners.profiles import LicenseView, license_views
 from directory.unit_of_work import unit_of_work
 from directory.validation import clean_text
-from directory.web import page_number
+from directory.web import page_number, without_blanks
 
 bp = Blueprint("dashboard", __name__)
 
@@ -128,6 +129,8 @@ def _render(memberships: list[Membership], current: Membership | None):
 @login_required
 def index():
     """The practice shown last (when the user still belongs to it), else their first."""
+    if clean := without_blanks():
+        return clean
     memberships = tenancy.memberships_of(current_user)
     remembered = session.get(CURRENT)
     current = next((m for m in memberships if m.tenant.slug == remembered), None)
@@ -139,7 +142,7 @@ def index():
 def practice(tenant_slug: str):
     """One of the user's practices: its profiles they may edit, and what each needs."""
     current = tenancy.membership_or_404(tenant_slug)
-    return _render(tenancy.memberships_of(current_user), current)
+    return without_blanks() or _render(tenancy.memberships_of(current_user), current)
 
 
 @bp.post("/dashboard/practices/<slug:tenant_slug>/profile")
@@ -314,15 +317,10 @@ def import_roster(tenant_slug: str):
         return _roster_page(
             membership, outcome, carried=roster_files.carry(text), filename=filename, status=400
         )
-    flash(
-        _(
-            "Imported %(file)s: %(created)s profile(s) created, %(updated)s updated, "
-            "%(unchanged)s already as the file says.",
-            file=filename,
-            created=len(outcome.created),
-            updated=len(outcome.updated),
-            unchanged=len(outcome.unchanged),
-        ),
-        "success",
-    )
+    counts = [
+        ngettext("%(num)s profile created", "%(num)s profiles created", len(outcome.created)),
+        ngettext("%(num)s updated", "%(num)s updated", len(outcome.updated)),
+        ngettext("%(num)s unchanged", "%(num)s unchanged", len(outcome.unchanged)),
+    ]
+    flash(_("Imported %(file)s: %(counts)s.", file=filename, counts=", ".join(counts)), "success")
     return redirect(url_for(".practice", tenant_slug=tenant_slug))

@@ -271,6 +271,41 @@ def _lines_of_csv(
 # --- Preview and import --------------------------------------------------------------------
 
 
+#: How many characters of a value the preview shows on each side of "old → new".
+SHORT = 40
+
+
+@dataclass(frozen=True)
+class Change:
+    """One column of a profile the file changes, each value as the CSV writes it, cut short
+    ("" is an empty value)."""
+
+    column: str
+    old: str
+    new: str
+
+
+def _short(value: Any) -> str:
+    text = " ".join(str(value if value is not None else "").split())
+    return text if len(text) <= SHORT else text[: SHORT - 1].rstrip() + "…"
+
+
+def _cells(record: dict[str, Any]) -> dict[str, str]:
+    """A profile's values as the columns of the file write them (specialty certificates, which
+    only JSON Lines carries, as "kind number")."""
+    cells = {key: _short(value) for key, value in csv_row(record).items()}
+    cells["specialties"] = _short(f"{SEPARATOR} ".join(
+        f"{s['kind']} {s['number'] or ''}".strip() for s in record["specialties"]
+    ))  # fmt: skip
+    return cells
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
+    """The columns whose values differ between two export records, in the file's order."""
+    old, new = _cells(before), _cells(after)
+    return [Change(key, old[key], new[key]) for key in new if old[key] != new[key]]
+
+
 @dataclass
 class Outcome:
     """What importing a file does (or would do): each line that creates or updates a profile
@@ -281,11 +316,15 @@ class Outcome:
     updated: list[tuple[int, str, str]] = field(default_factory=list)
     #: Lines of profiles the file leaves as they are (known once the import has run).
     unchanged: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Slug of each profile updated -> the columns the file changes (known once it has run).
+    changed: dict[str, list[Change]] = field(default_factory=dict)
     errors: list[transfer.LineError] = field(default_factory=list)
 
     @property
     def lines(self) -> int:
-        return len(self.created) + len(self.updated) + len(self.unchanged)
+        """The profiles importing writes: those the file creates or changes (an unchanged one
+        is not imported again)."""
+        return len(self.created) + len(self.updated)
 
 
 def _check_reviews(records, existing: dict[str, Practitioner], errors) -> None:
@@ -382,10 +421,14 @@ def _run(tenant: Tenant, fmt: str, text: str, actor, source: str) -> Outcome:
                 errors.append(transfer.LineError(record.line, "published", refused.message))
         elif wanted is False and p.published:
             operations.unpublish(p, actor=actor)
-    # An update that changed nothing (an export imported back) is said so.
-    same = {slug for slug, was in before.items() if transfer.export_record(profiles[slug]) == was}
-    outcome.unchanged = [entry for entry in outcome.updated if entry[1] in same]
-    outcome.updated = [entry for entry in outcome.updated if entry[1] not in same]
+    # What each update changes, column by column; one that changes nothing (an export
+    # imported back) is "unchanged".
+    for slug, was in before.items():
+        found = changes(was, transfer.export_record(profiles[slug]))
+        if found:
+            outcome.changed[slug] = found
+    outcome.unchanged = [entry for entry in outcome.updated if entry[1] not in outcome.changed]
+    outcome.updated = [entry for entry in outcome.updated if entry[1] in outcome.changed]
     return outcome
 
 

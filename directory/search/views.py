@@ -10,7 +10,7 @@ from directory.insights import visits
 from directory.practices import roster
 from directory.search import results, sync
 from directory.search.params import FLAGS, PRICE_STEPS, RADIUS_CHOICES, SearchError, parse
-from directory.web import CANONICAL
+from directory.web import CANONICAL, without_blanks
 
 bp = Blueprint("search", __name__)
 
@@ -70,6 +70,8 @@ def _search_path() -> str:
 
 @bp.get("/search")
 def index():
+    if clean := without_blanks():
+        return clean
     args = {k: request.args.getlist(k) if k in LISTS else request.args.get(k)
             for k in request.args}  # fmt: skip
     try:
