@@ -10,6 +10,7 @@ from functools import cache
 from importlib import resources
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, or_
 
 from directory import locales
@@ -39,7 +40,7 @@ class StateRule:
     @property
     def expiry_label(self) -> str:
         """What the expiry date is called on admin pages and in the re-check's form."""
-        return "Registered until" if self.expiry_of == "registration" else "Expires on"
+        return _("Registered until") if self.expiry_of == "registration" else _("Expires on")
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -102,18 +103,23 @@ def check_number(state: str, number: str) -> str | None:
     """Why a license number cannot be right for the state, or None when it fits its pattern."""
     state_rule = rule(state)
     if state_rule is None:
-        return f"{state!r} is not a US state code."
+        return _("%(state)s is not a US state code.", state=repr(state))
     normalized = normalize_number(number)
     if not normalized:
-        return "Enter the license number."
+        return _("Enter the license number.")
     if state_rule.pattern.fullmatch(normalized):
         return None
     if state_rule.number_example:
-        return (
-            f"{normalized} does not look like a {state_rule.name} license number "
-            f"(for example {state_rule.number_example})."
+        return _(
+            "%(number)s does not look like a %(state)s license number (for example %(example)s).",
+            number=normalized,
+            state=state_rule.name,
+            example=state_rule.number_example,
         )
-    return f"{normalized} does not look like a license number (letters and digits, 3 to 30)."
+    return _(
+        "%(number)s does not look like a license number (letters and digits, 3 to 30).",
+        number=normalized,
+    )
 
 
 def status(license, on: date | None = None) -> str:
@@ -273,14 +279,20 @@ def recheck_reason(lic, on: date | None = None) -> str:
     """Why a license is due for a re-check, in words (the queue shows it)."""
     day = on or today()
     found = rule(lic.state)
-    what = "registration" if found and found.expiry_of == "registration" else "license"
+    registration = found is not None and found.expiry_of == "registration"
+    when = _day(lic.expires_on)
     if lic.expires_on < day:
-        return f"The {what} expired on {_day(lic.expires_on)}"
+        if registration:
+            return _("The registration expired on %(day)s", day=when)
+        return _("The license expired on %(day)s", day=when)
     if lic.expires_on <= day + timedelta(days=RECHECK_BEFORE_EXPIRY_DAYS):
-        return f"The {what} expires on {_day(lic.expires_on)}"
+        if registration:
+            return _("The registration expires on %(day)s", day=when)
+        return _("The license expires on %(day)s", day=when)
     if lic.checked_on is None:
-        return "Never checked"
-    return f"Last checked {(day - lic.checked_on).days} days ago"
+        return _("Never checked")
+    return ngettext("Last checked %(num)s day ago", "Last checked %(num)s days ago",
+                    (day - lic.checked_on).days)  # fmt: skip
 
 
 def verification(state: str, method: str | None, source: str | None, checked_on: date | None,

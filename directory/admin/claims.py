@@ -5,6 +5,7 @@ everyone else (admin.views.hide_from_non_admins), and the admin pages' own check
 decision (a recent sign-in, a second factor where required)."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from directory import mail, refusals
@@ -58,7 +59,7 @@ def print_letters():
         abort(400)
     batch = claims.print_letters(current_user, _claim_page)
     if not batch:
-        flash("No letters are waiting.", "info")
+        flash(_("No letters are waiting."), "info")
         return redirect(url_for(".letters_page"))
     response = Response(letters.render(batch), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
@@ -93,8 +94,12 @@ def approve(claim_id: int):
     name, purpose = claim.listing_name, claim.purpose
     claims.approve(claim, current_user)
     _tell(claim, approved=True)
-    done = "given to" if purpose == "claim" else "removed at the request of"
-    flash(f"The listing of {name}: {done} {claim.reply_to}.", "success")
+    if purpose == "claim":
+        said = _("The listing of %(name)s: given to %(email)s.", name=name, email=claim.reply_to)
+    else:
+        said = _("The listing of %(name)s: removed at the request of %(email)s.", name=name,
+                 email=claim.reply_to)  # fmt: skip
+    flash(said, "success")
     return redirect(url_for(".index"))
 
 
@@ -108,24 +113,34 @@ def refuse(claim_id: int):
     refusals.show_on(url_for(".index"))
     claims.refuse(claim, current_user, form.reason.data or "")
     _tell(claim, approved=False)
-    flash(f"Refused: {claim.reply_to}'s claim on the listing of {claim.listing_name}.",
-          "success")  # fmt: skip
+    flash(_("Refused: %(email)s's claim on the listing of %(name)s.", email=claim.reply_to,
+            name=claim.listing_name), "success")  # fmt: skip
     return redirect(url_for(".index"))
 
 
 def _tell(claim: ListingClaim, *, approved: bool) -> None:
-    """Mail the claimant the decision."""
-    what = "claim of" if claim.purpose == "claim" else "request to remove"
-    if approved and claim.tenant_id is not None:
-        said = ("An admin accepted it: you own the practice now. Sign in to describe it and "
-                "invite your team:\n" + mail.public_url("dashboard.index"))  # fmt: skip
-    elif approved and claim.purpose == "claim":
-        said = ("An admin accepted it: the listing is now your profile. Sign in to say how you "
-                "work and publish it:\n" + mail.public_url("dashboard.index"))  # fmt: skip
-    elif approved:
-        said = "An admin removed the listing. It will not be listed again."
-    else:
-        said = "An admin could not accept it" + (f": {claim.reason}" if claim.reason else ".")
-    mail.letter(claim.reply_to, f"Your {what} the listing of {claim.listing_name}",
-                f"Hello {claim.claimant_name},", f"About your {what} the listing of "
-                f"{claim.listing_name} on Kneaded.", said)  # fmt: skip
+    """Mail the claimant the decision, in their language (mail.written_for)."""
+    with mail.written_for(claim.reply_to) as language:
+        dashboard = mail.link(language, "dashboard.index")
+        if approved and claim.tenant_id is not None:
+            said = _("An admin accepted it: you own the practice now. Sign in to describe it "
+                     "and invite your team:") + "\n" + dashboard  # fmt: skip
+        elif approved and claim.purpose == "claim":
+            said = _("An admin accepted it: the listing is now your profile. Sign in to say how "
+                     "you work and publish it:") + "\n" + dashboard  # fmt: skip
+        elif approved:
+            said = _("An admin removed the listing. It will not be listed again.")
+        elif claim.reason:
+            said = _("An admin could not accept it: %(reason)s", reason=claim.reason)
+        else:
+            said = _("An admin could not accept it.")
+        name = claim.listing_name
+        if claim.purpose == "claim":
+            subject = _("Your claim of the listing of %(name)s", name=name)
+            about = _("About your claim of the listing of %(name)s on Kneaded.", name=name)
+        else:
+            subject = _("Your request to remove the listing of %(name)s", name=name)
+            about = _("About your request to remove the listing of %(name)s on Kneaded.",
+                      name=name)  # fmt: skip
+        mail.letter(claim.reply_to, subject, _("Hello %(name)s,", name=claim.claimant_name),
+                    about, said)  # fmt: skip

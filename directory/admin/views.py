@@ -22,6 +22,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from directory import confirm, licensing, refusals, specialties
@@ -190,19 +192,23 @@ def _side_by_side(lic: License, review) -> dict:
 
     def cell(*keys: str) -> str:
         said = " ".join(row.get(columns[k], "") for k in keys if k in columns).strip()
-        return said or ("—" if row else "not listed")
+        return said or ("—" if row else _("not listed"))
 
     return {
         "review": review,
         "reason": ROSTER_REASONS[review.reason],
         "source_name": spec.get("name", review.source),
         "pairs": [
-            ("Name", lic.practitioner.name, cell("name", "first_name", "last_name")),
-            ("Number", lic.number, cell("number")),
-            ("Status", licensing.status(lic), review.roster_status or "not listed"),
+            (_("Name"), lic.practitioner.name, cell("name", "first_name", "last_name")),
+            (_("Number"), lic.number, cell("number")),
             (
-                "Expires",
-                lic.expires_on.isoformat() if lic.expires_on else "not on file",
+                _("Status"),
+                LICENSE_STATUS[licensing.status(lic)],
+                review.roster_status or _("not listed"),
+            ),
+            (
+                _("Expires"),
+                lic.expires_on.isoformat() if lic.expires_on else _("not on file"),
                 cell("expires"),
             ),
         ],
@@ -211,18 +217,26 @@ def _side_by_side(lic: License, review) -> dict:
 
 #: How the queue says why a roster sync queued a license (rosters.models.REVIEW_REASONS).
 ROSTER_REASONS = {
-    "name_mismatch": "The roster lists this number under another name",
-    "conditional": "The roster lists this license with conditions",
-    "missing": "The roster, which lists every license of the state, does not list this number",
-    "staff_rejected": "The roster says active, but an admin rejected this license",
-}
+    "name_mismatch": _l("The roster lists this number under another name"),
+    "conditional": _l("The roster lists this license with conditions"),
+    "missing": _l("The roster, which lists every license of the state, does not list this "
+                  "number"),
+    "staff_rejected": _l("The roster says active, but an admin rejected this license"),
+}  # fmt: skip
 #: The queue's reason filter (ops.QUEUE_REASONS), in a word or two.
 QUEUE_REASON_LABELS = {
-    "name_mismatch": "Roster: another name",
-    "conditional": "Roster: conditions",
-    "missing": "Roster: not listed",
-    "staff_rejected": "Roster: active, rejected by us",
-    "unchecked": "Not from a roster (a therapist's entry)",
+    "name_mismatch": _l("Roster: another name"),
+    "conditional": _l("Roster: conditions"),
+    "missing": _l("Roster: not listed"),
+    "staff_rejected": _l("Roster: active, rejected by us"),
+    "unchecked": _l("Not from a roster (a therapist's entry)"),
+}
+#: A license's status (licensing.status) in words.
+LICENSE_STATUS = {
+    "pending": _l("Pending verification"),
+    "verified": _l("Verified"),
+    "rejected": _l("Rejected"),
+    "expired": _l("Expired"),
 }
 
 
@@ -232,7 +246,8 @@ def approve(license_id: int):
     lic = db.get_or_404(License, license_id)
     if not ReasonForm().validate():
         abort(400)
-    back, said = _queue_back(), f"Verified: {lic.state} {lic.number} of {lic.practitioner.name}."
+    back = _queue_back()
+    said = _("Verified: %(license)s.", license=_license_words(lic))
     refusals.show_on(back)
     ops.approve(lic, current_user)
     flash(said, "success")
@@ -246,7 +261,8 @@ def reject(license_id: int):
     form = ReasonForm()
     if not form.validate():
         abort(400)
-    back, said = _queue_back(), f"Rejected: {lic.state} {lic.number} of {lic.practitioner.name}."
+    back = _queue_back()
+    said = _("Rejected: %(license)s.", license=_license_words(lic))
     refusals.show_on(back)
     ops.reject(lic, current_user, form.reason.data or "")
     flash(said, "success")
@@ -261,18 +277,32 @@ def bulk_approve():
         flash(_("Tick the licenses to approve."), "error")
         return redirect(_queue_back())
     refusals.show_on(_queue_back())
-    _say_what_was_decided(ops.bulk_approve(form.ids.data, current_user), "Verified", "approved")
+    _say_what_was_decided(ops.bulk_approve(form.ids.data, current_user), approved=True)
     return redirect(_queue_back())
 
 
-def _say_what_was_decided(result, done: str, not_done: str) -> None:
+def _license_words(lic: License) -> str:
+    """A license as a message names it: "TX MT12345 of Ana Ruiz"."""
+    return _("%(state)s %(number)s of %(name)s", state=lic.state, number=lic.number,
+             name=lic.practitioner.name)  # fmt: skip
+
+
+def _say_what_was_decided(result, *, approved: bool) -> None:
     """Flash how many licenses a bulk decision decided, and each it skipped with why."""
     if result.approved:
         n = len(result.approved)
-        flash(f"{done} {n} license{'' if n == 1 else 's'}.", "success")
+        if approved:
+            flash(ngettext("Verified %(num)s license.", "Verified %(num)s licenses.", n),
+                  "success")  # fmt: skip
+        else:
+            flash(ngettext("Rejected %(num)s license.", "Rejected %(num)s licenses.", n),
+                  "success")  # fmt: skip
     for lic, why in result.skipped:
-        name = f"{lic.state} {lic.number} of {lic.practitioner.name}" if lic else "One license"
-        flash(f"{name} was not {not_done}: {why}", "error")
+        name = _license_words(lic) if lic else _("One license")
+        if approved:
+            flash(_("%(license)s was not approved: %(why)s", license=name, why=why), "error")
+        else:
+            flash(_("%(license)s was not rejected: %(why)s", license=name, why=why), "error")
 
 
 @bp.post("/licenses/reject")
@@ -288,7 +318,7 @@ def bulk_reject():
     if not reason.validate():
         abort(400)
     result = ops.bulk_reject(form.ids.data, current_user, reason.reason.data or "")
-    _say_what_was_decided(result, "Rejected", "rejected")
+    _say_what_was_decided(result, approved=False)
     return redirect(_queue_back())
 
 

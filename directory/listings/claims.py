@@ -29,7 +29,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
-from directory import audit, licensing, mail
+from directory import audit, licensing, locales, mail
 from directory.accounts.models import User
 from directory.db import db, now_utc
 from directory.listings.models import (
@@ -989,7 +989,6 @@ def review_count() -> int:
 
 
 def expires_in_words(at: datetime | None) -> str:
-    """When a code expires, as a page says it."""
-    if at is None:
-        return ""
-    return f"{at:%B} {at.day}, {at.year}"
+    """When a code expires, as a page says it, in the reader's language ("March 4, 2026",
+    "4 de marzo de 2026")."""
+    return locales.long_date(at)

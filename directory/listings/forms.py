@@ -20,12 +20,12 @@ class ProofForm(FlaskForm):
     legal_name = StringField(_l("Legal name, as on your license"),
                              validators=[Text(120, required=True)])  # fmt: skip
     birth_year = IntegerField(_l("Birth year"), validators=[Optional(),
-                                                        NumberRange(1900, 2015, "Enter a year "
-                                                                    "like 1984.")])  # fmt: skip
+                                                        NumberRange(1900, 2015, _l("Enter a year "
+                                                                    "like 1984."))])  # fmt: skip
 
     def validate_purpose(self, field) -> None:
         if field.data not in CLAIM_PURPOSES:
-            raise ValidationError("Choose whether to claim or remove the listing.")
+            raise ValidationError(_("Choose whether to claim or remove the listing."))
 
 
 class OrganizationProofForm(FlaskForm):
@@ -37,11 +37,11 @@ class OrganizationProofForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
-    code = StringField("One-time code", validators=[Text(20, required=True)])
+    code = StringField(_l("One-time code"), validators=[Text(20, required=True)])
 
 
 class DocumentForm(FlaskForm):
-    document = FileField("Your license (a PDF, JPEG or PNG file)")
+    document = FileField(_l("Your license (a PDF, JPEG or PNG file)"))
 
 
 class RequestForm(FlaskForm):

@@ -7,6 +7,7 @@ both prefixes: `kind` is "p" (a listing) or "t" (an organization)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -32,11 +33,12 @@ bp = Blueprint("claims", __name__)
 LISTING, ORGANIZATION = {"kind": "p"}, {"kind": "t"}
 
 CODE_SAID = {
-    "wrong": "That code is not right. Check it against the letter or text and try again.",
-    "void": "That code was entered wrong too many times and no longer works: ask for a new one.",
-    "expired": "That code has expired: ask for a new one.",
-    "none": "No code is out for this claim yet: choose how to receive one.",
-}
+    "wrong": _l("That code is not right. Check it against the letter or text and try again."),
+    "void": _l("That code was entered wrong too many times and no longer works: ask for a new "
+               "one."),
+    "expired": _l("That code has expired: ask for a new one."),
+    "none": _l("No code is out for this claim yet: choose how to receive one."),
+}  # fmt: skip
 
 
 def _listing_or_404(slug: str, *, removal: bool = False):
@@ -164,10 +166,11 @@ def prove(slug: str):
         form.form_errors.append(found.refusal)
         return _page(listing, removal=removal, proof=form)
     if found.claim.status == "review":
-        flash("Someone else has claimed this listing too. An admin will compare the claims and "
-              "write to you; nothing changes until then.", "info")  # fmt: skip
+        flash(_("Someone else has claimed this listing too. An admin will compare the claims "
+                "and write to you; nothing changes until then."), "info")  # fmt: skip
     else:
-        flash("Those details match the record. Now choose how to receive your code.", "success")
+        flash(_("Those details match the record. Now choose how to receive your code."),
+              "success")  # fmt: skip
     return redirect(url_for(".show", slug=listing.slug))
 
 
@@ -184,7 +187,7 @@ def _step(slug: str, kind: str = "p"):
         return listing, None, redirect(here)
     claim = _claim_or_back(listing)
     if claim is None:
-        flash("Start by giving the license number and legal name on the record.", "info")
+        flash(_("Start by giving the license number and legal name on the record."), "info")
         return listing, None, redirect(here)
     refusals.show_on(here)
     return listing, claim, None
@@ -201,8 +204,8 @@ def letter(slug: str, kind: str):
     if not ActionForm().validate():
         abort(400)
     claims.ask_for_letter(claim)
-    flash("A letter with your code will go to the practice address of record within a few "
-          "days. Enter its code here when it arrives.", "success")  # fmt: skip
+    flash(_("A letter with your code will go to the practice address of record within a few "
+            "days. Enter its code here when it arrives."), "success")  # fmt: skip
     return redirect(_claim_url(kind, listing.slug))
 
 
@@ -217,7 +220,7 @@ def text(slug: str, kind: str):
     if not ActionForm().validate():
         abort(400)
     claims.send_text(claim, sms.backend())
-    flash("We texted a code to the business phone of record. Enter it below.", "success")
+    flash(_("We texted a code to the business phone of record. Enter it below."), "success")
     return redirect(_claim_url(kind, listing.slug))
 
 
@@ -236,22 +239,22 @@ def code(slug: str, kind: str):
     outcome = claims.enter_code(claim, form.code.data, commit_to_removal=confirmed)
     if outcome in CODE_SAID:
         # A wrong code is counted: committed, so the page answers 200.
-        form.code.errors = [CODE_SAID[outcome]]
+        form.code.errors = [str(CODE_SAID[outcome])]
         return _page(listing, code=form)
     if outcome == "right":
         return confirm.ask(
-            title="Remove this listing?",
-            what=f"The listing of {listing.name}",
-            detail="It leaves the directory at once, and its NPI and licenses are remembered "
-                   "so it is never listed again, even when the public record is read again.",
+            title=_("Remove this listing?"),
+            what=_("The listing of %(name)s", name=listing.name),
+            detail=_("It leaves the directory at once, and its NPI and licenses are remembered "
+                     "so it is never listed again, even when the public record is read again."),
             action=url_for(".code", slug=listing.slug),
             back=url_for(".show", slug=listing.slug),
-            button="Remove the listing",
+            button=_("Remove the listing"),
             fields={"code": form.code.data},
         )  # fmt: skip
     if outcome == "review":
-        flash("Your code is right. Someone else has claimed this listing too: an admin will "
-              "compare the claims and write to you.", "info")  # fmt: skip
+        flash(_("Your code is right. Someone else has claimed this listing too: an admin will "
+                "compare the claims and write to you."), "info")  # fmt: skip
         return redirect(_claim_url(kind, listing.slug))
     if kind == "t":
         flash(
@@ -263,11 +266,11 @@ def code(slug: str, kind: str):
         )
         return redirect(url_for("practices.settings", tenant_slug=listing.slug))
     if claim.purpose == "remove":
-        flash(f"The listing of {claim.listing_name} is removed, and will not be listed again.",
-              "success")  # fmt: skip
+        flash(_("The listing of %(name)s is removed, and will not be listed again.",
+                name=claim.listing_name), "success")  # fmt: skip
         return redirect(url_for("public.index"))
-    flash("The listing is yours. Say how you work (setting, conditions, prices), then publish "
-          "it.", "success")  # fmt: skip
+    flash(_("The listing is yours. Say how you work (setting, conditions, prices), then "
+            "publish it."), "success")  # fmt: skip
     if claims.join_offer(listing, current_user) is not None:
         # The practice its record places them at is claimed: the claim page offers to join.
         return redirect(url_for(".show", slug=listing.slug))
@@ -286,7 +289,7 @@ def document(slug: str, kind: str):
     if not form.validate():
         abort(400)
     claims.submit_document(claim, form.document.data)
-    flash("Thank you: an admin will compare your license with the record and write to you.",
+    flash(_("Thank you: an admin will compare your license with the record and write to you."),
           "success")  # fmt: skip
     return redirect(_claim_url(kind, listing.slug))
 
@@ -391,7 +394,7 @@ def request_removal(slug: str):
     if not form.validate():
         return _page(listing, status=400)
     claims.request_removal(claim, form.note.data or "")
-    flash("Your request is with the admins: they will remove the listing and write to you.",
+    flash(_("Your request is with the admins: they will remove the listing and write to you."),
           "success")  # fmt: skip
     return redirect(url_for(".show", slug=listing.slug))
 
