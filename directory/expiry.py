@@ -8,10 +8,11 @@ from datetime import date, timedelta
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from directory import licensing, mail
+from directory import licensing, locales, mail
 from directory.accounts.models import User
 from directory.admin import operations as admin_ops
 from directory.db import db, writing
@@ -205,9 +206,11 @@ def _send_one(reminder: Reminder) -> bool:
         # Another run sent it since `due` looked (or the license was deleted meanwhile).
         db.session.rollback()
         return False
-    subject, paragraphs = _letter(entry)
     for address in reminder.recipients:
-        mail.letter(address, subject, *paragraphs)
+        # Each reader in their own language.
+        with mail.written_for(address) as language:
+            subject, paragraphs = _letter(entry, language)
+            mail.letter(address, subject, *paragraphs)
     db.session.commit()
     return True
 
@@ -219,50 +222,48 @@ def _joined(addresses: Sequence[str]) -> str:
     return text[: _SENT_TO_LENGTH - 4].rsplit(", ", 1)[0] + ", ..."
 
 
-def _letter(entry: Entry) -> tuple[str, list[str]]:
+def _letter(entry: Entry, language: str) -> tuple[str, list[str]]:
+    """The reminder's subject and paragraphs, in the reader's `language` (within
+    mail.written_for: gettext and the dates speak it)."""
     state_rule = licensing.rule(entry.state)
     state_name = state_rule.name if state_rule else entry.state
-    when = entry.expires_on.isoformat()
-    day_after = (entry.expires_on + timedelta(days=1)).isoformat()
-    which = (
-        f"The {state_name} license {entry.number} on the profile of "
-        f"{entry.name} ({entry.tenant_name})"
-    )
-    listed = (
-        f"An office in {state_name} is listed only while a current {state_name} license is on file."
-    )
+    when = locales.long_date(entry.expires_on)
+    day_after = locales.long_date(entry.expires_on + timedelta(days=1))
+    which = {"state_name": state_name, "number": entry.number, "name": entry.name,
+             "practice": entry.tenant_name, "day": when}  # fmt: skip
+    listed = _("An office in %(state)s is listed only while a current %(state)s license is on "
+               "file.", state=state_name)  # fmt: skip
     if entry.kind == "expiring":
-        subject = f"{entry.name}: {entry.state} license {entry.number} expires on {when}"
-        opening = f"{which} expires on {when}."
+        subject = _("%(name)s: %(state)s license %(number)s expires on %(day)s",
+                    name=entry.name, state=entry.state, number=entry.number, day=when)  # fmt: skip
+        opening = _("The %(state_name)s license %(number)s on the profile of %(name)s "
+                    "(%(practice)s) expires on %(day)s.", **which)  # fmt: skip
         if entry.status == "verified":
-            effect = (
-                f"On {day_after} the verified badge disappears from the profile and from search "
-                f"results by itself. {listed}"
-            )
+            effect = _("On %(day)s the verified badge disappears from the profile and from "
+                       "search results by itself.", day=day_after)  # fmt: skip
         else:
-            effect = (
-                f"It has not been verified yet, so it earns no badge; from {day_after} it no "
-                f"longer counts at all. {listed}"
-            )
+            effect = _("It has not been verified yet, so it earns no badge; from %(day)s it no "
+                       "longer counts at all.", day=day_after)  # fmt: skip
     else:
-        subject = f"{entry.name}: {entry.state} license {entry.number} expired on {when}"
-        opening = f"{which} expired on {when}."
+        subject = _("%(name)s: %(state)s license %(number)s expired on %(day)s",
+                    name=entry.name, state=entry.state, number=entry.number, day=when)  # fmt: skip
+        opening = _("The %(state_name)s license %(number)s on the profile of %(name)s "
+                    "(%(practice)s) expired on %(day)s.", **which)  # fmt: skip
         if entry.status == "verified":
-            effect = (
-                "The verified badge has disappeared from the profile and from search results. "
-                f"{listed}"
-            )
+            effect = _("The verified badge has disappeared from the profile and from search "
+                       "results.")  # fmt: skip
         else:
-            effect = f"It had not been verified yet, and now it no longer counts. {listed}"
+            effect = _("It had not been verified yet, and now it no longer counts.")
     paragraphs = [
-        "Hello,",
+        _("Hello,"),
         opening,
-        effect,
-        "If the license was renewed, enter its new expiry date (and number, if it changed) on "
-        "the profile's license page:\n" + mail.public_url("editor.licenses", slug=entry.slug),
-        "A changed license goes back to pending verification until we have checked it with the "
-        "state board; the verified badge shows again once it is verified.",
-    ]
+        effect + " " + listed,
+        _("If the license was renewed, enter its new expiry date (and number, if it changed) on "
+          "the profile's license page:") + "\n"
+        + mail.link(language, "editor.licenses", slug=entry.slug),
+        _("A changed license goes back to pending verification until we have checked it with "
+          "the state board; the verified badge shows again once it is verified."),
+    ]  # fmt: skip
     return subject, paragraphs
 
 

@@ -78,29 +78,37 @@ def letter(to: str, subject: str, *paragraphs: str, **options) -> MailMessage:
     return send(to, subject, "\n\n".join(paragraphs) + signature(), **options)
 
 
-def language_of(address: str) -> str:
-    """The language mail to `address` is written in: the language its account chose (English
+def language_of(reader) -> str:
+    """The language mail to `reader` is written in: the language its account chose (English
     when it chose none); without an account, the language of this request's page (a client
-    reads the language they wrote in; English outside a request)."""
+    reads the language they wrote in; English outside a request). `reader` is an address, an
+    account (its language read without a query), or None for someone known to have no account
+    (no query either: a page whose database work must not tell whether an address has one)."""
     from directory import i18n
     from directory.accounts.models import User
     from directory.validation import email_is
 
-    account = db.session.execute(
-        select(User.id, User.language).where(email_is(User.email, address))
-    ).first()
-    if account is None:
+    if reader is None:
         return i18n.current()
-    return account.language if account.language in i18n.LANGUAGES else i18n.DEFAULT
+    if isinstance(reader, User):
+        chosen = reader.language
+    else:
+        account = db.session.execute(
+            select(User.id, User.language).where(email_is(User.email, reader))
+        ).first()
+        if account is None:
+            return i18n.current()
+        chosen = account.language
+    return chosen if chosen in i18n.LANGUAGES else i18n.DEFAULT
 
 
 @contextmanager
-def written_for(address: str):
-    """Within it, gettext, dates and numbers speak the language of `address`'s reader
-    (`language_of`); yields that language, for `link`."""
+def written_for(reader):
+    """Within it, gettext, dates and numbers speak the language of `reader` (an address, an
+    account or None: `language_of`); yields that language, for `link`."""
     from directory import i18n
 
-    language = language_of(address)
+    language = language_of(reader)
     with force_locale(i18n.LOCALES[language]):
         yield language
 

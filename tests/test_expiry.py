@@ -95,11 +95,11 @@ def test_a_profile_without_an_account_reminds_the_practices_owners_and_managers(
 @pytest.mark.parametrize(
     ("status", "expires", "subject", "effect"),
     [
-        ("verified", days(10), "expires on 2031-03-20",
-         "On 2031-03-21 the verified badge disappears from the profile"),
-        ("verified", days(-1), "expired on 2031-03-09", "The verified badge has disappeared"),
-        ("pending", days(10), "expires on 2031-03-20",
-         "It has not been verified yet, so it earns no badge; from 2031-03-21"),
+        ("verified", days(10), "expires on March 20, 2031",
+         "On March 21, 2031 the verified badge disappears from the profile"),
+        ("verified", days(-1), "expired on March 9, 2031", "The verified badge has disappeared"),
+        ("pending", days(10), "expires on March 20, 2031",
+         "It has not been verified yet, so it earns no badge; from March 21, 2031"),
     ],
 )  # fmt: skip
 def test_the_letter_says_which_license_what_the_badge_does_and_how_to_update_it(
@@ -111,7 +111,7 @@ def test_the_letter_says_which_license_what_the_badge_does_and_how_to_update_it(
     assert f"NJ license 18KT01515000 {subject}" in message.subject
     body = " ".join(message.body.split())
     assert "The New Jersey license 18KT01515000 on the profile of Alexa Marie" in body
-    assert expires.isoformat() in body and effect in body
+    assert subject in body and effect in body
     assert "http://127.0.0.1:5000/dashboard/profiles/alexa-marie/licenses" in body
     assert "A changed license goes back to pending verification" in body
 

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import and_, delete, func, or_, select, update
 
-from directory import audit, mail
+from directory import audit, i18n, mail
 from directory.accounts import passwords, sessions, totp
 from directory.accounts.models import LoginAttempt, ResetRequest, User
 from directory.db import db, now_utc, serialize, without_write_lock
@@ -73,19 +74,25 @@ def register(*, name: str, email: str, password: str, practice_name: str) -> Use
         # The same work whether or not the address is taken: time tells nothing.
         password_hash = passwords.hash_password(password)
     if existing is not None:
-        _send(
-            existing.email,
-            "Someone tried to register with your address",
-            f"Hello {existing.name},",
-            "Someone just tried to create a Kneaded account with this email address. You already "
-            "have one, so nothing was changed.",
-            "If it was you, sign in instead:\n" + mail.public_url("accounts.login"),
-            "Forgot your password? Choose a new one here:\n"
-            + mail.public_url("accounts.reset_request"),
-            "If it was not you, you can ignore this message.",
-        )
+        with mail.written_for(existing) as language:
+            _send(
+                existing.email,
+                _("Someone tried to register with your address"),
+                _("Hello %(name)s,", name=existing.name),
+                _("Someone just tried to create a Kneaded account with this email address. You "
+                  "already have one, so nothing was changed."),
+                _("If it was you, sign in instead:") + "\n"
+                + mail.link(language, "accounts.login"),
+                _("Forgot your password? Choose a new one here:") + "\n"
+                + mail.link(language, "accounts.reset_request"),
+                _("If it was not you, you can ignore this message."),
+            )  # fmt: skip
         return None
-    user = User(name=name, email=email, password_hash=password_hash)
+    # Signing up on a page in another language than English chooses it: the account's mail
+    # and pages speak it (the switch changes it).
+    language = i18n.current()
+    user = User(name=name, email=email, password_hash=password_hash,
+                language=None if language == i18n.DEFAULT else language)  # fmt: skip
     db.session.add(user)
     tenant = practices.start_practice(user, practice_name).tenant
     audit.record("account.register", actor=user, tenant=tenant, subject=tenant)
@@ -96,24 +103,24 @@ def register(*, name: str, email: str, password: str, practice_name: str) -> Use
 def send_confirmation(user: User, address: str | None = None) -> None:
     """Mail a link confirming `address` (default: the account's own) for `user`."""
     address = address or user.email
-    link = mail.public_url(
-        "accounts.verify",
-        token=_dump(
-            "confirm", {"u": user.id, "e": address, "c": _fingerprint(email_key(user.email))}
-        ),
-    )
+    token = _dump("confirm", {"u": user.id, "e": address, "c": _fingerprint(email_key(user.email))})
     days = current_app.config["EMAIL_TOKEN_MAX_AGE"] // (24 * 3600)
-    if same_email(address, user.email):
-        subject, intro = "Confirm your email address", "Welcome to Kneaded."
-    else:
-        subject, intro = "Confirm your new email address", "You asked to use this address."
-    _send(
-        address,
-        subject,
-        f"Hello {user.name},",
-        f"{intro} Please confirm the address by opening this link:\n{link}",
-        f"The link works for {days} days. If you did not ask for this, you can ignore it.",
-    )
+    # A new address is read by the account's owner: in the account's language.
+    with mail.written_for(user) as language:
+        if same_email(address, user.email):
+            subject, intro = _("Confirm your email address"), _("Welcome to Kneaded.")
+        else:
+            subject = _("Confirm your new email address")
+            intro = _("You asked to use this address.")
+        _send(
+            address,
+            subject,
+            _("Hello %(name)s,", name=user.name),
+            intro + " " + _("Please confirm the address by opening this link:") + "\n"
+            + mail.link(language, "accounts.verify", token=token),
+            _("The link works for %(days)s days. If you did not ask for this, you can ignore it.",
+              days=days),
+        )  # fmt: skip
 
 
 def read_confirmation(token: str) -> Confirmation | None:
@@ -261,16 +268,18 @@ def request_password_reset(email: str, ip: str) -> None:
         _send_reset_link(user)
     elif not had_note:
         mailed = "note"
-        _send(
-            email.strip(),
-            "No Kneaded account uses this address",
-            "Hello,",
-            "Someone asked to reset the password of a Kneaded account with this email address, "
-            "but no account uses it, so there is no password to reset.",
-            "If it was you, perhaps you signed up with another address. Try that one here:\n"
-            + mail.public_url("accounts.reset_request"),
-            "If it was not you, you can ignore this message.",
-        )
+        # No account uses it: the reader of the page it was asked from (no query).
+        with mail.written_for(None) as language:
+            _send(
+                email.strip(),
+                _("No Kneaded account uses this address"),
+                _("Hello,"),
+                _("Someone asked to reset the password of a Kneaded account with this email "
+                  "address, but no account uses it, so there is no password to reset."),
+                _("If it was you, perhaps you signed up with another address. Try that one "
+                  "here:") + "\n" + mail.link(language, "accounts.reset_request"),
+                _("If it was not you, you can ignore this message."),
+            )  # fmt: skip
     else:
         mailed = ""
         db.session.execute(
@@ -303,16 +312,18 @@ def _note_of(email_key: str, now: datetime):
 
 
 def _send_reset_link(user: User) -> None:
-    link = mail.public_url("accounts.reset", token=_reset_token(user))
+    token = _reset_token(user)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    _send(
-        user.email,
-        "Reset your password",
-        f"Hello {user.name},",
-        f"To choose a new password for your Kneaded account, open this link:\n{link}",
-        f"The link works for {minutes} minutes and only once. If you did not ask for it, you "
-        "can ignore this message: your password stays as it is.",
-    )
+    with mail.written_for(user) as language:
+        _send(
+            user.email,
+            _("Reset your password"),
+            _("Hello %(name)s,", name=user.name),
+            _("To choose a new password for your Kneaded account, open this link:") + "\n"
+            + mail.link(language, "accounts.reset", token=token),
+            _("The link works for %(minutes)s minutes and only once. If you did not ask for it, "
+              "you can ignore this message: your password stays as it is.", minutes=minutes),
+        )  # fmt: skip
 
 
 def _reset_window() -> timedelta:
@@ -364,7 +375,7 @@ def _check_reset_limits(email_key: str, ip: str, now: datetime) -> bool:
             or_(*(key for key, _ in keys)),
         )
     ).one()
-    for n, (_, limit) in enumerate(keys):
+    for n, (_key, limit) in enumerate(keys):
         count, oldest = counts[2 * n], counts[2 * n + 1]
         if limit and count >= limit:
             wait = max(60, int((oldest + window - now).total_seconds()) + 1)
@@ -416,37 +427,40 @@ def request_email_change(user: User, password: str, new_email: str, ip: str) -> 
     if owner is None:
         send_confirmation(user, new_email)
     elif owner.id != user.id:
+        with mail.written_for(owner):
+            _send(
+                owner.email,
+                _("Your address was entered on another account"),
+                _("Hello %(name)s,", name=owner.name),
+                _("Someone asked to move another Kneaded account to this email address. It "
+                  "already belongs to your account, so nothing was changed."),
+            )  # fmt: skip
+    with mail.written_for(user) as language:
         _send(
-            owner.email,
-            "Your address was entered on another account",
-            f"Hello {owner.name},",
-            "Someone asked to move another Kneaded account to this email address. It already "
-            "belongs to your account, so nothing was changed.",
-        )
-    _send(
-        user.email,
-        "Your email address is being changed",
-        f"Hello {user.name},",
-        f"Someone signed in to your Kneaded account asked to change its email address to "
-        f"{new_email}. It changes once that address is confirmed.",
-        "If this was not you, choose a new password now, which signs everyone else out:\n"
-        + mail.public_url("accounts.reset_request"),
-    )
+            user.email,
+            _("Your email address is being changed"),
+            _("Hello %(name)s,", name=user.name),
+            _("Someone signed in to your Kneaded account asked to change its email address to "
+              "%(email)s. It changes once that address is confirmed.", email=new_email),
+            _("If this was not you, choose a new password now, which signs everyone else out:")
+            + "\n" + mail.link(language, "accounts.reset_request"),
+        )  # fmt: skip
     return True
 
 
 def _set_password(user: User, new_hash: str) -> None:
     user.password_hash = new_hash
     sessions.end_all(user)
-    _send(
-        user.email,
-        "Your password was changed",
-        f"Hello {user.name},",
-        "The password of your Kneaded account was just changed, and every device signed in "
-        "with the old one was signed out.",
-        "If this was not you, choose a new password now:\n"
-        + mail.public_url("accounts.reset_request"),
-    )
+    with mail.written_for(user) as language:
+        _send(
+            user.email,
+            _("Your password was changed"),
+            _("Hello %(name)s,", name=user.name),
+            _("The password of your Kneaded account was just changed, and every device signed "
+              "in with the old one was signed out."),
+            _("If this was not you, choose a new password now:") + "\n"
+            + mail.link(language, "accounts.reset_request"),
+        )  # fmt: skip
 
 
 def _email_key(email: str) -> str:

@@ -421,13 +421,23 @@ def not_current(lic: License, admin: User, reason: str) -> None:
     rule = licensing.rule(lic.state)
     _tell(
         lic.practitioner,
-        f"Your {lic.state} license could not be confirmed as current",
-        f"We checked license {lic.number} of {lic.practitioner.name} on the "
-        f"{rule.board if rule and rule.board else lic.state + ' licensing board'}'s lookup page, "
-        f"and it is not shown as current: {reason}",
-        f"Its verified badge is removed, and offices in {lic.state} are no longer listed. If "
-        "the license was renewed or restored, enter it again (its number and new expiry date): "
-        "it goes back to pending until we check it.",
+        _l("Your %(state)s license could not be confirmed as current", state=lic.state),
+        _l(
+            "We checked license %(number)s of %(name)s on the lookup page of the %(board)s, "
+            "and it is not shown as current: %(reason)s",
+            number=lic.number,
+            name=lic.practitioner.name,
+            board=rule.board
+            if rule and rule.board
+            else _l("%(state)s licensing board", state=lic.state),
+            reason=reason,
+        ),
+        _l(
+            "Its verified badge is removed, and offices in %(state)s are no longer listed. If "
+            "the license was renewed or restored, enter it again (its number and new expiry "
+            "date): it goes back to pending until we check it.",
+            state=lic.state,
+        ),
         page="editor.licenses",
     )
 
@@ -472,13 +482,25 @@ def approve_specialty(record: Specialty, admin: User, *, seen: str | None = None
     if specialties.status(record) == "expired":
         raise Refused("This certificate has expired: it cannot be verified.")
     _decide(record, admin, "verified", None)
-    name = specialties.name(record.kind)
-    until = f" until {record.expires_on.isoformat()}" if record.expires_on else ""
+    # Said in each reader's language (specialties.name translates the kind's name).
+    name = LazyString(specialties.name, record.kind)
+    if record.expires_on:
+        shows = _l(
+            "It shows as verified on your profile and in search until %(day)s.",
+            day=LazyString(long_date, record.expires_on),
+        )
+    else:
+        shows = _l("It shows as verified on your profile and in search.")
     _tell(
         record.practitioner,
-        f"Your {name} credential is verified",
-        f"We checked the {name} certificate of {record.practitioner.name} from "
-        f"{record.issuer}. It shows as verified on your profile and in search{until}.",
+        _l("Your %(name)s credential is verified", name=name),
+        _l(
+            "We checked the %(name)s certificate of %(who)s from %(issuer)s.",
+            name=name,
+            who=record.practitioner.name,
+            issuer=record.issuer,
+        ),
+        shows,
         page="credentials.index",
     )
 
@@ -487,12 +509,17 @@ def reject_specialty(record: Specialty, admin: User, reason: str) -> None:
     """Refuse a pending specialty credential, with the reason the therapist is told."""
     reason = _check_reason(reason)
     _decide(record, admin, "rejected", reason)
-    name = specialties.name(record.kind)
+    name = LazyString(specialties.name, record.kind)
     _tell(
         record.practitioner,
-        f"We could not verify your {name} credential",
-        f"We could not verify the {name} certificate of {record.practitioner.name}: {reason}",
-        "Correct it (or upload a clearer document) and it goes back to our queue.",
+        _l("We could not verify your %(name)s credential", name=name),
+        _l(
+            "We could not verify the %(name)s certificate of %(who)s: %(reason)s",
+            name=name,
+            who=record.practitioner.name,
+            reason=reason,
+        ),
+        _l("Correct it (or upload a clearer document) and it goes back to our queue."),
         page="credentials.index",
     )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from directory import audit, mail, validation
@@ -373,17 +374,38 @@ def invite(
         email=email, role=role, profile=practitioner.slug if practitioner else None,
     )  # fmt: skip
     days = current_app.config["INVITATION_MAX_AGE"] // (24 * 3600)
-    mail.letter(
-        email,
-        f"{actor.user.name} invites you to join {tenant.name} on Kneaded",
-        "Hello,",
-        f"{actor.user.name} invites you to join {tenant.name} as a {role} on Kneaded, the "
-        "massage therapist directory."
-        + (f" You would take over the profile of {practitioner.name}." if practitioner else ""),
-        "To accept, open this link:\n" + mail.public_url("practices.invitation", token=token),
-        f"The link works once, for {days} days, and only for {email}. If you did not expect "
-        "this, you can ignore it.",
-    )
+    inviter = actor.user.name
+    # In the language of the invited address's account, else of the page it was sent from.
+    with mail.written_for(email) as language:
+        if role == "manager":
+            invites = _(
+                "%(inviter)s invites you to join %(practice)s as a manager on Kneaded, "
+                "the massage therapist directory.",
+                inviter=inviter,
+                practice=tenant.name,
+            )
+        else:
+            invites = _(
+                "%(inviter)s invites you to join %(practice)s as a therapist on Kneaded, "
+                "the massage therapist directory.",
+                inviter=inviter,
+                practice=tenant.name,
+            )
+        if practitioner is not None:
+            invites += " " + _(
+                "You would take over the profile of %(name)s.", name=practitioner.name
+            )
+        mail.letter(
+            email,
+            _("%(inviter)s invites you to join %(practice)s on Kneaded", inviter=inviter,
+              practice=tenant.name),
+            _("Hello,"),
+            invites,
+            _("To accept, open this link:") + "\n"
+            + mail.link(language, "practices.invitation", token=token),
+            _("The link works once, for %(days)s days, and only for %(email)s. If you did not "
+              "expect this, you can ignore it.", days=days, email=email),
+        )  # fmt: skip
     return invitation, token
 
 
