@@ -461,7 +461,7 @@ def test_the_admin_queue_shows_the_roster_row_beside_the_license(runner, client,
     assert f"license-{lic.id}" in html
     assert "The roster lists this number under another name" in html
     assert "Jordan Lee" in html and "PATEL, SAM" in html  # both records
-    assert "Texas TDLR roster of 2026-12-01" in html
+    assert "Texas TDLR roster of Dec 1, 2026" in html
 
 
 def test_a_long_file_reports_progress_on_stderr(runner, texas, monkeypatch):

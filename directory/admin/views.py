@@ -86,7 +86,8 @@ def _text_arg(name: str, max_length: int) -> str:
     try:
         return clean_text(request.args.get(name, "")[:max_length], max_length)
     except ValueError:
-        flash(f"The {name} filter had characters we cannot search for; it was left out.", "error")
+        flash(_("The %(name)s filter had characters we cannot search for; it was left out.",
+                name=name), "error")  # fmt: skip
         return ""
 
 
@@ -366,11 +367,11 @@ def still_current(license_id: int):
     back = _queue_back(".rechecks")
     if not form.validate():
         for error in form.expires_on.errors:
-            flash(f"{lic.state} {lic.number} of {lic.practitioner.name}: {error}", "error")
+            flash(_("%(license)s: %(error)s", license=_license_words(lic), error=error), "error")
         return redirect(back)
     refusals.show_on(back)
     ops.still_current(lic, current_user, form.expires_on.data)
-    flash(f"Still current: {lic.state} {lic.number} of {lic.practitioner.name}, checked today.",
+    flash(_("Still current: %(license)s, checked today.", license=_license_words(lic)),
           "success")  # fmt: skip
     return redirect(back)
 
@@ -387,26 +388,35 @@ def not_current(license_id: int):
     back = _queue_back(".rechecks")
     reason = (form.reason.data or "").strip()
     if not reason:
-        flash(f"{lic.state} {lic.number} of {lic.practitioner.name}: give the reason the "
-              "license is not current (the therapist reads it).", "error")  # fmt: skip
+        flash(_("%(license)s: give the reason the license is not current (the therapist reads "
+                "it).", license=_license_words(lic)), "error")  # fmt: skip
         return redirect(back)
     if not confirm.given():
         rule = licensing.rule(lic.state)
         return confirm.ask(
-            title="Mark this license not current?",
-            what=f"{lic.practitioner.name}: {rule.name if rule else lic.state} license "
-            f"{lic.number}",
-            detail=f"Its verified badge goes, and {lic.practitioner.name}'s offices in "
-            f"{lic.state} are no longer listed, at once. The therapist is told why: “{reason}”.",
+            title=_("Mark this license not current?"),
+            what=_(
+                "%(name)s: %(state)s license %(number)s",
+                name=lic.practitioner.name,
+                state=rule.name if rule else lic.state,
+                number=lic.number,
+            ),
+            detail=_(
+                "Its verified badge goes, and the offices of %(name)s in %(state)s are no "
+                "longer listed, at once. The therapist is told why: “%(reason)s”.",
+                name=lic.practitioner.name,
+                state=lic.state,
+                reason=reason,
+            ),
             action=url_for(".not_current", license_id=lic.id),
             back=back,
-            button="Mark not current",
+            button=_("Mark not current"),
             fields={"reason": reason, "back": back},
         )
     refusals.show_on(back)
     ops.not_current(lic, current_user, reason)
-    flash(f"Not current: {lic.state} {lic.number} of {lic.practitioner.name}; its badge and "
-          f"its {lic.state} listing are removed.", "success")  # fmt: skip
+    flash(_("Not current: %(license)s; its badge and its %(state)s listing are removed.",
+            license=_license_words(lic), state=lic.state), "success")  # fmt: skip
     return redirect(back)
 
 
@@ -442,7 +452,7 @@ def upload_roster():
     name = os.path.basename(upload.filename or "roster")[:255]
     on = form.file_date.data or licensing.today()
     if on > licensing.today():
-        form.file_date.errors = [f"The file date {on.isoformat()} is in the future."]
+        form.file_date.errors = [_("The file date %(day)s is in the future.", day=on.isoformat())]
         return _rosters_page(form, 400)
     with tempfile.NamedTemporaryFile(prefix="roster-", suffix=".upload") as saved:
         upload.save(saved)
@@ -451,7 +461,7 @@ def upload_roster():
             with without_write_lock():
                 found = roster_sync.read(form.source.data, saved.name, on)
         except roster_sync.RosterError as error:
-            form.file.errors = [f"Nothing changed: {name}, {error}"]
+            form.file.errors = [_("Nothing changed: %(file)s, %(error)s", file=name, error=error)]
             return _rosters_page(form, 400)
     run = roster_sync.apply(
         form.source.data, found, file_name=name, file_date=on, actor_label=current_user.email
@@ -580,7 +590,8 @@ def _date_arg(name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        flash(f"“{raw[:20]}” is not a date (YYYY-MM-DD); that filter was left out.", "error")
+        flash(_("“%(value)s” is not a date (YYYY-MM-DD); that filter was left out.",
+                value=raw[:20]), "error")  # fmt: skip
         return None
 
 

@@ -202,25 +202,23 @@ def bulk(tenant_slug: str):
         if not judged.allowed:
             flash(_("You may not change any of the ticked profiles."), "error")
             return redirect(back)
-        n = len(judged.allowed)
-        profiles = f"{n} profile{'s' if n != 1 else ''}"
+        profiles = ngettext("%(num)s profile", "%(num)s profiles", len(judged.allowed))
         detail = _names(judged.allowed) + "."
         if judged.refused:
-            detail += (
-                " Left as they are (you may not change them): "
-                + _names(p for p, _why in judged.refused)
-                + "."
-            )
+            detail += " " + _("Left as they are (you may not change them): %(names)s.",
+                              names=_names(p for p, _why in judged.refused))  # fmt: skip
         return confirm.ask(
-            title="Check the ticked profiles", what=f"{verb} {profiles}?",
+            title=_("Check the ticked profiles"),
+            what=_("%(verb)s %(profiles)s?", verb=verb, profiles=profiles),
             detail=detail, action=url_for(".bulk", tenant_slug=tenant_slug), back=back,
-            button=f"{verb.rstrip(':')} {profiles}", destructive=action in staff.DESTRUCTIVE,
+            button=_("%(verb)s %(profiles)s", verb=str(verb).rstrip(":"), profiles=profiles),
+            destructive=action in staff.DESTRUCTIVE,
             fields={"action": action, "ids": ",".join(str(p.id) for p in judged.allowed),
                     "back": back},
         )  # fmt: skip
     result = staff.bulk(membership, action, ids, current_user)
     if result.done:
-        flash(f"{done}: {_names(result.done)}.", "success")
+        flash(_("%(done)s: %(names)s.", done=done, names=_names(result.done)), "success")
     if result.unchanged:
         flash(_("Already so, nothing to do: %(names)s.", names=_names(result.unchanged)), "info")
     for p, why in result.refused:

@@ -32,12 +32,12 @@ LICENSES = {
 #: Bulk action -> (what the list offers, what the confirmation asks of "N profiles", what it
 #: says it did).
 ACTIONS = {
-    "publish": ("Publish", "Publish", "Published"),
-    "unpublish": ("Unpublish", "Unpublish", "Unpublished"),
+    "publish": (_l("Publish"), _l("Publish"), _l("Published")),
+    "unpublish": (_l("Unpublish"), _l("Unpublish"), _l("Unpublished")),
     "accepting": (
-        "Confirm accepting new clients",
-        "Mark as accepting new clients, confirmed today:",
-        "Confirmed as accepting new clients",
+        _l("Confirm accepting new clients"),
+        _l("Mark as accepting new clients, confirmed today:"),
+        _l("Confirmed as accepting new clients"),
     ),
 }
 #: The bulk actions that take something away (from the public): their confirmation's button
