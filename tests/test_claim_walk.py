@@ -163,6 +163,9 @@ def test_the_claim_and_admin_claim_pages_fit_a_phone_and_are_axe_clean(
     tab.goto(f"{base}/login")
     _sign_in(tab, "alex@example.com")
     check("claim-code", f"/p/{slug}/claim")
+    # In Spanish too: longer words must still fit, and the code's expiry is a Spanish date.
+    check("claim-code-es", f"/es/p/{slug}/claim")
+    assert "Su código sirve hasta el " in tab.inner_text("main")
     tab.context.clear_cookies()
     tab.goto(f"{base}/login")
     _sign_in(tab, "admin@example.com")
@@ -170,3 +173,6 @@ def test_the_claim_and_admin_claim_pages_fit_a_phone_and_are_axe_clean(
     check("admin-claims", "/admin/claims")
     assert "2 claimants" in tab.inner_text("main")
     check("admin-letters", "/admin/claims/letters")
+    for name in ("claims", "claims/letters", "licenses", "rechecks"):
+        check(f"admin-{name.replace('/', '-')}-es", f"/es/admin/{name}")
+    assert "Licencias verificadas en estados cuya junta" in tab.inner_text("main")
