@@ -943,33 +943,30 @@ def remove_listing(listing: Practitioner, *, actor, reason: str) -> None:
 # --- The admins' queue ------------------------------------------------------------------------
 
 
-def review_queue(page: int) -> Page | None:
-    """Listings with a claim waiting for an admin, the longest waiting first; each with every
-    active claim on it (side by side when contested)."""
+def _longest_waiting_first(key, model, page: int) -> Page | None:
+    """`model` rows (by `key`, the claim's column naming them) with a claim waiting for an
+    admin, the longest waiting first."""
     first = (
-        select(ListingClaim.practitioner_id, func.min(ListingClaim.updated_at).label("since"))
-        .where(ListingClaim.status == "review", ListingClaim.practitioner_id.is_not(None))
-        .group_by(ListingClaim.practitioner_id)
+        select(key, func.min(ListingClaim.updated_at).label("since"))
+        .where(ListingClaim.status == "review", key.is_not(None))
+        .group_by(key)
         .subquery()
     )
     return page_of(
-        select(Practitioner).join(first, first.c.practitioner_id == Practitioner.id)
-        .order_by(first.c.since, Practitioner.id), page,
+        select(model).join(first, first.c[key.name] == model.id)
+        .order_by(first.c.since, model.id), page,
     )  # fmt: skip
+
+
+def review_queue(page: int) -> Page | None:
+    """Listings with a claim waiting for an admin, the longest waiting first; each with every
+    active claim on it (side by side when contested)."""
+    return _longest_waiting_first(ListingClaim.practitioner_id, Practitioner, page)
 
 
 def organization_queue(page: int) -> Page | None:
     """NPPES organizations with a claim waiting for an admin, the longest waiting first."""
-    first = (
-        select(ListingClaim.tenant_id, func.min(ListingClaim.updated_at).label("since"))
-        .where(ListingClaim.status == "review", ListingClaim.tenant_id.is_not(None))
-        .group_by(ListingClaim.tenant_id)
-        .subquery()
-    )
-    return page_of(
-        select(Tenant).join(first, first.c.tenant_id == Tenant.id)
-        .order_by(first.c.since, Tenant.id), page,
-    )  # fmt: skip
+    return _longest_waiting_first(ListingClaim.tenant_id, Tenant, page)
 
 
 def active_claims(subject: Subject) -> list[ListingClaim]:
