@@ -366,6 +366,5 @@ def test_a_search_with_a_blank_field_lands_on_the_clean_address_without_a_redire
     assert sent(page.url) == [("q", "sciatica"), ("radius", "10")]
     page.go_back()
     assert sent(page.url) == [("near", "Hoboken, NJ")]
-    assert page.eval_on_selector_all(
-        ".search-wide form input", "fields => fields.filter(f => f.disabled).length"
-    ) == 0
+    disabled = "fields => fields.filter(f => f.disabled).length"
+    assert page.eval_on_selector_all(".search-wide form input", disabled) == 0

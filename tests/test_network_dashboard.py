@@ -478,8 +478,10 @@ def test_a_blank_cell_keeps_the_value_on_file_in_every_kind_of_column(client, cr
     log_in(client, crew["owner"])
     exported = client.get("/dashboard/practices/crafted-hand/roster.csv").get_data(as_text=True)
     rows = list(csvfile.dict_reader(io.StringIO(exported)))
-    blank = ("published", "accepting_new_clients", "in_home", "headline", "phone", "languages",
-             "price_min", "session_lengths", "conditions", "modalities", "licenses", "offices")
+    blank = (
+        "published", "accepting_new_clients", "in_home", "headline", "phone", "languages",
+        "price_min", "session_lengths", "conditions", "modalities", "licenses", "offices",
+    )  # fmt: skip
     edited = io.StringIO()
     writer = csvfile.writer(edited, roster_files.CSV_COLUMNS)
     for row in rows:

@@ -179,12 +179,18 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(SEPARATOR) if part.strip()]
 
 
+def _spec(key: str) -> fields.ProfileField | None:
+    """The field-table entry of a column, None for the others (slug, tenant, lists)."""
+    name = transfer.PROFILE_FIELDS[key][0] if key in transfer.PROFILE_FIELDS else None
+    return fields.BY_NAME[name] if name else None
+
+
 def _empty(key: str) -> Any:
     """The empty value of a column, as a cell holding only CLEAR asks for: no text, no list,
     no number; a yes/no has none (the importer's message names the column)."""
     if key in ("modalities", "conditions", "licenses", "offices"):
         return []
-    spec = fields.BY_NAME[transfer.PROFILE_FIELDS[key][0]] if key in transfer.PROFILE_FIELDS else None
+    spec = _spec(key)
     if spec is None or spec.kind == "bool":
         return CLEAR
     return {"int": None, "languages": [], "minutes": []}.get(spec.kind, "")
@@ -209,9 +215,7 @@ def _csv_value(key: str, value: str, errors: list[str]) -> Any:
                 continue
             found.append(match.groupdict())
         return found
-    spec = (
-        fields.BY_NAME[transfer.PROFILE_FIELDS[key][0]] if key in transfer.PROFILE_FIELDS else None
-    )
+    spec = _spec(key)
     if spec is None:
         return value
     if spec.kind == "bool":
