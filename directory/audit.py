@@ -174,6 +174,10 @@ PHRASES = {
     "listing.removed": N_("Removed a listing at the request of the person it names"),
     "listing.claim_withdrawn": N_("Withdrew a claim of a listing (its codes no longer work)"),
     "listing.removal_requested_anonymously": N_("Asked, without an account, to remove a listing"),
+    "listing.claim_abandoned": N_(
+        "Closed a removal asked without an account and never finished "
+        "(its code stopped working long ago)"
+    ),
     "organization.claimed": N_("Claimed a practice from the NPPES file: they own it now"),
     "practice.join_requested": N_("Asked to join a practice with a claimed listing"),
     "practice.join_approved": N_("Let a therapist join the practice with their listing"),

@@ -335,3 +335,36 @@ def test_a_visitor_writes_to_a_therapist_who_finds_it_and_the_visitor_withdraws_
     assert "You withdrew this message" in page.inner_text("main")
     with app.app_context():
         assert db.session.get(Inquiry, inquiry_id).body is None
+
+
+def test_a_search_with_a_blank_field_lands_on_the_clean_address_without_a_redirect(live, page):
+    """static/forms.js leaves blank fields out of a GET form: the home search with no need
+    typed goes straight to `/search?near=...` (the server's redirect for a blank parameter is
+    for browsers without the script), and the fields work again on the way back."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    def sent(url):
+        return parse_qsl(urlsplit(url).query, keep_blank_values=True)
+
+    _app, base = live
+    answers = []
+    page.on("response", lambda r: answers.append((r.status, r.url)))
+    page.goto(f"{base}/")
+    page.fill("form.search-form input[name=near]", "Hoboken, NJ")
+    with page.expect_navigation() as landed:
+        page.click("form.search-form button[type=submit]")
+    searches = [(status, url) for status, url in answers if "/search" in url]
+    assert searches == [(200, page.url)], searches
+    assert landed.value.status == 200 and landed.value.request.redirected_from is None
+    assert sent(page.url) == [("near", "Hoboken, NJ")]
+    # The results page's own search form, need typed and place emptied: the need alone.
+    page.fill(".search-wide form input[name=q]", "sciatica")
+    page.fill(".search-wide form input[name=near]", "")
+    with page.expect_navigation():
+        page.click(".search-wide form button[type=submit]")
+    assert [s for s, url in answers if "/search" in url] == [200, 200], answers
+    assert sent(page.url) == [("q", "sciatica"), ("radius", "10")]
+    page.go_back()
+    assert sent(page.url) == [("near", "Hoboken, NJ")]
+    disabled = "fields => fields.filter(f => f.disabled).length"
+    assert page.eval_on_selector_all(".search-wide form input", disabled) == 0

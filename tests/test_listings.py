@@ -400,6 +400,9 @@ def test_search_lists_listings_by_place_below_claimed_profiles(client, seeded):
     assert [r["slug"] for r in spa["results"]] == [claimed.slug]
     hidden = client.get("/api/v1/search?near=Austin,+TX&include_unclaimed=0").get_json()
     assert [r["slug"] for r in hidden["results"]] == [claimed.slug]
+    # A blank is the default, as on the page (whose form redirects a blank away): shown.
+    blank = client.get("/api/v1/search?near=Austin,+TX&include_unclaimed=").get_json()
+    assert [r["slug"] for r in blank["results"]] == [claimed.slug, alex.slug]
     # They name no conditions until claimed: a need lists nobody of them.
     need = client.get("/api/v1/search?near=Austin,+TX&q=sciatica").get_json()
     assert alex.slug not in [r["slug"] for r in need["results"]]

@@ -16,6 +16,7 @@ from directory.audit import AuditEvent
 from directory.db import db
 from directory.practitioners import roster_files
 from directory.practitioners.models import License, Practitioner
+from tests.conftest import tag
 from tests.people import build_crew, log_in
 
 LATER = date.today() + timedelta(days=365)
@@ -464,3 +465,66 @@ def test_the_import_counts_in_spanish(client, crew):
     assert done.status_code == 302
     said = text(client.get(done.headers["Location"]))
     assert "Se importó equipo.csv: 1 perfil creado, 0 actualizados, 2 sin cambios." in said
+
+
+def test_a_blank_cell_keeps_the_value_on_file_in_every_kind_of_column(client, crew):
+    """An exported file edited with cells emptied changes nothing: a blank yes/no is not "no",
+    a blank text, number or list is not "clear it"; a new profile gets each column's default."""
+    alexa = crew["p_alexa"]
+    alexa.headline, alexa.languages, alexa.price_min = "Deep tissue", ["Spanish"], 80
+    alexa.in_home = True
+    tag(alexa, conditions=["sciatica"], modalities=["deep-tissue-massage"])
+    assert alexa.published and alexa.accepting_new_clients
+    log_in(client, crew["owner"])
+    exported = client.get("/dashboard/practices/crafted-hand/roster.csv").get_data(as_text=True)
+    rows = list(csvfile.dict_reader(io.StringIO(exported)))
+    blank = (
+        "published", "accepting_new_clients", "in_home", "headline", "phone", "languages",
+        "price_min", "session_lengths", "conditions", "modalities", "licenses", "offices",
+    )  # fmt: skip
+    edited = io.StringIO()
+    writer = csvfile.writer(edited, roster_files.CSV_COLUMNS)
+    for row in rows:
+        writer.writerow({**row, **dict.fromkeys(blank, "")})
+    writer.writerow({"slug": "fresh-one", "name": "Fresh One", "setting": "spa", "in_home": ""})
+    previewed = upload(client, edited.getvalue())
+    page = text(previewed)
+    assert "1 profile to create, 0 to update, 2 unchanged" in page, page[:2000]
+    assert "→" not in page
+    done = client.post("/dashboard/practices/crafted-hand/roster/import",
+                       data=carried_form(previewed))  # fmt: skip
+    assert done.status_code == 302
+    after = profiles_of(crew["hand"])
+    kept = after["alexa-marie"]
+    assert kept.published and kept.accepting_new_clients and kept.in_home
+    assert (kept.headline, kept.languages, kept.price_min) == ("Deep tissue", ["Spanish"], 80)
+    assert kept.conditions and kept.modalities and kept.offices
+    assert [lic.status for lic in kept.licenses] == ["verified"]
+    fresh = after["fresh-one"]
+    assert not fresh.published and fresh.accepting_new_clients and not fresh.in_home
+
+
+def test_a_lone_dash_empties_a_column(client, crew):
+    alexa = crew["p_alexa"]
+    alexa.headline, alexa.languages, alexa.price_min = "Deep tissue", ["Spanish"], 80
+    tag(alexa, conditions=["sciatica"])
+    log_in(client, crew["owner"])
+    body = (
+        "slug,name,setting,headline,languages,price_min,conditions,offices\n"
+        "alexa-marie,Alexa Marie,medical,-,-, - ,-,-\n"
+    )
+    previewed = upload(client, body)
+    page = text(previewed)
+    assert "headline: Deep tissue → becomes (empty)" in page, page[:3000]
+    assert "price_min: 80 → becomes (empty)" in page
+    client.post("/dashboard/practices/crafted-hand/roster/import", data=carried_form(previewed))
+    cleared = profiles_of(crew["hand"])["alexa-marie"]
+    assert (cleared.headline, cleared.languages, cleared.price_min) == ("", [], None)
+    assert cleared.conditions == [] and cleared.offices == []
+    # A yes/no has no empty value, and a required column may not be emptied.
+    refused = text(upload(client, "slug,name,setting,published\nalexa-marie,-,spa,-\n"))
+    assert "Line 2, name: is required" in refused and "Line 2, published:" in refused
+    # Our export writes a headline that is a dash as "'-": it reads back as that text.
+    upload_form = carried_form(upload(client, "slug,name,setting,headline\nalexa-marie,A,spa,'-\n"))
+    client.post("/dashboard/practices/crafted-hand/roster/import", data=upload_form)
+    assert profiles_of(crew["hand"])["alexa-marie"].headline == "-"

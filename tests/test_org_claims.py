@@ -542,3 +542,57 @@ def test_who_asked_is_forgotten_past_the_retention_period(client, auth, runner, 
         "robin@example.net", "Please.")  # fmt: skip
     assert by["al@example.net"].requester_email == "al@example.net"
     assert "Deleted who asked in 0 claims" in runner.invoke(args=["inquiries", "purge"]).output
+
+
+def test_an_abandoned_removal_without_an_account_is_closed_and_forgotten(client, auth, runner,
+                                                                         world):  # fmt: skip
+    """A removal asked without an account whose code died long ago (expired, or void) can
+    never be finished: the daily purge closes it and forgets who asked; a recent one, and a
+    letter still waiting to be printed, keep everything."""
+    from datetime import timedelta
+
+    from directory.db import now_utc
+
+    alex = listing("Alex Rivera")
+    sent = client.post(f"/p/{alex.slug}/remove/send-code", data=removal_form(
+        "send", number="mt-12345", legal_name="Alex Rivera", channel="sms", **WHO))  # fmt: skip
+    assert sent.status_code == 302
+    expired = db.session.scalar(select(ListingClaim))
+    long_ago, lately = now_utc() - timedelta(days=181), now_utc() - timedelta(days=10)
+
+    def anonymous(email, **values):
+        claim = ListingClaim(practitioner_id=alex.id, listing_name=alex.name, purpose="remove",
+                             requester_email=email, requester_name="Someone", **values)  # fmt: skip
+        db.session.add(claim)
+        db.session.flush()
+        return claim
+
+    void = anonymous("void@example.net", channel="sms")
+    recent = anonymous("recent@example.net", channel="sms", code_hash="x" * 64,
+                       code_expires_at=lately)  # fmt: skip
+    waiting = anonymous("waiting@example.net", channel="letter")
+    table = ListingClaim.__table__
+    db.session.execute(table.update().where(table.c.id == expired.id)
+                       .values(code_expires_at=long_ago, updated_at=long_ago))  # fmt: skip
+    db.session.execute(table.update().where(table.c.id.in_([void.id, waiting.id]))
+                       .values(updated_at=long_ago))  # fmt: skip
+    db.session.commit()
+    # While open, the dead claim contests anyone else's claim of the listing.
+    assert claims._others(recent) and expired.id in [c.id for c in claims._others(recent)]
+
+    result = runner.invoke(args=["inquiries", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted who asked in 2 claims" in result.output
+    db.session.expire_all()
+    for gone in (expired, void):
+        assert (gone.status, gone.requester_email, gone.requester_name) == ("withdrawn", None, "")
+        assert gone.code_hash is None and gone.decided_at < now_utc() - timedelta(days=180)
+    assert {c.id for c in claims._others(recent)} == {waiting.id}
+    for kept in (recent, waiting):
+        assert kept.status == "open" and kept.requester_email.endswith("@example.net")
+    events = list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "listing.claim_abandoned")))  # fmt: skip
+    assert sorted(e.details["claim"] for e in events) == sorted([expired.id, void.id])
+    assert {e.actor_label for e in events} == {"cli:purge"}
+    assert "alex.r@example.net" not in str([e.details for e in events])
+    assert "Deleted who asked in 0 claims" in runner.invoke(args=["inquiries", "purge"]).output

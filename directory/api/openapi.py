@@ -565,7 +565,8 @@ def document() -> dict:
             "include_unclaimed",
             flag,
             "0: leave out listings from public records that no therapist has claimed yet "
-            "(default 1: they are listed, below claimed profiles of equal fit).",
+            "(default 1, also when blank: they are listed, below claimed profiles of equal "
+            "fit).",
         ),
         _query("tenant", {"type": "string"}, "A practice's slug."),
         _query("sort", {"type": "string", "enum": list(SORTS)}, "The order."),

@@ -23,7 +23,8 @@ inquiries_cli = AppGroup("inquiries", help="Clients' messages: the daily retenti
 def purge(moment) -> None:
     """Delete the text, phone and topic of messages older than INQUIRY_RETENTION_DAYS, here and
     in the stored mail that carried them (sender, recipient and dates stay); and who asked in
-    claims and removal requests decided more than CLAIM_RETENTION_DAYS ago."""
+    claims and removal requests decided more than CLAIM_RETENTION_DAYS ago (a removal asked
+    without an account whose code died that long ago is closed first)."""
     now = moment.replace(tzinfo=UTC) if moment else datetime.now(UTC)
     if now > datetime.now(UTC):
         # A day in the future would delete messages before their time.

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 
 from directory import audit, licensing, locales, mail
 from directory.accounts.models import User
@@ -882,13 +882,42 @@ def withdraw(claim: ListingClaim, actor) -> None:
     db.session.flush()
 
 
+#: How the daily purge is named in the audit log.
+PURGE = "cli:purge"
+
+
+def _abandon(cutoff: datetime) -> None:
+    """Close the removals asked without an account whose code stopped working (expired, or
+    void) before the cutoff: nobody can finish one (its code is dead, and the same person
+    coming back starts anew), yet while open it would keep its requester's name and email for
+    ever and contest every later claim of the listing. Closed as withdrawn (its requester gave
+    up in deed), then emptied by the purge with the rest."""
+    for claim in db.session.scalars(
+        select(ListingClaim).where(
+            ListingClaim.status == "open", ListingClaim.purpose == "remove",
+            ListingClaim.user_id.is_(None),
+            (ListingClaim.code_expires_at < cutoff)
+            | (ListingClaim.code_expires_at.is_(None) & ListingClaim.code_hash.is_(None)
+               & (ListingClaim.updated_at < cutoff) & ~and_(*_waiting_letter())),
+        )
+    ):  # fmt: skip
+        # Given up when its code stopped working: so the purge that follows empties it now.
+        claim.status = "withdrawn"
+        claim.decided_at = claim.code_expires_at or claim.updated_at
+        claim.code_hash = claim.code_expires_at = None
+        _record("listing.claim_abandoned", claim, actor=PURGE)
+    db.session.flush()
+
+
 def purge(now: datetime | None = None) -> int:
     """Forget who asked, once a claim or removal request was decided (or withdrawn) more than
-    CLAIM_RETENTION_DAYS ago: the requester's name, email and note, and a license document.
+    CLAIM_RETENTION_DAYS ago: the requester's name, email and note, and a license document;
+    a removal asked without an account and left with a dead code that long is closed first.
     The claim stays (the listing's name, the outcome and dates, its account, if any), and so
     do the tries the limits count for a day. Returns how many claims were emptied."""
     now = now or now_utc()
     cutoff = now - timedelta(days=current_app.config["CLAIM_RETENTION_DAYS"])
+    _abandon(cutoff)
     emptied = 0
     for claim in db.session.scalars(
         select(ListingClaim).where(

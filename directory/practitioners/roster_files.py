@@ -46,6 +46,9 @@ CSV_COLUMNS = (
 )  # fmt: skip
 #: How a CSV cell lists several values.
 SEPARATOR = ";"
+#: A CSV cell holding only this empties its column (a blank cell keeps the value on file; our
+#: export writes a text that is a lone dash as "'-", which reads back as that text).
+CLEAR = "-"
 _OFFICE = re.compile(
     r"^(?P<street>.+),\s*(?P<city>[^,]+),\s*(?P<state>[A-Za-z]{2})\s+(?P<zip>\S+)$"
 )
@@ -176,9 +179,28 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(SEPARATOR) if part.strip()]
 
 
+def _spec(key: str) -> fields.ProfileField | None:
+    """The field-table entry of a column, None for the others (slug, tenant, lists)."""
+    name = transfer.PROFILE_FIELDS[key][0] if key in transfer.PROFILE_FIELDS else None
+    return fields.BY_NAME[name] if name else None
+
+
+def _empty(key: str) -> Any:
+    """The empty value of a column, as a cell holding only CLEAR asks for: no text, no list,
+    no number; a yes/no has none (the importer's message names the column)."""
+    if key in ("modalities", "conditions", "licenses", "offices"):
+        return []
+    spec = _spec(key)
+    if spec is None or spec.kind == "bool":
+        return CLEAR
+    return {"int": None, "languages": [], "minutes": []}.get(spec.kind, "")
+
+
 def _csv_value(key: str, value: str, errors: list[str]) -> Any:
-    """A CSV cell as the JSON value the importer parses; what cannot be read as such is passed
-    on as text, and the importer's own message names it."""
+    """A CSV cell (not blank) as the JSON value the importer parses; what cannot be read as
+    such is passed on as text, and the importer's own message names it."""
+    if value.strip() == CLEAR:
+        return _empty(key)
     value = _unescaped(value.strip() if key not in ("bio", "insurance_notes") else value)
     if key in ("modalities", "conditions"):
         return _split(value)
@@ -193,16 +215,14 @@ def _csv_value(key: str, value: str, errors: list[str]) -> Any:
                 continue
             found.append(match.groupdict())
         return found
-    spec = (
-        fields.BY_NAME[transfer.PROFILE_FIELDS[key][0]] if key in transfer.PROFILE_FIELDS else None
-    )
+    spec = _spec(key)
     if spec is None:
         return value
     if spec.kind == "bool":
         word = value.lower()
         if word in ("yes", "true", "1", "y"):
             return True
-        if word in ("no", "false", "0", "n", ""):
+        if word in ("no", "false", "0", "n"):
             return False
         return value
     if spec.kind == "int":
@@ -252,13 +272,13 @@ def _lines_of_csv(
             if not any((value or "").strip() for value in row.values()):
                 continue
             problems: list[str] = []
+            # A blank cell is a column left out: an update keeps the value on file, a new
+            # profile gets the default (one rule for every column; CLEAR empties one).
             raw = {
-                key: _csv_value(key, value or "", problems)
+                key: _csv_value(key, value, problems)
                 for key, value in row.items()
-                if key in CSV_COLUMNS or key == "tenant"
+                if (key in CSV_COLUMNS or key == "tenant") and (value or "").strip()
             }
-            if raw.get("tenant") == "":
-                del raw["tenant"]
             for problem in problems:
                 where, _, message = problem.partition(": ")
                 errors.append(transfer.LineError(number, where, message))

@@ -190,11 +190,15 @@ FLAGS = ("accepting", "in_home", "hsa_fsa", "referrals")
 GENDERS = ("woman", "man", "nonbinary")
 #: The budgets the results page offers (dollars), with how many each would list.
 PRICE_STEPS = (60, 80, 100, 120, 150, 200)
-_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
-def _flag(args, name: str) -> bool:
+def _flag(args, name: str, default: bool = False) -> bool:
+    """A switch: on or off as given; absent or blank is its default, for the API as for the
+    page (whose form redirects a blank parameter away: web.without_blanks)."""
     value = (args.get(name) or "").strip().lower()
+    if not value:
+        return default
     if value in _TRUE:
         return True
     if value in _FALSE:
@@ -278,5 +282,5 @@ def parse(args) -> Params:
         specialties=_specialties(args),
         cleared=_flag(args, "cleared"),
         near_exact=_flag(args, "near_exact"),
-        include_unclaimed=_flag(args, "include_unclaimed") if "include_unclaimed" in args else True,
+        include_unclaimed=_flag(args, "include_unclaimed", default=True),
     )
