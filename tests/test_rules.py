@@ -329,7 +329,12 @@ def _shown_refusals(modules: dict[str, ast.Module]) -> set[str]:
     """Refused, Conflict, Throttled and every class of the package that subclasses one of them
     (NotPermitted aside): their messages are flashed or rendered as they are."""
     shown, grown = set(_SHOWN), True
-    classes = [n for tree in modules.values() for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    classes = [
+        node
+        for tree in modules.values()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+    ]
     while grown:
         grown = False
         for node in classes:
@@ -369,10 +374,20 @@ def _untranslated_refusals(modules: dict[str, ast.Module]) -> list[str]:
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         bound.setdefault(target.id, []).append(node.value)
+        # A shown class's own constructor passing a message up says it too.
+        inside = {
+            id(call)
+            for c in ast.walk(tree)
+            if isinstance(c, ast.ClassDef) and c.name in shown
+            for call in ast.walk(c)
+            if isinstance(call, ast.Call) and ast.unparse(call.func) == "super().__init__"
+        }
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             called = getattr(node.func, "id", getattr(node.func, "attr", None))
+            if id(node) in inside:
+                called = "Refused"
             said = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "message")]
             if called not in shown or not said:
                 continue
@@ -390,9 +405,10 @@ def test_the_scan_finds_untranslated_refusals():
         "raise Throttled('wait %s' % n, retry_after=5)\nNO = 'No.'\nraise Refused(NO)\n"
         "raise Refused(_('No.'))\nraise Refused(problem)\nraise NotPermitted('not yours')\n"
         "raise Refused('x' if a else _('y'))\nraise Refused(message='{}'.format(n))\n"
+        "class Busy(Throttled):\n    def __init__(self):\n        super().__init__('Busy.')\n"
     )
     found = _untranslated_refusals({"example.py": tree})
-    assert found == [f"example.py:{n}" for n in (1, 2, 3, 4, 6, 10, 11)]
+    assert found == [f"example.py:{n}" for n in (1, 2, 3, 4, 6, 10, 11, 14)]
 
 
 def test_every_refusal_a_person_reads_goes_through_gettext():
