@@ -383,7 +383,10 @@ def _recheckable(lic: License, admin: User) -> None:
         )
     if lic.status == "pending":
         raise Refused(
-            _("This license is not verified yet: a pending license waits in the license queue.")
+            _(
+                "This license is pending: only a verified license is re-checked (a pending one "
+                "waits in the license queue)."
+            )
         )
     if lic.status != "verified":
         raise Refused(_("This license was rejected: only a verified license is re-checked."))
