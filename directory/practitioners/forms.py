@@ -380,9 +380,7 @@ class SpecialtyForm(EditForm):
                 ]
                 ok = False
             if not self.has_document():
-                self.document.errors = [
-                    _("Upload the certificate: we check it before it counts.")
-                ]
+                self.document.errors = [_("Upload the certificate: we check it before it counts.")]
                 ok = False
         today = licensing.today()
         issued, expires = self.issued_on.data, self.expires_on.data
