@@ -43,6 +43,7 @@ import threading
 import warnings
 from collections.abc import Mapping
 
+from flask_babel import gettext as _
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from directory.refusals import Throttled
@@ -91,8 +92,10 @@ class Busy(Throttled):
 
     def __init__(self):
         super().__init__(
-            "Many images are being processed right now, so yours was not saved. "
-            "Please upload it again in a minute.",
+            _(
+                "Many images are being processed right now, so yours was not saved. "
+                "Please upload it again in a minute."
+            ),
             retry_after=60,
         )
 

@@ -51,9 +51,10 @@ def month_year(value) -> str:
     return "" if day is None else dates.format_skeleton("yMMMM", day, locale=locale())
 
 
-def joined(items) -> str:
-    """Words in a list as the reader joins them: "A, B and C", "A, B y C"."""
-    return lists.format_list([str(item) for item in items], locale=locale())
+def joined(items, style: str = "standard") -> str:
+    """Words in a list as the reader joins them: "A, B and C", "A, B y C" (style "or": "A, B
+    or C", "A, B o C")."""
+    return lists.format_list([str(item) for item in items], style=style, locale=locale())
 
 
 def long_date(value) -> str:

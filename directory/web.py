@@ -354,7 +354,7 @@ def _last_resort(error: Exception):
 
 #: What a change that lost a race to another request's says (PostgreSQL runs them side by side:
 #: the row it updates was changed or deleted since it was read).
-MEANWHILE = (
+MEANWHILE = _l(
     "Someone else changed this at the same moment, so nothing was saved. "
     "Check the page as it is now and try again."
 )

@@ -209,7 +209,7 @@ def test_a_wrong_number_or_name_is_refused_without_saying_which(client, auth, al
     sign_in(client, auth, "alex")
     page = prove(client, alex.slug, **wrong)
     assert page.status_code == 200
-    assert claims.NOT_MATCHED in page.get_data(as_text=True)
+    assert str(claims.NOT_MATCHED) in page.get_data(as_text=True)
     assert my_claim() is None
     assert db.session.scalar(select(func.count()).select_from(ClaimAttempt)) == 1
     assert not listing(NAME).claimed

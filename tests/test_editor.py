@@ -754,7 +754,7 @@ def test_a_photo_over_the_memory_budget_is_refused_saying_what_to_do(client, ale
     response = upload(client, png_declaring(6000, 5000))
     assert response.status_code == 400
     assert "too many pixels for us to process (30 megapixels)" in text_of(response)
-    assert "2000 pixels on its longest side" in text_of(response)
+    assert "2,000 pixels on its longest side" in text_of(response)
     assert reload(alexa).photo is None
 
 

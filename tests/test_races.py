@@ -93,7 +93,7 @@ def test_a_photo_uploaded_while_another_save_lands_is_a_409_with_the_form(app, c
         response = upload(client, image_bytes("PNG"))
     assert raced, "the race did not happen"
     assert response.status_code == 409
-    assert MEANWHILE in response.text
+    assert str(MEANWHILE) in response.text
     assert 'name="photo"' in response.text  # the upload form is there to try again
     assert db.session.get(Practitioner, profile).photo is None
 
@@ -106,7 +106,7 @@ def test_leaving_a_practice_while_the_profile_is_saved_keeps_nothing_and_says_so
     assert raced, "the race did not happen"
     # A one-button action goes back to the page it came from, with the message (not a 500).
     assert response.status_code == 302
-    assert MEANWHILE in client.get(response.headers["Location"]).text
+    assert str(MEANWHILE) in client.get(response.headers["Location"]).text
     # Nothing of the leaving was kept: still a member, the profile still hers.
     assert member(crew["alexa"]) is not None
     assert db.session.get(Practitioner, profile).user_id == crew["alexa"].id
@@ -128,7 +128,7 @@ def test_saving_a_profile_deleted_meanwhile_is_a_409_not_a_500(app, client, crew
         response = client.post(EDIT, data=fields)
     assert raced, "the race did not happen"
     assert response.status_code == 409, response.status_code
-    assert MEANWHILE in response.text or "changed meanwhile" in response.text
+    assert str(MEANWHILE) in response.text or "changed meanwhile" in response.text
     assert db.session.get(Practitioner, profile) is None
 
 

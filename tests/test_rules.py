@@ -316,3 +316,102 @@ def test_lists_page_only_through_paging():
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("offset", "paginate")
     }
     assert by_hand == {"hsds/reads.py"}
+
+
+# --- Refusals: a message a person reads goes through gettext ----------------------------------
+
+
+#: The refusals a person reads; NotPermitted's message is for logs and tests only.
+_SHOWN = ("Refused", "Conflict", "Throttled")
+
+
+def _shown_refusals(modules: dict[str, ast.Module]) -> set[str]:
+    """Refused, Conflict, Throttled and every class of the package that subclasses one of them
+    (NotPermitted aside): their messages are flashed or rendered as they are."""
+    shown, grown = set(_SHOWN), True
+    classes = [
+        node
+        for tree in modules.values()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+    ]
+    while grown:
+        grown = False
+        for node in classes:
+            bases = {getattr(b, "id", getattr(b, "attr", None)) for b in node.bases}
+            if node.name not in shown and node.name != "NotPermitted" and bases & shown:
+                shown.add(node.name)
+                grown = True
+    return shown
+
+
+def _english(node) -> bool:
+    """Whether `node` writes a message in the code's own words: a string literal, an f-string,
+    a concatenation, a `%` or a `.format`/`.join` of one, either branch of a conditional."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _english(node.left) or _english(node.right)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        return _english(node.left)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr in ("format", "join") and _english(node.func.value)
+    if isinstance(node, ast.IfExp):
+        return _english(node.body) or _english(node.orelse)
+    return False
+
+
+def _untranslated_refusals(modules: dict[str, ast.Module]) -> list[str]:
+    """module:line of every refusal a person reads that is raised with a message in English."""
+    shown = _shown_refusals(modules)
+    found = []
+    for name, tree in modules.items():
+        bound: dict[str, list] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        bound.setdefault(target.id, []).append(node.value)
+        # A shown class's own constructor passing a message up says it too.
+        inside = {
+            id(call)
+            for c in ast.walk(tree)
+            if isinstance(c, ast.ClassDef) and c.name in shown
+            for call in ast.walk(c)
+            if isinstance(call, ast.Call) and ast.unparse(call.func) == "super().__init__"
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            called = getattr(node.func, "id", getattr(node.func, "attr", None))
+            if id(node) in inside:
+                called = "Refused"
+            said = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "message")]
+            if called not in shown or not said:
+                continue
+            message = said[0]
+            if _english(message) or (
+                isinstance(message, ast.Name) and any(map(_english, bound.get(message.id, ())))
+            ):
+                found.append(f"{name}:{node.lineno}")
+    return found
+
+
+def test_the_scan_finds_untranslated_refusals():
+    tree = ast.parse(
+        "raise Refused('No.')\nraise Conflict(f'{x} twice')\nraise Refused('A: ' + why)\n"
+        "raise Throttled('wait %s' % n, retry_after=5)\nNO = 'No.'\nraise Refused(NO)\n"
+        "raise Refused(_('No.'))\nraise Refused(problem)\nraise NotPermitted('not yours')\n"
+        "raise Refused('x' if a else _('y'))\nraise Refused(message='{}'.format(n))\n"
+        "class Busy(Throttled):\n    def __init__(self):\n        super().__init__('Busy.')\n"
+    )
+    found = _untranslated_refusals({"example.py": tree})
+    assert found == [f"example.py:{n}" for n in (1, 2, 3, 4, 6, 10, 11, 14)]
+
+
+def test_every_refusal_a_person_reads_goes_through_gettext():
+    # A literal is shown as it is, in English, to a reader of the Spanish pages: write the
+    # message with _()/_l() (a name bound to one is fine), its values as named placeholders.
+    assert _untranslated_refusals(_modules()) == []

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import and_, delete, func, or_, select, update
 
@@ -380,8 +381,13 @@ def _check_reset_limits(email_key: str, ip: str, now: datetime) -> bool:
         if limit and count >= limit:
             wait = max(60, int((oldest + window - now).total_seconds()) + 1)
             raise Throttled(
-                "Too many password reset requests for this address or from your connection. "
-                f"Please wait {math.ceil(wait / 60)} minutes before asking again.",
+                ngettext(
+                    "Too many password reset requests for this address or from your "
+                    "connection. Please wait %(num)s minute before asking again.",
+                    "Too many password reset requests for this address or from your "
+                    "connection. Please wait %(num)s minutes before asking again.",
+                    math.ceil(wait / 60),
+                ),
                 retry_after=wait,
             )
     return counts[-1] > 0
@@ -549,8 +555,13 @@ def _check_throttle(email_key: str, ip: str) -> None:
     if refused:
         seconds = config["LOGIN_THROTTLE_SECONDS"]
         raise Throttled(
-            "Too many failed sign-in attempts. For your security, please wait "
-            f"{max(1, seconds // 60)} minutes before trying again, or reset your password.",
+            ngettext(
+                "Too many failed sign-in attempts. For your security, please wait %(num)s "
+                "minute before trying again, or reset your password.",
+                "Too many failed sign-in attempts. For your security, please wait %(num)s "
+                "minutes before trying again, or reset your password.",
+                max(1, seconds // 60),
+            ),
             retry_after=seconds,
         )
 
@@ -613,7 +624,7 @@ def deactivate(user: User, *, actor_label: str, reason: str) -> None:
     """Stop `user` from signing in: every session ends now. Their practices and profiles stay
     as they are (a practice's owners decide about those). Flushes."""
     if not user.is_active:
-        raise Refused(f"{user.email} is deactivated already.")
+        raise Refused(_("%(email)s is deactivated already.", email=user.email))
     user.deactivated_at = now_utc()
     ended = sessions.end_all(user)
     audit.record(
@@ -627,7 +638,7 @@ def deactivate(user: User, *, actor_label: str, reason: str) -> None:
 def reactivate(user: User, *, actor_label: str, reason: str) -> None:
     """Let a deactivated `user` sign in again (with their password, as before). Flushes."""
     if user.is_active:
-        raise Refused(f"{user.email} is not deactivated.")
+        raise Refused(_("%(email)s is not deactivated.", email=user.email))
     user.deactivated_at = None
     db.session.flush()
     audit.record(

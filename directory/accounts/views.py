@@ -302,7 +302,7 @@ def change_password():
             sessions.sign_in_browser(user, remember=False)
             flash(_("Your password has been changed. Other devices have been signed out."), "info")
             return redirect(url_for(".index"))
-        form.current_password.errors.append("Current password is incorrect.")
+        form.current_password.errors.append(_("Current password is incorrect."))
     return render_template("accounts/change_password.html", form=form)
 
 

@@ -32,14 +32,26 @@ QUEUE_PER_PAGE = 50
 AUDIT_PER_PAGE = 100
 MAX_REASON = 500
 MAX_BULK = 200
+#: A decision refused because one was made already, a whole sentence per kind and status: each
+#: language says it with its own grammar ("Esta licencia ya fue verificada").
+_ALREADY = {
+    (License, "verified"): _l("This license was already verified."),
+    (License, "rejected"): _l("This license was already rejected."),
+    (Specialty, "verified"): _l("This certificate was already verified."),
+    (Specialty, "rejected"): _l("This certificate was already rejected."),
+}
+_NOT_YOURS = {
+    License: _l("You may not decide on a license of your own profile or practice."),
+    Specialty: _l("You may not decide on a certificate of your own profile or practice."),
+}
 
 
 def _check_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise Refused("Give a reason: the therapist reads it.")
+        raise Refused(_("Give a reason: the therapist reads it."))
     if len(reason) > MAX_REASON:
-        raise Refused(f"Keep the reason under {MAX_REASON} characters.")
+        raise Refused(_("Keep the reason under %(count)s characters.", count=MAX_REASON))
     return reason
 
 
@@ -169,11 +181,11 @@ def _tell(practitioner: Practitioner, subject: str, *paragraphs: str, page: str)
 
 def _decide(record: License | Specialty, admin: User, status: str, reason: str | None) -> None:
     """Record an admin's decision on a pending license or specialty certificate, audited."""
-    noun = "license" if isinstance(record, License) else "credential"
+    kind = type(record)
     if conflicted(admin, record.practitioner):
-        raise Refused(f"You may not decide on a {noun} of your own profile or practice.")
+        raise Refused(_NOT_YOURS[kind])
     if record.status != "pending" and not (isinstance(record, License) and _queued(record)):
-        raise Refused(f"This {noun} was already {record.status}.")
+        raise Refused(_ALREADY[kind, record.status])
     record.status = status
     record.reviewer_id = admin.id
     record.reviewed_at = now_utc()
@@ -353,20 +365,31 @@ def user_emails(ids: set) -> dict[int, str]:
 
 def _recheckable(lic: License, admin: User) -> None:
     if conflicted(admin, lic.practitioner):
-        raise Refused("You may not check a license of your own profile or practice.")
+        raise Refused(_("You may not check a license of your own profile or practice."))
     if not licensing.checked_by_lookup(lic.state):
         rule = licensing.rule(lic.state)
         name = rule.name if rule else lic.state
         raise Refused(
-            f"{name} licenses are checked against the board's roster, not by staff re-checks."
+            _(
+                "%(state)s licenses are checked against the board's roster, not by staff "
+                "re-checks.",
+                state=name,
+            )
             if licensing.licenses_massage(lic.state)
-            else f"{name} does not license massage therapists: there is nothing to check."
+            else _(
+                "%(state)s does not license massage therapists: there is nothing to check.",
+                state=name,
+            )
+        )
+    if lic.status == "pending":
+        raise Refused(
+            _(
+                "This license is pending: only a verified license is re-checked (a pending one "
+                "waits in the license queue)."
+            )
         )
     if lic.status != "verified":
-        raise Refused(
-            f"This license is {licensing.status(lic)}: only a verified license is re-checked "
-            "(a pending one waits in the license queue)."
-        )
+        raise Refused(_("This license was rejected: only a verified license is re-checked."))
 
 
 def still_current(lic: License, admin: User, expires_on: date | None = None) -> None:
@@ -379,14 +402,20 @@ def still_current(lic: License, admin: User, expires_on: date | None = None) -> 
     if expires_on is not None:
         if licensing.check_expiry(expires_on, today):
             raise Refused(
-                f"The date entered ({expires_on.isoformat()}) has passed: a current license's "
-                "date is to come. Enter the date the board's lookup shows, or mark the license "
-                "not current."
+                _(
+                    "The date entered (%(day)s) has passed: a current license's date is to "
+                    "come. Enter the date the board's lookup shows, or mark the license not "
+                    "current.",
+                    day=long_date(expires_on),
+                )
             )
     elif lic.expires_on < today:
         raise Refused(
-            f"The date on file ({lic.expires_on.isoformat()}) has passed: enter the new date the "
-            "board's lookup shows, or mark the license not current."
+            _(
+                "The date on file (%(day)s) has passed: enter the new date the board's lookup "
+                "shows, or mark the license not current.",
+                day=long_date(lic.expires_on),
+            )
         )
     before = lic.expires_on
     if expires_on is not None:
@@ -473,14 +502,16 @@ def approve_specialty(record: Specialty, admin: User, *, seen: str | None = None
     """Verify a pending specialty credential, checked against its uploaded document; `seen`
     names the document the admin opened (a replaced one is refused, never verified unseen)."""
     if not record.document:
-        raise Refused("There is no document to check: ask the therapist to upload it.")
+        raise Refused(_("There is no document to check: ask the therapist to upload it."))
     if seen is not None and seen != record.document:
         raise Refused(
-            "The therapist replaced the certificate after this page was opened: "
-            "open the new one before verifying."
+            _(
+                "The therapist replaced the certificate after this page was opened: "
+                "open the new one before verifying."
+            )
         )
     if specialties.status(record) == "expired":
-        raise Refused("This certificate has expired: it cannot be verified.")
+        raise Refused(_("This certificate has expired: it cannot be verified."))
     _decide(record, admin, "verified", None)
     # Said in each reader's language (specialties.name translates the kind's name).
     name = LazyString(specialties.name, record.kind)
@@ -534,7 +565,7 @@ def bulk_approve(ids: list[int], admin: User) -> BulkResult:
     """Approve several pending licenses (e.g. a network's roster); each one is its own audited
     decision, and any that may not be approved is skipped with the reason."""
     if len(ids) > MAX_BULK:
-        raise Refused(f"Approve at most {MAX_BULK} licenses at once.")
+        raise Refused(_("Approve at most %(count)s licenses at once.", count=MAX_BULK))
     return _bulk(ids, lambda lic: approve(lic, admin))
 
 
@@ -542,7 +573,7 @@ def bulk_reject(ids: list[int], admin: User, reason: str) -> BulkResult:
     """Refuse several waiting licenses with one reason (each therapist reads it); each one is
     its own audited decision, and any that may not be refused is skipped with the reason."""
     if len(ids) > MAX_BULK:
-        raise Refused(f"Reject at most {MAX_BULK} licenses at once.")
+        raise Refused(_("Reject at most %(count)s licenses at once.", count=MAX_BULK))
     reason = _check_reason(reason)
     return _bulk(ids, lambda lic: reject(lic, admin, reason))
 
@@ -576,7 +607,7 @@ def suspend_profile(p: Practitioner, admin: User, reason: str) -> None:
     """Hide a profile from search and public pages at once; its editors see the reason."""
     reason = _check_reason(reason)
     if conflicted(admin, p):
-        raise Refused("You may not suspend your own profile or practice's.")
+        raise Refused(_("You may not suspend your own profile or practice's."))
     p.suspended, p.suspended_reason = True, reason
     db.session.flush()
     audit.record("profile.suspended", actor=admin, tenant=p.tenant, subject=p,
@@ -586,7 +617,7 @@ def suspend_profile(p: Practitioner, admin: User, reason: str) -> None:
 def unsuspend_profile(p: Practitioner, admin: User, reason: str) -> None:
     reason = _check_reason(reason)
     if not p.suspended:
-        raise Refused("That profile is not suspended.")
+        raise Refused(_("That profile is not suspended."))
     p.suspended, p.suspended_reason = False, None
     db.session.flush()
     audit.record("profile.unsuspended", actor=admin, tenant=p.tenant, subject=p,
@@ -597,11 +628,11 @@ def suspend_practice(t: Tenant, admin: User, reason: str) -> None:
     """Hide a whole practice (page, embed, every profile) at once; its owners see the reason."""
     reason = _check_reason(reason)
     if t.status == "deleted":
-        raise Refused("That practice is closed.")
+        raise Refused(_("That practice is closed."))
     if db.session.scalar(
         select(Membership.id).where(Membership.user_id == admin.id, Membership.tenant_id == t.id)
     ):
-        raise Refused("You may not suspend a practice you belong to.")
+        raise Refused(_("You may not suspend a practice you belong to."))
     t.status, t.status_reason = "suspended", reason
     db.session.flush()
     audit.record("practice.suspended", actor=admin, tenant=t, subject=t, details={"reason": reason})
@@ -610,7 +641,7 @@ def suspend_practice(t: Tenant, admin: User, reason: str) -> None:
 def unsuspend_practice(t: Tenant, admin: User, reason: str) -> None:
     reason = _check_reason(reason)
     if t.status != "suspended":
-        raise Refused("That practice is not suspended.")
+        raise Refused(_("That practice is not suspended."))
     t.status, t.status_reason = "active", None
     db.session.flush()
     audit.record(
@@ -738,17 +769,17 @@ def create_admin(email: str, *, name: str = "", password: str | None = None) -> 
 
     email = email.strip()
     if not validation.EMAIL.fullmatch(email) or len(email) > 254:
-        raise Refused(f"{email!r} is not an email address.")
+        raise Refused(_("%(email)s is not an email address.", email=repr(email)))
     user = accounts.find_user(email)
     if user is not None:
         if user.is_admin:
-            raise Refused(f"{user.email} is an admin already.")
+            raise Refused(_("%(email)s is an admin already.", email=user.email))
         user.is_admin = True
         sessions.end_all(user)
         audit.record("admin.promoted", actor_label="cli", subject=user, details={"email": email})
         return user, False
     if password is None:
-        raise Refused("A new admin needs a password.")
+        raise Refused(_("A new admin needs a password."))
     name = name.strip() or email.split("@")[0]
     if problem := passwords.problem(password, email=email, name=name):
         raise Refused(problem)

@@ -33,6 +33,7 @@ from directory.admin.forms import BulkForm, ReasonForm, RecheckForm, RosterForm
 from directory.db import db, without_write_lock
 from directory.inquiries import operations as inquiries
 from directory.listings import claims
+from directory.locales import short_date
 from directory.paging import Page
 from directory.practices.models import Tenant
 from directory.practitioners import documents
@@ -466,7 +467,12 @@ def upload_roster():
     run = roster_sync.apply(
         form.source.data, found, file_name=name, file_date=on, actor_label=current_user.email
     )
-    flash(f"{name} ({form.source.data}, as of {on.isoformat()}): {run.summary()}", "success")
+    board = licensing.roster_sources()[form.source.data]["name"]
+    flash(
+        _("%(file)s (%(board)s, as of %(day)s): %(summary)s",
+          file=name, board=board, day=short_date(on), summary=run.said()),
+        "success",
+    )  # fmt: skip
     return redirect(url_for(".rosters"))
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -166,12 +167,13 @@ def check_limits(recipient: Recipient, ip: str, sender: str, now: datetime | Non
         if count >= limit:
             wait = max(60, int((oldest + window - now).total_seconds()) + 1)
             raise Throttled(
-                why
-                + " "
-                + _(
-                    "Your message is not sent yet and is still below: please send it "
-                    "again in %(minutes)s minutes.",
-                    minutes=math.ceil(wait / 60),
+                ngettext(
+                    "%(why)s Your message is not sent yet and is still below: please send it "
+                    "again in %(num)s minute.",
+                    "%(why)s Your message is not sent yet and is still below: please send it "
+                    "again in %(num)s minutes.",
+                    math.ceil(wait / 60),
+                    why=why,
                 ),
                 retry_after=wait,
             )
@@ -423,7 +425,7 @@ def withdraw(inquiry: Inquiry) -> None:
 def mark(inquiry: Inquiry, action: str, actor) -> None:
     """Set one of the inbox's marks (MARKS); reporting spam is audited."""
     if action not in MARKS:
-        raise Refused("Choose what to do with this message.")
+        raise Refused(_("Choose what to do with this message."))
     column, value = MARKS[action]
     now = now_utc()
     setattr(inquiry, column, now if value == "now" else None)

@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, select
 
 from directory import audit, licensing, locales, mail
@@ -63,11 +64,15 @@ LISTING_WINDOW = timedelta(days=1)
 #: Letters in one printed batch (a PDF an office printer takes in one go).
 LETTERS_PER_BATCH = 200
 
-NOT_MATCHED = (
+NOT_MATCHED = _l(
     "Those details do not match the public record of this listing. Give the license number "
-    "as the board issued it and your legal name as the license shows it"
+    "as the board issued it and your legal name as the license shows it."
 )
-TOO_MANY = "Too many tries at this listing's details. Please wait and try again later."
+NOT_MATCHED_WITH_YEAR = _l(
+    "Those details do not match the public record of this listing. Give the license number "
+    "as the board issued it, your legal name as the license shows it and your birth year."
+)
+TOO_MANY = _l("Too many tries at this listing's details. Please wait and try again later.")
 
 
 def code_digest(code: str) -> str:
@@ -280,8 +285,7 @@ def prove(user: User, listing: Practitioner, *, number: str, legal_name: str,
         audit.record("listing.claim_not_matched", actor=user, tenant=listing.tenant,
                      subject=listing, details={"purpose": purpose})  # fmt: skip
         db.session.flush()
-        asked = " and your birth year" if birth_years(listing) else ""
-        return Proof(None, NOT_MATCHED + asked + ".")
+        return Proof(None, str(NOT_MATCHED_WITH_YEAR if birth_years(listing) else NOT_MATCHED))
     return _proven(user, listing, purpose)
 
 
@@ -325,7 +329,7 @@ def official_matches(tenant: Tenant, npi: str, legal_name: str) -> bool:
     return files.names_match(legal_name, _Named(first_name=first, last_name=last))
 
 
-NOT_MATCHED_ORGANIZATION = (
+NOT_MATCHED_ORGANIZATION = _l(
     "Those details do not match the public record of this practice. Give its NPI and the "
     "legal name of its authorized official as the NPPES record lists them."
 )
@@ -341,7 +345,7 @@ def prove_organization(user: User, tenant: Tenant, *, npi: str, legal_name: str)
         audit.record("listing.claim_not_matched", actor=user, tenant=tenant, subject=tenant,
                      details={"purpose": "claim"})  # fmt: skip
         db.session.flush()
-        return Proof(None, NOT_MATCHED_ORGANIZATION)
+        return Proof(None, str(NOT_MATCHED_ORGANIZATION))
     return _proven(user, tenant, "claim")
 
 
@@ -373,14 +377,14 @@ def _phone_digits(phone: str) -> str:
 
 def _open_or_refuse(claim: ListingClaim) -> None:
     if claim.status != "open" or subject_of(claim) is None:
-        raise Refused("This claim is with the admins now: they will write to you.")
+        raise Refused(_("This claim is with the admins now: they will write to you."))
 
 
 def ask_for_letter(claim: ListingClaim) -> None:
     """A letter with a code will go to the practice address of record (in the next batch)."""
     _open_or_refuse(claim)
     if not channels(subject_of(claim))["letter"]:
-        raise Refused("The record names no practice address to write to: choose another way.")
+        raise Refused(_("The record names no practice address to write to: choose another way."))
     claim.channel, claim.code_hash, claim.code_expires_at = "letter", None, None
     claim.printed_at, claim.code_failures = None, 0
     _record("listing.claim_letter_asked", claim)
@@ -392,7 +396,7 @@ def send_text(claim: ListingClaim, backend) -> None:
     _open_or_refuse(claim)
     phone = _phone_digits(of_record(subject_of(claim)).phone)
     if not phone:
-        raise Refused("The record names no business phone to text: choose another way.")
+        raise Refused(_("The record names no business phone to text: choose another way."))
     code = _new_code("0123456789", SMS_CODE_LENGTH)
     minutes = current_app.config["CLAIM_SMS_MINUTES"]
     claim.channel, claim.code_hash = "sms", code_digest(code)
@@ -417,7 +421,7 @@ def submit_document(claim: ListingClaim, upload) -> None:
     """A license image or PDF for an admin to compare with the record (the fallback)."""
     _open_or_refuse(claim)
     if claim.purpose != "claim":
-        raise Refused("A removal is asked for with a request to the admins.")
+        raise Refused(_("A removal is asked for with a request to the admins."))
     name = documents.save(upload)
     documents.release(claim.document)
     claim.channel, claim.document, claim.status = "document", name, "review"
@@ -430,7 +434,7 @@ def request_removal(claim: ListingClaim, note: str) -> None:
     """Ask the admins to remove the listing (when no code of record can reach the person)."""
     _open_or_refuse(claim)
     if claim.purpose != "remove":
-        raise Refused("Only a removal is asked for with a request.")
+        raise Refused(_("Only a removal is asked for with a request."))
     claim.channel, claim.note, claim.status = "request", note[:1000], "review"
     claim.code_hash = claim.code_expires_at = None
     _record("listing.removal_requested", claim)
@@ -521,7 +525,7 @@ def removal_code(listing: Practitioner, *, name: str, email: str, number: str,
         db.session.flush()
         _record("listing.claim_started", claim)
     if claim.status != "open":
-        raise Refused("Your request is with the admins already: they will write to you.")
+        raise Refused(_("Your request is with the admins already: they will write to you."))
     if channel == "sms":
         send_text(claim, backend)
     else:
@@ -690,7 +694,7 @@ def _decide(claim: ListingClaim, status: str, actor: User | None, reason: str) -
 def refuse(claim: ListingClaim, actor: User, reason: str) -> None:
     """An admin refuses a claim (or a removal request)."""
     if not claim.is_active:
-        raise Refused("This claim was decided already.")
+        raise Refused(_("This claim was decided already."))
     _decide(claim, "refused", actor, reason or "Refused by an admin")
     db.session.flush()
 
@@ -699,9 +703,9 @@ def approve(claim: ListingClaim, actor: User) -> None:
     """An admin accepts a claim in review (its document, its request, or the one of a contested
     listing they judged right): it completes as a right code would."""
     if claim.status != "review" or subject_of(claim) is None:
-        raise Refused("Only a claim waiting for review can be approved.")
+        raise Refused(_("Only a claim waiting for review can be approved."))
     if claim.user_id is not None and claim.user_id == actor.id:
-        raise Refused("Another admin decides your own claim.")
+        raise Refused(_("Another admin decides your own claim."))
     if claim.channel == "document" and claim.confirmed_at is None:
         claim.confirmed_at = now_utc()
     _record("listing.claim_approved", claim, actor=actor)
@@ -855,7 +859,7 @@ def decide_join(request: PracticeJoin, actor: Membership, *, approve: bool) -> N
     """The owner lets the therapist in (a therapist's membership; the profile moves into the
     practice, as an accepted invitation's would) or declines."""
     if request.status != "pending" or request.tenant_id != actor.tenant_id:
-        raise Refused("This request was decided already.")
+        raise Refused(_("This request was decided already."))
     request.status = "approved" if approve else "declined"
     request.decided_by_id, request.decided_at = actor.user_id, now_utc()
     listing = request.practitioner
@@ -873,7 +877,7 @@ def withdraw(claim: ListingClaim, actor) -> None:
     """The claimant gives up a claim under way: its codes stop working at once, its document
     is deleted, and any contest it was part of goes on without it."""
     if not claim.is_active:
-        raise Refused("This claim was decided already.")
+        raise Refused(_("This claim was decided already."))
     claim.status = "withdrawn"
     claim.code_hash = claim.code_expires_at = None
     documents.release(claim.document)

@@ -59,7 +59,7 @@ def start_practice(user: User, name: str) -> Membership:
     """A new practice owned by `user` (at sign-up, or later from the dashboard)."""
     name = name.strip()[:120]
     if not name:
-        raise Refused("Give the practice a name.")
+        raise Refused(_("Give the practice a name."))
     owned = 0
     if user.id is not None:  # a user signing up has no row yet, nor practices
         owned = db.session.scalar(
@@ -70,7 +70,9 @@ def start_practice(user: User, name: str) -> Membership:
             .where(Tenant.status != "deleted")
         )
     if owned >= MAX_OWNED_PRACTICES:
-        raise Refused(f"You own {owned} practices already, the most one account may.")
+        raise Refused(
+            _("You own %(count)s practices already, the most one account may.", count=owned)
+        )
     tenant = Tenant(name=name, slug=unique_tenant_slug(name), kind="practice")
     membership = Membership(user=user, tenant=tenant, role="owner")
     db.session.add_all([tenant, membership])
@@ -117,7 +119,7 @@ def delete_practice(actor: Membership, confirmation: str) -> None:
     require(actor, "close_practice")
     tenant = actor.tenant
     if confirmation.strip().casefold() != tenant.name.strip().casefold():
-        raise Refused("Type the practice's name exactly to confirm.")
+        raise Refused(_("Type the practice's name exactly to confirm."))
     tenant.status = "deleted"
     tenant.status_reason = "Closed by its owner"
     db.session.flush()
@@ -132,7 +134,7 @@ def create_staff_profile(actor: Membership, name: str) -> Practitioner:
     require(actor, "manage_practice")
     name = name.strip()
     if not name:
-        raise Refused("Give the therapist's name.")
+        raise Refused(_("Give the therapist's name."))
     practitioner = Practitioner(
         tenant=actor.tenant,
         user_id=None,
@@ -215,13 +217,13 @@ def change_role(actor: Membership, target: Membership, role: str) -> bool:
     practice always keeps at least one owner."""
     require(actor, "change_role", target)
     if role not in ROLES:
-        raise Refused("Choose owner, manager or therapist.")
+        raise Refused(_("Choose owner, manager or therapist."))
     if role == "owner":
         require(actor, "grant_ownership")
     if target.role == role:
         return False
     if target.role == "owner" and _owner_count(target.tenant_id) <= 1:
-        raise Refused("A practice needs an owner: make someone else an owner first.")
+        raise Refused(_("A practice needs an owner: make someone else an owner first."))
     before, target.role = target.role, role
     db.session.flush()
     _record(
@@ -247,7 +249,7 @@ def leave(member: Membership) -> None:
 
 def _end_membership(target: Membership, actor: Membership, action: str) -> None:
     if target.role == "owner" and _owner_count(target.tenant_id) <= 1:
-        raise Refused("A practice needs an owner: transfer ownership to another member first.")
+        raise Refused(_("A practice needs an owner: transfer ownership to another member first."))
     unpublished = _release_profiles(target)
     _record(
         action, actor, target.user,
@@ -293,7 +295,7 @@ def transfer_ownership(actor: Membership, target: Membership) -> None:
     """Hand the practice to another member: they become an owner, the actor a manager."""
     require(actor, "transfer_ownership", target)
     if target.id == actor.id:
-        raise Refused("Choose another member to hand the practice to.")
+        raise Refused(_("Choose another member to hand the practice to."))
     before = target.role
     target.role = "owner"
     actor.role = "manager"
@@ -337,7 +339,7 @@ def invite(
     require(actor, "manage_practice")
     email = email.strip()
     if role not in INVITABLE_ROLES:
-        raise Refused("Invite as a manager or a therapist; ownership is handed over separately.")
+        raise Refused(_("Invite as a manager or a therapist; ownership is handed over separately."))
     tenant = actor.tenant
     already = db.session.scalar(
         select(Membership)
@@ -345,17 +347,19 @@ def invite(
         .where(Membership.tenant_id == tenant.id, validation.email_is(User.email, email))
     )
     if already is not None:
-        raise Refused(f"{email} is already a member of {tenant.name}.")
+        raise Refused(
+            _("%(email)s is already a member of %(practice)s.", email=email, practice=tenant.name)
+        )
     if practitioner is not None and (
         practitioner.tenant_id != tenant.id or practitioner.user_id is not None
     ):
-        raise Refused("That profile already belongs to someone.")
+        raise Refused(_("That profile already belongs to someone."))
     now = now_utc()
     for old in pending_invitations(tenant.id):
         if validation.same_email(old.email, email):
             old.revoked_at = now
     if len(pending_invitations(tenant.id)) >= MAX_PENDING_INVITATIONS:
-        raise Refused("Too many invitations are waiting: revoke some first.")
+        raise Refused(_("Too many invitations are waiting: revoke some first."))
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         tenant=tenant,
@@ -412,7 +416,7 @@ def invite(
 def revoke_invitation(actor: Membership, invitation: Invitation) -> None:
     require(actor, "revoke_invitation", invitation)
     if invitation.status(now_utc()) != "pending":
-        raise Refused("That invitation is no longer pending.")
+        raise Refused(_("That invitation is no longer pending."))
     invitation.revoked_at = now_utc()
     db.session.flush()
     _record("invitation.revoked", actor, invitation, email=invitation.email)
@@ -451,7 +455,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     refused. Accepting twice (or as a member already) changes nothing more."""
     now = now_utc()
     if invitation.status(now) != "pending":
-        raise Refused("This invitation has already been used, was withdrawn, or has expired.")
+        raise Refused(_("This invitation has already been used, was withdrawn, or has expired."))
     if not validation.same_email(user.email, invitation.email):
         raise NotPermitted("the invitation is for another address")
     tenant = invitation.tenant
@@ -485,7 +489,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
 def create_invited_account(invitation: Invitation, name: str, password_hash: str) -> User:
     """An account for the invited address (the link proved it), joined to the practice."""
     if invitation.status(now_utc()) != "pending":
-        raise Refused("This invitation has already been used, was withdrawn, or has expired.")
+        raise Refused(_("This invitation has already been used, was withdrawn, or has expired."))
     user = User(name=name.strip()[:120], email=invitation.email, password_hash=password_hash)
     db.session.add(user)
     db.session.flush()

@@ -243,7 +243,7 @@ def bulk(membership: Membership, action: str, ids: list[int], actor) -> BulkResu
     change is audited as its one-profile twin is. A profile a rule refuses (publishing one that
     lacks a license...) is named with the reason and the others go ahead."""
     if action not in ACTIONS:
-        raise Refused("Choose what to do with the ticked profiles.")
+        raise Refused(_l("Choose what to do with the ticked profiles."))
     judged = judge(membership, ids)
     result = BulkResult(refused=list(judged.refused), unknown=judged.unknown)
     for p in judged.allowed:

@@ -16,8 +16,10 @@ import re
 from pathlib import Path
 
 from flask import Response, abort, current_app
+from flask_babel import gettext as _
 
 from directory import images, stored
+from directory.locales import number
 from directory.refusals import Refused
 
 #: Below the request limit (MAX_CONTENT_LENGTH, 8 MB), which answers a 413 before any form.
@@ -42,7 +44,6 @@ ACTIVE_PDF = re.compile(
 )
 #: Markup a browser would render if it ever sniffed the file as a page.
 MARKUP = re.compile(rb"<\s*(html|script|svg|body|iframe|!doctype|\?xml-stylesheet)", re.I)
-KINDS_SAID = "a PDF, JPEG or PNG file"
 
 
 class DocumentError(Refused):
@@ -67,9 +68,11 @@ def is_pdf(name: str) -> bool:
 def _read_limited(stream) -> bytes:
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise DocumentError(f"The document is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        raise DocumentError(
+            _("The document is larger than %(count)s MB.", count=MAX_BYTES // (1024 * 1024))
+        )
     if not data:
-        raise DocumentError("Choose the certificate to upload (a PDF, JPEG or PNG file).")
+        raise DocumentError(_("Choose the certificate to upload (a PDF, JPEG or PNG file)."))
     return data
 
 
@@ -78,11 +81,13 @@ def _checked_pdf(data: bytes) -> bytes:
     plain = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), data)
     if ACTIVE_PDF.search(plain) or MARKUP.search(plain):
         raise DocumentError(
-            "That PDF contains scripts, actions or attachments: save or print it as a plain PDF "
-            "(or upload a scan as a JPEG or PNG)."
+            _(
+                "That PDF contains scripts, actions or attachments: save or print it as a plain "
+                "PDF (or upload a scan as a JPEG or PNG)."
+            )
         )
     if b"%%EOF" not in data[-1024:]:
-        raise DocumentError("That PDF is incomplete: upload the whole file again.")
+        raise DocumentError(_("That PDF is incomplete: upload the whole file again."))
     return data
 
 
@@ -90,8 +95,12 @@ def _reencoded_image(data: bytes) -> tuple[bytes, str]:
     """A scan decoded as photos are (images.reencoded: within the memory budget, one at a time
     per process, upright, without metadata) and kept legible (MAX_SIDE)."""
     too_many_pixels = DocumentError(
-        f"The image has too many pixels (at most {MAX_PIXELS // 1_000_000} megapixels, "
-        f"{MAX_SIDE_IN:,} on a side): scan the page at 300 dpi or less."
+        _(
+            "The image has too many pixels (at most %(count)s megapixels, %(side)s on a side): "
+            "scan the page at 300 dpi or less.",
+            count=MAX_PIXELS // 1_000_000,
+            side=number(MAX_SIDE_IN),
+        )
     )
     try:
         reencoded, fmt = images.reencoded(
@@ -100,7 +109,7 @@ def _reencoded_image(data: bytes) -> tuple[bytes, str]:
     except images.TooLarge:
         raise too_many_pixels from None
     except images.Unreadable:
-        raise DocumentError(f"That file is not {KINDS_SAID}.") from None
+        raise DocumentError(_("That file is not a PDF, JPEG or PNG file.")) from None
     return reencoded, IMAGE_FORMATS[fmt]
 
 
@@ -111,14 +120,14 @@ def accepted(stream) -> tuple[bytes, str]:
         return _checked_pdf(data), "pdf"
     if data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
         return _reencoded_image(data)
-    raise DocumentError(f"That file is not {KINDS_SAID}.")
+    raise DocumentError(_("That file is not a PDF, JPEG or PNG file."))
 
 
 def save(upload) -> str:
     """Check and store an uploaded document under a new name, and return the name; or
     DocumentError. The file stays only if the request's transaction commits."""
     if upload is None or not getattr(upload, "filename", None):
-        raise DocumentError("Choose the certificate to upload (a PDF, JPEG or PNG file).")
+        raise DocumentError(_("Choose the certificate to upload (a PDF, JPEG or PNG file)."))
     data, ext = accepted(upload.stream)
     return keep(data, ext)
 

@@ -369,14 +369,18 @@ class SpecialtyForm(EditForm):
         if self.adding:
             kind = self.kind.data or ""
             if not kind:
-                self.kind.errors = ["Choose a specialty."]
+                self.kind.errors = [_("Choose a specialty.")]
                 ok = False
             elif kind in self.other_kinds and not self.kind.errors:
-                name = specialties.name(kind)
-                self.kind.errors = [f"{name} is already on file: edit that one instead."]
+                self.kind.errors = [
+                    _(
+                        "%(specialty)s is already on file: edit that one instead.",
+                        specialty=specialties.name(kind),
+                    )
+                ]
                 ok = False
             if not self.has_document():
-                self.document.errors = ["Upload the certificate: we check it before it counts."]
+                self.document.errors = [_("Upload the certificate: we check it before it counts.")]
                 ok = False
         today = licensing.today()
         issued, expires = self.issued_on.data, self.expires_on.data
@@ -404,10 +408,10 @@ class SpecialtyForm(EditForm):
             ]
             ok = False
         elif expires > self.LATEST:
-            self.expires_on.errors = ["Enter a real expiry date."]
+            self.expires_on.errors = [_("Enter a real expiry date.")]
             ok = False
         elif issued is not None and expires <= issued:
-            self.expires_on.errors = ["The expiry date must come after the issue date."]
+            self.expires_on.errors = [_("The expiry date must come after the issue date.")]
             ok = False
         return ok
 

@@ -7,6 +7,7 @@ applied over it. The search outbox rows are written by the flush itself (search/
 
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from directory import audit, geo, licensing, specialties, validation
 from directory.db import db, now_utc
+from directory.locales import joined
 from directory.practitioners import documents, fields, photos, readiness
 from directory.practitioners.models import License, Office, Practitioner, Specialty
 from directory.refusals import Conflict, Refused
@@ -27,6 +29,10 @@ CONFLICT = _l(
     "Someone else saved this profile since you opened it, so nothing was saved. "
     "Your input is kept below: check the current profile, then save again to keep yours."
 )
+_UNKNOWN = {
+    Condition: _l("These conditions are not in the directory's list: %(slugs)s."),
+    Modality: _l("These techniques are not in the directory's list: %(slugs)s."),
+}
 
 
 def touch(practitioner: Practitioner) -> None:
@@ -38,7 +44,7 @@ def _terms(model, slugs: list[str]) -> list:
     rows = list(db.session.scalars(select(model).where(model.slug.in_(slugs))))
     if len(rows) != len(set(slugs)):
         unknown = sorted(set(slugs) - {row.slug for row in rows})
-        raise Refused(f"unknown {model.__tablename__}: {', '.join(unknown)}")
+        raise Refused(_UNKNOWN[model] % {"slugs": joined(unknown)})
     return sorted(rows, key=lambda row: (row.name, row.id))
 
 
@@ -136,7 +142,7 @@ def add_office(
 ) -> Office:
     """Add an office; its coordinates come from the ZIP, which must be in `state`."""
     if len(practitioner.offices) >= MAX_OFFICES:
-        raise Refused(f"A profile lists at most {MAX_OFFICES} offices.")
+        raise Refused(_("A profile lists at most %(count)s offices.", count=MAX_OFFICES))
     office = Office(street=street)
     _place_office(office, city=city, state=state, zip=zip)
     practitioner.offices.append(office)
@@ -234,7 +240,7 @@ def _flush_license() -> None:
         db.session.flush()
     except IntegrityError:
         # One license per state: the form checks it, the database settles two saves that race.
-        raise Conflict("There is already a license for this state on file.") from None
+        raise Conflict(_("There is already a license for this state on file.")) from None
 
 
 def _audit(action: str, practitioner: Practitioner, lic: License, actor, **extra) -> None:
@@ -265,25 +271,33 @@ def check_specialty(
     """The issuer and number as stored, or Refused saying what is wrong. `lapsed_ok`: an
     import may carry a certificate that expired since it was exported (it shows nowhere)."""
     if kind not in specialties.kinds():
-        known = ", ".join(specialties.kinds())
-        raise Refused(f"Unknown specialty {kind!r}: choose one of {known}.")
+        raise Refused(
+            _(
+                "Unknown specialty %(kind)s: choose one of %(known)s.",
+                kind=repr(kind),
+                known=joined(specialties.kinds()),  # the codes a file or the API names
+            )
+        )
     issuer, number = " ".join((issuer or "").split()), " ".join((number or "").split())
     if not issuer:
-        raise Refused("Say who issued the certificate (the school or board).")
+        raise Refused(_("Say who issued the certificate (the school or board)."))
     if len(issuer) > MAX_ISSUER or len(number) > MAX_CERTIFICATE_NUMBER:
         raise Refused(
-            f"Keep the issuer under {MAX_ISSUER} and the number under "
-            f"{MAX_CERTIFICATE_NUMBER} characters."
+            _(
+                "Keep the issuer under %(issuer)s and the number under %(number)s characters.",
+                issuer=MAX_ISSUER,
+                number=MAX_CERTIFICATE_NUMBER,
+            )
         )
     today = licensing.today()
     if issued_on is not None and issued_on > today:
-        raise Refused("The issue date is in the future.")
+        raise Refused(_("The issue date is in the future."))
     if not lapsed_ok and expires_on is not None and expires_on < today:
         raise Refused(
-            "This certificate has expired: add it again once it is renewed, with the new date."
+            _("This certificate has expired: add it again once it is renewed, with the new date.")
         )
     if issued_on is not None and expires_on is not None and expires_on <= issued_on:
-        raise Refused("The expiry date must come after the issue date.")
+        raise Refused(_("The expiry date must come after the issue date."))
     return issuer, number
 
 
@@ -303,7 +317,7 @@ def add_specialty(
     issuer, number = check_specialty(kind, issuer, number, issued_on, expires_on,
                                      lapsed_ok=lapsed_ok)  # fmt: skip
     if any(s.kind == kind for s in practitioner.specialties):
-        raise Conflict(f"{specialties.name(kind)} is already on file: change that one instead.")
+        raise Conflict(_already_on_file(kind))
     record = Specialty(
         kind=kind, issuer=issuer, number=number, issued_on=issued_on, expires_on=expires_on,
         document=document,
@@ -362,9 +376,14 @@ def _flush_specialty(kind: str) -> None:
         db.session.flush()
     except IntegrityError:
         # One record per kind: checked above, the database settles two saves that race.
-        raise Conflict(
-            f"{specialties.name(kind)} is already on file: change that one instead."
-        ) from None
+        raise Conflict(_already_on_file(kind)) from None
+
+
+def _already_on_file(kind: str) -> str:
+    return _(
+        "%(specialty)s is already on file: change that one instead.",
+        specialty=specialties.name(kind),
+    )
 
 
 def _audit_specialty(action: str, practitioner: Practitioner, record: Specialty, actor) -> None:
@@ -379,7 +398,8 @@ def publish(practitioner: Practitioner, *, actor=None) -> None:
     """Publish the profile, or refuse saying what it still needs."""
     reasons = readiness.publish_blockers(practitioner)
     if reasons:
-        raise Refused("Not published yet: " + " ".join(reasons))
+        # Each reason is a sentence: sentences follow one another with a space in either language.
+        raise Refused(_("Not published yet: %(reasons)s", reasons=" ".join(reasons)))
     if not practitioner.published:
         practitioner.published = True
         touch(practitioner)

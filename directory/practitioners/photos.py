@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from directory import images, stored
+from directory.locales import number
 from directory.refusals import Refused
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -43,9 +45,9 @@ def is_valid_name(name: str) -> bool:
 def _read_limited(stream) -> bytes:
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise PhotoError("The photo is larger than 5 MB.")
+        raise PhotoError(_("The photo is larger than 5 MB."))
     if not data:
-        raise PhotoError("Choose a photo to upload.")
+        raise PhotoError(_("Choose a photo to upload."))
     return data
 
 
@@ -56,13 +58,25 @@ def reencode(stream) -> tuple[bytes, str]:
     try:
         reencoded, fmt = images.reencoded(data, SAVE_OPTIONS, MAX_SIDE)
     except images.TooLarge as error:
-        has = f" ({error.megapixels} megapixels)" if error.megapixels else ""
+        save_smaller = _(
+            "Save it smaller (%(side)s pixels on its longest side is plenty) and upload it again.",
+            side=number(images.ADVISED_SIDE),
+        )
         raise PhotoError(
-            f"The photo has too many pixels for us to process{has}. Save it smaller "
-            f"({images.ADVISED_SIDE} pixels on its longest side is plenty) and upload it again."
+            _(
+                "The photo has too many pixels for us to process (%(count)s megapixels). "
+                "%(advice)s",
+                count=number(error.megapixels),
+                advice=save_smaller,
+            )
+            if error.megapixels
+            else _(
+                "The photo has too many pixels for us to process. %(advice)s",
+                advice=save_smaller,
+            )
         ) from None
     except images.Unreadable:
-        raise PhotoError("That file is not a JPEG, PNG or WebP photo.") from None
+        raise PhotoError(_("That file is not a JPEG, PNG or WebP photo.")) from None
     return reencoded, FORMATS[fmt]
 
 
@@ -71,7 +85,7 @@ def save(upload) -> str:
     PhotoError when the upload is missing or not an image. The file stays only if the
     request's transaction commits."""
     if upload is None or not hasattr(upload, "stream"):
-        raise PhotoError("Choose an image to upload.")
+        raise PhotoError(_("Choose an image to upload."))
     data, ext = reencode(upload.stream)
     return _FILES.keep(data, ext)
 

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from directory import csvfile
@@ -113,15 +114,17 @@ def read(data: bytes, filename: str) -> tuple[str, str]:
     """(format, text) of an uploaded roster: CSV or JSON Lines by its name (else by its first
     character), UTF-8 text. Refused says what is wrong with the file as a whole."""
     if not data.strip():
-        raise Refused("That file is empty.")
+        raise Refused(_("That file is empty."))
     if len(data) > MAX_BYTES:
-        raise Refused(f"That file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.")
+        raise Refused(
+            _("That file is larger than %(count)s MB; split it.", count=MAX_BYTES // (1024 * 1024))
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Refused("That file is not UTF-8 text (save it as “CSV UTF-8”).") from None
+        raise Refused(_("That file is not UTF-8 text (save it as “CSV UTF-8”).")) from None
     if "\0" in text:
-        raise Refused("That file is not text.")
+        raise Refused(_("That file is not text."))
     name = filename.lower()
     if name.endswith(".csv"):
         return "csv", text
@@ -145,7 +148,7 @@ def carried(value: str) -> str:
             raise ValueError("too large")
         return data.decode("utf-8")
     except (binascii.Error, zlib.error, ValueError):
-        raise Refused("That preview has expired; upload the file again.") from None
+        raise Refused(_("That preview has expired; upload the file again.")) from None
 
 
 def _lines_of_jsonl(text: str, tenant: Tenant) -> Iterator[tuple[int, str]]:

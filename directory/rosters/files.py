@@ -24,7 +24,11 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import TextIO
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from directory import csvfile, licensing
+from directory.locales import joined
 
 #: Longer cells than any roster has: a file that has them is not a roster (or is broken).
 MAX_CELL = 1000
@@ -37,10 +41,11 @@ _NOT_NAMES = frozenset(
 
 
 class RosterError(Exception):
-    """Why the file cannot be applied, naming the line."""
+    """Why the file cannot be applied, naming the line; the message in the reader's language
+    (the admin's page), English on the command line."""
 
     def __init__(self, line: int, message: str):
-        super().__init__(f"line {line}: {message}")
+        super().__init__(_("line %(line)s: %(message)s", line=line, message=message))
         self.line = line
         self.message = message
 
@@ -68,7 +73,10 @@ class Problems:
         """Lines saying what is wrong: each kept row's line and reason, then how many more."""
         said = [str(error) for error in self.first]
         if self.count > len(self.first):
-            said.append(f"... and {self.count - len(self.first):,} more bad rows")
+            more = self.count - len(self.first)
+            said.append(
+                ngettext("... and %(num)s more bad row", "... and %(num)s more bad rows", more)
+            )
         return said
 
 
@@ -78,9 +86,13 @@ class UnmappedStatus(RosterError):
     def __init__(self, line: int, word: str, source: str):
         super().__init__(
             line,
-            f"the status {word!r} is not in the {source} mapping "
-            f'(directory/data/rosters/{source}.json, "statuses"): add what it means and run '
-            "the sync again",
+            _(
+                'the status %(word)s is not in the %(source)s mapping (%(path)s, "statuses"): '
+                "add what it means and run the sync again",
+                word=repr(word),
+                source=source,
+                path=f"directory/data/rosters/{source}.json",
+            ),
         )
         self.word = word
 
@@ -155,8 +167,16 @@ def rows(spec: dict, source: str, handle: TextIO, file_date: date,
     if missing := [c for c in wanted if c not in header]:
         raise RosterError(
             1,
-            f"the header lacks the column(s) {', '.join(map(repr, missing))} "
-            f"that the {source} mapping reads (is this a {spec['name']} file?)",
+            ngettext(
+                "the header lacks the column %(columns)s that the %(source)s mapping reads "
+                "(is this a %(board)s file?)",
+                "the header lacks the columns %(columns)s that the %(source)s mapping reads "
+                "(is this a %(board)s file?)",
+                len(missing),
+                columns=joined(map(repr, missing)),
+                source=source,
+                board=spec["name"],
+            ),
         )
     only = spec.get("only")
     only_values = {v.upper() for v in only["values"]} if only else None
@@ -171,7 +191,7 @@ def rows(spec: dict, source: str, handle: TextIO, file_date: date,
         except StopIteration:
             return
         except (csvfile.Error, UnicodeDecodeError) as broken:
-            error = RosterError(reader.line_num + 1, f"unreadable ({broken})")
+            error = RosterError(reader.line_num + 1, _("unreadable (%(why)s)", why=broken))
             if problems is None:
                 raise error from None
             problems.add(error)
@@ -179,46 +199,66 @@ def rows(spec: dict, source: str, handle: TextIO, file_date: date,
         try:
             line = reader.line_num
             if None in row:
-                raise RosterError(line, f"more cells than the header's {len(header)}")
+                raise RosterError(
+                    line, _("more cells than the header's %(count)s", count=len(header))
+                )
             if only_values is not None and _cell(row, only["column"]).upper() not in only_values:
                 continue
             values = row.values()
             if None in values:
-                raise RosterError(line, f"fewer cells than the header's {len(header)}")
+                raise RosterError(
+                    line, _("fewer cells than the header's %(count)s", count=len(header))
+                )
             if max(map(len, values)) > MAX_CELL or "\x00" in "".join(values):
-                raise RosterError(line, "a cell is too long or holds a NUL character")
+                raise RosterError(line, _("a cell is too long or holds a NUL character"))
             number = _cell(row, columns["number"]).upper()
             if prefix and number[:1].isdigit():
                 number = prefix + number
             key = licensing.number_key(number)
             if not key:
-                raise RosterError(line, f"no license number in {columns['number']!r}")
+                raise RosterError(
+                    line, _("no license number in %(column)s", column=repr(columns["number"]))
+                )
             expires_text = _cell(row, columns.get("expires"))
             expires_on = _date(expires_text, formats) if expires_text else None
             if expires_text and expires_on is None:
                 raise RosterError(
                     line,
-                    f"the expiry date {expires_text!r} is not in the format {' or '.join(formats)}",
+                    _(
+                        "the expiry date %(value)s is not in the format %(formats)s",
+                        value=repr(expires_text),
+                        formats=joined(formats, "or"),
+                    ),
                 )
             if spec.get("status_from_expiry"):
                 if expires_on is None:
                     raise RosterError(
                         line,
-                        f"no expiry date in {columns['expires']!r}: this "
-                        "roster has no status column, the date is the status",
+                        _(
+                            "no expiry date in %(column)s: this roster has no status column, "
+                            "the date is the status",
+                            column=repr(columns["expires"]),
+                        ),
                     )
                 status = "active" if expires_on >= file_date else "expired"
             else:
                 word = _cell(row, columns["status"])
                 if not word:
-                    raise RosterError(line, f"no status in {columns['status']!r}")
+                    raise RosterError(
+                        line, _("no status in %(column)s", column=repr(columns["status"]))
+                    )
                 status = statuses.get(word.upper())
                 if status is None:
                     raise UnmappedStatus(line, word, source)
                 if status not in licensing.ROSTER_STATUSES:
                     raise RosterError(
                         line,
-                        f"the mapping sends {word!r} to {status!r}, which is not a contract status",
+                        _(
+                            "the mapping sends %(word)s to %(status)s, which is not a contract "
+                            "status",
+                            word=repr(word),
+                            status=repr(status),
+                        ),
                     )
                 # An "active" license past its expiry date is not current, whatever the word says.
                 if status == "active" and expires_on is not None and expires_on < file_date:
@@ -235,10 +275,12 @@ def rows(spec: dict, source: str, handle: TextIO, file_date: date,
                 first = _cell(row, columns.get("first_name"))
                 last = _cell(row, columns["last_name"])
             if not last:
-                raise RosterError(line, "no last name")
+                raise RosterError(line, _("no last name"))
             year_text = _cell(row, columns.get("birth_year"))
             if year_text and not (year_text.isdigit() and 1900 <= int(year_text) <= 2100):
-                raise RosterError(line, f"the birth year {year_text!r} is not a year")
+                raise RosterError(
+                    line, _("the birth year %(value)s is not a year", value=repr(year_text))
+                )
             found = RosterRow(
                 line=line,
                 key=key,

@@ -4,10 +4,12 @@ them."""
 
 from datetime import date, datetime
 
+from flask_babel import ngettext
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.db import UTCDateTime, db, now_utc, one_of
+from directory.locales import joined
 
 #: Why a sync queued a license (the admin queue shows it):
 #: name_mismatch: the roster lists the number under another name;
@@ -44,6 +46,19 @@ class RosterSync(db.Model):
         return (
             f"rows {self.rows}, verified {self.verified}, lapsed {self.lapsed}, "
             f"queued {self.queued}, unchanged {self.unchanged}"
+        )
+
+    def said(self) -> str:
+        """The summary in the reader's words: "4 rows, 1 verified, 1 lapsed, 0 queued and 2
+        unchanged" ("4 filas, 1 verificada..."). The command keeps the contract's line."""
+        return joined(
+            (
+                ngettext("%(num)s row", "%(num)s rows", self.rows),
+                ngettext("%(num)s verified", "%(num)s verified", self.verified),
+                ngettext("%(num)s lapsed", "%(num)s lapsed", self.lapsed),
+                ngettext("%(num)s queued", "%(num)s queued", self.queued),
+                ngettext("%(num)s unchanged", "%(num)s unchanged", self.unchanged),
+            )
         )
 
 
