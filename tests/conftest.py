@@ -338,6 +338,11 @@ def saved_world(folder, build, **config):
                     for table in db.metadata.sorted_tables
                     if table.name != "database_identity"  # kept by the database (see above)
                 }
+            # A world that left the vocabulary as it was lets its copies keep it (see above).
+            saved["vocabulary"] = all(
+                sorted(saved["rows"][name], key=lambda row: row["id"]) == rows
+                for name, rows in _vocabulary_rows.items()
+            )
         else:
             with db.engine.connect() as conn:  # everything into the file, for copies to read
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -356,18 +361,22 @@ def copied_world(tmp_path, saved):
     shutil.copytree(saved["instance"], app.instance_path, dirs_exist_ok=True)
     with app.app_context():
         if DATABASE_URL:
-            _empty_postgres(with_vocabulary=False)
+            _empty_postgres(with_vocabulary=saved["vocabulary"])
+            done = set(_vocabulary_rows) if saved["vocabulary"] else set()
             with db.engine.begin() as conn:
+                sequences = []
                 for table in db.metadata.sorted_tables:
                     rows = saved["rows"].get(table.name)
-                    if not rows:
+                    if not rows or table.name in done:
                         continue
                     conn.execute(table.insert(), rows)
                     if "id" in table.c and table.c.id.autoincrement is not False:
-                        conn.exec_driver_sql(
+                        sequences.append(
                             f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
                             f' max(id)) FROM "{table.name}"'
                         )
+                if sequences:  # one round trip
+                    conn.exec_driver_sql("; ".join(sequences))
         else:
             db.engine.dispose()
             shutil.copyfile(saved["database"], db.engine.url.database)
