@@ -276,3 +276,40 @@ def test_spanish_names_are_not_stored_as_english_synonyms(app):
     vocabulary.sync()
     row = db.session.scalar(select(Condition).where(Condition.slug == "sciatica"))
     assert row.name == "Sciatica" and "ciática" not in row.synonyms
+
+
+def _vocabulary_rows() -> list[list[dict]]:
+    return [
+        [dict(row) for row in db.session.execute(select(t).order_by(t.c.id)).mappings()]
+        for t in (Condition.__table__, Modality.__table__)
+    ]
+
+
+@pytest.mark.parametrize("change", ["rename", "delete", "add", "add and take back"])
+def test_the_next_world_starts_from_the_vocabulary_whatever_a_test_did_to_it(app, change):
+    """The suite's reset between tests (conftest._prepare_database) keeps the vocabulary's rows
+    on PostgreSQL when nothing wrote them: a change of any kind must still be undone, down to
+    the id the next new entry gets."""
+    from tests.conftest import _prepare_database
+
+    fresh = _vocabulary_rows()
+    first = db.session.scalars(select(Modality).order_by(Modality.id)).first()
+    if change == "rename":
+        first.name = "Renamed by a test"
+    elif change == "delete":
+        db.session.delete(first)
+    else:
+        db.session.add(Modality(slug="added-by-a-test", name="Added", setting="spa"))
+    db.session.commit()
+    if change == "add and take back":
+        db.session.execute(db.delete(Modality).where(Modality.slug == "added-by-a-test"))
+        db.session.commit()
+    assert change == "add and take back" or _vocabulary_rows() != fresh
+    db.session.remove()
+
+    _prepare_database(with_vocabulary=True)
+    assert _vocabulary_rows() == fresh
+    added = Modality(slug="added-after-the-reset", name="Added", setting="spa")
+    db.session.add(added)
+    db.session.commit()
+    assert added.id == max(row["id"] for row in fresh[1]) + 1
