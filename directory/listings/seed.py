@@ -341,9 +341,12 @@ class Seeder:
         found: dict[tuple[str, str], list[int]] = {}
         if not pairs:
             return found
+        # Both columns, so the (state, number_key) index answers: by number_key alone the
+        # query read every license of the directory for each chunk.
         for state, key, pid in db.session.execute(
             select(License.state, License.number_key, License.practitioner_id).where(
-                License.number_key.in_({k for _s, k in pairs})
+                License.state.in_({s for s, _k in pairs}),
+                License.number_key.in_({k for _s, k in pairs}),
             )
         ):
             if (state, key) in pairs:

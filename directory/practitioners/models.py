@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     false,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, validates
@@ -66,6 +67,8 @@ class Practitioner(db.Model):
         # The same for claimed profiles only: seeded listings (unclaimed, and the newest rows
         # after a seed) would otherwise be stepped over by the 100,000 before the first one.
         Index("ix_practitioner_claimed_updated_at_id", "claimed", "updated_at", "id"),
+        # validation.unique_slug asks `lower(slug) IN (...)` for a name already taken.
+        Index("ix_practitioner_lower_slug", text("lower(slug)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
