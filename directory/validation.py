@@ -119,6 +119,12 @@ def numbered(base: str, taken: Container[str]) -> str:
 SLUG_PROBES = 8
 
 
+def slugs_among(column, candidates: list[str]):
+    """The rows' slugs in `column` that are one of `candidates` whatever their case (the
+    lower(slug) index answers it)."""
+    return select(column).where(func.lower(column).in_(candidates))
+
+
 def unique_slug(column, text: str, fallback: str) -> str:
     """A slug from `text` that no row has in `column` yet ("ana-ruiz", else "ana-ruiz-2"...),
     whatever the case of the row's slug ("Ana-Ruiz-2" takes "ana-ruiz-2"). It asks for the
@@ -132,8 +138,7 @@ def unique_slug(column, text: str, fallback: str) -> str:
     while True:
         batch = [base if n == 1 else f"{base}-{n}" for n in range(first, last + 1)]
         asked.update(batch)
-        rows = db.session.scalars(select(column).where(func.lower(column).in_(batch)))
-        taken.update(slug.lower() for slug in rows)
+        taken.update(slug.lower() for slug in db.session.scalars(slugs_among(column, batch)))
         made = numbered(base, taken)
         if made in asked:
             return made
