@@ -330,14 +330,21 @@ def test_migrations_create_the_schema_from_an_empty_database(tmp_path):
                 warnings.filterwarnings("ignore", "Skipped unsupported reflection")
                 warnings.filterwarnings("ignore", "autogenerate skipping")
                 diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
-                index_sql = conn.exec_driver_sql(
-                    "SELECT sql FROM sqlite_master WHERE name = 'uq_user_email_lower'"
-                    if not DATABASE_URL
-                    else "SELECT indexdef FROM pg_indexes WHERE indexname = 'uq_user_email_lower'"
-                ).scalar()
-            assert [d for d in diff if "uq_user_email_lower" not in repr(d)] == []
-            assert "UNIQUE" in index_sql.upper()
-            assert "lower(email)" in index_sql.lower().replace("(email)::text", "email")
+                expressions = ("uq_user_email_lower", "ix_practitioner_lower_slug",
+                               "ix_tenant_lower_slug")  # fmt: skip
+                index_sql = {
+                    name: conn.exec_driver_sql(
+                        f"SELECT sql FROM sqlite_master WHERE name = '{name}'"
+                        if not DATABASE_URL
+                        else f"SELECT indexdef FROM pg_indexes WHERE indexname = '{name}'"
+                    ).scalar()
+                    for name in expressions
+                }
+            assert [d for d in diff if not any(name in repr(d) for name in expressions)] == []
+            assert "UNIQUE" in index_sql["uq_user_email_lower"].upper()
+            for name, column in zip(expressions, ("email", "slug", "slug"), strict=True):
+                said = index_sql[name].lower().replace(f"({column})::text", column)
+                assert f"lower({column})" in said, index_sql[name]
         finally:
             if DATABASE_URL:
                 reset_postgres_schema()
@@ -495,6 +502,55 @@ def test_one_slug_maker_for_profiles_practices_and_demo_data(name, taken, slug):
     made = validation.numbered(validation.slug_base(name, "fallback"), taken)
     assert made == slug and len(made) <= validation.MAX_SLUG_BASE + 3
     assert validation.check_slug(made) == made
+
+
+@pytest.mark.parametrize(
+    ("rows", "slug"),
+    [
+        ((), "ana-ruiz"),
+        (("ana-ruiz",), "ana-ruiz-2"),
+        (("ana-ruiz", "ana-ruiz-3"), "ana-ruiz-2"),  # the first free number, gaps included
+        (("ana-ruiz", "ana-ruiz-lopez", "ana-ruiz-lopez-2"), "ana-ruiz-2"),  # another name
+        (("ana-ruiz-2",), "ana-ruiz"),
+        # A row's case does not matter (as SQLite's LIKE answered): "Ana-Ruiz-2" is taken.
+        (("ana-ruiz", "Ana-Ruiz-2"), "ana-ruiz-3"),
+        (("ANA-RUIZ",), "ana-ruiz-2"),
+        # Past the first candidates asked (9), and past the second batch (10 to 18).
+        (("ana-ruiz", *(f"ana-ruiz-{n}" for n in range(2, 12))), "ana-ruiz-12"),
+        (("ana-ruiz", *(f"ana-ruiz-{n}" for n in range(2, 19))), "ana-ruiz-19"),
+        (("ana-ruiz", *(f"ana-ruiz-{n}" for n in range(2, 10))), "ana-ruiz-10"),
+    ],
+)
+def test_a_taken_name_gets_the_first_free_number(app, make_practitioner, rows, slug):
+    from directory import validation
+    from directory.practitioners.models import Practitioner
+
+    with app.app_context():
+        for n, row in enumerate(rows):
+            make_practitioner(row, name=f"Someone {n}")
+        assert validation.unique_slug(Practitioner.slug, "Ana Ruiz", "therapist") == slug
+
+
+@pytest.mark.parametrize("table", ["practitioner", "tenant"])
+def test_the_taken_slug_lookup_reads_the_lower_slug_index(app, table):
+    from directory import validation
+    from directory.practices.models import Tenant
+    from directory.practitioners.models import Practitioner
+
+    column = {"practitioner": Practitioner.slug, "tenant": Tenant.slug}[table]
+    with app.app_context():
+        statement = validation.slugs_among(column, ["ana-ruiz", "ana-ruiz-2", "ana-ruiz-3"])
+        sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        with db.engine.connect() as conn:
+            if DATABASE_URL:
+                # A test table is small enough that a scan is cheaper: ask for the index's plan.
+                conn.exec_driver_sql("SET enable_seqscan = off")
+                plan = "\n".join(conn.exec_driver_sql("EXPLAIN " + sql).scalars())
+            else:
+                plan = "\n".join(
+                    row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
+                )
+    assert f"ix_{table}_lower_slug" in plan, plan
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,17 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, Uuid, true
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.db import UTCDateTime, db, now_utc, one_of
@@ -28,6 +38,8 @@ class Tenant(db.Model):
         one_of("kind", TENANT_KINDS),
         one_of("status", TENANT_STATUSES),
         Index("uq_tenant_public_id", "public_id", unique=True),
+        # validation.unique_slug asks `lower(slug) IN (...)` for a name already taken.
+        Index("ix_tenant_lower_slug", text("lower(slug)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     false,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, validates
@@ -66,6 +67,8 @@ class Practitioner(db.Model):
         # The same for claimed profiles only: seeded listings (unclaimed, and the newest rows
         # after a seed) would otherwise be stepped over by the 100,000 before the first one.
         Index("ix_practitioner_claimed_updated_at_id", "claimed", "updated_at", "id"),
+        # validation.unique_slug asks `lower(slug) IN (...)` for a name already taken.
+        Index("ix_practitioner_lower_slug", text("lower(slug)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -304,7 +307,9 @@ class Office(db.Model):
     )
     street: Mapped[str] = mapped_column(String(200))
     city: Mapped[str] = mapped_column(String(100))
-    state: Mapped[str] = mapped_column(String(2))
+    #: Indexed: a state's landing counts (public/counts.py) read its offices, not every office
+    #: of the country (100,000 more with the listings seeded beside the demo).
+    state: Mapped[str] = mapped_column(String(2), index=True)
     zip: Mapped[str] = mapped_column(String(5))
     #: Resolved offline from the ZIP, never typed in.
     lat: Mapped[float] = mapped_column(Float)

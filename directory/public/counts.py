@@ -107,8 +107,9 @@ def listed_here(on: date | None = None):
     )
 
 
-def count(state: str, on: date | None = None) -> Listing:
-    """The state's `Listing` as the data says now (reads every listed office of the state)."""
+def count_query(state: str, on: date | None = None):
+    """The one statement `count` runs: per city of the state, its therapists and listings, and
+    the state's totals (the office(state) index finds the state's offices)."""
     listed = (
         listed_here(on).add_columns(Practitioner.claimed.label("claimed"))
         .where(Office.state == state).subquery()
@@ -122,17 +123,20 @@ def count(state: str, on: date | None = None) -> Listing:
     # In the same statement, so every count comes from one snapshot of the data.
     everyone = select(distinct(True)).scalar_subquery()
     unclaimed = select(distinct(False)).scalar_subquery()
-    rows = db.session.execute(
-        select(
-            listed.c.city,
-            distinct(True),
-            func.avg(listed.c.lat),
-            func.avg(listed.c.lon),
-            everyone,
-            distinct(False),
-            unclaimed,
-        ).group_by(listed.c.city)
-    ).all()
+    return select(
+        listed.c.city,
+        distinct(True),
+        func.avg(listed.c.lat),
+        func.avg(listed.c.lon),
+        everyone,
+        distinct(False),
+        unclaimed,
+    ).group_by(listed.c.city)
+
+
+def count(state: str, on: date | None = None) -> Listing:
+    """The state's `Listing` as the data says now (reads every listed office of the state)."""
+    rows = db.session.execute(count_query(state, on)).all()
     merged: dict[str, City] = {}
     for name, therapists, lat, lon, _, records, _ in sorted(rows, key=lambda row: -row[1]):
         slug = slug_base(name, "")
