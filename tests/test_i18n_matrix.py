@@ -181,3 +181,30 @@ def test_every_public_page_in_spanish_shows_no_english(world, people_wrote, frag
             left[rule.rule] = found[:6]
     assert walked >= 6
     assert not left, f"public pages still show English: {left}"
+
+
+class _Hops:
+    """A browser whose answers are given: each path redirects where `moves` says, else a page."""
+
+    def __init__(self, moves: dict[str, str]):
+        self.moves, self.asked = moves, []
+
+    def get(self, path):
+        from werkzeug.wrappers import Response
+
+        self.asked.append(path)
+        if path in self.moves:
+            return Response(status=302, headers={"Location": self.moves[path]})
+        return Response("<html lang=es></html>", mimetype="text/html")
+
+
+def test_the_walk_follows_redirects_only_on_the_spanish_site():
+    browser = _Hops(
+        {"/es/dashboard": "/es/dashboard/practices/x", "/es/a": "http://localhost/es/b?page=2"}
+    )
+    response, path = read_in_spanish(browser, "/es/dashboard")
+    assert (response.status_code, path) == (200, "/es/dashboard/practices/x")
+    assert read_in_spanish(browser, "/es/a")[1] == "/es/b?page=2"
+    for moves in ({"/es/c": "/c"}, {"/es/c": "https://elsewhere.example/es/c"}, {"/es/c": "/es/c"}):
+        with pytest.raises(AssertionError):
+            read_in_spanish(_Hops(moves), "/es/c")

@@ -98,7 +98,9 @@ def test_the_counts_read_in_spanish(client, network):
     """The line over the list and the bulk bar's tick, in the reader's words and numbers."""
     log_in(client, network["owner"])
     path = "/es/dashboard/practices/crafted-hand"
-    assert "Mostrando 21\u201326 de 26 perfiles." in text(client.get(path, query_string={"page": 2}))
+    assert "Mostrando 21\u201326 de 26 perfiles." in text(
+        client.get(path, query_string={"page": 2})
+    )
     assert "los 6 de esta página" in text(client.get(path, query_string={"page": 2}))
     page = text(client.get(path, query_string={"status": "draft"}))
     assert "Mostrando 1\u20131 de 1 perfil que cumple estos filtros (26 en total)." in page
