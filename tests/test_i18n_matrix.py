@@ -208,3 +208,14 @@ def test_the_walk_follows_redirects_only_on_the_spanish_site():
     for moves in ({"/es/c": "/c"}, {"/es/c": "https://elsewhere.example/es/c"}, {"/es/c": "/es/c"}):
         with pytest.raises(AssertionError):
             read_in_spanish(_Hops(moves), "/es/c")
+
+
+def test_an_unclaimed_listing_in_spanish_shows_no_english(world, people_wrote, fragments):
+    """The matrix reads practitioners.show on a therapist's own profile; a listing from public
+    records has a page of its own (practitioners/listing.html), read here."""
+    app, _ = world
+    response = app.test_client().get("/es/p/lena-record-austin")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Aún sin reclamar" in page and "¿Es usted? Reclame esta ficha" in page
+    assert english_left(page, people_wrote, fragments) == []
