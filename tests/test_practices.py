@@ -293,6 +293,14 @@ def test_the_invitation_page_reads_in_spanish(client, crew):
     assert english_left(page, people, []) == []
 
 
+def test_a_dead_invitation_link_says_so_in_spanish(client, crew):
+    response = client.get("/es/invitations/no-such-token")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Este enlace de invitación no funciona" in page and "Iniciar sesión" in page
+    assert "does not work" not in page
+
+
 def test_an_invitation_is_not_accepted_by_another_signed_in_user(client, crew):
     _, token = ops.invite(member(crew, "owner"), "pat@example.com", "manager")
     db.session.commit()
