@@ -137,9 +137,9 @@ class Defaults:
     #: tile policy asks for the attribution below and a light load; a busy site uses its own
     #: tile server or a provider's. The Content-Security-Policy allows exactly this host.
     MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    MAP_ATTRIBUTION = (
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-    )
+    #: The tiles' credit (HTML), shown as set in every language; None: OpenStreetMap's credit
+    #: in the reader's language (templates/search/index.html), for OpenStreetMap's tiles.
+    MAP_ATTRIBUTION: str | None = None
 
 
 #: Keys this version no longer reads, and what to set instead: an instance still setting one

@@ -26,6 +26,7 @@ from directory.locales import (
     short_date,
     term_label,
     term_name,
+    term_text,
     translated,
 )
 
@@ -273,4 +274,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(language_name, "language_name")
     app.add_template_filter(translated, "translated")
     app.add_template_filter(term_name, "term_name")
+    app.add_template_filter(term_text, "term_text")
     app.add_template_filter(term_label, "term_label")

@@ -107,6 +107,20 @@ def term_name(slug: str) -> str:
     return term.name
 
 
+def term_text(slug: str) -> str:
+    """What a page says about a condition or modality (its advice, its description) in the
+    reader's language: a modality's Spanish description is the vocabulary's own, like its
+    name (data/vocabulary-es.json); a condition's advice comes from the catalogue."""
+    from directory import vocabulary
+
+    term = vocabulary.terms().get(slug)
+    if term is None:
+        return ""
+    if locale().language == "es" and term.spanish is not None and term.spanish.description:
+        return term.spanish.description
+    return translated(term.text)
+
+
 def term_label(name: str) -> str:
     """`term_name` for an entry known by its English name (a result card's tags)."""
     from directory import vocabulary

@@ -69,6 +69,8 @@ class Wording:
     synonyms: tuple[str, ...] = ()
     lay_terms: tuple[str, ...] = ()
     misspellings: tuple[str, ...] = ()
+    #: A modality's description in this language (what `Term.text` says in English).
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ def _wording(raw: dict[str, Any]) -> Wording:
         synonyms=tuple(raw.get("synonyms", ())),
         lay_terms=tuple(raw.get("lay_terms", ())),
         misspellings=tuple(raw.get("misspellings", ())),
+        description=raw.get("description", ""),
     )
 
 

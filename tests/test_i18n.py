@@ -234,6 +234,8 @@ def test_a_spanish_headline_and_bio_are_shown_to_spanish_readers(client):
     only = _text(client.get("/es/p/only-english"))
     assert "Sports massage for runners" in only and "(en inglés)" in only
     assert 'lang="en"' in only
+    # No conditions or modalities named: said in Spanish under each heading.
+    assert only.count("No indica ninguna.") == 2 and "None listed" not in only
 
 
 def test_the_card_and_the_language_filter_say_habla_espanol(client):

@@ -4,6 +4,7 @@ decisions, expiry reminders and claim decisions. A reader whose account chose Sp
 Spanish, with Spanish dates and /es/ links; one who chose nothing gets English."""
 
 import io
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -71,6 +72,9 @@ def test_account_links_reach_a_spanish_speaking_account_in_spanish(app, make_use
     # The new address is confirmed by Lucía: in her language, though no account uses it yet.
     new = last_to("nueva@example.com")
     assert new.subject == "Confirme su nueva dirección de correo electrónico"
+    link = re.search(r"/es/verify/\S+", new.body).group(0)
+    page = app.test_client().get(link).get_data(as_text=True)
+    assert '<h1 id="verify-title">Confirme su nueva dirección de correo electrónico</h1>' in page
     told = last_to("lucia@example.com")
     assert told.subject == "Se está cambiando su dirección de correo electrónico"
     assert "nueva@example.com" in told.body and "/es/" in told.body

@@ -8,11 +8,13 @@ once the world's own data (names, messages, addresses: what people typed) is set
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import String, Text, select
 
 from directory.db import db
+from directory.i18n import MACHINE_BLUEPRINTS
 from tests import authz
 from tests.people import log_in
 from tests.test_i18n import _english_fragments, _html_lang, _visible
@@ -45,6 +47,29 @@ CODE = re.compile(r"^[a-z0-9_-]{0,40}$")
 #: Pages not yet in Spanish, by endpoint: each is expected to fail (strict: a page that passes
 #: must leave this list).
 NOT_YET: set[str] = set()
+
+
+#: What a readable route may answer that is not a page to read (images too, by "image/"):
+#: a file a browser saves or a program reads; any other answer than a page fails the walk.
+DOWNLOADS = {"text/csv", "application/json", "text/calendar", "application/pdf"}
+#: Redirects a walk follows before it gives up (a dashboard sends a member to their practice).
+HOPS = 4
+
+
+def read_in_spanish(browser, path: str):
+    """The page a Spanish reader lands on from `path`, following the site's redirects: each
+    must stay on this site and on its /es/ addresses (an English page is a failure too)."""
+    for _hop in range(HOPS):
+        response = browser.get(path)
+        if response.status_code not in (301, 302, 303, 307, 308):
+            return response, path
+        target = urlsplit(response.location)
+        assert target.netloc in ("", "localhost"), f"{path} leaves the site: {response.location}"
+        assert target.path == "/es" or target.path.startswith("/es/"), (
+            f"{path} sends a Spanish reader to an English page: {response.location}"
+        )
+        path = target.path + (f"?{target.query}" if target.query else "")
+    raise AssertionError(f"{path}: more than {HOPS} redirects")
 
 
 def readable_cases() -> list[authz.Case]:
@@ -109,10 +134,16 @@ def test_every_readable_page_in_spanish_shows_no_english(world, people_wrote, fr
     user = authz.actor_user(people, case.actor)
     if user is not None:
         log_in(browser, user, fresh_at=0 if case.setup == "password" else None)
-    path = "/es" + case.path.format(**authz.placeholders(people, case.target))
-    response = browser.get(path)
-    if response.status_code != 200 or response.mimetype != "text/html":
-        pytest.skip(f"{path}: {response.status_code} {response.mimetype}, not a page")
+    path = case.path.format(**authz.placeholders(people, case.target))
+    if case.endpoint.split(".")[0] in MACHINE_BLUEPRINTS:
+        # Programs read the API at its one address, in the language they accept.
+        response = browser.get(path, headers={"Accept-Language": "es"})
+    else:
+        response, path = read_in_spanish(browser, "/es" + path)
+    if response.mimetype in DOWNLOADS or response.mimetype.startswith("image/"):
+        assert response.status_code == 200, f"{path}: {response.status_code}"
+        pytest.skip(f"{path}: {response.mimetype}, a download")
+    assert (response.status_code, response.mimetype) == (200, "text/html"), path
     page = response.get_data(as_text=True)
     assert _html_lang(page) == "es", path
     left = english_left(page, people_wrote, fragments)
@@ -150,3 +181,41 @@ def test_every_public_page_in_spanish_shows_no_english(world, people_wrote, frag
             left[rule.rule] = found[:6]
     assert walked >= 6
     assert not left, f"public pages still show English: {left}"
+
+
+class _Hops:
+    """A browser whose answers are given: each path redirects where `moves` says, else a page."""
+
+    def __init__(self, moves: dict[str, str]):
+        self.moves, self.asked = moves, []
+
+    def get(self, path):
+        from werkzeug.wrappers import Response
+
+        self.asked.append(path)
+        if path in self.moves:
+            return Response(status=302, headers={"Location": self.moves[path]})
+        return Response("<html lang=es></html>", mimetype="text/html")
+
+
+def test_the_walk_follows_redirects_only_on_the_spanish_site():
+    browser = _Hops(
+        {"/es/dashboard": "/es/dashboard/practices/x", "/es/a": "http://localhost/es/b?page=2"}
+    )
+    response, path = read_in_spanish(browser, "/es/dashboard")
+    assert (response.status_code, path) == (200, "/es/dashboard/practices/x")
+    assert read_in_spanish(browser, "/es/a")[1] == "/es/b?page=2"
+    for moves in ({"/es/c": "/c"}, {"/es/c": "https://elsewhere.example/es/c"}, {"/es/c": "/es/c"}):
+        with pytest.raises(AssertionError):
+            read_in_spanish(_Hops(moves), "/es/c")
+
+
+def test_an_unclaimed_listing_in_spanish_shows_no_english(world, people_wrote, fragments):
+    """The matrix reads practitioners.show on a therapist's own profile; a listing from public
+    records has a page of its own (practitioners/listing.html), read here."""
+    app, _ = world
+    response = app.test_client().get("/es/p/lena-record-austin")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Aún sin reclamar" in page and "¿Es usted? Reclame esta ficha" in page
+    assert english_left(page, people_wrote, fragments) == []

@@ -156,6 +156,18 @@ def test_the_introduction_is_written_from_the_data(client):
     assert re.search(r'href="/massage/nj/hoboken/[a-z-]+">[^<]+ \(\d+\)</a>', page)  # related
 
 
+def test_a_spanish_landing_page_describes_its_modality_in_spanish(client, world):
+    """The need's description, read from vocabulary-es.json as its Spanish name is."""
+    page = client.get("/es/massage/nj/hoboken/hot-stone-massage").get_data(as_text=True)
+    aside = re.search(r'<aside class="advice advice-info"><p>(.*?)</p></aside>', page).group(1)
+    assert "Masaje con piedras calientes:</strong> Se colocan piedras lisas y calientes" in aside
+    assert "Smooth heated stones" not in page
+    english = world[0].test_client().get("/massage/nj/hoboken/hot-stone-massage")
+    assert "Smooth heated stones are placed on and glided over the body" in english.get_data(
+        as_text=True
+    )
+
+
 def test_hidden_profiles_make_no_city(client, world):
     app, _ = world
     with app.app_context():

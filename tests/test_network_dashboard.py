@@ -94,6 +94,20 @@ def test_the_list_is_paged_with_counts(client, network):
     assert "Zed" not in " ".join(first + second)
 
 
+def test_the_counts_read_in_spanish(client, network):
+    """The line over the list and the bulk bar's tick, in the reader's words and numbers."""
+    log_in(client, network["owner"])
+    path = "/es/dashboard/practices/crafted-hand"
+    assert "Mostrando 21\u201326 de 26 perfiles." in text(
+        client.get(path, query_string={"page": 2})
+    )
+    assert "los 6 de esta página" in text(client.get(path, query_string={"page": 2}))
+    page = text(client.get(path, query_string={"status": "draft"}))
+    assert "Mostrando 1\u20131 de 1 perfil que cumple estos filtros (26 en total)." in page
+    empty = text(client.get(path, query_string={"q": "nobody-like-this"}))
+    assert "Ninguno de sus 26 perfiles cumple estos filtros." in empty
+
+
 def test_search_by_name_and_each_filter(client, network):
     log_in(client, network["owner"])
     path = "/dashboard/practices/crafted-hand"
@@ -113,9 +127,10 @@ def test_search_by_name_and_each_filter(client, network):
     assert set(combined) == {f"Staff {i:02d}" for i in range(0, 22, 6)}
     page = text(client.get(path, query_string={"status": "draft"}))
     assert "Draft (1)" in page and "Published (25)" in page and "NJ (3)" in page
-    assert "Showing 1\u20131 of 1 matching these filters (26 in all)" in page
+    assert "Showing 1\u20131 of 1 profile matching these filters (26 in all)." in page
     empty = text(client.get(path, query_string={"q": "nobody-like-this"}))
     assert "No profile matches these filters." in empty
+    assert "None of your 26 profiles matches these filters." in empty
     # An unknown filter value is no filter; a bad page is a 404, never a 500.
     assert len(names_on(client, path, status="deleted", state="ZZ")) == 20
     assert client.get(path, query_string={"page": "x"}).status_code == 404

@@ -412,3 +412,40 @@ def test_the_walks_pages_have_no_serious_or_critical_axe_finding(site, width, ch
             if v["impact"] in ("serious", "critical")
         ]
     assert found == [], "\n".join(found)
+
+
+#: Words of a list's definitions that a line break cuts in two: each word whose box spans two
+#: lines (an email address or a long link may be cut; a word of a sentence may not).
+CUT_WORDS = """(selector) => {
+  const cut = [];
+  for (const dd of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(dd, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (/[@/]/.test(node.data)) continue;
+      for (const m of node.data.matchAll(/[\\p{L}]+/gu)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (tops.size > 1) cut.push(m[0]);
+      }
+    }
+  }
+  return cut;
+}"""
+
+
+def test_the_spanish_claims_queue_wraps_its_facts_between_words(site, chromium, tmp_path):
+    """At 390 px the claim's facts (longer in Spanish: "Carta a la dirección del consultorio")
+    wrap between words, never inside one, and nothing scrolls sideways."""
+    app, world, base = site
+    actor, path = _walk_visit(world, "admin_claims.index")
+    context = chromium.new_context(viewport={"width": WIDTH, "height": 844}, user_agent=AGENT)
+    context.add_cookies([{"name": "session", "value": _cookie_for(app, world, actor),
+                          "url": base}])  # fmt: skip
+    tab = context.new_page()
+    tab.goto(f"{base}/es{path}")
+    assert tab.locator(".claimant .facts").count() > 0
+    tab.screenshot(path=str(tmp_path / "claims-es.png"), full_page=True)
+    assert tab.evaluate(CUT_WORDS, ".facts dd") == []
+    assert tab.evaluate("document.documentElement.scrollWidth") <= WIDTH

@@ -274,6 +274,33 @@ def test_the_invitation_page_names_the_practice_and_the_invitee_where_known(clie
     assert "Hello" not in page
 
 
+def test_the_invitation_page_reads_in_spanish(client, crew):
+    """The Spanish invitation mail links to /es/invitations/...: the page it opens is Spanish."""
+    from tests.test_i18n_matrix import english_left
+
+    owner = member(crew, "owner")
+    staff = ops.create_staff_profile(owner, "Casey Staff")
+    _, token = ops.invite(owner, "casey@example.com", "therapist", staff)
+    db.session.commit()
+    page = client.get(f"/es/invitations/{token}").get_data(as_text=True)
+    assert "<h1>Unirse a The Crafted Hand</h1>" in page and "Hola, Casey Staff:" in page
+    assert (
+        "Olivia Owner, de The Crafted Hand lo invita (<strong>casey@example.com</strong>)" in page
+    )
+    assert "Pasaría a encargarse del perfil de Casey Staff." in page
+    assert "Cree su cuenta" in page and "Crear la cuenta y unirse" in page
+    people = ["Olivia Owner", "The Crafted Hand", "Casey Staff", "casey@example.com", "Kneaded"]
+    assert english_left(page, people, []) == []
+
+
+def test_a_dead_invitation_link_says_so_in_spanish(client, crew):
+    response = client.get("/es/invitations/no-such-token")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Este enlace de invitación no funciona" in page and "Iniciar sesión" in page
+    assert "does not work" not in page
+
+
 def test_an_invitation_is_not_accepted_by_another_signed_in_user(client, crew):
     _, token = ops.invite(member(crew, "owner"), "pat@example.com", "manager")
     db.session.commit()

@@ -1,6 +1,7 @@
 """Search: the index fed by the outbox, the honesty rules, the API, hostile input, the page."""
 
 import ctypes
+import html
 import multiprocessing
 import os
 import re
@@ -1069,6 +1070,24 @@ def test_the_map_is_markup_for_a_script_and_says_nothing_without_one(app, client
     bare = client.get("/search", query_string={"near": "Hoboken, NJ"})
     assert "results-map" not in bare.get_data(as_text=True)
     assert "img-src" not in bare.headers["Content-Security-Policy"]
+
+
+def test_the_map_credits_openstreetmap_in_the_readers_language_or_as_configured(
+    app, client, roster
+):
+    """The default credit is OpenStreetMap's, in the page's language, linking to its copyright
+    page; a credit an instance sets (another tile server) is shown as set in every language."""
+
+    def credit(path: str) -> str:
+        page = app.test_client().get(path, query_string={"near": "Hoboken, NJ"})
+        found = re.search(r'data-attribution="([^"]*)"', page.get_data(as_text=True))
+        return html.unescape(found.group(1))
+
+    link = '<a href="https://www.openstreetmap.org/copyright">'
+    assert credit("/search") == f"© {link}OpenStreetMap</a> contributors"
+    assert credit("/es/search") == f"© {link}colaboradores de OpenStreetMap</a>"
+    app.config["MAP_ATTRIBUTION"] = '&copy; <a href="https://tiles.example">Example tiles</a>'
+    assert credit("/es/search") == app.config["MAP_ATTRIBUTION"]  # HTML, as Leaflet shows it
 
 
 def test_leaflet_is_vendored_with_its_license():

@@ -236,6 +236,22 @@ def test_every_entry_and_population_is_named_in_spanish():
         assert len(population.signs) > len(english["signs"]), population.slug
 
 
+def test_every_description_and_advice_a_page_shows_is_said_in_spanish(app):
+    """A landing page shows its need's description (a modality) or advice (a condition): a
+    Spanish reader reads it in Spanish, from vocabulary-es.json or the catalogue."""
+    from flask_babel import force_locale
+
+    from directory.locales import term_text
+
+    shown = [t for t in vocabulary.terms().values() if t.kind != "red_flag" and t.text]
+    assert sum(t.kind == "modality" for t in shown) >= 40
+    with app.test_request_context("/"), force_locale("es_US"):
+        english = [t.slug for t in shown if term_text(t.slug) == t.text]
+    assert not english, f"shown in English to Spanish readers: {english}"
+    with app.test_request_context("/"):
+        assert term_text("swedish-massage") == vocabulary.terms()["swedish-massage"].text
+
+
 def test_spanish_word_lists_are_spelt_as_needs_are_read_and_join_the_english():
     for name, values in vocabulary._spanish()["words"].items():
         flat = [v for pair in values for v in pair[:1]] if name == "cue_pairs" else values
