@@ -135,15 +135,20 @@ class Languages(StringField):
         return ", ".join(self.data or [])
 
     def pre_validate(self, form):
+        # The text as typed (control characters, length) is judged as every text field is, its
+        # message after the field's label; the names' own messages are whole sentences.
         raw = getattr(self, "raw", None)
         try:
             if raw is not None:
                 clean_text(raw, 300)
+        except ValueError as error:
+            raise ValidationError(
+                _("%(label)s %(problem)s.", label=self.label.text, problem=error)
+            ) from None
+        try:
             self.data = fields.parse_languages(fields.BY_NAME[self.name], self.data)
         except ValueError as error:
             message = str(error)
-            if message.startswith("contains"):
-                message = f"Languages {message}"
             raise ValidationError(f"{message[0].upper()}{message[1:]}.") from None
 
 
