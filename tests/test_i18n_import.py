@@ -122,7 +122,12 @@ EDIT = "/dashboard/profiles/alexa-marie/edit"
 @pytest.mark.parametrize(
     ("prefix", "value", "said", "not_said"),
     [
-        ("/es", "Spanish\x00", "Idiomas además del inglés: contiene caracteres de control.", "Languages"),
+        (
+            "/es",
+            "Spanish\x00",
+            "Idiomas además del inglés: contiene caracteres de control.",
+            "Languages",
+        ),
         ("", "Spanish\x00", "Languages besides English contains control characters.", "Idiomas"),
         ("/es", "Klingon1", "«Klingon1» no es un nombre de idioma", "Languages"),
     ],

@@ -275,9 +275,8 @@ def _lines_of_csv(
         for row in reader:
             number, start = start, reader.line_num + 1
             if None in row:
-                errors.append(
-                    transfer.LineError(number, "(line)", _("This line has more cells than the header has columns."))
-                )
+                why = _("This line has more cells than the header has columns.")
+                errors.append(transfer.LineError(number, "(line)", why))
                 continue
             if not any((value or "").strip() for value in row.values()):
                 continue
@@ -294,9 +293,8 @@ def _lines_of_csv(
             if not problems:
                 yield number, json.dumps(_scoped(raw, tenant), ensure_ascii=False)
     except csvfile.Error:
-        errors.append(
-            transfer.LineError(start, "(line)", _("This line is not valid CSV (check its quotation marks)."))
-        )
+        why = _("This line is not valid CSV (check its quotation marks).")
+        errors.append(transfer.LineError(start, "(line)", why))
 
 
 # --- Preview and import --------------------------------------------------------------------

@@ -134,9 +134,7 @@ def _parse_licenses(raw: Any, errors: _Errors) -> list[dict] | None:
                 f"{where}.state", _("%(state)s is not a US state code (e.g. NJ)", state=repr(state))
             )
         elif state_rule.code in seen:
-            errors.add(
-                f"{where}.state", _("a second %(state)s license", state=state_rule.code)
-            )
+            errors.add(f"{where}.state", _("a second %(state)s license", state=state_rule.code))
         number = item.get("number")
         if state_rule is not None:
             seen.add(state_rule.code)
@@ -195,9 +193,7 @@ def _parse_specialties(raw: Any, errors: _Errors) -> list[dict] | None:
     for i, item in enumerate(raw):
         where = f"specialties[{i}]"
         if not isinstance(item, dict):
-            errors.add(
-                where, _("must be an object with kind, issuer, number, issued and expires")
-            )
+            errors.add(where, _("must be an object with kind, issuer, number, issued and expires"))
             continue
         for key in sorted(set(item) - set(SPECIALTY_KEYS)):
             errors.add(f"{where}.{key}", _("unknown field"))
@@ -286,7 +282,8 @@ def _parse_line(number: int, text: str, errors: list[LineError]) -> _Record | No
     try:
         raw = json.loads(text)
     except ValueError as exc:
-        errs.add("(line)", _("This line is not valid JSON (see column %(column)s).", column=exc.colno))
+        why = _("This line is not valid JSON (see column %(column)s).", column=exc.colno)
+        errs.add("(line)", why)
         return None
     if not isinstance(raw, dict):
         errs.add("(line)", _("This line must be a JSON object."))
@@ -370,20 +367,13 @@ def _check_against_database(
         if "tenant_name" in v:
             first = tenant_names.setdefault(v["tenant"], (v["tenant_name"], line))
             if first[0] != v["tenant_name"]:
-                errors.append(
-                    LineError(
-                        line,
-                        "tenant_name",
-                        _(
-                            "%(name)s differs from line %(line)s (%(first)s)",
-                            name=repr(v["tenant_name"]), line=first[1], first=repr(first[0]),
-                        ),  # fmt: skip
-                    )
-                )
+                why = _(
+                    "%(name)s differs from line %(line)s (%(first)s)",
+                    name=repr(v["tenant_name"]), line=first[1], first=repr(first[0]),
+                )  # fmt: skip
+                errors.append(LineError(line, "tenant_name", why))
         elif v["tenant"] not in known_tenants and v["tenant"] not in tenant_names:
-            errors.append(
-                LineError(line, "tenant_name", _("is required for a new practice"))
-            )
+            errors.append(LineError(line, "tenant_name", _("is required for a new practice")))
 
 
 def validate(lines: Iterable[str]) -> list[_Record]:
@@ -411,12 +401,10 @@ def check(
             continue
         slug = record.values["slug"]
         if slug in first_line:
-            errors.append(
-                LineError(number, "slug", _(
-                    "%(slug)s already appears on line %(line)s", slug=repr(slug),
-                    line=first_line[slug],
-                ))  # fmt: skip
+            why = _(
+                "%(slug)s already appears on line %(line)s", slug=repr(slug), line=first_line[slug]
             )
+            errors.append(LineError(number, "slug", why))
             continue
         first_line[slug] = number
         records.append(record)
