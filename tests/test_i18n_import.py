@@ -143,3 +143,26 @@ def test_the_languages_field_says_its_problem_in_the_readers_language(
     shown = text(response)
     assert said in shown
     assert not_said not in shown  # the other language's label, as a prefix or anywhere
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        (
+            "conditions",
+            "no-such-thing",
+            "«no-such-thing» no es una de las afecciones de nuestra lista.",
+        ),
+        ("modalities", "reiki-laser", "«reiki-laser» no es una de las técnicas de nuestra lista."),
+        ("session_lengths", "50", "«50» no es una de las duraciones de sesión de nuestra lista."),
+    ],
+)
+def test_a_value_not_in_a_checklist_is_refused_in_spanish(client, crew, field, value, said):
+    log_in(client, crew["alexa"])
+    page = client.get("/es" + EDIT).get_data(as_text=True)
+    fields = with_values(form_fields(page, "/es" + EDIT), **{field: ["", value]})
+    response = client.post("/es" + EDIT, data=fields)
+    assert response.status_code == 400
+    shown = text(response)
+    assert said in shown
+    assert "we list" not in shown
