@@ -199,7 +199,7 @@ MATRIX = [
     ("insurance_notes", "n" * 501, "Insurance notes is longer than 500 characters."),
     ("languages", "Klingon1", "is not a language name"),
     ("languages", ", ".join(["Lang"] * 21), "List at most 20 languages."),
-    ("languages", "Spanish\x00", "Languages contains control characters."),
+    ("languages", "Spanish\x00", "Languages besides English contains control characters."),
     ("setting", "luxury", "Choose one of the setting options."),
     ("price_min", "cheap", "Not a valid integer value."),
     ("price_min", "-5", "Number must be between 0 and 10000."),

@@ -86,10 +86,11 @@ class Flag(Field):
 class Checklist(Field):
     """A list of checkboxes with a hidden empty value first: nothing ticked still sends the key."""
 
-    def __init__(self, label=None, validators=None, coerce=str, noun="choice", **kwargs):
+    def __init__(self, label=None, validators=None, coerce=str, unknown=None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.coerce = coerce
-        self.noun = noun
+        #: The whole sentence saying a value is not one of the list's (%(value)s placeholder).
+        self.unknown_message = unknown or _l("“%(value)s” is not a choice we list.")
         self.choices: list[tuple] = []
 
     def process_data(self, value):
@@ -117,7 +118,7 @@ class Checklist(Field):
         unknown = list(getattr(self, "unknown", [])) + [v for v in self.data if v not in allowed]
         if unknown:
             shown = str(unknown[0])[:40]
-            raise ValidationError(f"\u201c{shown}\u201d is not a {self.noun} we list.")
+            raise ValidationError(self.unknown_message % {"value": shown})
 
 
 class Languages(StringField):
@@ -135,15 +136,20 @@ class Languages(StringField):
         return ", ".join(self.data or [])
 
     def pre_validate(self, form):
+        # The text as typed (control characters, length) is judged as every text field is, its
+        # message after the field's label; the names' own messages are whole sentences.
         raw = getattr(self, "raw", None)
         try:
             if raw is not None:
                 clean_text(raw, 300)
+        except ValueError as error:
+            raise ValidationError(
+                _("%(label)s %(problem)s.", label=self.label.text, problem=error)
+            ) from None
+        try:
             self.data = fields.parse_languages(fields.BY_NAME[self.name], self.data)
         except ValueError as error:
             message = str(error)
-            if message.startswith("contains"):
-                message = f"Languages {message}"
             raise ValidationError(f"{message[0].upper()}{message[1:]}.") from None
 
 
@@ -206,12 +212,16 @@ def _form_field(f: fields.ProfileField) -> Field:
         return StringField(f.label, validators=[OneOf()])
     if f.kind == "languages":
         return Languages(f.label)
-    return Checklist(f.label, coerce=int, noun="session length")
+    return Checklist(
+        f.label, coerce=int, unknown=_l("“%(value)s” is not a session length we list.")
+    )
 
 
 class _ProfileFormBase(EditForm):
-    conditions = Checklist(_l("Conditions you treat"), noun="condition")
-    modalities = Checklist(_l("Modalities"), noun="modality")
+    conditions = Checklist(
+        _l("Conditions you treat"), unknown=_l("“%(value)s” is not a condition we list.")
+    )
+    modalities = Checklist(_l("Modalities"), unknown=_l("“%(value)s” is not a modality we list."))
 
     def __init__(self, *args, conditions=(), modalities=(), **kwargs):
         super().__init__(*args, **kwargs)

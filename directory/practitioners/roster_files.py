@@ -199,7 +199,7 @@ def _empty(key: str) -> Any:
     return {"int": None, "languages": [], "minutes": []}.get(spec.kind, "")
 
 
-def _csv_value(key: str, value: str, errors: list[str]) -> Any:
+def _csv_value(key: str, value: str, errors: list[tuple[str, str]]) -> Any:
     """A CSV cell (not blank) as the JSON value the importer parses; what cannot be read as
     such is passed on as text, and the importer's own message names it."""
     if value.strip() == CLEAR:
@@ -214,7 +214,10 @@ def _csv_value(key: str, value: str, errors: list[str]) -> Any:
         for part in _split(value):
             match = _OFFICE.match(part)
             if match is None:
-                errors.append(f"offices: “{part[:60]}” is not “street, city, ST zip”")
+                errors.append((
+                    "offices",
+                    _("“%(office)s” is not “street, city, ST zip”", office=part[:60]),
+                ))  # fmt: skip
                 continue
             found.append(match.groupdict())
         return found
@@ -258,23 +261,26 @@ def _lines_of_csv(
     try:
         reader = csvfile.dict_reader(handle)
         header = [name.strip() for name in reader.fieldnames or ()]
-    except csvfile.Error as exc:
-        errors.append(transfer.LineError(1, "(file)", f"not a CSV file ({exc})"))
+    except csvfile.Error:
+        errors.append(
+            transfer.LineError(1, "(file)", _("This is not a CSV file that can be read."))
+        )
         return
     reader.fieldnames = header
     for name in header:
         if name not in CSV_COLUMNS and name not in ("tenant", *IGNORED):
-            errors.append(transfer.LineError(1, name, "unknown column"))
+            errors.append(transfer.LineError(1, name, _("unknown column")))
     start = reader.line_num + 1
     try:
         for row in reader:
             number, start = start, reader.line_num + 1
             if None in row:
-                errors.append(transfer.LineError(number, "(line)", "more cells than columns"))
+                why = _("This line has more cells than the header has columns.")
+                errors.append(transfer.LineError(number, "(line)", why))
                 continue
             if not any((value or "").strip() for value in row.values()):
                 continue
-            problems: list[str] = []
+            problems: list[tuple[str, str]] = []
             # A blank cell is a column left out: an update keeps the value on file, a new
             # profile gets the default (one rule for every column; CLEAR empties one).
             raw = {
@@ -282,13 +288,13 @@ def _lines_of_csv(
                 for key, value in row.items()
                 if (key in CSV_COLUMNS or key == "tenant") and (value or "").strip()
             }
-            for problem in problems:
-                where, _, message = problem.partition(": ")
+            for where, message in problems:
                 errors.append(transfer.LineError(number, where, message))
             if not problems:
                 yield number, json.dumps(_scoped(raw, tenant), ensure_ascii=False)
-    except csvfile.Error as exc:
-        errors.append(transfer.LineError(start, "(line)", f"not valid CSV ({exc})"))
+    except csvfile.Error:
+        why = _("This line is not valid CSV (check its quotation marks).")
+        errors.append(transfer.LineError(start, "(line)", why))
 
 
 # --- Preview and import --------------------------------------------------------------------
@@ -350,6 +356,32 @@ class Outcome:
         return len(self.created) + len(self.updated)
 
 
+def _license_review(status: str) -> str:
+    """Why a file may not give a license this review status, one whole sentence per status."""
+    if status == "verified":
+        return _(
+            "only the directory's reviewers mark a license verified: leave status out and it "
+            "is sent for review"
+        )
+    return _(
+        "only the directory's reviewers mark a license rejected: leave status out and it is "
+        "sent for review"
+    )
+
+
+def _certificate_review(status: str) -> str:
+    """Why a file may not give a certificate this review status, one whole sentence each."""
+    if status == "verified":
+        return _(
+            "only the directory's reviewers mark a certificate verified: leave status out and "
+            "it is sent for review"
+        )
+    return _(
+        "only the directory's reviewers mark a certificate rejected: leave status out and it "
+        "is sent for review"
+    )
+
+
 def _check_reviews(records, existing: dict[str, Practitioner], errors) -> None:
     """Each license and certificate keeps the review on file: a status other than pending must
     be the stored one, for the same license (else only a reviewer may give it)."""
@@ -366,8 +398,7 @@ def _check_reviews(records, existing: dict[str, Practitioner], errors) -> None:
             elif lic["status"] != "pending":
                 errors.append(transfer.LineError(
                     record.line, f"licenses[{i}].status",
-                    f"only the directory's reviewers mark a license {lic['status']}: leave "
-                    "status out and it is sent for review",
+                    _license_review(lic["status"]),
                 ))  # fmt: skip
         certificates = {s.kind: s for s in p.specialties} if p else {}
         keys = ("issuer", "number", "issued_on", "expires_on")
@@ -378,8 +409,7 @@ def _check_reviews(records, existing: dict[str, Practitioner], errors) -> None:
             elif cert["status"] != "pending":
                 errors.append(transfer.LineError(
                     record.line, f"specialties[{i}].status",
-                    f"only the directory's reviewers mark a certificate {cert['status']}: "
-                    "leave status out and it is sent for review",
+                    _certificate_review(cert["status"]),
                 ))  # fmt: skip
 
 
@@ -398,11 +428,14 @@ def _run(tenant: Tenant, fmt: str, text: str, actor, source: str) -> Outcome:
         if record.values["tenant"] != tenant.slug:
             errors.append(transfer.LineError(
                 record.line, "tenant",
-                f"{record.values['tenant']!r} is not this practice ({tenant.slug}): a "
-                "practice's import adds and updates its own profiles only",
+                _(
+                    "%(named)s is not this practice (%(practice)s): a practice's import adds "
+                    "and updates its own profiles only",
+                    named=repr(record.values["tenant"]), practice=tenant.slug,
+                ),
             ))  # fmt: skip
     if not records and not errors:
-        errors.append(transfer.LineError(1, "(file)", "no profile in this file"))
+        errors.append(transfer.LineError(1, "(file)", _("There is no profile in this file.")))
     existing = {
         p.slug: p
         for p in db.session.scalars(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from directory import audit, licensing, specialties, vocabulary
@@ -63,7 +64,7 @@ class _Record:
 def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         if value not in options:
-            raise ValueError(f"must be one of {', '.join(options)}")
+            raise ValueError(_("must be one of %(choices)s", choices=", ".join(options)))
         return value
 
     return parse
@@ -93,15 +94,22 @@ class _Errors:
         self.sink.append(LineError(self.line, name, message))
 
 
+def _unknown_term(kind: str, value: Any) -> str:
+    """Why a name of the vocabulary is refused, one whole sentence per kind."""
+    if kind == "modality":
+        return _("unknown modality %(name)s", name=repr(value))
+    return _("unknown condition %(name)s", name=repr(value))
+
+
 def _parse_vocabulary(raw: Any, kind: str, name: str, errors: _Errors) -> list[str] | None:
     if not isinstance(raw, list) or len(raw) > MAX_LIST:
-        errors.add(name, f"must be a list of names (at most {MAX_LIST})")
+        errors.add(name, _("must be a list of names (at most %(most)s)", most=MAX_LIST))
         return None
     slugs: list[str] = []
     for i, value in enumerate(raw):
         term = vocabulary.lookup(value, kind) if isinstance(value, str) else None
         if term is None:
-            errors.add(f"{name}[{i}]", f"unknown {kind} {value!r}")
+            errors.add(f"{name}[{i}]", _unknown_term(kind, value))
         elif term.slug not in slugs:
             slugs.append(term.slug)
     return slugs
@@ -109,27 +117,29 @@ def _parse_vocabulary(raw: Any, kind: str, name: str, errors: _Errors) -> list[s
 
 def _parse_licenses(raw: Any, errors: _Errors) -> list[dict] | None:
     if not isinstance(raw, list) or len(raw) > len(licensing.states()):
-        errors.add("licenses", "must be a list of licenses")
+        errors.add("licenses", _("must be a list of licenses"))
         return None
     parsed, seen = [], set()
     for i, item in enumerate(raw):
         where = f"licenses[{i}]"
         if not isinstance(item, dict):
-            errors.add(where, "must be an object with state, number and expires")
+            errors.add(where, _("must be an object with state, number and expires"))
             continue
         for key in sorted(set(item) - {"state", "number", "expires", "status"}):
-            errors.add(f"{where}.{key}", "unknown field")
+            errors.add(f"{where}.{key}", _("unknown field"))
         state = item.get("state")
         state_rule = licensing.rule(state) if isinstance(state, str) else None
         if state_rule is None:
-            errors.add(f"{where}.state", f"{state!r} is not a US state code (e.g. NJ)")
+            errors.add(
+                f"{where}.state", _("%(state)s is not a US state code (e.g. NJ)", state=repr(state))
+            )
         elif state_rule.code in seen:
-            errors.add(f"{where}.state", f"a second {state_rule.code} license")
+            errors.add(f"{where}.state", _("a second %(state)s license", state=state_rule.code))
         number = item.get("number")
         if state_rule is not None:
             seen.add(state_rule.code)
             problem = (
-                "must be text"
+                _("must be text")
                 if not isinstance(number, str)
                 else licensing.check_number(state_rule.code, number)
             )
@@ -138,11 +148,14 @@ def _parse_licenses(raw: Any, errors: _Errors) -> list[dict] | None:
         try:
             expires = date.fromisoformat(item.get("expires"))
         except (TypeError, ValueError):
-            errors.add(f"{where}.expires", "must be a date like 2028-11-30")
+            errors.add(f"{where}.expires", _("must be a date like 2028-11-30"))
             expires = None
         status = item.get("status", "pending")
         if status not in LICENSE_STATUSES:
-            errors.add(f"{where}.status", f"must be one of {', '.join(LICENSE_STATUSES)}")
+            errors.add(
+                f"{where}.status",
+                _("must be one of %(choices)s", choices=", ".join(LICENSE_STATUSES)),
+            )
         if state_rule and isinstance(number, str) and expires:
             parsed.append(
                 {
@@ -163,38 +176,48 @@ def _parse_date(item: dict, key: str, where: str, errors: _Errors) -> tuple[bool
     try:
         return True, date.fromisoformat(value)
     except (TypeError, ValueError):
-        errors.add(f"{where}.{key}", f"{value!r} is not a date like 2028-05-31")
+        errors.add(
+            f"{where}.{key}", _("%(value)s is not a date like 2028-05-31", value=repr(value))
+        )
         return False, None
 
 
 def _parse_specialties(raw: Any, errors: _Errors) -> list[dict] | None:
     kinds = specialties.kinds()
     if not isinstance(raw, list) or len(raw) > len(kinds):
-        errors.add("specialties", f"must be a list of at most {len(kinds)} certificates")
+        errors.add(
+            "specialties", _("must be a list of at most %(most)s certificates", most=len(kinds))
+        )
         return None
     parsed, seen = [], set()
     for i, item in enumerate(raw):
         where = f"specialties[{i}]"
         if not isinstance(item, dict):
-            errors.add(where, "must be an object with kind, issuer, number, issued and expires")
+            errors.add(where, _("must be an object with kind, issuer, number, issued and expires"))
             continue
         for key in sorted(set(item) - set(SPECIALTY_KEYS)):
-            errors.add(f"{where}.{key}", "unknown field")
+            errors.add(f"{where}.{key}", _("unknown field"))
         kind, ok = item.get("kind"), True
         if not isinstance(kind, str) or kind not in kinds:
-            errors.add(f"{where}.kind", f"unknown specialty {kind!r} (one of {', '.join(kinds)})")
+            errors.add(f"{where}.kind", _(
+                "unknown specialty %(kind)s (one of %(kinds)s)", kind=repr(kind),
+                kinds=", ".join(kinds),
+            ))  # fmt: skip
             ok = False
         elif kind in seen:
-            errors.add(f"{where}.kind", f"a second {kind!r} certificate")
+            errors.add(f"{where}.kind", _("a second %(kind)s certificate", kind=repr(kind)))
             ok = False
         seen.add(kind)
         for key in ("issuer", "number"):
             if not isinstance(item.get(key, ""), str):
-                errors.add(f"{where}.{key}", "must be text")
+                errors.add(f"{where}.{key}", _("must be text"))
                 ok = False
         status = item.get("status", "pending")
         if status not in LICENSE_STATUSES:
-            errors.add(f"{where}.status", f"must be one of {', '.join(LICENSE_STATUSES)}")
+            errors.add(
+                f"{where}.status",
+                _("must be one of %(choices)s", choices=", ".join(LICENSE_STATUSES)),
+            )
             ok = False
         dated, issued_on = _parse_date(item, "issued", where, errors)
         expiry_dated, expires_on = _parse_date(item, "expires", where, errors)
@@ -219,16 +242,16 @@ def _parse_specialties(raw: Any, errors: _Errors) -> list[dict] | None:
 
 def _parse_offices(raw: Any, errors: _Errors) -> list[dict] | None:
     if not isinstance(raw, list) or len(raw) > MAX_OFFICES:
-        errors.add("offices", f"must be a list of at most {MAX_OFFICES} offices")
+        errors.add("offices", _("must be a list of at most %(most)s offices", most=MAX_OFFICES))
         return None
     parsed = []
     for i, item in enumerate(raw):
         where = f"offices[{i}]"
         if not isinstance(item, dict):
-            errors.add(where, "must be an object with street, city, state and zip")
+            errors.add(where, _("must be an object with street, city, state and zip"))
             continue
         for key in sorted(set(item) - {"street", "city", "state", "zip"}):
-            errors.add(f"{where}.{key}", "unknown field")
+            errors.add(f"{where}.{key}", _("unknown field"))
         values, ok = {}, True
         for key, rule in fields.OFFICE.items():
             try:
@@ -240,7 +263,9 @@ def _parse_offices(raw: Any, errors: _Errors) -> list[dict] | None:
             continue
         state = values["state"].upper()
         if licensing.rule(state) is None:
-            errors.add(f"{where}.state", f"{values['state']!r} is not a US state code")
+            errors.add(
+                f"{where}.state", _("%(state)s is not a US state code", state=repr(values["state"]))
+            )
             continue
         try:
             # The editor's own check: the ZIP is known and in the state.
@@ -257,18 +282,19 @@ def _parse_line(number: int, text: str, errors: list[LineError]) -> _Record | No
     try:
         raw = json.loads(text)
     except ValueError as exc:
-        errs.add("(line)", f"not valid JSON ({exc.msg} at column {exc.colno})")
+        why = _("This line is not valid JSON (see column %(column)s).", column=exc.colno)
+        errs.add("(line)", why)
         return None
     if not isinstance(raw, dict):
-        errs.add("(line)", "must be a JSON object")
+        errs.add("(line)", _("This line must be a JSON object."))
         return None
     before = len(errors)
     for key in raw:
         if key not in KNOWN_FIELDS:
-            errs.add(key, "unknown field")
+            errs.add(key, _("unknown field"))
     for key in REQUIRED_FIELDS:
         if key not in raw:
-            errs.add(key, "is required")
+            errs.add(key, _("is required"))
     record = _Record(number)
     values = record.values
     for key in ("slug", "tenant"):
@@ -294,7 +320,7 @@ def _parse_line(number: int, text: str, errors: list[LineError]) -> _Record | No
             except ValueError as exc:
                 errs.add(key, str(exc))
     if fields.check_prices(values.get("price_min"), values.get("price_max")):
-        errs.add("price_max", "must not be below price_min")
+        errs.add("price_max", _("must not be below price_min"))
     if "modalities" in raw:
         values["modalities"] = _parse_vocabulary(raw["modalities"], "modality", "modalities", errs)
     if "conditions" in raw:
@@ -328,24 +354,26 @@ def _check_against_database(
         owner = existing.get(v["slug"])
         if owner is not None and owner != v["tenant"]:
             # A practice's own import never learns which practice holds a slug (tenancy).
+            slug = repr(v["slug"])
             whose = (
-                f"belongs to practice {owner!r}, not here"
+                _("%(slug)s belongs to practice %(owner)s, not here", slug=slug, owner=repr(owner))
                 if name_owners
-                else ("is taken by a profile of another practice: choose another slug")
+                else _(
+                    "%(slug)s is taken by a profile of another practice: choose another slug",
+                    slug=slug,
+                )
             )
-            errors.append(LineError(line, "slug", f"{v['slug']!r} {whose}"))
+            errors.append(LineError(line, "slug", whose))
         if "tenant_name" in v:
             first = tenant_names.setdefault(v["tenant"], (v["tenant_name"], line))
             if first[0] != v["tenant_name"]:
-                errors.append(
-                    LineError(
-                        line,
-                        "tenant_name",
-                        f"{v['tenant_name']!r} differs from line {first[1]} ({first[0]!r})",
-                    )
-                )
+                why = _(
+                    "%(name)s differs from line %(line)s (%(first)s)",
+                    name=repr(v["tenant_name"]), line=first[1], first=repr(first[0]),
+                )  # fmt: skip
+                errors.append(LineError(line, "tenant_name", why))
         elif v["tenant"] not in known_tenants and v["tenant"] not in tenant_names:
-            errors.append(LineError(line, "tenant_name", "is required for a new practice"))
+            errors.append(LineError(line, "tenant_name", _("is required for a new practice")))
 
 
 def validate(lines: Iterable[str]) -> list[_Record]:
@@ -373,9 +401,10 @@ def check(
             continue
         slug = record.values["slug"]
         if slug in first_line:
-            errors.append(
-                LineError(number, "slug", f"{slug!r} already appears on line {first_line[slug]}")
+            why = _(
+                "%(slug)s already appears on line %(line)s", slug=repr(slug), line=first_line[slug]
             )
+            errors.append(LineError(number, "slug", why))
             continue
         first_line[slug] = number
         records.append(record)
