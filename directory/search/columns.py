@@ -187,6 +187,15 @@ class Segment:
         self.lengths = {name: stored[f"length_{name}"] for name in LENGTH_FIELDS}
         #: The postings the indexer wrote beside the segment, once found (else the matcher).
         self.stored_postings: StoredPostings | None = None
+        #: Documents that add to some facet count besides the totals. The others (no setting
+        #: stated, no tag, language, specialty, gender shown, yes/no fact or price: an
+        #: unclaimed listing) count in every facet as nothing, so counting skips them.
+        self.faceted = (self.setting != UNSTATED) | (self.gender != 0) | (self.price_min >= 0)
+        for name in ("accepting", "in_home", "hsa_fsa", "referrals"):
+            self.faceted |= getattr(self, name)
+        for name, _codes in self.PAIRS:
+            self.faceted[getattr(self, name).doc] = True
+        self.faceted[self.specialty_doc] = True
 
     def holding(self, code: int, today: int) -> np.ndarray:
         """A boolean per document: holds this specialty, verified and current today."""
