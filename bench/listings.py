@@ -285,7 +285,9 @@ LANDINGS = ("/massage/nj/hoboken", "/massage/ny/brooklyn", "/massage/nj/newark")
 PLACE_CHILD = """
 import cProfile, json, os, pstats, sys, time
 sys.path.insert(0, sys.argv[1])
+import directory
 from directory import create_app
+assert directory.__file__.startswith(sys.argv[1]), directory.__file__
 places, landings, repeat, profile = json.loads(sys.argv[2])
 client = create_app().test_client()
 urls = [("api " + p, "/api/v1/search", {"near": p}) for p in places]

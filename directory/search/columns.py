@@ -112,6 +112,11 @@ class Pairs:
             mask[docs] = True
             self._matrix[row] = packed(mask)
         self._bits = {int(value): self._matrix[row] for row, value in enumerate(codes)}
+        #: The words (of 64 documents) where some document holds a value, and the matrix's
+        #: columns of them: a count reads only these (documents holding nothing, such as
+        #: unclaimed listings, take whole words of zeros).
+        self._words = np.flatnonzero(self._matrix.any(axis=0))
+        self._held = self._matrix[:, self._words]
 
     def having(self, code: int) -> np.ndarray:
         """A boolean per document: holds this value."""
@@ -129,7 +134,7 @@ class Pairs:
         """How many documents of a set (its `packed` bitset) hold each code (index = code)."""
         counts = np.zeros(size, dtype=np.int64)
         if len(self._codes):
-            counts[self._codes] = np.bitwise_count(self._matrix & chosen).sum(axis=1)
+            counts[self._codes] = np.bitwise_count(self._held & chosen[self._words]).sum(axis=1)
         return counts
 
 
