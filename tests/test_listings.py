@@ -418,13 +418,13 @@ def test_facet_counting_skips_listings_and_counts_them_the_same(client, seeded):
     body = client.get("/api/v1/search?near=Austin,+TX").get_json()
     store = sync.store()
     with store.searcher() as searcher:
-        faceted = {
-            int(pid): bool(flag)
-            for _key, segment, _reader in store.columns.segments(searcher)
-            for pid, flag, written in zip(segment.pid, segment.faceted, segment.written,
-                                          strict=True)  # fmt: skip
-            if written
-        }
+        segments = [segment for _key, segment, _reader in store.columns.segments(searcher)]
+    faceted = {
+        int(pid): bool(flag)
+        for s in segments
+        for pid, flag, written in zip(s.pid, s.faceted, s.written, strict=True)
+        if written
+    }
     assert faceted[alex.id] is False and faceted[claimed.id] is True
     hidden = client.get("/api/v1/search?near=Austin,+TX&include_unclaimed=0").get_json()
     apart = ("unclaimed", "verified")
