@@ -35,6 +35,16 @@ Search at scale: .venv/bin/python bench/listings.py --search DIR [--listings 100
    load average is printed before and after. Then the same for place-only searches (the mix's
    places with no need: the searches listings take part in, as they name no conditions).
    `--keep` keeps the copy with listings; `--seeded DIR2` measures such a copy again.
+
+Place-only CPU in one process: .venv/bin/python bench/listings.py --place-cpu DIR DIR2
+[--code CHECKOUT ...] [--rounds 5] [--profile PLACE]   (DIR: a demo copy without listings, DIR2
+the same with them, as --keep leaves it; both written to while measured)
+
+Each place of PLACES asked of the search API with no need (the app's test client: engine,
+hydration and JSON, no HTTP), and each city's landing page, in a child process per instance and
+checkout (`--code`: A/B of branches over the same instances); after a warm-up, CPU time
+(`time.process_time`) per request, the median of `--rounds` rounds; the rounds interleave the
+children. `--profile PLACE` prints cProfile's top functions for that place's API search.
 """
 
 import argparse
@@ -267,6 +277,84 @@ def seed_beside(base: Path, copy: Path, work: Path, listings: int, env: dict) ->
     print(f"search drain: {wall:.0f} s wall, {cpu:.0f} s CPU, peak RSS {rss:.0f} MB")
 
 
+#: Place-only searches: dense cities, a sparse one and a rural ZIP (Miles City, MT).
+PLACES = ("Hoboken, NJ", "Brooklyn, NY", "Newark, NJ", "Austin, TX", "59301")
+#: The city landing pages of some of them (place-only searches too).
+LANDINGS = ("/massage/nj/hoboken", "/massage/ny/brooklyn", "/massage/nj/newark")
+
+PLACE_CHILD = """
+import cProfile, json, os, pstats, sys, time
+sys.path.insert(0, sys.argv[1])
+import directory
+from directory import create_app
+assert directory.__file__.startswith(sys.argv[1]), directory.__file__
+places, landings, repeat, profile = json.loads(sys.argv[2])
+client = create_app().test_client()
+urls = [("api " + p, "/api/v1/search", {"near": p}) for p in places]
+urls += [("page " + u, u, {}) for u in landings]
+for _label, url, query in urls:
+    assert client.get(url, query_string=query).status_code == 200, url
+cpu = {}
+for label, url, query in urls:
+    profiler = cProfile.Profile() if label == "api " + (profile or "") else None
+    spent = []
+    for _ in range(repeat):
+        if profiler:
+            profiler.enable()
+        started = time.process_time()
+        client.get(url, query_string=query)
+        spent.append(time.process_time() - started)
+        if profiler:
+            profiler.disable()
+    cpu[label] = sorted(spent)[len(spent) // 2] * 1000
+    if profiler:
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        for order in ("cumulative", "tottime"):
+            stats.sort_stats(order).print_stats(25)
+body = client.get("/api/v1/search", query_string={"near": places[0]}).get_json()
+print(json.dumps({"cpu": cpu, "total": body["total"]}))
+"""
+
+
+def place_cpu(options) -> None:
+    """CPU per place-only request, per instance and checkout, interleaved."""
+    import json
+    import statistics
+
+    codes = [c.resolve() for c in options.code] or [ROOT]
+    runs = {}
+    for label, folder in (("claimed only", options.place_cpu[0]),
+                          ("with listings", options.place_cpu[1])):  # fmt: skip
+        for code in codes:
+            runs[(label, code)] = (folder.resolve(), [])
+    print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for round_ in range(options.rounds):
+        order = list(runs)
+        random.Random(round_).shuffle(order)
+        for key in order:
+            folder, found = runs[key]
+            env = {**os.environ, "DIRECTORY_INSTANCE_PATH": str(folder)}
+            env.pop("DATABASE_URL", None)
+            profile = options.profile if round_ == 0 else None
+            child = subprocess.run(
+                [sys.executable, "-c", PLACE_CHILD, str(key[1]),
+                 json.dumps([PLACES, LANDINGS, 5, profile])],
+                env=env, check=True, stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            found.append(json.loads(child.stdout))
+    print(f"CPU ms per request (process_time, median of {options.rounds} rounds of the "
+          "median of 5), place only:")  # fmt: skip
+    labels = list(next(iter(runs.values()))[1][0]["cpu"])
+    print("| instance | code | total (first place) | " + " | ".join(labels) + " |")
+    print("|---" * (len(labels) + 3) + "|")
+    for (label, code), (_folder, found) in runs.items():
+        cells = " | ".join(
+            f"{statistics.median(f['cpu'][name] for f in found):.1f}" for name in labels
+        )
+        print(f"| {label} | {code.name} | {found[0]['total']:,} | {cells} |")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
 def search_bench(options) -> None:
     """Search p95 at `--listings` listings beside the claimed profiles of `--search DIR`."""
     from demo_instance import Server, free_port
@@ -323,7 +411,16 @@ def main() -> None:
         help="with --search: DIR2 already holds the listings (kept by --keep)",
     )
     parser.add_argument("--queries", type=int, default=200, help="with --search: per mode")
+    parser.add_argument("--place-cpu", type=Path, nargs=2, metavar=("DIR", "DIR2"),
+                        help="CPU of place-only searches without and with listings")  # fmt: skip
+    parser.add_argument("--code", type=Path, action="append", default=[],
+                        help="with --place-cpu: a checkout to import (repeat for A/B)")  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=5, help="with --place-cpu")
+    parser.add_argument("--profile", metavar="PLACE", help="with --place-cpu")
     options = parser.parse_args()
+    if options.place_cpu:
+        place_cpu(options)
+        return
     if options.search:
         search_bench(options)
         return

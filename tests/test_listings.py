@@ -408,6 +408,32 @@ def test_search_lists_listings_by_place_below_claimed_profiles(client, seeded):
     assert alex.slug not in [r["slug"] for r in need["results"]]
 
 
+def test_facet_counting_skips_listings_and_counts_them_the_same(client, seeded):
+    """Facets pass over documents that add to no facet (a listing states no setting, tag,
+    language, gender, fact or price), never over a claimed profile: the facets with listings
+    are those without, besides the listings' own counts."""
+    from directory.search import sync
+
+    alex, claimed = seeded
+    body = client.get("/api/v1/search?near=Austin,+TX").get_json()
+    store = sync.store()
+    with store.searcher() as searcher:
+        segments = [segment for _key, segment, _reader in store.columns.segments(searcher)]
+    faceted = {
+        int(pid): bool(flag)
+        for s in segments
+        for pid, flag, written in zip(s.pid, s.faceted, s.written, strict=True)
+        if written
+    }
+    assert faceted[alex.id] is False and faceted[claimed.id] is True
+    hidden = client.get("/api/v1/search?near=Austin,+TX&include_unclaimed=0").get_json()
+    apart = ("unclaimed", "verified")
+    assert {k: v for k, v in body["facets"].items() if k not in apart} == {
+        k: v for k, v in hidden["facets"].items() if k not in apart
+    }
+    assert body["facets"]["verified"]["false"] == hidden["facets"]["verified"]["false"] + 1
+
+
 def test_the_results_page_has_a_toggle_for_listings(client, seeded):
     alex, claimed = seeded
     page = client.get("/search?near=Austin,+TX").get_data(as_text=True)

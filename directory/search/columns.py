@@ -112,6 +112,11 @@ class Pairs:
             mask[docs] = True
             self._matrix[row] = packed(mask)
         self._bits = {int(value): self._matrix[row] for row, value in enumerate(codes)}
+        #: The words (of 64 documents) where some document holds a value, and the matrix's
+        #: columns of them: a count reads only these (documents holding nothing, such as
+        #: unclaimed listings, take whole words of zeros).
+        self._words = np.flatnonzero(self._matrix.any(axis=0))
+        self._held = self._matrix[:, self._words]
 
     def having(self, code: int) -> np.ndarray:
         """A boolean per document: holds this value."""
@@ -129,7 +134,7 @@ class Pairs:
         """How many documents of a set (its `packed` bitset) hold each code (index = code)."""
         counts = np.zeros(size, dtype=np.int64)
         if len(self._codes):
-            counts[self._codes] = np.bitwise_count(self._matrix & chosen).sum(axis=1)
+            counts[self._codes] = np.bitwise_count(self._held & chosen[self._words]).sum(axis=1)
         return counts
 
 
@@ -187,6 +192,15 @@ class Segment:
         self.lengths = {name: stored[f"length_{name}"] for name in LENGTH_FIELDS}
         #: The postings the indexer wrote beside the segment, once found (else the matcher).
         self.stored_postings: StoredPostings | None = None
+        #: Documents that add to some facet count besides the totals. The others (no setting
+        #: stated, no tag, language, specialty, gender shown, yes/no fact or price: an
+        #: unclaimed listing) count in every facet as nothing, so counting skips them.
+        self.faceted = (self.setting != UNSTATED) | (self.gender != 0) | (self.price_min >= 0)
+        for name in ("accepting", "in_home", "hsa_fsa", "referrals"):
+            self.faceted |= getattr(self, name)
+        for name, _codes in self.PAIRS:
+            self.faceted[getattr(self, name).doc] = True
+        self.faceted[self.specialty_doc] = True
 
     def holding(self, code: int, today: int) -> np.ndarray:
         """A boolean per document: holds this specialty, verified and current today."""

@@ -332,14 +332,16 @@ def _segment(req: _Request, stats, weighting, cache, key, seg, reader):
         distance=distance,
         verified=verified,
         score=score[docs],
-        setting=seg.setting[docs].astype(np.int64),
+        setting=settings[allowed],
         listed=seg.listed[docs],
         covered=covered[docs],
-        accepting=seg.accepting[docs].astype(bool),
+        accepting=seg.accepting[docs],
         unclaimed=~seg.claimed[docs],
     )
     if not req.facets:
         return part, placed, truncated
+    # The facets count the documents that add to them (the others add nothing but totals).
+    docs = docs[seg.faceted[docs]]
     chosen = np.zeros(size, dtype=bool)
     chosen[docs] = True
     packed = columns.packed(chosen)
