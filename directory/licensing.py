@@ -291,8 +291,9 @@ def recheck_reason(lic, on: date | None = None) -> str:
         return _("The license expires on %(day)s", day=when)
     if lic.checked_on is None:
         return _("Never checked")
-    return ngettext("Last checked %(num)s day ago", "Last checked %(num)s days ago",
-                    (day - lic.checked_on).days)  # fmt: skip
+    days = (day - lic.checked_on).days
+    return ngettext("Last checked %(num)s day ago", "Last checked %(num)s days ago", days,
+                    num=locales.number(days))  # fmt: skip
 
 
 def verification(state: str, method: str | None, source: str | None, checked_on: date | None,

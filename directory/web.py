@@ -454,11 +454,14 @@ def ago(moment, now=None) -> str:
     if seconds < 60:
         return _("just now")
     if seconds < 3600:
-        return ngettext("%(num)s minute ago", "%(num)s minutes ago", int(seconds // 60))
+        n = int(seconds // 60)
+        return ngettext("%(num)s minute ago", "%(num)s minutes ago", n, num=locales.number(n))
     if seconds < 86400:
-        return ngettext("%(num)s hour ago", "%(num)s hours ago", int(seconds // 3600))
+        n = int(seconds // 3600)
+        return ngettext("%(num)s hour ago", "%(num)s hours ago", n, num=locales.number(n))
     if seconds < 30 * 86400:
-        return ngettext("%(num)s day ago", "%(num)s days ago", int(seconds // 86400))
+        n = int(seconds // 86400)
+        return ngettext("%(num)s day ago", "%(num)s days ago", n, num=locales.number(n))
     return i18n.short_date(moment, "d MMM y")
 
 

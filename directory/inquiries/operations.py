@@ -166,13 +166,15 @@ def check_limits(recipient: Recipient, ip: str, sender: str, now: datetime | Non
         count, oldest = db.session.execute(recent.where(condition)).one()
         if count >= limit:
             wait = max(60, int((oldest + window - now).total_seconds()) + 1)
+            minutes = math.ceil(wait / 60)
             raise Throttled(
                 ngettext(
                     "%(why)s Your message is not sent yet and is still below: please send it "
                     "again in %(num)s minute.",
                     "%(why)s Your message is not sent yet and is still below: please send it "
                     "again in %(num)s minutes.",
-                    math.ceil(wait / 60),
+                    minutes,
+                    num=locales.number(minutes),
                     why=why,
                 ),
                 retry_after=wait,

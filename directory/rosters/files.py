@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from directory import csvfile, licensing
-from directory.locales import joined
+from directory.locales import joined, number
 
 #: Longer cells than any roster has: a file that has them is not a roster (or is broken).
 MAX_CELL = 1000
@@ -75,7 +75,12 @@ class Problems:
         if self.count > len(self.first):
             more = self.count - len(self.first)
             said.append(
-                ngettext("... and %(num)s more bad row", "... and %(num)s more bad rows", more)
+                ngettext(
+                    "... and %(num)s more bad row",
+                    "... and %(num)s more bad rows",
+                    more,
+                    num=number(more),
+                )
             )
         return said
 
