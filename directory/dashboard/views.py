@@ -229,7 +229,7 @@ def bulk(tenant_slug: str):
         flash(
             _(
                 "%(count)s ticked profile(s) are not in this practice any more.",
-                count=result.unknown,
+                count=number(result.unknown),
             ),
             "error",
         )

@@ -133,8 +133,8 @@ def _need(args) -> str:
             _(
                 "Please describe your need in at most %(most)s characters (this has %(has)s): "
                 "the condition and where it hurts are enough.",
-                most=MAX_Q,
-                has=len(need),
+                most=number(MAX_Q),
+                has=number(len(need)),
             ),
             "q",
             advice=signs.advice(red_flags_in(need)),
