@@ -256,7 +256,7 @@ def send(
         raise Refused(
             _(
                 "Please include at most %(most)s links in your message.",
-                most=config["INQUIRY_MAX_LINKS"],
+                most=locales.number(config["INQUIRY_MAX_LINKS"]),
             )
         )
     addresses = recipient.addresses()

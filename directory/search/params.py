@@ -147,7 +147,7 @@ def _specialties(args) -> list[str]:
     if len(values) > MAX_FILTER_VALUES:
         raise SearchError(
             "invalid_parameter",
-            _("Choose at most %(most)s specialties at a time.", most=MAX_FILTER_VALUES),
+            _("Choose at most %(most)s specialties at a time.", most=number(MAX_FILTER_VALUES)),
             "specialty",
         )  # fmt: skip
     kinds = vocabulary.specialties()
@@ -215,7 +215,7 @@ def _languages(args) -> list[str]:
     if len(values) > MAX_FILTER_VALUES:
         raise SearchError(
             "invalid_parameter",
-            _("Choose at most %(most)s languages at a time.", most=MAX_FILTER_VALUES),
+            _("Choose at most %(most)s languages at a time.", most=number(MAX_FILTER_VALUES)),
             "language",
         )  # fmt: skip
     names: list[str] = []
