@@ -10,10 +10,10 @@ from functools import cache
 from importlib import resources
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import and_, or_
 
 from directory import locales
+from directory.locales import ngettext
 
 #: Used where a state's number format is unknown: letters, digits and a few separators.
 PERMISSIVE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9./]{2,29}$")
@@ -291,9 +291,8 @@ def recheck_reason(lic, on: date | None = None) -> str:
         return _("The license expires on %(day)s", day=when)
     if lic.checked_on is None:
         return _("Never checked")
-    days = (day - lic.checked_on).days
-    return ngettext("Last checked %(num)s day ago", "Last checked %(num)s days ago", days,
-                    num=locales.number(days))  # fmt: skip
+    return ngettext("Last checked %(num)s day ago", "Last checked %(num)s days ago",
+                    (day - lic.checked_on).days)  # fmt: skip
 
 
 def verification(state: str, method: str | None, source: str | None, checked_on: date | None,

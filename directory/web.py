@@ -27,7 +27,6 @@ from flask import (
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import exc as orm_exc
 from werkzeug.exceptions import (
@@ -46,6 +45,7 @@ from directory import audit, i18n, licensing, locales, paging, refusals
 from directory.accounts import sessions
 from directory.db import db, first_line, now_utc, unavailable
 from directory.listings import seed
+from directory.locales import ngettext
 from directory.mail import public_url
 from directory.validation import MAX_ID, SLUG_PATTERN, is_slug, row_id, whole_number
 
@@ -454,14 +454,11 @@ def ago(moment, now=None) -> str:
     if seconds < 60:
         return _("just now")
     if seconds < 3600:
-        n = int(seconds // 60)
-        return ngettext("%(num)s minute ago", "%(num)s minutes ago", n, num=locales.number(n))
+        return ngettext("%(num)s minute ago", "%(num)s minutes ago", int(seconds // 60))
     if seconds < 86400:
-        n = int(seconds // 3600)
-        return ngettext("%(num)s hour ago", "%(num)s hours ago", n, num=locales.number(n))
+        return ngettext("%(num)s hour ago", "%(num)s hours ago", int(seconds // 3600))
     if seconds < 30 * 86400:
-        n = int(seconds // 86400)
-        return ngettext("%(num)s day ago", "%(num)s days ago", n, num=locales.number(n))
+        return ngettext("%(num)s day ago", "%(num)s days ago", int(seconds // 86400))
     return i18n.short_date(moment, "d MMM y")
 
 

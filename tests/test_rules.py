@@ -495,32 +495,31 @@ def _raw_template_counts(sources: dict[str, str]) -> list[str]:
 
 
 def _raw_python_counts(modules: dict[str, ast.Module]) -> list[str]:
-    """module:line:keyword for every count a Python gettext call says without locales.number:
-    ngettext's %(num)s without num=number(n), a num/count/total keyword or a len() not
-    through number()."""
+    """module:line:name for every count a Python gettext call says without locales.number:
+    an ngettext not locales.ngettext (Flask-Babel's says %(num)s raw, and takes no num= of
+    ours), a num/count/total keyword or a len() not through number()."""
     found = []
     for name, tree in modules.items():
-        for call in ast.walk(tree):
-            if not isinstance(call, ast.Call):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "flask_babel":
+                found += [f"{name}:{node.lineno}:{a.name}" for a in node.names
+                          if a.name in ("ngettext", "lazy_ngettext")]  # fmt: skip
+            if not isinstance(node, ast.Call):
                 continue
-            called = getattr(call.func, "id", getattr(call.func, "attr", None))
+            called = getattr(node.func, "id", getattr(node.func, "attr", None))
             if called not in ("_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext"):
                 continue
-            texts = [a.value for a in call.args if isinstance(a, ast.Constant)]
-            given = {k.arg: k.value for k in call.keywords}
-            held = {p for t in texts if isinstance(t, str) for p in _PLACEHOLDER.findall(t)}
-            if called.endswith("ngettext") and "num" in held and "num" not in given:
-                found.append(f"{name}:{call.lineno}:num")
-            for keyword, value in given.items():
+            for keyword in node.keywords:
+                value = keyword.value
                 formatted = isinstance(value, ast.Call) and ast.unparse(value.func) in (
                     "number",
                     "locales.number",
                 )
-                counted = keyword in _PY_COUNT_KEYWORDS or (
+                counted = keyword.arg in _PY_COUNT_KEYWORDS or (
                     isinstance(value, ast.Call) and ast.unparse(value.func) == "len"
                 )
                 if counted and not formatted:
-                    found.append(f"{name}:{call.lineno}:{keyword}")
+                    found.append(f"{name}:{node.lineno}:{keyword.arg}")
     return found
 
 
@@ -550,26 +549,26 @@ def test_the_scan_finds_counts_said_raw_in_templates():
 
 def test_the_scan_finds_counts_said_raw_in_python():
     tree = ast.parse(
+        "from flask_babel import gettext, ngettext\n"
         'ngettext("%(num)s row", "%(num)s rows", n)\n'
-        'ngettext("%(num)s row", "%(num)s rows", n, num=number(n))\n'
         '_("at most %(count)s", count=LIMIT)\n_("%(count)s", count=locales.number(LIMIT))\n'
         '_("the header\'s %(width)s", width=len(header))\n'
         'ngettext("the column %(c)s", "the columns %(c)s", len(cs), c=cs)\n'
         '_("%(done)s: %(names)s", done=verb, names=who)\n'
-        'ngettext("%(num)s row", "%(num)s rows", n, num=n)\n'
+        "from directory.locales import ngettext\n"
     )
     assert _raw_python_counts({"example.py": tree}) == [
-        "example.py:1:num",
+        "example.py:1:ngettext",
         "example.py:3:count",
         "example.py:5:width",
-        "example.py:8:num",
     ]
 
 
 def test_every_count_a_person_reads_goes_through_locales_number():
     # "12345 therapists" reads "12,345" in English and in Spanish (es_US): a count in a sentence
     # goes through locales.number (|number in a template); ngettext still chooses the plural
-    # by the raw count, so pass it both ways: ngettext(one, many, n, num=n|number).
+    # by the raw count: ngettext(one, many, n, num=n|number) in a template, and in Python
+    # locales.ngettext, which does both.
     sources = {
         str(path.relative_to(_TEMPLATES)): path.read_text()
         for path in sorted(_TEMPLATES.rglob("*.html")) + sorted(_TEMPLATES.rglob("*.txt"))

@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import and_, delete, func, or_, select, update
 
@@ -22,7 +21,7 @@ from directory import audit, i18n, mail
 from directory.accounts import passwords, sessions, totp
 from directory.accounts.models import LoginAttempt, ResetRequest, User
 from directory.db import db, now_utc, serialize, without_write_lock
-from directory.locales import number
+from directory.locales import ngettext
 from directory.practices import operations as practices
 from directory.refusals import Refused, Throttled
 from directory.validation import email_is, email_key, is_row_id, same_email
@@ -389,7 +388,6 @@ def _check_reset_limits(email_key: str, ip: str, now: datetime) -> bool:
                     "Too many password reset requests for this address or from your "
                     "connection. Please wait %(num)s minutes before asking again.",
                     minutes,
-                    num=number(minutes),
                 ),
                 retry_after=wait,
             )
@@ -565,7 +563,6 @@ def _check_throttle(email_key: str, ip: str) -> None:
                 "Too many failed sign-in attempts. For your security, please wait %(num)s "
                 "minutes before trying again, or reset your password.",
                 minutes,
-                num=number(minutes),
             ),
             retry_after=seconds,
         )

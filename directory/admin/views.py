@@ -23,7 +23,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 
 from directory import confirm, licensing, refusals, specialties
@@ -33,7 +32,7 @@ from directory.admin.forms import BulkForm, ReasonForm, RecheckForm, RosterForm
 from directory.db import db, without_write_lock
 from directory.inquiries import operations as inquiries
 from directory.listings import claims
-from directory.locales import number, short_date
+from directory.locales import ngettext, short_date
 from directory.paging import Page
 from directory.practices.models import Tenant
 from directory.practitioners import documents
@@ -294,12 +293,10 @@ def _say_what_was_decided(result, *, approved: bool) -> None:
     if result.approved:
         n = len(result.approved)
         if approved:
-            flash(ngettext("Verified %(num)s license.", "Verified %(num)s licenses.", n,
-                           num=number(n)),
+            flash(ngettext("Verified %(num)s license.", "Verified %(num)s licenses.", n),
                   "success")  # fmt: skip
         else:
-            flash(ngettext("Rejected %(num)s license.", "Rejected %(num)s licenses.", n,
-                           num=number(n)),
+            flash(ngettext("Rejected %(num)s license.", "Rejected %(num)s licenses.", n),
                   "success")  # fmt: skip
     for lic, why in result.skipped:
         name = _license_words(lic) if lic else _("One license")

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +24,7 @@ from directory import audit, i18n, locales, mail, validation
 from directory.accounts import sessions
 from directory.db import db, now_utc, serialize
 from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
+from directory.locales import ngettext
 from directory.mail import MailMessage
 from directory.paging import PER_PAGE, Page, page_of
 from directory.practices import operations as practices
@@ -174,7 +174,6 @@ def check_limits(recipient: Recipient, ip: str, sender: str, now: datetime | Non
                     "%(why)s Your message is not sent yet and is still below: please send it "
                     "again in %(num)s minutes.",
                     minutes,
-                    num=locales.number(minutes),
                     why=why,
                 ),
                 retry_after=wait,

@@ -25,10 +25,9 @@ from functools import lru_cache
 from typing import TextIO
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from directory import csvfile, licensing, locales
-from directory.locales import joined
+from directory.locales import joined, ngettext
 
 #: Longer cells than any roster has: a file that has them is not a roster (or is broken).
 MAX_CELL = 1000
@@ -79,7 +78,6 @@ class Problems:
                     "... and %(num)s more bad row",
                     "... and %(num)s more bad rows",
                     more,
-                    num=locales.number(more),
                 )
             )
         return said

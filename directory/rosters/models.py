@@ -4,12 +4,11 @@ them."""
 
 from datetime import date, datetime
 
-from flask_babel import ngettext
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.db import UTCDateTime, db, now_utc, one_of
-from directory.locales import joined, number
+from directory.locales import joined, ngettext
 
 #: Why a sync queued a license (the admin queue shows it):
 #: name_mismatch: the roster lists the number under another name;
@@ -53,17 +52,14 @@ class RosterSync(db.Model):
         unchanged" ("4 filas, 1 verificada..."). The command keeps the contract's line."""
         return joined(
             (
-                ngettext("%(num)s row", "%(num)s rows", self.rows, num=number(self.rows)),
-                ngettext(
-                    "%(num)s verified", "%(num)s verified", self.verified, num=number(self.verified)
-                ),
-                ngettext("%(num)s lapsed", "%(num)s lapsed", self.lapsed, num=number(self.lapsed)),
-                ngettext("%(num)s queued", "%(num)s queued", self.queued, num=number(self.queued)),
+                ngettext("%(num)s row", "%(num)s rows", self.rows),
+                ngettext("%(num)s verified", "%(num)s verified", self.verified),
+                ngettext("%(num)s lapsed", "%(num)s lapsed", self.lapsed),
+                ngettext("%(num)s queued", "%(num)s queued", self.queued),
                 ngettext(
                     "%(num)s unchanged",
                     "%(num)s unchanged",
                     self.unchanged,
-                    num=number(self.unchanged),
                 ),
             )
         )
