@@ -169,26 +169,25 @@ def test_a_spanish_landing_page_describes_its_modality_in_spanish(client, world)
     )
 
 
-def _copies(model, template, rows: int, first_id: int, **changed) -> None:
-    """`rows` copies of `template`'s row in one statement, ids from `first_id`; each changed
-    column is a function of the copy's number."""
-    columns = {c.key: getattr(template, c.key) for c in model.__table__.columns}
-    db.session.execute(
-        insert(model),
-        [columns | {"id": first_id + i} | {k: f(i) for k, f in changed.items()}
-         for i in range(rows)],
-    )  # fmt: skip
+def _copies(model, template, rows: int, **changed) -> list[int]:
+    """`rows` copies of `template`'s row in one statement, their ids in order (the database
+    gives them); each changed column is a function of the copy's number."""
+    columns = {c.key: getattr(template, c.key) for c in model.__table__.columns if c.key != "id"}
+    made = db.session.execute(
+        insert(model).returning(model.id, sort_by_parameter_order=True),
+        [columns | {k: f(i) for k, f in changed.items()} for i in range(rows)],
+    )
+    return list(made.scalars())
 
 
 def test_a_state_page_counts_with_the_readers_separators(app, make_practitioner):
     # 1,200 therapists in Hoboken (copies of one, inserted in three statements): the state
     # page and its description say "1,200" in English and in Spanish (es_US writes it so too).
     one = make_practitioner("ana-one", licenses=[("NJ", "verified", None)], offices=["07030"])
-    more, start = 1199, one.id + 1
-    owner = {"practitioner_id": lambda i: start + i}
-    _copies(Practitioner, one, more, start, slug=lambda i: f"ana-{i}", public_id=lambda i: uuid4())
-    _copies(Office, one.offices[0], more, one.offices[0].id + 1, **owner)
-    _copies(License, one.licenses[0], more, one.licenses[0].id + 1, **owner)
+    ids = _copies(Practitioner, one, 1199, slug=lambda i: f"ana-{i}", public_id=lambda i: uuid4())
+    owner = {"practitioner_id": lambda i: ids[i]}
+    _copies(Office, one.offices[0], len(ids), **owner)
+    _copies(License, one.licenses[0], len(ids), **owner)
     db.session.commit()
     client = app.test_client()
     english = html_module.unescape(client.get("/massage/nj").get_data(as_text=True))
