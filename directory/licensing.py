@@ -10,10 +10,10 @@ from functools import cache
 from importlib import resources
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import and_, or_
 
 from directory import locales
+from directory.locales import ngettext
 
 #: Used where a state's number format is unknown: letters, digits and a few separators.
 PERMISSIVE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9./]{2,29}$")

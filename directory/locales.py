@@ -4,7 +4,7 @@ locale directory.i18n chose for the request, read back through Flask-Babel; en_U
 from datetime import date, datetime
 
 from babel import Locale, dates, lists, numbers
-from flask_babel import get_locale, gettext
+from flask_babel import get_domain, get_locale, gettext
 
 DEFAULT = Locale("en", "US")
 
@@ -66,6 +66,13 @@ def number(value, digits: int = 0) -> str:
     """A number with the reader's separators and `digits` decimals."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return numbers.format_decimal(value, format=pattern, locale=locale())
+
+
+def ngettext(singular: str, plural: str, n: int, **values) -> str:
+    """Flask-Babel's ngettext with its %(num)s said as the reader writes `n` ("1,234"); the
+    plural form is still chosen by `n` itself. (Flask-Babel's own takes no `num=` of ours.)"""
+    values.setdefault("num", number(n))
+    return get_domain().get_translations().ungettext(singular, plural, n) % values
 
 
 def money(value) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func, select
 
 from directory import vocabulary
 from directory.db import db
+from directory.locales import number
 
 #: A slug's shape, unanchored (a URL converter's regex takes it as is): lowercase ASCII letters
 #: and digits in words joined by single hyphens. Profiles, practices and vocabulary terms alike.
@@ -67,7 +68,7 @@ def clean_text(value: object, max_length: int, *, multiline: bool = False) -> st
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = value.strip()
     if len(value) > max_length:
-        raise ValueError(_("is longer than %(most)s characters", most=max_length))
+        raise ValueError(_("is longer than %(most)s characters", most=number(max_length)))
     return value
 
 
@@ -83,7 +84,7 @@ def check_slug(value: str) -> str:
         raise ValueError(
             _(
                 "must be lowercase letters, digits and single hyphens (at most %(most)s)",
-                most=MAX_SLUG,
+                most=number(MAX_SLUG),
             )
         )
     return value

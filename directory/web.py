@@ -27,7 +27,6 @@ from flask import (
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import exc as orm_exc
 from werkzeug.exceptions import (
@@ -46,6 +45,7 @@ from directory import audit, i18n, licensing, locales, paging, refusals
 from directory.accounts import sessions
 from directory.db import db, first_line, now_utc, unavailable
 from directory.listings import seed
+from directory.locales import ngettext
 from directory.mail import public_url
 from directory.validation import MAX_ID, SLUG_PATTERN, is_slug, row_id, whole_number
 

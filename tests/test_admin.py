@@ -6,7 +6,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from directory import licensing
 from directory.accounts import passwords
@@ -15,6 +15,7 @@ from directory.admin import operations as ops
 from directory.audit import AuditEvent
 from directory.db import db
 from directory.mail import MailMessage
+from directory.practices.models import Tenant
 from directory.practitioners import operations as editor_ops
 from directory.practitioners.models import License, Practitioner
 from tests.conftest import PASSWORD, tag
@@ -124,6 +125,29 @@ def test_admins_never_get_a_remember_me_cookie(client, crew):
     )
     assert response.status_code == 302
     assert "remember_token" not in " ".join(response.headers.getlist("Set-Cookie"))
+
+
+def _heading(page: str, link: str) -> str:
+    """The words of the admin index's card heading that links to `link`."""
+    found = re.search(rf'<h2><a href="(?:/es)?{link}">([^<]*)</a>', page)
+    assert found, link
+    return found.group(1)
+
+
+def test_the_admin_index_counts_with_the_readers_separators(client, crew):
+    # 1,234 suspended practices (rows built in one statement): the count reads "1,234" in
+    # English and in Spanish (es_US writes it so too), and the plural follows the raw number.
+    rows = [{"slug": f"shut-{i}", "name": f"Shut {i}", "status": "suspended"} for i in range(1234)]
+    db.session.execute(insert(Tenant), rows)
+    crew["p_zed"].suspended = True
+    db.session.commit()
+    log_in(client, crew["admin"])
+    english = client.get("/admin").get_data(as_text=True)
+    spanish = client.get("/es/admin").get_data(as_text=True)
+    assert _heading(english, "/admin/practices") == "1,234 suspended practices"
+    assert _heading(spanish, "/admin/practices") == "1,234 consultorios suspendidos"
+    assert _heading(english, "/admin/profiles") == "1 suspended profile"
+    assert "1234" not in english and "1234" not in spanish
 
 
 # --- creating admins -------------------------------------------------------------------------

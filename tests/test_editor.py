@@ -187,7 +187,7 @@ MATRIX = [
     ("credentials", "LMT\x1b", "Credentials contains control characters."),
     ("headline", "h" * 161, "Headline is longer than 160 characters."),
     ("headline", "line\nbreak", "Headline contains control characters."),
-    ("bio", "b" * 5001, "About you is longer than 5000 characters."),
+    ("bio", "b" * 5001, "About you is longer than 5,000 characters."),
     ("bio", "nul\x00byte", "About you contains control characters."),
     ("website", "javascript:alert(1)", "must be a web address starting with http:// or https://"),
     ("website", "data:text/html,hi", "must be a web address starting with http:// or https://"),

@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 
 import pytest
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
 from directory import i18n
 from directory.accounts.models import User
@@ -553,3 +554,16 @@ def test_a_license_decision_reaches_a_spanish_speaking_therapist_in_spanish(worl
         assert "hasta que venza el 4 de marzo de 2027" in letter.body
         assert "/es/dashboard/profiles/lucia-bilingue/licenses" in letter.body
         assert "verified" not in letter.body.replace("/es/", "")
+
+
+def test_python_counts_read_with_separators_and_keep_their_plural(client):
+    # locales.ngettext: %(num)s as the reader writes it, the plural form chosen by the count.
+    from directory import locales
+
+    said = {}
+    with client.application.test_request_context("/"):
+        for locale in ("en_US", "es_US"):
+            with force_locale(locale):
+                said[locale] = [locales.ngettext("%(num)s row", "%(num)s rows", n)
+                                for n in (1, 1234)]  # fmt: skip
+    assert said == {"en_US": ["1 row", "1,234 rows"], "es_US": ["1 fila", "1,234 filas"]}

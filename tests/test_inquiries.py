@@ -240,7 +240,7 @@ def test_unpublished_profiles_and_closed_practices_take_no_messages(client, crew
         ({"email": "casey-at-example"}, "must be an email address like name@example.com"),
         ({"message": ""}, "Your message is required."),
         ({"message": "hi"}, "Please say a little more"),
-        ({"message": "x" * 2001}, "is longer than 2000 characters"),
+        ({"message": "x" * 2001}, "is longer than 2,000 characters"),
         ({"consent": None}, "Please tick the box"),
         ({"preferred_contact": "phone"}, "Add your phone number, or choose to be answered by"),
         ({"phone": "call me"}, "must be a phone number"),

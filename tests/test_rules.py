@@ -2,10 +2,13 @@
 package that fails when a module writes the rule again instead of using its home."""
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 
+import jinja2
 import pytest
+from jinja2 import nodes as jnodes
 from sqlalchemy import select
 
 from directory import validation
@@ -415,3 +418,160 @@ def test_every_refusal_a_person_reads_goes_through_gettext():
     # A literal is shown as it is, in English, to a reader of the Spanish pages: write the
     # message with _()/_l() (a name bound to one is fine), its values as named placeholders.
     assert _untranslated_refusals(_modules()) == []
+
+
+# --- Counts: locales.number -------------------------------------------------------------------
+
+#: Placeholders that hold a count by their name, in templates ("done" of "total" fields, page
+#: "page" of "pages", "first" to "last" of a list) and in Python (where "done" is a verb's text).
+_COUNT_PLACEHOLDERS = {"num", "count", "total", "shown", "page", "pages", "first", "last",
+                       "done", "spam", "archived", "has", "most"}  # fmt: skip
+_PY_COUNT_KEYWORDS = {"num", "count", "total", "has", "most"}
+#: Variables that hold a count by their name when a template prints them in text.
+_COUNT_NAMES = {"n", "num", "count", "total"}
+_TEMPLATES = PACKAGE.parent / "templates"
+_PLACEHOLDER = re.compile(r"%\((\w+)\)")
+
+
+def _template_env():
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    env.newstyle_gettext = True  # as Flask-Babel installs it: {% trans %} becomes a call
+    env.policies["ext.i18n.trimmed"] = True
+    return env
+
+
+def _formatted(node) -> bool:
+    return isinstance(node, jnodes.Filter) and node.name in ("number", "money")
+
+
+def _numeric(node) -> bool:
+    """Whether an expression is a number by its shape: a length, a sum, a difference..."""
+    if isinstance(node, jnodes.Filter):
+        return node.name in ("length", "count", "int", "round", "sum")
+    if isinstance(node, jnodes.CondExpr):
+        return _numeric(node.expr1) or _numeric(node.expr2)
+    return isinstance(node, (jnodes.Add, jnodes.Sub, jnodes.Mul, jnodes.FloorDiv, jnodes.Div))
+
+
+def _raw_template_counts(sources: dict[str, str]) -> list[str]:
+    """template:line:placeholder for every count a translated sentence says without
+    locales.number (the |number filter): ngettext's count as its %(num)s or as a
+    {% trans %} block's variable, a placeholder named for a count, a placeholder given a
+    length or a sum; and name:line:variable for a count variable (`n`, `total`...) or a
+    length printed in text (an attribute's value is no sentence)."""
+    env, found = _template_env(), []
+    for name, source in sources.items():
+        tree = env.parse(source)
+        for call in tree.find_all(jnodes.Call):
+            called = getattr(call.node, "name", None)
+            if called not in ("_", "gettext", "ngettext"):
+                continue
+            texts = [a.value for a in call.args if isinstance(a, jnodes.Const)]
+            values = {k.key: k.value for k in call.kwargs}
+            count = call.args[2] if called == "ngettext" and len(call.args) > 2 else None
+            if count is not None:
+                values.setdefault("num", count)  # what ngettext fills %(num)s with
+            for held in sorted({p for t in texts for p in _PLACEHOLDER.findall(str(t))}):
+                value = values.get(held)
+                if value is None or _formatted(value):
+                    continue
+                said_raw = count is not None and value == count
+                if said_raw or held in _COUNT_PLACEHOLDERS or _numeric(value):
+                    found.append(f"{name}:{call.lineno}:{held}")
+        for output in tree.find_all(jnodes.Output):
+            before = ""
+            for node in output.nodes:
+                if isinstance(node, jnodes.TemplateData):
+                    before = node.data
+                    continue
+                in_attribute = re.search(r"=\s*[\"'][^\"'<>]*$", before) is not None
+                shown = getattr(node, "name", None) in _COUNT_NAMES and isinstance(
+                    node, jnodes.Name
+                )
+                if not in_attribute and (shown or _numeric(node)):
+                    found.append(f"{name}:{node.lineno}:{getattr(node, 'name', '')}")
+                before = ""
+    return found
+
+
+def _raw_python_counts(modules: dict[str, ast.Module]) -> list[str]:
+    """module:line:name for every count a Python gettext call says without locales.number:
+    an ngettext not locales.ngettext (Flask-Babel's says %(num)s raw, and takes no num= of
+    ours), a num/count/total keyword or a len() not through number()."""
+    found = []
+    for name, tree in modules.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "flask_babel":
+                found += [f"{name}:{node.lineno}:{a.name}" for a in node.names
+                          if a.name in ("ngettext", "lazy_ngettext")]  # fmt: skip
+            if not isinstance(node, ast.Call):
+                continue
+            called = getattr(node.func, "id", getattr(node.func, "attr", None))
+            if called not in ("_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext"):
+                continue
+            for keyword in node.keywords:
+                value = keyword.value
+                formatted = isinstance(value, ast.Call) and ast.unparse(value.func) in (
+                    "number",
+                    "locales.number",
+                )
+                counted = keyword.arg in _PY_COUNT_KEYWORDS or (
+                    isinstance(value, ast.Call) and ast.unparse(value.func) == "len"
+                )
+                if counted and not formatted:
+                    found.append(f"{name}:{node.lineno}:{keyword.arg}")
+    return found
+
+
+def test_the_scan_finds_counts_said_raw_in_templates():
+    sources = {
+        "a.html": '{{ ngettext("%(num)s event", "%(num)s events", total) }}\n'
+        '{{ ngettext("%(num)s event", "%(num)s events", total, num=total|number) }}\n'
+        "{% trans count=cities|length %}{{ count }} city{% pluralize %}{{ count }} cities"
+        "{% endtrans %}\n"
+        "{% trans n=c|length, count=c|length|number %}{{ count }} city{% pluralize n %}"
+        "{{ count }} cities{% endtrans %}\n"
+        '{{ _("Page %(page)s of %(pages)s", page=p, pages=ps|number) }}\n'
+        '{{ _("%(x)s shown", x=rows|length) }} {{ _("in %(state)s", state=s.name) }}\n'
+        '{{ ngettext("%(num)s of %(all)s", "%(num)s of %(all)s", n, num=n) }}\n'
+        '<option>{{ name }} ({{ n }})</option><progress max="{{ total }}">{{ n|number }}\n'
+        '{{ ngettext("the column %(c)s", "the columns %(c)s", k|length, c=cs) }}\n',
+    }
+    assert _raw_template_counts(sources) == [
+        "a.html:1:num",
+        "a.html:3:count",
+        "a.html:5:page",
+        "a.html:6:x",
+        "a.html:7:num",
+        "a.html:8:n",
+    ]
+
+
+def test_the_scan_finds_counts_said_raw_in_python():
+    tree = ast.parse(
+        "from flask_babel import gettext, ngettext\n"
+        'ngettext("%(num)s row", "%(num)s rows", n)\n'
+        '_("at most %(count)s", count=LIMIT)\n_("%(count)s", count=locales.number(LIMIT))\n'
+        '_("the header\'s %(width)s", width=len(header))\n'
+        'ngettext("the column %(c)s", "the columns %(c)s", len(cs), c=cs)\n'
+        '_("%(done)s: %(names)s", done=verb, names=who)\n'
+        "from directory.locales import ngettext\n"
+    )
+    assert _raw_python_counts({"example.py": tree}) == [
+        "example.py:1:ngettext",
+        "example.py:3:count",
+        "example.py:5:width",
+    ]
+
+
+def test_every_count_a_person_reads_goes_through_locales_number():
+    # "12345 therapists" reads "12,345" in English and in Spanish (es_US): a count in a sentence
+    # goes through locales.number (|number in a template); ngettext still chooses the plural
+    # by the raw count: ngettext(one, many, n, num=n|number) in a template, and in Python
+    # locales.ngettext, which does both.
+    sources = {
+        str(path.relative_to(_TEMPLATES)): path.read_text()
+        for path in sorted(_TEMPLATES.rglob("*.html")) + sorted(_TEMPLATES.rglob("*.txt"))
+    }
+    assert _raw_template_counts(sources) == []
+    assert _raw_python_counts(_modules()) == []

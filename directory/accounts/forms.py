@@ -9,6 +9,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import StopValidation
 
 from directory.accounts import passwords, totp
+from directory.locales import number
 from directory.validation import check_email, clean_text, same_email
 
 
@@ -44,7 +45,10 @@ def _password_shape(form, field) -> None:
         raise StopValidation(_("Enter your password."))
     if len(value) > passwords.MAX_LENGTH:
         raise StopValidation(
-            _("Password must be at most %(count)s characters long.", count=passwords.MAX_LENGTH)
+            _(
+                "Password must be at most %(count)s characters long.",
+                count=number(passwords.MAX_LENGTH),
+            )
         )
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
         raise StopValidation(_("Password must not contain control characters."))

@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import and_, delete, func, or_, select, update
 
@@ -22,6 +21,7 @@ from directory import audit, i18n, mail
 from directory.accounts import passwords, sessions, totp
 from directory.accounts.models import LoginAttempt, ResetRequest, User
 from directory.db import db, now_utc, serialize, without_write_lock
+from directory.locales import ngettext
 from directory.practices import operations as practices
 from directory.refusals import Refused, Throttled
 from directory.validation import email_is, email_key, is_row_id, same_email
@@ -380,13 +380,14 @@ def _check_reset_limits(email_key: str, ip: str, now: datetime) -> bool:
         count, oldest = counts[2 * n], counts[2 * n + 1]
         if limit and count >= limit:
             wait = max(60, int((oldest + window - now).total_seconds()) + 1)
+            minutes = math.ceil(wait / 60)
             raise Throttled(
                 ngettext(
                     "Too many password reset requests for this address or from your "
                     "connection. Please wait %(num)s minute before asking again.",
                     "Too many password reset requests for this address or from your "
                     "connection. Please wait %(num)s minutes before asking again.",
-                    math.ceil(wait / 60),
+                    minutes,
                 ),
                 retry_after=wait,
             )
@@ -554,13 +555,14 @@ def _check_throttle(email_key: str, ip: str) -> None:
             refused = at_ceiling or from_network >= 1
     if refused:
         seconds = config["LOGIN_THROTTLE_SECONDS"]
+        minutes = max(1, seconds // 60)
         raise Throttled(
             ngettext(
                 "Too many failed sign-in attempts. For your security, please wait %(num)s "
                 "minute before trying again, or reset your password.",
                 "Too many failed sign-in attempts. For your security, please wait %(num)s "
                 "minutes before trying again, or reset your password.",
-                max(1, seconds // 60),
+                minutes,
             ),
             retry_after=seconds,
         )

@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from directory.locales import number
 from directory.validation import email_key
 
 MIN_LENGTH = 12
@@ -67,9 +68,9 @@ def problem(password: str, *, email: str = "", name: str = "") -> str | None:
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in password):
         return _("Password must not contain control characters.")
     if len(password) < MIN_LENGTH:
-        return _("Password must be at least %(count)s characters long.", count=MIN_LENGTH)
+        return _("Password must be at least %(count)s characters long.", count=number(MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        return _("Password must be at most %(count)s characters long.", count=MAX_LENGTH)
+        return _("Password must be at most %(count)s characters long.", count=number(MAX_LENGTH))
     lowered = password.lower()
     if len(set(lowered)) == 1:
         return _("Password must not be one character repeated.")

@@ -20,7 +20,7 @@ from directory import audit, licensing, mail, specialties, validation
 from directory.accounts.models import User
 from directory.audit import AuditEvent
 from directory.db import days_after, db, now_utc
-from directory.locales import long_date
+from directory.locales import long_date, number
 from directory.paging import Page, page_of
 from directory.practices.models import Membership, Tenant
 from directory.practices.operations import people_to_tell
@@ -51,7 +51,7 @@ def _check_reason(reason: str) -> str:
     if not reason:
         raise Refused(_("Give a reason: the therapist reads it."))
     if len(reason) > MAX_REASON:
-        raise Refused(_("Keep the reason under %(count)s characters.", count=MAX_REASON))
+        raise Refused(_("Keep the reason under %(count)s characters.", count=number(MAX_REASON)))
     return reason
 
 
@@ -565,7 +565,7 @@ def bulk_approve(ids: list[int], admin: User) -> BulkResult:
     """Approve several pending licenses (e.g. a network's roster); each one is its own audited
     decision, and any that may not be approved is skipped with the reason."""
     if len(ids) > MAX_BULK:
-        raise Refused(_("Approve at most %(count)s licenses at once.", count=MAX_BULK))
+        raise Refused(_("Approve at most %(count)s licenses at once.", count=number(MAX_BULK)))
     return _bulk(ids, lambda lic: approve(lic, admin))
 
 
@@ -573,7 +573,7 @@ def bulk_reject(ids: list[int], admin: User, reason: str) -> BulkResult:
     """Refuse several waiting licenses with one reason (each therapist reads it); each one is
     its own audited decision, and any that may not be refused is skipped with the reason."""
     if len(ids) > MAX_BULK:
-        raise Refused(_("Reject at most %(count)s licenses at once.", count=MAX_BULK))
+        raise Refused(_("Reject at most %(count)s licenses at once.", count=number(MAX_BULK)))
     reason = _check_reason(reason)
     return _bulk(ids, lambda lic: reject(lic, admin, reason))
 

@@ -23,7 +23,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 
 from directory import confirm, licensing, refusals, specialties
@@ -33,7 +32,7 @@ from directory.admin.forms import BulkForm, ReasonForm, RecheckForm, RosterForm
 from directory.db import db, without_write_lock
 from directory.inquiries import operations as inquiries
 from directory.listings import claims
-from directory.locales import short_date
+from directory.locales import ngettext, short_date
 from directory.paging import Page
 from directory.practices.models import Tenant
 from directory.practitioners import documents

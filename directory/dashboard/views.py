@@ -14,7 +14,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
@@ -22,6 +21,7 @@ from werkzeug.exceptions import BadRequest
 from directory import confirm, refusals, specialties, tenancy
 from directory.db import db, unless_taken
 from directory.insights import reports as insights
+from directory.locales import ngettext, number
 from directory.paging import Page
 from directory.practices import staff
 from directory.practices.models import Membership
@@ -202,7 +202,8 @@ def bulk(tenant_slug: str):
         if not judged.allowed:
             flash(_("You may not change any of the ticked profiles."), "error")
             return redirect(back)
-        profiles = ngettext("%(num)s profile", "%(num)s profiles", len(judged.allowed))
+        n = len(judged.allowed)
+        profiles = ngettext("%(num)s profile", "%(num)s profiles", n)
         detail = _names(judged.allowed) + "."
         if judged.refused:
             detail += " " + _("Left as they are (you may not change them): %(names)s.",
@@ -227,7 +228,7 @@ def bulk(tenant_slug: str):
         flash(
             _(
                 "%(count)s ticked profile(s) are not in this practice any more.",
-                count=result.unknown,
+                count=number(result.unknown),
             ),
             "error",
         )
@@ -316,9 +317,21 @@ def import_roster(tenant_slug: str):
             membership, outcome, carried=roster_files.carry(text), filename=filename, status=400
         )
     counts = [
-        ngettext("%(num)s profile created", "%(num)s profiles created", len(outcome.created)),
-        ngettext("%(num)s updated", "%(num)s updated", len(outcome.updated)),
-        ngettext("%(num)s unchanged", "%(num)s unchanged", len(outcome.unchanged)),
+        ngettext(
+            "%(num)s profile created",
+            "%(num)s profiles created",
+            len(outcome.created),
+        ),
+        ngettext(
+            "%(num)s updated",
+            "%(num)s updated",
+            len(outcome.updated),
+        ),
+        ngettext(
+            "%(num)s unchanged",
+            "%(num)s unchanged",
+            len(outcome.unchanged),
+        ),
     ]
     flash(_("Imported %(file)s: %(counts)s.", file=filename, counts=", ".join(counts)), "success")
     return redirect(url_for(".practice", tenant_slug=tenant_slug))

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +24,7 @@ from directory import audit, i18n, locales, mail, validation
 from directory.accounts import sessions
 from directory.db import db, now_utc, serialize
 from directory.inquiries.models import Inquiry, InquiryAttempt, SenderBlock
+from directory.locales import ngettext
 from directory.mail import MailMessage
 from directory.paging import PER_PAGE, Page, page_of
 from directory.practices import operations as practices
@@ -166,13 +166,14 @@ def check_limits(recipient: Recipient, ip: str, sender: str, now: datetime | Non
         count, oldest = db.session.execute(recent.where(condition)).one()
         if count >= limit:
             wait = max(60, int((oldest + window - now).total_seconds()) + 1)
+            minutes = math.ceil(wait / 60)
             raise Throttled(
                 ngettext(
                     "%(why)s Your message is not sent yet and is still below: please send it "
                     "again in %(num)s minute.",
                     "%(why)s Your message is not sent yet and is still below: please send it "
                     "again in %(num)s minutes.",
-                    math.ceil(wait / 60),
+                    minutes,
                     why=why,
                 ),
                 retry_after=wait,
@@ -254,7 +255,7 @@ def send(
         raise Refused(
             _(
                 "Please include at most %(most)s links in your message.",
-                most=config["INQUIRY_MAX_LINKS"],
+                most=locales.number(config["INQUIRY_MAX_LINKS"]),
             )
         )
     addresses = recipient.addresses()

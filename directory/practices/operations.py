@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from directory import audit, mail, validation
 from directory.accounts.models import User
 from directory.db import db, now_utc
+from directory.locales import number
 from directory.paging import Page, page_of
 from directory.practices.models import INVITABLE_ROLES, ROLES, Invitation, Membership, Tenant
 from directory.practitioners import documents, photos
@@ -71,7 +72,7 @@ def start_practice(user: User, name: str) -> Membership:
         )
     if owned >= MAX_OWNED_PRACTICES:
         raise Refused(
-            _("You own %(count)s practices already, the most one account may.", count=owned)
+            _("You own %(count)s practices already, the most one account may.", count=number(owned))
         )
     tenant = Tenant(name=name, slug=unique_tenant_slug(name), kind="practice")
     membership = Membership(user=user, tenant=tenant, role="owner")

@@ -69,7 +69,7 @@ def _read_limited(stream) -> bytes:
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise DocumentError(
-            _("The document is larger than %(count)s MB.", count=MAX_BYTES // (1024 * 1024))
+            _("The document is larger than %(count)s MB.", count=number(MAX_BYTES // (1024 * 1024)))
         )
     if not data:
         raise DocumentError(_("Choose the certificate to upload (a PDF, JPEG or PNG file)."))
@@ -98,7 +98,7 @@ def _reencoded_image(data: bytes) -> tuple[bytes, str]:
         _(
             "The image has too many pixels (at most %(count)s megapixels, %(side)s on a side): "
             "scan the page at 300 dpi or less.",
-            count=MAX_PIXELS // 1_000_000,
+            count=number(MAX_PIXELS // 1_000_000),
             side=number(MAX_SIDE_IN),
         )
     )

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from directory import languages
+from directory.locales import number
 from directory.validation import check_email, check_https_url, check_phone, check_url, clean_text
 from directory.vocabulary import SETTINGS
 
@@ -111,7 +112,7 @@ def parse_text(field: ProfileField, value: Any) -> str:
 def parse_languages(field: ProfileField, names: list) -> list[str]:
     """Language names, each capitalised once; a second spelling of one is dropped."""
     if len(names) > field.max_items:
-        raise ValueError(_("list at most %(most)s languages", most=field.max_items))
+        raise ValueError(_("list at most %(most)s languages", most=number(field.max_items)))
     seen: dict[str, str] = {}
     for name in names:
         if not isinstance(name, str):
@@ -132,7 +133,7 @@ def parse_languages(field: ProfileField, names: list) -> list[str]:
 def parse_minutes(field: ProfileField, values: list) -> list[int]:
     """Session lengths in minutes, each once, in order."""
     if len(values) > field.max_items:
-        raise ValueError(_("list at most %(most)s session lengths", most=field.max_items))
+        raise ValueError(_("list at most %(most)s session lengths", most=number(field.max_items)))
     lengths: list[int] = []
     for value in values:
         if not _whole(value) or not field.low <= value <= field.high:

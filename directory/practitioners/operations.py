@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from directory import audit, geo, licensing, specialties, validation
 from directory.db import db, now_utc
-from directory.locales import joined
+from directory.locales import joined, number
 from directory.practitioners import documents, fields, photos, readiness
 from directory.practitioners.models import License, Office, Practitioner, Specialty
 from directory.refusals import Conflict, Refused
@@ -142,7 +142,7 @@ def add_office(
 ) -> Office:
     """Add an office; its coordinates come from the ZIP, which must be in `state`."""
     if len(practitioner.offices) >= MAX_OFFICES:
-        raise Refused(_("A profile lists at most %(count)s offices.", count=MAX_OFFICES))
+        raise Refused(_("A profile lists at most %(count)s offices.", count=number(MAX_OFFICES)))
     office = Office(street=street)
     _place_office(office, city=city, state=state, zip=zip)
     practitioner.offices.append(office)

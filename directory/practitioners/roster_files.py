@@ -28,7 +28,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from directory import csvfile
+from directory import csvfile, locales
 from directory.db import db
 from directory.practices.models import Tenant
 from directory.practitioners import fields, operations, transfer
@@ -117,7 +117,10 @@ def read(data: bytes, filename: str) -> tuple[str, str]:
         raise Refused(_("That file is empty."))
     if len(data) > MAX_BYTES:
         raise Refused(
-            _("That file is larger than %(count)s MB; split it.", count=MAX_BYTES // (1024 * 1024))
+            _(
+                "That file is larger than %(count)s MB; split it.",
+                count=locales.number(MAX_BYTES // (1024 * 1024)),
+            )
         )
     try:
         text = data.decode("utf-8-sig")

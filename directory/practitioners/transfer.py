@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from directory import audit, licensing, specialties, vocabulary
+from directory import audit, licensing, locales, specialties, vocabulary
 from directory.db import db, now_utc
 from directory.practices.models import TENANT_KINDS, Tenant
 from directory.practitioners import fields, operations
@@ -103,7 +103,9 @@ def _unknown_term(kind: str, value: Any) -> str:
 
 def _parse_vocabulary(raw: Any, kind: str, name: str, errors: _Errors) -> list[str] | None:
     if not isinstance(raw, list) or len(raw) > MAX_LIST:
-        errors.add(name, _("must be a list of names (at most %(most)s)", most=MAX_LIST))
+        errors.add(
+            name, _("must be a list of names (at most %(most)s)", most=locales.number(MAX_LIST))
+        )
         return None
     slugs: list[str] = []
     for i, value in enumerate(raw):
@@ -186,7 +188,8 @@ def _parse_specialties(raw: Any, errors: _Errors) -> list[dict] | None:
     kinds = specialties.kinds()
     if not isinstance(raw, list) or len(raw) > len(kinds):
         errors.add(
-            "specialties", _("must be a list of at most %(most)s certificates", most=len(kinds))
+            "specialties",
+            _("must be a list of at most %(most)s certificates", most=locales.number(len(kinds))),
         )
         return None
     parsed, seen = [], set()
@@ -242,7 +245,10 @@ def _parse_specialties(raw: Any, errors: _Errors) -> list[dict] | None:
 
 def _parse_offices(raw: Any, errors: _Errors) -> list[dict] | None:
     if not isinstance(raw, list) or len(raw) > MAX_OFFICES:
-        errors.add("offices", _("must be a list of at most %(most)s offices", most=MAX_OFFICES))
+        errors.add(
+            "offices",
+            _("must be a list of at most %(most)s offices", most=locales.number(MAX_OFFICES)),
+        )
         return None
     parsed = []
     for i, item in enumerate(raw):

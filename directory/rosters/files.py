@@ -25,10 +25,9 @@ from functools import lru_cache
 from typing import TextIO
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
-from directory import csvfile, licensing
-from directory.locales import joined
+from directory import csvfile, licensing, locales
+from directory.locales import joined, ngettext
 
 #: Longer cells than any roster has: a file that has them is not a roster (or is broken).
 MAX_CELL = 1000
@@ -75,7 +74,11 @@ class Problems:
         if self.count > len(self.first):
             more = self.count - len(self.first)
             said.append(
-                ngettext("... and %(num)s more bad row", "... and %(num)s more bad rows", more)
+                ngettext(
+                    "... and %(num)s more bad row",
+                    "... and %(num)s more bad rows",
+                    more,
+                )
             )
         return said
 
@@ -200,14 +203,16 @@ def rows(spec: dict, source: str, handle: TextIO, file_date: date,
             line = reader.line_num
             if None in row:
                 raise RosterError(
-                    line, _("more cells than the header's %(count)s", count=len(header))
+                    line,
+                    _("more cells than the header's %(count)s", count=locales.number(len(header))),
                 )
             if only_values is not None and _cell(row, only["column"]).upper() not in only_values:
                 continue
             values = row.values()
             if None in values:
                 raise RosterError(
-                    line, _("fewer cells than the header's %(count)s", count=len(header))
+                    line,
+                    _("fewer cells than the header's %(count)s", count=locales.number(len(header))),
                 )
             if max(map(len, values)) > MAX_CELL or "\x00" in "".join(values):
                 raise RosterError(line, _("a cell is too long or holds a NUL character"))

@@ -4,12 +4,11 @@ them."""
 
 from datetime import date, datetime
 
-from flask_babel import ngettext
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.db import UTCDateTime, db, now_utc, one_of
-from directory.locales import joined
+from directory.locales import joined, ngettext
 
 #: Why a sync queued a license (the admin queue shows it):
 #: name_mismatch: the roster lists the number under another name;
@@ -57,7 +56,11 @@ class RosterSync(db.Model):
                 ngettext("%(num)s verified", "%(num)s verified", self.verified),
                 ngettext("%(num)s lapsed", "%(num)s lapsed", self.lapsed),
                 ngettext("%(num)s queued", "%(num)s queued", self.queued),
-                ngettext("%(num)s unchanged", "%(num)s unchanged", self.unchanged),
+                ngettext(
+                    "%(num)s unchanged",
+                    "%(num)s unchanged",
+                    self.unchanged,
+                ),
             )
         )
 

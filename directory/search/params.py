@@ -133,8 +133,8 @@ def _need(args) -> str:
             _(
                 "Please describe your need in at most %(most)s characters (this has %(has)s): "
                 "the condition and where it hurts are enough.",
-                most=MAX_Q,
-                has=len(need),
+                most=number(MAX_Q),
+                has=number(len(need)),
             ),
             "q",
             advice=signs.advice(red_flags_in(need)),
@@ -147,7 +147,7 @@ def _specialties(args) -> list[str]:
     if len(values) > MAX_FILTER_VALUES:
         raise SearchError(
             "invalid_parameter",
-            _("Choose at most %(most)s specialties at a time.", most=MAX_FILTER_VALUES),
+            _("Choose at most %(most)s specialties at a time.", most=number(MAX_FILTER_VALUES)),
             "specialty",
         )  # fmt: skip
     kinds = vocabulary.specialties()
@@ -215,7 +215,7 @@ def _languages(args) -> list[str]:
     if len(values) > MAX_FILTER_VALUES:
         raise SearchError(
             "invalid_parameter",
-            _("Choose at most %(most)s languages at a time.", most=MAX_FILTER_VALUES),
+            _("Choose at most %(most)s languages at a time.", most=number(MAX_FILTER_VALUES)),
             "language",
         )  # fmt: skip
     names: list[str] = []
