@@ -2,15 +2,14 @@
 Spanish (the columns named as the file's header names them), and a reader of the English pages
 in English; the editor's languages field says its problem in the reader's language too."""
 
-import html
 import io
 import json
-import re
 
 import pytest
 
 from tests.html_forms import form_fields, with_values
 from tests.people import build_crew, log_in
+from tests.reading import text
 
 HEADER = "slug,name,setting,headline,phone,published,conditions,modalities,licenses,offices\n"
 #: Lines 2 to 6 each wrong in their own way; line 7 is a duplicate of line 2's slug.
@@ -51,12 +50,6 @@ SAID = {
 @pytest.fixture
 def crew(make_practitioner):
     return build_crew(make_practitioner)
-
-
-def text(response) -> str:
-    """The page's words as a reader sees them (tags dropped)."""
-    words = re.sub(r"<[^>]+>", "", response.get_data(as_text=True))
-    return html.unescape(" ".join(words.split()))
 
 
 def upload(client, prefix: str, body: str, name: str):

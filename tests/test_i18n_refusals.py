@@ -1,9 +1,7 @@
 """What an operation refuses with reaches a reader of the Spanish pages in Spanish: the rule's
 own message (directory/refusals.py), not its English, through the page it is shown on."""
 
-import html
 import io
-import re
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from directory.practitioners import forms
 from directory.practitioners.models import License
 from tests.html_forms import form_fields, with_values
 from tests.people import build_crew, log_in, new_user
+from tests.reading import text
 
 ROSTERS = Path(__file__).parent / "data" / "rosters"
 
@@ -24,12 +23,6 @@ def crew(make_practitioner):
     crew = build_crew(make_practitioner)
     crew["admin"] = new_user("ada@example.com", "Ada Admin", is_admin=True)
     return crew
-
-
-def text(response) -> str:
-    """The page's words as a reader sees them (tags dropped)."""
-    words = re.sub(r"<[^>]+>", "", response.get_data(as_text=True))
-    return html.unescape(" ".join(words.split()))
 
 
 def test_a_license_decided_already_is_refused_in_spanish(client, crew):

@@ -2,7 +2,6 @@
 roster exported and imported as CSV or JSON Lines (practices/staff.py,
 practitioners/roster_files.py)."""
 
-import html
 import io
 import json
 import re
@@ -18,6 +17,7 @@ from directory.practitioners import roster_files
 from directory.practitioners.models import License, Practitioner
 from tests.conftest import tag
 from tests.people import build_crew, log_in
+from tests.reading import text
 
 LATER = date.today() + timedelta(days=365)
 PAST = date.today() - timedelta(days=3)
@@ -26,12 +26,6 @@ PAST = date.today() - timedelta(days=3)
 @pytest.fixture
 def crew(make_practitioner):
     return build_crew(make_practitioner)
-
-
-def text(response) -> str:
-    """The page's words as a reader sees them (tags dropped)."""
-    words = re.sub(r"<[^>]+>", "", response.get_data(as_text=True))
-    return html.unescape(" ".join(words.split()))
 
 
 def profiles_of(tenant) -> dict[str, Practitioner]:
