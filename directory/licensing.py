@@ -78,6 +78,13 @@ def state_name(state: str) -> str:
     return found.name if found else state
 
 
+def board_name(state: str) -> str:
+    """The board that licenses massage in the state, as states.json names it; else "NJ
+    licensing board", in the reader's language."""
+    found = rule(state)
+    return found.board if found and found.board else _("%(state)s licensing board", state=state)
+
+
 def today() -> date:
     """The date licenses are judged against (UTC)."""
     return datetime.now(UTC).date()

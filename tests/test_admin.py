@@ -217,7 +217,10 @@ def test_approve_records_who_and_when_and_tells_the_therapist(client, crew):
     assert lic.reviewed_at is not None
     event = events("license.verified")[0]
     assert event.actor_id == crew["admin"].id and event.details["license"] == lic.id
-    assert "is verified" in mail_to("bo@example.com")[-1].subject
+    told = mail_to("bo@example.com")[-1]
+    assert "is verified" in told.subject
+    board = licensing.rule(lic.state).board or f"{lic.state} licensing board"
+    assert f"with the {board}." in " ".join(told.body.split())
 
 
 def test_reject_needs_a_reason_which_the_staff_profiles_managers_read(client, crew):

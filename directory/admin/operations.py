@@ -251,7 +251,6 @@ def open_reviews(licenses: list[License]) -> dict[int, list[LicenseReview]]:
 def approve(lic: License, admin: User) -> None:
     """Verify a pending license: the badge shows where it is current (until it expires)."""
     _decide(lic, admin, "verified", None)
-    rule = licensing.rule(lic.state)
     _tell(
         lic.practitioner,
         _l("Your %(state)s license is verified", state=lic.state),
@@ -261,9 +260,7 @@ def approve(lic: License, admin: User) -> None:
             number=lic.number,
             name=lic.practitioner.name,
             state=lic.state,
-            board=rule.board
-            if rule and rule.board
-            else _l("%(state)s licensing board", state=lic.state),
+            board=LazyString(licensing.board_name, lic.state),
             until=_l(" until it expires on %(day)s", day=LazyString(long_date, lic.expires_on))
             if lic.expires_on
             else "",
@@ -447,7 +444,6 @@ def not_current(lic: License, admin: User, reason: str) -> None:
                  "expires": lic.expires_on.isoformat() if lic.expires_on else None,
                  "reason": reason},
     )  # fmt: skip
-    rule = licensing.rule(lic.state)
     _tell(
         lic.practitioner,
         _l("Your %(state)s license could not be confirmed as current", state=lic.state),
@@ -456,9 +452,7 @@ def not_current(lic: License, admin: User, reason: str) -> None:
             "and it is not shown as current: %(reason)s",
             number=lic.number,
             name=lic.practitioner.name,
-            board=rule.board
-            if rule and rule.board
-            else _l("%(state)s licensing board", state=lic.state),
+            board=LazyString(licensing.board_name, lic.state),
             reason=reason,
         ),
         _l(
